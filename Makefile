@@ -1,0 +1,56 @@
+# Comptoir — the two commands are `make run` and `make test` (see README.md).
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+PYTEST_ARGS ?=
+PG_URL ?= postgres://postgres@127.0.0.1:5432/comptoir
+REDIS_TEST_URL ?= redis://127.0.0.1:6379/0
+
+.PHONY: run test test-postgres bench lint messages install browser clean demo
+
+$(VENV)/.installed: requirements.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --upgrade pip
+	$(PIP) install --quiet -r requirements.txt
+	touch $@
+
+install: $(VENV)/.installed
+
+# Debian's Chromium drives the browser tests (Playwright cannot download its own here).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = "0" ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+	  else echo "Browser tests need Debian's chromium: sudo apt-get install chromium"; fi; }
+
+# Web (127.0.0.1:8000), django-q2 worker and the BigCommerce sandbox (127.0.0.1:8001), with demo data.
+run: install
+	mkdir -p var
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py createcachetable
+	$(PY) manage.py collectstatic --noinput --verbosity 0
+	$(PY) manage.py demo_data
+	$(PY) scripts/run_all.py
+
+# The whole suite on the embedded defaults (SQLite, ORM broker); PostgreSQL/Redis/Chromium tests
+# skip with a reason when those are absent (CI turns such skips into failures).
+test: install browser
+	$(VENV)/bin/pytest -n auto $(PYTEST_ARGS)
+
+# The same suite against PostgreSQL and django-q2's Redis broker.
+test-postgres: install browser
+	DATABASE_URL=$(PG_URL) REDIS_URL=$(REDIS_TEST_URL) $(VENV)/bin/pytest -n auto $(PYTEST_ARGS)
+
+bench: install
+	$(PY) -m bench
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+messages: install
+	$(PY) manage.py makemessages -l fr --ignore=.venv --ignore=sandbox
+	$(PY) manage.py compilemessages --ignore=.venv
+
+clean:
+	rm -rf var $(VENV)

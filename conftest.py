@@ -1,0 +1,82 @@
+"""Suite-wide fixtures and the rule for tests that need a service.
+
+A test that needs PostgreSQL, Redis or Chromium skips with a clear reason when the service is
+absent. CI sets ``COMPTOIR_REQUIRE_SERVICES`` (e.g. ``postgres,redis,chromium``) so that those
+skips become failures there.
+"""
+
+import os
+import shutil
+
+import pytest
+
+REQUIRED_SERVICES = {s.strip() for s in os.environ.get("COMPTOIR_REQUIRE_SERVICES", "").split(",") if s.strip()}
+CHROMIUM_PATH = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+
+
+def require_service(name: str, available: bool, reason: str) -> None:
+    """Skip (locally) or fail (when CI requires the service) if it is not available."""
+    if available:
+        return
+    if name in REQUIRED_SERVICES:
+        pytest.fail(f"{reason} — required here (COMPTOIR_REQUIRE_SERVICES={','.join(sorted(REQUIRED_SERVICES))})")
+    pytest.skip(reason)
+
+
+def redis_available() -> bool:
+    url = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/15"
+    try:
+        import redis
+
+        return bool(redis.Redis.from_url(url, socket_connect_timeout=0.5).ping())
+    except Exception:
+        return False
+
+
+@pytest.fixture(autouse=True)
+def _service_markers(request):
+    if request.node.get_closest_marker("postgres"):
+        from django.db import connection
+
+        require_service(
+            "postgres",
+            connection.vendor == "postgresql",
+            "needs PostgreSQL: run with DATABASE_URL=postgres://127.0.0.1:5432/comptoir (make test-postgres)",
+        )
+    if request.node.get_closest_marker("redis"):
+        require_service("redis", redis_available(), "needs Redis on REDIS_URL (default redis://127.0.0.1:6379)")
+    if request.node.get_closest_marker("browser"):
+        require_service(
+            "chromium",
+            bool(shutil.which(CHROMIUM_PATH) or os.path.exists(CHROMIUM_PATH)),
+            f"needs Debian's chromium at {CHROMIUM_PATH} (apt-get install chromium)",
+        )
+
+
+@pytest.fixture
+def merchant(db):
+    from portal.tests.factories import MerchantFactory
+
+    return MerchantFactory()
+
+
+@pytest.fixture
+def merchant_user(merchant):
+    from portal.tests.factories import MembershipFactory
+
+    return MembershipFactory(merchant=merchant).user
+
+
+@pytest.fixture
+def merchant_client(client, merchant_user):
+    """A Django test client logged in as a user of ``merchant``."""
+    client.force_login(merchant_user)
+    return client
+
+
+@pytest.fixture
+def other_merchant(db):
+    """A second tenant, for isolation tests."""
+    from portal.tests.factories import MerchantFactory
+
+    return MerchantFactory(name="Other shop")

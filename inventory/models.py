@@ -1,0 +1,139 @@
+"""Stock: levels per variant, the append-only stock ledger, in-store sales and refunds.
+
+Knows nothing of BigCommerce. Every stock change goes through ``inventory.services.stock_adjust``
+which writes a ledger row and the level in one transaction, keyed by an idempotency key that
+the database keeps unique per merchant.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from catalog.models import Variant
+from portal.models import Device, Merchant
+
+
+class StockLevel(models.Model):
+    """The current stock of one variant (may go below zero through a sale)."""
+
+    merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="stock_levels")
+    variant = models.OneToOneField(Variant, on_delete=models.CASCADE, related_name="stock")
+    quantity = models.BigIntegerField(_("quantity"), default=0)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("stock level")
+        verbose_name_plural = _("stock levels")
+
+    def __str__(self):
+        return f"{self.variant_id}: {self.quantity}"
+
+
+class StockOrigin(models.TextChoices):
+    INITIAL = "initial", _("Initial stock")
+    POS_SALE = "pos_sale", _("POS sale")
+    POS_REFUND = "pos_refund", _("POS refund")
+    ONLINE_ORDER = "online_order", _("Online order")
+    ONLINE_REFUND = "online_refund", _("Online refund")
+    MANUAL_COMPTOIR = "manual_comptoir", _("Manual change in Comptoir")
+    MANUAL_ONLINE = "manual_online", _("Manual change in BigCommerce")
+    SPLIT_CHANGE = "split_change", _("Split stock change")
+    RECONCILIATION = "reconciliation", _("Reconciliation")
+
+
+class StockMovement(models.Model):
+    """One row of the append-only stock ledger."""
+
+    merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="stock_movements")
+    variant = models.ForeignKey(Variant, on_delete=models.PROTECT, related_name="stock_movements")
+    origin = models.CharField(_("origin"), max_length=20, choices=StockOrigin.choices)
+    delta = models.BigIntegerField(_("change"))
+    level_after = models.BigIntegerField(_("level after"))
+    reason = models.CharField(_("reason"), max_length=255, blank=True)
+    idempotency_key = models.CharField(max_length=200)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    device = models.ForeignKey(Device, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    sale_line = models.ForeignKey("SaleLine", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    refund_line = models.ForeignKey("RefundLine", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("stock movement")
+        verbose_name_plural = _("stock ledger")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["merchant", "idempotency_key"], name="stock_movement_unique_key"),
+        ]
+        indexes = [models.Index(fields=["variant", "-created_at"])]
+
+    def __str__(self):
+        return f"{self.get_origin_display()} {self.delta:+d} → {self.level_after}"
+
+
+class Sale(models.Model):
+    """An in-store purchase, recorded by the Register page or a POS device."""
+
+    merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="sales")
+    idempotency_key = models.CharField(max_length=200)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    device = models.ForeignKey(Device, null=True, blank=True, on_delete=models.SET_NULL, related_name="sales")
+    currency = models.CharField(max_length=3)
+    total = models.BigIntegerField(_("total"), help_text=_("In minor units, VAT included"))
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("sale")
+        verbose_name_plural = _("sales")
+        ordering = ["-created_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["merchant", "idempotency_key"], name="sale_unique_key")]
+
+    def __str__(self):
+        return f"Sale #{self.pk}"
+
+
+class SaleLine(models.Model):
+    sale = models.ForeignKey(Sale, on_delete=models.CASCADE, related_name="lines")
+    variant = models.ForeignKey(Variant, on_delete=models.PROTECT, related_name="sale_lines")
+    description = models.CharField(max_length=300, help_text=_("Product and variant at the time of sale"))
+    quantity = models.PositiveIntegerField(_("quantity"))
+    unit_price = models.BigIntegerField(_("unit price"))
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self):
+        return f"{self.quantity} × {self.description}"
+
+    @property
+    def line_total(self) -> int:
+        return self.quantity * self.unit_price
+
+
+class Refund(models.Model):
+    merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="refunds")
+    sale = models.ForeignKey(Sale, on_delete=models.PROTECT, related_name="refunds")
+    idempotency_key = models.CharField(max_length=200)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    device = models.ForeignKey(Device, null=True, blank=True, on_delete=models.SET_NULL, related_name="refunds")
+    total = models.BigIntegerField(_("total"))
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("refund")
+        verbose_name_plural = _("refunds")
+        ordering = ["-created_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["merchant", "idempotency_key"], name="refund_unique_key")]
+
+    def __str__(self):
+        return f"Refund #{self.pk} of sale #{self.sale_id}"
+
+
+class RefundLine(models.Model):
+    refund = models.ForeignKey(Refund, on_delete=models.CASCADE, related_name="lines")
+    sale_line = models.ForeignKey(SaleLine, on_delete=models.PROTECT, related_name="refund_lines")
+    quantity = models.PositiveIntegerField(_("quantity"))
+
+    class Meta:
+        ordering = ["id"]

@@ -1,0 +1,46 @@
+from decimal import Decimal
+
+from django.db import transaction
+from django.utils import timezone
+
+from portal.models import Device, Membership, Merchant, User, device_token_hash
+
+
+@transaction.atomic
+def merchant_create(
+    *, name: str, country: str, currency: str, default_vat_rate: Decimal, owner: User
+) -> Merchant:
+    merchant = Merchant.objects.create(
+        name=name.strip(), country=country.upper(), currency=currency.upper(), default_vat_rate=default_vat_rate
+    )
+    Membership.objects.create(user=owner, merchant=merchant, role=Membership.Role.OWNER)
+    return merchant
+
+
+def device_issue(*, merchant: Merchant, name: str) -> tuple[Device, str]:
+    """Create a device and return it with its token, which is shown once and never stored."""
+    token = Device.new_token()
+    device = Device.objects.create(
+        merchant=merchant, name=name.strip(), token_hash=device_token_hash(token), token_hint=token[-6:]
+    )
+    return device, token
+
+
+def device_revoke(*, device: Device) -> None:
+    if device.revoked_at is None:
+        device.revoked_at = timezone.now()
+        device.save(update_fields=["revoked_at"])
+
+
+def device_authenticate(*, token: str) -> Device | None:
+    """The active device that owns this bearer token, or None."""
+    if not token or not token.startswith(Device.TOKEN_PREFIX):
+        return None
+    device = (
+        Device.objects.select_related("merchant")
+        .filter(token_hash=device_token_hash(token), revoked_at__isnull=True)
+        .first()
+    )
+    if device is not None:
+        Device.objects.filter(pk=device.pk).update(last_used_at=timezone.now())
+    return device

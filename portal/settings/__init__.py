@@ -1,0 +1,1 @@
+"""One settings package: ``base`` for local work and tests, ``production`` on servers."""

@@ -1,0 +1,16 @@
+"""Test settings: base settings, fast hashing, tasks inline unless a test starts a cluster."""
+
+import os
+import tempfile
+
+from .base import *  # noqa: F403
+from .base import Q_CLUSTER
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+MEDIA_ROOT = os.environ.get("MEDIA_ROOT", tempfile.mkdtemp(prefix="comptoir-media-"))
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+Q_CLUSTER["sync"] = os.environ.get("Q_SYNC", "1") == "1"
+LANGUAGE_CODE = "en"

@@ -1,0 +1,57 @@
+from decimal import Decimal
+
+import factory
+
+from portal.models import Device, Membership, Merchant, User, device_token_hash
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    email = factory.Sequence(lambda n: f"user{n}@example.test")
+    password = factory.PostGenerationMethodCall("set_password", "correct-horse-battery")
+
+    @classmethod
+    def _after_postgeneration(cls, instance, create, results=None):
+        if create:
+            instance.save()
+
+
+class MerchantFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Merchant
+
+    name = factory.Sequence(lambda n: f"Boutique {n}")
+    country = "FR"
+    currency = "EUR"
+    default_vat_rate = Decimal("20.00")
+
+
+class MembershipFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Membership
+
+    user = factory.SubFactory(UserFactory)
+    merchant = factory.SubFactory(MerchantFactory)
+
+
+class DeviceFactory(factory.django.DjangoModelFactory):
+    """A device whose plain token is available as ``device.token`` (tests only)."""
+
+    class Meta:
+        model = Device
+
+    merchant = factory.SubFactory(MerchantFactory)
+    name = factory.Sequence(lambda n: f"Till {n}")
+    token = factory.LazyFunction(Device.new_token)
+    token_hash = factory.LazyAttribute(lambda o: device_token_hash(o.token))
+    token_hint = factory.LazyAttribute(lambda o: o.token[-6:])
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        token = kwargs.pop("token", None)
+        obj = super()._create(model_class, *args, **kwargs)
+        obj.token = token
+        return obj

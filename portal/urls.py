@@ -1,0 +1,26 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path, re_path
+from django.views.static import serve
+
+from portal import views
+
+portal_patterns = [
+    path("", views.dashboard, name="dashboard"),
+]
+
+urlpatterns = [
+    path("", include((portal_patterns, "portal"))),
+    path("accounts/", include("allauth.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("catalog/", include("catalog.urls")),
+    path("", include("inventory.urls")),
+    path("admin/", admin.site.urls),
+]
+
+if settings.COMPTOIR_SERVE_MEDIA:
+    # Product images must be fetchable by BigCommerce at a public URL, in production too,
+    # unless a front server or object storage serves MEDIA_URL.
+    urlpatterns.append(
+        re_path(rf"^{settings.MEDIA_URL.lstrip('/')}(?P<path>.*)$", serve, {"document_root": settings.MEDIA_ROOT})
+    )

@@ -1,0 +1,17 @@
+// Small progressive enhancements; every page works without them.
+document.addEventListener("click", (event) => {
+  // <button data-dialog-open="id"> opens <dialog id="id">; [data-dialog-close] closes its dialog.
+  const opener = event.target.closest("[data-dialog-open]");
+  if (opener) {
+    const dialog = document.getElementById(opener.dataset.dialogOpen);
+    if (dialog) { event.preventDefault(); dialog.showModal(); }
+  }
+  const closer = event.target.closest("[data-dialog-close]");
+  if (closer) { event.preventDefault(); closer.closest("dialog").close(); }
+  // <input type=checkbox data-select-all="name"> ticks every checkbox named `name` in its form.
+  const all = event.target.closest("[data-select-all]");
+  if (all) {
+    const form = all.form || document;
+    form.querySelectorAll(`input[type=checkbox][name="${all.dataset.selectAll}"]`).forEach((box) => { box.checked = all.checked; });
+  }
+});
