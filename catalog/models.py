@@ -147,8 +147,12 @@ class Variant(models.Model):
 
     @property
     def label(self) -> str:
-        """Option values joined, e.g. "M / Blue"; empty for a product without options."""
-        return " / ".join(v.value for v in self.option_values.all())
+        """Option values in option order, e.g. "M / Blue"; empty for a product without options.
+
+        Prefetch ``option_values__option`` when listing many variants.
+        """
+        values = sorted(self.option_values.all(), key=lambda v: (v.option.position, v.option_id))
+        return " / ".join(v.value for v in values)
 
 
 def product_image_path(instance, filename):
