@@ -1,0 +1,56 @@
+"""Browser journeys: Debian's Chromium driven by Playwright against pytest-django's live server."""
+
+import os
+
+import pytest
+
+from conftest import CHROMIUM_PATH
+
+# Playwright's sync API runs an event loop in this thread; the tests still use the ORM
+# synchronously between browser steps, which is safe here.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    if not os.path.exists(CHROMIUM_PATH):
+        yield None
+        return
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM_PATH, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(chromium, request):
+    """A fresh browser page (the ``browser`` marker makes the test skip/fail when Chromium is absent)."""
+    if chromium is None:
+        pytest.skip(f"needs Debian's chromium at {CHROMIUM_PATH}")
+    context = chromium.new_context(viewport={"width": 1360, "height": 900}, locale="en-GB")
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+def browser_login(page, live_server, *, email: str, password: str) -> None:
+    """Log in through the real login form."""
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.fill("input[name=login]", email)
+    page.fill("input[name=password]", password)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{live_server.url}/")
