@@ -5,3 +5,28 @@ from django.utils.translation import gettext_lazy as _
 class CatalogConfig(AppConfig):
     name = "catalog"
     verbose_name = _("Catalog")
+
+    def ready(self):
+        from catalog.bulk_actions import BulkAction, bulk_action_register
+
+        bulk_action_register(BulkAction(key="archive", label=_("Archive…"), url_name="catalog:bulk_archive", order=50))
+        bulk_action_register(
+            BulkAction(
+                key="restore",
+                label=_("Restore…"),
+                url_name="catalog:bulk_restore",
+                order=50,
+                for_active=False,
+                for_archived=True,
+            )
+        )
+        bulk_action_register(
+            BulkAction(
+                key="delete",
+                label=_("Delete…"),
+                url_name="catalog:bulk_delete",
+                order=90,
+                danger=True,
+                for_archived=True,
+            )
+        )

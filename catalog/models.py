@@ -70,6 +70,9 @@ class Product(models.Model):
     )
     track_stock = models.BooleanField(_("track stock"), default=True)
     low_stock_level = models.PositiveIntegerField(_("low stock level"), null=True, blank=True)
+    # Archived products keep their variants (and so their stock and sales history) but leave
+    # the catalog list and the register. Deleting is only possible while there is no history.
+    is_archived = models.BooleanField(_("archived"), default=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -77,7 +80,7 @@ class Product(models.Model):
         verbose_name = _("product")
         verbose_name_plural = _("products")
         ordering = ["name", "id"]
-        indexes = [models.Index(fields=["merchant", "name"])]
+        indexes = [models.Index(fields=["merchant", "is_archived", "name"])]
 
     def __str__(self):
         return self.name

@@ -77,6 +77,8 @@ class Sale(models.Model):
 
     merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="sales")
     idempotency_key = models.CharField(max_length=200)
+    # A hash of the request that created the sale: a retry with the same key but another body is refused.
+    request_hash = models.CharField(max_length=64, blank=True)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     device = models.ForeignKey(Device, null=True, blank=True, on_delete=models.SET_NULL, related_name="sales")
     currency = models.CharField(max_length=3)
@@ -97,6 +99,7 @@ class SaleLine(models.Model):
     sale = models.ForeignKey(Sale, on_delete=models.CASCADE, related_name="lines")
     variant = models.ForeignKey(Variant, on_delete=models.PROTECT, related_name="sale_lines")
     description = models.CharField(max_length=300, help_text=_("Product and variant at the time of sale"))
+    sku = models.CharField(_("SKU"), max_length=255, blank=True, help_text=_("SKU at the time of sale"))
     quantity = models.PositiveIntegerField(_("quantity"))
     unit_price = models.BigIntegerField(_("unit price"))
 
@@ -115,6 +118,7 @@ class Refund(models.Model):
     merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="refunds")
     sale = models.ForeignKey(Sale, on_delete=models.PROTECT, related_name="refunds")
     idempotency_key = models.CharField(max_length=200)
+    request_hash = models.CharField(max_length=64, blank=True)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     device = models.ForeignKey(Device, null=True, blank=True, on_delete=models.SET_NULL, related_name="refunds")
     total = models.BigIntegerField(_("total"))
@@ -137,3 +141,6 @@ class RefundLine(models.Model):
 
     class Meta:
         ordering = ["id"]
+
+    def __str__(self):
+        return f"{self.quantity} × {self.sale_line_id}"

@@ -10,7 +10,7 @@ def merchant_required(view):
     @login_required
     @wraps(view)
     def wrapped(request, *args, **kwargs):
-        if request.merchant is None:
+        if not request.merchant:
             return redirect("admin:index") if request.user.is_staff else redirect("account_logout")
         return view(request, *args, **kwargs)
 

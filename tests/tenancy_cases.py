@@ -1,12 +1,62 @@
 """Tenancy cases: for each URL with an object id, build that id from another merchant's data.
 
 Each case takes the other merchant and returns a list of kwargs dicts for ``reverse``.
+Apps keep their own cases next to their tests and this module gathers them.
 """
 
-# URLs with no object of a merchant in them (lists, forms, public pages, device API with its
-# own token auth). Their isolation is covered by the tests of each app.
+from catalog.tests.tenancy import CATALOG_PUBLIC_OR_OWN, CATALOG_URL_CASES
+
+# URLs with no object of a merchant in them (lists, forms, the Register). Their isolation is
+# covered by the tests of each app (lists only show the merchant's rows).
 PUBLIC_OR_OWN = {
     "portal:dashboard",
+    "portal:device_list",
+    "portal:device_issue",
+    "inventory:register",
+    "inventory:register_cart",
+    "inventory:register_sell",
+    "inventory:sale_list",
+    "inventory:api_products",
+    "inventory:api_purchases",
+    *CATALOG_PUBLIC_OR_OWN,
 }
 
-URL_CASES = {}
+
+def _product(other):
+    from catalog.tests.factories import ProductFactory
+
+    return [{"pk": ProductFactory(merchant=other).pk}]
+
+
+def _sale(other):
+    from catalog.tests.factories import ProductFactory
+    from inventory.services import sale_create
+
+    variant = ProductFactory(merchant=other).variants.get()
+    sale = sale_create(merchant=other, lines=[(variant, 1)], idempotency_key="tenancy-sale")
+    return sale
+
+
+def _sale_kwargs(other):
+    return [{"pk": _sale(other).pk}]
+
+
+def _device(other):
+    from portal.tests.factories import DeviceFactory
+
+    return [{"pk": DeviceFactory(merchant=other).pk}]
+
+
+URL_CASES = {
+    "inventory:product_stock": _product,
+    "inventory:sale_detail": _sale_kwargs,
+    "inventory:sale_refund": _sale_kwargs,
+    "portal:device_revoke": _device,
+    **CATALOG_URL_CASES,
+}
+
+# The POS device API authenticates with a device's bearer token, not a session.
+API_URL_CASES = {
+    "inventory:api_purchase_detail": _sale_kwargs,
+    "inventory:api_purchase_refunds": _sale_kwargs,
+}

@@ -30,6 +30,6 @@ def test_sign_up_then_log_out_and_back_in(page, live_server):
 
 def test_language_switch_to_french(page, live_server, merchant_user):
     browser_login(page, live_server, email=merchant_user.email, password="correct-horse-battery")
-    page.select_option("#lang-select", "fr")
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.select_option("#lang-select", "fr")
     assert page.locator("html").get_attribute("lang") == "fr"

@@ -8,7 +8,7 @@ that belong to *another* merchant; GET and POST with them must answer 404.
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from tests.tenancy_cases import PUBLIC_OR_OWN, URL_CASES
+from tests.tenancy_cases import API_URL_CASES, PUBLIC_OR_OWN, URL_CASES
 
 # Namespaces and prefixes that are not merchant pages (third-party apps, admin, static).
 IGNORED_NAMESPACES = {"admin", "djdt"}
@@ -36,7 +36,8 @@ def url_names():
 
 
 def test_every_url_has_a_tenancy_case():
-    missing = [n for n in url_names() if n not in URL_CASES and n not in PUBLIC_OR_OWN]
+    known = URL_CASES.keys() | API_URL_CASES.keys() | PUBLIC_OR_OWN
+    missing = [n for n in url_names() if n not in known]
     assert not missing, f"add these URLs to tests/tenancy_cases.py: {missing}"
 
 
@@ -48,6 +49,21 @@ def test_other_merchants_ids_answer_404(name, merchant_client, merchant, other_m
         url = reverse(name, kwargs=kwargs)
         get = merchant_client.get(url)
         post = merchant_client.post(url, {})
+        assert get.status_code in (404, 405), f"GET {url} answered {get.status_code}"
+        assert post.status_code in (404, 405), f"POST {url} answered {post.status_code}"
+        assert (get.status_code, post.status_code) != (405, 405), f"{url} answered neither GET nor POST"
+
+
+@pytest.mark.parametrize("name", sorted(API_URL_CASES))
+def test_device_api_answers_404_for_other_merchants_ids(name, client, merchant, other_merchant):
+    from portal.tests.factories import DeviceFactory
+
+    device = DeviceFactory(merchant=merchant)
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {device.token}", "HTTP_IDEMPOTENCY_KEY": "tenancy-1"}
+    for kwargs in API_URL_CASES[name](other_merchant):
+        url = reverse(name, kwargs=kwargs)
+        get = client.get(url, **auth)
+        post = client.post(url, {"lines": []}, content_type="application/json", **auth)
         assert get.status_code in (404, 405), f"GET {url} answered {get.status_code}"
         assert post.status_code in (404, 405), f"POST {url} answered {post.status_code}"
         assert (get.status_code, post.status_code) != (405, 405), f"{url} answered neither GET nor POST"

@@ -64,3 +64,13 @@ def test_dashboard_shows_merchant_name(merchant_client, merchant):
 def test_login_page_renders_in_french(client, db):
     response = client.get(reverse("account_login"), HTTP_ACCEPT_LANGUAGE="fr")
     assert response.status_code == 200
+
+
+def test_user_without_merchant_is_sent_away_from_merchant_pages(client, db):
+    from portal.tests.factories import UserFactory
+
+    staff = UserFactory(is_staff=True)
+    client.force_login(staff)
+    response = client.get(reverse("portal:dashboard"))
+    assert response.status_code == 302
+    assert response["Location"] == reverse("admin:index")

@@ -1,0 +1,78 @@
+"""The product's own fields, and the small categories-and-folders form."""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from catalog.models import Category, Folder, Product
+from catalog.services import ProductFields, category_create, folder_create
+from portal.models import Merchant
+
+
+class ProductForm(forms.ModelForm):
+    """The product's own fields; categories and folders can be created inline by name."""
+
+    new_category = forms.CharField(label=_("or a new category"), max_length=100, required=False)
+    new_folder = forms.CharField(label=_("or a new folder"), max_length=100, required=False)
+
+    class Meta:
+        model = Product
+        fields = [
+            "name",
+            "description",
+            "category",
+            "folder",
+            "vat_rate",
+            "track_stock",
+            "low_stock_level",
+            "shipping_weight_grams",
+            "seo_title",
+            "seo_description",
+            "search_keywords",
+        ]
+        widgets = {
+            "description": forms.Textarea(attrs={"rows": 5}),
+            "seo_description": forms.Textarea(attrs={"rows": 3}),
+        }
+
+    def __init__(self, *args, merchant: Merchant, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.merchant = merchant
+        self.fields["category"].queryset = Category.objects.filter(merchant=merchant)
+        self.fields["folder"].queryset = Folder.objects.filter(merchant=merchant)
+        self.fields["category"].empty_label = _("No category")
+        self.fields["folder"].empty_label = _("No folder")
+        self.fields["vat_rate"] = forms.DecimalField(
+            label=_("VAT rate (%)"), min_value=0, max_value=100, max_digits=5, decimal_places=2, localize=True
+        )
+        if not self.instance.pk:
+            self.initial.setdefault("vat_rate", merchant.default_vat_rate)
+
+    def product_fields(self) -> ProductFields:
+        """The cleaned fields for the services; creates the new category/folder typed inline."""
+        data = self.cleaned_data
+        category, folder = data["category"], data["folder"]
+        if data["new_category"].strip():
+            category = category_create(merchant=self.merchant, name=data["new_category"])
+        if data["new_folder"].strip():
+            folder = folder_create(merchant=self.merchant, name=data["new_folder"])
+        return ProductFields(
+            name=data["name"],
+            description=data["description"],
+            category=category,
+            folder=folder,
+            vat_rate=data["vat_rate"],
+            shipping_weight_grams=data["shipping_weight_grams"],
+            seo_title=data["seo_title"],
+            seo_description=data["seo_description"],
+            search_keywords=data["search_keywords"],
+            track_stock=data["track_stock"],
+            low_stock_level=data["low_stock_level"],
+        )
+
+
+class GroupingForm(forms.Form):
+    """Add a category or a folder on the small management page."""
+
+    KINDS = (("category", _("Category")), ("folder", _("Folder")))
+    kind = forms.ChoiceField(choices=KINDS, widget=forms.HiddenInput)
+    name = forms.CharField(label=_("Name"), max_length=100)

@@ -1,0 +1,113 @@
+"""Reads of the catalog. Every query a merchant can reach takes the merchant (tenancy)."""
+
+from collections.abc import Sequence
+
+from django.db.models import Count, Max, Min, Prefetch, Q, QuerySet
+from django.db.models.functions import Lower
+
+from catalog.barcodes import barcode_normalise
+from catalog.models import Category, Folder, Product, ProductImage, Variant
+from portal.models import Merchant
+
+
+def product_list(
+    *, merchant: Merchant, search: str = "", category_id: int | None = None, archived: bool = False
+) -> QuerySet[Product]:
+    """The merchant's products for the catalog list, in a constant number of queries.
+
+    Each product carries ``variant_count``, ``price_min`` and ``price_max``, its category,
+    and its images (prefetched, in gallery order: the first is the thumbnail).
+    """
+    queryset = Product.objects.filter(merchant=merchant, is_archived=archived)
+    search = search.strip()
+    if search:
+        matches = Q(name__icontains=search) | Q(variants__sku__icontains=search)
+        barcode = barcode_normalise(search)
+        if barcode.isdigit():
+            matches |= Q(variants__barcode__startswith=barcode)
+        # A subquery, so that variant joins do not multiply rows or skew the counts below.
+        queryset = queryset.filter(pk__in=Product.objects.filter(merchant=merchant).filter(matches).values("pk"))
+    if category_id:
+        queryset = queryset.filter(category_id=category_id)
+    return (
+        queryset.select_related("category")
+        .annotate(variant_count=Count("variants"), price_min=Min("variants__price"), price_max=Max("variants__price"))
+        .prefetch_related(Prefetch("images", queryset=ProductImage.objects.order_by("position", "id")))
+        .order_by("name", "id")
+    )
+
+
+def product_get(*, merchant: Merchant, product_id: int) -> Product:
+    """One of the merchant's products; raises Product.DoesNotExist for anyone else's."""
+    return Product.objects.select_related("merchant", "category", "folder").get(merchant=merchant, pk=product_id)
+
+
+def product_detail(*, merchant: Merchant, product_id: int) -> Product:
+    """A product with everything its page shows prefetched."""
+    return (
+        Product.objects.select_related("merchant", "category", "folder")
+        .prefetch_related(
+            "options__values",
+            Prefetch("variants", queryset=Variant.objects.prefetch_related("option_values__option")),
+            "images",
+            "videos",
+        )
+        .get(merchant=merchant, pk=product_id)
+    )
+
+
+def products_by_ids(*, merchant: Merchant, product_ids: Sequence[int]) -> QuerySet[Product]:
+    return Product.objects.filter(merchant=merchant, pk__in=product_ids).order_by("name", "id")
+
+
+def product_counts(*, merchant: Merchant) -> dict:
+    counts = Product.objects.filter(merchant=merchant).aggregate(
+        active=Count("id", filter=Q(is_archived=False)), archived=Count("id", filter=Q(is_archived=True))
+    )
+    return counts
+
+
+def category_list(*, merchant: Merchant) -> QuerySet[Category]:
+    return Category.objects.filter(merchant=merchant).annotate(product_count=Count("products")).order_by("name")
+
+
+def folder_list(*, merchant: Merchant) -> QuerySet[Folder]:
+    return Folder.objects.filter(merchant=merchant).annotate(product_count=Count("products")).order_by("name")
+
+
+def category_get(*, merchant: Merchant, category_id: int) -> Category:
+    return Category.objects.get(merchant=merchant, pk=category_id)
+
+
+def folder_get(*, merchant: Merchant, folder_id: int) -> Folder:
+    return Folder.objects.get(merchant=merchant, pk=folder_id)
+
+
+def variant_skus_taken(
+    *, merchant: Merchant, skus: Sequence[str], exclude_product: Product | None = None
+) -> dict[str, str]:
+    """Of ``skus`` (compared without case), those the merchant's other products use: {sku lowercased: product name}."""
+    wanted = {s.strip().lower() for s in skus if s.strip()}
+    if not wanted:
+        return {}
+    queryset = Variant.objects.filter(merchant=merchant).annotate(sku_lower=Lower("sku")).filter(sku_lower__in=wanted)
+    if exclude_product is not None and exclude_product.pk:
+        queryset = queryset.exclude(product=exclude_product)
+    return dict(queryset.values_list("sku_lower", "product__name"))
+
+
+def variant_search(*, merchant: Merchant, query: str = "", limit: int = 50) -> QuerySet[Variant]:
+    """Sellable variants (of products not archived) by product name, SKU or exact barcode — for the register."""
+    queryset = Variant.objects.filter(merchant=merchant, product__is_archived=False)
+    query = query.strip()
+    if query:
+        matches = Q(product__name__icontains=query) | Q(sku__iexact=query)
+        barcode = barcode_normalise(query)
+        if barcode.isdigit():
+            matches |= Q(barcode=barcode)
+        queryset = queryset.filter(matches)
+    return (
+        queryset.select_related("product")
+        .prefetch_related("option_values__option")
+        .order_by("product__name", "position", "id")[:limit]
+    )

@@ -1,0 +1,44 @@
+from django.urls import reverse
+
+from catalog.models import Category, Folder, Product
+from catalog.tests.factories import CategoryFactory, FolderFactory, ProductFactory
+
+
+def test_page_lists_own_groupings(merchant_client, merchant, other_merchant):
+    CategoryFactory(merchant=merchant, name="Drinks")
+    FolderFactory(merchant=merchant, name="Summer")
+    CategoryFactory(merchant=other_merchant, name="Foreign")
+    content = merchant_client.get(reverse("catalog:grouping_list")).content.decode()
+    assert "Drinks" in content and "Summer" in content and "Foreign" not in content
+
+
+def test_add_category_and_folder(merchant_client, merchant):
+    url = reverse("catalog:grouping_list")
+    assert merchant_client.post(url, {"category-kind": "category", "category-name": "Food"}).status_code == 302
+    assert merchant_client.post(url, {"folder-kind": "folder", "folder-name": "Winter"}).status_code == 302
+    assert Category.objects.get(merchant=merchant).name == "Food"
+    assert Folder.objects.get(merchant=merchant).name == "Winter"
+
+
+def test_blank_name_is_refused(merchant_client, merchant):
+    response = merchant_client.post(
+        reverse("catalog:grouping_list"), {"category-kind": "category", "category-name": ""}
+    )
+    assert response.status_code == 200 and "This field is required" in response.content.decode()
+    assert not Category.objects.exists()
+
+
+def test_delete_category_keeps_its_products(merchant_client, merchant):
+    category = CategoryFactory(merchant=merchant)
+    product = ProductFactory(merchant=merchant, category=category)
+    merchant_client.post(reverse("catalog:category_delete", args=[category.pk]))
+    product.refresh_from_db()
+    assert product.category is None and Product.objects.count() == 1
+
+
+def test_groupings_of_another_merchant_are_404(merchant_client, other_merchant):
+    category = CategoryFactory(merchant=other_merchant)
+    folder = FolderFactory(merchant=other_merchant)
+    assert merchant_client.post(reverse("catalog:category_delete", args=[category.pk])).status_code == 404
+    assert merchant_client.post(reverse("catalog:folder_delete", args=[folder.pk])).status_code == 404
+    assert Category.objects.exists() and Folder.objects.exists()

@@ -1,0 +1,155 @@
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from catalog import selectors, services
+from catalog.bulk_actions import bulk_actions
+from catalog.forms import ProductForm, ProductImageForm, ProductVideoForm, VariantEditor
+from catalog.views.common import int_or_none, product_or_404
+from portal.decorators import merchant_required
+
+PAGE_SIZE = 50
+
+
+@merchant_required
+@require_GET
+def product_list(request):
+    """The catalog: search, category filter, pages of 50; HTMX asks for the results only."""
+    merchant = request.merchant
+    search = request.GET.get("q", "").strip()
+    category_id = int_or_none(request.GET.get("category"))
+    archived = request.GET.get("archived") == "1"
+    products = selectors.product_list(merchant=merchant, search=search, category_id=category_id, archived=archived)
+    page = Paginator(products, PAGE_SIZE).get_page(request.GET.get("page"))
+    params = request.GET.copy()
+    params.pop("page", None)
+    context = {
+        "page": page,
+        "search": search,
+        "category_id": category_id,
+        "archived": archived,
+        "filtered": bool(search or category_id),
+        "categories": selectors.category_list(merchant=merchant),
+        "counts": selectors.product_counts(merchant=merchant),
+        "bulk_actions": bulk_actions(archived=archived),
+        "page_query": params.urlencode(),
+        "currency": merchant.currency,
+    }
+    if request.htmx and request.htmx.target == "product-results":
+        return render(request, "catalog/product_list.html#results", context)
+    return render(request, "catalog/product_list.html", context)
+
+
+@merchant_required
+@require_GET
+def product_detail(request, product_id: int):
+    product = product_or_404(request, product_id, detail=True)
+    return render(request, "catalog/product_detail.html", detail_context(product))
+
+
+def detail_context(product, **forms) -> dict:
+    return {
+        "product": product,
+        "variants": list(product.variants.all()),
+        "options": list(product.options.all()),
+        "images": list(product.images.all()),
+        "videos": list(product.videos.all()),
+        "currency": product.merchant.currency,
+        "image_form": forms.get("image_form") or ProductImageForm(),
+        "video_form": forms.get("video_form") or ProductVideoForm(),
+    }
+
+
+@merchant_required
+@require_http_methods(["GET", "POST"])
+def product_create(request):
+    return _product_form(request, product=None)
+
+
+@merchant_required
+@require_http_methods(["GET", "POST"])
+def product_update(request, product_id: int):
+    return _product_form(request, product=product_or_404(request, product_id, detail=True))
+
+
+def _product_form(request, *, product):
+    """Create or edit: the product's fields and the options-and-variants editor, in one form.
+
+    The ``editor`` buttons (add/remove an option, update the variants) rebuild the editor
+    without saving: HTMX swaps the fragment in; without JavaScript the whole page comes back.
+    """
+    merchant = request.merchant
+    if request.method == "POST":
+        form = ProductForm(request.POST, instance=product, merchant=merchant)
+        editor = VariantEditor(merchant=merchant, data=request.POST, product=product)
+        action = request.POST.get("editor", "")
+        if action:
+            editor.apply(action)
+            if request.htmx:
+                partial = "variant-grid" if request.htmx.target == "variant-grid" else "variant-editor"
+                return render(request, f"catalog/product_form.html#{partial}", _form_context(product, form, editor))
+        elif all([form.is_valid(), editor.is_valid()]):
+            options, variants = editor.specs()
+            try:
+                with transaction.atomic():
+                    fields = form.product_fields()
+                    if product is None:
+                        product = services.product_create(
+                            merchant=merchant, fields=fields, options=options, variants=variants
+                        )
+                        messages.success(request, _("Product “%(name)s” created.") % {"name": product.name})
+                    else:
+                        services.product_update(product=product, fields=fields, options=options, variants=variants)
+                        messages.success(request, _("Product “%(name)s” saved.") % {"name": product.name})
+            except ValidationError as exc:
+                editor.errors.extend(exc.messages)
+            else:
+                return redirect("catalog:product_detail", product_id=product.pk)
+    else:
+        form = ProductForm(instance=product, merchant=merchant)
+        editor = VariantEditor(merchant=merchant, product=product)
+    return render(request, "catalog/product_form.html", _form_context(product, form, editor))
+
+
+def _form_context(product, form, editor) -> dict:
+    return {"product": product, "form": form, "editor": editor, "currency": editor.currency}
+
+
+@merchant_required
+@require_http_methods(["GET", "POST"])
+def product_delete(request, product_id: int):
+    """GET: the confirmation (a page, or a dialog for HTMX). POST: delete, or explain why not."""
+    product = product_or_404(request, product_id)
+    if request.method == "POST":
+        name = product.name
+        try:
+            services.product_delete(product=product)
+        except services.ProductHasHistory as exc:
+            messages.error(request, str(exc))
+            return redirect("catalog:product_detail", product_id=product.pk)
+        messages.success(request, _("Product “%(name)s” deleted.") % {"name": name})
+        return redirect("catalog:product_list")
+    template = "catalog/product_confirm_delete.html"
+    return render(request, f"{template}#dialog" if request.htmx else template, {"product": product})
+
+
+@merchant_required
+@require_POST
+def product_archive(request, product_id: int):
+    """Archive (``archived=1``) or restore (``archived=0``) a product."""
+    product = product_or_404(request, product_id)
+    archived = request.POST.get("archived", "1") == "1"
+    services.product_archive(product=product, archived=archived)
+    if archived:
+        messages.success(
+            request,
+            _("“%(name)s” is archived: it no longer appears in the catalog or the register.") % {"name": product.name},
+        )
+    else:
+        messages.success(request, _("“%(name)s” is back in the catalog.") % {"name": product.name})
+    return redirect(reverse("catalog:product_detail", args=[product.pk]))

@@ -1,0 +1,324 @@
+"""The POS device JSON API (``/api/v1/…``); see ``README.md`` beside this file.
+
+Authenticated by a device bearer token, so CSRF-exempt. Writes need an ``Idempotency-Key``
+header: the key is scoped to the device, and the sale or refund stores a hash of the request,
+so a retry with the same key and body gets the same answer and the same key with another body
+is refused (409).
+"""
+
+import hashlib
+import json
+from functools import wraps
+
+from django.http import JsonResponse
+from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
+
+from inventory.errors import IdempotencyConflict, InventoryError
+from inventory.selectors import (
+    refund_by_key,
+    sale_by_key,
+    sale_get,
+    sale_lines_with_refunds,
+    sale_refunds,
+    variant_by_sku,
+    variant_get,
+    variant_search,
+    variant_stock_quantity,
+    variants_by_barcode,
+)
+from inventory.services import MAX_LINE_QUANTITY, MAX_SALE_LINES, refund_create, sale_create
+from portal.models import Device, device_token_hash
+from portal.services import device_authenticate
+
+MAX_KEY_LENGTH = 100
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, code: str, message: str, field: str | None = None):
+        super().__init__(message)
+        self.status, self.code, self.message, self.field = status, code, message, field
+
+
+def error_response(status: int, code: str, message: str, field: str | None = None, **kwargs) -> JsonResponse:
+    return JsonResponse({"error": {"code": code, "message": message, "field": field}}, status=status, **kwargs)
+
+
+def device_api(*methods):
+    """Bearer-token authentication, allowed methods, and typed errors turned into JSON."""
+
+    def decorator(view):
+        @csrf_exempt
+        @wraps(view)
+        def wrapped(request, *args, **kwargs):
+            if request.method not in methods:
+                response = error_response(405, "method_not_allowed", _("Method not allowed."))
+                response["Allow"] = ", ".join(methods)
+                return response
+            scheme, _sep, token = request.headers.get("Authorization", "").partition(" ")
+            token = token.strip()
+            if scheme.lower() != "bearer" or not token:
+                return _unauthorized("missing_token", _("Send the device token as “Authorization: Bearer <token>”."))
+            device = device_authenticate(token=token)
+            if device is None:
+                if Device.objects.filter(token_hash=device_token_hash(token), revoked_at__isnull=False).exists():
+                    return _unauthorized("device_revoked", _("This device was revoked. Issue a new token in Comptoir."))
+                return _unauthorized("invalid_token", _("This device token is not valid."))
+            request.device = device
+            try:
+                return view(request, *args, **kwargs)
+            except ApiError as error:
+                return error_response(error.status, error.code, error.message, error.field)
+
+        return wrapped
+
+    return decorator
+
+
+def _unauthorized(code: str, message: str) -> JsonResponse:
+    response = error_response(401, code, message)
+    response["WWW-Authenticate"] = 'Bearer realm="comptoir"'
+    return response
+
+
+def _inventory_error(error: InventoryError) -> ApiError:
+    return ApiError(error.status, error.code, error.message, error.field)
+
+
+def _json_body(request) -> dict:
+    try:
+        body = json.loads(request.body or b"")
+    except (ValueError, UnicodeDecodeError):
+        raise ApiError(400, "malformed_json", _("The request body is not valid JSON.")) from None
+    if not isinstance(body, dict):
+        raise ApiError(400, "malformed_json", _("The request body must be a JSON object."))
+    return body
+
+
+def _idempotency_key(request) -> str:
+    key = request.headers.get("Idempotency-Key", "").strip()
+    if not key:
+        raise ApiError(400, "idempotency_key_missing", _("Send an Idempotency-Key header (for example a UUID)."))
+    if len(key) > MAX_KEY_LENGTH or not key.isascii() or not key.isprintable():
+        raise ApiError(
+            400,
+            "idempotency_key_invalid",
+            _("The Idempotency-Key must be at most %(max)s printable ASCII characters.") % {"max": MAX_KEY_LENGTH},
+        )
+    return f"device:{request.device.pk}:{key}"
+
+
+def _request_hash(payload) -> str:
+    canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _quantity(value, field: str) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= MAX_LINE_QUANTITY:
+        raise ApiError(
+            422,
+            "invalid_quantity",
+            _("Quantity must be a whole number from 1 to %(max)s.") % {"max": MAX_LINE_QUANTITY},
+            field,
+        )
+    return value
+
+
+def _lines(body) -> list:
+    lines = body.get("lines")
+    if not isinstance(lines, list) or not lines:
+        raise ApiError(422, "invalid_lines", _("Send “lines”: a non-empty list."), "lines")
+    if len(lines) > MAX_SALE_LINES:
+        raise ApiError(422, "invalid_lines", _("At most %(max)s lines.") % {"max": MAX_SALE_LINES}, "lines")
+    for index, line in enumerate(lines):
+        if not isinstance(line, dict):
+            raise ApiError(422, "invalid_lines", _("Each line must be a JSON object."), f"lines[{index}]")
+    return lines
+
+
+def _resolve_variant(merchant, line: dict, index: int):
+    given = [name for name in ("sku", "barcode", "variant_id") if line.get(name) not in (None, "")]
+    if len(given) != 1:
+        raise ApiError(
+            422, "invalid_lines", _("Give exactly one of “sku”, “barcode” or “variant_id”."), f"lines[{index}]"
+        )
+    name = given[0]
+    value = line[name]
+    field = f"lines[{index}].{name}"
+    if name == "variant_id":
+        variant = (
+            variant_get(merchant=merchant, pk=value) if isinstance(value, int) and not isinstance(value, bool) else None
+        )
+        if variant is None:
+            raise ApiError(422, "unknown_product", _("No product with variant id %(id)s.") % {"id": value}, field)
+        return variant
+    if not isinstance(value, str):
+        raise ApiError(422, "invalid_lines", _("“%(name)s” must be a string.") % {"name": name}, field)
+    if name == "sku":
+        variant = variant_by_sku(merchant=merchant, sku=value)
+        if variant is None:
+            raise ApiError(422, "unknown_product", _("No product with SKU “%(sku)s”.") % {"sku": value}, field)
+        return variant
+    matches = variants_by_barcode(merchant=merchant, barcode=value)
+    if not matches:
+        raise ApiError(422, "unknown_product", _("No product with barcode “%(code)s”.") % {"code": value}, field)
+    if len(matches) > 1:
+        raise ApiError(
+            422,
+            "ambiguous_barcode",
+            _("Several products have barcode “%(code)s”; send their SKU instead.") % {"code": value},
+            field,
+        )
+    return matches[0]
+
+
+# Representations --------------------------------------------------------------------------------
+
+
+def _purchase_json(sale, *, lines=None, refunds=None) -> dict:
+    """A purchase as recorded. ``lines``/``refunds`` (GET only) add what has been refunded since."""
+    data = {
+        "id": sale.pk,
+        "created_at": sale.created_at.isoformat(),
+        "currency": sale.currency,
+        "total": sale.total,
+        "device_id": sale.device_id,
+        "lines": [
+            {
+                "id": line.pk,
+                "variant_id": line.variant_id,
+                "sku": line.sku,
+                "description": line.description,
+                "quantity": line.quantity,
+                "unit_price": line.unit_price,
+                "total": line.line_total,
+                **({"refunded_quantity": line.refunded_quantity} if refunds is not None else {}),
+            }
+            for line in (lines if lines is not None else sale.lines.all())
+        ],
+    }
+    if refunds is not None:
+        data["refunds"] = [_refund_json(refund) for refund in refunds]
+    return data
+
+
+def _refund_json(refund) -> dict:
+    return {
+        "id": refund.pk,
+        "purchase_id": refund.sale_id,
+        "created_at": refund.created_at.isoformat(),
+        "total": refund.total,
+        "lines": [
+            {"id": line.pk, "line_id": line.sale_line_id, "quantity": line.quantity} for line in refund.lines.all()
+        ],
+    }
+
+
+def _variant_json(variant) -> dict:
+    return {
+        "variant_id": variant.pk,
+        "product_id": variant.product_id,
+        "name": variant.product.name,
+        "options": variant.label,
+        "sku": variant.sku,
+        "barcode": variant.barcode,
+        "price": variant.price,
+        "currency": variant.merchant.currency,
+        "track_stock": variant.product.track_stock,
+        "stock": variant_stock_quantity(variant=variant) if variant.product.track_stock else None,
+    }
+
+
+# Endpoints --------------------------------------------------------------------------------------
+
+
+@device_api("GET")
+def products(request):
+    """Look up products by ``sku``, ``barcode`` or free text ``q`` (name or SKU)."""
+    merchant = request.device.merchant
+    if sku := request.GET.get("sku", "").strip():
+        variant = variant_by_sku(merchant=merchant, sku=sku)
+        found = [variant] if variant else []
+    elif barcode := request.GET.get("barcode", "").strip():
+        found = variants_by_barcode(merchant=merchant, barcode=barcode)
+    elif q := request.GET.get("q", "").strip():
+        found = variant_search(merchant=merchant, query=q, limit=50)
+    else:
+        raise ApiError(400, "query_missing", _("Give “sku”, “barcode” or “q”."))
+    return JsonResponse({"products": [_variant_json(v) for v in found]})
+
+
+@device_api("POST")
+def purchases(request):
+    merchant = request.device.merchant
+    key = _idempotency_key(request)
+    body = _json_body(request)
+    request_hash = _request_hash(body)
+    existing = sale_by_key(merchant=merchant, idempotency_key=key)
+    if existing is not None:
+        if existing.request_hash != request_hash:
+            raise _inventory_error(IdempotencyConflict())
+        return JsonResponse(_purchase_json(existing), status=201)
+    lines = []
+    for index, line in enumerate(_lines(body)):
+        variant = _resolve_variant(merchant, line, index)
+        lines.append((variant, _quantity(line.get("quantity"), f"lines[{index}].quantity")))
+    try:
+        sale = sale_create(
+            merchant=merchant, lines=lines, idempotency_key=key, device=request.device, request_hash=request_hash
+        )
+    except InventoryError as error:
+        raise _inventory_error(error) from None
+    return JsonResponse(_purchase_json(sale), status=201)
+
+
+def _purchase_or_404(request, pk):
+    sale = sale_get(merchant=request.device.merchant, pk=pk)
+    if sale is None:
+        raise ApiError(404, "not_found", _("No purchase with id %(id)s.") % {"id": pk})
+    return sale
+
+
+@device_api("GET")
+def purchase_detail(request, pk):
+    sale = _purchase_or_404(request, pk)
+    return JsonResponse(_purchase_json(sale, lines=sale_lines_with_refunds(sale=sale), refunds=sale_refunds(sale=sale)))
+
+
+@device_api("POST")
+def purchase_refunds(request, pk):
+    merchant = request.device.merchant
+    sale = _purchase_or_404(request, pk)
+    key = _idempotency_key(request)
+    body = _json_body(request)
+    request_hash = _request_hash({"purchase_id": sale.pk, "body": body})
+    existing = refund_by_key(merchant=merchant, idempotency_key=key)
+    if existing is not None:
+        if existing.request_hash != request_hash:
+            raise _inventory_error(IdempotencyConflict())
+        return JsonResponse(_refund_json(existing), status=201)
+    sale_lines = {line.pk: line for line in sale.lines.all()}
+    requested = []
+    for index, line in enumerate(_lines(body)):
+        line_id = line.get("line_id")
+        sale_line = sale_lines.get(line_id) if isinstance(line_id, int) and not isinstance(line_id, bool) else None
+        if sale_line is None:
+            raise ApiError(
+                422,
+                "unknown_line",
+                _("Purchase %(id)s has no line %(line)s.") % {"id": sale.pk, "line": line_id},
+                f"lines[{index}].line_id",
+            )
+        requested.append((sale_line, _quantity(line.get("quantity"), f"lines[{index}].quantity")))
+    try:
+        refund = refund_create(
+            merchant=merchant,
+            sale=sale,
+            lines=requested,
+            idempotency_key=key,
+            device=request.device,
+            request_hash=request_hash,
+        )
+    except InventoryError as error:
+        raise _inventory_error(error) from None
+    return JsonResponse(_refund_json(refund), status=201)

@@ -1,0 +1,149 @@
+"""Forms for the stock section, the register and refunds. They validate input; services decide."""
+
+import re
+import uuid
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from inventory.services import MAX_LINE_QUANTITY, MAX_STOCK_QUANTITY
+
+KEY_PATTERN = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
+
+
+def new_idempotency_key() -> str:
+    """A key for a form, generated when the form renders: resubmitting it cannot count twice."""
+    return uuid.uuid4().hex
+
+
+class IdempotentForm(forms.Form):
+    idempotency_key = forms.CharField(widget=forms.HiddenInput, max_length=64)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            self.initial.setdefault("idempotency_key", new_idempotency_key())
+
+    def clean_idempotency_key(self):
+        key = self.cleaned_data["idempotency_key"]
+        if not KEY_PATTERN.match(key):
+            raise forms.ValidationError(_("This form has expired. Reload the page and try again."))
+        return key
+
+
+class TrackingForm(forms.Form):
+    track_stock = forms.BooleanField(label=_("Track stock for this product"), required=False)
+    confirm = forms.BooleanField(required=False, widget=forms.HiddenInput)
+
+
+class SetCountsForm(IdempotentForm):
+    """One absolute count per variant, prefilled with the current level; blank leaves it unchanged.
+
+    A level below zero is not prefilled (a count cannot be negative): the merchant enters the shelf's figure.
+    """
+
+    reason = forms.CharField(label=_("Note (optional)"), max_length=200, required=False)
+
+    def __init__(self, *args, variants, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.variants = variants
+        for variant in variants:
+            self.fields[f"count_{variant.pk}"] = forms.IntegerField(
+                label=variant.label or variant.product.name,
+                min_value=0,
+                max_value=MAX_STOCK_QUANTITY,
+                required=False,
+                initial=variant.stock_quantity if variant.stock_quantity >= 0 else None,
+                widget=forms.NumberInput(attrs={"min": 0, "class": "num", "inputmode": "numeric"}),
+            )
+
+    def rows(self):
+        """(variant, bound field) pairs for the template."""
+        return [(variant, self[f"count_{variant.pk}"]) for variant in self.variants]
+
+    def changed_counts(self):
+        """(variant, new count) for the counts the merchant changed."""
+        return [
+            (variant, self.cleaned_data[f"count_{variant.pk}"])
+            for variant in self.variants
+            if self.cleaned_data[f"count_{variant.pk}"] is not None
+            and self.cleaned_data[f"count_{variant.pk}"] != variant.stock_quantity
+        ]
+
+
+class AdjustForm(IdempotentForm):
+    variant = forms.TypedChoiceField(label=_("Variant"), coerce=int)
+    delta = forms.IntegerField(
+        label=_("Change"),
+        min_value=-MAX_STOCK_QUANTITY,
+        max_value=MAX_STOCK_QUANTITY,
+        help_text=_("Positive to add (delivery, return), negative to remove (breakage, loss)."),
+        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+    )
+    reason = forms.CharField(label=_("Reason"), max_length=200)
+
+    def __init__(self, *args, variants, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.variants = {v.pk: v for v in variants}
+        self.fields["variant"].choices = [(v.pk, v.label or v.product.name) for v in variants]
+        if len(variants) == 1:
+            self.fields["variant"].widget = forms.HiddenInput()
+            self.initial["variant"] = variants[0].pk
+
+    def clean_delta(self):
+        delta = self.cleaned_data["delta"]
+        if delta == 0:
+            raise forms.ValidationError(_("Enter a change other than zero."))
+        return delta
+
+    def clean_variant(self):
+        return self.variants[self.cleaned_data["variant"]]
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.fields["variant"].widget.is_hidden and "variant" in self.errors:
+            # A hidden field's error would not show: say it where the merchant looks.
+            for message in self.errors.pop("variant"):
+                self.add_error(None, message)
+        return cleaned
+
+
+class CartLineForm(forms.Form):
+    variant = forms.IntegerField(min_value=1)
+    quantity = forms.IntegerField(min_value=0, max_value=MAX_LINE_QUANTITY, required=False)
+
+
+class RefundForm(IdempotentForm):
+    """A quantity to refund per sale line, at most what is left to refund."""
+
+    confirm = forms.BooleanField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, lines, full=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.lines = [line for line in lines if line.refundable_quantity > 0]
+        for line in self.lines:
+            self.fields[f"line_{line.pk}"] = forms.IntegerField(
+                label=line.description,
+                min_value=0,
+                max_value=line.refundable_quantity,
+                initial=line.refundable_quantity if full else 0,
+                required=False,
+                widget=forms.NumberInput(attrs={"min": 0, "max": line.refundable_quantity, "class": "num"}),
+            )
+
+    def rows(self):
+        return [(line, self[f"line_{line.pk}"]) for line in self.lines]
+
+    def clean(self):
+        cleaned = super().clean()
+        if not self.errors and not self.requested():
+            raise forms.ValidationError(_("Enter a quantity to refund for at least one line."))
+        return cleaned
+
+    def requested(self):
+        """(sale line, quantity) for every line with something to refund."""
+        return [
+            (line, self.cleaned_data[f"line_{line.pk}"])
+            for line in self.lines
+            if self.cleaned_data.get(f"line_{line.pk}")
+        ]

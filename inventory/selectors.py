@@ -1,0 +1,142 @@
+"""Inventory reads. Every function a merchant can reach takes the merchant (STYLE rule 10)."""
+
+from django.db.models import IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
+
+from catalog.models import Product, Variant
+from inventory.models import Refund, RefundLine, Sale, SaleLine, StockMovement
+from portal.models import Merchant
+
+
+def product_list(*, merchant: Merchant) -> QuerySet[Product]:
+    return Product.objects.filter(merchant=merchant)
+
+
+def _variants(*, merchant: Merchant) -> QuerySet[Variant]:
+    return (
+        Variant.objects.filter(merchant=merchant)
+        .select_related("product", "stock")
+        .prefetch_related("option_values__option")
+    )
+
+
+def product_stock_variants(*, merchant: Merchant, product: Product) -> list[Variant]:
+    """The product's variants with their level (``variant.stock_quantity``; 0 when never counted)."""
+    return _with_quantities(list(_variants(merchant=merchant).filter(product=product).order_by("position", "id")))
+
+
+def _has_stock(variant: Variant) -> bool:
+    try:
+        variant.stock  # noqa: B018 — a missing reverse one-to-one raises
+    except Variant.stock.RelatedObjectDoesNotExist:
+        return False
+    return True
+
+
+def variant_stock_quantity(*, variant: Variant) -> int:
+    return variant.stock.quantity if _has_stock(variant) else 0
+
+
+def movement_list(*, merchant: Merchant, product: Product | None = None) -> QuerySet[StockMovement]:
+    movements = StockMovement.objects.filter(merchant=merchant).select_related(
+        "variant__product", "user", "device", "sale_line", "refund_line__refund"
+    )
+    if product is not None:
+        movements = movements.filter(variant__product=product)
+    return movements.prefetch_related("variant__option_values__option").order_by("-created_at", "-id")
+
+
+def variant_search(*, merchant: Merchant, query: str, limit: int = 20) -> list[Variant]:
+    """Variants whose product name or SKU contains ``query``, or whose barcode is ``query``."""
+    query = query.strip()
+    if not query:
+        return []
+    variants = _variants(merchant=merchant).filter(
+        Q(product__name__icontains=query) | Q(sku__icontains=query) | Q(barcode=query),
+        product__is_archived=False,
+    )
+    variants = variants.order_by("product__name", "position", "id")[:limit]
+    return _with_quantities(list(variants))
+
+
+def variant_by_code(*, merchant: Merchant, code: str) -> Variant | None:
+    """The one variant whose barcode or SKU is exactly ``code`` (what a scanner types), else None."""
+    code = code.strip()
+    if not code:
+        return None
+    matches = list(
+        _variants(merchant=merchant).filter(Q(barcode=code) | Q(sku__iexact=code), product__is_archived=False)[:2]
+    )
+    return matches[0] if len(matches) == 1 else None
+
+
+def variant_get(*, merchant: Merchant, pk) -> Variant | None:
+    return _variants(merchant=merchant).filter(pk=pk).first()
+
+
+def variants_by_id(*, merchant: Merchant, ids) -> dict[int, Variant]:
+    return {v.pk: v for v in _with_quantities(list(_variants(merchant=merchant).filter(pk__in=ids)))}
+
+
+def _with_quantities(variants: list[Variant]) -> list[Variant]:
+    for variant in variants:
+        variant.stock_quantity = variant_stock_quantity(variant=variant)
+    return variants
+
+
+def sale_list(*, merchant: Merchant) -> QuerySet[Sale]:
+    refunded = Refund.objects.filter(sale=OuterRef("pk")).values("sale").annotate(total=Sum("total")).values("total")
+    return (
+        Sale.objects.filter(merchant=merchant)
+        .select_related("user", "device")
+        .annotate(
+            item_count=Coalesce(Sum("lines__quantity"), Value(0)),
+            refunded_total=Coalesce(Subquery(refunded, output_field=IntegerField()), Value(0)),
+        )
+        .order_by("-created_at", "-id")
+    )
+
+
+def sale_get(*, merchant: Merchant, pk) -> Sale | None:
+    return Sale.objects.filter(merchant=merchant, pk=pk).select_related("user", "device").first()
+
+
+def sale_by_key(*, merchant: Merchant, idempotency_key: str) -> Sale | None:
+    return Sale.objects.filter(merchant=merchant, idempotency_key=idempotency_key).first()
+
+
+def sale_lines_with_refunds(*, sale: Sale) -> list[SaleLine]:
+    """The sale's lines with ``refunded_quantity`` and ``refundable_quantity``."""
+    lines = list(
+        sale.lines.select_related("variant__product").annotate(
+            refunded_quantity=Coalesce(Sum("refund_lines__quantity"), Value(0))
+        )
+    )
+    for line in lines:
+        line.refundable_quantity = line.quantity - line.refunded_quantity
+    return lines
+
+
+def sale_refunds(*, sale: Sale) -> QuerySet[Refund]:
+    return sale.refunds.select_related("user", "device").prefetch_related(
+        Prefetch("lines", queryset=RefundLine.objects.select_related("sale_line"))
+    )
+
+
+def refund_get(*, merchant: Merchant, sale: Sale, pk) -> Refund | None:
+    return Refund.objects.filter(merchant=merchant, sale=sale, pk=pk).first()
+
+
+def variant_by_sku(*, merchant: Merchant, sku: str) -> Variant | None:
+    """SKUs are unique per merchant regardless of case."""
+    sku = sku.strip()
+    return _variants(merchant=merchant).filter(sku__iexact=sku).first() if sku else None
+
+
+def variants_by_barcode(*, merchant: Merchant, barcode: str) -> list[Variant]:
+    barcode = barcode.strip()
+    return list(_variants(merchant=merchant).filter(barcode=barcode)[:2]) if barcode else []
+
+
+def refund_by_key(*, merchant: Merchant, idempotency_key: str) -> Refund | None:
+    return Refund.objects.filter(merchant=merchant, idempotency_key=idempotency_key).first()

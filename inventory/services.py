@@ -1,0 +1,400 @@
+"""Inventory services: the one way to change stock (STYLE rule 2), in-store sales and refunds.
+
+Every stock change goes through ``_movement_record``: it locks the variant's level row
+(``select_for_update``), writes the ledger row and the new level in one transaction, and is
+idempotent by a key that the database keeps unique per merchant. A retry with the same key
+returns the movement already written — also under a race, where the loser's insert hits the
+unique constraint inside a savepoint and reads the winner's row instead.
+
+Stock tracking off (``Product.track_stock=False``): stock is not counted. Sales and refunds of
+such products are recorded (lines, totals) but write no ledger row and leave the level alone;
+manual changes are refused. Turning tracking back on resumes counting from the level as it was;
+the stock page asks the merchant to set counts.
+"""
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from functools import partial
+
+from django.db import IntegrityError, transaction
+from django.db.models import Sum
+from django.utils.translation import gettext as _
+
+from catalog.models import Product, Variant
+from inventory.errors import (
+    EmptySale,
+    IdempotencyConflict,
+    InvalidQuantity,
+    InventoryError,
+    NegativeStock,
+    RefundExceedsSale,
+    StockNotTracked,
+    UnknownVariant,
+)
+from inventory.models import Refund, RefundLine, Sale, SaleLine, StockLevel, StockMovement, StockOrigin
+from inventory.signals import stock_changed, stock_tracking_changed
+from portal.models import Device, Merchant
+
+MAX_LINE_QUANTITY = 9_999
+MAX_SALE_LINES = 200
+MAX_STOCK_QUANTITY = 1_000_000_000
+MAX_KEY_LENGTH = 200
+# Manual changes may not take a level below zero; sales may (the shelf is the truth, the count catches up).
+MANUAL_ORIGINS = {StockOrigin.MANUAL_COMPTOIR, StockOrigin.MANUAL_ONLINE}
+
+
+def _check_key(idempotency_key: str) -> None:
+    if not idempotency_key or len(idempotency_key) > MAX_KEY_LENGTH:
+        raise ValueError(f"idempotency_key must be 1 to {MAX_KEY_LENGTH} characters")
+
+
+def _is_int(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _movement_by_key(*, merchant: Merchant, idempotency_key: str) -> StockMovement | None:
+    return StockMovement.objects.filter(merchant=merchant, idempotency_key=idempotency_key).first()
+
+
+def _locked_level(*, merchant: Merchant, variant: Variant) -> StockLevel:
+    """The variant's level row, locked until the end of the transaction; created at 0 if missing."""
+    level = StockLevel.objects.select_for_update().filter(variant=variant).first()
+    if level is None:
+        # get_or_create inserts in a savepoint and falls back to a read when a concurrent insert won.
+        StockLevel.objects.get_or_create(variant=variant, defaults={"merchant": merchant})
+        level = StockLevel.objects.select_for_update().get(variant=variant)
+    return level
+
+
+def _announce(movement: StockMovement) -> None:
+    stock_changed.send(
+        sender=StockMovement,
+        merchant_id=movement.merchant_id,
+        variant_id=movement.variant_id,
+        movement_id=movement.pk,
+        origin=movement.origin,
+    )
+
+
+def _replayed(existing: StockMovement, *, variant: Variant, delta: int | None) -> StockMovement:
+    if existing.variant_id != variant.pk or (delta is not None and existing.delta != delta):
+        raise IdempotencyConflict()
+    return existing
+
+
+def _movement_record(
+    *,
+    merchant: Merchant,
+    variant: Variant,
+    compute_delta: Callable[[int], int],
+    expected_delta: int | None,
+    origin: str,
+    idempotency_key: str,
+    reason: str,
+    user,
+    device: Device | None,
+    sale_line: SaleLine | None = None,
+    refund_line: RefundLine | None = None,
+) -> StockMovement:
+    _check_key(idempotency_key)
+    if variant.merchant_id != merchant.pk:
+        raise UnknownVariant(_("This product does not exist."))
+    if origin not in StockOrigin.values:
+        raise ValueError(f"unknown stock origin {origin!r}")
+    if not variant.product.track_stock:
+        raise StockNotTracked(_("Stock is not tracked for this product. Turn stock tracking on first."))
+    existing = _movement_by_key(merchant=merchant, idempotency_key=idempotency_key)
+    if existing is not None:
+        return _replayed(existing, variant=variant, delta=expected_delta)
+    try:
+        with transaction.atomic():
+            level = _locked_level(merchant=merchant, variant=variant)
+            delta = compute_delta(level.quantity)
+            new_quantity = level.quantity + delta
+            if origin in MANUAL_ORIGINS and delta < 0 and new_quantity < 0:
+                raise NegativeStock(
+                    _("Stock cannot go below zero through a manual change (current level: %(level)s).")
+                    % {"level": level.quantity},
+                    field="delta",
+                )
+            level.quantity = new_quantity
+            level.save(update_fields=["quantity", "updated_at"])
+            movement = StockMovement.objects.create(
+                merchant=merchant,
+                variant=variant,
+                origin=origin,
+                delta=delta,
+                level_after=new_quantity,
+                reason=reason[:255],
+                idempotency_key=idempotency_key,
+                user=user if getattr(user, "is_authenticated", False) else None,
+                device=device,
+                sale_line=sale_line,
+                refund_line=refund_line,
+            )
+            transaction.on_commit(partial(_announce, movement))
+    except IntegrityError:
+        # Another transaction wrote this key between our check and our insert: its row stands.
+        existing = _movement_by_key(merchant=merchant, idempotency_key=idempotency_key)
+        if existing is None:
+            raise
+        return _replayed(existing, variant=variant, delta=expected_delta)
+    return movement
+
+
+def stock_adjust(
+    *,
+    merchant: Merchant,
+    variant: Variant,
+    delta: int,
+    origin: str,
+    idempotency_key: str,
+    reason: str = "",
+    user=None,
+    device: Device | None = None,
+    sale_line: SaleLine | None = None,
+    refund_line: RefundLine | None = None,
+) -> StockMovement:
+    """Change a variant's stock by ``delta`` (relative). Same key → the movement already written."""
+    if not _is_int(delta) or delta == 0 or abs(delta) > MAX_STOCK_QUANTITY:
+        raise InvalidQuantity(_("Enter a whole number other than zero."), field="delta")
+    return _movement_record(
+        merchant=merchant,
+        variant=variant,
+        compute_delta=lambda current: delta,
+        expected_delta=delta,
+        origin=origin,
+        idempotency_key=idempotency_key,
+        reason=reason,
+        user=user,
+        device=device,
+        sale_line=sale_line,
+        refund_line=refund_line,
+    )
+
+
+def stock_set(
+    *,
+    merchant: Merchant,
+    variant: Variant,
+    quantity: int,
+    idempotency_key: str,
+    origin: str = StockOrigin.MANUAL_COMPTOIR,
+    reason: str = "",
+    user=None,
+    device: Device | None = None,
+) -> StockMovement:
+    """Set a variant's stock to an absolute count; the ledger records the difference (0 for a confirming count)."""
+    if not _is_int(quantity) or quantity < 0 or quantity > MAX_STOCK_QUANTITY:
+        raise InvalidQuantity(_("Enter a whole number of zero or more."), field="quantity")
+    return _movement_record(
+        merchant=merchant,
+        variant=variant,
+        compute_delta=lambda current: quantity - current,
+        expected_delta=None,
+        origin=origin,
+        idempotency_key=idempotency_key,
+        reason=reason,
+        user=user,
+        device=device,
+    )
+
+
+def stock_tracking_set(*, merchant: Merchant, product: Product, enabled: bool) -> Product:
+    """Turn stock tracking on or off for a product (off stops counting and, later, its stock sync)."""
+    if product.merchant_id != merchant.pk:
+        raise UnknownVariant(_("This product does not exist."))
+    if product.track_stock == enabled:
+        return product
+    with transaction.atomic():
+        Product.objects.filter(pk=product.pk, merchant=merchant).update(track_stock=enabled)
+        product.track_stock = enabled
+        transaction.on_commit(
+            lambda: stock_tracking_changed.send(
+                sender=Product, merchant_id=merchant.pk, product_id=product.pk, track_stock=enabled
+            )
+        )
+    return product
+
+
+# Sales and refunds ------------------------------------------------------------------------------
+
+
+def _check_quantity(quantity, *, field: str) -> None:
+    if not _is_int(quantity) or quantity < 1 or quantity > MAX_LINE_QUANTITY:
+        raise InvalidQuantity(
+            _("Quantity must be a whole number from 1 to %(max)s.") % {"max": MAX_LINE_QUANTITY}, field=field
+        )
+
+
+def _check_replay(existing, *, request_hash: str):
+    if request_hash and existing.request_hash and existing.request_hash != request_hash:
+        raise IdempotencyConflict()
+    return existing
+
+
+def _sale_by_key(*, merchant: Merchant, idempotency_key: str) -> Sale | None:
+    return Sale.objects.filter(merchant=merchant, idempotency_key=idempotency_key).first()
+
+
+def sale_create(
+    *,
+    merchant: Merchant,
+    lines: Iterable[tuple[Variant, int]],
+    idempotency_key: str,
+    user=None,
+    device: Device | None = None,
+    request_hash: str = "",
+) -> Sale:
+    """Record an in-store sale: its lines at today's prices and one ledger row per tracked line.
+
+    Same key → the sale already recorded (nothing counted twice); same key with another
+    ``request_hash`` → ``IdempotencyConflict``. Stock may go below zero.
+    """
+    _check_key(idempotency_key)
+    existing = _sale_by_key(merchant=merchant, idempotency_key=idempotency_key)
+    if existing is not None:
+        return _check_replay(existing, request_hash=request_hash)
+    lines = list(lines)
+    if not lines:
+        raise EmptySale(_("Add at least one product to the sale."), field="lines")
+    if len(lines) > MAX_SALE_LINES:
+        raise InvalidQuantity(_("A sale has at most %(max)s lines.") % {"max": MAX_SALE_LINES}, field="lines")
+    for index, (variant, quantity) in enumerate(lines):
+        if variant.merchant_id != merchant.pk:
+            raise UnknownVariant(_("This product does not exist."), field=f"lines[{index}]")
+        _check_quantity(quantity, field=f"lines[{index}].quantity")
+    try:
+        with transaction.atomic():
+            sale = Sale.objects.create(
+                merchant=merchant,
+                idempotency_key=idempotency_key,
+                request_hash=request_hash,
+                user=user if getattr(user, "is_authenticated", False) else None,
+                device=device,
+                currency=merchant.currency,
+                total=sum(variant.price * quantity for variant, quantity in lines),
+            )
+            sale_lines = [
+                SaleLine.objects.create(
+                    sale=sale,
+                    variant=variant,
+                    description=str(variant)[:300],
+                    sku=variant.sku,
+                    quantity=quantity,
+                    unit_price=variant.price,
+                )
+                for variant, quantity in lines
+            ]
+            # Lock levels in one order (by variant) so that two multi-line sales cannot deadlock.
+            for line in sorted(sale_lines, key=lambda sl: (sl.variant_id, sl.pk)):
+                if line.variant.product.track_stock:
+                    stock_adjust(
+                        merchant=merchant,
+                        variant=line.variant,
+                        delta=-line.quantity,
+                        origin=StockOrigin.POS_SALE,
+                        idempotency_key=f"sale:{sale.pk}:line:{line.pk}",
+                        reason=_("Sale #%(id)s") % {"id": sale.pk},
+                        user=user,
+                        device=device,
+                        sale_line=line,
+                    )
+    except IntegrityError:
+        existing = _sale_by_key(merchant=merchant, idempotency_key=idempotency_key)
+        if existing is None:
+            raise
+        return _check_replay(existing, request_hash=request_hash)
+    return sale
+
+
+def refund_create(
+    *,
+    merchant: Merchant,
+    sale: Sale,
+    lines: Iterable[tuple[SaleLine, int]],
+    idempotency_key: str,
+    user=None,
+    device: Device | None = None,
+    request_hash: str = "",
+) -> Refund:
+    """Refund some or all of a sale's lines and return their stock.
+
+    Refuses to refund more of a line than was sold minus what earlier refunds took back.
+    Same key → the refund already recorded.
+    """
+    _check_key(idempotency_key)
+    if sale.merchant_id != merchant.pk:
+        raise InventoryError(_("This sale does not exist."))
+    existing = Refund.objects.filter(merchant=merchant, idempotency_key=idempotency_key).first()
+    if existing is not None:
+        if existing.sale_id != sale.pk:
+            raise IdempotencyConflict()
+        return _check_replay(existing, request_hash=request_hash)
+    requested: dict[int, int] = defaultdict(int)
+    for index, (sale_line, quantity) in enumerate(lines):
+        _check_quantity(quantity, field=f"lines[{index}].quantity")
+        if sale_line.sale_id != sale.pk:
+            raise InventoryError(_("This line is not part of sale #%(id)s.") % {"id": sale.pk}, field=f"lines[{index}]")
+        requested[sale_line.pk] += quantity
+    if not requested:
+        raise EmptySale(_("Choose at least one item to refund."), field="lines")
+    try:
+        with transaction.atomic():
+            # One refund of a sale at a time: the "already refunded" figures below stay true until commit.
+            Sale.objects.select_for_update().filter(pk=sale.pk).first()
+            refunded = _refunded_quantities(sale=sale)
+            sale_lines = {sl.pk: sl for sl in sale.lines.select_related("variant__product")}
+            for line_id, quantity in requested.items():
+                sale_line = sale_lines[line_id]
+                remaining = sale_line.quantity - refunded.get(line_id, 0)
+                if quantity > remaining:
+                    raise RefundExceedsSale(
+                        _("Cannot refund %(quantity)s × %(description)s: %(sold)s sold, %(remaining)s left to refund.")
+                        % {
+                            "quantity": quantity,
+                            "description": sale_line.description,
+                            "sold": sale_line.quantity,
+                            "remaining": remaining,
+                        },
+                        field=f"line_{line_id}",
+                    )
+            refund = Refund.objects.create(
+                merchant=merchant,
+                sale=sale,
+                idempotency_key=idempotency_key,
+                request_hash=request_hash,
+                user=user if getattr(user, "is_authenticated", False) else None,
+                device=device,
+                total=sum(sale_lines[line_id].unit_price * quantity for line_id, quantity in requested.items()),
+            )
+            for line_id, quantity in sorted(
+                requested.items(), key=lambda item: (sale_lines[item[0]].variant_id, item[0])
+            ):
+                sale_line = sale_lines[line_id]
+                refund_line = RefundLine.objects.create(refund=refund, sale_line=sale_line, quantity=quantity)
+                if sale_line.variant.product.track_stock:
+                    stock_adjust(
+                        merchant=merchant,
+                        variant=sale_line.variant,
+                        delta=quantity,
+                        origin=StockOrigin.POS_REFUND,
+                        idempotency_key=f"refund:{refund.pk}:line:{refund_line.pk}",
+                        reason=_("Refund #%(id)s of sale #%(sale)s") % {"id": refund.pk, "sale": sale.pk},
+                        user=user,
+                        device=device,
+                        refund_line=refund_line,
+                    )
+    except IntegrityError:
+        existing = Refund.objects.filter(merchant=merchant, idempotency_key=idempotency_key).first()
+        if existing is None:
+            raise
+        if existing.sale_id != sale.pk:
+            raise IdempotencyConflict() from None
+        return _check_replay(existing, request_hash=request_hash)
+    return refund
+
+
+def _refunded_quantities(*, sale: Sale) -> dict[int, int]:
+    rows = RefundLine.objects.filter(sale_line__sale=sale).values("sale_line").annotate(total=Sum("quantity"))
+    return {row["sale_line"]: row["total"] for row in rows}

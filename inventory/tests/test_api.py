@@ -1,0 +1,319 @@
+import json
+
+import pytest
+
+from inventory.models import Refund, Sale, StockLevel, StockMovement, StockOrigin
+from inventory.services import sale_create
+from inventory.tests.factories import stocked_variant
+from portal.services import device_revoke
+from portal.tests.factories import DeviceFactory
+
+
+@pytest.fixture
+def device(merchant):
+    return DeviceFactory(merchant=merchant, name="Till 1")
+
+
+@pytest.fixture
+def mug(merchant):
+    return stocked_variant(merchant=merchant, quantity=5, sku="MUG-1", barcode="2000000000015", price=1800)
+
+
+@pytest.fixture
+def api(client, device):
+    """Calls the API as ``device``: api("post", path, body, key=...)."""
+
+    def call(method, path, body=None, *, key=None, token=None, raw=None):
+        headers = {"HTTP_AUTHORIZATION": f"Bearer {token or device.token}"}
+        if key is not None:
+            headers["HTTP_IDEMPOTENCY_KEY"] = key
+        data = raw if raw is not None else (json.dumps(body) if body is not None else None)
+        if method == "get":
+            return client.get(path, **headers)
+        return getattr(client, method)(path, data=data, content_type="application/json", **headers)
+
+    return call
+
+
+def level(variant):
+    return StockLevel.objects.get(variant=variant).quantity
+
+
+def error(response):
+    return response.json()["error"]
+
+
+# Authentication --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("header", [None, "Token abc", "Bearer ", "Bearer cpt_wrong", "Bearer nope"])
+def test_missing_or_invalid_token_is_401(client, mug, header):
+    headers = {"HTTP_AUTHORIZATION": header} if header else {}
+    response = client.post(
+        "/api/v1/purchases", data="{}", content_type="application/json", HTTP_IDEMPOTENCY_KEY="k", **headers
+    )
+    assert response.status_code == 401
+    assert error(response)["code"] in {"missing_token", "invalid_token"}
+    assert response["WWW-Authenticate"].startswith("Bearer")
+
+
+def test_revoked_device_is_401(api, device, mug):
+    device_revoke(device=device)
+    response = api("post", "/api/v1/purchases", {"lines": [{"sku": "MUG-1", "quantity": 1}]}, key="k1")
+    assert response.status_code == 401 and error(response)["code"] == "device_revoked"
+    assert not Sale.objects.exists()
+
+
+def test_api_is_csrf_exempt(device, mug):
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    response = client.post(
+        "/api/v1/purchases",
+        data=json.dumps({"lines": [{"sku": "MUG-1", "quantity": 1}]}),
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {device.token}",
+        HTTP_IDEMPOTENCY_KEY="k1",
+    )
+    assert response.status_code == 201
+
+
+def test_wrong_method_is_405(api):
+    response = api("get", "/api/v1/purchases")
+    assert response.status_code == 405 and response["Allow"] == "POST"
+
+
+# Purchases -------------------------------------------------------------------------------------
+
+
+def test_purchase_by_sku_barcode_and_variant_id(api, merchant, device, mug):
+    other = stocked_variant(merchant=merchant, quantity=2, price=500)
+    body = {
+        "lines": [
+            {"sku": "mug-1", "quantity": 1},
+            {"barcode": "2000000000015", "quantity": 2},
+            {"variant_id": other.pk, "quantity": 3},
+        ]
+    }
+    response = api("post", "/api/v1/purchases", body, key="purchase-1")
+    assert response.status_code == 201
+    data = response.json()
+    sale = Sale.objects.get()
+    assert data["id"] == sale.pk and data["total"] == 3 * 1800 + 3 * 500 and data["currency"] == "EUR"
+    assert data["device_id"] == device.pk
+    assert [(line["sku"], line["quantity"], line["unit_price"]) for line in data["lines"]] == [
+        ("MUG-1", 1, 1800),
+        ("MUG-1", 2, 1800),
+        (other.sku, 3, 500),
+    ]
+    assert (level(mug), level(other)) == (2, -1)
+    assert StockMovement.objects.filter(origin=StockOrigin.POS_SALE, device=device).count() == 3
+
+
+def test_same_key_same_body_returns_the_same_response_and_one_ledger_row(api, mug):
+    body = {"lines": [{"sku": "MUG-1", "quantity": 1}]}
+    first = api("post", "/api/v1/purchases", body, key="retry-me")
+    second = api("post", "/api/v1/purchases", body, key="retry-me")
+    assert (first.status_code, second.status_code) == (201, 201)
+    assert first.content == second.content
+    assert Sale.objects.count() == 1
+    assert StockMovement.objects.filter(origin=StockOrigin.POS_SALE).count() == 1
+    assert level(mug) == 4
+
+
+def test_same_key_with_equivalent_json_is_a_replay(api, mug):
+    api("post", "/api/v1/purchases", raw='{"lines": [{"sku": "MUG-1", "quantity": 1}]}', key="k")
+    response = api("post", "/api/v1/purchases", raw='{"lines":[{"quantity":1,"sku":"MUG-1"}]}', key="k")
+    assert response.status_code == 201 and Sale.objects.count() == 1
+
+
+def test_same_key_different_body_is_a_conflict(api, mug):
+    api("post", "/api/v1/purchases", {"lines": [{"sku": "MUG-1", "quantity": 1}]}, key="k")
+    response = api("post", "/api/v1/purchases", {"lines": [{"sku": "MUG-1", "quantity": 2}]}, key="k")
+    assert response.status_code == 409 and error(response)["code"] == "idempotency_key_reused"
+    assert Sale.objects.count() == 1 and level(mug) == 4
+
+
+def test_keys_are_scoped_per_device(api, merchant, mug, client):
+    other_device = DeviceFactory(merchant=merchant)
+    body = {"lines": [{"sku": "MUG-1", "quantity": 1}]}
+    api("post", "/api/v1/purchases", body, key="1")
+    response = api("post", "/api/v1/purchases", body, key="1", token=other_device.token)
+    assert response.status_code == 201
+    assert Sale.objects.count() == 2
+
+
+def test_missing_idempotency_key_is_400(api, mug):
+    response = api("post", "/api/v1/purchases", {"lines": [{"sku": "MUG-1", "quantity": 1}]})
+    assert response.status_code == 400 and error(response)["code"] == "idempotency_key_missing"
+    response = api("post", "/api/v1/purchases", {"lines": [{"sku": "MUG-1", "quantity": 1}]}, key="x" * 101)
+    assert response.status_code == 400 and error(response)["code"] == "idempotency_key_invalid"
+    assert not Sale.objects.exists()
+
+
+@pytest.mark.parametrize("raw", ["{not json", "", "[1, 2]", '"lines"', "\xff"])
+def test_malformed_json_is_400(api, mug, raw):
+    response = api("post", "/api/v1/purchases", raw=raw, key="k")
+    assert response.status_code == 400 and error(response)["code"] == "malformed_json"
+
+
+def test_unknown_sku_is_422_naming_it(api, mug):
+    response = api(
+        "post",
+        "/api/v1/purchases",
+        {"lines": [{"sku": "MUG-1", "quantity": 1}, {"sku": "NOPE-9", "quantity": 1}]},
+        key="k",
+    )
+    assert response.status_code == 422
+    assert error(response) == {
+        "code": "unknown_product",
+        "message": "No product with SKU “NOPE-9”.",
+        "field": "lines[1].sku",
+    }
+    assert not Sale.objects.exists() and level(mug) == 5
+
+
+def test_unknown_barcode_and_variant_id_and_other_merchants_sku(api, other_merchant, mug):
+    theirs = stocked_variant(merchant=other_merchant, sku="THEIRS")
+    for line, field in [
+        ({"barcode": "999"}, "lines[0].barcode"),
+        ({"variant_id": theirs.pk}, "lines[0].variant_id"),
+        ({"sku": "THEIRS"}, "lines[0].sku"),
+    ]:
+        response = api("post", "/api/v1/purchases", {"lines": [{**line, "quantity": 1}]}, key=f"k-{field}-{line}")
+        assert response.status_code == 422 and error(response)["field"] == field
+    assert not Sale.objects.exists() and level(theirs) == 10
+
+
+@pytest.mark.parametrize("quantity", [0, -1, 1.5, "2", None, True, 10_000, 10**20])
+def test_bad_quantity_is_422(api, mug, quantity):
+    response = api("post", "/api/v1/purchases", {"lines": [{"sku": "MUG-1", "quantity": quantity}]}, key="k")
+    assert response.status_code == 422
+    assert error(response)["code"] == "invalid_quantity" and error(response)["field"] == "lines[0].quantity"
+    assert not Sale.objects.exists() and level(mug) == 5
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {},
+        {"lines": []},
+        {"lines": "x"},
+        {"lines": [1]},
+        {"lines": [{"quantity": 1}]},
+        {"lines": [{"sku": "MUG-1", "barcode": "1", "quantity": 1}]},
+    ],
+)
+def test_bad_lines_are_422(api, mug, body):
+    response = api("post", "/api/v1/purchases", body, key="k")
+    assert response.status_code == 422 and error(response)["code"] == "invalid_lines"
+
+
+def test_get_purchase_with_refunds(api, mug):
+    sale_id = api("post", "/api/v1/purchases", {"lines": [{"sku": "MUG-1", "quantity": 2}]}, key="p").json()["id"]
+    line_id = Sale.objects.get().lines.get().pk
+    api("post", f"/api/v1/purchases/{sale_id}/refunds", {"lines": [{"line_id": line_id, "quantity": 1}]}, key="r")
+    data = api("get", f"/api/v1/purchases/{sale_id}").json()
+    assert data["lines"][0]["refunded_quantity"] == 1
+    assert data["refunds"][0]["lines"] == [
+        {"id": Refund.objects.get().lines.get().pk, "line_id": line_id, "quantity": 1}
+    ]
+
+
+def test_other_merchants_purchase_is_404(api, other_merchant):
+    theirs = stocked_variant(merchant=other_merchant)
+    sale = sale_create(merchant=other_merchant, lines=[(theirs, 1)], idempotency_key="x")
+    assert api("get", f"/api/v1/purchases/{sale.pk}").status_code == 404
+    response = api(
+        "post",
+        f"/api/v1/purchases/{sale.pk}/refunds",
+        {"lines": [{"line_id": sale.lines.get().pk, "quantity": 1}]},
+        key="r",
+    )
+    assert response.status_code == 404 and error(response)["code"] == "not_found"
+    assert not Refund.objects.exists()
+
+
+# Refunds ---------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def purchase(api, mug):
+    data = api("post", "/api/v1/purchases", {"lines": [{"sku": "MUG-1", "quantity": 3}]}, key="p").json()
+    return data["id"], data["lines"][0]["id"]
+
+
+def test_refund_returns_stock_and_replays(api, mug, purchase):
+    sale_id, line_id = purchase
+    body = {"lines": [{"line_id": line_id, "quantity": 2}]}
+    first = api("post", f"/api/v1/purchases/{sale_id}/refunds", body, key="r1")
+    second = api("post", f"/api/v1/purchases/{sale_id}/refunds", body, key="r1")
+    assert first.status_code == 201 and first.content == second.content
+    assert first.json()["total"] == 3600
+    assert level(mug) == 4
+    assert StockMovement.objects.filter(origin=StockOrigin.POS_REFUND).count() == 1
+
+
+def test_refund_beyond_sold_is_422(api, mug, purchase):
+    sale_id, line_id = purchase
+    api("post", f"/api/v1/purchases/{sale_id}/refunds", {"lines": [{"line_id": line_id, "quantity": 2}]}, key="r1")
+    response = api(
+        "post", f"/api/v1/purchases/{sale_id}/refunds", {"lines": [{"line_id": line_id, "quantity": 2}]}, key="r2"
+    )
+    assert response.status_code == 422 and error(response)["code"] == "refund_exceeds_sale"
+    assert "1 left to refund" in error(response)["message"]
+    assert Refund.objects.count() == 1 and level(mug) == 4
+
+
+def test_refund_key_reused_with_other_body_or_purchase_is_409(api, mug, purchase):
+    sale_id, line_id = purchase
+    api("post", f"/api/v1/purchases/{sale_id}/refunds", {"lines": [{"line_id": line_id, "quantity": 1}]}, key="r1")
+    response = api(
+        "post", f"/api/v1/purchases/{sale_id}/refunds", {"lines": [{"line_id": line_id, "quantity": 2}]}, key="r1"
+    )
+    assert response.status_code == 409
+    other_id = api("post", "/api/v1/purchases", {"lines": [{"sku": "MUG-1", "quantity": 1}]}, key="p2").json()["id"]
+    other_line = Sale.objects.get(pk=other_id).lines.get().pk
+    response = api(
+        "post", f"/api/v1/purchases/{other_id}/refunds", {"lines": [{"line_id": other_line, "quantity": 1}]}, key="r1"
+    )
+    assert response.status_code == 409
+    assert Refund.objects.count() == 1
+
+
+def test_refund_bad_inputs(api, purchase):
+    sale_id, line_id = purchase
+    path = f"/api/v1/purchases/{sale_id}/refunds"
+    assert api("post", path, {"lines": [{"line_id": line_id, "quantity": 1}]}).status_code == 400
+    assert api("post", path, raw="{", key="a").status_code == 400
+    response = api("post", path, {"lines": [{"line_id": 999999, "quantity": 1}]}, key="b")
+    assert response.status_code == 422 and error(response)["code"] == "unknown_line"
+    response = api("post", path, {"lines": [{"line_id": line_id, "quantity": 0}]}, key="c")
+    assert response.status_code == 422 and error(response)["code"] == "invalid_quantity"
+    assert not Refund.objects.exists()
+
+
+# Product lookup --------------------------------------------------------------------------------
+
+
+def test_product_lookup(api, mug, other_merchant):
+    stocked_variant(merchant=other_merchant, sku="MUG-1X")
+    data = api("get", "/api/v1/products?sku=MUG-1").json()
+    assert data["products"] == [
+        {
+            "variant_id": mug.pk,
+            "product_id": mug.product_id,
+            "name": mug.product.name,
+            "options": "",
+            "sku": "MUG-1",
+            "barcode": "2000000000015",
+            "price": 1800,
+            "currency": "EUR",
+            "track_stock": True,
+            "stock": 5,
+        }
+    ]
+    assert len(api("get", "/api/v1/products?barcode=2000000000015").json()["products"]) == 1
+    assert [p["sku"] for p in api("get", "/api/v1/products?q=mug").json()["products"]] == ["MUG-1"]
+    assert api("get", "/api/v1/products?sku=NOPE").json()["products"] == []
+    assert api("get", "/api/v1/products").status_code == 400

@@ -1,0 +1,178 @@
+import pytest
+from django.urls import reverse
+
+from catalog.tests.factories import ProductFactory
+from inventory.models import Sale, StockLevel, StockMovement
+from inventory.tests.factories import stocked_variant
+from inventory.views.register import CART_SESSION_KEY
+
+HTMX = {"HTTP_HX_REQUEST": "true", "HTTP_HX_TARGET": "register-body"}
+REGISTER = "/register/"
+CART = "/register/cart/"
+SELL = "/register/sell/"
+
+
+@pytest.fixture
+def mug(merchant):
+    return stocked_variant(
+        merchant=merchant,
+        quantity=3,
+        sku="MUG-BLUE",
+        barcode="2000000000015",
+        price=1800,
+        product=ProductFactory(merchant=merchant, name="Blue mug", variant=False),
+    )
+
+
+def level(variant):
+    return StockLevel.objects.get(variant=variant).quantity
+
+
+def test_urls():
+    assert reverse("inventory:register") == REGISTER
+    assert reverse("inventory:register_cart") == CART
+    assert reverse("inventory:register_sell") == SELL
+
+
+def test_empty_register_explains_what_to_do(merchant_client):
+    html = merchant_client.get(REGISTER).content.decode()
+    assert "The cart is empty" in html and "Scan a barcode" in html
+
+
+@pytest.mark.parametrize("query", ["blue", "MUG-B", "2000000000015"])
+def test_search_by_name_sku_or_barcode(merchant_client, mug, query):
+    html = merchant_client.get(REGISTER, {"q": query}).content.decode()
+    assert "Blue mug" in html
+
+
+def test_search_htmx_returns_results_fragment(merchant_client, mug, other_merchant):
+    stocked_variant(
+        merchant=other_merchant,
+        quantity=1,
+        product=ProductFactory(merchant=other_merchant, name="Blue vase", variant=False),
+    )
+    response = merchant_client.get(REGISTER, {"q": "blue"}, HTTP_HX_REQUEST="true", HTTP_HX_TARGET="register-results")
+    html = response.content.decode()
+    assert html.strip().startswith('<div id="register-results">')
+    assert "Blue mug" in html and "Blue vase" not in html
+
+
+def test_search_without_match_says_so(merchant_client, mug):
+    html = merchant_client.get(REGISTER, {"q": "teapot"}).content.decode()
+    assert "Nothing matches “teapot”" in html
+
+
+def test_scanning_a_barcode_adds_the_variant(merchant_client, mug):
+    response = merchant_client.post(CART, {"action": "scan", "q": "2000000000015"}, **HTMX)
+    assert response.status_code == 200
+    assert merchant_client.session[CART_SESSION_KEY] == [[mug.pk, 1]]
+    merchant_client.post(CART, {"action": "scan", "q": "mug-blue"})  # an exact SKU, any case
+    assert merchant_client.session[CART_SESSION_KEY] == [[mug.pk, 2]]
+
+
+def test_scanning_text_shows_matches_instead(merchant_client, mug):
+    response = merchant_client.post(CART, {"action": "scan", "q": "blue"})
+    assert response.status_code == 302 and response["Location"] == "/register/?q=blue"
+    assert merchant_client.session.get(CART_SESSION_KEY, []) == []
+
+
+def test_scanning_unknown_code_explains(merchant_client, mug):
+    html = merchant_client.post(CART, {"action": "scan", "q": "999"}, **HTMX).content.decode()
+    assert "No product matches “999”." in html
+
+
+def test_add_set_remove_clear(merchant_client, mug):
+    merchant_client.post(CART, {"action": "add", "variant": mug.pk})
+    merchant_client.post(CART, {"action": "add", "variant": mug.pk, "quantity": 2})
+    assert merchant_client.session[CART_SESSION_KEY] == [[mug.pk, 3]]
+    html = merchant_client.post(CART, {"action": "set", "variant": mug.pk, "quantity": 5}, **HTMX).content.decode()
+    assert merchant_client.session[CART_SESSION_KEY] == [[mug.pk, 5]]
+    assert "More than in stock" in html  # a warning, not a block
+    merchant_client.post(CART, {"action": "remove", "variant": mug.pk})
+    assert merchant_client.session[CART_SESSION_KEY] == []
+    merchant_client.post(CART, {"action": "add", "variant": mug.pk})
+    merchant_client.post(CART, {"action": "clear"})
+    assert merchant_client.session[CART_SESSION_KEY] == []
+
+
+@pytest.mark.parametrize("quantity", ["-1", "abc", "100000"])
+def test_bad_quantity_is_explained(merchant_client, mug, quantity):
+    merchant_client.post(CART, {"action": "add", "variant": mug.pk})
+    html = merchant_client.post(
+        CART, {"action": "set", "variant": mug.pk, "quantity": quantity}, **HTMX
+    ).content.decode()
+    assert "Enter a quantity from 0 to 9999." in html
+    assert merchant_client.session[CART_SESSION_KEY] == [[mug.pk, 1]]
+
+
+def test_other_merchants_variant_cannot_enter_the_cart(merchant_client, other_merchant):
+    theirs = stocked_variant(merchant=other_merchant, quantity=1, barcode="123")
+    html = merchant_client.post(CART, {"action": "add", "variant": theirs.pk}, **HTMX).content.decode()
+    assert "This product does not exist." in html
+    merchant_client.post(CART, {"action": "scan", "q": "123"})
+    assert merchant_client.session.get(CART_SESSION_KEY, []) == []
+
+
+def test_cart_renders_a_fresh_idempotency_key(merchant_client, mug):
+    merchant_client.post(CART, {"action": "add", "variant": mug.pk})
+    first = merchant_client.get(REGISTER).context["idempotency_key"]
+    second = merchant_client.get(REGISTER).context["idempotency_key"]
+    assert first != second and len(first) == 32
+
+
+def test_sell_records_the_sale_and_shows_the_receipt(merchant_client, merchant_user, mug):
+    merchant_client.post(CART, {"action": "add", "variant": mug.pk, "quantity": 5})
+    response = merchant_client.post(SELL, {"idempotency_key": "k" * 32, "line": [f"{mug.pk}:5"]})
+    sale = Sale.objects.get()
+    assert response.status_code == 302 and response["Location"] == f"/sales/{sale.pk}/"
+    assert (sale.total, sale.user) == (9000, merchant_user)
+    assert level(mug) == -2  # sold beyond stock: allowed
+    assert merchant_client.session[CART_SESSION_KEY] == []
+    receipt = merchant_client.get(response["Location"]).content.decode()
+    assert f"Sale #{sale.pk} recorded." in receipt and "Blue mug" in receipt
+
+
+def test_double_click_records_one_sale(merchant_client, mug):
+    data = {"idempotency_key": "k" * 32, "line": [f"{mug.pk}:1"]}
+    first = merchant_client.post(SELL, data)
+    second = merchant_client.post(SELL, data)
+    assert first["Location"] == second["Location"]
+    assert Sale.objects.count() == 1 and level(mug) == 2
+
+
+def test_sell_htmx_redirects_the_client(merchant_client, mug):
+    response = merchant_client.post(SELL, {"idempotency_key": "k" * 32, "line": [f"{mug.pk}:1"]}, **HTMX)
+    assert response.status_code == 200
+    assert response["HX-Redirect"] == f"/sales/{Sale.objects.get().pk}/"
+
+
+@pytest.mark.parametrize(
+    "data, message",
+    [
+        ({"idempotency_key": "short", "line": ["1:1"]}, "This form has expired."),
+        ({"idempotency_key": "k" * 32, "line": ["garbage"]}, "The cart could not be read."),
+        ({"idempotency_key": "k" * 32}, "Add at least one product to the sale."),
+        ({"idempotency_key": "k" * 32, "line": ["{mug}:0"]}, "Quantity must be a whole number from 1 to 9999."),
+        ({"idempotency_key": "k" * 32, "line": ["{mug}:10000"]}, "Quantity must be a whole number from 1 to 9999."),
+        ({"idempotency_key": "k" * 32, "line": ["999999:1"]}, "no longer exists"),
+    ],
+)
+def test_sell_bad_input_records_nothing(merchant_client, mug, data, message):
+    data = {k: [v.format(mug=mug.pk) for v in val] if isinstance(val, list) else val for k, val in data.items()}
+    html = merchant_client.post(SELL, data, **HTMX).content.decode()
+    assert message in html
+    assert not Sale.objects.exists() and level(mug) == 3
+
+
+def test_sell_other_merchants_variant_is_refused(merchant_client, other_merchant):
+    theirs = stocked_variant(merchant=other_merchant, quantity=1)
+    html = merchant_client.post(
+        SELL, {"idempotency_key": "k" * 32, "line": [f"{theirs.pk}:1"]}, **HTMX
+    ).content.decode()
+    assert "no longer exists" in html
+    assert not Sale.objects.exists() and level(theirs) == 1 and not StockMovement.objects.filter(delta__lt=0).exists()
+
+
+def test_get_not_allowed_on_actions(merchant_client):
+    assert merchant_client.get(CART).status_code == 405
+    assert merchant_client.get(SELL).status_code == 405

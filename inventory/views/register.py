@@ -1,0 +1,179 @@
+"""The Register: find products (name, SKU, barcode scan), build a cart, sell.
+
+The cart lives in the session while it is being built. The sell form carries the lines as
+shown and an idempotency key generated when the cart rendered, so a double click or a resent
+form records one sale, and what is sold is what the cashier saw.
+"""
+
+from django.contrib import messages
+from django.db import transaction
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+from django_htmx.http import HttpResponseClientRedirect
+
+from inventory.errors import InventoryError
+from inventory.forms import KEY_PATTERN, CartLineForm, new_idempotency_key
+from inventory.selectors import sale_by_key, variant_by_code, variant_search, variants_by_id
+from inventory.services import MAX_LINE_QUANTITY, MAX_SALE_LINES, sale_create
+from portal.decorators import merchant_required
+
+CART_SESSION_KEY = "inventory_register_cart"
+TEMPLATE = "inventory/register.html"
+
+
+def _cart_lines(request) -> list[dict]:
+    """The session cart as rows with the merchant's variants (unknown or foreign ids are dropped)."""
+    raw = request.session.get(CART_SESSION_KEY, [])
+    variants = variants_by_id(merchant=request.merchant, ids=[variant_id for variant_id, _ in raw])
+    rows = []
+    for variant_id, quantity in raw:
+        variant = variants.get(variant_id)
+        if variant is None:
+            continue
+        rows.append(
+            {
+                "variant": variant,
+                "quantity": quantity,
+                "total": variant.price * quantity,
+                "short": variant.product.track_stock and quantity > variant.stock_quantity,
+            }
+        )
+    return rows
+
+
+def _cart_save(request, items: list[list[int]]) -> None:
+    request.session[CART_SESSION_KEY] = items[:MAX_SALE_LINES]
+
+
+def _render(request, *, q="", notice="", notice_level="error", status=200):
+    lines = _cart_lines(request)
+    context = {
+        "q": q,
+        "results": variant_search(merchant=request.merchant, query=q) if q else None,
+        "lines": lines,
+        "cart_total": sum(row["total"] for row in lines),
+        "short_lines": [row for row in lines if row["short"]],
+        "idempotency_key": new_idempotency_key(),
+        "notice": notice,
+        "notice_level": notice_level,
+    }
+    if request.htmx and request.htmx.target == "register-results":
+        template = f"{TEMPLATE}#results"
+    elif request.htmx:
+        template = f"{TEMPLATE}#register-body"
+    else:
+        template = TEMPLATE
+    return render(request, template, context, status=status)
+
+
+def _back(request, *, q="", notice="", notice_level="error"):
+    """Answer a cart change: the register body for htmx; otherwise POST/redirect/GET."""
+    if request.htmx:
+        return _render(request, q=q, notice=notice, notice_level=notice_level)
+    if notice:
+        getattr(messages, notice_level)(request, notice)
+    url = reverse("inventory:register")
+    return redirect(f"{url}?{urlencode({'q': q})}" if q else url)
+
+
+@require_GET
+@merchant_required
+def register(request):
+    return _render(request, q=request.GET.get("q", "").strip()[:100])
+
+
+@require_POST
+@merchant_required
+def register_cart(request):
+    action = request.POST.get("action")
+    items = [list(item) for item in request.session.get(CART_SESSION_KEY, [])]
+
+    if action == "scan":
+        q = request.POST.get("q", "").strip()[:100]
+        if not q:
+            return _back(request)
+        variant = variant_by_code(merchant=request.merchant, code=q)
+        if variant is None:
+            # Not a barcode or SKU: show what the text matches instead.
+            found = variant_search(merchant=request.merchant, query=q, limit=1)
+            notice = "" if found else _("No product matches “%(q)s”.") % {"q": q}
+            return _back(request, q=q, notice=notice)
+        _cart_add(items, variant.pk, 1)
+        _cart_save(request, items)
+        return _back(request)
+
+    if action == "clear":
+        _cart_save(request, [])
+        return _back(request)
+
+    form = CartLineForm(request.POST)
+    if action not in {"add", "set", "remove"} or not form.is_valid():
+        return _back(
+            request,
+            q=request.POST.get("q", "").strip()[:100],
+            notice=_("Enter a quantity from 0 to %(max)s.") % {"max": MAX_LINE_QUANTITY},
+        )
+    variant_id = form.cleaned_data["variant"]
+    if variants_by_id(merchant=request.merchant, ids=[variant_id]).get(variant_id) is None:
+        return _back(request, notice=_("This product does not exist."))
+    quantity = form.cleaned_data["quantity"]
+    if action == "add":
+        _cart_add(items, variant_id, quantity or 1)
+    elif action == "set" and quantity:
+        items = [[v, quantity if v == variant_id else q] for v, q in items]
+    else:  # remove, or set to 0
+        items = [[v, q] for v, q in items if v != variant_id]
+    _cart_save(request, items)
+    return _back(request, q=request.POST.get("q", "").strip()[:100])
+
+
+def _cart_add(items: list[list[int]], variant_id: int, quantity: int) -> None:
+    for item in items:
+        if item[0] == variant_id:
+            item[1] = min(item[1] + quantity, MAX_LINE_QUANTITY)
+            return
+    items.append([variant_id, min(quantity, MAX_LINE_QUANTITY)])
+
+
+def _parse_lines(values: list[str]) -> list[tuple[int, int]] | None:
+    lines = []
+    for value in values[: MAX_SALE_LINES + 1]:
+        variant_id, sep, quantity = value.partition(":")
+        if not sep or not variant_id.isdigit() or not quantity.isdigit():
+            return None
+        lines.append((int(variant_id), int(quantity)))
+    return lines
+
+
+@require_POST
+@merchant_required
+def register_sell(request):
+    key = request.POST.get("idempotency_key", "")
+    if not KEY_PATTERN.match(key):
+        return _back(request, notice=_("This form has expired. Check the cart and sell again."))
+    idempotency_key = f"web:{key}"
+    sale = sale_by_key(merchant=request.merchant, idempotency_key=idempotency_key)
+    if sale is None:
+        parsed = _parse_lines(request.POST.getlist("line"))
+        if parsed is None:
+            return _back(request, notice=_("The cart could not be read. Check it and sell again."))
+        variants = variants_by_id(merchant=request.merchant, ids=[variant_id for variant_id, _ in parsed])
+        if any(variant_id not in variants for variant_id, _ in parsed):
+            return _back(request, notice=_("A product in the cart no longer exists. Check the cart and sell again."))
+        try:
+            with transaction.atomic():
+                sale = sale_create(
+                    merchant=request.merchant,
+                    lines=[(variants[variant_id], quantity) for variant_id, quantity in parsed],
+                    idempotency_key=idempotency_key,
+                    user=request.user,
+                )
+        except InventoryError as error:
+            return _back(request, notice=error.message)
+        _cart_save(request, [])
+        messages.success(request, _("Sale #%(id)s recorded.") % {"id": sale.pk})
+    url = reverse("inventory:sale_detail", args=[sale.pk])
+    return HttpResponseClientRedirect(url) if request.htmx else redirect(url)

@@ -1,0 +1,87 @@
+"""Sales list, sale detail (the receipt) and refunds with a confirmation step."""
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from inventory.errors import InventoryError
+from inventory.forms import RefundForm
+from inventory.selectors import sale_get, sale_lines_with_refunds, sale_refunds
+from inventory.selectors import sale_list as sale_list_query
+from inventory.services import refund_create
+from portal.decorators import merchant_required
+
+PAGE_SIZE = 25
+
+
+def _sale_or_404(request, pk):
+    sale = sale_get(merchant=request.merchant, pk=pk)
+    if sale is None:
+        raise Http404
+    return sale
+
+
+@require_GET
+@merchant_required
+def sale_list(request):
+    page = Paginator(sale_list_query(merchant=request.merchant), PAGE_SIZE).get_page(request.GET.get("page"))
+    template = "inventory/sale_list.html#sales-table" if request.htmx else "inventory/sale_list.html"
+    return render(request, template, {"page": page})
+
+
+def _detail_context(sale, *, refund_form=None):
+    lines = sale_lines_with_refunds(sale=sale)
+    return {
+        "sale": sale,
+        "lines": lines,
+        "refunds": sale_refunds(sale=sale),
+        "refunded_total": sum(line.refunded_quantity * line.unit_price for line in lines),
+        "refund_form": refund_form or RefundForm(lines=lines),
+    }
+
+
+@require_GET
+@merchant_required
+def sale_detail(request, pk):
+    sale = _sale_or_404(request, pk)
+    return render(request, "inventory/sale_detail.html", _detail_context(sale))
+
+
+@require_POST
+@merchant_required
+def sale_refund(request, pk):
+    """Step 1 (no ``confirm``): show what will be refunded. Step 2 (``confirm``): refund."""
+    sale = _sale_or_404(request, pk)
+    lines = sale_lines_with_refunds(sale=sale)
+    data = request.POST.copy()
+    if data.get("full"):
+        for line in lines:
+            data[f"line_{line.pk}"] = str(line.refundable_quantity)
+    form = RefundForm(data, lines=lines)
+    if not form.is_valid():
+        return render(request, "inventory/sale_detail.html", _detail_context(sale, refund_form=form), status=422)
+    requested = form.requested()
+    if not form.cleaned_data["confirm"]:
+        context = {
+            "sale": sale,
+            "form": form,
+            "requested": [(line, quantity, line.unit_price * quantity) for line, quantity in requested],
+            "refund_total": sum(line.unit_price * quantity for line, quantity in requested),
+        }
+        return render(request, "inventory/refund_confirm.html", context)
+    try:
+        refund = refund_create(
+            merchant=request.merchant,
+            sale=sale,
+            lines=requested,
+            idempotency_key=f"web:{form.cleaned_data['idempotency_key']}",
+            user=request.user,
+        )
+    except InventoryError as error:
+        form.add_error(None, error.message)
+        return render(request, "inventory/sale_detail.html", _detail_context(sale, refund_form=form), status=422)
+    messages.success(request, _("Refund #%(id)s recorded.") % {"id": refund.pk})
+    return redirect("inventory:sale_detail", pk=sale.pk)

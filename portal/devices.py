@@ -1,0 +1,65 @@
+"""The POS devices page (``settings/devices/``): list, issue a token (shown once), revoke."""
+
+from django import forms
+from django.contrib import messages
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from portal.decorators import merchant_required
+from portal.selectors import device_list as device_list_query
+from portal.services import device_issue as device_issue_service
+from portal.services import device_revoke as device_revoke_service
+
+
+class DeviceIssueForm(forms.Form):
+    name = forms.CharField(
+        label=gettext_lazy("Device name"),
+        max_length=100,
+        help_text=gettext_lazy("For example “Front till” or “Tablet 2”."),
+    )
+
+    def clean_name(self):
+        name = self.cleaned_data["name"].strip()
+        if not name:
+            raise forms.ValidationError(_("Enter a name."))
+        return name
+
+
+def _render_list(request, *, form=None, issued=None, token=None, status=200):
+    devices = device_list_query(merchant=request.merchant)
+    context = {"devices": devices, "form": form or DeviceIssueForm(), "issued": issued, "token": token}
+    template = "portal/devices.html#device-list" if request.htmx else "portal/devices.html"
+    return render(request, template, context, status=status)
+
+
+@require_GET
+@merchant_required
+def device_list(request):
+    return _render_list(request)
+
+
+@require_POST
+@merchant_required
+def device_issue(request):
+    """Issue a device token. It is shown in this response only: only its hash is stored."""
+    form = DeviceIssueForm(request.POST)
+    if not form.is_valid():
+        return _render_list(request, form=form, status=422 if not request.htmx else 200)
+    device, token = device_issue_service(merchant=request.merchant, name=form.cleaned_data["name"])
+    response = _render_list(request, issued=device, token=token)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@require_http_methods(["GET", "POST"])
+@merchant_required
+def device_revoke(request, pk):
+    """GET: ask for confirmation (the page without JavaScript). POST: revoke."""
+    device = get_object_or_404(device_list_query(merchant=request.merchant), pk=pk)
+    if request.method == "GET":
+        return render(request, "portal/devices_revoke.html", {"device": device})
+    device_revoke_service(device=device)
+    messages.success(request, _("“%(name)s” was revoked: its token no longer works.") % {"name": device.name})
+    return redirect("portal:device_list")
