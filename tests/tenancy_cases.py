@@ -19,6 +19,30 @@ PUBLIC_OR_OWN = {
     "inventory:api_products",
     "inventory:api_purchases",
     *CATALOG_PUBLIC_OR_OWN,
+    # The merchant's own connection is found from request.merchant; app callbacks are
+    # authenticated by BigCommerce's signed payloads (integrations/tests/test_app_callbacks.py).
+    *(
+        f"integrations:{name}"
+        for name in (
+            "index",
+            "bigcommerce",
+            "bigcommerce_products",
+            "bigcommerce_journal",
+            "bigcommerce_connect",
+            "bigcommerce_disconnect",
+            "setup",
+            "setup_managed_in",
+            "setup_prices",
+            "setup_products",
+            "setup_review",
+            "setup_finish",
+            "app_auth",
+            "app_load",
+            "app_uninstall",
+            "app_remove_user",
+            "app_welcome",
+        )
+    ),
 }
 
 
@@ -47,7 +71,14 @@ def _device(other):
     return [{"pk": DeviceFactory(merchant=other).pk}]
 
 
+def _sync_event(other):
+    from integrations.models import SyncEvent
+
+    return [{"event_id": SyncEvent.objects.create(merchant=other, kind="connect", message="x").pk}]
+
+
 URL_CASES = {
+    "integrations:bigcommerce_event": _sync_event,
     "inventory:product_stock": _product,
     "inventory:sale_detail": _sale_kwargs,
     "inventory:sale_refund": _sale_kwargs,

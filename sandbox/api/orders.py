@@ -1,0 +1,132 @@
+"""Orders v2: /v2/orders, /v2/orders/{id}, /v2/orders/{id}/products, /v2/orders/count."""
+
+from __future__ import annotations
+
+from ..model.orders import line_out, order_create, order_out, order_set_status
+from ..values import parse_time
+from ..web import ApiError, Request, Response
+
+
+def order_create_service(app, store: dict, body) -> dict:
+    """Shared by the API, the control panel and the control endpoint."""
+    with app.db.tx():
+        order = order_create(app, store["hash"], body)
+        return order_out(order, app.config.base_url, store["hash"])
+
+
+def _order(req: Request) -> dict:
+    try:
+        order = req.app.db.get(req.store_hash, "order", int(req.params["order_id"]))
+    except ValueError:
+        order = None
+    if order is None or order.get("is_deleted"):
+        raise ApiError(404, "The requested resource was not found.")
+    return order
+
+
+# filter -> (how to read the query value, test on an order)
+ORDER_FILTERS = {
+    "min_id": (int, lambda o, v: o["id"] >= v),
+    "max_id": (int, lambda o, v: o["id"] <= v),
+    "status_id": (int, lambda o, v: o["status_id"] == v),
+    "channel_id": (int, lambda o, v: o["channel_id"] == v),
+    "min_total": (float, lambda o, v: float(o["total_inc_tax"]) >= v),
+    "max_total": (float, lambda o, v: float(o["total_inc_tax"]) <= v),
+    "email": (str, lambda o, v: o["billing_address"].get("email") == v),
+    "external_order_id": (str, lambda o, v: str(o.get("external_id")) == v),
+}
+
+
+def _filtered(req: Request) -> list[dict]:
+    q = req.query
+    orders = [o for o in req.app.db.find(req.store_hash, "order") if not o.get("is_deleted")]
+    for key, (read, test) in ORDER_FILTERS.items():
+        if q.get(key):
+            try:
+                value = read(q[key])
+            except ValueError:
+                raise ApiError(400, f"Invalid value for {key}") from None
+            orders = [o for o in orders if test(o, value)]
+    if q.get("min_date_created") or q.get("min_date_modified"):
+        since = parse_time(q.get("min_date_created") or q.get("min_date_modified"))
+        orders = [o for o in orders if o["_ts"] >= since]
+    sort = q.get("sort", "id:asc")
+    field, _, direction = sort.partition(":")
+    if field in ("id", "date_created", "date_modified", "status_id"):
+        key = "_ts" if field.startswith("date") else field
+        orders.sort(key=lambda o: o[key], reverse=direction == "desc")
+    return orders
+
+
+def orders_list(req: Request) -> Response:
+    orders = _filtered(req)
+    limit = max(1, min(req.query_int("limit", 50) or 50, 250))
+    page = max(1, req.query_int("page", 1) or 1)
+    chunk = orders[(page - 1) * limit : page * limit]
+    if not chunk:
+        return Response.no_content()  # v2 answers an empty page with 204 and no body
+    base = req.app.config.base_url
+    return Response.json([order_out(o, base, req.store_hash) for o in chunk])
+
+
+def orders_count(req: Request) -> Response:
+    return Response.json({"count": len(_filtered(req))})
+
+
+def order_post(req: Request) -> Response:
+    order = order_create(req.app, req.store_hash, req.json())
+    # The reference spec (orders.v2.oas2.yml) lists 200 for this POST, not 201.
+    return Response.json(order_out(order, req.app.config.base_url, req.store_hash))
+
+
+def order_get(req: Request) -> Response:
+    return Response.json(order_out(_order(req), req.app.config.base_url, req.store_hash))
+
+
+def order_put(req: Request) -> Response:
+    order = _order(req)
+    body = req.json()
+    if not isinstance(body, dict):
+        raise ApiError(400, "The request body must be an object.")
+    for field in ("staff_notes", "customer_message", "external_id"):
+        if field in body:
+            order[field] = body[field]
+    req.app.db.put(req.store_hash, "order", order)
+    if "status_id" in body:
+        if not isinstance(body["status_id"], int):
+            raise ApiError(400, "status_id must be an integer")
+        order = order_set_status(req.app, req.store_hash, order, body["status_id"])
+    return Response.json(order_out(order, req.app.config.base_url, req.store_hash))
+
+
+def order_products(req: Request) -> Response:
+    order = _order(req)
+    limit = max(1, min(req.query_int("limit", 50) or 50, 250))
+    page = max(1, req.query_int("page", 1) or 1)
+    chunk = order["_lines"][(page - 1) * limit : page * limit]
+    if not chunk:
+        return Response.no_content()
+    return Response.json([line_out(ln) for ln in chunk])
+
+
+def order_statuses(req: Request) -> Response:
+    from ..model.orders import STATUSES
+
+    return Response.json(
+        [
+            {"id": i, "name": n, "system_label": n, "custom_label": n, "system_description": n, "order": i}
+            for i, n in STATUSES.items()
+        ]
+    )
+
+
+P = {"scope": "orders"}
+ROUTES = [
+    ("GET", "/v2/orders", orders_list, P),
+    ("POST", "/v2/orders", order_post, P),
+    ("GET", "/v2/orders/count", orders_count, P),
+    ("GET", "/v2/order_statuses", order_statuses, P),
+    ("GET", "/v2/orders/{order_id}", order_get, P),
+    ("PUT", "/v2/orders/{order_id}", order_put, P),
+    ("GET", "/v2/orders/{order_id}/products", order_products, P),
+]

@@ -1,0 +1,185 @@
+"""/v3/catalog/products: list, create, get, update, delete, batch update and delete."""
+
+from __future__ import annotations
+
+from ..model.media import prefetch_images
+from ..model.products import INCLUDES, product_create, product_delete, product_out, product_update, select_fields
+from ..values import parse_time
+from ..web import ApiError, Request, Response, invalid, v3
+from .common import get_or_404, paginate, require_list, require_object
+
+BATCH_UPDATE_LIMIT = 10
+BATCH_DELETE_LIMIT = 250
+SORTS = {
+    "id",
+    "name",
+    "sku",
+    "price",
+    "date_modified",
+    "date_last_imported",
+    "inventory_level",
+    "is_visible",
+    "total_sold",
+    "calculated_price",
+}
+NUMERIC_FILTERS = ("id", "price", "weight", "inventory_level", "total_sold", "brand_id")
+
+
+def _includes(req: Request) -> set[str]:
+    wanted = set(req.query_list("include"))
+    unknown = wanted - INCLUDES
+    if unknown:
+        raise ApiError(422, "Invalid include", {"include": f"unknown: {sorted(unknown)}"})
+    return wanted
+
+
+def _render(req: Request, product: dict, include: set[str]) -> dict:
+    out = product_out(req.app.db, req.store_hash, product, include)
+    return select_fields(out, req.query_list("include_fields"), req.query_list("exclude_fields"))
+
+
+def _matches(req: Request, p: dict, out: dict) -> bool:
+    q = req.query
+    for field in NUMERIC_FILTERS:
+        value = out.get(field)
+        for op, test in (
+            ("", lambda a, b: a == b),
+            (":min", lambda a, b: a >= b),
+            (":max", lambda a, b: a <= b),
+            (":greater", lambda a, b: a > b),
+            (":less", lambda a, b: a < b),
+        ):
+            raw = q.get(field + op)
+            if raw not in (None, "") and not test(float(value or 0), float(raw)):
+                return False
+        if q.get(field + ":in") and float(value) not in {float(x) for x in req.query_list(field + ":in")}:
+            return False
+        if q.get(field + ":not_in") and float(value) in {float(x) for x in req.query_list(field + ":not_in")}:
+            return False
+    if q.get("sku") and (p.get("sku") or "").lower() != q["sku"].lower():
+        return False
+    if q.get("sku:in") and (p.get("sku") or "").lower() not in {s.lower() for s in req.query_list("sku:in")}:
+        return False
+    if q.get("name") and p["name"] != q["name"]:
+        return False
+    if q.get("name:like") and q["name:like"].lower() not in p["name"].lower():
+        return False
+    if q.get("keyword"):
+        needle = q["keyword"].lower()
+        if not any(needle in (p.get(f) or "").lower() for f in ("name", "sku", "description", "search_keywords")):
+            return False
+    if q.get("channel_id:in") and not set(req.query_ints("channel_id:in")) & set(p.get("_channels", [])):
+        return False
+    for key in ("categories", "categories:in"):
+        if q.get(key) and not set(req.query_ints(key)) & set(p["categories"]):
+            return False
+    for key, test in (
+        ("date_modified:min", lambda a, b: a >= b),
+        ("date_modified:max", lambda a, b: a <= b),
+        ("date_modified", lambda a, b: a == b),
+    ):
+        if q.get(key) and not test(parse_time(p["date_modified"]), parse_time(q[key])):
+            return False
+    for key in ("is_visible", "is_featured", "is_free_shipping"):
+        if q.get(key) not in (None, "") and p[key] != (q[key].lower() in ("1", "true")):
+            return False
+    for key in ("type", "condition", "availability", "mpn", "upc"):
+        if q.get(key) and p.get(key) != q[key]:
+            return False
+    return True
+
+
+def product_list(req: Request) -> Response:
+    include = _includes(req)
+    db = req.app.db
+    rows = []
+    try:
+        for product in db.find(req.store_hash, "product"):
+            out = product_out(db, req.store_hash, product)
+            if _matches(req, product, out):
+                rows.append((product, out))
+    except ValueError:
+        raise ApiError(400, "Invalid filter value") from None
+    sort = req.query.get("sort", "id")
+    if sort not in SORTS:
+        raise ApiError(422, "Invalid sort", {"sort": f"must be one of {sorted(SORTS)}"})
+    rows.sort(key=lambda r: (r[1].get(sort) is None, r[1].get(sort)), reverse=req.query.get("direction") == "desc")
+    max_limit = 10 if include & {"options", "modifiers"} else 250
+    page, meta = paginate(req, rows, max_limit=max_limit)
+    return v3([_render(req, p, include) for p, _ in page], meta)
+
+
+def product_get(req: Request) -> Response:
+    product = get_or_404(
+        req.app.db, req.store_hash, "product", req.params["product_id"], "The requested product was not found."
+    )
+    return v3(_render(req, product, _includes(req)))
+
+
+def product_post(req: Request) -> Response:
+    body = require_object(req.json())
+    fetched = prefetch_images(body.get("images"))  # outside the transaction
+    with req.app.db.tx():
+        product = product_create(req.app, req.store_hash, body, fetched)
+        include = {"variants", "images", "videos", "custom_fields", "options", "modifiers", "bulk_pricing_rules"}
+        return v3(product_out(req.app.db, req.store_hash, product, include))
+
+
+def product_put(req: Request) -> Response:
+    product = get_or_404(
+        req.app.db, req.store_hash, "product", req.params["product_id"], "The requested product was not found."
+    )
+    body = require_object(req.json())
+    product = product_update(req.app, req.store_hash, product, body)
+    return v3(_render(req, product, _includes(req)))
+
+
+def product_remove(req: Request) -> Response:
+    product = get_or_404(
+        req.app.db, req.store_hash, "product", req.params["product_id"], "The requested product was not found."
+    )
+    product_delete(req.app, req.store_hash, product)
+    return Response.no_content()
+
+
+def products_batch_put(req: Request) -> Response:
+    items = require_list(req.json(), max_items=BATCH_UPDATE_LIMIT)
+    db = req.app.db
+    products = []
+    for index, item in enumerate(items):
+        if not isinstance(item, dict) or not isinstance(item.get("id"), int):
+            raise invalid({f"{index}.id": "Please provide an id."}, "Missing Required Fields")
+        product = db.get(req.store_hash, "product", item["id"])
+        if product is None:
+            raise ApiError(404, f"Product {item['id']} was not found.")
+        products.append((product, item))
+    # One bad item fails the whole batch: the transaction rolls back on any error.
+    updated = [
+        product_update(req.app, req.store_hash, p, {k: v for k, v in item.items() if k != "id"}) for p, item in products
+    ]
+    return v3([product_out(db, req.store_hash, p) for p in updated])
+
+
+def products_batch_delete(req: Request) -> Response:
+    ids = req.query_ints("id:in")
+    if not ids:
+        raise ApiError(422, "A filter is required to delete products", {"id:in": "required"})
+    if len(ids) > BATCH_DELETE_LIMIT:
+        raise ApiError(413, f"The maximum number of ids is {BATCH_DELETE_LIMIT}.")
+    for product_id in ids:
+        product = req.app.db.get(req.store_hash, "product", product_id)
+        if product is not None:
+            product_delete(req.app, req.store_hash, product)
+    return Response.no_content()
+
+
+P = {"scope": "products"}
+ROUTES = [
+    ("GET", "/v3/catalog/products", product_list, P),
+    ("POST", "/v3/catalog/products", product_post, {**P, "in_tx": False}),
+    ("PUT", "/v3/catalog/products", products_batch_put, P),
+    ("DELETE", "/v3/catalog/products", products_batch_delete, P),
+    ("GET", "/v3/catalog/products/{product_id}", product_get, P),
+    ("PUT", "/v3/catalog/products/{product_id}", product_put, P),
+    ("DELETE", "/v3/catalog/products/{product_id}", product_remove, P),
+]

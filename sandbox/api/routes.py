@@ -1,0 +1,40 @@
+"""All API routes, by module."""
+
+from __future__ import annotations
+
+from ..web import Router, route_table
+
+
+def build() -> Router:
+    from . import (
+        assignments,
+        categories,
+        channels,
+        hooks,
+        images,
+        inventory,
+        options,
+        orders,
+        products,
+        refunds,
+        store_info,
+        variants,
+    )
+
+    router = Router()
+    for module in (
+        store_info,
+        hooks,
+        assignments,
+        products,
+        variants,
+        options,
+        images,
+        categories,
+        channels,
+        inventory,
+        orders,
+        refunds,
+    ):
+        router.include(route_table(*module.ROUTES))
+    return router

@@ -1,0 +1,219 @@
+"""Product and variant fields: defaults and validation rules of the Catalog API."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..values import is_number
+
+PRODUCT_DEFAULTS: dict[str, Any] = {
+    "name": "",
+    "type": "physical",
+    "sku": "",
+    "description": "",
+    "weight": 0.0,
+    "width": 0.0,
+    "depth": 0.0,
+    "height": 0.0,
+    "price": 0.0,
+    "cost_price": 0.0,
+    "retail_price": 0.0,
+    "sale_price": 0.0,
+    "map_price": 0,
+    "tax_class_id": 0,
+    "product_tax_code": "",
+    "categories": [],
+    "brand_id": 0,
+    "option_set_id": None,
+    "option_set_display": "right",
+    "inventory_level": 0,
+    "inventory_warning_level": 0,
+    "inventory_tracking": "none",
+    "reviews_rating_sum": 0,
+    "reviews_count": 0,
+    "total_sold": 0,
+    "fixed_cost_shipping_price": 0.0,
+    "is_free_shipping": False,
+    "is_visible": True,
+    "is_featured": False,
+    "related_products": [-1],
+    "warranty": "",
+    "bin_picking_number": "",
+    "layout_file": "",
+    "upc": "",
+    "mpn": "",
+    "gtin": "",
+    "date_last_imported": None,
+    "search_keywords": "",
+    "availability": "available",
+    "availability_description": "",
+    "gift_wrapping_options_type": "any",
+    "gift_wrapping_options_list": [],
+    "sort_order": 0,
+    "condition": "New",
+    "is_condition_shown": False,
+    "order_quantity_minimum": 0,
+    "order_quantity_maximum": 0,
+    "page_title": "",
+    "meta_keywords": [],
+    "meta_description": "",
+    "view_count": 0,
+    "preorder_release_date": None,
+    "preorder_message": "",
+    "is_preorder_only": False,
+    "is_price_hidden": False,
+    "price_hidden_label": "",
+    "custom_url": None,
+    "open_graph_type": "product",
+    "open_graph_title": "",
+    "open_graph_description": "",
+    "open_graph_use_meta_description": True,
+    "open_graph_use_product_name": True,
+    "open_graph_use_image": True,
+}
+READ_ONLY = {"id", "date_created", "date_modified", "calculated_price", "base_variant_id"}
+SUB_RESOURCES = {"variants", "images", "videos", "custom_fields", "bulk_pricing_rules", "options", "modifiers"}
+PRICE_FIELDS = ("price", "cost_price", "retail_price", "sale_price")
+DIMENSION_FIELDS = ("weight", "width", "depth", "height")
+ENUMS = {
+    "type": {"physical", "digital"},
+    "inventory_tracking": {"none", "product", "variant"},
+    "availability": {"available", "disabled", "preorder"},
+    "condition": {"New", "Used", "Refurbished"},
+}
+STRING_LIMITS = {
+    "name": (1, 250),
+    "sku": (0, 255),
+    "upc": (0, 14),
+    "gtin": (0, 14),
+    "page_title": (0, 255),
+    "search_keywords": (0, 65535),
+    "meta_description": (0, 65535),
+    "description": (0, 10_000_000),
+}
+BOOLEANS = (
+    "is_visible",
+    "is_featured",
+    "is_free_shipping",
+    "is_price_hidden",
+    "is_condition_shown",
+    "is_preorder_only",
+)
+VARIANT_DEFAULTS: dict[str, Any] = {
+    "sku": "",
+    "price": None,
+    "sale_price": None,
+    "retail_price": None,
+    "map_price": None,
+    "weight": None,
+    "width": None,
+    "height": None,
+    "depth": None,
+    "is_free_shipping": False,
+    "fixed_cost_shipping_price": None,
+    "purchasing_disabled": False,
+    "purchasing_disabled_message": "",
+    "image_url": "",
+    "cost_price": None,
+    "upc": "",
+    "mpn": "",
+    "gtin": "",
+    "inventory_level": 0,
+    "inventory_warning_level": 0,
+    "bin_picking_number": "",
+}
+
+
+def product_errors(body: dict, *, creating: bool) -> dict[str, str]:
+    """Field -> message for everything wrong in a product payload."""
+    errors: dict[str, str] = {}
+    if creating:
+        for field, message in (
+            ("name", "Please provide a name."),
+            ("type", "Please provide a type."),
+            ("weight", "Please provide a weight."),
+            ("price", "Please provide a price."),
+        ):
+            if body.get(field) in (None, ""):
+                errors[field] = message
+    for field, (low, high) in STRING_LIMITS.items():
+        value = body.get(field)
+        if value is None or field in errors:
+            continue
+        if not isinstance(value, str):
+            errors[field] = "error.expected.jsstring"
+        elif not low <= len(value) <= high:
+            errors[field] = f"must be between {low} and {high} characters"
+    if "name" in body and isinstance(body["name"], str) and not body["name"].strip():
+        errors["name"] = "Please provide a name."
+    for field, choices in ENUMS.items():
+        if body.get(field) is not None and field not in errors and body[field] not in choices:
+            errors[field] = f"must be one of: {', '.join(sorted(choices))}"
+    for field in (*PRICE_FIELDS, *DIMENSION_FIELDS, "fixed_cost_shipping_price", "map_price"):
+        value = body.get(field)
+        if value is None or field in errors:
+            continue
+        if not is_number(value):
+            errors[field] = "error.expected.jsnumber"
+        elif float(value) < 0:
+            errors[field] = "must be greater than or equal to 0"
+    for field in (
+        "inventory_level",
+        "inventory_warning_level",
+        "order_quantity_minimum",
+        "order_quantity_maximum",
+        "sort_order",
+        "brand_id",
+        "tax_class_id",
+    ):
+        value = body.get(field)
+        if value is not None and (
+            not isinstance(value, int) or isinstance(value, bool) or (value < 0 and field != "sort_order")
+        ):
+            errors[field] = "error.expected.jsnumber (a non-negative integer)"
+    for field in BOOLEANS:
+        if field in body and not isinstance(body[field], bool):
+            errors[field] = "error.expected.jsboolean"
+    categories = body.get("categories")
+    if categories is not None and (
+        not isinstance(categories, list) or not all(isinstance(c, int) and not isinstance(c, bool) for c in categories)
+    ):
+        errors["categories"] = "error.expected.jsarray of integers"
+    for field in ("images", "videos", "custom_fields", "variants", "options"):
+        if field in body and not isinstance(body[field], list):
+            errors[field] = "error.expected.jsarray"
+    return errors
+
+
+def variant_errors(body: dict, *, prefix: str = "") -> dict[str, str]:
+    errors: dict[str, str] = {}
+    sku = body.get("sku")
+    if sku is not None and (not isinstance(sku, str) or len(sku) > 255):
+        errors[prefix + "sku"] = "must be a string of at most 255 characters"
+    for field in (
+        "price",
+        "sale_price",
+        "retail_price",
+        "cost_price",
+        "map_price",
+        "weight",
+        "width",
+        "height",
+        "depth",
+    ):
+        value = body.get(field)
+        if value is not None and (not is_number(value) or float(value) < 0):
+            errors[prefix + field] = "must be a number >= 0 or null"
+    for field in ("inventory_level", "inventory_warning_level"):
+        value = body.get(field)
+        if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < 0):
+            errors[prefix + field] = "must be an integer >= 0"
+    if "purchasing_disabled" in body and not isinstance(body["purchasing_disabled"], bool):
+        errors[prefix + "purchasing_disabled"] = "error.expected.jsboolean"
+    if "option_values" in body and not isinstance(body["option_values"], list):
+        errors[prefix + "option_values"] = "error.expected.jsarray"
+    return errors
+
+
+def as_price(value: Any) -> float | None:
+    return None if value is None else round(float(value), 4)

@@ -1,0 +1,131 @@
+"""Stock levels per location, held by the product or by the variant depending on
+`inventory_tracking`; every change announces itself with the inventory webhooks.
+
+The Catalog API's `inventory_level` is location 1; the Inventory API sees every
+location; both read and write the same numbers here, so they always agree.
+"""
+
+from __future__ import annotations
+
+from ..web import ApiError
+from ..webhooks.events import emit
+
+MAX_LEVEL = 2147483647
+DEFAULT_LOCATION = 1
+
+
+def holder_of(product: dict, variant: dict | None) -> tuple[str, dict]:
+    """('product', product) or ('variant', variant): who holds the stock."""
+    if product.get("inventory_tracking") == "variant":
+        if variant is None:
+            raise ApiError(
+                422, f"Item with product_id {product['id']} is tracked by variant, please update stock by variant id"
+            )
+        return "variant", variant
+    return "product", product
+
+
+def level(record: dict, location_id: int = DEFAULT_LOCATION) -> int:
+    return int(record.get("_stock", {}).get(str(location_id), 0))
+
+
+def product_level(db, store_hash: str, product: dict, location_id: int = DEFAULT_LOCATION) -> int:
+    if product.get("inventory_tracking") == "variant":
+        return sum(level(v, location_id) for v in db.find(store_hash, "variant", parent_id=product["id"]))
+    return level(product, location_id)
+
+
+def variant_level(product: dict, variant: dict, location_id: int = DEFAULT_LOCATION) -> int:
+    if product.get("inventory_tracking") == "variant" or variant.get("option_values"):
+        return level(variant, location_id)
+    return level(product, location_id)  # the base variant is the product
+
+
+def stock_write(
+    app,
+    store_hash: str,
+    *,
+    product: dict,
+    variant: dict | None,
+    new_level: int,
+    location_id: int = DEFAULT_LOCATION,
+    method: str = "absolute",
+    origin: str = "api",
+) -> bool:
+    """Set the level held for (product, variant) at a location, save the holder and
+    emit the inventory webhook. `method` is how BigCommerce reports it: absolute for
+    API/control panel writes, relative for orders and refunds. Returns whether the
+    level changed."""
+    db = app.db
+    kind, holder = holder_of(product, variant)
+    new_level = max(0, min(int(new_level), MAX_LEVEL))
+    old_level = level(holder, location_id)
+    if new_level == old_level:
+        return False
+    holder.setdefault("_stock", {})[str(location_id)] = new_level
+    if kind == "product":
+        db.put(store_hash, "product", holder, sku=holder.get("sku"), name=holder["name"])
+    else:
+        db.put(
+            store_hash,
+            "variant",
+            holder,
+            parent_id=product["id"],
+            sku=holder.get("sku") if holder.get("option_values") else None,
+        )
+    value = new_level if method == "absolute" else new_level - old_level
+    suffix = "inventory/order/updated" if origin == "order" else "inventory/updated"
+    if kind == "product":
+        emit(
+            app,
+            store_hash,
+            f"store/product/{suffix}",
+            {
+                "type": "product",
+                "id": product["id"],
+                "inventory": {"product_id": product["id"], "method": method, "value": value},
+            },
+        )
+    else:
+        emit(
+            app,
+            store_hash,
+            f"store/sku/{suffix}",
+            {
+                "type": "sku",
+                "id": holder["sku_id"],
+                "inventory": {
+                    "product_id": product["id"],
+                    "method": method,
+                    "value": value,
+                    "variant_id": holder["id"],
+                },
+            },
+        )
+    return True
+
+
+def stock_adjust(
+    app,
+    store_hash: str,
+    *,
+    product: dict,
+    variant: dict | None,
+    delta: int,
+    location_id: int = DEFAULT_LOCATION,
+    origin: str = "api",
+) -> int:
+    """Add `delta` (may be negative; never below zero) and return the new level."""
+    _, holder = holder_of(product, variant)
+    new_level = max(0, level(holder, location_id) + delta)
+    stock_write(
+        app,
+        store_hash,
+        product=product,
+        variant=variant,
+        new_level=new_level,
+        location_id=location_id,
+        method="relative",
+        origin=origin,
+    )
+    return new_level

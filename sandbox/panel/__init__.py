@@ -1,0 +1,1 @@
+"""The control panel: plain HTML pages under /manage/."""

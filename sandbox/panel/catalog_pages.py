@@ -1,0 +1,145 @@
+"""Control panel: the product list and a product's page (stock, channels, visibility)."""
+
+from __future__ import annotations
+
+from ..model.products import product_out, product_save
+from ..model.stock import stock_write
+from ..web import ApiError, Request, Response
+from ..webhooks.events import emit
+from .layout import button_form, esc, page, table
+
+
+def _store(req: Request) -> dict:
+    store = req.app.db.store_get(req.params["store_hash"])
+    if store is None:
+        raise ApiError(404, "Store not found")
+    return store
+
+
+def _product(req: Request, store: dict) -> dict:
+    product = req.app.db.get(store["hash"], "product", int(req.params["product_id"]))
+    if product is None:
+        raise ApiError(404, "Product not found")
+    return product
+
+
+def products_page(req: Request) -> Response:
+    store = _store(req)
+    db = req.app.db
+    channels = {c["id"]: c["name"] for c in db.find(store["hash"], "channel")}
+    categories = {c["id"]: c["name"] for c in db.find(store["hash"], "category")}
+    rows = []
+    for product in db.find(store["hash"], "product"):
+        out = product_out(db, store["hash"], product, {"variants"})
+        variants = "<br>".join(
+            f"{esc(v['sku'])} ({esc(', '.join(o['label'] for o in v['option_values']))}): {v['inventory_level']}"
+            for v in out["variants"]
+            if v["option_values"]
+        )
+        rows.append(
+            [
+                f"<a href='products/{product['id']}'>{esc(product['name'])}</a>",
+                esc(product["sku"]),
+                f"{product['price']:.2f} {esc(store['currency'])}",
+                esc(", ".join(channels.get(c, str(c)) for c in product["_channels"])) or "—",
+                esc(", ".join(categories.get(c, str(c)) for c in product["categories"])) or "—",
+                "yes" if product["is_visible"] else "no",
+                esc(product["inventory_tracking"]),
+                str(out["inventory_level"]),
+                variants or "—",
+            ]
+        )
+    body = (
+        "<div class='card'>"
+        + table(
+            ["Name", "SKU", "Price", "Channels", "Categories", "Visible", "Tracking", "Stock", "Variants"],
+            rows,
+            "No products yet.",
+        )
+        + "</div>"
+    )
+    return Response.html(page(f"Products — {store['name']}", body, store=store))
+
+
+def product_page(req: Request) -> Response:
+    store = _store(req)
+    db = req.app.db
+    product = _product(req, store)
+    out = product_out(db, store["hash"], product, {"variants", "images", "channels"})
+    base = f"/manage/stores/{store['hash']}/products/{product['id']}"
+    stock_rows = []
+    for variant in out["variants"]:
+        if product["inventory_tracking"] != "variant" and variant["option_values"]:
+            continue
+        label = ", ".join(o["label"] for o in variant["option_values"]) or "(product)"
+        variant_id = variant["id"] if product["inventory_tracking"] == "variant" else ""
+        stock_rows.append(
+            [
+                esc(label),
+                esc(variant["sku"]),
+                str(variant["inventory_level"]),
+                f"<form class='inline' method='post' action='{base}/stock'>"
+                f"<input type='hidden' name='variant_id' value='{variant_id}'>"
+                f"<input name='level' type='number' min='0' size='6' "
+                f"value='{variant['inventory_level']}'> <button>Set stock</button></form>",
+            ]
+        )
+    channel_boxes = "".join(
+        f"<label><input type='checkbox' name='channel' value='{c['id']}'"
+        f"{' checked' if c['id'] in product['_channels'] else ''}> {esc(c['name'])} "
+        f"<span class='pill'>{esc(c['type'])}/{esc(c['platform'])}</span></label>"
+        for c in db.find(store["hash"], "channel")
+    )
+    images = "".join(
+        f"<img src='{esc(i['url_thumbnail'])}' alt='' style='height:70px;margin:4px'>" for i in out["images"]
+    )
+    body = f"""
+<div class='card'><p>SKU <code>{esc(product["sku"])}</code> · price {product["price"]:.2f}
+{esc(store["currency"])} · tracking <code>{esc(product["inventory_tracking"])}</code> ·
+visible: {"yes" if product["is_visible"] else "no"}
+{button_form(base + "/visibility", "Hide" if product["is_visible"] else "Make visible", css="light")}</p>
+{images}<div class='muted'>{esc(product["description"])}</div></div>
+<div class='card'><h2>Stock</h2>{
+        table(["Variant", "SKU", "Stock", ""], stock_rows, "Stock is not tracked for this product.")
+    }</div>
+<div class='card'><h2>Channels</h2><form method='post' action='{base}/channels'>{channel_boxes}
+<button>Update channels</button></form></div>"""
+    return Response.html(page(product["name"], body, store=store))
+
+
+def product_stock_post(req: Request) -> Response:
+    store = _store(req)
+    product = _product(req, store)
+    form = req.form()
+    variant = req.app.db.get(store["hash"], "variant", int(form["variant_id"])) if form.get("variant_id") else None
+    try:
+        new_level = int(form.get("level", ""))
+    except ValueError:
+        raise ApiError(422, "Stock must be a whole number") from None
+    if product["inventory_tracking"] == "none":
+        raise ApiError(422, "Stock is not tracked for this product")
+    stock_write(req.app, store["hash"], product=product, variant=variant, new_level=new_level)
+    return Response.redirect(f"/manage/stores/{store['hash']}/products/{product['id']}")
+
+
+def product_channels_post(req: Request) -> Response:
+    store = _store(req)
+    product = _product(req, store)
+    wanted = {int(c) for c in req.form_lists().get("channel", [])}
+    current = set(product["_channels"])
+    product["_channels"] = sorted(wanted)
+    product_save(req.app.db, store["hash"], product)
+    for channel_id in sorted(wanted - current):
+        emit(req.app, store["hash"], f"store/channel/{channel_id}/product/assigned", {"product_id": product["id"]})
+    for channel_id in sorted(current - wanted):
+        emit(req.app, store["hash"], f"store/channel/{channel_id}/product/unassigned", {"product_id": product["id"]})
+    return Response.redirect(f"/manage/stores/{store['hash']}/products/{product['id']}")
+
+
+def product_visibility_post(req: Request) -> Response:
+    from ..model.products import product_update
+
+    store = _store(req)
+    product = _product(req, store)
+    product_update(req.app, store["hash"], product, {"is_visible": not product["is_visible"]})
+    return Response.redirect(f"/manage/stores/{store['hash']}/products/{product['id']}")

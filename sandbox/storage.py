@@ -1,0 +1,229 @@
+"""The sandbox's own SQLite storage.
+
+One connection guarded by one re-entrant lock: every request runs its reads and
+writes inside `db.tx()` (a `BEGIN IMMEDIATE` transaction), so concurrent
+requests see consistent state. Resources are JSON documents in `records`, with
+the few columns we query on (store, kind, id, parent, SKU, name) indexed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import sqlite3
+import threading
+from collections.abc import Callable, Iterator
+from typing import Any
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS stores (hash TEXT PRIMARY KEY, data TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS apps (client_id TEXT PRIMARY KEY, data TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS accounts (
+    token TEXT PRIMARY KEY, store_hash TEXT NOT NULL, client_id TEXT NOT NULL, data TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS accounts_store ON accounts (store_hash, client_id);
+CREATE TABLE IF NOT EXISTS auth_codes (code TEXT PRIMARY KEY, data TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS sequences (
+    store_hash TEXT NOT NULL, name TEXT NOT NULL, value INTEGER NOT NULL,
+    PRIMARY KEY (store_hash, name));
+CREATE TABLE IF NOT EXISTS records (
+    store_hash TEXT NOT NULL, kind TEXT NOT NULL, id INTEGER NOT NULL,
+    parent_id INTEGER, sku_key TEXT, name_key TEXT, data TEXT NOT NULL,
+    PRIMARY KEY (store_hash, kind, id));
+CREATE INDEX IF NOT EXISTS records_parent ON records (store_hash, kind, parent_id);
+CREATE INDEX IF NOT EXISTS records_sku ON records (store_hash, sku_key);
+CREATE INDEX IF NOT EXISTS records_name ON records (store_hash, kind, name_key);
+CREATE TABLE IF NOT EXISTS blobs (
+    store_hash TEXT NOT NULL, id INTEGER NOT NULL, content_type TEXT, bytes BLOB,
+    PRIMARY KEY (store_hash, id));
+CREATE TABLE IF NOT EXISTS deliveries (
+    id INTEGER PRIMARY KEY AUTOINCREMENT, store_hash TEXT NOT NULL, hook_id INTEGER NOT NULL,
+    status TEXT NOT NULL, next_at REAL, data TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS deliveries_due ON deliveries (status, next_at);
+CREATE INDEX IF NOT EXISTS deliveries_store ON deliveries (store_hash, hook_id);
+CREATE TABLE IF NOT EXISTS requests (
+    id INTEGER PRIMARY KEY AUTOINCREMENT, store_hash TEXT NOT NULL, data TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS requests_store ON requests (store_hash);
+"""
+
+# Tables holding one store's data, wiped by a store reset/delete.
+STORE_TABLES = ("records", "sequences", "blobs", "deliveries", "requests", "accounts")
+
+
+class Result:
+    """The rows of a statement, already fetched."""
+
+    def __init__(self, rows: list[sqlite3.Row], rowcount: int):
+        self.rows = rows
+        self.rowcount = rowcount
+
+    def fetchone(self) -> sqlite3.Row | None:
+        return self.rows[0] if self.rows else None
+
+    def fetchall(self) -> list[sqlite3.Row]:
+        return self.rows
+
+    def __iter__(self):
+        return iter(self.rows)
+
+
+def dumps(value: Any) -> str:
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+
+
+class Database:
+    def __init__(self, path: str):
+        self.path = path
+        self.conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+        self.conn.row_factory = sqlite3.Row
+        self.conn.execute("PRAGMA journal_mode=WAL")
+        self.conn.execute("PRAGMA synchronous=NORMAL")
+        self.conn.executescript(SCHEMA)
+        self.lock = threading.RLock()
+        self._depth = 0
+        self._after_commit: list[Callable[[], None]] = []
+
+    # -- transactions -------------------------------------------------------
+    @contextlib.contextmanager
+    def tx(self) -> Iterator[Database]:
+        with self.lock:
+            if self._depth:
+                self._depth += 1
+                try:
+                    yield self
+                finally:
+                    self._depth -= 1
+                return
+            self.conn.execute("BEGIN IMMEDIATE")
+            self._depth = 1
+            try:
+                yield self
+            except BaseException:
+                self.conn.execute("ROLLBACK")
+                self._after_commit.clear()
+                raise
+            else:
+                self.conn.execute("COMMIT")
+            finally:
+                self._depth = 0
+            callbacks, self._after_commit = self._after_commit, []
+        for callback in callbacks:
+            callback()
+
+    def on_commit(self, callback: Callable[[], None]) -> None:
+        self._after_commit.append(callback)
+
+    def execute(self, sql: str, params: tuple | list = ()) -> Result:
+        # Rows are fetched while the lock is held: the connection is shared by threads.
+        with self.lock:
+            cursor = self.conn.execute(sql, params)
+            return Result(cursor.fetchall() if cursor.description else [], cursor.rowcount)
+
+    # -- sequences ----------------------------------------------------------
+    def next_id(self, store_hash: str, name: str, start: int = 1) -> int:
+        row = self.execute("SELECT value FROM sequences WHERE store_hash=? AND name=?", (store_hash, name)).fetchone()
+        value = row["value"] + 1 if row else start
+        self.execute(
+            "INSERT OR REPLACE INTO sequences (store_hash, name, value) VALUES (?,?,?)",
+            (store_hash, name, value),
+        )
+        return value
+
+    # -- stores -------------------------------------------------------------
+    def store_get(self, store_hash: str) -> dict | None:
+        row = self.execute("SELECT data FROM stores WHERE hash=?", (store_hash,)).fetchone()
+        return json.loads(row["data"]) if row else None
+
+    def store_put(self, store: dict) -> None:
+        self.execute("INSERT OR REPLACE INTO stores (hash, data) VALUES (?,?)", (store["hash"], dumps(store)))
+
+    def store_list(self) -> list[dict]:
+        rows = self.execute("SELECT data FROM stores ORDER BY hash").fetchall()
+        return [json.loads(r["data"]) for r in rows]
+
+    def store_wipe(self, store_hash: str, *, keep_store: bool = False) -> None:
+        for table in STORE_TABLES:
+            self.execute(f"DELETE FROM {table} WHERE store_hash=?", (store_hash,))
+        if not keep_store:
+            self.execute("DELETE FROM stores WHERE hash=?", (store_hash,))
+
+    # -- records (catalog, channels, orders, hooks...) -----------------------
+    def get(self, store_hash: str, kind: str, record_id: int) -> dict | None:
+        row = self.execute(
+            "SELECT data FROM records WHERE store_hash=? AND kind=? AND id=?",
+            (store_hash, kind, record_id),
+        ).fetchone()
+        return json.loads(row["data"]) if row else None
+
+    def find(
+        self,
+        store_hash: str,
+        kind: str,
+        *,
+        parent_id: int | None = None,
+        where: str = "",
+        params: tuple = (),
+    ) -> list[dict]:
+        sql = "SELECT data FROM records WHERE store_hash=? AND kind=?"
+        args: list = [store_hash, kind]
+        if parent_id is not None:
+            sql += " AND parent_id=?"
+            args.append(parent_id)
+        if where:
+            sql += f" AND ({where})"
+            args.extend(params)
+        rows = self.execute(sql + " ORDER BY id", args).fetchall()
+        return [json.loads(r["data"]) for r in rows]
+
+    def put(
+        self,
+        store_hash: str,
+        kind: str,
+        data: dict,
+        *,
+        parent_id: int | None = None,
+        sku: str | None = None,
+        name: str | None = None,
+    ) -> dict:
+        self.execute(
+            "INSERT OR REPLACE INTO records (store_hash, kind, id, parent_id, sku_key, name_key, data)"
+            " VALUES (?,?,?,?,?,?,?)",
+            (
+                store_hash,
+                kind,
+                data["id"],
+                parent_id,
+                sku.lower() if sku else None,
+                name.lower() if name else None,
+                dumps(data),
+            ),
+        )
+        return data
+
+    def delete(self, store_hash: str, kind: str, record_id: int) -> None:
+        self.execute("DELETE FROM records WHERE store_hash=? AND kind=? AND id=?", (store_hash, kind, record_id))
+
+    def delete_children(self, store_hash: str, kind: str, parent_id: int) -> None:
+        self.execute(
+            "DELETE FROM records WHERE store_hash=? AND kind=? AND parent_id=?",
+            (store_hash, kind, parent_id),
+        )
+
+    def sku_holders(self, store_hash: str, sku: str) -> list[tuple[str, int, int | None]]:
+        """(kind, id, parent_id) of products and variants using this SKU, any letter case."""
+        rows = self.execute(
+            "SELECT kind, id, parent_id FROM records WHERE store_hash=? AND sku_key=?",
+            (store_hash, sku.lower()),
+        ).fetchall()
+        return [(r["kind"], r["id"], r["parent_id"]) for r in rows]
+
+    def name_holders(self, store_hash: str, kind: str, name: str) -> list[int]:
+        rows = self.execute(
+            "SELECT id FROM records WHERE store_hash=? AND kind=? AND name_key=?",
+            (store_hash, kind, name.lower()),
+        ).fetchall()
+        return [r["id"] for r in rows]
+
+    def count(self, store_hash: str, kind: str) -> int:
+        return self.execute(
+            "SELECT COUNT(*) FROM records WHERE store_hash=? AND kind=?", (store_hash, kind)
+        ).fetchone()[0]

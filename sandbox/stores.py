@@ -1,0 +1,179 @@
+"""Stores: creation with the defaults every BigCommerce store starts with."""
+
+from __future__ import annotations
+
+import secrets
+import string
+import time
+
+from .storage import Database
+from .values import iso_now
+
+DEFAULT_INVENTORY_SETTINGS = {
+    "product_out_of_stock_behavior": "do_nothing",
+    "option_out_of_stock_behavior": "do_nothing",
+    "update_stock_behavior": "order_placed",
+    "edit_order_stock_adjustment": True,
+    "refund_order_stock_adjustment": True,
+    "stock_level_display": "dont_show",
+    "default_out_of_stock_message": "",
+    "hide_in_product_filtering": False,
+    "show_out_of_stock_message": False,
+    "show_pre_order_stock_levels": False,
+}
+INVENTORY_SETTING_CHOICES = {
+    "product_out_of_stock_behavior": {
+        "do_nothing",
+        "hide_product",
+        "hide_product_and_accessible",
+        "hide_product_and_redirect",
+    },
+    "option_out_of_stock_behavior": {"do_nothing", "hide_option", "label_option"},
+    "update_stock_behavior": {"order_placed", "order_completed_or_shipped"},
+    "stock_level_display": {"dont_show", "show", "show_when_low"},
+}
+
+
+def new_store_hash() -> str:
+    return "".join(secrets.choice(string.ascii_lowercase + string.digits) for _ in range(10))
+
+
+def store_create(
+    db: Database,
+    *,
+    store_hash: str | None = None,
+    name: str = "Sandbox store",
+    currency: str = "EUR",
+    is_price_entered_with_tax: bool = True,
+    owner_email: str | None = None,
+    owner_password: str = "sandbox",
+    apps: dict | None = None,
+) -> dict:
+    """Create a store with channel 1, its category tree 1 and location 1."""
+    store_hash = store_hash or new_store_hash()
+    store = {
+        "hash": store_hash,
+        "store_id": db.next_id("_global", "store_id", start=1000001),
+        "name": name,
+        "currency": currency.upper(),
+        "is_price_entered_with_tax": bool(is_price_entered_with_tax),
+        "inventory_settings": dict(DEFAULT_INVENTORY_SETTINGS),
+        "owner": {
+            "id": db.next_id("_global", "user_id", start=101),
+            "email": owner_email or f"owner@{store_hash}.test",
+            "password": owner_password,
+        },
+        "apps": apps or {},  # per-store overrides of app registrations, by client_id
+        "installs": {},  # client_id -> installation
+        "account_uuid": secrets.token_hex(16),
+        "created_at": int(time.time()),
+    }
+    db.store_put(store)
+    now = iso_now()
+    db.put(
+        store_hash,
+        "channel",
+        {
+            "id": 1,
+            "name": name,
+            "type": "storefront",
+            "platform": "bigcommerce",
+            "status": "active",
+            "is_listable_from_ui": True,
+            "is_visible": True,
+            "is_enabled": True,
+            "external_id": "",
+            "icon_url": "",
+            "date_created": now,
+            "date_modified": now,
+        },
+    )
+    db.next_id(store_hash, "channel")
+    db.put(store_hash, "tree", {"id": 1, "name": name, "channels": [1]})
+    db.next_id(store_hash, "tree")
+    db.put(
+        store_hash,
+        "location",
+        {
+            "id": 1,
+            "code": "BC-LOCATION-1",
+            "label": "Default location",
+            "description": "",
+            "managed_by_external_source": False,
+            "type_id": "PHYSICAL",
+            "enabled": True,
+            "storefront_visibility": True,
+            "is_default": True,
+            "time_zone": "Europe/Paris",
+            "address": None,
+            "operating_hours": None,
+            "created_at": now,
+            "updated_at": now,
+        },
+    )
+    db.next_id(store_hash, "location")
+    return store
+
+
+def store_info(store: dict, base_url: str) -> dict:
+    """The bare object of GET /v2/store."""
+    symbol = {"EUR": "€", "USD": "$", "GBP": "£"}.get(store["currency"], store["currency"])
+    return {
+        "id": store["hash"],
+        "account_uuid": store["account_uuid"],
+        "domain": f"{store['hash']}.sandbox.test",
+        "secure_url": f"{base_url}/manage/stores/{store['hash']}/",
+        "control_panel_base_url": f"{base_url}/manage/stores/{store['hash']}/",
+        "status": "live",
+        "name": store["name"],
+        "first_name": "Sandbox",
+        "last_name": "Owner",
+        "address": "",
+        "country": "France",
+        "country_code": "FR",
+        "phone": "",
+        "admin_email": store["owner"]["email"],
+        "order_email": store["owner"]["email"],
+        "favicon_url": "",
+        "infrastructure_region": "eu",
+        "timezone": {
+            "name": "Europe/Paris",
+            "raw_offset": 3600,
+            "dst_offset": 7200,
+            "dst_correction": True,
+            "date_format": {"display": "jS M Y", "export": "M jS Y", "extended_display": "M jS Y @ g:i A"},
+        },
+        "language": "fr",
+        "currency": store["currency"],
+        "currency_symbol": symbol,
+        "decimal_separator": ",",
+        "thousands_separator": " ",
+        "decimal_places": 2,
+        "currency_symbol_location": "right",
+        "weight_units": "kg",
+        "dimension_units": "Centimeters",
+        "dimension_decimal_places": "2",
+        "dimension_decimal_token": ",",
+        "dimension_thousands_token": " ",
+        "plan_name": "Sandbox",
+        "plan_level": "Sandbox",
+        "plan_is_trial": False,
+        "industry": "",
+        "logo": [],
+        "is_price_entered_with_tax": store["is_price_entered_with_tax"],
+        "store_id": store["store_id"],
+        "default_channel_id": 1,
+        "default_site_id": 1000,
+        "active_comparison_modules": [],
+        "features": {
+            "stencil_enabled": True,
+            "sitewidehttps_enabled": True,
+            "facebook_catalog_id": "",
+            "checkout_type": "optimized",
+            "wishlists_enabled": False,
+            "graphql_storefront_api_enabled": True,
+            "shopper_consent_tracking_enabled": False,
+            "multi_storefront_enabled": True,
+            "storefront_limits": {"active": 1, "total_including_inactive": 1},
+        },
+    }

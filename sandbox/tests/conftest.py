@@ -1,0 +1,145 @@
+"""Fixtures: one sandbox subprocess per session, a fresh store per test, a webhook receiver.
+
+These tests talk real HTTP and need no Django (run with `-p no:django`).
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+import requests
+
+from sandbox.testing import SandboxProcess
+
+# Retries run 50 000 times faster: the whole 48 h schedule takes ~3.5 s.
+TIME_SCALE = "50000"
+
+
+@pytest.fixture(scope="session")
+def sandbox():
+    with SandboxProcess(extra_args=["--webhook-time-scale", TIME_SCALE, "--seed", "7"]) as process:
+        yield process
+
+
+class Api:
+    """A BigCommerce API client bound to one store and token (thin on purpose)."""
+
+    def __init__(self, base_url: str, store_hash: str, token: str):
+        self.store_hash = store_hash
+        self.base = f"{base_url}/stores/{store_hash}"
+        self.session = requests.Session()
+        self.session.headers.update({"X-Auth-Token": token, "Accept": "application/json"})
+
+    def request(self, method: str, path: str, **kwargs) -> requests.Response:
+        kwargs.setdefault("timeout", 30)
+        return self.session.request(method, self.base + path, **kwargs)
+
+    def get(self, path, **kw):
+        return self.request("GET", path, **kw)
+
+    def post(self, path, json=None, **kw):
+        return self.request("POST", path, json=json, **kw)
+
+    def put(self, path, json=None, **kw):
+        return self.request("PUT", path, json=json, **kw)
+
+    def delete(self, path, **kw):
+        return self.request("DELETE", path, **kw)
+
+    def create_product(self, **fields) -> dict:
+        body = {"name": "Product", "type": "physical", "weight": 1, "price": 10, **fields}
+        answer = self.post("/v3/catalog/products", json=body)
+        assert answer.status_code == 200, answer.text
+        return answer.json()["data"]
+
+
+@pytest.fixture
+def store(sandbox):
+    return sandbox.create_store(name="Test store")
+
+
+@pytest.fixture
+def api(sandbox, store) -> Api:
+    account = sandbox.api_account(store["hash"])
+    client = Api(sandbox.url, store["hash"], account["access_token"])
+    client.account = account
+    return client
+
+
+class Receiver:
+    """A local HTTP endpoint that records what it receives and answers with the next
+    status from `statuses` (then 200)."""
+
+    def __init__(self):
+        self.requests: list[dict] = []
+        self.statuses: list[int] = []
+        self.files: dict[str, tuple[bytes, str]] = {}
+        self.lock = threading.Condition()
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args):
+                pass
+
+            def _record(self):
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length) if length else b""
+                with receiver.lock:
+                    receiver.requests.append(
+                        {
+                            "method": self.command,
+                            "path": self.path,
+                            "headers": {k.lower(): v for k, v in self.headers.items()},
+                            "body": body,
+                        }
+                    )
+                    status = receiver.statuses.pop(0) if receiver.statuses else 200
+                    receiver.lock.notify_all()
+                return status
+
+            def do_POST(self):
+                status = self._record()
+                self.send_response(status)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def do_GET(self):
+                path = self.path.split("?")[0]
+                if path in receiver.files:
+                    data, content_type = receiver.files[path]
+                    self.send_response(200)
+                    self.send_header("Content-Type", content_type)
+                    self.send_header("Content-Length", str(len(data)))
+                    self.end_headers()
+                    self.wfile.write(data)
+                    return
+                status = self._record()
+                self.send_response(status)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+
+    def wait_for(self, count: int, timeout: float = 10.0) -> list[dict]:
+        with self.lock:
+            self.lock.wait_for(lambda: len(self.requests) >= count, timeout=timeout)
+            return list(self.requests)
+
+    def payloads(self) -> list[dict]:
+        return [json.loads(r["body"]) for r in self.requests if r["method"] == "POST"]
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def receiver():
+    r = Receiver()
+    yield r
+    r.close()

@@ -1,0 +1,191 @@
+"""Tiny HTTP layer of our own: request, response, errors and a path router."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qs
+
+ERROR_TYPE = "https://developer.bigcommerce.com/api-docs/getting-started/api-status-codes"
+
+REASONS = {
+    200: "OK",
+    201: "Created",
+    204: "No Content",
+    207: "Multi-Status",
+    302: "Found",
+    400: "Bad Request",
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "Not Found",
+    405: "Method Not Allowed",
+    409: "Conflict",
+    413: "Request Entity Too Large",
+    415: "Unsupported Media Type",
+    422: "Unprocessable Entity",
+    429: "Too Many Requests",
+    500: "Internal Server Error",
+    502: "Bad Gateway",
+    503: "Service Unavailable",
+    504: "Gateway Timeout",
+}
+
+
+class ApiError(Exception):
+    """An error answer; rendered in the v2, v3 or plain format by the app."""
+
+    def __init__(self, status: int, title: str, errors: dict | None = None, headers: dict | None = None):
+        super().__init__(title)
+        self.status = status
+        self.title = title
+        self.errors = errors if errors is not None else {}
+        self.headers = headers or {}
+
+
+def not_found(title: str = "The requested resource was not found.") -> ApiError:
+    return ApiError(404, title)
+
+
+def invalid(errors: dict, title: str = "JSON data is missing or invalid") -> ApiError:
+    return ApiError(422, title, errors)
+
+
+@dataclass
+class Request:
+    method: str
+    path: str
+    query_string: str
+    headers: dict[str, str]
+    body: bytes
+    remote_addr: str = ""
+    params: dict[str, str] = field(default_factory=dict)  # from the route pattern
+    store_hash: str | None = None
+    store: dict | None = None
+    account: dict | None = None
+    app: Any = None
+    route: str = ""
+
+    @property
+    def query(self) -> dict[str, str]:
+        return {k: v[-1] for k, v in parse_qs(self.query_string, keep_blank_values=True).items()}
+
+    def query_list(self, name: str) -> list[str]:
+        raw = self.query.get(name)
+        return [p for p in raw.split(",") if p != ""] if raw else []
+
+    def query_ints(self, name: str) -> list[int]:
+        try:
+            return [int(p) for p in self.query_list(name)]
+        except ValueError:
+            raise ApiError(400, f"Invalid value for {name}") from None
+
+    def query_int(self, name: str, default: int | None = None) -> int | None:
+        raw = self.query.get(name)
+        if raw in (None, ""):
+            return default
+        try:
+            return int(raw)
+        except ValueError:
+            raise ApiError(400, f"Invalid value for {name}") from None
+
+    def header(self, name: str) -> str | None:
+        return self.headers.get(name.lower())
+
+    def json(self) -> Any:
+        if not self.body:
+            raise ApiError(400, "Input is invalid.")
+        try:
+            return json.loads(self.body)
+        except (ValueError, UnicodeDecodeError):
+            raise ApiError(400, "Input is invalid.") from None
+
+    def form(self) -> dict[str, str]:
+        data = parse_qs(self.body.decode("utf-8", "replace"), keep_blank_values=True)
+        return {k: v[-1] for k, v in data.items()}
+
+    def form_lists(self) -> dict[str, list[str]]:
+        return parse_qs(self.body.decode("utf-8", "replace"), keep_blank_values=True)
+
+
+@dataclass
+class Response:
+    status: int = 200
+    body: bytes = b""
+    headers: dict[str, str] = field(default_factory=dict)
+    items_out: int | None = None  # for the request log
+
+    @classmethod
+    def json(cls, data: Any, status: int = 200) -> Response:
+        items = None
+        if isinstance(data, dict) and isinstance(data.get("data"), list):
+            items = len(data["data"])
+        elif isinstance(data, list):
+            items = len(data)
+        body = json.dumps(data, ensure_ascii=False).encode()
+        return cls(status, body, {"Content-Type": "application/json"}, items)
+
+    @classmethod
+    def no_content(cls) -> Response:
+        return cls(204, b"", {})
+
+    @classmethod
+    def html(cls, text: str, status: int = 200) -> Response:
+        return cls(status, text.encode(), {"Content-Type": "text/html; charset=utf-8"})
+
+    @classmethod
+    def redirect(cls, location: str) -> Response:
+        return cls(302, b"", {"Location": location})
+
+
+def v3(data: Any, meta: dict | None = None, status: int = 200) -> Response:
+    return Response.json({"data": data, "meta": meta if meta is not None else {}}, status)
+
+
+Handler = Callable[[Request], Response]
+
+
+@dataclass
+class Route:
+    method: str
+    pattern: str
+    regex: re.Pattern
+    handler: Handler
+    scope: str | None = None  # permission family, see auth.SCOPES
+    in_tx: bool = True  # run the handler inside one DB transaction
+
+
+class Router:
+    def __init__(self) -> None:
+        self.routes: list[Route] = []
+
+    def add(self, method: str, pattern: str, handler: Handler, *, scope: str | None = None, in_tx: bool = True) -> None:
+        regex = re.compile("^" + re.sub(r"\{(\w+)\}", lambda m: f"(?P<{m.group(1)}>[^/]+)", pattern) + "$")
+        self.routes.append(Route(method, pattern, regex, handler, scope, in_tx))
+
+    def include(self, other: Router) -> None:
+        self.routes.extend(other.routes)
+
+    def match(self, method: str, path: str) -> tuple[Route, dict[str, str]]:
+        allowed = False
+        for route in self.routes:
+            found = route.regex.match(path)
+            if not found:
+                continue
+            if route.method == method or (route.method == "GET" and method == "HEAD"):
+                return route, found.groupdict()
+            allowed = True
+        if allowed:
+            raise ApiError(405, "Method Not Allowed")
+        raise not_found()
+
+
+def route_table(*entries: tuple) -> Router:
+    """Build a Router from (method, pattern, handler[, options]) tuples."""
+    router = Router()
+    for entry in entries:
+        method, pattern, handler, *rest = entry
+        router.add(method, pattern, handler, **(rest[0] if rest else {}))
+    return router

@@ -1,0 +1,1 @@
+"""Webhooks: subscriptions (api/hooks.py), events and their delivery."""
