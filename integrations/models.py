@@ -1,0 +1,239 @@
+"""Connections to BigCommerce, the sync journal, and which local product is which remote one.
+
+Fields and constraints only; the flows live in ``integrations.services`` and
+``integrations.bigcommerce``.
+"""
+
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from portal.fields import EncryptedTextField
+from portal.models import Merchant
+
+
+class BigCommerceConnection(models.Model):
+    """One merchant ↔ one BigCommerce store, both ways (database constraints).
+
+    A row with no merchant is an install started from BigCommerce by someone who has not
+    logged in to Comptoir yet; it is claimed after sign-up or log-in.
+    """
+
+    class Status(models.TextChoices):
+        NOT_CONNECTED = "not_connected", _("Not connected")
+        SETUP_INCOMPLETE = "setup_incomplete", _("Setup incomplete")
+        CONNECTED = "connected", _("Connected")
+        NEEDS_ATTENTION = "needs_attention", _("Needs attention")
+        DISCONNECTED = "disconnected", _("Disconnected")
+
+    class ManagedIn(models.TextChoices):
+        COMPTOIR = "comptoir", _("Comptoir")
+        BIGCOMMERCE = "bigcommerce", _("BigCommerce")
+
+    class SyncScope(models.TextChoices):
+        ALL = "all", _("All products")
+        SELECTED = "selected", _("Selected products")
+
+    class Origin(models.TextChoices):
+        COMPTOIR = "comptoir", _("Started from Comptoir")
+        BIGCOMMERCE = "bigcommerce", _("Installed from BigCommerce")
+
+    class Operation(models.TextChoices):
+        NONE = "", _("None")
+        FINISHING = "finishing", _("Finishing setup")
+        DISCONNECTING = "disconnecting", _("Disconnecting")
+
+    # Statuses in which the store is held: its hash may belong to one connection only.
+    ACTIVE_STATUSES = (Status.SETUP_INCOMPLETE, Status.CONNECTED, Status.NEEDS_ATTENTION)
+
+    merchant = models.OneToOneField(
+        Merchant, null=True, blank=True, on_delete=models.CASCADE, related_name="bigcommerce_connection"
+    )
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.NOT_CONNECTED)
+    origin = models.CharField(_("started from"), max_length=20, choices=Origin.choices, default=Origin.COMPTOIR)
+    store_hash = models.CharField(_("store hash"), max_length=64, blank=True, db_index=True)
+    scope = models.TextField(_("granted OAuth scopes"), blank=True)
+    bigcommerce_user_email = models.EmailField(_("BigCommerce user"), blank=True)
+
+    # Wizard answers (empty / null = not answered yet).
+    managed_in = models.CharField(_("products managed in"), max_length=20, choices=ManagedIn.choices, blank=True)
+    include_prices = models.BooleanField(_("include prices"), null=True, blank=True)
+    sync_scope = models.CharField(_("products to sync"), max_length=20, choices=SyncScope.choices, blank=True)
+    review_done_at = models.DateTimeField(_("duplicates reviewed at"), null=True, blank=True)
+    # Pre-flight result, computed in a task: {"state": "running"|"ready"|"failed", "matches": [...], ...}
+    preflight = models.JSONField(_("pre-flight result"), default=dict, blank=True)
+    # Per-match choice at review: {"<match key>": "link"|"create"}
+    preflight_choices = models.JSONField(default=dict, blank=True)
+
+    # Store facts recorded at connect.
+    store_name = models.CharField(_("store name"), max_length=255, blank=True)
+    store_currency = models.CharField(_("store currency"), max_length=3, blank=True)
+    is_price_entered_with_tax = models.BooleanField(_("prices entered with tax"), null=True, blank=True)
+    control_panel_url = models.URLField(_("control panel URL"), max_length=500, blank=True)
+
+    # Remote ids of what we created in the store (kept across reconnects so we reuse them).
+    channel_id = models.PositiveBigIntegerField(_("channel id"), null=True, blank=True)
+    category_id = models.PositiveBigIntegerField(_("category id"), null=True, blank=True)
+    webhook_ids = models.JSONField(_("webhook ids"), default=list, blank=True)
+
+    access_token = EncryptedTextField(_("access token"), blank=True)
+    webhook_secret = EncryptedTextField(_("webhook secret"), blank=True)
+
+    # A background operation in flight (finish setup, disconnect) and its last error.
+    operation = models.CharField(max_length=20, choices=Operation.choices, blank=True, default="")
+    operation_options = models.JSONField(default=dict, blank=True)
+    operation_error = models.TextField(blank=True)
+
+    connected_at = models.DateTimeField(null=True, blank=True)
+    disconnected_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("BigCommerce connection")
+        verbose_name_plural = _("BigCommerce connections")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["store_hash"],
+                condition=Q(status__in=["setup_incomplete", "connected", "needs_attention"]) & ~Q(store_hash=""),
+                name="bigcommerce_connection_one_active_per_store",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.merchant or _('(unclaimed)')} ↔ {self.store_hash or '—'}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in self.ACTIVE_STATUSES
+
+    @property
+    def has_token(self) -> bool:
+        return bool(self.access_token)
+
+
+class SyncEvent(models.Model):
+    """One line of the sync journal: what was done, in which direction, and how it went."""
+
+    class Kind(models.TextChoices):
+        CONNECT = "connect", _("Connect")
+        SETUP_STEP = "setup_step", _("Setup step")
+        INITIAL_SYNC = "initial_sync", _("Initial sync")
+        DISCONNECT = "disconnect", _("Disconnect")
+        CALLBACK = "callback", _("Callback from BigCommerce")
+        PREFLIGHT = "preflight", _("Duplicate check")
+        ERROR = "error", _("Error")
+
+    class Direction(models.TextChoices):
+        TO_BIGCOMMERCE = "to_bigcommerce", _("Comptoir → BigCommerce")
+        FROM_BIGCOMMERCE = "from_bigcommerce", _("BigCommerce → Comptoir")
+        INTERNAL = "internal", _("In Comptoir")
+
+    class Status(models.TextChoices):
+        OK = "ok", _("OK")
+        FAILED = "failed", _("Failed")
+        RUNNING = "running", _("Running")
+
+    merchant = models.ForeignKey(Merchant, null=True, blank=True, on_delete=models.CASCADE, related_name="sync_events")
+    connection = models.ForeignKey(
+        BigCommerceConnection, null=True, blank=True, on_delete=models.SET_NULL, related_name="events"
+    )
+    created_at = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    kind = models.CharField(_("kind"), max_length=30, choices=Kind.choices)
+    direction = models.CharField(_("direction"), max_length=20, choices=Direction.choices, default=Direction.INTERNAL)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.OK)
+    message = models.TextField(_("message"))
+    detail = models.JSONField(_("detail"), default=dict, blank=True)
+    attempts = models.PositiveIntegerField(_("attempts"), default=1)
+
+    class Meta:
+        verbose_name = _("sync event")
+        verbose_name_plural = _("sync journal")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["merchant", "-created_at"])]
+
+    def __str__(self):
+        return self.message
+
+
+class ProductLink(models.Model):
+    """Binder: this local product/variant is that remote product/variant, unique both ways.
+
+    Rows are never deleted on disconnect: ``unlinked_at`` keeps the history.
+    """
+
+    class Origin(models.TextChoices):
+        LINKED = "linked", _("Linked at setup (existed on both sides)")
+        CREATED_REMOTE = "created_remote", _("Created in BigCommerce by Comptoir")
+        IMPORTED = "imported", _("Created in Comptoir from BigCommerce")
+
+    merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="product_links")
+    connection = models.ForeignKey(BigCommerceConnection, on_delete=models.CASCADE, related_name="product_links")
+    product = models.ForeignKey("catalog.Product", on_delete=models.CASCADE, related_name="bigcommerce_links")
+    variant = models.ForeignKey(
+        "catalog.Variant", null=True, blank=True, on_delete=models.CASCADE, related_name="bigcommerce_links"
+    )
+    store_hash = models.CharField(max_length=64)
+    remote_product_id = models.PositiveBigIntegerField()
+    remote_variant_id = models.PositiveBigIntegerField(null=True, blank=True)
+    origin = models.CharField(max_length=20, choices=Origin.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+    unlinked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("product link")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["connection", "product"],
+                condition=Q(unlinked_at__isnull=True, variant__isnull=True),
+                name="product_link_unique_local_product",
+            ),
+            models.UniqueConstraint(
+                fields=["connection", "variant"],
+                condition=Q(unlinked_at__isnull=True, variant__isnull=False),
+                name="product_link_unique_local_variant",
+            ),
+            models.UniqueConstraint(
+                fields=["connection", "remote_product_id"],
+                condition=Q(unlinked_at__isnull=True, remote_variant_id__isnull=True),
+                name="product_link_unique_remote_product",
+            ),
+            models.UniqueConstraint(
+                fields=["connection", "remote_variant_id"],
+                condition=Q(unlinked_at__isnull=True, remote_variant_id__isnull=False),
+                name="product_link_unique_remote_variant",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.product_id} ↔ {self.store_hash}/{self.remote_product_id}"
+
+
+class ProductAssignment(models.Model):
+    """A product the merchant chose to sync to BigCommerce (sync scope "selected")."""
+
+    merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="bigcommerce_assignments")
+    product = models.ForeignKey("catalog.Product", on_delete=models.CASCADE, related_name="bigcommerce_assignment")
+    assigned_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["merchant", "product"], name="product_assignment_unique")]
+
+    def __str__(self):
+        return f"{self.product_id} → BigCommerce"
+
+
+class UsedSignedPayload(models.Model):
+    """JWT ids of load/uninstall/remove_user callbacks already seen: a replay is refused."""
+
+    jti = models.CharField(max_length=255, unique=True)
+    store_hash = models.CharField(max_length=64)
+    used_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("used signed payload")
+
+    def __str__(self):
+        return self.jti

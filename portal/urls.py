@@ -17,6 +17,7 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("catalog/", include("catalog.urls")),
+    path("integrations/", include("integrations.urls")),
     path("", include("inventory.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -1,0 +1,48 @@
+"""BigCommerce connector. This package's transport part: the REST client (``client``), its typed
+errors (``errors``), pacing under the store quota (``pacing``), page iteration and batch limits
+(``pagination``), the OAuth code exchange (``oauth``) and the callbacks' signed JWT
+(``signed_payload``)."""
+
+from .client import BigCommerceClient, RetryPolicy
+from .errors import (
+    BadRequest,
+    BigCommerceError,
+    Conflict,
+    Forbidden,
+    NotFound,
+    OutcomeUnknown,
+    PayloadTooLarge,
+    RateLimited,
+    TokenExchangeFailed,
+    Unauthorized,
+    Unavailable,
+    ValidationFailed,
+)
+from .oauth import TokenResponse, exchange_code
+from .pacing import InProcessPacer, NullPacer, SharedPacer
+from .signed_payload import InvalidSignedPayload, SignedPayload, verify_signed_payload
+
+__all__ = [
+    "BadRequest",
+    "BigCommerceClient",
+    "BigCommerceError",
+    "Conflict",
+    "Forbidden",
+    "InProcessPacer",
+    "InvalidSignedPayload",
+    "NotFound",
+    "NullPacer",
+    "OutcomeUnknown",
+    "PayloadTooLarge",
+    "RateLimited",
+    "RetryPolicy",
+    "SharedPacer",
+    "SignedPayload",
+    "TokenExchangeFailed",
+    "TokenResponse",
+    "Unauthorized",
+    "Unavailable",
+    "ValidationFailed",
+    "exchange_code",
+    "verify_signed_payload",
+]

@@ -1,0 +1,388 @@
+"""Setup flows run by tasks: store facts, the duplicates pre-flight, Finish setup, disconnect.
+
+Each step is idempotent (it looks for what an earlier attempt made before making it) and
+writes one journal line. A BigCommerce error stops the flow with the connection left as it
+was, so the merchant can retry.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from catalog.models import Product
+from integrations.bigcommerce.errors import BigCommerceError, NotFound, Unauthorized
+from integrations.models import BigCommerceConnection, ProductLink, SyncEvent
+from integrations.selectors import variants_with_identifiers
+from integrations.services.connection import connection_forget, connection_store_facts_record
+from integrations.services.journal import sync_event_record
+
+CHANNEL_NAME = "Comptoir-POS"  # letters, digits, dashes and underscores only
+CHANNEL_TYPE = "pos"
+CHANNEL_PLATFORM = "custom"  # pos allows only clover/square/stripe/talech/vend; custom fits any type
+CATEGORY_NAME = "Comptoir POS"
+WEBHOOK_PATH = "/integrations/bigcommerce/webhooks/"
+WEBHOOK_SECRET_HEADER = "X-Comptoir-Webhook-Secret"
+STORE_WEBHOOK_SCOPES = (
+    "store/product/created",
+    "store/product/updated",
+    "store/product/deleted",
+    "store/product/inventory/updated",
+    "store/sku/inventory/updated",
+    "store/order/created",
+    "store/order/statusUpdated",
+    "store/order/refund/created",
+    "store/app/uninstalled",
+)
+CHANNEL_WEBHOOK_SCOPES = (
+    "store/channel/{channel_id}/product/assigned",
+    "store/channel/{channel_id}/product/unassigned",
+)
+
+Dir = SyncEvent.Direction
+
+
+def client_for(connection: BigCommerceConnection):
+    from integrations.bigcommerce.client import BigCommerceClient
+
+    return BigCommerceClient(connection.store_hash, connection.access_token)
+
+
+def _data(answer):
+    """The ``data`` of a v3 envelope (or the bare v2 object)."""
+    if isinstance(answer, dict) and "data" in answer:
+        return answer["data"]
+    return answer
+
+
+def webhook_scopes(channel_id: int) -> list[str]:
+    return list(STORE_WEBHOOK_SCOPES) + [s.format(channel_id=channel_id) for s in CHANNEL_WEBHOOK_SCOPES]
+
+
+def webhook_destination() -> str:
+    return settings.COMPTOIR_PUBLIC_URL + WEBHOOK_PATH
+
+
+# -- store facts -------------------------------------------------------------------------
+def store_facts_fetch(*, connection: BigCommerceConnection) -> None:
+    store = client_for(connection).get_store()
+    connection_store_facts_record(connection=connection, store=store)
+    sync_event_record(
+        connection=connection,
+        kind=SyncEvent.Kind.SETUP_STEP,
+        direction=Dir.FROM_BIGCOMMERCE,
+        message=_("Read the store settings of %(name)s: currency %(currency)s, prices entered %(tax)s.")
+        % {
+            "name": connection.store_name,
+            "currency": connection.store_currency,
+            "tax": _("with tax") if connection.is_price_entered_with_tax else _("without tax"),
+        },
+        detail={"answer": {k: store.get(k) for k in ("name", "currency", "is_price_entered_with_tax")}},
+    )
+
+
+# -- duplicates pre-flight -----------------------------------------------------------------
+def preflight_run(*, connection: BigCommerceConnection) -> dict:
+    """Local variants whose SKU or barcode already exists in the store: offer to link them."""
+    client = client_for(connection)
+    by_sku: dict[str, dict] = {}
+    by_code: dict[str, dict] = {}
+    remote_products = 0
+    for product in client.iter_pages("/v3/catalog/products", params={"include": "variants"}):
+        remote_products += 1
+        for variant in product.get("variants") or []:
+            entry = {
+                "remote_product_id": product["id"],
+                "remote_variant_id": variant.get("id"),
+                "remote_name": product.get("name", ""),
+                "has_options": bool(variant.get("option_values")),
+            }
+            if variant.get("sku"):
+                by_sku.setdefault(variant["sku"].lower(), entry)
+            for code_field in ("upc", "gtin", "mpn"):
+                if variant.get(code_field):
+                    by_code.setdefault(variant[code_field], entry)
+        if product.get("sku"):
+            by_sku.setdefault(
+                product["sku"].lower(),
+                {
+                    "remote_product_id": product["id"],
+                    "remote_variant_id": None,
+                    "remote_name": product.get("name", ""),
+                    "has_options": False,
+                },
+            )
+    matches = []
+    seen_remote: set = set()
+    for variant in variants_with_identifiers(merchant=connection.merchant, connection=connection):
+        found, matched_on = None, ""
+        if variant.sku and variant.sku.lower() in by_sku:
+            found, matched_on = by_sku[variant.sku.lower()], "sku"
+        elif variant.barcode and variant.barcode in by_code:
+            found, matched_on = by_code[variant.barcode], "barcode"
+        if not found:
+            continue
+        remote_key = (found["remote_product_id"], found["remote_variant_id"])
+        if remote_key in seen_remote:
+            continue
+        seen_remote.add(remote_key)
+        matches.append(
+            {
+                "key": str(variant.pk),
+                "product_id": variant.product_id,
+                "variant_id": variant.pk,
+                "product_name": str(variant),
+                "sku": variant.sku,
+                "barcode": variant.barcode,
+                "matched_on": matched_on,
+                **{k: found[k] for k in ("remote_product_id", "remote_variant_id", "remote_name")},
+            }
+        )
+    result = {
+        "state": "ready",
+        "matches": matches,
+        "remote_products": remote_products,
+        "checked_at": timezone.now().isoformat(),
+    }
+    connection.preflight = result
+    connection.save(update_fields=["preflight", "updated_at"])
+    sync_event_record(
+        connection=connection,
+        kind=SyncEvent.Kind.PREFLIGHT,
+        direction=Dir.FROM_BIGCOMMERCE,
+        message=_("Checked for products on both sides: %(count)s found in BigCommerce with the same SKU or barcode.")
+        % {"count": len(matches)},
+        detail={"remote_products": remote_products, "matches": len(matches)},
+    )
+    return result
+
+
+# -- Finish setup --------------------------------------------------------------------------
+def setup_finish_run(*, connection: BigCommerceConnection) -> None:
+    client = client_for(connection)
+    store = client.get_store()
+    connection_store_facts_record(connection=connection, store=store)
+    _channel_ensure(connection, client)
+    if connection.managed_in == BigCommerceConnection.ManagedIn.COMPTOIR:
+        _category_ensure(connection, client)
+    _webhooks_ensure(connection, client)
+    with transaction.atomic():
+        _links_from_review(connection)
+        initial_sync_queue(connection=connection)
+        connection.status = BigCommerceConnection.Status.CONNECTED
+        connection.operation = BigCommerceConnection.Operation.NONE
+        connection.operation_options = {}
+        connection.operation_error = ""
+        connection.connected_at = timezone.now()
+        connection.save()
+        sync_event_record(
+            connection=connection,
+            kind=SyncEvent.Kind.CONNECT,
+            message=_("Connected to BigCommerce store %(name)s. Products are managed in %(where)s.")
+            % {"name": connection.store_name or connection.store_hash, "where": connection.get_managed_in_display()},
+            detail={
+                "managed_in": connection.managed_in,
+                "include_prices": connection.include_prices,
+                "sync_scope": connection.sync_scope,
+            },
+        )
+
+
+def _channel_ensure(connection, client) -> None:
+    channel = None
+    if connection.channel_id:
+        try:
+            channel = _data(client.get(f"/v3/channels/{connection.channel_id}"))
+        except NotFound:
+            channel = None
+    if channel is None:
+        found = client.get("/v3/channels", params={"type:in": CHANNEL_TYPE, "platform:in": CHANNEL_PLATFORM})
+        channel = next((c for c in _data(found) or [] if c.get("name") == CHANNEL_NAME), None)
+        reused = channel is not None
+    else:
+        reused = True
+    body = {"name": CHANNEL_NAME, "type": CHANNEL_TYPE, "platform": CHANNEL_PLATFORM, "status": "connected"}
+    if channel is None:
+        channel = _data(client.post("/v3/channels", json=body))
+        message = _("Created the sales channel %(name)s in BigCommerce.")
+    elif channel.get("status") != "connected":
+        channel = _data(client.put(f"/v3/channels/{channel['id']}", json={"status": "connected"}))
+        message = _("Reconnected the existing sales channel %(name)s.")
+    else:
+        message = _("Reused the existing sales channel %(name)s.")
+    connection.channel_id = channel["id"]
+    connection.save(update_fields=["channel_id", "updated_at"])
+    sync_event_record(
+        connection=connection,
+        kind=SyncEvent.Kind.SETUP_STEP,
+        direction=Dir.TO_BIGCOMMERCE,
+        message=message % {"name": CHANNEL_NAME},
+        detail={"sent": body if not reused else {"channel_id": channel["id"]}, "answer": channel},
+    )
+
+
+def _category_ensure(connection, client) -> None:
+    category = None
+    if connection.category_id:
+        found = client.get("/v3/catalog/trees/categories", params={"category_id:in": connection.category_id})
+        category = next(iter(_data(found) or []), None)
+    if category is None:
+        found = client.get("/v3/catalog/trees/categories", params={"name": CATEGORY_NAME, "tree_id:in": 1})
+        category = next(iter(_data(found) or []), None)
+    body = [{"name": CATEGORY_NAME, "tree_id": 1, "parent_id": 0, "is_visible": False}]
+    if category is None:
+        category = _data(client.post("/v3/catalog/trees/categories", json=body))[0]
+        message = _("Created the hidden category %(name)s for products synced from Comptoir.")
+    else:
+        message = _("Reused the existing category %(name)s.")
+    connection.category_id = category.get("category_id") or category.get("id")
+    connection.save(update_fields=["category_id", "updated_at"])
+    sync_event_record(
+        connection=connection,
+        kind=SyncEvent.Kind.SETUP_STEP,
+        direction=Dir.TO_BIGCOMMERCE,
+        message=message % {"name": CATEGORY_NAME},
+        detail={"sent": body, "answer": category},
+    )
+
+
+def _webhooks_ensure(connection, client) -> None:
+    destination = webhook_destination()
+    headers = {WEBHOOK_SECRET_HEADER: connection.webhook_secret}
+    existing = {h["scope"]: h for h in client.iter_pages("/v3/hooks") if h.get("destination") == destination}
+    ids = []
+    for scope in webhook_scopes(connection.channel_id):
+        body = {"scope": scope, "destination": destination, "is_active": True, "headers": headers}
+        hook = existing.get(scope)
+        if hook is None:
+            hook = _data(client.post("/v3/hooks", json=body))
+        else:
+            hook = _data(client.put(f"/v3/hooks/{hook['id']}", json={"is_active": True, "headers": headers}))
+        ids.append(hook["id"])
+    connection.webhook_ids = ids
+    connection.save(update_fields=["webhook_ids", "updated_at"])
+    sync_event_record(
+        connection=connection,
+        kind=SyncEvent.Kind.SETUP_STEP,
+        direction=Dir.TO_BIGCOMMERCE,
+        message=_("Registered %(count)s webhooks so that BigCommerce tells Comptoir about changes.")
+        % {"count": len(ids)},
+        detail={"destination": destination, "scopes": webhook_scopes(connection.channel_id), "ids": ids},
+    )
+
+
+def _links_from_review(connection) -> None:
+    chosen = {k for k, v in connection.preflight_choices.items() if v == "link"}
+    created = 0
+    for match in connection.preflight.get("matches", []):
+        if match["key"] not in chosen:
+            continue
+        link, made = ProductLink.objects.get_or_create(
+            connection=connection,
+            variant_id=match["variant_id"],
+            unlinked_at=None,
+            defaults={
+                "merchant": connection.merchant,
+                "product_id": match["product_id"],
+                "store_hash": connection.store_hash,
+                "remote_product_id": match["remote_product_id"],
+                "remote_variant_id": match["remote_variant_id"],
+                "origin": ProductLink.Origin.LINKED,
+            },
+        )
+        created += made
+    if chosen:
+        sync_event_record(
+            connection=connection,
+            kind=SyncEvent.Kind.SETUP_STEP,
+            message=_("Linked %(count)s products that already existed on both sides, instead of creating copies.")
+            % {"count": created},
+        )
+
+
+def initial_sync_queue(*, connection: BigCommerceConnection) -> None:
+    """Hand over to the initial sync. The sync itself is built by the sync issue; this hook
+    is where it starts (today it only records that the sync is queued)."""
+    sync_event_record(
+        connection=connection,
+        kind=SyncEvent.Kind.INITIAL_SYNC,
+        direction=Dir.TO_BIGCOMMERCE if connection.managed_in == "comptoir" else Dir.FROM_BIGCOMMERCE,
+        message=_("Initial sync queued."),
+        detail={"managed_in": connection.managed_in, "sync_scope": connection.sync_scope},
+    )
+
+
+# -- disconnect ----------------------------------------------------------------------------
+def disconnect_run(*, connection: BigCommerceConnection) -> None:
+    delete_copies = bool(connection.operation_options.get("delete_copies"))
+    detail: dict = {"delete_copies": delete_copies}
+    client = client_for(connection) if connection.access_token else None
+    try:
+        if delete_copies:
+            detail["deleted"] = _copies_delete(connection, client)
+        if client is not None:
+            detail["webhooks_removed"] = _webhooks_remove(connection, client)
+            if connection.channel_id:
+                try:
+                    client.put(f"/v3/channels/{connection.channel_id}", json={"status": "disconnected"})
+                except NotFound:
+                    pass
+    except Unauthorized:
+        # The token was revoked (app uninstalled): nothing more can be done remotely.
+        detail["token_revoked"] = True
+    connection_forget(
+        connection=connection,
+        message=_("Disconnected from BigCommerce. The access token was deleted; the journal is kept."),
+        detail=detail,
+    )
+
+
+def _copies_delete(connection, client) -> int:
+    links = ProductLink.objects.filter(connection=connection, unlinked_at__isnull=True)
+    if connection.managed_in == BigCommerceConnection.ManagedIn.COMPTOIR:
+        ids = sorted(
+            set(links.filter(origin=ProductLink.Origin.CREATED_REMOTE).values_list("remote_product_id", flat=True))
+        )
+        for start in range(0, len(ids), 50):
+            chunk = ids[start : start + 50]
+            client.delete("/v3/catalog/products", params={"id:in": ",".join(map(str, chunk))})
+        message = _("Deleted %(count)s products that Comptoir had created in BigCommerce.")
+        direction = Dir.TO_BIGCOMMERCE
+    else:
+        product_ids = set(links.filter(origin=ProductLink.Origin.IMPORTED).values_list("product_id", flat=True))
+        ids = list(product_ids)
+        Product.objects.filter(merchant=connection.merchant, pk__in=product_ids).update(is_archived=True)
+        message = _("Removed %(count)s products that had been copied from BigCommerce into Comptoir.")
+        direction = Dir.INTERNAL
+    sync_event_record(
+        connection=connection,
+        kind=SyncEvent.Kind.DISCONNECT,
+        direction=direction,
+        message=message % {"count": len(ids)},
+        detail={"ids": ids},
+    )
+    return len(ids)
+
+
+def _webhooks_remove(connection, client) -> int:
+    destination = webhook_destination()
+    ids = set(connection.webhook_ids or [])
+    ids |= {h["id"] for h in client.iter_pages("/v3/hooks") if h.get("destination") == destination}
+    for hook_id in sorted(ids):
+        try:
+            client.delete(f"/v3/hooks/{hook_id}")
+        except NotFound:
+            pass
+    sync_event_record(
+        connection=connection,
+        kind=SyncEvent.Kind.DISCONNECT,
+        direction=Dir.TO_BIGCOMMERCE,
+        message=_("Removed %(count)s webhooks from BigCommerce.") % {"count": len(ids)},
+        detail={"ids": sorted(ids)},
+    )
+    return len(ids)
+
+
+__all__ = ["BigCommerceError", "setup_finish_run", "disconnect_run", "preflight_run", "store_facts_fetch"]

@@ -1,0 +1,173 @@
+"""Reads of the integrations app. Everything a merchant can reach takes the merchant."""
+
+from decimal import Decimal
+
+from django.db.models import Q, QuerySet
+from django.utils import formats
+
+from catalog.models import Product, Variant
+from integrations.models import BigCommerceConnection, ProductAssignment, ProductLink, SyncEvent
+from portal.models import Merchant
+
+Status = BigCommerceConnection.Status
+
+# Wizard steps, in order. A step is "done" when its answer is recorded.
+WIZARD_STEPS = ("connect", "managed_in", "prices", "products", "review", "finish")
+
+
+def connection_for_merchant(*, merchant: Merchant) -> BigCommerceConnection | None:
+    return BigCommerceConnection.objects.filter(merchant=merchant).first()
+
+
+def connection_active_for_store(*, store_hash: str) -> BigCommerceConnection | None:
+    return (
+        BigCommerceConnection.objects.filter(store_hash=store_hash, status__in=BigCommerceConnection.ACTIVE_STATUSES)
+        .select_related("merchant")
+        .first()
+    )
+
+
+def connection_display_status(*, connection: BigCommerceConnection | None) -> str:
+    """What the merchant sees: a disconnected connection reads as "Not connected"."""
+    if connection is None or connection.status in (Status.NOT_CONNECTED, Status.DISCONNECTED):
+        return Status.NOT_CONNECTED
+    return connection.status
+
+
+def wizard_steps(*, connection: BigCommerceConnection | None) -> list[str]:
+    """The steps that apply to this connection (products step only when managed in Comptoir)."""
+    steps = list(WIZARD_STEPS)
+    if connection is not None and connection.managed_in == BigCommerceConnection.ManagedIn.BIGCOMMERCE:
+        steps.remove("products")
+    return steps
+
+
+def wizard_step_done(*, connection: BigCommerceConnection | None, step: str) -> bool:
+    if connection is None:
+        return False
+    if step == "connect":
+        return connection.is_active and connection.has_token and connection.merchant_id is not None
+    if step == "managed_in":
+        return bool(connection.managed_in)
+    if step == "prices":
+        return connection.include_prices is not None
+    if step == "products":
+        return connection.managed_in == BigCommerceConnection.ManagedIn.BIGCOMMERCE or bool(connection.sync_scope)
+    if step == "review":
+        return connection.review_done_at is not None
+    if step == "finish":
+        return connection.status in (Status.CONNECTED, Status.NEEDS_ATTENTION)
+    raise ValueError(step)
+
+
+def wizard_first_unfinished_step(*, connection: BigCommerceConnection | None) -> str:
+    for step in wizard_steps(connection=connection):
+        if not wizard_step_done(connection=connection, step=step):
+            return step
+    return "finish"
+
+
+def wizard_step_allowed(*, connection: BigCommerceConnection | None, step: str) -> bool:
+    """A step can be shown once every step before it is done (going back is always fine)."""
+    steps = wizard_steps(connection=connection)
+    if step not in steps:
+        return False
+    return steps.index(step) <= steps.index(wizard_first_unfinished_step(connection=connection))
+
+
+def merchant_vat_rates(*, merchant: Merchant) -> list[Decimal]:
+    rates = set(
+        Product.objects.filter(merchant=merchant, is_archived=False).values_list("vat_rate", flat=True).distinct()
+    )
+    if not rates:
+        rates = {merchant.default_vat_rate}
+    return sorted(rates)
+
+
+def tax_margin_effects(*, merchant: Merchant, price: int = 10000) -> list[dict]:
+    """For each VAT rate: a price incl. VAT in Comptoir, read by BigCommerce as excl. tax.
+
+    100 incl. 20 % VAT shown as 100 excl. tax becomes 120 incl. tax: the shopper pays 20 %
+    more online; or, if the merchant lowers the online price to 100 incl. tax, the merchant
+    receives 100/1.20 = 83.33 excl. tax instead of 100.
+    """
+    effects = []
+    for rate in merchant_vat_rates(merchant=merchant):
+        factor = 1 + rate / 100
+        online_incl = int((Decimal(price) * factor).quantize(Decimal(1)))
+        effects.append(
+            {
+                "rate": rate,
+                "rate_label": formats.number_format(rate.normalize(), use_l10n=True),
+                "price": price,
+                "online_price": online_incl,
+                "increase_percent": rate,
+                "net_if_kept": int((Decimal(price) / factor).quantize(Decimal(1))),
+            }
+        )
+    return effects
+
+
+def products_for_selection(*, merchant: Merchant, query: str = "") -> QuerySet[Product]:
+    qs = Product.objects.filter(merchant=merchant, is_archived=False)
+    if query:
+        qs = qs.filter(
+            Q(name__icontains=query) | Q(variants__sku__icontains=query) | Q(variants__barcode__icontains=query)
+        ).distinct()
+    return qs.order_by("name", "id")
+
+
+def product_assigned_ids(*, merchant: Merchant) -> set[int]:
+    return set(ProductAssignment.objects.filter(merchant=merchant).values_list("product_id", flat=True))
+
+
+def products_to_sync_count(*, merchant: Merchant, connection: BigCommerceConnection) -> int:
+    qs = Product.objects.filter(merchant=merchant, is_archived=False)
+    if connection.sync_scope == BigCommerceConnection.SyncScope.SELECTED:
+        qs = qs.filter(bigcommerce_assignment__merchant=merchant)
+    return qs.count()
+
+
+def variants_with_identifiers(*, merchant: Merchant, connection: BigCommerceConnection) -> QuerySet[Variant]:
+    """Local variants that the pre-flight compares with the store (by SKU or barcode)."""
+    qs = Variant.objects.filter(merchant=merchant, product__is_archived=False).exclude(sku="", barcode="")
+    if (
+        connection.managed_in == BigCommerceConnection.ManagedIn.COMPTOIR
+        and connection.sync_scope == BigCommerceConnection.SyncScope.SELECTED
+    ):
+        qs = qs.filter(product__bigcommerce_assignment__merchant=merchant)
+    return qs.select_related("product").order_by("product__name", "position", "id")
+
+
+def sync_event_list(*, merchant: Merchant, status: str = "") -> QuerySet[SyncEvent]:
+    qs = SyncEvent.objects.filter(merchant=merchant)
+    if status:
+        qs = qs.filter(status=status)
+    return qs.order_by("-created_at", "-id")
+
+
+def sync_event_get(*, merchant: Merchant, event_id: int) -> SyncEvent | None:
+    return SyncEvent.objects.filter(merchant=merchant, pk=event_id).first()
+
+
+def product_link_list(*, merchant: Merchant, connection: BigCommerceConnection) -> QuerySet[ProductLink]:
+    return (
+        ProductLink.objects.filter(merchant=merchant, connection=connection, unlinked_at__isnull=True)
+        .select_related("product", "variant")
+        .order_by("product__name", "id")
+    )
+
+
+def synced_copies_count(*, merchant: Merchant, connection: BigCommerceConnection) -> int:
+    """Copies that Comptoir made on the platform being disconnected (the non-managing one)."""
+    origin = (
+        ProductLink.Origin.CREATED_REMOTE
+        if connection.managed_in == BigCommerceConnection.ManagedIn.COMPTOIR
+        else ProductLink.Origin.IMPORTED
+    )
+    return (
+        ProductLink.objects.filter(merchant=merchant, connection=connection, unlinked_at__isnull=True, origin=origin)
+        .values("product_id")
+        .distinct()
+        .count()
+    )

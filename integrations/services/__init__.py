@@ -1,0 +1,1 @@
+"""Writes of the integrations app: plain, keyword-only functions named ``<entity>_<verb>``."""

@@ -1,0 +1,328 @@
+"""The connection's lifecycle as the merchant drives it: authorize, wizard answers, finish, disconnect.
+
+Platform calls never happen here; the tasks enqueued on commit make them.
+"""
+
+import secrets
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from catalog.models import Product
+from integrations.errors import MerchantHasAnotherStore, StoreHeldByAnotherMerchant, WrongStep
+from integrations.models import BigCommerceConnection, ProductAssignment, SyncEvent
+from integrations.selectors import wizard_first_unfinished_step, wizard_step_done
+from integrations.services.journal import sync_event_record
+from portal.models import Merchant
+
+Status = BigCommerceConnection.Status
+ManagedIn = BigCommerceConnection.ManagedIn
+Operation = BigCommerceConnection.Operation
+
+
+def _enqueue(func_path: str, *args) -> None:
+    from django_q.tasks import async_task
+
+    transaction.on_commit(lambda: async_task(func_path, *args))
+
+
+def connection_get_or_create(*, merchant: Merchant) -> BigCommerceConnection:
+    connection, _created = BigCommerceConnection.objects.get_or_create(merchant=merchant)
+    return connection
+
+
+def _reset_for_new_connect(connection: BigCommerceConnection) -> None:
+    """A fresh connect starts the wizard over; remote ids are kept to reuse channel and category."""
+    connection.managed_in = ""
+    connection.include_prices = None
+    connection.sync_scope = ""
+    connection.review_done_at = None
+    connection.preflight = {}
+    connection.preflight_choices = {}
+    connection.store_name = ""
+    connection.store_currency = ""
+    connection.is_price_entered_with_tax = None
+    connection.webhook_ids = []
+    connection.webhook_secret = secrets.token_urlsafe(32)
+    connection.operation = Operation.NONE
+    connection.operation_options = {}
+    connection.operation_error = ""
+    connection.connected_at = None
+    connection.disconnected_at = None
+
+
+def connection_authorize(
+    *,
+    merchant: Merchant | None,
+    store_hash: str,
+    access_token: str,
+    scope: str = "",
+    user_email: str = "",
+    origin: str = BigCommerceConnection.Origin.COMPTOIR,
+) -> BigCommerceConnection:
+    """Record the token BigCommerce granted for ``store_hash``.
+
+    With a merchant, the store becomes (or stays) theirs, unless another account holds it or
+    they hold another store. Without one (an install from BigCommerce by someone not logged
+    in), the grant waits in an unclaimed connection until they sign up or log in.
+    """
+    with transaction.atomic():
+        held = (
+            BigCommerceConnection.objects.select_for_update()
+            .filter(store_hash=store_hash, status__in=BigCommerceConnection.ACTIVE_STATUSES)
+            .first()
+        )
+        if merchant is None:
+            connection = held or BigCommerceConnection(merchant=None, origin=origin)
+        else:
+            own = BigCommerceConnection.objects.select_for_update().filter(merchant=merchant).first()
+            _check_can_hold(merchant=merchant, store_hash=store_hash, held=held, own=own)
+            if held is not None and held.merchant_id is None:
+                connection = _merge_unclaimed(unclaimed=held, own=own, merchant=merchant)
+            else:
+                connection = held or own or BigCommerceConnection(merchant=merchant)
+        fresh = not connection.is_active or connection.store_hash != store_hash
+        if fresh:
+            _reset_for_new_connect(connection)
+            connection.origin = origin
+        connection.store_hash = store_hash
+        connection.access_token = access_token
+        connection.scope = scope
+        connection.bigcommerce_user_email = user_email
+        if fresh or connection.status == Status.NOT_CONNECTED:
+            connection.status = Status.SETUP_INCOMPLETE
+        connection.save()
+        sync_event_record(
+            connection=connection,
+            kind=SyncEvent.Kind.CONNECT,
+            direction=SyncEvent.Direction.FROM_BIGCOMMERCE,
+            message=_("Logged in to BigCommerce: store %(store)s granted access to Comptoir.") % {"store": store_hash},
+            detail={"store_hash": store_hash, "scope": scope, "user": user_email, "origin": origin},
+        )
+        _enqueue("integrations.tasks.connection_store_facts_fetch", connection.pk)
+    return connection
+
+
+def _check_can_hold(*, merchant, store_hash, held, own) -> None:
+    if held is not None and held.merchant_id not in (None, merchant.pk):
+        raise StoreHeldByAnotherMerchant(
+            _(
+                "This BigCommerce store is already connected to another Comptoir account. "
+                "One BigCommerce store can be connected to only one Comptoir account."
+            )
+        )
+    if own is not None and own.is_active and own.store_hash and own.store_hash != store_hash:
+        raise MerchantHasAnotherStore(
+            _(
+                "Your Comptoir account is already connected to the BigCommerce store %(store)s. "
+                "Disconnect it first: you can connect only one BigCommerce store."
+            )
+            % {"store": own.store_name or own.store_hash}
+        )
+
+
+def _merge_unclaimed(*, unclaimed, own, merchant) -> BigCommerceConnection:
+    """Give an unclaimed install to ``merchant``, in their existing row if they have one (keeps its journal)."""
+    if own is None:
+        unclaimed.merchant = merchant
+        unclaimed.save(update_fields=["merchant", "updated_at"])
+        SyncEvent.objects.filter(connection=unclaimed, merchant__isnull=True).update(merchant=merchant)
+        return unclaimed
+    for field in ("store_hash", "access_token", "scope", "bigcommerce_user_email", "origin", "status"):
+        setattr(own, field, getattr(unclaimed, field))
+    _reset_for_new_connect(own)
+    for field in ("store_name", "store_currency", "is_price_entered_with_tax", "control_panel_url", "webhook_secret"):
+        setattr(own, field, getattr(unclaimed, field))
+    SyncEvent.objects.filter(connection=unclaimed).update(connection=own, merchant=merchant)
+    unclaimed.delete()
+    own.save()
+    return own
+
+
+def connection_claim(*, merchant: Merchant, connection_id: int) -> BigCommerceConnection:
+    """After sign-up or log-in, the install started from BigCommerce becomes the merchant's."""
+    with transaction.atomic():
+        pending = BigCommerceConnection.objects.select_for_update().filter(pk=connection_id).first()
+        if pending is None or not pending.is_active:
+            raise WrongStep(_("This BigCommerce installation is no longer waiting to be connected."))
+        if pending.merchant_id == merchant.pk:
+            return pending
+        own = BigCommerceConnection.objects.select_for_update().filter(merchant=merchant).first()
+        _check_can_hold(merchant=merchant, store_hash=pending.store_hash, held=pending, own=own)
+        connection = _merge_unclaimed(unclaimed=pending, own=own, merchant=merchant)
+        sync_event_record(
+            connection=connection,
+            kind=SyncEvent.Kind.CONNECT,
+            message=_("Store %(store)s connected to this Comptoir account.") % {"store": connection.store_hash},
+        )
+    return connection
+
+
+def connection_store_facts_record(*, connection: BigCommerceConnection, store: dict) -> None:
+    connection.store_name = store.get("name") or ""
+    connection.store_currency = (store.get("currency") or "").upper()
+    connection.is_price_entered_with_tax = bool(store.get("is_price_entered_with_tax"))
+    connection.control_panel_url = store.get("control_panel_base_url") or ""
+    connection.save(
+        update_fields=[
+            "store_name",
+            "store_currency",
+            "is_price_entered_with_tax",
+            "control_panel_url",
+            "updated_at",
+        ]
+    )
+
+
+def connection_store_facts_refresh(*, connection: BigCommerceConnection) -> None:
+    """Read the store's currency and tax setting again (after a failure)."""
+    connection.operation_error = ""
+    connection.save(update_fields=["operation_error", "updated_at"])
+    _enqueue("integrations.tasks.connection_store_facts_fetch", connection.pk)
+
+
+def _require_setup(connection: BigCommerceConnection) -> None:
+    if connection.status != Status.SETUP_INCOMPLETE or connection.operation:
+        raise WrongStep(_("The setup cannot be changed now."))
+
+
+def connection_managed_in_set(*, connection: BigCommerceConnection, managed_in: str) -> None:
+    _require_setup(connection)
+    if managed_in not in ManagedIn.values:
+        raise WrongStep(_("Choose where products are managed."))
+    if connection.managed_in != managed_in:
+        connection.managed_in = managed_in
+        connection.sync_scope = ""
+        connection.review_done_at = None
+        connection.preflight = {}
+        connection.preflight_choices = {}
+        connection.save()
+
+
+def prices_can_be_included(*, connection: BigCommerceConnection) -> bool:
+    merchant = connection.merchant
+    return bool(connection.store_currency) and connection.store_currency == merchant.currency
+
+
+def connection_include_prices_set(*, connection: BigCommerceConnection, include_prices: bool) -> None:
+    _require_setup(connection)
+    if not wizard_step_done(connection=connection, step="managed_in"):
+        raise WrongStep(_("Choose where products are managed first."))
+    if include_prices and not prices_can_be_included(connection=connection):
+        raise WrongStep(_("Prices can be included only when both platforms use the same currency."))
+    connection.include_prices = include_prices
+    connection.save(update_fields=["include_prices", "updated_at"])
+
+
+def connection_sync_scope_set(
+    *, connection: BigCommerceConnection, sync_scope: str, product_ids: list[int] | None = None
+) -> None:
+    _require_setup(connection)
+    if sync_scope not in BigCommerceConnection.SyncScope.values:
+        raise WrongStep(_("Choose which products to sync."))
+    merchant = connection.merchant
+    if sync_scope == BigCommerceConnection.SyncScope.SELECTED:
+        wanted = set(
+            Product.objects.filter(merchant=merchant, pk__in=product_ids or [], is_archived=False).values_list(
+                "pk", flat=True
+            )
+        )
+        if not wanted:
+            raise WrongStep(_("Tick at least one product, or choose to sync all products."))
+        ProductAssignment.objects.filter(merchant=merchant).exclude(product_id__in=wanted).delete()
+        have = set(ProductAssignment.objects.filter(merchant=merchant).values_list("product_id", flat=True))
+        ProductAssignment.objects.bulk_create(
+            [ProductAssignment(merchant=merchant, product_id=pk) for pk in wanted - have]
+        )
+    connection.sync_scope = sync_scope
+    connection.review_done_at = None
+    connection.preflight = {}
+    connection.preflight_choices = {}
+    connection.save()
+
+
+def connection_preflight_start(*, connection: BigCommerceConnection, again: bool = False) -> None:
+    """Look for products that exist on both sides, in a task; the review page polls the result."""
+    _require_setup(connection)
+    state = connection.preflight.get("state")
+    if state == "running" or (state == "ready" and not again):
+        return
+    connection.preflight = {"state": "running"}
+    connection.save(update_fields=["preflight", "updated_at"])
+    _enqueue("integrations.tasks.connection_preflight_run", connection.pk)
+
+
+def connection_review_save(*, connection: BigCommerceConnection, choices: dict[str, str]) -> None:
+    _require_setup(connection)
+    if connection.preflight.get("state") != "ready":
+        raise WrongStep(_("The check for products on both sides is not finished yet."))
+    keys = {m["key"] for m in connection.preflight.get("matches", [])}
+    connection.preflight_choices = {k: ("link" if choices.get(k) == "link" else "create") for k in keys}
+    connection.review_done_at = timezone.now()
+    connection.save(update_fields=["preflight_choices", "review_done_at", "updated_at"])
+
+
+def connection_setup_finish_request(*, connection: BigCommerceConnection) -> None:
+    """Finish setup: the task creates channel, category and webhooks, then hands over to the sync."""
+    if connection.status != Status.SETUP_INCOMPLETE:
+        raise WrongStep(_("The setup is already finished."))
+    if connection.operation == Operation.FINISHING:
+        return
+    if wizard_first_unfinished_step(connection=connection) != "finish":
+        raise WrongStep(_("Some setup steps are not done yet."))
+    event = sync_event_record(
+        connection=connection,
+        kind=SyncEvent.Kind.SETUP_STEP,
+        status=SyncEvent.Status.RUNNING,
+        message=_("Finishing setup."),
+    )
+    connection.operation = Operation.FINISHING
+    connection.operation_options = {"event_id": event.pk}
+    connection.operation_error = ""
+    connection.save(update_fields=["operation", "operation_options", "operation_error", "updated_at"])
+    _enqueue("integrations.tasks.connection_setup_finish", connection.pk)
+
+
+def connection_disconnect_request(*, connection: BigCommerceConnection, delete_copies: bool) -> None:
+    if connection.status in (Status.NOT_CONNECTED, Status.DISCONNECTED):
+        raise WrongStep(_("BigCommerce is not connected."))
+    if connection.operation == Operation.DISCONNECTING:
+        return
+    event = sync_event_record(
+        connection=connection,
+        kind=SyncEvent.Kind.DISCONNECT,
+        status=SyncEvent.Status.RUNNING,
+        message=_("Disconnecting from BigCommerce (delete synced copies: %(answer)s).")
+        % {"answer": _("yes") if delete_copies else _("no")},
+    )
+    connection.operation = Operation.DISCONNECTING
+    connection.operation_options = {"delete_copies": bool(delete_copies), "event_id": event.pk}
+    connection.operation_error = ""
+    connection.save(update_fields=["operation", "operation_options", "operation_error", "updated_at"])
+    _enqueue("integrations.tasks.connection_disconnect", connection.pk)
+
+
+def connection_forget(
+    *,
+    connection: BigCommerceConnection,
+    message: str,
+    kind: str = SyncEvent.Kind.DISCONNECT,
+    direction: str = SyncEvent.Direction.INTERNAL,
+    detail: dict | None = None,
+) -> None:
+    """Disconnected: the token and webhook secret are forgotten; journal and link history stay."""
+    from integrations.models import ProductLink
+
+    now = timezone.now()
+    connection.status = Status.DISCONNECTED
+    connection.access_token = ""
+    connection.webhook_secret = ""
+    connection.webhook_ids = []
+    connection.operation = Operation.NONE
+    connection.operation_options = {}
+    connection.operation_error = ""
+    connection.disconnected_at = now
+    connection.save()
+    ProductLink.objects.filter(connection=connection, unlinked_at__isnull=True).update(unlinked_at=now)
+    sync_event_record(connection=connection, kind=kind, direction=direction, message=message, detail=detail)

@@ -1,0 +1,94 @@
+"""Background work of the connection flows. Thin and idempotent: take an id, re-read the
+state, return early when there is nothing to do, call one flow, journal the error."""
+
+import logging
+
+from django.utils.translation import gettext as _
+
+from integrations.bigcommerce import setup
+from integrations.bigcommerce.errors import BigCommerceError
+from integrations.models import BigCommerceConnection, SyncEvent
+from integrations.services.journal import sync_event_finish, sync_event_record
+
+logger = logging.getLogger(__name__)
+Operation = BigCommerceConnection.Operation
+
+
+def _connection(connection_id: int) -> BigCommerceConnection | None:
+    return BigCommerceConnection.objects.select_related("merchant").filter(pk=connection_id).first()
+
+
+def _failed(connection: BigCommerceConnection, exc: BigCommerceError, what: str) -> str:
+    message = _("%(what)s failed: BigCommerce answered “%(error)s”. Nothing was lost; you can retry.") % {
+        "what": what,
+        "error": exc.title or exc.__class__.__name__,
+    }
+    sync_event_record(
+        connection=connection,
+        kind=SyncEvent.Kind.ERROR,
+        status=SyncEvent.Status.FAILED,
+        direction=SyncEvent.Direction.TO_BIGCOMMERCE,
+        message=message,
+        detail={
+            "error": exc.__class__.__name__,
+            "status": exc.status,
+            "title": exc.title,
+            "errors": exc.errors,
+            "method": exc.method,
+            "path": exc.path,
+        },
+    )
+    return message
+
+
+def connection_store_facts_fetch(connection_id: int) -> None:
+    connection = _connection(connection_id)
+    if connection is None or not connection.is_active or not connection.access_token:
+        return
+    try:
+        setup.store_facts_fetch(connection=connection)
+    except BigCommerceError as exc:
+        connection.operation_error = _failed(connection, exc, _("Reading the store settings"))
+        connection.save(update_fields=["operation_error", "updated_at"])
+
+
+def connection_preflight_run(connection_id: int) -> None:
+    connection = _connection(connection_id)
+    if connection is None or connection.preflight.get("state") != "running" or not connection.access_token:
+        return
+    try:
+        setup.preflight_run(connection=connection)
+    except BigCommerceError as exc:
+        connection.preflight = {"state": "failed", "error": _failed(connection, exc, _("Checking for duplicates"))}
+        connection.save(update_fields=["preflight", "updated_at"])
+
+
+def connection_setup_finish(connection_id: int) -> None:
+    connection = _connection(connection_id)
+    if connection is None or connection.operation != Operation.FINISHING:
+        return
+    event_id = connection.operation_options.get("event_id")
+    try:
+        setup.setup_finish_run(connection=connection)
+        sync_event_finish(event_id=event_id, status=SyncEvent.Status.OK)
+    except BigCommerceError as exc:
+        sync_event_finish(event_id=event_id, status=SyncEvent.Status.FAILED)
+        # Setup stays incomplete and resumable: the wizard shows the error and a retry button.
+        connection.operation = Operation.NONE
+        connection.operation_error = _failed(connection, exc, _("Finishing setup"))
+        connection.save(update_fields=["operation", "operation_error", "updated_at"])
+
+
+def connection_disconnect(connection_id: int) -> None:
+    connection = _connection(connection_id)
+    if connection is None or connection.operation != Operation.DISCONNECTING:
+        return
+    event_id = connection.operation_options.get("event_id")
+    try:
+        setup.disconnect_run(connection=connection)
+        sync_event_finish(event_id=event_id, status=SyncEvent.Status.OK)
+    except BigCommerceError as exc:
+        sync_event_finish(event_id=event_id, status=SyncEvent.Status.FAILED)
+        connection.operation = Operation.NONE
+        connection.operation_error = _failed(connection, exc, _("Disconnecting"))
+        connection.save(update_fields=["operation", "operation_error", "updated_at"])

@@ -1,0 +1,42 @@
+"""Fixtures of the integrations tests: one BigCommerce sandbox process per test session (per
+xdist worker), a fresh store per test, and clients pointed at it over real HTTP."""
+
+import pytest
+
+from integrations.bigcommerce import BigCommerceClient, InProcessPacer, RetryPolicy
+
+# Fast backoff for tests: the policy's shape (attempts, jitter) is what is under test.
+FAST_RETRY = RetryPolicy(max_attempts=3, base_delay=0.01, max_delay=0.05, max_elapsed=10)
+
+
+@pytest.fixture(scope="session")
+def sandbox():
+    from sandbox.testing import SandboxProcess
+
+    with SandboxProcess() as process:
+        yield process
+
+
+@pytest.fixture
+def store(sandbox):
+    """A fresh store with an API account holding every scope: ``{"hash", "token", ...}``."""
+    created = sandbox.create_store(rate_limit="100000/30")
+    account = sandbox.api_account(created["hash"])
+    return {**created, "token": account["access_token"]}
+
+
+@pytest.fixture
+def make_client(sandbox, store):
+    def make(**kwargs):
+        kwargs.setdefault("api_url", sandbox.url)
+        kwargs.setdefault("pacer", InProcessPacer())
+        kwargs.setdefault("retry", FAST_RETRY)
+        kwargs.setdefault("timeout", 10)
+        return BigCommerceClient(kwargs.pop("store_hash", store["hash"]), kwargs.pop("token", store["token"]), **kwargs)
+
+    return make
+
+
+@pytest.fixture
+def client(make_client):
+    return make_client()

@@ -1,0 +1,148 @@
+"""Fixtures and helpers of the connection tests: a sandbox per test session, stores, merchants,
+and the steps a merchant's browser takes (install page in the sandbox, callbacks here)."""
+
+import time
+import uuid
+from decimal import Decimal
+from urllib.parse import urlsplit
+
+import jwt
+import pytest
+import requests
+from django.core.management import call_command
+from django.test import Client
+
+from catalog.models import Product, Variant
+from portal.tests.factories import MembershipFactory, MerchantFactory
+
+PUBLIC_URL = "http://127.0.0.1:8000"
+CLIENT_ID = "comptoir-local"
+CLIENT_SECRET = "comptoir-local-secret"
+PASSWORD = "sandbox-pass"
+
+
+@pytest.fixture(scope="session")
+def sandbox():
+    from sandbox.testing import SandboxProcess
+
+    with SandboxProcess(env={"SANDBOX_APP_URL": PUBLIC_URL}) as running:
+        yield running
+
+
+@pytest.fixture
+def bc(settings, sandbox, db):
+    """Point the portal at the sandbox; give the client's pacer its cache table."""
+    settings.BIGCOMMERCE_API_URL = sandbox.url
+    settings.BIGCOMMERCE_LOGIN_URL = sandbox.url + "/login"
+    settings.BIGCOMMERCE_CLIENT_ID = CLIENT_ID
+    settings.BIGCOMMERCE_CLIENT_SECRET = CLIENT_SECRET
+    settings.COMPTOIR_PUBLIC_URL = PUBLIC_URL
+    call_command("createcachetable", verbosity=0)
+    return sandbox
+
+
+def new_store(sandbox, **fields):
+    fields.setdefault("name", "Boutique en ligne")
+    fields.setdefault("currency", "EUR")
+    fields.setdefault("owner_email", f"owner-{uuid.uuid4().hex[:8]}@shop.test")
+    fields.setdefault("owner_password", PASSWORD)
+    return sandbox.create_store(**fields)
+
+
+def api(sandbox, store):
+    """A store-level API client (as the merchant's own scripts would have) to look inside the store."""
+    from integrations.bigcommerce.client import BigCommerceClient
+
+    if "_token" not in store:
+        store["_token"] = sandbox.api_account(store["hash"])["access_token"]
+    return BigCommerceClient(store["hash"], store["_token"], api_url=sandbox.url)
+
+
+class CommitClient(Client):
+    """A test client whose requests run their on-commit callbacks (enqueued tasks) as a
+    committed request would; tasks run inline (Q_CLUSTER sync)."""
+
+    def request(self, **request):
+        from django.test import TestCase
+
+        with TestCase.captureOnCommitCallbacks(execute=True):
+            return super().request(**request)
+
+
+def merchant_with_client(*, currency="EUR", vat="20.00"):
+    merchant = MerchantFactory(currency=currency, default_vat_rate=Decimal(vat))
+    user = MembershipFactory(merchant=merchant).user
+    client = CommitClient()
+    client.force_login(user)
+    return merchant, user, client
+
+
+def add_product(merchant, name, *, sku="", barcode="", price=1000, vat="20.00"):
+    product = Product.objects.create(merchant=merchant, name=name, vat_rate=Decimal(vat))
+    Variant.objects.create(merchant=merchant, product=product, sku=sku, barcode=barcode, price=price)
+    return product
+
+
+def sandbox_install(sandbox, store) -> str:
+    """The merchant logs in to the store on BigCommerce's install page; returns the callback URL."""
+    answer = requests.post(
+        f"{sandbox.url}/login/app/{CLIENT_ID}/install",
+        data={
+            "action": "login",
+            "email": store["owner"]["email"] if "owner" in store else store["owner_email"],
+            "password": PASSWORD,
+        },
+        allow_redirects=False,
+        timeout=10,
+    )
+    assert answer.status_code in (302, 303), answer.text[:500]
+    return answer.headers["Location"]
+
+
+def local(url: str) -> str:
+    parts = urlsplit(url)
+    return parts.path + ("?" + parts.query if parts.query else "")
+
+
+def connect_from_comptoir(client, sandbox, store):
+    """Connect → BigCommerce install page → auth callback; returns the callback's response."""
+    answer = client.post("/integrations/bigcommerce/connect/")
+    assert answer.status_code == 302
+    assert answer["Location"].startswith(f"{sandbox.url}/login/app/{CLIENT_ID}/install")
+    return client.get(local(sandbox_install(sandbox, store)))
+
+
+def walk_wizard(
+    client, *, managed_in="comptoir", include_prices="no", sync_scope="all", products=(), review="link", finish=True
+):
+    steps = "/integrations/bigcommerce/setup/"
+    assert client.post(steps + "managed-in/", {"managed_in": managed_in}).status_code == 302
+    assert client.post(steps + "prices/", {"include_prices": include_prices}).status_code == 302
+    if managed_in == "comptoir":
+        data = {"sync_scope": sync_scope, "product": [p.pk for p in products]}
+        assert client.post(steps + "products/", data).status_code == 302
+    page = client.get(steps + "review/")
+    assert page.status_code == 200
+    assert client.post(steps + "review/", {"all": review}).status_code == 302
+    if finish:
+        assert client.post(steps + "finish/").status_code == 302
+
+
+def signed_payload(store_hash, **overrides):
+    now = int(time.time())
+    claims = {
+        "aud": CLIENT_ID,
+        "iss": "bc",
+        "iat": now,
+        "nbf": now,
+        "exp": now + 86400,
+        "jti": str(uuid.uuid4()),
+        "sub": f"stores/{store_hash}",
+        "user": {"id": 101, "email": "owner@shop.test", "locale": "fr-FR"},
+        "owner": {"id": 101, "email": "owner@shop.test"},
+        "url": "/",
+        "channel_id": None,
+    }
+    secret = overrides.pop("secret", CLIENT_SECRET)
+    claims.update(overrides)
+    return jwt.encode(claims, secret, algorithm="HS256")

@@ -1,0 +1,338 @@
+"""Connecting from Comptoir, end to end over HTTP against the sandbox."""
+
+import pytest
+from django.db import connection as db_connection
+
+from integrations.bigcommerce.setup import CATEGORY_NAME, CHANNEL_NAME, WEBHOOK_SECRET_HEADER
+from integrations.models import BigCommerceConnection, ProductLink, SyncEvent
+from integrations.tests import connect_helpers
+from integrations.tests.connect_helpers import (
+    CommitClient,
+    add_product,
+    api,
+    connect_from_comptoir,
+    merchant_with_client,
+    new_store,
+    walk_wizard,
+)
+
+bc = connect_helpers.bc  # fixture
+sandbox = connect_helpers.sandbox  # fixture
+pytestmark = [
+    pytest.mark.django_db,
+    # The sandbox's local client secret is short; real secrets are not.
+    pytest.mark.filterwarnings("ignore::jwt.warnings.InsecureKeyLengthWarning"),
+]
+SETUP = "/integrations/bigcommerce/setup/"
+
+
+def test_connect_from_comptoir_all_steps(bc):
+    store = new_store(bc, currency="EUR")
+    merchant, _user, client = merchant_with_client()
+    mug = add_product(merchant, "Mug", sku="MUG-1")
+    add_product(merchant, "Tote bag", sku="TOTE-1")
+    add_product(merchant, "Poster", sku="POSTER-1")
+    remote = api(bc, store).post(
+        "/v3/catalog/products", json={"name": "Mug (web)", "type": "physical", "weight": 1, "price": 12, "sku": "mug-1"}
+    )["data"]
+
+    assert "Not connected" in client.get("/integrations/").content.decode()
+    answer = connect_from_comptoir(client, bc, store)
+    assert answer.status_code == 302 and answer["Location"] == SETUP
+    assert client.get(SETUP)["Location"] == SETUP + "managed-in/"
+    connection = BigCommerceConnection.objects.get(merchant=merchant)
+    assert connection.status == "setup_incomplete"
+    assert connection.store_currency == "EUR" and connection.store_name == "Boutique en ligne"
+
+    page = client.get(SETUP + "managed-in/").content.decode()
+    assert "Manage products in Comptoir" in page and "Manage products in BigCommerce" in page
+    assert client.post(SETUP + "managed-in/", {"managed_in": "comptoir"})["Location"] == SETUP + "prices/"
+    page = client.get(SETUP + "prices/").content.decode()
+    assert "Don&#x27;t include prices (recommended)" in page or "Don't include prices (recommended)" in page
+    assert client.post(SETUP + "prices/", {"include_prices": "yes"})["Location"] == SETUP + "products/"
+    page = client.get(SETUP + "products/").content.decode()
+    assert "Tote bag" in page and "Selected products" in page
+    searched = client.get(SETUP + "products/?list=1&ticked=1&q=tote", HTTP_HX_REQUEST="true").content.decode()
+    assert "Tote bag" in searched and "Poster" not in searched
+    posted = client.post(SETUP + "products/", {"sync_scope": "selected", "product": [mug.pk]})
+    assert posted["Location"] == SETUP + "review/"
+
+    page = client.get(SETUP + "review/").content.decode()
+    assert "Looking for products that already exist on both sides" in page  # the page polls the task's result
+    page = client.get(SETUP + "review/?poll=1", HTTP_HX_REQUEST="true").content.decode()
+    assert "Mug (web)" in page and "MUG-1" in page
+    connection.refresh_from_db()
+    [match] = connection.preflight["matches"]
+    assert match["remote_product_id"] == remote["id"] and match["matched_on"] == "sku"
+    assert client.post(SETUP + "review/", {f"choice-{match['key']}": "link"})["Location"] == SETUP + "finish/"
+    page = client.get(SETUP + "finish/").content.decode()
+    assert "stock quantities in Comptoir are up to date" in page
+
+    assert client.post(SETUP + "finish/").status_code == 302
+    connection.refresh_from_db()
+    assert connection.status == "connected" and connection.operation == ""
+    assert connection.include_prices is True and connection.sync_scope == "selected"
+
+    store_api = api(bc, store)
+    channel = store_api.get(f"/v3/channels/{connection.channel_id}")["data"]
+    assert (channel["name"], channel["type"], channel["platform"]) == (CHANNEL_NAME, "pos", "custom")
+    [category] = store_api.get("/v3/catalog/trees/categories", params={"name": CATEGORY_NAME})["data"]
+    assert category["is_visible"] is False and category["category_id"] == connection.category_id
+    from integrations.bigcommerce.setup import client_for
+
+    hooks = list(client_for(connection).iter_pages("/v3/hooks"))
+    assert {h["id"] for h in hooks} == set(connection.webhook_ids)
+    scopes = {h["scope"] for h in hooks}
+    assert {
+        "store/product/updated",
+        "store/order/refund/created",
+        "store/app/uninstalled",
+        f"store/channel/{connection.channel_id}/product/assigned",
+    } <= scopes
+    assert all(h["headers"][WEBHOOK_SECRET_HEADER] == connection.webhook_secret for h in hooks)
+    assert all(h["destination"] == "http://127.0.0.1:8000/integrations/bigcommerce/webhooks/" for h in hooks)
+
+    link = ProductLink.objects.get(connection=connection)
+    assert (link.product_id, link.remote_product_id, link.origin) == (mug.pk, remote["id"], "linked")
+    messages = list(SyncEvent.objects.filter(merchant=merchant).values_list("message", flat=True))
+    assert "Initial sync queued." in messages
+    assert not SyncEvent.objects.filter(merchant=merchant, status="running").exists()
+    assert any("Created the sales channel" in m for m in messages)
+
+    # Secrets are encrypted at rest.
+    with db_connection.cursor() as cursor:
+        cursor.execute("SELECT access_token, webhook_secret FROM integrations_bigcommerceconnection")
+        raw_token, raw_secret = cursor.fetchone()
+    assert connection.access_token not in raw_token and connection.webhook_secret not in raw_secret
+
+    overview = client.get("/integrations/bigcommerce/").content.decode()
+    assert "Connected" in overview and "Boutique en ligne" in overview
+    journal = client.get("/integrations/bigcommerce/journal/").content.decode()
+    assert "Initial sync queued." in journal
+    assert "Mug" in client.get("/integrations/bigcommerce/products/").content.decode()
+
+
+def _connected(bc, *, currency="EUR", managed_in="comptoir", **store_fields):
+    store = new_store(bc, currency=currency, **store_fields)
+    merchant, user, client = merchant_with_client()
+    connect_from_comptoir(client, bc, store)
+    return store, merchant, client
+
+
+def test_currency_mismatch_disables_include_prices(bc):
+    store, merchant, client = _connected(bc, currency="USD")
+    client.post(SETUP + "managed-in/", {"managed_in": "comptoir"})
+    page = client.get(SETUP + "prices/").content.decode()
+    assert "your BigCommerce store uses USD and Comptoir uses EUR" in page
+    assert 'name="include_prices" value="yes" disabled' in page
+    refused = client.post(SETUP + "prices/", {"include_prices": "yes"})
+    assert refused.status_code == 200 and "same currency" in refused.content.decode()
+    assert BigCommerceConnection.objects.get(merchant=merchant).include_prices is None
+    assert client.post(SETUP + "prices/", {"include_prices": "no"})["Location"] == SETUP + "products/"
+
+
+def test_store_without_tax_warns_about_margins_per_vat_rate(bc):
+    store, merchant, client = _connected(bc, is_price_entered_with_tax=False)
+    add_product(merchant, "Book", vat="5.50")
+    add_product(merchant, "Lamp", vat="20.00")
+    client.post(SETUP + "managed-in/", {"managed_in": "comptoir"})
+    page = client.get(SETUP + "prices/").content.decode()
+    assert "Your margins will be affected" in page
+    # 100 incl. VAT, read as 100 excl. tax: the shopper pays 105.50 or 120.
+    assert "5.5 %" in page and "+5.5 %" in page and "+20 %" in page
+    assert "105.50" in page and "120.00" in page
+
+
+def test_store_with_tax_shows_no_margin_warning(bc):
+    store, merchant, client = _connected(bc, is_price_entered_with_tax=True)
+    client.post(SETUP + "managed-in/", {"managed_in": "comptoir"})
+    assert "Your margins will be affected" not in client.get(SETUP + "prices/").content.decode()
+
+
+def test_wizard_left_half_way_resumes_at_first_unfinished_step(bc):
+    store, merchant, client = _connected(bc)
+    client.post(SETUP + "managed-in/", {"managed_in": "comptoir"})
+    assert "Setup incomplete" in client.get("/integrations/").content.decode()
+    assert client.get("/integrations/bigcommerce/")["Location"] == SETUP
+    assert client.get(SETUP)["Location"] == SETUP + "prices/"
+    # Skipping ahead goes back to the first unfinished step; going back is allowed.
+    assert client.get(SETUP + "finish/")["Location"] == SETUP + "prices/"
+    assert client.post(SETUP + "finish/").status_code == 302
+    assert BigCommerceConnection.objects.get(merchant=merchant).operation == ""
+    back = client.get(SETUP + "managed-in/")
+    assert back.status_code == 200 and 'value="comptoir" checked' in back.content.decode()
+    # An htmx step swap answers the partial and pushes the step's URL.
+    partial = client.get(SETUP + "prices/", HTTP_HX_REQUEST="true")
+    assert partial["HX-Push-Url"] == SETUP + "prices/" and "<html" not in partial.content.decode()
+    # Changing an earlier answer keeps the later ones that still apply.
+    client.post(SETUP + "prices/", {"include_prices": "no"})
+    assert client.get(SETUP)["Location"] == SETUP + "products/"
+
+
+def test_bigcommerce_outage_leaves_setup_resumable(bc):
+    store, merchant, client = _connected(bc)
+    walk_wizard(client, finish=False)
+    bc.set_faults(store["hash"], [{"kind": "error_before", "status": 503, "path": "/v3/channels"}])
+    client.post(SETUP + "finish/")
+    connection = BigCommerceConnection.objects.get(merchant=merchant)
+    assert connection.status == "setup_incomplete" and connection.operation == ""
+    assert "Finishing setup failed" in connection.operation_error
+    page = client.get(SETUP + "finish/").content.decode()
+    assert "Finishing setup failed" in page and "Retry" in page
+    assert SyncEvent.objects.filter(merchant=merchant, status="failed", message="Finishing setup.").exists()
+    assert "Failed" in client.get("/integrations/bigcommerce/journal/?status=failed").content.decode()
+
+    bc.set_faults(store["hash"], [])
+    client.post(SETUP + "finish/")
+    connection.refresh_from_db()
+    assert connection.status == "connected" and connection.operation_error == ""
+    # Half-made setup can also be removed: the disconnect page works at any point (covered below).
+
+
+def _created_remote_copy(bc, store, connection, product, name):
+    remote = api(bc, store).post(
+        "/v3/catalog/products", json={"name": name, "type": "physical", "weight": 1, "price": 0}
+    )["data"]
+    ProductLink.objects.create(
+        merchant=connection.merchant,
+        connection=connection,
+        product=product,
+        store_hash=store["hash"],
+        remote_product_id=remote["id"],
+        origin=ProductLink.Origin.CREATED_REMOTE,
+    )
+    return remote
+
+
+def test_disconnect_deleting_synced_copies_then_reconnect_managed_in_bigcommerce(bc):
+    store, merchant, client = _connected(bc)
+    walk_wizard(client)
+    connection = BigCommerceConnection.objects.get(merchant=merchant)
+    assert connection.status == "connected"
+    first_channel = connection.channel_id
+    product = add_product(merchant, "Scarf", sku="SCARF")
+    remote = _created_remote_copy(bc, store, connection, product, "Scarf")
+    from integrations.bigcommerce.setup import client_for
+
+    app_client = client_for(connection)
+    assert len(list(app_client.iter_pages("/v3/hooks"))) == len(connection.webhook_ids) > 0
+
+    page = client.get("/integrations/bigcommerce/disconnect/").content.decode()
+    assert "Comptoir created 1 product in BigCommerce." in page and "recommended" in page
+    assert client.post("/integrations/bigcommerce/disconnect/", {"delete_copies": "yes"}).status_code == 302
+    connection.refresh_from_db()
+    assert connection.status == "disconnected" and connection.access_token == "" and connection.webhook_ids == []
+    from integrations.bigcommerce.errors import NotFound
+
+    with pytest.raises(NotFound):
+        api(bc, store).get(f"/v3/catalog/products/{remote['id']}")
+    assert list(app_client.iter_pages("/v3/hooks")) == []  # the old token still works in the sandbox
+    assert ProductLink.objects.get(connection=connection).unlinked_at is not None  # history kept
+    assert SyncEvent.objects.filter(merchant=merchant, kind="connect").exists()  # journal kept
+    assert "Not connected" in client.get("/integrations/bigcommerce/").content.decode()
+    assert "Initial sync queued." in client.get("/integrations/bigcommerce/journal/").content.decode()
+
+    # Reconnect with the other choice: the wizard starts over, the channel is reused.
+    connect_from_comptoir(client, bc, store)
+    connection.refresh_from_db()
+    assert connection.status == "setup_incomplete" and connection.managed_in == ""
+    walk_wizard(client, managed_in="bigcommerce")
+    connection.refresh_from_db()
+    assert connection.status == "connected" and connection.managed_in == "bigcommerce"
+    assert connection.channel_id == first_channel
+    channels = api(bc, store).get("/v3/channels")["data"]
+    assert [c["status"] for c in channels if c["name"] == "Comptoir-POS"] == ["connected"]
+
+
+def test_disconnect_keeping_copies(bc):
+    store, merchant, client = _connected(bc)
+    walk_wizard(client)
+    connection = BigCommerceConnection.objects.get(merchant=merchant)
+    remote = _created_remote_copy(bc, store, connection, add_product(merchant, "Cap"), "Cap")
+    client.post("/integrations/bigcommerce/disconnect/", {"delete_copies": "no"})
+    connection.refresh_from_db()
+    assert connection.status == "disconnected" and not connection.access_token
+    assert api(bc, store).get(f"/v3/catalog/products/{remote['id']}")["data"]["name"] == "Cap"
+    channel = api(bc, store).get(f"/v3/channels/{connection.channel_id}")["data"]
+    assert channel["status"] == "disconnected"
+
+
+def test_disconnect_asks_for_a_choice(bc):
+    store, merchant, client = _connected(bc)
+    walk_wizard(client)
+    answer = client.post("/integrations/bigcommerce/disconnect/", {})
+    assert answer.status_code == 200 and "Choose whether to delete" in answer.content.decode()
+    assert BigCommerceConnection.objects.get(merchant=merchant).status == "connected"
+
+
+def test_half_made_setup_can_be_cancelled(bc):
+    store, merchant, client = _connected(bc)
+    client.post(SETUP + "managed-in/", {"managed_in": "comptoir"})
+    client.post("/integrations/bigcommerce/disconnect/", {"delete_copies": "no"})
+    connection = BigCommerceConnection.objects.get(merchant=merchant)
+    assert connection.status == "disconnected" and not connection.access_token
+
+
+def test_a_store_held_by_another_merchant_is_refused(bc):
+    store, first, first_client = _connected(bc)
+    walk_wizard(first_client)
+    held = BigCommerceConnection.objects.get(merchant=first)
+    token = held.access_token
+    other, _user, other_client = merchant_with_client()
+    answer = connect_from_comptoir(other_client, bc, store)
+    assert answer.status_code == 403
+    assert "already connected to another Comptoir account" in answer.content.decode()
+    held.refresh_from_db()
+    assert held.access_token == token and held.status == "connected"
+    mine = BigCommerceConnection.objects.get(merchant=other)
+    assert mine.status == "not_connected" and mine.store_hash == ""
+
+
+def test_a_merchant_holding_a_store_cannot_connect_another(bc):
+    store, merchant, client = _connected(bc)
+    walk_wizard(client)
+    second = new_store(bc)
+    # The Connect button is gone while connected; a callback for another store is refused.
+    from integrations.tests.connect_helpers import local, sandbox_install
+
+    session = client.session
+    session["bigcommerce_connect_nonce"] = "x"
+    session.save()
+    answer = client.get(local(sandbox_install(bc, second)))
+    assert answer.status_code == 403 and "already connected to the BigCommerce store" in answer.content.decode()
+    assert BigCommerceConnection.objects.get(merchant=merchant).store_hash == store["hash"]
+    assert not BigCommerceConnection.objects.filter(store_hash=second["hash"]).exists()
+
+
+def test_database_refuses_two_active_connections_to_one_store(bc):
+    from django.db import IntegrityError
+
+    a, b = merchant_with_client()[0], merchant_with_client()[0]
+    BigCommerceConnection.objects.create(merchant=a, store_hash="abc", status="connected")
+    with pytest.raises(IntegrityError):
+        BigCommerceConnection.objects.create(merchant=b, store_hash="abc", status="setup_incomplete")
+
+
+def test_pages_need_a_connection_in_the_right_state(bc):
+    merchant, _user, client = merchant_with_client()
+    assert client.get("/integrations/bigcommerce/products/").status_code == 404
+    assert client.get(SETUP + "prices/")["Location"] == "/integrations/bigcommerce/"
+    other, _u, _c = merchant_with_client()
+    event = SyncEvent.objects.create(merchant=other, kind="connect", message="theirs")
+    assert client.get(f"/integrations/bigcommerce/journal/{event.pk}/").status_code == 404
+
+
+def test_support_sees_connections_and_journal_in_admin(bc):
+    from portal.models import User
+
+    store, merchant, client = _connected(bc)
+    walk_wizard(client)
+    connection = BigCommerceConnection.objects.get(merchant=merchant)
+    staff = User.objects.create_superuser("support@comptoir.test", "pw")
+    admin = CommitClient()
+    admin.force_login(staff)
+    listing = admin.get("/admin/integrations/bigcommerceconnection/?q=" + store["hash"]).content.decode()
+    assert store["hash"] in listing
+    detail = admin.get(f"/admin/integrations/bigcommerceconnection/{connection.pk}/change/").content.decode()
+    assert connection.access_token not in detail and connection.webhook_secret not in detail
+    assert "Initial sync queued." in admin.get("/admin/integrations/syncevent/?q=Initial").content.decode()

@@ -1,0 +1,26 @@
+from django.urls import path
+
+from integrations.views import app_callbacks, pages, wizard
+
+app_name = "integrations"
+
+urlpatterns = [
+    path("", pages.integration_list, name="index"),
+    path("bigcommerce/", pages.bigcommerce_overview, name="bigcommerce"),
+    path("bigcommerce/products/", pages.bigcommerce_products, name="bigcommerce_products"),
+    path("bigcommerce/journal/", pages.bigcommerce_journal, name="bigcommerce_journal"),
+    path("bigcommerce/journal/<int:event_id>/", pages.bigcommerce_event, name="bigcommerce_event"),
+    path("bigcommerce/connect/", pages.bigcommerce_connect, name="bigcommerce_connect"),
+    path("bigcommerce/disconnect/", pages.bigcommerce_disconnect, name="bigcommerce_disconnect"),
+    path("bigcommerce/setup/", wizard.setup_resume, name="setup"),
+    path("bigcommerce/setup/managed-in/", wizard.setup_managed_in, name="setup_managed_in"),
+    path("bigcommerce/setup/prices/", wizard.setup_prices, name="setup_prices"),
+    path("bigcommerce/setup/products/", wizard.setup_products, name="setup_products"),
+    path("bigcommerce/setup/review/", wizard.setup_review, name="setup_review"),
+    path("bigcommerce/setup/finish/", wizard.setup_finish, name="setup_finish"),
+    path("bigcommerce/app/auth/", app_callbacks.app_auth, name="app_auth"),
+    path("bigcommerce/app/load/", app_callbacks.app_load, name="app_load"),
+    path("bigcommerce/app/uninstall/", app_callbacks.app_uninstall, name="app_uninstall"),
+    path("bigcommerce/app/remove-user/", app_callbacks.app_remove_user, name="app_remove_user"),
+    path("bigcommerce/app/welcome/", app_callbacks.app_welcome, name="app_welcome"),
+]

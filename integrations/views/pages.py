@@ -1,0 +1,141 @@
+"""Integrations list and the BigCommerce page: state, tabs, Connect and Disconnect."""
+
+import secrets
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import redirect
+from django.views.decorators.http import require_http_methods, require_POST
+from django_htmx.http import HttpResponseClientRedirect
+
+from integrations import selectors
+from integrations.errors import ConnectRefused
+from integrations.models import BigCommerceConnection, SyncEvent
+from integrations.services.connection import connection_disconnect_request, connection_get_or_create
+from integrations.views.common import render_page
+from portal.decorators import merchant_required
+
+Status = BigCommerceConnection.Status
+CONNECT_NONCE_SESSION_KEY = "bigcommerce_connect_nonce"
+
+
+def _state(request):
+    connection = selectors.connection_for_merchant(merchant=request.merchant)
+    return connection, selectors.connection_display_status(connection=connection)
+
+
+@merchant_required
+def integration_list(request):
+    connection, status = _state(request)
+    return render_page(
+        request, "integrations/index.html", {"connection": connection, "status": status}, partial="cards", push=False
+    )
+
+
+def _connected_context(request, connection, status, tab):
+    return {"connection": connection, "status": status, "tab": tab}
+
+
+@merchant_required
+def bigcommerce_overview(request):
+    connection, status = _state(request)
+    if status == Status.SETUP_INCOMPLETE and not (connection.operation == "disconnecting"):
+        # A wizard left half way resumes at its first unfinished step.
+        return redirect("integrations:setup")
+    context = _connected_context(request, connection, status, "overview")
+    if connection is not None and status in (Status.CONNECTED, Status.NEEDS_ATTENTION):
+        context["products_to_sync"] = (
+            selectors.products_to_sync_count(merchant=request.merchant, connection=connection)
+            if connection.managed_in == BigCommerceConnection.ManagedIn.COMPTOIR
+            else None
+        )
+        context["link_count"] = selectors.product_link_list(merchant=request.merchant, connection=connection).count()
+    if request.htmx and request.GET.get("poll") and not (connection and connection.operation):
+        return HttpResponseClientRedirect(request.path)
+    return render_page(request, "integrations/bigcommerce.html", context, partial="panel")
+
+
+def _connected_or_404(request):
+    connection, status = _state(request)
+    if status not in (Status.CONNECTED, Status.NEEDS_ATTENTION):
+        raise Http404
+    return connection, status
+
+
+@merchant_required
+def bigcommerce_products(request):
+    connection, status = _connected_or_404(request)
+    context = _connected_context(request, connection, status, "products")
+    context["links"] = selectors.product_link_list(merchant=request.merchant, connection=connection)
+    if connection.managed_in == BigCommerceConnection.ManagedIn.COMPTOIR:
+        context["products_to_sync"] = selectors.products_to_sync_count(merchant=request.merchant, connection=connection)
+    return render_page(request, "integrations/bigcommerce_products.html", context, partial="panel")
+
+
+@merchant_required
+def bigcommerce_journal(request):
+    connection, status = _state(request)
+    if connection is None:
+        raise Http404
+    wanted = request.GET.get("status", "")
+    if wanted not in SyncEvent.Status.values:
+        wanted = ""
+    events = selectors.sync_event_list(merchant=request.merchant, status=wanted)
+    page = Paginator(events, 50).get_page(request.GET.get("page"))
+    context = _connected_context(request, connection, status, "journal")
+    context.update({"page": page, "status_filter": wanted, "statuses": SyncEvent.Status.choices})
+    return render_page(request, "integrations/bigcommerce_journal.html", context, partial="panel")
+
+
+@merchant_required
+def bigcommerce_event(request, event_id: int):
+    event = selectors.sync_event_get(merchant=request.merchant, event_id=event_id)
+    if event is None:
+        raise Http404
+    connection, status = _state(request)
+    context = _connected_context(request, connection, status, "journal")
+    context["event"] = event
+    return render_page(request, "integrations/bigcommerce_event.html", context, partial="panel")
+
+
+@merchant_required
+@require_POST
+def bigcommerce_connect(request):
+    """Connect: off to BigCommerce's install page; it comes back to the auth callback."""
+    connection, status = _state(request)
+    if status != Status.NOT_CONNECTED:
+        return redirect("integrations:bigcommerce")
+    connection_get_or_create(merchant=request.merchant)
+    nonce = secrets.token_urlsafe(24)
+    request.session[CONNECT_NONCE_SESSION_KEY] = nonce
+    query = urlencode({"state": nonce})
+    return redirect(f"{settings.BIGCOMMERCE_LOGIN_URL}/app/{settings.BIGCOMMERCE_CLIENT_ID}/install?{query}")
+
+
+@merchant_required
+@require_http_methods(["GET", "POST"])
+def bigcommerce_disconnect(request):
+    connection, status = _state(request)
+    if connection is None or status == Status.NOT_CONNECTED:
+        raise Http404
+    error = None
+    if request.method == "POST":
+        if request.POST.get("delete_copies") not in ("yes", "no"):
+            error = "choose"
+        else:
+            try:
+                delete_copies = request.POST["delete_copies"] == "yes"
+                connection_disconnect_request(connection=connection, delete_copies=delete_copies)
+            except ConnectRefused as exc:
+                error = exc.message
+            else:
+                return redirect("integrations:bigcommerce")
+    context = {
+        "connection": connection,
+        "status": status,
+        "copies": selectors.synced_copies_count(merchant=request.merchant, connection=connection),
+        "error": error,
+    }
+    return render_page(request, "integrations/disconnect.html", context, partial="dialog", push=False)
