@@ -237,3 +237,21 @@ class UsedSignedPayload(models.Model):
 
     def __str__(self):
         return self.jti
+
+
+class RateLimitState(models.Model):
+    """A store's request pacing, shared by every worker (``integrations.bigcommerce.pacing``).
+
+    Read and written only inside a row-locked transaction; ``sent_at`` holds the send times
+    (Unix seconds) of our requests still inside the window, at most ``quota`` of them.
+    """
+
+    store_hash = models.CharField(max_length=64, unique=True)
+    quota = models.PositiveIntegerField(null=True, blank=True)
+    window_ms = models.PositiveIntegerField(null=True, blank=True)
+    blocked_until = models.FloatField(default=0.0)
+    probe_until = models.FloatField(default=0.0)
+    sent_at = models.JSONField(default=list, blank=True)
+
+    def __str__(self):
+        return f"{self.store_hash}: {len(self.sent_at)}/{self.quota or '?'}"

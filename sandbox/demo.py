@@ -6,7 +6,7 @@ from .model.categories import category_write
 from .model.products import product_create
 from .stores import store_create
 
-DEMO_HASH = "demo-store"
+DEMO_HASH = "demostore"  # real store hashes are lowercase letters and digits
 # Three SKUs also exist in Comptoir's demo catalog, so the duplicate pre-flight finds them.
 DEMO_PRODUCTS = [
     {

@@ -24,7 +24,12 @@ def pump(name, stream):
         sys.stdout.flush()
 
 
+def stop_on_sigterm(signum, frame):
+    raise KeyboardInterrupt
+
+
 def main():
+    signal.signal(signal.SIGTERM, stop_on_sigterm)
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     running = {}
     for name, cmd in PROCESSES.items():

@@ -19,7 +19,7 @@ from .errors import (
     ValidationFailed,
 )
 from .oauth import TokenResponse, exchange_code
-from .pacing import InProcessPacer, NullPacer, SharedPacer
+from .pacing import InProcessPacer, NullPacer, Pacer, SharedPacer, WindowPacer
 from .signed_payload import InvalidSignedPayload, SignedPayload, verify_signed_payload
 
 __all__ = [
@@ -33,6 +33,7 @@ __all__ = [
     "NotFound",
     "NullPacer",
     "OutcomeUnknown",
+    "Pacer",
     "PayloadTooLarge",
     "RateLimited",
     "RetryPolicy",
@@ -43,6 +44,7 @@ __all__ = [
     "Unauthorized",
     "Unavailable",
     "ValidationFailed",
+    "WindowPacer",
     "exchange_code",
     "verify_signed_payload",
 ]

@@ -31,7 +31,7 @@ def sandbox():
 
 @pytest.fixture
 def bc(settings, sandbox, db):
-    """Point the portal at the sandbox; give the client's pacer its cache table."""
+    """Point the portal at the sandbox; give Django's cache its table."""
     settings.BIGCOMMERCE_API_URL = sandbox.url
     settings.BIGCOMMERCE_LOGIN_URL = sandbox.url + "/login"
     settings.BIGCOMMERCE_CLIENT_ID = CLIENT_ID

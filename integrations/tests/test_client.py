@@ -331,17 +331,17 @@ def test_variant_batch_is_retried_only_when_every_item_has_an_id(client, sandbox
     assert [s for _, s in attempts(sandbox, store, "PUT", "/v3/catalog/variants")] == [500, 200, 500]
 
 
-def test_the_default_pacer_is_shared_through_djangos_cache(sandbox, store):
-    from django.core.cache import cache
+def test_the_default_pacer_is_shared_by_every_worker(sandbox, store):
+    from django.conf import settings
 
     from integrations.bigcommerce.pacing import SharedPacer, default_pacer
+    from integrations.bigcommerce.pacing_backends import DatabaseBackend, RedisBackend
 
     client = BigCommerceClient(store["hash"], store["token"], api_url=sandbox.url)
     assert client.pacer is default_pacer()
-    backend = client.pacer.cache.backend
     assert isinstance(client.pacer, SharedPacer)
-    # The same store as Django's cache (its own handle on a database cache, that never culls).
-    assert backend is cache or (backend._table, backend.key_prefix) == (cache._table, cache.key_prefix)
+    # Redis when REDIS_URL is set, else the database: both are shared by every process.
+    assert isinstance(client.pacer.backend, RedisBackend if settings.REDIS_URL else DatabaseBackend)
 
 
 def test_connection_refused_is_unavailable_even_for_a_post(make_client):

@@ -1,8 +1,13 @@
-"""Pacing under the store quota. The sandbox enforces a short window (20 per 2 s) so a burst
-of three quotas takes two windows; its counters prove that no request met a 429."""
+"""Pacing under the store quota. The rules run on a fake clock; the shared backends (database,
+Redis) meet bursts from several threads and processes against the sandbox, which enforces a
+short window (20 per 2 s) so a burst of three quotas takes two windows; its counters and
+request log prove that no request met a 429 and no window held more than the quota."""
 
 import json
+import logging
 import os
+import random
+import socket
 import subprocess
 import sys
 import threading
@@ -11,69 +16,51 @@ import uuid
 from pathlib import Path
 
 import pytest
-from django.core.cache.backends.db import DatabaseCache
-from django.core.management import call_command
-from django.db import connections
-from django.test import override_settings
+from django.db import connection, connections
 
 from integrations.bigcommerce import InProcessPacer, NullPacer, RateLimited, SharedPacer
 from integrations.bigcommerce.client import NO_RETRY
-from integrations.bigcommerce.pacing import RateLimitInfo
+from integrations.bigcommerce.pacing import (
+    POLL,
+    MemoryBackend,
+    RateLimitInfo,
+    Rules,
+    WindowPacer,
+    WindowState,
+    take_turn,
+)
+from integrations.bigcommerce.pacing_backends import DatabaseBackend, RedisBackend
 
 QUOTA, WINDOW_MS = 20, 2000
 BURST = 3 * QUOTA
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 REDIS_URL = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/15"
+PACING_LOGGERS = ("integrations.bigcommerce.pacing", "integrations.bigcommerce.pacing_backends")
 
 
-@pytest.fixture
-def limited_store(sandbox, store):
-    sandbox.set_rate_limit(store["hash"], QUOTA, WINDOW_MS)
-    sandbox.reset(store["hash"], ["requests", "rate_limit"])
-    return store
+class FakeClock:
+    def __init__(self, now: float = 1_000_000.0):
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.now += seconds
 
 
-def statuses(sandbox, store):
-    return sandbox.counters(store["hash"])["statuses"]
+def fake_pacer(**kwargs) -> tuple[WindowPacer, FakeClock]:
+    clock = FakeClock()
+    return WindowPacer(MemoryBackend(clock), sleep=clock.sleep, **kwargs), clock
 
 
-def fire(client, calls):
-    for _ in range(calls):
-        client.get("/v2/time")
+def most_in_any_window(times: list[float], window: float) -> int:
+    times = sorted(times)
+    return max((sum(1 for u in times[i:] if u - t < window) for i, t in enumerate(times)), default=0)
 
 
-def fire_in_threads(make_pacer, make_client, threads, calls_each):
-    errors = []
-
-    def work():
-        try:
-            fire(make_client(pacer=make_pacer(), retry=NO_RETRY), calls_each)
-        except Exception as exc:  # reported below
-            errors.append(exc)
-        finally:
-            connections.close_all()
-
-    workers = [threading.Thread(target=work) for _ in range(threads)]
-    for worker in workers:
-        worker.start()
-    for worker in workers:
-        worker.join(60)
-    assert not errors, errors
-
-
-@pytest.fixture
-def database_cache(transactional_db):
-    config = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "comptoir_cache"}}
-    with override_settings(CACHES=config):
-        call_command("createcachetable", verbosity=0)
-    return DatabaseCache("comptoir_cache", {"OPTIONS": {"MAX_ENTRIES": 100_000}})
-
-
-@pytest.fixture
-def redis_cache():
-    from django.core.cache.backends.redis import RedisCache
-
-    return RedisCache(REDIS_URL, {})
+def pacing_warnings(caplog) -> list[str]:
+    return [r.getMessage() for r in caplog.records if r.name in PACING_LOGGERS and r.levelno >= logging.WARNING]
 
 
 # -- headers --------------------------------------------------------------------------------
@@ -99,44 +86,220 @@ def test_a_429_waits_the_longer_of_reset_and_retry_after():
     assert RateLimitInfo(left=0).wait_ms is None
 
 
-# -- the pacer's own rules ------------------------------------------------------------------
+# -- the sliding window, on a fake clock ----------------------------------------------------
 
 
-def test_a_429_blocks_the_store_until_it_may_retry():
-    pacer = InProcessPacer()
+def test_a_quota_less_the_safety_goes_at_once_then_each_waits_for_the_oldest_to_leave():
+    pacer, clock = fake_pacer(safety=1, margin_ms=0)
+    pacer.observe("s1", RateLimitInfo(quota=5, window_ms=1000), status=200)
+    start = clock.now
+    sent = []
+    for _ in range(8):
+        pacer.acquire("s1")
+        sent.append(clock.now - start)
+        clock.now += 0.1  # each request takes 100 ms
+    assert sent == pytest.approx([0, 0.1, 0.2, 0.3, 1.0, 1.1, 1.2, 1.3])
+
+
+def test_no_window_ever_holds_more_than_the_quota_less_the_safety():
+    pacer, clock = fake_pacer(safety=2, margin_ms=50)
+    pacer.observe("s1", RateLimitInfo(quota=10, window_ms=1000), status=200)
+    rng = random.Random(7)
+    sent = []
+    for _ in range(300):
+        clock.now += rng.choice([0, 0, 0.001, 0.02, 0.3])
+        pacer.acquire("s1")
+        sent.append(clock.now)
+    assert most_in_any_window(sent, 1.05) == 8
+
+
+def test_the_state_keeps_at_most_a_quota_of_send_times():
+    state, rules = WindowState(quota=5, window_ms=1000), Rules(safety=0, margin_ms=0)
+    now = 0.0
+    for _ in range(50):
+        now += take_turn(state, now, rules)
+        assert take_turn(state, now, rules) >= 0
+        assert len(state.sent_at) <= 5
+
+
+def test_until_the_quota_is_known_one_probe_goes_at_a_time():
+    state, rules = WindowState(), Rules()
+    assert take_turn(state, 100.0, rules) == 0
+    assert 0 < take_turn(state, 100.01, rules) <= POLL  # the others poll while the probe is out
+    assert take_turn(state, 100.0 + rules.probe_timeout, rules) == 0  # a lost answer frees it
+
+
+def test_the_first_answer_ends_the_probe():
+    pacer, clock = fake_pacer()
+    pacer.acquire("s1")
+    pacer.observe("s1", RateLimitInfo(quota=20, window_ms=2000, left=19), status=200)
+    assert pacer.acquire("s1") == 0
+    assert pacer.backend.states["s1"].quota == 20
+
+
+def test_a_429_blocks_the_store_for_the_longer_of_reset_and_retry_after():
+    pacer, clock = fake_pacer()
     pacer.observe("s1", RateLimitInfo(left=0, quota=20, reset_ms=200, window_ms=2000, retry_after_s=0.6), status=429)
-    assert pacer.acquire("s1") >= 0.55
-    assert pacer.acquire("s2") < 0.1  # another store is not held back
+    assert pacer.acquire("s1") == pytest.approx(0.6)
+    assert pacer.acquire("s2") == 0  # another store is not held back
+
+
+def test_a_429_without_headers_still_backs_off():
+    pacer, clock = fake_pacer()
+    pacer.observe("s1", None, status=429)
+    assert pacer.acquire("s1") == pytest.approx(1.0)
 
 
 def test_nothing_left_blocks_until_the_window_resets():
-    pacer = InProcessPacer()
+    pacer, clock = fake_pacer()
     pacer.observe("s1", RateLimitInfo(left=0, quota=20, reset_ms=400, window_ms=2000), status=200)
-    waited = pacer.acquire("s1")
-    assert 0.3 <= waited < 1.0
+    assert pacer.acquire("s1") == pytest.approx(0.4)
 
 
 def test_waiting_longer_than_max_wait_raises_rate_limited():
-    pacer = InProcessPacer(max_wait=0.2)
+    pacer, clock = fake_pacer(max_wait=0.2)
     pacer.observe("s1", RateLimitInfo(quota=20, window_ms=2000, reset_ms=5000, retry_after_s=5), status=429)
-    started = time.monotonic()
     with pytest.raises(RateLimited):
         pacer.acquire("s1")
-    assert time.monotonic() - started < 0.5
+    assert clock.now == 1_000_000.0  # it did not sleep in vain
 
 
-def test_tickets_space_requests_by_a_window_per_quota():
-    pacer = InProcessPacer(margin_ms=0)
+# -- the shared backends' own rules (the same as above, on the real stores) -----------------
+
+
+@pytest.fixture(params=["database", pytest.param("redis", marks=pytest.mark.redis)])
+def shared_backend(request):
+    """Each shared backend, outside any transaction (the tests using it are transactional)."""
+    if request.param == "redis":
+        yield RedisBackend(REDIS_URL, prefix=f"test:{uuid.uuid4().hex}")
+    else:
+        yield DatabaseBackend()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_shared_backend_spaces_requests_by_the_window(shared_backend, caplog):
+    pacer = SharedPacer(shared_backend, safety=1, margin_ms=0)
     pacer.observe("s1", RateLimitInfo(quota=5, window_ms=500), status=200)
     started = time.monotonic()
-    for _ in range(5):
+    for _ in range(4):
         pacer.acquire("s1")
-    assert time.monotonic() - started < 0.2  # one quota goes out at once
+    assert time.monotonic() - started < 0.2  # a quota less the safety goes out at once
     pacer.acquire("s1")
-    assert time.monotonic() - started >= 0.45  # the sixth waits for the window
+    assert time.monotonic() - started >= 0.49  # the fifth waits for the window
+    assert not pacing_warnings(caplog)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_shared_backend_probes_one_at_a_time(shared_backend):
+    pacer = SharedPacer(shared_backend)
+    assert shared_backend.take_turn("s1", pacer.rules) == 0
+    assert 0 < shared_backend.take_turn("s1", pacer.rules) <= POLL
+    pacer.observe("s1", RateLimitInfo(quota=20, window_ms=2000, left=19), status=200)
+    assert shared_backend.take_turn("s1", pacer.rules) == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_shared_backend_blocks_the_store_on_a_429(shared_backend):
+    pacer = SharedPacer(shared_backend)
+    pacer.observe("s1", RateLimitInfo(quota=20, reset_ms=200, window_ms=2000, retry_after_s=0.6), status=429)
+    pacer.observe("s1", RateLimitInfo(quota=20, reset_ms=100, window_ms=2000, left=0), status=200)  # shorter: kept
+    assert 0.55 <= pacer.acquire("s1") < 1.0
+    assert pacer.acquire("s2") < 0.1
+
+
+def test_an_unreachable_backend_sends_unpaced_with_a_warning(caplog):
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    pacer = SharedPacer(RedisBackend(f"redis://127.0.0.1:{port}/0", timeout=0.2))
+    started = time.monotonic()
+    assert pacer.acquire("s1") == 0
+    pacer.observe("s1", RateLimitInfo(left=0, reset_ms=5000), status=429)
+    assert pacer.acquire("s1") == 0
+    assert time.monotonic() - started < 2
+    assert any("sending unpaced" in m for m in pacing_warnings(caplog))
+
+
+def test_the_default_backend_follows_redis_url(settings):
+    from integrations.bigcommerce.pacing import default_backend
+
+    settings.REDIS_URL = ""
+    assert isinstance(default_backend(), DatabaseBackend)
+    settings.REDIS_URL = REDIS_URL
+    assert isinstance(default_backend(), RedisBackend)
 
 
 # -- bursts against the sandbox -------------------------------------------------------------
+
+
+@pytest.fixture
+def limited_store(sandbox, store):
+    sandbox.set_rate_limit(store["hash"], QUOTA, WINDOW_MS)
+    sandbox.reset(store["hash"], ["requests", "rate_limit"])
+    return store
+
+
+def statuses(sandbox, store):
+    return sandbox.counters(store["hash"])["statuses"]
+
+
+def assert_no_window_overrun(sandbox, store):
+    times = [entry["at"] for entry in sandbox.request_log(store["hash"])]
+    assert len(times) == BURST
+    assert most_in_any_window(times, WINDOW_MS / 1000) <= QUOTA
+
+
+def fire(client, calls):
+    for _ in range(calls):
+        client.get("/v2/time")
+
+
+def fire_in_threads(pacer, make_client, threads, calls_each):
+    errors = []
+
+    def work():
+        try:
+            fire(make_client(pacer=pacer, retry=NO_RETRY), calls_each)
+        except Exception as exc:  # reported below
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    workers = [threading.Thread(target=work) for _ in range(threads)]
+    started = time.monotonic()
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(60)
+    assert not errors, errors
+    return time.monotonic() - started
+
+
+def fire_in_processes(sandbox, store, backend, processes, threads, env=None, redis_args=()):
+    args = [backend, store["hash"], store["token"], sandbox.url, str(BURST // processes), str(threads), *redis_args]
+    env = {
+        "DJANGO_SETTINGS_MODULE": "portal.settings.test",
+        "PYTHONPATH": str(PROJECT_ROOT),
+        **os.environ,
+        **(env or {}),
+    }
+    workers = [
+        subprocess.Popen(
+            [sys.executable, "-m", "integrations.tests.pacing_worker", *args],
+            cwd=PROJECT_ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+        )
+        for _ in range(processes)
+    ]
+    outputs = [worker.communicate(timeout=90) for worker in workers]
+    for worker, (_out, err) in zip(workers, outputs, strict=True):
+        assert worker.returncode == 0, err
+    results = [json.loads(out.strip().splitlines()[-1]) for out, _ in outputs]
+    assert [(r["rate_limited"], r["errors"], r["warnings"]) for r in results] == [(0, 0, 0)] * processes
+    assert sum(r["ok"] for r in results) == BURST
 
 
 def test_unpaced_burst_meets_429(make_client, sandbox, limited_store):
@@ -153,21 +316,9 @@ def test_paced_burst_of_three_quotas_gets_no_429(make_client, sandbox, limited_s
     fire(client, BURST)
     elapsed = time.monotonic() - started
     assert statuses(sandbox, limited_store) == {"200": BURST}
+    assert_no_window_overrun(sandbox, limited_store)
     assert elapsed >= 2 * WINDOW_MS / 1000  # it did wait: three quotas need two more windows
     assert elapsed < 4 * WINDOW_MS / 1000  # and not much longer
-
-
-def test_two_threads_sharing_the_database_cache_get_no_429(make_client, sandbox, limited_store, database_cache):
-    prefix = f"test:{uuid.uuid4().hex}"
-    fire_in_threads(lambda: SharedPacer(database_cache, prefix=prefix), make_client, 2, BURST // 2)
-    assert statuses(sandbox, limited_store) == {"200": BURST}
-
-
-@pytest.mark.redis
-def test_two_threads_sharing_redis_get_no_429(make_client, sandbox, limited_store, redis_cache):
-    prefix = f"test:{uuid.uuid4().hex}"
-    fire_in_threads(lambda: SharedPacer(redis_cache, prefix=prefix), make_client, 2, BURST // 2)
-    assert statuses(sandbox, limited_store) == {"200": BURST}
 
 
 def test_two_pacers_not_sharing_state_do_meet_429(make_client, sandbox, limited_store):
@@ -191,26 +342,62 @@ def test_two_pacers_not_sharing_state_do_meet_429(make_client, sandbox, limited_
     assert statuses(sandbox, limited_store).get("429", 0) >= 1
 
 
+@pytest.fixture
+def database_url(transactional_db, tmp_path):
+    """A database shared by worker processes, in its production configuration. SQLite: a file,
+    migrated (the test database lives in shared-cache memory, whose table locks fail at once
+    instead of waiting); PostgreSQL: the test database itself."""
+    if connection.vendor == "sqlite":
+        url = f"sqlite:///{tmp_path / 'pacing.sqlite3'}"
+        env = {**os.environ, "DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "portal.settings.test"}
+        subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=PROJECT_ROOT, env=env, check=True)
+        return url
+    db = connection.settings_dict
+    return f"postgres://{db['USER']}:{db['PASSWORD'] or ''}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
+
+
+def test_four_threads_sharing_the_database_get_no_429(sandbox, limited_store, database_url):
+    started = time.monotonic()
+    fire_in_processes(sandbox, limited_store, "database", 1, 4, env={"DATABASE_URL": database_url})
+    assert statuses(sandbox, limited_store) == {"200": BURST}
+    assert_no_window_overrun(sandbox, limited_store)
+    assert time.monotonic() - started >= 2 * WINDOW_MS / 1000  # three quotas need two more windows
+
+
+def test_two_processes_sharing_the_database_get_no_429(sandbox, limited_store, database_url):
+    fire_in_processes(sandbox, limited_store, "database", 2, 2, env={"DATABASE_URL": database_url})
+    assert statuses(sandbox, limited_store) == {"200": BURST}
+    assert_no_window_overrun(sandbox, limited_store)
+
+
 @pytest.mark.redis
 def test_two_processes_sharing_redis_get_no_429(sandbox, limited_store):
-    prefix = f"test:{uuid.uuid4().hex}"
-    args = [limited_store["hash"], limited_store["token"], sandbox.url, REDIS_URL, prefix, str(BURST // 2)]
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "portal.settings.test", "PYTHONPATH": str(PROJECT_ROOT)}
-    workers = [
-        subprocess.Popen(
-            [sys.executable, "-m", "integrations.tests.pacing_worker", *args],
-            cwd=PROJECT_ROOT,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            env=env,
-        )
-        for _ in range(2)
-    ]
-    outputs = [worker.communicate(timeout=60) for worker in workers]
-    for worker, (_out, err) in zip(workers, outputs, strict=True):
-        assert worker.returncode == 0, err
-    results = [json.loads(out.strip().splitlines()[-1]) for out, _ in outputs]
-    assert [r["rate_limited"] for r in results] == [0, 0]
-    assert sum(r["ok"] for r in results) == BURST
+    redis_args = (REDIS_URL, f"test:{uuid.uuid4().hex}")
+    fire_in_processes(sandbox, limited_store, "redis", 2, 2, redis_args=redis_args)
     assert statuses(sandbox, limited_store) == {"200": BURST}
+    assert_no_window_overrun(sandbox, limited_store)
+
+
+@pytest.mark.postgres
+def test_the_row_lock_serialises_workers_and_a_transaction_around_the_client_is_warned_about(transactional_db, caplog):
+    from django.db import transaction
+
+    backend = DatabaseBackend()
+    pacer = SharedPacer(backend)
+    pacer.observe("s1", RateLimitInfo(quota=100, window_ms=30_000), status=200)
+    other_took = []
+
+    def other_worker():
+        pacer.acquire("s1")
+        other_took.append(time.monotonic())
+        connections.close_all()
+
+    with transaction.atomic():
+        pacer.acquire("s1")  # holds the row until this block commits
+        worker = threading.Thread(target=other_worker)
+        worker.start()
+        time.sleep(0.5)
+        released = time.monotonic()
+    worker.join(10)
+    assert other_took and other_took[0] >= released
+    assert any("inside a transaction" in m for m in pacing_warnings(caplog))

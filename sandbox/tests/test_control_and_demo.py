@@ -44,9 +44,9 @@ def test_demo_seed_is_idempotent(tmp_path):
     data = str(tmp_path / "demo.sqlite3")
     for _ in range(2):
         with SandboxProcess(data=data, extra_args=["--seed-demo"]) as process:
-            token = process.api_account("demo-store")["access_token"]
+            token = process.api_account("demostore")["access_token"]
             headers = {"X-Auth-Token": token}
-            base = f"{process.url}/stores/demo-store"
+            base = f"{process.url}/stores/demostore"
             info = requests.get(base + "/v2/store", headers=headers).json()
             assert info["name"] == "Boutique en ligne (démo)" and info["currency"] == "EUR"
             assert info["is_price_entered_with_tax"] is True
@@ -66,7 +66,7 @@ def test_demo_owner_can_log_in(tmp_path):
             allow_redirects=False,
             data={"action": "login", "email": "owner@demo-store.test", "password": "sandbox"},
         )
-        assert answer.status_code == 302 and "context=stores%2Fdemo-store" in answer.headers["Location"]
+        assert answer.status_code == 302 and "context=stores%2Fdemostore" in answer.headers["Location"]
 
 
 def test_app_url_flag_and_env(tmp_path):
