@@ -1,7 +1,14 @@
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
-from integrations.models import BigCommerceConnection, ProductAssignment, ProductLink, SyncEvent, UsedSignedPayload
+from integrations.models import (
+    BigCommerceConnection,
+    ProductAssignment,
+    ProductLink,
+    SyncEvent,
+    UsedSignedPayload,
+    WebhookEvent,
+)
 
 
 @admin.register(BigCommerceConnection)
@@ -89,3 +96,21 @@ class ProductLinkAdmin(admin.ModelAdmin):
 
 admin.site.register(ProductAssignment)
 admin.site.register(UsedSignedPayload)
+
+
+@admin.register(WebhookEvent)
+class WebhookEventAdmin(admin.ModelAdmin):
+    """The webhook inbox, read-only: what BigCommerce sent, how often, and whether it was processed."""
+
+    list_display = ("received_at", "merchant", "store_hash", "scope", "status", "deliveries")
+    list_filter = ("status", "scope")
+    search_fields = ("merchant__name", "store_hash", "scope", "event_hash")
+    date_hierarchy = "received_at"
+    readonly_fields = [f.name for f in WebhookEvent._meta.fields]
+    list_select_related = ("merchant",)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -122,6 +122,7 @@ class SyncEvent(models.Model):
         DISCONNECT = "disconnect", _("Disconnect")
         CALLBACK = "callback", _("Callback from BigCommerce")
         PREFLIGHT = "preflight", _("Duplicate check")
+        WEBHOOK = "webhook", _("Webhook received")
         ERROR = "error", _("Error")
 
     class Direction(models.TextChoices):
@@ -255,3 +256,42 @@ class RateLimitState(models.Model):
 
     def __str__(self):
         return f"{self.store_hash}: {len(self.sent_at)}/{self.quota or '?'}"
+
+
+class WebhookEvent(models.Model):
+    """The webhook inbox: every verified delivery from BigCommerce, stored once.
+
+    BigCommerce may deliver an event more than once, always with the same ``hash``: the
+    unique constraint turns a repeat into a no-op. Processing happens in a task.
+    """
+
+    class Status(models.TextChoices):
+        RECEIVED = "received", _("Received")
+        PROCESSED = "processed", _("Processed")
+        FAILED = "failed", _("Failed")
+
+    merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="webhook_events")
+    connection = models.ForeignKey(
+        BigCommerceConnection, null=True, blank=True, on_delete=models.SET_NULL, related_name="webhook_events"
+    )
+    store_hash = models.CharField(max_length=64)
+    scope = models.CharField(max_length=200)
+    event_hash = models.CharField(max_length=64)
+    webhook_id = models.CharField(max_length=200, blank=True, help_text=_("The delivery's webhook-id header"))
+    payload = models.JSONField()
+    event_created_at = models.DateTimeField(null=True, blank=True, help_text=_("created_at of the event"))
+    received_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    deliveries = models.PositiveIntegerField(default=1, help_text=_("How many times BigCommerce delivered it"))
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.RECEIVED)
+    processed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("webhook event")
+        verbose_name_plural = _("webhook inbox")
+        ordering = ["-received_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["store_hash", "event_hash"], name="webhook_event_unique_hash"),
+        ]
+
+    def __str__(self):
+        return f"{self.scope} ({self.store_hash})"

@@ -92,3 +92,13 @@ def connection_disconnect(connection_id: int) -> None:
         connection.operation = Operation.NONE
         connection.operation_error = _failed(connection, exc, _("Disconnecting"))
         connection.save(update_fields=["operation", "operation_error", "updated_at"])
+
+
+def webhook_event_process(event_id: int) -> None:
+    from integrations.models import WebhookEvent
+    from integrations.services.webhooks import webhook_event_process as process
+
+    event = WebhookEvent.objects.select_related("connection", "merchant").filter(pk=event_id).first()
+    if event is None or event.status == WebhookEvent.Status.PROCESSED:
+        return
+    process(event=event)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from integrations.views import app_callbacks, pages, wizard
+from integrations.views import app_callbacks, pages, webhooks, wizard
 
 app_name = "integrations"
 
@@ -23,4 +23,5 @@ urlpatterns = [
     path("bigcommerce/app/uninstall/", app_callbacks.app_uninstall, name="app_uninstall"),
     path("bigcommerce/app/remove-user/", app_callbacks.app_remove_user, name="app_remove_user"),
     path("bigcommerce/app/welcome/", app_callbacks.app_welcome, name="app_welcome"),
+    path("bigcommerce/webhooks/", webhooks.bigcommerce_webhook, name="bigcommerce_webhook"),
 ]

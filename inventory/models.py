@@ -79,7 +79,9 @@ class Sale(models.Model):
     idempotency_key = models.CharField(max_length=200)
     # A hash of the request that created the sale: a retry with the same key but another body is refused.
     request_hash = models.CharField(max_length=64, blank=True)
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     device = models.ForeignKey(Device, null=True, blank=True, on_delete=models.SET_NULL, related_name="sales")
     currency = models.CharField(max_length=3)
     total = models.BigIntegerField(_("total"), help_text=_("In minor units, VAT included"))
@@ -119,7 +121,9 @@ class Refund(models.Model):
     sale = models.ForeignKey(Sale, on_delete=models.PROTECT, related_name="refunds")
     idempotency_key = models.CharField(max_length=200)
     request_hash = models.CharField(max_length=64, blank=True)
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     device = models.ForeignKey(Device, null=True, blank=True, on_delete=models.SET_NULL, related_name="refunds")
     total = models.BigIntegerField(_("total"))
     created_at = models.DateTimeField(auto_now_add=True)

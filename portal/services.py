@@ -7,9 +7,7 @@ from portal.models import Device, Membership, Merchant, User, device_token_hash
 
 
 @transaction.atomic
-def merchant_create(
-    *, name: str, country: str, currency: str, default_vat_rate: Decimal, owner: User
-) -> Merchant:
+def merchant_create(*, name: str, country: str, currency: str, default_vat_rate: Decimal, owner: User) -> Merchant:
     merchant = Merchant.objects.create(
         name=name.strip(), country=country.upper(), currency=currency.upper(), default_vat_rate=default_vat_rate
     )

@@ -20,7 +20,8 @@ PUBLIC_OR_OWN = {
     "inventory:api_purchases",
     *CATALOG_PUBLIC_OR_OWN,
     # The merchant's own connection is found from request.merchant; app callbacks are
-    # authenticated by BigCommerce's signed payloads (integrations/tests/test_app_callbacks.py).
+    # authenticated by BigCommerce's signed payloads (integrations/tests/test_app_callbacks.py), the
+    # webhook receiver by its signature (integrations/tests/test_webhooks.py).
     *(
         f"integrations:{name}"
         for name in (
@@ -41,6 +42,7 @@ PUBLIC_OR_OWN = {
             "app_uninstall",
             "app_remove_user",
             "app_welcome",
+            "bigcommerce_webhook",
         )
     ),
 }

@@ -98,7 +98,8 @@ def block_seconds(info: RateLimitInfo | None, status: int | None) -> float | Non
 @dataclass(frozen=True)
 class Rules:
     """How close to the quota we go: ``safety`` requests of each window stay unused (other
-    apps; by default none, since answers report what is left), the window is widened by ``margin_ms`` (None: 1 %, at least 100 ms)."""
+    apps; by default none, since answers report what is left), and the window is widened by
+    ``margin_ms`` (None: 1 %, at least 100 ms)."""
 
     safety: int = 0
     margin_ms: int | None = None

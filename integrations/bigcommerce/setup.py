@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from catalog.models import Product
 from integrations.bigcommerce.errors import BigCommerceError, NotFound, Unauthorized
+from integrations.bigcommerce.webhooks import SECRET_HEADER
 from integrations.models import BigCommerceConnection, ProductLink, SyncEvent
 from integrations.selectors import variants_with_identifiers
 from integrations.services.connection import connection_forget, connection_store_facts_record
@@ -24,7 +25,7 @@ CHANNEL_TYPE = "pos"
 CHANNEL_PLATFORM = "custom"  # pos allows only clover/square/stripe/talech/vend; custom fits any type
 CATEGORY_NAME = "Comptoir POS"
 WEBHOOK_PATH = "/integrations/bigcommerce/webhooks/"
-WEBHOOK_SECRET_HEADER = "X-Comptoir-Webhook-Secret"
+WEBHOOK_SECRET_HEADER = SECRET_HEADER
 STORE_WEBHOOK_SCOPES = (
     "store/product/created",
     "store/product/updated",

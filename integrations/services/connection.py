@@ -14,17 +14,12 @@ from integrations.errors import MerchantHasAnotherStore, StoreHeldByAnotherMerch
 from integrations.models import BigCommerceConnection, ProductAssignment, SyncEvent
 from integrations.selectors import wizard_first_unfinished_step, wizard_step_done
 from integrations.services.journal import sync_event_record
+from integrations.services.queue import enqueue_on_commit
 from portal.models import Merchant
 
 Status = BigCommerceConnection.Status
 ManagedIn = BigCommerceConnection.ManagedIn
 Operation = BigCommerceConnection.Operation
-
-
-def _enqueue(func_path: str, *args) -> None:
-    from django_q.tasks import async_task
-
-    transaction.on_commit(lambda: async_task(func_path, *args))
 
 
 def connection_get_or_create(*, merchant: Merchant) -> BigCommerceConnection:
@@ -100,7 +95,7 @@ def connection_authorize(
             message=_("Logged in to BigCommerce: store %(store)s granted access to Comptoir.") % {"store": store_hash},
             detail={"store_hash": store_hash, "scope": scope, "user": user_email, "origin": origin},
         )
-        _enqueue("integrations.tasks.connection_store_facts_fetch", connection.pk)
+        enqueue_on_commit("integrations.tasks.connection_store_facts_fetch", connection.pk)
     return connection
 
 
@@ -179,7 +174,7 @@ def connection_store_facts_refresh(*, connection: BigCommerceConnection) -> None
     """Read the store's currency and tax setting again (after a failure)."""
     connection.operation_error = ""
     connection.save(update_fields=["operation_error", "updated_at"])
-    _enqueue("integrations.tasks.connection_store_facts_fetch", connection.pk)
+    enqueue_on_commit("integrations.tasks.connection_store_facts_fetch", connection.pk)
 
 
 def _require_setup(connection: BigCommerceConnection) -> None:
@@ -250,7 +245,7 @@ def connection_preflight_start(*, connection: BigCommerceConnection, again: bool
         return
     connection.preflight = {"state": "running"}
     connection.save(update_fields=["preflight", "updated_at"])
-    _enqueue("integrations.tasks.connection_preflight_run", connection.pk)
+    enqueue_on_commit("integrations.tasks.connection_preflight_run", connection.pk)
 
 
 def connection_review_save(*, connection: BigCommerceConnection, choices: dict[str, str]) -> None:
@@ -281,7 +276,7 @@ def connection_setup_finish_request(*, connection: BigCommerceConnection) -> Non
     connection.operation_options = {"event_id": event.pk}
     connection.operation_error = ""
     connection.save(update_fields=["operation", "operation_options", "operation_error", "updated_at"])
-    _enqueue("integrations.tasks.connection_setup_finish", connection.pk)
+    enqueue_on_commit("integrations.tasks.connection_setup_finish", connection.pk)
 
 
 def connection_disconnect_request(*, connection: BigCommerceConnection, delete_copies: bool) -> None:
@@ -300,7 +295,7 @@ def connection_disconnect_request(*, connection: BigCommerceConnection, delete_c
     connection.operation_options = {"delete_copies": bool(delete_copies), "event_id": event.pk}
     connection.operation_error = ""
     connection.save(update_fields=["operation", "operation_options", "operation_error", "updated_at"])
-    _enqueue("integrations.tasks.connection_disconnect", connection.pk)
+    enqueue_on_commit("integrations.tasks.connection_disconnect", connection.pk)
 
 
 def connection_forget(

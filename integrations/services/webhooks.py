@@ -1,0 +1,75 @@
+"""The webhook inbox: store a verified delivery once, process it in a task."""
+
+from datetime import UTC, datetime
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from integrations.bigcommerce.webhooks import WebhookDelivery
+from integrations.models import BigCommerceConnection, SyncEvent, WebhookEvent
+from integrations.services.journal import sync_event_record
+from integrations.services.queue import enqueue_on_commit
+
+# Scope → handler(event). The sync issues register their handlers here; an event whose
+# scope has none is journaled as received and marked processed.
+WEBHOOK_HANDLERS: dict = {}
+
+
+def webhook_event_receive(*, connection: BigCommerceConnection, delivery: WebhookDelivery) -> tuple[WebhookEvent, bool]:
+    """Store the delivery (once per event hash) and enqueue its processing on commit.
+
+    Returns the event and whether it is new; a repeated delivery only counts itself.
+    """
+    created_at = datetime.fromtimestamp(delivery.created_at, tz=UTC) if delivery.created_at else None
+    try:
+        with transaction.atomic():
+            event = WebhookEvent.objects.create(
+                merchant=connection.merchant,
+                connection=connection,
+                store_hash=delivery.store_hash,
+                scope=delivery.scope,
+                event_hash=delivery.event_hash,
+                webhook_id=delivery.webhook_id,
+                payload=delivery.payload,
+                event_created_at=created_at,
+            )
+    except IntegrityError:
+        event = WebhookEvent.objects.get(store_hash=delivery.store_hash, event_hash=delivery.event_hash)
+        WebhookEvent.objects.filter(pk=event.pk).update(deliveries=F("deliveries") + 1)
+        return event, False
+    enqueue_on_commit("integrations.tasks.webhook_event_process", event.pk)
+    return event, True
+
+
+@transaction.atomic
+def webhook_event_process(*, event: WebhookEvent) -> None:
+    """Journal the event and hand it to the handler of its scope, if any.
+
+    One transaction: if the handler fails, nothing is journaled or marked and the task's
+    retry starts from scratch.
+    """
+    handler = WEBHOOK_HANDLERS.get(event.scope)
+    data = event.payload.get("data") or {}
+    subject = data.get("id") or data.get("product_id")
+    sync_event_record(
+        connection=event.connection,
+        merchant=event.merchant,
+        kind=SyncEvent.Kind.WEBHOOK,
+        direction=SyncEvent.Direction.FROM_BIGCOMMERCE,
+        message=(
+            _("BigCommerce reported %(scope)s for #%(id)s.") % {"scope": event.scope, "id": subject}
+            if subject
+            else _("BigCommerce reported %(scope)s.") % {"scope": event.scope}
+        ),
+        detail={
+            "scope": event.scope,
+            "hash": event.event_hash,
+            "payload": event.payload,
+            "deliveries": event.deliveries,
+        },
+    )
+    if handler is not None:
+        handler(event=event)
+    WebhookEvent.objects.filter(pk=event.pk).update(status=WebhookEvent.Status.PROCESSED, processed_at=timezone.now())

@@ -1,0 +1,170 @@
+"""The webhook receiver: verify, store once, process in a task, answer 200."""
+
+import base64
+import json
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from django.test import Client
+from standardwebhooks.webhooks import Webhook
+
+from integrations.models import BigCommerceConnection, SyncEvent, WebhookEvent
+from integrations.tests.connect_helpers import (
+    CLIENT_SECRET,
+    api,
+    bc,  # noqa: F401 (fixture)
+    connect_from_comptoir,
+    merchant_with_client,
+    new_store,
+    sandbox,  # noqa: F401 (fixture)
+    walk_wizard,
+)
+from portal.tests.factories import MerchantFactory
+
+URL = "/integrations/bigcommerce/webhooks/"
+SECRET = "per-connection-secret"
+
+
+@pytest.fixture
+def web():
+    """Django's test client (``client`` is the BigCommerce client in this folder's conftest)."""
+    return Client()
+
+
+@pytest.fixture
+def connection(db, settings):
+    settings.BIGCOMMERCE_CLIENT_SECRET = CLIENT_SECRET
+    return BigCommerceConnection.objects.create(
+        merchant=MerchantFactory(),
+        store_hash="abc123",
+        status=BigCommerceConnection.Status.CONNECTED,
+        webhook_secret=SECRET,
+    )
+
+
+def payload(store_hash="abc123", scope="store/product/updated", event_hash=None, **data):
+    return {
+        "scope": scope,
+        "store_id": "1001",
+        "data": data or {"type": "product", "id": 42},
+        "hash": event_hash or uuid.uuid4().hex[:40],
+        "created_at": int(time.time()),
+        "producer": f"stores/{store_hash}",
+    }
+
+
+def signed(body: bytes, *, key=CLIENT_SECRET, at=None, secret=SECRET, msg_id=None):
+    """Headers as BigCommerce sends them: Standard Webhooks signature + our custom header."""
+    at = at or datetime.now(tz=UTC)
+    msg_id = msg_id or f"msg_{uuid.uuid4().hex}"
+    signature = Webhook(base64.b64encode(key.encode()).decode()).sign(msg_id, at, body.decode())
+    headers = {
+        "HTTP_WEBHOOK_ID": msg_id,
+        "HTTP_WEBHOOK_TIMESTAMP": str(int(at.timestamp())),
+        "HTTP_WEBHOOK_SIGNATURE": signature,
+    }
+    if secret is not None:
+        headers["HTTP_X_COMPTOIR_WEBHOOK_SECRET"] = secret
+    return headers
+
+
+def post(web, body: bytes, headers):
+    return web.post(URL, body, content_type="application/json", **headers)
+
+
+def test_a_verified_delivery_is_stored_processed_and_journaled(web, connection, django_capture_on_commit_callbacks):
+    body = json.dumps(payload(id=42)).encode()
+    with django_capture_on_commit_callbacks(execute=True):
+        answer = post(web, body, signed(body))
+    assert answer.status_code == 200
+    assert answer.json() == {"status": "stored"}
+    event = WebhookEvent.objects.get()
+    assert (event.scope, event.store_hash, event.status) == ("store/product/updated", "abc123", "processed")
+    journal = SyncEvent.objects.get(kind=SyncEvent.Kind.WEBHOOK)
+    assert journal.merchant == connection.merchant
+    assert "store/product/updated" in journal.message and "#42" in journal.message
+
+
+def test_a_repeated_delivery_is_stored_once(web, connection, django_capture_on_commit_callbacks):
+    body = json.dumps(payload(event_hash="same-event")).encode()
+    with django_capture_on_commit_callbacks(execute=True):
+        first = post(web, body, signed(body))
+        second = post(web, body, signed(body))  # a redelivery: new id and timestamp, same hash
+    assert (first.json(), second.json()) == ({"status": "stored"}, {"status": "duplicate"})
+    event = WebhookEvent.objects.get()
+    assert event.deliveries == 2
+    assert SyncEvent.objects.filter(kind=SyncEvent.Kind.WEBHOOK).count() == 1
+
+
+@pytest.mark.parametrize(
+    "tamper",
+    [
+        pytest.param(lambda body: (body, signed(body, key="another-apps-secret")), id="wrong key"),
+        pytest.param(lambda body: (body.replace(b"42", b"43"), signed(body)), id="body changed"),
+        pytest.param(
+            lambda body: (body, signed(body, at=datetime.now(tz=UTC) - timedelta(minutes=10))),
+            id="replayed old timestamp",
+        ),
+        pytest.param(lambda body: (body, {**signed(body), "HTTP_WEBHOOK_SIGNATURE": "garbage"}), id="malformed"),
+        pytest.param(
+            lambda body: (body, {k: v for k, v in signed(body).items() if k != "HTTP_WEBHOOK_SIGNATURE"}),
+            id="no signature",
+        ),
+        pytest.param(lambda body: (body, signed(body, secret="guessed")), id="wrong connection secret"),
+        pytest.param(lambda body: (body, signed(body, secret=None)), id="no connection secret"),
+    ],
+)
+def test_forged_deliveries_are_refused_and_change_nothing(web, connection, tamper):
+    body, headers = tamper(json.dumps(payload(id=42)).encode())
+    answer = post(web, body, headers)
+    assert answer.status_code == 401
+    assert not WebhookEvent.objects.exists()
+    assert not SyncEvent.objects.exists()
+
+
+def test_signed_but_unreadable_body_is_a_bad_request(web, connection):
+    for body in (b"not json", json.dumps({"scope": "store/product/updated"}).encode(), b"[1, 2]"):
+        answer = post(web, body, signed(body))
+        assert answer.status_code == 400, body
+    assert not WebhookEvent.objects.exists()
+
+
+def test_a_store_we_are_not_connected_to_is_acknowledged_and_ignored(web, connection):
+    body = json.dumps(payload(store_hash="someoneelse")).encode()
+    answer = post(web, body, signed(body))
+    assert answer.status_code == 200
+    assert answer.json() == {"status": "ignored"}
+    assert not WebhookEvent.objects.exists()
+
+
+def test_only_post_is_allowed(web, db):
+    assert web.get(URL).status_code == 405
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_sandbox_delivers_signed_webhooks_that_the_portal_stores(bc, live_server, settings):  # noqa: F811
+    """End to end over real HTTP: connect, change a product in BigCommerce, the hook arrives."""
+    store = new_store(bc)
+    merchant, _user, client = merchant_with_client()
+    connect_from_comptoir(client, bc, store)
+    settings.COMPTOIR_PUBLIC_URL = live_server.url  # where Finish setup registers the hooks
+    walk_wizard(client)
+    connection = BigCommerceConnection.objects.get(merchant=merchant)
+    assert connection.status == BigCommerceConnection.Status.CONNECTED
+
+    store_api = api(bc, store)
+    created = store_api.post(
+        "/v3/catalog/products", json={"name": "Vase", "type": "physical", "weight": 1, "price": 30}
+    )
+    product_id = created["data"]["id"]
+
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline and not WebhookEvent.objects.filter(scope="store/product/created").exists():
+        time.sleep(0.2)
+    event = WebhookEvent.objects.get(scope="store/product/created")
+    assert event.merchant == merchant
+    assert event.payload["data"]["id"] == product_id
+    assert event.status == WebhookEvent.Status.PROCESSED
+    assert SyncEvent.objects.filter(merchant=merchant, kind=SyncEvent.Kind.WEBHOOK).exists()
