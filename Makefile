@@ -49,7 +49,7 @@ lint: install
 	$(VENV)/bin/ruff format --check .
 
 messages: install
-	$(PY) manage.py makemessages -l fr --ignore=.venv --ignore=sandbox
+	$(PY) manage.py makemessages -l fr --ignore=.venv --ignore=sandbox --ignore=bench --ignore=scripts --ignore=var
 	$(PY) manage.py compilemessages --ignore=.venv
 
 clean:

@@ -83,6 +83,7 @@ class BigCommerceConnection(models.Model):
     operation = models.CharField(max_length=20, choices=Operation.choices, blank=True, default="")
     operation_options = models.JSONField(default=dict, blank=True)
     operation_error = models.TextField(blank=True)
+    operation_error_i18n = models.JSONField(default=dict, blank=True)
 
     connected_at = models.DateTimeField(null=True, blank=True)
     disconnected_at = models.DateTimeField(null=True, blank=True)
@@ -110,6 +111,13 @@ class BigCommerceConnection(models.Model):
     @property
     def has_token(self) -> bool:
         return bool(self.access_token)
+
+    @property
+    def operation_error_text(self) -> str:
+        """The last failed operation's message, in the reader's language."""
+        from integrations.services.journal import message_localized
+
+        return message_localized(self.operation_error_i18n, self.operation_error)
 
 
 class SyncEvent(models.Model):
@@ -145,6 +153,7 @@ class SyncEvent(models.Model):
     direction = models.CharField(_("direction"), max_length=20, choices=Direction.choices, default=Direction.INTERNAL)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.OK)
     message = models.TextField(_("message"))
+    message_i18n = models.JSONField(default=dict, blank=True, help_text=_("The message in each language"))
     detail = models.JSONField(_("detail"), default=dict, blank=True)
     attempts = models.PositiveIntegerField(_("attempts"), default=1)
 
@@ -156,6 +165,13 @@ class SyncEvent(models.Model):
 
     def __str__(self):
         return self.message
+
+    @property
+    def text(self) -> str:
+        """The message in the reader's language."""
+        from integrations.services.journal import message_localized
+
+        return message_localized(self.message_i18n, self.message)
 
 
 class ProductLink(models.Model):

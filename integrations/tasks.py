@@ -4,6 +4,7 @@ state, return early when there is nothing to do, call one flow, journal the erro
 import logging
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from integrations.bigcommerce import setup
 from integrations.bigcommerce.errors import BigCommerceError
@@ -18,12 +19,16 @@ def _connection(connection_id: int) -> BigCommerceConnection | None:
     return BigCommerceConnection.objects.select_related("merchant").filter(pk=connection_id).first()
 
 
-def _failed(connection: BigCommerceConnection, exc: BigCommerceError, what: str) -> str:
-    message = _("%(what)s failed: BigCommerce answered “%(error)s”. Nothing was lost; you can retry.") % {
-        "what": what,
-        "error": exc.title or exc.__class__.__name__,
-    }
-    sync_event_record(
+def _failed(connection: BigCommerceConnection, exc: BigCommerceError, what, *, keep: bool = True) -> SyncEvent:
+    """Journal the failure; ``keep`` it on the connection (in every language) for the wizard."""
+
+    def message():
+        return _("%(what)s failed: BigCommerce answered “%(error)s”. Nothing was lost; you can retry.") % {
+            "what": what,
+            "error": exc.title or exc.__class__.__name__,
+        }
+
+    event = sync_event_record(
         connection=connection,
         kind=SyncEvent.Kind.ERROR,
         status=SyncEvent.Status.FAILED,
@@ -38,7 +43,10 @@ def _failed(connection: BigCommerceConnection, exc: BigCommerceError, what: str)
             "path": exc.path,
         },
     )
-    return message
+    if keep:
+        connection.operation_error = event.message
+        connection.operation_error_i18n = event.message_i18n
+    return event
 
 
 def connection_store_facts_fetch(connection_id: int) -> None:
@@ -48,8 +56,8 @@ def connection_store_facts_fetch(connection_id: int) -> None:
     try:
         setup.store_facts_fetch(connection=connection)
     except BigCommerceError as exc:
-        connection.operation_error = _failed(connection, exc, _("Reading the store settings"))
-        connection.save(update_fields=["operation_error", "updated_at"])
+        _failed(connection, exc, gettext_lazy("Reading the store settings"))
+        connection.save(update_fields=["operation_error", "operation_error_i18n", "updated_at"])
 
 
 def connection_preflight_run(connection_id: int) -> None:
@@ -59,7 +67,8 @@ def connection_preflight_run(connection_id: int) -> None:
     try:
         setup.preflight_run(connection=connection)
     except BigCommerceError as exc:
-        connection.preflight = {"state": "failed", "error": _failed(connection, exc, _("Checking for duplicates"))}
+        event = _failed(connection, exc, gettext_lazy("Checking for duplicates"), keep=False)
+        connection.preflight = {"state": "failed", "error": event.message, "error_i18n": event.message_i18n}
         connection.save(update_fields=["preflight", "updated_at"])
 
 
@@ -75,8 +84,8 @@ def connection_setup_finish(connection_id: int) -> None:
         sync_event_finish(event_id=event_id, status=SyncEvent.Status.FAILED)
         # Setup stays incomplete and resumable: the wizard shows the error and a retry button.
         connection.operation = Operation.NONE
-        connection.operation_error = _failed(connection, exc, _("Finishing setup"))
-        connection.save(update_fields=["operation", "operation_error", "updated_at"])
+        _failed(connection, exc, gettext_lazy("Finishing setup"))
+        connection.save(update_fields=["operation", "operation_error", "operation_error_i18n", "updated_at"])
 
 
 def connection_disconnect(connection_id: int) -> None:
@@ -90,8 +99,8 @@ def connection_disconnect(connection_id: int) -> None:
     except BigCommerceError as exc:
         sync_event_finish(event_id=event_id, status=SyncEvent.Status.FAILED)
         connection.operation = Operation.NONE
-        connection.operation_error = _failed(connection, exc, _("Disconnecting"))
-        connection.save(update_fields=["operation", "operation_error", "updated_at"])
+        _failed(connection, exc, gettext_lazy("Disconnecting"))
+        connection.save(update_fields=["operation", "operation_error", "operation_error_i18n", "updated_at"])
 
 
 def webhook_event_process(event_id: int) -> None:

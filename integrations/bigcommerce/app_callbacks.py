@@ -101,8 +101,10 @@ def load_handle(*, token: str) -> tuple[SignedPayload, BigCommerceConnection]:
         connection=connection,
         kind=SyncEvent.Kind.CALLBACK,
         direction=SyncEvent.Direction.FROM_BIGCOMMERCE,
-        message=_("Comptoir was opened from the BigCommerce control panel by %(email)s.")
-        % {"email": payload.user_email or "?"},
+        message=lambda: (
+            _("Comptoir was opened from the BigCommerce control panel by %(email)s.")
+            % {"email": payload.user_email or "?"}
+        ),
         detail={"callback": "load", "user_id": payload.user_id, "url": payload.url, "channel_id": payload.channel_id},
     )
     return payload, connection
@@ -120,7 +122,7 @@ def uninstall_handle(*, token: str) -> BigCommerceConnection:
             connection=connection,
             kind=SyncEvent.Kind.CALLBACK,
             direction=SyncEvent.Direction.FROM_BIGCOMMERCE,
-            message=_(
+            message=lambda: _(
                 "The Comptoir app was uninstalled in BigCommerce: the connection is closed and the access "
                 "token deleted. The journal is kept."
             ),
@@ -138,6 +140,8 @@ def remove_user_handle(*, token: str) -> None:
         connection=connection,
         kind=SyncEvent.Kind.CALLBACK,
         direction=SyncEvent.Direction.FROM_BIGCOMMERCE,
-        message=_("BigCommerce removed the user %(email)s from the app.") % {"email": payload.user_email or "?"},
+        message=lambda: (
+            _("BigCommerce removed the user %(email)s from the app.") % {"email": payload.user_email or "?"}
+        ),
         detail={"callback": "remove_user", "user_id": payload.user_id},
     )

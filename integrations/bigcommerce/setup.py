@@ -11,6 +11,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from catalog.models import Product
 from integrations.bigcommerce.errors import BigCommerceError, NotFound, Unauthorized
@@ -74,12 +75,14 @@ def store_facts_fetch(*, connection: BigCommerceConnection) -> None:
         connection=connection,
         kind=SyncEvent.Kind.SETUP_STEP,
         direction=Dir.FROM_BIGCOMMERCE,
-        message=_("Read the store settings of %(name)s: currency %(currency)s, prices entered %(tax)s.")
-        % {
-            "name": connection.store_name,
-            "currency": connection.store_currency,
-            "tax": _("with tax") if connection.is_price_entered_with_tax else _("without tax"),
-        },
+        message=lambda: (
+            _("Read the store settings of %(name)s: currency %(currency)s, prices entered %(tax)s.")
+            % {
+                "name": connection.store_name,
+                "currency": connection.store_currency,
+                "tax": _("with tax") if connection.is_price_entered_with_tax else _("without tax"),
+            }
+        ),
         detail={"answer": {k: store.get(k) for k in ("name", "currency", "is_price_entered_with_tax")}},
     )
 
@@ -153,8 +156,10 @@ def preflight_run(*, connection: BigCommerceConnection) -> dict:
         connection=connection,
         kind=SyncEvent.Kind.PREFLIGHT,
         direction=Dir.FROM_BIGCOMMERCE,
-        message=_("Checked for products on both sides: %(count)s found in BigCommerce with the same SKU or barcode.")
-        % {"count": len(matches)},
+        message=lambda: (
+            _("Checked for products on both sides: %(count)s found in BigCommerce with the same SKU or barcode.")
+            % {"count": len(matches)}
+        ),
         detail={"remote_products": remote_products, "matches": len(matches)},
     )
     return result
@@ -181,8 +186,10 @@ def setup_finish_run(*, connection: BigCommerceConnection) -> None:
         sync_event_record(
             connection=connection,
             kind=SyncEvent.Kind.CONNECT,
-            message=_("Connected to BigCommerce store %(name)s. Products are managed in %(where)s.")
-            % {"name": connection.store_name or connection.store_hash, "where": connection.get_managed_in_display()},
+            message=lambda: (
+                _("Connected to BigCommerce store %(name)s. Products are managed in %(where)s.")
+                % {"name": connection.store_name or connection.store_hash, "where": connection.get_managed_in_display()}
+            ),
             detail={
                 "managed_in": connection.managed_in,
                 "include_prices": connection.include_prices,
@@ -207,19 +214,19 @@ def _channel_ensure(connection, client) -> None:
     body = {"name": CHANNEL_NAME, "type": CHANNEL_TYPE, "platform": CHANNEL_PLATFORM, "status": "connected"}
     if channel is None:
         channel = _data(client.post("/v3/channels", json=body))
-        message = _("Created the sales channel %(name)s in BigCommerce.")
+        message = gettext_lazy("Created the sales channel %(name)s in BigCommerce.")
     elif channel.get("status") != "connected":
         channel = _data(client.put(f"/v3/channels/{channel['id']}", json={"status": "connected"}))
-        message = _("Reconnected the existing sales channel %(name)s.")
+        message = gettext_lazy("Reconnected the existing sales channel %(name)s.")
     else:
-        message = _("Reused the existing sales channel %(name)s.")
+        message = gettext_lazy("Reused the existing sales channel %(name)s.")
     connection.channel_id = channel["id"]
     connection.save(update_fields=["channel_id", "updated_at"])
     sync_event_record(
         connection=connection,
         kind=SyncEvent.Kind.SETUP_STEP,
         direction=Dir.TO_BIGCOMMERCE,
-        message=message % {"name": CHANNEL_NAME},
+        message=lambda: message % {"name": CHANNEL_NAME},
         detail={"sent": body if not reused else {"channel_id": channel["id"]}, "answer": channel},
     )
 
@@ -235,16 +242,16 @@ def _category_ensure(connection, client) -> None:
     body = [{"name": CATEGORY_NAME, "tree_id": 1, "parent_id": 0, "is_visible": False}]
     if category is None:
         category = _data(client.post("/v3/catalog/trees/categories", json=body))[0]
-        message = _("Created the hidden category %(name)s for products synced from Comptoir.")
+        message = gettext_lazy("Created the hidden category %(name)s for products synced from Comptoir.")
     else:
-        message = _("Reused the existing category %(name)s.")
+        message = gettext_lazy("Reused the existing category %(name)s.")
     connection.category_id = category.get("category_id") or category.get("id")
     connection.save(update_fields=["category_id", "updated_at"])
     sync_event_record(
         connection=connection,
         kind=SyncEvent.Kind.SETUP_STEP,
         direction=Dir.TO_BIGCOMMERCE,
-        message=message % {"name": CATEGORY_NAME},
+        message=lambda: message % {"name": CATEGORY_NAME},
         detail={"sent": body, "answer": category},
     )
 
@@ -268,8 +275,9 @@ def _webhooks_ensure(connection, client) -> None:
         connection=connection,
         kind=SyncEvent.Kind.SETUP_STEP,
         direction=Dir.TO_BIGCOMMERCE,
-        message=_("Registered %(count)s webhooks so that BigCommerce tells Comptoir about changes.")
-        % {"count": len(ids)},
+        message=lambda: (
+            _("Registered %(count)s webhooks so that BigCommerce tells Comptoir about changes.") % {"count": len(ids)}
+        ),
         detail={"destination": destination, "scopes": webhook_scopes(connection.channel_id), "ids": ids},
     )
 
@@ -298,8 +306,10 @@ def _links_from_review(connection) -> None:
         sync_event_record(
             connection=connection,
             kind=SyncEvent.Kind.SETUP_STEP,
-            message=_("Linked %(count)s products that already existed on both sides, instead of creating copies.")
-            % {"count": created},
+            message=lambda: (
+                _("Linked %(count)s products that already existed on both sides, instead of creating copies.")
+                % {"count": created}
+            ),
         )
 
 
@@ -310,7 +320,7 @@ def initial_sync_queue(*, connection: BigCommerceConnection) -> None:
         connection=connection,
         kind=SyncEvent.Kind.INITIAL_SYNC,
         direction=Dir.TO_BIGCOMMERCE if connection.managed_in == "comptoir" else Dir.FROM_BIGCOMMERCE,
-        message=_("Initial sync queued."),
+        message=lambda: _("Initial sync queued."),
         detail={"managed_in": connection.managed_in, "sync_scope": connection.sync_scope},
     )
 
@@ -335,7 +345,7 @@ def disconnect_run(*, connection: BigCommerceConnection) -> None:
         detail["token_revoked"] = True
     connection_forget(
         connection=connection,
-        message=_("Disconnected from BigCommerce. The access token was deleted; the journal is kept."),
+        message=lambda: _("Disconnected from BigCommerce. The access token was deleted; the journal is kept."),
         detail=detail,
     )
 
@@ -349,19 +359,19 @@ def _copies_delete(connection, client) -> int:
         for start in range(0, len(ids), 50):
             chunk = ids[start : start + 50]
             client.delete("/v3/catalog/products", params={"id:in": ",".join(map(str, chunk))})
-        message = _("Deleted %(count)s products that Comptoir had created in BigCommerce.")
+        message = gettext_lazy("Deleted %(count)s products that Comptoir had created in BigCommerce.")
         direction = Dir.TO_BIGCOMMERCE
     else:
         product_ids = set(links.filter(origin=ProductLink.Origin.IMPORTED).values_list("product_id", flat=True))
         ids = list(product_ids)
         Product.objects.filter(merchant=connection.merchant, pk__in=product_ids).update(is_archived=True)
-        message = _("Removed %(count)s products that had been copied from BigCommerce into Comptoir.")
+        message = gettext_lazy("Removed %(count)s products that had been copied from BigCommerce into Comptoir.")
         direction = Dir.INTERNAL
     sync_event_record(
         connection=connection,
         kind=SyncEvent.Kind.DISCONNECT,
         direction=direction,
-        message=message % {"count": len(ids)},
+        message=lambda: message % {"count": len(ids)},
         detail={"ids": ids},
     )
     return len(ids)
@@ -380,7 +390,7 @@ def _webhooks_remove(connection, client) -> int:
         connection=connection,
         kind=SyncEvent.Kind.DISCONNECT,
         direction=Dir.TO_BIGCOMMERCE,
-        message=_("Removed %(count)s webhooks from BigCommerce.") % {"count": len(ids)},
+        message=lambda: _("Removed %(count)s webhooks from BigCommerce.") % {"count": len(ids)},
         detail={"ids": sorted(ids)},
     )
     return len(ids)

@@ -13,7 +13,7 @@ from catalog.models import Product
 from integrations.errors import MerchantHasAnotherStore, StoreHeldByAnotherMerchant, WrongStep
 from integrations.models import BigCommerceConnection, ProductAssignment, SyncEvent
 from integrations.selectors import wizard_first_unfinished_step, wizard_step_done
-from integrations.services.journal import sync_event_record
+from integrations.services.journal import Message, sync_event_record
 from integrations.services.queue import enqueue_on_commit
 from portal.models import Merchant
 
@@ -43,6 +43,7 @@ def _reset_for_new_connect(connection: BigCommerceConnection) -> None:
     connection.operation = Operation.NONE
     connection.operation_options = {}
     connection.operation_error = ""
+    connection.operation_error_i18n = {}
     connection.connected_at = None
     connection.disconnected_at = None
 
@@ -92,7 +93,9 @@ def connection_authorize(
             connection=connection,
             kind=SyncEvent.Kind.CONNECT,
             direction=SyncEvent.Direction.FROM_BIGCOMMERCE,
-            message=_("Logged in to BigCommerce: store %(store)s granted access to Comptoir.") % {"store": store_hash},
+            message=lambda: (
+                _("Logged in to BigCommerce: store %(store)s granted access to Comptoir.") % {"store": store_hash}
+            ),
             detail={"store_hash": store_hash, "scope": scope, "user": user_email, "origin": origin},
         )
         enqueue_on_commit("integrations.tasks.connection_store_facts_fetch", connection.pk)
@@ -149,7 +152,7 @@ def connection_claim(*, merchant: Merchant, connection_id: int) -> BigCommerceCo
         sync_event_record(
             connection=connection,
             kind=SyncEvent.Kind.CONNECT,
-            message=_("Store %(store)s connected to this Comptoir account.") % {"store": connection.store_hash},
+            message=lambda: _("Store %(store)s connected to this Comptoir account.") % {"store": connection.store_hash},
         )
     return connection
 
@@ -173,7 +176,8 @@ def connection_store_facts_record(*, connection: BigCommerceConnection, store: d
 def connection_store_facts_refresh(*, connection: BigCommerceConnection) -> None:
     """Read the store's currency and tax setting again (after a failure)."""
     connection.operation_error = ""
-    connection.save(update_fields=["operation_error", "updated_at"])
+    connection.operation_error_i18n = {}
+    connection.save(update_fields=["operation_error", "operation_error_i18n", "updated_at"])
     enqueue_on_commit("integrations.tasks.connection_store_facts_fetch", connection.pk)
 
 
@@ -270,12 +274,15 @@ def connection_setup_finish_request(*, connection: BigCommerceConnection) -> Non
         connection=connection,
         kind=SyncEvent.Kind.SETUP_STEP,
         status=SyncEvent.Status.RUNNING,
-        message=_("Finishing setup."),
+        message=lambda: _("Finishing setup."),
     )
     connection.operation = Operation.FINISHING
     connection.operation_options = {"event_id": event.pk}
     connection.operation_error = ""
-    connection.save(update_fields=["operation", "operation_options", "operation_error", "updated_at"])
+    connection.operation_error_i18n = {}
+    connection.save(
+        update_fields=["operation", "operation_options", "operation_error", "operation_error_i18n", "updated_at"]
+    )
     enqueue_on_commit("integrations.tasks.connection_setup_finish", connection.pk)
 
 
@@ -288,20 +295,25 @@ def connection_disconnect_request(*, connection: BigCommerceConnection, delete_c
         connection=connection,
         kind=SyncEvent.Kind.DISCONNECT,
         status=SyncEvent.Status.RUNNING,
-        message=_("Disconnecting from BigCommerce (delete synced copies: %(answer)s).")
-        % {"answer": _("yes") if delete_copies else _("no")},
+        message=lambda: (
+            _("Disconnecting from BigCommerce (delete synced copies: %(answer)s).")
+            % {"answer": _("yes") if delete_copies else _("no")}
+        ),
     )
     connection.operation = Operation.DISCONNECTING
     connection.operation_options = {"delete_copies": bool(delete_copies), "event_id": event.pk}
     connection.operation_error = ""
-    connection.save(update_fields=["operation", "operation_options", "operation_error", "updated_at"])
+    connection.operation_error_i18n = {}
+    connection.save(
+        update_fields=["operation", "operation_options", "operation_error", "operation_error_i18n", "updated_at"]
+    )
     enqueue_on_commit("integrations.tasks.connection_disconnect", connection.pk)
 
 
 def connection_forget(
     *,
     connection: BigCommerceConnection,
-    message: str,
+    message: Message,
     kind: str = SyncEvent.Kind.DISCONNECT,
     direction: str = SyncEvent.Direction.INTERNAL,
     detail: dict | None = None,
@@ -317,6 +329,7 @@ def connection_forget(
     connection.operation = Operation.NONE
     connection.operation_options = {}
     connection.operation_error = ""
+    connection.operation_error_i18n = {}
     connection.disconnected_at = now
     connection.save()
     ProductLink.objects.filter(connection=connection, unlinked_at__isnull=True).update(unlinked_at=now)

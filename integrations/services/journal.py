@@ -1,25 +1,59 @@
+from collections.abc import Callable
 from typing import Any
 
+from django.conf import settings
+from django.utils import translation
+
 from integrations.models import BigCommerceConnection, SyncEvent
+
+# A journal message is written by background work that does not know who will read it:
+# callers pass a callable that builds the message with gettext, and it is rendered once per
+# language of the portal, so that each merchant reads the journal in their own language.
+Message = str | Callable[[], str]
+
+
+def message_translations(message: Message) -> dict[str, str]:
+    """{"en": …, "fr": …} for a message callable; {} for text that is already final."""
+    if not callable(message):
+        return {}
+    rendered = {}
+    for code, _name in settings.LANGUAGES:
+        with translation.override(code):
+            rendered[code] = str(message())
+    return rendered
+
+
+def message_default(message: Message, translations: dict[str, str]) -> str:
+    """The text stored for searching and for support staff: the default language."""
+    return translations.get(settings.LANGUAGE_CODE) or (str(message()) if callable(message) else str(message))
+
+
+def message_localized(translations: dict[str, str], fallback: str) -> str:
+    """The message in the reader's language, or the stored text."""
+    language = (translation.get_language() or settings.LANGUAGE_CODE).split("-")[0]
+    return translations.get(language) or fallback
 
 
 def sync_event_record(
     *,
     connection: BigCommerceConnection | None,
     kind: str,
-    message: str,
+    message: Message,
     status: str = SyncEvent.Status.OK,
     direction: str = SyncEvent.Direction.INTERNAL,
     detail: dict[str, Any] | None = None,
     attempts: int = 1,
     merchant=None,
 ) -> SyncEvent:
-    """Write one journal line. ``message`` is plain language; ``detail`` what was sent/answered."""
+    """Write one journal line. ``message`` is plain language (a callable building it with gettext,
+    so that it exists in every language); ``detail`` is what was sent and answered."""
+    translations = message_translations(message)
     return SyncEvent.objects.create(
         merchant=merchant or (connection.merchant if connection else None),
         connection=connection,
         kind=kind,
-        message=str(message),
+        message=message_default(message, translations),
+        message_i18n=translations,
         status=status,
         direction=direction,
         detail=detail or {},

@@ -58,7 +58,7 @@ def webhook_event_process(*, event: WebhookEvent) -> None:
         merchant=event.merchant,
         kind=SyncEvent.Kind.WEBHOOK,
         direction=SyncEvent.Direction.FROM_BIGCOMMERCE,
-        message=(
+        message=lambda: (
             _("BigCommerce reported %(scope)s for #%(id)s.") % {"scope": event.scope, "id": subject}
             if subject
             else _("BigCommerce reported %(scope)s.") % {"scope": event.scope}

@@ -38,5 +38,6 @@ def make_client(sandbox, store):
 
 
 @pytest.fixture
-def client(make_client):
+def bc_client(make_client):
+    """A BigCommerce client on this test's store (Django's test client keeps the name ``client``)."""
     return make_client()

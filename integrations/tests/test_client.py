@@ -78,25 +78,25 @@ def test_every_request_carries_token_json_headers_user_agent_and_timeouts(make_c
     assert store["token"] not in repr(client)
 
 
-def test_get_store_reads_v2_store(client, store):
-    info = client.get_store()
+def test_get_store_reads_v2_store(bc_client, store):
+    info = bc_client.get_store()
     assert info["id"] == store["hash"]
     assert "currency" in info and "is_price_entered_with_tax" in info
 
 
-def test_no_content_is_none(client):
-    (product_id,) = create_products(client, 1)
-    assert client.delete(f"{PRODUCTS}/{product_id}") is None
+def test_no_content_is_none(bc_client):
+    (product_id,) = create_products(bc_client, 1)
+    assert bc_client.delete(f"{PRODUCTS}/{product_id}") is None
     with pytest.raises(NotFound):
-        client.get(f"{PRODUCTS}/{product_id}")
+        bc_client.get(f"{PRODUCTS}/{product_id}")
 
 
 # -- pagination -----------------------------------------------------------------------------
 
 
-def test_iter_pages_v3_yields_every_product_exactly_once(client, sandbox, store):
-    created = create_products(client, 260)
-    seen = [p["id"] for p in client.iter_pages(PRODUCTS, {"include_fields": "name"})]
+def test_iter_pages_v3_yields_every_product_exactly_once(bc_client, sandbox, store):
+    created = create_products(bc_client, 260)
+    seen = [p["id"] for p in bc_client.iter_pages(PRODUCTS, {"include_fields": "name"})]
     assert sorted(seen) == sorted(created)
     assert len(seen) == len(set(seen)) == 260
     pages = [e["query"] for e in sandbox.request_log(store["hash"]) if e["method"] == "GET"]
@@ -104,26 +104,26 @@ def test_iter_pages_v3_yields_every_product_exactly_once(client, sandbox, store)
     assert all("include_fields=name" in q for q in pages)
 
 
-def test_iter_pages_v3_smaller_pages(client, sandbox, store):
-    created = create_products(client, 7)
-    assert [p["id"] for p in client.iter_pages(PRODUCTS, limit=3)] == created
+def test_iter_pages_v3_smaller_pages(bc_client, sandbox, store):
+    created = create_products(bc_client, 7)
+    assert [p["id"] for p in bc_client.iter_pages(PRODUCTS, limit=3)] == created
     gets = [e for e in sandbox.request_log(store["hash"]) if e["method"] == "GET"]
     assert len(gets) == 3  # 3 + 3 + 1, stops on total_pages
 
 
-def test_iter_pages_refuses_a_limit_over_250(client):
+def test_iter_pages_refuses_a_limit_over_250(bc_client):
     with pytest.raises(ValueError):
-        list(client.iter_pages(PRODUCTS, {"limit": 251}))
+        list(bc_client.iter_pages(PRODUCTS, {"limit": 251}))
 
 
-def test_iter_pages_v2_ends_on_204(client, sandbox, store):
-    (product_id,) = create_products(client, 1)
+def test_iter_pages_v2_ends_on_204(bc_client, sandbox, store):
+    (product_id,) = create_products(bc_client, 1)
     for _ in range(4):
         sandbox.place_order(
             store["hash"],
             {"billing_address": {"email": "a@b.test"}, "products": [{"product_id": product_id, "quantity": 1}]},
         )
-    orders = list(client.iter_pages("/v2/orders", limit=2))
+    orders = list(bc_client.iter_pages("/v2/orders", limit=2))
     assert len(orders) == 4 and len({o["id"] for o in orders}) == 4
     statuses = [e["status"] for e in sandbox.request_log(store["hash"]) if e["route"] == "/v2/orders"]
     assert statuses == [200, 200, 204]  # the empty third page answers 204, which ends it
@@ -132,34 +132,34 @@ def test_iter_pages_v2_ends_on_204(client, sandbox, store):
 # -- batches --------------------------------------------------------------------------------
 
 
-def test_update_products_sends_batches_of_ten(client, sandbox, store):
-    ids = create_products(client, 25)
+def test_update_products_sends_batches_of_ten(bc_client, sandbox, store):
+    ids = create_products(bc_client, 25)
     sandbox.reset(store["hash"], ["requests"])
-    results = list(client.update_products({"id": i, "price": 12.5} for i in ids))
+    results = list(bc_client.update_products({"id": i, "price": 12.5} for i in ids))
     assert [len(batch) for batch, _ in results] == [10, 10, 5]
     puts = [e["items_in"] for e in sandbox.request_log(store["hash"]) if e["method"] == "PUT"]
     assert puts == [10, 10, 5]
-    assert {p["price"] for p in client.iter_pages(PRODUCTS)} == {12.5}
+    assert {p["price"] for p in bc_client.iter_pages(PRODUCTS)} == {12.5}
 
 
-def test_batch_size_above_the_documented_limit_is_refused(client):
+def test_batch_size_above_the_documented_limit_is_refused(bc_client):
     with pytest.raises(ValueError):
-        list(client.update_products([{"id": 1}], size=11))
+        list(bc_client.update_products([{"id": 1}], size=11))
     with pytest.raises(ValueError):
-        list(client.update_variants([{"id": 1}], size=51))
+        list(bc_client.update_variants([{"id": 1}], size=51))
     with pytest.raises(ValueError):
-        list(client.adjust_inventory_absolute([{"location_id": 1}], size=2001))
+        list(bc_client.adjust_inventory_absolute([{"location_id": 1}], size=2001))
 
 
-def test_inventory_adjustments(client):
-    (product_id,) = create_products(client, 1)
-    client.put(f"{PRODUCTS}/{product_id}", {"inventory_tracking": "product"}, idempotent=True)
-    [(_, answer)] = client.adjust_inventory_absolute(
+def test_inventory_adjustments(bc_client):
+    (product_id,) = create_products(bc_client, 1)
+    bc_client.put(f"{PRODUCTS}/{product_id}", {"inventory_tracking": "product"}, idempotent=True)
+    [(_, answer)] = bc_client.adjust_inventory_absolute(
         [{"location_id": 1, "product_id": product_id, "quantity": 7}], reason="count"
     )
     assert "transaction_id" in answer
-    list(client.adjust_inventory_relative([{"location_id": 1, "product_id": product_id, "quantity": -2}]))
-    assert client.get(f"{PRODUCTS}/{product_id}")["data"]["inventory_level"] == 5
+    list(bc_client.adjust_inventory_relative([{"location_id": 1, "product_id": product_id, "quantity": -2}]))
+    assert bc_client.get(f"{PRODUCTS}/{product_id}")["data"]["inventory_level"] == 5
 
 
 # -- errors ---------------------------------------------------------------------------------
@@ -181,32 +181,32 @@ def test_403_missing_scope(make_client, sandbox, store):
     assert caught.value.status == 403 and caught.value.title
 
 
-def test_404_v3_and_v2(client):
+def test_404_v3_and_v2(bc_client):
     with pytest.raises(NotFound) as caught:
-        client.get(f"{PRODUCTS}/999999")
+        bc_client.get(f"{PRODUCTS}/999999")
     assert caught.value.status == 404 and caught.value.title
     with pytest.raises(NotFound) as caught:
-        client.get("/v2/orders/999999")
+        bc_client.get("/v2/orders/999999")
     assert caught.value.title  # v2's [{status, message}] body
 
 
-def test_409_duplicate_name(client):
-    client.post(PRODUCTS, product("Unique"))
+def test_409_duplicate_name(bc_client):
+    bc_client.post(PRODUCTS, product("Unique"))
     with pytest.raises(Conflict) as caught:
-        client.post(PRODUCTS, product("Unique"))
+        bc_client.post(PRODUCTS, product("Unique"))
     assert caught.value.status == 409 and "name" in caught.value.errors
 
 
-def test_413_batch_too_large(client):
-    ids = create_products(client, 11)
+def test_413_batch_too_large(bc_client):
+    ids = create_products(bc_client, 11)
     with pytest.raises(PayloadTooLarge) as caught:
-        client.put(PRODUCTS, [{"id": i, "price": 1} for i in ids], idempotent=True)
+        bc_client.put(PRODUCTS, [{"id": i, "price": 1} for i in ids], idempotent=True)
     assert caught.value.status == 413 and "10" in caught.value.title
 
 
-def test_422_with_field_errors(client):
+def test_422_with_field_errors(bc_client):
     with pytest.raises(ValidationFailed) as caught:
-        client.post(PRODUCTS, {"name": "No price"})
+        bc_client.post(PRODUCTS, {"name": "No price"})
     error = caught.value
     assert error.status == 422
     assert {"price", "type", "weight"} <= set(error.errors)
@@ -236,18 +236,18 @@ def test_429_is_waited_out_and_retried_even_for_a_post(make_client, sandbox, sto
     assert len(list(client.iter_pages(PRODUCTS))) == 1
 
 
-def test_5xx_on_get_is_retried_until_it_succeeds(client, sandbox, store):
+def test_5xx_on_get_is_retried_until_it_succeeds(bc_client, sandbox, store):
     sandbox.set_faults(
         store["hash"], [{"kind": "error_before", "method": "GET", "path": PRODUCTS, "status": 503, "count": 2}]
     )
-    assert client.get(PRODUCTS)["data"] == []
+    assert bc_client.get(PRODUCTS)["data"] == []
     assert attempts(sandbox, store, "GET", PRODUCTS) == [("GET", 503), ("GET", 503), ("GET", 200)]
 
 
-def test_5xx_on_get_past_the_attempts_is_unavailable(client, sandbox, store):
+def test_5xx_on_get_past_the_attempts_is_unavailable(bc_client, sandbox, store):
     sandbox.set_faults(store["hash"], [{"kind": "error_before", "method": "GET", "path": PRODUCTS, "status": 500}])
     with pytest.raises(Unavailable) as caught:
-        client.get(PRODUCTS)
+        bc_client.get(PRODUCTS)
     assert caught.value.status == 500
     assert attempts(sandbox, store, "GET", PRODUCTS) == [("GET", 500)] * 3  # FAST_RETRY.max_attempts
 
@@ -261,21 +261,21 @@ def test_read_timeout_on_get_is_retried(make_client, sandbox, store):
     assert len(attempts(sandbox, store, "GET", PRODUCTS)) == 2
 
 
-def test_post_5xx_after_apply_is_outcome_unknown_and_not_retried(client, sandbox, store):
+def test_post_5xx_after_apply_is_outcome_unknown_and_not_retried(bc_client, sandbox, store):
     sandbox.set_faults(store["hash"], [{"kind": "error_after", "method": "POST", "path": PRODUCTS, "status": 500}])
     with pytest.raises(OutcomeUnknown) as caught:
-        client.post(PRODUCTS, product("Applied anyway"))
+        bc_client.post(PRODUCTS, product("Applied anyway"))
     assert caught.value.status == 500
     assert not isinstance(caught.value, Unavailable)
     assert attempts(sandbox, store, "POST", PRODUCTS) == [("POST", 500)]  # one attempt, never repeated
-    assert [p["name"] for p in client.iter_pages(PRODUCTS)] == ["Applied anyway"]
+    assert [p["name"] for p in bc_client.iter_pages(PRODUCTS)] == ["Applied anyway"]
 
 
-def test_post_5xx_before_apply_is_still_outcome_unknown(client, sandbox, store):
-    # The client cannot tell "before" from "after": both are in doubt.
+def test_post_5xx_before_apply_is_still_outcome_unknown(bc_client, sandbox, store):
+    # The bc_client cannot tell "before" from "after": both are in doubt.
     sandbox.set_faults(store["hash"], [{"kind": "error_before", "method": "POST", "path": PRODUCTS, "status": 502}])
     with pytest.raises(OutcomeUnknown):
-        client.post(PRODUCTS, product("Maybe"))
+        bc_client.post(PRODUCTS, product("Maybe"))
     assert len(attempts(sandbox, store, "POST", PRODUCTS)) == 1
 
 
@@ -295,30 +295,30 @@ def test_post_read_timeout_is_outcome_unknown_and_not_retried(make_client, sandb
     assert client.get(f"{PRODUCTS}/{product_id}")["data"]["inventory_level"] == 9  # applied exactly once
 
 
-def test_put_not_marked_idempotent_is_outcome_unknown(client, sandbox, store):
-    (product_id,) = create_products(client, 1)
+def test_put_not_marked_idempotent_is_outcome_unknown(bc_client, sandbox, store):
+    (product_id,) = create_products(bc_client, 1)
     sandbox.set_faults(store["hash"], [{"kind": "error_after", "method": "PUT", "status": 500}])
     with pytest.raises(OutcomeUnknown):
-        client.put(f"{PRODUCTS}/{product_id}", {"price": 3})
+        bc_client.put(f"{PRODUCTS}/{product_id}", {"price": 3})
     assert len([e for e in sandbox.request_log(store["hash"]) if e["method"] == "PUT"]) == 1
 
 
-def test_put_marked_idempotent_is_retried(client, sandbox, store):
-    (product_id,) = create_products(client, 1)
+def test_put_marked_idempotent_is_retried(bc_client, sandbox, store):
+    (product_id,) = create_products(bc_client, 1)
     sandbox.set_faults(store["hash"], [{"kind": "error_after", "method": "PUT", "status": 500, "count": 1}])
-    answer = client.put(f"{PRODUCTS}/{product_id}", {"price": 3}, idempotent=True)
+    answer = bc_client.put(f"{PRODUCTS}/{product_id}", {"price": 3}, idempotent=True)
     assert answer["data"]["price"] == 3
     assert [s for m, s in attempts(sandbox, store, "PUT", f"{PRODUCTS}/{{product_id}}")] == [500, 200]
 
 
-def test_variant_batch_is_retried_only_when_every_item_has_an_id(client, sandbox, store):
-    (product_id,) = create_products(client, 1)
-    base_variant = client.get(f"{PRODUCTS}/{product_id}/variants")["data"][0]["id"]
+def test_variant_batch_is_retried_only_when_every_item_has_an_id(bc_client, sandbox, store):
+    (product_id,) = create_products(bc_client, 1)
+    base_variant = bc_client.get(f"{PRODUCTS}/{product_id}/variants")["data"][0]["id"]
     sandbox.set_faults(
         store["hash"],
         [{"kind": "error_after", "method": "PUT", "path": "/v3/catalog/variants", "status": 500, "count": 1}],
     )
-    [(_, answer)] = client.update_variants([{"id": base_variant, "price": 4}])
+    [(_, answer)] = bc_client.update_variants([{"id": base_variant, "price": 4}])
     assert answer["data"][0]["price"] == 4
     assert [s for _, s in attempts(sandbox, store, "PUT", "/v3/catalog/variants")] == [500, 200]
 
@@ -327,7 +327,7 @@ def test_variant_batch_is_retried_only_when_every_item_has_an_id(client, sandbox
         [{"kind": "error_before", "method": "PUT", "path": "/v3/catalog/variants", "status": 500, "count": 1}],
     )
     with pytest.raises(OutcomeUnknown):  # an item without id creates a variant: never repeated
-        list(client.update_variants([{"id": base_variant, "price": 5}, {"product_id": product_id, "sku": "NEW-1"}]))
+        list(bc_client.update_variants([{"id": base_variant, "price": 5}, {"product_id": product_id, "sku": "NEW-1"}]))
     assert [s for _, s in attempts(sandbox, store, "PUT", "/v3/catalog/variants")] == [500, 200, 500]
 
 

@@ -7,7 +7,6 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from django.test import Client
 from standardwebhooks.webhooks import Webhook
 
 from integrations.models import BigCommerceConnection, SyncEvent, WebhookEvent
@@ -25,12 +24,6 @@ from portal.tests.factories import MerchantFactory
 
 URL = "/integrations/bigcommerce/webhooks/"
 SECRET = "per-connection-secret"
-
-
-@pytest.fixture
-def web():
-    """Django's test client (``client`` is the BigCommerce client in this folder's conftest)."""
-    return Client()
 
 
 @pytest.fixture
@@ -70,14 +63,14 @@ def signed(body: bytes, *, key=CLIENT_SECRET, at=None, secret=SECRET, msg_id=Non
     return headers
 
 
-def post(web, body: bytes, headers):
-    return web.post(URL, body, content_type="application/json", **headers)
+def post(client, body: bytes, headers):
+    return client.post(URL, body, content_type="application/json", **headers)
 
 
-def test_a_verified_delivery_is_stored_processed_and_journaled(web, connection, django_capture_on_commit_callbacks):
+def test_a_verified_delivery_is_stored_processed_and_journaled(client, connection, django_capture_on_commit_callbacks):
     body = json.dumps(payload(id=42)).encode()
     with django_capture_on_commit_callbacks(execute=True):
-        answer = post(web, body, signed(body))
+        answer = post(client, body, signed(body))
     assert answer.status_code == 200
     assert answer.json() == {"status": "stored"}
     event = WebhookEvent.objects.get()
@@ -87,11 +80,11 @@ def test_a_verified_delivery_is_stored_processed_and_journaled(web, connection, 
     assert "store/product/updated" in journal.message and "#42" in journal.message
 
 
-def test_a_repeated_delivery_is_stored_once(web, connection, django_capture_on_commit_callbacks):
+def test_a_repeated_delivery_is_stored_once(client, connection, django_capture_on_commit_callbacks):
     body = json.dumps(payload(event_hash="same-event")).encode()
     with django_capture_on_commit_callbacks(execute=True):
-        first = post(web, body, signed(body))
-        second = post(web, body, signed(body))  # a redelivery: new id and timestamp, same hash
+        first = post(client, body, signed(body))
+        second = post(client, body, signed(body))  # a redelivery: new id and timestamp, same hash
     assert (first.json(), second.json()) == ({"status": "stored"}, {"status": "duplicate"})
     event = WebhookEvent.objects.get()
     assert event.deliveries == 2
@@ -116,31 +109,31 @@ def test_a_repeated_delivery_is_stored_once(web, connection, django_capture_on_c
         pytest.param(lambda body: (body, signed(body, secret=None)), id="no connection secret"),
     ],
 )
-def test_forged_deliveries_are_refused_and_change_nothing(web, connection, tamper):
+def test_forged_deliveries_are_refused_and_change_nothing(client, connection, tamper):
     body, headers = tamper(json.dumps(payload(id=42)).encode())
-    answer = post(web, body, headers)
+    answer = post(client, body, headers)
     assert answer.status_code == 401
     assert not WebhookEvent.objects.exists()
     assert not SyncEvent.objects.exists()
 
 
-def test_signed_but_unreadable_body_is_a_bad_request(web, connection):
+def test_signed_but_unreadable_body_is_a_bad_request(client, connection):
     for body in (b"not json", json.dumps({"scope": "store/product/updated"}).encode(), b"[1, 2]"):
-        answer = post(web, body, signed(body))
+        answer = post(client, body, signed(body))
         assert answer.status_code == 400, body
     assert not WebhookEvent.objects.exists()
 
 
-def test_a_store_we_are_not_connected_to_is_acknowledged_and_ignored(web, connection):
+def test_a_store_we_are_not_connected_to_is_acknowledged_and_ignored(client, connection):
     body = json.dumps(payload(store_hash="someoneelse")).encode()
-    answer = post(web, body, signed(body))
+    answer = post(client, body, signed(body))
     assert answer.status_code == 200
     assert answer.json() == {"status": "ignored"}
     assert not WebhookEvent.objects.exists()
 
 
-def test_only_post_is_allowed(web, db):
-    assert web.get(URL).status_code == 405
+def test_only_post_is_allowed(client, db):
+    assert client.get(URL).status_code == 405
 
 
 @pytest.mark.django_db(transaction=True)

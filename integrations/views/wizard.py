@@ -15,6 +15,7 @@ from integrations import selectors
 from integrations.errors import ConnectRefused
 from integrations.models import BigCommerceConnection, SyncEvent
 from integrations.services import connection as services
+from integrations.services.journal import message_localized
 from integrations.views.common import render_page
 from portal.decorators import merchant_required
 
@@ -254,6 +255,9 @@ def setup_review(request):
         "review",
         error=error,
         preflight=connection.preflight,
+        preflight_error=message_localized(
+            connection.preflight.get("error_i18n", {}), connection.preflight.get("error", "")
+        ),
         choices=connection.preflight_choices,
         to_sync=to_sync,
     )
