@@ -94,20 +94,3 @@ def variant_skus_taken(
     if exclude_product is not None and exclude_product.pk:
         queryset = queryset.exclude(product=exclude_product)
     return dict(queryset.values_list("sku_lower", "product__name"))
-
-
-def variant_search(*, merchant: Merchant, query: str = "", limit: int = 50) -> QuerySet[Variant]:
-    """Sellable variants (of products not archived) by product name, SKU or exact barcode — for the register."""
-    queryset = Variant.objects.filter(merchant=merchant, product__is_archived=False)
-    query = query.strip()
-    if query:
-        matches = Q(product__name__icontains=query) | Q(sku__iexact=query)
-        barcode = barcode_normalise(query)
-        if barcode.isdigit():
-            matches |= Q(barcode=barcode)
-        queryset = queryset.filter(matches)
-    return (
-        queryset.select_related("product")
-        .prefetch_related("option_values__option")
-        .order_by("product__name", "position", "id")[:limit]
-    )

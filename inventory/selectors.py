@@ -1,6 +1,6 @@
 """Inventory reads. Every function a merchant can reach takes the merchant (STYLE rule 10)."""
 
-from django.db.models import IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum, Value
+from django.db.models import Count, F, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 
 from catalog.models import Product, Variant
@@ -140,3 +140,19 @@ def variants_by_barcode(*, merchant: Merchant, barcode: str) -> list[Variant]:
 
 def refund_by_key(*, merchant: Merchant, idempotency_key: str) -> Refund | None:
     return Refund.objects.filter(merchant=merchant, idempotency_key=idempotency_key).first()
+
+
+def sales_summary(*, merchant: Merchant, day) -> dict:
+    """Number of sales and takings (minor units) on a local calendar day."""
+    sales = Sale.objects.filter(merchant=merchant, created_at__date=day)
+    totals = sales.aggregate(count=Count("id"), total=Sum("total"))
+    return {"count": totals["count"], "total": totals["total"] or 0}
+
+
+def low_stock_count(*, merchant: Merchant) -> int:
+    """Tracked variants at or below their product's low-stock level (or below zero)."""
+    return (
+        Variant.objects.filter(merchant=merchant, product__track_stock=True, product__is_archived=False)
+        .filter(Q(stock__quantity__lt=0) | Q(stock__quantity__lte=F("product__low_stock_level")))
+        .count()
+    )

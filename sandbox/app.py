@@ -87,6 +87,7 @@ class Sandbox:
     # -- the REST API ----------------------------------------------------------
     def handle_api(self, req: Request, store_hash: str, path: str) -> Response:
         started = time.monotonic()
+        arrived_at = time.time()
         req.store_hash = store_hash
         extra_headers: dict[str, str] = {}
         fired: list = []
@@ -126,14 +127,14 @@ class Sandbox:
         for name, value in extra_headers.items():
             resp.headers.setdefault(name, value)
         if req.store is not None:
-            self.log_request(req, resp, started, [f.kind for f in fired])
+            self.log_request(req, resp, started, arrived_at, [f.kind for f in fired])
         if hold_ms:
             time.sleep(hold_ms / 1000)  # the client's read timeout fires first
         return resp
 
-    def log_request(self, req: Request, resp: Response, started: float, faults: list) -> None:
+    def log_request(self, req: Request, resp: Response, started: float, arrived_at: float, faults: list) -> None:
         entry = {
-            "at": time.time(),
+            "at": arrived_at,  # when the request arrived, as a rate limiter counts it
             "method": req.method,
             "path": req.path,
             "query": req.query_string,

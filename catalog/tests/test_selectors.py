@@ -1,7 +1,7 @@
 import pytest
 
 from catalog.models import Product, ProductImage, Variant
-from catalog.selectors import product_detail, product_get, product_list, variant_search, variant_skus_taken
+from catalog.selectors import product_detail, product_get, product_list, variant_skus_taken
 from catalog.tests.factories import CategoryFactory, ProductFactory, product_with_options
 
 
@@ -68,10 +68,3 @@ def test_skus_taken_ignores_case_and_this_product(merchant, other_merchant):
     ProductFactory(merchant=other_merchant, variant__sku="CUP-1")
     assert variant_skus_taken(merchant=merchant, skus=["mug-1", "cup-1"]) == {"mug-1": "Mug"}
     assert variant_skus_taken(merchant=merchant, skus=["MUG-1"], exclude_product=mine) == {}
-
-
-def test_variant_search_for_the_register_skips_archived(merchant):
-    ProductFactory(merchant=merchant, name="Tea", variant__barcode="96385074")
-    ProductFactory(merchant=merchant, name="Old tea", is_archived=True)
-    assert [v.product.name for v in variant_search(merchant=merchant, query="tea")] == ["Tea"]
-    assert [v.product.name for v in variant_search(merchant=merchant, query="96385074")] == ["Tea"]
