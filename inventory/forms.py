@@ -7,6 +7,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from inventory.services import MAX_LINE_QUANTITY, MAX_STOCK_QUANTITY
+from portal.ids import MAX_ID
 
 KEY_PATTERN = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 
@@ -109,7 +110,7 @@ class AdjustForm(IdempotentForm):
 
 
 class CartLineForm(forms.Form):
-    variant = forms.IntegerField(min_value=1)
+    variant = forms.IntegerField(min_value=1, max_value=MAX_ID)
     quantity = forms.IntegerField(min_value=0, max_value=MAX_LINE_QUANTITY, required=False)
 
 

@@ -1,3 +1,4 @@
+import pytest
 from django.urls import reverse
 
 from catalog.bulk_actions import BulkAction, bulk_action_register, bulk_actions
@@ -96,3 +97,17 @@ def test_other_apps_can_register_an_action(merchant_client, merchant):
 
         module._registry.pop("test_extra", None)
         module._registry.pop("test_missing", None)
+
+
+@pytest.mark.parametrize("bad_id", ["²", "99999999999999999999999"])
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_odd_or_huge_ids_are_ignored_not_a_crash(merchant_client, merchant, bad_id, method):
+    product = ProductFactory(merchant=merchant)
+    response = getattr(merchant_client, method)(reverse("catalog:bulk_archive"), {"ids": [bad_id, product.pk]})
+    assert response.status_code in (200, 302)
+    assert Product.objects.get(pk=product.pk).is_archived is (method == "post")
+
+
+@pytest.mark.parametrize("category", ["²", "99999999999999999999999"])
+def test_catalog_odd_or_huge_category_filter_is_not_a_crash(merchant_client, category):
+    assert merchant_client.get(reverse("catalog:product_list"), {"category": category}).status_code == 200

@@ -12,12 +12,13 @@ from django.views.decorators.http import require_http_methods
 from catalog import selectors, services
 from catalog.views.common import safe_next
 from portal.decorators import merchant_required
+from portal.ids import ids_parse
 
 
 def selected_product_ids(request) -> list[int]:
     """The ticked product ids of a bulk request (``ids``, repeated), integers only."""
     data = request.POST if request.method == "POST" else request.GET
-    return [int(value) for value in data.getlist("ids") if value.isdigit()]
+    return ids_parse(data.getlist("ids"))
 
 
 def bulk_confirm_render(request, *, products, title: str, question: str, confirm_label: str, danger: bool = False):

@@ -3,6 +3,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 
 from catalog import selectors
 from catalog.models import Product
+from portal.ids import id_parse
 
 
 def product_or_404(request, product_id: int, *, detail: bool = False) -> Product:
@@ -23,7 +24,4 @@ def safe_next(request, fallback: str) -> str:
 
 
 def int_or_none(value) -> int | None:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
+    return id_parse(value.strip() if isinstance(value, str) else value)

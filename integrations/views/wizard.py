@@ -18,6 +18,7 @@ from integrations.services import connection as services
 from integrations.services.journal import message_localized
 from integrations.views.common import render_page
 from portal.decorators import merchant_required
+from portal.ids import ids_parse
 
 Status = BigCommerceConnection.Status
 ManagedIn = BigCommerceConnection.ManagedIn
@@ -170,7 +171,7 @@ def setup_prices(request):
 
 
 def _ticked(request, source) -> set[int]:
-    return {int(v) for v in source.getlist("product") if v.isdigit()}
+    return set(ids_parse(source.getlist("product")))
 
 
 @merchant_required

@@ -176,3 +176,19 @@ def test_sell_other_merchants_variant_is_refused(merchant_client, other_merchant
 def test_get_not_allowed_on_actions(merchant_client):
     assert merchant_client.get(CART).status_code == 405
     assert merchant_client.get(SELL).status_code == 405
+
+
+@pytest.mark.parametrize("line", ["{mug}:²", "²:1", "99999999999999999999999:1", "{mug}:99999999999999999999999"])
+def test_sell_odd_digits_or_huge_numbers_are_refused_not_a_crash(merchant_client, mug, line):
+    html = merchant_client.post(
+        SELL, {"idempotency_key": "k" * 32, "line": [line.format(mug=mug.pk)]}, **HTMX
+    ).content.decode()
+    assert "The cart could not be read." in html or "no longer exists" in html or "Quantity must be" in html
+    assert not Sale.objects.exists() and level(mug) == 3
+
+
+@pytest.mark.parametrize("variant", ["99999999999999999999999", "²"])
+def test_cart_huge_or_odd_variant_id_is_refused_not_a_crash(merchant_client, mug, variant):
+    response = merchant_client.post(CART, {"action": "add", "variant": variant, "quantity": "1"}, **HTMX)
+    assert response.status_code == 200
+    assert merchant_client.session.get(CART_SESSION_KEY, []) == []

@@ -19,6 +19,7 @@ from inventory.forms import KEY_PATTERN, CartLineForm, new_idempotency_key
 from inventory.selectors import sale_by_key, variant_by_code, variant_search, variants_by_id
 from inventory.services import MAX_LINE_QUANTITY, MAX_SALE_LINES, sale_create
 from portal.decorators import merchant_required
+from portal.ids import id_parse
 
 CART_SESSION_KEY = "inventory_register_cart"
 TEMPLATE = "inventory/register.html"
@@ -142,9 +143,10 @@ def _parse_lines(values: list[str]) -> list[tuple[int, int]] | None:
     lines = []
     for value in values[: MAX_SALE_LINES + 1]:
         variant_id, sep, quantity = value.partition(":")
-        if not sep or not variant_id.isdigit() or not quantity.isdigit():
+        variant_id = id_parse(variant_id)
+        if not sep or variant_id is None or not quantity.isascii() or not quantity.isdigit():
             return None
-        lines.append((int(variant_id), int(quantity)))
+        lines.append((variant_id, int(quantity)))
     return lines
 
 
