@@ -7,6 +7,8 @@ from catalog.models import Product, Variant
 from inventory.models import Refund, RefundLine, Sale, SaleLine, StockMovement
 from portal.models import Merchant
 
+SKU_MAX_LENGTH = Variant._meta.get_field("sku").max_length
+
 
 def product_list(*, merchant: Merchant) -> QuerySet[Product]:
     return Product.objects.filter(merchant=merchant)
@@ -130,7 +132,9 @@ def refund_get(*, merchant: Merchant, sale: Sale, pk) -> Refund | None:
 def variant_by_sku(*, merchant: Merchant, sku: str) -> Variant | None:
     """SKUs are unique per merchant regardless of case."""
     sku = sku.strip()
-    return _variants(merchant=merchant).filter(sku__iexact=sku).first() if sku else None
+    if not sku or len(sku) > SKU_MAX_LENGTH:
+        return None  # longer than any SKU; SQLite also refuses a LIKE pattern past 50,000 bytes
+    return _variants(merchant=merchant).filter(sku__iexact=sku).first()
 
 
 def variants_by_barcode(*, merchant: Merchant, barcode: str) -> list[Variant]:

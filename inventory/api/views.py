@@ -92,6 +92,11 @@ def _json_body(request) -> dict:
         raise ApiError(400, "malformed_json", _("The request body is not valid JSON.")) from None
     if not isinstance(body, dict):
         raise ApiError(400, "malformed_json", _("The request body must be a JSON object."))
+    try:
+        # JSON lets "\ud800" (a lone surrogate) through; it is no text, and the database cannot store it.
+        json.dumps(body, ensure_ascii=False).encode()
+    except UnicodeEncodeError:
+        raise ApiError(400, "malformed_json", _("The request body is not valid JSON.")) from None
     return body
 
 

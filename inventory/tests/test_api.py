@@ -157,6 +157,23 @@ def test_malformed_json_is_400(api, mug, raw):
     assert response.status_code == 400 and error(response)["code"] == "malformed_json"
 
 
+def test_lone_surrogate_escape_is_malformed_json_not_a_crash(api, mug):
+    # "\ud800" is valid JSON syntax but no Unicode text: the database cannot encode it.
+    raw = '{"lines": [{"sku": "\\ud800", "quantity": 1}]}'
+    response = api("post", "/api/v1/purchases", raw=raw, key="surrogate")
+    assert response.status_code == 400 and error(response)["code"] == "malformed_json"
+    assert not Sale.objects.exists() and level(mug) == 5
+
+
+def test_very_long_sku_is_unknown_not_a_crash(api, mug):
+    long_sku = "X" * 60_000  # beyond SQLite's LIKE pattern limit
+    response = api("post", "/api/v1/purchases", {"lines": [{"sku": long_sku, "quantity": 1}]}, key="long")
+    assert response.status_code == 422 and error(response)["code"] == "unknown_product"
+    assert error(response)["field"] == "lines[0].sku"
+    assert api("get", f"/api/v1/products?sku={long_sku}").json() == {"products": []}
+    assert not Sale.objects.exists() and level(mug) == 5
+
+
 def test_unknown_sku_is_422_naming_it(api, mug):
     response = api(
         "post",
