@@ -39,6 +39,7 @@ MAX_LINE_QUANTITY = 9_999
 MAX_SALE_LINES = 200
 MAX_STOCK_QUANTITY = 1_000_000_000
 MAX_KEY_LENGTH = 200
+MAX_SALE_TOTAL = 2**63 - 1  # totals are 64-bit integers in the database
 # Manual changes may not take a level below zero; sales may (the shelf is the truth, the count catches up).
 MANUAL_ORIGINS = {StockOrigin.MANUAL_COMPTOIR, StockOrigin.MANUAL_ONLINE}
 
@@ -264,6 +265,9 @@ def sale_create(
         if variant.merchant_id != merchant.pk:
             raise UnknownVariant(_("This product does not exist."), field=f"lines[{index}]")
         _check_quantity(quantity, field=f"lines[{index}].quantity")
+    total = sum(variant.price * quantity for variant, quantity in lines)
+    if total > MAX_SALE_TOTAL:
+        raise InvalidQuantity(_("This sale's total is too large to record; sell fewer items at once."), field="lines")
     try:
         with transaction.atomic():
             sale = Sale.objects.create(
@@ -273,7 +277,7 @@ def sale_create(
                 user=user if getattr(user, "is_authenticated", False) else None,
                 device=device,
                 currency=merchant.currency,
-                total=sum(variant.price * quantity for variant, quantity in lines),
+                total=total,
             )
             sale_lines = [
                 SaleLine.objects.create(

@@ -165,6 +165,13 @@ def test_lone_surrogate_escape_is_malformed_json_not_a_crash(api, mug):
     assert not Sale.objects.exists() and level(mug) == 5
 
 
+def test_total_too_large_is_422_not_a_crash(api, merchant):
+    stocked_variant(merchant=merchant, sku="GOLD-1", price=999_999_999_999_999)
+    response = api("post", "/api/v1/purchases", {"lines": [{"sku": "GOLD-1", "quantity": 9_999}]}, key="gold")
+    assert response.status_code == 422 and error(response)["code"] == "invalid_quantity"
+    assert not Sale.objects.exists()
+
+
 def test_very_long_sku_is_unknown_not_a_crash(api, mug):
     long_sku = "X" * 60_000  # beyond SQLite's LIKE pattern limit
     response = api("post", "/api/v1/purchases", {"lines": [{"sku": long_sku, "quantity": 1}]}, key="long")

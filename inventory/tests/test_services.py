@@ -298,6 +298,15 @@ def test_sale_rejects_bad_quantity_and_records_nothing(merchant, quantity):
     assert not Sale.objects.exists() and level(variant) == 5
 
 
+def test_sale_whose_total_overflows_is_refused_and_records_nothing(merchant):
+    # The product form takes prices up to 9,999,999,999,999.99: 9,999 of them overflow a 64-bit total.
+    variant = stocked_variant(merchant=merchant, quantity=5, price=999_999_999_999_999)
+    with pytest.raises(InvalidQuantity) as raised:
+        sale_create(merchant=merchant, lines=[(variant, 9_999)], idempotency_key="s")
+    assert raised.value.field == "lines"
+    assert not Sale.objects.exists() and level(variant) == 5
+
+
 def test_sale_rejects_empty_and_foreign_variants(merchant, other_merchant):
     with pytest.raises(EmptySale):
         sale_create(merchant=merchant, lines=[], idempotency_key="s")
