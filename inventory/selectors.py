@@ -73,14 +73,11 @@ def variant_by_code(*, merchant: Merchant, code: str) -> Variant | None:
 
 
 def variant_get(*, merchant: Merchant, pk) -> Variant | None:
-    """A sellable variant (archived products are not sold), else None."""
-    return _variants(merchant=merchant).filter(pk=pk, product__is_archived=False).first()
+    return _variants(merchant=merchant).filter(pk=pk).first()
 
 
 def variants_by_id(*, merchant: Merchant, ids) -> dict[int, Variant]:
-    """Sellable variants by id: those of archived products are left out, as on the register."""
-    variants = _variants(merchant=merchant).filter(pk__in=ids, product__is_archived=False)
-    return {v.pk: v for v in _with_quantities(list(variants))}
+    return {v.pk: v for v in _with_quantities(list(_variants(merchant=merchant).filter(pk__in=ids)))}
 
 
 def _with_quantities(variants: list[Variant]) -> list[Variant]:
@@ -133,18 +130,16 @@ def refund_get(*, merchant: Merchant, sale: Sale, pk) -> Refund | None:
 
 
 def variant_by_sku(*, merchant: Merchant, sku: str) -> Variant | None:
-    """The sellable variant with this SKU (unique per merchant regardless of case), else None."""
+    """SKUs are unique per merchant regardless of case."""
     sku = sku.strip()
     if not sku or len(sku) > SKU_MAX_LENGTH:
         return None  # longer than any SKU; SQLite also refuses a LIKE pattern past 50,000 bytes
-    return _variants(merchant=merchant).filter(sku__iexact=sku, product__is_archived=False).first()
+    return _variants(merchant=merchant).filter(sku__iexact=sku).first()
 
 
 def variants_by_barcode(*, merchant: Merchant, barcode: str) -> list[Variant]:
     barcode = barcode.strip()
-    if not barcode:
-        return []
-    return list(_variants(merchant=merchant).filter(barcode=barcode, product__is_archived=False)[:2])
+    return list(_variants(merchant=merchant).filter(barcode=barcode)[:2]) if barcode else []
 
 
 def refund_by_key(*, merchant: Merchant, idempotency_key: str) -> Refund | None:

@@ -341,29 +341,3 @@ def test_product_lookup(api, mug, other_merchant):
     assert [p["sku"] for p in api("get", "/api/v1/products?q=mug").json()["products"]] == ["MUG-1"]
     assert api("get", "/api/v1/products?sku=NOPE").json()["products"] == []
     assert api("get", "/api/v1/products").status_code == 400
-
-
-def test_archived_product_is_not_found_nor_sold(api, mug):
-    """Archived products leave the register; the API finds and sells them by no lookup either."""
-    mug.product.is_archived = True
-    mug.product.save(update_fields=["is_archived"])
-    for query in ("sku=MUG-1", "barcode=2000000000015", "q=MUG"):
-        assert api("get", f"/api/v1/products?{query}").json()["products"] == []
-    for line, field in [
-        ({"sku": "MUG-1"}, "lines[0].sku"),
-        ({"barcode": "2000000000015"}, "lines[0].barcode"),
-        ({"variant_id": mug.pk}, "lines[0].variant_id"),
-    ]:
-        response = api("post", "/api/v1/purchases", {"lines": [{**line, "quantity": 1}]}, key=f"archived-{field}")
-        assert response.status_code == 422
-        assert error(response)["code"] == "unknown_product" and error(response)["field"] == field
-    assert not Sale.objects.exists() and level(mug) == 5
-
-
-def test_barcode_shared_with_an_archived_product_is_not_ambiguous(api, merchant, mug):
-    old = stocked_variant(merchant=merchant, sku="MUG-OLD", barcode="2000000000015")
-    old.product.is_archived = True
-    old.product.save(update_fields=["is_archived"])
-    assert [p["sku"] for p in api("get", "/api/v1/products?barcode=2000000000015").json()["products"]] == ["MUG-1"]
-    response = api("post", "/api/v1/purchases", {"lines": [{"barcode": "2000000000015", "quantity": 1}]}, key="b")
-    assert response.status_code == 201 and level(mug) == 4

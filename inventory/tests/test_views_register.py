@@ -192,15 +192,3 @@ def test_cart_huge_or_odd_variant_id_is_refused_not_a_crash(merchant_client, mug
     response = merchant_client.post(CART, {"action": "add", "variant": variant, "quantity": "1"}, **HTMX)
     assert response.status_code == 200
     assert merchant_client.session.get(CART_SESSION_KEY, []) == []
-
-
-def test_archived_product_cannot_be_added_or_sold(merchant_client, mug):
-    merchant_client.post(CART, {"action": "add", "variant": mug.pk})
-    mug.product.is_archived = True
-    mug.product.save(update_fields=["is_archived"])
-    assert "Blue mug" not in merchant_client.get(REGISTER).content.decode()  # dropped from the cart
-    html = merchant_client.post(CART, {"action": "add", "variant": mug.pk}, **HTMX).content.decode()
-    assert "This product does not exist." in html
-    html = merchant_client.post(SELL, {"idempotency_key": "k" * 32, "line": [f"{mug.pk}:1"]}, **HTMX).content.decode()
-    assert "no longer exists" in html
-    assert not Sale.objects.exists() and level(mug) == 3
