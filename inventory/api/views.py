@@ -250,6 +250,9 @@ def products(request):
         found = variant_search(merchant=merchant, query=q, limit=50)
     else:
         raise ApiError(400, "query_missing", _("Give “sku”, “barcode” or “q”."))
+    # Archived products are no longer offered for sale (as on the Register). A purchase that
+    # names one is still recorded: an offline till may have sold it, and a sale is never lost.
+    found = [v for v in found if not v.product.is_archived]
     return JsonResponse({"products": [_variant_json(v) for v in found]})
 
 

@@ -341,3 +341,27 @@ def test_product_lookup(api, mug, other_merchant):
     assert [p["sku"] for p in api("get", "/api/v1/products?q=mug").json()["products"]] == ["MUG-1"]
     assert api("get", "/api/v1/products?sku=NOPE").json()["products"] == []
     assert api("get", "/api/v1/products").status_code == 400
+
+
+def test_archived_products_are_not_offered_but_a_sale_of_one_is_recorded(client, merchant):
+    """Lookups leave archived products out; a till that sold one (offline, say) still records it."""
+    from catalog.tests.factories import ProductFactory
+    from inventory.models import Sale
+    from portal.tests.factories import DeviceFactory
+
+    device = DeviceFactory(merchant=merchant)
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {device.token}"}
+    ProductFactory(merchant=merchant, variant__sku="OLD-1", is_archived=True)
+
+    looked_up = client.get("/api/v1/products?sku=OLD-1", **auth)
+    assert looked_up.status_code == 200 and looked_up.json() == {"products": []}
+
+    sold = client.post(
+        "/api/v1/purchases",
+        {"lines": [{"sku": "OLD-1", "quantity": 1}]},
+        content_type="application/json",
+        HTTP_IDEMPOTENCY_KEY="offline-1",
+        **auth,
+    )
+    assert sold.status_code == 201, sold.content
+    assert Sale.objects.filter(merchant=merchant).count() == 1
