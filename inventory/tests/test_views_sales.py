@@ -153,3 +153,18 @@ def test_refund_with_line_of_another_sale_is_ignored(merchant_client, merchant, 
     )
     assert response.status_code == 422
     assert not Refund.objects.exists()
+
+
+def test_clicking_refund_twice_finds_the_first_refund(merchant_client, sale):
+    """The second submit of the same confirmation page is not an error and counts nothing twice."""
+    from inventory.models import Refund
+
+    line_a, line_b = sale.lines.all()
+    data = {"idempotency_key": "d" * 32, f"line_{line_a.pk}": "3", f"line_{line_b.pk}": "1", "confirm": "1"}
+    first = merchant_client.post(f"/sales/{sale.pk}/refund/", data)
+    second = merchant_client.post(f"/sales/{sale.pk}/refund/", data, follow=True)
+    assert first.status_code == 302
+    assert second.status_code == 200
+    refund = Refund.objects.get(sale=sale)
+    assert f"Refund #{refund.pk} was already recorded." in second.content.decode()
+    assert (level(line_a.variant), level(line_b.variant)) == (10, 10)

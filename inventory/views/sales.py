@@ -9,7 +9,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from inventory.errors import InventoryError
 from inventory.forms import RefundForm
-from inventory.selectors import sale_get, sale_lines_with_refunds, sale_refunds
+from inventory.selectors import refund_by_key, sale_get, sale_lines_with_refunds, sale_refunds
 from inventory.selectors import sale_list as sale_list_query
 from inventory.services import refund_create
 from portal.decorators import merchant_required
@@ -55,6 +55,13 @@ def sale_detail(request, pk):
 def sale_refund(request, pk):
     """Step 1 (no ``confirm``): show what will be refunded. Step 2 (``confirm``): refund."""
     sale = _sale_or_404(request, pk)
+    key = request.POST.get("idempotency_key", "")
+    if request.POST.get("confirm") and key:
+        # A second click on "Refund" (or a reload) finds the refund the first one recorded.
+        already = refund_by_key(merchant=request.merchant, idempotency_key=f"web:{key}")
+        if already is not None and already.sale_id == sale.pk:
+            messages.info(request, _("Refund #%(id)s was already recorded.") % {"id": already.pk})
+            return redirect("inventory:sale_detail", pk=sale.pk)
     lines = sale_lines_with_refunds(sale=sale)
     data = request.POST.copy()
     if data.get("full"):
