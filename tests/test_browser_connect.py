@@ -100,3 +100,58 @@ def test_connect_from_comptoir_in_the_browser(page, live_server, sandbox, settin
     connection.refresh_from_db()
     assert connection.status == "connected" and connection.include_prices is True
     assert not ProductLink.objects.filter(connection=connection).exists()  # the Mug was not selected
+
+
+def test_connect_from_bigcommerce_in_the_browser(page, live_server, sandbox, settings, merchant, merchant_user):
+    """The merchant installs the app from BigCommerce's control panel, logs in to Comptoir,
+    connects, and ends with a link back to BigCommerce; opening the app shows it connected."""
+    settings.BIGCOMMERCE_API_URL = sandbox.url
+    settings.BIGCOMMERCE_LOGIN_URL = sandbox.url + "/login"
+    settings.COMPTOIR_PUBLIC_URL = live_server.url
+    call_command("createcachetable", verbosity=0)
+    store = new_store(sandbox, app={"app_url": live_server.url})
+
+    page.goto(f"{sandbox.url}/manage/stores/{store['hash']}/apps")
+    page.click("a:has-text('Install')")
+    page.fill("form:has(input[value=login]) input[name=email]", store["owner"]["email"])
+    page.fill("form:has(input[value=login]) input[name=password]", PASSWORD)
+    page.click("text=Log in and install")
+
+    # Comptoir's welcome page: new or existing customer.
+    page.wait_for_url("**/integrations/bigcommerce/app/welcome/**")
+    assert "Already a Comptoir customer?" in page.text_content("main")
+    page.click("a:has-text('Log in')")
+    page.fill("input[name=login]", merchant_user.email)
+    page.fill("input[name=password]", "correct-horse-battery")
+    page.click("button[type=submit]")
+    page.wait_for_url("**/integrations/bigcommerce/app/welcome/**")
+    page.click("button:has-text('Connect')")
+
+    page.wait_for_url("**/setup/managed-in/")
+    assert page.is_checked("input[value=bigcommerce]")  # preselected when coming from BigCommerce
+    page.click("button:has-text('Continue')")
+    page.wait_for_url("**/setup/prices/")
+    page.click("button:has-text('Continue')")
+    page.wait_for_url("**/setup/review/")
+    page.wait_for_selector("text=Continue")
+    page.click("button:has-text('Continue')")
+    page.wait_for_url("**/setup/finish/")
+    assert "stock quantities in BigCommerce are up to date" in page.text_content("#wizard-step")
+    page.click("button:has-text('Finish setup')")
+
+    page.wait_for_url(f"{live_server.url}/integrations/bigcommerce/")
+    page.wait_for_selector(".badge-ok")
+    back = page.locator("a:has-text('Back to BigCommerce')")
+    assert back.count() == 1
+    connection = BigCommerceConnection.objects.get(merchant=merchant)
+    assert (connection.status, connection.managed_in, connection.store_hash) == (
+        "connected",
+        "bigcommerce",
+        store["hash"],
+    )
+
+    # Opening the app from the control panel: the signed load callback shows the connection.
+    page.goto(f"{sandbox.url}/manage/stores/{store['hash']}/apps")
+    page.click("a:has-text('Open')")
+    page.wait_for_url("**/integrations/bigcommerce/app/load/**")
+    assert "is connected to Comptoir" in page.text_content("main")
