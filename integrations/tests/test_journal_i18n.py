@@ -31,3 +31,16 @@ def test_a_journal_line_is_stored_in_every_language_and_read_in_the_readers(merc
 def test_plain_text_messages_are_kept_as_written(merchant):
     event = sync_event_record(connection=None, merchant=merchant, kind=SyncEvent.Kind.ERROR, message="Raw text")
     assert (event.message, event.message_i18n, event.text) == ("Raw text", {}, "Raw text")
+
+
+def test_journal_pages_keep_the_status_filter(merchant_client, merchant):
+    connection = BigCommerceConnection.objects.create(merchant=merchant, store_hash="abc", status="connected")
+    SyncEvent.objects.bulk_create(
+        [
+            SyncEvent(merchant=merchant, connection=connection, kind="error", status="failed", message=f"e{i}")
+            for i in range(60)
+        ]
+    )
+    html = merchant_client.get("/integrations/bigcommerce/journal/?status=failed").content.decode()
+    assert "Page 1 of 2" in html
+    assert 'href="?status=failed&amp;page=2"' in html

@@ -85,7 +85,14 @@ def bigcommerce_journal(request):
     events = selectors.sync_event_list(merchant=request.merchant, status=wanted)
     page = Paginator(events, 50).get_page(request.GET.get("page"))
     context = _connected_context(request, connection, status, "journal")
-    context.update({"page": page, "status_filter": wanted, "statuses": SyncEvent.Status.choices})
+    context.update(
+        {
+            "page": page,
+            "page_query": urlencode({"status": wanted}) if wanted else "",
+            "status_filter": wanted,
+            "statuses": SyncEvent.Status.choices,
+        }
+    )
     return render_page(request, "integrations/bigcommerce_journal.html", context, partial="panel")
 
 
