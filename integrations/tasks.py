@@ -72,35 +72,30 @@ def connection_preflight_run(connection_id: int) -> None:
         connection.save(update_fields=["preflight", "updated_at"])
 
 
-def connection_setup_finish(connection_id: int) -> None:
+def _operation_run(connection_id: int, operation: str, flow, what) -> None:
+    """Run the connection's pending ``operation``; on a BigCommerce error, end it and keep the
+    error so the page shows it with a retry button (the connection stays as it was)."""
     connection = _connection(connection_id)
-    if connection is None or connection.operation != Operation.FINISHING:
+    if connection is None or connection.operation != operation:
         return
     event_id = connection.operation_options.get("event_id")
     try:
-        setup.setup_finish_run(connection=connection)
+        flow(connection=connection)
         sync_event_finish(event_id=event_id, status=SyncEvent.Status.OK)
     except BigCommerceError as exc:
         sync_event_finish(event_id=event_id, status=SyncEvent.Status.FAILED)
-        # Setup stays incomplete and resumable: the wizard shows the error and a retry button.
         connection.operation = Operation.NONE
-        _failed(connection, exc, gettext_lazy("Finishing setup"))
+        _failed(connection, exc, what)
         connection.save(update_fields=["operation", "operation_error", "operation_error_i18n", "updated_at"])
+
+
+def connection_setup_finish(connection_id: int) -> None:
+    # Setup stays incomplete and resumable on failure.
+    _operation_run(connection_id, Operation.FINISHING, setup.setup_finish_run, gettext_lazy("Finishing setup"))
 
 
 def connection_disconnect(connection_id: int) -> None:
-    connection = _connection(connection_id)
-    if connection is None or connection.operation != Operation.DISCONNECTING:
-        return
-    event_id = connection.operation_options.get("event_id")
-    try:
-        setup.disconnect_run(connection=connection)
-        sync_event_finish(event_id=event_id, status=SyncEvent.Status.OK)
-    except BigCommerceError as exc:
-        sync_event_finish(event_id=event_id, status=SyncEvent.Status.FAILED)
-        connection.operation = Operation.NONE
-        _failed(connection, exc, gettext_lazy("Disconnecting"))
-        connection.save(update_fields=["operation", "operation_error", "operation_error_i18n", "updated_at"])
+    _operation_run(connection_id, Operation.DISCONNECTING, setup.disconnect_run, gettext_lazy("Disconnecting"))
 
 
 def webhook_event_process(event_id: int) -> None:
