@@ -73,6 +73,13 @@ class Product(models.Model):
     # Archived products keep their variants (and so their stock and sales history) but leave
     # the catalog list and the register. Deleting is only possible while there is no history.
     is_archived = models.BooleanField(_("archived"), default=False)
+    # Bumped in the same transaction as every change to the product or what belongs to it
+    # (variants, options, images, videos, archiving): a durable "changed" mark that a
+    # listener compares with the revision it last handled.
+    revision = models.PositiveBigIntegerField(default=1, editable=False)
+    # Set when another system owns the product's fields (e.g. "BigCommerce"): forms and the
+    # API leave them read-only, and say where they are managed. Stock stays editable.
+    managed_in = models.CharField(_("managed in"), max_length=50, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -84,6 +91,15 @@ class Product(models.Model):
 
     def __str__(self):
         return self.name
+
+    def save(self, *args, **kwargs):
+        # ``revision`` only moves forward, by the F() update in ``product_changed_mark``: a save
+        # of an instance read before that update must not write the old number back.
+        if self.pk is not None and not self._state.adding and kwargs.get("update_fields") is None:
+            kwargs["update_fields"] = [
+                f.attname for f in self._meta.concrete_fields if not f.primary_key and f.name != "revision"
+            ]
+        super().save(*args, **kwargs)
 
     @property
     def has_options(self) -> bool:

@@ -6,7 +6,9 @@ from integrations.models import (
     ProductAssignment,
     ProductLink,
     SyncEvent,
+    SyncRun,
     UsedSignedPayload,
+    VariantLink,
     WebhookEvent,
 )
 
@@ -78,23 +80,45 @@ class SyncEventAdmin(admin.ModelAdmin):
     list_select_related = ("merchant",)
 
 
+class VariantLinkInline(admin.TabularInline):
+    model = VariantLink
+    extra = 0
+    can_delete = False
+    readonly_fields = ("variant_id", "remote_variant_id", "content_hash")
+    fields = readonly_fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(ProductLink)
 class ProductLinkAdmin(admin.ModelAdmin):
-    list_display = (
-        "product",
-        "variant",
-        "store_hash",
-        "remote_product_id",
-        "remote_variant_id",
-        "origin",
-        "unlinked_at",
-    )
-    list_filter = ("origin",)
-    search_fields = ("product__name", "variant__sku", "store_hash", "=remote_product_id")
-    raw_id_fields = ("product", "variant", "connection", "merchant")
+    """The binder, read-only: which product is which in BigCommerce, and how its sync went."""
+
+    list_display = ("product_id", "store_hash", "remote_product_id", "origin", "state", "synced_at", "unlinked_at")
+    list_filter = ("origin", "state")
+    search_fields = ("product__name", "variant_links__variant__sku", "store_hash", "=remote_product_id")
+    readonly_fields = [f.name for f in ProductLink._meta.fields]
+    inlines = [VariantLinkInline]
+
+    def has_add_permission(self, request):
+        return False
 
 
 admin.site.register(ProductAssignment)
+
+
+@admin.register(SyncRun)
+class SyncRunAdmin(admin.ModelAdmin):
+    list_display = ("started_at", "merchant", "kind", "status", "done", "failed", "total", "finished_at")
+    list_filter = ("kind", "status")
+    search_fields = ("merchant__name", "connection__store_hash")
+    readonly_fields = [f.name for f in SyncRun._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+
 admin.site.register(UsedSignedPayload)
 
 

@@ -69,6 +69,7 @@ class BigCommerceConnection(models.Model):
     store_name = models.CharField(_("store name"), max_length=255, blank=True)
     store_currency = models.CharField(_("store currency"), max_length=3, blank=True)
     is_price_entered_with_tax = models.BooleanField(_("prices entered with tax"), null=True, blank=True)
+    weight_units = models.CharField(_("store weight units"), max_length=20, blank=True)
     control_panel_url = models.URLField(_("control panel URL"), max_length=500, blank=True)
 
     # Remote ids of what we created in the store (kept across reconnects so we reuse them).
@@ -174,10 +175,20 @@ class SyncEvent(models.Model):
         return message_localized(self.message_i18n, self.message)
 
 
-class ProductLink(models.Model):
-    """Binder: this local product/variant is that remote product/variant, unique both ways.
+class SyncState(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    SYNCED = "synced", _("Synced")
+    FAILED = "failed", _("Failed")
 
-    Rows are never deleted on disconnect: ``unlinked_at`` keeps the history.
+
+class ProductLink(models.Model):
+    """Binder: this local product is that remote product, unique both ways per connection.
+
+    The binding outlives the local product (no database constraint on ``product``), so that a
+    delete in Comptoir can still find and reach the BigCommerce copy. It carries the sync
+    state: ``synced_revision`` is the ``Product.revision`` last pushed (or imported), and
+    ``content_hash`` the hash of the product-level payload last sent (unchanged: skipped).
+    Rows are never deleted on disconnect or unassign: ``unlinked_at`` keeps the history.
     """
 
     class Origin(models.TextChoices):
@@ -185,16 +196,34 @@ class ProductLink(models.Model):
         CREATED_REMOTE = "created_remote", _("Created in BigCommerce by Comptoir")
         IMPORTED = "imported", _("Created in Comptoir from BigCommerce")
 
+    State = SyncState
+
     merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="product_links")
     connection = models.ForeignKey(BigCommerceConnection, on_delete=models.CASCADE, related_name="product_links")
-    product = models.ForeignKey("catalog.Product", on_delete=models.CASCADE, related_name="bigcommerce_links")
-    variant = models.ForeignKey(
-        "catalog.Variant", null=True, blank=True, on_delete=models.CASCADE, related_name="bigcommerce_links"
+    product = models.ForeignKey(
+        "catalog.Product",
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="bigcommerce_links",
     )
     store_hash = models.CharField(max_length=64)
-    remote_product_id = models.PositiveBigIntegerField()
-    remote_variant_id = models.PositiveBigIntegerField(null=True, blank=True)
+    # Null until the product has been created on the other side.
+    remote_product_id = models.PositiveBigIntegerField(null=True, blank=True)
     origin = models.CharField(max_length=20, choices=Origin.choices)
+    state = models.CharField(_("sync state"), max_length=10, choices=SyncState.choices, default=SyncState.PENDING)
+    synced_revision = models.PositiveBigIntegerField(default=0)
+    content_hash = models.CharField(max_length=64, blank=True)
+    synced_at = models.DateTimeField(_("last synced"), null=True, blank=True)
+    attempts = models.PositiveIntegerField(default=0, help_text=_("Failed attempts since the last success"))
+    last_error = models.TextField(_("last error"), blank=True)
+    last_error_i18n = models.JSONField(default=dict, blank=True)
+    last_error_detail = models.JSONField(default=dict, blank=True)
+    # A worker's lease on this binding: another worker leaves it alone until then.
+    claimed_until = models.DateTimeField(null=True, blank=True)
+    # A create was sent whose answer we may not have seen: look the product up before sending again.
+    create_sent_at = models.DateTimeField(null=True, blank=True)
+    # The local product is gone (deleted); the flow removes the remote copy, then unlinks.
+    local_deleted_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     unlinked_at = models.DateTimeField(null=True, blank=True)
 
@@ -203,42 +232,134 @@ class ProductLink(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["connection", "product"],
-                condition=Q(unlinked_at__isnull=True, variant__isnull=True),
+                condition=Q(unlinked_at__isnull=True),
                 name="product_link_unique_local_product",
             ),
             models.UniqueConstraint(
-                fields=["connection", "variant"],
-                condition=Q(unlinked_at__isnull=True, variant__isnull=False),
-                name="product_link_unique_local_variant",
-            ),
-            models.UniqueConstraint(
                 fields=["connection", "remote_product_id"],
-                condition=Q(unlinked_at__isnull=True, remote_variant_id__isnull=True),
+                condition=Q(unlinked_at__isnull=True, remote_product_id__isnull=False),
                 name="product_link_unique_remote_product",
             ),
-            models.UniqueConstraint(
-                fields=["connection", "remote_variant_id"],
-                condition=Q(unlinked_at__isnull=True, remote_variant_id__isnull=False),
-                name="product_link_unique_remote_variant",
-            ),
+        ]
+        indexes = [models.Index(fields=["connection", "state"])]
+
+    def __str__(self):
+        return f"{self.product_id} ↔ {self.store_hash}/{self.remote_product_id or '—'}"
+
+    @property
+    def last_error_text(self) -> str:
+        from integrations.services.journal import message_localized
+
+        return message_localized(self.last_error_i18n, self.last_error)
+
+
+class VariantLink(models.Model):
+    """This local variant is that remote variant (within a product link)."""
+
+    link = models.ForeignKey(ProductLink, on_delete=models.CASCADE, related_name="variant_links")
+    variant = models.ForeignKey(
+        "catalog.Variant", on_delete=models.DO_NOTHING, db_constraint=False, related_name="bigcommerce_links"
+    )
+    remote_variant_id = models.PositiveBigIntegerField()
+    content_hash = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        verbose_name = _("variant link")
+        constraints = [
+            models.UniqueConstraint(fields=["link", "variant"], name="variant_link_unique_local"),
+            models.UniqueConstraint(fields=["link", "remote_variant_id"], name="variant_link_unique_remote"),
         ]
 
     def __str__(self):
-        return f"{self.product_id} ↔ {self.store_hash}/{self.remote_product_id}"
+        return f"{self.variant_id} ↔ {self.remote_variant_id}"
+
+
+class RemoteRef(models.Model):
+    """Which local option, option value, image or video is which remote one (within a product link).
+
+    ``local_id`` is a plain number, not a foreign key: the reference must outlive the local row
+    so that its removal can reach BigCommerce.
+    """
+
+    class Kind(models.TextChoices):
+        OPTION = "option", _("Option")
+        OPTION_VALUE = "option_value", _("Option value")
+        IMAGE = "image", _("Image")
+        VIDEO = "video", _("Video")
+
+    link = models.ForeignKey(ProductLink, on_delete=models.CASCADE, related_name="refs")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    local_id = models.PositiveBigIntegerField()
+    remote_id = models.PositiveBigIntegerField()
+    content_hash = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        verbose_name = _("remote reference")
+        constraints = [
+            models.UniqueConstraint(fields=["link", "kind", "local_id"], name="remote_ref_unique_local"),
+            models.UniqueConstraint(fields=["link", "kind", "remote_id"], name="remote_ref_unique_remote"),
+        ]
+
+    def __str__(self):
+        return f"{self.kind} {self.local_id} ↔ {self.remote_id}"
 
 
 class ProductAssignment(models.Model):
-    """A product the merchant chose to sync to BigCommerce (sync scope "selected")."""
+    """The merchant's choice that a product syncs to BigCommerce (products managed in Comptoir).
+
+    Kept when unassigned (``unassigned_at``), so that a product the merchant took out is not
+    put back by the sweep that assigns products created after connecting.
+    """
 
     merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="bigcommerce_assignments")
     product = models.ForeignKey("catalog.Product", on_delete=models.CASCADE, related_name="bigcommerce_assignment")
     assigned_at = models.DateTimeField(auto_now_add=True)
+    unassigned_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["merchant", "product"], name="product_assignment_unique")]
 
     def __str__(self):
         return f"{self.product_id} → BigCommerce"
+
+
+class SyncRun(models.Model):
+    """A run of many products (initial sync, resync, import): its progress, shown while it runs."""
+
+    class Kind(models.TextChoices):
+        EXPORT = "export", _("Sync to BigCommerce")
+        IMPORT = "import", _("Import from BigCommerce")
+        RECONCILIATION = "reconciliation", _("Stock check")
+
+    class Status(models.TextChoices):
+        RUNNING = "running", _("Running")
+        FINISHED = "finished", _("Finished")
+        FAILED = "failed", _("Failed")
+        STALLED = "stalled", _("Stalled")
+
+    merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="sync_runs")
+    connection = models.ForeignKey(BigCommerceConnection, on_delete=models.CASCADE, related_name="sync_runs")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    initial = models.BooleanField(default=False, help_text=_("The first sync after connecting"))
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.RUNNING)
+    total = models.PositiveIntegerField(default=0)
+    done = models.PositiveIntegerField(default=0)
+    failed = models.PositiveIntegerField(default=0)
+    started_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("sync run")
+        ordering = ["-started_at", "-id"]
+        indexes = [models.Index(fields=["connection", "status"])]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.done}/{self.total}"
+
+    @property
+    def percent(self) -> int:
+        return int(100 * (self.done + self.failed) / self.total) if self.total else 100
 
 
 class UsedSignedPayload(models.Model):

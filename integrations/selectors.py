@@ -153,7 +153,8 @@ def sync_event_get(*, merchant: Merchant, event_id: int) -> SyncEvent | None:
 def product_link_list(*, merchant: Merchant, connection: BigCommerceConnection) -> QuerySet[ProductLink]:
     return (
         ProductLink.objects.filter(merchant=merchant, connection=connection, unlinked_at__isnull=True)
-        .select_related("product", "variant")
+        .select_related("product")
+        .prefetch_related("variant_links")
         .order_by("product__name", "id")
     )
 

@@ -6,7 +6,7 @@ import logging
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from integrations.bigcommerce import setup
+from integrations.bigcommerce import connection_setup as setup
 from integrations.bigcommerce.errors import BigCommerceError
 from integrations.models import BigCommerceConnection, SyncEvent
 from integrations.services.journal import sync_event_finish, sync_event_record

@@ -12,6 +12,7 @@ manual changes are refused. Turning tracking back on resumes counting from the l
 the stock page asks the merchant to set counts.
 """
 
+import logging
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from functools import partial
@@ -21,6 +22,7 @@ from django.db.models import Sum
 from django.utils.translation import gettext as _
 
 from catalog.models import Product, Variant
+from catalog.services.products import product_track_stock_set
 from inventory.errors import (
     EmptySale,
     IdempotencyConflict,
@@ -32,8 +34,10 @@ from inventory.errors import (
     UnknownVariant,
 )
 from inventory.models import Refund, RefundLine, Sale, SaleLine, StockLevel, StockMovement, StockOrigin
-from inventory.signals import stock_changed, stock_tracking_changed
+from inventory.signals import stock_changed
 from portal.models import Device, Merchant
+
+logger = logging.getLogger(__name__)
 
 MAX_LINE_QUANTITY = 9_999
 MAX_SALE_LINES = 200
@@ -68,13 +72,16 @@ def _locked_level(*, merchant: Merchant, variant: Variant) -> StockLevel:
 
 
 def _announce(movement: StockMovement) -> None:
-    stock_changed.send(
+    # After commit: a failing receiver is logged, never turns the committed change into a 500.
+    for receiver, result in stock_changed.send_robust(
         sender=StockMovement,
         merchant_id=movement.merchant_id,
         variant_id=movement.variant_id,
         movement_id=movement.pk,
         origin=movement.origin,
-    )
+    ):
+        if isinstance(result, Exception):
+            logger.error("Receiver %r of stock_changed failed", receiver, exc_info=result)
 
 
 def _replayed(existing: StockMovement, *, variant: Variant, delta: int | None) -> StockMovement:
@@ -205,17 +212,7 @@ def stock_tracking_set(*, merchant: Merchant, product: Product, enabled: bool) -
     """Turn stock tracking on or off for a product (off stops counting and, later, its stock sync)."""
     if product.merchant_id != merchant.pk:
         raise UnknownVariant(_("This product does not exist."))
-    if product.track_stock == enabled:
-        return product
-    with transaction.atomic():
-        Product.objects.filter(pk=product.pk, merchant=merchant).update(track_stock=enabled)
-        product.track_stock = enabled
-        transaction.on_commit(
-            lambda: stock_tracking_changed.send(
-                sender=Product, merchant_id=merchant.pk, product_id=product.pk, track_stock=enabled
-            )
-        )
-    return product
+    return product_track_stock_set(product=product, enabled=enabled)
 
 
 # Sales and refunds ------------------------------------------------------------------------------

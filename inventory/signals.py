@@ -3,11 +3,9 @@
 ``stock_changed`` — a ledger row was written: ``merchant_id``, ``variant_id``, ``movement_id``,
 ``origin`` (a ``StockOrigin`` value). Sent once per new movement, never on an idempotent replay.
 
-``stock_tracking_changed`` — stock tracking was turned on or off for a product: ``merchant_id``,
-``product_id``, ``track_stock``.
+Stock tracking on or off is a product change: ``catalog.signals.product_saved`` announces it.
 """
 
 from django.dispatch import Signal
 
 stock_changed = Signal()
-stock_tracking_changed = Signal()

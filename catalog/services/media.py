@@ -9,7 +9,7 @@ from django.db.models import Max
 from django.utils.translation import gettext as _
 
 from catalog.models import Product, ProductImage, ProductVideo
-from catalog.signals import product_saved_send_on_commit
+from catalog.signals import product_changed_mark
 from catalog.videos import youtube_id_from_url
 
 
@@ -20,7 +20,7 @@ def product_image_add(*, product: Product, image: UploadedFile, alt_text: str = 
         row = ProductImage.objects.create(
             product=product, image=image, alt_text=alt_text.strip(), position=0 if last is None else last + 1
         )
-        product_saved_send_on_commit(merchant_id=product.merchant_id, product_id=product.pk, created=False)
+        product_changed_mark(merchant_id=product.merchant_id, product_id=product.pk, created=False)
     return row
 
 
@@ -31,7 +31,7 @@ def product_image_delete(*, image: ProductImage) -> None:
         image.delete()
         # The file goes only once the row is gone for good.
         transaction.on_commit(lambda: storage.delete(name))
-        product_saved_send_on_commit(merchant_id=product.merchant_id, product_id=product.pk, created=False)
+        product_changed_mark(merchant_id=product.merchant_id, product_id=product.pk, created=False)
 
 
 def product_images_reorder(*, product: Product, image_ids: Sequence[int]) -> None:
@@ -44,7 +44,7 @@ def product_images_reorder(*, product: Product, image_ids: Sequence[int]) -> Non
             if img.position != position:
                 img.position = position
                 img.save(update_fields=["position"])
-        product_saved_send_on_commit(merchant_id=product.merchant_id, product_id=product.pk, created=False)
+        product_changed_mark(merchant_id=product.merchant_id, product_id=product.pk, created=False)
 
 
 def product_image_move(*, image: ProductImage, offset: int) -> None:
@@ -66,7 +66,7 @@ def product_video_add(*, product: Product, url: str, title: str = "") -> Product
         video = ProductVideo.objects.create(
             product=product, youtube_id=youtube_id, title=title.strip(), position=0 if last is None else last + 1
         )
-        product_saved_send_on_commit(merchant_id=product.merchant_id, product_id=product.pk, created=False)
+        product_changed_mark(merchant_id=product.merchant_id, product_id=product.pk, created=False)
     return video
 
 
@@ -74,4 +74,4 @@ def product_video_delete(*, video: ProductVideo) -> None:
     product = video.product
     with transaction.atomic():
         video.delete()
-        product_saved_send_on_commit(merchant_id=product.merchant_id, product_id=product.pk, created=False)
+        product_changed_mark(merchant_id=product.merchant_id, product_id=product.pk, created=False)

@@ -20,7 +20,7 @@ from catalog.models import (
     Variant,
 )
 from catalog.selectors import variant_skus_taken
-from catalog.signals import product_deleted_send_on_commit, product_saved_send_on_commit
+from catalog.signals import ORIGIN_COMPTOIR, product_changed_mark, product_deleted_send_on_commit
 from catalog.variants import (
     MAX_VARIANTS,
     Combination,
@@ -93,7 +93,7 @@ def product_create(
             _fields_apply(product=product, fields=fields)
             product.save()
             _options_and_variants_sync(product=product, options=options, variants=variants)
-            product_saved_send_on_commit(merchant_id=merchant.pk, product_id=product.pk, created=True)
+            product_changed_mark(merchant_id=merchant.pk, product_id=product.pk, created=True)
     except IntegrityError as exc:  # a concurrent save took a SKU between our check and our write
         raise ValidationError(_("One of these SKUs is already used by another product.")) from exc
     return product
@@ -113,7 +113,7 @@ def product_update(
             _fields_apply(product=product, fields=fields)
             product.save()
             _options_and_variants_sync(product=product, options=options, variants=variants)
-            product_saved_send_on_commit(merchant_id=product.merchant_id, product_id=product.pk, created=False)
+            product_changed_mark(merchant_id=product.merchant_id, product_id=product.pk, created=False)
     except IntegrityError as exc:
         raise ValidationError(_("One of these SKUs is already used by another product.")) from exc
     return product
@@ -150,27 +150,41 @@ def products_delete(*, merchant: Merchant, product_ids: Sequence[int]) -> BulkDe
     return result
 
 
-def product_archive(*, product: Product, archived: bool = True) -> Product:
+def product_archive(*, product: Product, archived: bool = True, origin: str = ORIGIN_COMPTOIR) -> Product:
     """Archive (hide from the catalog list and the register, keep history) or restore a product."""
     if product.is_archived != archived:
-        product.is_archived = archived
-        product.save(update_fields=["is_archived", "updated_at"])
-        product_saved_send_on_commit(merchant_id=product.merchant_id, product_id=product.pk, created=False)
+        with transaction.atomic():
+            product.is_archived = archived
+            product.save(update_fields=["is_archived", "updated_at"])
+            product_changed_mark(merchant_id=product.merchant_id, product_id=product.pk, origin=origin)
     return product
 
 
-def products_archive(*, merchant: Merchant, product_ids: Sequence[int], archived: bool = True) -> int:
+def products_archive(
+    *, merchant: Merchant, product_ids: Sequence[int], archived: bool = True, origin: str = ORIGIN_COMPTOIR
+) -> int:
     count = 0
     with transaction.atomic():
         for product in Product.objects.filter(merchant=merchant, pk__in=product_ids, is_archived=not archived):
-            product_archive(product=product, archived=archived)
+            product_archive(product=product, archived=archived, origin=origin)
             count += 1
     return count
 
 
 def product_changed_notify(*, product: Product, created: bool = False) -> None:
     """Announce a change made outside these services (Django admin)."""
-    product_saved_send_on_commit(merchant_id=product.merchant_id, product_id=product.pk, created=created)
+    product_changed_mark(merchant_id=product.merchant_id, product_id=product.pk, created=created)
+
+
+def product_track_stock_set(*, product: Product, enabled: bool, origin: str = ORIGIN_COMPTOIR) -> Product:
+    """The one writer of ``Product.track_stock`` outside the product form (off stops stock sync)."""
+    if product.track_stock == enabled:
+        return product
+    with transaction.atomic():
+        Product.objects.filter(pk=product.pk).update(track_stock=enabled)
+        product.track_stock = enabled
+        product_changed_mark(merchant_id=product.merchant_id, product_id=product.pk, origin=origin)
+    return product
 
 
 def _fields_apply(*, product: Product, fields: ProductFields) -> None:

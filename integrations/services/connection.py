@@ -161,12 +161,14 @@ def connection_store_facts_record(*, connection: BigCommerceConnection, store: d
     connection.store_name = store.get("name") or ""
     connection.store_currency = (store.get("currency") or "").upper()
     connection.is_price_entered_with_tax = bool(store.get("is_price_entered_with_tax"))
+    connection.weight_units = store.get("weight_units") or ""
     connection.control_panel_url = store.get("control_panel_base_url") or ""
     connection.save(
         update_fields=[
             "store_name",
             "store_currency",
             "is_price_entered_with_tax",
+            "weight_units",
             "control_panel_url",
             "updated_at",
         ]

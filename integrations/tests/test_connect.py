@@ -3,7 +3,7 @@
 import pytest
 from django.db import connection as db_connection
 
-from integrations.bigcommerce.setup import CATEGORY_NAME, CHANNEL_NAME, WEBHOOK_SECRET_HEADER
+from integrations.bigcommerce.connection_setup import CATEGORY_NAME, CHANNEL_NAME, WEBHOOK_SECRET_HEADER
 from integrations.models import BigCommerceConnection, ProductLink, SyncEvent
 from integrations.tests import connect_helpers
 from integrations.tests.connect_helpers import (
@@ -78,7 +78,7 @@ def test_connect_from_comptoir_all_steps(bc):
     assert (channel["name"], channel["type"], channel["platform"]) == (CHANNEL_NAME, "pos", "custom")
     [category] = store_api.get("/v3/catalog/trees/categories", params={"name": CATEGORY_NAME})["data"]
     assert category["is_visible"] is False and category["category_id"] == connection.category_id
-    from integrations.bigcommerce.setup import client_for
+    from integrations.bigcommerce.connection_setup import client_for
 
     hooks = list(client_for(connection).iter_pages("/v3/hooks"))
     assert {h["id"] for h in hooks} == set(connection.webhook_ids)
@@ -94,6 +94,10 @@ def test_connect_from_comptoir_all_steps(bc):
 
     link = ProductLink.objects.get(connection=connection)
     assert (link.product_id, link.remote_product_id, link.origin) == (mug.pk, remote["id"], "linked")
+    remote_variants = api(bc, store).get(f"/v3/catalog/products/{remote['id']}/variants")["data"]
+    assert list(link.variant_links.values_list("variant__sku", "remote_variant_id")) == [
+        ("MUG-1", remote_variants[0]["id"])
+    ]
     messages = list(SyncEvent.objects.filter(merchant=merchant).values_list("message", flat=True))
     assert "Initial sync queued." in messages
     assert not SyncEvent.objects.filter(merchant=merchant, status="running").exists()
@@ -212,7 +216,7 @@ def test_disconnect_deleting_synced_copies_then_reconnect_managed_in_bigcommerce
     first_channel = connection.channel_id
     product = add_product(merchant, "Scarf", sku="SCARF")
     remote = _created_remote_copy(bc, store, connection, product, "Scarf")
-    from integrations.bigcommerce.setup import client_for
+    from integrations.bigcommerce.connection_setup import client_for
 
     app_client = client_for(connection)
     assert len(list(app_client.iter_pages("/v3/hooks"))) == len(connection.webhook_ids) > 0

@@ -5,6 +5,7 @@ import pytest
 from django.db import connections
 from django.db.models import Sum
 
+from catalog.signals import product_saved
 from catalog.tests.factories import ProductFactory, VariantFactory
 from inventory import services
 from inventory.errors import (
@@ -18,7 +19,7 @@ from inventory.errors import (
 )
 from inventory.models import Refund, Sale, StockLevel, StockMovement, StockOrigin
 from inventory.services import refund_create, sale_create, stock_adjust, stock_set, stock_tracking_set
-from inventory.signals import stock_changed, stock_tracking_changed
+from inventory.signals import stock_changed
 from inventory.tests.factories import stocked_variant
 from portal.tests.factories import DeviceFactory
 
@@ -213,16 +214,18 @@ def test_stock_changed_is_not_sent_when_rolled_back(merchant, django_capture_on_
 def test_stock_tracking_set(merchant, django_capture_on_commit_callbacks):
     product = ProductFactory(merchant=merchant)
     received = []
-    stock_tracking_changed.connect(lambda **kw: received.append(kw["track_stock"]), weak=False, dispatch_uid="t")
+    product_saved.connect(lambda **kw: received.append(kw["product_id"]), weak=False, dispatch_uid="t")
     try:
         with django_capture_on_commit_callbacks(execute=True):
             stock_tracking_set(merchant=merchant, product=product, enabled=False)
             stock_tracking_set(merchant=merchant, product=product, enabled=False)
     finally:
-        stock_tracking_changed.disconnect(dispatch_uid="t")
+        product_saved.disconnect(dispatch_uid="t")
+    revision = product.revision
     product.refresh_from_db()
     assert product.track_stock is False
-    assert received == [False]
+    assert received == [product.pk]  # one change, one announcement (the product's one signal)
+    assert product.revision == revision + 1
 
 
 # Sales ------------------------------------------------------------------------------------------

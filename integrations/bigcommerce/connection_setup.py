@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy
 from catalog.models import Product
 from integrations.bigcommerce.errors import BigCommerceError, NotFound, Unauthorized
 from integrations.bigcommerce.webhooks import SECRET_HEADER
-from integrations.models import BigCommerceConnection, ProductLink, SyncEvent
+from integrations.models import BigCommerceConnection, ProductLink, SyncEvent, VariantLink
 from integrations.selectors import variants_with_identifiers
 from integrations.services.connection import connection_forget, connection_store_facts_record
 from integrations.services.journal import sync_event_record
@@ -283,25 +283,33 @@ def _webhooks_ensure(connection, client) -> None:
 
 
 def _links_from_review(connection) -> None:
+    """Bind the products the merchant chose to link at review: one link per product, its
+    matched variants below it (a product whose variants matched several remote products is
+    bound to the first; the others are left to be created)."""
     chosen = {k for k, v in connection.preflight_choices.items() if v == "link"}
     created = 0
     for match in connection.preflight.get("matches", []):
         if match["key"] not in chosen:
             continue
-        link, made = ProductLink.objects.get_or_create(
-            connection=connection,
-            variant_id=match["variant_id"],
-            unlinked_at=None,
-            defaults={
-                "merchant": connection.merchant,
-                "product_id": match["product_id"],
-                "store_hash": connection.store_hash,
-                "remote_product_id": match["remote_product_id"],
-                "remote_variant_id": match["remote_variant_id"],
-                "origin": ProductLink.Origin.LINKED,
-            },
-        )
-        created += made
+        link = ProductLink.objects.filter(
+            connection=connection, product_id=match["product_id"], unlinked_at__isnull=True
+        ).first()
+        if link is None:
+            link = ProductLink.objects.create(
+                merchant=connection.merchant,
+                connection=connection,
+                product_id=match["product_id"],
+                store_hash=connection.store_hash,
+                remote_product_id=match["remote_product_id"],
+                origin=ProductLink.Origin.LINKED,
+            )
+            created += 1
+        elif link.remote_product_id != match["remote_product_id"]:
+            continue
+        if match["remote_variant_id"]:
+            VariantLink.objects.get_or_create(
+                link=link, variant_id=match["variant_id"], defaults={"remote_variant_id": match["remote_variant_id"]}
+            )
     if chosen:
         sync_event_record(
             connection=connection,
