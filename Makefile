@@ -30,6 +30,7 @@ run: install
 	$(PY) manage.py createcachetable
 	$(PY) manage.py collectstatic --noinput --verbosity 0
 	$(PY) manage.py demo_data
+	$(PY) manage.py schedules_install
 	$(PY) scripts/run_all.py
 
 # The whole suite on the embedded defaults (SQLite, ORM broker); PostgreSQL/Redis/Chromium tests

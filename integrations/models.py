@@ -132,6 +132,9 @@ class SyncEvent(models.Model):
         CALLBACK = "callback", _("Callback from BigCommerce")
         PREFLIGHT = "preflight", _("Duplicate check")
         WEBHOOK = "webhook", _("Webhook received")
+        PRODUCT_EXPORT = "product_export", _("Product sync to BigCommerce")
+        PRODUCT_IMPORT = "product_import", _("Product sync from BigCommerce")
+        PRODUCT_UNASSIGN = "product_unassign", _("Product unassigned")
         ERROR = "error", _("Error")
 
     class Direction(models.TextChoices):
@@ -157,6 +160,10 @@ class SyncEvent(models.Model):
     message_i18n = models.JSONField(default=dict, blank=True, help_text=_("The message in each language"))
     detail = models.JSONField(_("detail"), default=dict, blank=True)
     attempts = models.PositiveIntegerField(_("attempts"), default=1)
+    # The product the action was about, as it was then (the product may be gone since).
+    product_id = models.PositiveBigIntegerField(_("product id"), null=True, blank=True, db_index=True)
+    product_name = models.CharField(_("product"), max_length=250, blank=True)
+    sku = models.CharField(_("SKU"), max_length=255, blank=True, db_index=True)
 
     class Meta:
         verbose_name = _("sync event")
@@ -291,6 +298,8 @@ class RemoteRef(models.Model):
     kind = models.CharField(max_length=20, choices=Kind.choices)
     local_id = models.PositiveBigIntegerField()
     remote_id = models.PositiveBigIntegerField()
+    # The remote parent, where the API nests the resource (an option value's option).
+    parent_id = models.PositiveBigIntegerField(null=True, blank=True)
     content_hash = models.CharField(max_length=64, blank=True)
 
     class Meta:

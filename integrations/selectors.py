@@ -118,13 +118,17 @@ def products_for_selection(*, merchant: Merchant, query: str = "") -> QuerySet[P
 
 
 def product_assigned_ids(*, merchant: Merchant) -> set[int]:
-    return set(ProductAssignment.objects.filter(merchant=merchant).values_list("product_id", flat=True))
+    return set(
+        ProductAssignment.objects.filter(merchant=merchant, unassigned_at__isnull=True).values_list(
+            "product_id", flat=True
+        )
+    )
 
 
 def products_to_sync_count(*, merchant: Merchant, connection: BigCommerceConnection) -> int:
     qs = Product.objects.filter(merchant=merchant, is_archived=False)
     if connection.sync_scope == BigCommerceConnection.SyncScope.SELECTED:
-        qs = qs.filter(bigcommerce_assignment__merchant=merchant)
+        qs = qs.filter(bigcommerce_assignment__merchant=merchant, bigcommerce_assignment__unassigned_at__isnull=True)
     return qs.count()
 
 
@@ -135,7 +139,10 @@ def variants_with_identifiers(*, merchant: Merchant, connection: BigCommerceConn
         connection.managed_in == BigCommerceConnection.ManagedIn.COMPTOIR
         and connection.sync_scope == BigCommerceConnection.SyncScope.SELECTED
     ):
-        qs = qs.filter(product__bigcommerce_assignment__merchant=merchant)
+        qs = qs.filter(
+            product__bigcommerce_assignment__merchant=merchant,
+            product__bigcommerce_assignment__unassigned_at__isnull=True,
+        )
     return qs.select_related("product").order_by("product__name", "position", "id")
 
 

@@ -106,3 +106,35 @@ def webhook_event_process(event_id: int) -> None:
     if event is None or event.status == WebhookEvent.Status.PROCESSED:
         return
     process(event=event)
+
+
+# -- product sync (Comptoir → BigCommerce) ---------------------------------------------------
+def bigcommerce_export_run(connection_id: int, run_id: int | None = None) -> None:
+    """Push the connection's dirty products; hand over to a fresh task while more is left."""
+    from django_q.tasks import async_task
+
+    from integrations.bigcommerce import exporter
+    from integrations.models import SyncRun
+
+    connection = _connection(connection_id)
+    if connection is None or not exporter.exporting(connection):
+        return
+    run = SyncRun.objects.filter(pk=run_id).first() if run_id else None
+    if exporter.export_run(connection=connection, run=run):
+        async_task("integrations.tasks.bigcommerce_export_run", connection_id, run_id)
+
+
+def bigcommerce_export_sweep() -> None:
+    """Scheduled (every minute): what no task took — products created or changed while a process
+    died between commit and enqueue, failed products whose retry is due — is pushed now."""
+    from integrations.bigcommerce import exporter
+
+    for connection in BigCommerceConnection.objects.filter(
+        status=BigCommerceConnection.Status.CONNECTED, managed_in=BigCommerceConnection.ManagedIn.COMPTOIR
+    ).select_related("merchant"):
+        if not exporter.exporting(connection):
+            continue
+        exporter.assignments_ensure(connection=connection)
+        exporter.links_ensure(connection=connection)
+        if exporter.due_links(connection=connection).exists():
+            exporter.export_kick(connection=connection)

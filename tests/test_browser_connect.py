@@ -95,11 +95,14 @@ def test_connect_from_comptoir_in_the_browser(page, live_server, sandbox, settin
     assert "Connected" in page.text_content("main")
     shot("07-connected")
     page.click(".tabs >> text=Sync journal")
-    page.wait_for_selector("text=Initial sync queued.")
+    page.wait_for_selector("text=Sync to BigCommerce finished: 1 product sent.")
     shot("08-journal")
     connection.refresh_from_db()
     assert connection.status == "connected" and connection.include_prices is True
-    assert not ProductLink.objects.filter(connection=connection).exists()  # the Mug was not selected
+    # Only the Notebook was selected: it was created in BigCommerce; the Mug was not.
+    assert list(ProductLink.objects.filter(connection=connection).values_list("product__name", flat=True)) == [
+        "Notebook"
+    ]
 
 
 def test_connect_from_bigcommerce_in_the_browser(page, live_server, sandbox, settings, merchant, merchant_user):

@@ -176,7 +176,6 @@ def setup_finish_run(*, connection: BigCommerceConnection) -> None:
     _webhooks_ensure(connection, client)
     with transaction.atomic():
         _links_from_review(connection)
-        initial_sync_queue(connection=connection)
         connection.status = BigCommerceConnection.Status.CONNECTED
         connection.operation = BigCommerceConnection.Operation.NONE
         connection.operation_options = {}
@@ -196,6 +195,7 @@ def setup_finish_run(*, connection: BigCommerceConnection) -> None:
                 "sync_scope": connection.sync_scope,
             },
         )
+        initial_sync_queue(connection=connection)
 
 
 def _channel_ensure(connection, client) -> None:
@@ -322,15 +322,19 @@ def _links_from_review(connection) -> None:
 
 
 def initial_sync_queue(*, connection: BigCommerceConnection) -> None:
-    """Hand over to the initial sync. The sync itself is built by the sync issue; this hook
-    is where it starts (today it only records that the sync is queued)."""
-    sync_event_record(
-        connection=connection,
-        kind=SyncEvent.Kind.INITIAL_SYNC,
-        direction=Dir.TO_BIGCOMMERCE if connection.managed_in == "comptoir" else Dir.FROM_BIGCOMMERCE,
-        message=lambda: _("Initial sync queued."),
-        detail={"managed_in": connection.managed_in, "sync_scope": connection.sync_scope},
-    )
+    """Start the initial sync in the managing platform's direction (its task runs on commit)."""
+    if connection.managed_in == BigCommerceConnection.ManagedIn.COMPTOIR:
+        from integrations.bigcommerce.exporter import export_initial_start
+
+        export_initial_start(connection=connection)
+    else:
+        sync_event_record(
+            connection=connection,
+            kind=SyncEvent.Kind.INITIAL_SYNC,
+            direction=Dir.FROM_BIGCOMMERCE,
+            message=lambda: _("Initial sync queued."),
+            detail={"managed_in": connection.managed_in},
+        )
 
 
 # -- disconnect ----------------------------------------------------------------------------

@@ -44,10 +44,13 @@ def sync_event_record(
     detail: dict[str, Any] | None = None,
     attempts: int = 1,
     merchant=None,
+    product=None,
 ) -> SyncEvent:
     """Write one journal line. ``message`` is plain language (a callable building it with gettext,
-    so that it exists in every language); ``detail`` is what was sent and answered."""
+    so that it exists in every language); ``detail`` is what was sent and answered; ``product``
+    (a Product, or a dict with id/name/sku) is what it was about."""
     translations = message_translations(message)
+    about = _product_columns(product)
     return SyncEvent.objects.create(
         merchant=merchant or (connection.merchant if connection else None),
         connection=connection,
@@ -58,7 +61,21 @@ def sync_event_record(
         direction=direction,
         detail=detail or {},
         attempts=attempts,
+        **about,
     )
+
+
+def _product_columns(product) -> dict:
+    if product is None:
+        return {}
+    if isinstance(product, dict):
+        return {
+            "product_id": product.get("id"),
+            "product_name": (product.get("name") or "")[:250],
+            "sku": (product.get("sku") or "")[:255],
+        }
+    skus = [v.sku for v in product.variants.all() if v.sku]
+    return {"product_id": product.pk, "product_name": product.name[:250], "sku": (skus[0] if skus else "")[:255]}
 
 
 def sync_event_finish(*, event_id: int | None, status: str, attempts: int | None = None) -> None:

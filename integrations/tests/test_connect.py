@@ -99,7 +99,8 @@ def test_connect_from_comptoir_all_steps(bc):
         ("MUG-1", remote_variants[0]["id"])
     ]
     messages = list(SyncEvent.objects.filter(merchant=merchant).values_list("message", flat=True))
-    assert "Initial sync queued." in messages
+    assert "Initial sync started: 1 product to send to BigCommerce." in messages
+    assert "Updated “Mug” in BigCommerce: name, description and other fields." in messages  # linked: in place
     assert not SyncEvent.objects.filter(merchant=merchant, status="running").exists()
     assert any("Created the sales channel" in m for m in messages)
 
@@ -112,7 +113,7 @@ def test_connect_from_comptoir_all_steps(bc):
     overview = client.get("/integrations/bigcommerce/").content.decode()
     assert "Connected" in overview and "Boutique en ligne" in overview
     journal = client.get("/integrations/bigcommerce/journal/").content.decode()
-    assert "Initial sync queued." in journal
+    assert "Initial sync started" in journal
     assert "Mug" in client.get("/integrations/bigcommerce/products/").content.decode()
 
 
@@ -234,7 +235,7 @@ def test_disconnect_deleting_synced_copies_then_reconnect_managed_in_bigcommerce
     assert ProductLink.objects.get(connection=connection).unlinked_at is not None  # history kept
     assert SyncEvent.objects.filter(merchant=merchant, kind="connect").exists()  # journal kept
     assert "Not connected" in client.get("/integrations/bigcommerce/").content.decode()
-    assert "Initial sync queued." in client.get("/integrations/bigcommerce/journal/").content.decode()
+    assert "Initial sync" in client.get("/integrations/bigcommerce/journal/").content.decode()
 
     # Reconnect with the other choice: the wizard starts over, the channel is reused.
     connect_from_comptoir(client, bc, store)
@@ -339,4 +340,4 @@ def test_support_sees_connections_and_journal_in_admin(bc):
     assert store["hash"] in listing
     detail = admin.get(f"/admin/integrations/bigcommerceconnection/{connection.pk}/change/").content.decode()
     assert connection.access_token not in detail and connection.webhook_secret not in detail
-    assert "Initial sync queued." in admin.get("/admin/integrations/syncevent/?q=Initial").content.decode()
+    assert "Initial sync: no products to send to BigCommerce yet." in admin.get("/admin/integrations/syncevent/?q=Initial").content.decode()

@@ -147,6 +147,8 @@ STORAGES = {
 # Product images must be reachable by BigCommerce: we serve MEDIA_URL ourselves (see urls.py)
 # unless a front server or object storage does it.
 COMPTOIR_SERVE_MEDIA = env_bool("COMPTOIR_SERVE_MEDIA", True)
+# Where BigCommerce downloads product images from (a CDN or object storage in front of MEDIA_ROOT).
+COMPTOIR_MEDIA_PUBLIC_URL = os.environ.get("COMPTOIR_MEDIA_PUBLIC_URL", f"{COMPTOIR_PUBLIC_URL}/{MEDIA_URL}")
 FILE_UPLOAD_MAX_MEMORY_SIZE = 8 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 

@@ -1,0 +1,64 @@
+"""Binder: which local row is which remote id, and who is working on a binding right now.
+
+Bindings are ``ProductLink`` (one per product and connection), ``VariantLink`` and
+``RemoteRef`` (options, option values, images, videos) in ``integrations.models``. A worker
+takes a *lease* on a link before it talks to BigCommerce about it (``link_claim``), so two
+workers never push the same product at once; a lease that its worker did not release (it died)
+runs out by itself. No database lock is held during an HTTP call.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.db.models import Q
+from django.utils import timezone
+
+from integrations.models import ProductLink, RemoteRef, VariantLink
+
+LEASE = timedelta(minutes=5)
+
+
+def link_claim(*, link: ProductLink, lease: timedelta = LEASE) -> bool:
+    """Take the lease on ``link``; False if another worker holds it (or a retry is not due)."""
+    now = timezone.now()
+    taken = (
+        ProductLink.objects.filter(pk=link.pk)
+        .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=now))
+        .update(claimed_until=now + lease)
+    )
+    if taken:
+        link.claimed_until = now + lease
+    return bool(taken)
+
+
+def link_release(*, link: ProductLink, not_before: timedelta | None = None) -> None:
+    """Give the lease back; ``not_before`` keeps others away that long (a retry's backoff)."""
+    link.claimed_until = timezone.now() + not_before if not_before else None
+    ProductLink.objects.filter(pk=link.pk).update(claimed_until=link.claimed_until)
+
+
+def refs_by_local(*, link: ProductLink, kind: str) -> dict[int, RemoteRef]:
+    return {ref.local_id: ref for ref in link.refs.all() if ref.kind == kind}
+
+
+def ref_set(
+    *, link: ProductLink, kind: str, local_id: int, remote_id: int, content_hash: str = "", parent_id: int | None = None
+) -> RemoteRef:
+    ref, _created = RemoteRef.objects.update_or_create(
+        link=link,
+        kind=kind,
+        local_id=local_id,
+        defaults={"remote_id": remote_id, "content_hash": content_hash, "parent_id": parent_id},
+    )
+    return ref
+
+
+def variant_link_set(*, link: ProductLink, variant_id: int, remote_variant_id: int, content_hash: str = "") -> None:
+    # A remote variant bound to another local variant (a swap) lets go of it first.
+    VariantLink.objects.filter(link=link, remote_variant_id=remote_variant_id).exclude(variant_id=variant_id).delete()
+    VariantLink.objects.update_or_create(
+        link=link,
+        variant_id=variant_id,
+        defaults={"remote_variant_id": remote_variant_id, "content_hash": content_hash},
+    )

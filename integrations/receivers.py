@@ -1,0 +1,50 @@
+"""What the integrations app does when the catalog announces a change (after commit).
+
+Receivers are the fast path only: the durable mark is the product's revision (bumped in the
+change's own transaction) and the scheduled sweep (``tasks.bigcommerce_export_sweep``) finds
+whatever a receiver never saw because the process died in between.
+"""
+
+from django.db import transaction
+from django.dispatch import receiver
+
+from catalog.signals import ORIGIN_COMPTOIR, product_deleted, product_saved
+from integrations.models import BigCommerceConnection, ProductAssignment
+
+
+def _exporting_connection(merchant_id: int) -> BigCommerceConnection | None:
+    from integrations.bigcommerce.exporter import exporting
+
+    connection = BigCommerceConnection.objects.select_related("merchant").filter(merchant_id=merchant_id).first()
+    return connection if connection is not None and exporting(connection) else None
+
+
+@receiver(product_saved, dispatch_uid="integrations.product_saved")
+def product_saved_export(*, merchant_id: int, product_id: int, created: bool, origin: str = ORIGIN_COMPTOIR, **_kw):
+    if origin != ORIGIN_COMPTOIR:
+        return  # a change that came from elsewhere is not sent back there
+    connection = _exporting_connection(merchant_id)
+    if connection is None:
+        return
+    from integrations.bigcommerce import exporter
+
+    with transaction.atomic():
+        if created:  # both sync scopes sync products created later
+            ProductAssignment.objects.get_or_create(merchant_id=merchant_id, product_id=product_id)
+        if not ProductAssignment.objects.filter(product_id=product_id, unassigned_at__isnull=True).exists():
+            return
+        exporter.links_ensure(connection=connection)
+    exporter.export_kick(connection=connection)
+
+
+@receiver(product_deleted, dispatch_uid="integrations.product_deleted")
+def product_deleted_export(*, merchant_id: int, product_id: int, origin: str = ORIGIN_COMPTOIR, **_kw):
+    if origin != ORIGIN_COMPTOIR:
+        return
+    connection = _exporting_connection(merchant_id)
+    if connection is None:
+        return
+    from integrations.bigcommerce import exporter
+
+    if connection.product_links.filter(product_id=product_id, unlinked_at__isnull=True).exists():
+        exporter.export_kick(connection=connection)

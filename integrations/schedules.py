@@ -1,0 +1,40 @@
+"""The integration's scheduled work, declared here and installed by ``manage.py schedules_install``
+(``make run`` and every deployment run it; installing twice changes nothing)."""
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Scheduled:
+    name: str
+    func: str
+    minutes: int
+
+
+SCHEDULES = (
+    Scheduled(
+        name="bigcommerce-export-sweep",
+        func="integrations.tasks.bigcommerce_export_sweep",
+        minutes=1,
+    ),
+)
+
+
+def schedules_install() -> list[str]:
+    """Create or update each schedule by name; remove ours that are no longer declared."""
+    from django_q.models import Schedule
+
+    names = []
+    for item in SCHEDULES:
+        Schedule.objects.update_or_create(
+            name=item.name,
+            defaults={
+                "func": item.func,
+                "schedule_type": Schedule.MINUTES,
+                "minutes": item.minutes,
+                "repeats": -1,
+            },
+        )
+        names.append(item.name)
+    Schedule.objects.filter(name__startswith="bigcommerce-").exclude(name__in=names).delete()
+    return names
