@@ -53,6 +53,17 @@ def _service_markers(request):
         )
 
 
+@pytest.fixture(autouse=True)
+def _default_language():
+    """Each test starts in English: a request in French leaves its language active in the
+    thread (LocaleMiddleware does not reset it), which would leak into the next test."""
+    from django.utils import translation
+
+    translation.activate("en")
+    yield
+    translation.deactivate()
+
+
 @pytest.fixture
 def merchant(db):
     from portal.tests.factories import MerchantFactory
