@@ -269,6 +269,9 @@ class VariantLink(models.Model):
     )
     remote_variant_id = models.PositiveBigIntegerField()
     content_hash = models.CharField(max_length=64, blank=True)
+    # Hash of the remote option value ids the remote variant was made with: BigCommerce cannot
+    # change a variant's option values, so a variant whose values changed is made again.
+    values_hash = models.CharField(max_length=64, blank=True)
 
     class Meta:
         verbose_name = _("variant link")

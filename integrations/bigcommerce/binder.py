@@ -54,11 +54,13 @@ def ref_set(
     return ref
 
 
-def variant_link_set(*, link: ProductLink, variant_id: int, remote_variant_id: int, content_hash: str = "") -> None:
+def variant_link_set(
+    *, link: ProductLink, variant_id: int, remote_variant_id: int, content_hash: str = "", values_hash: str = ""
+) -> None:
     # A remote variant bound to another local variant (a swap) lets go of it first.
     VariantLink.objects.filter(link=link, remote_variant_id=remote_variant_id).exclude(variant_id=variant_id).delete()
     VariantLink.objects.update_or_create(
         link=link,
         variant_id=variant_id,
-        defaults={"remote_variant_id": remote_variant_id, "content_hash": content_hash},
+        defaults={"remote_variant_id": remote_variant_id, "content_hash": content_hash, "values_hash": values_hash},
     )

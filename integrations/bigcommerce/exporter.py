@@ -42,6 +42,7 @@ from integrations.bigcommerce.errors import (
     Unauthorized,
     Unavailable,
 )
+from integrations.bigcommerce.export_structure import StructureSync
 from integrations.bigcommerce.mappers import outbound
 from integrations.bigcommerce.mappers.outbound import content_hash
 from integrations.models import BigCommerceConnection, ProductAssignment, ProductLink, RemoteRef, SyncEvent, SyncRun
@@ -304,10 +305,8 @@ def snapshot(product: Product) -> outbound.ProductSnapshot:
             sku=v.sku,
             barcode=v.barcode,
             price=v.price,
-            combination=tuple(
-                (ov.option.name, ov.value)
-                for ov in sorted(v.option_values.all(), key=lambda ov: (position.get(ov.option_id, 99), ov.option_id))
-            ),
+            combination=tuple((ov.option.name, ov.value) for ov in _ordered_values(v, position)),
+            value_ids=tuple(ov.pk for ov in _ordered_values(v, position)),
             stock=stock(v),
         )
         for v in product.variants.all()
@@ -339,6 +338,10 @@ def snapshot(product: Product) -> outbound.ProductSnapshot:
             for v in product.videos.all()
         ),
     )
+
+
+def _ordered_values(variant, position: dict[int, int]):
+    return sorted(variant.option_values.all(), key=lambda ov: (position.get(ov.option_id, 99), ov.option_id))
 
 
 @dataclass
@@ -441,71 +444,7 @@ class _Context:
             link.remote_product_id = remote["id"]
             link.content_hash = content_hash(parts.product)
             link.save(update_fields=["remote_product_id", "content_hash"])
-            self._bind_variants(link, snap, parts, remote.get("variants") or [], remote.get("base_variant_id"))
-            self._bind_options(link, snap.options, remote.get("options") or [])
-            images = sorted(remote.get("images") or [], key=lambda i: (i.get("sort_order", 0), i["id"]))
-            for image, remote_image in zip(snap.images, images, strict=False):
-                binder.ref_set(
-                    link=link,
-                    kind=Ref.IMAGE,
-                    local_id=image.id,
-                    remote_id=remote_image["id"],
-                    content_hash=content_hash(parts.images[image.id]),
-                )
-            by_video = {v.get("video_id"): v for v in remote.get("videos") or []}
-            for video in snap.videos:
-                if video.youtube_id in by_video:
-                    binder.ref_set(
-                        link=link,
-                        kind=Ref.VIDEO,
-                        local_id=video.id,
-                        remote_id=by_video[video.youtube_id]["id"],
-                        content_hash=content_hash(parts.videos[video.id]),
-                    )
-
-    def _bind_variants(self, link, snap, parts, remote_variants: list[dict], base_variant_id) -> None:
-        if not snap.options:
-            base = next((v for v in remote_variants if v["id"] == base_variant_id), None) or next(
-                iter(remote_variants), None
-            )
-            if base and snap.variants:
-                binder.variant_link_set(link=link, variant_id=snap.variants[0].id, remote_variant_id=base["id"])
-            return
-        by_combo = {outbound.remote_combination(v): v for v in remote_variants}
-        for variant in snap.variants:
-            remote = by_combo.get(outbound.combination_key(variant.combination))
-            if remote:
-                binder.variant_link_set(
-                    link=link,
-                    variant_id=variant.id,
-                    remote_variant_id=remote["id"],
-                    content_hash=content_hash(parts.variants[variant.id]),
-                )
-
-    def _bind_options(self, link, options, remote_options: list[dict]) -> None:
-        by_name = {outbound.text_key(o.get("display_name", "")): o for o in remote_options}
-        for option in options:
-            remote = by_name.get(outbound.text_key(option.name))
-            if not remote:
-                continue
-            binder.ref_set(
-                link=link,
-                kind=Ref.OPTION,
-                local_id=option.id,
-                remote_id=remote["id"],
-                content_hash=content_hash(option.name),
-            )
-            labels = {outbound.text_key(v.get("label", "")): v for v in remote.get("option_values") or []}
-            for value_id, label in option.values:
-                if outbound.text_key(label) in labels:
-                    binder.ref_set(
-                        link=link,
-                        kind=Ref.OPTION_VALUE,
-                        local_id=value_id,
-                        remote_id=labels[outbound.text_key(label)]["id"],
-                        parent_id=remote["id"],
-                        content_hash=content_hash([option.id, label]),
-                    )
+            StructureSync(client=self.client, link=link, snap=snap, parts=parts).bind_created(remote)
 
     # -- update ---------------------------------------------------------------------------
     def _structure_update(self, item, batch, variant_batch) -> None:
@@ -513,158 +452,17 @@ class _Context:
         product fields and variant fields are queued for the batched PUTs."""
         link, snap = item.link, snapshot(item.product)
         parts = outbound.payloads(snap, self.store)
-        pid = link.remote_product_id
-        refs = list(link.refs.all())
-        variant_links = {vl.variant_id: vl for vl in link.variant_links.all()}
-        local_variants = {v.id for v in snap.variants}
-
-        # Variants that are gone, first (before their option values go).
-        for variant_id, vl in list(variant_links.items()):
-            if variant_id not in local_variants:
-                _ignore_not_found(
-                    lambda vl=vl: self.client.delete(f"/v3/catalog/products/{pid}/variants/{vl.remote_variant_id}")
-                )
-                vl.delete()
-                del variant_links[variant_id]
-                item.changed.append("variants")
-
-        if snap.options:
-            self._options_update(item, snap, refs)
-            option_refs = {r.local_id: r.remote_id for r in link.refs.filter(kind__in=[Ref.OPTION, Ref.OPTION_VALUE])}
-            value_option = {vid: o.id for o in snap.options for vid, _label in o.values}
-            value_ids = {(o.name, label): vid for o in snap.options for vid, label in o.values}
-            for variant in snap.variants:
-                fields = parts.variants[variant.id]
-                digest = content_hash(fields)
-                vl = variant_links.get(variant.id)
-                if vl is None:
-                    values = []
-                    for name, label in variant.combination:
-                        vid = value_ids.get((name, label))
-                        values.append({"option_id": option_refs.get(value_option.get(vid)), "id": option_refs.get(vid)})
-                    body = {**fields, "price": fields.get("price", 0.0), "option_values": values}
-                    remote = _data(
-                        self.client.request("POST", f"/v3/catalog/products/{pid}/variants", json=body, idempotent=False)
-                    )
-                    binder.variant_link_set(
-                        link=link, variant_id=variant.id, remote_variant_id=remote["id"], content_hash=digest
-                    )
-                    item.changed.append("variants")
-                elif vl.content_hash != digest:
-                    variant_batch.append(
-                        (item, variant.id, {"id": vl.remote_variant_id, "product_id": pid, **fields}, digest)
-                    )
-
-        self._media_update(item, snap, parts, refs)
-        digest = content_hash(parts.product)
-        if digest != link.content_hash:
-            batch.append((item, {"id": pid, **parts.product}))
-
-    def _options_update(self, item, snap, refs) -> None:
-        link, pid = item.link, item.link.remote_product_id
-        option_refs = {r.local_id: r for r in refs if r.kind == Ref.OPTION}
-        value_refs = {r.local_id: r for r in refs if r.kind == Ref.OPTION_VALUE}
-        local_values = set()
-        for position, option in enumerate(snap.options):
-            ref = option_refs.get(option.id)
-            if ref is None:
-                remote = _data(
-                    self.client.request(
-                        "POST",
-                        f"/v3/catalog/products/{pid}/options",
-                        json=outbound.option_payload(option, position),
-                        idempotent=False,
-                    )
-                )
-                self._bind_options(link, [option], [remote])
-                item.changed.append("options")
-                local_values.update(vid for vid, _label in option.values)
-                continue
-            if ref.content_hash != content_hash(option.name):
-                self.client.put(
-                    f"/v3/catalog/products/{pid}/options/{ref.remote_id}", json={"display_name": option.name}
-                )
-                ref.content_hash = content_hash(option.name)
-                ref.save(update_fields=["content_hash"])
-                item.changed.append("options")
-            for sort_order, (value_id, label) in enumerate(option.values):
-                local_values.add(value_id)
-                vref = value_refs.get(value_id)
-                digest = content_hash([option.id, label])
-                if vref is None:
-                    remote = _data(
-                        self.client.request(
-                            "POST",
-                            f"/v3/catalog/products/{pid}/options/{ref.remote_id}/values",
-                            json={"label": label, "sort_order": sort_order},
-                            idempotent=False,
-                        )
-                    )
-                    binder.ref_set(
-                        link=link,
-                        kind=Ref.OPTION_VALUE,
-                        local_id=value_id,
-                        remote_id=remote["id"],
-                        parent_id=ref.remote_id,
-                        content_hash=digest,
-                    )
-                    item.changed.append("options")
-                elif vref.content_hash != digest:
-                    self.client.put(
-                        f"/v3/catalog/products/{pid}/options/{ref.remote_id}/values/{vref.remote_id}",
-                        json={"label": label, "sort_order": sort_order},
-                    )
-                    vref.content_hash = digest
-                    vref.save(update_fields=["content_hash"])
-                    item.changed.append("options")
-        local_options = {o.id for o in snap.options}
-        removed_options = {r.remote_id for oid, r in option_refs.items() if oid not in local_options}
-        for value_id, vref in value_refs.items():
-            if value_id in local_values:
-                continue
-            if vref.parent_id and vref.parent_id not in removed_options:  # its option stays: delete the value
-                _ignore_not_found(
-                    lambda v=vref: self.client.delete(
-                        f"/v3/catalog/products/{pid}/options/{v.parent_id}/values/{v.remote_id}"
-                    )
-                )
-            vref.delete()
-            item.changed.append("options")
-        for option_id, ref in option_refs.items():
-            if option_id not in local_options:
-                _ignore_not_found(lambda r=ref: self.client.delete(f"/v3/catalog/products/{pid}/options/{r.remote_id}"))
-                ref.delete()
-                item.changed.append("options")
-
-    def _media_update(self, item, snap, parts, refs) -> None:
-        link, pid = item.link, item.link.remote_product_id
-        for kind, local, path in (
-            (Ref.IMAGE, {i.id: parts.images[i.id] for i in snap.images}, "images"),
-            (Ref.VIDEO, {v.id: parts.videos[v.id] for v in snap.videos}, "videos"),
-        ):
-            have = {r.local_id: r for r in refs if r.kind == kind}
-            for local_id, ref in have.items():
-                if local_id not in local:
-                    _ignore_not_found(
-                        lambda r=ref, path=path: self.client.delete(f"/v3/catalog/products/{pid}/{path}/{r.remote_id}")
-                    )
-                    ref.delete()
-                    item.changed.append(path)
-            for local_id, fields in local.items():
-                digest = content_hash(fields)
-                ref = have.get(local_id)
-                if ref is None:
-                    remote = _data(
-                        self.client.request("POST", f"/v3/catalog/products/{pid}/{path}", json=fields, idempotent=False)
-                    )
-                    binder.ref_set(link=link, kind=kind, local_id=local_id, remote_id=remote["id"], content_hash=digest)
-                    item.changed.append(path)
-                elif ref.content_hash != digest:
-                    changes = {k: v for k, v in fields.items() if k not in ("image_url", "video_id", "type")}
-                    self.client.put(f"/v3/catalog/products/{pid}/{path}/{ref.remote_id}", json=changes)
-                    ref.content_hash = digest
-                    ref.save(update_fields=["content_hash"])
-                    item.changed.append(path)
+        structure = StructureSync(client=self.client, link=link, snap=snap, parts=parts)
+        if snap.options and not link.refs.filter(kind=Ref.OPTION).exists():
+            # Linked at setup: the product may already have options of these names.
+            remote_options = _data(self.client.get(f"/v3/catalog/products/{link.remote_product_id}/options"))
+            structure.bind_options(snap.options, remote_options or [])
+        structure.update()
+        item.changed.extend(structure.changed)
+        for variant_id, body, digest in structure.variant_updates:
+            variant_batch.append((item, variant_id, {**body, "product_id": link.remote_product_id}, digest))
+        if content_hash(parts.product) != link.content_hash:
+            batch.append((item, {"id": link.remote_product_id, **parts.product}))
 
     def _send_product_batch(self, batch) -> None:
         if not batch:

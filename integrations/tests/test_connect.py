@@ -340,4 +340,7 @@ def test_support_sees_connections_and_journal_in_admin(bc):
     assert store["hash"] in listing
     detail = admin.get(f"/admin/integrations/bigcommerceconnection/{connection.pk}/change/").content.decode()
     assert connection.access_token not in detail and connection.webhook_secret not in detail
-    assert "Initial sync: no products to send to BigCommerce yet." in admin.get("/admin/integrations/syncevent/?q=Initial").content.decode()
+    assert (
+        "Initial sync: no products to send to BigCommerce yet."
+        in admin.get("/admin/integrations/syncevent/?q=Initial").content.decode()
+    )

@@ -65,12 +65,15 @@ def png(name="p.png", colour=(200, 30, 30)):
     return SimpleUploadedFile(name, out.getvalue(), content_type="image/png")
 
 
-def connected(bc, *, include_prices="no", sync_scope="all", products=(), setup=None, **store_fields):
-    store = new_store(bc, **store_fields)
+def connected(bc, *, setup=None, **options):
+    return connected_to(bc, new_store(bc), setup=setup, **options)
+
+
+def connected_to(bc, store, *, setup=None, products_of=None, **wizard):
     merchant, _user, client = merchant_with_client()
     made = setup(merchant) if setup else None
     connect_from_comptoir(client, bc, store)
-    walk_wizard(client, include_prices=include_prices, sync_scope=sync_scope, products=products or ())
+    walk_wizard(client, products=products_of(made) if products_of else (), **wizard)
     connection = BigCommerceConnection.objects.get(merchant=merchant)
     assert connection.status == "connected"
     return store, merchant, client, connection, made
@@ -182,3 +185,160 @@ def test_archive_disables_and_delete_removes_the_copy(bc, public):
         remote_product(bc, store, link)
     link.refresh_from_db()
     assert link.unlinked_at is not None and link.local_deleted_at is not None
+
+
+def _run_export_now(connection):
+    """What the sweep does once retries are due (tests do not wait for the backoff)."""
+    from integrations.tasks import bigcommerce_export_sweep
+
+    ProductLink.objects.filter(connection=connection).update(claimed_until=None)
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        bigcommerce_export_sweep()
+
+
+def _remote_names(bc, store):
+    return sorted(p["name"] for p in api(bc, store).iter_pages("/v3/catalog/products"))
+
+
+def test_a_create_whose_answer_was_lost_is_found_not_duplicated(bc, public, settings):
+    settings.BIGCOMMERCE_TIMEOUT = 1
+    store = new_store(bc)
+    bc.set_faults(
+        store["hash"],
+        [{"kind": "timeout_after", "method": "POST", "path": "/v3/catalog/products", "count": 1, "ms": 2500}],
+    )
+    _s, merchant, _c, connection, mug = connected_to(bc, store, setup=lambda m: add_product(m, "Mug", sku="MUG-1"))
+    link = ProductLink.objects.get(connection=connection, product=mug)
+    assert link.remote_product_id is None and link.create_sent_at is not None  # outcome unknown: not retried blindly
+    _run_export_now(connection)
+    link.refresh_from_db()
+    assert link.state == "synced" and link.remote_product_id
+    assert _remote_names(bc, store) == ["Mug"]
+    posts = [
+        r for r in bc.request_log(store["hash"]) if r["method"] == "POST" and r["path"].endswith("/catalog/products")
+    ]
+    assert len(posts) == 1
+
+
+def test_server_errors_and_rate_limits_are_retried_without_duplicates(bc, public):
+    store = new_store(bc)
+    bc.set_faults(
+        store["hash"],
+        [
+            {"kind": "error_before", "method": "PUT", "path": "/v3/catalog/products/channel-assignments", "count": 1},
+            {"kind": "rate_limit", "path": "/v3/catalog", "count": 2},
+        ],
+    )
+    _s, merchant, _c, connection, made = connected_to(
+        bc, store, setup=lambda m: [add_product(m, f"Product {i}", sku=f"P-{i}") for i in range(3)]
+    )
+    _run_export_now(connection)
+    assert set(ProductLink.objects.filter(connection=connection).values_list("state", flat=True)) == {"synced"}
+    assert _remote_names(bc, store) == ["Product 0", "Product 1", "Product 2"]
+
+
+def test_a_refused_product_is_journaled_in_a_sentence_while_the_rest_syncs_then_retried(bc, public):
+    store = new_store(bc)
+    api(bc, store).post(
+        "/v3/catalog/products",
+        json={"name": "Web scarf", "type": "physical", "weight": 1, "price": 5, "sku": "SCARF-1"},
+    )
+
+    def setup(merchant):
+        return add_product(merchant, "Scarf", sku="SCARF-1"), add_product(merchant, "Hat", sku="HAT-1")
+
+    _s, merchant, client, connection, (scarf, hat) = connected_to(bc, store, setup=setup, review="create")
+    scarf_link = ProductLink.objects.get(connection=connection, product=scarf)
+    assert ProductLink.objects.get(connection=connection, product=hat).state == "synced"
+    assert scarf_link.state == "failed" and scarf_link.attempts == 1
+    assert "another product in BigCommerce already uses SKU SCARF-1" in scarf_link.last_error
+    event = SyncEvent.objects.get(merchant=merchant, status="failed", kind="product_export")
+    assert (event.product_id, event.sku) == (scarf.pk, "SCARF-1")
+    run = SyncRun.objects.get(connection=connection)
+    assert (run.status, run.done, run.failed) == ("finished", 1, 1)
+
+    # The merchant renames the SKU in Comptoir: the change is pushed (the retry is the edit).
+    variant = scarf.variants.get()
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        product_update(
+            product=scarf, fields=ProductFields(name="Scarf", track_stock=True), variants=[VariantSpec(sku="SCARF-2")]
+        )
+    _run_export_now(connection)
+    scarf_link.refresh_from_db()
+    assert scarf_link.state == "synced" and scarf_link.last_error == "" and variant.pk
+    assert "Scarf" in _remote_names(bc, store)
+
+
+def test_variants_options_and_images_follow_later_edits(bc, public):
+    from catalog.services.media import product_image_delete, product_images_reorder
+    from catalog.variants import OptionSpec
+
+    def setup(merchant):
+        shirt = product_with_options(merchant=merchant, options={"Size": ["S", "M"]})
+        product_image_add(product=shirt, image=png("a.png"), alt_text="A")
+        product_image_add(product=shirt, image=png("b.png", (1, 2, 3)), alt_text="B")
+        return shirt
+
+    store, merchant, _c, connection, shirt = connected(bc, setup=setup)
+    link = ProductLink.objects.get(connection=connection, product=shirt)
+    skus = {v.label: v.sku for v in shirt.variants.all()}
+    # A value added (L), one removed (S), the option renamed; images reordered, one deleted.
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        product_update(
+            product=shirt,
+            fields=ProductFields(name="T-shirt", track_stock=True),
+            options=[OptionSpec("Taille", ("M", "L"))],
+            variants=[
+                VariantSpec(combination=(("Taille", "M"),), sku=skus["M"], price=2500),
+                VariantSpec(combination=(("Taille", "L"),), sku="TS-L", price=2500),
+            ],
+        )
+    remote = remote_product(bc, store, link)
+    assert [o["display_name"] for o in remote["options"]] == ["Taille"]
+    assert sorted(v["label"] for v in remote["options"][0]["option_values"]) == ["L", "M"]
+    assert sorted(v["sku"] for v in remote["variants"]) == sorted([skus["M"], "TS-L"])
+    images = list(shirt.images.all())
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        product_images_reorder(product=shirt, image_ids=[images[1].pk, images[0].pk])
+    remote = remote_product(bc, store, link)
+    assert [i["description"] for i in sorted(remote["images"], key=lambda i: i["sort_order"])] == ["B", "A"]
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        product_image_delete(image=images[0])
+    assert [i["description"] for i in remote_product(bc, store, link)["images"]] == ["B"]
+
+
+def test_prices_included_are_sent_and_a_product_created_later_is_synced_in_selected_mode(bc, public):
+    def setup(merchant):
+        return add_product(merchant, "Mug", sku="MUG-1", price=1250), add_product(merchant, "Poster", sku="POS-1")
+
+    store = new_store(bc)
+    _s, merchant, _c, connection, (mug, poster) = connected_to(
+        bc, store, setup=setup, include_prices="yes", sync_scope="selected", products_of=lambda made: [made[0]]
+    )
+    assert list(ProductLink.objects.filter(connection=connection).values_list("product_id", flat=True)) == [mug.pk]
+    link = ProductLink.objects.get(connection=connection, product=mug)
+    assert remote_product(bc, store, link)["price"] == 12.5
+    from catalog.services.products import product_create
+
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        lamp = product_create(
+            merchant=merchant,
+            fields=ProductFields(name="Lamp", track_stock=True),
+            variants=[VariantSpec(sku="L-1", price=4000)],
+        )
+    lamp_link = ProductLink.objects.get(connection=connection, product=lamp)
+    assert lamp_link.state == "synced" and remote_product(bc, store, lamp_link)["price"] == 40.0
+    assert not ProductLink.objects.filter(product=poster).exists()
+
+
+def test_the_sweep_pushes_a_change_whose_announcement_was_lost(bc, public):
+    store, merchant, _c, connection, mug = connected(bc, setup=lambda m: add_product(m, "Mug", sku="MUG-1"))
+    link = ProductLink.objects.get(connection=connection, product=mug)
+    # The process dies between commit and the announcement: on-commit callbacks never run.
+    with TestCase.captureOnCommitCallbacks(execute=False):
+        product_update(
+            product=mug, fields=ProductFields(name="Mug XL", track_stock=True), variants=[VariantSpec(sku="MUG-1")]
+        )
+    assert remote_product(bc, store, link)["name"] == "Mug"
+    _run_export_now(connection)
+    assert remote_product(bc, store, link)["name"] == "Mug XL"

@@ -52,6 +52,7 @@ class VariantSnapshot:
     price: int  # minor units, tax included
     combination: tuple[tuple[str, str], ...]  # ((option, value), ...) in option order
     stock: int = 0
+    value_ids: tuple[int, ...] = ()  # the local option value ids of ``combination``, same order
 
 
 @dataclass(frozen=True)
