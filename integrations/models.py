@@ -229,8 +229,10 @@ class ProductLink(models.Model):
     claimed_until = models.DateTimeField(null=True, blank=True)
     # A create was sent whose answer we may not have seen: look the product up before sending again.
     create_sent_at = models.DateTimeField(null=True, blank=True)
-    # The local product is gone (deleted); the flow removes the remote copy, then unlinks.
-    local_deleted_at = models.DateTimeField(null=True, blank=True)
+    # The remote copy is to be deleted (the merchant unassigned the product and chose to delete
+    # its copy); the flow deletes it, then unlinks. A deleted local product needs no mark: its
+    # link points at nothing.
+    removal_requested_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     unlinked_at = models.DateTimeField(null=True, blank=True)
 

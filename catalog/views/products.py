@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from catalog import selectors, services
+from catalog.badges import product_badges
 from catalog.bulk_actions import bulk_actions
 from catalog.forms import ProductForm, ProductImageForm, ProductVideoForm, VariantEditor
 from catalog.views.common import int_or_none, product_or_404
@@ -26,6 +27,9 @@ def product_list(request):
     archived = request.GET.get("archived") == "1"
     products = selectors.product_list(merchant=merchant, search=search, category_id=category_id, archived=archived)
     page = Paginator(products, PAGE_SIZE).get_page(request.GET.get("page"))
+    badges = product_badges(merchant=merchant, product_ids=[p.pk for p in page])
+    for product in page:
+        product.badges = badges.get(product.pk, [])
     params = request.GET.copy()
     params.pop("page", None)
     context = {

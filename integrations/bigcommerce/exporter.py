@@ -117,7 +117,7 @@ def dirty_links(*, connection: BigCommerceConnection):
     changed = Exists(Product.objects.filter(pk=OuterRef("product_id")).exclude(revision=OuterRef("synced_revision")))
     return (
         ProductLink.objects.filter(connection=connection, unlinked_at__isnull=True)
-        .filter(Q(state=State.PENDING) | changed | ~product_exists | Q(local_deleted_at__isnull=False))
+        .filter(Q(state=State.PENDING) | changed | ~product_exists | Q(removal_requested_at__isnull=False))
         .order_by("id")
     )
 
@@ -389,7 +389,7 @@ class _Context:
         variant_batch: list[tuple[_Pending, int, dict, str]] = []
         for item in work:
             try:
-                if item.product is None or item.link.local_deleted_at:
+                if item.product is None or item.link.removal_requested_at:
                     self._remove(item)
                 elif item.link.remote_product_id is None:
                     self._create(item)
@@ -537,33 +537,46 @@ class _Context:
 
     # -- remove -----------------------------------------------------------------------------
     def _remove(self, item: _Pending) -> None:
-        """The local product is gone: delete the copy we created; a product that existed in
-        BigCommerce before (linked at setup) is left there, only unlinked."""
-        link = item.link
+        """Deleted in Comptoir, or unassigned with "delete the copy": the copy we created is
+        deleted; a product that existed in BigCommerce before (linked at setup) stays there.
+        Either way the link ends and the product no longer syncs."""
+        link, product = item.link, item.product
         deleted = False
         if link.remote_product_id and link.origin == ProductLink.Origin.CREATED_REMOTE:
             _ignore_not_found(lambda: self.client.delete(f"/v3/catalog/products/{link.remote_product_id}"))
             deleted = True
-        now = timezone.now()
-        ProductLink.objects.filter(pk=link.pk).update(
-            unlinked_at=now, local_deleted_at=link.local_deleted_at or now, claimed_until=None
-        )
-        remote_id = link.remote_product_id
-        sync_event_record(
-            connection=self.connection,
-            kind=SyncEvent.Kind.PRODUCT_EXPORT,
-            direction=Dir.TO_BIGCOMMERCE,
-            message=lambda: (
-                _("Product deleted in Comptoir: its BigCommerce copy #%(id)s was deleted too.") % {"id": remote_id}
-                if deleted
-                else _(
+        ProductLink.objects.filter(pk=link.pk).update(unlinked_at=timezone.now(), claimed_until=None)
+        remote_id, gone = link.remote_product_id, product is None
+
+        def message():
+            if gone and deleted:
+                return _("Product deleted in Comptoir: its BigCommerce copy #%(id)s was deleted too.") % {
+                    "id": remote_id
+                }
+            if gone:
+                return _(
                     "Product deleted in Comptoir: BigCommerce product #%(id)s was kept "
                     "(it existed there before) and is no longer synced."
-                )
-                % {"id": remote_id}
-            ),
+                ) % {"id": remote_id}
+            if deleted:
+                return _("“%(name)s” was unassigned from BigCommerce and its copy #%(id)s deleted.") % {
+                    "name": product.name,
+                    "id": remote_id,
+                }
+            return _(
+                "“%(name)s” was unassigned from BigCommerce; product #%(id)s existed there before and was kept."
+            ) % {
+                "name": product.name,
+                "id": remote_id,
+            }
+
+        sync_event_record(
+            connection=self.connection,
+            kind=SyncEvent.Kind.PRODUCT_UNASSIGN if not gone else SyncEvent.Kind.PRODUCT_EXPORT,
+            direction=Dir.TO_BIGCOMMERCE,
+            message=message,
             detail={"remote_product_id": remote_id, "deleted": deleted},
-            product={"id": link.product_id, "name": "", "sku": ""},
+            product=product if product is not None else {"id": link.product_id},
         )
         item.failed = True  # nothing more to do for it in this chunk
         self._progress(done=1)

@@ -1,0 +1,126 @@
+"""Which products sync to BigCommerce (products managed in Comptoir): the catalog's "Assign
+channels" action, unassigning, and retrying a product that failed. Platform calls happen in the
+export task that these enqueue on commit."""
+
+from collections.abc import Sequence
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from integrations.models import BigCommerceConnection, ProductAssignment, ProductLink, SyncEvent
+from integrations.services.journal import sync_event_record
+
+
+def _kick_on_commit(connection: BigCommerceConnection) -> None:
+    from integrations.bigcommerce import exporter
+
+    transaction.on_commit(lambda: exporter.export_kick(connection=connection))
+
+
+def products_assign(*, connection: BigCommerceConnection, product_ids: Sequence[int]) -> int:
+    """Assign the merchant's products among ``product_ids``; returns how many were newly assigned."""
+    from catalog.models import Product
+    from integrations.bigcommerce import exporter
+
+    merchant = connection.merchant
+    ids = list(Product.objects.filter(merchant=merchant, pk__in=product_ids).values_list("pk", flat=True))
+    with transaction.atomic():
+        already = set(
+            ProductAssignment.objects.filter(
+                merchant=merchant, product_id__in=ids, unassigned_at__isnull=True
+            ).values_list("product_id", flat=True)
+        )
+        ProductAssignment.objects.filter(merchant=merchant, product_id__in=ids).update(unassigned_at=None)
+        ProductAssignment.objects.bulk_create(
+            [ProductAssignment(merchant=merchant, product_id=pk) for pk in ids], ignore_conflicts=True
+        )
+        added = len(set(ids) - already)
+        exporter.links_ensure(connection=connection)
+        if added:
+            sync_event_record(
+                connection=connection,
+                kind=SyncEvent.Kind.PRODUCT_EXPORT,
+                direction=SyncEvent.Direction.TO_BIGCOMMERCE,
+                message=lambda: (
+                    ngettext(
+                        "%(count)s product assigned to BigCommerce: it will be created there.",
+                        "%(count)s products assigned to BigCommerce: they will be created there.",
+                        added,
+                    )
+                    % {"count": added}
+                ),
+                detail={"product_ids": sorted(set(ids) - already)},
+            )
+            _kick_on_commit(connection)
+    return added
+
+
+def products_unassign(*, connection: BigCommerceConnection, product_ids: Sequence[int], delete_copies: bool) -> int:
+    """Stop syncing these products; with ``delete_copies`` the copies Comptoir created in
+    BigCommerce are deleted (products that existed there before are always kept)."""
+    merchant = connection.merchant
+    now = timezone.now()
+    with transaction.atomic():
+        ids = list(
+            ProductAssignment.objects.filter(
+                merchant=merchant, product_id__in=product_ids, unassigned_at__isnull=True
+            ).values_list("product_id", flat=True)
+        )
+        ProductAssignment.objects.filter(merchant=merchant, product_id__in=ids).update(unassigned_at=now)
+        links = ProductLink.objects.filter(connection=connection, product_id__in=ids, unlinked_at__isnull=True)
+        if delete_copies:
+            # The copies that exist remotely are deleted by the export task; the rest just end.
+            links.filter(remote_product_id__isnull=True).update(unlinked_at=now)
+            links.filter(remote_product_id__isnull=False).update(removal_requested_at=now, claimed_until=None)
+            _kick_on_commit(connection)
+        else:
+            links.update(unlinked_at=now)
+        if ids:
+            count = len(ids)
+            sync_event_record(
+                connection=connection,
+                kind=SyncEvent.Kind.PRODUCT_UNASSIGN,
+                direction=SyncEvent.Direction.TO_BIGCOMMERCE,
+                message=lambda: (
+                    (
+                        ngettext(
+                            "%(count)s product unassigned from BigCommerce: it no longer syncs, and its copy "
+                            "there is being deleted.",
+                            "%(count)s products unassigned from BigCommerce: they no longer sync, and their "
+                            "copies there are being deleted.",
+                            count,
+                        )
+                        if delete_copies
+                        else ngettext(
+                            "%(count)s product unassigned from BigCommerce: it no longer syncs; "
+                            "its copy there was kept.",
+                            "%(count)s products unassigned from BigCommerce: they no longer sync; their copies there "
+                            "were kept.",
+                            count,
+                        )
+                    )
+                    % {"count": count}
+                ),
+                detail={"product_ids": ids, "delete_copies": delete_copies},
+            )
+    return len(ids)
+
+
+def product_sync_retry(*, connection: BigCommerceConnection, product_id: int) -> bool:
+    """Retry a failed product now instead of at its next automatic retry."""
+    with transaction.atomic():
+        retried = ProductLink.objects.filter(
+            connection=connection, product_id=product_id, unlinked_at__isnull=True, state=ProductLink.State.FAILED
+        ).update(claimed_until=None)
+        if retried:
+            sync_event_record(
+                connection=connection,
+                kind=SyncEvent.Kind.PRODUCT_EXPORT,
+                direction=SyncEvent.Direction.TO_BIGCOMMERCE,
+                message=lambda: _("Retry requested."),
+                product={"id": product_id},
+            )
+            _kick_on_commit(connection)
+    return bool(retried)
