@@ -180,10 +180,9 @@ def test_password_reset_works_while_the_account_is_limited_and_lets_the_owner_in
     asked = owner_browser.post("/accounts/password/reset/", {"email": owner.email}, REMOTE_ADDR=owner_browser.ip)
     assert asked.status_code == 302 and len(mailoutbox) == 1 and mailoutbox[0].to == [owner.email]
     link = re.search(r"https?://[^/\s]+(/accounts/password/reset/key/\S+/)", mailoutbox[0].body).group(1)
-    form_url = owner_browser.get(link)["Location"]
-    done = owner_browser.post(
-        form_url, {"password1": "a-new-long-passphrase-7", "password2": "a-new-long-passphrase-7"}
-    )
+    form_url = owner_browser.get(link, REMOTE_ADDR=owner_browser.ip)["Location"]
+    new_password = {"password1": "a-new-long-passphrase-7", "password2": "a-new-long-passphrase-7"}
+    done = owner_browser.post(form_url, new_password, REMOTE_ADDR=owner_browser.ip)
     assert done.status_code == 302, done.content.decode()[:2000]
     assert _logged_in(_log_in(owner_browser, owner.email, "a-new-long-passphrase-7"))
 
