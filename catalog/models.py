@@ -5,6 +5,7 @@ prices include VAT; weights are grams.
 """
 
 import uuid
+from pathlib import PurePosixPath
 
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -175,7 +176,10 @@ class Variant(models.Model):
 
 
 def product_image_path(instance, filename):
-    return f"products/{instance.product.merchant_id}/{instance.product.uuid}/{uuid.uuid4().hex}-{filename}"
+    """A fresh name; only the extension is kept, and product_image_add sets it from the decoded
+    format (never the client's)."""
+    extension = PurePosixPath(filename).suffix.lower()
+    return f"products/{instance.product.merchant_id}/{instance.product.uuid}/{uuid.uuid4().hex}{extension}"
 
 
 class ProductImage(models.Model):

@@ -1,8 +1,11 @@
 import re
 
+from allauth.account import app_settings as account_settings
+from allauth.account.adapter import get_adapter
 from allauth.account.forms import SignupForm
 from django import forms
 from django.db import transaction
+from django.shortcuts import redirect
 from django.utils.translation import gettext_lazy as _
 
 from portal.services import merchant_create
@@ -37,6 +40,26 @@ class MerchantSignupForm(SignupForm):
         if not re.fullmatch(r"[A-Z]{3}", value):
             raise forms.ValidationError(_("Enter a three-letter currency code, such as EUR."))
         return value
+
+    def validate_unique_email(self, value):
+        """An email that already has an account is not an error shown on the form (that would
+        tell anyone which emails are registered): try_save answers as for any signup."""
+        try:
+            return super().validate_unique_email(value)
+        except forms.ValidationError as error:
+            if error.code != "email_taken" or not account_settings.PREVENT_ENUMERATION:
+                raise
+            self.account_already_exists = True
+            return value
+
+    def try_save(self, request):
+        mandatory = account_settings.EMAIL_VERIFICATION == account_settings.EmailVerificationMethod.MANDATORY
+        if not self.account_already_exists or mandatory:
+            return super().try_save(request)  # allauth's own answer when verification is mandatory
+        # Verification is off, where allauth would say "already registered": answer "check your
+        # email" and tell the owner by mail that someone tried, with the password reset link.
+        get_adapter(request).send_account_already_exists_mail(self.cleaned_data["email"])
+        return None, redirect("account_email_verification_sent")
 
     @transaction.atomic
     def save(self, request):

@@ -74,7 +74,8 @@ def install_post(req: Request) -> Response:
         )
         if store is None:
             return _install_page(_app(req), "Wrong email or password.", 401)
-    return Response.redirect(auth_redirect(db, store=store, app=_app(req, store)))
+    state = req.query.get("state", "")  # the form posts back to the install URL, query included
+    return Response.redirect(auth_redirect(db, store=store, app=_app(req, store), state=state))
 
 
 def token(req: Request) -> Response:

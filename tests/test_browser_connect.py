@@ -128,6 +128,12 @@ def test_connect_from_bigcommerce_in_the_browser(page, live_server, sandbox, set
     page.fill("input[name=password]", "correct-horse-battery")
     page.click("button[type=submit]")
     page.wait_for_url("**/integrations/bigcommerce/app/welcome/**")
+    # Which store, which Comptoir account: confirmed, or another account chosen.
+    facts = page.text_content("main .facts")
+    assert store["hash"] in facts and merchant.name in facts and merchant_user.email in facts
+    assert page.locator("button:has-text('Use another account')").count() == 1
+    if os.environ.get("COMPTOIR_SCREENSHOTS"):
+        page.screenshot(path=os.path.join(os.environ["COMPTOIR_SCREENSHOTS"], "welcome-confirm.png"), full_page=True)
     page.click("button:has-text('Connect')")
 
     page.wait_for_url("**/setup/managed-in/")

@@ -4,14 +4,22 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from catalog.images import IMAGE_EXTENSIONS, image_extension
 from catalog.videos import youtube_id_from_url
 
 MAX_IMAGE_BYTES = 8 * 1024 * 1024
-IMAGE_FORMATS = {"JPEG", "PNG", "GIF", "WEBP"}
+IMAGE_FORMATS = set(IMAGE_EXTENSIONS)
+
+
+class DecodedImageField(forms.ImageField):
+    """An image judged by what Pillow decodes, not by the client's file name: Django's check of
+    the extension is left out (a PNG named x.txt is a PNG, a BMP named x.png is refused)."""
+
+    default_validators = []
 
 
 class ProductImageForm(forms.Form):
-    image = forms.ImageField(
+    image = DecodedImageField(
         label=_("Image"),
         error_messages={
             "invalid_image": _("This file is not an image we can use. Upload a JPEG, PNG, GIF or WebP image."),
@@ -26,9 +34,7 @@ class ProductImageForm(forms.Form):
             raise ValidationError(
                 _("This image is %(size).1f MB; the limit is 8 MB.") % {"size": image.size / (1024 * 1024)}
             )
-        kind = getattr(getattr(image, "image", None), "format", None)
-        if kind not in IMAGE_FORMATS:
-            raise ValidationError(_("Upload a JPEG, PNG, GIF or WebP image (this one is %(kind)s).") % {"kind": kind})
+        image_extension(file=image)  # a clear message for a format we do not take
         return image
 
 

@@ -3,22 +3,28 @@
 from collections.abc import Sequence
 
 from django.core.exceptions import ValidationError
+from django.core.files import File
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import Max
 from django.utils.translation import gettext as _
 
+from catalog.images import image_extension
 from catalog.models import Product, ProductImage, ProductVideo
 from catalog.signals import product_changed_mark
 from catalog.videos import youtube_id_from_url
 
 
 def product_image_add(*, product: Product, image: UploadedFile, alt_text: str = "") -> ProductImage:
-    """Attach an uploaded image (already checked by the form: a JPEG/PNG/GIF/WebP of ≤ 8 MB) last."""
+    """Attach an uploaded image (a JPEG/PNG/GIF/WebP; the form also checks its size) last. It is
+    stored under a fresh name with the extension of its decoded format: the client's file name
+    is dropped, so a PNG named x.pdf is stored and served as .png. Raises ValidationError for
+    anything else."""
+    stored = File(image, name=f"image.{image_extension(file=image)}")
     with transaction.atomic():
         last = product.images.aggregate(last=Max("position"))["last"]
         row = ProductImage.objects.create(
-            product=product, image=image, alt_text=alt_text.strip(), position=0 if last is None else last + 1
+            product=product, image=stored, alt_text=alt_text.strip(), position=0 if last is None else last + 1
         )
         product_changed_mark(merchant_id=product.merchant_id, product_id=product.pk, created=False)
     return row

@@ -294,3 +294,32 @@ def test_no_signal_when_the_write_fails(merchant, django_capture_on_commit_callb
         with pytest.raises(ValidationError):
             create(merchant, variants=[])
     assert callbacks == []
+
+
+def _image_file(name: str, fmt: str):
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (8, 8), "blue").save(buffer, fmt)
+    return SimpleUploadedFile(name, buffer.getvalue(), content_type="application/pdf")
+
+
+def test_image_add_names_the_file_from_its_decoded_format(merchant):
+    from catalog.services import product_image_add
+
+    product = ProductFactory(merchant=merchant)
+    image = product_image_add(product=product, image=_image_file("invoice.pdf", "PNG"))
+    assert image.image.name.endswith(".png") and "invoice" not in image.image.name
+    assert image.image.storage.open(image.image.name).read(8) == b"\x89PNG\r\n\x1a\n"
+
+
+def test_image_add_refuses_a_format_we_do_not_take_even_without_the_form(merchant):
+    from catalog.services import product_image_add
+
+    product = ProductFactory(merchant=merchant)
+    with pytest.raises(ValidationError, match="this one is BMP"):
+        product_image_add(product=product, image=_image_file("photo.jpg", "BMP"))
+    assert not product.images.exists()

@@ -55,6 +55,43 @@ def test_other_image_formats_are_refused(merchant_client, product):
     assert not ProductImage.objects.exists()
 
 
+@pytest.mark.parametrize(
+    "client_name, fmt, stored_as, served_as",
+    [
+        ("x.pdf", "PNG", ".png", "image/png"),
+        ("x.ps", "PNG", ".png", "image/png"),
+        ("x.eps", "PNG", ".png", "image/png"),
+        ("x.xbm", "PNG", ".png", "image/png"),
+        ("x.html", "PNG", ".png", "image/png"),
+        ("x.svg", "GIF", ".gif", "image/gif"),
+        ("photo.gif", "JPEG", ".jpg", "image/jpeg"),
+        ("no-extension", "WEBP", ".webp", "image/webp"),
+        ("../../etc/passwd.png", "PNG", ".png", "image/png"),
+    ],
+)
+def test_images_are_stored_under_the_decoded_formats_extension(
+    merchant_client, product, client_name, fmt, stored_as, served_as
+):
+    assert upload(merchant_client, product, png(client_name, fmt=fmt)).status_code == 302
+    name = product.images.get().image.name
+    assert name.endswith(stored_as) and name.count(".") == 1
+    assert name.startswith(f"products/{product.merchant_id}/{product.uuid}/")
+    assert client_name.rsplit("/", 1)[-1].split(".")[0] not in name.rsplit("/", 1)[-1]
+    served = merchant_client.get(product.images.get().image.url)
+    assert served.status_code == 200 and served["Content-Type"] == served_as
+
+
+@pytest.mark.parametrize("fmt, mode", [("BMP", "RGB"), ("TIFF", "RGB"), ("XBM", "1"), ("ICO", "RGB"), ("PPM", "RGB")])
+def test_formats_we_do_not_take_are_refused_whatever_their_name(merchant_client, product, fmt, mode):
+    buffer = io.BytesIO()
+    Image.new(mode, (16, 16)).save(buffer, fmt)
+    file = SimpleUploadedFile("photo.png", buffer.getvalue(), content_type="image/png")
+    response = upload(merchant_client, product, file)
+    assert response.status_code == 200
+    assert f"Upload a JPEG, PNG, GIF or WebP image (this one is {fmt})." in response.content.decode()
+    assert not ProductImage.objects.exists()
+
+
 def test_too_large_image_is_refused(merchant_client, product, monkeypatch):
     monkeypatch.setattr("catalog.forms.media.MAX_IMAGE_BYTES", 10)
     response = upload(merchant_client, product, png())

@@ -4,7 +4,7 @@ and the steps a merchant's browser takes (install page in the sandbox, callbacks
 import time
 import uuid
 from decimal import Decimal
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 import jwt
 import pytest
@@ -83,10 +83,11 @@ def add_product(merchant, name, *, sku="", barcode="", price=1000, vat="20.00"):
     return product
 
 
-def sandbox_install(sandbox, store) -> str:
-    """The merchant logs in to the store on BigCommerce's install page; returns the callback URL."""
+def sandbox_install(sandbox, store, *, state: str = "") -> str:
+    """The merchant logs in to the store on BigCommerce's install page; returns the callback URL.
+    ``state`` is the one Comptoir's Connect put in the install link (none from BigCommerce)."""
     answer = requests.post(
-        f"{sandbox.url}/login/app/{CLIENT_ID}/install",
+        f"{sandbox.url}/login/app/{CLIENT_ID}/install" + (f"?{urlencode({'state': state})}" if state else ""),
         data={
             "action": "login",
             "email": store["owner"]["email"] if "owner" in store else store["owner_email"],
@@ -104,12 +105,19 @@ def local(url: str) -> str:
     return parts.path + ("?" + parts.query if parts.query else "")
 
 
+def connect_state(answer) -> str:
+    """The ``state`` Connect sent in its redirect to BigCommerce's install page."""
+    return parse_qs(urlsplit(answer["Location"]).query)["state"][0]
+
+
 def connect_from_comptoir(client, sandbox, store):
     """Connect → BigCommerce install page → auth callback; returns the callback's response."""
     answer = client.post("/integrations/bigcommerce/connect/")
     assert answer.status_code == 302
     assert answer["Location"].startswith(f"{sandbox.url}/login/app/{CLIENT_ID}/install")
-    return client.get(local(sandbox_install(sandbox, store)))
+    callback = sandbox_install(sandbox, store, state=connect_state(answer))
+    assert parse_qs(urlsplit(callback).query)["state"] == [connect_state(answer)]
+    return client.get(local(callback))
 
 
 def walk_wizard(

@@ -10,6 +10,7 @@ from integrations.tests import connect_helpers
 from integrations.tests.connect_helpers import (
     CommitClient,
     connect_from_comptoir,
+    connect_state,
     local,
     merchant_with_client,
     new_store,
@@ -91,6 +92,43 @@ def test_install_from_bigcommerce_existing_customer_logs_in(bc):
     assert BigCommerceConnection.objects.get(merchant=merchant).store_hash == store["hash"]
 
 
+def test_install_from_bigcommerce_while_logged_in_asks_which_account_to_connect(bc):
+    store = new_store(bc, name="Attic Shop")
+    merchant, user, browser = merchant_with_client()
+    other, other_user, _ = merchant_with_client()
+    # Logged in, even with a Connect of one's own under way: a callback without this session's
+    # state binds nothing; the person is shown the store and the account and must confirm.
+    started = browser.post("/integrations/bigcommerce/connect/")
+    answer = browser.get(local(sandbox_install(bc, store)))
+    assert answer["Location"].startswith(APP + "welcome/?install=")
+    assert BigCommerceConnection.objects.get(merchant=merchant).store_hash == ""
+    assert BigCommerceConnection.objects.get(store_hash=store["hash"]).merchant is None
+    page = browser.get(answer["Location"]).content.decode()
+    assert "Attic Shop" in page and store["hash"] in page
+    assert str(merchant) in page and user.email in page
+    assert "Use another account" in page and ">Connect</button>" in page
+    # The Connect started earlier is still good for its own callback.
+    assert connect_state(started) in str(dict(browser.session))
+
+    # "Use another account": logged out, then the login page leads back to the same question.
+    switched = browser.post("/accounts/logout/", {"next": _switch_url(page)})
+    assert switched.status_code == 302 and switched["Location"].startswith("/accounts/login/?next=")
+    assert not browser.get("/integrations/").wsgi_request.user.is_authenticated
+    browser.force_login(other_user)
+    page = browser.get(answer["Location"]).content.decode()
+    assert str(other) in page and other_user.email in page
+    assert browser.post(answer["Location"])["Location"] == SETUP
+    assert BigCommerceConnection.objects.get(store_hash=store["hash"]).merchant == other
+    assert BigCommerceConnection.objects.get(merchant=merchant).store_hash == ""
+
+
+def _switch_url(page):
+    import html
+    import re
+
+    return html.unescape(re.search(r'name="next" value="([^"]+)"', page).group(1))
+
+
 def test_install_from_bigcommerce_of_a_store_held_by_another_account_cannot_be_claimed(bc):
     store, holder, _client = _connected(bc)
     other, user, browser = merchant_with_client()
@@ -152,6 +190,71 @@ def test_remove_user_is_acknowledged(bc):
 # -- bad and forged callbacks ---------------------------------------------------------------
 def _snapshot():
     return sorted(BigCommerceConnection.objects.values_list("pk", "merchant_id", "status", "store_hash", "updated_at"))
+
+
+def _start_connect(client):
+    return connect_state(client.post("/integrations/bigcommerce/connect/"))
+
+
+def test_a_callback_carrying_another_browsers_state_is_refused(bc):
+    """The attack: a stranger starts a Connect (or an install) on their own store and gets a
+    logged-in merchant's browser to load the callback. Nothing is bound, nothing is spent."""
+    merchant, _user, victim = merchant_with_client()
+    _attacker, _u, attacker = merchant_with_client()
+    attacker_store, own_store = new_store(bc), new_store(bc)
+    own_state = _start_connect(victim)
+    forged = [
+        sandbox_install(bc, attacker_store, state=_start_connect(attacker)),
+        sandbox_install(bc, attacker_store, state=own_state[:-1]),
+        sandbox_install(bc, attacker_store, state=own_state + "x"),
+        sandbox_install(bc, attacker_store, state="é" * 43),
+    ]
+    for callback in forged:
+        before = _snapshot()
+        answer = victim.get(local(callback))
+        assert answer.status_code == 403, answer
+        page = answer.content.decode()
+        assert "not started from this browser" in page and "Nothing was changed" in page
+        assert _snapshot() == before
+    assert not BigCommerceConnection.objects.filter(store_hash=attacker_store["hash"]).exists()
+    # The code was not spent (it still works, as an install from BigCommerce), and the
+    # merchant's own Connect still works.
+    unspent = local(forged[0]).split("&state=")[0]
+    assert CommitClient().get(unspent)["Location"].startswith(APP + "welcome/")
+    answer = victim.get(local(sandbox_install(bc, own_store, state=own_state)))
+    assert answer["Location"] == SETUP
+    assert BigCommerceConnection.objects.get(merchant=merchant).store_hash == own_store["hash"]
+
+
+def test_a_state_is_used_once(bc):
+    merchant, _user, client = merchant_with_client()
+    first, second = new_store(bc), new_store(bc)
+    state = _start_connect(client)
+    assert client.get(local(sandbox_install(bc, first, state=state)))["Location"] == SETUP
+    assert client.post("/integrations/bigcommerce/disconnect/", {"delete_copies": "no"}).status_code == 302
+    before = _snapshot()
+    again = client.get(local(sandbox_install(bc, second, state=state)))
+    assert again.status_code == 403 and "already used" in again.content.decode()
+    assert _snapshot() == before
+    assert not BigCommerceConnection.objects.filter(store_hash=second["hash"]).exists()
+
+
+def test_a_state_expires_after_minutes(bc):
+    from integrations.views.connect_state import CONNECT_STATE_MAX_AGE, CONNECT_STATE_SESSION_KEY
+
+    merchant, _user, client = merchant_with_client()
+    store = new_store(bc)
+    state = _start_connect(client)
+    session = client.session
+    session[CONNECT_STATE_SESSION_KEY]["issued_at"] -= CONNECT_STATE_MAX_AGE + 1
+    session.save()
+    before = _snapshot()
+    answer = client.get(local(sandbox_install(bc, store, state=state)))
+    assert answer.status_code == 403
+    assert "has expired" in answer.content.decode() and "start again with Connect" in answer.content.decode()
+    assert _snapshot() == before and BigCommerceConnection.objects.get(merchant=merchant).store_hash == ""
+    # Connect again: a fresh state, well within its minutes, is accepted.
+    assert connect_from_comptoir(client, bc, store)["Location"] == SETUP
 
 
 @pytest.mark.parametrize(

@@ -299,11 +299,12 @@ def test_a_merchant_holding_a_store_cannot_connect_another(bc):
     second = new_store(bc)
     # The Connect button is gone while connected; a callback for another store is refused.
     from integrations.tests.connect_helpers import local, sandbox_install
+    from integrations.views.connect_state import connect_state_issue
 
     session = client.session
-    session["bigcommerce_connect_nonce"] = "x"
+    state = connect_state_issue(session=session)
     session.save()
-    answer = client.get(local(sandbox_install(bc, second)))
+    answer = client.get(local(sandbox_install(bc, second, state=state)))
     assert answer.status_code == 403 and "already connected to the BigCommerce store" in answer.content.decode()
     assert BigCommerceConnection.objects.get(merchant=merchant).store_hash == store["hash"]
     assert not BigCommerceConnection.objects.filter(store_hash=second["hash"]).exists()

@@ -3,6 +3,7 @@ install started from BigCommerce. Pages BigCommerce frames in its control panel 
 by the control panel only."""
 
 import logging
+from urllib.parse import urlencode
 
 from django.core import signing
 from django.http import JsonResponse
@@ -17,7 +18,7 @@ from integrations.errors import ConnectRefused, ForgedCallback
 from integrations.models import BigCommerceConnection
 from integrations.services.connection import connection_claim
 from integrations.views.common import allow_control_panel_frame, refusal_page
-from integrations.views.pages import CONNECT_NONCE_SESSION_KEY
+from integrations.views.connect_state import connect_state_spend
 
 logger = logging.getLogger(__name__)
 PENDING_SALT = "integrations.bigcommerce.pending-install"
@@ -39,11 +40,15 @@ def _welcome_url(connection) -> str:
 @never_cache
 @require_GET
 def app_auth(request):
-    """OAuth callback: ``?code&scope&context``. From Comptoir's Connect (session nonce) or from an
-    install in BigCommerce (no nonce: maybe nobody is logged in to Comptoir)."""
-    from_comptoir = bool(request.session.pop(CONNECT_NONCE_SESSION_KEY, None))
-    # An install started in BigCommerce always asks "new or existing customer?" first, even
-    # when someone is logged in to Comptoir in this browser.
+    """OAuth callback: ``?code&scope&context[&state]``. From Comptoir's Connect (``state`` is this
+    session's nonce) or from an install in BigCommerce (no ``state``: maybe nobody is logged in)."""
+    try:
+        from_comptoir = connect_state_spend(session=request.session, state=request.GET.get("state", ""))
+    except ConnectRefused as exc:
+        logger.warning("BigCommerce auth callback with a foreign or stale state refused")
+        return refusal_page(request, exc)
+    # Without this session's state the store is never bound to whoever is logged in here: the
+    # welcome page asks that person to confirm which Comptoir account to connect, or to switch.
     merchant = _merchant(request) if from_comptoir else None
     origin = BigCommerceConnection.Origin.COMPTOIR if merchant else BigCommerceConnection.Origin.BIGCOMMERCE
     try:
@@ -83,6 +88,8 @@ def _welcome_page(request, connection, merchant, welcome_url):
         "merchant": merchant,
         "held_by_other": connection.merchant_id is not None and connection.merchant_id != getattr(merchant, "pk", None),
         "next": welcome_url,
+        # "Use another account": log out, log in (or sign up) as someone else, back here.
+        "switch_url": reverse("account_login") + "?" + urlencode({"next": welcome_url}),
     }
     return allow_control_panel_frame(render(request, "integrations/app_welcome.html", context))
 

@@ -1,6 +1,5 @@
 """Integrations list and the BigCommerce page: state, tabs, Connect and Disconnect."""
 
-import secrets
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -15,10 +14,10 @@ from integrations.errors import ConnectRefused
 from integrations.models import BigCommerceConnection, SyncEvent
 from integrations.services.connection import connection_disconnect_request, connection_get_or_create
 from integrations.views.common import render_page
+from integrations.views.connect_state import connect_state_issue
 from portal.decorators import merchant_required
 
 Status = BigCommerceConnection.Status
-CONNECT_NONCE_SESSION_KEY = "bigcommerce_connect_nonce"
 
 
 def _state(request):
@@ -115,9 +114,7 @@ def bigcommerce_connect(request):
     if status != Status.NOT_CONNECTED:
         return redirect("integrations:bigcommerce")
     connection_get_or_create(merchant=request.merchant)
-    nonce = secrets.token_urlsafe(24)
-    request.session[CONNECT_NONCE_SESSION_KEY] = nonce
-    query = urlencode({"state": nonce})
+    query = urlencode({"state": connect_state_issue(session=request.session)})
     return redirect(f"{settings.BIGCOMMERCE_LOGIN_URL}/app/{settings.BIGCOMMERCE_CLIENT_ID}/install?{query}")
 
 

@@ -125,6 +125,23 @@ ACCOUNT_EMAIL_VERIFICATION = os.environ.get("ACCOUNT_EMAIL_VERIFICATION", "none"
 ACCOUNT_FORMS = {"signup": "portal.forms.MerchantSignupForm"}
 ACCOUNT_LOGOUT_ON_GET = False
 ACCOUNT_SESSION_REMEMBER = None
+# -- Security: allauth's login limits and enumeration (README "Security") --------------------
+ACCOUNT_ADAPTER = "portal.accounts.AccountAdapter"
+ACCOUNT_PREVENT_ENUMERATION = True  # signup and password reset answer alike for any email
+ACCOUNT_EMAIL_UNKNOWN_ACCOUNTS = True  # a reset asked for an unknown email mails that address
+ACCOUNT_RATE_LIMITS = {
+    "login": "30/m/ip",  # every login POST
+    # Failed logins: per IP, and per account from a browser that never logged in to it...
+    "login_failed": "10/m/ip,5/5m/key",
+    # ...or per browser that did (portal.accounts): failures elsewhere never lock the owner out.
+    "login_failed_known_device": "10/m/ip,5/5m/key",
+    "reset_password": "20/m/ip,5/m/key",
+    "reset_password_from_key": "20/m/ip",
+    "signup": "20/m/ip",
+}
+# Behind a reverse proxy, how many of them add to X-Forwarded-For (else every client is the proxy).
+ALLAUTH_TRUSTED_PROXY_COUNT = int(os.environ.get("ALLAUTH_TRUSTED_PROXY_COUNT", "0"))
+# ---------------------------------------------------------------------------------------------
 LOGIN_REDIRECT_URL = "portal:dashboard"
 LOGIN_URL = "account_login"
 

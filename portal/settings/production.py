@@ -1,6 +1,8 @@
 """Production settings: secrets are required, HTTPS everywhere. `manage.py check --deploy` is clean."""
 
+import ipaddress
 import os
+from urllib.parse import urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -15,10 +17,50 @@ def required(name: str) -> str:
     return value
 
 
+# The sandbox's app credentials are printed in its README: anyone could sign callbacks with them.
+SANDBOX_VALUES = frozenset({"comptoir-local", "comptoir-local-secret"})
+
+
+def required_not_sandbox(name: str) -> str:
+    value = required(name)
+    if value in SANDBOX_VALUES:
+        raise ImproperlyConfigured(f"{name} is the local sandbox's value; set the production one")
+    return value
+
+
+def _is_this_machine(host: str) -> bool:
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return address.is_loopback or address.is_unspecified
+
+
+def required_public_url(name: str) -> str:
+    """An https URL of another machine: not the sandbox's 127.0.0.1/localhost defaults."""
+    value = required(name).rstrip("/")
+    parts = urlsplit(value)
+    if parts.scheme != "https" or not parts.hostname:
+        raise ImproperlyConfigured(f"{name} must be an https:// URL in production, not {value!r}")
+    if _is_this_machine(parts.hostname):
+        raise ImproperlyConfigured(f"{name} points at this machine ({value}), as the local sandbox does")
+    return value
+
+
 DEBUG = False
 SECRET_KEY = required("SECRET_KEY")
 COMPTOIR_ENCRYPTION_KEYS = required("COMPTOIR_ENCRYPTION_KEYS").split(",")
 ALLOWED_HOSTS = required("ALLOWED_HOSTS").split(",")
+
+# BigCommerce and the public URL: nothing falls back to the local sandbox in production.
+COMPTOIR_PUBLIC_URL = required_public_url("COMPTOIR_PUBLIC_URL")
+CSRF_TRUSTED_ORIGINS = [COMPTOIR_PUBLIC_URL]
+BIGCOMMERCE_API_URL = required_public_url("BIGCOMMERCE_API_URL")
+BIGCOMMERCE_LOGIN_URL = required_public_url("BIGCOMMERCE_LOGIN_URL")
+BIGCOMMERCE_CLIENT_ID = required_not_sandbox("BIGCOMMERCE_CLIENT_ID")
+BIGCOMMERCE_CLIENT_SECRET = required_not_sandbox("BIGCOMMERCE_CLIENT_SECRET")
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)

@@ -12,6 +12,10 @@ PRODUCTION_ENV = {
     "COMPTOIR_ENCRYPTION_KEYS": "Qm9uam91ciBsZSBtb25kZSwgYydlc3QgdW5lIGNsZWY=",
     "ALLOWED_HOSTS": "comptoir.example.com",
     "COMPTOIR_PUBLIC_URL": "https://comptoir.example.com",
+    "BIGCOMMERCE_API_URL": "https://api.bigcommerce.com",
+    "BIGCOMMERCE_LOGIN_URL": "https://login.bigcommerce.com",
+    "BIGCOMMERCE_CLIENT_ID": "a1b2c3d4e5f6g7h8i9j0klmnopqrstu",
+    "BIGCOMMERCE_CLIENT_SECRET": "f" * 20 + "the-app-secret-from-the-developer-portal" + "0" * 10,
 }
 
 
@@ -34,3 +38,69 @@ def test_production_settings_refuse_to_start_without_secrets(missing):
     result = run_manage("check", env=env)
     assert result.returncode != 0
     assert f"{missing} must be set in production" in result.stderr
+
+
+def test_production_settings_take_bigcommerce_and_the_public_url_from_the_environment(monkeypatch):
+    production = _production_settings(monkeypatch, PRODUCTION_ENV)
+    for name in (
+        "COMPTOIR_PUBLIC_URL",
+        "BIGCOMMERCE_API_URL",
+        "BIGCOMMERCE_LOGIN_URL",
+        "BIGCOMMERCE_CLIENT_ID",
+        "BIGCOMMERCE_CLIENT_SECRET",
+    ):
+        assert production[name] == PRODUCTION_ENV[name]
+    assert production["CSRF_TRUSTED_ORIGINS"] == ["https://comptoir.example.com"]
+
+
+@pytest.mark.parametrize(
+    "missing",
+    [
+        "COMPTOIR_PUBLIC_URL",
+        "BIGCOMMERCE_API_URL",
+        "BIGCOMMERCE_LOGIN_URL",
+        "BIGCOMMERCE_CLIENT_ID",
+        "BIGCOMMERCE_CLIENT_SECRET",
+    ],
+)
+def test_production_settings_require_every_bigcommerce_setting_and_the_public_url(monkeypatch, missing):
+    from django.core.exceptions import ImproperlyConfigured
+
+    env = {k: v for k, v in PRODUCTION_ENV.items() if k != missing}
+    with pytest.raises(ImproperlyConfigured, match=f"{missing} must be set in production"):
+        _production_settings(monkeypatch, env)
+
+
+@pytest.mark.parametrize(
+    "name, value, reason",
+    [
+        ("BIGCOMMERCE_CLIENT_ID", "comptoir-local", "the local sandbox's value"),
+        ("BIGCOMMERCE_CLIENT_SECRET", "comptoir-local-secret", "the local sandbox's value"),
+        ("BIGCOMMERCE_API_URL", "http://127.0.0.1:8001", "must be an https:// URL"),
+        ("BIGCOMMERCE_API_URL", "https://127.0.0.1:8001", "points at this machine"),
+        ("BIGCOMMERCE_LOGIN_URL", "http://127.0.0.1:8001/login", "must be an https:// URL"),
+        ("BIGCOMMERCE_LOGIN_URL", "https://localhost:8001/login", "points at this machine"),
+        ("COMPTOIR_PUBLIC_URL", "http://127.0.0.1:8000", "must be an https:// URL"),
+        ("COMPTOIR_PUBLIC_URL", "https://localhost", "points at this machine"),
+        ("COMPTOIR_PUBLIC_URL", "https://[::1]:8000", "points at this machine"),
+        ("COMPTOIR_PUBLIC_URL", "https://127.0.0.2", "points at this machine"),
+        ("COMPTOIR_PUBLIC_URL", "https://0.0.0.0", "points at this machine"),
+        ("COMPTOIR_PUBLIC_URL", "comptoir.example.com", "must be an https:// URL"),
+    ],
+)
+def test_production_settings_refuse_the_sandboxs_values(monkeypatch, name, value, reason):
+    from django.core.exceptions import ImproperlyConfigured
+
+    with pytest.raises(ImproperlyConfigured, match=f"{name} .*{reason}"):
+        _production_settings(monkeypatch, {**PRODUCTION_ENV, name: value})
+
+
+def _production_settings(monkeypatch, env) -> dict:
+    """Run the production settings module against ``env`` (in this process, not importing it)."""
+    import runpy
+
+    for name in PRODUCTION_ENV:
+        monkeypatch.delenv(name, raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    return runpy.run_module("portal.settings.production")

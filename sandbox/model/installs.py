@@ -46,15 +46,18 @@ def code_issue(db, *, store: dict, app: dict) -> str:
     return code
 
 
-def auth_redirect(db, *, store: dict, app: dict) -> str:
-    query = urllib.parse.urlencode(
-        {
-            "code": code_issue(db, store=store, app=app),
-            "scope": " ".join(app["scopes"]),
-            "context": f"stores/{store['hash']}",
-            "account_uuid": store["account_uuid"],
-        }
-    )
+def auth_redirect(db, *, store: dict, app: dict, state: str = "") -> str:
+    """The app's auth callback with a fresh code; an install link that carried ``state`` (an
+    install started from the app) gets it back unchanged, one started here has none."""
+    fields = {
+        "code": code_issue(db, store=store, app=app),
+        "scope": " ".join(app["scopes"]),
+        "context": f"stores/{store['hash']}",
+        "account_uuid": store["account_uuid"],
+    }
+    if state:
+        fields["state"] = state
+    query = urllib.parse.urlencode(fields)
     return f"{app['auth_callback']}?{query}"
 
 
