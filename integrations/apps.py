@@ -7,4 +7,14 @@ class IntegrationsConfig(AppConfig):
     verbose_name = _("Integrations")
 
     def ready(self):
+        from catalog.badges import product_badges_register
+        from catalog.bulk_actions import BulkAction, bulk_action_register
         from integrations import receivers  # noqa: F401
+        from integrations.selectors import product_sync_badges
+
+        bulk_action_register(
+            BulkAction(
+                key="assign_channels", label=_("Assign channels…"), url_name="integrations:assign_channels", order=10
+            )
+        )
+        product_badges_register("bigcommerce", product_sync_badges)

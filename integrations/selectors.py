@@ -179,3 +179,49 @@ def synced_copies_count(*, merchant: Merchant, connection: BigCommerceConnection
         .distinct()
         .count()
     )
+
+
+def product_sync_states(*, merchant: Merchant, product_ids) -> dict[int, ProductLink]:
+    """The active link (sync state) of each of these products, for the catalog and product pages."""
+    return {
+        link.product_id: link
+        for link in ProductLink.objects.filter(
+            merchant=merchant, product_id__in=list(product_ids), unlinked_at__isnull=True
+        ).only("product_id", "state", "last_error", "last_error_i18n", "synced_at", "remote_product_id", "origin")
+    }
+
+
+def sync_run_current(*, connection: BigCommerceConnection):
+    """The running sync run, or the last one if it finished in the last hour (to show its result)."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from integrations.models import SyncRun
+
+    run = SyncRun.objects.filter(connection=connection, status=SyncRun.Status.RUNNING).order_by("-started_at").first()
+    if run is None:
+        run = (
+            SyncRun.objects.filter(connection=connection, finished_at__gte=timezone.now() - timedelta(hours=1))
+            .order_by("-finished_at")
+            .first()
+        )
+    return run
+
+
+def product_sync_badges(*, merchant: Merchant, product_ids) -> dict:
+    """The catalog list's badge per product: BigCommerce synced / pending / failed (with why)."""
+    from django.utils.translation import gettext as _
+
+    from catalog.badges import Badge
+
+    labels = {
+        ProductLink.State.SYNCED: (_("BigCommerce ✓"), "badge-ok", _("Synced to BigCommerce")),
+        ProductLink.State.PENDING: (_("BigCommerce…"), "badge-warn", _("Waiting to be sent to BigCommerce")),
+        ProductLink.State.FAILED: (_("BigCommerce ✗"), "badge-danger", ""),
+    }
+    badges = {}
+    for pk, link in product_sync_states(merchant=merchant, product_ids=product_ids).items():
+        label, css, title = labels[link.state]
+        badges[pk] = [Badge(label=label, css=css, title=link.last_error_text if link.state == "failed" else title)]
+    return badges

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from integrations.views import app_callbacks, pages, webhooks, wizard
+from integrations.views import app_callbacks, channels, pages, webhooks, wizard
 
 app_name = "integrations"
 
@@ -8,6 +8,7 @@ urlpatterns = [
     path("", pages.integration_list, name="index"),
     path("bigcommerce/", pages.bigcommerce_overview, name="bigcommerce"),
     path("bigcommerce/products/", pages.bigcommerce_products, name="bigcommerce_products"),
+    path("bigcommerce/run/", pages.bigcommerce_run, name="bigcommerce_run"),
     path("bigcommerce/journal/", pages.bigcommerce_journal, name="bigcommerce_journal"),
     path("bigcommerce/journal/<int:event_id>/", pages.bigcommerce_event, name="bigcommerce_event"),
     path("bigcommerce/connect/", pages.bigcommerce_connect, name="bigcommerce_connect"),
@@ -24,4 +25,7 @@ urlpatterns = [
     path("bigcommerce/app/remove-user/", app_callbacks.app_remove_user, name="app_remove_user"),
     path("bigcommerce/app/welcome/", app_callbacks.app_welcome, name="app_welcome"),
     path("bigcommerce/webhooks/", webhooks.bigcommerce_webhook, name="bigcommerce_webhook"),
+    path("channels/assign/", channels.assign_channels, name="assign_channels"),
+    path("channels/products/<int:product_id>/", channels.product_channels, name="product_channels"),
+    path("channels/products/<int:product_id>/retry/", channels.product_retry, name="product_retry"),
 ]

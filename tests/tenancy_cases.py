@@ -28,6 +28,7 @@ PUBLIC_OR_OWN = {
             "index",
             "bigcommerce",
             "bigcommerce_products",
+            "bigcommerce_run",
             "bigcommerce_journal",
             "bigcommerce_connect",
             "bigcommerce_disconnect",
@@ -43,6 +44,7 @@ PUBLIC_OR_OWN = {
             "app_remove_user",
             "app_welcome",
             "bigcommerce_webhook",
+            "assign_channels",  # takes product ids; only the merchant's own are used (test_channels)
         )
     ),
 }
@@ -52,6 +54,10 @@ def _product(other):
     from catalog.tests.factories import ProductFactory
 
     return [{"pk": ProductFactory(merchant=other).pk}]
+
+
+def _product_id(other):
+    return [{"product_id": _product(other)[0]["pk"]}]
 
 
 def _sale(other):
@@ -81,6 +87,8 @@ def _sync_event(other):
 
 URL_CASES = {
     "integrations:bigcommerce_event": _sync_event,
+    "integrations:product_channels": _product_id,
+    "integrations:product_retry": _product_id,
     "inventory:product_stock": _product,
     "inventory:sale_detail": _sale_kwargs,
     "inventory:sale_refund": _sale_kwargs,

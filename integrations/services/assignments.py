@@ -108,19 +108,19 @@ def products_unassign(*, connection: BigCommerceConnection, product_ids: Sequenc
     return len(ids)
 
 
-def product_sync_retry(*, connection: BigCommerceConnection, product_id: int) -> bool:
+def product_sync_retry(*, connection: BigCommerceConnection, product) -> bool:
     """Retry a failed product now instead of at its next automatic retry."""
     with transaction.atomic():
         retried = ProductLink.objects.filter(
-            connection=connection, product_id=product_id, unlinked_at__isnull=True, state=ProductLink.State.FAILED
+            connection=connection, product_id=product.pk, unlinked_at__isnull=True, state=ProductLink.State.FAILED
         ).update(claimed_until=None)
         if retried:
             sync_event_record(
                 connection=connection,
                 kind=SyncEvent.Kind.PRODUCT_EXPORT,
                 direction=SyncEvent.Direction.TO_BIGCOMMERCE,
-                message=lambda: _("Retry requested."),
-                product={"id": product_id},
+                message=lambda: _("Retry of “%(name)s” requested.") % {"name": product.name},
+                product=product,
             )
             _kick_on_commit(connection)
     return bool(retried)

@@ -5,7 +5,7 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.core.paginator import Paginator
 from django.http import Http404
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
@@ -34,7 +34,10 @@ def integration_list(request):
 
 
 def _connected_context(request, connection, status, tab):
-    return {"connection": connection, "status": status, "tab": tab}
+    context = {"connection": connection, "status": status, "tab": tab}
+    if connection is not None and status in (Status.CONNECTED, Status.NEEDS_ATTENTION):
+        context["run"] = selectors.sync_run_current(connection=connection)
+    return context
 
 
 @merchant_required
@@ -61,6 +64,13 @@ def _connected_or_404(request):
     if status not in (Status.CONNECTED, Status.NEEDS_ATTENTION):
         raise Http404
     return connection, status
+
+
+@merchant_required
+def bigcommerce_run(request):
+    """The current sync run's progress card (polled by itself while the run is running)."""
+    connection, _status = _connected_or_404(request)
+    return render(request, "integrations/_sync_run.html", {"run": selectors.sync_run_current(connection=connection)})
 
 
 @merchant_required

@@ -1,0 +1,82 @@
+"""Assign channels, unassign, the Channels card and Retry, over real HTTP to the sandbox."""
+
+import pytest
+from django.test import TestCase
+
+from integrations.models import ProductAssignment, ProductLink
+from integrations.tests import connect_helpers, test_export
+from integrations.tests.connect_helpers import add_product, api
+from integrations.tests.test_export import connected, connected_to
+
+bc = connect_helpers.bc  # fixture
+sandbox = connect_helpers.sandbox  # fixture
+media_server = test_export.media_server  # fixture
+public = test_export.public  # fixture
+pytestmark = [pytest.mark.django_db, pytest.mark.filterwarnings("ignore::jwt.warnings.InsecureKeyLengthWarning")]
+ASSIGN = "/integrations/channels/assign/"
+
+
+def _setup(merchant):
+    return [add_product(merchant, name, sku=name.upper()) for name in ("Mug", "Tote", "Poster")]
+
+
+def test_assign_then_unassign_from_the_catalog_with_and_without_deleting_copies(bc, public):
+    store, merchant, client, connection, (mug, tote, poster) = connected(
+        bc, setup=_setup, sync_scope="selected", products_of=lambda made: [made[0]]
+    )
+    dialog = client.get(ASSIGN, {"ids": [tote.pk, poster.pk]}, HTTP_HX_REQUEST="true").content.decode()
+    assert "<dialog" in dialog and "BigCommerce" in dialog and "Update products" in dialog
+    answer = client.post(ASSIGN, {"ids": [tote.pk, poster.pk], "bigcommerce": "yes", "next": "/catalog/"})
+    assert answer.status_code == 302 and answer["Location"] == "/catalog/"
+    links = {link.product_id: link for link in ProductLink.objects.filter(connection=connection, unlinked_at=None)}
+    assert set(links) == {mug.pk, tote.pk, poster.pk} and {link.state for link in links.values()} == {"synced"}
+    listing = client.get("/catalog/").content.decode()
+    assert listing.count("BigCommerce ✓") == 3
+
+    # Unticking asks to confirm, and offers to delete the copies Comptoir created.
+    confirm = client.post(ASSIGN, {"ids": [tote.pk, poster.pk], "next": "/catalog/"}).content.decode()
+    assert "Unassign products" in confirm and "Also delete the 2 copies Comptoir created" in confirm
+    assert ProductAssignment.objects.filter(product=tote, unassigned_at=None).exists()  # nothing yet
+    client.post(ASSIGN, {"ids": [tote.pk], "confirm": "unassign", "next": "/catalog/"})
+    client.post(ASSIGN, {"ids": [poster.pk], "confirm": "unassign", "delete_copies": "yes", "next": "/catalog/"})
+    names = sorted(p["name"] for p in api(bc, store).iter_pages("/v3/catalog/products"))
+    assert names == ["Mug", "Tote"]  # the Tote's copy is kept, the Poster's deleted
+    assert set(
+        ProductLink.objects.filter(connection=connection, unlinked_at=None).values_list("product_id", flat=True)
+    ) == {mug.pk}
+    # An unassigned product is not put back by the sweep, and its edits no longer sync.
+    from integrations.tasks import bigcommerce_export_sweep
+
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        bigcommerce_export_sweep()
+    assert not ProductLink.objects.filter(product=tote, unlinked_at=None).exists()
+
+
+def test_the_product_page_card_shows_the_state_the_reason_and_retries(bc, public):
+    store = connect_helpers.new_store(bc)
+    api(bc, store).post(
+        "/v3/catalog/products", json={"name": "Other mug", "type": "physical", "weight": 1, "price": 1, "sku": "MUG"}
+    )
+    _s, merchant, client, connection, (mug, tote, poster) = connected_to(bc, store, setup=_setup, review="create")
+    card = client.get(f"/integrations/channels/products/{mug.pk}/", HTTP_HX_REQUEST="true").content.decode()
+    assert "Failed" in card and "already uses SKU MUG" in card and "Retry" in card
+    assert (
+        "Synced" in client.get(f"/integrations/channels/products/{tote.pk}/", HTTP_HX_REQUEST="true").content.decode()
+    )
+    listing = client.get("/catalog/").content.decode()
+    assert "BigCommerce ✗" in listing and "already uses SKU MUG" in listing  # the reason, as the badge's title
+
+    for product in api(bc, store).iter_pages("/v3/catalog/products"):
+        if product["name"] == "Other mug":
+            api(bc, store).delete(f"/v3/catalog/products/{product['id']}")
+    answer = client.post(f"/integrations/channels/products/{mug.pk}/retry/")
+    assert answer.status_code == 302
+    assert ProductLink.objects.get(connection=connection, product=mug).state == "synced"
+
+
+def test_other_merchants_products_are_ignored_by_assign(bc, public, other_merchant):
+    store, merchant, client, connection, made = connected(bc, setup=_setup)
+    theirs = add_product(other_merchant, "Theirs", sku="THEIRS")
+    client.post(ASSIGN, {"ids": [theirs.pk], "bigcommerce": "yes"})
+    assert not ProductAssignment.objects.filter(product=theirs).exists()
+    assert not ProductLink.objects.filter(product=theirs).exists()

@@ -1,0 +1,138 @@
+"""Sales channels of products: the catalog's "Assign channels" action, the Channels card of a
+product page, and Retry of a product whose sync failed (products managed in Comptoir)."""
+
+from django.contrib import messages
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_http_methods, require_POST
+
+from catalog import selectors as catalog_selectors
+from catalog.views.bulk import selected_product_ids
+from catalog.views.common import product_or_404, safe_next
+from integrations import selectors
+from integrations.bigcommerce.exporter import exporting
+from integrations.services.assignments import product_sync_retry, products_assign, products_unassign
+from portal.decorators import merchant_required
+
+
+def _connection(request):
+    return selectors.connection_for_merchant(merchant=request.merchant)
+
+
+def _render(request, template, context):
+    partial = "dialog" if request.htmx else None
+    return render(request, f"{template}#{partial}" if partial else template, context)
+
+
+@merchant_required
+@require_http_methods(["GET", "POST"])
+def assign_channels(request):
+    """GET: a dialog with a BigCommerce box (ticked when every selected product syncs).
+    POST with the box ticked assigns; unticked asks to confirm "Unassign products", then unassigns."""
+    merchant = request.merchant
+    connection = _connection(request)
+    products = list(catalog_selectors.products_by_ids(merchant=merchant, product_ids=selected_product_ids(request)))
+    fallback = reverse("catalog:product_list")
+    next_url = safe_next(request, fallback)
+    assigned = selectors.product_assigned_ids(merchant=merchant)
+    context = {
+        "products": products[:10],
+        "more": max(0, len(products) - 10),
+        "count": len(products),
+        "ids": [p.pk for p in products],
+        "next": next_url,
+        "connection": connection,
+        "exporting": connection is not None and exporting(connection),
+        "all_assigned": bool(products) and all(p.pk in assigned for p in products),
+        "assigned_count": sum(p.pk in assigned for p in products),
+    }
+    if request.method == "GET" or not products or not context["exporting"]:
+        if request.method == "POST":
+            messages.warning(
+                request, _("Tick at least one product first.") if not products else _("BigCommerce is not connected.")
+            )
+            return redirect(next_url)
+        return _render(request, "integrations/assign_channels.html", context)
+
+    ids = [p.pk for p in products]
+    if request.POST.get("bigcommerce"):
+        added = products_assign(connection=connection, product_ids=ids)
+        messages.success(
+            request,
+            ngettext(
+                "%(count)d product assigned to BigCommerce: it is being created there.",
+                "%(count)d products assigned to BigCommerce: they are being created there.",
+                added,
+            )
+            % {"count": added}
+            if added
+            else _("These products already sync to BigCommerce."),
+        )
+        return redirect(next_url)
+    to_unassign = [p for p in products if p.pk in assigned]
+    if not to_unassign:
+        messages.info(request, _("None of these products syncs to BigCommerce: nothing to unassign."))
+        return redirect(next_url)
+    if request.POST.get("confirm") != "unassign":
+        copies = selectors.product_sync_states(merchant=merchant, product_ids=[p.pk for p in to_unassign])
+        context.update(
+            {
+                "confirm": True,
+                "products": to_unassign[:10],
+                "more": max(0, len(to_unassign) - 10),
+                "count": len(to_unassign),
+                "ids": [p.pk for p in to_unassign],
+                "created_copies": sum(
+                    1 for link in copies.values() if link.remote_product_id and link.origin == "created_remote"
+                ),
+            }
+        )
+        return _render(request, "integrations/assign_channels.html", context)
+    count = products_unassign(
+        connection=connection,
+        product_ids=[p.pk for p in to_unassign],
+        delete_copies=bool(request.POST.get("delete_copies")),
+    )
+    messages.success(
+        request,
+        ngettext(
+            "%(count)d product unassigned from BigCommerce.", "%(count)d products unassigned from BigCommerce.", count
+        )
+        % {"count": count},
+    )
+    return redirect(next_url)
+
+
+@merchant_required
+def product_channels(request, product_id: int):
+    """The Channels card of a product page (loaded by htmx; a page of its own without it)."""
+    product = product_or_404(request, product_id)
+    connection = _connection(request)
+    link = selectors.product_sync_states(merchant=request.merchant, product_ids=[product.pk]).get(product.pk)
+    context = {
+        "product": product,
+        "connection": connection,
+        "exporting": connection is not None and exporting(connection),
+        "assigned": product.pk in selectors.product_assigned_ids(merchant=request.merchant),
+        "link": link,
+        "next": reverse("catalog:product_detail", args=[product.pk]),
+    }
+    template = "integrations/product_channels.html"
+    return render(request, f"{template}#card" if request.htmx else template, context)
+
+
+@merchant_required
+@require_POST
+def product_retry(request, product_id: int):
+    product = product_or_404(request, product_id)
+    connection = _connection(request)
+    if connection is None or not exporting(connection):
+        raise Http404
+    if product_sync_retry(connection=connection, product=product):
+        messages.success(request, _("Sending “%(name)s” to BigCommerce again.") % {"name": product.name})
+    else:
+        messages.info(request, _("“%(name)s” has no failed sync to retry.") % {"name": product.name})
+    return redirect(safe_next(request, reverse("catalog:product_detail", args=[product.pk])))
