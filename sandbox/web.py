@@ -67,6 +67,7 @@ class Request:
     account: dict | None = None
     app: Any = None
     route: str = ""
+    faults: set[str] = field(default_factory=set)  # kinds of the faults drawn for this request
 
     @property
     def query(self) -> dict[str, str]:

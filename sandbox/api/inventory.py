@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 
 from ..model.stock import MAX_LEVEL, level, stock_write
+from ..stores import default_address, default_operating_hours
 from ..values import iso_now
 from ..web import ApiError, Request, Response, invalid, v3
 from .common import get_or_404, paginate, require_list, require_object
@@ -226,9 +227,9 @@ def locations_post(req: Request) -> Response:
             "managed_by_external_source": False,
             "type_id": "PHYSICAL",
             "enabled": True,
-            "operating_hours": None,
+            "operating_hours": default_operating_hours(),
             "time_zone": "Europe/Paris",
-            "address": None,
+            "address": default_address(),
             "storefront_visibility": True,
             "is_default": False,
             **{k: item[k] for k in LOCATION_FIELDS if k in item},
