@@ -176,6 +176,8 @@ def _count_items(body: bytes) -> int:
 
 
 def _error_response(req: Request, exc: ApiError) -> Response:
+    if exc.body is not None:
+        return Response.json(exc.body, exc.status)
     path = req.path.split("/", 3)[-1] if req.path.startswith("/stores/") else ""
     if path.startswith("v2/"):
         # v2 answers errors as a list of {status, message}.

@@ -49,6 +49,16 @@ STORE_OPTIONS = {
 }
 
 
+def inventory_settings(store: dict, channel_id: int | None = None) -> dict:
+    """The store's inventory settings, with a channel's own overrides when it has some
+    (docs: an order from a channel follows that channel's settings; a manual order, the
+    global ones)."""
+    settings = dict(store["inventory_settings"])
+    if channel_id is not None:
+        settings.update(store.get("channel_inventory_settings", {}).get(str(channel_id), {}))
+    return settings
+
+
 def options_errors(body) -> dict[str, str]:
     if not isinstance(body, dict):
         return {"options": "error.expected.jsobject"}
