@@ -183,7 +183,10 @@ def _error_response(req: Request, exc: ApiError) -> Response:
         # v2 answers errors as a list of {status, message}.
         return Response.json([{"status": exc.status, "message": exc.title}], exc.status)
     body = {"status": exc.status, "title": exc.title, "type": ERROR_TYPE, "errors": exc.errors}
-    return Response.json(body, exc.status)
+    resp = Response.json(body, exc.status)
+    if path.startswith("v3/inventory/") and exc.status in (404, 422):
+        resp.headers["Content-Type"] = "application/problem+json"  # inventory.v3.yml, locations.v3.yml
+    return resp
 
 
 def _json_error(req: Request, exc: ApiError) -> Response:

@@ -124,11 +124,13 @@ def product_get(req: Request) -> Response:
     return v3(_render(req, product, _includes(req)))
 
 
-def _answer(req: Request, data, meta: dict | None = None) -> Response:
+def _answer(req: Request, data, meta: dict | None = None, *, listed: bool = False) -> Response:
     """200, or 207 Multi-Status when the partial-success fault fired: the product was saved
-    but its stock was not (products_catalog.v3.yml, 207 of create and update)."""
+    but its stock was not (products_catalog.v3.yml, 207 of create and update; the create's
+    207 lists the product in an array, `listed`)."""
     if PARTIAL_SUCCESS not in req.faults:
         return v3(data, meta)
+    data = [data] if listed else data
     errors = {
         "status": 207,
         "title": "The product was saved, but some of its data failed to update",
@@ -144,7 +146,7 @@ def product_post(req: Request) -> Response:
     with req.app.db.tx():
         product = product_create(req.app, req.store_hash, body, fetched, partial=PARTIAL_SUCCESS in req.faults)
         include = {"variants", "images", "videos", "custom_fields", "options", "modifiers", "bulk_pricing_rules"}
-        return _answer(req, product_out(req.app.db, req.store_hash, product, include))
+        return _answer(req, product_out(req.app.db, req.store_hash, product, include), listed=True)
 
 
 def product_put(req: Request) -> Response:

@@ -343,8 +343,8 @@ def product_out(db, store_hash: str, product: dict, include: set[str] = frozense
         public = [{k: v for k, v in i.items() if not k.startswith("_")} for i in images]
         if "images" in include:
             out["images"] = public
-        if "primary_image" in include:
-            out["primary_image"] = next((i for i in public if i["is_thumbnail"]), public[0] if public else None)
+        if "primary_image" in include and public:  # no image: no primary_image (never null)
+            out["primary_image"] = next((i for i in public if i["is_thumbnail"]), public[0])
     if "videos" in include:
         out["videos"] = db.find(store_hash, "video", parent_id=product["id"])
     if "custom_fields" in include:
