@@ -239,6 +239,15 @@ LOCATION_FIELDS = (
 )
 
 
+def _location_errors(index: int, item: dict) -> dict:
+    """locations.v3.yml: `address` and `operating_hours` are objects, never null."""
+    return {
+        f"{index}.{k}": "error.expected.jsobject"
+        for k in ("address", "operating_hours")
+        if k in item and not isinstance(item[k], dict)
+    }
+
+
 def locations_get(req: Request) -> Response:
     page, meta = paginate(req, _locations(req))
     return v3(page, meta)
@@ -249,6 +258,8 @@ def locations_post(req: Request) -> Response:
     for index, item in enumerate(require_list(req.json())):
         if not isinstance(item, dict) or not item.get("label") or not item.get("code"):
             raise invalid({f"{index}": "code and label are required"})
+        if _location_errors(index, item):
+            raise invalid(_location_errors(index, item))
         if any(ln["code"] == item["code"] for ln in db.find(req.store_hash, "location")):
             raise invalid({f"{index}.code": "Location code must be unique"})
         now = iso_now()
@@ -279,6 +290,8 @@ def locations_put(req: Request) -> Response:
         location = db.get(req.store_hash, "location", item.get("id") or 0)
         if location is None:
             raise invalid({f"{index}.id": "Location does not exist"})
+        if _location_errors(index, item):
+            raise invalid(_location_errors(index, item))
         location.update({k: item[k] for k in LOCATION_FIELDS if k in item})
         location["updated_at"] = iso_now()
         db.put(req.store_hash, "location", location)

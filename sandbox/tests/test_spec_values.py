@@ -44,6 +44,11 @@ def test_locations_have_an_address_and_operating_hours_objects(api):
         hours = location["operating_hours"]
         assert set(hours) == {"sunday", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday"}
         assert all(isinstance(day["open"], bool) for day in hours.values())
+    assert api.put("/v3/inventory/locations", json=[{"id": 1, "address": None}]).status_code == 422
+    assert (
+        api.post("/v3/inventory/locations", json=[{"code": "X", "label": "X", "operating_hours": None}]).status_code
+        == 422
+    )
 
 
 def test_store_information_types(api):
