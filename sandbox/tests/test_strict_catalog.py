@@ -5,8 +5,6 @@ with its sub-resources, and the payloads BigCommerce refuses. Sources: bigcommer
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from sandbox.tests.test_media import PNG
@@ -22,12 +20,22 @@ def _hook(api, receiver, scope):
     assert answer.status_code == 200, answer.text
 
 
-def _scopes_after(receiver, action, settle=0.4):
-    """The (scope, data) fired by `action`, once the deliveries have settled."""
-    before = len(receiver.payloads())
-    action()
-    time.sleep(settle)
-    return [(p["scope"], p["data"]) for p in receiver.payloads()[before:]]
+def _queued(sandbox, api) -> list[dict]:
+    """The store's deliveries, oldest first (queued inside the write's transaction)."""
+    return sorted((d for d in sandbox.deliveries(api.store_hash) if not d["duplicate"]), key=lambda d: d["id"])
+
+
+@pytest.fixture
+def fired(sandbox, api):
+    """fired(action) -> the (scope, data) that `action` fired, in order, read from the queued
+    deliveries (they are written in the write's own transaction: no waiting)."""
+
+    def after(action):
+        before = {d["id"] for d in _queued(sandbox, api)}
+        action()
+        return [(d["scope"], d["payload"]["data"]) for d in _queued(sandbox, api) if d["id"] not in before]
+
+    return after
 
 
 @pytest.mark.parametrize(
@@ -63,58 +71,52 @@ def test_made_up_scopes_are_refused(api, receiver, scope):
     assert answer.status_code == 422 and "scope" in answer.json()["errors"]
 
 
-def test_sku_events_for_variants_created_updated_and_deleted(api, receiver):
+def test_sku_events_for_variants_created_updated_and_deleted(sandbox, api, receiver, fired):
     _hook(api, receiver, "store/sku/*")
     product = api.create_product(name="T-shirt", inventory_tracking="variant", variants=SIZED)
     small, medium = product["variants"]
     variants = f"/v3/catalog/products/{product['id']}/variants"
-    time.sleep(0.4)
-    created = [p["data"] for p in receiver.payloads() if p["scope"] == "store/sku/created"]
+    created = [d["payload"]["data"] for d in _queued(sandbox, api) if d["scope"] == "store/sku/created"]
     assert created == [
         {"type": "sku", "id": v["sku_id"], "sku": {"product_id": product["id"], "variant_id": v["id"]}}
         for v in (small, medium)
     ]
-    assert _scopes_after(receiver, lambda: api.put(f"{variants}/{small['id']}", json={"price": 12})) == [
+    assert fired(lambda: api.put(f"{variants}/{small['id']}", json={"price": 12})) == [
         (
             "store/sku/updated",
             {"type": "sku", "id": small["sku_id"], "sku": {"product_id": product["id"], "variant_id": small["id"]}},
         )
     ]
-    assert _scopes_after(receiver, lambda: api.put(f"{variants}/{small['id']}", json={"price": 12})) == []
-    fired = _scopes_after(receiver, lambda: api.delete(f"{variants}/{medium['id']}"))
+    assert fired(lambda: api.put(f"{variants}/{small['id']}", json={"price": 12})) == []
+    fired = fired(lambda: api.delete(f"{variants}/{medium['id']}"))
     assert [s for s, _ in fired] == ["store/sku/deleted"] and fired[0][1]["id"] == medium["sku_id"]
 
 
-def test_channel_created_and_updated_only_on_a_real_change(api, receiver):
+def test_channel_created_and_updated_only_on_a_real_change(sandbox, api, receiver, fired):
     _hook(api, receiver, "store/channel/*")
-    created = _scopes_after(
-        receiver, lambda: api.post("/v3/channels", json={"name": "POS", "type": "pos", "platform": "custom"})
-    )
+    created = fired(lambda: api.post("/v3/channels", json={"name": "POS", "type": "pos", "platform": "custom"}))
     assert [s for s, _ in created] == ["store/channel/created"]
     channel_id = created[0][1]["id"]
     assert created[0][1] == {"type": "channel", "id": channel_id}
-    assert _scopes_after(receiver, lambda: api.put(f"/v3/channels/{channel_id}", json={"name": "POS"})) == []
-    assert _scopes_after(receiver, lambda: api.put(f"/v3/channels/{channel_id}", json={"status": "disconnected"})) == [
+    assert fired(lambda: api.put(f"/v3/channels/{channel_id}", json={"name": "POS"})) == []
+    assert fired(lambda: api.put(f"/v3/channels/{channel_id}", json={"status": "disconnected"})) == [
         ("store/channel/updated", {"type": "channel", "id": channel_id})
     ]
 
 
-def test_product_updated_fires_only_for_a_real_change_of_a_listed_field(api, receiver):
+def test_product_updated_fires_only_for_a_real_change_of_a_listed_field(sandbox, api, receiver, fired):
     _hook(api, receiver, "store/product/updated")
     product = api.create_product(name="Bol", sku="BOL", price=10, inventory_tracking="product", inventory_level=3)
     path = f"/v3/catalog/products/{product['id']}"
     updated = [("store/product/updated", {"type": "product", "id": product["id"]})]
-    assert _scopes_after(receiver, lambda: api.put(path, json={"price": 10, "name": "Bol"})) == []
+    assert fired(lambda: api.put(path, json={"price": 10, "name": "Bol"})) == []
     for field, value in (("gtin", "123"), ("mpn", "M-1"), ("bin_picking_number", "B2"), ("meta_keywords", ["k"])):
-        assert _scopes_after(receiver, lambda f=field, v=value: api.put(path, json={f: v})) == [], field
-    assert _scopes_after(receiver, lambda: api.put(path, json={"price": 11})) == updated
-    assert _scopes_after(receiver, lambda: api.put(path, json={"is_visible": False})) == updated
-    assert _scopes_after(receiver, lambda: api.put(path, json={"inventory_level": 7})) == updated
+        assert fired(lambda f=field, v=value: api.put(path, json={f: v})) == [], field
+    assert fired(lambda: api.put(path, json={"price": 11})) == updated
+    assert fired(lambda: api.put(path, json={"is_visible": False})) == updated
+    assert fired(lambda: api.put(path, json={"inventory_level": 7})) == updated
     untracked = api.create_product(name="Libre", sku="LIB")
-    assert (
-        _scopes_after(receiver, lambda: api.put(f"/v3/catalog/products/{untracked['id']}", json={"inventory_level": 5}))
-        == []
-    )
+    assert fired(lambda: api.put(f"/v3/catalog/products/{untracked['id']}", json={"inventory_level": 5})) == []
 
 
 def test_product_put_applies_custom_fields_images_and_videos(api, receiver):
@@ -147,16 +149,16 @@ def test_product_put_applies_custom_fields_images_and_videos(api, receiver):
     assert api.put(path, json={"variants": [{"sku": "X"}]}).status_code == 422  # refused, never dropped
 
 
-def test_first_thumbnail_fires_product_updated_but_custom_fields_do_not(api, receiver):
+def test_first_thumbnail_fires_product_updated_but_custom_fields_do_not(sandbox, api, receiver, fired):
     receiver.files["/t.png"] = (PNG, "image/png")
     _hook(api, receiver, "store/product/updated")
     product = api.create_product(name="Vase")
     path = f"/v3/catalog/products/{product['id']}"
     updated = [("store/product/updated", {"type": "product", "id": product["id"]})]
-    assert _scopes_after(receiver, lambda: api.post(path + "/custom-fields", json={"name": "a", "value": "b"})) == []
+    assert fired(lambda: api.post(path + "/custom-fields", json={"name": "a", "value": "b"})) == []
     first = lambda: api.post(path + "/images", json={"image_url": receiver.url + "/t.png", "is_thumbnail": True})  # noqa: E731
-    assert _scopes_after(receiver, first) == updated
-    assert _scopes_after(receiver, first) == []  # not the first thumbnail any more
+    assert fired(first) == updated
+    assert fired(first) == []  # not the first thumbnail any more
 
 
 def test_custom_url_must_be_an_object_and_unique(api):
