@@ -103,8 +103,10 @@ class Sandbox:
             route, req.params = self.api.match(req.method, path)
             req.route = route.pattern
             auth.require_scope(req.account, route.scope, req.method)
+            _check_content_type(req)
             fired = self.faults.draw(store_hash, req.method, path, REQUEST_KINDS)
             kinds = {f.kind: f for f in fired}
+            req.faults = set(kinds)
             if "latency" in kinds:
                 time.sleep(kinds["latency"].duration_ms / 1000)
             if "rate_limit" in kinds:
@@ -149,6 +151,16 @@ class Sandbox:
         self.db.execute("INSERT INTO requests (store_hash, data) VALUES (?,?)", (req.store_hash, dumps(entry)))
 
 
+def _check_content_type(req: Request) -> None:
+    """A body that is not JSON gets 415, as BigCommerce answers (the reference declares
+    `Content-Type: application/json` required on every write)."""
+    if not req.body or req.method not in ("POST", "PUT", "PATCH"):
+        return
+    content_type = (req.header("content-type") or "").split(";")[0].strip().lower()
+    if content_type != "application/json":
+        raise ApiError(415, f"Unsupported Media Type: {content_type or 'none'}; send application/json")
+
+
 def _count_items(body: bytes) -> int:
     if not body:
         return 0
@@ -164,12 +176,17 @@ def _count_items(body: bytes) -> int:
 
 
 def _error_response(req: Request, exc: ApiError) -> Response:
+    if exc.body is not None:
+        return Response.json(exc.body, exc.status)
     path = req.path.split("/", 3)[-1] if req.path.startswith("/stores/") else ""
     if path.startswith("v2/"):
         # v2 answers errors as a list of {status, message}.
         return Response.json([{"status": exc.status, "message": exc.title}], exc.status)
     body = {"status": exc.status, "title": exc.title, "type": ERROR_TYPE, "errors": exc.errors}
-    return Response.json(body, exc.status)
+    resp = Response.json(body, exc.status)
+    if path.startswith("v3/inventory/") and exc.status in (404, 422):
+        resp.headers["Content-Type"] = "application/problem+json"  # inventory.v3.yml, locations.v3.yml
+    return resp
 
 
 def _json_error(req: Request, exc: ApiError) -> Response:

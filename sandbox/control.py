@@ -7,7 +7,7 @@ import json
 from . import apps, auth
 from .faults import parse_fault
 from .ratelimit import parse_rate
-from .stores import store_create
+from .stores import options_errors, store_create, store_options
 from .web import ApiError, Request, Response, invalid, route_table
 from .webhooks.delivery import delivery_list
 
@@ -48,9 +48,13 @@ def stores_create(req: Request) -> Response:
         "owner_password",
         "app",
         "rate_limit",
+        "options",
     }
     if not isinstance(body, dict) or set(body) - allowed:
         raise invalid({"body": f"allowed fields: {sorted(allowed)}"})
+    errors = options_errors(body.get("options", {}))
+    if errors:
+        raise invalid(errors)
     db = req.app.db
     if body.get("hash") and db.store_get(body["hash"]) is not None:
         raise ApiError(409, "A store with this hash exists")
@@ -65,6 +69,7 @@ def stores_create(req: Request) -> Response:
         owner_email=body.get("owner_email"),
         owner_password=body.get("owner_password", "sandbox"),
         apps={client_id: app_override} if app_override else {},
+        options=body.get("options"),
     )
     if body.get("rate_limit"):
         req.app.rate.configure(store["hash"], *parse_rate(body["rate_limit"]))
@@ -81,6 +86,22 @@ def stores_delete(req: Request) -> Response:
     req.app.faults.clear(store["hash"])
     req.app.rate.reset(store["hash"])
     return Response.no_content()
+
+
+def options_get(req: Request) -> Response:
+    return Response.json(store_options(_store(req)))
+
+
+def options_put(req: Request) -> Response:
+    """Change some store options (README "Store options"); answers all of them."""
+    store = _store(req)
+    body = _body(req)
+    errors = options_errors(body)
+    if errors:
+        raise invalid(errors)
+    store["options"] = {**store_options(store), **body}
+    req.app.db.store_put(store)
+    return Response.json(store["options"])
 
 
 def store_app_put(req: Request) -> Response:
@@ -253,6 +274,8 @@ def build():
         ("GET", S, stores_get),
         ("DELETE", S, stores_delete),
         ("PUT", S + "/apps/{client_id}", store_app_put),
+        ("GET", S + "/options", options_get),
+        ("PUT", S + "/options", options_put),
         ("POST", "/apps", app_register),
         ("GET", S + "/api-accounts", api_account_list),
         ("POST", S + "/api-accounts", api_account_create),

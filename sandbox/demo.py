@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from .model.categories import category_write
-from .model.products import product_create
+from .model.products import product_create, product_save
 from .stores import store_create
 
 DEMO_HASH = "demostore"  # real store hashes are lowercase letters and digits
@@ -139,5 +139,8 @@ def demo_seed(app) -> dict:
                 "categories": [categories[spec.pop("category")]],
                 **spec,
             }
-            product_create(app, DEMO_HASH, body)
+            product = product_create(app, DEMO_HASH, body)
+            # The merchant listed the demo products on their storefront (channel 1).
+            product["_channels"] = [1]
+            product_save(db, DEMO_HASH, product)
         return store

@@ -2,6 +2,7 @@
 
 A fault spec is a dict (or `key=value,...` on the command line):
   kind         latency | error_before | error_after | rate_limit | timeout_after |
+               partial_success (207 on product create/update: all applied but the stock) |
                webhook_duplicate | webhook_reorder | webhook_delay | webhook_drop
   store        store hash (None = every store)
   method       HTTP method (None = any)
@@ -20,7 +21,7 @@ import random
 import threading
 from dataclasses import asdict, dataclass
 
-REQUEST_KINDS = {"latency", "error_before", "error_after", "rate_limit", "timeout_after"}
+REQUEST_KINDS = {"latency", "error_before", "error_after", "rate_limit", "timeout_after", "partial_success"}
 WEBHOOK_KINDS = {"webhook_duplicate", "webhook_reorder", "webhook_delay", "webhook_drop"}
 DEFAULT_MS = {"latency": 200, "timeout_after": 15000, "webhook_delay": 2000, "webhook_reorder": 500}
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 import string
 import time
+import uuid
 
 from .storage import Database
 from .values import iso_now
@@ -34,6 +35,46 @@ INVENTORY_SETTING_CHOICES = {
 }
 
 
+# Behaviours BigCommerce's sources leave to the store or describe two ways; each default is
+# what the docs say (see README "Store options").
+STORE_OPTIONS = {
+    # Multi-storefront docs: a product is listed on a channel only once it is assigned to it.
+    "assign_new_products_to_channel_1": False,
+    # Refunds guide: "you cannot return items to inventory that you refunded via API".
+    # True: a refund that makes the order Refunded gives the stock back (per the events docs
+    # for a status change to Refunded, and only when the inventory settings say so).
+    "refund_restocks": False,
+    # The Inventory API applies adjustments asynchronously: answer first, apply this many ms later.
+    "inventory_apply_delay_ms": 0,
+}
+
+
+def inventory_settings(store: dict, channel_id: int | None = None) -> dict:
+    """The store's inventory settings, with a channel's own overrides when it has some
+    (docs: an order from a channel follows that channel's settings; a manual order, the
+    global ones)."""
+    settings = dict(store["inventory_settings"])
+    if channel_id is not None:
+        settings.update(store.get("channel_inventory_settings", {}).get(str(channel_id), {}))
+    return settings
+
+
+def options_errors(body) -> dict[str, str]:
+    if not isinstance(body, dict):
+        return {"options": "error.expected.jsobject"}
+    errors = {}
+    for key, value in body.items():
+        if key not in STORE_OPTIONS:
+            errors[key] = f"unknown option; known: {sorted(STORE_OPTIONS)}"
+        elif type(value) is not type(STORE_OPTIONS[key]) or (isinstance(value, int) and value < 0):
+            errors[key] = f"must be a {type(STORE_OPTIONS[key]).__name__}"
+    return errors
+
+
+def store_options(store: dict) -> dict:
+    return {**STORE_OPTIONS, **store.get("options", {})}
+
+
 def new_store_hash() -> str:
     return "".join(secrets.choice(string.ascii_lowercase + string.digits) for _ in range(10))
 
@@ -48,6 +89,7 @@ def store_create(
     owner_email: str | None = None,
     owner_password: str = "sandbox",
     apps: dict | None = None,
+    options: dict | None = None,
 ) -> dict:
     """Create a store with channel 1, its category tree 1 and location 1."""
     store_hash = store_hash or new_store_hash()
@@ -65,7 +107,9 @@ def store_create(
         },
         "apps": apps or {},  # per-store overrides of app registrations, by client_id
         "installs": {},  # client_id -> installation
-        "account_uuid": secrets.token_hex(16),
+        "options": {**STORE_OPTIONS, **(options or {})},
+        "channel_inventory_settings": {},  # channel id -> overrides of inventory_settings
+        "account_uuid": str(uuid.uuid4()),
         "created_at": int(time.time()),
     }
     db.store_put(store)
@@ -105,14 +149,35 @@ def store_create(
             "storefront_visibility": True,
             "is_default": True,
             "time_zone": "Europe/Paris",
-            "address": None,
-            "operating_hours": None,
+            "address": default_address(store["owner"]["email"]),
+            "operating_hours": default_operating_hours(),
             "created_at": now,
             "updated_at": now,
         },
     )
     db.next_id(store_hash, "location")
     return store
+
+
+def default_address(email: str = "location@sandbox.test") -> dict:
+    """locations.v3.yml: `address` is an object, never null."""
+    return {
+        "address1": "",
+        "address2": "",
+        "city": "",
+        "state": "",
+        "zip": "",
+        "email": email,
+        "phone": "",
+        "geo_coordinates": {"latitude": 0, "longitude": 0},
+        "country_code": "FR",
+    }
+
+
+def default_operating_hours() -> dict:
+    """locations.v3.yml: `operating_hours` is an object of the seven days, never null."""
+    day = {"open": False, "opening": "00:00", "closing": "00:00"}
+    return {d: dict(day) for d in ("sunday", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday")}
 
 
 def store_info(store: dict, base_url: str) -> dict:
@@ -152,7 +217,7 @@ def store_info(store: dict, base_url: str) -> dict:
         "currency_symbol_location": "right",
         "weight_units": "kg",
         "dimension_units": "Centimeters",
-        "dimension_decimal_places": "2",
+        "dimension_decimal_places": 2,
         "dimension_decimal_token": ",",
         "dimension_thousands_token": " ",
         "plan_name": "Sandbox",

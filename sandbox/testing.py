@@ -110,6 +110,10 @@ class SandboxProcess:
     def set_faults(self, store_hash: str, faults: list[dict | str]) -> list[dict]:
         return self.control("PUT", f"/stores/{store_hash}/faults", faults)
 
+    def set_options(self, store_hash: str, **options) -> dict:
+        """Store options (README "Store options"), e.g. refund_restocks=True."""
+        return self.control("PUT", f"/stores/{store_hash}/options", options)
+
     def set_rate_limit(self, store_hash: str, quota: int, window_ms: int = 30000) -> dict:
         return self.control("PUT", f"/stores/{store_hash}/rate-limit", {"quota": quota, "window_ms": window_ms})
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import email.utils
 import time
 from typing import Any
 
@@ -14,14 +15,18 @@ def iso_now() -> str:
 
 
 def parse_time(value: str) -> float:
-    """ISO-8601 (date or date-time) or a Unix timestamp -> epoch seconds."""
+    """ISO-8601 (date or date-time), RFC 2822 (as v2 writes dates) or a Unix timestamp ->
+    epoch seconds."""
     value = value.strip()
     if value.isdigit():
         return float(value)
     try:
         parsed = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
-        raise ApiError(422, f"Invalid date: {value}") from None
+        try:
+            parsed = email.utils.parsedate_to_datetime(value)
+        except (TypeError, ValueError, IndexError):
+            raise ApiError(422, f"Invalid date: {value}") from None
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=dt.UTC)
     return parsed.timestamp()

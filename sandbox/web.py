@@ -37,12 +37,15 @@ REASONS = {
 class ApiError(Exception):
     """An error answer; rendered in the v2, v3 or plain format by the app."""
 
-    def __init__(self, status: int, title: str, errors: dict | None = None, headers: dict | None = None):
+    def __init__(
+        self, status: int, title: str, errors: dict | None = None, headers: dict | None = None, body: Any = None
+    ):
         super().__init__(title)
         self.status = status
         self.title = title
         self.errors = errors if errors is not None else {}
         self.headers = headers or {}
+        self.body = body  # a whole answer of its own, for endpoints that wrap their errors
 
 
 def not_found(title: str = "The requested resource was not found.") -> ApiError:
@@ -67,6 +70,7 @@ class Request:
     account: dict | None = None
     app: Any = None
     route: str = ""
+    faults: set[str] = field(default_factory=set)  # kinds of the faults drawn for this request
 
     @property
     def query(self) -> dict[str, str]:

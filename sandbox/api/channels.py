@@ -6,6 +6,7 @@ import re
 
 from ..values import iso_now
 from ..web import ApiError, Request, Response, invalid, v3
+from ..webhooks.events import emit
 from .common import get_or_404, paginate, require_object
 
 PLATFORMS = {
@@ -117,6 +118,7 @@ def channel_create(req: Request) -> Response:
     }
     channel["is_enabled"] = channel["status"] in ("active", "connected", "prelaunch")
     db.put(req.store_hash, "channel", channel)
+    emit(req.app, req.store_hash, "store/channel/created", {"type": "channel", "id": channel["id"]})
     return v3(channel)
 
 
@@ -131,12 +133,17 @@ def channel_update(req: Request) -> Response:
         if field in body and body[field] != channel[field]:
             raise invalid({field: "cannot be changed"})
     _check(body, creating=False, channel_type=channel["type"])
+    before = dict(channel)
     for field in ("name", "status", "external_id", "is_listable_from_ui", "is_visible"):
         if field in body:
             channel[field] = body[field]
     channel["is_enabled"] = channel["status"] in ("active", "connected", "prelaunch")
-    channel["date_modified"] = iso_now()
-    req.app.db.put(req.store_hash, "channel", channel)
+    if channel != before:
+        channel["date_modified"] = iso_now()
+        req.app.db.put(req.store_hash, "channel", channel)
+        # docs (webhooks events, channels): fires for a change of name, external_id, status,
+        # is_listable_from_ui, is_visible or is_enabled; a PUT that changes nothing fires none.
+        emit(req.app, req.store_hash, "store/channel/updated", {"type": "channel", "id": channel["id"]})
     return v3(channel)
 
 

@@ -7,6 +7,7 @@ import time
 from urllib.parse import urlsplit
 
 from ..web import ApiError, Request, Response, invalid, v3
+from ..webhooks.scopes import is_valid_scope
 from .common import paginate, require_object
 
 MAX_HOOKS_PER_SCOPE = 10
@@ -69,8 +70,9 @@ def _validate(req: Request, body: dict, hook: dict | None) -> dict:
     destination = body.get("destination", hook and hook["destination"])
     if scope is None:
         errors["scope"] = "error.path.missing"
-    elif not isinstance(scope, str) or not scope.startswith("store/"):
-        errors["scope"] = "must be a webhook scope such as store/product/updated"
+    elif not isinstance(scope, str) or not is_valid_scope(scope):
+        # BigCommerce refuses a scope it does not have (docs: webhooks events).
+        errors["scope"] = f"Invalid scope {scope!r}: not a BigCommerce webhook scope"
     if destination is None:
         errors["destination"] = "error.path.missing"
     elif not isinstance(destination, str) or _destination_error(destination):

@@ -77,9 +77,15 @@ def image_post(req: Request) -> Response:
     fetched = fetch_image(body["image_url"])  # outside the transaction
     with req.app.db.tx():
         product = _product(req)
+        first = not _has_thumbnail(req, product)
         image = image_add(req.app.db, req.store_hash, product, body, fetched, base_url=req.app.config.base_url)
-        product_touch(req.app, req.store_hash, product["id"])
+        product_touch(req.app, req.store_hash, product["id"], event=first and image["is_thumbnail"])
         return v3(_public(image))
+
+
+def _has_thumbnail(req: Request, product: dict) -> bool:
+    """The docs fire store/product/updated for a thumbnail only when it is the first one."""
+    return any(i["is_thumbnail"] for i in req.app.db.find(req.store_hash, "image", parent_id=product["id"]))
 
 
 def image_put(req: Request) -> Response:
@@ -88,6 +94,7 @@ def image_put(req: Request) -> Response:
     with req.app.db.tx():
         product = _product(req)
         image = _child(req, "image", product)
+        first = not _has_thumbnail(req, product)
         db = req.app.db
         if fetched is not None:  # a new picture: replace the bytes, keep the id and URLs
             image_replace_bytes(db, req.store_hash, image, body["image_url"], fetched)
@@ -95,7 +102,7 @@ def image_put(req: Request) -> Response:
             if field in body:
                 image[field] = body[field]
         db.put(req.store_hash, "image", image, parent_id=product["id"])
-        product_touch(req.app, req.store_hash, product["id"])
+        product_touch(req.app, req.store_hash, product["id"], event=first and bool(image["is_thumbnail"]))
         return v3(_public(image))
 
 

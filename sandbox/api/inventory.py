@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import threading
 import uuid
 
 from ..model.stock import MAX_LEVEL, level, stock_write
+from ..stores import default_address, default_operating_hours, store_options
 from ..values import iso_now
 from ..web import ApiError, Request, Response, invalid, v3
 from .common import get_or_404, paginate, require_list, require_object
@@ -51,6 +53,9 @@ def resolve_item(db, store_hash: str, item: dict) -> tuple[dict, dict | None]:
 
 
 def _adjust(req: Request, relative: bool) -> Response:
+    """Validate every item now (any error: 422 and nothing changes), then apply them, at
+    once or after the store's `inventory_apply_delay_ms`, as BigCommerce's asynchronous
+    Inventory API does (docs: inventory adjustments, "there may be a short delay")."""
     body = require_object(req.json())
     items = body.get("items")
     if not isinstance(items, list) or not items:
@@ -58,7 +63,7 @@ def _adjust(req: Request, relative: bool) -> Response:
     if len(items) > MAX_ITEMS:
         raise ApiError(413, f"The request payload is too large. The maximum items allowed in the array is {MAX_ITEMS}.")
     db = req.app.db
-    plans = []
+    changes: dict[tuple, int] = {}  # (product, variant, location) -> new level (absolute) or delta (relative)
     totals: dict[tuple, int] = {}  # the same item twice in one request adds up
     for index, item in enumerate(items):
         if (
@@ -73,6 +78,10 @@ def _adjust(req: Request, relative: bool) -> Response:
         product, variant = resolve_item(db, req.store_hash, item)
         key = (product["id"], variant and variant["id"], location_id)
         holder = variant or product
+        if relative and str(location_id) not in holder.get("_stock", {}):
+            # inventory.v3.yml, 422 of the relative adjustment: no level at this location yet.
+            identity = f"variant_id {variant['id']}" if variant else f"product_id {product['id']}"
+            raise ApiError(422, f"Items with identity: [{identity}] requires absolute adjustment before relative")
         base = totals.get(key, level(holder, location_id))
         new_level = base + item["quantity"] if relative else item["quantity"]
         if new_level < 0:
@@ -82,20 +91,43 @@ def _adjust(req: Request, relative: bool) -> Response:
         if new_level > MAX_LEVEL:
             raise ApiError(422, f"Item {index} would exceed {MAX_LEVEL}; nothing was changed.")
         totals[key] = new_level
-        plans.append(key)
-    for product_id, variant_id, location_id in dict.fromkeys(plans):
-        product = db.get(req.store_hash, "product", product_id)
-        variant = db.get(req.store_hash, "variant", variant_id) if variant_id else None
+        changes[key] = changes.get(key, 0) + item["quantity"] if relative else item["quantity"]
+    app, store_hash = req.app, req.store_hash
+    delay_ms = store_options(req.store)["inventory_apply_delay_ms"]
+    if delay_ms:
+        timer = threading.Timer(delay_ms / 1000, _apply_later, (app, store_hash, changes, relative))
+        timer.daemon = True
+        db.on_commit(timer.start)
+    else:
+        _apply(app, store_hash, changes, relative)
+    return _transaction()
+
+
+def _apply_later(app, store_hash: str, changes: dict, relative: bool) -> None:
+    with app.db.tx():
+        _apply(app, store_hash, changes, relative)
+
+
+def _apply(app, store_hash: str, changes: dict, relative: bool) -> None:
+    db = app.db
+    for (product_id, variant_id, location_id), quantity in changes.items():
+        product = db.get(store_hash, "product", product_id)
+        variant = db.get(store_hash, "variant", variant_id) if variant_id else None
+        if product is None or (variant_id and variant is None):
+            continue  # deleted meanwhile
+        holder = variant or product
+        new_level = level(holder, location_id) + quantity if relative else quantity
+        if new_level < 0:
+            continue  # an order took the stock meanwhile: BigCommerce's post-check drops it
         stock_write(
-            req.app,
-            req.store_hash,
+            app,
+            store_hash,
             product=product,
             variant=variant,
-            new_level=totals[(product_id, variant_id, location_id)],
+            new_level=new_level,
             location_id=location_id,
-            method="absolute",
+            method="relative" if relative else "absolute",
         )
-    return _transaction()
 
 
 def _transaction() -> Response:
@@ -207,6 +239,15 @@ LOCATION_FIELDS = (
 )
 
 
+def _location_errors(index: int, item: dict) -> dict:
+    """locations.v3.yml: `address` and `operating_hours` are objects, never null."""
+    return {
+        f"{index}.{k}": "error.expected.jsobject"
+        for k in ("address", "operating_hours")
+        if k in item and not isinstance(item[k], dict)
+    }
+
+
 def locations_get(req: Request) -> Response:
     page, meta = paginate(req, _locations(req))
     return v3(page, meta)
@@ -217,6 +258,8 @@ def locations_post(req: Request) -> Response:
     for index, item in enumerate(require_list(req.json())):
         if not isinstance(item, dict) or not item.get("label") or not item.get("code"):
             raise invalid({f"{index}": "code and label are required"})
+        if _location_errors(index, item):
+            raise invalid(_location_errors(index, item))
         if any(ln["code"] == item["code"] for ln in db.find(req.store_hash, "location")):
             raise invalid({f"{index}.code": "Location code must be unique"})
         now = iso_now()
@@ -226,9 +269,9 @@ def locations_post(req: Request) -> Response:
             "managed_by_external_source": False,
             "type_id": "PHYSICAL",
             "enabled": True,
-            "operating_hours": None,
+            "operating_hours": default_operating_hours(),
             "time_zone": "Europe/Paris",
-            "address": None,
+            "address": default_address(),
             "storefront_visibility": True,
             "is_default": False,
             **{k: item[k] for k in LOCATION_FIELDS if k in item},
@@ -247,6 +290,8 @@ def locations_put(req: Request) -> Response:
         location = db.get(req.store_hash, "location", item.get("id") or 0)
         if location is None:
             raise invalid({f"{index}.id": "Location does not exist"})
+        if _location_errors(index, item):
+            raise invalid(_location_errors(index, item))
         location.update({k: item[k] for k in LOCATION_FIELDS if k in item})
         location["updated_at"] = iso_now()
         db.put(req.store_hash, "location", location)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..model.orders import line_out, order_create, order_out, order_set_status
+from ..model.orders import line_out, order_create, order_out, order_set_status, order_touch
 from ..values import parse_time
 from ..web import ApiError, Request, Response
 
@@ -32,6 +32,7 @@ ORDER_FILTERS = {
     "channel_id": (int, lambda o, v: o["channel_id"] == v),
     "min_total": (float, lambda o, v: float(o["total_inc_tax"]) >= v),
     "max_total": (float, lambda o, v: float(o["total_inc_tax"]) <= v),
+    "customer_id": (int, lambda o, v: o["customer_id"] == v),
     "email": (str, lambda o, v: o["billing_address"].get("email") == v),
     "external_order_id": (str, lambda o, v: str(o.get("external_id")) == v),
 }
@@ -47,14 +48,21 @@ def _filtered(req: Request) -> list[dict]:
             except ValueError:
                 raise ApiError(400, f"Invalid value for {key}") from None
             orders = [o for o in orders if test(o, value)]
-    if q.get("min_date_created") or q.get("min_date_modified"):
-        since = parse_time(q.get("min_date_created") or q.get("min_date_modified"))
-        orders = [o for o in orders if o["_ts"] >= since]
+    # orders.v2.oas2.yml: RFC 2822 or ISO 8601 dates; *_modified filter on the last change.
+    for key, field, keep in (
+        ("min_date_created", "_ts", lambda a, b: a >= b),
+        ("max_date_created", "_ts", lambda a, b: a <= b),
+        ("min_date_modified", "_modified_ts", lambda a, b: a >= b),
+        ("max_date_modified", "_modified_ts", lambda a, b: a <= b),
+    ):
+        if q.get(key):
+            bound = parse_time(q[key])
+            orders = [o for o in orders if keep(int(o.get(field, o["_ts"])), bound)]
     sort = q.get("sort", "id:asc")
     field, _, direction = sort.partition(":")
     if field in ("id", "date_created", "date_modified", "status_id"):
-        key = "_ts" if field.startswith("date") else field
-        orders.sort(key=lambda o: o[key], reverse=direction == "desc")
+        key = {"date_created": "_ts", "date_modified": "_modified_ts"}.get(field, field)
+        orders.sort(key=lambda o: o.get(key, o["_ts"]), reverse=direction == "desc")
     return orders
 
 
@@ -88,14 +96,19 @@ def order_put(req: Request) -> Response:
     body = req.json()
     if not isinstance(body, dict):
         raise ApiError(400, "The request body must be an object.")
+    if "status_id" in body and (not isinstance(body["status_id"], int) or isinstance(body["status_id"], bool)):
+        raise ApiError(400, "status_id must be an integer")
+    changed = False
     for field in ("staff_notes", "customer_message", "external_id"):
-        if field in body:
+        if field in body and order.get(field) != body[field]:
             order[field] = body[field]
+            changed = True
     req.app.db.put(req.store_hash, "order", order)
-    if "status_id" in body:
-        if not isinstance(body["status_id"], int):
-            raise ApiError(400, "status_id must be an integer")
+    status_changes = "status_id" in body and body["status_id"] != order["status_id"]
+    if status_changes:
         order = order_set_status(req.app, req.store_hash, order, body["status_id"])
+    elif changed:
+        order_touch(req.app, req.store_hash, order)
     return Response.json(order_out(order, req.app.config.base_url, req.store_hash))
 
 

@@ -3,9 +3,17 @@
 from __future__ import annotations
 
 from ..model.media import prefetch_images
-from ..model.products import INCLUDES, product_create, product_delete, product_out, product_update, select_fields
+from ..model.products import (
+    INCLUDES,
+    PARTIAL_SUCCESS,
+    product_create,
+    product_delete,
+    product_out,
+    product_update,
+    select_fields,
+)
 from ..values import parse_time
-from ..web import ApiError, Request, Response, invalid, v3
+from ..web import ERROR_TYPE, ApiError, Request, Response, invalid, v3
 from .common import get_or_404, paginate, require_list, require_object
 
 BATCH_UPDATE_LIMIT = 10
@@ -116,22 +124,40 @@ def product_get(req: Request) -> Response:
     return v3(_render(req, product, _includes(req)))
 
 
+def _answer(req: Request, data, meta: dict | None = None, *, listed: bool = False) -> Response:
+    """200, or 207 Multi-Status when the partial-success fault fired: the product was saved
+    but its stock was not (products_catalog.v3.yml, 207 of create and update; the create's
+    207 lists the product in an array, `listed`)."""
+    if PARTIAL_SUCCESS not in req.faults:
+        return v3(data, meta)
+    data = [data] if listed else data
+    errors = {
+        "status": 207,
+        "title": "The product was saved, but some of its data failed to update",
+        "type": ERROR_TYPE,
+        "errors": {"inventory_level": "Inventory data failed to update; the stock levels were not changed."},
+    }
+    return Response.json({"data": data, "errors": errors, "meta": meta if meta is not None else {}}, 207)
+
+
 def product_post(req: Request) -> Response:
     body = require_object(req.json())
     fetched = prefetch_images(body.get("images"))  # outside the transaction
     with req.app.db.tx():
-        product = product_create(req.app, req.store_hash, body, fetched)
+        product = product_create(req.app, req.store_hash, body, fetched, partial=PARTIAL_SUCCESS in req.faults)
         include = {"variants", "images", "videos", "custom_fields", "options", "modifiers", "bulk_pricing_rules"}
-        return v3(product_out(req.app.db, req.store_hash, product, include))
+        return _answer(req, product_out(req.app.db, req.store_hash, product, include), listed=True)
 
 
 def product_put(req: Request) -> Response:
-    product = get_or_404(
-        req.app.db, req.store_hash, "product", req.params["product_id"], "The requested product was not found."
-    )
     body = require_object(req.json())
-    product = product_update(req.app, req.store_hash, product, body)
-    return v3(_render(req, product, _includes(req)))
+    fetched = prefetch_images(body.get("images"))  # outside the transaction
+    with req.app.db.tx():
+        product = get_or_404(
+            req.app.db, req.store_hash, "product", req.params["product_id"], "The requested product was not found."
+        )
+        product = product_update(req.app, req.store_hash, product, body, fetched, partial=PARTIAL_SUCCESS in req.faults)
+        return _answer(req, _render(req, product, _includes(req)))
 
 
 def product_remove(req: Request) -> Response:
@@ -144,6 +170,12 @@ def product_remove(req: Request) -> Response:
 
 def products_batch_put(req: Request) -> Response:
     items = require_list(req.json(), max_items=BATCH_UPDATE_LIMIT)
+    fetched = [prefetch_images(i.get("images")) if isinstance(i, dict) else [] for i in items]  # outside the tx
+    with req.app.db.tx():
+        return _batch_put(req, items, fetched)
+
+
+def _batch_put(req: Request, items: list, fetched: list) -> Response:
     db = req.app.db
     products = []
     for index, item in enumerate(items):
@@ -154,10 +186,14 @@ def products_batch_put(req: Request) -> Response:
             raise ApiError(404, f"Product {item['id']} was not found.")
         products.append((product, item))
     # One bad item fails the whole batch: the transaction rolls back on any error.
+    partial = PARTIAL_SUCCESS in req.faults
     updated = [
-        product_update(req.app, req.store_hash, p, {k: v for k, v in item.items() if k != "id"}) for p, item in products
+        product_update(
+            req.app, req.store_hash, p, {k: v for k, v in item.items() if k != "id"}, fetched[i], partial=partial
+        )
+        for i, (p, item) in enumerate(products)
     ]
-    return v3([product_out(db, req.store_hash, p) for p in updated])
+    return _answer(req, [product_out(db, req.store_hash, p) for p in updated])
 
 
 def products_batch_delete(req: Request) -> Response:
@@ -177,9 +213,9 @@ P = {"scope": "products"}
 ROUTES = [
     ("GET", "/v3/catalog/products", product_list, P),
     ("POST", "/v3/catalog/products", product_post, {**P, "in_tx": False}),
-    ("PUT", "/v3/catalog/products", products_batch_put, P),
+    ("PUT", "/v3/catalog/products", products_batch_put, {**P, "in_tx": False}),
     ("DELETE", "/v3/catalog/products", products_batch_delete, P),
     ("GET", "/v3/catalog/products/{product_id}", product_get, P),
-    ("PUT", "/v3/catalog/products/{product_id}", product_put, P),
+    ("PUT", "/v3/catalog/products/{product_id}", product_put, {**P, "in_tx": False}),
     ("DELETE", "/v3/catalog/products/{product_id}", product_remove, P),
 ]

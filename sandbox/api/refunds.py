@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..model.refunds import refund_create, refund_quote
-from ..web import ApiError, Request, Response, v3
+from ..web import ERROR_TYPE, ApiError, Request, Response, v3
 from .common import paginate, require_object
 
 
@@ -25,7 +25,14 @@ def quote_post(req: Request) -> Response:
 
 def refund_post(req: Request) -> Response:
     order = _order(req)
-    refund = refund_create(req.app, req.store_hash, order, require_object(req.json()))
+    try:
+        refund = refund_create(req.app, req.store_hash, order, require_object(req.json()))
+    except ApiError as exc:
+        if exc.status != 422:
+            raise
+        # orders.v3.yml: this endpoint's 422 is {"data": [ErrorResponse, ...]}.
+        error = {"status": 422, "title": exc.title, "type": ERROR_TYPE, "errors": exc.errors}
+        raise ApiError(422, exc.title, exc.errors, body={"data": [error]}) from None
     return v3(refund, status=201)
 
 

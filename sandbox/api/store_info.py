@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import time
 
-from ..stores import INVENTORY_SETTING_CHOICES, store_info
+from ..stores import INVENTORY_SETTING_CHOICES, inventory_settings, store_info
 from ..web import Request, Response, invalid, v3
-from .common import require_object
+from .common import get_or_404, require_object
 
 
 def store_get(req: Request) -> Response:
@@ -17,13 +17,22 @@ def time_get(req: Request) -> Response:
     return Response.json({"time": int(time.time())})
 
 
+def _channel_id(req: Request) -> int | None:
+    channel_id = req.query_int("channel_id")
+    if channel_id is not None:
+        get_or_404(req.app.db, req.store_hash, "channel", channel_id, "Channel not found")
+    return channel_id
+
+
 def inventory_settings_get(req: Request) -> Response:
-    return v3(req.store["inventory_settings"])
+    return v3(inventory_settings(req.store, _channel_id(req)))
 
 
 def inventory_settings_put(req: Request) -> Response:
+    """Global settings, or with ?channel_id= that channel's own (the global ones stay)."""
+    channel_id = _channel_id(req)
     body = require_object(req.json())
-    settings = req.store["inventory_settings"]
+    settings = inventory_settings(req.store, channel_id)
     errors = {}
     for key, value in body.items():
         if key not in settings:
@@ -35,9 +44,13 @@ def inventory_settings_put(req: Request) -> Response:
             errors[key] = f"must be a {type(settings[key]).__name__}"
     if errors:
         raise invalid(errors)
-    settings.update({k: v for k, v in body.items() if k in settings})
+    changes = {k: v for k, v in body.items() if k in settings}
+    if channel_id is None:
+        req.store["inventory_settings"].update(changes)
+    else:
+        req.store.setdefault("channel_inventory_settings", {}).setdefault(str(channel_id), {}).update(changes)
     req.app.db.store_put(req.store)
-    return v3(settings)
+    return v3(inventory_settings(req.store, channel_id))
 
 
 ROUTES = [

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from ..model.fields import variant_errors
-from ..model.products import check_unique, product_save, product_touch
+from ..model.fields import VARIANT_DEFAULTS, variant_errors
+from ..model.products import check_unique, product_save, product_touch, sku_event
 from ..model.stock import MAX_LEVEL, stock_write
 from ..model.variants import resolve_option_values, variant_apply, variant_build, variant_out, variant_save
 from ..web import ApiError, Request, Response, invalid, v3
@@ -51,6 +51,7 @@ def variant_create(req: Request, product: dict, body: dict) -> dict:
     variant["_stock"] = {"1": min(body.get("inventory_level") or 0, MAX_LEVEL)}
     variant_save(db, req.store_hash, variant)
     product_touch(req.app, req.store_hash, product["id"])
+    sku_event(req.app, req.store_hash, "created", variant)
     return variant
 
 
@@ -60,9 +61,12 @@ def variant_update(req: Request, product: dict, variant: dict, body: dict) -> di
     if errors:
         raise invalid(errors)
     is_base = not variant["option_values"]
+    before = dict(variant)
+    sku_changed = False
     if body.get("sku"):
         if is_base:
             check_unique(db, req.store_hash, skus=[body["sku"]], product_id=product["id"])
+            sku_changed = product["sku"] != body["sku"]
             product["sku"] = body["sku"]
             product_save(db, req.store_hash, product)
         else:
@@ -81,7 +85,10 @@ def variant_update(req: Request, product: dict, variant: dict, body: dict) -> di
         else:  # tracked by product: BigCommerce keeps the number but it has no effect
             variant.setdefault("_stock", {})["1"] = body["inventory_level"]
             variant_save(db, req.store_hash, variant)
-    product_touch(req.app, req.store_hash, product["id"])
+    changed = {k for k in VARIANT_DEFAULTS if k != "inventory_level" and before.get(k) != variant.get(k)}
+    if changed or sku_changed:
+        product_touch(req.app, req.store_hash, product["id"], event=sku_changed)
+        sku_event(req.app, req.store_hash, "updated", variant)
     return variant
 
 
@@ -118,6 +125,7 @@ def variant_delete(req: Request) -> Response:
         raise ApiError(422, "The base variant of a product cannot be deleted.")
     req.app.db.delete(req.store_hash, "variant", variant["id"])
     product_touch(req.app, req.store_hash, product["id"])
+    sku_event(req.app, req.store_hash, "deleted", variant)
     return Response.no_content()
 
 

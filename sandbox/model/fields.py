@@ -24,7 +24,7 @@ PRODUCT_DEFAULTS: dict[str, Any] = {
     "product_tax_code": "",
     "categories": [],
     "brand_id": 0,
-    "option_set_id": None,
+    "option_set_id": 0,  # products_catalog.v3.yml: an integer, never null
     "option_set_display": "right",
     "inventory_level": 0,
     "inventory_warning_level": 0,
@@ -43,7 +43,7 @@ PRODUCT_DEFAULTS: dict[str, Any] = {
     "upc": "",
     "mpn": "",
     "gtin": "",
-    "date_last_imported": None,
+    "date_last_imported": "",  # a string, never null; empty: never imported
     "search_keywords": "",
     "availability": "available",
     "availability_description": "",
@@ -114,7 +114,9 @@ VARIANT_DEFAULTS: dict[str, Any] = {
     "purchasing_disabled": False,
     "purchasing_disabled_message": "",
     "image_url": "",
-    "cost_price": None,
+    # An API null cost price is stored as 0 (bigcommerce/docs#196); the other prices'
+    # null means "the product's value" (product-variants_catalog.v3.yml: nullable).
+    "cost_price": 0.0,
     "upc": "",
     "mpn": "",
     "gtin": "",
@@ -182,6 +184,23 @@ def product_errors(body: dict, *, creating: bool) -> dict[str, str]:
     for field in ("images", "videos", "custom_fields", "variants", "options"):
         if field in body and not isinstance(body[field], list):
             errors[field] = "error.expected.jsarray"
+    if "custom_url" in body:
+        errors.update(custom_url_errors(body["custom_url"]))
+    return errors
+
+
+def custom_url_errors(value: Any) -> dict[str, str]:
+    """customUrl_Full: an object with `url` (1-255 characters) and `is_customized`."""
+    if not isinstance(value, dict):
+        return {"custom_url": "error.expected.jsobject"}
+    errors = {}
+    url = value.get("url")
+    if not isinstance(url, str) or not 1 <= len(url) <= 255:
+        errors["custom_url.url"] = "must be a string of 1 to 255 characters"
+    if not isinstance(value.get("is_customized"), bool):
+        errors["custom_url.is_customized"] = "error.expected.jsboolean"
+    if "create_redirect" in value and not isinstance(value["create_redirect"], bool):
+        errors["custom_url.create_redirect"] = "error.expected.jsboolean"
     return errors
 
 

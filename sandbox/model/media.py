@@ -11,14 +11,20 @@ from ..values import iso_now
 from ..web import ApiError, invalid
 
 MAX_IMAGE_BYTES = 8 * 1024 * 1024
+# The picture formats a product image may be; anything else (HTML, text, SVG) is refused.
 SIGNATURES = {
-    b"\x89PNG": "image/png",
+    b"\x89PNG\r\n\x1a\n": "image/png",
     b"\xff\xd8\xff": "image/jpeg",
-    b"GIF8": "image/gif",
-    b"RIFF": "image/webp",
-    b"<svg": "image/svg+xml",
-    b"<?xm": "image/svg+xml",
+    b"GIF87a": "image/gif",
+    b"GIF89a": "image/gif",
 }
+
+
+def sniff(data: bytes) -> str | None:
+    """The image type of these bytes by their signature, or None when not a picture."""
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "image/webp"
+    return next((t for sig, t in SIGNATURES.items() if data.startswith(sig)), None)
 
 
 def fetch_image(url: str, *, field: str = "image_url") -> tuple[bytes, str]:
@@ -35,8 +41,14 @@ def fetch_image(url: str, *, field: str = "image_url") -> tuple[bytes, str]:
         raise invalid({field: "The image is larger than 8 MB."}, "Image is too large")
     if not data:
         raise invalid({field: "The image is empty."}, "Image URL is invalid")
-    sniffed = next((t for sig, t in SIGNATURES.items() if data.startswith(sig)), None)
-    return data, sniffed or content_type
+    sniffed = sniff(data)
+    if sniffed is None:
+        # BigCommerce checks the file itself, whatever the Content-Type said.
+        raise invalid(
+            {field: f"The file at {url} is not a valid image (got {content_type}, {len(data)} bytes)."},
+            "Image file is invalid",
+        )
+    return data, sniffed
 
 
 def prefetch_images(images) -> list:
@@ -103,6 +115,60 @@ def image_replace_bytes(db, store_hash: str, image: dict, image_url: str, fetche
             "_content_type": content_type,
         }
     )
+
+
+def image_update(db, store_hash: str, product: dict, body: dict, fetched) -> bool:
+    """An image PUT inside a product PUT (entry with an id); returns whether it changed."""
+    image = db.get(store_hash, "image", body["id"]) if isinstance(body["id"], int) else None
+    if image is None or image["product_id"] != product["id"]:
+        raise invalid({"images.id": f"Image {body['id']} is not an image of product {product['id']}."})
+    before = dict(image)
+    if fetched is not None and body.get("image_url") and body["image_url"] != image["image_url"]:
+        image_replace_bytes(db, store_hash, image, body["image_url"], fetched)
+    for field in ("is_thumbnail", "sort_order", "description"):
+        if field in body:
+            image[field] = body[field]
+    if image.get("is_thumbnail") and not before.get("is_thumbnail"):
+        for other in db.find(store_hash, "image", parent_id=product["id"]):
+            if other["id"] != image["id"] and other["is_thumbnail"]:
+                other["is_thumbnail"] = False
+                db.put(store_hash, "image", other, parent_id=product["id"])
+    if image == before:
+        return False
+    image["date_modified"] = iso_now()
+    db.put(store_hash, "image", image, parent_id=product["id"])
+    return True
+
+
+def _own_child(db, store_hash: str, kind: str, product_id: int, child_id) -> dict:
+    record = db.get(store_hash, kind, child_id) if isinstance(child_id, int) else None
+    if record is None or record["product_id"] != product_id:
+        raise invalid({f"{kind}s.id": f"{child_id} is not a {kind.replace('_', ' ')} of product {product_id}."})
+    return record
+
+
+def video_update(db, store_hash: str, product_id: int, body: dict) -> bool:
+    video = _own_child(db, store_hash, "video", product_id, body["id"])
+    errors = video_errors({**video, **body})
+    if errors:
+        raise invalid(errors)
+    updated = {**video, **{k: body[k] for k in ("video_id", "title", "description", "sort_order") if k in body}}
+    if updated == video:
+        return False
+    db.put(store_hash, "video", updated, parent_id=product_id)
+    return True
+
+
+def custom_field_update(db, store_hash: str, product_id: int, body: dict) -> bool:
+    field = _own_child(db, store_hash, "custom_field", product_id, body["id"])
+    errors = custom_field_errors({**field, **body})
+    if errors:
+        raise invalid(errors)
+    updated = {**field, **{k: body[k] for k in ("name", "value") if k in body}}
+    if updated == field:
+        return False
+    db.put(store_hash, "custom_field", updated, parent_id=product_id)
+    return True
 
 
 def video_errors(body) -> dict:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import email.utils
 import time
 
+from ..stores import inventory_settings, store_options
 from ..web import ApiError
 from ..webhooks.events import emit
 from .stock import holder_of, level, stock_adjust
@@ -193,17 +194,38 @@ def order_create(app, store_hash: str, body: dict) -> dict:
         "is_deleted": False,
         "_lines": lines,
         "_ts": now,
+        "_modified_ts": now,
     }
     db.put(store_hash, "order", order)
-    emit(app, store_hash, "store/order/created", {"type": "order", "id": order_id})
-    if _takes_stock_now(store, status_id):
+    order_event(app, store_hash, order, "created")
+    if _takes_stock_now(store, status_id, order["channel_id"]):
         _take_stock(app, store_hash, order)
     db.put(store_hash, "order", order)
     return order
 
 
-def _takes_stock_now(store: dict, status_id: int) -> bool:
-    behaviour = store["inventory_settings"]["update_stock_behavior"]
+def order_event(app, store_hash: str, order: dict, action: str, extra: dict | None = None) -> None:
+    """store/order/{action} and its channel twin store/channel/{id}/order/{action}
+    (docs: webhooks events, channels: data is {"order_id": ...})."""
+    emit(app, store_hash, f"store/order/{action}", {"type": "order", "id": order["id"], **(extra or {})})
+    emit(
+        app,
+        store_hash,
+        f"store/channel/{order['channel_id']}/order/{action}",
+        {"order_id": order["id"], **(extra or {})},
+    )
+
+
+def order_touch(app, store_hash: str, order: dict) -> None:
+    """A change that is not a status change: date_modified moves and store/order/updated fires."""
+    now = time.time()
+    order.update({"date_modified": rfc2822(now), "_modified_ts": now})
+    app.db.put(store_hash, "order", order)
+    order_event(app, store_hash, order, "updated")
+
+
+def _takes_stock_now(store: dict, status_id: int, channel_id: int | None = None) -> bool:
+    behaviour = inventory_settings(store, channel_id)["update_stock_behavior"]
     if status_id in NO_STOCK_TAKEN:
         return False
     return behaviour == "order_placed" or status_id in SHIPPED_OR_COMPLETED
@@ -216,31 +238,45 @@ def _take_stock(app, store_hash: str, order: dict) -> None:
         line["_stock_taken"] += quantity
 
 
-def order_set_status(app, store_hash: str, order: dict, status_id: int) -> dict:
+def order_set_status(app, store_hash: str, order: dict, status_id: int, *, by_refund: bool = False) -> dict:
+    """Change the status; stock moves as the order's channel's inventory settings say.
+
+    Cancelled or Refunded gives back what was taken when `refund_order_stock_adjustment`
+    (events docs). A refund made through the API that completes the order (`by_refund`)
+    does so only when the store option `refund_restocks` is on: the refunds guide says
+    API refunds never return stock."""
     if status_id not in STATUSES:
         raise ApiError(400, "Invalid status_id")
     store = app.db.store_get(store_hash)
     previous = order["status_id"]
     if previous == status_id:
         return order
-    order.update({"status_id": status_id, "status": STATUSES[status_id], "date_modified": rfc2822()})
+    now = time.time()
+    order.update(
+        {"status_id": status_id, "status": STATUSES[status_id], "date_modified": rfc2822(now), "_modified_ts": now}
+    )
     if status_id == 2:
-        order["date_shipped"] = rfc2822()
-    if _takes_stock_now(store, status_id):
+        order["date_shipped"] = rfc2822(now)
+    settings = inventory_settings(store, order["channel_id"])
+    if _takes_stock_now(store, status_id, order["channel_id"]):
         _take_stock(app, store_hash, order)
-    if status_id == 5 and store["inventory_settings"]["refund_order_stock_adjustment"]:
-        # Cancelling gives back whatever was taken and not yet returned.
+    restock = status_id in (4, 5) and settings["refund_order_stock_adjustment"]
+    if restock and by_refund:
+        restock = store_options(store)["refund_restocks"]
+    if restock:
+        # Gives back whatever was taken and not yet returned.
         back = [(ln, ln["_stock_taken"] - ln["_stock_returned"]) for ln in order["_lines"]]
         _move_stock(app, store_hash, order, +1, back)
         for line, quantity in back:
             line["_stock_returned"] += quantity
     app.db.put(store_hash, "order", order)
-    emit(app, store_hash, "store/order/updated", {"type": "order", "id": order["id"]})
-    emit(
+    order_event(app, store_hash, order, "updated")
+    order_event(
         app,
         store_hash,
-        "store/order/statusUpdated",
-        {"type": "order", "id": order["id"], "status": {"previous_status_id": previous, "new_status_id": status_id}},
+        order,
+        "statusUpdated",
+        {"status": {"previous_status_id": previous, "new_status_id": status_id}},
     )
     return order
 

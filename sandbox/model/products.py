@@ -9,7 +9,7 @@ from ..values import iso_now
 from ..web import ApiError, invalid
 from ..webhooks.events import emit
 from .fields import PRICE_FIELDS, PRODUCT_DEFAULTS, READ_ONLY, SUB_RESOURCES, as_price, product_errors, variant_errors
-from .media import custom_field_add, image_add, video_add
+from .media import custom_field_add, custom_field_update, image_add, image_update, video_add, video_update
 from .stock import MAX_LEVEL, product_level, stock_write
 from .variants import option_create, resolve_option_values, variant_build, variant_out, variant_save
 
@@ -26,6 +26,90 @@ INCLUDES = {
     "parent_relations",
     "reviews",
 }
+
+
+# The product fields whose change fires store/product/updated (docs: webhooks events,
+# "Product update events"); a change to any other field (gtin, mpn, custom_url, meta
+# keywords, warning level, bin picking number...) or a PUT that changes nothing fires none.
+UPDATE_EVENT_FIELDS = frozenset(
+    """availability availability_description categories brand_id condition is_condition_shown description
+    depth height width inventory_tracking is_featured meta_description name order_quantity_minimum
+    order_quantity_maximum open_graph_type open_graph_title open_graph_description open_graph_use_product_name
+    open_graph_use_meta_description open_graph_use_image page_title is_preorder_only preorder_message price
+    cost_price retail_price sale_price is_price_hidden price_hidden_label type related_products reviews_count
+    search_keywords fixed_cost_shipping_price is_free_shipping sku sort_order tax_class_id layout_file total_sold
+    upc is_visible warranty weight""".split()
+)
+PARTIAL_SUCCESS = "partial_success"  # the injectable fault answered with 207 Multi-Status
+
+
+def updated_event(app, store_hash: str, product_id: int) -> None:
+    emit(app, store_hash, "store/product/updated", {"type": "product", "id": product_id})
+
+
+def sku_event(app, store_hash: str, action: str, variant: dict) -> None:
+    """store/sku/created|updated|deleted (docs: webhooks events, SKUs): variants with option
+    values only; a base variant has no SKU record."""
+    if variant.get("sku_id") is None:
+        return
+    emit(
+        app,
+        store_hash,
+        f"store/sku/{action}",
+        {
+            "type": "sku",
+            "id": variant["sku_id"],
+            "sku": {"product_id": variant["product_id"], "variant_id": variant["id"]},
+        },
+    )
+
+
+def unique_custom_url(db, store_hash: str, url: str, product_id: int | None) -> bool:
+    wanted = url.lower()
+    return not any(
+        p["id"] != product_id and (p.get("custom_url") or {}).get("url", "").lower() == wanted
+        for p in db.find(store_hash, "product")
+    )
+
+
+def check_custom_url(db, store_hash: str, custom_url: dict | None, product_id: int | None) -> None:
+    if custom_url and not unique_custom_url(db, store_hash, custom_url["url"], product_id):
+        raise ApiError(
+            409, "The custom URL is a duplicate", {"custom_url": f"URL {custom_url['url']} is used by another product."}
+        )
+
+
+def _default_custom_url(db, store_hash: str, product: dict) -> dict:
+    slug = re.sub(r"[^a-z0-9]+", "-", product["name"].lower()).strip("-") or str(product["id"])
+    url, suffix = f"/{slug}/", 1
+    while not unique_custom_url(db, store_hash, url, product["id"]):
+        url, suffix = f"/{slug}-{suffix}/", suffix + 1
+    return {"url": url, "is_customized": False}
+
+
+def check_inline_variants(variants: list) -> None:
+    """Two variants of one create with the same option values: 422, nothing created."""
+    seen: dict[tuple, int] = {}
+    for index, variant in enumerate(variants):
+        values = variant.get("option_values") or []
+        key = tuple(
+            sorted(
+                (
+                    str(v.get("option_display_name", v.get("option_id"))).lower(),
+                    str(v.get("label", v.get("id"))).lower(),
+                )
+                for v in values
+                if isinstance(v, dict)
+            )
+        )
+        if not key:
+            continue
+        if key in seen:
+            raise invalid(
+                {f"variants.{index}.option_values": f"the same option values as variants.{seen[key]}"},
+                "Variants with the same option values",
+            )
+        seen[key] = index
 
 
 def product_save(db, store_hash: str, product: dict) -> dict:
@@ -73,7 +157,10 @@ def _apply_fields(product: dict, body: dict) -> None:
         product[field] = value
 
 
-def product_create(app, store_hash: str, body: dict, fetched_images: list | None = None) -> dict:
+def product_create(
+    app, store_hash: str, body: dict, fetched_images: list | None = None, *, partial: bool = False
+) -> dict:
+    """`partial`: the partial-success fault: everything is saved but the stock levels."""
     db = app.db
     errors = product_errors(body, creating=True)
     for index, variant in enumerate(body.get("variants") or []):
@@ -84,29 +171,36 @@ def product_create(app, store_hash: str, body: dict, fetched_images: list | None
     if errors:
         raise invalid(errors, "Missing or invalid fields")
     variants_in = body.get("variants") or []
+    check_inline_variants(variants_in)
     check_unique(
         db, store_hash, name=body["name"], skus=[body.get("sku") or ""] + [v.get("sku") or "" for v in variants_in]
     )
     check_categories(db, store_hash, body.get("categories") or [])
+    check_custom_url(db, store_hash, body.get("custom_url"), None)
+    store = db.store_get(store_hash)
+    on_channel_1 = store.get("options", {}).get("assign_new_products_to_channel_1", False)
     now = iso_now()
     product = {"id": db.next_id(store_hash, "product"), **copy.deepcopy(PRODUCT_DEFAULTS)}
     _apply_fields(product, body)
     if not product["custom_url"]:
-        slug = re.sub(r"[^a-z0-9]+", "-", product["name"].lower()).strip("-") or str(product["id"])
-        product["custom_url"] = {"url": f"/{slug}/", "is_customized": False}
+        product["custom_url"] = _default_custom_url(db, store_hash, product)
+    product["custom_url"] = {k: v for k, v in product["custom_url"].items() if k != "create_redirect"}
     product.update(
         {
             "date_created": now,
             "date_modified": now,
             "base_variant_id": None,
-            "_channels": [1],
-            "_stock": {"1": min(body.get("inventory_level") or 0, MAX_LEVEL)},
+            # Multi-storefront: a new product is on no channel until assigned (a store option
+            # gives the single-storefront habit of channel 1).
+            "_channels": [1] if on_channel_1 else [],
+            "_stock": {"1": 0 if partial else min(body.get("inventory_level") or 0, MAX_LEVEL)},
         }
     )
     product_save(db, store_hash, product)
     for option in body.get("options") or []:
         option_create(db, store_hash, product["id"], option)
     with_options = [v for v in variants_in if v.get("option_values")]
+    created_skus: list[dict] = []
     if not with_options:
         base = variant_build(db, store_hash, product, {}, [])
         product["base_variant_id"] = base["id"]
@@ -114,8 +208,9 @@ def product_create(app, store_hash: str, body: dict, fetched_images: list | None
     for variant_in in with_options:
         values = resolve_option_values(db, store_hash, product["id"], variant_in["option_values"], create_missing=True)
         variant = variant_build(db, store_hash, product, variant_in, values)
-        variant["_stock"] = {"1": min(variant_in.get("inventory_level") or 0, MAX_LEVEL)}
+        variant["_stock"] = {"1": 0 if partial else min(variant_in.get("inventory_level") or 0, MAX_LEVEL)}
         variant_save(db, store_hash, variant)
+        created_skus.append(variant)
     for index, image in enumerate(body.get("images") or []):
         image_add(
             db,
@@ -131,13 +226,25 @@ def product_create(app, store_hash: str, body: dict, fetched_images: list | None
         custom_field_add(db, store_hash, product["id"], field)
     product_save(db, store_hash, product)
     emit(app, store_hash, "store/product/created", {"type": "product", "id": product["id"]})
-    emit(app, store_hash, "store/channel/1/product/assigned", {"product_id": product["id"]})
+    for variant in created_skus:
+        sku_event(app, store_hash, "created", variant)
+    if on_channel_1:
+        emit(app, store_hash, "store/channel/1/product/assigned", {"product_id": product["id"]})
     return product
 
 
-def product_update(app, store_hash: str, product: dict, body: dict) -> dict:
+def product_update(
+    app, store_hash: str, product: dict, body: dict, fetched_images: list | None = None, *, partial: bool = False
+) -> dict:
+    """Apply a product PUT: fields, and the custom_fields, images and videos it carries (an
+    entry with an `id` updates that one, without one adds one; none is removed). Fires
+    store/product/updated only when a field of UPDATE_EVENT_FIELDS really changed."""
     db = app.db
     errors = product_errors(body, creating=False)
+    for field in ("variants", "options", "modifiers", "bulk_pricing_rules"):
+        if body.get(field):
+            # Not applied by this sandbox: refuse rather than answer 200 and drop them.
+            errors[field] = f"send {field} to their own endpoints; the sandbox does not apply them on product PUT"
     if errors:
         raise invalid(errors)
     check_unique(
@@ -145,26 +252,75 @@ def product_update(app, store_hash: str, product: dict, body: dict) -> dict:
     )
     if body.get("categories") is not None:
         check_categories(db, store_hash, body["categories"])
+    check_custom_url(db, store_hash, body.get("custom_url"), product["id"])
+    before = copy.deepcopy(product)
+    level_before = product_level(db, store_hash, product)
     _apply_fields(product, body)
-    product["date_modified"] = iso_now()
+    if "custom_url" in body:
+        product["custom_url"] = {k: v for k, v in body["custom_url"].items() if k != "create_redirect"}
+    changed = {f for f in UPDATE_EVENT_FIELDS if before.get(f) != product.get(f)}
+    media_changed, first_thumbnail = _apply_media(app, store_hash, product, body, fetched_images or [])
+    if changed or media_changed or any(before.get(f) != product.get(f) for f in PRODUCT_DEFAULTS):
+        product["date_modified"] = iso_now()
     product_save(db, store_hash, product)
-    if "inventory_level" in body and product["inventory_tracking"] != "variant":
+    if "inventory_level" in body and product["inventory_tracking"] != "variant" and not partial:
         stock_write(app, store_hash, product=product, variant=None, new_level=body["inventory_level"])
-    emit(app, store_hash, "store/product/updated", {"type": "product", "id": product["id"]})
+        if product["inventory_tracking"] == "product" and product_level(db, store_hash, product) != level_before:
+            changed.add("inventory_level")
+    if changed or first_thumbnail:
+        updated_event(app, store_hash, product["id"])
     return product
 
 
-def product_touch(app, store_hash: str, product_id: int) -> None:
-    """A sub-resource changed: the product is modified, as BigCommerce reports it."""
+def _apply_media(app, store_hash: str, product: dict, body: dict, fetched: list) -> tuple[bool, bool]:
+    """(anything changed, a first thumbnail was set) for the PUT's sub-resources."""
+    db = app.db
+    had_thumbnail = any(i["is_thumbnail"] for i in db.find(store_hash, "image", parent_id=product["id"]))
+    changed = False
+    for index, image in enumerate(body.get("images") or []):
+        if isinstance(image, dict) and image.get("id") is not None:
+            changed |= image_update(db, store_hash, product, image, fetched[index] if index < len(fetched) else None)
+        else:
+            image_add(
+                db,
+                store_hash,
+                product,
+                image,
+                fetched[index] if index < len(fetched) else None,
+                base_url=app.config.base_url,
+            )
+            changed = True
+    for video in body.get("videos") or []:
+        if isinstance(video, dict) and video.get("id") is not None:
+            changed |= video_update(db, store_hash, product["id"], video)
+        else:
+            video_add(db, store_hash, product["id"], video)
+            changed = True
+    for field in body.get("custom_fields") or []:
+        if isinstance(field, dict) and field.get("id") is not None:
+            changed |= custom_field_update(db, store_hash, product["id"], field)
+        else:
+            custom_field_add(db, store_hash, product["id"], field)
+            changed = True
+    has_thumbnail = any(i["is_thumbnail"] for i in db.find(store_hash, "image", parent_id=product["id"]))
+    return changed, has_thumbnail and not had_thumbnail
+
+
+def product_touch(app, store_hash: str, product_id: int, *, event: bool = False) -> None:
+    """A sub-resource changed: the product's date_modified moves. store/product/updated
+    fires only when `event` (a change the docs list: a first thumbnail, a SKU...)."""
     product = app.db.get(store_hash, "product", product_id)
     if product is not None:
         product["date_modified"] = iso_now()
         product_save(app.db, store_hash, product)
-        emit(app, store_hash, "store/product/updated", {"type": "product", "id": product_id})
+        if event:
+            updated_event(app, store_hash, product_id)
 
 
 def product_delete(app, store_hash: str, product: dict) -> None:
     db = app.db
+    for variant in db.find(store_hash, "variant", parent_id=product["id"]):
+        sku_event(app, store_hash, "deleted", variant)
     for kind in ("variant", "option", "image", "video", "custom_field"):
         for child in db.find(store_hash, kind, parent_id=product["id"]):
             if kind == "image":
@@ -187,8 +343,8 @@ def product_out(db, store_hash: str, product: dict, include: set[str] = frozense
         public = [{k: v for k, v in i.items() if not k.startswith("_")} for i in images]
         if "images" in include:
             out["images"] = public
-        if "primary_image" in include:
-            out["primary_image"] = next((i for i in public if i["is_thumbnail"]), public[0] if public else None)
+        if "primary_image" in include and public:  # no image: no primary_image (never null)
+            out["primary_image"] = next((i for i in public if i["is_thumbnail"]), public[0])
     if "videos" in include:
         out["videos"] = db.find(store_hash, "video", parent_id=product["id"])
     if "custom_fields" in include:

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import time
+import uuid
 
 from ..web import ApiError, invalid
-from ..webhooks.events import emit
-from .orders import _move_stock, money, order_set_status
+from .orders import money, order_event, order_set_status
 
 SUPPORTED_TYPES = {"PRODUCT", "ORDER"}
 
@@ -47,19 +47,17 @@ def refund_plan(order: dict, body: dict) -> tuple[float, list[dict], list[tuple[
             if not isinstance(amount, (int, float)) or amount <= 0:
                 raise invalid({f"items.{index}.amount": "must be a positive number"})
         total += amount
-        out.append(
-            {
-                "item_type": kind,
-                "item_id": item["item_id"],
-                "reason": item.get("reason", ""),
-                "quantity": item.get("quantity"),
-                "requested_amount": money(amount) if kind == "ORDER" else None,
-                "adjustments": [],
-            }
-        )
+        entry = {"item_type": kind, "item_id": item["item_id"], "reason": item.get("reason", ""), "adjustments": []}
+        # orders.v3.yml RefundItem: quantity "only populated for item_type PRODUCT"; amounts
+        # are numbers rounded to 2 places, never strings or null.
+        if kind == "PRODUCT":
+            entry["quantity"] = item["quantity"]
+        else:
+            entry["requested_amount"] = round(float(amount), 2)
+        out.append(entry)
     if already + total > float(order["total_inc_tax"]) + 1e-6:
         raise ApiError(422, "Unable to refund more than the order total")
-    return round(total, 4), out, moves
+    return round(total, 2), out, moves
 
 
 def refund_quote(order: dict, body: dict, *, tax_included: bool) -> dict:
@@ -70,7 +68,7 @@ def refund_quote(order: dict, body: dict, *, tax_included: bool) -> dict:
         "total_refund_tax_amount": 0,
         "rounding": 0,
         "adjustment": 0,
-        "is_tax_included": tax_included,
+        "tax_inclusive": tax_included,
         "order_level_refund_amount": 0,
         "refund_methods": [
             [
@@ -89,32 +87,29 @@ def refund_quote(order: dict, body: dict, *, tax_included: bool) -> dict:
 
 def refund_create(app, store_hash: str, order: dict, body: dict) -> dict:
     db = app.db
-    store = db.store_get(store_hash)
     total, items, moves = refund_plan(order, body)
     payments = body.get("payments")
-    if payments is not None:
-        if not isinstance(payments, list) or not all(isinstance(p, dict) for p in payments):
-            raise invalid({"payments": "error.expected.jsarray"})
-        paid = sum(float(p.get("amount", 0)) for p in payments)
-        if abs(paid - total) > 0.005:
-            raise ApiError(
-                422,
-                "The payment amounts do not add up to the refund total",
-                {"payments": f"expected {total}, got {paid}"},
-            )
-    else:
-        payments = [{"provider_id": "custom", "amount": total, "offline": True}]
+    # orders.v3.yml RefundRequest_Post_Items: `items` and `payments` are both required.
+    if payments is None:
+        raise invalid({"payments": "error.path.missing"})
+    if not isinstance(payments, list) or not payments or not all(isinstance(p, dict) for p in payments):
+        raise invalid({"payments": "error.expected.jsarray (at least one payment)"})
+    for index, payment in enumerate(payments):
+        if not isinstance(payment.get("provider_id"), str) or not payment["provider_id"]:
+            raise invalid({f"payments.{index}.provider_id": "error.path.missing"})
+        if isinstance(payment.get("amount"), bool) or not isinstance(payment.get("amount"), (int, float)):
+            raise invalid({f"payments.{index}.amount": "error.expected.jsnumber"})
+    paid = sum(float(p["amount"]) for p in payments)
+    if abs(paid - total) > 0.005:
+        raise ApiError(
+            422,
+            "The payment amounts do not add up to the refund total",
+            {"payments": f"expected {total}, got {paid}"},
+        )
     for line, quantity in moves:
         line["quantity_refunded"] += quantity
         line["is_refunded"] = line["quantity_refunded"] >= line["quantity"]
     fully = all(ln["is_refunded"] for ln in order["_lines"])
-    if fully and store["inventory_settings"]["refund_order_stock_adjustment"]:
-        # BigCommerce restocks when an order becomes Refunded, "but not partially
-        # refunded" (docs: webhooks events, store/product/inventory/order/updated).
-        back = [(ln, ln["_stock_taken"] - ln["_stock_returned"]) for ln in order["_lines"]]
-        _move_stock(app, store_hash, order, +1, back)
-        for line, quantity in back:
-            line["_stock_returned"] += quantity
     order["refunded_amount"] = money(float(order["refunded_amount"]) + total)
     refund = {
         "id": db.next_id(store_hash, "refund"),
@@ -134,18 +129,13 @@ def refund_create(app, store_hash: str, order: dict, body: dict) -> dict:
                 "offline": bool(p.get("offline", True)),
                 "is_declined": False,
                 "declined_message": "",
-                "transaction_id": None,
+                "transaction_id": str(uuid.uuid4()),
             }
             for index, p in enumerate(payments)
         ],
     }
     db.put(store_hash, "refund", refund, parent_id=order["id"])
-    emit(
-        app,
-        store_hash,
-        "store/order/refund/created",
-        {"type": "order", "id": order["id"], "refund": {"refund_id": refund["id"]}},
-    )
-    order_set_status(app, store_hash, order, 4 if fully else 14)
+    order_event(app, store_hash, order, "refund/created", {"refund": {"refund_id": refund["id"]}})
+    order_set_status(app, store_hash, order, 4 if fully else 14, by_refund=True)
     db.put(store_hash, "order", order)
     return refund

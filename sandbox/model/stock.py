@@ -60,20 +60,16 @@ def stock_write(
     kind, holder = holder_of(product, variant)
     new_level = max(0, min(int(new_level), MAX_LEVEL))
     old_level = level(holder, location_id)
+    had_record = str(location_id) in holder.get("_stock", {})
     if new_level == old_level:
+        if not had_record:  # an absolute 0 creates the item's record at this location
+            holder.setdefault("_stock", {})[str(location_id)] = new_level
+            _save_holder(db, store_hash, kind, holder, product)
         return False
     holder.setdefault("_stock", {})[str(location_id)] = new_level
-    if kind == "product":
-        db.put(store_hash, "product", holder, sku=holder.get("sku"), name=holder["name"])
-    else:
-        db.put(
-            store_hash,
-            "variant",
-            holder,
-            parent_id=product["id"],
-            sku=holder.get("sku") if holder.get("option_values") else None,
-        )
+    _save_holder(db, store_hash, kind, holder, product)
     value = new_level if method == "absolute" else new_level - old_level
+    _stock_changed(app, store_hash, product, variant if kind == "variant" else None, location_id)
     suffix = "inventory/order/updated" if origin == "order" else "inventory/updated"
     if kind == "product":
         emit(
@@ -103,6 +99,28 @@ def stock_write(
             },
         )
     return True
+
+
+def _save_holder(db, store_hash: str, kind: str, holder: dict, product: dict) -> None:
+    if kind == "product":
+        db.put(store_hash, "product", holder, sku=holder.get("sku"), name=holder["name"])
+    else:
+        db.put(
+            store_hash,
+            "variant",
+            holder,
+            parent_id=product["id"],
+            sku=holder.get("sku") if holder.get("option_values") else None,
+        )
+
+
+def _stock_changed(app, store_hash: str, product: dict, variant: dict | None, location_id: int) -> None:
+    """store/channel/{id}/inventory/product/stock_changed, once per channel the product is
+    assigned to (docs: webhooks events, inventory and location)."""
+    variant_id = variant["id"] if variant else product.get("base_variant_id")
+    data = {"variant_id": variant_id, "product_id": product["id"], "location_id": location_id}
+    for channel_id in sorted(product.get("_channels", [])):
+        emit(app, store_hash, f"store/channel/{channel_id}/inventory/product/stock_changed", data)
 
 
 def stock_adjust(

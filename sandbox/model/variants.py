@@ -169,6 +169,8 @@ def variant_apply(variant: dict, body: dict) -> None:
                 "fixed_cost_shipping_price",
             ):
                 value = as_price(value)
+            if field == "cost_price" and value is None:
+                value = 0.0  # BigCommerce stores an API null cost price as 0
             variant[field] = value
 
 

@@ -10,7 +10,7 @@ from ..apps import app_get, app_list
 from ..model import installs
 from ..model.orders import STATUSES, order_set_status
 from ..model.products import product_out
-from ..model.refunds import refund_create
+from ..model.refunds import refund_create, refund_plan
 from ..stores import store_create
 from ..web import ApiError, Request, Response
 from ..webhooks.delivery import delivery_list
@@ -166,7 +166,9 @@ def order_refund_post(req: Request) -> Response:
         for ln in order["_lines"]
         if (q := req.form().get(f"qty_{ln['id']}", "0")).isdigit() and int(q) > 0
     ]
-    refund_create(req.app, store["hash"], order, {"items": items})
+    total, _, _ = refund_plan(order, {"items": items})
+    payments = [{"provider_id": "custom", "amount": total, "offline": True}]  # as the panel's "Manual" refund
+    refund_create(req.app, store["hash"], order, {"items": items, "payments": payments})
     return Response.redirect(f"/manage/stores/{store['hash']}/orders/{order['id']}")
 
 

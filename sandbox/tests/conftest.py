@@ -18,6 +18,14 @@ from sandbox.testing import SandboxProcess
 TIME_SCALE = "50000"
 
 
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers",
+        "contract: checks the sandbox's answers against BigCommerce's OpenAPI files "
+        "(skips when no bigcommerce/docs copy is found; see sandbox/tests/contract.py)",
+    )
+
+
 @pytest.fixture(scope="session")
 def sandbox():
     with SandboxProcess(extra_args=["--webhook-time-scale", TIME_SCALE, "--seed", "7"]) as process:

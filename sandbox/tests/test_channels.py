@@ -57,7 +57,8 @@ def test_channel_assignments(api):
     rows = api.get(f"{path}?channel_id:in={channel['id']}").json()
     assert rows["data"] == [{"product_id": p1["id"], "channel_id": channel["id"]}]
     assert rows["meta"]["pagination"]["total"] == 1
-    assert api.get(f"{path}?product_id:in={p2['id']}").json()["data"] == [{"product_id": p2["id"], "channel_id": 1}]
+    # Multi-storefront: a new product is on no channel until assigned.
+    assert api.get(f"{path}?product_id:in={p2['id']}").json()["data"] == []
     listed = api.get(f"/v3/catalog/products?channel_id:in={channel['id']}").json()["data"]
     assert [p["id"] for p in listed] == [p1["id"]]
     bad = api.put(path, json=[{"product_id": p1["id"], "channel_id": 999}])
@@ -65,3 +66,16 @@ def test_channel_assignments(api):
     assert api.delete(f"{path}?product_id:in={p1['id']}&channel_id:in={channel['id']}").status_code == 204
     assert api.get(f"{path}?channel_id:in={channel['id']}").json()["data"] == []
     assert api.delete(path).status_code == 422
+
+
+def test_new_products_join_channel_1_only_when_the_store_says_so(sandbox, api, receiver):
+    api.post("/v3/hooks", json={"scope": "store/channel/1/product/assigned", "destination": receiver.url + "/a"})
+    alone = api.create_product(name="Alone")
+    assert api.get(f"/v3/catalog/products/{alone['id']}?include=channels").json()["data"]["channels"] == []
+    assert sandbox.set_options(api.store_hash, assign_new_products_to_channel_1=True)[
+        "assign_new_products_to_channel_1"
+    ]
+    listed = api.create_product(name="Listed")
+    assert api.get(f"/v3/catalog/products/{listed['id']}?include=channels").json()["data"]["channels"] == [1]
+    receiver.wait_for(1)
+    assert [p["data"]["product_id"] for p in receiver.payloads()] == [listed["id"]]

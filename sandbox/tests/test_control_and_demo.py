@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 import requests
 
 from sandbox.testing import SandboxProcess
@@ -18,6 +19,20 @@ def test_create_store_with_given_hash_once(sandbox):
         raise AssertionError("duplicate hash accepted")
     sandbox.delete_store("fixedhash1")
     assert all(s["hash"] != "fixedhash1" for s in sandbox.control("GET", "/stores"))
+
+
+def test_store_options_are_set_at_creation_or_later_and_checked(sandbox):
+    store = sandbox.create_store(options={"refund_restocks": True})
+    options = sandbox.control("GET", f"/stores/{store['hash']}/options")
+    assert options == {
+        "assign_new_products_to_channel_1": False,
+        "refund_restocks": True,
+        "inventory_apply_delay_ms": 0,
+    }
+    assert sandbox.set_options(store["hash"], inventory_apply_delay_ms=50)["inventory_apply_delay_ms"] == 50
+    for bad in ({"made_up": True}, {"refund_restocks": "yes"}, {"inventory_apply_delay_ms": -1}):
+        with pytest.raises(RuntimeError, match="422"):
+            sandbox.control("PUT", f"/stores/{store['hash']}/options", bad)
 
 
 def test_control_panel_edits_stock_and_channels(sandbox, api, store, receiver):
@@ -55,6 +70,8 @@ def test_demo_seed_is_idempotent(tmp_path):
             skus = {p["sku"] for p in products}
             assert {"DEMO-MUG-BLUE", "DEMO-TOTE-NATURAL", "DEMO-CANDLE-FIG"} <= skus
             assert all(len(p["categories"]) == 1 for p in products)
+            on_storefront = requests.get(base + "/v3/catalog/products?channel_id:in=1", headers=headers).json()
+            assert len(on_storefront["data"]) == 8  # the merchant listed them on channel 1
             categories = requests.get(base + "/v3/catalog/categories", headers=headers).json()["data"]
             assert sorted(c["name"] for c in categories) == ["Maison", "Mode"]
 

@@ -94,7 +94,8 @@ def test_cancel_returns_stock(api):
     assert _level(api, product["id"]) == 5
 
 
-def test_refund_quote_refund_and_stock_back_when_fully_refunded(api):
+def test_refund_quote_refund_and_stock_back_when_fully_refunded(sandbox, api):
+    sandbox.set_options(api.store_hash, refund_restocks=True)
     product = api.create_product(name="Remboursé", sku="RB", price=10, inventory_tracking="product", inventory_level=10)
     order = _order(api, [{"product_id": product["id"], "quantity": 3}])
     line = api.get(f"/v2/orders/{order['id']}/products").json()[0]
@@ -128,11 +129,14 @@ def test_refund_quote_refund_and_stock_back_when_fully_refunded(api):
     )
     last = api.post(
         f"/v3/orders/{order['id']}/payment_actions/refunds",
-        json={"items": [{"item_type": "PRODUCT", "item_id": line["id"], "quantity": 1}]},
+        json={
+            "items": [{"item_type": "PRODUCT", "item_id": line["id"], "quantity": 1}],
+            "payments": [{"provider_id": "custom", "amount": 10, "offline": True}],
+        },
     )
     assert last.status_code == 201
     assert api.get(f"/v2/orders/{order['id']}").json()["status_id"] == 4
-    assert _level(api, product["id"]) == 10  # fully refunded: all three come back
+    assert _level(api, product["id"]) == 10  # fully refunded with refund_restocks on: all three come back
     listed = api.get(f"/v3/orders/{order['id']}/payment_actions/refunds").json()["data"]
     assert [r["total_amount"] for r in listed] == [20, 10]
     assert api.post("/v3/orders/999/payment_actions/refunds", json={"items": items}).status_code == 404
@@ -145,31 +149,71 @@ def test_refund_quote_refund_and_stock_back_when_fully_refunded(api):
     )
 
 
-def test_refund_without_stock_adjustment_setting(api):
+def _refund_all(api, order, line, amount):
+    answer = api.post(
+        f"/v3/orders/{order['id']}/payment_actions/refunds",
+        json={
+            "items": [{"item_type": "PRODUCT", "item_id": line["id"], "quantity": line["quantity"]}],
+            "payments": [{"provider_id": "custom", "amount": amount, "offline": True}],
+        },
+    )
+    assert answer.status_code == 201, answer.text
+    return answer.json()["data"]
+
+
+def test_refund_without_stock_adjustment_setting(sandbox, api):
+    sandbox.set_options(api.store_hash, refund_restocks=True)
     api.put("/v3/settings/inventory", json={"refund_order_stock_adjustment": False})
     product = api.create_product(name="Gardé", sku="GD", inventory_tracking="product", inventory_level=4)
     order = _order(api, [{"product_id": product["id"], "quantity": 1}])
-    line = api.get(f"/v2/orders/{order['id']}/products").json()[0]
-    api.post(
-        f"/v3/orders/{order['id']}/payment_actions/refunds",
-        json={"items": [{"item_type": "PRODUCT", "item_id": line["id"], "quantity": 1}]},
-    )
+    _refund_all(api, order, api.get(f"/v2/orders/{order['id']}/products").json()[0], 10)
     assert _level(api, product["id"]) == 3
 
 
-def test_order_webhooks(api, receiver):
-    for scope in ("store/order/*", "store/product/inventory/order/updated"):
+def test_api_refunds_never_restock_by_default_but_a_refunded_status_does(api):
+    """The refunds guide: items refunded via the API do not return to inventory; the events
+    docs: an order whose status changes to Refunded gives its stock back (per the settings)."""
+    product = api.create_product(name="Guide", sku="GU", price=10, inventory_tracking="product", inventory_level=4)
+    order = _order(api, [{"product_id": product["id"], "quantity": 2}])
+    _refund_all(api, order, api.get(f"/v2/orders/{order['id']}/products").json()[0], 20)
+    assert api.get(f"/v2/orders/{order['id']}").json()["status_id"] == 4 and _level(api, product["id"]) == 2
+    other = _order(api, [{"product_id": product["id"], "quantity": 1}])
+    api.put(f"/v2/orders/{other['id']}", json={"status_id": 4})
+    assert _level(api, product["id"]) == 2  # 1 taken, 1 back
+
+
+def test_refund_needs_payments_and_answers_errors_as_the_spec_says(api):
+    product = api.create_product(name="Payé", sku="PY", price=10, inventory_tracking="product", inventory_level=4)
+    order = _order(api, [{"product_id": product["id"], "quantity": 1}])
+    line = api.get(f"/v2/orders/{order['id']}/products").json()[0]
+    path = f"/v3/orders/{order['id']}/payment_actions/refunds"
+    items = [{"item_type": "PRODUCT", "item_id": line["id"], "quantity": 1}]
+    missing = api.post(path, json={"items": items})
+    assert missing.status_code == 422
+    body = missing.json()
+    assert set(body) == {"data"} and body["data"][0]["status"] == 422 and "payments" in body["data"][0]["errors"]
+    wrong = api.post(path, json={"items": items, "payments": [{"provider_id": "custom", "amount": 3}]})
+    assert wrong.status_code == 422 and wrong.json()["data"][0]["title"]
+    refund = _refund_all(api, order, line, 10)
+    assert refund["items"] == [
+        {"item_type": "PRODUCT", "item_id": line["id"], "reason": "", "quantity": 1, "adjustments": []}
+    ]
+    assert isinstance(refund["payments"][0]["transaction_id"], str)
+    quote = api.post(f"/v3/orders/{order['id']}/payment_actions/refund_quotes", json={"items": items})
+    assert quote.status_code == 422 and set(quote.json()) >= {"status", "title", "type"}
+
+
+def test_order_webhooks(sandbox, api, receiver):
+    sandbox.set_options(api.store_hash, refund_restocks=True)
+    for scope in ("store/order/*", "store/product/inventory/order/updated", "store/channel/*/order/created"):
         api.post("/v3/hooks", json={"scope": scope, "destination": receiver.url + "/o"})
     product = api.create_product(name="Webhooké", sku="WH", inventory_tracking="product", inventory_level=4)
     order = _order(api, [{"product_id": product["id"], "quantity": 1}])
-    line = api.get(f"/v2/orders/{order['id']}/products").json()[0]
-    api.post(
-        f"/v3/orders/{order['id']}/payment_actions/refunds",
-        json={"items": [{"item_type": "PRODUCT", "item_id": line["id"], "quantity": 1}]},
-    )
+    _refund_all(api, order, api.get(f"/v2/orders/{order['id']}/products").json()[0], 10)
     deadline = time.monotonic() + 10
     wanted = {
         "store/order/created",
+        "store/channel/1/order/created",
         "store/order/statusUpdated",
         "store/order/refund/created",
         "store/product/inventory/order/updated",
@@ -191,6 +235,8 @@ def test_order_webhooks(api, receiver):
     refund = next(p for p in payloads if p["scope"] == "store/order/refund/created")
     assert refund["data"]["id"] == order["id"] and refund["data"]["refund"]["refund_id"]
     assert json.dumps(refund)
+    channel = next(p for p in payloads if p["scope"] == "store/channel/1/order/created")
+    assert channel["data"] == {"order_id": order["id"]}
 
 
 def test_place_order_from_control_panel_and_control_endpoint(sandbox, api, store):
@@ -209,7 +255,7 @@ def test_place_order_from_control_panel_and_control_endpoint(sandbox, api, store
     order_id = answer.headers["Location"].rsplit("/", 1)[1]
     line = api.get(f"/v2/orders/{order_id}/products").json()[0]
     refunded = requests.post(f"{base}/orders/{order_id}/refund", data={f"qty_{line['id']}": "1"}, allow_redirects=False)
-    assert refunded.status_code == 302 and _level(api, product["id"]) == 4
+    assert refunded.status_code == 302 and _level(api, product["id"]) == 3  # refunds do not restock by default
     assert requests.get(f"{base}/orders/{order_id}").status_code == 200
 
 

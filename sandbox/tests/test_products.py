@@ -137,7 +137,7 @@ def test_filters(api):
     assert names("keyword=grès") == ["Tasse bleue"]
     assert names("keyword=tasse") == ["Tasse bleue", "Tasse rouge"]
     assert names(f"id:min={b['id']}") == ["Assiette", "Tasse rouge"]
-    assert names("channel_id:in=1") == ["Assiette", "Tasse bleue", "Tasse rouge"]
+    assert names("channel_id:in=1") == []  # new products are on no channel until assigned
     assert names("channel_id:in=2") == []
 
 
@@ -166,7 +166,7 @@ def test_include_sub_resources(api):
     assert item["variants"][0]["sku"] == "AV-S"
     assert item["options"][0]["display_name"] == "Taille"
     assert item["custom_fields"][0]["value"] == "v"
-    assert item["channels"] == [1] and item["images"] == [] and item["videos"] == []
+    assert item["channels"] == [] and item["images"] == [] and item["videos"] == []
     plain = api.get(f"/v3/catalog/products/{product['id']}").json()["data"]
     assert "variants" not in plain
     assert api.get("/v3/catalog/products?include=nonsense").status_code == 422

@@ -8,12 +8,7 @@ import uuid
 
 from ..faults import WEBHOOK_KINDS
 from ..storage import dumps
-
-
-def scope_matches(subscribed: str, scope: str) -> bool:
-    if subscribed.endswith("/*"):
-        return scope.startswith(subscribed[:-1])
-    return subscribed == scope
+from .scopes import scope_matches
 
 
 def emit(app, store_hash: str, scope: str, data: dict, *, outlives_hook: bool = False) -> int:
