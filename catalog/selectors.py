@@ -1,5 +1,6 @@
 """Reads of the catalog. Every query a merchant can reach takes the merchant (tenancy)."""
 
+import uuid
 from collections.abc import Sequence
 
 from django.db.models import Count, Max, Min, Prefetch, Q, QuerySet
@@ -54,6 +55,10 @@ def product_detail(*, merchant: Merchant, product_id: int) -> Product:
         )
         .get(merchant=merchant, pk=product_id)
     )
+
+
+def product_by_uuid(*, merchant: Merchant, product_uuid: uuid.UUID) -> Product | None:
+    return Product.objects.filter(merchant=merchant, uuid=product_uuid).first()
 
 
 def products_by_ids(*, merchant: Merchant, product_ids: Sequence[int]) -> QuerySet[Product]:

@@ -18,3 +18,7 @@ class IntegrationsConfig(AppConfig):
             )
         )
         product_badges_register("bigcommerce", product_sync_badges)
+        from integrations.dashboard import bigcommerce_card
+        from portal.dashboard import dashboard_card_register
+
+        dashboard_card_register(bigcommerce_card)

@@ -86,11 +86,14 @@ def _with_quantities(variants: list[Variant]) -> list[Variant]:
     return variants
 
 
-def sale_list(*, merchant: Merchant) -> QuerySet[Sale]:
+def sale_list(*, merchant: Merchant, day=None) -> QuerySet[Sale]:
+    """Sales, newest first; only those of a local calendar day when ``day`` is given."""
     refunded = Refund.objects.filter(sale=OuterRef("pk")).values("sale").annotate(total=Sum("total")).values("total")
+    sales = Sale.objects.filter(merchant=merchant)
+    if day is not None:
+        sales = sales.filter(created_at__date=day)
     return (
-        Sale.objects.filter(merchant=merchant)
-        .select_related("user", "device")
+        sales.select_related("user", "device")
         .annotate(
             item_count=Coalesce(Sum("lines__quantity"), Value(0)),
             refunded_total=Coalesce(Subquery(refunded, output_field=IntegerField()), Value(0)),
@@ -147,16 +150,45 @@ def refund_by_key(*, merchant: Merchant, idempotency_key: str) -> Refund | None:
 
 
 def sales_summary(*, merchant: Merchant, day) -> dict:
-    """Number of sales and takings (minor units) on a local calendar day."""
-    sales = Sale.objects.filter(merchant=merchant, created_at__date=day)
-    totals = sales.aggregate(count=Count("id"), total=Sum("total"))
-    return {"count": totals["count"], "total": totals["total"] or 0}
+    """A local calendar day at the till: number of sales, their total, the refunds made that day
+    (of any day's sales) and the takings, sales minus refunds (minor units)."""
+    sales = Sale.objects.filter(merchant=merchant, created_at__date=day).aggregate(
+        count=Count("id"), total=Sum("total")
+    )
+    refunds = Refund.objects.filter(merchant=merchant, created_at__date=day).aggregate(
+        count=Count("id"), total=Sum("total")
+    )
+    sales_total, refunds_total = sales["total"] or 0, refunds["total"] or 0
+    return {
+        "count": sales["count"],
+        "sales_total": sales_total,
+        "refund_count": refunds["count"],
+        "refunds_total": refunds_total,
+        "total": sales_total - refunds_total,
+    }
+
+
+def refund_list(*, merchant: Merchant, day) -> QuerySet[Refund]:
+    """The refunds made on a local calendar day, newest first."""
+    return (
+        Refund.objects.filter(merchant=merchant, created_at__date=day)
+        .select_related("sale", "user", "device")
+        .order_by("-created_at", "-id")
+    )
+
+
+def low_stock_variants(*, merchant: Merchant) -> QuerySet[Variant]:
+    """Tracked variants of products in use that are out of stock (zero or below; a variant never
+    counted has none) or at or below their product's low-stock level; emptiest first.
+    ``on_hand`` is the level, 0 when never counted."""
+    return (
+        _variants(merchant=merchant)
+        .filter(product__track_stock=True, product__is_archived=False)
+        .annotate(on_hand=Coalesce(F("stock__quantity"), Value(0)))
+        .filter(Q(on_hand__lte=0) | Q(on_hand__lte=F("product__low_stock_level")))
+        .order_by("on_hand", "product__name", "position", "id")
+    )
 
 
 def low_stock_count(*, merchant: Merchant) -> int:
-    """Tracked variants at or below their product's low-stock level (or below zero)."""
-    return (
-        Variant.objects.filter(merchant=merchant, product__track_stock=True, product__is_archived=False)
-        .filter(Q(stock__quantity__lt=0) | Q(stock__quantity__lte=F("product__low_stock_level")))
-        .count()
-    )
+    return low_stock_variants(merchant=merchant).count()

@@ -10,6 +10,7 @@ urlpatterns = [
     path("register/cart/", register.register_cart, name="register_cart"),
     path("register/sell/", register.register_sell, name="register_sell"),
     path("sales/", sales.sale_list, name="sale_list"),
+    path("stock/low/", stock.low_stock, name="low_stock"),
     path("sales/<int:pk>/", sales.sale_detail, name="sale_detail"),
     path("sales/<int:pk>/refund/", sales.sale_refund, name="sale_refund"),
     path("api/v1/products", api.products, name="api_products"),

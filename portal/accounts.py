@@ -1,5 +1,6 @@
 """django-allauth as a back office needs it: login limits that a stranger who knows an email
-cannot turn against its owner, and signup answers that do not say which emails have accounts.
+cannot turn against its owner, signup answers that do not say which emails have accounts, and
+mail that fails to go out is said on the page instead of a 500.
 
 allauth counts failed logins per IP and per account (email). Past the per-account limit it
 refuses even the right password, so anyone could lock the owner out. A browser that logged in
@@ -11,13 +12,20 @@ new browser the owner can still reset the password: allauth clears the account's
 from __future__ import annotations
 
 import hashlib
+import logging
 import secrets
+import smtplib
 
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.core import context as allauth_context
 from allauth.core.internal import ratelimit  # the module allauth's own pre_authenticate uses
 from django.conf import settings
+from django.contrib import messages
 from django.core import signing
+from django.utils.translation import gettext as gettext_now
 from django.utils.translation import gettext_lazy as _
+
+logger = logging.getLogger(__name__)
 
 KNOWN_DEVICE_COOKIE = "comptoir_device"
 KNOWN_DEVICE_SALT = "portal.accounts.known-device"
@@ -81,3 +89,19 @@ class AccountAdapter(DefaultAccountAdapter):
         response = super().post_login(request, user, **kwargs)
         known_device_issue(response=response, user=user)
         return response
+
+    def send_mail(self, template_prefix: str, email: str, context: dict) -> None:
+        """Send, or tell the person the mail could not go out: a mail server that is down or
+        refuses is not a reason to answer 500 (allauth's pages go on as if it was sent)."""
+        try:
+            super().send_mail(template_prefix, email, context)
+        except (smtplib.SMTPException, OSError):
+            logger.exception("Could not send %s to a user", template_prefix)
+            request = allauth_context.request
+            if request is not None:
+                messages.error(
+                    request,
+                    gettext_now(
+                        "We could not send the email. Try again in a few minutes, or contact support if it goes on."
+                    ),
+                )

@@ -16,6 +16,7 @@ PUBLIC_OR_OWN = {
     "inventory:register_cart",
     "inventory:register_sell",
     "inventory:sale_list",
+    "inventory:low_stock",
     "inventory:api_products",
     "inventory:api_purchases",
     *CATALOG_PUBLIC_OR_OWN,

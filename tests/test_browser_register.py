@@ -4,7 +4,7 @@ Register, and find the sale in the product's stock ledger."""
 import pytest
 
 from catalog.tests.factories import ProductFactory
-from inventory.models import StockLevel, StockMovement, StockOrigin
+from inventory.models import Sale, StockLevel, StockMovement, StockOrigin
 from inventory.services import stock_set
 from tests.conftest import browser_login
 
@@ -37,3 +37,28 @@ def test_sale_on_the_register_moves_stock_and_reaches_the_ledger(page, live_serv
     page.goto(f"{live_server.url}/catalog/products/{product.pk}/")
     page.wait_for_selector("#product-stock >> text=POS sale")
     assert "5" in page.text_content("#product-stock")
+
+
+def test_a_cart_open_in_two_tabs_is_sold_once(page, live_server, merchant, merchant_user):
+    product = ProductFactory(merchant=merchant, name="Bol à thé", variant__sku="BOL-1", variant__price=2400)
+    variant = product.variants.get()
+    stock_set(merchant=merchant, variant=variant, quantity=5, origin=StockOrigin.INITIAL, idempotency_key="init")
+    browser_login(page, live_server, email=merchant_user.email, password="correct-horse-battery")
+    page.goto(f"{live_server.url}/register/")
+    page.fill("#register-q", "BOL-1")
+    page.press("#register-q", "Enter")
+    page.wait_for_selector("button.btn-sell:has-text('24.00')")
+
+    second = page.context.new_page()  # the same session, as a second tab
+    second.goto(f"{live_server.url}/register/")
+    second.wait_for_selector("button.btn-sell:has-text('24.00')")
+
+    page.click("button.btn-sell")
+    page.wait_for_selector("text=Sale #")
+    second.click("button.btn-sell")
+    second.wait_for_selector("text=already sold")
+
+    assert Sale.objects.filter(merchant=merchant).count() == 1
+    assert StockLevel.objects.get(variant=variant).quantity == 4
+    sale = Sale.objects.get()
+    assert second.url.endswith(f"/sales/{sale.pk}/")

@@ -14,6 +14,7 @@ from catalog.services.media import (
 )
 from catalog.services.products import (
     BulkDeleteResult,
+    ProductAlreadyCreated,
     ProductFields,
     ProductHasHistory,
     VariantSpec,
@@ -30,6 +31,7 @@ from catalog.variants import OptionSpec
 __all__ = [
     "BulkDeleteResult",
     "OptionSpec",
+    "ProductAlreadyCreated",
     "ProductFields",
     "ProductHasHistory",
     "VariantSpec",

@@ -1,5 +1,6 @@
 """Products, their options and variants."""
 
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -19,7 +20,7 @@ from catalog.models import (
     ProductOption,
     Variant,
 )
-from catalog.selectors import variant_skus_taken
+from catalog.selectors import product_by_uuid, variant_skus_taken
 from catalog.signals import ORIGIN_COMPTOIR, product_changed_mark, product_deleted_send_on_commit
 from catalog.variants import (
     MAX_VARIANTS,
@@ -82,19 +83,44 @@ class BulkDeleteResult:
 # Products ---------------------------------------------------------------------------------
 
 
+class ProductAlreadyCreated(Exception):
+    """The form that creates a product was sent again (Back and resubmit, a second tab)."""
+
+    def __init__(self, product: Product):
+        super().__init__(f"product {product.pk} was already created from this form")
+        self.product = product
+
+
 def product_create(
-    *, merchant: Merchant, fields: ProductFields, variants: Sequence[VariantSpec], options: Sequence[OptionSpec] = ()
+    *,
+    merchant: Merchant,
+    fields: ProductFields,
+    variants: Sequence[VariantSpec],
+    options: Sequence[OptionSpec] = (),
+    product_uuid: uuid.UUID | None = None,
 ) -> Product:
-    """Create a product with its options and one variant per combination (exactly one without options)."""
+    """Create a product with its options and one variant per combination (exactly one without options).
+
+    ``product_uuid`` is the creation form's key, generated when it rendered and kept as the
+    product's uuid (unique in the database): sending that form again raises
+    ``ProductAlreadyCreated`` with the product instead of creating a second one.
+    """
+    if product_uuid is not None and (existing := product_by_uuid(merchant=merchant, product_uuid=product_uuid)):
+        raise ProductAlreadyCreated(existing)
     options, variants = _specs_clean(merchant=merchant, product=None, options=options, variants=variants)
     try:
         with transaction.atomic():
             product = Product(merchant=merchant)
+            if product_uuid is not None:
+                product.uuid = product_uuid
             _fields_apply(product=product, fields=fields)
             product.save()
             _options_and_variants_sync(product=product, options=options, variants=variants)
             product_changed_mark(merchant_id=merchant.pk, product_id=product.pk, created=True)
-    except IntegrityError as exc:  # a concurrent save took a SKU between our check and our write
+    except IntegrityError as exc:
+        # The same form sent twice at once, or a concurrent save took a SKU between our check and our write.
+        if product_uuid is not None and (existing := product_by_uuid(merchant=merchant, product_uuid=product_uuid)):
+            raise ProductAlreadyCreated(existing) from exc
         raise ValidationError(_("One of these SKUs is already used by another product.")) from exc
     return product
 

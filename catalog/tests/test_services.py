@@ -1,3 +1,4 @@
+import uuid
 from decimal import Decimal
 
 import pytest
@@ -6,6 +7,7 @@ from django.core.exceptions import ValidationError
 from catalog.models import Product, ProductOption, Variant
 from catalog.services import (
     OptionSpec,
+    ProductAlreadyCreated,
     ProductFields,
     ProductHasHistory,
     VariantSpec,
@@ -323,3 +325,13 @@ def test_image_add_refuses_a_format_we_do_not_take_even_without_the_form(merchan
     with pytest.raises(ValidationError, match="this one is BMP"):
         product_image_add(product=product, image=_image_file("photo.jpg", "BMP"))
     assert not product.images.exists()
+
+
+def test_create_with_the_key_of_a_product_already_created_raises_with_that_product(merchant):
+    key = uuid.uuid4()
+    fields = ProductFields(name="Bol")
+    first = product_create(merchant=merchant, fields=fields, variants=[VariantSpec(price=900)], product_uuid=key)
+    with pytest.raises(ProductAlreadyCreated) as raised:
+        product_create(merchant=merchant, fields=fields, variants=[VariantSpec(price=900)], product_uuid=key)
+    assert raised.value.product == first and first.uuid == key
+    assert Product.objects.filter(merchant=merchant).count() == 1

@@ -1,3 +1,5 @@
+import uuid
+
 import pytest
 from django.urls import reverse
 
@@ -368,3 +370,39 @@ def test_too_many_combinations_are_refused_before_building_them(merchant_client)
     )
     response = merchant_client.post(reverse("catalog:product_create"), data, **htmx("variant-editor"))
     assert "These options make 900 variants; a product has at most 600." in response.content.decode()
+
+
+# Sent twice ------------------------------------------------------------------------------------
+
+
+def test_the_creation_form_sent_twice_creates_one_product(merchant_client, merchant):
+    key = merchant_client.get(reverse("catalog:product_create")).context["creation_key"]
+    data = product_post(creation_key=key, **{"variant-0-sku": ""})
+    first = merchant_client.post(reverse("catalog:product_create"), data)
+    second = merchant_client.post(reverse("catalog:product_create"), {**data, "name": "Espresso (resent)"}, follow=True)
+    product = Product.objects.get(merchant=merchant)
+    assert product.uuid == key and product.name == "Espresso"
+    assert first["Location"] == second.redirect_chain[0][0] == reverse("catalog:product_detail", args=[product.pk])
+    assert "Product “Espresso” was already created from this form." in second.content.decode()
+
+
+def test_back_refetches_the_form_and_the_same_fields_sent_again_create_one_product(merchant_client, merchant):
+    """Back after creating: the browser fetches the form again (a new key) and refills what was typed."""
+    url = reverse("catalog:product_create")
+    data = product_post(**{"variant-0-sku": ""})
+    merchant_client.post(url, {**data, "creation_key": merchant_client.get(url).context["creation_key"]})
+    response = merchant_client.post(url, {**data, "creation_key": merchant_client.get(url).context["creation_key"]})
+    product = Product.objects.get(merchant=merchant)
+    assert response["Location"] == reverse("catalog:product_detail", args=[product.pk])
+
+    other = merchant_client.post(url, {**data, "name": "Ristretto", "creation_key": str(uuid.uuid4())})
+    assert other.status_code == 302 and Product.objects.filter(merchant=merchant).count() == 2
+
+
+def test_another_merchants_form_key_is_not_theirs_to_reuse(merchant_client, merchant, other_merchant):
+    theirs = ProductFactory(merchant=other_merchant)
+    response = merchant_client.post(
+        reverse("catalog:product_create"), product_post(creation_key=str(theirs.uuid), **{"variant-0-sku": ""})
+    )
+    assert response.status_code == 200  # refused with a message, not theirs shown, not a 500
+    assert not Product.objects.filter(merchant=merchant).exists()

@@ -1,3 +1,8 @@
+import hashlib
+import json
+import time
+import uuid
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -88,6 +93,9 @@ def _product_form(request, *, product):
     without saving: HTMX swaps the fragment in; without JavaScript the whole page comes back.
     """
     merchant = request.merchant
+    creation_key = _creation_key(request) if product is None else None
+    if creation_key and (created := _created_from_this_form(request, creation_key)):
+        return _already_created(request, created)
     if request.method == "POST":
         form = ProductForm(request.POST, instance=product, merchant=merchant)
         editor = VariantEditor(merchant=merchant, data=request.POST, product=product)
@@ -104,12 +112,19 @@ def _product_form(request, *, product):
                     fields = form.product_fields()
                     if product is None:
                         product = services.product_create(
-                            merchant=merchant, fields=fields, options=options, variants=variants
+                            merchant=merchant,
+                            fields=fields,
+                            options=options,
+                            variants=variants,
+                            product_uuid=creation_key,
                         )
+                        _creation_remember(request, product)
                         messages.success(request, _("Product “%(name)s” created.") % {"name": product.name})
                     else:
                         services.product_update(product=product, fields=fields, options=options, variants=variants)
                         messages.success(request, _("Product “%(name)s” saved.") % {"name": product.name})
+            except services.ProductAlreadyCreated as exc:
+                return _already_created(request, exc.product)
             except ValidationError as exc:
                 editor.errors.extend(exc.messages)
             else:
@@ -117,11 +132,69 @@ def _product_form(request, *, product):
     else:
         form = ProductForm(instance=product, merchant=merchant)
         editor = VariantEditor(merchant=merchant, product=product)
-    return render(request, "catalog/product_form.html", _form_context(product, form, editor))
+    return render(request, "catalog/product_form.html", _form_context(product, form, editor, creation_key))
 
 
-def _form_context(product, form, editor) -> dict:
-    return {"product": product, "form": form, "editor": editor, "currency": editor.currency}
+def _creation_key(request) -> uuid.UUID:
+    """The key of this creation form: sent back by the form, or new when the form first renders."""
+    if request.method == "POST":
+        try:
+            return uuid.UUID(request.POST.get("creation_key", ""))
+        except ValueError:
+            pass
+    return uuid.uuid4()
+
+
+RECENT_CREATIONS_SESSION_KEY = "catalog_recent_creations"
+RECENT_CREATIONS_KEPT = 5
+RECENT_CREATIONS_SECONDS = 30 * 60
+
+
+def _creation_fingerprint(request) -> str:
+    """What the creation form said, without its tokens: the same form sent again has the same one."""
+    fields = sorted(
+        (name, request.POST.getlist(name))
+        for name in request.POST
+        if name not in {"csrfmiddlewaretoken", "creation_key", "editor"}
+    )
+    return hashlib.sha256(json.dumps(fields).encode()).hexdigest()
+
+
+def _created_from_this_form(request, creation_key: uuid.UUID):
+    """The product this form already created: same key (a resent form, a double click), or,
+    from this session a moment ago, the same fields (Back re-fetched the form, which got a new
+    key, and the browser refilled what was typed; or the same product typed in two tabs)."""
+    merchant = request.merchant
+    product = selectors.product_by_uuid(merchant=merchant, product_uuid=creation_key)
+    if product is not None or request.method != "POST" or request.POST.get("editor"):
+        return product
+    fingerprint = _creation_fingerprint(request)
+    for seen, product_id, at in request.session.get(RECENT_CREATIONS_SESSION_KEY, []):
+        if seen == fingerprint and time.time() - at < RECENT_CREATIONS_SECONDS:
+            return selectors.products_by_ids(merchant=merchant, product_ids=[product_id]).first()
+    return None
+
+
+def _creation_remember(request, product) -> None:
+    recent = request.session.get(RECENT_CREATIONS_SESSION_KEY, [])
+    recent = [[_creation_fingerprint(request), product.pk, time.time()], *recent][:RECENT_CREATIONS_KEPT]
+    request.session[RECENT_CREATIONS_SESSION_KEY] = recent
+
+
+def _already_created(request, product):
+    """The creation form was sent again (Back and resubmit, or a second tab): show what it created."""
+    messages.info(request, _("Product “%(name)s” was already created from this form.") % {"name": product.name})
+    return redirect("catalog:product_detail", product_id=product.pk)
+
+
+def _form_context(product, form, editor, creation_key=None) -> dict:
+    return {
+        "product": product,
+        "form": form,
+        "editor": editor,
+        "currency": editor.currency,
+        "creation_key": creation_key,
+    }
 
 
 @merchant_required

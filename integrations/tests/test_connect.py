@@ -262,6 +262,20 @@ def test_disconnect_keeping_copies(bc):
     assert channel["status"] == "disconnected"
 
 
+def test_disconnect_from_a_stale_second_tab_says_it_is_already_disconnected(bc):
+    store, merchant, client = _connected(bc)
+    walk_wizard(client)
+    client.post("/integrations/bigcommerce/disconnect/", {"delete_copies": "no"})  # the first tab
+    assert BigCommerceConnection.objects.get(merchant=merchant).status == "disconnected"
+
+    stale = client.post("/integrations/bigcommerce/disconnect/", {"delete_copies": "no"}, follow=True)
+    assert stale.redirect_chain == [("/integrations/bigcommerce/", 302)]
+    assert "Your BigCommerce store is already disconnected." in stale.content.decode()
+    htmx = client.post("/integrations/bigcommerce/disconnect/", {"delete_copies": "no"}, HTTP_HX_REQUEST="true")
+    assert htmx.status_code == 200 and htmx["HX-Redirect"] == "/integrations/bigcommerce/"
+    assert client.get("/integrations/bigcommerce/disconnect/").status_code == 302
+
+
 def test_disconnect_asks_for_a_choice(bc):
     store, merchant, client = _connected(bc)
     walk_wizard(client)

@@ -3,9 +3,12 @@
 from urllib.parse import urlencode
 
 from django.conf import settings
+from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
@@ -133,7 +136,10 @@ def bigcommerce_connect(request):
 def bigcommerce_disconnect(request):
     connection, status = _state(request)
     if connection is None or status == Status.NOT_CONNECTED:
-        raise Http404
+        # Disconnected meanwhile (another tab, BigCommerce's uninstall): say so, not a 404.
+        messages.info(request, _("Your BigCommerce store is already disconnected."))
+        url = reverse("integrations:bigcommerce")
+        return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
     error = None
     if request.method == "POST":
         if request.POST.get("delete_copies") not in ("yes", "no"):

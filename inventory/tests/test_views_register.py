@@ -113,11 +113,36 @@ def test_other_merchants_variant_cannot_enter_the_cart(merchant_client, other_me
     assert merchant_client.session.get(CART_SESSION_KEY, []) == []
 
 
-def test_cart_renders_a_fresh_idempotency_key(merchant_client, mug):
+def test_a_cart_keeps_one_key_until_it_is_sold_then_the_next_cart_gets_another(merchant_client, mug):
     merchant_client.post(CART, {"action": "add", "variant": mug.pk})
     first = merchant_client.get(REGISTER).context["idempotency_key"]
-    second = merchant_client.get(REGISTER).context["idempotency_key"]
-    assert first != second and len(first) == 32
+    assert merchant_client.get(REGISTER).context["idempotency_key"] == first and len(first) == 32
+    merchant_client.post(SELL, {"idempotency_key": first, "line": [f"{mug.pk}:1"]})
+    merchant_client.post(CART, {"action": "add", "variant": mug.pk})
+    assert merchant_client.get(REGISTER).context["idempotency_key"] != first
+
+
+def test_a_second_tab_selling_the_same_cart_is_told_it_was_already_sold(merchant_client, mug):
+    merchant_client.post(CART, {"action": "add", "variant": mug.pk})
+    sell_form = {"idempotency_key": merchant_client.get(REGISTER).context["idempotency_key"], "line": [f"{mug.pk}:1"]}
+    first_tab = merchant_client.post(SELL, sell_form, **HTMX)
+    second_tab = merchant_client.post(SELL, sell_form, **HTMX)
+    sale = Sale.objects.get()
+    assert first_tab["HX-Redirect"] == second_tab["HX-Redirect"] == f"/sales/{sale.pk}/"
+    assert level(mug) == 2
+    receipt = merchant_client.get(second_tab["HX-Redirect"]).content.decode()
+    assert f"This cart was already sold: sale #{sale.pk}." in receipt
+
+
+def test_selling_a_stale_tab_keeps_the_cart_built_since(merchant_client, mug):
+    merchant_client.post(CART, {"action": "add", "variant": mug.pk})
+    stale = {"idempotency_key": merchant_client.get(REGISTER).context["idempotency_key"], "line": [f"{mug.pk}:1"]}
+    merchant_client.post(CART, {"action": "clear"})
+    merchant_client.post(CART, {"action": "add", "variant": mug.pk, "quantity": 2})
+    merchant_client.get(REGISTER)  # the new cart, with its own key
+    merchant_client.post(SELL, stale)
+    assert Sale.objects.get().lines.get().quantity == 1
+    assert merchant_client.session[CART_SESSION_KEY] == [[mug.pk, 2]]
 
 
 def test_sell_records_the_sale_and_shows_the_receipt(merchant_client, merchant_user, mug):

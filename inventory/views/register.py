@@ -1,8 +1,10 @@
 """The Register: find products (name, SKU, barcode scan), build a cart, sell.
 
 The cart lives in the session while it is being built. The sell form carries the lines as
-shown and an idempotency key generated when the cart rendered, so a double click or a resent
-form records one sale, and what is sold is what the cashier saw.
+shown and the cart's idempotency key: one key per cart, kept in the session from the first
+render until the cart is sold or emptied. A double click, a resent form or a second tab showing
+the same cart therefore records one sale (the others are told it was already sold), and what is
+sold is what the cashier saw.
 """
 
 from django.contrib import messages
@@ -22,6 +24,7 @@ from portal.decorators import merchant_required
 from portal.ids import id_parse
 
 CART_SESSION_KEY = "inventory_register_cart"
+CART_KEY_SESSION_KEY = "inventory_register_cart_key"
 TEMPLATE = "inventory/register.html"
 
 
@@ -47,6 +50,17 @@ def _cart_lines(request) -> list[dict]:
 
 def _cart_save(request, items: list[list[int]]) -> None:
     request.session[CART_SESSION_KEY] = items[:MAX_SALE_LINES]
+    if not items:
+        # The next cart is another sale: it gets its own key.
+        request.session.pop(CART_KEY_SESSION_KEY, None)
+
+
+def _cart_key(request) -> str:
+    """The idempotency key of the cart in the session (every tab shows the same cart and key)."""
+    key = request.session.get(CART_KEY_SESSION_KEY)
+    if not key:
+        key = request.session[CART_KEY_SESSION_KEY] = new_idempotency_key()
+    return key
 
 
 def _render(request, *, q="", notice="", notice_level="error", status=200):
@@ -57,7 +71,7 @@ def _render(request, *, q="", notice="", notice_level="error", status=200):
         "lines": lines,
         "cart_total": sum(row["total"] for row in lines),
         "short_lines": [row for row in lines if row["short"]],
-        "idempotency_key": new_idempotency_key(),
+        "idempotency_key": _cart_key(request),
         "notice": notice,
         "notice_level": notice_level,
     }
@@ -158,7 +172,10 @@ def register_sell(request):
         return _back(request, notice=_("This form has expired. Check the cart and sell again."))
     idempotency_key = f"web:{key}"
     sale = sale_by_key(merchant=request.merchant, idempotency_key=idempotency_key)
-    if sale is None:
+    if sale is not None:
+        # Another tab (or an earlier click) sold this cart.
+        messages.warning(request, _("This cart was already sold: sale #%(id)s.") % {"id": sale.pk})
+    else:
         parsed = _parse_lines(request.POST.getlist("line"))
         if parsed is None:
             return _back(request, notice=_("The cart could not be read. Check it and sell again."))
@@ -175,7 +192,8 @@ def register_sell(request):
                 )
         except InventoryError as error:
             return _back(request, notice=error.message)
-        _cart_save(request, [])
+        if request.session.get(CART_KEY_SESSION_KEY) in (None, key):
+            _cart_save(request, [])  # not a cart built since in another tab
         messages.success(request, _("Sale #%(id)s recorded.") % {"id": sale.pk})
     url = reverse("inventory:sale_detail", args=[sale.pk])
     return HttpResponseClientRedirect(url) if request.htmx else redirect(url)

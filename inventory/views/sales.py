@@ -1,15 +1,25 @@
 """Sales list, sale detail (the receipt) and refunds with a confirmation step."""
 
+import datetime
+
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from inventory.errors import InventoryError
 from inventory.forms import RefundForm
-from inventory.selectors import refund_by_key, sale_get, sale_lines_with_refunds, sale_refunds
+from inventory.selectors import (
+    refund_by_key,
+    refund_list,
+    sale_get,
+    sale_lines_with_refunds,
+    sale_refunds,
+    sales_summary,
+)
 from inventory.selectors import sale_list as sale_list_query
 from inventory.services import refund_create
 from portal.decorators import merchant_required
@@ -24,12 +34,27 @@ def _sale_or_404(request, pk):
     return sale
 
 
+def _day(value: str) -> datetime.date | None:
+    try:
+        return datetime.date.fromisoformat(value)
+    except ValueError:
+        return None
+
+
 @require_GET
 @merchant_required
 def sale_list(request):
-    page = Paginator(sale_list_query(merchant=request.merchant), PAGE_SIZE).get_page(request.GET.get("page"))
+    """All sales, or one day's (``?day=YYYY-MM-DD``: the dashboard's cards) with its refunds and takings."""
+    merchant = request.merchant
+    day = _day(request.GET.get("day", ""))
+    sales = sale_list_query(merchant=merchant, day=day)
+    context = {"page": Paginator(sales, PAGE_SIZE).get_page(request.GET.get("page")), "day": day}
+    if day is not None:
+        context["page_query"] = urlencode({"day": day.isoformat()})
+        context["summary"] = sales_summary(merchant=merchant, day=day)
+        context["refunds"] = refund_list(merchant=merchant, day=day)
     template = "inventory/sale_list.html#sales-table" if request.htmx else "inventory/sale_list.html"
-    return render(request, template, {"page": page})
+    return render(request, template, context)
 
 
 def _detail_context(sale, *, refund_form=None):

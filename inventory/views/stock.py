@@ -7,15 +7,17 @@ from django.http import HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
+from django.views.decorators.http import require_GET
 
 from inventory.errors import InventoryError
 from inventory.forms import AdjustForm, SetCountsForm, TrackingForm
 from inventory.models import StockOrigin
-from inventory.selectors import movement_list, product_list, product_stock_variants
+from inventory.selectors import low_stock_variants, movement_list, product_list, product_stock_variants
 from inventory.services import stock_adjust, stock_set, stock_tracking_set
 from portal.decorators import merchant_required
 
 HISTORY_PAGE_SIZE = 20
+LOW_STOCK_PAGE_SIZE = 50
 TEMPLATE = "inventory/product_stock.html"
 
 
@@ -137,3 +139,12 @@ def _render(
     }
     template = f"{TEMPLATE}#stock-section" if request.htmx else TEMPLATE
     return render(request, template, context)
+
+
+@require_GET
+@merchant_required
+def low_stock(request):
+    """The variants behind the dashboard's "low or out of stock" figure."""
+    variants = low_stock_variants(merchant=request.merchant)
+    page = Paginator(variants, LOW_STOCK_PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "inventory/low_stock.html", {"page": page})

@@ -67,6 +67,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "portal.middleware.VaryOnHtmxMiddleware",
     "portal.middleware.CurrentMerchantMiddleware",
 ]
 
@@ -144,6 +145,15 @@ ALLAUTH_TRUSTED_PROXY_COUNT = int(os.environ.get("ALLAUTH_TRUSTED_PROXY_COUNT", 
 # ---------------------------------------------------------------------------------------------
 LOGIN_REDIRECT_URL = "portal:dashboard"
 LOGIN_URL = "account_login"
+
+# Mail (password reset, address verification): locally written to files in var/mail/ (one per
+# message), or EMAIL_BACKEND=django.core.mail.backends.console.EmailBackend for the terminal.
+# Production sends through SMTP configured from the environment (see production.py).
+EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.filebased.EmailBackend")
+EMAIL_FILE_PATH = Path(os.environ.get("EMAIL_FILE_PATH", BASE_DIR / "var" / "mail"))
+EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "10"))
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Comptoir <no-reply@comptoir.test>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("fr", _("French"))]

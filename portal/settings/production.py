@@ -61,6 +61,14 @@ BIGCOMMERCE_API_URL = required_public_url("BIGCOMMERCE_API_URL")
 BIGCOMMERCE_LOGIN_URL = required_public_url("BIGCOMMERCE_LOGIN_URL")
 BIGCOMMERCE_CLIENT_ID = required_not_sandbox("BIGCOMMERCE_CLIENT_ID")
 BIGCOMMERCE_CLIENT_SECRET = required_not_sandbox("BIGCOMMERCE_CLIENT_SECRET")
+# Mail goes through SMTP; where to is the deployment's to say.
+EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+EMAIL_HOST = required("EMAIL_HOST")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "587"))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
+DEFAULT_FROM_EMAIL = SERVER_EMAIL = required("DEFAULT_FROM_EMAIL")
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)

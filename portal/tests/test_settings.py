@@ -16,6 +16,8 @@ PRODUCTION_ENV = {
     "BIGCOMMERCE_LOGIN_URL": "https://login.bigcommerce.com",
     "BIGCOMMERCE_CLIENT_ID": "a1b2c3d4e5f6g7h8i9j0klmnopqrstu",
     "BIGCOMMERCE_CLIENT_SECRET": "f" * 20 + "the-app-secret-from-the-developer-portal" + "0" * 10,
+    "EMAIL_HOST": "smtp.example.com",
+    "DEFAULT_FROM_EMAIL": "Comptoir <no-reply@comptoir.example.com>",
 }
 
 
@@ -32,7 +34,9 @@ def test_check_deploy_is_clean_in_production_settings():
     assert "no issues" in result.stdout
 
 
-@pytest.mark.parametrize("missing", ["SECRET_KEY", "COMPTOIR_ENCRYPTION_KEYS", "ALLOWED_HOSTS"])
+@pytest.mark.parametrize(
+    "missing", ["SECRET_KEY", "COMPTOIR_ENCRYPTION_KEYS", "ALLOWED_HOSTS", "EMAIL_HOST", "DEFAULT_FROM_EMAIL"]
+)
 def test_production_settings_refuse_to_start_without_secrets(missing):
     env = {k: v for k, v in PRODUCTION_ENV.items() if k != missing}
     result = run_manage("check", env=env)
@@ -104,3 +108,22 @@ def _production_settings(monkeypatch, env) -> dict:
     for name, value in env.items():
         monkeypatch.setenv(name, value)
     return runpy.run_module("portal.settings.production")
+
+
+def test_production_settings_send_mail_through_smtp_from_the_environment():
+    code = (
+        "from django.conf import settings as s;"
+        "print(s.EMAIL_BACKEND, s.EMAIL_HOST, s.EMAIL_PORT, s.EMAIL_HOST_USER, s.EMAIL_USE_TLS, s.DEFAULT_FROM_EMAIL)"
+    )
+    env = {**PRODUCTION_ENV, "EMAIL_PORT": "2525", "EMAIL_HOST_USER": "comptoir"}
+    result = run_manage("shell", "-c", code, env=env)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[-1].split() == [
+        "django.core.mail.backends.smtp.EmailBackend",
+        "smtp.example.com",
+        "2525",
+        "comptoir",
+        "True",
+        "Comptoir",
+        "<no-reply@comptoir.example.com>",
+    ]
