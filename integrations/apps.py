@@ -10,7 +10,9 @@ class IntegrationsConfig(AppConfig):
         from catalog.badges import product_badges_register
         from catalog.bulk_actions import BulkAction, bulk_action_register
         from integrations import receivers  # noqa: F401
+        from integrations.dashboard import bigcommerce_card
         from integrations.selectors import product_sync_badges
+        from portal.dashboard import dashboard_card_register
 
         bulk_action_register(
             BulkAction(
@@ -18,7 +20,4 @@ class IntegrationsConfig(AppConfig):
             )
         )
         product_badges_register("bigcommerce", product_sync_badges)
-        from integrations.dashboard import bigcommerce_card
-        from portal.dashboard import dashboard_card_register
-
         dashboard_card_register(bigcommerce_card)
