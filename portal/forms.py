@@ -1,42 +1,40 @@
-import re
-
 from allauth.account.forms import SignupForm
 from django import forms
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
+from portal.formfields import PlainDecimalField, country_field, currency_field
 from portal.services import merchant_create
 
-# The currencies BigCommerce stores and European merchants most often use; any ISO 4217 code
-# of three letters is accepted.
-COMMON_CURRENCIES = ["EUR", "USD", "GBP", "CHF", "CAD", "AUD", "SEK", "NOK", "DKK", "PLN"]
 
+class MerchantDetailsForm(forms.Form):
+    """The business: its name, country, currency and default VAT rate (sign-up and settings)."""
 
-class MerchantSignupForm(SignupForm):
     business_name = forms.CharField(label=_("Business name"), max_length=200)
-    country = forms.CharField(
-        label=_("Country"), max_length=10, initial="FR", help_text=_("Two-letter code, e.g. FR, BE, CH")
+    country = country_field(label=_("Country"), initial="FR")
+    currency = currency_field(
+        label=_("Currency"), initial="EUR", help_text=_("Prices, sales and the register use this currency.")
     )
-    currency = forms.CharField(
-        label=_("Currency"), max_length=10, initial="EUR", help_text=_("Three-letter ISO 4217 code, e.g. EUR")
-    )
-    default_vat_rate = forms.DecimalField(
-        label=_("Default VAT rate (%)"), min_value=0, max_value=100, decimal_places=2, initial=20
+    default_vat_rate = PlainDecimalField(
+        label=_("Default VAT rate (%)"),
+        min_value=0,
+        max_value=100,
+        max_digits=5,
+        decimal_places=2,
+        initial=20,
+        localize=True,
+        help_text=_("New products start with this rate; each product can have its own."),
     )
 
+    def clean_business_name(self):
+        name = " ".join(self.cleaned_data["business_name"].split())
+        if not name:
+            raise forms.ValidationError(_("Enter your business name."))
+        return name
+
+
+class MerchantSignupForm(MerchantDetailsForm, SignupForm):
     field_order = ["business_name", "country", "currency", "default_vat_rate", "email", "password1", "password2"]
-
-    def clean_country(self):
-        value = self.cleaned_data["country"].strip().upper()
-        if not re.fullmatch(r"[A-Z]{2}", value):
-            raise forms.ValidationError(_("Enter a two-letter country code, such as FR."))
-        return value
-
-    def clean_currency(self):
-        value = self.cleaned_data["currency"].strip().upper()
-        if not re.fullmatch(r"[A-Z]{3}", value):
-            raise forms.ValidationError(_("Enter a three-letter currency code, such as EUR."))
-        return value
 
     @transaction.atomic
     def save(self, request):

@@ -3,13 +3,18 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
+from portal.iso import country_validate, currency_validate
 from portal.models import Device, Membership, Merchant, User, device_token_hash
 
 
 @transaction.atomic
 def merchant_create(*, name: str, country: str, currency: str, default_vat_rate: Decimal, owner: User) -> Merchant:
+    """A new merchant owned by ``owner``; country and currency must be real ISO codes."""
     merchant = Merchant.objects.create(
-        name=name.strip(), country=country.upper(), currency=currency.upper(), default_vat_rate=default_vat_rate
+        name=name.strip(),
+        country=country_validate(country),
+        currency=currency_validate(currency),
+        default_vat_rate=default_vat_rate,
     )
     Membership.objects.create(user=owner, merchant=merchant, role=Membership.Role.OWNER)
     return merchant
