@@ -6,6 +6,7 @@ prices include VAT; weights are grams.
 
 import uuid
 
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models.functions import Lower
@@ -147,6 +148,22 @@ class Variant(models.Model):
     def __str__(self):
         label = self.label
         return f"{self.product.name} — {label}" if label else self.product.name
+
+    def clean(self):
+        # Django admin's check; the product form and services check the same bounds.
+        from portal.money import price_validate
+
+        merchant = self.merchant if self.merchant_id else (self.product.merchant if self.product_id else None)
+        errors = {}
+        for field in ("price", "cost_price"):
+            value = getattr(self, field)
+            if value is not None and merchant is not None:
+                try:
+                    price_validate(value, merchant.currency)
+                except ValidationError as exc:
+                    errors[field] = exc.messages
+        if errors:
+            raise ValidationError(errors)
 
     @property
     def label(self) -> str:

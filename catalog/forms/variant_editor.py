@@ -20,8 +20,9 @@ from catalog.variants import (
     combinations_carry_over,
     text_key,
 )
+from portal.formfields import MoneyField
 from portal.models import Merchant
-from portal.money import from_minor, minor_units, to_minor
+from portal.money import from_minor, to_minor
 
 
 class VariantRowForm(forms.Form):
@@ -30,26 +31,15 @@ class VariantRowForm(forms.Form):
     combination = forms.CharField(widget=forms.HiddenInput, required=False)
     sku = forms.CharField(label=_("SKU"), max_length=255, required=False)
     barcode = forms.CharField(label=_("Barcode"), max_length=20, required=False)
-    price = forms.DecimalField(label=_("Price incl. VAT"), min_value=0, max_digits=15, localize=True)
-    cost_price = forms.DecimalField(label=_("Cost price"), min_value=0, max_digits=15, required=False, localize=True)
 
     def __init__(self, *args, currency: str, **kwargs):
         super().__init__(*args, **kwargs)
         self.currency = currency
+        # Plain decimals within bounds, with the currency's decimals (portal.formfields.MoneyField).
+        self.fields["price"] = MoneyField(label=_("Price incl. VAT"), currency=currency)
+        self.fields["cost_price"] = MoneyField(label=_("Cost price"), currency=currency, required=False)
         for name in ("price", "cost_price"):
-            # Rebuilt rather than tweaked: the field's validators are made from decimal_places.
-            old = self.fields[name]
-            self.fields[name] = forms.DecimalField(
-                label=old.label,
-                required=old.required,
-                min_value=0,
-                max_digits=15,
-                decimal_places=minor_units(currency),
-                localize=True,
-            )
-            self.fields[name].widget.attrs.update(
-                {"inputmode": "decimal", "class": "input-money", "aria-label": old.label}
-            )
+            self.fields[name].widget.attrs.update({"class": "input-money", "aria-label": self.fields[name].label})
         self.fields["sku"].widget.attrs.update({"class": "input-sku", "aria-label": _("SKU")})
         self.fields["barcode"].widget.attrs.update(
             {"inputmode": "numeric", "class": "input-barcode", "aria-label": _("Barcode")}

@@ -32,6 +32,7 @@ from catalog.variants import (
     text_key,
 )
 from portal.models import Merchant
+from portal.money import price_validate
 
 
 @dataclass(frozen=True)
@@ -241,8 +242,12 @@ def _specs_clean(
         except ValidationError as exc:
             errors.extend(f"{label}: {message}" if label else message for message in exc.messages)
             barcode = spec.barcode
-        if spec.price < 0 or (spec.cost_price is not None and spec.cost_price < 0):
-            errors.append(_("Prices cannot be negative."))
+        for amount in (spec.price, spec.cost_price):
+            try:
+                if amount is not None:
+                    price_validate(amount, merchant.currency)
+            except ValidationError as exc:
+                errors.extend(f"{label}: {message}" if label else message for message in exc.messages)
         cleaned.append(VariantSpec(spec.combination, sku, barcode, spec.price, spec.cost_price))
 
     skus = [v.sku.lower() for v in cleaned if v.sku]
