@@ -150,7 +150,8 @@ class Variant(models.Model):
         return f"{self.product.name} — {label}" if label else self.product.name
 
     def clean(self):
-        # Django admin's check; the product form and services check the same bounds.
+        # Django admin's checks; the product form and services check the same (price bounds,
+        # a barcode that no other variant of the merchant has).
         from portal.money import price_validate
 
         merchant = self.merchant if self.merchant_id else (self.product.merchant if self.product_id else None)
@@ -162,6 +163,22 @@ class Variant(models.Model):
                     price_validate(value, merchant.currency)
                 except ValidationError as exc:
                     errors[field] = exc.messages
+        if self.barcode and merchant is not None and "barcode" not in errors:
+            from catalog.barcodes import barcode_taken_message, barcode_validate
+
+            try:
+                self.barcode = barcode_validate(self.barcode)
+            except ValidationError as exc:
+                errors["barcode"] = exc.messages
+            else:
+                other = (
+                    Variant.objects.filter(merchant=merchant, barcode=self.barcode)
+                    .exclude(pk=self.pk)
+                    .select_related("product")
+                    .first()
+                )
+                if other is not None:
+                    errors["barcode"] = [barcode_taken_message(other.product)]
         if errors:
             raise ValidationError(errors)
 

@@ -94,3 +94,20 @@ def variant_skus_taken(
     if exclude_product is not None and exclude_product.pk:
         queryset = queryset.exclude(product=exclude_product)
     return dict(queryset.values_list("sku_lower", "product__name"))
+
+
+def variant_barcodes_taken(
+    *, merchant: Merchant, barcodes: Sequence[str], exclude_product: Product | None = None
+) -> dict[str, Product]:
+    """Of ``barcodes`` (normalised), those the merchant's other products use, archived ones
+    included (restoring one would bring the clash back): {barcode: product}."""
+    wanted = {b for b in barcodes if b}
+    if not wanted:
+        return {}
+    queryset = Variant.objects.filter(merchant=merchant, barcode__in=wanted).select_related("product")
+    if exclude_product is not None and exclude_product.pk:
+        queryset = queryset.exclude(product=exclude_product)
+    taken: dict[str, Product] = {}
+    for variant in queryset.order_by("product__name", "pk"):
+        taken.setdefault(variant.barcode, variant.product)
+    return taken

@@ -7,9 +7,9 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from catalog.barcodes import barcode_validate
+from catalog.barcodes import barcode_taken_message, barcode_validate
 from catalog.models import MAX_OPTIONS, Product
-from catalog.selectors import variant_skus_taken
+from catalog.selectors import variant_barcodes_taken, variant_skus_taken
 from catalog.services import OptionSpec, VariantSpec
 from catalog.variants import (
     MAX_VARIANTS,
@@ -227,16 +227,8 @@ class VariantEditor:
             return False
 
         rows_valid = all([row.is_valid() for row in self.rows])
-        skus = {}
-        for row in self.rows:
-            sku = (row.cleaned_data.get("sku") or "").strip().lower() if hasattr(row, "cleaned_data") else ""
-            if sku:
-                skus.setdefault(sku, []).append(row)
-        for rows in skus.values():
-            if len(rows) > 1:
-                for row in rows:
-                    row.add_error("sku", _("Two variants have this SKU; each needs its own."))
-                rows_valid = False
+        skus = self._rows_by("sku", key=lambda sku: sku.strip().lower())
+        rows_valid &= self._mark_twice(skus, "sku", _("Two variants have this SKU; each needs its own."))
         taken = variant_skus_taken(merchant=self.merchant, skus=list(skus), exclude_product=self.product)
         for sku, product_name in taken.items():
             for row in skus[sku]:
@@ -246,7 +238,36 @@ class VariantEditor:
                     % {"product": product_name},
                 )
             rows_valid = False
+        # Barcodes too: the register and POS devices find a product by its barcode, and refuse
+        # one that two products share.
+        barcodes = self._rows_by("barcode")
+        rows_valid &= self._mark_twice(barcodes, "barcode", _("Two variants have this barcode; each needs its own."))
+        taken = variant_barcodes_taken(merchant=self.merchant, barcodes=list(barcodes), exclude_product=self.product)
+        for code, product in taken.items():
+            for row in barcodes[code]:
+                row.add_error("barcode", barcode_taken_message(product))
+            rows_valid = False
         return rows_valid
+
+    def _rows_by(self, name: str, key=lambda value: value) -> dict[str, list[VariantRowForm]]:
+        """The valid rows grouped by the (keyed) value of field ``name``, blank values left out."""
+        groups: dict[str, list[VariantRowForm]] = {}
+        for row in self.rows:
+            value = key(row.cleaned_data.get(name) or "") if hasattr(row, "cleaned_data") else ""
+            if value:
+                groups.setdefault(value, []).append(row)
+        return groups
+
+    @staticmethod
+    def _mark_twice(groups: dict[str, list[VariantRowForm]], name: str, message: str) -> bool:
+        """Put ``message`` on every row whose value another row shares; False if there were any."""
+        ok = True
+        for rows in groups.values():
+            if len(rows) > 1:
+                for row in rows:
+                    row.add_error(name, message)
+                ok = False
+        return ok
 
     def specs(self) -> tuple[list[OptionSpec], list[VariantSpec]]:
         return self.option_specs(), [row.spec() for row in self.rows]

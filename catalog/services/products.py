@@ -9,7 +9,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import ProtectedError
 from django.utils.translation import gettext as _
 
-from catalog.barcodes import barcode_validate
+from catalog.barcodes import barcode_taken_message, barcode_validate
 from catalog.models import (
     MAX_OPTIONS,
     Category,
@@ -19,7 +19,7 @@ from catalog.models import (
     ProductOption,
     Variant,
 )
-from catalog.selectors import variant_skus_taken
+from catalog.selectors import variant_barcodes_taken, variant_skus_taken
 from catalog.signals import product_deleted_send_on_commit, product_saved_send_on_commit
 from catalog.variants import (
     MAX_VARIANTS,
@@ -260,6 +260,16 @@ def _specs_clean(
             _("SKU %(skus)s is already used by another of your products.")
             % {"skus": ", ".join(f"{sku} ({name})" for sku, name in sorted(taken.items()))}
         )
+    barcodes = [v.barcode for v in cleaned if v.barcode]
+    twice = sorted({code for code in barcodes if barcodes.count(code) > 1})
+    if twice:
+        errors.append(
+            _("Each variant needs its own barcode: %(barcodes)s is used twice.") % {"barcodes": ", ".join(twice)}
+        )
+    for code, other in sorted(
+        variant_barcodes_taken(merchant=merchant, barcodes=barcodes, exclude_product=product).items()
+    ):
+        errors.append(f"{code}: {barcode_taken_message(other)}")
     if errors:
         raise ValidationError(errors)
     return options, cleaned
