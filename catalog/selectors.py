@@ -83,6 +83,15 @@ def folder_get(*, merchant: Merchant, folder_id: int) -> Folder:
     return Folder.objects.get(merchant=merchant, pk=folder_id)
 
 
+def category_with_count(*, merchant: Merchant, category_id: int) -> Category:
+    """The category with ``product_count`` (what deleting it would leave without a category)."""
+    return category_list(merchant=merchant).get(pk=category_id)
+
+
+def folder_with_count(*, merchant: Merchant, folder_id: int) -> Folder:
+    return folder_list(merchant=merchant).get(pk=folder_id)
+
+
 def variant_skus_taken(
     *, merchant: Merchant, skus: Sequence[str], exclude_product: Product | None = None
 ) -> dict[str, str]:
