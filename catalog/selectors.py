@@ -120,3 +120,9 @@ def variant_barcodes_taken(
     for variant in queryset.order_by("product__name", "pk"):
         taken.setdefault(variant.barcode, variant.product)
     return taken
+
+
+def vat_rates_in_use(*, merchant: Merchant) -> list[dict]:
+    """The VAT rates of the merchant's products, archived ones included, with how many have each."""
+    rows = Product.objects.filter(merchant=merchant).order_by().values("vat_rate").annotate(product_count=Count("id"))
+    return sorted(rows, key=lambda row: row["vat_rate"], reverse=True)

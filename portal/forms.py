@@ -47,3 +47,38 @@ class MerchantSignupForm(MerchantDetailsForm, SignupForm):
             owner=user,
         )
         return user
+
+
+class MerchantSettingsForm(MerchantDetailsForm):
+    """The settings page's form. The currency is read-only while something locks it."""
+
+    def __init__(self, *args, merchant, locks: list[str], **kwargs):
+        kwargs.setdefault(
+            "initial",
+            {
+                "business_name": merchant.name,
+                "country": merchant.country,
+                "currency": merchant.currency,
+                "default_vat_rate": merchant.default_vat_rate,
+            },
+        )
+        super().__init__(*args, **kwargs)
+        self.locks = locks
+        currency = self.fields["currency"]
+        if locks:
+            currency.disabled = True
+            currency.help_text = _("The currency cannot be changed now:")
+        else:
+            currency.help_text = _(
+                "Prices keep their figures if you change it: 12.50 stays 12.50 (rounded where the new "
+                "currency has fewer decimals)."
+            )
+
+
+class VatRateChangeForm(forms.Form):
+    """Give every product at one VAT rate another rate."""
+
+    old_rate = PlainDecimalField(widget=forms.HiddenInput, max_digits=5, decimal_places=2)
+    new_rate = PlainDecimalField(
+        label=_("New rate (%)"), min_value=0, max_value=100, max_digits=5, decimal_places=2, localize=True
+    )
