@@ -64,7 +64,7 @@ def test_sales_lock_the_currency_and_the_page_says_why(merchant_client, merchant
     sale_create(merchant=merchant, lines=[(variant, 1)], idempotency_key="s1")
     content = merchant_client.get(URL).content.decode()
     assert "Sales are recorded in EUR" in content
-    assert 'name="currency" disabled' in content or "disabled" in content.split('name="currency"')[1].split(">")[0]
+    assert '<select name="currency" disabled' in content
     # A forged post does not change it; the rest is saved.
     merchant_client.post(URL, details(business_name="Renamed", currency="USD"))
     merchant.refresh_from_db()
