@@ -137,3 +137,28 @@ def test_page_renders_in_french(merchant_client):
     merchant_client.cookies["django_language"] = "fr"
     content = merchant_client.get(URL, HTTP_ACCEPT_LANGUAGE="fr").content.decode()
     assert '<option value="FR" selected>France (FR)</option>' in content and 'lang="fr"' in content
+
+
+def test_admin_validates_codes_and_keeps_a_locked_currency(client, merchant):
+    from portal.tests.factories import UserFactory
+
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    url = reverse("admin:portal_merchant_change", args=[merchant.pk])
+    form = {
+        "name": merchant.name,
+        "country": "ZZ",
+        "currency": "XYZ",
+        "default_vat_rate": "20",
+        "memberships-TOTAL_FORMS": "0",
+        "memberships-INITIAL_FORMS": "0",
+        "devices-TOTAL_FORMS": "0",
+        "devices-INITIAL_FORMS": "0",
+    }
+    content = client.post(url, form).content.decode()
+    assert "“ZZ” is not a country code" in content and "“XYZ” is not a currency code" in content
+    variant = ProductFactory(merchant=merchant).variants.get()
+    sale_create(merchant=merchant, lines=[(variant, 1)], idempotency_key="s1")
+    assert 'name="currency"' not in client.get(url).content.decode()
+    client.post(url, {**form, "country": "BE", "currency": "USD"})
+    merchant.refresh_from_db()
+    assert (merchant.country, merchant.currency) == ("BE", "EUR")
