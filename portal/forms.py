@@ -3,6 +3,7 @@ from django import forms
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
+from portal import iso
 from portal.formfields import PlainDecimalField, country_field, currency_field
 from portal.services import merchant_create
 
@@ -50,7 +51,8 @@ class MerchantSignupForm(MerchantDetailsForm, SignupForm):
 
 
 class MerchantSettingsForm(MerchantDetailsForm):
-    """The settings page's form. The currency is read-only while something locks it."""
+    """The settings page's form. While something locks the currency, it is not a field: the
+    page shows it with the reasons, and the merchant's currency is kept."""
 
     def __init__(self, *args, merchant, locks: list[str], **kwargs):
         kwargs.setdefault(
@@ -64,12 +66,19 @@ class MerchantSettingsForm(MerchantDetailsForm):
         )
         super().__init__(*args, **kwargs)
         self.locks = locks
-        currency = self.fields["currency"]
+        # A code saved before sign-up checked them (e.g. "ZZ") is not in the list: ask for a
+        # choice instead of showing the list's first entry as if it were the merchant's.
+        for name, codes, choices in (
+            ("country", iso.country_codes(), iso.country_choices),
+            ("currency", iso.currency_codes(), iso.currency_choices),
+        ):
+            if self.initial.get(name) not in codes:
+                self.initial[name] = ""
+                self.fields[name].choices = lambda choices=choices: [("", _("Choose…")), *choices()]
         if locks:
-            currency.disabled = True
-            currency.help_text = _("The currency cannot be changed now:")
+            del self.fields["currency"]
         else:
-            currency.help_text = _(
+            self.fields["currency"].help_text = _(
                 "Prices keep their figures if you change it: 12.50 stays 12.50 (rounded where the new "
                 "currency has fewer decimals)."
             )

@@ -14,6 +14,7 @@ from catalog.selectors import vat_rates_in_use
 from catalog.services import products_vat_rate_change
 from portal.decorators import merchant_required
 from portal.forms import MerchantSettingsForm, VatRateChangeForm
+from portal.iso import currency_name
 from portal.locks import currency_locks
 from portal.services import merchant_update
 
@@ -38,17 +39,19 @@ def merchant_settings(request):
                     merchant=merchant,
                     name=data["business_name"],
                     country=data["country"],
-                    currency=data["currency"],
+                    currency=data.get("currency", merchant.currency),  # no field while locked
                     default_vat_rate=data["default_vat_rate"],
                 )
             except ValidationError as exc:
-                details.add_error(None, exc)
+                for field, errors in exc.message_dict.items():
+                    details.add_error(field if field in details.fields else None, errors)
             else:
                 messages.success(request, _("Your settings are saved."))
                 return redirect("portal:merchant_settings")
     context = {
         "form": details,
         "locks": locks,
+        "currency_label": f"{currency_name(merchant.currency)} ({merchant.currency})",
         "vat_rates": [{**row, "label": rate_display(row["vat_rate"])} for row in vat_rates_in_use(merchant=merchant)],
         "vat_form": vat_form,
     }

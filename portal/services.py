@@ -37,8 +37,9 @@ def merchant_update(
     if not Decimal(0) <= default_vat_rate <= Decimal(100):
         raise ValidationError({"default_vat_rate": _("A VAT rate is between 0 and 100%.")})
     merchant = Merchant.objects.select_for_update().get(pk=merchant.pk)
-    currency = currency_validate(currency)
+    currency = (currency or "").strip().upper()
     if currency != merchant.currency:
+        currency = currency_validate(currency)
         locks = currency_locks(merchant=merchant)
         if locks:
             raise ValidationError({"currency": locks})

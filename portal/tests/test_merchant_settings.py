@@ -64,7 +64,7 @@ def test_sales_lock_the_currency_and_the_page_says_why(merchant_client, merchant
     sale_create(merchant=merchant, lines=[(variant, 1)], idempotency_key="s1")
     content = merchant_client.get(URL).content.decode()
     assert "Sales are recorded in EUR" in content
-    assert '<select name="currency" disabled' in content
+    assert 'name="currency"' not in content and "Euro (EUR)" in content
     # A forged post does not change it; the rest is saved.
     merchant_client.post(URL, details(business_name="Renamed", currency="USD"))
     merchant.refresh_from_db()
@@ -162,3 +162,14 @@ def test_admin_validates_codes_and_keeps_a_locked_currency(client, merchant):
     client.post(url, {**form, "country": "BE", "currency": "USD"})
     merchant.refresh_from_db()
     assert (merchant.country, merchant.currency) == ("BE", "EUR")
+
+
+def test_a_code_saved_before_codes_were_checked_asks_for_a_choice(merchant_client, merchant):
+    Merchant.objects.filter(pk=merchant.pk).update(country="ZZ", currency="XYZ")
+    content = merchant_client.get(URL).content.decode()
+    assert content.count('<option value="" selected>Choose…</option>') == 2
+    response = merchant_client.post(URL, details(country="", currency=""))
+    assert response.status_code == 422
+    merchant_client.post(URL, details(country="FR", currency="EUR"))
+    merchant.refresh_from_db()
+    assert (merchant.country, merchant.currency) == ("FR", "EUR")
