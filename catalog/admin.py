@@ -5,6 +5,7 @@ Edits made here bypass the product form, so they announce themselves like servic
 """
 
 from django.contrib import admin, messages
+from django.forms.models import BaseInlineFormSet
 from django.utils.translation import gettext_lazy as _
 
 from catalog.models import Category, Folder, OptionValue, Product, ProductImage, ProductOption, ProductVideo, Variant
@@ -18,8 +19,21 @@ class ProductOptionInline(admin.TabularInline):
     show_change_link = True
 
 
+class VariantInlineFormSet(BaseInlineFormSet):
+    def clean(self):
+        """Two rows of one product with the same barcode (each row's own check sees only saved rows)."""
+        super().clean()
+        seen = set()
+        for form in self.forms:
+            code = form.cleaned_data.get("barcode") if form.cleaned_data and not self._should_delete_form(form) else ""
+            if code and code in seen:
+                form.add_error("barcode", _("Two variants have this barcode; each needs its own."))
+            seen.add(code)
+
+
 class VariantInline(admin.TabularInline):
     model = Variant
+    formset = VariantInlineFormSet
     extra = 0
     fields = ["sku", "barcode", "price", "cost_price", "position", "option_values"]
     raw_id_fields = ["option_values"]

@@ -45,3 +45,14 @@ def barcode_validate(value: str) -> str:
             code="barcode_check_digit",
         )
     return code
+
+
+def barcode_taken_message(product) -> str:
+    """Why a barcode is refused: another product (``product``) has it."""
+    if product.is_archived:
+        return _("This barcode is already used by “%(product)s” (archived). Each product needs its own barcode.") % {
+            "product": product.name
+        }
+    return _("This barcode is already used by “%(product)s”. Each product needs its own barcode.") % {
+        "product": product.name
+    }

@@ -7,6 +7,7 @@ prices include VAT; weights are grams.
 import uuid
 from pathlib import PurePosixPath
 
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models.functions import Lower
@@ -164,6 +165,39 @@ class Variant(models.Model):
     def __str__(self):
         label = self.label
         return f"{self.product.name} — {label}" if label else self.product.name
+
+    def clean(self):
+        # Django admin's checks; the product form and services check the same (price bounds,
+        # a barcode that no other variant of the merchant has).
+        from portal.money import price_validate
+
+        merchant = self.merchant if self.merchant_id else (self.product.merchant if self.product_id else None)
+        errors = {}
+        for field in ("price", "cost_price"):
+            value = getattr(self, field)
+            if value is not None and merchant is not None:
+                try:
+                    price_validate(value, merchant.currency)
+                except ValidationError as exc:
+                    errors[field] = exc.messages
+        if self.barcode and merchant is not None and "barcode" not in errors:
+            from catalog.barcodes import barcode_taken_message, barcode_validate
+
+            try:
+                self.barcode = barcode_validate(self.barcode)
+            except ValidationError as exc:
+                errors["barcode"] = exc.messages
+            else:
+                other = (
+                    Variant.objects.filter(merchant=merchant, barcode=self.barcode)
+                    .exclude(pk=self.pk)
+                    .select_related("product")
+                    .first()
+                )
+                if other is not None:
+                    errors["barcode"] = [barcode_taken_message(other.product)]
+        if errors:
+            raise ValidationError(errors)
 
     @property
     def label(self) -> str:

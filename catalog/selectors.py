@@ -88,6 +88,15 @@ def folder_get(*, merchant: Merchant, folder_id: int) -> Folder:
     return Folder.objects.get(merchant=merchant, pk=folder_id)
 
 
+def category_with_count(*, merchant: Merchant, category_id: int) -> Category:
+    """The category with ``product_count`` (what deleting it would leave without a category)."""
+    return category_list(merchant=merchant).get(pk=category_id)
+
+
+def folder_with_count(*, merchant: Merchant, folder_id: int) -> Folder:
+    return folder_list(merchant=merchant).get(pk=folder_id)
+
+
 def variant_skus_taken(
     *, merchant: Merchant, skus: Sequence[str], exclude_product: Product | None = None
 ) -> dict[str, str]:
@@ -99,3 +108,26 @@ def variant_skus_taken(
     if exclude_product is not None and exclude_product.pk:
         queryset = queryset.exclude(product=exclude_product)
     return dict(queryset.values_list("sku_lower", "product__name"))
+
+
+def variant_barcodes_taken(
+    *, merchant: Merchant, barcodes: Sequence[str], exclude_product: Product | None = None
+) -> dict[str, Product]:
+    """Of ``barcodes`` (normalised), those the merchant's other products use, archived ones
+    included (restoring one would bring the clash back): {barcode: product}."""
+    wanted = {b for b in barcodes if b}
+    if not wanted:
+        return {}
+    queryset = Variant.objects.filter(merchant=merchant, barcode__in=wanted).select_related("product")
+    if exclude_product is not None and exclude_product.pk:
+        queryset = queryset.exclude(product=exclude_product)
+    taken: dict[str, Product] = {}
+    for variant in queryset.order_by("product__name", "pk"):
+        taken.setdefault(variant.barcode, variant.product)
+    return taken
+
+
+def vat_rates_in_use(*, merchant: Merchant) -> list[dict]:
+    """The VAT rates of the merchant's products, archived ones included, with how many have each."""
+    rows = Product.objects.filter(merchant=merchant).order_by().values("vat_rate").annotate(product_count=Count("id"))
+    return sorted(rows, key=lambda row: row["vat_rate"], reverse=True)

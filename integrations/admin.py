@@ -1,6 +1,19 @@
-from django.contrib import admin, messages
-from django.utils.translation import gettext_lazy as _
+"""Django admin for support staff: read the connections, the journal and the webhook inbox.
 
+Support reads; the flows write. Nothing here can be added, edited or deleted by hand (a hand
+edit of a connection, a binding or a journal line would disagree with BigCommerce or with what
+happened); what support may do is an admin action that calls the same service the merchant's
+pages call, and so journals itself.
+"""
+
+import json
+
+from django.contrib import admin, messages
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from integrations.errors import ConnectRefused
 from integrations.models import (
     BigCommerceConnection,
     ProductAssignment,
@@ -11,73 +24,182 @@ from integrations.models import (
     VariantLink,
     WebhookEvent,
 )
+from integrations.services import connection as connection_services
+from integrations.services.support import webhook_event_retry
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Viewable only: no add, change or delete, for superusers too."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+def _pretty_json(value) -> str:
+    if not value:
+        return "—"
+    return format_html("<pre>{}</pre>", json.dumps(value, indent=2, ensure_ascii=False))
+
+
+def _run_action(modeladmin, request, queryset, call, done_message) -> None:
+    """``call(row)`` for each selected row; refusals are reported per row, the rest counted."""
+    done = 0
+    for row in queryset:
+        try:
+            call(row)
+        except ConnectRefused as exc:
+            modeladmin.message_user(request, f"{row}: {exc.message}", messages.WARNING)
+        else:
+            done += 1
+    if done:
+        modeladmin.message_user(request, done_message(done), messages.SUCCESS)
 
 
 @admin.register(BigCommerceConnection)
-class BigCommerceConnectionAdmin(admin.ModelAdmin):
+class BigCommerceConnectionAdmin(ReadOnlyAdmin):
     list_display = ("merchant", "store_hash", "store_name", "status", "managed_in", "include_prices", "connected_at")
     list_filter = ("status", "managed_in", "origin")
     search_fields = ("store_hash", "store_name", "merchant__name", "bigcommerce_user_email")
-    # Secrets are never shown; support sees that they are set.
-    exclude = ("access_token", "webhook_secret")
-    readonly_fields = (
-        "merchant",
-        "status",
-        "origin",
-        "store_hash",
-        "scope",
-        "bigcommerce_user_email",
-        "managed_in",
-        "include_prices",
-        "sync_scope",
-        "review_done_at",
-        "preflight",
-        "preflight_choices",
-        "store_name",
-        "store_currency",
-        "is_price_entered_with_tax",
-        "control_panel_url",
-        "channel_id",
-        "category_id",
-        "webhook_ids",
-        "operation",
-        "operation_options",
-        "operation_error",
-        "connected_at",
-        "disconnected_at",
-        "created_at",
-        "updated_at",
-        "has_token",
+    search_help_text = _("Store hash or name, merchant, BigCommerce user's email.")
+    list_select_related = ("merchant",)
+    # Secrets are never shown; support sees whether they are set. JSON is shown as sentences.
+    fieldsets = (
+        (_("State"), {"fields": ("merchant", "status", "operation", "last_error", "connected_at", "disconnected_at")}),
+        (
+            _("Store"),
+            {
+                "fields": (
+                    "store_hash",
+                    "store_name",
+                    "store_currency",
+                    "is_price_entered_with_tax",
+                    "control_panel",
+                    "origin",
+                    "bigcommerce_user_email",
+                    "scope",
+                )
+            },
+        ),
+        (
+            _("Setup answers"),
+            {"fields": ("managed_in", "include_prices", "sync_scope", "duplicate_check", "review_done_at")},
+        ),
+        (_("Created in the store"), {"fields": ("channel_id", "category_id", "webhooks")}),
+        (_("Secrets"), {"fields": ("has_token", "has_webhook_secret")}),
+        (_("Record"), {"fields": ("created_at", "updated_at")}),
     )
-    actions = ["retry_operation"]
+    readonly_fields = ("last_error", "control_panel", "duplicate_check", "webhooks", "has_token", "has_webhook_secret")
+    actions = ["store_facts_read_again", "duplicate_check_again", "setup_retry"]
+
+    @admin.display(description=_("last error"))
+    def last_error(self, obj):
+        return obj.operation_error_text or "—"
+
+    @admin.display(description=_("control panel"))
+    def control_panel(self, obj):
+        if not obj.control_panel_url:
+            return "—"
+        return format_html(
+            '<a href="{}" rel="noopener" target="_blank">{}</a>', obj.control_panel_url, obj.control_panel_url
+        )
+
+    @admin.display(description=_("duplicate check"))
+    def duplicate_check(self, obj):
+        state = (obj.preflight or {}).get("state")
+        if not state:
+            return _("Not run")
+        if state == "running":
+            return _("Running")
+        if state == "failed":
+            return _("Failed: %(error)s") % {"error": obj.preflight.get("error") or "—"}
+        matches = obj.preflight.get("matches") or []
+        links = sum(1 for choice in (obj.preflight_choices or {}).values() if choice == "link")
+        return ngettext(
+            "%(count)d product on both sides (%(links)d to link)",
+            "%(count)d products on both sides (%(links)d to link)",
+            len(matches),
+        ) % {"count": len(matches), "links": links}
+
+    @admin.display(description=_("webhooks"))
+    def webhooks(self, obj):
+        ids = obj.webhook_ids or []
+        return ", ".join(str(i) for i in ids) if ids else "—"
 
     @admin.display(boolean=True, description=_("has access token"))
     def has_token(self, obj):
         return obj.has_token
 
-    @admin.action(description=_("Retry failed setup"))
-    def retry_operation(self, request, queryset):
-        from integrations.errors import ConnectRefused
-        from integrations.services.connection import connection_setup_finish_request
+    @admin.display(boolean=True, description=_("has webhook secret"))
+    def has_webhook_secret(self, obj):
+        return bool(obj.webhook_secret)
 
-        done = 0
-        for connection in queryset.filter(status=BigCommerceConnection.Status.SETUP_INCOMPLETE):
-            try:
-                connection_setup_finish_request(connection=connection)
-                done += 1
-            except ConnectRefused as exc:
-                self.message_user(request, f"{connection}: {exc.message}", messages.WARNING)
-        self.message_user(request, _("%(n)s setups queued again.") % {"n": done})
+    @admin.action(description=_("Read the store settings again (currency, tax)"))
+    def store_facts_read_again(self, request, queryset):
+        def call(connection):
+            if not connection.is_active or not connection.has_token:
+                raise ConnectRefused(_("not connected: there is no store to read."))
+            connection_services.connection_store_facts_refresh(connection=connection)
+
+        _run_action(self, request, queryset, call, lambda n: _("%(n)s store readings queued.") % {"n": n})
+
+    @admin.action(description=_("Run the duplicate check again"))
+    def duplicate_check_again(self, request, queryset):
+        def call(connection):
+            connection_services.connection_preflight_start(connection=connection, again=True)
+
+        _run_action(self, request, queryset, call, lambda n: _("%(n)s duplicate checks queued.") % {"n": n})
+
+    @admin.action(description=_("Retry failed setup"))
+    def setup_retry(self, request, queryset):
+        def call(connection):
+            connection_services.connection_setup_finish_request(connection=connection)
+
+        _run_action(self, request, queryset, call, lambda n: _("%(n)s setups queued again.") % {"n": n})
 
 
 @admin.register(SyncEvent)
-class SyncEventAdmin(admin.ModelAdmin):
+class SyncEventAdmin(ReadOnlyAdmin):
     list_display = ("created_at", "merchant", "kind", "direction", "status", "message")
     list_filter = ("status", "kind", "direction")
-    search_fields = ("message", "merchant__name", "connection__store_hash")
+    # ``detail`` is searched as JSON text: the SKUs, ids and BigCommerce answers it holds.
+    search_fields = (
+        "message",
+        "product_name",
+        "sku",
+        "detail",
+        "merchant__name",
+        "connection__store_hash",
+        "connection__store_name",
+    )
+    search_help_text = _(
+        "Searches the message (which names the product), the detail (SKUs, ids, what was sent and answered), "
+        "the merchant and the store."
+    )
     date_hierarchy = "created_at"
-    readonly_fields = [f.name for f in SyncEvent._meta.fields]
     list_select_related = ("merchant",)
+    fields = (
+        "created_at",
+        "updated_at",
+        "merchant",
+        "connection",
+        "kind",
+        "direction",
+        "status",
+        "attempts",
+        "message",
+        "detail_pretty",
+    )
+    readonly_fields = ("detail_pretty",)
+
+    @admin.display(description=_("detail"))
+    def detail_pretty(self, obj):
+        return _pretty_json(obj.detail)
 
 
 class VariantLinkInline(admin.TabularInline):
@@ -92,49 +214,68 @@ class VariantLinkInline(admin.TabularInline):
 
 
 @admin.register(ProductLink)
-class ProductLinkAdmin(admin.ModelAdmin):
-    """The binder, read-only: which product is which in BigCommerce, and how its sync went."""
+class ProductLinkAdmin(ReadOnlyAdmin):
+    """The binder: which product is which in BigCommerce, and how its sync went."""
 
     list_display = ("product_id", "store_hash", "remote_product_id", "origin", "state", "synced_at", "unlinked_at")
     list_filter = ("origin", "state")
     search_fields = ("product__name", "variant_links__variant__sku", "store_hash", "=remote_product_id")
-    readonly_fields = [f.name for f in ProductLink._meta.fields]
     inlines = [VariantLinkInline]
 
-    def has_add_permission(self, request):
-        return False
 
-
-admin.site.register(ProductAssignment)
+@admin.register(ProductAssignment)
+class ProductAssignmentAdmin(ReadOnlyAdmin):
+    list_display = ("product", "merchant", "assigned_at", "unassigned_at")
+    search_fields = ("product__name", "merchant__name")
+    list_select_related = ("product", "merchant")
 
 
 @admin.register(SyncRun)
-class SyncRunAdmin(admin.ModelAdmin):
+class SyncRunAdmin(ReadOnlyAdmin):
     list_display = ("started_at", "merchant", "kind", "status", "done", "failed", "total", "finished_at")
     list_filter = ("kind", "status")
     search_fields = ("merchant__name", "connection__store_hash")
-    readonly_fields = [f.name for f in SyncRun._meta.fields]
-
-    def has_add_permission(self, request):
-        return False
 
 
-admin.site.register(UsedSignedPayload)
+@admin.register(UsedSignedPayload)
+class UsedSignedPayloadAdmin(ReadOnlyAdmin):
+    list_display = ("jti", "store_hash", "used_at", "expires_at")
+    search_fields = ("jti", "store_hash")
 
 
 @admin.register(WebhookEvent)
-class WebhookEventAdmin(admin.ModelAdmin):
-    """The webhook inbox, read-only: what BigCommerce sent, how often, and whether it was processed."""
+class WebhookEventAdmin(ReadOnlyAdmin):
+    """The webhook inbox: what BigCommerce sent, how often, and whether it was processed."""
 
     list_display = ("received_at", "merchant", "store_hash", "scope", "status", "deliveries")
     list_filter = ("status", "scope")
-    search_fields = ("merchant__name", "store_hash", "scope", "event_hash")
+    search_fields = ("merchant__name", "store_hash", "scope", "event_hash", "payload")
     date_hierarchy = "received_at"
-    readonly_fields = [f.name for f in WebhookEvent._meta.fields]
     list_select_related = ("merchant",)
+    fields = (
+        "received_at",
+        "merchant",
+        "connection",
+        "store_hash",
+        "scope",
+        "status",
+        "deliveries",
+        "processed_at",
+        "event_created_at",
+        "event_hash",
+        "webhook_id",
+        "payload_pretty",
+    )
+    readonly_fields = ("payload_pretty",)
+    actions = ["process_again"]
 
-    def has_add_permission(self, request):
-        return False
+    @admin.display(description=_("payload"))
+    def payload_pretty(self, obj):
+        return _pretty_json(obj.payload)
 
-    def has_delete_permission(self, request, obj=None):
-        return False
+    @admin.action(description=_("Process again (events not processed yet)"))
+    def process_again(self, request, queryset):
+        def call(event):
+            webhook_event_retry(event=event)
+
+        _run_action(self, request, queryset, call, lambda n: _("%(n)s webhook events queued again.") % {"n": n})

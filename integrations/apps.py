@@ -11,8 +11,10 @@ class IntegrationsConfig(AppConfig):
         from catalog.bulk_actions import BulkAction, bulk_action_register
         from integrations import receivers  # noqa: F401
         from integrations.dashboard import bigcommerce_card
+        from integrations.locks import connection_currency_lock
         from integrations.selectors import product_sync_badges
         from portal.dashboard import dashboard_card_register
+        from portal.locks import currency_lock_register
 
         bulk_action_register(
             BulkAction(
@@ -21,3 +23,4 @@ class IntegrationsConfig(AppConfig):
         )
         product_badges_register("bigcommerce", product_sync_badges)
         dashboard_card_register(bigcommerce_card)
+        currency_lock_register(key="bigcommerce", check=connection_currency_lock)

@@ -21,6 +21,12 @@ class InvalidQuantity(InventoryError):
     code = "invalid_quantity"
 
 
+class InvalidPrice(InventoryError):
+    """A variant's price is outside the bounds the catalog now enforces (saved before they were)."""
+
+    code = "invalid_price"
+
+
 class UnknownVariant(InventoryError):
     code = "unknown_product"
 

@@ -26,6 +26,7 @@ from catalog.services.products import product_track_stock_set
 from inventory.errors import (
     EmptySale,
     IdempotencyConflict,
+    InvalidPrice,
     InvalidQuantity,
     InventoryError,
     NegativeStock,
@@ -36,6 +37,7 @@ from inventory.errors import (
 from inventory.models import Refund, RefundLine, Sale, SaleLine, StockLevel, StockMovement, StockOrigin
 from inventory.signals import stock_changed
 from portal.models import Device, Merchant
+from portal.money import MAX_PRICE, format_money
 
 logger = logging.getLogger(__name__)
 
@@ -262,6 +264,12 @@ def sale_create(
         if variant.merchant_id != merchant.pk:
             raise UnknownVariant(_("This product does not exist."), field=f"lines[{index}]")
         _check_quantity(quantity, field=f"lines[{index}].quantity")
+        if variant.price > MAX_PRICE:
+            raise InvalidPrice(
+                _("“%(name)s” has a price above %(max)s. Correct its price in the catalog, then sell it.")
+                % {"name": variant, "max": format_money(MAX_PRICE, merchant.currency)},
+                field=f"lines[{index}]",
+            )
     total = sum(variant.price * quantity for variant, quantity in lines)
     if total > MAX_SALE_TOTAL:
         raise InvalidQuantity(_("This sale's total is too large to record; sell fewer items at once."), field="lines")

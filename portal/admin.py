@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
+from portal.locks import currency_locks
 from portal.models import Device, Membership, Merchant, User
 
 
@@ -24,6 +25,12 @@ class MerchantAdmin(admin.ModelAdmin):
     list_filter = ["country", "currency"]
     search_fields = ["name", "memberships__user__email"]
     inlines = [MembershipInline, DeviceInline]
+
+    def get_readonly_fields(self, request, obj=None):
+        # The same locks as the merchant's settings page (sales recorded, a store connected).
+        if obj is not None and currency_locks(merchant=obj):
+            return [*super().get_readonly_fields(request, obj), "currency"]
+        return super().get_readonly_fields(request, obj)
 
 
 @admin.register(User)

@@ -1,5 +1,3 @@
-import re
-
 from allauth.account import app_settings as account_settings
 from allauth.account.adapter import get_adapter
 from allauth.account.forms import SignupForm
@@ -8,38 +6,39 @@ from django.db import transaction
 from django.shortcuts import redirect
 from django.utils.translation import gettext_lazy as _
 
+from portal import iso
+from portal.formfields import PlainDecimalField, country_field, currency_field
 from portal.services import merchant_create
 
-# The currencies BigCommerce stores and European merchants most often use; any ISO 4217 code
-# of three letters is accepted.
-COMMON_CURRENCIES = ["EUR", "USD", "GBP", "CHF", "CAD", "AUD", "SEK", "NOK", "DKK", "PLN"]
 
+class MerchantDetailsForm(forms.Form):
+    """The business: its name, country, currency and default VAT rate (sign-up and settings)."""
 
-class MerchantSignupForm(SignupForm):
     business_name = forms.CharField(label=_("Business name"), max_length=200)
-    country = forms.CharField(
-        label=_("Country"), max_length=10, initial="FR", help_text=_("Two-letter code, e.g. FR, BE, CH")
+    country = country_field(label=_("Country"), initial="FR")
+    currency = currency_field(
+        label=_("Currency"), initial="EUR", help_text=_("Prices, sales and the register use this currency.")
     )
-    currency = forms.CharField(
-        label=_("Currency"), max_length=10, initial="EUR", help_text=_("Three-letter ISO 4217 code, e.g. EUR")
-    )
-    default_vat_rate = forms.DecimalField(
-        label=_("Default VAT rate (%)"), min_value=0, max_value=100, decimal_places=2, initial=20
+    default_vat_rate = PlainDecimalField(
+        label=_("Default VAT rate (%)"),
+        min_value=0,
+        max_value=100,
+        max_digits=5,
+        decimal_places=2,
+        initial=20,
+        localize=True,
+        help_text=_("New products start with this rate; each product can have its own."),
     )
 
+    def clean_business_name(self):
+        name = " ".join(self.cleaned_data["business_name"].split())
+        if not name:
+            raise forms.ValidationError(_("Enter your business name."))
+        return name
+
+
+class MerchantSignupForm(MerchantDetailsForm, SignupForm):
     field_order = ["business_name", "country", "currency", "default_vat_rate", "email", "password1", "password2"]
-
-    def clean_country(self):
-        value = self.cleaned_data["country"].strip().upper()
-        if not re.fullmatch(r"[A-Z]{2}", value):
-            raise forms.ValidationError(_("Enter a two-letter country code, such as FR."))
-        return value
-
-    def clean_currency(self):
-        value = self.cleaned_data["currency"].strip().upper()
-        if not re.fullmatch(r"[A-Z]{3}", value):
-            raise forms.ValidationError(_("Enter a three-letter currency code, such as EUR."))
-        return value
 
     def validate_unique_email(self, value):
         """An email that already has an account is not an error shown on the form (that would
@@ -72,3 +71,46 @@ class MerchantSignupForm(SignupForm):
             owner=user,
         )
         return user
+
+
+class MerchantSettingsForm(MerchantDetailsForm):
+    """The settings page's form. While something locks the currency, it is not a field: the
+    page shows it with the reasons, and the merchant's currency is kept."""
+
+    def __init__(self, *args, merchant, locks: list[str], **kwargs):
+        kwargs.setdefault(
+            "initial",
+            {
+                "business_name": merchant.name,
+                "country": merchant.country,
+                "currency": merchant.currency,
+                "default_vat_rate": merchant.default_vat_rate,
+            },
+        )
+        super().__init__(*args, **kwargs)
+        self.locks = locks
+        # A code saved before sign-up checked them (e.g. "ZZ") is not in the list: ask for a
+        # choice instead of showing the list's first entry as if it were the merchant's.
+        for name, codes, choices in (
+            ("country", iso.country_codes(), iso.country_choices),
+            ("currency", iso.currency_codes(), iso.currency_choices),
+        ):
+            if self.initial.get(name) not in codes:
+                self.initial[name] = ""
+                self.fields[name].choices = lambda choices=choices: [("", _("Choose…")), *choices()]
+        if locks:
+            del self.fields["currency"]
+        else:
+            self.fields["currency"].help_text = _(
+                "Prices keep their figures if you change it: 12.50 stays 12.50 (rounded where the new "
+                "currency has fewer decimals)."
+            )
+
+
+class VatRateChangeForm(forms.Form):
+    """Give every product at one VAT rate another rate."""
+
+    old_rate = PlainDecimalField(widget=forms.HiddenInput, max_digits=5, decimal_places=2)
+    new_rate = PlainDecimalField(
+        label=_("New rate (%)"), min_value=0, max_value=100, max_digits=5, decimal_places=2, localize=True
+    )

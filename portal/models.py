@@ -5,6 +5,7 @@ import secrets
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, BaseUserManager
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -67,6 +68,19 @@ class Merchant(models.Model):
 
     def __str__(self):
         return self.name
+
+    def clean(self):
+        # Django admin's check; the portal's forms and services validate the same way.
+        from portal.iso import country_validate, currency_validate
+
+        errors = {}
+        for field, validate in (("country", country_validate), ("currency", currency_validate)):
+            try:
+                setattr(self, field, validate(getattr(self, field)))
+            except ValidationError as exc:
+                errors[field] = exc.messages
+        if errors:
+            raise ValidationError(errors)
 
 
 class Membership(models.Model):

@@ -2,10 +2,21 @@
 
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.core.exceptions import ValidationError
 from django.utils import formats, translation
+from django.utils.translation import gettext as _
 
-# ISO 4217 minor units for the currencies that do not use two decimals.
-_MINOR_UNITS = {"JPY": 0, "KRW": 0, "ISK": 0, "CLP": 0, "VND": 0, "HUF": 2, "BHD": 3, "KWD": 3, "TND": 3, "JOD": 3}
+# ISO 4217 minor units of the currencies in use (``portal.iso``) that do not have two decimals.
+_MINOR_UNITS = {
+    **dict.fromkeys("BIF CLP DJF GNF ISK JPY KMF KRW PYG RWF UGX VND VUV XAF XOF XPF".split(), 0),
+    **dict.fromkeys("BHD IQD JOD KWD LYD OMR TND".split(), 3),
+}
+
+# The highest price (and cost price) Comptoir takes, in minor units: 100,000,000.00 in a
+# currency with two decimals. High enough for any shop in any currency it accepts, including
+# those whose unit is worth a fraction of a cent (IDR, VND, COP); low enough that a typo or
+# "1e12" is caught, and that a sale of 200 lines of 9,999 stays far inside 64-bit totals.
+MAX_PRICE = 10**10
 _SYMBOLS = {"EUR": "€", "USD": "$", "GBP": "£", "CHF": "CHF", "CAD": "CA$", "AUD": "A$", "JPY": "¥"}
 
 
@@ -24,6 +35,17 @@ def from_minor(value: int, currency: str) -> Decimal:
     """Integer minor units (1250) → Decimal amount (12.50)."""
     exponent = minor_units(currency)
     return (Decimal(value).scaleb(-exponent)).quantize(Decimal(1).scaleb(-exponent))
+
+
+def price_validate(value: int, currency: str) -> int:
+    """``value`` (minor units) if it is a price Comptoir takes, else a ValidationError saying the bounds."""
+    if value < 0:
+        raise ValidationError(_("A price cannot be negative."), code="price_negative")
+    if value > MAX_PRICE:
+        raise ValidationError(
+            _("A price is at most %(max)s.") % {"max": format_money(MAX_PRICE, currency)}, code="price_too_high"
+        )
+    return value
 
 
 def format_money(value: int | None, currency: str) -> str:

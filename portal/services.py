@@ -1,17 +1,57 @@
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from portal.iso import country_validate, currency_validate
 from portal.models import Device, Membership, Merchant, User, device_token_hash
 
 
 @transaction.atomic
 def merchant_create(*, name: str, country: str, currency: str, default_vat_rate: Decimal, owner: User) -> Merchant:
+    """A new merchant owned by ``owner``; country and currency must be real ISO codes."""
     merchant = Merchant.objects.create(
-        name=name.strip(), country=country.upper(), currency=currency.upper(), default_vat_rate=default_vat_rate
+        name=name.strip(),
+        country=country_validate(country),
+        currency=currency_validate(currency),
+        default_vat_rate=default_vat_rate,
     )
     Membership.objects.create(user=owner, merchant=merchant, role=Membership.Role.OWNER)
+    return merchant
+
+
+@transaction.atomic
+def merchant_update(
+    *, merchant: Merchant, name: str, country: str, currency: str, default_vat_rate: Decimal
+) -> Merchant:
+    """Correct the business's details. The currency changes only while nothing locks it
+    (``portal.locks``: sales, a connected store); prices then keep their figures."""
+    from catalog.services import prices_rescale
+    from portal.locks import currency_locks
+
+    name = " ".join(name.split())
+    if not name:
+        raise ValidationError({"business_name": _("Enter your business name.")})
+    if not Decimal(0) <= default_vat_rate <= Decimal(100):
+        raise ValidationError({"default_vat_rate": _("A VAT rate is between 0 and 100%.")})
+    merchant = Merchant.objects.select_for_update().get(pk=merchant.pk)
+    currency = (currency or "").strip().upper()
+    if currency != merchant.currency:
+        currency = currency_validate(currency)
+        locks = currency_locks(merchant=merchant)
+        if locks:
+            raise ValidationError({"currency": locks})
+        try:
+            prices_rescale(merchant=merchant, from_currency=merchant.currency, to_currency=currency)
+        except ValidationError as exc:
+            raise ValidationError({"currency": exc.messages}) from exc
+    merchant.name = name
+    merchant.country = country_validate(country)
+    merchant.currency = currency
+    merchant.default_vat_rate = default_vat_rate
+    merchant.save(update_fields=["name", "country", "currency", "default_vat_rate"])
     return merchant
 
 

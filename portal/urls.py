@@ -3,10 +3,11 @@ from django.contrib import admin
 from django.urls import include, path, re_path
 from django.views.static import serve
 
-from portal import devices, views
+from portal import devices, merchant_settings, views
 
 portal_patterns = [
     path("", views.dashboard, name="dashboard"),
+    path("settings/", merchant_settings.merchant_settings, name="merchant_settings"),
     path("settings/devices/", devices.device_list, name="device_list"),
     path("settings/devices/issue/", devices.device_issue, name="device_issue"),
     path("settings/devices/<int:pk>/revoke/", devices.device_revoke, name="device_revoke"),

@@ -10,6 +10,7 @@ from catalog.tests.tenancy import CATALOG_PUBLIC_OR_OWN, CATALOG_URL_CASES
 # covered by the tests of each app (lists only show the merchant's rows).
 PUBLIC_OR_OWN = {
     "portal:dashboard",
+    "portal:merchant_settings",
     "portal:device_list",
     "portal:device_issue",
     "inventory:register",

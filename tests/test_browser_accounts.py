@@ -9,8 +9,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 def test_sign_up_then_log_out_and_back_in(page, live_server):
     page.goto(f"{live_server.url}/accounts/signup/")
     page.fill("input[name=business_name]", "Fleurs de Lune")
-    page.fill("input[name=country]", "BE")
-    page.fill("input[name=currency]", "EUR")
+    page.select_option("select[name=country]", "BE")
+    page.select_option("select[name=currency]", "EUR")
     page.fill("input[name=default_vat_rate]", "21")
     page.fill("input[name=email]", "flora@fleurs.test")
     page.fill("input[name=password1]", "a-long-pass-phrase-9")

@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from catalog.models import Category, Folder, Product
 from catalog.services import ProductFields, category_create, folder_create
+from portal.formfields import PlainDecimalField
 from portal.models import Merchant
 
 
@@ -41,7 +42,7 @@ class ProductForm(forms.ModelForm):
         self.fields["folder"].queryset = Folder.objects.filter(merchant=merchant)
         self.fields["category"].empty_label = _("No category")
         self.fields["folder"].empty_label = _("No folder")
-        self.fields["vat_rate"] = forms.DecimalField(
+        self.fields["vat_rate"] = PlainDecimalField(
             label=_("VAT rate (%)"), min_value=0, max_value=100, max_digits=5, decimal_places=2, localize=True
         )
         if not self.instance.pk:

@@ -7,9 +7,9 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from catalog.barcodes import barcode_validate
+from catalog.barcodes import barcode_taken_message, barcode_validate
 from catalog.models import MAX_OPTIONS, Product
-from catalog.selectors import variant_skus_taken
+from catalog.selectors import variant_barcodes_taken, variant_skus_taken
 from catalog.services import OptionSpec, VariantSpec
 from catalog.variants import (
     MAX_VARIANTS,
@@ -20,8 +20,9 @@ from catalog.variants import (
     combinations_carry_over,
     text_key,
 )
+from portal.formfields import MoneyField
 from portal.models import Merchant
-from portal.money import from_minor, minor_units, to_minor
+from portal.money import from_minor, to_minor
 
 
 class VariantRowForm(forms.Form):
@@ -30,26 +31,15 @@ class VariantRowForm(forms.Form):
     combination = forms.CharField(widget=forms.HiddenInput, required=False)
     sku = forms.CharField(label=_("SKU"), max_length=255, required=False)
     barcode = forms.CharField(label=_("Barcode"), max_length=20, required=False)
-    price = forms.DecimalField(label=_("Price incl. VAT"), min_value=0, max_digits=15, localize=True)
-    cost_price = forms.DecimalField(label=_("Cost price"), min_value=0, max_digits=15, required=False, localize=True)
 
     def __init__(self, *args, currency: str, **kwargs):
         super().__init__(*args, **kwargs)
         self.currency = currency
+        # Plain decimals within bounds, with the currency's decimals (portal.formfields.MoneyField).
+        self.fields["price"] = MoneyField(label=_("Price incl. VAT"), currency=currency)
+        self.fields["cost_price"] = MoneyField(label=_("Cost price"), currency=currency, required=False)
         for name in ("price", "cost_price"):
-            # Rebuilt rather than tweaked: the field's validators are made from decimal_places.
-            old = self.fields[name]
-            self.fields[name] = forms.DecimalField(
-                label=old.label,
-                required=old.required,
-                min_value=0,
-                max_digits=15,
-                decimal_places=minor_units(currency),
-                localize=True,
-            )
-            self.fields[name].widget.attrs.update(
-                {"inputmode": "decimal", "class": "input-money", "aria-label": old.label}
-            )
+            self.fields[name].widget.attrs.update({"class": "input-money", "aria-label": self.fields[name].label})
         self.fields["sku"].widget.attrs.update({"class": "input-sku", "aria-label": _("SKU")})
         self.fields["barcode"].widget.attrs.update(
             {"inputmode": "numeric", "class": "input-barcode", "aria-label": _("Barcode")}
@@ -237,16 +227,8 @@ class VariantEditor:
             return False
 
         rows_valid = all([row.is_valid() for row in self.rows])
-        skus = {}
-        for row in self.rows:
-            sku = (row.cleaned_data.get("sku") or "").strip().lower() if hasattr(row, "cleaned_data") else ""
-            if sku:
-                skus.setdefault(sku, []).append(row)
-        for rows in skus.values():
-            if len(rows) > 1:
-                for row in rows:
-                    row.add_error("sku", _("Two variants have this SKU; each needs its own."))
-                rows_valid = False
+        skus = self._rows_by("sku", key=lambda sku: sku.strip().lower())
+        rows_valid &= self._mark_twice(skus, "sku", _("Two variants have this SKU; each needs its own."))
         taken = variant_skus_taken(merchant=self.merchant, skus=list(skus), exclude_product=self.product)
         for sku, product_name in taken.items():
             for row in skus[sku]:
@@ -256,7 +238,36 @@ class VariantEditor:
                     % {"product": product_name},
                 )
             rows_valid = False
+        # Barcodes too: the register and POS devices find a product by its barcode, and refuse
+        # one that two products share.
+        barcodes = self._rows_by("barcode")
+        rows_valid &= self._mark_twice(barcodes, "barcode", _("Two variants have this barcode; each needs its own."))
+        taken = variant_barcodes_taken(merchant=self.merchant, barcodes=list(barcodes), exclude_product=self.product)
+        for code, product in taken.items():
+            for row in barcodes[code]:
+                row.add_error("barcode", barcode_taken_message(product))
+            rows_valid = False
         return rows_valid
+
+    def _rows_by(self, name: str, key=lambda value: value) -> dict[str, list[VariantRowForm]]:
+        """The valid rows grouped by the (keyed) value of field ``name``, blank values left out."""
+        groups: dict[str, list[VariantRowForm]] = {}
+        for row in self.rows:
+            value = key(row.cleaned_data.get(name) or "") if hasattr(row, "cleaned_data") else ""
+            if value:
+                groups.setdefault(value, []).append(row)
+        return groups
+
+    @staticmethod
+    def _mark_twice(groups: dict[str, list[VariantRowForm]], name: str, message: str) -> bool:
+        """Put ``message`` on every row whose value another row shares; False if there were any."""
+        ok = True
+        for rows in groups.values():
+            if len(rows) > 1:
+                for row in rows:
+                    row.add_error(name, message)
+                ok = False
+        return ok
 
     def specs(self) -> tuple[list[OptionSpec], list[VariantSpec]]:
         return self.option_specs(), [row.spec() for row in self.rows]

@@ -3,6 +3,7 @@
 Every write that changes a product announces it after commit (``catalog.signals``).
 """
 
+from catalog.services.catalog_wide import prices_rescale, products_vat_rate_change
 from catalog.services.groupings import category_create, category_delete, folder_create, folder_delete
 from catalog.services.media import (
     product_image_add,
@@ -50,6 +51,8 @@ __all__ = [
     "product_update",
     "product_video_add",
     "product_video_delete",
+    "prices_rescale",
     "products_archive",
     "products_delete",
+    "products_vat_rate_change",
 ]

@@ -10,7 +10,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import ProtectedError
 from django.utils.translation import gettext as _
 
-from catalog.barcodes import barcode_validate
+from catalog.barcodes import barcode_taken_message, barcode_validate
 from catalog.models import (
     MAX_OPTIONS,
     Category,
@@ -20,7 +20,7 @@ from catalog.models import (
     ProductOption,
     Variant,
 )
-from catalog.selectors import product_by_uuid, variant_skus_taken
+from catalog.selectors import product_by_uuid, variant_barcodes_taken, variant_skus_taken
 from catalog.signals import ORIGIN_COMPTOIR, product_changed_mark, product_deleted_send_on_commit
 from catalog.variants import (
     MAX_VARIANTS,
@@ -33,6 +33,7 @@ from catalog.variants import (
     text_key,
 )
 from portal.models import Merchant
+from portal.money import price_validate
 
 
 @dataclass(frozen=True)
@@ -281,8 +282,12 @@ def _specs_clean(
         except ValidationError as exc:
             errors.extend(f"{label}: {message}" if label else message for message in exc.messages)
             barcode = spec.barcode
-        if spec.price < 0 or (spec.cost_price is not None and spec.cost_price < 0):
-            errors.append(_("Prices cannot be negative."))
+        for amount in (spec.price, spec.cost_price):
+            try:
+                if amount is not None:
+                    price_validate(amount, merchant.currency)
+            except ValidationError as exc:
+                errors.extend(f"{label}: {message}" if label else message for message in exc.messages)
         cleaned.append(VariantSpec(spec.combination, sku, barcode, spec.price, spec.cost_price))
 
     skus = [v.sku.lower() for v in cleaned if v.sku]
@@ -295,6 +300,16 @@ def _specs_clean(
             _("SKU %(skus)s is already used by another of your products.")
             % {"skus": ", ".join(f"{sku} ({name})" for sku, name in sorted(taken.items()))}
         )
+    barcodes = [v.barcode for v in cleaned if v.barcode]
+    twice = sorted({code for code in barcodes if barcodes.count(code) > 1})
+    if twice:
+        errors.append(
+            _("Each variant needs its own barcode: %(barcodes)s is used twice.") % {"barcodes": ", ".join(twice)}
+        )
+    for code, other in sorted(
+        variant_barcodes_taken(merchant=merchant, barcodes=barcodes, exclude_product=product).items()
+    ):
+        errors.append(f"{code}: {barcode_taken_message(other)}")
     if errors:
         raise ValidationError(errors)
     return options, cleaned

@@ -42,3 +42,34 @@ def test_groupings_of_another_merchant_are_404(merchant_client, other_merchant):
     assert merchant_client.post(reverse("catalog:category_delete", args=[category.pk])).status_code == 404
     assert merchant_client.post(reverse("catalog:folder_delete", args=[folder.pk])).status_code == 404
     assert Category.objects.exists() and Folder.objects.exists()
+
+
+# Deleting asks first -----------------------------------------------------------------------------
+
+
+def test_deleting_a_category_asks_first_saying_how_many_products_keep_existing(merchant_client, merchant):
+    category = CategoryFactory(merchant=merchant, name="Mugs")
+    for _ in range(8):
+        ProductFactory(merchant=merchant, category=category)
+    url = reverse("catalog:category_delete", args=[category.pk])
+    page = merchant_client.get(url)
+    assert page.status_code == 200
+    question = (
+        "“Mugs” has 8 products. Deleting the category does not delete them: "
+        "they stay in the catalog, without a category."
+    )
+    assert question in page.content.decode()
+    assert Category.objects.filter(pk=category.pk).exists()
+    # The list asks in a dialog: its Delete control is a link to that page, not a form that deletes.
+    listing = merchant_client.get(reverse("catalog:grouping_list")).content.decode()
+    assert f'href="{url}" data-dialog-open="delete-category-{category.pk}"' in listing
+    assert question in listing
+    merchant_client.post(url)
+    assert not Category.objects.filter(pk=category.pk).exists()
+    assert Product.objects.filter(merchant=merchant, category__isnull=True).count() == 8
+
+
+def test_deleting_a_folder_asks_first_too(merchant_client, merchant):
+    folder = FolderFactory(merchant=merchant, name="Winter")
+    page = merchant_client.get(reverse("catalog:folder_delete", args=[folder.pk])).content.decode()
+    assert "“Winter” has 0 products. Deleting the folder does not delete them" in page

@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods
 
 from catalog import selectors, services
 from catalog.forms import GroupingForm
@@ -45,12 +45,15 @@ def grouping_list(request):
 
 
 @merchant_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def category_delete(request, category_id: int):
+    """GET: ask (the page without JavaScript; the list asks in a dialog). POST: delete."""
     try:
-        category = selectors.category_get(merchant=request.merchant, category_id=category_id)
+        category = selectors.category_with_count(merchant=request.merchant, category_id=category_id)
     except Category.DoesNotExist as exc:
         raise Http404 from exc
+    if request.method == "GET":
+        return render(request, "catalog/grouping_confirm_delete.html", {"grouping": category, "kind": "category"})
     services.category_delete(category=category)
     messages.success(
         request, _("Category “%(name)s” deleted; its products have no category now.") % {"name": category.name}
@@ -59,12 +62,14 @@ def category_delete(request, category_id: int):
 
 
 @merchant_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def folder_delete(request, folder_id: int):
     try:
-        folder = selectors.folder_get(merchant=request.merchant, folder_id=folder_id)
+        folder = selectors.folder_with_count(merchant=request.merchant, folder_id=folder_id)
     except Folder.DoesNotExist as exc:
         raise Http404 from exc
+    if request.method == "GET":
+        return render(request, "catalog/grouping_confirm_delete.html", {"grouping": folder, "kind": "folder"})
     services.folder_delete(folder=folder)
     messages.success(
         request, _("Folder “%(name)s” deleted; its products are in no folder now.") % {"name": folder.name}

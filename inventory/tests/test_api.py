@@ -168,7 +168,8 @@ def test_lone_surrogate_escape_is_malformed_json_not_a_crash(api, mug):
 def test_total_too_large_is_422_not_a_crash(api, merchant):
     stocked_variant(merchant=merchant, sku="GOLD-1", price=999_999_999_999_999)
     response = api("post", "/api/v1/purchases", {"lines": [{"sku": "GOLD-1", "quantity": 9_999}]}, key="gold")
-    assert response.status_code == 422 and error(response)["code"] == "invalid_quantity"
+    # A price above the catalog's bound (saved before it existed) is refused before any total.
+    assert response.status_code == 422 and error(response)["code"] == "invalid_price"
     assert not Sale.objects.exists()
 
 

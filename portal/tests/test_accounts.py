@@ -44,7 +44,7 @@ def test_signup_with_bad_currency_creates_nothing(client):
         },
     )
     assert response.status_code == 200
-    assert "three-letter currency code" in response.content.decode()
+    assert "“EURO” is not a currency code" in response.content.decode()
     assert not User.objects.exists()
     assert not Merchant.objects.exists()
 
