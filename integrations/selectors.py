@@ -146,6 +146,23 @@ def variants_with_identifiers(*, merchant: Merchant, connection: BigCommerceConn
     return qs.select_related("product").order_by("product__name", "position", "id")
 
 
+def products_for_name_match(*, merchant: Merchant, connection: BigCommerceConnection):
+    """Local products the pre-flight compares with the store by name, each with ``first_variant``."""
+    from django.db.models import Prefetch
+
+    qs = Product.objects.filter(merchant=merchant, is_archived=False)
+    if (
+        connection.managed_in == BigCommerceConnection.ManagedIn.COMPTOIR
+        and connection.sync_scope == BigCommerceConnection.SyncScope.SELECTED
+    ):
+        qs = qs.filter(bigcommerce_assignment__merchant=merchant, bigcommerce_assignment__unassigned_at__isnull=True)
+    products = list(qs.prefetch_related(Prefetch("variants", queryset=Variant.objects.order_by("position", "id"))))
+    for product in products:
+        variants = list(product.variants.all())
+        product.first_variant = variants[0] if variants else None
+    return products
+
+
 def sync_event_list(*, merchant: Merchant, status: str = "") -> QuerySet[SyncEvent]:
     qs = SyncEvent.objects.filter(merchant=merchant)
     if status:

@@ -17,7 +17,7 @@ from catalog.models import Product
 from integrations.bigcommerce.errors import BigCommerceError, NotFound, Unauthorized
 from integrations.bigcommerce.webhooks import SECRET_HEADER
 from integrations.models import BigCommerceConnection, ProductLink, SyncEvent, VariantLink
-from integrations.selectors import variants_with_identifiers
+from integrations.selectors import products_for_name_match, variants_with_identifiers
 from integrations.services.connection import connection_forget, connection_store_facts_record
 from integrations.services.journal import sync_event_record
 
@@ -93,9 +93,23 @@ def preflight_run(*, connection: BigCommerceConnection) -> dict:
     client = client_for(connection)
     by_sku: dict[str, dict] = {}
     by_code: dict[str, dict] = {}
+    by_name: dict[str, dict] = {}  # BigCommerce product names are unique: a same name would be refused
     remote_products = 0
     for product in client.iter_pages("/v3/catalog/products", params={"include": "variants"}):
         remote_products += 1
+        remote_variants = product.get("variants") or []
+        by_name.setdefault(
+            " ".join((product.get("name") or "").split()).casefold(),
+            {
+                "remote_product_id": product["id"],
+                # A product without options binds its base variant; one with options, by SKU later.
+                "remote_variant_id": remote_variants[0]["id"]
+                if len(remote_variants) == 1 and not remote_variants[0].get("option_values")
+                else None,
+                "remote_name": product.get("name", ""),
+                "has_options": len(remote_variants) > 1,
+            },
+        )
         for variant in product.get("variants") or []:
             entry = {
                 "remote_product_id": product["id"],
@@ -120,6 +134,7 @@ def preflight_run(*, connection: BigCommerceConnection) -> dict:
             )
     matches = []
     seen_remote: set = set()
+    matched_products: set = set()
     for variant in variants_with_identifiers(merchant=connection.merchant, connection=connection):
         found, matched_on = None, ""
         if variant.sku and variant.sku.lower() in by_sku:
@@ -132,6 +147,7 @@ def preflight_run(*, connection: BigCommerceConnection) -> dict:
         if remote_key in seen_remote:
             continue
         seen_remote.add(remote_key)
+        matched_products.add(variant.product_id)
         matches.append(
             {
                 "key": str(variant.pk),
@@ -141,6 +157,25 @@ def preflight_run(*, connection: BigCommerceConnection) -> dict:
                 "sku": variant.sku,
                 "barcode": variant.barcode,
                 "matched_on": matched_on,
+                **{k: found[k] for k in ("remote_product_id", "remote_variant_id", "remote_name")},
+            }
+        )
+    for product in products_for_name_match(merchant=connection.merchant, connection=connection):
+        found = by_name.get(" ".join(product.name.split()).casefold())
+        if product.pk in matched_products or not found or product.first_variant is None:
+            continue
+        if any(m["remote_product_id"] == found["remote_product_id"] for m in matches):
+            continue
+        variant = product.first_variant
+        matches.append(
+            {
+                "key": str(variant.pk),
+                "product_id": product.pk,
+                "variant_id": variant.pk,
+                "product_name": product.name,
+                "sku": variant.sku,
+                "barcode": variant.barcode,
+                "matched_on": "name",
                 **{k: found[k] for k in ("remote_product_id", "remote_variant_id", "remote_name")},
             }
         )

@@ -342,3 +342,19 @@ def test_the_sweep_pushes_a_change_whose_announcement_was_lost(bc, public):
     assert remote_product(bc, store, link)["name"] == "Mug"
     _run_export_now(connection)
     assert remote_product(bc, store, link)["name"] == "Mug XL"
+
+
+def test_a_product_with_the_same_name_in_the_store_is_offered_for_linking_and_updated_in_place(bc, public):
+    store = new_store(bc)
+    remote = api(bc, store).post(
+        "/v3/catalog/products", json={"name": "Plaid en laine", "type": "physical", "weight": 1, "price": 80}
+    )["data"]
+    _s, merchant, _c, connection, plaid = connected_to(
+        bc, store, setup=lambda m: add_product(m, "Plaid  en laine", sku="PLAID-1")
+    )
+    [match] = connection.preflight["matches"]
+    assert (match["matched_on"], match["remote_product_id"]) == ("name", remote["id"])
+    link = ProductLink.objects.get(connection=connection, product=plaid)
+    assert (link.origin, link.remote_product_id, link.state) == ("linked", remote["id"], "synced")
+    assert remote_product(bc, store, link)["sku"] == "PLAID-1"
+    assert _remote_names(bc, store) == ["Plaid  en laine"]
