@@ -418,7 +418,11 @@ class _Context:
         if remote is None:
             ProductLink.objects.filter(pk=link.pk).update(create_sent_at=timezone.now())
             body = outbound.create_payload(snap, self.store)
-            remote = _data(self.client.request("POST", "/v3/catalog/products", json=body, idempotent=False))
+            answer = self.client.request("POST", "/v3/catalog/products", json=body, idempotent=False)
+            self._partial_note(item, answer)
+            remote = _data(answer)
+            if isinstance(remote, list):  # a 207 lists the created product
+                remote = remote[0]
         if not remote.get("variants") or (snap.images and "images" not in remote):
             remote = _data(
                 self.client.get(
@@ -428,6 +432,28 @@ class _Context:
         self._bind_created(item, snap, remote)
         item.created = True
         item.changed.append("created")
+
+    def _partial_note(self, item: _Pending, answer) -> None:
+        """A 207: BigCommerce saved the product but not all of it (e.g. the stock); say what."""
+        errors = answer.get("errors") if isinstance(answer, dict) else None
+        if not errors:
+            return
+        name = item.product.name
+        if isinstance(errors, dict):  # one error object: {status, title, errors: {field: message}}
+            detail = "; ".join(str(v) for v in (errors.get("errors") or {}).values()) or str(errors.get("title", ""))
+        else:
+            detail = "; ".join(str(e.get("title") or e) if isinstance(e, dict) else str(e) for e in errors)
+        sync_event_record(
+            connection=self.connection,
+            kind=SyncEvent.Kind.PRODUCT_EXPORT,
+            direction=Dir.TO_BIGCOMMERCE,
+            status=SyncEvent.Status.FAILED,
+            message=lambda: (
+                _("BigCommerce saved “%(name)s” but not all of it: %(detail)s.") % {"name": name, "detail": detail}
+            ),
+            detail={"answer_errors": errors},
+            product=item.product,
+        )
 
     def _find_existing(self, snap: outbound.ProductSnapshot) -> dict | None:
         found = _data(

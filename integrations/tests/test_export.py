@@ -358,3 +358,24 @@ def test_a_product_with_the_same_name_in_the_store_is_offered_for_linking_and_up
     assert (link.origin, link.remote_product_id, link.state) == ("linked", remote["id"], "synced")
     assert remote_product(bc, store, link)["sku"] == "PLAID-1"
     assert _remote_names(bc, store) == ["Plaid  en laine"]
+
+
+def test_a_partial_success_is_journaled_and_an_image_bigcommerce_cannot_fetch_fails_only_its_product(bc, public):
+    store = new_store(bc)
+    bc.set_faults(
+        store["hash"], [{"kind": "partial_success", "method": "POST", "path": "/v3/catalog/products", "count": 1}]
+    )
+
+    def setup(merchant):
+        first = add_product(merchant, "A lamp", sku="LAMP-1")
+        broken = add_product(merchant, "B vase", sku="VASE-1")
+        product_image_add(product=broken, image=png("v.png"))
+        broken.images.update(image="products/missing/nowhere.png")  # the file is gone: BigCommerce gets a 404
+        return first, broken, add_product(merchant, "C bowl", sku="BOWL-1")
+
+    _s, merchant, _c, connection, (lamp, vase, bowl) = connected_to(bc, store, setup=setup)
+    states = dict(ProductLink.objects.filter(connection=connection).values_list("product__name", "state"))
+    assert states == {"A lamp": "synced", "B vase": "failed", "C bowl": "synced"}
+    failed = SyncEvent.objects.filter(merchant=merchant, status="failed").values_list("message", flat=True)
+    assert any("BigCommerce saved “A lamp” but not all of it" in m for m in failed)
+    assert any("BigCommerce refused “B vase”" in m for m in failed)
