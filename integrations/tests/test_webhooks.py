@@ -153,8 +153,10 @@ def test_the_sandbox_delivers_signed_webhooks_that_the_portal_stores(bc, live_se
     )
     product_id = created["data"]["id"]
 
+    # The live server stores the event, then processes it in the same request: wait for both.
     deadline = time.monotonic() + 15
-    while time.monotonic() < deadline and not WebhookEvent.objects.filter(scope="store/product/created").exists():
+    done = WebhookEvent.objects.filter(scope="store/product/created", status=WebhookEvent.Status.PROCESSED)
+    while time.monotonic() < deadline and not done.exists():
         time.sleep(0.2)
     event = WebhookEvent.objects.get(scope="store/product/created")
     assert event.merchant == merchant
