@@ -43,6 +43,11 @@ def _service_markers(request):
             connection.vendor == "postgresql",
             "needs PostgreSQL: run with DATABASE_URL=postgres://127.0.0.1:5432/comptoir (make test-postgres)",
         )
+    if request.node.get_closest_marker("postgres_also") and "postgres" in REQUIRED_SERVICES:
+        # Runs on SQLite too; but a pass that requires PostgreSQL must really exercise it here.
+        from django.db import connection
+
+        require_service("postgres", connection.vendor == "postgresql", "must run on PostgreSQL in this pass")
     if request.node.get_closest_marker("redis"):
         require_service("redis", redis_available(), "needs Redis on REDIS_URL (default redis://127.0.0.1:6379)")
     if request.node.get_closest_marker("browser"):
