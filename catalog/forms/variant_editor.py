@@ -20,6 +20,7 @@ from catalog.variants import (
     combinations_carry_over,
     text_key,
 )
+from portal.json_input import json_parse
 from portal.models import Merchant
 from portal.money import from_minor, minor_units, to_minor
 
@@ -96,9 +97,13 @@ def combination_decode(text: str) -> Combination:
     if not text:
         return ()
     try:
-        pairs = json.loads(text)
-        return tuple((str(name), str(value)) for name, value in pairs)
-    except (ValueError, TypeError) as exc:
+        pairs = json_parse(text, max_depth=2)  # the page wrote [[name, value], …]; anything else is damage
+        if not isinstance(pairs, list) or not all(
+            isinstance(pair, list) and len(pair) == 2 and all(isinstance(part, str) for part in pair) for pair in pairs
+        ):
+            raise ValueError("not a list of [name, value] pairs")
+        return tuple((name, value) for name, value in pairs)
+    except ValueError as exc:
         raise ValidationError(_("This variant row is damaged; reload the page.")) from exc
 
 
