@@ -20,7 +20,7 @@ from integrations.tests.connect_helpers import (
     sandbox,  # noqa: F401 (fixture)
     walk_wizard,
 )
-from portal.tests.factories import MerchantFactory
+from portal.tests.factories import MembershipFactory, MerchantFactory
 
 URL = "/integrations/bigcommerce/webhooks/"
 SECRET = "per-connection-secret"
@@ -184,6 +184,13 @@ def test_a_delivery_whose_data_is_not_an_object_ends_as_failed_in_the_journal(
         connection.merchant,
     )
     assert "store/product/updated" in line.message and "could not be read" in line.message
+    # The merchant sees it in the journal, marked failed.
+    from django.test import Client
+
+    merchant_client = Client()
+    merchant_client.force_login(MembershipFactory(merchant=connection.merchant).user)
+    html = merchant_client.get("/integrations/bigcommerce/journal/?status=failed").content.decode()
+    assert "its content could not be read" in html
     # Running the task again (a retry, the sweep) changes nothing more.
     from integrations.tasks import webhook_event_process
 
