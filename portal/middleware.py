@@ -23,31 +23,28 @@ class RefuseNulMiddleware:
 
     No text we keep or look up may hold one: PostgreSQL refuses it in text and jsonb (a server
     error on any query that carries it), and no person types one. One check for the whole site,
-    before any view or session lookup: a 400 page, or the API's JSON error under /api/.
+    before any view or session lookup: a 400 page, or the API's JSON error under /api/. Form data
+    is read for the views that read forms; CSRF-exempt views (the POS API, webhooks) read their
+    raw bodies, which parsing a multipart body here would consume.
     """
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        api = is_api_request(request)
-        found, field = _nul_in(request, form=not api)
-        if not found:
-            return self.get_response(request)
-        if api:
-            return invalid_characters(field)
-        # Before django-htmx's middleware: an htmx request (a search as you type) gets the message alone.
-        fragment = request.headers.get("HX-Request") == "true"
-        return render(request, "portal/bad_characters.html" + ("#message" if fragment else ""), status=400)
+        sources = [request.GET.lists(), ((name, [value]) for name, value in request.COOKIES.items())]
+        found, field = (True, None) if NUL in request.path_info else _nul_in(sources)
+        return _refused(request, field) if found else self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        if request.method != "POST" or getattr(view_func, "csrf_exempt", False):
+            return None
+        found, field = _nul_in([request.POST.lists()])
+        return _refused(request, field) if found else None
 
 
-def _nul_in(request, *, form: bool) -> tuple[bool, str | None]:
-    """Whether a NUL is in the request, and the name of the parameter that holds it."""
-    if NUL in request.path_info:
-        return True, None
-    sources = [request.GET.lists(), ((name, [value]) for name, value in request.COOKIES.items())]
-    if form and request.method == "POST":
-        sources.append(request.POST.lists())  # the API reads JSON bodies, not form data
+def _nul_in(sources) -> tuple[bool, str | None]:
+    """Whether a NUL is in the (name, values) pairs, and the name that holds it."""
     for source in sources:
         for name, values in source:
             if NUL in name:
@@ -55,3 +52,11 @@ def _nul_in(request, *, form: bool) -> tuple[bool, str | None]:
             if any(NUL in value for value in values):
                 return True, name
     return False, None
+
+
+def _refused(request, field: str | None):
+    if is_api_request(request):
+        return invalid_characters(field)
+    # Before django-htmx's middleware: an htmx request (a search as you type) gets the message alone.
+    fragment = request.headers.get("HX-Request") == "true"
+    return render(request, "portal/bad_characters.html" + ("#message" if fragment else ""), status=400)

@@ -1,6 +1,8 @@
 """Bad input the portal refuses before any view: NUL characters (PostgreSQL cannot store or
 compare text that holds one), and the pages that read ids from the query string."""
 
+import io
+
 import pytest
 from django.urls import reverse
 
@@ -57,3 +59,9 @@ def test_an_htmx_request_with_a_nul_gets_a_short_fragment(merchant_client):
 def test_a_nul_in_a_logged_out_request_is_refused_too(client, db):
     response = client.post(reverse("account_login"), {"login": "a\x00@b.test", "password": "x"})
     assert response.status_code == 400
+
+
+def test_views_that_read_their_raw_body_still_get_it(client, db):
+    """The webhook receiver reads its raw body to check the signature: form data is not parsed first."""
+    answer = client.post("/integrations/bigcommerce/webhooks/", {"field": "value\x00", "file": io.BytesIO(b"x")})
+    assert answer.status_code == 401 and answer.json() == {"error": "invalid webhook"}
