@@ -9,6 +9,21 @@ import os
 import shutil
 
 import pytest
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
+
+# Property-based tests (tests/test_properties_input.py): no deadline (a shared CI machine is
+# slow at times, and speed is bench/'s business), the same examples on every CI run (CI=1), and
+# fixtures such as the database shared by a test's examples (each example counts rows itself).
+hypothesis_settings.register_profile(
+    "comptoir",
+    deadline=None,
+    derandomize=bool(os.environ.get("CI")),
+    database=None if os.environ.get("CI") else hypothesis_settings.default.database,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large],
+    print_blob=True,
+)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "comptoir"))
 
 REQUIRED_SERVICES = {s.strip() for s in os.environ.get("COMPTOIR_REQUIRE_SERVICES", "").split(",") if s.strip()}
 CHROMIUM_PATH = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
@@ -43,6 +58,11 @@ def _service_markers(request):
             connection.vendor == "postgresql",
             "needs PostgreSQL: run with DATABASE_URL=postgres://127.0.0.1:5432/comptoir (make test-postgres)",
         )
+    if request.node.get_closest_marker("postgres_also") and "postgres" in REQUIRED_SERVICES:
+        # Runs on SQLite too; but a pass that requires PostgreSQL must really exercise it here.
+        from django.db import connection
+
+        require_service("postgres", connection.vendor == "postgresql", "must run on PostgreSQL in this pass")
     if request.node.get_closest_marker("redis"):
         require_service("redis", redis_available(), "needs Redis on REDIS_URL (default redis://127.0.0.1:6379)")
     if request.node.get_closest_marker("browser"):

@@ -103,8 +103,8 @@ def webhook_event_process(event_id: int) -> None:
     from integrations.services.webhooks import webhook_event_process as process
 
     event = WebhookEvent.objects.select_related("connection", "merchant").filter(pk=event_id).first()
-    if event is None or event.status == WebhookEvent.Status.PROCESSED:
-        return
+    if event is None or event.status != WebhookEvent.Status.RECEIVED:
+        return  # processed, or failed for good (journaled)
     process(event=event)
 
 

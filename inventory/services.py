@@ -341,11 +341,13 @@ def refund_create(
             raise IdempotencyConflict()
         return _check_replay(existing, request_hash=request_hash)
     requested: dict[int, int] = defaultdict(int)
+    last_index: dict[int, int] = {}  # the request's last line naming each sale line, for errors
     for index, (sale_line, quantity) in enumerate(lines):
         _check_quantity(quantity, field=f"lines[{index}].quantity")
         if sale_line.sale_id != sale.pk:
             raise InventoryError(_("This line is not part of sale #%(id)s.") % {"id": sale.pk}, field=f"lines[{index}]")
         requested[sale_line.pk] += quantity
+        last_index[sale_line.pk] = index
     if not requested:
         raise EmptySale(_("Choose at least one item to refund."), field="lines")
     try:
@@ -366,7 +368,7 @@ def refund_create(
                             "sold": sale_line.quantity,
                             "remaining": remaining,
                         },
-                        field=f"line_{line_id}",
+                        field=f"lines[{last_index[line_id]}].quantity",
                     )
             refund = Refund.objects.create(
                 merchant=merchant,

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import path, re_path
 
 from inventory.api import views as api
 from inventory.views import register, sales, stock
@@ -17,4 +17,5 @@ urlpatterns = [
     path("api/v1/purchases", api.purchases, name="api_purchases"),
     path("api/v1/purchases/<int:pk>", api.purchase_detail, name="api_purchase_detail"),
     path("api/v1/purchases/<int:pk>/refunds", api.purchase_refunds, name="api_purchase_refunds"),
+    re_path(r"^api/", api.not_found),  # last: any other address under /api/ answers in the API's shape
 ]

@@ -1,7 +1,11 @@
+from django.shortcuts import render
 from django.utils.cache import patch_vary_headers
 from django.utils.functional import SimpleLazyObject
 
+from inventory.api.views import invalid_characters, is_api_request
 from portal.selectors import merchant_for_user
+
+NUL = "\x00"
 
 
 class CurrentMerchantMiddleware:
@@ -30,3 +34,47 @@ class VaryOnHtmxMiddleware:
         response = self.get_response(request)
         patch_vary_headers(response, ("HX-Request",))
         return response
+
+
+class RefuseNulMiddleware:
+    """Refuses a NUL character (``%00``) in the address, the query string, the cookies or form data.
+
+    No text we keep or look up may hold one: PostgreSQL refuses it in text and jsonb (a server
+    error on any query that carries it), and no person types one. One check for the whole site,
+    before any view or session lookup: a 400 page, or the API's JSON error under /api/. Form data
+    is read for the views that read forms; CSRF-exempt views (the POS API, webhooks) read their
+    raw bodies, which parsing a multipart body here would consume.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        sources = [request.GET.lists(), ((name, [value]) for name, value in request.COOKIES.items())]
+        found, field = (True, None) if NUL in request.path_info else _nul_in(sources)
+        return _refused(request, field) if found else self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        if request.method != "POST" or getattr(view_func, "csrf_exempt", False):
+            return None
+        found, field = _nul_in([request.POST.lists()])
+        return _refused(request, field) if found else None
+
+
+def _nul_in(sources) -> tuple[bool, str | None]:
+    """Whether a NUL is in the (name, values) pairs, and the name that holds it."""
+    for source in sources:
+        for name, values in source:
+            if NUL in name:
+                return True, None
+            if any(NUL in value for value in values):
+                return True, name
+    return False, None
+
+
+def _refused(request, field: str | None):
+    if is_api_request(request):
+        return invalid_characters(field)
+    # Before django-htmx's middleware: an htmx request (a search as you type) gets the message alone.
+    fragment = request.headers.get("HX-Request") == "true"
+    return render(request, "portal/bad_characters.html" + ("#message" if fragment else ""), status=400)

@@ -21,6 +21,7 @@ from catalog.variants import (
     text_key,
 )
 from portal.formfields import MoneyField
+from portal.json_input import json_parse
 from portal.models import Merchant
 from portal.money import from_minor, to_minor
 
@@ -86,9 +87,13 @@ def combination_decode(text: str) -> Combination:
     if not text:
         return ()
     try:
-        pairs = json.loads(text)
-        return tuple((str(name), str(value)) for name, value in pairs)
-    except (ValueError, TypeError) as exc:
+        pairs = json_parse(text, max_depth=2)  # the page wrote [[name, value], …]; anything else is damage
+        if not isinstance(pairs, list) or not all(
+            isinstance(pair, list) and len(pair) == 2 and all(isinstance(part, str) for part in pair) for pair in pairs
+        ):
+            raise ValueError("not a list of [name, value] pairs")
+        return tuple((name, value) for name, value in pairs)
+    except ValueError as exc:
         raise ValidationError(_("This variant row is damaged; reload the page.")) from exc
 
 

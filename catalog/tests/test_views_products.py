@@ -406,3 +406,25 @@ def test_another_merchants_form_key_is_not_theirs_to_reuse(merchant_client, merc
     )
     assert response.status_code == 200  # refused with a message, not theirs shown, not a 500
     assert not Product.objects.filter(merchant=merchant).exists()
+
+
+@pytest.mark.parametrize(
+    "combination",
+    [
+        "[" * 5000 + "]" * 5000,
+        '[["Size", ' + "[" * 500 + "]" * 500 + "]]",
+        "[[" + "9" * 5000 + ', "S"]]',
+        '[["Size", NaN]]',
+    ],
+)
+def test_a_damaged_variant_row_is_a_form_error_not_a_crash(merchant_client, merchant, combination):
+    for data in (
+        sized_post(**{"variant-0-combination": combination}),
+        product_post(**{"variant-0-combination": combination}),
+    ):
+        response = merchant_client.post(reverse("catalog:product_create"), data)
+        assert response.status_code == 200
+        html = response.content.decode()
+        # Without options the row is refused; with options the grid is rebuilt for the merchant to check.
+        assert "This variant row is damaged; reload the page." in html or "updated to match the options" in html
+    assert not Product.objects.exists()

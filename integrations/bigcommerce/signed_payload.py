@@ -10,22 +10,29 @@ the caller, who stores the ``jti`` it has seen.
 
 from __future__ import annotations
 
+import math
 import re
+import time
 from dataclasses import dataclass
 
 import jwt
+
+from portal.json_input import JsonRejected, json_check
 
 ALGORITHMS = ["HS256"]
 ISSUER = "bc"
 REQUIRED_CLAIMS = ["aud", "iss", "sub", "iat", "nbf", "exp", "jti"]
 DEFAULT_LEEWAY = 30  # seconds of clock skew tolerated on exp/nbf/iat
-SUBJECT = re.compile(r"^stores/([a-z0-9]+)$")
+SUBJECT = re.compile(r"^stores/([a-z0-9]{1,64})$")
+MAX_JTI_LENGTH = 255  # what UsedSignedPayload keeps to refuse replays
+MAX_LIFETIME = 2 * 24 * 3600  # BigCommerce's exp is 24 h after nbf; a later one is no payload of theirs
+TIME_CLAIMS = ("iat", "nbf", "exp")
 
 
 class InvalidSignedPayload(Exception):
     """The payload must be refused. ``reason`` is a short code for logs and tests:
     malformed, algorithm, signature, expired, not_yet_valid, issued_in_future, audience,
-    issuer, missing_claim, subject, claims."""
+    issuer, missing_claim, subject, claims (signed, but out of bounds: times, lengths, text)."""
 
     def __init__(self, reason: str, detail: str = ""):
         self.reason = reason
@@ -70,6 +77,8 @@ def verify_signed_payload(
         header = jwt.get_unverified_header(token)
     except jwt.PyJWTError as exc:
         raise InvalidSignedPayload("malformed", str(exc)) from None
+    except RecursionError:  # a header nested thousands of levels deep (read before any signature check)
+        raise InvalidSignedPayload("malformed", "nested too deeply") from None
     if header.get("alg") not in ALGORITHMS:
         raise InvalidSignedPayload("algorithm", f"{header.get('alg')!r} is not allowed")
     try:
@@ -102,10 +111,18 @@ def verify_signed_payload(
         raise InvalidSignedPayload("malformed", str(exc)) from None
     except jwt.PyJWTError as exc:
         raise InvalidSignedPayload("claims", str(exc)) from None
+    except RecursionError:
+        raise InvalidSignedPayload("malformed", "nested too deeply") from None
     return _payload(claims)
 
 
 def _payload(claims: dict) -> SignedPayload:
+    try:
+        # Signed, but what it says is still stored and looked up: no NUL, lone surrogate or deep nesting.
+        json_check(claims, max_depth=8)
+    except JsonRejected as exc:
+        raise InvalidSignedPayload("claims", f"unreadable text or structure ({exc.reason})") from None
+    _check_times(claims)
     match = SUBJECT.match(str(claims.get("sub", "")))
     if not match:
         raise InvalidSignedPayload("subject", f"{claims.get('sub')!r} is not stores/{{hash}}")
@@ -114,8 +131,8 @@ def _payload(claims: dict) -> SignedPayload:
     if not isinstance(user, dict) or not isinstance(owner, dict):
         raise InvalidSignedPayload("claims", "user and owner must be objects")
     jti = claims.get("jti")
-    if not isinstance(jti, str) or not jti:
-        raise InvalidSignedPayload("claims", "jti must be a non-empty string")
+    if not isinstance(jti, str) or not jti or len(jti) > MAX_JTI_LENGTH:
+        raise InvalidSignedPayload("claims", f"jti must be a string of 1 to {MAX_JTI_LENGTH} characters")
     channel_id = claims.get("channel_id")
     if channel_id is not None and (isinstance(channel_id, bool) or not isinstance(channel_id, int)):
         raise InvalidSignedPayload("claims", "channel_id must be an integer or null")
@@ -129,9 +146,24 @@ def _payload(claims: dict) -> SignedPayload:
         url=str(claims.get("url") or "/"),
         channel_id=channel_id,
         user_locale=str(user.get("locale") or ""),
-        issued_at=claims.get("iat"),
-        expires_at=claims.get("exp"),
+        issued_at=int(claims["iat"]),
+        expires_at=int(claims["exp"]),
     )
+
+
+def _check_times(claims: dict) -> None:
+    """iat, nbf and exp are numbers from 1970 to at most ``MAX_LIFETIME`` from now.
+
+    PyJWT only compares them with the clock, so ``exp`` = 10**20, 1e300 or "123" passed and then
+    broke turning it into a date (a server error), and a far exp would keep a jti forever.
+    """
+    latest = time.time() + MAX_LIFETIME
+    for name in TIME_CLAIMS:
+        value = claims.get(name)
+        if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+            raise InvalidSignedPayload("claims", f"{name} must be a number of seconds")
+        if not 0 <= value <= latest:
+            raise InvalidSignedPayload("claims", f"{name} is out of range")
 
 
 def _int_or_none(value) -> int | None:

@@ -22,7 +22,7 @@ def webhook_event_receive(*, connection: BigCommerceConnection, delivery: Webhoo
 
     Returns the event and whether it is new; a repeated delivery only counts itself.
     """
-    created_at = datetime.fromtimestamp(delivery.created_at, tz=UTC) if delivery.created_at else None
+    created_at = datetime.fromtimestamp(delivery.created_at, tz=UTC) if delivery.created_at is not None else None
     try:
         with transaction.atomic():
             event = WebhookEvent.objects.create(
@@ -50,8 +50,11 @@ def webhook_event_process(*, event: WebhookEvent) -> None:
     One transaction: if the handler fails, nothing is journaled or marked and the task's
     retry starts from scratch.
     """
+    data = event.payload.get("data", {})
+    if not isinstance(data, dict):
+        _webhook_event_fail(event=event, problem=f"data is a {type(data).__name__}, not an object")
+        return
     handler = WEBHOOK_HANDLERS.get(event.scope)
-    data = event.payload.get("data") or {}
     subject = data.get("id") or data.get("product_id")
     sync_event_record(
         connection=event.connection,
@@ -73,3 +76,23 @@ def webhook_event_process(*, event: WebhookEvent) -> None:
     if handler is not None:
         handler(event=event)
     WebhookEvent.objects.filter(pk=event.pk).update(status=WebhookEvent.Status.PROCESSED, processed_at=timezone.now())
+
+
+def _webhook_event_fail(*, event: WebhookEvent, problem: str) -> None:
+    """A stored event that cannot be processed, ever: journal it as failed and close it.
+
+    Raising instead would leave it "received" (the retries meet the same payload).
+    """
+    sync_event_record(
+        connection=event.connection,
+        merchant=event.merchant,
+        kind=SyncEvent.Kind.WEBHOOK,
+        status=SyncEvent.Status.FAILED,
+        direction=SyncEvent.Direction.FROM_BIGCOMMERCE,
+        message=lambda: (
+            _("BigCommerce reported %(scope)s, but its content could not be read; it was set aside.")
+            % {"scope": event.scope}
+        ),
+        detail={"scope": event.scope, "hash": event.event_hash, "payload": event.payload, "problem": problem},
+    )
+    WebhookEvent.objects.filter(pk=event.pk).update(status=WebhookEvent.Status.FAILED, processed_at=timezone.now())

@@ -368,3 +368,25 @@ def _unsigned(store_hash):
         "owner": {"id": 1},
     }
     return f"{b64({'alg': 'none', 'typ': 'JWT'})}.{b64(claims)}."
+
+
+@pytest.mark.postgres_also
+@pytest.mark.parametrize("endpoint", ["load/", "uninstall/", "remove-user/"])
+@pytest.mark.parametrize(
+    "claims",
+    [
+        {"exp": 10**20},
+        {"exp": 1e300},
+        {"jti": "j" * 256},
+        {"jti": "jti\u0000"},
+        {"user": {"id": 101, "email": "owner\u0000@shop.test"}},
+    ],
+    ids=["exp-1e20", "exp-1e300", "jti-256", "jti-nul", "email-nul"],
+)
+def test_signed_callbacks_out_of_bounds_are_refused_and_change_nothing(bc, endpoint, claims):
+    store, merchant, client = _connected(bc)
+    before, events = _snapshot(), SyncEvent.objects.count()
+    used = UsedSignedPayload.objects.count()
+    answer = client.get(APP + endpoint, {"signed_payload_jwt": signed_payload(store["hash"], **claims)})
+    assert answer.status_code == 403
+    assert _snapshot() == before and SyncEvent.objects.count() == events and UsedSignedPayload.objects.count() == used

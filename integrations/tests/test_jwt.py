@@ -169,3 +169,58 @@ def test_malformed_reason_for_garbage():
     with pytest.raises(InvalidSignedPayload) as caught:
         verify("not-a-jwt")
     assert caught.value.reason == "malformed"
+
+
+# Correctly signed but out of bounds: refused, never a crash further on --------------------------
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        {"exp": 10**20},
+        {"exp": 1e300},
+        {"exp": str(int(time.time()) + 3600)},
+        {"exp": int(time.time()) + 30 * 86400},
+        {"iat": 1e300},
+        {"nbf": -(10**15)},
+        {"iat": -1},
+        {"jti": "j" * 256},
+        {"jti": "jti\u0000"},
+        {"user": {"id": 1, "email": "a\u0000@b.test"}},
+        {"url": "/\u0000"},
+        {"user": {"id": 1, "email": "\ud800"}},
+        {"extra": [[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]},
+    ],
+    ids=[
+        "exp-1e20",
+        "exp-1e300",
+        "exp-a-string",
+        "exp-in-30-days",
+        "iat-1e300",
+        "nbf-negative",
+        "iat-negative",
+        "jti-256",
+        "jti-nul",
+        "email-nul",
+        "url-nul",
+        "email-surrogate",
+        "nested-20",
+    ],
+)
+def test_signed_claims_out_of_bounds_are_refused(overrides):
+    with pytest.raises(InvalidSignedPayload) as caught:
+        verify(sign(claims(**overrides)))
+    assert caught.value.reason in {"claims", "expired", "not_yet_valid", "issued_in_future"}
+
+
+def test_the_longest_jti_the_database_keeps_is_accepted():
+    result = verify(sign(claims(jti="j" * 255)))
+    assert result.jti == "j" * 255 and isinstance(result.expires_at, int)
+
+
+def test_a_deeply_nested_header_or_payload_is_malformed_not_a_crash():
+    deep = "[" * 5000 + "]" * 5000
+    header = base64.urlsafe_b64encode(('{"alg": "HS256", "x": ' + deep + "}").encode()).rstrip(b"=").decode()
+    with pytest.raises(InvalidSignedPayload) as caught:
+        verify(header + "." + b64(claims()) + ".sig")
+    assert caught.value.reason == "malformed"

@@ -20,7 +20,7 @@ from integrations.tests.connect_helpers import (
     sandbox,  # noqa: F401 (fixture)
     walk_wizard,
 )
-from portal.tests.factories import MerchantFactory
+from portal.tests.factories import MembershipFactory, MerchantFactory
 
 URL = "/integrations/bigcommerce/webhooks/"
 SECRET = "per-connection-secret"
@@ -122,6 +122,80 @@ def test_signed_but_unreadable_body_is_a_bad_request(client, connection):
         answer = post(client, body, signed(body))
         assert answer.status_code == 400, body
     assert not WebhookEvent.objects.exists()
+
+
+def delivered(client, document, django_capture_on_commit_callbacks):
+    """Post ``document`` (a dict, or raw JSON text) signed correctly, running the task on commit."""
+    body = document.encode() if isinstance(document, str) else json.dumps(document).encode()
+    with django_capture_on_commit_callbacks(execute=True):
+        return post(client, body, signed(body))
+
+
+@pytest.mark.postgres_also
+@pytest.mark.parametrize(
+    "document",
+    [
+        pytest.param({**payload(), "data": {"type": "product", "id": 42, "name": "Vase\u0000"}}, id="nul in data"),
+        pytest.param({**payload(), "scope": "store/product/updated\u0000"}, id="nul in scope"),
+        pytest.param({**payload(), "hash": "abc\u0000"}, id="nul in hash"),
+        pytest.param({**payload(), "producer": "stores/abc123\u0000"}, id="nul in producer"),
+        pytest.param({**payload(), "data\u0000": 1}, id="nul in a key"),
+        pytest.param({**payload(), "scope": "store/product/" + "x" * 200}, id="scope over 200"),
+        pytest.param({**payload(), "producer": "stores/" + "a" * 65}, id="store hash over 64"),
+        pytest.param({**payload(), "data": {"name": "\ud800"}}, id="lone surrogate"),
+        pytest.param({**payload(), "created_at": 10**20}, id="created_at 1e20"),
+        pytest.param({**payload(), "created_at": -(10**15)}, id="created_at -1e15"),
+        pytest.param({**payload(), "created_at": 1e300}, id="created_at 1e300"),
+        pytest.param({**payload(), "created_at": "1700000000"}, id="created_at a string"),
+        pytest.param(json.dumps(payload())[:-1] + ', "x": ' + "[" * 5000 + "]" * 5000 + "}", id="nested 5000"),
+        pytest.param(json.dumps(payload())[:-1] + ', "x": NaN}', id="NaN"),
+        pytest.param(json.dumps(payload())[:-1] + ', "x": 1e400}', id="1e400"),
+    ],
+)
+def test_signed_but_malformed_deliveries_are_a_bad_request_and_change_nothing(
+    client, connection, django_capture_on_commit_callbacks, document
+):
+    answer = delivered(client, document, django_capture_on_commit_callbacks)
+    assert answer.status_code == 400
+    assert answer.json() == {"error": "invalid webhook"}
+    assert not WebhookEvent.objects.exists() and not SyncEvent.objects.exists()
+
+
+def test_created_at_within_bounds_is_kept(client, connection, django_capture_on_commit_callbacks):
+    for created_at in (0, 1_700_000_000, None):
+        answer = delivered(client, {**payload(), "created_at": created_at}, django_capture_on_commit_callbacks)
+        assert answer.json() == {"status": "stored"}
+    stored = sorted(str(e.event_created_at) for e in WebhookEvent.objects.all())
+    assert stored == ["1970-01-01 00:00:00+00:00", "2023-11-14 22:13:20+00:00", "None"]
+
+
+@pytest.mark.parametrize("data", [[1, 2], "product", 42, True], ids=["list", "string", "number", "boolean"])
+def test_a_delivery_whose_data_is_not_an_object_ends_as_failed_in_the_journal(
+    client, connection, django_capture_on_commit_callbacks, data
+):
+    answer = delivered(client, {**payload(), "data": data}, django_capture_on_commit_callbacks)
+    assert answer.json() == {"status": "stored"}
+    event = WebhookEvent.objects.get()
+    assert event.status == WebhookEvent.Status.FAILED and event.processed_at is not None
+    line = SyncEvent.objects.get()
+    assert (line.kind, line.status, line.merchant) == (
+        SyncEvent.Kind.WEBHOOK,
+        SyncEvent.Status.FAILED,
+        connection.merchant,
+    )
+    assert "store/product/updated" in line.message and "could not be read" in line.message
+    # The merchant sees it in the journal, marked failed.
+    from django.test import Client
+
+    merchant_client = Client()
+    merchant_client.force_login(MembershipFactory(merchant=connection.merchant).user)
+    html = merchant_client.get("/integrations/bigcommerce/journal/?status=failed").content.decode()
+    assert "its content could not be read" in html
+    # Running the task again (a retry, the sweep) changes nothing more.
+    from integrations.tasks import webhook_event_process
+
+    webhook_event_process(event.pk)
+    assert SyncEvent.objects.count() == 1 and WebhookEvent.objects.get().status == WebhookEvent.Status.FAILED
 
 
 def test_a_store_we_are_not_connected_to_is_acknowledged_and_ignored(client, connection):

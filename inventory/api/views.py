@@ -10,6 +10,8 @@ import hashlib
 import json
 from functools import wraps
 
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.http import JsonResponse
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
@@ -28,10 +30,19 @@ from inventory.selectors import (
     variants_by_barcode,
 )
 from inventory.services import MAX_LINE_QUANTITY, MAX_SALE_LINES, refund_create, sale_create
+from portal.ids import MAX_ID
+from portal.json_input import JsonRejected, json_parse
 from portal.models import Device, device_token_hash
 from portal.services import device_authenticate
 
 MAX_KEY_LENGTH = 100
+MAX_QUERY_LENGTH = 200  # longer than any name or SKU; SQLite refuses LIKE patterns past 50,000 bytes
+API_PREFIX = "/api/"
+
+
+def is_api_request(request) -> bool:
+    """Answers under /api/ keep the API's JSON error shape, whatever goes wrong."""
+    return request.path_info.startswith(API_PREFIX)
 
 
 class ApiError(Exception):
@@ -87,17 +98,29 @@ def _inventory_error(error: InventoryError) -> ApiError:
 
 def _json_body(request) -> dict:
     try:
-        body = json.loads(request.body or b"")
-    except (ValueError, UnicodeDecodeError):
-        raise ApiError(400, "malformed_json", _("The request body is not valid JSON.")) from None
+        raw = request.body
+    except RequestDataTooBig:
+        raise ApiError(
+            413,
+            "body_too_large",
+            _("The request body is larger than %(max)s MB.") % {"max": settings.DATA_UPLOAD_MAX_MEMORY_SIZE // 2**20},
+        ) from None
+    try:
+        # One loader for what clients send: limits on depth, and no NUL, lone surrogate or NaN.
+        body = json_parse(raw or b"")
+    except JsonRejected as rejected:
+        raise ApiError(400, "malformed_json", _json_rejection_message(rejected.reason)) from None
     if not isinstance(body, dict):
         raise ApiError(400, "malformed_json", _("The request body must be a JSON object."))
-    try:
-        # JSON lets "\ud800" (a lone surrogate) through; it is no text, and the database cannot store it.
-        json.dumps(body, ensure_ascii=False).encode()
-    except UnicodeEncodeError:
-        raise ApiError(400, "malformed_json", _("The request body is not valid JSON.")) from None
     return body
+
+
+def _json_rejection_message(reason: str) -> str:
+    if reason == "too_deep":
+        return _("The request body is nested too deeply.")
+    if reason == "nul":
+        return _("The request body contains a NUL character (\\u0000), which no text may hold.")
+    return _("The request body is not valid JSON.")
 
 
 def _idempotency_key(request) -> str:
@@ -151,9 +174,8 @@ def _resolve_variant(merchant, line: dict, index: int):
     value = line[name]
     field = f"lines[{index}].{name}"
     if name == "variant_id":
-        variant = (
-            variant_get(merchant=merchant, pk=value) if isinstance(value, int) and not isinstance(value, bool) else None
-        )
+        is_id = isinstance(value, int) and not isinstance(value, bool) and 0 < value <= MAX_ID
+        variant = variant_get(merchant=merchant, pk=value) if is_id else None
         if variant is None:
             raise ApiError(422, "unknown_product", _("No product with variant id %(id)s.") % {"id": value}, field)
         return variant
@@ -247,7 +269,7 @@ def products(request):
     elif barcode := request.GET.get("barcode", "").strip():
         found = variants_by_barcode(merchant=merchant, barcode=barcode)
     elif q := request.GET.get("q", "").strip():
-        found = variant_search(merchant=merchant, query=q, limit=50)
+        found = variant_search(merchant=merchant, query=q[:MAX_QUERY_LENGTH], limit=50)
     else:
         raise ApiError(400, "query_missing", _("Give “sku”, “barcode” or “q”."))
     # Archived products are no longer offered for sale (as on the Register). A purchase that
@@ -281,7 +303,7 @@ def purchases(request):
 
 
 def _purchase_or_404(request, pk):
-    sale = sale_get(merchant=request.device.merchant, pk=pk)
+    sale = sale_get(merchant=request.device.merchant, pk=pk) if 0 < pk <= MAX_ID else None
     if sale is None:
         raise ApiError(404, "not_found", _("No purchase with id %(id)s.") % {"id": pk})
     return sale
@@ -330,3 +352,15 @@ def purchase_refunds(request, pk):
     except InventoryError as error:
         raise _inventory_error(error) from None
     return JsonResponse(_refund_json(refund), status=201)
+
+
+def not_found(request, *args, **kwargs):
+    """Every other address under /api/ (``/api/v1/purchases/-1``, a typo, another version)."""
+    return error_response(404, "not_found", _("There is nothing at this address. See the API's documentation."))
+
+
+def invalid_characters(field: str | None) -> JsonResponse:
+    """A NUL in the query string (refused for the whole site by portal's middleware)."""
+    return error_response(
+        400, "invalid_characters", _("The request contains a NUL character (%00), which no text may hold."), field
+    )

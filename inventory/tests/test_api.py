@@ -366,3 +366,128 @@ def test_archived_products_are_not_offered_but_a_sale_of_one_is_recorded(client,
     )
     assert sold.status_code == 201, sold.content
     assert Sale.objects.filter(merchant=merchant).count() == 1
+
+
+# Bad input: a clear 4xx in the error shape, and nothing recorded ---------------------------------
+
+
+def snapshot():
+    """What a rejected request must leave as it was."""
+    return (
+        Sale.objects.count(),
+        Refund.objects.count(),
+        StockMovement.objects.count(),
+        list(StockLevel.objects.values_list("quantity", flat=True)),
+    )
+
+
+def assert_error_shape(response, status, code):
+    assert response.status_code == status, response.content[:200]
+    assert response["Content-Type"] == "application/json"
+    body = response.json()
+    assert set(body) == {"error"} and set(body["error"]) == {"code", "message", "field"}
+    assert body["error"]["code"] == code and body["error"]["message"]
+    return body["error"]
+
+
+@pytest.mark.postgres_also
+@pytest.mark.parametrize("name", ["q", "sku", "barcode"])
+@pytest.mark.parametrize("value", ["MUG%00", "%00", "2000000000015%00", "%00MUG-1"])
+def test_a_nul_in_a_product_lookup_is_400(api, mug, name, value):
+    response = api("get", f"/api/v1/products?{name}={value}")
+    assert assert_error_shape(response, 400, "invalid_characters")["field"] == name
+
+
+@pytest.mark.postgres_also
+@pytest.mark.parametrize(
+    "line",
+    [
+        {"sku": "MUG-1\u0000", "quantity": 1},
+        {"barcode": "\u00002000000000015", "quantity": 1},
+        {"sku": "MUG-1", "quantity": 1, "note\u0000": "x"},
+    ],
+)
+def test_a_nul_in_a_purchase_is_400_and_records_nothing(api, mug, line):
+    before = snapshot()
+    response = api("post", "/api/v1/purchases", {"lines": [line]}, key="nul")
+    assert_error_shape(response, 400, "malformed_json")
+    assert snapshot() == before
+    # The key was not spent: the corrected request goes through with it.
+    assert api("post", "/api/v1/purchases", {"lines": [{"sku": "MUG-1", "quantity": 1}]}, key="nul").status_code == 201
+
+
+@pytest.mark.postgres_also
+def test_a_nul_in_a_refund_is_400_and_records_nothing(api, mug, purchase):
+    sale_id, line_id = purchase
+    before = snapshot()
+    raw = json.dumps({"lines": [{"line_id": line_id, "quantity": 1}], "reason": "\u0000"})
+    assert_error_shape(api("post", f"/api/v1/purchases/{sale_id}/refunds", raw=raw, key="r"), 400, "malformed_json")
+    assert snapshot() == before
+
+
+@pytest.mark.parametrize("levels", [5000, 100])
+def test_deeply_nested_json_is_400_not_a_crash(api, mug, purchase, levels):
+    sale_id, _line = purchase
+    before = snapshot()
+    deep = '{"lines": [{"sku": "MUG-1", "quantity": 1, "x": ' + "[" * levels + "]" * levels + "}]}"
+    assert_error_shape(api("post", "/api/v1/purchases", raw=deep, key="deep"), 400, "malformed_json")
+    response = api("post", f"/api/v1/purchases/{sale_id}/refunds", raw=deep, key="deep")
+    assert_error_shape(response, 400, "malformed_json")
+    assert snapshot() == before
+
+
+@pytest.mark.parametrize("raw", ['{"lines": [], "n": NaN}', '{"lines": [], "n": 1e400}'])
+def test_json_without_a_finite_number_is_400(api, mug, raw):
+    assert_error_shape(api("post", "/api/v1/purchases", raw=raw, key="nan"), 400, "malformed_json")
+
+
+def test_an_oversized_body_is_413_in_the_error_shape(api, mug, purchase, settings):
+    sale_id, _line = purchase
+    before = snapshot()
+    raw = '{"lines": [{"sku": "MUG-1", "quantity": 1}], "pad": "' + "x" * (11 * 1024 * 1024) + '"}'
+    assert_error_shape(api("post", "/api/v1/purchases", raw=raw, key="big"), 413, "body_too_large")
+    assert_error_shape(api("post", f"/api/v1/purchases/{sale_id}/refunds", raw=raw, key="big"), 413, "body_too_large")
+    assert snapshot() == before
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v1/purchases/-1",
+        "/api/v1/purchases/abc",
+        "/api/v1/purchases/-1/refunds",
+        "/api/v1/purchases/",
+        "/api/v1/nothing",
+        "/api/v2/products",
+        "/api/",
+    ],
+)
+def test_unknown_api_addresses_are_404_in_the_error_shape(api, path):
+    assert_error_shape(api("get", path), 404, "not_found")
+    assert_error_shape(api("post", path, {"lines": []}, key="k"), 404, "not_found")
+
+
+def test_a_purchase_id_beyond_any_row_is_404_in_the_error_shape(api):
+    huge = "99999999999999999999999"
+    assert_error_shape(api("get", f"/api/v1/purchases/{huge}"), 404, "not_found")
+    response = api("post", f"/api/v1/purchases/{huge}/refunds", {"lines": []}, key="k")
+    assert_error_shape(response, 404, "not_found")
+
+
+def test_a_huge_variant_id_is_an_unknown_product(api, mug):
+    response = api("post", "/api/v1/purchases", {"lines": [{"variant_id": 10**30, "quantity": 1}]}, key="huge")
+    assert assert_error_shape(response, 422, "unknown_product")["field"] == "lines[0].variant_id"
+
+
+def test_refund_exceeds_sale_names_the_quantity_of_the_line_at_fault(api, mug, purchase):
+    sale_id, line_id = purchase  # 3 sold
+    other_id = api("post", "/api/v1/purchases", {"lines": [{"sku": "MUG-1", "quantity": 1}]}, key="p2").json()["id"]
+    assert other_id
+    path = f"/api/v1/purchases/{sale_id}/refunds"
+    response = api("post", path, {"lines": [{"line_id": line_id, "quantity": 4}]}, key="r1")
+    assert assert_error_shape(response, 422, "refund_exceeds_sale")["field"] == "lines[0].quantity"
+    # The same line twice: the second one takes it past what was sold.
+    body = {"lines": [{"line_id": line_id, "quantity": 2}, {"line_id": line_id, "quantity": 2}]}
+    response = api("post", path, body, key="r2")
+    assert assert_error_shape(response, 422, "refund_exceeds_sale")["field"] == "lines[1].quantity"
+    assert not Refund.objects.exists()

@@ -158,7 +158,8 @@ def _parse_lines(values: list[str]) -> list[tuple[int, int]] | None:
     for value in values[: MAX_SALE_LINES + 1]:
         variant_id, sep, quantity = value.partition(":")
         variant_id = id_parse(variant_id)
-        if not sep or variant_id is None or not quantity.isascii() or not quantity.isdigit():
+        # A quantity of thousands of digits is no quantity (and int() refuses it: a 500).
+        if not sep or variant_id is None or not quantity.isascii() or not quantity.isdigit() or len(quantity) > 18:
             return None
         lines.append((variant_id, int(quantity)))
     return lines
