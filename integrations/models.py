@@ -132,6 +132,7 @@ class SyncEvent(models.Model):
         CALLBACK = "callback", _("Callback from BigCommerce")
         PREFLIGHT = "preflight", _("Duplicate check")
         WEBHOOK = "webhook", _("Webhook received")
+        PRODUCT_IMPORT = "product_import", _("Product import")
         ERROR = "error", _("Error")
 
     class Direction(models.TextChoices):

@@ -172,3 +172,14 @@ def synced_copies_count(*, merchant: Merchant, connection: BigCommerceConnection
         .distinct()
         .count()
     )
+
+
+def managed_fields_narrow(*, product: Product, fields: frozenset[str]) -> frozenset[str]:
+    """For ``catalog.managed``: a product imported from BigCommerce keeps Comptoir's prices
+    editable unless the connection syncs prices."""
+    from catalog import managed
+
+    connection = BigCommerceConnection.objects.filter(merchant_id=product.merchant_id).only("include_prices").first()
+    if connection is None or not connection.include_prices:
+        return fields - {managed.PRICES}
+    return fields

@@ -31,6 +31,9 @@ STORE_WEBHOOK_SCOPES = (
     "store/product/created",
     "store/product/updated",
     "store/product/deleted",
+    "store/sku/created",
+    "store/sku/updated",
+    "store/sku/deleted",
     "store/product/inventory/updated",
     "store/sku/inventory/updated",
     "store/order/created",
@@ -331,6 +334,10 @@ def initial_sync_queue(*, connection: BigCommerceConnection) -> None:
         message=lambda: _("Initial sync queued."),
         detail={"managed_in": connection.managed_in, "sync_scope": connection.sync_scope},
     )
+    if connection.managed_in == BigCommerceConnection.ManagedIn.BIGCOMMERCE:
+        from integrations.bigcommerce.importer import import_initial_start
+
+        import_initial_start(connection=connection)
 
 
 # -- disconnect ----------------------------------------------------------------------------

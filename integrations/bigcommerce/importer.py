@@ -1,0 +1,528 @@
+"""BigCommerce → Comptoir (products managed in BigCommerce): the import flows.
+
+A product belongs in Comptoir while it is assigned to the connection's channel
+("Comptoir-POS"). Every flow is idempotent: it reads the product from BigCommerce, maps it
+(``mappers.inbound``), skips it when its content hash is the one last imported, and writes
+through the catalog services with ``origin="bigcommerce"`` (so nothing is sent back). The
+binder (``ProductLink`` and below) says which Comptoir product is which BigCommerce one; a
+product the review linked is updated in place. A product unassigned from the channel or
+deleted in BigCommerce is archived in Comptoir (its sales history stays) and its link ends.
+Each step writes one journal line; a product that cannot be imported fails alone.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+
+import requests
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from catalog.forms.media import IMAGE_FORMATS, MAX_IMAGE_BYTES
+from catalog.models import Product, ProductImage
+from catalog.services import product_archive, product_create, product_image_add, product_image_delete, product_update
+from catalog.variants import combination_key
+from integrations.bigcommerce.client import BigCommerceClient
+from integrations.bigcommerce.errors import NotFound
+from integrations.bigcommerce.mappers.inbound import (
+    InboundDataError,
+    ProductIn,
+    product_fields,
+    product_from_bigcommerce,
+    variant_specs,
+)
+from integrations.models import BigCommerceConnection, ProductLink, RemoteRef, SyncEvent, SyncRun, VariantLink
+from integrations.services.journal import sync_event_record
+from integrations.services.queue import enqueue_on_commit
+from inventory.models import StockOrigin
+from inventory.services import stock_set
+
+ORIGIN = "bigcommerce"
+MANAGED_IN = "BigCommerce"
+INCLUDE = "variants,images,options"
+FETCH_BATCH = 10  # with include=options, BigCommerce answers at most 10 products a page
+CHUNK = 50  # products per task of the initial import
+IMAGE_TIMEOUT = (5, 20)
+ASSIGNMENTS = "/v3/catalog/products/channel-assignments"
+
+Kind = SyncEvent.Kind
+FROM = SyncEvent.Direction.FROM_BIGCOMMERCE
+
+
+@dataclass
+class ImportResult:
+    link: ProductLink | None
+    status: str  # "imported", "unchanged", "failed"
+
+
+def client_for(connection: BigCommerceConnection) -> BigCommerceClient:
+    return BigCommerceClient(connection.store_hash, connection.access_token)
+
+
+def is_importing(connection: BigCommerceConnection | None) -> bool:
+    return bool(
+        connection
+        and connection.is_active
+        and connection.managed_in == BigCommerceConnection.ManagedIn.BIGCOMMERCE
+        and connection.channel_id
+        and connection.access_token
+    )
+
+
+# -- reading BigCommerce ------------------------------------------------------------------
+def channel_product_ids(*, client: BigCommerceClient, channel_id: int) -> list[int]:
+    """Every product assigned to the channel, in BigCommerce's order (all pages)."""
+    ids = (row.get("product_id") for row in client.iter_pages(ASSIGNMENTS, params={"channel_id:in": channel_id}))
+    return list(dict.fromkeys(i for i in ids if isinstance(i, int)))
+
+
+def products_fetch(*, client: BigCommerceClient, ids: list[int]) -> dict[int, dict]:
+    """The products among ``ids`` that still exist, read with variants, images and options."""
+    found: dict[int, dict] = {}
+    for start in range(0, len(ids), FETCH_BATCH):
+        chunk = ids[start : start + FETCH_BATCH]
+        params = {"id:in": ",".join(map(str, chunk)), "include": INCLUDE, "limit": FETCH_BATCH}
+        for product in (client.get("/v3/catalog/products", params=params) or {}).get("data") or []:
+            if isinstance(product, dict) and product.get("id") in chunk:
+                found[product["id"]] = product
+    return found
+
+
+def is_assigned(*, client: BigCommerceClient, channel_id: int, remote_product_id: int) -> bool:
+    answer = client.get(ASSIGNMENTS, params={"product_id:in": remote_product_id, "channel_id:in": channel_id})
+    return any(row.get("product_id") == remote_product_id for row in (answer or {}).get("data") or [])
+
+
+def image_download(url: str) -> SimpleUploadedFile:
+    """The image at ``url`` as an upload, at most 8 MB and a JPEG/PNG/GIF/WebP; ValueError otherwise."""
+    from PIL import Image
+
+    if not url.startswith(("https://", "http://")):
+        raise ValueError(_("the address is not a web address"))
+    try:
+        with requests.get(url, stream=True, timeout=IMAGE_TIMEOUT) as answer:
+            if answer.status_code != 200:
+                raise ValueError(_("the store answered %(status)s") % {"status": answer.status_code})
+            content = answer.raw.read(MAX_IMAGE_BYTES + 1, decode_content=True)
+    except requests.RequestException as exc:
+        raise ValueError(_("it could not be downloaded (%(error)s)") % {"error": exc.__class__.__name__}) from exc
+    if len(content) > MAX_IMAGE_BYTES:
+        raise ValueError(_("it is larger than 8 MB"))
+    try:
+        with Image.open(io.BytesIO(content)) as picture:
+            kind = picture.format
+            picture.verify()
+    except Exception as exc:  # Pillow raises many kinds for bytes that are not an image
+        raise ValueError(_("it is not an image")) from exc
+    if kind not in IMAGE_FORMATS:
+        raise ValueError(_("it is a %(kind)s image, not JPEG, PNG, GIF or WebP") % {"kind": kind})
+    name = url.rsplit("/", 1)[-1].split("?")[0][-80:] or "image"
+    return SimpleUploadedFile(name, content, content_type=f"image/{kind.lower()}")
+
+
+# -- one product -----------------------------------------------------------------------------
+def product_import(*, connection: BigCommerceConnection, remote: dict) -> ImportResult:
+    """Bring one BigCommerce product (read with ``INCLUDE``) into Comptoir, or update its copy."""
+    remote_id = remote.get("id") if isinstance(remote, dict) else None
+    link = _active_link(connection, remote_id) if isinstance(remote_id, int) else None
+    try:
+        incoming = product_from_bigcommerce(
+            remote,
+            include_prices=bool(connection.include_prices),
+            currency=connection.store_currency or connection.merchant.currency,
+            weight_units=connection.weight_units,
+        )
+    except InboundDataError as exc:
+        return _failed(connection, link, remote, str(exc))
+    product = Product.objects.filter(pk=link.product_id).first() if link else None
+    if link and product and link.content_hash == incoming.content_hash and not product.is_archived:
+        return ImportResult(link, "unchanged")
+    previous = None
+    if product is None:
+        previous, product = _returning(connection, incoming.remote_id)
+    known_images = _image_refs(previous if previous else link if product else None)
+    downloads, image_errors = {}, []
+    for image in incoming.images:
+        if image.remote_id not in known_images:
+            try:
+                downloads[image.remote_id] = image_download(image.url)
+            except ValueError as exc:
+                image_errors.append((image, str(exc)))
+    try:
+        with transaction.atomic():
+            link, created = _product_write(connection, link, product, incoming, previous)
+            _images_write(link, incoming, known_images, downloads)
+    except ValidationError as exc:
+        return _failed(connection, link, remote, " ".join(exc.messages))
+    for image, reason in image_errors:
+        _image_failed(connection, link, image, reason)
+    sync_event_record(
+        connection=connection,
+        kind=Kind.PRODUCT_IMPORT,
+        direction=FROM,
+        message=lambda: (
+            (_("Imported “%(name)s” from BigCommerce.") if created else _("Updated “%(name)s” from BigCommerce."))
+            % {"name": incoming.name}
+        ),
+        detail={
+            "remote_product_id": incoming.remote_id,
+            "product_id": link.product_id,
+            "variants": len(incoming.variants),
+            "images": len(downloads),
+            "warnings": list(incoming.warnings),
+            "date_modified": incoming.date_modified,
+        },
+    )
+    return ImportResult(link, "failed" if image_errors else "imported")
+
+
+def product_leave(*, connection: BigCommerceConnection, remote_product_id: int, deleted: bool) -> bool:
+    """The product left the channel (or BigCommerce): archive the Comptoir copy, end the link."""
+    link = _active_link(connection, remote_product_id)
+    if link is None:
+        return False
+    with transaction.atomic():
+        product = Product.objects.filter(pk=link.product_id).first()
+        if product is not None:
+            Product.objects.filter(pk=product.pk).update(managed_in="")
+            product.managed_in = ""
+            product_archive(product=product, archived=True, origin=ORIGIN)
+        ProductLink.objects.filter(pk=link.pk).update(unlinked_at=timezone.now())
+        name = product.name if product else f"#{remote_product_id}"
+        message = (
+            gettext_lazy("“%(name)s” was deleted in BigCommerce: archived in Comptoir, its sales history is kept.")
+            if deleted
+            else gettext_lazy(
+                "“%(name)s” was removed from the Comptoir-POS channel in BigCommerce: archived in Comptoir, "
+                "its sales history is kept."
+            )
+        )
+        sync_event_record(
+            connection=connection,
+            kind=Kind.PRODUCT_IMPORT,
+            direction=FROM,
+            message=lambda: message % {"name": name},
+            detail={"remote_product_id": remote_product_id, "product_id": link.product_id, "deleted": deleted},
+        )
+    return True
+
+
+def product_refresh(*, connection: BigCommerceConnection, remote_product_id: int) -> str:
+    """Bring one product in line with BigCommerce: import it if it is assigned to our channel,
+    let it leave if it is not (or no longer exists). Webhooks call this, whatever their order."""
+    client = client_for(connection)
+    try:
+        remote = products_fetch(client=client, ids=[remote_product_id]).get(remote_product_id)
+    except NotFound:
+        remote = None
+    if remote is None:
+        return "left" if product_leave(connection=connection, remote_product_id=remote_product_id, deleted=True) else ""
+    if not is_assigned(client=client, channel_id=connection.channel_id, remote_product_id=remote_product_id):
+        left = product_leave(connection=connection, remote_product_id=remote_product_id, deleted=False)
+        return "left" if left else "ignored"
+    return product_import(connection=connection, remote=remote).status
+
+
+# -- runs ------------------------------------------------------------------------------------
+def import_initial_start(*, connection: BigCommerceConnection) -> SyncRun:
+    """Count the channel's products and start the initial import (in chunks, on commit)."""
+    total = len(channel_product_ids(client=client_for(connection), channel_id=connection.channel_id))
+    run = SyncRun.objects.create(
+        merchant=connection.merchant, connection=connection, kind=SyncRun.Kind.IMPORT, initial=True, total=total
+    )
+    sync_event_record(
+        connection=connection,
+        kind=Kind.INITIAL_SYNC,
+        direction=FROM,
+        status=SyncEvent.Status.RUNNING,
+        message=lambda: (
+            _("Importing %(count)s products of the Comptoir-POS channel from BigCommerce.") % {"count": total}
+        ),
+        detail={"run_id": run.pk, "total": total},
+    )
+    enqueue_on_commit("integrations.tasks.bigcommerce_import_chunk", run.pk)
+    return run
+
+
+def import_chunk_run(*, run: SyncRun) -> bool:
+    """Import the next chunk of the run's products; True when more remain (enqueue again).
+
+    The position is ``done + failed``, so a retried task resumes where the last one stopped.
+    """
+    connection = run.connection
+    offset = run.done + run.failed
+    if run.status != SyncRun.Status.RUNNING:
+        return False
+    if not is_importing(connection):
+        _run_finish(run, SyncRun.Status.FAILED)
+        return False
+    client = client_for(connection)
+    page = client.get(
+        ASSIGNMENTS, params={"channel_id:in": connection.channel_id, "limit": CHUNK, "page": 1 + offset // CHUNK}
+    )
+    ids = [row["product_id"] for row in (page or {}).get("data") or [] if isinstance(row.get("product_id"), int)]
+    ids = ids[offset % CHUNK :]
+    remote = products_fetch(client=client, ids=ids)
+    for remote_id in ids:
+        product = remote.get(remote_id)
+        ok = product is not None and product_import(connection=connection, remote=product).status != "failed"
+        SyncRun.objects.filter(pk=run.pk).update(**({"done": F("done") + 1} if ok else {"failed": F("failed") + 1}))
+    run.refresh_from_db()
+    more = len(ids) > 0 and run.done + run.failed < run.total
+    if not more:
+        _run_finish(run, SyncRun.Status.FINISHED)
+    return more
+
+
+def import_resync_run(*, connection: BigCommerceConnection) -> dict:
+    """Compare the channel with the links: import what is new or changed (unchanged products are
+    skipped by their content hash), archive what left. Catches what webhooks missed."""
+    client = client_for(connection)
+    assigned = channel_product_ids(client=client, channel_id=connection.channel_id)
+    counts = {"imported": 0, "unchanged": 0, "failed": 0, "left": 0}
+    for start in range(0, len(assigned), CHUNK):
+        ids = assigned[start : start + CHUNK]
+        remote = products_fetch(client=client, ids=ids)
+        for remote_id in ids:
+            if remote_id in remote:
+                counts[product_import(connection=connection, remote=remote[remote_id]).status] += 1
+    linked = ProductLink.objects.filter(
+        connection=connection, unlinked_at__isnull=True, remote_product_id__isnull=False
+    )
+    for remote_id in set(linked.values_list("remote_product_id", flat=True)) - set(assigned):
+        counts["left"] += product_leave(connection=connection, remote_product_id=remote_id, deleted=False)
+    sync_event_record(
+        connection=connection,
+        kind=Kind.PRODUCT_IMPORT,
+        direction=FROM,
+        status=SyncEvent.Status.FAILED if counts["failed"] else SyncEvent.Status.OK,
+        message=lambda: (
+            _(
+                "Checked the %(total)s products of the Comptoir-POS channel: %(imported)s imported or updated, "
+                "%(unchanged)s unchanged, %(left)s archived, %(failed)s failed."
+            )
+            % {"total": len(assigned), **counts}
+        ),
+        detail=counts,
+    )
+    return counts
+
+
+def _run_finish(run: SyncRun, status: str) -> None:
+    SyncRun.objects.filter(pk=run.pk).update(status=status, finished_at=timezone.now())
+    run.refresh_from_db()
+    sync_event_record(
+        connection=run.connection,
+        kind=Kind.INITIAL_SYNC,
+        direction=FROM,
+        status=SyncEvent.Status.FAILED if run.failed or status != SyncRun.Status.FINISHED else SyncEvent.Status.OK,
+        message=lambda: (
+            _("Initial import from BigCommerce finished: %(done)s of %(total)s products imported, %(failed)s failed.")
+            % {"done": run.done, "total": run.total, "failed": run.failed}
+        ),
+        detail={"run_id": run.pk, "done": run.done, "failed": run.failed, "total": run.total},
+    )
+
+
+# -- writing Comptoir ------------------------------------------------------------------------
+def _active_link(connection, remote_id) -> ProductLink | None:
+    return ProductLink.objects.filter(
+        connection=connection, remote_product_id=remote_id, unlinked_at__isnull=True
+    ).first()
+
+
+def _returning(connection, remote_id: int) -> tuple[ProductLink | None, Product | None]:
+    """A product that left the channel and came back: its last link and its Comptoir copy
+    (brought back rather than duplicated), unless another link holds that copy now."""
+    old = (
+        ProductLink.objects.filter(connection=connection, remote_product_id=remote_id)
+        .exclude(unlinked_at__isnull=True)
+        .order_by("-unlinked_at")
+        .first()
+    )
+    product = Product.objects.filter(pk=old.product_id, merchant=connection.merchant).first() if old else None
+    if product is None or ProductLink.objects.filter(product=product, unlinked_at__isnull=True).exists():
+        return None, None
+    return old, product
+
+
+def _product_write(connection, link, product, incoming: ProductIn, previous=None) -> tuple[ProductLink, bool]:
+    before = set(product.variants.values_list("pk", flat=True)) if product else set()
+    specs = variant_specs(incoming, existing=_variant_values(product) if product else None)
+    options = incoming.option_specs
+    if product is None:
+        product = product_create(
+            merchant=connection.merchant,
+            fields=product_fields(incoming),
+            variants=specs,
+            options=options,
+            origin=ORIGIN,
+        )
+    else:
+        product_update(
+            product=product,
+            fields=product_fields(incoming, existing=product),
+            variants=specs,
+            options=options,
+            origin=ORIGIN,
+        )
+        if product.is_archived:
+            product_archive(product=product, archived=False, origin=ORIGIN)
+    Product.objects.filter(pk=product.pk).update(managed_in=MANAGED_IN)
+    product.refresh_from_db()
+    created = link is None
+    if link is None or link.product_id != product.pk:
+        if link is not None:
+            ProductLink.objects.filter(pk=link.pk).update(unlinked_at=timezone.now())
+        link = ProductLink.objects.create(
+            merchant=connection.merchant,
+            connection=connection,
+            product=product,
+            store_hash=connection.store_hash,
+            remote_product_id=incoming.remote_id,
+            origin=ProductLink.Origin.IMPORTED,
+        )
+        if previous is not None:  # the images it had are still the same remote images
+            RemoteRef.objects.filter(link=previous, kind=RemoteRef.Kind.IMAGE).update(link=link)
+    link.state = ProductLink.State.SYNCED
+    link.content_hash = incoming.content_hash
+    link.synced_revision = product.revision
+    link.synced_at = timezone.now()
+    link.attempts = 0
+    link.last_error, link.last_error_i18n, link.last_error_detail = "", {}, {}
+    link.save()
+    variants = {combination_key(_combination(v)): v for v in product.variants.prefetch_related("option_values__option")}
+    VariantLink.objects.filter(link=link).delete()
+    VariantLink.objects.bulk_create(
+        VariantLink(link=link, variant=variants[combination_key(v.combination)], remote_variant_id=v.remote_id)
+        for v in incoming.variants
+        if v.remote_id and combination_key(v.combination) in variants
+    )
+    _option_refs_write(link, product, incoming)
+    for spec in incoming.variants:
+        variant = variants.get(combination_key(spec.combination))
+        if variant and variant.pk not in before and spec.stock and product.track_stock:
+            stock_set(
+                merchant=connection.merchant,
+                variant=variant,
+                quantity=spec.stock,
+                idempotency_key=f"bigcommerce:{connection.pk}:initial:{variant.pk}",
+                origin=StockOrigin.INITIAL,
+                reason=_("Starting level from BigCommerce"),
+            )
+    return link, created
+
+
+def _variant_values(product: Product) -> dict:
+    return {
+        combination_key(_combination(v)): (v.price, v.cost_price, v.barcode)
+        for v in product.variants.prefetch_related("option_values__option")
+    }
+
+
+def _combination(variant) -> tuple:
+    values = sorted(variant.option_values.all(), key=lambda v: (v.option.position, v.option_id))
+    return tuple((v.option.name, v.value) for v in values)
+
+
+def _option_refs_write(link: ProductLink, product: Product, incoming: ProductIn) -> None:
+    RemoteRef.objects.filter(link=link, kind__in=[RemoteRef.Kind.OPTION, RemoteRef.Kind.OPTION_VALUE]).delete()
+    refs = []
+    local = {o.name.casefold(): o for o in product.options.prefetch_related("values")}
+    for option in incoming.options:
+        row = local.get(option.name.casefold())
+        if row is None:
+            continue
+        if option.remote_id:
+            refs.append(RemoteRef(link=link, kind=RemoteRef.Kind.OPTION, local_id=row.pk, remote_id=option.remote_id))
+        values = {v.value.casefold(): v for v in row.values.all()}
+        for remote_id, label in option.values:
+            if remote_id and label.casefold() in values:
+                refs.append(
+                    RemoteRef(
+                        link=link,
+                        kind=RemoteRef.Kind.OPTION_VALUE,
+                        local_id=values[label.casefold()].pk,
+                        remote_id=remote_id,
+                    )
+                )
+    RemoteRef.objects.bulk_create(refs)
+
+
+def _image_refs(link: ProductLink | None) -> dict[int, RemoteRef]:
+    """Image references whose local image still exists, by remote image id."""
+    if link is None:
+        return {}
+    refs = {r.remote_id: r for r in link.refs.filter(kind=RemoteRef.Kind.IMAGE)}
+    alive = set(ProductImage.objects.filter(pk__in=[r.local_id for r in refs.values()]).values_list("pk", flat=True))
+    return {remote_id: ref for remote_id, ref in refs.items() if ref.local_id in alive}
+
+
+def _images_write(link: ProductLink, incoming: ProductIn, known: dict[int, RemoteRef], downloads: dict) -> None:
+    wanted = {image.remote_id for image in incoming.images}
+    RemoteRef.objects.filter(link=link, kind=RemoteRef.Kind.IMAGE).exclude(
+        pk__in=[r.pk for r in known.values()]
+    ).delete()
+    for remote_id, ref in known.items():
+        if remote_id not in wanted:
+            image = ProductImage.objects.filter(pk=ref.local_id).select_related("product").first()
+            if image is not None:
+                product_image_delete(image=image, origin=ORIGIN)
+            ref.delete()
+    product = link.product
+    for image in incoming.images:
+        upload = downloads.get(image.remote_id)
+        if upload is not None:
+            row = product_image_add(product=product, image=upload, alt_text=image.description, origin=ORIGIN)
+            RemoteRef.objects.create(link=link, kind=RemoteRef.Kind.IMAGE, local_id=row.pk, remote_id=image.remote_id)
+
+
+def _failed(connection, link, remote, reason: str) -> ImportResult:
+    remote_id = remote.get("id") if isinstance(remote, dict) else None
+    name = (remote.get("name") if isinstance(remote, dict) else None) or f"#{remote_id}"
+
+    def message():
+        return _("“%(name)s” could not be imported from BigCommerce: %(reason)s") % {"name": name, "reason": reason}
+
+    event = sync_event_record(
+        connection=connection,
+        kind=Kind.PRODUCT_IMPORT,
+        direction=FROM,
+        status=SyncEvent.Status.FAILED,
+        message=message,
+        detail={"remote_product_id": remote_id, "reason": reason},
+    )
+    if link is not None:
+        ProductLink.objects.filter(pk=link.pk).update(
+            state=ProductLink.State.FAILED,
+            content_hash="",
+            attempts=F("attempts") + 1,
+            last_error=event.message,
+            last_error_i18n=event.message_i18n,
+            last_error_detail={"remote_product_id": remote_id},
+        )
+    return ImportResult(link, "failed")
+
+
+def _image_failed(connection, link: ProductLink, image, reason: str) -> None:
+    """One image failed: journaled, and the link is left to retry it at the next sync."""
+    event = sync_event_record(
+        connection=connection,
+        kind=Kind.PRODUCT_IMPORT,
+        direction=FROM,
+        status=SyncEvent.Status.FAILED,
+        message=lambda: (
+            _("An image of “%(name)s” could not be imported from BigCommerce: %(reason)s.")
+            % {"name": link.product.name, "reason": reason}
+        ),
+        detail={"remote_product_id": link.remote_product_id, "image_id": image.remote_id, "url": image.url},
+    )
+    ProductLink.objects.filter(pk=link.pk).update(
+        state=ProductLink.State.FAILED, content_hash="", last_error=event.message, last_error_i18n=event.message_i18n
+    )
