@@ -10,6 +10,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from catalog import selectors, services
 from catalog.bulk_actions import bulk_actions
 from catalog.forms import ProductForm, ProductImageForm, ProductVideoForm, VariantEditor
+from catalog.managed import product_managed_fields
 from catalog.views.common import int_or_none, product_or_404
 from portal.decorators import merchant_required
 
@@ -62,6 +63,7 @@ def detail_context(product, **forms) -> dict:
         "currency": product.merchant.currency,
         "image_form": forms.get("image_form") or ProductImageForm(),
         "video_form": forms.get("video_form") or ProductVideoForm(),
+        "locked": product_managed_fields(product=product),
     }
 
 
@@ -117,7 +119,8 @@ def _product_form(request, *, product):
 
 
 def _form_context(product, form, editor) -> dict:
-    return {"product": product, "form": form, "editor": editor, "currency": editor.currency}
+    locked = product_managed_fields(product=product) if product else frozenset()
+    return {"product": product, "form": form, "editor": editor, "currency": editor.currency, "locked": locked}
 
 
 @merchant_required
@@ -129,6 +132,9 @@ def product_delete(request, product_id: int):
         name = product.name
         try:
             services.product_delete(product=product)
+        except services.ProductManagedElsewhere as exc:
+            messages.error(request, exc.messages[0])
+            return redirect("catalog:product_detail", product_id=product.pk)
         except services.ProductHasHistory as exc:
             messages.error(request, str(exc))
             return redirect("catalog:product_detail", product_id=product.pk)

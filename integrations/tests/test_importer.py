@@ -7,9 +7,11 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+from django.urls import reverse
 from PIL import Image
 
 from catalog.models import Product
+from catalog.services import ProductFields, ProductManagedElsewhere, VariantSpec, product_update
 from integrations.bigcommerce import importer
 from integrations.models import BigCommerceConnection, ProductLink, SyncEvent, SyncRun
 from integrations.tests.connect_helpers import (
@@ -197,6 +199,17 @@ def connect(bc, *, include_prices="yes", products=(), review="link", local=()): 
     return shop, merchant, client, connection, ids
 
 
+def product_fields_of(product) -> ProductFields:
+    return ProductFields(
+        name=product.name,
+        description=product.description,
+        vat_rate=product.vat_rate,
+        shipping_weight_grams=product.shipping_weight_grams,
+        track_stock=product.track_stock,
+        low_stock_level=product.low_stock_level,
+    )
+
+
 def stock(variant) -> int | None:
     level = StockLevel.objects.filter(variant=variant).first()
     return level.quantity if level else None
@@ -349,8 +362,16 @@ def test_with_price_sync_the_bigcommerce_price_flows_in(bc):  # noqa: F811
     shop, merchant, client, connection, ids = connect(bc, include_prices="yes", products=[simple("Tote", "TOTE", 15)])
     shop.api.put(f"/v3/catalog/products/{ids[0]}", json={"price": 17.5, "cost_price": 6})
     shop.replay_webhooks(client, connection)
-    variant = Product.objects.get(merchant=merchant).variants.get()
+    product = Product.objects.get(merchant=merchant)
+    variant = product.variants.get()
     assert (variant.price, variant.cost_price) == (1750, 600)
+
+    # With price sync, the price is BigCommerce's in Comptoir too: read-only.
+    page = client.get(reverse("catalog:product_update", args=[product.pk])).content.decode()
+    assert page.count("readonly") == 3  # SKU, price, cost price
+    spec = VariantSpec(sku="TOTE", price=999, cost_price=600)
+    with pytest.raises(ProductManagedElsewhere, match="change its prices there"):
+        product_update(product=product, fields=product_fields_of(product), variants=[spec])
 
 
 # -- webhooks -------------------------------------------------------------------------------------
