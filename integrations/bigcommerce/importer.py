@@ -100,28 +100,30 @@ def is_assigned(*, client: BigCommerceClient, channel_id: int, remote_product_id
 
 
 def image_download(url: str) -> SimpleUploadedFile:
-    """The image at ``url`` as an upload, at most 8 MB and a JPEG/PNG/GIF/WebP; ValueError otherwise."""
+    """The image at ``url`` as an upload, at most 8 MB and a JPEG/PNG/GIF/WebP; InboundDataError otherwise."""
     from PIL import Image
 
     if not url.startswith(("https://", "http://")):
-        raise ValueError(_("the address is not a web address"))
+        raise InboundDataError(lambda: _("the address is not a web address"))
     try:
         with requests.get(url, stream=True, timeout=IMAGE_TIMEOUT) as answer:
-            if answer.status_code != 200:
-                raise ValueError(_("the store answered %(status)s") % {"status": answer.status_code})
+            status = answer.status_code
+            if status != 200:
+                raise InboundDataError(lambda: _("the store answered %(status)s") % {"status": status})
             content = answer.raw.read(MAX_IMAGE_BYTES + 1, decode_content=True)
     except requests.RequestException as exc:
-        raise ValueError(_("it could not be downloaded (%(error)s)") % {"error": exc.__class__.__name__}) from exc
+        error = exc.__class__.__name__
+        raise InboundDataError(lambda: _("it could not be downloaded (%(error)s)") % {"error": error}) from exc
     if len(content) > MAX_IMAGE_BYTES:
-        raise ValueError(_("it is larger than 8 MB"))
+        raise InboundDataError(lambda: _("it is larger than 8 MB"))
     try:
         with Image.open(io.BytesIO(content)) as picture:
             kind = picture.format
             picture.verify()
     except Exception as exc:  # Pillow raises many kinds for bytes that are not an image
-        raise ValueError(_("it is not an image")) from exc
+        raise InboundDataError(lambda: _("it is not an image")) from exc
     if kind not in IMAGE_FORMATS:
-        raise ValueError(_("it is a %(kind)s image, not JPEG, PNG, GIF or WebP") % {"kind": kind})
+        raise InboundDataError(lambda: _("it is a %(kind)s image, not JPEG, PNG, GIF or WebP") % {"kind": kind})
     name = url.rsplit("/", 1)[-1].split("?")[0][-80:] or "image"
     return SimpleUploadedFile(name, content, content_type=f"image/{kind.lower()}")
 
@@ -139,7 +141,7 @@ def product_import(*, connection: BigCommerceConnection, remote: dict) -> Import
             weight_units=connection.weight_units,
         )
     except InboundDataError as exc:
-        return _failed(connection, link, remote, str(exc))
+        return _failed(connection, link, remote, exc.message)
     product = Product.objects.filter(pk=link.product_id).first() if link else None
     if link and product and link.content_hash == incoming.content_hash and not product.is_archived:
         return ImportResult(link, "unchanged")
@@ -152,8 +154,8 @@ def product_import(*, connection: BigCommerceConnection, remote: dict) -> Import
         if image.remote_id not in known_images:
             try:
                 downloads[image.remote_id] = image_download(image.url)
-            except ValueError as exc:
-                image_errors.append((image, str(exc)))
+            except InboundDataError as exc:
+                image_errors.append((image, exc.message))
     try:
         with transaction.atomic():
             link, created = _product_write(connection, link, product, incoming, previous)
@@ -215,16 +217,20 @@ def product_leave(*, connection: BigCommerceConnection, remote_product_id: int, 
 
 def product_refresh(*, connection: BigCommerceConnection, remote_product_id: int) -> str:
     """Bring one product in line with BigCommerce: import it if it is assigned to our channel,
-    let it leave if it is not (or no longer exists). Webhooks call this, whatever their order."""
+    let it leave if it is not (or no longer exists). Webhooks call this, whatever their order.
+
+    The assignment is asked first: most store events are about products of other channels,
+    and then that one call is all it costs."""
     client = client_for(connection)
+    assigned = is_assigned(client=client, channel_id=connection.channel_id, remote_product_id=remote_product_id)
+    if not assigned and _active_link(connection, remote_product_id) is None:
+        return "ignored"
     try:
         remote = products_fetch(client=client, ids=[remote_product_id]).get(remote_product_id)
     except NotFound:
         remote = None
-    if remote is None:
-        return "left" if product_leave(connection=connection, remote_product_id=remote_product_id, deleted=True) else ""
-    if not is_assigned(client=client, channel_id=connection.channel_id, remote_product_id=remote_product_id):
-        left = product_leave(connection=connection, remote_product_id=remote_product_id, deleted=False)
+    if remote is None or not assigned:
+        left = product_leave(connection=connection, remote_product_id=remote_product_id, deleted=remote is None)
         return "left" if left else "ignored"
     return product_import(connection=connection, remote=remote).status
 
@@ -270,8 +276,8 @@ def import_chunk_run(*, run: SyncRun) -> bool:
     ids = ids[offset % CHUNK :]
     remote = products_fetch(client=client, ids=ids)
     for remote_id in ids:
-        product = remote.get(remote_id)
-        ok = product is not None and product_import(connection=connection, remote=product).status != "failed"
+        product = remote.get(remote_id)  # None: deleted since it was counted, nothing to import
+        ok = product is None or product_import(connection=connection, remote=product).status != "failed"
         SyncRun.objects.filter(pk=run.pk).update(**({"done": F("done") + 1} if ok else {"failed": F("failed") + 1}))
     run.refresh_from_db()
     more = len(ids) > 0 and run.done + run.failed < run.total
@@ -483,12 +489,20 @@ def _images_write(link: ProductLink, incoming: ProductIn, known: dict[int, Remot
             RemoteRef.objects.create(link=link, kind=RemoteRef.Kind.IMAGE, local_id=row.pk, remote_id=image.remote_id)
 
 
-def _failed(connection, link, remote, reason: str) -> ImportResult:
+def _reason(reason) -> str:
+    return str(reason()) if callable(reason) else reason
+
+
+def _failed(connection, link, remote, reason) -> ImportResult:
+    """``reason``: text (a service's ValidationError) or a callable building it in the current language."""
     remote_id = remote.get("id") if isinstance(remote, dict) else None
     name = (remote.get("name") if isinstance(remote, dict) else None) or f"#{remote_id}"
 
     def message():
-        return _("“%(name)s” could not be imported from BigCommerce: %(reason)s") % {"name": name, "reason": reason}
+        return _("“%(name)s” could not be imported from BigCommerce: %(reason)s") % {
+            "name": name,
+            "reason": _reason(reason),
+        }
 
     event = sync_event_record(
         connection=connection,
@@ -496,7 +510,7 @@ def _failed(connection, link, remote, reason: str) -> ImportResult:
         direction=FROM,
         status=SyncEvent.Status.FAILED,
         message=message,
-        detail={"remote_product_id": remote_id, "reason": reason},
+        detail={"remote_product_id": remote_id, "reason": _reason(reason)},
     )
     if link is not None:
         ProductLink.objects.filter(pk=link.pk).update(
@@ -510,7 +524,7 @@ def _failed(connection, link, remote, reason: str) -> ImportResult:
     return ImportResult(link, "failed")
 
 
-def _image_failed(connection, link: ProductLink, image, reason: str) -> None:
+def _image_failed(connection, link: ProductLink, image, reason) -> None:
     """One image failed: journaled, and the link is left to retry it at the next sync."""
     event = sync_event_record(
         connection=connection,
@@ -519,7 +533,7 @@ def _image_failed(connection, link: ProductLink, image, reason: str) -> None:
         status=SyncEvent.Status.FAILED,
         message=lambda: (
             _("An image of “%(name)s” could not be imported from BigCommerce: %(reason)s.")
-            % {"name": link.product.name, "reason": reason}
+            % {"name": link.product.name, "reason": _reason(reason)}
         ),
         detail={"remote_product_id": link.remote_product_id, "image_id": image.remote_id, "url": image.url},
     )

@@ -464,3 +464,13 @@ def test_resync_catches_what_webhooks_missed(bc):  # noqa: F811
     bigcommerce_import_resync(connection.pk)  # nothing changed: nothing written
     summary = SyncEvent.objects.filter(merchant=merchant, message__startswith="Checked the").latest("id")
     assert summary.detail == {"imported": 0, "unchanged": 3, "failed": 0, "left": 0}
+
+
+def test_a_failure_reads_in_each_language(bc):  # noqa: F811
+    shop, merchant, _client, connection, _ids = connect(bc)
+    remote_id = shop.create(simple("Tote", "TOTE"))
+    remote = importer.products_fetch(client=importer.client_for(connection), ids=[remote_id])[remote_id]
+    importer.product_import(connection=connection, remote={**remote, "name": " "})
+    failure = SyncEvent.objects.get(merchant=merchant, status="failed")
+    assert set(failure.message_i18n) == {"en", "fr"}
+    assert failure.message_i18n["en"].endswith(f"Product #{remote_id} has no name in BigCommerce.")

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
 from decimal import Decimal, InvalidOperation
 
@@ -43,7 +43,12 @@ MAX_GRAMS = 2**31 - 1
 
 
 class InboundDataError(ValueError):
-    """The product cannot be brought into Comptoir as it is; the message says why, for the journal."""
+    """The data cannot be brought into Comptoir as it is. ``message`` builds the reason with
+    gettext, so that the journal can hold it in every language."""
+
+    def __init__(self, message: Callable[[], str]):
+        self.message = message
+        super().__init__(message())
 
 
 @dataclass(frozen=True)
@@ -111,10 +116,10 @@ def weight_to_grams(weight, units: str) -> int | None:
 def product_from_bigcommerce(remote: Mapping, *, include_prices: bool, currency: str, weight_units: str) -> ProductIn:
     """Map one BigCommerce product; raise InboundDataError for data Comptoir cannot take."""
     if not isinstance(remote, Mapping) or not isinstance(remote.get("id"), int):
-        raise InboundDataError(_("BigCommerce sent a product without an id."))
+        raise InboundDataError(lambda: _("BigCommerce sent a product without an id."))
     name = " ".join(str(remote.get("name") or "").split())
     if not name:
-        raise InboundDataError(_("Product #%(id)s has no name in BigCommerce.") % {"id": remote["id"]})
+        raise InboundDataError(lambda: _("Product #%(id)s has no name in BigCommerce.") % {"id": remote["id"]})
     warnings: list[str] = []
     weight = weight_to_grams(remote.get("weight"), weight_units)
     if remote.get("weight") and weight is None and _decimal(remote.get("weight")):
@@ -230,8 +235,10 @@ def _variants(
         if not sku:
             label = " / ".join(value for _n, value in combination) or str(row.get("id"))
             raise InboundDataError(
-                _("Variant “%(variant)s” of “%(name)s” has no SKU in BigCommerce; Comptoir needs one to sell it.")
-                % {"variant": label, "name": remote.get("name")}
+                lambda label=label: (
+                    _("Variant “%(variant)s” of “%(name)s” has no SKU in BigCommerce; Comptoir needs one to sell it.")
+                    % {"variant": label, "name": remote.get("name")}
+                )
             )
         price = cost = None
         if include_prices:
