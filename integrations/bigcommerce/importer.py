@@ -323,11 +323,16 @@ def import_resync_run(*, connection: BigCommerceConnection) -> dict:
 def _run_finish(run: SyncRun, status: str) -> None:
     SyncRun.objects.filter(pk=run.pk).update(status=status, finished_at=timezone.now())
     run.refresh_from_db()
+    outcome = SyncEvent.Status.FAILED if run.failed or status != SyncRun.Status.FINISHED else SyncEvent.Status.OK
+    # The "Importing N products" line announced the run: it is no longer running.
+    SyncEvent.objects.filter(
+        connection=run.connection, kind=Kind.INITIAL_SYNC, status=SyncEvent.Status.RUNNING, detail__run_id=run.pk
+    ).update(status=outcome)
     sync_event_record(
         connection=run.connection,
         kind=Kind.INITIAL_SYNC,
         direction=FROM,
-        status=SyncEvent.Status.FAILED if run.failed or status != SyncRun.Status.FINISHED else SyncEvent.Status.OK,
+        status=outcome,
         message=lambda: (
             _("Initial import from BigCommerce finished: %(done)s of %(total)s products imported, %(failed)s failed.")
             % {"done": run.done, "total": run.total, "failed": run.failed}

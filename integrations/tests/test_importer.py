@@ -268,6 +268,7 @@ def test_initial_import_brings_the_channel_products_with_variants_options_and_im
     )
     assert "Imported “Mug” from BigCommerce." in journal
     assert "Initial import from BigCommerce finished: 2 of 2 products imported, 0 failed." in journal
+    assert not SyncEvent.objects.filter(merchant=merchant, status="running").exists()
 
 
 def test_initial_import_in_chunks_records_progress(bc, monkeypatch):  # noqa: F811
