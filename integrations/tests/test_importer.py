@@ -475,3 +475,24 @@ def test_a_failure_reads_in_each_language(bc):  # noqa: F811
     failure = SyncEvent.objects.get(merchant=merchant, status="failed")
     assert set(failure.message_i18n) == {"en", "fr"}
     assert failure.message_i18n["en"].endswith(f"Product #{remote_id} has no name in BigCommerce.")
+
+
+def test_a_retried_chunk_or_import_never_duplicates(bc, monkeypatch, django_capture_on_commit_callbacks):  # noqa: F811
+    monkeypatch.setattr(importer, "CHUNK", 2)
+    shop, merchant, _client, connection, _ids = connect(bc)
+    ids = [shop.create(simple(f"Soap {n}", f"SOAP-{n}")) for n in range(3)]
+    shop.assign(*ids)
+    with django_capture_on_commit_callbacks(execute=False):  # the worker dies before running the task
+        run = importer.import_initial_start(connection=connection)
+    assert importer.import_chunk_run(run=run) is True  # 2 of 3
+    # The process dies after the first product of the next chunk was written but before the
+    # run counted it; the retried task imports it again: it is updated, not duplicated.
+    remote = importer.products_fetch(client=importer.client_for(connection), ids=[ids[2]])[ids[2]]
+    importer.product_import(connection=connection, remote=remote)
+    ProductLink.objects.filter(remote_product_id=ids[2]).update(content_hash="")
+    assert importer.import_chunk_run(run=run) is False
+    assert importer.import_chunk_run(run=run) is False  # a finished run does nothing more
+    run.refresh_from_db()
+    assert (run.done, run.failed, run.status) == (3, 0, "finished")
+    assert Product.objects.filter(merchant=merchant).count() == 3
+    assert ProductLink.objects.filter(connection=connection, unlinked_at__isnull=True).count() == 3
