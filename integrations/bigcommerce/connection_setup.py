@@ -348,6 +348,10 @@ def disconnect_run(*, connection: BigCommerceConnection) -> None:
     try:
         if delete_copies:
             detail["deleted"] = _copies_delete(connection, client)
+        elif connection.managed_in == BigCommerceConnection.ManagedIn.BIGCOMMERCE:
+            from integrations.bigcommerce.importer import products_detach
+
+            detail["detached"] = products_detach(connection=connection)
         if client is not None:
             detail["webhooks_removed"] = _webhooks_remove(connection, client)
             if connection.channel_id:

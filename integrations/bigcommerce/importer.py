@@ -30,6 +30,7 @@ from catalog.services import product_archive
 from integrations.bigcommerce.client import BigCommerceClient
 from integrations.bigcommerce.errors import NotFound
 from integrations.bigcommerce.import_writes import (
+    MANAGED_IN,
     ORIGIN,
     image_refs_alive,
     images_write,
@@ -392,3 +393,21 @@ def _image_failed(connection, link: ProductLink, image, reason) -> None:
     ProductLink.objects.filter(pk=link.pk).update(
         state=ProductLink.State.FAILED, content_hash="", last_error=event.message, last_error_i18n=event.message_i18n
     )
+
+
+def products_detach(*, connection: BigCommerceConnection) -> int:
+    """The store is disconnected and the copies kept: they are Comptoir's to edit again."""
+    product_ids = ProductLink.objects.filter(connection=connection, unlinked_at__isnull=True).values("product_id")
+    count = Product.objects.filter(merchant=connection.merchant, pk__in=product_ids, managed_in=MANAGED_IN).update(
+        managed_in=""
+    )
+    if count:
+        sync_event_record(
+            connection=connection,
+            kind=Kind.DISCONNECT,
+            message=lambda: (
+                _("%(count)s products copied from BigCommerce can be edited in Comptoir again.") % {"count": count}
+            ),
+            detail={"products": count},
+        )
+    return count

@@ -496,3 +496,11 @@ def test_a_retried_chunk_or_import_never_duplicates(bc, monkeypatch, django_capt
     assert (run.done, run.failed, run.status) == (3, 0, "finished")
     assert Product.objects.filter(merchant=merchant).count() == 3
     assert ProductLink.objects.filter(connection=connection, unlinked_at__isnull=True).count() == 3
+
+
+def test_disconnecting_and_keeping_the_copies_makes_them_editable_again(bc):  # noqa: F811
+    shop, merchant, client, connection, _ids = connect(bc, products=[simple("Tote", "TOTE")])
+    assert client.post("/integrations/bigcommerce/disconnect/", {"delete_copies": "no"}).status_code == 302
+    product = Product.objects.get(merchant=merchant)
+    assert (product.managed_in, product.is_archived) == ("", False)
+    assert SyncEvent.objects.filter(merchant=merchant, message__contains="can be edited in Comptoir again").exists()
