@@ -9,10 +9,13 @@ class IntegrationsConfig(AppConfig):
     def ready(self):
         from catalog.badges import product_badges_register
         from catalog.bulk_actions import BulkAction, bulk_action_register
+        from catalog.managed import managed_fields_provider_register
         from integrations import receivers  # noqa: F401
+        from integrations.bigcommerce.webhook_handlers import handlers_register
         from integrations.dashboard import bigcommerce_card
         from integrations.locks import connection_currency_lock
-        from integrations.selectors import product_sync_badges
+        from integrations.selectors import managed_fields_narrow, product_sync_badges
+        from integrations.services.webhooks import WEBHOOK_HANDLERS
         from portal.dashboard import dashboard_card_register
         from portal.locks import currency_lock_register
 
@@ -24,3 +27,5 @@ class IntegrationsConfig(AppConfig):
         product_badges_register("bigcommerce", product_sync_badges)
         dashboard_card_register(bigcommerce_card)
         currency_lock_register(key="bigcommerce", check=connection_currency_lock)
+        handlers_register(WEBHOOK_HANDLERS)
+        managed_fields_provider_register(managed_fields_narrow)

@@ -242,3 +242,14 @@ def product_sync_badges(*, merchant: Merchant, product_ids) -> dict:
         label, css, title = labels[link.state]
         badges[pk] = [Badge(label=label, css=css, title=link.last_error_text if link.state == "failed" else title)]
     return badges
+
+
+def managed_fields_narrow(*, product: Product, fields: frozenset[str]) -> frozenset[str]:
+    """For ``catalog.managed``: a product imported from BigCommerce keeps Comptoir's prices
+    editable unless the connection syncs prices."""
+    from catalog import managed
+
+    connection = BigCommerceConnection.objects.filter(merchant_id=product.merchant_id).only("include_prices").first()
+    if connection is None or not connection.include_prices:
+        return fields - {managed.PRICES}
+    return fields

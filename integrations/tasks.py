@@ -138,3 +138,46 @@ def bigcommerce_export_sweep() -> None:
         exporter.links_ensure(connection=connection)
         if exporter.due_links(connection=connection).exists():
             exporter.export_kick(connection=connection)
+
+
+# -- import (products managed in BigCommerce) ------------------------------------------------
+def _importing_connection(connection_id: int):
+    from integrations.bigcommerce.importer import is_importing
+
+    connection = _connection(connection_id)
+    return connection if is_importing(connection) else None
+
+
+def bigcommerce_import_chunk(run_id: int) -> None:
+    """One chunk of the initial import; enqueues the next until the run is done."""
+    from integrations.bigcommerce.importer import import_chunk_run
+    from integrations.models import SyncRun
+    from integrations.services.queue import enqueue_on_commit
+
+    run = SyncRun.objects.select_related("connection__merchant").filter(pk=run_id).first()
+    if run is None or run.status != SyncRun.Status.RUNNING:
+        return
+    if import_chunk_run(run=run):
+        enqueue_on_commit("integrations.tasks.bigcommerce_import_chunk", run_id)
+
+
+def bigcommerce_import_product(connection_id: int, remote_product_id: int) -> None:
+    """A webhook named this product: bring its Comptoir copy in line with BigCommerce."""
+    from integrations.bigcommerce.importer import product_refresh
+
+    connection = _importing_connection(connection_id)
+    if connection is not None:
+        product_refresh(connection=connection, remote_product_id=remote_product_id)
+
+
+def bigcommerce_import_resync(connection_id: int) -> None:
+    """Scheduled: catch what webhooks missed (new, changed and unassigned products)."""
+    from integrations.bigcommerce.importer import import_resync_run
+
+    connection = _importing_connection(connection_id)
+    if connection is None:
+        return
+    try:
+        import_resync_run(connection=connection)
+    except BigCommerceError as exc:
+        _failed(connection, exc, gettext_lazy("Checking the products of the Comptoir-POS channel"), keep=False)

@@ -3,6 +3,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from catalog import managed
 from catalog.models import Category, Folder, Product
 from catalog.services import ProductFields, category_create, folder_create
 from portal.formfields import PlainDecimalField
@@ -47,6 +48,10 @@ class ProductForm(forms.ModelForm):
         )
         if not self.instance.pk:
             self.initial.setdefault("vat_rate", merchant.default_vat_rate)
+        # Fields another system manages are shown, not edited (a disabled field keeps its value).
+        self.locked = managed.product_managed_fields(product=self.instance) if self.instance.pk else frozenset()
+        for name in self.locked & set(self.fields):
+            self.fields[name].disabled = True
 
     def product_fields(self) -> ProductFields:
         """The cleaned fields for the services; creates the new category/folder typed inline."""

@@ -7,6 +7,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from catalog import managed
 from catalog.barcodes import barcode_taken_message, barcode_validate
 from catalog.models import MAX_OPTIONS, Product
 from catalog.selectors import variant_barcodes_taken, variant_skus_taken
@@ -144,6 +145,13 @@ class VariantEditor:
         else:
             self.option_rows = []
             self.rows = [self._row(0, {"combination": combination_encode(())})]
+        locked = managed.product_managed_fields(product=product) if product is not None and product.pk else frozenset()
+        self.variants_locked = managed.VARIANTS in locked
+        self.prices_locked = managed.PRICES in locked
+        readonly = (["sku"] if self.variants_locked else []) + (["price", "cost_price"] if self.prices_locked else [])
+        for row in self.rows:
+            for name in readonly:
+                row.fields[name].widget.attrs["readonly"] = True
 
     # Building -------------------------------------------------------------------------------
 

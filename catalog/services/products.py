@@ -10,6 +10,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import ProtectedError
 from django.utils.translation import gettext as _
 
+from catalog import managed
 from catalog.barcodes import barcode_taken_message, barcode_validate
 from catalog.models import (
     MAX_OPTIONS,
@@ -75,10 +76,30 @@ class ProductHasHistory(Exception):
         )
 
 
+class ProductManagedElsewhere(ValidationError):
+    """The product's fields are managed in another system (``Product.managed_in``)."""
+
+    def __init__(self, product: Product, fields: Sequence[str] = ()):
+        self.product = product
+        if fields:
+            message = _("“%(name)s” is managed in %(system)s: change its %(fields)s there.") % {
+                "name": product.name,
+                "system": product.managed_in,
+                "fields": ", ".join(str(managed.FIELD_LABELS[f]) for f in fields),
+            }
+        else:
+            message = _("“%(name)s” is managed in %(system)s, so it cannot be deleted here.") % {
+                "name": product.name,
+                "system": product.managed_in,
+            }
+        super().__init__(message)
+
+
 @dataclass
 class BulkDeleteResult:
     deleted: list[str] = field(default_factory=list)
     kept: list[str] = field(default_factory=list)  # names of products with history
+    managed: list[str] = field(default_factory=list)  # names of products managed in another system
 
 
 # Products ---------------------------------------------------------------------------------
@@ -99,6 +120,7 @@ def product_create(
     variants: Sequence[VariantSpec],
     options: Sequence[OptionSpec] = (),
     product_uuid: uuid.UUID | None = None,
+    origin: str = ORIGIN_COMPTOIR,
 ) -> Product:
     """Create a product with its options and one variant per combination (exactly one without options).
 
@@ -117,7 +139,7 @@ def product_create(
             _fields_apply(product=product, fields=fields)
             product.save()
             _options_and_variants_sync(product=product, options=options, variants=variants)
-            product_changed_mark(merchant_id=merchant.pk, product_id=product.pk, created=True)
+            product_changed_mark(merchant_id=merchant.pk, product_id=product.pk, created=True, origin=origin)
     except IntegrityError as exc:
         # The same form sent twice at once, or a concurrent save took a SKU between our check and our write.
         if product_uuid is not None and (existing := product_by_uuid(merchant=merchant, product_uuid=product_uuid)):
@@ -127,27 +149,39 @@ def product_create(
 
 
 def product_update(
-    *, product: Product, fields: ProductFields, variants: Sequence[VariantSpec], options: Sequence[OptionSpec] = ()
+    *,
+    product: Product,
+    fields: ProductFields,
+    variants: Sequence[VariantSpec],
+    options: Sequence[OptionSpec] = (),
+    origin: str = ORIGIN_COMPTOIR,
 ) -> Product:
     """Replace the product's fields, options and variants.
 
     Variants whose combination still exists are kept (with their ids, so their stock history);
-    see ``_options_and_variants_sync`` for what happens to the others.
+    see ``_options_and_variants_sync`` for what happens to the others. A product managed in
+    another system (``managed_in``) refuses changes to that system's fields unless ``origin``
+    is that system.
     """
     options, variants = _specs_clean(merchant=product.merchant, product=product, options=options, variants=variants)
+    if origin == ORIGIN_COMPTOIR:
+        _managed_fields_guard(product=product, fields=fields, options=options, variants=variants)
     try:
         with transaction.atomic():
             _fields_apply(product=product, fields=fields)
             product.save()
             _options_and_variants_sync(product=product, options=options, variants=variants)
-            product_changed_mark(merchant_id=product.merchant_id, product_id=product.pk, created=False)
+            product_changed_mark(merchant_id=product.merchant_id, product_id=product.pk, created=False, origin=origin)
     except IntegrityError as exc:
         raise ValidationError(_("One of these SKUs is already used by another product.")) from exc
     return product
 
 
 def product_delete(*, product: Product) -> None:
-    """Delete a product; raise ProductHasHistory if its variants have stock or sales history."""
+    """Delete a product; raise ProductHasHistory if its variants have stock or sales history,
+    ProductManagedElsewhere if another system manages it (it leaves Comptoir from there)."""
+    if product.managed_in:
+        raise ProductManagedElsewhere(product)
     product_id = product.pk
     variants = list(product.variants.values_list("id", "sku"))
     try:
@@ -170,6 +204,8 @@ def products_delete(*, merchant: Merchant, product_ids: Sequence[int]) -> BulkDe
         name = product.name
         try:
             product_delete(product=product)
+        except ProductManagedElsewhere:
+            result.managed.append(name)
         except ProductHasHistory:
             result.kept.append(name)
         else:
@@ -233,6 +269,45 @@ def _fields_apply(*, product: Product, fields: ProductFields) -> None:
     product.search_keywords = fields.search_keywords.strip()
     product.track_stock = fields.track_stock
     product.low_stock_level = fields.low_stock_level
+
+
+def _managed_fields_guard(
+    *, product: Product, fields: ProductFields, options: list[OptionSpec], variants: list[VariantSpec]
+) -> None:
+    """Refuse a change from Comptoir to a field another system manages (compared with the
+    stored product: a form may already have written its data onto the instance)."""
+    stored = Product.objects.filter(pk=product.pk).first()
+    locked = managed.product_managed_fields(product=stored) if stored else frozenset()
+    if not locked:
+        return
+    current_options = [
+        (o.name, tuple(v.value for v in o.values.all())) for o in stored.options.prefetch_related("values")
+    ]
+    current = {
+        combination_key(_variant_combination(v)): v for v in stored.variants.prefetch_related("option_values__option")
+    }
+    wanted = {combination_key(v.combination): v for v in variants}
+    changed = []
+    if managed.NAME in locked and fields.name.strip() != stored.name:
+        changed.append(managed.NAME)
+    if managed.DESCRIPTION in locked and fields.description != stored.description:
+        changed.append(managed.DESCRIPTION)
+    if managed.WEIGHT in locked and fields.shipping_weight_grams != stored.shipping_weight_grams:
+        changed.append(managed.WEIGHT)
+    if managed.LOW_STOCK in locked and fields.low_stock_level != stored.low_stock_level:
+        changed.append(managed.LOW_STOCK)
+    same_grid = [(o.name, o.values) for o in options] == current_options and wanted.keys() == current.keys()
+    if managed.VARIANTS in locked and (
+        not same_grid or any(wanted[k].sku != current[k].sku for k in wanted.keys() & current.keys())
+    ):
+        changed.append(managed.VARIANTS)
+    if managed.PRICES in locked and any(
+        (wanted[k].price, wanted[k].cost_price) != (current[k].price, current[k].cost_price)
+        for k in wanted.keys() & current.keys()
+    ):
+        changed.append(managed.PRICES)
+    if changed:
+        raise ProductManagedElsewhere(stored, changed)
 
 
 # Options and variants ---------------------------------------------------------------------

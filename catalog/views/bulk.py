@@ -75,6 +75,12 @@ def bulk_delete(request):
                 ngettext("%(count)d product deleted.", "%(count)d products deleted.", len(result.deleted))
                 % {"count": len(result.deleted)},
             )
+        if result.managed:
+            messages.error(
+                request,
+                _("Not deleted, because they are managed in BigCommerce (they leave Comptoir from there): %(names)s.")
+                % {"names": ", ".join(result.managed)},
+            )
         if result.kept:
             messages.error(
                 request,

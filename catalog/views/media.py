@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from catalog import selectors, services
+from catalog import managed, selectors, services
 from catalog.forms import ProductImageForm, ProductVideoForm
 from catalog.views.common import product_or_404
 from catalog.views.products import detail_context
@@ -26,10 +26,20 @@ def _section_response(request, product_id: int, section: str, **forms):
     return redirect(reverse("catalog:product_detail", args=[product_id]) + f"#{section}")
 
 
+def _images_refused(request, product):
+    """Images of a product managed elsewhere change there: say so instead of changing them."""
+    if managed.IMAGES not in managed.product_managed_fields(product=product):
+        return None
+    messages.error(request, services.ProductManagedElsewhere(product, [managed.IMAGES]).messages[0])
+    return redirect(reverse("catalog:product_detail", args=[product.pk]) + "#images")
+
+
 @merchant_required
 @require_POST
 def product_image_add(request, product_id: int):
     product = product_or_404(request, product_id)
+    if refused := _images_refused(request, product):
+        return refused
     form = ProductImageForm(request.POST, request.FILES)
     if not form.is_valid():
         return _section_response(request, product.pk, "images", image_form=form)
@@ -52,6 +62,8 @@ def _image_or_404(product, image_id: int):
 @require_POST
 def product_image_delete(request, product_id: int, image_id: int):
     product = product_or_404(request, product_id)
+    if refused := _images_refused(request, product):
+        return refused
     services.product_image_delete(image=_image_or_404(product, image_id))
     if not request.htmx:
         messages.success(request, _("Image deleted."))
@@ -63,6 +75,8 @@ def product_image_delete(request, product_id: int, image_id: int):
 def product_image_move(request, product_id: int, image_id: int):
     """Move an image one place earlier (``direction=up``) or later (``direction=down``)."""
     product = product_or_404(request, product_id)
+    if refused := _images_refused(request, product):
+        return refused
     offset = -1 if request.POST.get("direction") == "up" else 1
     services.product_image_move(image=_image_or_404(product, image_id), offset=offset)
     return _section_response(request, product.pk, "images")

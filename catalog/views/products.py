@@ -16,6 +16,7 @@ from catalog import selectors, services
 from catalog.badges import product_badges
 from catalog.bulk_actions import bulk_actions
 from catalog.forms import ProductForm, ProductImageForm, ProductVideoForm, VariantEditor
+from catalog.managed import product_managed_fields
 from catalog.views.common import int_or_none, product_or_404
 from portal.decorators import merchant_required
 
@@ -71,6 +72,7 @@ def detail_context(product, **forms) -> dict:
         "currency": product.merchant.currency,
         "image_form": forms.get("image_form") or ProductImageForm(),
         "video_form": forms.get("video_form") or ProductVideoForm(),
+        "locked": product_managed_fields(product=product),
     }
 
 
@@ -194,6 +196,7 @@ def _form_context(product, form, editor, creation_key=None) -> dict:
         "editor": editor,
         "currency": editor.currency,
         "creation_key": creation_key,
+        "locked": product_managed_fields(product=product) if product else frozenset(),
     }
 
 
@@ -206,6 +209,9 @@ def product_delete(request, product_id: int):
         name = product.name
         try:
             services.product_delete(product=product)
+        except services.ProductManagedElsewhere as exc:
+            messages.error(request, exc.messages[0])
+            return redirect("catalog:product_detail", product_id=product.pk)
         except services.ProductHasHistory as exc:
             messages.error(request, str(exc))
             return redirect("catalog:product_detail", product_id=product.pk)

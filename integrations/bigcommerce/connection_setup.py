@@ -31,6 +31,9 @@ STORE_WEBHOOK_SCOPES = (
     "store/product/created",
     "store/product/updated",
     "store/product/deleted",
+    "store/sku/created",
+    "store/sku/updated",
+    "store/sku/deleted",
     "store/product/inventory/updated",
     "store/sku/inventory/updated",
     "store/order/created",
@@ -363,13 +366,9 @@ def initial_sync_queue(*, connection: BigCommerceConnection) -> None:
 
         export_initial_start(connection=connection)
     else:
-        sync_event_record(
-            connection=connection,
-            kind=SyncEvent.Kind.INITIAL_SYNC,
-            direction=Dir.FROM_BIGCOMMERCE,
-            message=lambda: _("Initial sync queued."),
-            detail={"managed_in": connection.managed_in},
-        )
+        from integrations.bigcommerce.importer import import_initial_start
+
+        import_initial_start(connection=connection)
 
 
 # -- disconnect ----------------------------------------------------------------------------
@@ -380,6 +379,10 @@ def disconnect_run(*, connection: BigCommerceConnection) -> None:
     try:
         if delete_copies:
             detail["deleted"] = _copies_delete(connection, client)
+        elif connection.managed_in == BigCommerceConnection.ManagedIn.BIGCOMMERCE:
+            from integrations.bigcommerce.importer import products_detach
+
+            detail["detached"] = products_detach(connection=connection)
         if client is not None:
             detail["webhooks_removed"] = _webhooks_remove(connection, client)
             if connection.channel_id:

@@ -13,8 +13,17 @@ from integrations.services.journal import sync_event_record
 from integrations.services.queue import enqueue_on_commit
 
 # Scope → handler(event). The sync issues register their handlers here; an event whose
-# scope has none is journaled as received and marked processed.
+# scope has none is journaled as received and marked processed. Channel scopes are registered
+# with the placeholder, as BigCommerce documents them: "store/channel/{channel_id}/...".
 WEBHOOK_HANDLERS: dict = {}
+
+
+def webhook_handler_for(scope: str):
+    handler = WEBHOOK_HANDLERS.get(scope)
+    parts = scope.split("/")
+    if handler is None and len(parts) > 2 and parts[:2] == ["store", "channel"] and parts[2].isdigit():
+        handler = WEBHOOK_HANDLERS.get("/".join(["store", "channel", "{channel_id}", *parts[3:]]))
+    return handler
 
 
 def webhook_event_receive(*, connection: BigCommerceConnection, delivery: WebhookDelivery) -> tuple[WebhookEvent, bool]:
@@ -54,7 +63,7 @@ def webhook_event_process(*, event: WebhookEvent) -> None:
     if not isinstance(data, dict):
         _webhook_event_fail(event=event, problem=f"data is a {type(data).__name__}, not an object")
         return
-    handler = WEBHOOK_HANDLERS.get(event.scope)
+    handler = webhook_handler_for(event.scope)
     subject = data.get("id") or data.get("product_id")
     sync_event_record(
         connection=event.connection,

@@ -1,0 +1,73 @@
+"""Webhook handlers of the import (products managed in BigCommerce).
+
+Scopes, as BigCommerce documents them (``docs/integrations/webhooks/events``):
+``store/product/created|updated|deleted`` (``data: {type: "product", id}``),
+``store/sku/created|updated|deleted`` (``data: {type: "sku", id, sku: {product_id, variant_id}}``)
+and ``store/channel/{channel_id}/product/assigned|unassigned`` (``data: {product_id}``).
+
+Every event only names a product: the handler enqueues ``bigcommerce_import_product``, which
+reads the product and its channel assignment as they are now. So events that arrive late,
+twice or out of order all end in the same state. Connections whose products are managed in
+Comptoir are left alone here (the export handles them).
+"""
+
+from __future__ import annotations
+
+from integrations.bigcommerce.importer import is_importing
+from integrations.models import WebhookEvent
+from integrations.services.queue import enqueue_on_commit
+
+PRODUCT_SCOPES = ("store/product/created", "store/product/updated", "store/product/deleted")
+SKU_SCOPES = ("store/sku/created", "store/sku/updated", "store/sku/deleted")
+CHANNEL_SCOPES = ("store/channel/{channel_id}/product/assigned", "store/channel/{channel_id}/product/unassigned")
+
+
+def _remote_product_id(event: WebhookEvent) -> int | None:
+    data = event.payload.get("data") if isinstance(event.payload, dict) else None
+    if not isinstance(data, dict):
+        return None
+    if event.scope.startswith("store/sku/"):
+        sku = data.get("sku")
+        candidate = sku.get("product_id") if isinstance(sku, dict) else None
+    elif event.scope.startswith("store/channel/"):
+        candidate = data.get("product_id")
+    else:
+        candidate = data.get("id")
+    return candidate if isinstance(candidate, int) and not isinstance(candidate, bool) and candidate > 0 else None
+
+
+def _channel_of(scope: str) -> int | None:
+    parts = scope.split("/")
+    return int(parts[2]) if len(parts) > 2 and parts[2].isdigit() else None
+
+
+def product_event_handle(*, event: WebhookEvent) -> None:
+    """Any product, SKU or channel-assignment event: refresh that product from BigCommerce."""
+    connection = event.connection
+    if not is_importing(connection):
+        return
+    if event.scope.startswith("store/channel/") and _channel_of(event.scope) != connection.channel_id:
+        return  # another channel's product: not ours
+    remote_product_id = _remote_product_id(event)
+    if remote_product_id is None:
+        return
+    enqueue_on_commit("integrations.tasks.bigcommerce_import_product", connection.pk, remote_product_id)
+
+
+def handlers_register(registry: dict) -> None:
+    """Add the import's handler to every scope it needs, after any handler already there."""
+    for scope in PRODUCT_SCOPES + SKU_SCOPES + CHANNEL_SCOPES:
+        registry[scope] = _chain(registry.get(scope), product_event_handle)
+
+
+def _chain(existing, handler):
+    """Keep a handler another module registered for the same scope (the export's)."""
+    if existing is None or existing is handler or handler in getattr(existing, "handlers", ()):
+        return existing or handler
+
+    def both(*, event):
+        existing(event=event)
+        handler(event=event)
+
+    both.handlers = (existing, handler)
+    return both
