@@ -168,7 +168,7 @@ def main() -> int:
         # Nothing above raises on a signal, so this runs to its end (a crash above lands here too).
         stop_all(running)
     say("Everything stopped.")
-    return 0
+    return 0 if signals_received else 1  # 1: one of them ended by itself
 
 
 if __name__ == "__main__":

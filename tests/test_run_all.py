@@ -61,6 +61,13 @@ def stat(pid: int) -> tuple[int, int, str, int] | None:
     return int(fields[1]), int(fields[2]), fields[0], int(fields[19])
 
 
+def cmdline(pid: int) -> str:
+    try:
+        return " ".join(Path(f"/proc/{pid}/cmdline").read_text().split("\0"))
+    except (FileNotFoundError, ProcessLookupError):
+        return ""
+
+
 def all_processes() -> dict[int, tuple[int, int, str, int]]:
     found = {}
     for entry in os.listdir("/proc"):
@@ -203,7 +210,7 @@ def stop(run: RunAll, recorded: dict, signals: list[int], *, during_shutdown: bo
         assert wait_until(lambda: len(still_running(recorded)) < len(recorded), timeout=30), run.output()
     for signum in more:
         run.proc.send_signal(signum)
-    run.proc.wait(timeout=60)
+    assert run.proc.wait(timeout=60) == 0
 
 
 @pytest.mark.parametrize(
@@ -218,7 +225,7 @@ def stop(run: RunAll, recorded: dict, signals: list[int], *, during_shutdown: bo
 def test_stopping_leaves_no_process_and_no_busy_port(run_env, signals, during_shutdown):
     run, recorded = start(run_env)
     try:
-        commands = {" ".join(Path(f"/proc/{pid}/cmdline").read_text().split("\0")) for pid in recorded}
+        commands = {cmdline(pid) for pid in recorded}
         assert any("runserver" in c for c in commands) and any("qcluster" in c for c in commands)
         assert any("-m sandbox" in c for c in commands)
         stop(run, recorded, signals, during_shutdown=during_shutdown)
@@ -230,7 +237,7 @@ def test_stopping_leaves_no_process_and_no_busy_port(run_env, signals, during_sh
         kill_leftovers(recorded)
 
 
-def test_the_ports_are_the_settings_and_the_local_urls_follow(run_env):
+def test_the_ports_are_the_settings_and_one_process_ending_stops_the_others(run_env):
     web, sandbox = run_env["PORT"], run_env["SANDBOX_PORT"]
     run, recorded = start(run_env)
     try:
@@ -246,8 +253,14 @@ def test_the_ports_are_the_settings_and_the_local_urls_follow(run_env):
         )
         with urllib.request.urlopen(request, timeout=30) as answer:
             assert json.loads(answer.read())["app_url"] == f"http://127.0.0.1:{web}"
-        stop(run, recorded, [signal.SIGTERM], during_shutdown=False)
+        # One of the three ending by itself stops the others, and says so in the exit status.
+        sandbox_pid = next(
+            pid for pid, info in recorded.items() if info[0] == run.proc.pid and "-m sandbox" in cmdline(pid)
+        )
+        os.kill(sandbox_pid, signal.SIGKILL)
+        assert run.proc.wait(timeout=60) == 1
         assert still_running(recorded) == [], run.output()
+        assert not port_in_use(int(web)) and not port_in_use(int(sandbox))
     finally:
         if run.proc.poll() is None:
             run.proc.kill()
