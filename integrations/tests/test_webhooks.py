@@ -153,8 +153,10 @@ def test_the_sandbox_delivers_signed_webhooks_that_the_portal_stores(bc, live_se
     )
     product_id = created["data"]["id"]
 
-    deadline = time.monotonic() + 15
-    while time.monotonic() < deadline and not WebhookEvent.objects.filter(scope="store/product/created").exists():
+    # Wait for the end state: the event row is committed before its task (inline here) processes it.
+    done = WebhookEvent.objects.filter(scope="store/product/created").exclude(status=WebhookEvent.Status.RECEIVED)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and not done.exists():
         time.sleep(0.2)
     event = WebhookEvent.objects.get(scope="store/product/created")
     assert event.merchant == merchant
