@@ -30,7 +30,7 @@ class SandboxProcess:
         *,
         data: str | None = None,
         extra_args: list[str] | None = None,
-        startup_timeout: float = 15.0,
+        startup_timeout: float = 60.0,
         env: dict | None = None,
     ):
         self._tmpdir = None if data else tempfile.TemporaryDirectory(prefix="sandbox-")
@@ -126,7 +126,7 @@ class SandboxProcess:
     def deliveries(self, store_hash: str) -> list[dict]:
         return self.control("GET", f"/stores/{store_hash}/deliveries")
 
-    def deliveries_settled(self, store_hash: str, *, timeout: float = 15.0) -> list[dict]:
+    def deliveries_settled(self, store_hash: str, *, timeout: float = 30.0) -> list[dict]:
         """The store's deliveries once none is pending or being sent (every queued webhook has
         been delivered, dropped, cancelled or has failed); RuntimeError after ``timeout``."""
         deadline = time.monotonic() + timeout
