@@ -184,8 +184,8 @@ def run_env(tmp_path, migrated_database):
         "SANDBOX_DATA": str(tmp_path / "sandbox.sqlite3"),
         "Q_CLUSTER_NAME": f"runall-{os.getpid()}-{tmp_path.name}",
         "Q_WORKERS": "1",
-        "PORT": str(free_port()),
-        "SANDBOX_PORT": str(free_port()),
+        "PORT": str(web := free_port()),
+        "SANDBOX_PORT": str(next(p for p in iter(free_port, None) if p != web)),
     }
 
 
