@@ -23,7 +23,8 @@ browser:
 	  if [ "$$(id -u)" = "0" ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
 	  else echo "Browser tests need Debian's chromium: sudo apt-get install chromium"; fi; }
 
-# Web (127.0.0.1:8000), django-q2 worker and the BigCommerce sandbox (127.0.0.1:8001), with demo data.
+# Web (127.0.0.1:$PORT, default 8000), django-q2 worker and the BigCommerce sandbox (127.0.0.1:$SANDBOX_PORT,
+# default 8001), with demo data: `make run PORT=18000 SANDBOX_PORT=18001`. Ctrl-C or SIGTERM stops all three.
 run: install
 	mkdir -p var
 	$(PY) manage.py migrate --noinput

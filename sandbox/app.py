@@ -129,12 +129,12 @@ class Sandbox:
         for name, value in extra_headers.items():
             resp.headers.setdefault(name, value)
         if req.store is not None:
-            self.log_request(req, resp, started, arrived_at, [f.kind for f in fired])
+            self.log_request(req, resp, started, arrived_at, fired)
         if hold_ms:
             time.sleep(hold_ms / 1000)  # the client's read timeout fires first
         return resp
 
-    def log_request(self, req: Request, resp: Response, started: float, arrived_at: float, faults: list) -> None:
+    def log_request(self, req: Request, resp: Response, started: float, arrived_at: float, fired: list) -> None:
         entry = {
             "at": arrived_at,  # when the request arrived, as a rate limiter counts it
             "method": req.method,
@@ -146,7 +146,9 @@ class Sandbox:
             "items_in": _count_items(req.body),
             "items_out": resp.items_out,
             "client_id": (req.account or {}).get("client_id"),
-            "faults": faults,
+            "faults": [f.kind for f in fired],
+            # What the faults held the request for (latency before it, timeout_after after the answer).
+            "fault_ms": {f.kind: f.duration_ms for f in fired if f.kind in ("latency", "timeout_after")},
         }
         self.db.execute("INSERT INTO requests (store_hash, data) VALUES (?,?)", (req.store_hash, dumps(entry)))
 

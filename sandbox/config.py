@@ -6,11 +6,22 @@ import os
 from dataclasses import dataclass, field
 
 
+def env_port(name: str, default: int) -> int:
+    return int(os.environ.get(name) or default)
+
+
+def default_app_url() -> str:
+    """Where the app's callbacks go: SANDBOX_APP_URL, else Comptoir's public URL, else Comptoir on
+    PORT (the same defaults as Comptoir's settings)."""
+    explicit = os.environ.get("SANDBOX_APP_URL") or os.environ.get("COMPTOIR_PUBLIC_URL")
+    return (explicit or f"http://127.0.0.1:{env_port('PORT', 8000)}").rstrip("/")
+
+
 @dataclass
 class Config:
     host: str = "127.0.0.1"
-    port: int = 8001
-    data: str = "var/sandbox.sqlite3"
+    port: int = field(default_factory=lambda: env_port("SANDBOX_PORT", 8001))
+    data: str = field(default_factory=lambda: os.environ.get("SANDBOX_DATA") or "var/sandbox.sqlite3")
     seed_demo: bool = False
     rate_quota: int = 150
     rate_window_ms: int = 30000
@@ -22,5 +33,5 @@ class Config:
     app_client_secret: str = field(
         default_factory=lambda: os.environ.get("SANDBOX_APP_CLIENT_SECRET", "comptoir-local-secret")
     )
-    app_url: str = field(default_factory=lambda: os.environ.get("SANDBOX_APP_URL", "http://127.0.0.1:8000"))
+    app_url: str = field(default_factory=default_app_url)
     base_url: str = ""  # set once the server is bound

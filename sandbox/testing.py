@@ -14,6 +14,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+import time
 import urllib.error
 import urllib.request
 import uuid
@@ -29,7 +30,7 @@ class SandboxProcess:
         *,
         data: str | None = None,
         extra_args: list[str] | None = None,
-        startup_timeout: float = 15.0,
+        startup_timeout: float = 60.0,
         env: dict | None = None,
     ):
         self._tmpdir = None if data else tempfile.TemporaryDirectory(prefix="sandbox-")
@@ -128,6 +129,18 @@ class SandboxProcess:
 
     def deliveries(self, store_hash: str) -> list[dict]:
         return self.control("GET", f"/stores/{store_hash}/deliveries")
+
+    def deliveries_settled(self, store_hash: str, *, timeout: float = 30.0) -> list[dict]:
+        """The store's deliveries once none is pending or being sent (every queued webhook has
+        been delivered, dropped, cancelled or has failed); RuntimeError after ``timeout``."""
+        deadline = time.monotonic() + timeout
+        while True:
+            deliveries = self.deliveries(store_hash)
+            if not any(d["status"] in ("pending", "sending") for d in deliveries):
+                return deliveries
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"deliveries still queued after {timeout} s: {deliveries}")
+            time.sleep(0.05)
 
     def retry_webhooks_now(self, store_hash: str) -> dict:
         return self.control("POST", f"/stores/{store_hash}/webhooks/retry-now")

@@ -1,6 +1,7 @@
 """A separate process for test_pacing: fires CALLS calls at one store from THREADS threads
 through a SharedPacer on the database (the one DATABASE_URL names) or on Redis, then prints how
 many succeeded, how many met a 429 and how many times the pacer had to go unpaced.
+PACING_MARGIN_MS, when set, is the pacer's margin.
 
     python -m integrations.tests.pacing_worker database|redis STORE TOKEN API_URL CALLS THREADS [REDIS_URL PREFIX]
 """
@@ -41,7 +42,8 @@ def main(argv: list[str]) -> int:
         backend = RedisBackend(redis_url, prefix=prefix)
     else:
         backend = DatabaseBackend()
-    pacer = SharedPacer(backend)
+    margin = os.environ.get("PACING_MARGIN_MS")
+    pacer = SharedPacer(backend, **({"margin_ms": int(margin)} if margin else {}))
     result = {"ok": 0, "rate_limited": 0, "errors": 0}
     lock = threading.Lock()
     per_thread = int(calls) // int(threads)

@@ -178,15 +178,15 @@ def shared_backend(request):
 
 @pytest.mark.django_db(transaction=True)
 def test_a_shared_backend_spaces_requests_by_the_window(shared_backend, caplog):
-    pacer = SharedPacer(shared_backend, safety=1, margin_ms=0)
-    pacer.observe("s1", RateLimitInfo(quota=5, window_ms=500), status=200)
-    started = time.monotonic()
-    for _ in range(4):
-        pacer.acquire("s1")
-    assert time.monotonic() - started < 0.2  # a quota less the safety goes out at once
-    pacer.acquire("s1")
-    assert time.monotonic() - started >= 0.49  # the fifth waits for the window
-    assert not pacing_warnings(caplog)
+    # A minute's window: the fifth request's wait is computed, never slept (max_wait is shorter).
+    slept = []
+    pacer = SharedPacer(shared_backend, safety=1, margin_ms=0, max_wait=1.0, sleep=slept.append)
+    pacer.observe("s1", RateLimitInfo(quota=5, window_ms=60_000), status=200)
+    assert [pacer.acquire("s1") for _ in range(4)] == [0, 0, 0, 0]  # a quota less the safety goes out at once
+    with pytest.raises(RateLimited) as caught:
+        pacer.acquire("s1")  # the fifth waits for the first to leave the window
+    assert 0 < caught.value.reset_ms <= 60_000
+    assert slept == [] and not pacing_warnings(caplog)
 
 
 @pytest.mark.django_db(transaction=True)
@@ -201,22 +201,24 @@ def test_a_shared_backend_probes_one_at_a_time(shared_backend):
 @pytest.mark.django_db(transaction=True)
 def test_a_shared_backend_blocks_the_store_on_a_429(shared_backend):
     pacer = SharedPacer(shared_backend)
-    pacer.observe("s1", RateLimitInfo(quota=20, reset_ms=200, window_ms=2000, retry_after_s=0.6), status=429)
+    pacer.observe("s1", RateLimitInfo(quota=20, reset_ms=200, window_ms=2000, retry_after_s=60), status=429)
     pacer.observe("s1", RateLimitInfo(quota=20, reset_ms=100, window_ms=2000, left=0), status=200)  # shorter: kept
-    assert 0.55 <= pacer.acquire("s1") < 1.0
-    assert pacer.acquire("s2") < 0.1
+    # The computed wait (not slept): the 429's minute, not the later answer's 100 ms. Only the time
+    # between the two calls separates it from 60 s, so a slow machine cannot bring it near 0.1.
+    assert 30 < shared_backend.take_turn("s1", pacer.rules) <= 60
+    assert pacer.acquire("s2") == 0  # another store is not held back
 
 
 def test_an_unreachable_backend_sends_unpaced_with_a_warning(caplog):
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    pacer = SharedPacer(RedisBackend(f"redis://127.0.0.1:{port}/0", timeout=0.2))
-    started = time.monotonic()
+    slept = []
+    pacer = SharedPacer(RedisBackend(f"redis://127.0.0.1:{port}/0", timeout=0.2), sleep=slept.append)
     assert pacer.acquire("s1") == 0
     pacer.observe("s1", RateLimitInfo(left=0, reset_ms=5000), status=429)
     assert pacer.acquire("s1") == 0
-    assert time.monotonic() - started < 2
+    assert slept == []  # the 429's five seconds are not waited: nothing remembers them
     assert any("sending unpaced" in m for m in pacing_warnings(caplog))
 
 
@@ -247,6 +249,12 @@ def statuses(sandbox, store):
 # A thread descheduled in between (2 cores, 4 threads, a database round trip) arrives later
 # than recorded, so the arrival log is checked over the window less this much transit.
 TRANSIT_MS = 200
+# The same delay is why the bursts below pace with a wider margin than the default (100 ms on a
+# 2 s window): between the pacer's record and the sandbox's count, a loaded 2-core machine can
+# take longer than 100 ms (a database commit, a descheduled thread), and the sandbox's fixed
+# window then sees one request too many. Production's default on BigCommerce's 30 s window is
+# 300 ms.
+BURST_MARGIN_MS = 500
 
 
 def assert_no_window_overrun(sandbox, store, *, calls=BURST, quota=QUOTA, window_ms=WINDOW_MS):
@@ -260,33 +268,13 @@ def fire(client, calls):
         client.get("/v2/time")
 
 
-def fire_in_threads(pacer, make_client, threads, calls_each):
-    errors = []
-
-    def work():
-        try:
-            fire(make_client(pacer=pacer, retry=NO_RETRY), calls_each)
-        except Exception as exc:  # reported below
-            errors.append(exc)
-        finally:
-            connections.close_all()
-
-    workers = [threading.Thread(target=work) for _ in range(threads)]
-    started = time.monotonic()
-    for worker in workers:
-        worker.start()
-    for worker in workers:
-        worker.join(60)
-    assert not errors, errors
-    return time.monotonic() - started
-
-
 def fire_in_processes(sandbox, store, backend, processes, threads, env=None, redis_args=(), calls=BURST):
     args = [backend, store["hash"], store["token"], sandbox.url, str(calls // processes), str(threads), *redis_args]
     env = {
         "DJANGO_SETTINGS_MODULE": "portal.settings.test",
         "PYTHONPATH": str(PROJECT_ROOT),
         **os.environ,
+        "PACING_MARGIN_MS": str(BURST_MARGIN_MS),
         **(env or {}),
     }
     workers = [
@@ -317,14 +305,23 @@ def test_unpaced_burst_meets_429(make_client, sandbox, limited_store):
 
 
 def test_paced_burst_of_three_quotas_gets_no_429(make_client, sandbox, limited_store):
-    client = make_client(pacer=InProcessPacer(), retry=NO_RETRY)
-    started = time.monotonic()
-    fire(client, BURST)
-    elapsed = time.monotonic() - started
+    waits = []
+
+    def sleep(seconds):
+        waits.append(seconds)
+        time.sleep(seconds)
+
+    pacer = InProcessPacer(margin_ms=BURST_MARGIN_MS, sleep=sleep)
+    fire(make_client(pacer=pacer, retry=NO_RETRY), BURST)
     assert statuses(sandbox, limited_store) == {"200": BURST}
+    # No window of the sandbox's arrival log holds more than a quota: the three quotas took at
+    # least two more windows.
     assert_no_window_overrun(sandbox, limited_store)
-    assert elapsed >= 2 * WINDOW_MS / 1000  # it did wait: three quotas need two more windows
-    assert elapsed < 4 * WINDOW_MS / 1000  # and not much longer
+    # And the pacer waited no longer than it had to: each wait at most a window, in all at most the
+    # two windows the second and third quotas need (whatever the requests themselves took).
+    window = pacer.rules.window_s(WINDOW_MS)
+    assert all(0 < w <= window for w in waits)
+    assert sum(waits) <= 2 * window + 1e-6
 
 
 def test_two_pacers_not_sharing_state_do_meet_429(make_client, sandbox, limited_store):
@@ -363,11 +360,9 @@ def database_url(transactional_db, tmp_path):
 
 
 def test_four_threads_sharing_the_database_get_no_429(sandbox, limited_store, database_url):
-    started = time.monotonic()
     fire_in_processes(sandbox, limited_store, "database", 1, 4, env={"DATABASE_URL": database_url})
     assert statuses(sandbox, limited_store) == {"200": BURST}
-    assert_no_window_overrun(sandbox, limited_store)
-    assert time.monotonic() - started >= 2 * WINDOW_MS / 1000  # three quotas need two more windows
+    assert_no_window_overrun(sandbox, limited_store)  # so the three quotas took two more windows
 
 
 def test_a_burst_of_500_calls_at_the_standard_quota_gets_no_429(sandbox, store, database_url):

@@ -227,9 +227,9 @@ def test_the_sandbox_delivers_signed_webhooks_that_the_portal_stores(bc, live_se
     )
     product_id = created["data"]["id"]
 
-    # The live server stores the event, then processes it in the same request: wait for both.
-    deadline = time.monotonic() + 15
-    done = WebhookEvent.objects.filter(scope="store/product/created", status=WebhookEvent.Status.PROCESSED)
+    # Wait for the end state: the event row is committed before its task (inline here) processes it.
+    done = WebhookEvent.objects.filter(scope="store/product/created").exclude(status=WebhookEvent.Status.RECEIVED)
+    deadline = time.monotonic() + 30
     while time.monotonic() < deadline and not done.exists():
         time.sleep(0.2)
     event = WebhookEvent.objects.get(scope="store/product/created")

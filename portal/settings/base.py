@@ -25,8 +25,13 @@ SECRET_KEY = os.environ.get("SECRET_KEY", "django-insecure-local-only-do-not-use
 DEBUG = env_bool("DEBUG", True)
 ALLOWED_HOSTS = [h for h in os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",") if h]
 
+# Ports `make run` serves on (scripts/run_all.py): the web and the BigCommerce sandbox. The local
+# defaults of COMPTOIR_PUBLIC_URL and BIGCOMMERCE_API_URL / _LOGIN_URL below follow them.
+PORT = int(os.environ.get("PORT") or 8000)
+SANDBOX_PORT = int(os.environ.get("SANDBOX_PORT") or 8001)
+
 # Where merchants' browsers and BigCommerce reach us (image URLs, callbacks, webhooks).
-COMPTOIR_PUBLIC_URL = os.environ.get("COMPTOIR_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
+COMPTOIR_PUBLIC_URL = os.environ.get("COMPTOIR_PUBLIC_URL", f"http://127.0.0.1:{PORT}").rstrip("/")
 CSRF_TRUSTED_ORIGINS = [COMPTOIR_PUBLIC_URL]
 
 # Fernet keys (comma-separated, newest first) for secrets at rest: access tokens, webhook secrets.
@@ -211,8 +216,8 @@ CACHES = {
 }
 
 # BigCommerce. Local defaults point at the sandbox started by `make run` (python -m sandbox).
-BIGCOMMERCE_API_URL = os.environ.get("BIGCOMMERCE_API_URL", "http://127.0.0.1:8001").rstrip("/")
-BIGCOMMERCE_LOGIN_URL = os.environ.get("BIGCOMMERCE_LOGIN_URL", "http://127.0.0.1:8001/login").rstrip("/")
+BIGCOMMERCE_API_URL = os.environ.get("BIGCOMMERCE_API_URL", f"http://127.0.0.1:{SANDBOX_PORT}").rstrip("/")
+BIGCOMMERCE_LOGIN_URL = os.environ.get("BIGCOMMERCE_LOGIN_URL", f"http://127.0.0.1:{SANDBOX_PORT}/login").rstrip("/")
 BIGCOMMERCE_CLIENT_ID = os.environ.get("BIGCOMMERCE_CLIENT_ID", "comptoir-local")
 BIGCOMMERCE_CLIENT_SECRET = os.environ.get("BIGCOMMERCE_CLIENT_SECRET", "comptoir-local-secret")
 BIGCOMMERCE_TIMEOUT = float(os.environ.get("BIGCOMMERCE_TIMEOUT", "15"))

@@ -52,6 +52,7 @@ def emit(app, store_hash: str, scope: str, data: dict, *, outlives_hook: bool = 
                 "attempts": [],
                 "created_at": now,
                 "faults": sorted(faults),
+                "delay_ms": round(delay * 1000),  # webhook_delay / webhook_reorder: held this long
                 "duplicate": copy > 0,
                 "outlives_hook": outlives_hook,
                 "target": {k: hook.get(k) for k in ("destination", "headers", "_secret")},
