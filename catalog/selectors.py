@@ -7,7 +7,11 @@ from django.db.models.functions import Lower
 
 from catalog.barcodes import barcode_normalise
 from catalog.models import Category, Folder, Product, ProductImage, Variant
+from catalog.text import search_key
 from portal.models import Merchant
+
+# Alphabetical as a reader expects (accents and case folded), then a stable tie-break.
+PRODUCT_ORDER = ("name_key", "name", "id")
 
 
 def product_list(
@@ -21,7 +25,7 @@ def product_list(
     queryset = Product.objects.filter(merchant=merchant, is_archived=archived)
     search = search.strip()
     if search:
-        matches = Q(name__icontains=search) | Q(variants__sku__icontains=search)
+        matches = Q(name_key__contains=search_key(search)) | Q(variants__sku__icontains=search)
         barcode = barcode_normalise(search)
         if barcode.isdigit():
             matches |= Q(variants__barcode__startswith=barcode)
@@ -33,7 +37,7 @@ def product_list(
         queryset.select_related("category")
         .annotate(variant_count=Count("variants"), price_min=Min("variants__price"), price_max=Max("variants__price"))
         .prefetch_related(Prefetch("images", queryset=ProductImage.objects.order_by("position", "id")))
-        .order_by("name", "id")
+        .order_by(*PRODUCT_ORDER)
     )
 
 
@@ -57,7 +61,7 @@ def product_detail(*, merchant: Merchant, product_id: int) -> Product:
 
 
 def products_by_ids(*, merchant: Merchant, product_ids: Sequence[int]) -> QuerySet[Product]:
-    return Product.objects.filter(merchant=merchant, pk__in=product_ids).order_by("name", "id")
+    return Product.objects.filter(merchant=merchant, pk__in=product_ids).order_by(*PRODUCT_ORDER)
 
 
 def product_counts(*, merchant: Merchant) -> dict:

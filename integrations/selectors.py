@@ -6,6 +6,8 @@ from django.db.models import Q, QuerySet
 from django.utils import formats
 
 from catalog.models import Product, Variant
+from catalog.selectors import PRODUCT_ORDER
+from catalog.text import search_key
 from integrations.models import BigCommerceConnection, ProductAssignment, ProductLink, SyncEvent
 from portal.models import Merchant
 
@@ -112,9 +114,11 @@ def products_for_selection(*, merchant: Merchant, query: str = "") -> QuerySet[P
     qs = Product.objects.filter(merchant=merchant, is_archived=False)
     if query:
         qs = qs.filter(
-            Q(name__icontains=query) | Q(variants__sku__icontains=query) | Q(variants__barcode__icontains=query)
+            Q(name_key__contains=search_key(query))
+            | Q(variants__sku__icontains=query)
+            | Q(variants__barcode__icontains=query)
         ).distinct()
-    return qs.order_by("name", "id")
+    return qs.order_by(*PRODUCT_ORDER)
 
 
 def product_assigned_ids(*, merchant: Merchant) -> set[int]:
@@ -136,7 +140,7 @@ def variants_with_identifiers(*, merchant: Merchant, connection: BigCommerceConn
         and connection.sync_scope == BigCommerceConnection.SyncScope.SELECTED
     ):
         qs = qs.filter(product__bigcommerce_assignment__merchant=merchant)
-    return qs.select_related("product").order_by("product__name", "position", "id")
+    return qs.select_related("product").order_by("product__name_key", "product__name", "position", "id")
 
 
 def sync_event_list(*, merchant: Merchant, status: str = "") -> QuerySet[SyncEvent]:
@@ -154,7 +158,7 @@ def product_link_list(*, merchant: Merchant, connection: BigCommerceConnection) 
     return (
         ProductLink.objects.filter(merchant=merchant, connection=connection, unlinked_at__isnull=True)
         .select_related("product", "variant")
-        .order_by("product__name", "id")
+        .order_by("product__name_key", "product__name", "id")
     )
 
 

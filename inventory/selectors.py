@@ -4,6 +4,7 @@ from django.db.models import Count, F, IntegerField, OuterRef, Prefetch, Q, Quer
 from django.db.models.functions import Coalesce
 
 from catalog.models import Product, Variant
+from catalog.text import search_key
 from inventory.models import Refund, RefundLine, Sale, SaleLine, StockMovement
 from portal.models import Merchant
 
@@ -54,10 +55,10 @@ def variant_search(*, merchant: Merchant, query: str, limit: int = 20) -> list[V
     if not query:
         return []
     variants = _variants(merchant=merchant).filter(
-        Q(product__name__icontains=query) | Q(sku__icontains=query) | Q(barcode=query),
+        Q(product__name_key__contains=search_key(query)) | Q(sku__icontains=query) | Q(barcode=query),
         product__is_archived=False,
     )
-    variants = variants.order_by("product__name", "position", "id")[:limit]
+    variants = variants.order_by("product__name_key", "product__name", "position", "id")[:limit]
     return _with_quantities(list(variants))
 
 
