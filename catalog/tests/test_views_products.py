@@ -134,6 +134,20 @@ def test_archived_products_have_their_own_tab(merchant_client, merchant):
     assert "Old stuff" in archived and "Restore…" in archived
 
 
+
+def test_counts_say_what_is_shown(merchant_client, merchant):
+    for name in ["Tea", "Green tea", "Coffee"]:
+        ProductFactory(merchant=merchant, name=name)
+    ProductFactory(merchant=merchant, name="Old tea", is_archived=True)
+    url = reverse("catalog:product_list")
+    archived = merchant_client.get(url, {"archived": "1"}).content.decode()
+    assert "1 archived product<" in archived and "in the catalog" not in archived
+    searched = merchant_client.get(url, {"q": "tea"}).content.decode()
+    assert "2 products match" in searched
+    fragment = merchant_client.get(url, {"q": "coffee"}, **htmx("product-results")).content.decode()
+    assert "1 product matches" in fragment
+    assert "match" not in merchant_client.get(url).content.decode()
+
 # Create -----------------------------------------------------------------------------------------
 
 
