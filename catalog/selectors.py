@@ -2,6 +2,7 @@
 
 from collections.abc import Sequence
 
+from django.db import models
 from django.db.models import Count, Max, Min, Prefetch, Q, QuerySet
 from django.db.models.functions import Lower
 
@@ -62,6 +63,30 @@ def product_detail(*, merchant: Merchant, product_id: int) -> Product:
 
 def products_by_ids(*, merchant: Merchant, product_ids: Sequence[int]) -> QuerySet[Product]:
     return Product.objects.filter(merchant=merchant, pk__in=product_ids).order_by(*PRODUCT_ORDER)
+
+
+def product_ids_with_history(*, merchant: Merchant, product_ids: Sequence[int]) -> set[int]:
+    """Of ``product_ids``, those that cannot be deleted because their variants have history.
+
+    History is whatever protects a variant from deletion (stock movements, sale lines): read
+    from the model relations, so the catalog needs no import of the apps that keep it.
+    """
+    protecting = [
+        relation
+        for relation in Variant._meta.related_objects
+        if relation.on_delete in (models.PROTECT, models.RESTRICT)
+    ]
+    found: set[int] = set()
+    for relation in protecting:
+        lookup = relation.field.name
+        found.update(
+            relation.related_model.objects.filter(
+                **{f"{lookup}__merchant": merchant, f"{lookup}__product_id__in": product_ids}
+            )
+            .values_list(f"{lookup}__product_id", flat=True)
+            .distinct()
+        )
+    return found
 
 
 def product_counts(*, merchant: Merchant) -> dict:

@@ -77,6 +77,7 @@ class ProductHasHistory(Exception):
 class BulkDeleteResult:
     deleted: list[str] = field(default_factory=list)
     kept: list[str] = field(default_factory=list)  # names of products with history
+    kept_ids: list[int] = field(default_factory=list)
 
 
 # Products ---------------------------------------------------------------------------------
@@ -145,6 +146,7 @@ def products_delete(*, merchant: Merchant, product_ids: Sequence[int]) -> BulkDe
             product_delete(product=product)
         except ProductHasHistory:
             result.kept.append(name)
+            result.kept_ids.append(product.pk)
         else:
             result.deleted.append(name)
     return result

@@ -134,7 +134,6 @@ def test_archived_products_have_their_own_tab(merchant_client, merchant):
     assert "Old stuff" in archived and "Restore…" in archived
 
 
-
 def test_counts_say_what_is_shown(merchant_client, merchant):
     for name in ["Tea", "Green tea", "Coffee"]:
         ProductFactory(merchant=merchant, name=name)
@@ -147,6 +146,7 @@ def test_counts_say_what_is_shown(merchant_client, merchant):
     fragment = merchant_client.get(url, {"q": "coffee"}, **htmx("product-results")).content.decode()
     assert "1 product matches" in fragment
     assert "match" not in merchant_client.get(url).content.decode()
+
 
 # Create -----------------------------------------------------------------------------------------
 
@@ -335,6 +335,27 @@ def test_delete_with_history_says_archive_instead(merchant_client, merchant):
     response = merchant_client.post(reverse("catalog:product_delete", args=[product.pk]), follow=True)
     assert "has stock or sales history, so it cannot be deleted. Archive it instead." in response.content.decode()
     assert Product.objects.filter(pk=product.pk).exists()
+
+
+def test_delete_confirmation_says_before_confirming_that_history_means_archive(merchant_client, merchant):
+    product = ProductFactory(merchant=merchant, name="Tea")
+    StockMovement.objects.create(
+        merchant=merchant,
+        variant=product.variants.get(),
+        origin=StockOrigin.INITIAL,
+        delta=1,
+        level_after=1,
+        idempotency_key="k",
+    )
+    url = reverse("catalog:product_delete", args=[product.pk])
+    dialog = merchant_client.get(url, **HTMX).content.decode()
+    assert "“Tea” cannot be deleted" in dialog and "stock or sales history" in dialog
+    assert "This cannot be undone" not in dialog and "Delete product" not in dialog
+    assert reverse("catalog:product_archive", args=[product.pk]) in dialog and "Archive product" in dialog
+    product.is_archived = True
+    product.save()
+    page = merchant_client.get(url).content.decode()
+    assert "It is archived already" in page and "Archive product" not in page
 
 
 def test_archive_and_restore(merchant_client, merchant):
