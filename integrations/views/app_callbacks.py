@@ -12,7 +12,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
-from integrations.bigcommerce import app_callbacks
+from integrations.bigcommerce import app_callbacks, setup
+from integrations.bigcommerce.errors import BigCommerceError
 from integrations.errors import ConnectRefused, ForgedCallback
 from integrations.models import BigCommerceConnection
 from integrations.services.connection import connection_claim
@@ -78,6 +79,13 @@ def app_load(request):
 
 
 def _welcome_page(request, connection, merchant, welcome_url):
+    if not connection.store_name and connection.access_token:
+        # The store facts task may not have run yet: the page names the store by its name
+        # (from /v2/store), so read them now; on failure the hash stands in and the task retries.
+        try:
+            setup.store_facts_fetch(connection=connection)
+        except BigCommerceError:
+            logger.info("Store facts not read for the welcome page of connection %s", connection.pk)
     context = {
         "connection": connection,
         "merchant": merchant,
