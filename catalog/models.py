@@ -11,7 +11,7 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
-from catalog.text import search_key
+from portal.text import search_key
 from portal.models import Merchant
 
 MAX_OPTIONS = 3
@@ -53,7 +53,7 @@ class Product(models.Model):
     merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="products")
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     name = models.CharField(_("name"), max_length=250)
-    # ``name`` folded for search and sort (catalog.text.search_key), kept in step on save.
+    # ``name`` folded for search and sort (portal.text.search_key), kept in step on save.
     name_key = models.CharField(max_length=250, blank=True, editable=False)
     description = models.TextField(_("description"), blank=True)
     category = models.ForeignKey(

@@ -8,7 +8,7 @@ from django.db.models.functions import Lower
 
 from catalog.barcodes import barcode_normalise
 from catalog.models import Category, Folder, Product, ProductImage, Variant
-from catalog.text import search_key
+from portal.text import search_key
 from portal.models import Merchant
 
 # Alphabetical as a reader expects (accents and case folded), then a stable tie-break.

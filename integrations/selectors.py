@@ -7,7 +7,7 @@ from django.utils import formats
 
 from catalog.models import Product, Variant
 from catalog.selectors import PRODUCT_ORDER
-from catalog.text import search_key
+from portal.text import search_key
 from integrations.models import BigCommerceConnection, ProductAssignment, ProductLink, SyncEvent
 from portal.models import Merchant
 

@@ -4,7 +4,7 @@ from django.db.models import Count, F, IntegerField, OuterRef, Prefetch, Q, Quer
 from django.db.models.functions import Coalesce
 
 from catalog.models import Product, Variant
-from catalog.text import search_key
+from portal.text import search_key
 from inventory.models import Refund, RefundLine, Sale, SaleLine, StockMovement
 from portal.models import Merchant
 

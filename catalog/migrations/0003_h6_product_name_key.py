@@ -2,7 +2,7 @@
 
 from django.db import migrations, models
 
-from catalog.text import search_key
+from portal.text import search_key
 
 
 def name_keys_fill(apps, schema_editor):

@@ -1,4 +1,4 @@
-from catalog.text import search_key
+from portal.text import search_key
 
 
 def test_search_key_folds_accents_case_ligatures_and_spaces():
