@@ -11,8 +11,8 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
-from portal.text import search_key
 from portal.models import Merchant
+from portal.text import search_key
 
 MAX_OPTIONS = 3
 

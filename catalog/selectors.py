@@ -8,8 +8,8 @@ from django.db.models.functions import Lower
 
 from catalog.barcodes import barcode_normalise
 from catalog.models import Category, Folder, Product, ProductImage, Variant
-from portal.text import search_key
 from portal.models import Merchant
+from portal.text import search_key
 
 # Alphabetical as a reader expects (accents and case folded), then a stable tie-break.
 PRODUCT_ORDER = ("name_key", "name", "id")

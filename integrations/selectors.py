@@ -7,9 +7,9 @@ from django.utils import formats
 
 from catalog.models import Product, Variant
 from catalog.selectors import PRODUCT_ORDER
-from portal.text import search_key
 from integrations.models import BigCommerceConnection, ProductAssignment, ProductLink, SyncEvent
 from portal.models import Merchant
+from portal.text import search_key
 
 Status = BigCommerceConnection.Status
 

@@ -4,9 +4,9 @@ from django.db.models import Count, F, IntegerField, OuterRef, Prefetch, Q, Quer
 from django.db.models.functions import Coalesce
 
 from catalog.models import Product, Variant
-from portal.text import search_key
 from inventory.models import Refund, RefundLine, Sale, SaleLine, StockMovement
 from portal.models import Merchant
+from portal.text import search_key
 
 SKU_MAX_LENGTH = Variant._meta.get_field("sku").max_length
 

@@ -43,7 +43,7 @@ def test_htmx_gets_the_fragment_only(merchant_client, variant):
 def test_negative_level_is_flagged(merchant_client, merchant, variant):
     sale_create(merchant=merchant, lines=[(variant, 7)], idempotency_key="s")
     html = merchant_client.get(url(variant.product)).content.decode()
-    assert 'class="num negative">-2<' in html
+    assert 'class="num negative" data-label="In stock">-2<' in html
     assert "below zero" in html
 
 
