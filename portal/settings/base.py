@@ -68,6 +68,7 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "portal.middleware.CurrentMerchantMiddleware",
+    "portal.middleware.FrenchTypographyMiddleware",
 ]
 
 ROOT_URLCONF = "portal.urls"
