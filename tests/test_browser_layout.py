@@ -5,7 +5,7 @@ import pytest
 
 from catalog.tests.factories import ProductFactory, product_with_options
 from inventory.models import StockOrigin
-from inventory.services import stock_set
+from inventory.services import refund_create, sale_create, stock_set
 from tests.conftest import browser_login
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -31,15 +31,24 @@ def test_product_page_and_catalog_fit_a_phone(phone, live_server, merchant, merc
             merchant=merchant, variant=variant, quantity=3, origin=StockOrigin.INITIAL, idempotency_key=f"i{variant.pk}"
         )
     ProductFactory(merchant=merchant, name="Écharpe en laine")
+    sale = sale_create(
+        merchant=merchant, lines=[(product.variants.first(), 2)], idempotency_key="s", user=merchant_user
+    )
+    refund_create(merchant=merchant, sale=sale, lines=[(sale.lines.get(), 1)], idempotency_key="r")
     browser_login(phone, live_server, email=merchant_user.email, password="correct-horse-battery")
-    for path in [
+    paths = [
         "/catalog/",
         f"/catalog/products/{product.pk}/",
         f"/catalog/products/{product.pk}/stock/",
         "/register/?q=tasse",
-    ]:
-        phone.goto(live_server.url + path)
-        assert document_width(phone) <= PHONE["width"], path
+        f"/sales/{sale.pk}/",
+        "/accounts/email/",
+    ]
+    for language in ("en", "fr"):
+        phone.context.add_cookies([{"name": "django_language", "value": language, "url": live_server.url}])
+        for path in paths:
+            phone.goto(live_server.url + path)
+            assert document_width(phone) <= PHONE["width"], (language, path)
 
 
 def test_sidebar_folds_behind_a_menu_button_on_a_phone(phone, live_server, merchant, merchant_user):
