@@ -17,7 +17,8 @@ from django.utils.translation import gettext as _
 
 register = template.Library()
 
-FORMATS = {"datetime": "j N Y, H:i", "date": "j N Y"}
+# Non-breaking spaces inside the date: "2 déc. 2026" never splits across lines.
+FORMATS = {"datetime": "j\u00a0N\u00a0Y, H:i", "date": "j\u00a0N\u00a0Y"}
 
 
 @register.filter
