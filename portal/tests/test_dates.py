@@ -13,7 +13,9 @@ def render(source, **context):
     return Template("{% load dates %}" + source).render(Context(context))
 
 
-@pytest.mark.parametrize(("language", "expected"), [("en", "2\xa0Dec.\xa02026, 14:02"), ("fr", "2\xa0déc.\xa02026, 14:02")])
+@pytest.mark.parametrize(
+    ("language", "expected"), [("en", "2\xa0Dec.\xa02026, 14:02"), ("fr", "2\xa0déc.\xa02026, 14:02")]
+)
 def test_one_format_for_dates_and_times_in_each_language(language, expected):
     with translation.override(language), timezone.override("Europe/Paris"):
         assert when_text(MOMENT) == expected
