@@ -3,8 +3,7 @@ from django.urls import reverse
 
 from catalog.bulk_actions import BulkAction, bulk_action_register, bulk_actions
 from catalog.models import Product
-from catalog.tests.factories import ProductFactory
-from inventory.models import StockMovement, StockOrigin
+from catalog.tests.factories import ProductFactory, with_stock_history
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
 
@@ -37,20 +36,9 @@ def test_post_deletes_only_the_merchants_products(merchant_client, merchant, oth
     assert set(Product.objects.values_list("pk", flat=True)) == {keep.pk, foreign.pk}
 
 
-def history(product):
-    StockMovement.objects.create(
-        merchant=product.merchant,
-        variant=product.variants.get(),
-        origin=StockOrigin.INITIAL,
-        delta=1,
-        level_after=1,
-        idempotency_key=f"k-{product.pk}",
-    )
-
-
 def test_confirmation_says_which_products_will_be_archived_instead_and_why(merchant_client, merchant):
     sold = ProductFactory(merchant=merchant, name="Sold mug")
-    history(sold)
+    with_stock_history(sold)
     free = ProductFactory(merchant=merchant, name="Fresh mug")
     response = merchant_client.get(reverse("catalog:bulk_delete"), {"ids": [sold.pk, free.pk]}, **HTMX)
     content = response.content.decode()
@@ -61,14 +49,14 @@ def test_confirmation_says_which_products_will_be_archived_instead_and_why(merch
 
 def test_only_products_with_history_offer_to_archive(merchant_client, merchant):
     sold = ProductFactory(merchant=merchant, name="Sold mug")
-    history(sold)
+    with_stock_history(sold)
     content = merchant_client.get(reverse("catalog:bulk_delete"), {"ids": [sold.pk]}).content.decode()
     assert "will be deleted" not in content and ">Archive</button>" in content
 
 
 def test_products_with_history_are_archived_instead_and_named(merchant_client, merchant):
     sold = ProductFactory(merchant=merchant, name="Sold mug")
-    history(sold)
+    with_stock_history(sold)
     free = ProductFactory(merchant=merchant, name="Fresh mug")
     response = merchant_client.post(reverse("catalog:bulk_delete"), {"ids": [sold.pk, free.pk]}, follow=True)
     content = response.content.decode()

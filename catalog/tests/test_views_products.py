@@ -2,7 +2,7 @@ import pytest
 from django.urls import reverse
 
 from catalog.models import Category, Product, Variant
-from catalog.tests.factories import CategoryFactory, ProductFactory, product_with_options
+from catalog.tests.factories import CategoryFactory, ProductFactory, product_with_options, with_stock_history
 from inventory.models import StockMovement, StockOrigin
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
@@ -338,15 +338,7 @@ def test_delete_with_history_says_archive_instead(merchant_client, merchant):
 
 
 def test_delete_confirmation_says_before_confirming_that_history_means_archive(merchant_client, merchant):
-    product = ProductFactory(merchant=merchant, name="Tea")
-    StockMovement.objects.create(
-        merchant=merchant,
-        variant=product.variants.get(),
-        origin=StockOrigin.INITIAL,
-        delta=1,
-        level_after=1,
-        idempotency_key="k",
-    )
+    product = with_stock_history(ProductFactory(merchant=merchant, name="Tea"))
     url = reverse("catalog:product_delete", args=[product.pk])
     dialog = merchant_client.get(url, **HTMX).content.decode()
     assert "“Tea” cannot be deleted" in dialog and "stock or sales history" in dialog

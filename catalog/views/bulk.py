@@ -63,7 +63,18 @@ def _nothing_selected(request):
     return redirect(safe_next(request, reverse("catalog:product_list")))
 
 
-def _bulk_view(request, *, title: Callable, question: Callable, confirm_label: str, perform: Callable, danger=False):
+def _bulk_view(
+    request,
+    *,
+    perform: Callable,
+    title: Callable | None = None,
+    question: Callable | None = None,
+    confirm_label: str = "",
+    danger=False,
+    confirm: Callable | None = None,
+):
+    """GET: the confirmation (``confirm(request, products)``, or one built from title and question);
+    POST: ``perform(request, products)``, then back where the merchant was."""
     merchant = request.merchant
     fallback = reverse("catalog:product_list")
     products = list(selectors.products_by_ids(merchant=merchant, product_ids=selected_product_ids(request)))
@@ -72,6 +83,8 @@ def _bulk_view(request, *, title: Callable, question: Callable, confirm_label: s
     if request.method == "POST":
         perform(request, products)
         return redirect(safe_next(request, fallback))
+    if confirm is not None:
+        return confirm(request, products)
     count = len(products)
     return bulk_confirm_render(
         request,
@@ -90,12 +103,9 @@ def bulk_delete(request):
 
     The confirmation lists the two groups apart, so the merchant knows before confirming.
     """
-    merchant = request.merchant
-    fallback = reverse("catalog:product_list")
-    products = list(selectors.products_by_ids(merchant=merchant, product_ids=selected_product_ids(request)))
-    if not products:
-        return _nothing_selected(request)
-    if request.method == "POST":
+
+    def perform(request, products):
+        merchant = request.merchant
         result = services.products_delete(merchant=merchant, product_ids=[p.pk for p in products])
         if result.deleted:
             messages.success(
@@ -110,38 +120,41 @@ def bulk_delete(request):
                 _("Archived instead of deleted, because they have stock or sales history: %(names)s.")
                 % {"names": ", ".join(result.kept)},
             )
-        return redirect(safe_next(request, fallback))
-    history = selectors.product_ids_with_history(merchant=merchant, product_ids=[p.pk for p in products])
-    deletable = [p for p in products if p.pk not in history]
-    kept = [p for p in products if p.pk in history]
-    n = len(deletable)
-    return bulk_confirm_render(
-        request,
-        products=deletable,
-        kept=kept,
-        title=ngettext("Delete %(count)d product?", "Delete %(count)d products?", len(products))
-        % {"count": len(products)},
-        question=(
-            ngettext(
-                "This product and its variants will be deleted. This cannot be undone.",
-                "These %(count)d products and their variants will be deleted. This cannot be undone.",
-                n,
+
+    def confirm(request, products):
+        history = selectors.product_ids_with_history(merchant=request.merchant, product_ids=[p.pk for p in products])
+        deletable = [p for p in products if p.pk not in history]
+        kept = [p for p in products if p.pk in history]
+        n = len(deletable)
+        return bulk_confirm_render(
+            request,
+            products=deletable,
+            kept=kept,
+            title=ngettext("Delete %(count)d product?", "Delete %(count)d products?", len(products))
+            % {"count": len(products)},
+            question=(
+                ngettext(
+                    "This product and its variants will be deleted. This cannot be undone.",
+                    "These %(count)d products and their variants will be deleted. This cannot be undone.",
+                    n,
+                )
+                % {"count": n}
+                if n
+                else ""
+            ),
+            kept_note=ngettext(
+                "This product has stock or sales history, so it will be archived instead of deleted: "
+                "it leaves the catalog and the register, and its history is kept.",
+                "These %(count)d products have stock or sales history, so they will be archived instead of deleted: "
+                "they leave the catalog and the register, and their history is kept.",
+                len(kept),
             )
-            % {"count": n}
-            if n
-            else ""
-        ),
-        kept_note=ngettext(
-            "This product has stock or sales history, so it will be archived instead of deleted: "
-            "it leaves the catalog and the register, and its history is kept.",
-            "These %(count)d products have stock or sales history, so they will be archived instead of deleted: "
-            "they leave the catalog and the register, and their history is kept.",
-            len(kept),
+            % {"count": len(kept)},
+            confirm_label=_("Delete") if n else _("Archive"),
+            danger=bool(n),
         )
-        % {"count": len(kept)},
-        confirm_label=_("Delete") if n else _("Archive"),
-        danger=bool(n),
-    )
+
+    return _bulk_view(request, perform=perform, confirm=confirm)
 
 
 @merchant_required
