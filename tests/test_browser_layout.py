@@ -63,3 +63,17 @@ def test_sidebar_folds_behind_a_menu_button_on_a_phone(phone, live_server, merch
 def test_desktop_keeps_the_sidebar_open(page, live_server, merchant, merchant_user):
     browser_login(page, live_server, email=merchant_user.email, password="correct-horse-battery")
     assert page.is_visible("nav.nav >> text=Products") and not page.is_visible("label.menu-toggle-button")
+
+
+def test_stock_history_shows_every_column_without_scrolling_on_a_laptop(page, live_server, merchant, merchant_user):
+    page.set_viewport_size({"width": 1280, "height": 800})
+    product = product_with_options(merchant=merchant, name="Bougie parfumée")
+    for variant in product.variants.all():
+        stock_set(
+            merchant=merchant, variant=variant, quantity=4, origin=StockOrigin.INITIAL, idempotency_key=f"h{variant.pk}"
+        )
+    browser_login(page, live_server, email=merchant_user.email, password="correct-horse-battery")
+    page.goto(f"{live_server.url}/catalog/products/{product.pk}/stock/")
+    wrap = page.locator(".history-table").locator("xpath=..")
+    assert wrap.evaluate("el => el.scrollWidth <= el.clientWidth")
+    assert page.locator(".history-table th", has_text="By").is_visible()
