@@ -15,7 +15,10 @@ def _fill(merchant, start, count):
     from inventory.models import StockLevel, StockMovement, StockOrigin
 
     products = Product.objects.bulk_create(
-        [Product(merchant=merchant, name=f"Product {i:05}", vat_rate=20) for i in range(start, start + count)]
+        [
+            Product(merchant=merchant, name=f"Product {i:05}", name_key=f"product {i:05}", vat_rate=20)
+            for i in range(start, start + count)
+        ]
     )
     variants = Variant.objects.bulk_create(
         [Variant(merchant=merchant, product=p, sku=f"SKU-{p.pk}", price=1000) for p in products]

@@ -14,6 +14,7 @@ from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
 from portal.models import Merchant
+from portal.text import search_key
 
 MAX_OPTIONS = 3
 
@@ -54,6 +55,8 @@ class Product(models.Model):
     merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="products")
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     name = models.CharField(_("name"), max_length=250)
+    # ``name`` folded for search and sort (portal.text.search_key), kept in step on save.
+    name_key = models.CharField(max_length=250, blank=True, editable=False)
     description = models.TextField(_("description"), blank=True)
     category = models.ForeignKey(
         Category, verbose_name=_("category"), null=True, blank=True, on_delete=models.SET_NULL, related_name="products"
@@ -88,13 +91,19 @@ class Product(models.Model):
     class Meta:
         verbose_name = _("product")
         verbose_name_plural = _("products")
-        ordering = ["name", "id"]
-        indexes = [models.Index(fields=["merchant", "is_archived", "name"])]
+        ordering = ["name_key", "name", "id"]
+        indexes = [models.Index(fields=["merchant", "is_archived", "name_key"])]
 
     def __str__(self):
         return self.name
 
     def save(self, *args, **kwargs):
+        # Here rather than in the services so that no writer (admin, import, factories) can
+        # leave the key stale; bulk_create and update() callers set it themselves.
+        self.name_key = search_key(self.name)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "name" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "name_key"}
         # ``revision`` only moves forward, by the F() update in ``product_changed_mark``: a save
         # of an instance read before that update must not write the old number back.
         if self.pk is not None and not self._state.adding and kwargs.get("update_fields") is None:

@@ -3,12 +3,17 @@
 import uuid
 from collections.abc import Sequence
 
+from django.db import models
 from django.db.models import Count, Max, Min, Prefetch, Q, QuerySet
 from django.db.models.functions import Lower
 
 from catalog.barcodes import barcode_normalise
 from catalog.models import Category, Folder, Product, ProductImage, Variant
 from portal.models import Merchant
+from portal.text import search_key
+
+# Alphabetical as a reader expects (accents and case folded), then a stable tie-break.
+PRODUCT_ORDER = ("name_key", "name", "id")
 
 
 def product_list(
@@ -22,7 +27,7 @@ def product_list(
     queryset = Product.objects.filter(merchant=merchant, is_archived=archived)
     search = search.strip()
     if search:
-        matches = Q(name__icontains=search) | Q(variants__sku__icontains=search)
+        matches = Q(name_key__contains=search_key(search)) | Q(variants__sku__icontains=search)
         barcode = barcode_normalise(search)
         if barcode.isdigit():
             matches |= Q(variants__barcode__startswith=barcode)
@@ -34,7 +39,7 @@ def product_list(
         queryset.select_related("category")
         .annotate(variant_count=Count("variants"), price_min=Min("variants__price"), price_max=Max("variants__price"))
         .prefetch_related(Prefetch("images", queryset=ProductImage.objects.order_by("position", "id")))
-        .order_by("name", "id")
+        .order_by(*PRODUCT_ORDER)
     )
 
 
@@ -62,7 +67,31 @@ def product_by_uuid(*, merchant: Merchant, product_uuid: uuid.UUID) -> Product |
 
 
 def products_by_ids(*, merchant: Merchant, product_ids: Sequence[int]) -> QuerySet[Product]:
-    return Product.objects.filter(merchant=merchant, pk__in=product_ids).order_by("name", "id")
+    return Product.objects.filter(merchant=merchant, pk__in=product_ids).order_by(*PRODUCT_ORDER)
+
+
+def product_ids_with_history(*, merchant: Merchant, product_ids: Sequence[int]) -> set[int]:
+    """Of ``product_ids``, those that cannot be deleted because their variants have history.
+
+    History is whatever protects a variant from deletion (stock movements, sale lines): read
+    from the model relations, so the catalog needs no import of the apps that keep it.
+    """
+    protecting = [
+        relation
+        for relation in Variant._meta.related_objects
+        if relation.on_delete in (models.PROTECT, models.RESTRICT)
+    ]
+    found: set[int] = set()
+    for relation in protecting:
+        lookup = relation.field.name
+        found.update(
+            relation.related_model.objects.filter(
+                **{f"{lookup}__merchant": merchant, f"{lookup}__product_id__in": product_ids}
+            )
+            .values_list(f"{lookup}__product_id", flat=True)
+            .distinct()
+        )
+    return found
 
 
 def product_counts(*, merchant: Merchant) -> dict:

@@ -6,8 +6,10 @@ from django.db.models import Q, QuerySet
 from django.utils import formats
 
 from catalog.models import Product, Variant
+from catalog.selectors import PRODUCT_ORDER
 from integrations.models import BigCommerceConnection, ProductAssignment, ProductLink, SyncEvent
 from portal.models import Merchant
+from portal.text import search_key
 
 Status = BigCommerceConnection.Status
 
@@ -112,9 +114,11 @@ def products_for_selection(*, merchant: Merchant, query: str = "") -> QuerySet[P
     qs = Product.objects.filter(merchant=merchant, is_archived=False)
     if query:
         qs = qs.filter(
-            Q(name__icontains=query) | Q(variants__sku__icontains=query) | Q(variants__barcode__icontains=query)
+            Q(name_key__contains=search_key(query))
+            | Q(variants__sku__icontains=query)
+            | Q(variants__barcode__icontains=query)
         ).distinct()
-    return qs.order_by("name", "id")
+    return qs.order_by(*PRODUCT_ORDER)
 
 
 def product_assigned_ids(*, merchant: Merchant) -> set[int]:
@@ -143,7 +147,7 @@ def variants_with_identifiers(*, merchant: Merchant, connection: BigCommerceConn
             product__bigcommerce_assignment__merchant=merchant,
             product__bigcommerce_assignment__unassigned_at__isnull=True,
         )
-    return qs.select_related("product").order_by("product__name", "position", "id")
+    return qs.select_related("product").order_by("product__name_key", "product__name", "position", "id")
 
 
 def products_for_name_match(*, merchant: Merchant, connection: BigCommerceConnection):
@@ -179,7 +183,7 @@ def product_link_list(*, merchant: Merchant, connection: BigCommerceConnection) 
         ProductLink.objects.filter(merchant=merchant, connection=connection, unlinked_at__isnull=True)
         .select_related("product")
         .prefetch_related("variant_links")
-        .order_by("product__name", "id")
+        .order_by("product__name_key", "product__name", "id")
     )
 
 

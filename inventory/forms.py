@@ -46,6 +46,7 @@ class SetCountsForm(IdempotentForm):
     reason = forms.CharField(label=_("Note (optional)"), max_length=200, required=False)
 
     def __init__(self, *args, variants, **kwargs):
+        kwargs.setdefault("auto_id", "counts_%s")  # shares the stock page with AdjustForm: ids apart
         super().__init__(*args, **kwargs)
         self.variants = variants
         for variant in variants:
@@ -84,6 +85,7 @@ class AdjustForm(IdempotentForm):
     reason = forms.CharField(label=_("Reason"), max_length=200)
 
     def __init__(self, *args, variants, **kwargs):
+        kwargs.setdefault("auto_id", "adjust_%s")
         super().__init__(*args, **kwargs)
         self.variants = {v.pk: v for v in variants}
         self.fields["variant"].choices = [(v.pk, v.label or v.product.name) for v in variants]

@@ -6,6 +6,7 @@ from django.db.models.functions import Coalesce
 from catalog.models import Product, Variant
 from inventory.models import Refund, RefundLine, Sale, SaleLine, StockMovement
 from portal.models import Merchant
+from portal.text import search_key
 
 SKU_MAX_LENGTH = Variant._meta.get_field("sku").max_length
 
@@ -54,10 +55,10 @@ def variant_search(*, merchant: Merchant, query: str, limit: int = 20) -> list[V
     if not query:
         return []
     variants = _variants(merchant=merchant).filter(
-        Q(product__name__icontains=query) | Q(sku__icontains=query) | Q(barcode=query),
+        Q(product__name_key__contains=search_key(query)) | Q(sku__icontains=query) | Q(barcode=query),
         product__is_archived=False,
     )
-    variants = variants.order_by("product__name", "position", "id")[:limit]
+    variants = variants.order_by("product__name_key", "product__name", "position", "id")[:limit]
     return _with_quantities(list(variants))
 
 

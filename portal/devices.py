@@ -9,6 +9,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from portal.decorators import merchant_required
 from portal.selectors import device_list as device_list_query
+from portal.services import DeviceNameTaken
 from portal.services import device_issue as device_issue_service
 from portal.services import device_revoke as device_revoke_service
 
@@ -47,7 +48,15 @@ def device_issue(request):
     form = DeviceIssueForm(request.POST)
     if not form.is_valid():
         return _render_list(request, form=form, status=422 if not request.htmx else 200)
-    device, token = device_issue_service(merchant=request.merchant, name=form.cleaned_data["name"])
+    try:
+        device, token = device_issue_service(merchant=request.merchant, name=form.cleaned_data["name"])
+    except DeviceNameTaken:
+        form.add_error(
+            "name",
+            _("Another device is already called “%(name)s”. Choose another name.")
+            % {"name": form.cleaned_data["name"]},
+        )
+        return _render_list(request, form=form, status=422 if not request.htmx else 200)
     response = _render_list(request, issued=device, token=token)
     response["Cache-Control"] = "no-store"
     return response

@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 
 from portal.iso import country_validate, currency_validate
 from portal.models import Device, Membership, Merchant, User, device_token_hash
+from portal.text import search_key
 
 
 @transaction.atomic
@@ -55,8 +56,20 @@ def merchant_update(
     return merchant
 
 
+class DeviceNameTaken(ValueError):
+    """Another active device of the merchant has this name (compared without case or accents)."""
+
+
 def device_issue(*, merchant: Merchant, name: str) -> tuple[Device, str]:
-    """Create a device and return it with its token, which is shown once and never stored."""
+    """Create a device and return it with its token, which is shown once and never stored.
+
+    Names tell devices apart in sales and the stock history, so two active devices cannot
+    share one; a revoked device's name is free again (the tablet that replaced it).
+    """
+    wanted = search_key(name)
+    active = Device.objects.filter(merchant=merchant, revoked_at__isnull=True).values_list("name", flat=True)
+    if any(search_key(existing) == wanted for existing in active):
+        raise DeviceNameTaken(name.strip())
     token = Device.new_token()
     device = Device.objects.create(
         merchant=merchant, name=name.strip(), token_hash=device_token_hash(token), token_hint=token[-6:]

@@ -100,6 +100,7 @@ class BulkDeleteResult:
     deleted: list[str] = field(default_factory=list)
     kept: list[str] = field(default_factory=list)  # names of products with history
     managed: list[str] = field(default_factory=list)  # names of products managed in another system
+    kept_ids: list[int] = field(default_factory=list)
 
 
 # Products ---------------------------------------------------------------------------------
@@ -208,6 +209,7 @@ def products_delete(*, merchant: Merchant, product_ids: Sequence[int]) -> BulkDe
             result.managed.append(name)
         except ProductHasHistory:
             result.kept.append(name)
+            result.kept_ids.append(product.pk)
         else:
             result.deleted.append(name)
     return result

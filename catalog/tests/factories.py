@@ -92,3 +92,19 @@ def product_with_options(*, merchant, name="T-shirt", options=None, price=2500, 
         )
         variant.option_values.set(combo)
     return product
+
+
+def with_stock_history(product):
+    """Give ``product`` a stock movement (history), which keeps it from being deleted."""
+    from inventory.models import StockMovement, StockOrigin
+
+    variant = product.variants.first()
+    StockMovement.objects.create(
+        merchant=product.merchant,
+        variant=variant,
+        origin=StockOrigin.INITIAL,
+        delta=1,
+        level_after=1,
+        idempotency_key=f"history-{variant.pk}",
+    )
+    return product

@@ -68,3 +68,25 @@ def test_skus_taken_ignores_case_and_this_product(merchant, other_merchant):
     ProductFactory(merchant=other_merchant, variant__sku="CUP-1")
     assert variant_skus_taken(merchant=merchant, skus=["mug-1", "cup-1"]) == {"mug-1": "Mug"}
     assert variant_skus_taken(merchant=merchant, skus=["MUG-1"], exclude_product=mine) == {}
+
+
+def test_search_ignores_accents_and_case_both_ways(merchant):
+    ProductFactory(merchant=merchant, name="Vase en grès")
+    ProductFactory(merchant=merchant, name="Oeuf en bois")
+    ProductFactory(merchant=merchant, name="Gresil")
+    assert names(product_list(merchant=merchant, search="gres ")) == ["Gresil", "Vase en grès"]
+    assert names(product_list(merchant=merchant, search="GRÈS")) == ["Gresil", "Vase en grès"]
+    assert names(product_list(merchant=merchant, search="œuf")) == ["Oeuf en bois"]
+
+
+def test_order_is_alphabetical_as_a_reader_expects(merchant):
+    for name in ["Zèbre", "écusson", "Écharpe", "Abricot", "eclair"]:
+        ProductFactory(merchant=merchant, name=name)
+    assert names(product_list(merchant=merchant)) == ["Abricot", "Écharpe", "eclair", "écusson", "Zèbre"]
+
+
+def test_name_key_follows_renames_made_with_update_fields(merchant):
+    product = ProductFactory(merchant=merchant, name="Tasse")
+    product.name = "Théière"
+    product.save(update_fields=["name"])
+    assert names(product_list(merchant=merchant, search="theiere")) == ["Théière"]

@@ -3,8 +3,7 @@ from django.urls import reverse
 
 from catalog.bulk_actions import BulkAction, bulk_action_register, bulk_actions
 from catalog.models import Product
-from catalog.tests.factories import ProductFactory
-from inventory.models import StockMovement, StockOrigin
+from catalog.tests.factories import ProductFactory, with_stock_history
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
 
@@ -37,19 +36,33 @@ def test_post_deletes_only_the_merchants_products(merchant_client, merchant, oth
     assert set(Product.objects.values_list("pk", flat=True)) == {keep.pk, foreign.pk}
 
 
-def test_products_with_history_are_kept_and_named(merchant_client, merchant):
+def test_confirmation_says_which_products_will_be_archived_instead_and_why(merchant_client, merchant):
     sold = ProductFactory(merchant=merchant, name="Sold mug")
-    StockMovement.objects.create(
-        merchant=merchant,
-        variant=sold.variants.get(),
-        origin=StockOrigin.INITIAL,
-        delta=1,
-        level_after=1,
-        idempotency_key="k",
-    )
-    response = merchant_client.post(reverse("catalog:bulk_delete"), {"ids": [sold.pk]}, follow=True)
-    assert "archive them instead): Sold mug" in response.content.decode()
-    assert Product.objects.filter(pk=sold.pk).exists()
+    with_stock_history(sold)
+    free = ProductFactory(merchant=merchant, name="Fresh mug")
+    response = merchant_client.get(reverse("catalog:bulk_delete"), {"ids": [sold.pk, free.pk]}, **HTMX)
+    content = response.content.decode()
+    deleted_part, kept_part = content.split("archived instead of deleted")
+    assert "This product and its variants will be deleted" in deleted_part and "Fresh mug" in deleted_part
+    assert "Sold mug" not in deleted_part and "Sold mug" in kept_part and "stock or sales history" in deleted_part
+
+
+def test_only_products_with_history_offer_to_archive(merchant_client, merchant):
+    sold = ProductFactory(merchant=merchant, name="Sold mug")
+    with_stock_history(sold)
+    content = merchant_client.get(reverse("catalog:bulk_delete"), {"ids": [sold.pk]}).content.decode()
+    assert "will be deleted" not in content and ">Archive</button>" in content
+
+
+def test_products_with_history_are_archived_instead_and_named(merchant_client, merchant):
+    sold = ProductFactory(merchant=merchant, name="Sold mug")
+    with_stock_history(sold)
+    free = ProductFactory(merchant=merchant, name="Fresh mug")
+    response = merchant_client.post(reverse("catalog:bulk_delete"), {"ids": [sold.pk, free.pk]}, follow=True)
+    content = response.content.decode()
+    assert "1 product deleted." in content
+    assert "Archived instead of deleted, because they have stock or sales history: Sold mug." in content
+    assert Product.objects.get(pk=sold.pk).is_archived and not Product.objects.filter(pk=free.pk).exists()
 
 
 def test_nothing_selected(merchant_client, merchant):

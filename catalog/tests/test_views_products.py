@@ -4,7 +4,7 @@ import pytest
 from django.urls import reverse
 
 from catalog.models import Category, Product, Variant
-from catalog.tests.factories import CategoryFactory, ProductFactory, product_with_options
+from catalog.tests.factories import CategoryFactory, ProductFactory, product_with_options, with_stock_history
 from inventory.models import StockMovement, StockOrigin
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
@@ -134,6 +134,20 @@ def test_archived_products_have_their_own_tab(merchant_client, merchant):
     archived = merchant_client.get(reverse("catalog:product_list"), {"archived": "1"}).content.decode()
     assert "New stuff" in active and "Old stuff" not in active
     assert "Old stuff" in archived and "Restore…" in archived
+
+
+def test_counts_say_what_is_shown(merchant_client, merchant):
+    for name in ["Tea", "Green tea", "Coffee"]:
+        ProductFactory(merchant=merchant, name=name)
+    ProductFactory(merchant=merchant, name="Old tea", is_archived=True)
+    url = reverse("catalog:product_list")
+    archived = merchant_client.get(url, {"archived": "1"}).content.decode()
+    assert "1 archived product<" in archived and "in the catalog" not in archived
+    searched = merchant_client.get(url, {"q": "tea"}).content.decode()
+    assert "2 products match" in searched
+    fragment = merchant_client.get(url, {"q": "coffee"}, **htmx("product-results")).content.decode()
+    assert "1 product matches" in fragment
+    assert "match" not in merchant_client.get(url).content.decode()
 
 
 # Create -----------------------------------------------------------------------------------------
@@ -323,6 +337,19 @@ def test_delete_with_history_says_archive_instead(merchant_client, merchant):
     response = merchant_client.post(reverse("catalog:product_delete", args=[product.pk]), follow=True)
     assert "has stock or sales history, so it cannot be deleted. Archive it instead." in response.content.decode()
     assert Product.objects.filter(pk=product.pk).exists()
+
+
+def test_delete_confirmation_says_before_confirming_that_history_means_archive(merchant_client, merchant):
+    product = with_stock_history(ProductFactory(merchant=merchant, name="Tea"))
+    url = reverse("catalog:product_delete", args=[product.pk])
+    dialog = merchant_client.get(url, **HTMX).content.decode()
+    assert "“Tea” cannot be deleted" in dialog and "stock or sales history" in dialog
+    assert "This cannot be undone" not in dialog and "Delete product" not in dialog
+    assert reverse("catalog:product_archive", args=[product.pk]) in dialog and "Archive product" in dialog
+    product.is_archived = True
+    product.save()
+    page = merchant_client.get(url).content.decode()
+    assert "It is archived already" in page and "Archive product" not in page
 
 
 def test_archive_and_restore(merchant_client, merchant):

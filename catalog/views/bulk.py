@@ -21,13 +21,30 @@ def selected_product_ids(request) -> list[int]:
     return ids_parse(data.getlist("ids"))
 
 
-def bulk_confirm_render(request, *, products, title: str, question: str, confirm_label: str, danger: bool = False):
-    """The confirmation of a bulk action: a page, or for HTMX a dialog fragment."""
+def bulk_confirm_render(
+    request,
+    *,
+    products,
+    title: str,
+    question: str,
+    confirm_label: str,
+    danger: bool = False,
+    kept=(),
+    kept_note: str = "",
+):
+    """The confirmation of a bulk action: a page, or for HTMX a dialog fragment.
+
+    ``products`` are those the action applies to; ``kept`` those it will treat otherwise,
+    listed apart under ``kept_note`` (which says what happens to them and why).
+    """
     context = {
         "products": products[:10],
-        "count": len(products),
         "more": max(0, len(products) - 10),
-        "ids": [p.pk for p in products],
+        "kept": kept[:10],
+        "kept_more": max(0, len(kept) - 10),
+        "kept_note": kept_note,
+        "count": len(products) + len(kept),
+        "ids": [p.pk for p in [*products, *kept]],
         "title": title,
         "question": question,
         "confirm_label": confirm_label,
@@ -39,20 +56,35 @@ def bulk_confirm_render(request, *, products, title: str, question: str, confirm
     return render(request, f"{template}#dialog" if request.htmx else template, context)
 
 
-def _bulk_view(request, *, title: Callable, question: Callable, confirm_label: str, perform: Callable, danger=False):
+def _nothing_selected(request):
+    if request.htmx:
+        return bulk_confirm_render(request, products=[], title=_("No products selected"), question="", confirm_label="")
+    messages.warning(request, _("Tick at least one product first."))
+    return redirect(safe_next(request, reverse("catalog:product_list")))
+
+
+def _bulk_view(
+    request,
+    *,
+    perform: Callable,
+    title: Callable | None = None,
+    question: Callable | None = None,
+    confirm_label: str = "",
+    danger=False,
+    confirm: Callable | None = None,
+):
+    """GET: the confirmation (``confirm(request, products)``, or one built from title and question);
+    POST: ``perform(request, products)``, then back where the merchant was."""
     merchant = request.merchant
     fallback = reverse("catalog:product_list")
     products = list(selectors.products_by_ids(merchant=merchant, product_ids=selected_product_ids(request)))
     if not products:
-        if request.htmx:
-            return bulk_confirm_render(
-                request, products=[], title=_("No products selected"), question="", confirm_label=""
-            )
-        messages.warning(request, _("Tick at least one product first."))
-        return redirect(safe_next(request, fallback))
+        return _nothing_selected(request)
     if request.method == "POST":
         perform(request, products)
         return redirect(safe_next(request, fallback))
+    if confirm is not None:
+        return confirm(request, products)
     count = len(products)
     return bulk_confirm_render(
         request,
@@ -67,8 +99,14 @@ def _bulk_view(request, *, title: Callable, question: Callable, confirm_label: s
 @merchant_required
 @require_http_methods(["GET", "POST"])
 def bulk_delete(request):
+    """Delete the ticked products; those with stock or sales history are archived instead.
+
+    The confirmation lists the two groups apart, so the merchant knows before confirming.
+    """
+
     def perform(request, products):
-        result = services.products_delete(merchant=request.merchant, product_ids=[p.pk for p in products])
+        merchant = request.merchant
+        result = services.products_delete(merchant=merchant, product_ids=[p.pk for p in products])
         if result.deleted:
             messages.success(
                 request,
@@ -81,28 +119,48 @@ def bulk_delete(request):
                 _("Not deleted, because they are managed in BigCommerce (they leave Comptoir from there): %(names)s.")
                 % {"names": ", ".join(result.managed)},
             )
-        if result.kept:
-            messages.error(
+        if result.kept_ids:
+            services.products_archive(merchant=merchant, product_ids=result.kept_ids)
+            messages.info(
                 request,
-                _("Not deleted, because they have stock or sales history (archive them instead): %(names)s.")
+                _("Archived instead of deleted, because they have stock or sales history: %(names)s.")
                 % {"names": ", ".join(result.kept)},
             )
 
-    return _bulk_view(
-        request,
-        title=lambda n: ngettext("Delete %(count)d product?", "Delete %(count)d products?", n) % {"count": n},
-        question=lambda n: (
-            ngettext(
-                "This product and its variants will be deleted. This cannot be undone.",
-                "These %(count)d products and their variants will be deleted. This cannot be undone.",
-                n,
+    def confirm(request, products):
+        history = selectors.product_ids_with_history(merchant=request.merchant, product_ids=[p.pk for p in products])
+        deletable = [p for p in products if p.pk not in history]
+        kept = [p for p in products if p.pk in history]
+        n = len(deletable)
+        return bulk_confirm_render(
+            request,
+            products=deletable,
+            kept=kept,
+            title=ngettext("Delete %(count)d product?", "Delete %(count)d products?", len(products))
+            % {"count": len(products)},
+            question=(
+                ngettext(
+                    "This product and its variants will be deleted. This cannot be undone.",
+                    "These %(count)d products and their variants will be deleted. This cannot be undone.",
+                    n,
+                )
+                % {"count": n}
+                if n
+                else ""
+            ),
+            kept_note=ngettext(
+                "This product has stock or sales history, so it will be archived instead of deleted: "
+                "it leaves the catalog and the register, and its history is kept.",
+                "These %(count)d products have stock or sales history, so they will be archived instead of deleted: "
+                "they leave the catalog and the register, and their history is kept.",
+                len(kept),
             )
-            % {"count": n}
-        ),
-        confirm_label=_("Delete"),
-        perform=perform,
-        danger=True,
-    )
+            % {"count": len(kept)},
+            confirm_label=_("Delete") if n else _("Archive"),
+            danger=bool(n),
+        )
+
+    return _bulk_view(request, perform=perform, confirm=confirm)
 
 
 @merchant_required

@@ -217,8 +217,10 @@ def product_delete(request, product_id: int):
             return redirect("catalog:product_detail", product_id=product.pk)
         messages.success(request, _("Product “%(name)s” deleted.") % {"name": name})
         return redirect("catalog:product_list")
+    has_history = bool(selectors.product_ids_with_history(merchant=request.merchant, product_ids=[product.pk]))
     template = "catalog/product_confirm_delete.html"
-    return render(request, f"{template}#dialog" if request.htmx else template, {"product": product})
+    context = {"product": product, "has_history": has_history}
+    return render(request, f"{template}#dialog" if request.htmx else template, context)
 
 
 @merchant_required

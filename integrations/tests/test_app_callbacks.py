@@ -49,6 +49,7 @@ def test_install_from_bigcommerce_new_customer_signs_up_then_connects(bc):
     welcome_url = answer["Location"]
     welcome = browser.get(welcome_url)
     assert "New to Comptoir?" in welcome.content.decode() and "Already a Comptoir customer?" in welcome.content.decode()
+    assert "<strong>Boutique en ligne</strong>" in welcome.content.decode()  # the store's name, not its hash
     assert "frame-ancestors" in welcome["Content-Security-Policy"] and bc.url in welcome["Content-Security-Policy"]
     assert "X-Frame-Options" not in welcome
 
@@ -78,6 +79,15 @@ def test_install_from_bigcommerce_new_customer_signs_up_then_connects(bc):
     assert connection.status == "connected"
     overview = browser.get("/integrations/bigcommerce/").content.decode()
     assert "Back to BigCommerce" in overview and connection.control_panel_url in overview
+
+
+def test_welcome_page_names_the_store_even_before_the_store_facts_task_ran(bc):
+    store = new_store(bc, name="Grès & Cie")
+    browser = CommitClient()
+    welcome_url = browser.get(local(sandbox_install(bc, store)))["Location"]
+    BigCommerceConnection.objects.filter(store_hash=store["hash"]).update(store_name="")  # the queue is behind
+    page = browser.get(welcome_url).content.decode()
+    assert "<strong>Grès &amp; Cie</strong>" in page and store["hash"] not in page
 
 
 def test_install_from_bigcommerce_existing_customer_logs_in(bc):

@@ -292,6 +292,15 @@ def test_half_made_setup_can_be_cancelled(bc):
     assert connection.status == "disconnected" and not connection.access_token
 
 
+def test_cancel_setup_does_not_offer_to_delete_what_was_never_synced(bc):
+    store, merchant, client = _connected(bc)
+    client.post(SETUP + "managed-in/", {"managed_in": "comptoir"})
+    page = client.get("/integrations/bigcommerce/disconnect/").content.decode()
+    assert "Cancel the BigCommerce setup?" in page and "Nothing was synced" in page
+    assert "Delete the synced products" not in page and 'name="delete_copies" value="no"' in page
+    assert ">Cancel setup</button>" in page and "Continue setup" in page
+
+
 def test_a_store_held_by_another_merchant_is_refused(bc):
     store, first, first_client = _connected(bc)
     walk_wizard(first_client)

@@ -83,6 +83,13 @@ def app_load(request):
 
 
 def _welcome_page(request, connection, merchant, welcome_url):
+    if not connection.store_name and connection.access_token:
+        # The store facts task may not have run yet: ask for it again (no platform call in a web
+        # request) and let the page poll until the store's name (from /v2/store) is known.
+        from django_q.tasks import async_task
+
+        async_task("integrations.tasks.connection_store_facts_fetch", connection.pk)
+        connection.refresh_from_db()
     context = {
         "connection": connection,
         "merchant": merchant,

@@ -156,6 +156,7 @@ def bigcommerce_disconnect(request):
         "connection": connection,
         "status": status,
         "copies": selectors.synced_copies_count(merchant=request.merchant, connection=connection),
+        "in_setup": status == Status.SETUP_INCOMPLETE,  # reached from the wizard's "Cancel setup"
         "error": error,
     }
     return render_page(request, "integrations/disconnect.html", context, partial="dialog", push=False)

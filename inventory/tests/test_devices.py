@@ -35,6 +35,33 @@ def test_issue_requires_a_name(merchant_client):
     assert not Device.objects.exists()
 
 
+def test_a_second_active_device_with_the_same_name_is_refused(merchant_client, merchant, other_merchant):
+    DeviceFactory(merchant=merchant, name="Caisse Entrée")
+    DeviceFactory(merchant=other_merchant, name="Tablet")
+    response = merchant_client.post("/settings/devices/issue/", {"name": " caisse entree "})
+    assert response.status_code == 422 and "Another device is already called" in response.content.decode()
+    assert Device.objects.filter(merchant=merchant).count() == 1
+    assert merchant_client.post("/settings/devices/issue/", {"name": "Tablet"}).status_code == 200  # theirs
+
+
+def test_a_revoked_devices_name_can_be_given_again(merchant_client, merchant):
+    old = DeviceFactory(merchant=merchant, name="Front till")
+    merchant_client.post(f"/settings/devices/{old.pk}/revoke/")
+    assert merchant_client.post("/settings/devices/issue/", {"name": "Front till"}).status_code == 200
+    assert Device.objects.filter(merchant=merchant, name="Front till").count() == 2
+
+
+def test_last_used_reads_just_now_then_how_long_ago(merchant_client, merchant):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    DeviceFactory(merchant=merchant, name="Fresh", last_used_at=timezone.now())
+    DeviceFactory(merchant=merchant, name="Older", last_used_at=timezone.now() - timedelta(hours=3, minutes=5))
+    html = merchant_client.get("/settings/devices/").content.decode()
+    assert "just now" in html and "3\xa0hours ago" in html and "0\xa0minutes" not in html
+
+
 def test_revoke_confirms_then_revokes(merchant_client, merchant):
     device = DeviceFactory(merchant=merchant, name="Old till")
     html = merchant_client.get(f"/settings/devices/{device.pk}/revoke/").content.decode()

@@ -95,14 +95,30 @@ def test_add_set_remove_clear(merchant_client, mug):
     assert merchant_client.session[CART_SESSION_KEY] == []
 
 
-@pytest.mark.parametrize("quantity", ["-1", "abc", "100000"])
-def test_bad_quantity_is_explained(merchant_client, mug, quantity):
+@pytest.mark.parametrize("quantity", ["-1", "abc", "100000", "", "2.5"])
+def test_bad_quantity_is_explained_on_its_line(merchant_client, mug, quantity):
     merchant_client.post(CART, {"action": "add", "variant": mug.pk})
     html = merchant_client.post(
-        CART, {"action": "set", "variant": mug.pk, "quantity": quantity}, **HTMX
+        CART, {"action": "set", "variant": mug.pk, "quantity": quantity, "q": "mug"}, **HTMX
     ).content.decode()
-    assert "Enter a quantity from 0 to 9999." in html
+    search_card, cart = html.split('class="card register-cart"')
+    assert "Enter a whole number from 0 to 9999." in cart and "Enter a whole number" not in search_card
+    assert f'value="{quantity}" class="num" aria-invalid="true" aria-describedby="qty-{mug.pk}-error"' in cart
+    assert f'id="qty-{mug.pk}-error"' in cart
     assert merchant_client.session[CART_SESSION_KEY] == [[mug.pk, 1]]
+
+
+def test_bad_quantity_without_javascript_is_explained_on_its_line_too(merchant_client, mug):
+    merchant_client.post(CART, {"action": "add", "variant": mug.pk})
+    response = merchant_client.post(CART, {"action": "set", "variant": mug.pk, "quantity": "-3"})
+    assert response.status_code == 200 and 'aria-invalid="true"' in response.content.decode()
+
+
+def test_cart_quantity_field_lets_the_server_judge_what_was_typed(merchant_client, mug):
+    merchant_client.post(CART, {"action": "add", "variant": mug.pk})
+    html = merchant_client.get(reverse("inventory:register")).content.decode()
+    # A number input with min/max would make the browser drop "-1" or "abc" without a word.
+    assert f'id="qty-{mug.pk}" type="text" inputmode="numeric"' in html and "novalidate" in html
 
 
 def test_other_merchants_variant_cannot_enter_the_cart(merchant_client, other_merchant):

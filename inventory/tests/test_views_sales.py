@@ -168,3 +168,12 @@ def test_clicking_refund_twice_finds_the_first_refund(merchant_client, sale):
     refund = Refund.objects.get(sale=sale)
     assert f"Refund #{refund.pk} was already recorded." in second.content.decode()
     assert (level(line_a.variant), level(line_b.variant)) == (10, 10)
+
+
+def test_refunded_total_is_one_signed_amount_that_does_not_wrap(merchant_client, merchant, sale):
+    line_a, _line_b = sale.lines.all()
+    refund_create(merchant=merchant, sale=sale, lines=[(line_a, 2)], idempotency_key="r1")
+    html = merchant_client.get(f"/sales/{sale.pk}/").content.decode()
+    assert '<td class="num negative nowrap">-€6.00</td>' in html
+    french = merchant_client.get(f"/sales/{sale.pk}/", HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    assert '<td class="num negative nowrap">-6,00\xa0€</td>' in french

@@ -5,6 +5,7 @@ from catalog.tests.factories import product_with_options
 from inventory.models import StockLevel, StockMovement, StockOrigin
 from inventory.services import sale_create
 from inventory.tests.factories import stocked_variant
+from portal.tests.html import id_problems
 
 HTMX = {"HTTP_HX_REQUEST": "true", "HTTP_HX_TARGET": "product-stock"}
 
@@ -42,7 +43,7 @@ def test_htmx_gets_the_fragment_only(merchant_client, variant):
 def test_negative_level_is_flagged(merchant_client, merchant, variant):
     sale_create(merchant=merchant, lines=[(variant, 7)], idempotency_key="s")
     html = merchant_client.get(url(variant.product)).content.decode()
-    assert 'class="num negative">-2<' in html
+    assert 'class="num negative" data-label="In stock">-2<' in html
     assert "below zero" in html
 
 
@@ -228,3 +229,9 @@ def test_other_merchants_product_is_404(merchant_client, other_merchant):
     assert merchant_client.post(url(theirs.product), {"action": "tracking", "confirm": "on"}).status_code == 404
     theirs.product.refresh_from_db()
     assert theirs.product.track_stock is True and level(theirs) == 5
+
+
+def test_stock_page_ids_are_unique_and_every_label_finds_its_field(merchant_client, merchant, variant):
+    for product in (variant.product, product_with_options(merchant=merchant)):
+        html = merchant_client.get(url(product)).content.decode()
+        assert id_problems(html) == {"duplicate_ids": [], "labels_without_target": []}

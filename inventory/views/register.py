@@ -63,8 +63,12 @@ def _cart_key(request) -> str:
     return key
 
 
-def _render(request, *, q="", notice="", notice_level="error", status=200):
+def _render(request, *, q="", notice="", notice_level="error", status=200, line_error=None):
     lines = _cart_lines(request)
+    if line_error:
+        for row in lines:
+            if row["variant"].pk == line_error["variant"]:
+                row["error"], row["typed"] = line_error["message"], line_error["typed"]
     context = {
         "q": q,
         "results": variant_search(merchant=request.merchant, query=q) if q else None,
@@ -125,12 +129,17 @@ def register_cart(request):
         return _back(request)
 
     form = CartLineForm(request.POST)
+    quantity_error = _("Enter a whole number from 0 to %(max)s.") % {"max": MAX_LINE_QUANTITY}
+    if action == "set" and not form.errors.get("variant") and request.POST.get("quantity", "").strip() == "":
+        form.add_error("quantity", quantity_error)  # an emptied field is a mistake, not "remove"
     if action not in {"add", "set", "remove"} or not form.is_valid():
-        return _back(
-            request,
-            q=request.POST.get("q", "").strip()[:100],
-            notice=_("Enter a quantity from 0 to %(max)s.") % {"max": MAX_LINE_QUANTITY},
-        )
+        q = request.POST.get("q", "").strip()[:100]
+        if action == "set" and "variant" not in form.errors:
+            # The message goes on the cart line that was typed in, which keeps what was typed.
+            typed = request.POST.get("quantity", "")[:20]
+            line_error = {"variant": form.cleaned_data["variant"], "message": quantity_error, "typed": typed}
+            return _render(request, q=q, line_error=line_error)
+        return _back(request, q=q, notice=quantity_error)
     variant_id = form.cleaned_data["variant"]
     if variants_by_id(merchant=request.merchant, ids=[variant_id]).get(variant_id) is None:
         return _back(request, notice=_("This product does not exist."))

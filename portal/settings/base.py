@@ -75,6 +75,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "portal.middleware.VaryOnHtmxMiddleware",
     "portal.middleware.CurrentMerchantMiddleware",
+    "portal.middleware.FrenchTypographyMiddleware",
 ]
 
 ROOT_URLCONF = "portal.urls"

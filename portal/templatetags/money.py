@@ -6,8 +6,14 @@ register = template.Library()
 
 
 @register.simple_tag
-def money(value, currency):
-    """{% money variant.price merchant.currency %} → "12,50 €" (value in minor units)."""
+def money(value, currency, negate=False):
+    """{% money variant.price merchant.currency %} → "12,50 €" (value in minor units).
+
+    ``negate=True`` shows the amount taken off ("-€18.00", "-18,00 €"), signed the way the
+    locale signs money instead of a "-" glued before the symbol.
+    """
+    if negate and value is not None:
+        value = -value
     return format_money(value, currency)
 
 

@@ -6,8 +6,9 @@ document.addEventListener("click", (event) => {
     const dialog = document.getElementById(opener.dataset.dialogOpen);
     if (dialog) { event.preventDefault(); dialog.showModal(); }
   }
+  // Outside a dialog (the same markup on a full page) the element keeps its own behaviour.
   const closer = event.target.closest("[data-dialog-close]");
-  if (closer) { event.preventDefault(); closer.closest("dialog").close(); }
+  if (closer && closer.closest("dialog")) { event.preventDefault(); closer.closest("dialog").close(); }
   // <input type=checkbox data-select-all="name"> ticks every checkbox named `name` in its form.
   const all = event.target.closest("[data-select-all]");
   if (all) {
