@@ -12,11 +12,11 @@ class Scheduled:
 
 
 SCHEDULES = (
-    Scheduled(
-        name="bigcommerce-export-sweep",
-        func="integrations.tasks.bigcommerce_export_sweep",
-        minutes=1,
-    ),
+    # Products managed in Comptoir: push what no task took (a process died after a commit) and
+    # failed products whose retry is due.
+    Scheduled(name="bigcommerce-export-sweep", func="integrations.tasks.bigcommerce_export_sweep", minutes=1),
+    # Products managed in BigCommerce: catch what webhooks missed.
+    Scheduled(name="bigcommerce-import-resync", func="integrations.tasks.bigcommerce_import_resync_all", minutes=60),
 )
 
 

@@ -181,3 +181,13 @@ def bigcommerce_import_resync(connection_id: int) -> None:
         import_resync_run(connection=connection)
     except BigCommerceError as exc:
         _failed(connection, exc, gettext_lazy("Checking the products of the Comptoir-POS channel"), keep=False)
+
+
+def bigcommerce_import_resync_all() -> None:
+    """Scheduled (hourly): one resync task per connection whose products are managed in BigCommerce."""
+    from django_q.tasks import async_task
+
+    for pk in BigCommerceConnection.objects.filter(
+        status=BigCommerceConnection.Status.CONNECTED, managed_in=BigCommerceConnection.ManagedIn.BIGCOMMERCE
+    ).values_list("pk", flat=True):
+        async_task("integrations.tasks.bigcommerce_import_resync", pk)
