@@ -8,6 +8,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from integrations.messages import message_localized
 from portal.fields import EncryptedTextField
 from portal.models import Merchant
 
@@ -116,8 +117,6 @@ class BigCommerceConnection(models.Model):
     @property
     def operation_error_text(self) -> str:
         """The last failed operation's message, in the reader's language."""
-        from integrations.services.journal import message_localized
-
         return message_localized(self.operation_error_i18n, self.operation_error)
 
 
@@ -177,8 +176,6 @@ class SyncEvent(models.Model):
     @property
     def text(self) -> str:
         """The message in the reader's language."""
-        from integrations.services.journal import message_localized
-
         return message_localized(self.message_i18n, self.message)
 
 
@@ -257,8 +254,6 @@ class ProductLink(models.Model):
 
     @property
     def last_error_text(self) -> str:
-        from integrations.services.journal import message_localized
-
         return message_localized(self.last_error_i18n, self.last_error)
 
 

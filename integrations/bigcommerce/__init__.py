@@ -19,7 +19,8 @@ from .errors import (
     ValidationFailed,
 )
 from .oauth import TokenResponse, exchange_code
-from .pacing import InProcessPacer, NullPacer, Pacer, SharedPacer, WindowPacer
+from .pacing import InProcessPacer, NullPacer, Pacer, WindowPacer
+from .pacing_backends import SharedPacer
 from .signed_payload import InvalidSignedPayload, SignedPayload, verify_signed_payload
 
 __all__ = [

@@ -39,7 +39,8 @@ from .errors import (
     Unavailable,
     parse_error_body,
 )
-from .pacing import Pacer, RateLimitInfo, default_pacer
+from .pacing import Pacer, RateLimitInfo
+from .pacing_backends import default_pacer
 
 logger = logging.getLogger(__name__)
 
@@ -356,3 +357,8 @@ def _adjustment(reason: str | None):
         return body
 
     return wrap
+
+
+def client_for(connection) -> BigCommerceClient:
+    """The client of a connection (anything with ``store_hash`` and ``access_token``)."""
+    return BigCommerceClient(connection.store_hash, connection.access_token)

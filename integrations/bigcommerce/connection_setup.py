@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from catalog.models import Product
+from integrations.bigcommerce.client import client_for
 from integrations.bigcommerce.errors import BigCommerceError, NotFound, Unauthorized
 from integrations.bigcommerce.webhooks import SECRET_HEADER
 from integrations.models import BigCommerceConnection, ProductLink, SyncEvent, VariantLink
@@ -47,12 +48,6 @@ CHANNEL_WEBHOOK_SCOPES = (
 )
 
 Dir = SyncEvent.Direction
-
-
-def client_for(connection: BigCommerceConnection):
-    from integrations.bigcommerce.client import BigCommerceClient
-
-    return BigCommerceClient(connection.store_hash, connection.access_token)
 
 
 def _data(answer):

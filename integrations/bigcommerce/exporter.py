@@ -33,6 +33,7 @@ from django.utils.translation import ngettext
 
 from catalog.models import OptionValue, Product, ProductOption, Variant
 from integrations.bigcommerce import binder
+from integrations.bigcommerce.client import client_for
 from integrations.bigcommerce.errors import (
     BigCommerceError,
     Conflict,
@@ -200,8 +201,6 @@ def export_run(*, connection: BigCommerceConnection, run: SyncRun | None, budget
     if not exporting(connection):
         return False
     started = time.monotonic()
-    from integrations.bigcommerce.connection_setup import client_for
-
     ctx = _Context(connection=connection, client=client_for(connection), run=run)
     try:
         while time.monotonic() - started < budget:

@@ -27,7 +27,7 @@ from django.utils.translation import gettext_lazy
 from catalog.forms.media import IMAGE_FORMATS, MAX_IMAGE_BYTES
 from catalog.models import Product
 from catalog.services import product_archive
-from integrations.bigcommerce.client import BigCommerceClient
+from integrations.bigcommerce.client import BigCommerceClient, client_for
 from integrations.bigcommerce.errors import NotFound
 from integrations.bigcommerce.import_writes import (
     MANAGED_IN,
@@ -60,10 +60,6 @@ FROM = SyncEvent.Direction.FROM_BIGCOMMERCE
 class ImportResult:
     link: ProductLink | None
     status: str  # "imported", "unchanged", "failed"
-
-
-def client_for(connection: BigCommerceConnection) -> BigCommerceClient:
-    return BigCommerceClient(connection.store_hash, connection.access_token)
 
 
 def is_importing(connection: BigCommerceConnection | None) -> bool:

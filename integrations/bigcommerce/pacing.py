@@ -264,32 +264,3 @@ class InProcessPacer(WindowPacer):
 
     def __init__(self, *, clock: Callable[[], float] = time.time, **kwargs):
         super().__init__(MemoryBackend(clock), **kwargs)
-
-
-class SharedPacer(WindowPacer):
-    """Paces every worker: the state lives in Redis when ``REDIS_URL`` is set, else in the database."""
-
-    def __init__(self, backend: Backend | None = None, **kwargs):
-        super().__init__(backend if backend is not None else default_backend(), **kwargs)
-
-
-def default_backend() -> Backend:
-    from django.conf import settings
-
-    from .pacing_backends import DatabaseBackend, RedisBackend
-
-    redis_url = getattr(settings, "REDIS_URL", "")
-    return RedisBackend(redis_url) if redis_url else DatabaseBackend()
-
-
-_default_lock = threading.Lock()
-_default: SharedPacer | None = None
-
-
-def default_pacer() -> SharedPacer:
-    """The process-wide pacer, shared with every other worker through its backend."""
-    global _default
-    with _default_lock:
-        if _default is None:
-            _default = SharedPacer()
-        return _default

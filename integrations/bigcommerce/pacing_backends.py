@@ -14,6 +14,7 @@ pacer's row lock lasts until that block commits, and every other worker waits on
 from __future__ import annotations
 
 import logging
+import threading
 import time
 import uuid
 from collections.abc import Callable
@@ -21,7 +22,18 @@ from dataclasses import asdict
 
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
 
-from .pacing import DEFAULT_WINDOW_MS, MARGIN_MIN_MS, MARGIN_SHARE, POLL, Rules, WindowState, learn, take_turn
+from .pacing import (
+    DEFAULT_WINDOW_MS,
+    MARGIN_MIN_MS,
+    MARGIN_SHARE,
+    POLL,
+    Backend,
+    Rules,
+    WindowPacer,
+    WindowState,
+    learn,
+    take_turn,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -151,3 +163,30 @@ class RedisBackend:
 
     def reset(self, store_hash: str) -> None:
         self.redis.delete(*self._keys(store_hash))
+
+
+class SharedPacer(WindowPacer):
+    """Paces every worker: the state lives in Redis when ``REDIS_URL`` is set, else in the database."""
+
+    def __init__(self, backend: Backend | None = None, **kwargs):
+        super().__init__(backend if backend is not None else default_backend(), **kwargs)
+
+
+def default_backend() -> Backend:
+    from django.conf import settings
+
+    redis_url = getattr(settings, "REDIS_URL", "")
+    return RedisBackend(redis_url) if redis_url else DatabaseBackend()
+
+
+_default_lock = threading.Lock()
+_default: SharedPacer | None = None
+
+
+def default_pacer() -> SharedPacer:
+    """The process-wide pacer, shared with every other worker through its backend."""
+    global _default
+    with _default_lock:
+        if _default is None:
+            _default = SharedPacer()
+        return _default

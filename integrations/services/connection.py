@@ -11,9 +11,10 @@ from django.utils.translation import gettext as _
 
 from catalog.models import Product
 from integrations.errors import MerchantHasAnotherStore, StoreHeldByAnotherMerchant, WrongStep
+from integrations.messages import Message
 from integrations.models import BigCommerceConnection, ProductAssignment, SyncEvent
 from integrations.selectors import wizard_first_unfinished_step, wizard_step_done
-from integrations.services.journal import Message, sync_event_record
+from integrations.services.journal import sync_event_record
 from integrations.services.queue import enqueue_on_commit
 from portal.models import Merchant
 

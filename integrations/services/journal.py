@@ -1,37 +1,7 @@
-from collections.abc import Callable
 from typing import Any
 
-from django.conf import settings
-from django.utils import translation
-
+from integrations.messages import Message, message_default, message_translations
 from integrations.models import BigCommerceConnection, SyncEvent
-
-# A journal message is written by background work that does not know who will read it:
-# callers pass a callable that builds the message with gettext, and it is rendered once per
-# language of the portal, so that each merchant reads the journal in their own language.
-Message = str | Callable[[], str]
-
-
-def message_translations(message: Message) -> dict[str, str]:
-    """{"en": …, "fr": …} for a message callable; {} for text that is already final."""
-    if not callable(message):
-        return {}
-    rendered = {}
-    for code, _name in settings.LANGUAGES:
-        with translation.override(code):
-            rendered[code] = str(message())
-    return rendered
-
-
-def message_default(message: Message, translations: dict[str, str]) -> str:
-    """The text stored for searching and for support staff: the default language."""
-    return translations.get(settings.LANGUAGE_CODE) or (str(message()) if callable(message) else str(message))
-
-
-def message_localized(translations: dict[str, str], fallback: str) -> str:
-    """The message in the reader's language, or the stored text."""
-    language = (translation.get_language() or settings.LANGUAGE_CODE).split("-")[0]
-    return translations.get(language) or fallback
 
 
 def sync_event_record(

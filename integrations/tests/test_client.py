@@ -336,8 +336,7 @@ def test_variant_batch_is_retried_only_when_every_item_has_an_id(bc_client, sand
 def test_the_default_pacer_is_shared_by_every_worker(sandbox, store):
     from django.conf import settings
 
-    from integrations.bigcommerce.pacing import SharedPacer, default_pacer
-    from integrations.bigcommerce.pacing_backends import DatabaseBackend, RedisBackend
+    from integrations.bigcommerce.pacing_backends import DatabaseBackend, RedisBackend, SharedPacer, default_pacer
 
     client = BigCommerceClient(store["hash"], store["token"], api_url=sandbox.url)
     assert client.pacer is default_pacer()

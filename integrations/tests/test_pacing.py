@@ -223,7 +223,7 @@ def test_an_unreachable_backend_sends_unpaced_with_a_warning(caplog):
 
 
 def test_the_default_backend_follows_redis_url(settings):
-    from integrations.bigcommerce.pacing import default_backend
+    from integrations.bigcommerce.pacing_backends import default_backend
 
     settings.REDIS_URL = ""
     assert isinstance(default_backend(), DatabaseBackend)

@@ -13,9 +13,9 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from integrations import selectors
 from integrations.errors import ConnectRefused
+from integrations.messages import message_localized
 from integrations.models import BigCommerceConnection, SyncEvent
 from integrations.services import connection as services
-from integrations.services.journal import message_localized
 from integrations.views.common import render_page
 from portal.decorators import merchant_required
 from portal.ids import ids_parse
