@@ -13,7 +13,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from catalog.models import Product
 from integrations.bigcommerce.client import client_for
 from integrations.bigcommerce.errors import BigCommerceError, NotFound, Unauthorized
 from integrations.bigcommerce.webhooks import SECRET_HEADER
@@ -374,7 +373,8 @@ def disconnect_run(*, connection: BigCommerceConnection) -> None:
     try:
         if delete_copies:
             detail["deleted"] = _copies_delete(connection, client)
-        elif connection.managed_in == BigCommerceConnection.ManagedIn.BIGCOMMERCE:
+        if connection.managed_in == BigCommerceConnection.ManagedIn.BIGCOMMERCE:
+            # Kept or archived, the copies are Comptoir's to edit again once the store is gone.
             from integrations.bigcommerce.importer import products_detach
 
             detail["detached"] = products_detach(connection=connection)
@@ -407,9 +407,12 @@ def _copies_delete(connection, client) -> int:
         message = gettext_lazy("Deleted %(count)s products that Comptoir had created in BigCommerce.")
         direction = Dir.TO_BIGCOMMERCE
     else:
-        product_ids = set(links.filter(origin=ProductLink.Origin.IMPORTED).values_list("product_id", flat=True))
-        ids = list(product_ids)
-        Product.objects.filter(merchant=connection.merchant, pk__in=product_ids).update(is_archived=True)
+        from catalog.services.products import products_archive
+        from integrations.bigcommerce.import_writes import ORIGIN
+
+        ids = sorted(set(links.filter(origin=ProductLink.Origin.IMPORTED).values_list("product_id", flat=True)))
+        # Archived, not deleted: their sales and stock history stay.
+        products_archive(merchant=connection.merchant, product_ids=ids, origin=ORIGIN)
         message = gettext_lazy("Removed %(count)s products that had been copied from BigCommerce into Comptoir.")
         direction = Dir.INTERNAL
     sync_event_record(

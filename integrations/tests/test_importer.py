@@ -504,3 +504,18 @@ def test_disconnecting_and_keeping_the_copies_makes_them_editable_again(bc):  # 
     product = Product.objects.get(merchant=merchant)
     assert (product.managed_in, product.is_archived) == ("", False)
     assert SyncEvent.objects.filter(merchant=merchant, message__contains="can be edited in Comptoir again").exists()
+
+
+def test_disconnecting_and_deleting_the_copies_archives_them_through_the_catalog(bc):  # noqa: F811
+    from catalog.signals import product_saved
+
+    shop, merchant, client, connection, _ids = connect(bc, products=[simple("Tote", "TOTE")])
+    seen = []
+    product_saved.connect(lambda **kw: seen.append(kw["origin"]), weak=False, dispatch_uid="archive-probe")
+    try:
+        assert client.post("/integrations/bigcommerce/disconnect/", {"delete_copies": "yes"}).status_code == 302
+    finally:
+        product_saved.disconnect(dispatch_uid="archive-probe")
+    product = Product.objects.get(merchant=merchant)
+    assert (product.managed_in, product.is_archived) == ("", True)  # history kept, editable again
+    assert seen == ["bigcommerce"]  # the archive service announced it, as an import (never echoed back)
