@@ -7,9 +7,10 @@ pages call, and so journals itself.
 """
 
 import json
+from urllib.parse import urlencode
 
 from django.contrib import admin, messages
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -92,9 +93,18 @@ class BigCommerceConnectionAdmin(ReadOnlyAdmin):
         ),
         (_("Created in the store"), {"fields": ("channel_id", "category_id", "webhooks")}),
         (_("Secrets"), {"fields": ("has_token", "has_webhook_secret")}),
+        (_("Background work"), {"fields": ("background_work",)}),
         (_("Record"), {"fields": ("created_at", "updated_at")}),
     )
-    readonly_fields = ("last_error", "control_panel", "duplicate_check", "webhooks", "has_token", "has_webhook_secret")
+    readonly_fields = (
+        "last_error",
+        "control_panel",
+        "duplicate_check",
+        "webhooks",
+        "has_token",
+        "has_webhook_secret",
+        "background_work",
+    )
     actions = ["store_facts_read_again", "duplicate_check_again", "setup_retry"]
 
     @admin.display(description=_("last error"))
@@ -130,6 +140,18 @@ class BigCommerceConnectionAdmin(ReadOnlyAdmin):
     def webhooks(self, obj):
         ids = obj.webhook_ids or []
         return ", ".join(str(i) for i in ids) if ids else "—"
+
+    @admin.display(description=_("background work"))
+    def background_work(self, obj):
+        """django-q2's own admin: the tasks that failed, the schedules, this connection's runs."""
+        from django.urls import reverse
+
+        links = [
+            (reverse("admin:django_q_failure_changelist"), _("Failed tasks")),
+            (reverse("admin:django_q_schedule_changelist"), _("Schedules")),
+            (reverse("admin:integrations_syncrun_changelist") + "?" + urlencode({"q": obj.store_hash}), _("Sync runs")),
+        ]
+        return format_html_join(" · ", '<a href="{}">{}</a>', links)
 
     @admin.display(boolean=True, description=_("has access token"))
     def has_token(self, obj):

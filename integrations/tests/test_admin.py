@@ -152,3 +152,12 @@ def test_journal_search_finds_by_sku_product_name_and_store(support, event, merc
     SyncEvent.objects.create(merchant=merchant, kind=SyncEvent.Kind.CONNECT, message="Something else.")
     content = support.get(admin_url(SyncEvent, "changelist"), {"q": term}).content.decode()
     assert "Mug grès bleu" in content and "Something else." not in content
+
+
+def test_connection_links_to_django_q2s_failed_tasks_schedules_and_its_runs(support, connection):
+    content = support.get(admin_url(BigCommerceConnection, "change", connection.pk)).content.decode()
+    for url in ("/admin/django_q/failure/", "/admin/django_q/schedule/", "/admin/integrations/syncrun/?q="):
+        assert url in content
+    assert support.get("/admin/django_q/failure/").status_code == 200
+    runs = support.get(f"/admin/integrations/syncrun/?q={connection.store_hash}")
+    assert runs.status_code == 200
