@@ -12,6 +12,8 @@ through the dirty links of a connection in chunks and is safe to run twice or si
   so a crash or a timeout never makes a duplicate;
 - each part (product fields, each variant, image, video) has a content hash; only parts whose
   hash changed are sent, product fields in batches of 10 and variants in batches of 50;
+- a chunk is 50 products, the size of a channel-assignment batch: creating N products takes
+  N + ceil(N / 50) calls (each create carries its variants, images, videos and category);
 - one product's failure is journaled on that product (and shown on its page) while the rest
   goes on; a store that is down or limiting stops the run, and the sweep resumes it.
 """
@@ -54,8 +56,10 @@ logger = logging.getLogger(__name__)
 Dir = SyncEvent.Direction
 State = ProductLink.State
 Ref = RemoteRef.Kind
-CHUNK = 10  # products per round: one batched product PUT
 ASSIGN_BATCH = 50
+CHUNK = ASSIGN_BATCH  # products per round: one channel-assignment PUT, five batched product PUTs
+PRODUCT_BATCH = 10  # BigCommerce's limit for PUT /v3/catalog/products
+VARIANT_BATCH = 50  # and for PUT /v3/catalog/variants
 RUN_BUDGET_SECONDS = 60  # then the task hands over to a fresh one (django-q2 timeout is larger)
 TRANSIENT = (Unavailable, RateLimited, OutcomeUnknown)
 
@@ -360,6 +364,8 @@ class _Context:
     client: object
     run: SyncRun | None
     held: list[ProductLink] = field(default_factory=list)
+    done: int = 0  # progress not yet written to the run
+    failed: int = 0
 
     @property
     def store(self) -> outbound.StoreSettings:
@@ -375,6 +381,12 @@ class _Context:
 
     # ---------------------------------------------------------------------------------
     def chunk_export(self, links: list[ProductLink]) -> None:
+        try:
+            self._chunk_export(links)
+        finally:
+            self._progress_flush()
+
+    def _chunk_export(self, links: list[ProductLink]) -> None:
         self.held = list(links)
         products = _products_for([link.product_id for link in links])
         work = [
@@ -465,6 +477,10 @@ class _Context:
             batch.append((item, {"id": link.remote_product_id, **parts.product}))
 
     def _send_product_batch(self, batch) -> None:
+        for start in range(0, len(batch), PRODUCT_BATCH):
+            self._send_products(batch[start : start + PRODUCT_BATCH])
+
+    def _send_products(self, batch) -> None:
         if not batch:
             return
         try:
@@ -493,9 +509,13 @@ class _Context:
                 item.changed.append("fields")
 
     def _send_variant_batch(self, variant_batch) -> None:
-        if not variant_batch:
-            return
         items = [(item, vid, body, digest) for item, vid, body, digest in variant_batch if not item.failed]
+        for start in range(0, len(items), VARIANT_BATCH):
+            self._send_variants(items[start : start + VARIANT_BATCH])
+
+    def _send_variants(self, items) -> None:
+        if not items:
+            return
         try:
             for _chunk, _answer in self.client.update_variants(
                 [{k: v for k, v in body.items() if k != "product_id"} for _i, _v, body, _d in items]
@@ -670,17 +690,17 @@ class _Context:
             self._progress(done=1, recovered=was_failed)
 
     def _progress(self, *, done: int = 0, failed: int = 0, recovered: bool = False, first_failure: bool = True) -> None:
-        if self.run is None:
+        """Counted here, written once per chunk (``_progress_flush``)."""
+        self.done += done
+        self.failed += (failed if first_failure else 0) - (1 if recovered else 0)
+
+    def _progress_flush(self) -> None:
+        done, failed, self.done, self.failed = self.done, self.failed, 0, 0
+        if self.run is None or not (done or failed):
             return
-        changes = {}
-        if done:
-            changes["done"] = F("done") + done
-        if failed and first_failure:
-            changes["failed"] = F("failed") + failed
-        if recovered:
-            changes["failed"] = F("failed") - 1
-        if changes:
-            SyncRun.objects.filter(pk=self.run.pk).update(updated_at=timezone.now(), **changes)
+        SyncRun.objects.filter(pk=self.run.pk).update(
+            updated_at=timezone.now(), done=F("done") + done, failed=F("failed") + failed
+        )
 
 
 def _part_label(part: str) -> str:
