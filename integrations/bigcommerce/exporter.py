@@ -62,6 +62,7 @@ PRODUCT_BATCH = 10  # BigCommerce's limit for PUT /v3/catalog/products
 VARIANT_BATCH = 50  # and for PUT /v3/catalog/variants
 RUN_BUDGET_SECONDS = 60  # then the task hands over to a fresh one (django-q2 timeout is larger)
 TRANSIENT = (Unavailable, RateLimited, OutcomeUnknown)
+INSERT_SLICE = 500  # rows per insert when every product gets an assignment or a link
 
 
 def retry_backoff(attempts: int) -> timedelta:
@@ -78,16 +79,32 @@ def exporting(connection: BigCommerceConnection) -> bool:
     )
 
 
+def _insert_in_slices(*, model, ids, field: str, make) -> int:
+    """``bulk_create`` one ``make(id)`` row per ``field`` value of the queryset ``ids``, a slice
+    at a time, so that a worker's memory does not grow with the size of the catalogue."""
+    count, last = 0, 0
+    while True:
+        page = list(ids.filter(**{f"{field}__gt": last}).order_by(field).values_list(field, flat=True)[:INSERT_SLICE])
+        if not page:
+            return count
+        model.objects.bulk_create([make(pk) for pk in page], ignore_conflicts=True)
+        count, last = count + len(page), page[-1]
+
+
+def _unassigned(products):
+    return products.exclude(Exists(ProductAssignment.objects.filter(product=OuterRef("pk"))))
+
+
 def assignments_ensure(*, connection: BigCommerceConnection) -> int:
     """Products created since connecting are assigned, unless the merchant decided otherwise."""
     merchant = connection.merchant
     since = connection.connected_at or timezone.now()
-    new = Product.objects.filter(merchant=merchant, created_at__gte=since, is_archived=False).exclude(
-        Exists(ProductAssignment.objects.filter(product=OuterRef("pk")))
-    )
-    rows = [ProductAssignment(merchant=merchant, product_id=pk) for pk in new.values_list("pk", flat=True)]
-    ProductAssignment.objects.bulk_create(rows, ignore_conflicts=True)
-    return len(rows)
+    new = _unassigned(Product.objects.filter(merchant=merchant, created_at__gte=since, is_archived=False))
+
+    def make(pk):
+        return ProductAssignment(merchant=merchant, product_id=pk)
+
+    return _insert_in_slices(model=ProductAssignment, ids=new, field="pk", make=make)
 
 
 def links_ensure(*, connection: BigCommerceConnection) -> int:
@@ -99,8 +116,11 @@ def links_ensure(*, connection: BigCommerceConnection) -> int:
             )
         )
     )
-    rows = [
-        ProductLink(
+    return _insert_in_slices(
+        model=ProductLink,
+        ids=assigned,
+        field="product_id",
+        make=lambda pk: ProductLink(
             merchant=connection.merchant,
             connection=connection,
             product_id=pk,
@@ -108,11 +128,8 @@ def links_ensure(*, connection: BigCommerceConnection) -> int:
             origin=ProductLink.Origin.CREATED_REMOTE,
             state=State.PENDING,
             synced_revision=0,
-        )
-        for pk in assigned.values_list("product_id", flat=True)
-    ]
-    ProductLink.objects.bulk_create(rows, ignore_conflicts=True)
-    return len(rows)
+        ),
+    )
 
 
 def dirty_links(*, connection: BigCommerceConnection):
@@ -166,14 +183,11 @@ def export_initial_start(*, connection: BigCommerceConnection) -> SyncRun | None
     if connection.sync_scope == BigCommerceConnection.SyncScope.ALL:
         merchant = connection.merchant
         ProductAssignment.objects.filter(merchant=merchant).update(unassigned_at=None)
-        have = set(ProductAssignment.objects.filter(merchant=merchant).values_list("product_id", flat=True))
-        ProductAssignment.objects.bulk_create(
-            [
-                ProductAssignment(merchant=merchant, product_id=pk)
-                for pk in Product.objects.filter(merchant=merchant, is_archived=False).values_list("pk", flat=True)
-                if pk not in have
-            ],
-            ignore_conflicts=True,
+        _insert_in_slices(
+            model=ProductAssignment,
+            ids=_unassigned(Product.objects.filter(merchant=merchant, is_archived=False)),
+            field="pk",
+            make=lambda pk: ProductAssignment(merchant=merchant, product_id=pk),
         )
     run = export_start(connection=connection, initial=True)
     total = run.total if run else 0

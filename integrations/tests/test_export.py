@@ -378,3 +378,18 @@ def test_n_products_are_created_with_n_plus_one_call_per_fifty_and_updated_ten_t
     assert set(Product.objects.filter(merchant=merchant).values_list("revision", flat=True)) == set(
         ProductLink.objects.filter(connection=connection).values_list("synced_revision", flat=True)
     )
+
+
+def test_assignments_and_links_are_made_a_slice_at_a_time_for_the_whole_catalogue(bc, public, monkeypatch):
+    from integrations.bigcommerce import exporter
+
+    monkeypatch.setattr(exporter, "INSERT_SLICE", 2)
+    store, merchant, _c, connection, made = connected(
+        bc, setup=lambda m: [add_product(m, f"Product {i}", sku=f"P-{i}") for i in range(5)]
+    )
+    links = ProductLink.objects.filter(connection=connection)
+    assert sorted(links.values_list("product_id", flat=True)) == sorted(p.pk for p in made)
+    assert set(links.values_list("state", flat=True)) == {"synced"}
+    later = [add_product(merchant, f"Later {i}", sku=f"L-{i}") for i in range(3)]
+    _run_export_now(connection)
+    assert links.filter(product_id__in=[p.pk for p in later], state="synced").count() == 3
