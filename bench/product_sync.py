@@ -17,7 +17,7 @@ Sizes: by default P=1,000 and U=500 at 150 per 30 s (the BigCommerce default; ab
 and memory for 500 vs 2,000 products; ``--full`` (``python -m bench product_sync --full``)
 runs memory for 1,000 vs 10,000 as the issue asks. Environment: BENCH_PRODUCTS, BENCH_UPDATE,
 BENCH_QUOTA (150), BENCH_WINDOW_S (30; e.g. 3 for a quick run: the figures are ratios against
-the floor), BENCH_MEMORY_SIZES ("500,2000").
+the floor), BENCH_MEMORY_SIZES ("500,2000"), BENCH_PHASES ("sync,memory": either or both).
 """
 
 from __future__ import annotations
@@ -103,6 +103,7 @@ def main() -> dict:
     quota = int(os.environ.get("BENCH_QUOTA", "150"))
     window_s = float(os.environ.get("BENCH_WINDOW_S", "30"))
     sizes = [int(x) for x in os.environ.get("BENCH_MEMORY_SIZES", "1000,10000" if full else "500,2000").split(",")]
+    phases = os.environ.get("BENCH_PHASES", "sync,memory").split(",")
     figures: dict = {"products": products, "update": update, "quota": quota, "window_s": window_s}
     tmp = Path(tempfile.mkdtemp(prefix="bench-product-sync-"))
     media = tmp / "media"
@@ -114,8 +115,10 @@ def main() -> dict:
             extra_args=["--rate-limit", f"{quota}/{window_s:g}"],
             env={"SANDBOX_APP_URL": "http://127.0.0.1:8000"},
         ) as sandbox:
-            figures.update(_sync_and_update(sandbox, tmp, media, media_url, products, update, quota, window_s))
-            figures["memory"] = _memory(sandbox, tmp, media, media_url, sizes)
+            if "sync" in phases:
+                figures.update(_sync_and_update(sandbox, tmp, media, media_url, products, update, quota, window_s))
+            if "memory" in phases:
+                figures["memory"] = _memory(sandbox, tmp, media, media_url, sizes)
     finally:
         server.shutdown()
         shutil.rmtree(tmp, ignore_errors=True)
