@@ -120,7 +120,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddField(
             model_name='productlink',
-            name='local_deleted_at',
+            name='removal_requested_at',
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddField(
