@@ -165,7 +165,8 @@ def _sync_and_update(sandbox, tmp, media, media_url, products, update, quota, wi
     print(
         f"   wall {sync['wall_s']} s vs floor {sync['floor_s']} s (calls / quota × window) = "
         f"{sync['wall_over_floor']}×; quota used {sync['quota_share_used']:.1%} (goal ≥ 90 %; "
-        f"{sync['quota_share_of_windows']:.1%} of {windows} whole window(s))"
+        f"{sync['quota_share_of_windows']:.1%} of {windows} whole window(s); the first window's calls go at "
+        "once, so the wall time can be just under this floor)"
     )
     print(f"   429 answers: {sync['http_429']}, after the first window: {late_429} (goal 0)")
     print(f"   by route: {json.dumps(sync['routes'])}")
