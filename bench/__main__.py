@@ -2,6 +2,7 @@
 
     python -m bench                      # all of them
     python -m bench client_throughput    # one
+    python -m bench product_sync --full  # an option: sets BENCH_FULL=1 for the modules
 
 Each module has a ``main() -> dict`` that prints its own lines and returns its figures.
 """
@@ -23,7 +24,9 @@ def main(argv: list[str]) -> int:
     import django
 
     django.setup()
-    names = argv or modules()
+    for flag in [a for a in argv if a.startswith("--")]:
+        os.environ["BENCH_" + flag[2:].replace("-", "_").upper()] = "1"
+    names = [a for a in argv if not a.startswith("--")] or modules()
     unknown = set(names) - set(modules())
     if unknown:
         print(f"unknown benchmark(s): {', '.join(sorted(unknown))}; known: {', '.join(modules())}", file=sys.stderr)

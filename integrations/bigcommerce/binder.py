@@ -54,6 +54,15 @@ def ref_set(
     return ref
 
 
+def bindings_replace(*, link: ProductLink, refs: list[RemoteRef], variant_links: list[VariantLink]) -> None:
+    """A product just created in BigCommerce: all its bindings at once, in place of any an
+    earlier attempt left (call inside the transaction that records the remote product id)."""
+    link.refs.all().delete()
+    link.variant_links.all().delete()
+    RemoteRef.objects.bulk_create(refs)
+    VariantLink.objects.bulk_create(variant_links)
+
+
 def variant_link_set(
     *, link: ProductLink, variant_id: int, remote_variant_id: int, content_hash: str = "", values_hash: str = ""
 ) -> None:

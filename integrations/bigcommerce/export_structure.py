@@ -42,67 +42,66 @@ class StructureSync:
 
     # -- bind what a create answered ----------------------------------------------------
     def bind_created(self, remote: dict) -> None:
-        self.bind_options(self.snap.options, remote.get("options") or [])
-        value_refs = self._value_refs()
+        """All the bindings of a product just created, written at once (a few queries, not one
+        per option, value, variant and image: the initial sync does this for every product)."""
+        refs = self._option_refs(self.snap.options, remote.get("options") or [])
+        value_refs = {r.local_id: r for r in refs if r.kind == Ref.OPTION_VALUE}
+        variant_links: list[VariantLink] = []
         remote_variants = remote.get("variants") or []
         if not self.snap.options:
             base = next((v for v in remote_variants if v["id"] == remote.get("base_variant_id")), None)
             base = base or next(iter(remote_variants), None)
             if base and self.snap.variants:
-                binder.variant_link_set(
-                    link=self.link, variant_id=self.snap.variants[0].id, remote_variant_id=base["id"]
+                variant_links.append(
+                    VariantLink(link=self.link, variant_id=self.snap.variants[0].id, remote_variant_id=base["id"])
                 )
         else:
             by_combo = {outbound.remote_combination(v): v for v in remote_variants}
             for variant in self.snap.variants:
                 match = by_combo.get(outbound.combination_key(variant.combination))
                 if match:
-                    self._variant_bind(variant, match["id"], value_refs)
+                    variant_links.append(self._variant_link(variant, match["id"], value_refs))
         images = sorted(remote.get("images") or [], key=lambda i: (i.get("sort_order", 0), i["id"]))
         for image, remote_image in zip(self.snap.images, images, strict=False):
-            binder.ref_set(
-                link=self.link,
-                kind=Ref.IMAGE,
-                local_id=image.id,
-                remote_id=remote_image["id"],
-                content_hash=content_hash(self.parts.images[image.id]),
-            )
+            refs.append(self._ref(Ref.IMAGE, image.id, remote_image["id"], content_hash(self.parts.images[image.id])))
         by_video = {v.get("video_id"): v for v in remote.get("videos") or []}
         for video in self.snap.videos:
             if video.youtube_id in by_video:
-                binder.ref_set(
-                    link=self.link,
-                    kind=Ref.VIDEO,
-                    local_id=video.id,
-                    remote_id=by_video[video.youtube_id]["id"],
-                    content_hash=content_hash(self.parts.videos[video.id]),
-                )
+                digest = content_hash(self.parts.videos[video.id])
+                refs.append(self._ref(Ref.VIDEO, video.id, by_video[video.youtube_id]["id"], digest))
+        binder.bindings_replace(link=self.link, refs=refs, variant_links=variant_links)
 
     def bind_options(self, options, remote_options: list[dict]) -> None:
+        for ref in self._option_refs(options, remote_options):
+            binder.ref_set(
+                link=self.link,
+                kind=ref.kind,
+                local_id=ref.local_id,
+                remote_id=ref.remote_id,
+                parent_id=ref.parent_id,
+                content_hash=ref.content_hash,
+            )
+
+    def _ref(self, kind: str, local_id: int, remote_id: int, digest: str, parent_id: int | None = None) -> RemoteRef:
+        return RemoteRef(
+            link=self.link, kind=kind, local_id=local_id, remote_id=remote_id, parent_id=parent_id, content_hash=digest
+        )
+
+    def _option_refs(self, options, remote_options: list[dict]) -> list[RemoteRef]:
+        """Our options and values matched by name with remote ones (unsaved references)."""
         by_name = {outbound.text_key(o.get("display_name", "")): o for o in remote_options}
+        refs = []
         for option in options:
             remote = by_name.get(outbound.text_key(option.name))
             if not remote:
                 continue
-            binder.ref_set(
-                link=self.link,
-                kind=Ref.OPTION,
-                local_id=option.id,
-                remote_id=remote["id"],
-                content_hash=content_hash(option.name),
-            )
+            refs.append(self._ref(Ref.OPTION, option.id, remote["id"], content_hash(option.name)))
             labels = {outbound.text_key(v.get("label", "")): v for v in remote.get("option_values") or []}
             for value_id, label in option.values:
                 found = labels.get(outbound.text_key(label))
                 if found:
-                    binder.ref_set(
-                        link=self.link,
-                        kind=Ref.OPTION_VALUE,
-                        local_id=value_id,
-                        remote_id=found["id"],
-                        parent_id=remote["id"],
-                        content_hash=content_hash(label),
-                    )
+                    refs.append(self._ref(Ref.OPTION_VALUE, value_id, found["id"], content_hash(label), remote["id"]))
+        return refs
 
     # -- bring a bound product up to date -----------------------------------------------------
     def update(self) -> None:
@@ -223,7 +222,17 @@ class StructureSync:
             self.variant_updates.append((variant.id, {"id": vl.remote_variant_id, **fields}, content_hash(fields)))
 
     def _variant_bind(self, variant, remote_variant_id: int, value_refs: dict[int, RemoteRef]) -> None:
+        made = self._variant_link(variant, remote_variant_id, value_refs)
         binder.variant_link_set(
+            link=self.link,
+            variant_id=made.variant_id,
+            remote_variant_id=made.remote_variant_id,
+            content_hash=made.content_hash,
+            values_hash=made.values_hash,
+        )
+
+    def _variant_link(self, variant, remote_variant_id: int, value_refs: dict[int, RemoteRef]) -> VariantLink:
+        return VariantLink(
             link=self.link,
             variant_id=variant.id,
             remote_variant_id=remote_variant_id,

@@ -12,6 +12,8 @@ through the dirty links of a connection in chunks and is safe to run twice or si
   so a crash or a timeout never makes a duplicate;
 - each part (product fields, each variant, image, video) has a content hash; only parts whose
   hash changed are sent, product fields in batches of 10 and variants in batches of 50;
+- a chunk is 50 products, the size of a channel-assignment batch: creating N products takes
+  N + ceil(N / 50) calls (each create carries its variants, images, videos and category);
 - one product's failure is journaled on that product (and shown on its page) while the rest
   goes on; a store that is down or limiting stops the run, and the sweep resumes it.
 """
@@ -55,10 +57,13 @@ logger = logging.getLogger(__name__)
 Dir = SyncEvent.Direction
 State = ProductLink.State
 Ref = RemoteRef.Kind
-CHUNK = 10  # products per round: one batched product PUT
 ASSIGN_BATCH = 50
+CHUNK = ASSIGN_BATCH  # products per round: one channel-assignment PUT, five batched product PUTs
+PRODUCT_BATCH = 10  # BigCommerce's limit for PUT /v3/catalog/products
+VARIANT_BATCH = 50  # and for PUT /v3/catalog/variants
 RUN_BUDGET_SECONDS = 60  # then the task hands over to a fresh one (django-q2 timeout is larger)
 TRANSIENT = (Unavailable, RateLimited, OutcomeUnknown)
+INSERT_SLICE = 500  # rows per insert when every product gets an assignment or a link
 
 
 def retry_backoff(attempts: int) -> timedelta:
@@ -75,16 +80,32 @@ def exporting(connection: BigCommerceConnection) -> bool:
     )
 
 
+def _insert_in_slices(*, model, ids, field: str, make) -> int:
+    """``bulk_create`` one ``make(id)`` row per ``field`` value of the queryset ``ids``, a slice
+    at a time, so that a worker's memory does not grow with the size of the catalogue."""
+    count, last = 0, 0
+    while True:
+        page = list(ids.filter(**{f"{field}__gt": last}).order_by(field).values_list(field, flat=True)[:INSERT_SLICE])
+        if not page:
+            return count
+        model.objects.bulk_create([make(pk) for pk in page], ignore_conflicts=True)
+        count, last = count + len(page), page[-1]
+
+
+def _unassigned(products):
+    return products.exclude(Exists(ProductAssignment.objects.filter(product=OuterRef("pk"))))
+
+
 def assignments_ensure(*, connection: BigCommerceConnection) -> int:
     """Products created since connecting are assigned, unless the merchant decided otherwise."""
     merchant = connection.merchant
     since = connection.connected_at or timezone.now()
-    new = Product.objects.filter(merchant=merchant, created_at__gte=since, is_archived=False).exclude(
-        Exists(ProductAssignment.objects.filter(product=OuterRef("pk")))
-    )
-    rows = [ProductAssignment(merchant=merchant, product_id=pk) for pk in new.values_list("pk", flat=True)]
-    ProductAssignment.objects.bulk_create(rows, ignore_conflicts=True)
-    return len(rows)
+    new = _unassigned(Product.objects.filter(merchant=merchant, created_at__gte=since, is_archived=False))
+
+    def make(pk):
+        return ProductAssignment(merchant=merchant, product_id=pk)
+
+    return _insert_in_slices(model=ProductAssignment, ids=new, field="pk", make=make)
 
 
 def links_ensure(*, connection: BigCommerceConnection) -> int:
@@ -96,8 +117,11 @@ def links_ensure(*, connection: BigCommerceConnection) -> int:
             )
         )
     )
-    rows = [
-        ProductLink(
+    return _insert_in_slices(
+        model=ProductLink,
+        ids=assigned,
+        field="product_id",
+        make=lambda pk: ProductLink(
             merchant=connection.merchant,
             connection=connection,
             product_id=pk,
@@ -105,11 +129,8 @@ def links_ensure(*, connection: BigCommerceConnection) -> int:
             origin=ProductLink.Origin.CREATED_REMOTE,
             state=State.PENDING,
             synced_revision=0,
-        )
-        for pk in assigned.values_list("product_id", flat=True)
-    ]
-    ProductLink.objects.bulk_create(rows, ignore_conflicts=True)
-    return len(rows)
+        ),
+    )
 
 
 def dirty_links(*, connection: BigCommerceConnection):
@@ -163,14 +184,11 @@ def export_initial_start(*, connection: BigCommerceConnection) -> SyncRun | None
     if connection.sync_scope == BigCommerceConnection.SyncScope.ALL:
         merchant = connection.merchant
         ProductAssignment.objects.filter(merchant=merchant).update(unassigned_at=None)
-        have = set(ProductAssignment.objects.filter(merchant=merchant).values_list("product_id", flat=True))
-        ProductAssignment.objects.bulk_create(
-            [
-                ProductAssignment(merchant=merchant, product_id=pk)
-                for pk in Product.objects.filter(merchant=merchant, is_archived=False).values_list("pk", flat=True)
-                if pk not in have
-            ],
-            ignore_conflicts=True,
+        _insert_in_slices(
+            model=ProductAssignment,
+            ids=_unassigned(Product.objects.filter(merchant=merchant, is_archived=False)),
+            field="pk",
+            make=lambda pk: ProductAssignment(merchant=merchant, product_id=pk),
         )
     run = export_start(connection=connection, initial=True)
     total = run.total if run else 0
@@ -359,6 +377,8 @@ class _Context:
     client: object
     run: SyncRun | None
     held: list[ProductLink] = field(default_factory=list)
+    done: int = 0  # progress not yet written to the run
+    failed: int = 0
 
     @property
     def store(self) -> outbound.StoreSettings:
@@ -374,6 +394,12 @@ class _Context:
 
     # ---------------------------------------------------------------------------------
     def chunk_export(self, links: list[ProductLink]) -> None:
+        try:
+            self._chunk_export(links)
+        finally:
+            self._progress_flush()
+
+    def _chunk_export(self, links: list[ProductLink]) -> None:
         self.held = list(links)
         products = _products_for([link.product_id for link in links])
         work = [
@@ -490,6 +516,10 @@ class _Context:
             batch.append((item, {"id": link.remote_product_id, **parts.product}))
 
     def _send_product_batch(self, batch) -> None:
+        for start in range(0, len(batch), PRODUCT_BATCH):
+            self._send_products(batch[start : start + PRODUCT_BATCH])
+
+    def _send_products(self, batch) -> None:
         if not batch:
             return
         try:
@@ -518,9 +548,13 @@ class _Context:
                 item.changed.append("fields")
 
     def _send_variant_batch(self, variant_batch) -> None:
-        if not variant_batch:
-            return
         items = [(item, vid, body, digest) for item, vid, body, digest in variant_batch if not item.failed]
+        for start in range(0, len(items), VARIANT_BATCH):
+            self._send_variants(items[start : start + VARIANT_BATCH])
+
+    def _send_variants(self, items) -> None:
+        if not items:
+            return
         try:
             for _chunk, _answer in self.client.update_variants(
                 [{k: v for k, v in body.items() if k != "product_id"} for _i, _v, body, _d in items]
@@ -695,17 +729,17 @@ class _Context:
             self._progress(done=1, recovered=was_failed)
 
     def _progress(self, *, done: int = 0, failed: int = 0, recovered: bool = False, first_failure: bool = True) -> None:
-        if self.run is None:
+        """Counted here, written once per chunk (``_progress_flush``)."""
+        self.done += done
+        self.failed += (failed if first_failure else 0) - (1 if recovered else 0)
+
+    def _progress_flush(self) -> None:
+        done, failed, self.done, self.failed = self.done, self.failed, 0, 0
+        if self.run is None or not (done or failed):
             return
-        changes = {}
-        if done:
-            changes["done"] = F("done") + done
-        if failed and first_failure:
-            changes["failed"] = F("failed") + failed
-        if recovered:
-            changes["failed"] = F("failed") - 1
-        if changes:
-            SyncRun.objects.filter(pk=self.run.pk).update(updated_at=timezone.now(), **changes)
+        SyncRun.objects.filter(pk=self.run.pk).update(
+            updated_at=timezone.now(), done=F("done") + done, failed=F("failed") + failed
+        )
 
 
 def _part_label(part: str) -> str:

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings as django_settings
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db.models import F
 from django.test import TestCase
 
 from catalog.models import Product
@@ -185,6 +186,56 @@ def test_archive_disables_and_delete_removes_the_copy(bc, public):
         remote_product(bc, store, link)
     link.refresh_from_db()
     assert link.unlinked_at is not None
+
+
+def test_n_products_are_created_with_n_plus_one_call_per_fifty_and_updated_ten_to_a_call(bc, public):
+    """Each create carries variants, images and category; channel assignments go 50 to a call
+    (across chunks); later changes to product fields go 10 to a PUT."""
+    import math
+
+    from catalog.models import OptionValue, ProductOption, Variant
+
+    store, merchant, _c, connection, _made = connected(bc)  # no products yet
+    count = 60
+    for i in range(count):
+        product = Product.objects.create(merchant=merchant, name=f"Shirt {i}", vat_rate=20)
+        option = ProductOption.objects.create(product=product, name="Size")
+        for position, value in enumerate(("S", "M")):
+            variant = Variant.objects.create(
+                merchant=merchant, product=product, sku=f"SH-{i}-{value}", price=1000, position=position
+            )
+            variant.option_values.set([OptionValue.objects.create(option=option, value=value, position=position)])
+    mark = bc.request_log(store["hash"])[-1]["id"]
+    _run_export_now(connection)
+
+    calls = bc.request_log(store["hash"], since=mark)
+    assert ProductLink.objects.filter(connection=connection, state="synced").count() == count
+    assert len(calls) <= count + math.ceil(count / 50)
+    assert [c["items_in"] for c in calls if c["route"] == "/v3/catalog/products/channel-assignments"] == [50, 10]
+
+    mark = calls[-1]["id"]
+    Product.objects.filter(merchant=merchant).update(description="New", revision=F("revision") + 1)
+    _run_export_now(connection)
+    calls = bc.request_log(store["hash"], since=mark)
+    assert [(c["method"], c["items_in"]) for c in calls] == [("PUT", 10)] * 6
+    assert set(Product.objects.filter(merchant=merchant).values_list("revision", flat=True)) == set(
+        ProductLink.objects.filter(connection=connection).values_list("synced_revision", flat=True)
+    )
+
+
+def test_assignments_and_links_are_made_a_slice_at_a_time_for_the_whole_catalogue(bc, public, monkeypatch):
+    from integrations.bigcommerce import exporter
+
+    monkeypatch.setattr(exporter, "INSERT_SLICE", 2)
+    store, merchant, _c, connection, made = connected(
+        bc, setup=lambda m: [add_product(m, f"Product {i}", sku=f"P-{i}") for i in range(5)]
+    )
+    links = ProductLink.objects.filter(connection=connection)
+    assert sorted(links.values_list("product_id", flat=True)) == sorted(p.pk for p in made)
+    assert set(links.values_list("state", flat=True)) == {"synced"}
+    later = [add_product(merchant, f"Later {i}", sku=f"L-{i}") for i in range(3)]
+    _run_export_now(connection)
+    assert links.filter(product_id__in=[p.pk for p in later], state="synced").count() == 3
 
 
 def _run_export_now(connection):
