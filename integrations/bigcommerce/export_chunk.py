@@ -1,0 +1,471 @@
+"""One chunk of the export: up to 50 leased product links pushed to BigCommerce together.
+
+Creates go one call each (variants, images, videos and the category inline) and join the
+Comptoir-POS channel in one call per chunk; updates send only the parts whose hash changed,
+product fields ten to a call and variants fifty; removals delete the copy Comptoir made. Each
+product's outcome (synced or failed, with a sentence a merchant understands) is written on its
+link and in the journal; the run's progress is written once per chunk.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from catalog.models import Product
+from integrations.bigcommerce import binder
+from integrations.bigcommerce.errors import (
+    BigCommerceError,
+    Conflict,
+    NotFound,
+    OutcomeUnknown,
+    RateLimited,
+    Unauthorized,
+    Unavailable,
+)
+from integrations.bigcommerce.export_snapshot import products_for_export, snapshot
+from integrations.bigcommerce.export_structure import StructureSync
+from integrations.bigcommerce.mappers import outbound
+from integrations.bigcommerce.mappers.outbound import content_hash
+from integrations.models import BigCommerceConnection, ProductLink, RemoteRef, SyncEvent, SyncRun
+from integrations.services.journal import sync_event_record
+from integrations.services.sync_errors import error_sentence
+
+logger = logging.getLogger(__name__)
+
+Dir = SyncEvent.Direction
+State = ProductLink.State
+Ref = RemoteRef.Kind
+ASSIGN_BATCH = 50
+CHUNK = ASSIGN_BATCH  # products per round: one channel-assignment PUT, five batched product PUTs
+PRODUCT_BATCH = 10  # BigCommerce's limit for PUT /v3/catalog/products
+VARIANT_BATCH = 50  # and for PUT /v3/catalog/variants
+TRANSIENT = (Unavailable, RateLimited, OutcomeUnknown)
+
+
+def retry_backoff(attempts: int) -> timedelta:
+    """1, 2, 4 … minutes between automatic retries of a failed product, at most an hour."""
+    return timedelta(minutes=min(60, 2 ** max(0, attempts - 1)))
+
+
+@dataclass
+class _Pending:
+    link: ProductLink
+    product: Product | None
+    revision: int
+    changed: list[str] = field(default_factory=list)
+    created: bool = False
+    failed: bool = False
+
+
+@dataclass
+class ChunkExport:
+    connection: BigCommerceConnection
+    client: object
+    run: SyncRun | None
+    held: list[ProductLink] = field(default_factory=list)
+    done: int = 0  # progress not yet written to the run
+    failed: int = 0
+
+    @property
+    def store(self) -> outbound.StoreSettings:
+        c = self.connection
+        return outbound.StoreSettings(
+            include_prices=bool(c.include_prices), category_id=c.category_id, weight_units=c.weight_units or "kg"
+        )
+
+    def release_all(self, *, not_before: timedelta | None = None) -> None:
+        for link in self.held:
+            binder.link_release(link=link, not_before=not_before)
+        self.held = []
+
+    # ---------------------------------------------------------------------------------
+    def chunk_export(self, links: list[ProductLink]) -> None:
+        try:
+            self._chunk_export(links)
+        finally:
+            self._progress_flush()
+
+    def _chunk_export(self, links: list[ProductLink]) -> None:
+        self.held = list(links)
+        products = products_for_export([link.product_id for link in links])
+        work = [
+            _Pending(
+                link=link,
+                product=products.get(link.product_id),
+                revision=getattr(products.get(link.product_id), "revision", 0),
+            )
+            for link in links
+        ]
+        batch: list[tuple[_Pending, dict]] = []
+        variant_batch: list[tuple[_Pending, int, dict, str]] = []
+        for item in work:
+            try:
+                if item.product is None or item.link.removal_requested_at:
+                    self._remove(item)
+                elif item.link.remote_product_id is None:
+                    self._create(item)
+                else:
+                    self._structure_update(item, batch, variant_batch)
+            except TRANSIENT:
+                raise
+            except Unauthorized:
+                raise
+            except BigCommerceError as exc:
+                self._fail(item, exc)
+        self._send_product_batch(batch)
+        self._send_variant_batch(variant_batch)
+        self._assign_channel([i for i in work if not i.failed and i.product is not None])
+        for item in work:
+            if not item.failed:
+                self._succeed(item)
+        self.held = []
+
+    # -- create ---------------------------------------------------------------------------
+    def _create(self, item: _Pending) -> None:
+        link, snap = item.link, snapshot(item.product)
+        remote = None
+        if link.create_sent_at:
+            remote = self._find_existing(snap)
+        if remote is None:
+            ProductLink.objects.filter(pk=link.pk).update(create_sent_at=timezone.now())
+            body = outbound.create_payload(snap, self.store)
+            answer = self.client.request("POST", "/v3/catalog/products", json=body, idempotent=False)
+            self._partial_note(item, answer)
+            remote = _data(answer)
+            if isinstance(remote, list):  # a 207 lists the created product
+                remote = remote[0]
+        if not remote.get("variants") or (snap.images and "images" not in remote):
+            remote = _data(
+                self.client.get(
+                    f"/v3/catalog/products/{remote['id']}", params={"include": "variants,images,videos,options"}
+                )
+            )
+        self._bind_created(item, snap, remote)
+        item.created = True
+        item.changed.append("created")
+
+    def _partial_note(self, item: _Pending, answer) -> None:
+        """A 207: BigCommerce saved the product but not all of it (e.g. the stock); say what."""
+        errors = answer.get("errors") if isinstance(answer, dict) else None
+        if not errors:
+            return
+        name = item.product.name
+        if isinstance(errors, dict):  # one error object: {status, title, errors: {field: message}}
+            detail = "; ".join(str(v) for v in (errors.get("errors") or {}).values()) or str(errors.get("title", ""))
+        else:
+            detail = "; ".join(str(e.get("title") or e) if isinstance(e, dict) else str(e) for e in errors)
+        sync_event_record(
+            connection=self.connection,
+            kind=SyncEvent.Kind.PRODUCT_EXPORT,
+            direction=Dir.TO_BIGCOMMERCE,
+            status=SyncEvent.Status.FAILED,
+            message=lambda: (
+                _("BigCommerce saved “%(name)s” but not all of it: %(detail)s.") % {"name": name, "detail": detail}
+            ),
+            detail={"answer_errors": errors},
+            product=item.product,
+        )
+
+    def _find_existing(self, snap: outbound.ProductSnapshot) -> dict | None:
+        found = _data(
+            self.client.get(
+                "/v3/catalog/products", params={"name": snap.name, "include": "variants,images,videos,options"}
+            )
+        )
+        return next(iter(found or []), None)
+
+    def _bind_created(self, item: _Pending, snap: outbound.ProductSnapshot, remote: dict) -> None:
+        link = item.link
+        parts = outbound.payloads(snap, self.store)
+        with transaction.atomic():
+            link.remote_product_id = remote["id"]
+            link.content_hash = content_hash(parts.product)
+            link.save(update_fields=["remote_product_id", "content_hash"])
+            StructureSync(client=self.client, link=link, snap=snap, parts=parts).bind_created(remote)
+
+    # -- update ---------------------------------------------------------------------------
+    def _structure_update(self, item, batch, variant_batch) -> None:
+        """Per-product calls for what changed in shape (variants, options, images, videos);
+        product fields and variant fields are queued for the batched PUTs."""
+        link, snap = item.link, snapshot(item.product)
+        parts = outbound.payloads(snap, self.store)
+        structure = StructureSync(client=self.client, link=link, snap=snap, parts=parts)
+        if snap.options and not link.refs.filter(kind=Ref.OPTION).exists():
+            # Linked at setup: the product may already have options of these names.
+            remote_options = _data(self.client.get(f"/v3/catalog/products/{link.remote_product_id}/options"))
+            structure.bind_options(snap.options, remote_options or [])
+        structure.update()
+        item.changed.extend(structure.changed)
+        for variant_id, body, digest in structure.variant_updates:
+            variant_batch.append((item, variant_id, {**body, "product_id": link.remote_product_id}, digest))
+        if content_hash(parts.product) != link.content_hash:
+            batch.append((item, {"id": link.remote_product_id, **parts.product}))
+
+    def _send_product_batch(self, batch) -> None:
+        for start in range(0, len(batch), PRODUCT_BATCH):
+            self._send_products(batch[start : start + PRODUCT_BATCH])
+
+    def _send_products(self, batch) -> None:
+        if not batch:
+            return
+        try:
+            for _chunk, _answer in self.client.update_products([body for _item, body in batch]):
+                pass
+        except TRANSIENT:
+            raise
+        except BigCommerceError:
+            # One bad product fails the whole batch: send them one by one to find it.
+            for item, body in batch:
+                try:
+                    self.client.put(
+                        f"/v3/catalog/products/{body['id']}", json={k: v for k, v in body.items() if k != "id"}
+                    )
+                except NotFound:
+                    self._remote_gone(item)
+                except TRANSIENT:
+                    raise
+                except BigCommerceError as exc:
+                    self._fail(item, exc)
+        for item, body in batch:
+            if not item.failed:
+                ProductLink.objects.filter(pk=item.link.pk).update(
+                    content_hash=content_hash({k: v for k, v in body.items() if k != "id"})
+                )
+                item.changed.append("fields")
+
+    def _send_variant_batch(self, variant_batch) -> None:
+        items = [(item, vid, body, digest) for item, vid, body, digest in variant_batch if not item.failed]
+        for start in range(0, len(items), VARIANT_BATCH):
+            self._send_variants(items[start : start + VARIANT_BATCH])
+
+    def _send_variants(self, items) -> None:
+        if not items:
+            return
+        try:
+            for _chunk, _answer in self.client.update_variants(
+                [{k: v for k, v in body.items() if k != "product_id"} for _i, _v, body, _d in items]
+            ):
+                pass
+        except TRANSIENT:
+            raise
+        except BigCommerceError:
+            for item, _vid, body, _digest in items:
+                try:
+                    self.client.put(
+                        f"/v3/catalog/products/{body['product_id']}/variants/{body['id']}",
+                        json={k: v for k, v in body.items() if k not in ("id", "product_id")},
+                    )
+                except TRANSIENT:
+                    raise
+                except BigCommerceError as exc:
+                    self._fail(item, exc)
+        from integrations.models import VariantLink
+
+        for item, vid, _body, digest in items:
+            if not item.failed:
+                VariantLink.objects.filter(link=item.link, variant_id=vid).update(content_hash=digest)
+                item.changed.append("variants")
+
+    def _assign_channel(self, items: list[_Pending]) -> None:
+        """Created products join the Comptoir-POS channel, 50 to a call (a PUT: idempotent)."""
+        created = [i for i in items if i.created or i.link.state == State.PENDING]
+        if not created or not self.connection.channel_id:
+            return
+        body = [{"product_id": i.link.remote_product_id, "channel_id": self.connection.channel_id} for i in created]
+        for start in range(0, len(body), ASSIGN_BATCH):
+            self.client.request(
+                "PUT",
+                "/v3/catalog/products/channel-assignments",
+                json=body[start : start + ASSIGN_BATCH],
+                idempotent=True,
+            )
+
+    # -- remove -----------------------------------------------------------------------------
+    def _remove(self, item: _Pending) -> None:
+        """Deleted in Comptoir, or unassigned with "delete the copy": the copy we created is
+        deleted; a product that existed in BigCommerce before (linked at setup) stays there.
+        Either way the link ends and the product no longer syncs."""
+        link, product = item.link, item.product
+        deleted = False
+        if link.remote_product_id and link.origin == ProductLink.Origin.CREATED_REMOTE:
+            _ignore_not_found(lambda: self.client.delete(f"/v3/catalog/products/{link.remote_product_id}"))
+            deleted = True
+        ProductLink.objects.filter(pk=link.pk).update(unlinked_at=timezone.now(), claimed_until=None)
+        remote_id, gone = link.remote_product_id, product is None
+
+        def message():
+            if gone and deleted:
+                return _("Product deleted in Comptoir: its BigCommerce copy #%(id)s was deleted too.") % {
+                    "id": remote_id
+                }
+            if gone:
+                return _(
+                    "Product deleted in Comptoir: BigCommerce product #%(id)s was kept "
+                    "(it existed there before) and is no longer synced."
+                ) % {"id": remote_id}
+            if deleted:
+                return _("“%(name)s” was unassigned from BigCommerce and its copy #%(id)s deleted.") % {
+                    "name": product.name,
+                    "id": remote_id,
+                }
+            return _(
+                "“%(name)s” was unassigned from BigCommerce; product #%(id)s existed there before and was kept."
+            ) % {
+                "name": product.name,
+                "id": remote_id,
+            }
+
+        sync_event_record(
+            connection=self.connection,
+            kind=SyncEvent.Kind.PRODUCT_UNASSIGN if not gone else SyncEvent.Kind.PRODUCT_EXPORT,
+            direction=Dir.TO_BIGCOMMERCE,
+            message=message,
+            detail={"remote_product_id": remote_id, "deleted": deleted},
+            product=product if product is not None else {"id": link.product_id},
+        )
+        item.failed = True  # nothing more to do for it in this chunk
+        self._progress(done=1)
+
+    def _remote_gone(self, item: _Pending) -> None:
+        """Deleted in BigCommerce by the merchant: forget the copy; the next sync creates it again."""
+        link = item.link
+        with transaction.atomic():
+            link.refs.all().delete()
+            link.variant_links.all().delete()
+            ProductLink.objects.filter(pk=link.pk).update(
+                remote_product_id=None, content_hash="", state=State.PENDING, create_sent_at=None, claimed_until=None
+            )
+        item.failed = True
+
+    # -- outcome ----------------------------------------------------------------------------
+    def _fail(self, item: _Pending, exc: BigCommerceError) -> None:
+        if isinstance(exc, NotFound) and item.link.remote_product_id:
+            self._remote_gone(item)
+            return
+        item.failed = True
+        link, product = item.link, item.product
+        attempts = link.attempts + 1
+        sentence = error_sentence(exc, product=product)
+        event = sync_event_record(
+            connection=self.connection,
+            kind=SyncEvent.Kind.PRODUCT_EXPORT,
+            direction=Dir.TO_BIGCOMMERCE,
+            status=SyncEvent.Status.FAILED,
+            message=sentence,
+            detail=_error_detail(exc),
+            attempts=attempts,
+            product=product,
+        )
+        ProductLink.objects.filter(pk=link.pk).update(
+            state=State.FAILED,
+            attempts=attempts,
+            last_error=event.message,
+            last_error_i18n=event.message_i18n,
+            last_error_detail={"event_id": event.pk, **_error_detail(exc)},
+            claimed_until=timezone.now() + retry_backoff(attempts),
+        )
+        if isinstance(exc, Conflict) and link.create_sent_at and link.remote_product_id is None:
+            ProductLink.objects.filter(pk=link.pk).update(create_sent_at=None)
+        self._progress(failed=1, first_failure=link.state != State.FAILED)
+
+    def _succeed(self, item: _Pending) -> None:
+        link, product = item.link, item.product
+        was_failed = link.state == State.FAILED
+        first_time = link.state == State.PENDING
+        ProductLink.objects.filter(pk=link.pk).update(
+            state=State.SYNCED,
+            synced_revision=item.revision,
+            synced_at=timezone.now(),
+            attempts=0,
+            last_error="",
+            last_error_i18n={},
+            last_error_detail={},
+            claimed_until=None,
+        )
+        changed = sorted(set(item.changed) - {"created"})
+        name, remote_id = product.name, link.remote_product_id
+        if item.created:
+
+            def message():
+                return _("Created “%(name)s” in BigCommerce (#%(id)s), hidden, in the Comptoir POS category.") % {
+                    "name": name,
+                    "id": remote_id,
+                }
+
+        elif changed:
+
+            def message():
+                return _("Updated “%(name)s” in BigCommerce: %(parts)s.") % {
+                    "name": name,
+                    "parts": ", ".join(_part_label(p) for p in changed),
+                }
+
+        else:
+            message = None
+        if message is not None:
+            sync_event_record(
+                connection=self.connection,
+                kind=SyncEvent.Kind.PRODUCT_EXPORT,
+                direction=Dir.TO_BIGCOMMERCE,
+                message=message,
+                detail={"remote_product_id": remote_id, "changed": changed, "revision": item.revision},
+                product=product,
+            )
+        if first_time or was_failed or message is not None:
+            self._progress(done=1, recovered=was_failed)
+
+    def _progress(self, *, done: int = 0, failed: int = 0, recovered: bool = False, first_failure: bool = True) -> None:
+        """Counted here, written once per chunk (``_progress_flush``)."""
+        self.done += done
+        self.failed += (failed if first_failure else 0) - (1 if recovered else 0)
+
+    def _progress_flush(self) -> None:
+        done, failed, self.done, self.failed = self.done, self.failed, 0, 0
+        if self.run is None or not (done or failed):
+            return
+        SyncRun.objects.filter(pk=self.run.pk).update(
+            updated_at=timezone.now(), done=F("done") + done, failed=F("failed") + failed
+        )
+
+
+def _part_label(part: str) -> str:
+    from django.utils.translation import gettext
+
+    return {
+        "fields": gettext("name, description and other fields"),
+        "variants": gettext("variants"),
+        "options": gettext("options"),
+        "images": gettext("images"),
+        "videos": gettext("videos"),
+    }.get(part, part)
+
+
+def _ignore_not_found(call) -> None:
+    try:
+        call()
+    except NotFound:
+        pass
+
+
+def _data(answer):
+    if isinstance(answer, dict) and "data" in answer:
+        return answer["data"]
+    return answer
+
+
+def _error_detail(exc: BigCommerceError) -> dict:
+    return {
+        "error": exc.__class__.__name__,
+        "status": exc.status,
+        "title": exc.title,
+        "errors": exc.errors,
+        "method": exc.method,
+        "path": exc.path,
+    }
