@@ -190,7 +190,11 @@ class SyncEvent(models.Model):
 
     @property
     def retryable(self) -> bool:
-        return self.status == self.Status.FAILED and self.kind in self.RETRYABLE_KINDS
+        """Retry applies: a failed webhook, or a failed product push whose product still fails
+        (``still_failing`` is annotated by the journal's selector; unknown counts as yes)."""
+        if self.status != self.Status.FAILED or self.kind not in self.RETRYABLE_KINDS:
+            return False
+        return self.kind != self.Kind.PRODUCT_EXPORT or getattr(self, "still_failing", True)
 
 
 class SyncState(models.TextChoices):

@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import formats, timezone
 
 from catalog.models import Product, Variant
@@ -173,6 +173,9 @@ def products_for_name_match(*, merchant: Merchant, connection: BigCommerceConnec
 class JournalFilters:
     """The journal's filters, read from a query string: a value that does not parse is dropped."""
 
+    RETRYING = "retrying"  # failed product pushes whose product still fails (to be retried)
+    STATUSES = (*SyncEvent.Status.values, RETRYING)
+
     status: str = ""
     direction: str = ""
     query: str = ""
@@ -184,7 +187,7 @@ class JournalFilters:
         status = params.get("status", "")
         direction = params.get("direction", "")
         return cls(
-            status=status if status in SyncEvent.Status.values else "",
+            status=status if status in cls.STATUSES else "",
             direction=direction if direction in SyncEvent.Direction.values else "",
             query=" ".join(str(params.get("q", "")).split())[:100],
             date_from=_date_or_none(params.get("from")),
@@ -220,8 +223,19 @@ def sync_event_list(
 ) -> QuerySet[SyncEvent]:
     """The merchant's journal, newest first. Dates are whole days in the merchant's time zone."""
     filters = filters or JournalFilters(status=status)
-    qs = SyncEvent.objects.filter(merchant=merchant)
-    if filters.status:
+    # A failed product push whose product still fails: it will be retried (automatically, or by Retry).
+    still_failing = ProductLink.objects.filter(
+        connection_id=OuterRef("connection_id"),
+        product_id=OuterRef("product_id"),
+        unlinked_at__isnull=True,
+        state=ProductLink.State.FAILED,
+    )
+    qs = SyncEvent.objects.filter(merchant=merchant).annotate(
+        still_failing=Exists(still_failing) & Q(status=SyncEvent.Status.FAILED, kind=SyncEvent.Kind.PRODUCT_EXPORT)
+    )
+    if filters.status == JournalFilters.RETRYING:
+        qs = qs.filter(still_failing=True)
+    elif filters.status:
         qs = qs.filter(status=filters.status)
     if filters.direction:
         qs = qs.filter(direction=filters.direction)
@@ -235,7 +249,7 @@ def sync_event_list(
 
 
 def sync_event_get(*, merchant: Merchant, event_id: int) -> SyncEvent | None:
-    return SyncEvent.objects.filter(merchant=merchant, pk=event_id).select_related("connection").first()
+    return sync_event_list(merchant=merchant).filter(pk=event_id).select_related("connection").first()
 
 
 def journal_product(*, merchant: Merchant, event: SyncEvent) -> Product | None:

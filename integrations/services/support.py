@@ -46,7 +46,7 @@ def sync_event_retry(*, event: SyncEvent) -> str:
     from integrations.bigcommerce.exporter import exporting
     from integrations.services.assignments import product_sync_retry
 
-    if not event.retryable:
+    if event.status != SyncEvent.Status.FAILED or event.kind not in SyncEvent.RETRYABLE_KINDS:
         raise WrongStep(_("Only a failed product sync or a failed event from BigCommerce can be retried."))
     if event.kind == SyncEvent.Kind.WEBHOOK:
         detail = event.detail if isinstance(event.detail, dict) else {}

@@ -176,6 +176,14 @@ def test_query_count_is_the_same_for_5_and_120_entries(django_assert_num_queries
 def test_detail_shows_what_was_sent_without_secrets_the_attempts_and_the_product():
     merchant, client, connection = _connected()
     mug = add_product(merchant, "Mug", sku="MUG-1")
+    ProductLink.objects.create(
+        product=mug,
+        merchant=merchant,
+        connection=connection,
+        store_hash="abc123",
+        origin="created_remote",
+        state="failed",
+    )
     event = _event(
         connection,
         "BigCommerce refused the product",
@@ -202,7 +210,7 @@ def test_only_failed_product_pushes_and_webhooks_can_be_retried():
     failed_connect = _event(connection, "Connect failed", status=Status.FAILED, kind=Kind.CONNECT)
     ok_push = _event(connection, "Mug sent")
     content = client.get(JOURNAL).content.decode()
-    assert "Retry" not in content
+    assert "/retry/" not in content and ">Retry<" not in content
     for event in (failed_connect, ok_push):
         response = client.post(reverse("integrations:bigcommerce_event_retry", args=[event.pk]), follow=True)
         assert (
@@ -322,3 +330,25 @@ def test_day_boundaries_follow_the_time_zone(settings):
     SyncEvent.objects.filter(pk=event.pk).update(created_at=late)
     assert _texts(client.get(JOURNAL, {"to": "2026-03-10"})) == ["late"]
     assert _texts(client.get(JOURNAL, {"from": (late + timedelta(days=1)).date().isoformat()})) == []
+
+
+def test_retrying_is_a_failed_push_whose_product_still_fails_and_only_it_offers_retry():
+    merchant, client, connection = _connected()
+    hat, mug = add_product(merchant, "Hat", sku="HAT-1"), add_product(merchant, "Mug", sku="MUG-1")
+    common = {"connection": connection, "store_hash": "abc123", "origin": "created_remote"}
+    ProductLink.objects.create(product=hat, merchant=merchant, state="failed", **common)
+    ProductLink.objects.create(product=mug, merchant=merchant, state="synced", **common)
+    hat_event = _event(connection, "Hat refused", status=Status.FAILED, product=hat)
+    mug_event = _event(connection, "Mug refused", status=Status.FAILED, product=mug)  # fixed since
+    _event(connection, "Hat sent", product=hat)
+
+    assert _texts(client.get(JOURNAL, {"status": "retrying"})) == ["Hat refused"]
+    assert _texts(client.get(JOURNAL, {"status": "failed"})) == ["Mug refused", "Hat refused"]
+    content = client.get(JOURNAL).content.decode()
+    assert reverse("integrations:bigcommerce_event_retry", args=[hat_event.pk]) in content
+    assert reverse("integrations:bigcommerce_event_retry", args=[mug_event.pk]) not in content
+    assert content.count("badge-warn") == 1
+    detail = client.get(reverse("integrations:bigcommerce_event", args=[mug_event.pk])).content.decode()
+    assert reverse("integrations:bigcommerce_event_retry", args=[mug_event.pk]) not in detail
+    response = client.post(reverse("integrations:bigcommerce_event_retry", args=[mug_event.pk]), follow=True)
+    assert "“Mug” has no failed sync to retry." in response.content.decode()

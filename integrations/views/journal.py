@@ -58,7 +58,7 @@ def bigcommerce_journal(request):
             "page_query": query,
             "filters": filters,
             "filtered": bool(query),
-            "statuses": SyncEvent.Status.choices,
+            "statuses": [*SyncEvent.Status.choices, (selectors.JournalFilters.RETRYING, _("Retrying"))],
             "directions": SyncEvent.Direction.choices,
             "failed_links": selectors.failed_product_link_count(connection=connection),
             "here": request.get_full_path(),
