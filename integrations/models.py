@@ -163,12 +163,19 @@ class SyncEvent(models.Model):
     product_id = models.PositiveBigIntegerField(_("product id"), null=True, blank=True, db_index=True)
     product_name = models.CharField(_("product"), max_length=250, blank=True)
     sku = models.CharField(_("SKU"), max_length=255, blank=True, db_index=True)
+    # portal.text.search_key of the product name and SKU: the journal's search box compares it.
+    product_key = models.CharField(max_length=510, blank=True, default="")
 
     class Meta:
         verbose_name = _("sync event")
         verbose_name_plural = _("sync journal")
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["merchant", "-created_at"])]
+        # The journal's filters: newest first within a merchant, optionally by status or direction.
+        indexes = [
+            models.Index(fields=["merchant", "-created_at"]),
+            models.Index(fields=["merchant", "status", "-created_at"], name="sync_event_merchant_status"),
+            models.Index(fields=["merchant", "direction", "-created_at"], name="sync_event_merchant_direction"),
+        ]
 
     def __str__(self):
         return self.message
@@ -177,6 +184,17 @@ class SyncEvent(models.Model):
     def text(self) -> str:
         """The message in the reader's language."""
         return message_localized(self.message_i18n, self.message)
+
+    # Failed lines that Retry can act on: a product push (retried now), a webhook (processed again).
+    RETRYABLE_KINDS = (Kind.PRODUCT_EXPORT, Kind.WEBHOOK)
+
+    @property
+    def retryable(self) -> bool:
+        """Retry applies: a failed webhook, or a failed product push whose product still fails
+        (``still_failing`` is annotated by the journal's selector; unknown counts as yes)."""
+        if self.status != self.Status.FAILED or self.kind not in self.RETRYABLE_KINDS:
+            return False
+        return self.kind != self.Kind.PRODUCT_EXPORT or getattr(self, "still_failing", True)
 
 
 class SyncState(models.TextChoices):

@@ -1,9 +1,11 @@
 """Reads of the integrations app. Everything a merchant can reach takes the merchant."""
 
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
-from django.db.models import Q, QuerySet
-from django.utils import formats
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils import formats, timezone
 
 from catalog.models import Product, Variant
 from catalog.selectors import PRODUCT_ORDER
@@ -167,15 +169,101 @@ def products_for_name_match(*, merchant: Merchant, connection: BigCommerceConnec
     return products
 
 
-def sync_event_list(*, merchant: Merchant, status: str = "") -> QuerySet[SyncEvent]:
-    qs = SyncEvent.objects.filter(merchant=merchant)
-    if status:
-        qs = qs.filter(status=status)
+@dataclass(frozen=True)
+class JournalFilters:
+    """The journal's filters, read from a query string: a value that does not parse is dropped."""
+
+    RETRYING = "retrying"  # failed product pushes whose product still fails (to be retried)
+    STATUSES = (*SyncEvent.Status.values, RETRYING)
+
+    status: str = ""
+    direction: str = ""
+    query: str = ""
+    date_from: date | None = None
+    date_to: date | None = None
+
+    @classmethod
+    def from_query(cls, params) -> "JournalFilters":
+        status = params.get("status", "")
+        direction = params.get("direction", "")
+        return cls(
+            status=status if status in cls.STATUSES else "",
+            direction=direction if direction in SyncEvent.Direction.values else "",
+            query=" ".join(str(params.get("q", "")).split())[:100],
+            date_from=_date_or_none(params.get("from")),
+            date_to=_date_or_none(params.get("to")),
+        )
+
+    def as_query(self) -> dict[str, str]:
+        """The filters set, as query parameters (for links that keep them: pages, export)."""
+        values = {
+            "status": self.status,
+            "direction": self.direction,
+            "q": self.query,
+            "from": self.date_from.isoformat() if self.date_from else "",
+            "to": self.date_to.isoformat() if self.date_to else "",
+        }
+        return {key: value for key, value in values.items() if value}
+
+
+def _date_or_none(value) -> date | None:
+    try:
+        parsed = date.fromisoformat(str(value or ""))
+    except ValueError:
+        return None
+    return parsed if 2000 <= parsed.year <= 9998 else None
+
+
+def _day_start(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
+def sync_event_list(
+    *, merchant: Merchant, status: str = "", filters: JournalFilters | None = None
+) -> QuerySet[SyncEvent]:
+    """The merchant's journal, newest first. Dates are whole days in the merchant's time zone."""
+    filters = filters or JournalFilters(status=status)
+    # A failed product push whose product still fails: it will be retried (automatically, or by Retry).
+    still_failing = ProductLink.objects.filter(
+        connection_id=OuterRef("connection_id"),
+        product_id=OuterRef("product_id"),
+        unlinked_at__isnull=True,
+        state=ProductLink.State.FAILED,
+    )
+    qs = SyncEvent.objects.filter(merchant=merchant).annotate(
+        still_failing=Exists(still_failing) & Q(status=SyncEvent.Status.FAILED, kind=SyncEvent.Kind.PRODUCT_EXPORT)
+    )
+    if filters.status == JournalFilters.RETRYING:
+        qs = qs.filter(still_failing=True)
+    elif filters.status:
+        qs = qs.filter(status=filters.status)
+    if filters.direction:
+        qs = qs.filter(direction=filters.direction)
+    if filters.query and (key := search_key(filters.query)):
+        qs = qs.filter(product_key__contains=key)
+    if filters.date_from:
+        qs = qs.filter(created_at__gte=_day_start(filters.date_from))
+    if filters.date_to:
+        qs = qs.filter(created_at__lt=_day_start(filters.date_to + timedelta(days=1)))
     return qs.order_by("-created_at", "-id")
 
 
 def sync_event_get(*, merchant: Merchant, event_id: int) -> SyncEvent | None:
-    return SyncEvent.objects.filter(merchant=merchant, pk=event_id).first()
+    return sync_event_list(merchant=merchant).filter(pk=event_id).select_related("connection").first()
+
+
+def journal_product(*, merchant: Merchant, event: SyncEvent) -> Product | None:
+    """The product a journal line is about, if it still exists (its page can be linked)."""
+    if not event.product_id:
+        return None
+    return Product.objects.filter(merchant=merchant, pk=event.product_id).first()
+
+
+def failed_product_link_count(*, connection: BigCommerceConnection) -> int:
+    """Products of the connection whose last sync failed (what "Retry all failed" retries)."""
+    return ProductLink.objects.filter(
+        connection=connection, unlinked_at__isnull=True, state=ProductLink.State.FAILED
+    ).count()
 
 
 def product_link_list(*, merchant: Merchant, connection: BigCommerceConnection) -> QuerySet[ProductLink]:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from integrations.views import app_callbacks, channels, pages, webhooks, wizard
+from integrations.views import app_callbacks, channels, journal, pages, webhooks, wizard
 
 app_name = "integrations"
 
@@ -9,8 +9,15 @@ urlpatterns = [
     path("bigcommerce/", pages.bigcommerce_overview, name="bigcommerce"),
     path("bigcommerce/products/", pages.bigcommerce_products, name="bigcommerce_products"),
     path("bigcommerce/run/", pages.bigcommerce_run, name="bigcommerce_run"),
-    path("bigcommerce/journal/", pages.bigcommerce_journal, name="bigcommerce_journal"),
-    path("bigcommerce/journal/<int:event_id>/", pages.bigcommerce_event, name="bigcommerce_event"),
+    path("bigcommerce/journal/", journal.bigcommerce_journal, name="bigcommerce_journal"),
+    path("bigcommerce/journal/export.csv", journal.bigcommerce_journal_export, name="bigcommerce_journal_export"),
+    path(
+        "bigcommerce/journal/retry-failed/",
+        journal.bigcommerce_journal_retry_failed,
+        name="bigcommerce_journal_retry_failed",
+    ),
+    path("bigcommerce/journal/<int:event_id>/", journal.bigcommerce_event, name="bigcommerce_event"),
+    path("bigcommerce/journal/<int:event_id>/retry/", journal.bigcommerce_event_retry, name="bigcommerce_event_retry"),
     path("bigcommerce/connect/", pages.bigcommerce_connect, name="bigcommerce_connect"),
     path("bigcommerce/disconnect/", pages.bigcommerce_disconnect, name="bigcommerce_disconnect"),
     path("bigcommerce/setup/", wizard.setup_resume, name="setup"),

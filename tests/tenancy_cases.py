@@ -32,6 +32,8 @@ PUBLIC_OR_OWN = {
             "bigcommerce_products",
             "bigcommerce_run",
             "bigcommerce_journal",
+            "bigcommerce_journal_export",
+            "bigcommerce_journal_retry_failed",
             "bigcommerce_connect",
             "bigcommerce_disconnect",
             "setup",
@@ -89,6 +91,7 @@ def _sync_event(other):
 
 URL_CASES = {
     "integrations:bigcommerce_event": _sync_event,
+    "integrations:bigcommerce_event_retry": _sync_event,
     "integrations:product_channels": _product_id,
     "integrations:product_retry": _product_id,
     "inventory:product_stock": _product,

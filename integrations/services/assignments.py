@@ -124,3 +124,27 @@ def product_sync_retry(*, connection: BigCommerceConnection, product) -> bool:
             )
             _kick_on_commit(connection)
     return bool(retried)
+
+
+def product_sync_retry_all_failed(*, connection: BigCommerceConnection) -> int:
+    """Retry now every product of the connection whose sync failed; returns how many."""
+    with transaction.atomic():
+        retried = ProductLink.objects.filter(
+            connection=connection, unlinked_at__isnull=True, state=ProductLink.State.FAILED
+        ).update(claimed_until=None)
+        if retried:
+            sync_event_record(
+                connection=connection,
+                kind=SyncEvent.Kind.PRODUCT_EXPORT,
+                direction=SyncEvent.Direction.TO_BIGCOMMERCE,
+                message=lambda: (
+                    ngettext(
+                        "Retry of %(count)s failed product requested.",
+                        "Retry of %(count)s failed products requested.",
+                        retried,
+                    )
+                    % {"count": retried}
+                ),
+            )
+            _kick_on_commit(connection)
+    return retried

@@ -2,6 +2,7 @@ from typing import Any
 
 from integrations.messages import Message, message_default, message_translations
 from integrations.models import BigCommerceConnection, SyncEvent
+from portal.text import search_key
 
 
 def sync_event_record(
@@ -39,13 +40,20 @@ def _product_columns(product) -> dict:
     if product is None:
         return {}
     if isinstance(product, dict):
-        return {
+        columns = {
             "product_id": product.get("id"),
             "product_name": (product.get("name") or "")[:250],
             "sku": (product.get("sku") or "")[:255],
         }
-    skus = [v.sku for v in product.variants.all() if v.sku]
-    return {"product_id": product.pk, "product_name": product.name[:250], "sku": (skus[0] if skus else "")[:255]}
+    else:
+        skus = [v.sku for v in product.variants.all() if v.sku]
+        columns = {"product_id": product.pk, "product_name": product.name[:250], "sku": (skus[0] if skus else "")[:255]}
+    return {**columns, "product_key": product_search_key(name=columns["product_name"], sku=columns["sku"])}
+
+
+def product_search_key(*, name: str, sku: str) -> str:
+    """What the journal's search box compares: the name and SKU without accents or case."""
+    return search_key(f"{name} {sku}")[:510]
 
 
 def sync_event_finish(*, event_id: int | None, status: str, attempts: int | None = None) -> None:

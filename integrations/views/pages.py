@@ -4,7 +4,6 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -14,7 +13,7 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from integrations import selectors
 from integrations.errors import ConnectRefused
-from integrations.models import BigCommerceConnection, SyncEvent
+from integrations.models import BigCommerceConnection
 from integrations.services.connection import connection_disconnect_request, connection_get_or_create
 from integrations.views.common import render_page
 from integrations.views.connect_state import connect_state_issue
@@ -84,39 +83,6 @@ def bigcommerce_products(request):
     if connection.managed_in == BigCommerceConnection.ManagedIn.COMPTOIR:
         context["products_to_sync"] = selectors.products_to_sync_count(merchant=request.merchant, connection=connection)
     return render_page(request, "integrations/bigcommerce_products.html", context, partial="panel")
-
-
-@merchant_required
-def bigcommerce_journal(request):
-    connection, status = _state(request)
-    if connection is None:
-        raise Http404
-    wanted = request.GET.get("status", "")
-    if wanted not in SyncEvent.Status.values:
-        wanted = ""
-    events = selectors.sync_event_list(merchant=request.merchant, status=wanted)
-    page = Paginator(events, 50).get_page(request.GET.get("page"))
-    context = _connected_context(request, connection, status, "journal")
-    context.update(
-        {
-            "page": page,
-            "page_query": urlencode({"status": wanted}) if wanted else "",
-            "status_filter": wanted,
-            "statuses": SyncEvent.Status.choices,
-        }
-    )
-    return render_page(request, "integrations/bigcommerce_journal.html", context, partial="panel")
-
-
-@merchant_required
-def bigcommerce_event(request, event_id: int):
-    event = selectors.sync_event_get(merchant=request.merchant, event_id=event_id)
-    if event is None:
-        raise Http404
-    connection, status = _state(request)
-    context = _connected_context(request, connection, status, "journal")
-    context["event"] = event
-    return render_page(request, "integrations/bigcommerce_event.html", context, partial="panel")
 
 
 @merchant_required
