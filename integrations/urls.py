@@ -9,6 +9,7 @@ urlpatterns = [
     path("bigcommerce/", pages.bigcommerce_overview, name="bigcommerce"),
     path("bigcommerce/products/", pages.bigcommerce_products, name="bigcommerce_products"),
     path("bigcommerce/run/", pages.bigcommerce_run, name="bigcommerce_run"),
+    path("bigcommerce/sync-now/", pages.bigcommerce_sync_now, name="bigcommerce_sync_now"),
     path("bigcommerce/journal/", pages.bigcommerce_journal, name="bigcommerce_journal"),
     path("bigcommerce/journal/<int:event_id>/", pages.bigcommerce_event, name="bigcommerce_event"),
     path("bigcommerce/connect/", pages.bigcommerce_connect, name="bigcommerce_connect"),
