@@ -1,6 +1,7 @@
 """Browser journey: Sync now on the Overview; the progress card polls until the run finishes,
 then stops polling."""
 
+import os
 import time
 
 import pytest
@@ -31,6 +32,7 @@ def test_sync_now_shows_a_progress_card_that_polls_until_finished_then_stops(
     settings.BIGCOMMERCE_CLIENT_SECRET = connect_helpers.CLIENT_SECRET
     settings.COMPTOIR_PUBLIC_URL = connect_helpers.PUBLIC_URL
     call_command("createcachetable", verbosity=0)
+    call_command("schedules_install", verbosity=0)
     add_product(merchant, "Mug", sku="MUG-1")
     add_product(merchant, "Tote", sku="TOTE-1")
     client = connect_helpers.CommitClient()
@@ -44,6 +46,13 @@ def test_sync_now_shows_a_progress_card_that_polls_until_finished_then_stops(
     # browser sees the run running before the task takes it.
     monkeypatch.setattr(Conf, "SYNC", False)
 
+    shots = os.environ.get("COMPTOIR_SCREENSHOTS")
+
+    def shot(name):
+        if shots:
+            page.set_viewport_size({"width": 1280, "height": 900})
+            page.screenshot(path=os.path.join(shots, f"{name}.png"), full_page=True)
+
     browser_login(page, live_server, email=merchant_user.email, password="correct-horse-battery")
     page.goto(f"{live_server.url}/integrations/bigcommerce/")
     polls = []
@@ -51,6 +60,7 @@ def test_sync_now_shows_a_progress_card_that_polls_until_finished_then_stops(
     page.click("button:has-text('Sync now')")
     page.wait_for_selector("#sync-run[hx-trigger] >> text=Sync in progress")
     page.wait_for_selector("text=0 of 2 products sent")
+    shot("sync-now-01-running")
     deadline = time.monotonic() + 5
     while len(polls) < 2 and time.monotonic() < deadline:
         page.wait_for_timeout(200)
@@ -62,6 +72,8 @@ def test_sync_now_shows_a_progress_card_that_polls_until_finished_then_stops(
     page.wait_for_selector("#sync-run >> text=Sync finished")
     assert page.text_content("#sync-run").count("2 of 2 products sent") == 1
     assert page.get_attribute("#sync-run", "hx-trigger") is None
+    shot("sync-now-02-finished")
+    assert "Not scheduled" not in page.text_content(".sync-facts")  # the sweep's next run
     seen = len(polls)
     page.wait_for_timeout(2500)
     assert len(polls) == seen  # no more polling once finished
