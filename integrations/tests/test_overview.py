@@ -150,3 +150,10 @@ def test_sync_now_with_products_managed_in_bigcommerce_checks_the_channel_again(
     said = list(SyncEvent.objects.filter(merchant=merchant).values_list("message", flat=True))
     assert "Sync now: Comptoir is checking the products of the Comptoir-POS channel." in said
     assert any(m.startswith("Checked the 0 products of the Comptoir-POS channel") for m in said)
+
+
+def test_a_stalled_run_shows_on_the_progress_card_which_keeps_polling_while_it_is_resumed():
+    merchant, connection, client = _connected_row()
+    SyncRun.objects.create(merchant=merchant, connection=connection, kind="export", status="stalled", total=4, done=1)
+    card = client.get("/integrations/bigcommerce/run/").content.decode()
+    assert "Sync stalled — Comptoir is starting it again" in card and 'hx-trigger="every 1s"' in card
