@@ -17,6 +17,12 @@ SCHEDULES = (
     Scheduled(name="bigcommerce-export-sweep", func="integrations.tasks.bigcommerce_export_sweep", minutes=1),
     # Products managed in BigCommerce: catch what webhooks missed.
     Scheduled(name="bigcommerce-import-resync", func="integrations.tasks.bigcommerce_import_resync_all", minutes=60),
+    # Housekeeping.
+    Scheduled(name="bigcommerce-journal-prune", func="integrations.tasks.journal_prune", minutes=24 * 60),
+    Scheduled(
+        name="bigcommerce-signed-payloads-purge", func="integrations.tasks.used_signed_payloads_purge", minutes=60
+    ),
+    Scheduled(name="bigcommerce-runs-stalled", func="integrations.tasks.sync_runs_stalled_resume", minutes=5),
 )
 
 

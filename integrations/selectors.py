@@ -301,14 +301,15 @@ def product_sync_states(*, merchant: Merchant, product_ids) -> dict[int, Product
 
 
 def sync_run_current(*, connection: BigCommerceConnection):
-    """The running sync run, or the last one if it finished in the last hour (to show its result)."""
+    """The running (or stalled) sync run, or the last one if it finished in the last hour (to show its result)."""
     from datetime import timedelta
 
     from django.utils import timezone
 
     from integrations.models import SyncRun
 
-    run = SyncRun.objects.filter(connection=connection, status=SyncRun.Status.RUNNING).order_by("-started_at").first()
+    active = (SyncRun.Status.RUNNING, SyncRun.Status.STALLED)  # a stalled run is being resumed
+    run = SyncRun.objects.filter(connection=connection, status__in=active).order_by("-started_at").first()
     if run is None:
         run = (
             SyncRun.objects.filter(connection=connection, finished_at__gte=timezone.now() - timedelta(hours=1))
@@ -345,3 +346,36 @@ def managed_fields_narrow(*, product: Product, fields: frozenset[str]) -> frozen
     if connection is None or not connection.include_prices:
         return fields - {managed.PRICES}
     return fields
+
+
+def overview_facts(*, connection: BigCommerceConnection) -> dict:
+    """The Overview's facts in a fixed number of queries: last sync, failures and webhook health
+    over the last 24 hours, and when the schedule that resyncs this connection runs next."""
+    from datetime import timedelta
+
+    from django.db.models import Count, Max
+    from django.utils import timezone
+    from django_q.models import Schedule
+
+    from integrations.models import SyncRun, WebhookEvent
+
+    since = timezone.now() - timedelta(hours=24)
+    schedule = (
+        "bigcommerce-import-resync"
+        if connection.managed_in == BigCommerceConnection.ManagedIn.BIGCOMMERCE
+        else "bigcommerce-export-sweep"
+    )
+    webhooks = WebhookEvent.objects.filter(connection=connection).aggregate(
+        last=Max("received_at"), failed=Count("pk", filter=Q(status=WebhookEvent.Status.FAILED, received_at__gte=since))
+    )
+    return {
+        "last_sync": SyncRun.objects.filter(connection=connection, status=SyncRun.Status.FINISHED)
+        .order_by("-finished_at")
+        .first(),
+        "failures_24h": SyncEvent.objects.filter(
+            merchant_id=connection.merchant_id, status=SyncEvent.Status.FAILED, created_at__gte=since
+        ).count(),
+        "webhook_last": webhooks["last"],
+        "webhook_failed_24h": webhooks["failed"],
+        "next_resync": Schedule.objects.filter(name=schedule).values_list("next_run", flat=True).first(),
+    }

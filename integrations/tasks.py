@@ -115,10 +115,12 @@ def bigcommerce_export_run(connection_id: int, run_id: int | None = None) -> Non
 
     from integrations.bigcommerce import exporter
     from integrations.models import SyncRun
+    from integrations.services.maintenance import sync_run_resume
 
     connection = _connection(connection_id)
     if connection is None or not exporter.exporting(connection):
         return
+    sync_run_resume(run_id=run_id)
     run = SyncRun.objects.filter(pk=run_id).first() if run_id else None
     if exporter.export_run(connection=connection, run=run):
         async_task("integrations.tasks.bigcommerce_export_run", connection_id, run_id)
@@ -152,8 +154,10 @@ def bigcommerce_import_chunk(run_id: int) -> None:
     """One chunk of the initial import; enqueues the next until the run is done."""
     from integrations.bigcommerce.importer import import_chunk_run
     from integrations.models import SyncRun
+    from integrations.services.maintenance import sync_run_resume
     from integrations.services.queue import enqueue_on_commit
 
+    sync_run_resume(run_id=run_id)
     run = SyncRun.objects.select_related("connection__merchant").filter(pk=run_id).first()
     if run is None or run.status != SyncRun.Status.RUNNING:
         return
@@ -191,3 +195,25 @@ def bigcommerce_import_resync_all() -> None:
         status=BigCommerceConnection.Status.CONNECTED, managed_in=BigCommerceConnection.ManagedIn.BIGCOMMERCE
     ).values_list("pk", flat=True):
         async_task("integrations.tasks.bigcommerce_import_resync", pk)
+
+
+# -- housekeeping ----------------------------------------------------------------------------
+def journal_prune() -> dict:
+    """Scheduled (daily): journal entries and processed webhook events older than COMPTOIR_JOURNAL_DAYS."""
+    from integrations.services.maintenance import journal_prune as prune
+
+    return prune()
+
+
+def used_signed_payloads_purge() -> int:
+    """Scheduled (hourly): ids of signed payloads whose replay window is over."""
+    from integrations.bigcommerce.app_callbacks import used_signed_payloads_purge as purge
+
+    return purge()
+
+
+def sync_runs_stalled_resume() -> list[int]:
+    """Scheduled (every few minutes): runs with no progress are marked stalled, journaled and resumed."""
+    from integrations.services.maintenance import sync_runs_stalled_resume as resume
+
+    return resume()

@@ -9,6 +9,7 @@ urlpatterns = [
     path("bigcommerce/", pages.bigcommerce_overview, name="bigcommerce"),
     path("bigcommerce/products/", pages.bigcommerce_products, name="bigcommerce_products"),
     path("bigcommerce/run/", pages.bigcommerce_run, name="bigcommerce_run"),
+    path("bigcommerce/sync-now/", pages.bigcommerce_sync_now, name="bigcommerce_sync_now"),
     path("bigcommerce/journal/", journal.bigcommerce_journal, name="bigcommerce_journal"),
     path("bigcommerce/journal/export.csv", journal.bigcommerce_journal_export, name="bigcommerce_journal_export"),
     path(

@@ -275,7 +275,8 @@ def import_chunk_run(*, run: SyncRun) -> bool:
     for remote_id in ids:
         product = remote.get(remote_id)  # None: deleted since it was counted, nothing to import
         ok = product is None or product_import(connection=connection, remote=product).status != "failed"
-        SyncRun.objects.filter(pk=run.pk).update(**({"done": F("done") + 1} if ok else {"failed": F("failed") + 1}))
+        progress = {"done": F("done") + 1} if ok else {"failed": F("failed") + 1}
+        SyncRun.objects.filter(pk=run.pk).update(updated_at=timezone.now(), **progress)
     run.refresh_from_db()
     more = len(ids) > 0 and run.done + run.failed < run.total
     if not more:

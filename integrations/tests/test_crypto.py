@@ -116,3 +116,34 @@ def test_invalid_key_is_a_configuration_error(settings):
     settings.COMPTOIR_ENCRYPTION_KEYS = ["not-a-fernet-key"]
     with pytest.raises(ImproperlyConfigured):
         crypto.encrypt(TOKEN)
+
+
+def test_reencrypt_tokens_command_moves_stored_tokens_to_the_new_key(db, settings):
+    from django.core.management import call_command
+
+    from integrations.models import BigCommerceConnection
+    from portal.tests.factories import MerchantFactory
+
+    def raw(pk):
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT access_token, webhook_secret FROM integrations_bigcommerceconnection WHERE id = %s", [pk]
+            )
+            return cursor.fetchone()
+
+    settings.COMPTOIR_ENCRYPTION_KEYS = [OLD_KEY]
+    row = BigCommerceConnection.objects.create(
+        merchant=MerchantFactory(), store_hash="rot", access_token=TOKEN, webhook_secret="hook-secret"
+    )
+    before = raw(row.pk)
+
+    settings.COMPTOIR_ENCRYPTION_KEYS = [NEW_KEY, OLD_KEY]
+    call_command("reencrypt_tokens", verbosity=0)
+    after = raw(row.pk)
+    assert after[0] != before[0] and after[1] != before[1]
+    new = Fernet(NEW_KEY.encode())
+    assert (new.decrypt(after[0].encode()).decode(), new.decrypt(after[1].encode()).decode()) == (TOKEN, "hook-secret")
+
+    settings.COMPTOIR_ENCRYPTION_KEYS = [NEW_KEY]  # the old key is gone: still readable
+    row.refresh_from_db()
+    assert (row.access_token, row.webhook_secret) == (TOKEN, "hook-secret")

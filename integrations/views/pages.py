@@ -56,6 +56,7 @@ def bigcommerce_overview(request):
             else None
         )
         context["link_count"] = selectors.product_link_list(merchant=request.merchant, connection=connection).count()
+        context["facts"] = selectors.overview_facts(connection=connection)
     if request.htmx and request.GET.get("poll") and not (connection and connection.operation):
         return HttpResponseClientRedirect(request.path)
     return render_page(request, "integrations/bigcommerce.html", context, partial="panel")
@@ -73,6 +74,18 @@ def bigcommerce_run(request):
     """The current sync run's progress card (polled by itself while the run is running)."""
     connection, _status = _connected_or_404(request)
     return render(request, "integrations/_sync_run.html", {"run": selectors.sync_run_current(connection=connection)})
+
+
+@merchant_required
+@require_POST
+def bigcommerce_sync_now(request):
+    """Sync now: send every product again (managed in Comptoir) or check the channel (in BigCommerce)."""
+    from integrations.services.sync_now import sync_now_start
+
+    connection, _status = _connected_or_404(request)
+    sync_now_start(connection=connection)
+    messages.success(request, _("Sync started. Its progress shows below; the sync journal has the details."))
+    return redirect("integrations:bigcommerce")
 
 
 @merchant_required

@@ -39,6 +39,10 @@ CSRF_TRUSTED_ORIGINS = [COMPTOIR_PUBLIC_URL]
 COMPTOIR_ENCRYPTION_KEYS = [k for k in os.environ.get("COMPTOIR_ENCRYPTION_KEYS", "").split(",") if k]
 
 COMPTOIR_SUPPORT_URL = os.environ.get("COMPTOIR_SUPPORT_URL", "mailto:support@comptoir.test")
+# The sync journal (and processed webhook events) are kept this many days, then pruned.
+COMPTOIR_JOURNAL_DAYS = int(os.environ.get("COMPTOIR_JOURNAL_DAYS", "90"))
+# A running sync run with no progress for this many minutes is marked stalled and resumed.
+COMPTOIR_RUN_STALLED_MINUTES = int(os.environ.get("COMPTOIR_RUN_STALLED_MINUTES", "10"))
 
 INSTALLED_APPS = [
     "django.contrib.admin",

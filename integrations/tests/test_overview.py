@@ -1,0 +1,159 @@
+"""The Overview tab: last sync, failures and webhook health over 24 hours, next resync, Sync now."""
+
+import datetime as dt
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+from django_q.models import Schedule
+
+from integrations.models import BigCommerceConnection, ProductLink, SyncEvent, SyncRun, WebhookEvent
+from integrations.schedules import schedules_install
+from integrations.tests import connect_helpers
+from integrations.tests.connect_helpers import (
+    add_product,
+    connect_from_comptoir,
+    merchant_with_client,
+    new_store,
+    walk_wizard,
+)
+from portal.tests.factories import MembershipFactory, MerchantFactory
+
+bc = connect_helpers.bc  # fixture
+sandbox = connect_helpers.sandbox  # fixture
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.filterwarnings("ignore::jwt.warnings.InsecureKeyLengthWarning"),
+]
+OVERVIEW = "/integrations/bigcommerce/"
+SYNC_NOW = "/integrations/bigcommerce/sync-now/"
+
+
+def _connected_row():
+    merchant = MerchantFactory()
+    connection = BigCommerceConnection.objects.create(
+        merchant=merchant,
+        store_hash="facts",
+        status="connected",
+        managed_in="comptoir",
+        sync_scope="all",
+        include_prices=False,
+        channel_id=1,
+        connected_at=timezone.now(),
+    )
+    client = Client()
+    client.force_login(MembershipFactory(merchant=merchant).user)
+    return merchant, connection, client
+
+
+def _fill(merchant, connection, count, start=0):
+    SyncEvent.objects.bulk_create(
+        [
+            SyncEvent(merchant=merchant, connection=connection, kind="product_export", status=s, message=f"e{i}")
+            for i in range(start, start + count)
+            for s in ("ok", "failed")
+        ]
+    )
+    WebhookEvent.objects.bulk_create(
+        [
+            WebhookEvent(
+                merchant=merchant,
+                connection=connection,
+                store_hash="facts",
+                scope="store/product/updated",
+                event_hash=f"h{i}-{s}",
+                payload={},
+                status=s,
+            )
+            for i in range(start, start + count)
+            for s in ("processed", "failed")
+        ]
+    )
+    SyncRun.objects.bulk_create(
+        [
+            SyncRun(merchant=merchant, connection=connection, kind="export", status="finished", total=3, done=3)
+            for _ in range(count)
+        ]
+    )
+    SyncRun.objects.filter(connection=connection).update(finished_at=timezone.now() - dt.timedelta(hours=2))
+
+
+def test_overview_shows_last_sync_failures_webhook_health_and_next_resync_in_constant_queries(
+    django_assert_num_queries,
+):
+    from django.db import connection as db
+    from django.test.utils import CaptureQueriesContext
+
+    schedules_install()
+    merchant, connection, client = _connected_row()
+    _fill(merchant, connection, 1)
+    client.get(OVERVIEW)  # warm the session
+    with CaptureQueriesContext(db) as few:
+        client.get(OVERVIEW)
+    old = SyncEvent.objects.create(merchant=merchant, kind="product_export", status="failed", message="old")
+    SyncEvent.objects.filter(pk=old.pk).update(created_at=timezone.now() - dt.timedelta(hours=25))
+    _fill(merchant, connection, 40, start=1)
+
+    with django_assert_num_queries(len(few.captured_queries)):
+        page = client.get(OVERVIEW).content.decode()
+
+    assert "41 failed entries in the journal" in page  # not the one of 25 hours ago
+    assert 'href="/integrations/bigcommerce/journal/?status=failed"' in page
+    assert "Last received" in page and "41 failed in the last 24 hours" in page
+    assert "2\xa0hours ago" in page or "2 hours ago" in page
+    next_run = Schedule.objects.get(name="bigcommerce-export-sweep").next_run
+    assert next_run.isoformat() in page
+
+
+def test_overview_says_so_when_nothing_happened_yet():
+    _merchant, _connection, client = _connected_row()
+    page = client.get(OVERVIEW).content.decode()
+    assert "Not yet" in page and "None received yet" in page and "Not scheduled" in page
+    assert 'action="/integrations/bigcommerce/sync-now/"' in page and "csrfmiddlewaretoken" in page
+
+
+def test_sync_now_is_post_only_and_needs_a_connected_store():
+    _merchant, _connection, client = _connected_row()
+    assert client.get(SYNC_NOW).status_code == 405
+    stranger = Client()
+    stranger.force_login(MembershipFactory(merchant=MerchantFactory()).user)
+    assert stranger.post(SYNC_NOW).status_code == 404
+
+
+def test_sync_now_sends_every_assigned_product_again_in_a_run_shown_on_the_overview(bc):
+    merchant, _user, client = merchant_with_client()
+    add_product(merchant, "Mug", sku="MUG-1")
+    add_product(merchant, "Cup", sku="CUP-1")
+    connect_from_comptoir(client, bc, new_store(bc))
+    walk_wizard(client)
+    connection = BigCommerceConnection.objects.get(merchant=merchant)
+    assert not ProductLink.objects.filter(connection=connection).exclude(state="synced").exists()
+
+    answer = client.post(SYNC_NOW)
+    assert answer.status_code == 302 and answer["Location"] == OVERVIEW
+
+    run = SyncRun.objects.filter(connection=connection, initial=False).get()
+    assert (run.status, run.total, run.done, run.failed) == ("finished", 2, 2, 0)
+    assert SyncEvent.objects.filter(merchant=merchant, message="Sync now: 2 products to send to BigCommerce again.")
+    assert SyncEvent.objects.filter(merchant=merchant, message="Sync to BigCommerce finished: 2 products sent.")
+    page = client.get(OVERVIEW).content.decode()
+    assert "Sync finished" in page and "2 of 2 products sent" in page
+
+
+def test_sync_now_with_products_managed_in_bigcommerce_checks_the_channel_again(bc):
+    merchant, _user, client = merchant_with_client()
+    connect_from_comptoir(client, bc, new_store(bc))
+    walk_wizard(client, managed_in="bigcommerce")
+    assert BigCommerceConnection.objects.get(merchant=merchant).status == "connected"
+
+    assert client.post(SYNC_NOW).status_code == 302
+    said = list(SyncEvent.objects.filter(merchant=merchant).values_list("message", flat=True))
+    assert "Sync now: Comptoir is checking the products of the Comptoir-POS channel." in said
+    assert any(m.startswith("Checked the 0 products of the Comptoir-POS channel") for m in said)
+
+
+def test_a_stalled_run_shows_on_the_progress_card_which_keeps_polling_while_it_is_resumed():
+    merchant, connection, client = _connected_row()
+    SyncRun.objects.create(merchant=merchant, connection=connection, kind="export", status="stalled", total=4, done=1)
+    card = client.get("/integrations/bigcommerce/run/").content.decode()
+    assert "Sync stalled — Comptoir is starting it again" in card and 'hx-trigger="every 1s"' in card
