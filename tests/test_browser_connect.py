@@ -90,7 +90,8 @@ def test_connect_from_comptoir_in_the_browser(page, live_server, sandbox, settin
     shot("06-finish")
     page.click("button:has-text('Finish setup')")
 
-    page.wait_for_url(f"{live_server.url}/integrations/bigcommerce/")
+    # Finish setup now runs the initial sync too (inline in tests): give a loaded machine time.
+    page.wait_for_url(f"{live_server.url}/integrations/bigcommerce/", timeout=60_000)
     page.wait_for_selector(".badge-ok")
     assert "Connected" in page.text_content("main")
     shot("07-connected")
@@ -148,7 +149,8 @@ def test_connect_from_bigcommerce_in_the_browser(page, live_server, sandbox, set
     assert "stock quantities in BigCommerce are up to date" in page.text_content("#wizard-step")
     page.click("button:has-text('Finish setup')")
 
-    page.wait_for_url(f"{live_server.url}/integrations/bigcommerce/")
+    # Finish setup now runs the initial sync too (inline in tests): give a loaded machine time.
+    page.wait_for_url(f"{live_server.url}/integrations/bigcommerce/", timeout=60_000)
     page.wait_for_selector(".badge-ok")
     back = page.locator("a:has-text('Back to BigCommerce')")
     assert back.count() == 1
