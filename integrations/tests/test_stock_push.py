@@ -31,10 +31,10 @@ def stocked(merchant, name, sku, quantity):
     return variant
 
 
-def remote_level(bc, store, variant: Variant) -> int:
+def remote_level(bc, store, variant: Variant, *, location: int = 1) -> int:
     remote_id = VariantLink.objects.get(variant=variant).remote_variant_id
     items = api(bc, store).get("/v3/inventory/items", params={"variant_id:in": remote_id})["data"]
-    (location,) = [loc for loc in items[0]["locations"] if loc["location_id"] == 1]
+    (location,) = [loc for loc in items[0]["locations"] if loc["location_id"] == location]
     return location["total_inventory_onhand"]
 
 
@@ -162,9 +162,18 @@ def test_a_timeout_after_sending_is_settled_by_reading_bigcommerce_not_resent(bc
     assert len(relative_calls(bc, store)) == 1
 
 
-def test_a_variant_without_a_level_at_the_location_gets_an_absolute_level(bc):
-    store, merchant, _c, connection, mug = connected(bc, setup=lambda m: stocked(m, "Mug", "MUG-1", 0))
+def test_a_variant_without_a_level_at_the_location_gets_an_absolute_level(bc, monkeypatch):
+    from integrations.bigcommerce import stock_push
+
+    store, merchant, _c, connection, mug = connected(bc, setup=lambda m: stocked(m, "Mug", "MUG-1", 6))
+    api(bc, store).post("/v3/inventory/locations", json=[{"code": "SHOP-2", "label": "Shop 2"}])
+    (shop,) = [loc for loc in api(bc, store).get("/v3/inventory/locations")["data"] if loc["code"] == "SHOP-2"]
+    monkeypatch.setattr(stock_push, "DEFAULT_LOCATION_ID", shop["id"])  # a location with no level yet
     with TestCase.captureOnCommitCallbacks(execute=True):
-        stock_set(merchant=merchant, variant=mug, quantity=4, idempotency_key="count")
-    assert remote_level(bc, store, mug) == 4
+        sell(merchant, mug, 2)
+    assert remote_level(bc, store, mug, location=shop["id"]) == 4  # Comptoir's level, set absolutely
     assert StockPush.objects.get().state == "sent"
+    event = SyncEvent.objects.get(kind=SyncEvent.Kind.STOCK_PUSH)
+    assert event.detail["method"] == "absolute"
+    remote_id = VariantLink.objects.get(variant=mug).remote_variant_id
+    assert event.detail["absolute"] == [{"location_id": shop["id"], "variant_id": remote_id, "quantity": 4}]
