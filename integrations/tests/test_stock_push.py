@@ -177,3 +177,16 @@ def test_a_variant_without_a_level_at_the_location_gets_an_absolute_level(bc, mo
     assert event.detail["method"] == "absolute"
     remote_id = VariantLink.objects.get(variant=mug).remote_variant_id
     assert event.detail["absolute"] == [{"location_id": shop["id"], "variant_id": remote_id, "quantity": 4}]
+
+
+def test_the_mark_is_written_and_rolled_back_with_the_ledger(bc):
+    from django.db import transaction
+
+    store, merchant, _c, connection, mug = connected(bc, setup=lambda m: stocked(m, "Mug", "MUG-1", 10))
+    with pytest.raises(RuntimeError), transaction.atomic():
+        sell(merchant, mug, 1)
+        assert StockPush.objects.get().delta == -1  # in the sale's own transaction
+        raise RuntimeError("the sale fails after its ledger row")
+    assert not StockPush.objects.exists()
+    mug.stock.refresh_from_db()
+    assert mug.stock.quantity == 10
