@@ -190,3 +190,20 @@ def test_the_mark_is_written_and_rolled_back_with_the_ledger(bc):
     assert not StockPush.objects.exists()
     mug.stock.refresh_from_db()
     assert mug.stock.quantity == 10
+
+
+@pytest.mark.parametrize(("fault", "calls"), [("error_after", 1), ("error_before", 2)])
+def test_a_5xx_is_settled_by_reading_bigcommerce_sent_again_only_if_not_applied(bc, settings, fault, calls):
+    settings.BIGCOMMERCE_STOCK_SETTLE_AFTER_S = 0
+    store = connect_helpers.new_store(bc)
+    _s, merchant, _c, connection, mug = connected_to(bc, store, setup=lambda m: stocked(m, "Mug", "MUG-1", 10))
+    bc.set_faults(store["hash"], [{"kind": fault, "method": "POST", "path": RELATIVE, "count": 1}])
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        sell(merchant, mug, 3)
+    assert StockPush.objects.get().state == "unknown"  # a 5xx to a relative adjustment: maybe applied
+    tasks.bigcommerce_stock_push_sweep()
+    assert StockPush.objects.get().state == "sent"
+    assert remote_level(bc, store, mug) == 7  # never twice
+    assert len(relative_calls(bc, store)) == calls
+    settled = SyncEvent.objects.filter(kind=SyncEvent.Kind.STOCK_PUSH, message__startswith="Checked").get()
+    assert (len(settled.detail["applied"]), len(settled.detail["resent"])) == ((1, 0) if calls == 1 else (0, 1))
