@@ -207,3 +207,15 @@ def test_a_5xx_is_settled_by_reading_bigcommerce_sent_again_only_if_not_applied(
     assert len(relative_calls(bc, store)) == calls
     settled = SyncEvent.objects.filter(kind=SyncEvent.Kind.STOCK_PUSH, message__startswith="Checked").get()
     assert (len(settled.detail["applied"]), len(settled.detail["resent"])) == ((1, 0) if calls == 1 else (0, 1))
+
+
+def test_products_managed_in_bigcommerce_get_in_store_sales_but_not_their_initial_stock_back(bc):
+    from integrations.tests.test_importer import connect, simple
+
+    shop, merchant, _client, connection, ids = connect(bc, products=[simple("Tote", "TOTE", inventory_level=4)])
+    tote = Variant.objects.get(product__merchant=merchant)
+    assert tote.stock.quantity == 4
+    assert not StockPush.objects.exists()  # the import's starting stock came from BigCommerce
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        sell(merchant, tote, 1)
+    assert remote_level(bc, shop.store, tote) == 3
