@@ -314,26 +314,43 @@ def stock_unknown_settle(*, connection: BigCommerceConnection) -> None:
             not_applied += group
         else:
             undecided += group
-    if not (applied or not_applied):
+    newly_undecided = [r for r in undecided if r.attempts < 2]  # journaled once, then left to the stock check
+    if not (applied or not_applied or newly_undecided):
         return
     with transaction.atomic():
         unknown = StockPush.objects.filter(state=State.UNKNOWN)
         unknown.filter(pk__in=[r.pk for r in applied]).update(state=State.SENT)
         unknown.filter(pk__in=[r.pk for r in not_applied]).update(state=State.PENDING, batch="", sent_at=None)
-        sync_event_record(
-            connection=connection,
-            kind=SyncEvent.Kind.STOCK_PUSH,
-            direction=SyncEvent.Direction.TO_BIGCOMMERCE,
-            message=lambda: (
-                _(
-                    "Checked BigCommerce's stock after a lost answer: %(applied)s change(s) had been applied, "
-                    "%(again)s will be sent again."
-                )
-                % {"applied": len(applied), "again": len(not_applied)}
-            ),
-            detail={
-                "applied": [r.movement_id for r in applied],
-                "resent": [r.movement_id for r in not_applied],
-                "undecided": [r.movement_id for r in undecided],
-            },
-        )
+        unknown.filter(pk__in=[r.pk for r in newly_undecided]).update(attempts=2)
+        if applied or not_applied:
+            sync_event_record(
+                connection=connection,
+                kind=SyncEvent.Kind.STOCK_PUSH,
+                direction=SyncEvent.Direction.TO_BIGCOMMERCE,
+                message=lambda: (
+                    _(
+                        "Checked BigCommerce's stock after a lost answer: %(applied)s change(s) had been applied, "
+                        "%(again)s will be sent again."
+                    )
+                    % {"applied": len(applied), "again": len(not_applied)}
+                ),
+                detail={"applied": [r.movement_id for r in applied], "resent": [r.movement_id for r in not_applied]},
+            )
+        if newly_undecided:
+            sync_event_record(
+                connection=connection,
+                kind=SyncEvent.Kind.STOCK_PUSH,
+                direction=SyncEvent.Direction.TO_BIGCOMMERCE,
+                status=SyncEvent.Status.FAILED,
+                message=lambda: (
+                    _(
+                        "Could not tell whether %(count)s stock change(s) reached BigCommerce: its stock changed "
+                        "in between. They are not sent again; the stock check corrects any difference."
+                    )
+                    % {"count": len(newly_undecided)}
+                ),
+                detail={
+                    "undecided": [r.movement_id for r in newly_undecided],
+                    "levels": {str(k): remote.get(k) for k in by_remote},
+                },
+            )

@@ -219,3 +219,22 @@ def test_products_managed_in_bigcommerce_get_in_store_sales_but_not_their_initia
     with TestCase.captureOnCommitCallbacks(execute=True):
         sell(merchant, tote, 1)
     assert remote_level(bc, shop.store, tote) == 3
+
+
+def test_a_lost_answer_that_cannot_be_told_apart_stays_unknown_and_is_journaled_once(bc, settings):
+    settings.BIGCOMMERCE_STOCK_SETTLE_AFTER_S = 0
+    store = connect_helpers.new_store(bc)
+    _s, merchant, _c, connection, mug = connected_to(bc, store, setup=lambda m: stocked(m, "Mug", "MUG-1", 10))
+    bc.set_faults(store["hash"], [{"kind": "error_after", "method": "POST", "path": RELATIVE, "count": 1}])
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        sell(merchant, mug, 3)
+    remote_id = VariantLink.objects.get(variant=mug).remote_variant_id
+    # Someone changes the level in BigCommerce before we look: 7 or 10 is no longer what we see.
+    item = {"location_id": 1, "variant_id": remote_id, "quantity": 5}
+    api(bc, store).put("/v3/inventory/adjustments/absolute", json={"items": [item]})
+    tasks.bigcommerce_stock_push_sweep()
+    tasks.bigcommerce_stock_push_sweep()
+    assert StockPush.objects.get().state == "unknown"
+    assert len(relative_calls(bc, store)) == 1
+    (undecided,) = SyncEvent.objects.filter(kind=SyncEvent.Kind.STOCK_PUSH, message__startswith="Could not tell")
+    assert undecided.status == SyncEvent.Status.FAILED
