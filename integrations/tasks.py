@@ -156,7 +156,10 @@ def bigcommerce_stock_push_run(connection_id: int) -> None:
 
 
 def bigcommerce_stock_push_sweep() -> None:
-    """Scheduled (every minute): push what no task took and settle lost answers."""
+    """Scheduled (every minute): push what no task took and settle lost answers, one task per
+    connection (a slow store never holds the others up)."""
+    from django_q.tasks import async_task
+
     from integrations.models import StockPush
 
     for connection_id in (
@@ -164,7 +167,7 @@ def bigcommerce_stock_push_sweep() -> None:
         .values_list("connection_id", flat=True)
         .distinct()
     ):
-        bigcommerce_stock_push_run(connection_id)
+        async_task("integrations.tasks.bigcommerce_stock_push_run", connection_id)
 
 
 # -- import (products managed in BigCommerce) ------------------------------------------------
