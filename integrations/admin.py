@@ -19,6 +19,7 @@ from integrations.models import (
     BigCommerceConnection,
     ProductAssignment,
     ProductLink,
+    StockPush,
     SyncEvent,
     SyncRun,
     UsedSignedPayload,
@@ -257,6 +258,16 @@ class SyncRunAdmin(ReadOnlyAdmin):
     list_display = ("started_at", "merchant", "kind", "status", "done", "failed", "total", "finished_at")
     list_filter = ("kind", "status")
     search_fields = ("merchant__name", "connection__store_hash")
+
+
+@admin.register(StockPush)
+class StockPushAdmin(ReadOnlyAdmin):
+    """The stock outbox: changes waiting for BigCommerce, sent, or sent with the answer lost."""
+
+    list_display = ("created_at", "connection", "movement_id", "variant_link", "delta", "state", "batch", "sent_at")
+    list_filter = ("state",)
+    search_fields = ("connection__store_hash", "batch", "movement_id")
+    list_select_related = ("connection", "variant_link")
 
 
 @admin.register(UsedSignedPayload)

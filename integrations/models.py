@@ -134,6 +134,7 @@ class SyncEvent(models.Model):
         PRODUCT_EXPORT = "product_export", _("Product sync to BigCommerce")
         PRODUCT_IMPORT = "product_import", _("Product sync from BigCommerce")
         PRODUCT_UNASSIGN = "product_unassign", _("Product unassigned")
+        STOCK_PUSH = "stock_push", _("Stock sync to BigCommerce")
         ERROR = "error", _("Error")
 
     class Direction(models.TextChoices):
@@ -297,6 +298,35 @@ class VariantLink(models.Model):
 
     def __str__(self):
         return f"{self.variant_id} ↔ {self.remote_variant_id}"
+
+
+class StockPush(models.Model):
+    """Outbox of stock changes to send to BigCommerce: one row per ledger movement of a bound
+    variant, written in the movement's own transaction (the durable mark). ``delta`` is the change
+    of the level BigCommerce should show (Comptoir's level clamped at 0)."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        SENT = "sent", _("Sent")
+        # Sent, but the answer was lost: settled by reading BigCommerce's level, never re-sent blindly.
+        UNKNOWN = "unknown", _("Outcome unknown")
+
+    connection = models.ForeignKey(BigCommerceConnection, on_delete=models.CASCADE, related_name="stock_pushes")
+    variant_link = models.ForeignKey(VariantLink, on_delete=models.CASCADE, related_name="stock_pushes")
+    movement_id = models.PositiveBigIntegerField(unique=True)
+    delta = models.BigIntegerField()
+    state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
+    batch = models.CharField(max_length=32, blank=True, help_text=_("The adjustment call that carried it"))
+    attempts = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("stock push")
+        indexes = [models.Index(fields=["connection", "state"])]
+
+    def __str__(self):
+        return f"{self.movement_id}: {self.delta:+d} ({self.state})"
 
 
 class RemoteRef(models.Model):

@@ -10,6 +10,7 @@ from django.dispatch import receiver
 
 from catalog.signals import ORIGIN_COMPTOIR, product_deleted, product_saved
 from integrations.models import BigCommerceConnection, ProductAssignment
+from inventory.signals import stock_changed, stock_changing
 
 
 def _exporting_connection(merchant_id: int) -> BigCommerceConnection | None:
@@ -48,3 +49,32 @@ def product_deleted_export(*, merchant_id: int, product_id: int, origin: str = O
 
     if connection.product_links.filter(product_id=product_id, unlinked_at__isnull=True).exists():
         exporter.export_kick(connection=connection)
+
+
+# -- stock (Comptoir → BigCommerce) ----------------------------------------------------------
+@receiver(stock_changing, dispatch_uid="integrations.stock_changing")
+def stock_changing_mark(*, variant_id: int, movement_id: int, origin: str, level_before: int, level_after: int, **_kw):
+    """Inside the ledger's transaction: the durable mark (a ``StockPush`` row) of a bound variant."""
+    from integrations.bigcommerce.stock_push import mark
+
+    mark(
+        variant_id=variant_id,
+        movement_id=movement_id,
+        origin=origin,
+        level_before=level_before,
+        level_after=level_after,
+    )
+
+
+@receiver(stock_changed, dispatch_uid="integrations.stock_changed")
+def stock_changed_push(*, movement_id: int, **_kw):
+    """After commit, the fast path: enqueue the push (the sweep sends it if this never runs)."""
+    from integrations.bigcommerce.stock_push import stock_push_kick
+    from integrations.models import StockPush
+
+    for connection_id in set(
+        StockPush.objects.filter(movement_id=movement_id, state=StockPush.State.PENDING).values_list(
+            "connection_id", flat=True
+        )
+    ):
+        stock_push_kick(connection_id=connection_id)

@@ -15,6 +15,9 @@ SCHEDULES = (
     # Products managed in Comptoir: push what no task took (a process died after a commit) and
     # failed products whose retry is due.
     Scheduled(name="bigcommerce-export-sweep", func="integrations.tasks.bigcommerce_export_sweep", minutes=1),
+    # Stock changes in Comptoir whose push no task took (a process died after the commit), and
+    # adjustments whose answer was lost (settled by reading BigCommerce).
+    Scheduled(name="bigcommerce-stock-push-sweep", func="integrations.tasks.bigcommerce_stock_push_sweep", minutes=1),
     # Products managed in BigCommerce: catch what webhooks missed.
     Scheduled(name="bigcommerce-import-resync", func="integrations.tasks.bigcommerce_import_resync_all", minutes=60),
     # Housekeeping.

@@ -142,6 +142,36 @@ def bigcommerce_export_sweep() -> None:
             exporter.export_kick(connection=connection)
 
 
+# -- stock (Comptoir → BigCommerce) ----------------------------------------------------------
+def bigcommerce_stock_push_run(connection_id: int) -> None:
+    """Send the connection's pending stock changes (coalesced, one call); hand over while more is left."""
+    from django_q.tasks import async_task
+
+    from integrations.bigcommerce import stock_push
+
+    stock_push.kick_taken(connection_id=connection_id)
+    connection = _connection(connection_id)
+    if connection is None or not connection.is_active or not connection.access_token:
+        return
+    if stock_push.stock_push_run(connection=connection):
+        async_task("integrations.tasks.bigcommerce_stock_push_run", connection_id)
+
+
+def bigcommerce_stock_push_sweep() -> None:
+    """Scheduled (every minute): push what no task took and settle lost answers, one task per
+    connection (a slow store never holds the others up)."""
+    from django_q.tasks import async_task
+
+    from integrations.models import StockPush
+
+    for connection_id in (
+        StockPush.objects.filter(state__in=[StockPush.State.PENDING, StockPush.State.UNKNOWN])
+        .values_list("connection_id", flat=True)
+        .distinct()
+    ):
+        async_task("integrations.tasks.bigcommerce_stock_push_run", connection_id)
+
+
 # -- import (products managed in BigCommerce) ------------------------------------------------
 def _importing_connection(connection_id: int):
     from integrations.bigcommerce.importer import is_importing

@@ -35,7 +35,7 @@ from inventory.errors import (
     UnknownVariant,
 )
 from inventory.models import Refund, RefundLine, Sale, SaleLine, StockLevel, StockMovement, StockOrigin
-from inventory.signals import stock_changed
+from inventory.signals import stock_changed, stock_changing
 from portal.models import Device, Merchant
 from portal.money import MAX_PRICE, format_money
 
@@ -141,6 +141,15 @@ def _movement_record(
                 device=device,
                 sale_line=sale_line,
                 refund_line=refund_line,
+            )
+            stock_changing.send(
+                sender=StockMovement,
+                merchant_id=merchant.pk,
+                variant_id=variant.pk,
+                movement_id=movement.pk,
+                origin=origin,
+                level_before=new_quantity - delta,
+                level_after=new_quantity,
             )
             transaction.on_commit(partial(_announce, movement))
     except IntegrityError:

@@ -3,9 +3,15 @@
 ``stock_changed`` — a ledger row was written: ``merchant_id``, ``variant_id``, ``movement_id``,
 ``origin`` (a ``StockOrigin`` value). Sent once per new movement, never on an idempotent replay.
 
+``stock_changing`` — the same, but sent INSIDE the ledger's transaction, right after the row is
+written, with ``level_before`` and ``level_after`` too. For receivers that must write a durable
+mark in the same transaction (an outbox): a receiver that raises rolls the stock change back, so
+keep them small and database-only (no network).
+
 Stock tracking on or off is a product change: ``catalog.signals.product_saved`` announces it.
 """
 
 from django.dispatch import Signal
 
 stock_changed = Signal()
+stock_changing = Signal()

@@ -4,7 +4,7 @@ a connection shows its state read-only and offers actions that call the services
 import pytest
 from django.urls import reverse
 
-from integrations.models import BigCommerceConnection, ProductLink, SyncEvent, WebhookEvent
+from integrations.models import BigCommerceConnection, ProductLink, StockPush, SyncEvent, WebhookEvent
 from portal.tests.factories import UserFactory
 
 Status = BigCommerceConnection.Status
@@ -64,7 +64,7 @@ def admin_url(model, view, *args):
     return reverse(f"admin:integrations_{model._meta.model_name}_{view}", args=args)
 
 
-@pytest.mark.parametrize("model", [SyncEvent, WebhookEvent, BigCommerceConnection, ProductLink])
+@pytest.mark.parametrize("model", [SyncEvent, WebhookEvent, BigCommerceConnection, ProductLink, StockPush])
 def test_nothing_can_be_added(support, model):
     assert support.get(admin_url(model, "add")).status_code == 403
 

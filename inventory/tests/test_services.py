@@ -2,7 +2,7 @@ import threading
 from unittest import mock
 
 import pytest
-from django.db import connections
+from django.db import connections, transaction
 from django.db.models import Sum
 
 from catalog.signals import product_saved
@@ -20,7 +20,7 @@ from inventory.errors import (
 )
 from inventory.models import Refund, Sale, StockLevel, StockMovement, StockOrigin
 from inventory.services import refund_create, sale_create, stock_adjust, stock_set, stock_tracking_set
-from inventory.signals import stock_changed
+from inventory.signals import stock_changed, stock_changing
 from inventory.tests.factories import stocked_variant
 from portal.tests.factories import DeviceFactory
 
@@ -201,6 +201,33 @@ def test_stock_changed_is_sent_on_commit_once(merchant, django_capture_on_commit
             "origin": StockOrigin.MANUAL_COMPTOIR,
         }
     ]
+
+
+def test_stock_changing_is_sent_inside_the_transaction_and_a_failing_receiver_rolls_it_back(merchant):
+    variant = stocked_variant(merchant=merchant, quantity=1)
+    received = []
+
+    def listener(**kwargs):
+        received.append((kwargs["movement_id"], kwargs["level_before"], kwargs["level_after"], kwargs["origin"]))
+        assert transaction.get_connection().in_atomic_block
+        if kwargs["level_after"] > 10:
+            raise RuntimeError("outbox full")
+
+    stock_changing.connect(listener)
+    try:
+        movement = stock_adjust(
+            merchant=merchant, variant=variant, delta=-3, origin=StockOrigin.POS_SALE, idempotency_key="in-tx"
+        )
+        stock_adjust(merchant=merchant, variant=variant, delta=-3, origin=StockOrigin.POS_SALE, idempotency_key="in-tx")
+        with pytest.raises(RuntimeError):
+            stock_adjust(
+                merchant=merchant, variant=variant, delta=20, origin=StockOrigin.POS_REFUND, idempotency_key="big"
+            )
+    finally:
+        stock_changing.disconnect(listener)
+    assert received[0] == (movement.pk, 1, -2, StockOrigin.POS_SALE)  # once: a replay sends nothing
+    assert len(received) == 2
+    assert level(variant) == -2 and not StockMovement.objects.filter(idempotency_key="big").exists()
 
 
 def test_stock_changed_is_not_sent_when_rolled_back(merchant, django_capture_on_commit_callbacks):

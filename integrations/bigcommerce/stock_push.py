@@ -1,0 +1,356 @@
+"""Stock changes in Comptoir → BigCommerce, durably, as coalesced relative adjustments.
+
+1. ``mark`` runs INSIDE the ledger's transaction (``inventory.signals.stock_changing``): a bound
+   variant's movement writes a ``StockPush`` row, so a committed sale is never forgotten.
+   BigCommerce never shows a level below zero: the row's delta is the change of the clamped
+   level (``max(0, after) - max(0, before)``), so -3 → -1 pushes nothing and -1 → 2 pushes +2.
+   Changes that came from BigCommerce (online orders and refunds, manual edits there, the
+   import's initial stock) are not sent back.
+2. ``stock_push_run`` takes the connection's pending rows, sums them per variant and sends ONE
+   relative adjustment (≤ 2000 variants), then marks the rows sent in the same transaction.
+   A lost answer (``OutcomeUnknown``) is never re-sent blindly: the rows become "unknown" and
+   ``stock_unknown_settle`` later reads BigCommerce's level to decide whether it was applied.
+3. The fast path is the after-commit ``stock_changed`` receiver (``stock_push_kick``, debounced
+   by a cache flag); the slow path is the every-minute sweep (``tasks.bigcommerce_stock_push_sweep``).
+"""
+
+import logging
+import re
+import uuid
+from collections import defaultdict
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+from django.db.models import Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from integrations.bigcommerce import pagination
+from integrations.bigcommerce.client import client_for
+from integrations.bigcommerce.errors import BigCommerceError, OutcomeUnknown
+from integrations.models import BigCommerceConnection, StockPush, SyncEvent, VariantLink
+from integrations.services.journal import sync_event_record
+
+logger = logging.getLogger(__name__)
+
+# BigCommerce's default location; the connection knows no other (stock lives there for the Catalog too).
+DEFAULT_LOCATION_ID = 1
+# Origins that came from BigCommerce: sending them back would count them twice.
+ORIGINS_FROM_BIGCOMMERCE = frozenset({"online_order", "online_refund", "manual_online", "initial"})
+KICK_FLAG_SECONDS = 60
+ABSOLUTE_FIRST = re.compile(r"requires absolute adjustment before relative", re.IGNORECASE)
+IDENTITY_VARIANT = re.compile(r"variant_id (\d+)")
+
+State = StockPush.State
+
+
+def _clamped(level: int) -> int:
+    return max(0, level)
+
+
+def _live_links(*, variant_id: int):
+    return VariantLink.objects.filter(
+        variant_id=variant_id,
+        link__unlinked_at__isnull=True,
+        link__connection__status__in=BigCommerceConnection.ACTIVE_STATUSES,
+        link__product__track_stock=True,
+    ).select_related("link")
+
+
+def mark(*, variant_id: int, movement_id: int, origin: str, level_before: int, level_after: int) -> list[StockPush]:
+    """Write the durable mark of one movement (inside its transaction); nothing when there is
+    nothing BigCommerce should see."""
+    if origin in ORIGINS_FROM_BIGCOMMERCE:
+        return []
+    delta = _clamped(level_after) - _clamped(level_before)
+    if delta == 0:
+        return []
+    return [
+        StockPush.objects.create(
+            connection_id=vlink.link.connection_id, variant_link=vlink, movement_id=movement_id, delta=delta
+        )
+        for vlink in _live_links(variant_id=variant_id)
+    ]
+
+
+def _flag(connection_id: int) -> str:
+    return f"bigcommerce-stock-push-queued:{connection_id}"
+
+
+def stock_push_kick(*, connection_id: int) -> bool:
+    """Enqueue the push task unless one is already queued for this connection (debounce)."""
+    from django_q.tasks import async_task
+
+    if not cache.add(_flag(connection_id), 1, timeout=KICK_FLAG_SECONDS):
+        return False
+    async_task("integrations.tasks.bigcommerce_stock_push_run", connection_id)
+    return True
+
+
+def kick_taken(*, connection_id: int) -> None:
+    """The task started: changes marked from now on need a new task."""
+    cache.delete(_flag(connection_id))
+
+
+def _comptoir_levels(variant_ids) -> dict[int, int]:
+    from inventory.models import StockLevel
+
+    return dict(StockLevel.objects.filter(variant_id__in=variant_ids).values_list("variant_id", "quantity"))
+
+
+def _journal(connection, *, rows: list[StockPush], variants: int, method: str, outcome: str = "sent", detail):
+    changes = len(rows)
+    status = SyncEvent.Status.OK if outcome == "sent" else SyncEvent.Status.FAILED
+
+    def message():
+        if outcome == "refused":
+            return ngettext(
+                "BigCommerce refused %(changes)s stock change (“%(error)s”); it will be sent again.",
+                "BigCommerce refused %(changes)s stock changes (“%(error)s”); they will be sent again.",
+                changes,
+            ) % {"changes": changes, "error": detail.get("error", "")}
+        if outcome == "sent":
+            return _("Sent %(changes)s to BigCommerce (%(variants)s).") % {
+                "changes": ngettext("%(count)s stock change", "%(count)s stock changes", changes) % {"count": changes},
+                "variants": ngettext("%(count)s variant", "%(count)s variants", variants) % {"count": variants},
+            }
+        return ngettext(
+            "Sent %(changes)s stock change to BigCommerce but its answer was lost; it will not be sent "
+            "again before BigCommerce's level is checked.",
+            "Sent %(changes)s stock changes to BigCommerce but its answer was lost; they will not be sent "
+            "again before BigCommerce's levels are checked.",
+            changes,
+        ) % {"changes": changes}
+
+    return sync_event_record(
+        connection=connection,
+        kind=SyncEvent.Kind.STOCK_PUSH,
+        direction=SyncEvent.Direction.TO_BIGCOMMERCE,
+        status=status,
+        message=message,
+        detail={"method": method, "movements": [r.movement_id for r in rows], **detail},
+    )
+
+
+def _pending_totals(*, connection, exclude_batch: str = "") -> dict[int, int]:
+    """Per remote variant, the sum of the changes not sent yet (and not in ``exclude_batch``)."""
+    rows = StockPush.objects.filter(connection=connection, state=State.PENDING)
+    if exclude_batch:
+        rows = rows.exclude(batch=exclude_batch)
+    return dict(rows.values_list("variant_link__remote_variant_id").annotate(total=Sum("delta")))
+
+
+def _send(client, connection, items: list[dict], *, local_of: dict[int, int], batch: str) -> dict[str, list]:
+    """Relative adjustment of ``items``; an item BigCommerce holds no level for yet gets an
+    absolute level instead: Comptoir's (clamped at 0) minus what is still pending after this
+    batch. Returns what was sent how."""
+    sent: dict[str, list] = {"relative": [], "absolute": []}
+    remaining = list(items)
+    while remaining:
+        try:
+            list(client.adjust_inventory_relative(remaining, reason=_("Comptoir stock change")))
+            sent["relative"] = remaining
+            return sent
+        except BigCommerceError as exc:
+            if exc.status != 422 or not ABSOLUTE_FIRST.search(exc.title or ""):
+                raise
+            named = {int(v) for v in IDENTITY_VARIANT.findall(exc.title)} or {i["variant_id"] for i in remaining}
+            comptoir = _comptoir_levels(local_of.values())
+            later = _pending_totals(connection=connection, exclude_batch=batch)
+            absolute = [
+                {
+                    **i,
+                    "quantity": max(
+                        0, _clamped(comptoir.get(local_of[i["variant_id"]], 0)) - later.get(i["variant_id"], 0)
+                    ),
+                }
+                for i in remaining
+                if i["variant_id"] in named
+            ]
+            if not absolute:
+                raise
+            list(client.adjust_inventory_absolute(absolute, reason=_("Comptoir stock level")))
+            sent["absolute"] += absolute
+            remaining = [i for i in remaining if i["variant_id"] not in named]
+    return sent
+
+
+def _claim(*, connection, limit: int) -> tuple[str, list[StockPush]]:
+    """Take pending rows for one call. They are "unknown" while in flight: if this process dies
+    before the answer is recorded, the settling reads BigCommerce instead of sending twice."""
+    batch = uuid.uuid4().hex
+    with transaction.atomic():
+        rows = list(
+            StockPush.objects.select_for_update(skip_locked=True)
+            .filter(connection=connection, state=State.PENDING)
+            .select_related("variant_link")
+            .order_by("pk")[:limit]
+        )
+        StockPush.objects.filter(pk__in=[r.pk for r in rows]).update(
+            state=State.UNKNOWN, batch=batch, sent_at=timezone.now()
+        )
+    return batch, rows
+
+
+def stock_push_run(*, connection: BigCommerceConnection, limit: int = pagination.INVENTORY_ITEMS_MAX) -> bool:
+    """Send the connection's pending stock changes in one batched call; True when more is left."""
+    stock_unknown_settle(connection=connection)
+    batch, rows = _claim(connection=connection, limit=limit)
+    if not rows:
+        return False
+    claimed = StockPush.objects.filter(batch=batch, state=State.UNKNOWN)
+    totals: dict[int, int] = defaultdict(int)
+    local_of: dict[int, int] = {}
+    for row in rows:
+        totals[row.variant_link.remote_variant_id] += row.delta
+        local_of[row.variant_link.remote_variant_id] = row.variant_link.variant_id
+    items = [
+        {"location_id": DEFAULT_LOCATION_ID, "variant_id": remote, "quantity": quantity}
+        for remote, quantity in totals.items()
+        if quantity
+    ]
+    if not items:  # the changes cancel out: nothing to tell BigCommerce
+        claimed.update(state=State.SENT)
+        return len(rows) == limit
+    # The call is made outside any transaction (the pacer's row lock must not be held through it).
+    try:
+        sent = _send(client_for(connection), connection, items, local_of=local_of, batch=batch)
+    except OutcomeUnknown as exc:
+        with transaction.atomic():
+            claimed.update(attempts=1)
+            _journal(
+                connection,
+                rows=rows,
+                variants=len(items),
+                method="relative",
+                outcome="lost",
+                detail={"batch": batch, "items": items, "error": str(exc)},
+            )
+        return False
+    except BigCommerceError as exc:
+        # Refused (nothing applied): the rows are pending again; the sweep tries later.
+        with transaction.atomic():
+            for row in rows:
+                row.attempts += 1
+                row.state, row.batch, row.sent_at = State.PENDING, "", None
+            StockPush.objects.bulk_update(rows, ["attempts", "state", "batch", "sent_at"])
+            _journal(
+                connection,
+                rows=rows,
+                variants=len(items),
+                method="relative",
+                outcome="refused",
+                detail={"batch": batch, "items": items, "error": exc.title or str(exc), "status": exc.status},
+            )
+        logger.warning("Stock push for connection %s refused: %s", connection.pk, exc)
+        return False
+    with transaction.atomic():
+        claimed.update(state=State.SENT, sent_at=timezone.now())
+        _journal(
+            connection,
+            rows=rows,
+            variants=len(items),
+            method="absolute" if sent["absolute"] and not sent["relative"] else "relative",
+            detail={"batch": batch, **sent},
+        )
+    return len(rows) == limit
+
+
+def _remote_levels(client, remote_ids: list[int]) -> dict[int, int]:
+    levels: dict[int, int] = {}
+    for start in range(0, len(remote_ids), 100):
+        chunk = remote_ids[start : start + 100]
+        params = {"variant_id:in": ",".join(str(i) for i in chunk)}
+        for item in client.iter_pages("/v3/inventory/items", params):
+            variant_id = (item.get("identity") or {}).get("variant_id")
+            for location in item.get("locations") or ():
+                if location.get("location_id") == DEFAULT_LOCATION_ID and variant_id:
+                    levels[variant_id] = location.get("total_inventory_onhand", location.get("available_to_sell"))
+    return levels
+
+
+def _settle_grace_seconds() -> float:
+    # Long enough that no call of that batch can still be in flight (timeouts and retries included).
+    return getattr(settings, "BIGCOMMERCE_STOCK_SETTLE_AFTER_S", max(60.0, 4 * settings.BIGCOMMERCE_TIMEOUT))
+
+
+def stock_unknown_settle(*, connection: BigCommerceConnection) -> None:
+    """Decide the fate of adjustments whose answer was lost by reading BigCommerce's level.
+
+    For each variant, BigCommerce should show Comptoir's clamped level minus what is still pending.
+    If it does, the lost adjustment was applied (→ sent); if it shows that minus the lost delta, it
+    was not (→ pending again, sent by the run that follows); otherwise (an online order in
+    between, an adjustment still being applied) the rows stay unknown for the next sweep and
+    the reconciliation.
+    """
+    grace = timezone.now() - timezone.timedelta(seconds=_settle_grace_seconds())
+    rows = list(
+        StockPush.objects.filter(connection=connection, state=State.UNKNOWN, sent_at__lte=grace).select_related(
+            "variant_link"
+        )
+    )
+    if not rows:
+        return
+    by_remote: dict[int, list[StockPush]] = defaultdict(list)
+    for row in rows:
+        by_remote[row.variant_link.remote_variant_id].append(row)
+    try:
+        remote = _remote_levels(client_for(connection), sorted(by_remote))
+    except BigCommerceError as exc:
+        logger.warning("Could not read stock levels to settle lost adjustments: %s", exc)
+        return
+    comptoir = _comptoir_levels({r.variant_link.variant_id for r in rows})
+    pending = _pending_totals(connection=connection)
+    applied, not_applied, undecided = [], [], []
+    for remote_id, group in by_remote.items():
+        lost = sum(r.delta for r in group)
+        should = _clamped(comptoir.get(group[0].variant_link.variant_id, 0)) - pending.get(remote_id, 0)
+        level = remote.get(remote_id)
+        if level == should:
+            applied += group
+        elif level == should - lost:
+            not_applied += group
+        else:
+            undecided += group
+    newly_undecided = [r for r in undecided if r.attempts < 2]  # journaled once, then left to the stock check
+    if not (applied or not_applied or newly_undecided):
+        return
+    with transaction.atomic():
+        unknown = StockPush.objects.filter(state=State.UNKNOWN)
+        unknown.filter(pk__in=[r.pk for r in applied]).update(state=State.SENT)
+        unknown.filter(pk__in=[r.pk for r in not_applied]).update(state=State.PENDING, batch="", sent_at=None)
+        unknown.filter(pk__in=[r.pk for r in newly_undecided]).update(attempts=2)
+        if applied or not_applied:
+            sync_event_record(
+                connection=connection,
+                kind=SyncEvent.Kind.STOCK_PUSH,
+                direction=SyncEvent.Direction.TO_BIGCOMMERCE,
+                message=lambda: (
+                    _(
+                        "Checked BigCommerce's stock after a lost answer: %(applied)s change(s) had been applied, "
+                        "%(again)s will be sent again."
+                    )
+                    % {"applied": len(applied), "again": len(not_applied)}
+                ),
+                detail={"applied": [r.movement_id for r in applied], "resent": [r.movement_id for r in not_applied]},
+            )
+        if newly_undecided:
+            sync_event_record(
+                connection=connection,
+                kind=SyncEvent.Kind.STOCK_PUSH,
+                direction=SyncEvent.Direction.TO_BIGCOMMERCE,
+                status=SyncEvent.Status.FAILED,
+                message=lambda: (
+                    _(
+                        "Could not tell whether %(count)s stock change(s) reached BigCommerce: its stock changed "
+                        "in between. They are not sent again; the stock check corrects any difference."
+                    )
+                    % {"count": len(newly_undecided)}
+                ),
+                detail={
+                    "undecided": [r.movement_id for r in newly_undecided],
+                    "levels": {str(k): remote.get(k) for k in by_remote},
+                },
+            )

@@ -1,0 +1,240 @@
+"""Stock changes in Comptoir reach BigCommerce as coalesced relative adjustments (real HTTP)."""
+
+import uuid
+
+import pytest
+from django.test import TestCase
+
+from catalog.models import Variant
+from integrations import tasks
+from integrations.models import StockPush, SyncEvent, VariantLink
+from integrations.tests import connect_helpers
+from integrations.tests.connect_helpers import add_product, api
+from integrations.tests.test_export import connected, connected_to
+from inventory.models import StockOrigin
+from inventory.services import sale_create, stock_adjust, stock_set
+
+bc = connect_helpers.bc  # fixture
+sandbox = connect_helpers.sandbox  # fixture
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.filterwarnings("ignore::jwt.warnings.InsecureKeyLengthWarning"),
+]
+RELATIVE = "/v3/inventory/adjustments/relative"
+
+
+def stocked(merchant, name, sku, quantity):
+    product = add_product(merchant, name, sku=sku)
+    variant = product.variants.get()
+    if quantity:
+        stock_set(merchant=merchant, variant=variant, quantity=quantity, idempotency_key=f"start:{sku}")
+    return variant
+
+
+def remote_level(bc, store, variant: Variant, *, location: int = 1) -> int:
+    remote_id = VariantLink.objects.get(variant=variant).remote_variant_id
+    items = api(bc, store).get("/v3/inventory/items", params={"variant_id:in": remote_id})["data"]
+    (location,) = [loc for loc in items[0]["locations"] if loc["location_id"] == location]
+    return location["total_inventory_onhand"]
+
+
+def relative_calls(bc, store) -> list[dict]:
+    return [r for r in bc.request_log(store["hash"]) if r["method"] == "POST" and r["path"].endswith(RELATIVE)]
+
+
+def sell(merchant, variant, quantity=1):
+    return sale_create(merchant=merchant, lines=[(variant, quantity)], idempotency_key=uuid.uuid4().hex)
+
+
+def test_a_register_sale_reaches_bigcommerce_and_is_journaled(bc):
+    store, merchant, client, connection, mug = connected(bc, setup=lambda m: stocked(m, "Mug", "MUG-1", 10))
+    assert remote_level(bc, store, mug) == 10
+    answer = client.post("/register/sell/", {"idempotency_key": uuid.uuid4().hex, "line": [f"{mug.pk}:3"]})
+    assert answer.status_code == 302
+    assert remote_level(bc, store, mug) == 7
+    assert list(StockPush.objects.values_list("delta", "state")) == [(-3, "sent")]
+    event = SyncEvent.objects.filter(kind=SyncEvent.Kind.STOCK_PUSH).get()
+    assert event.direction == SyncEvent.Direction.TO_BIGCOMMERCE
+    assert event.message == "Sent 1 stock change to BigCommerce (1 variant)."
+
+
+def test_a_burst_on_one_variant_is_one_adjustment(bc):
+    store, merchant, _c, connection, mug = connected(bc, setup=lambda m: stocked(m, "Mug", "MUG-1", 50))
+    before = len(relative_calls(bc, store))
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        for _ in range(20):
+            sell(merchant, mug)
+    assert remote_level(bc, store, mug) == 30
+    calls = relative_calls(bc, store)[before:]
+    assert len(calls) == 1
+    assert SyncEvent.objects.get(kind=SyncEvent.Kind.STOCK_PUSH).message == (
+        "Sent 20 stock changes to BigCommerce (1 variant)."
+    )
+
+
+def test_many_variants_go_in_one_batched_call(bc):
+    def setup(merchant):
+        return [stocked(merchant, f"Cup {i}", f"CUP-{i}", 5) for i in range(6)]
+
+    store, merchant, _c, connection, cups = connected(bc, setup=setup)
+    before = len(relative_calls(bc, store))
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        for cup in cups:
+            sell(merchant, cup, 2)
+            sell(merchant, cup, 1)
+    assert [remote_level(bc, store, cup) for cup in cups] == [2] * 6
+    assert len(relative_calls(bc, store)[before:]) == 1
+    assert "Sent 12 stock changes to BigCommerce (6 variants)." in SyncEvent.objects.filter(
+        kind=SyncEvent.Kind.STOCK_PUSH
+    ).values_list("message", flat=True)
+
+
+def test_a_sale_whose_announcement_was_lost_is_pushed_by_the_sweep(bc):
+    store, merchant, _c, connection, mug = connected(bc, setup=lambda m: stocked(m, "Mug", "MUG-1", 10))
+    with TestCase.captureOnCommitCallbacks(execute=False):  # the process died after the commit
+        sell(merchant, mug, 4)
+    assert StockPush.objects.get().state == "pending"
+    assert remote_level(bc, store, mug) == 10
+    tasks.bigcommerce_stock_push_sweep()
+    assert remote_level(bc, store, mug) == 6
+    assert StockPush.objects.get().state == "sent"
+
+
+def test_negative_stock_shows_as_zero(bc):
+    store, merchant, _c, connection, mug = connected(bc, setup=lambda m: stocked(m, "Mug", "MUG-1", 2))
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        sell(merchant, mug, 5)  # 2 → -3: BigCommerce shows 0
+    assert remote_level(bc, store, mug) == 0
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        stock_adjust(merchant=merchant, variant=mug, delta=2, origin=StockOrigin.POS_REFUND, idempotency_key="r1")
+    assert remote_level(bc, store, mug) == 0  # -3 → -1: nothing to push
+    assert StockPush.objects.count() == 1
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        stock_adjust(merchant=merchant, variant=mug, delta=3, origin=StockOrigin.POS_REFUND, idempotency_key="r2")
+    assert remote_level(bc, store, mug) == 2  # -1 → 2 pushes +2
+    assert list(StockPush.objects.order_by("pk").values_list("delta", flat=True)) == [-2, 2]
+
+
+def test_an_online_origin_movement_is_not_pushed_back(bc):
+    store, merchant, _c, connection, mug = connected(bc, setup=lambda m: stocked(m, "Mug", "MUG-1", 10))
+    before = len(relative_calls(bc, store))
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        for origin in (StockOrigin.ONLINE_ORDER, StockOrigin.ONLINE_REFUND, StockOrigin.MANUAL_ONLINE):
+            stock_adjust(merchant=merchant, variant=mug, delta=-1, origin=origin, idempotency_key=f"bc:{origin}")
+    assert not StockPush.objects.exists()
+    tasks.bigcommerce_stock_push_sweep()
+    assert relative_calls(bc, store)[before:] == []
+    assert remote_level(bc, store, mug) == 10
+
+
+def test_an_untracked_product_is_not_pushed(bc):
+    def setup(merchant):
+        variant = stocked(merchant, "Mug", "MUG-1", 10)
+        return variant
+
+    store, merchant, _c, connection, mug = connected(bc, setup=setup)
+    product = mug.product
+    product.track_stock = False
+    product.save(update_fields=["track_stock"])
+    before = len(relative_calls(bc, store))
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        sell(merchant, Variant.objects.get(pk=mug.pk), 2)
+    assert not StockPush.objects.exists()
+    tasks.bigcommerce_stock_push_sweep()
+    assert relative_calls(bc, store)[before:] == []
+
+
+def test_a_timeout_after_sending_is_settled_by_reading_bigcommerce_not_resent(bc, settings):
+    settings.BIGCOMMERCE_STOCK_SETTLE_AFTER_S = 0
+    store = connect_helpers.new_store(bc)
+    _s, merchant, _c, connection, mug = connected_to(bc, store, setup=lambda m: stocked(m, "Mug", "MUG-1", 10))
+    settings.BIGCOMMERCE_TIMEOUT = 1
+    fault = {"kind": "timeout_after", "method": "POST", "path": RELATIVE, "count": 1, "ms": 2500}
+    bc.set_faults(store["hash"], [fault])
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        sell(merchant, mug, 3)
+    assert StockPush.objects.get().state == "unknown"
+    failed = SyncEvent.objects.get(kind=SyncEvent.Kind.STOCK_PUSH, status=SyncEvent.Status.FAILED)
+    assert "answer was lost" in failed.message
+    tasks.bigcommerce_stock_push_sweep()
+    assert StockPush.objects.get().state == "sent"
+    assert remote_level(bc, store, mug) == 7
+    assert len(relative_calls(bc, store)) == 1
+
+
+def test_a_variant_without_a_level_at_the_location_gets_an_absolute_level(bc, monkeypatch):
+    from integrations.bigcommerce import stock_push
+
+    store, merchant, _c, connection, mug = connected(bc, setup=lambda m: stocked(m, "Mug", "MUG-1", 6))
+    api(bc, store).post("/v3/inventory/locations", json=[{"code": "SHOP-2", "label": "Shop 2"}])
+    (shop,) = [loc for loc in api(bc, store).get("/v3/inventory/locations")["data"] if loc["code"] == "SHOP-2"]
+    monkeypatch.setattr(stock_push, "DEFAULT_LOCATION_ID", shop["id"])  # a location with no level yet
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        sell(merchant, mug, 2)
+    assert remote_level(bc, store, mug, location=shop["id"]) == 4  # Comptoir's level, set absolutely
+    assert StockPush.objects.get().state == "sent"
+    event = SyncEvent.objects.get(kind=SyncEvent.Kind.STOCK_PUSH)
+    assert event.detail["method"] == "absolute"
+    remote_id = VariantLink.objects.get(variant=mug).remote_variant_id
+    assert event.detail["absolute"] == [{"location_id": shop["id"], "variant_id": remote_id, "quantity": 4}]
+
+
+def test_the_mark_is_written_and_rolled_back_with_the_ledger(bc):
+    from django.db import transaction
+
+    store, merchant, _c, connection, mug = connected(bc, setup=lambda m: stocked(m, "Mug", "MUG-1", 10))
+    with pytest.raises(RuntimeError), transaction.atomic():
+        sell(merchant, mug, 1)
+        assert StockPush.objects.get().delta == -1  # in the sale's own transaction
+        raise RuntimeError("the sale fails after its ledger row")
+    assert not StockPush.objects.exists()
+    mug.stock.refresh_from_db()
+    assert mug.stock.quantity == 10
+
+
+@pytest.mark.parametrize(("fault", "calls"), [("error_after", 1), ("error_before", 2)])
+def test_a_5xx_is_settled_by_reading_bigcommerce_sent_again_only_if_not_applied(bc, settings, fault, calls):
+    settings.BIGCOMMERCE_STOCK_SETTLE_AFTER_S = 0
+    store = connect_helpers.new_store(bc)
+    _s, merchant, _c, connection, mug = connected_to(bc, store, setup=lambda m: stocked(m, "Mug", "MUG-1", 10))
+    bc.set_faults(store["hash"], [{"kind": fault, "method": "POST", "path": RELATIVE, "count": 1}])
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        sell(merchant, mug, 3)
+    assert StockPush.objects.get().state == "unknown"  # a 5xx to a relative adjustment: maybe applied
+    tasks.bigcommerce_stock_push_sweep()
+    assert StockPush.objects.get().state == "sent"
+    assert remote_level(bc, store, mug) == 7  # never twice
+    assert len(relative_calls(bc, store)) == calls
+    settled = SyncEvent.objects.filter(kind=SyncEvent.Kind.STOCK_PUSH, message__startswith="Checked").get()
+    assert (len(settled.detail["applied"]), len(settled.detail["resent"])) == ((1, 0) if calls == 1 else (0, 1))
+
+
+def test_products_managed_in_bigcommerce_get_in_store_sales_but_not_their_initial_stock_back(bc):
+    from integrations.tests.test_importer import connect, simple
+
+    shop, merchant, _client, connection, ids = connect(bc, products=[simple("Tote", "TOTE", inventory_level=4)])
+    tote = Variant.objects.get(product__merchant=merchant)
+    assert tote.stock.quantity == 4
+    assert not StockPush.objects.exists()  # the import's starting stock came from BigCommerce
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        sell(merchant, tote, 1)
+    assert remote_level(bc, shop.store, tote) == 3
+
+
+def test_a_lost_answer_that_cannot_be_told_apart_stays_unknown_and_is_journaled_once(bc, settings):
+    settings.BIGCOMMERCE_STOCK_SETTLE_AFTER_S = 0
+    store = connect_helpers.new_store(bc)
+    _s, merchant, _c, connection, mug = connected_to(bc, store, setup=lambda m: stocked(m, "Mug", "MUG-1", 10))
+    bc.set_faults(store["hash"], [{"kind": "error_after", "method": "POST", "path": RELATIVE, "count": 1}])
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        sell(merchant, mug, 3)
+    remote_id = VariantLink.objects.get(variant=mug).remote_variant_id
+    # Someone changes the level in BigCommerce before we look: 7 or 10 is no longer what we see.
+    item = {"location_id": 1, "variant_id": remote_id, "quantity": 5}
+    api(bc, store).put("/v3/inventory/adjustments/absolute", json={"items": [item]})
+    tasks.bigcommerce_stock_push_sweep()
+    tasks.bigcommerce_stock_push_sweep()
+    assert StockPush.objects.get().state == "unknown"
+    assert len(relative_calls(bc, store)) == 1
+    (undecided,) = SyncEvent.objects.filter(kind=SyncEvent.Kind.STOCK_PUSH, message__startswith="Could not tell")
+    assert undecided.status == SyncEvent.Status.FAILED
