@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('integrations', '0006_journal_product_and_refs'),
+        ('integrations', '0007_journal_indexes'),
     ]
 
     operations = [
