@@ -34,14 +34,7 @@ def _failed(connection: BigCommerceConnection, exc: BigCommerceError, what, *, k
         status=SyncEvent.Status.FAILED,
         direction=SyncEvent.Direction.TO_BIGCOMMERCE,
         message=message,
-        detail={
-            "error": exc.__class__.__name__,
-            "status": exc.status,
-            "title": exc.title,
-            "errors": exc.errors,
-            "method": exc.method,
-            "path": exc.path,
-        },
+        detail=exc.as_detail(),
     )
     if keep:
         connection.operation_error = event.message

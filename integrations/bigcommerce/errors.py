@@ -33,6 +33,17 @@ class BigCommerceError(Exception):
         self.body = body
         super().__init__(title)
 
+    def as_detail(self) -> dict[str, Any]:
+        """What the journal keeps of it: the class, status, BigCommerce's title and field errors, the call."""
+        return {
+            "error": self.__class__.__name__,
+            "status": self.status,
+            "title": self.title,
+            "errors": self.errors,
+            "method": self.method,
+            "path": self.path,
+        }
+
     def __str__(self) -> str:
         where = f"{self.method} {self.path}".strip()
         status = f"{self.status} " if self.status is not None else ""

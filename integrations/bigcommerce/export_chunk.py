@@ -62,6 +62,7 @@ class _Pending:
     changed: list[str] = field(default_factory=list)
     created: bool = False
     failed: bool = False
+    sent: dict | None = None  # the last body sent about it, for the journal when it fails
 
 
 @dataclass
@@ -136,6 +137,7 @@ class ChunkExport:
         if remote is None:
             ProductLink.objects.filter(pk=link.pk).update(create_sent_at=timezone.now())
             body = outbound.create_payload(snap, self.store)
+            item.sent = body
             answer = self.client.request("POST", "/v3/catalog/products", json=body, idempotent=False)
             self._partial_note(item, answer)
             remote = _data(answer)
@@ -206,7 +208,8 @@ class ChunkExport:
         for variant_id, body, digest in structure.variant_updates:
             variant_batch.append((item, variant_id, {**body, "product_id": link.remote_product_id}, digest))
         if content_hash(parts.product) != link.content_hash:
-            batch.append((item, {"id": link.remote_product_id, **parts.product}))
+            item.sent = {"id": link.remote_product_id, **parts.product}
+            batch.append((item, item.sent))
 
     def _send_product_batch(self, batch) -> None:
         for start in range(0, len(batch), PRODUCT_BATCH):
@@ -359,7 +362,7 @@ class ChunkExport:
             direction=Dir.TO_BIGCOMMERCE,
             status=SyncEvent.Status.FAILED,
             message=sentence,
-            detail=_error_detail(exc),
+            detail={**exc.as_detail(), **({"sent": item.sent} if item.sent is not None else {})},
             attempts=attempts,
             product=product,
         )
@@ -368,7 +371,7 @@ class ChunkExport:
             attempts=attempts,
             last_error=event.message,
             last_error_i18n=event.message_i18n,
-            last_error_detail={"event_id": event.pk, **_error_detail(exc)},
+            last_error_detail={"event_id": event.pk, **exc.as_detail()},
             claimed_until=timezone.now() + retry_backoff(attempts),
         )
         if isinstance(exc, Conflict) and link.create_sent_at and link.remote_product_id is None:
@@ -458,14 +461,3 @@ def _data(answer):
     if isinstance(answer, dict) and "data" in answer:
         return answer["data"]
     return answer
-
-
-def _error_detail(exc: BigCommerceError) -> dict:
-    return {
-        "error": exc.__class__.__name__,
-        "status": exc.status,
-        "title": exc.title,
-        "errors": exc.errors,
-        "method": exc.method,
-        "path": exc.path,
-    }

@@ -305,6 +305,7 @@ def test_a_refused_product_is_journaled_in_a_sentence_while_the_rest_syncs_then_
     assert "another product in BigCommerce already uses SKU SCARF-1" in scarf_link.last_error
     event = SyncEvent.objects.get(merchant=merchant, status="failed", kind="product_export")
     assert (event.product_id, event.sku) == (scarf.pk, "SCARF-1")
+    assert event.detail["sent"]["sku"] == "SCARF-1" and event.detail["status"] == 409  # what was sent, answered
     run = SyncRun.objects.get(connection=connection)
     assert (run.status, run.done, run.failed) == ("finished", 1, 1)
 
