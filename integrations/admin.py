@@ -14,7 +14,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from integrations.errors import ConnectRefused
+from integrations.errors import ConnectRefused, WrongStep
 from integrations.models import (
     BigCommerceConnection,
     ProductAssignment,
@@ -27,7 +27,8 @@ from integrations.models import (
     WebhookEvent,
 )
 from integrations.services import connection as connection_services
-from integrations.services.support import webhook_event_retry
+from integrations.services.support import sync_event_retry, webhook_event_retry
+from integrations.services.sync_now import sync_now_start
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -106,7 +107,7 @@ class BigCommerceConnectionAdmin(ReadOnlyAdmin):
         "has_webhook_secret",
         "background_work",
     )
-    actions = ["store_facts_read_again", "duplicate_check_again", "setup_retry"]
+    actions = ["store_facts_read_again", "duplicate_check_again", "setup_retry", "sync_now"]
 
     @admin.display(description=_("last error"))
     def last_error(self, obj):
@@ -178,6 +179,15 @@ class BigCommerceConnectionAdmin(ReadOnlyAdmin):
 
         _run_action(self, request, queryset, call, lambda n: _("%(n)s duplicate checks queued.") % {"n": n})
 
+    @admin.action(description=_("Start a resync (send or check every product again)"))
+    def sync_now(self, request, queryset):
+        def call(connection):
+            if connection.status != BigCommerceConnection.Status.CONNECTED or not connection.has_token:
+                raise ConnectRefused(_("not connected: there is nothing to sync."))
+            sync_now_start(connection=connection)
+
+        _run_action(self, request, queryset, call, lambda n: _("%(n)s resyncs started.") % {"n": n})
+
     @admin.action(description=_("Retry failed setup"))
     def setup_retry(self, request, queryset):
         def call(connection):
@@ -219,10 +229,25 @@ class SyncEventAdmin(ReadOnlyAdmin):
         "detail_pretty",
     )
     readonly_fields = ("detail_pretty",)
+    actions = ["retry"]
 
     @admin.display(description=_("detail"))
     def detail_pretty(self, obj):
         return _pretty_json(obj.detail)
+
+    @admin.action(description=_("Retry what these failed entries are about"))
+    def retry(self, request, queryset):
+        """The merchant's Retry, for support: a failed product push or a failed event from BigCommerce."""
+        done = 0
+        for event in queryset.select_related("connection"):
+            try:
+                sync_event_retry(event=event)
+            except WrongStep as exc:
+                self.message_user(request, f"#{event.pk}: {exc}", messages.WARNING)
+            else:
+                done += 1
+        if done:
+            self.message_user(request, _("%(n)s retries started.") % {"n": done}, messages.SUCCESS)
 
 
 class VariantLinkInline(admin.TabularInline):

@@ -18,6 +18,11 @@ SCHEDULES = (
     # Stock changes in Comptoir whose push no task took (a process died after the commit), and
     # adjustments whose answer was lost (settled by reading BigCommerce).
     Scheduled(name="bigcommerce-stock-push-sweep", func="integrations.tasks.bigcommerce_stock_push_sweep", minutes=1),
+    # Products managed in Comptoir: every night, every product is sent in full again (what an
+    # edit made in BigCommerce to a field we own is overwritten by, at the latest).
+    Scheduled(
+        name="bigcommerce-nightly-resync", func="integrations.tasks.bigcommerce_export_resync_all", minutes=24 * 60
+    ),
     # Products managed in BigCommerce: catch what webhooks missed.
     Scheduled(name="bigcommerce-import-resync", func="integrations.tasks.bigcommerce_import_resync_all", minutes=60),
     # Housekeeping.

@@ -240,3 +240,15 @@ def sync_runs_stalled_resume() -> list[int]:
     from integrations.services.maintenance import sync_runs_stalled_resume as resume
 
     return resume()
+
+
+def bigcommerce_export_resync_all() -> None:
+    """Scheduled (nightly): a full resync of every connection whose products are managed in Comptoir."""
+    from integrations.bigcommerce.exporter import exporting
+    from integrations.services.sync_now import sync_now_start
+
+    for connection in BigCommerceConnection.objects.filter(
+        status=BigCommerceConnection.Status.CONNECTED, managed_in=BigCommerceConnection.ManagedIn.COMPTOIR
+    ).select_related("merchant"):
+        if exporting(connection):
+            sync_now_start(connection=connection)

@@ -161,3 +161,20 @@ def test_connection_links_to_django_q2s_failed_tasks_schedules_and_its_runs(supp
     assert support.get("/admin/django_q/failure/").status_code == 200
     runs = support.get(f"/admin/integrations/syncrun/?q={connection.store_hash}")
     assert runs.status_code == 200
+
+
+def test_support_can_retry_a_failed_entry_and_is_told_why_not_when_it_cannot(support, event):
+    answer = support.post(
+        admin_url(SyncEvent, "changelist"), {"action": "retry", "_selected_action": [event.pk]}, follow=True
+    )
+    assert answer.status_code == 200
+    assert "Only a failed product sync or a failed event from BigCommerce can be retried." in answer.content.decode()
+
+
+def test_support_can_start_a_resync_only_for_a_connected_store(support, connection):
+    answer = support.post(
+        admin_url(BigCommerceConnection, "changelist"),
+        {"action": "sync_now", "_selected_action": [connection.pk]},
+        follow=True,
+    )
+    assert "not connected: there is nothing to sync." in answer.content.decode()
