@@ -21,6 +21,9 @@ def test_a_bad_quantity_gets_its_message_on_the_line(page, live_server, merchant
     page.press("#register-q", "Enter")
     quantity = page.locator(f"#qty-{variant.pk}")
     quantity.wait_for()
+    # The search box's own request (sent 250 ms after typing) must land before the line is edited,
+    # or its answer can replace the register while the quantity's answer is on its way.
+    page.wait_for_load_state("networkidle")
     quantity.fill(typed)
     quantity.dispatch_event("change")
     error = page.locator(f"#qty-{variant.pk}-error")
