@@ -4,7 +4,7 @@ import os
 import tempfile
 
 from .base import *  # noqa: F403
-from .base import Q_CLUSTER
+from .base import CACHES, Q_CLUSTER
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 MEDIA_ROOT = os.environ.get("MEDIA_ROOT", tempfile.mkdtemp(prefix="comptoir-media-"))
@@ -14,3 +14,6 @@ STORAGES = {
 }
 Q_CLUSTER["sync"] = os.environ.get("Q_SYNC", "1") == "1"
 LANGUAGE_CODE = "en"
+# xdist workers share one Redis (CI's second pass) but each has its own database, where ids repeat:
+# cache keys (debounce flags, login counters) get the test process in front so they never meet.
+CACHES["default"]["KEY_PREFIX"] = f"test-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}-{os.getpid()}"
