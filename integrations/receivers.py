@@ -53,7 +53,9 @@ def product_deleted_export(*, merchant_id: int, product_id: int, origin: str = O
 
 # -- stock (Comptoir → BigCommerce) ----------------------------------------------------------
 @receiver(stock_changing, dispatch_uid="integrations.stock_changing")
-def stock_changing_mark(*, variant_id: int, movement_id: int, origin: str, level_before: int, level_after: int, **_kw):
+def stock_changing_mark(
+    *, variant_id: int, movement_id: int, origin: str, delta: int, online_before: int, online_after: int, **_kw
+):
     """Inside the ledger's transaction: the durable mark (a ``StockPush`` row) of a bound variant."""
     from integrations.bigcommerce.stock_push import mark
 
@@ -61,8 +63,9 @@ def stock_changing_mark(*, variant_id: int, movement_id: int, origin: str, level
         variant_id=variant_id,
         movement_id=movement_id,
         origin=origin,
-        level_before=level_before,
-        level_after=level_after,
+        delta=delta,
+        online_before=online_before,
+        online_after=online_after,
     )
 
 

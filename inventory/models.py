@@ -14,11 +14,19 @@ from portal.models import Device, Merchant
 
 
 class StockLevel(models.Model):
-    """The current stock of one variant (may go below zero through a sale)."""
+    """The current stock of one variant (may go below zero through a sale).
+
+    ``quantity`` is the whole stock. Split stock (``online_quantity`` set): that many units are
+    the online shop's allocation and the rest (``store_quantity``) the store's; each side sells
+    from its own. ``online_level`` is what the online shop should show (never below 0 there).
+    """
 
     merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="stock_levels")
     variant = models.OneToOneField(Variant, on_delete=models.CASCADE, related_name="stock")
     quantity = models.BigIntegerField(_("quantity"), default=0)
+    online_quantity = models.BigIntegerField(
+        _("online allocation"), null=True, blank=True, help_text=_("Set when the stock is split; empty when shared")
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -27,6 +35,18 @@ class StockLevel(models.Model):
 
     def __str__(self):
         return f"{self.variant_id}: {self.quantity}"
+
+    @property
+    def is_split(self) -> bool:
+        return self.online_quantity is not None
+
+    @property
+    def online_level(self) -> int:
+        return self.quantity if self.online_quantity is None else self.online_quantity
+
+    @property
+    def store_quantity(self) -> int:
+        return self.quantity if self.online_quantity is None else self.quantity - self.online_quantity
 
 
 class StockOrigin(models.TextChoices):
@@ -41,6 +61,14 @@ class StockOrigin(models.TextChoices):
     RECONCILIATION = "reconciliation", _("Reconciliation")
 
 
+class Allocation(models.TextChoices):
+    """Which part of a variant's stock a ledger row moved."""
+
+    SHARED = "shared", _("Shared stock")
+    STORE = "store", _("Store allocation")
+    ONLINE = "online", _("Online allocation")
+
+
 class StockMovement(models.Model):
     """One row of the append-only stock ledger."""
 
@@ -49,6 +77,10 @@ class StockMovement(models.Model):
     origin = models.CharField(_("origin"), max_length=20, choices=StockOrigin.choices)
     delta = models.BigIntegerField(_("change"))
     level_after = models.BigIntegerField(_("level after"))
+    allocation = models.CharField(_("allocation"), max_length=10, choices=Allocation.choices, default=Allocation.SHARED)
+    online_after = models.BigIntegerField(
+        _("online allocation after"), null=True, blank=True, help_text=_("Empty when the stock is shared")
+    )
     reason = models.CharField(_("reason"), max_length=255, blank=True)
     idempotency_key = models.CharField(max_length=200)
     user = models.ForeignKey(

@@ -34,7 +34,16 @@ from inventory.errors import (
     StockNotTracked,
     UnknownVariant,
 )
-from inventory.models import Refund, RefundLine, Sale, SaleLine, StockLevel, StockMovement, StockOrigin
+from inventory.models import (
+    Allocation,
+    Refund,
+    RefundLine,
+    Sale,
+    SaleLine,
+    StockLevel,
+    StockMovement,
+    StockOrigin,
+)
 from inventory.signals import stock_changed, stock_changing
 from portal.models import Device, Merchant
 from portal.money import MAX_PRICE, format_money
@@ -48,6 +57,29 @@ MAX_KEY_LENGTH = 200
 MAX_SALE_TOTAL = 2**63 - 1  # totals are 64-bit integers in the database
 # Manual changes may not take a level below zero; sales may (the shelf is the truth, the count catches up).
 MANUAL_ORIGINS = {StockOrigin.MANUAL_COMPTOIR, StockOrigin.MANUAL_ONLINE}
+# With split stock, these move the online allocation; the others (in-store sales and refunds,
+# manual changes in Comptoir) the store's.
+ONLINE_ORIGINS = {
+    StockOrigin.ONLINE_ORDER,
+    StockOrigin.ONLINE_REFUND,
+    StockOrigin.MANUAL_ONLINE,
+    StockOrigin.RECONCILIATION,
+    StockOrigin.INITIAL,
+}
+
+
+def _allocation_for(level: StockLevel, origin: str) -> str:
+    if not level.is_split:
+        return Allocation.SHARED
+    return Allocation.ONLINE if origin in ONLINE_ORIGINS else Allocation.STORE
+
+
+def _allocation_level(level: StockLevel, allocation: str) -> int:
+    if allocation == Allocation.ONLINE:
+        return level.online_quantity
+    if allocation == Allocation.STORE:
+        return level.store_quantity
+    return level.quantity
 
 
 def _check_key(idempotency_key: str) -> None:
@@ -92,6 +124,37 @@ def _replayed(existing: StockMovement, *, variant: Variant, delta: int | None) -
     return existing
 
 
+def _row_write(*, level: StockLevel, origin: str, delta: int, allocation: str, online_before: int, **fields):
+    """The ledger row of a change already applied to ``level`` (locked), and its in-transaction signal."""
+    user = fields.pop("user", None)
+    movement = StockMovement.objects.create(
+        merchant_id=level.merchant_id,
+        variant_id=level.variant_id,
+        origin=origin,
+        delta=delta,
+        level_after=level.quantity,
+        allocation=allocation,
+        online_after=level.online_quantity,
+        reason=fields.pop("reason", "")[:255],
+        user=user if getattr(user, "is_authenticated", False) else None,
+        **fields,
+    )
+    stock_changing.send(
+        sender=StockMovement,
+        merchant_id=level.merchant_id,
+        variant_id=level.variant_id,
+        movement_id=movement.pk,
+        origin=origin,
+        delta=delta,
+        level_before=level.quantity - delta,
+        level_after=level.quantity,
+        online_before=online_before,
+        online_after=level.online_level,
+    )
+    transaction.on_commit(partial(_announce, movement))
+    return movement
+
+
 def _movement_record(
     *,
     merchant: Merchant,
@@ -119,39 +182,33 @@ def _movement_record(
     try:
         with transaction.atomic():
             level = _locked_level(merchant=merchant, variant=variant)
-            delta = compute_delta(level.quantity)
-            new_quantity = level.quantity + delta
-            if origin in MANUAL_ORIGINS and delta < 0 and new_quantity < 0:
+            allocation = _allocation_for(level, origin)
+            current = _allocation_level(level, allocation)
+            delta = compute_delta(current)
+            if origin in MANUAL_ORIGINS and delta < 0 and current + delta < 0:
                 raise NegativeStock(
                     _("Stock cannot go below zero through a manual change (current level: %(level)s).")
-                    % {"level": level.quantity},
+                    % {"level": current},
                     field="delta",
                 )
-            level.quantity = new_quantity
-            level.save(update_fields=["quantity", "updated_at"])
-            movement = StockMovement.objects.create(
-                merchant=merchant,
-                variant=variant,
+            online_before = level.online_level
+            level.quantity += delta
+            if allocation == Allocation.ONLINE:
+                level.online_quantity += delta
+            level.save(update_fields=["quantity", "online_quantity", "updated_at"])
+            movement = _row_write(
+                level=level,
                 origin=origin,
                 delta=delta,
-                level_after=new_quantity,
-                reason=reason[:255],
+                allocation=allocation,
+                online_before=online_before,
                 idempotency_key=idempotency_key,
-                user=user if getattr(user, "is_authenticated", False) else None,
+                reason=reason,
+                user=user,
                 device=device,
                 sale_line=sale_line,
                 refund_line=refund_line,
             )
-            stock_changing.send(
-                sender=StockMovement,
-                merchant_id=merchant.pk,
-                variant_id=variant.pk,
-                movement_id=movement.pk,
-                origin=origin,
-                level_before=new_quantity - delta,
-                level_after=new_quantity,
-            )
-            transaction.on_commit(partial(_announce, movement))
     except IntegrityError:
         # Another transaction wrote this key between our check and our insert: its row stands.
         existing = _movement_by_key(merchant=merchant, idempotency_key=idempotency_key)
@@ -216,6 +273,85 @@ def stock_set(
         reason=reason,
         user=user,
         device=device,
+    )
+
+
+def _split_record(
+    *, merchant: Merchant, variant: Variant, online_quantity: int | None, idempotency_key: str, reason: str, user
+) -> StockMovement | None:
+    _check_key(idempotency_key)
+    if variant.merchant_id != merchant.pk:
+        raise UnknownVariant(_("This product does not exist."))
+    if not variant.product.track_stock:
+        raise StockNotTracked(_("Stock is not tracked for this product. Turn stock tracking on first."))
+    existing = _movement_by_key(merchant=merchant, idempotency_key=idempotency_key)
+    if existing is not None:
+        return _replayed(existing, variant=variant, delta=0)
+    try:
+        with transaction.atomic():
+            level = _locked_level(merchant=merchant, variant=variant)
+            if online_quantity is not None and online_quantity > max(0, level.quantity):
+                raise InvalidQuantity(
+                    _("The online allocation cannot be more than the stock (%(level)s).") % {"level": level.quantity},
+                    field="online_quantity",
+                )
+            if online_quantity == level.online_quantity:
+                return None  # nothing changes: no ledger row
+            online_before = level.online_level
+            level.online_quantity = online_quantity
+            level.save(update_fields=["online_quantity", "updated_at"])
+            return _row_write(
+                level=level,
+                origin=StockOrigin.SPLIT_CHANGE,
+                delta=0,
+                allocation=Allocation.SHARED if online_quantity is None else Allocation.ONLINE,
+                online_before=online_before,
+                idempotency_key=idempotency_key,
+                reason=reason,
+                user=user,
+            )
+    except IntegrityError:
+        existing = _movement_by_key(merchant=merchant, idempotency_key=idempotency_key)
+        if existing is None:
+            raise
+        return _replayed(existing, variant=variant, delta=0)
+
+
+def stock_split_set(
+    *,
+    merchant: Merchant,
+    variant: Variant,
+    online_quantity: int,
+    idempotency_key: str,
+    reason: str = "",
+    user=None,
+) -> StockMovement | None:
+    """Split a variant's stock (or change the split): ``online_quantity`` units are the online
+    shop's, the rest the store's. A ``split_change`` row records it (the total does not move);
+    None when the split was already that. Same key → the row already written."""
+    if not _is_int(online_quantity) or online_quantity < 0 or online_quantity > MAX_STOCK_QUANTITY:
+        raise InvalidQuantity(_("Enter a whole number of zero or more."), field="online_quantity")
+    return _split_record(
+        merchant=merchant,
+        variant=variant,
+        online_quantity=online_quantity,
+        idempotency_key=idempotency_key,
+        reason=reason or _("Stock split: %(count)s for the online shop") % {"count": online_quantity},
+        user=user,
+    )
+
+
+def stock_split_disable(
+    *, merchant: Merchant, variant: Variant, idempotency_key: str, reason: str = "", user=None
+) -> StockMovement | None:
+    """Merge the two allocations back into one shared stock (the total, which never moved)."""
+    return _split_record(
+        merchant=merchant,
+        variant=variant,
+        online_quantity=None,
+        idempotency_key=idempotency_key,
+        reason=reason or _("Stock split turned off: allocations merged"),
+        user=user,
     )
 
 

@@ -4,9 +4,11 @@
 ``origin`` (a ``StockOrigin`` value). Sent once per new movement, never on an idempotent replay.
 
 ``stock_changing`` — the same, but sent INSIDE the ledger's transaction, right after the row is
-written, with ``level_before`` and ``level_after`` too. For receivers that must write a durable
-mark in the same transaction (an outbox): a receiver that raises rolls the stock change back, so
-keep them small and database-only (no network).
+written, with ``delta``, ``level_before`` and ``level_after`` (the whole stock) and
+``online_before`` / ``online_after`` (the level the online shop should show: the whole stock, or
+the online allocation when the stock is split; a ``split_change`` row moves only these).
+For receivers that must write a durable mark in the same transaction (an outbox): a receiver
+that raises rolls the stock change back, so keep them small and database-only (no network).
 
 Stock tracking on or off is a product change: ``catalog.signals.product_saved`` announces it.
 """

@@ -2,10 +2,13 @@
 
 1. ``mark`` runs INSIDE the ledger's transaction (``inventory.signals.stock_changing``): a bound
    variant's movement writes a ``StockPush`` row, so a committed sale is never forgotten.
-   BigCommerce never shows a level below zero: the row's delta is the change of the clamped
-   level (``max(0, after) - max(0, before)``), so -3 → -1 pushes nothing and -1 → 2 pushes +2.
-   Changes that came from BigCommerce (online orders and refunds, manual edits there, the
-   import's initial stock) are not sent back.
+   BigCommerce shows the *online level* (the whole stock, or the online allocation when the
+   stock is split), never below zero: the row's delta is the change of the clamped online level
+   (``max(0, after) - max(0, before)``), so -3 → -1 pushes nothing and -1 → 2 pushes +2. A
+   change that came from BigCommerce (online orders and refunds, manual edits there, the
+   import's initial stock, a reconciliation correction) already moved BigCommerce's level by its
+   delta: only what clamping adds is pushed (Comptoir at -1, an online cancellation +1: BigCommerce
+   went 0 → 1, Comptoir shows 0 → push -1). An in-store sale of a split variant pushes nothing.
 2. ``stock_push_run`` takes the connection's pending rows, sums them per variant and sends ONE
    relative adjustment (≤ 2000 variants), then marks the rows sent in the same transaction.
    A lost answer (``OutcomeUnknown``) is never re-sent blindly: the rows become "unknown" and
@@ -38,7 +41,7 @@ logger = logging.getLogger(__name__)
 # BigCommerce's default location; the connection knows no other (stock lives there for the Catalog too).
 DEFAULT_LOCATION_ID = 1
 # Origins that came from BigCommerce: sending them back would count them twice.
-ORIGINS_FROM_BIGCOMMERCE = frozenset({"online_order", "online_refund", "manual_online", "initial"})
+ORIGINS_FROM_BIGCOMMERCE = frozenset({"online_order", "online_refund", "manual_online", "initial", "reconciliation"})
 KICK_FLAG_SECONDS = 60
 ABSOLUTE_FIRST = re.compile(r"requires absolute adjustment before relative", re.IGNORECASE)
 IDENTITY_VARIANT = re.compile(r"variant_id (\d+)")
@@ -59,17 +62,19 @@ def _live_links(*, variant_id: int):
     ).select_related("link")
 
 
-def mark(*, variant_id: int, movement_id: int, origin: str, level_before: int, level_after: int) -> list[StockPush]:
+def mark(
+    *, variant_id: int, movement_id: int, origin: str, delta: int, online_before: int, online_after: int
+) -> list[StockPush]:
     """Write the durable mark of one movement (inside its transaction); nothing when there is
     nothing BigCommerce should see."""
+    push = _clamped(online_after) - _clamped(online_before)
     if origin in ORIGINS_FROM_BIGCOMMERCE:
-        return []
-    delta = _clamped(level_after) - _clamped(level_before)
-    if delta == 0:
+        push -= delta
+    if push == 0:
         return []
     return [
         StockPush.objects.create(
-            connection_id=vlink.link.connection_id, variant_link=vlink, movement_id=movement_id, delta=delta
+            connection_id=vlink.link.connection_id, variant_link=vlink, movement_id=movement_id, delta=push
         )
         for vlink in _live_links(variant_id=variant_id)
     ]
@@ -95,9 +100,10 @@ def kick_taken(*, connection_id: int) -> None:
 
 
 def _comptoir_levels(variant_ids) -> dict[int, int]:
+    """Per local variant, the level BigCommerce should show before clamping (the online level)."""
     from inventory.models import StockLevel
 
-    return dict(StockLevel.objects.filter(variant_id__in=variant_ids).values_list("variant_id", "quantity"))
+    return {level.variant_id: level.online_level for level in StockLevel.objects.filter(variant_id__in=variant_ids)}
 
 
 def _journal(connection, *, rows: list[StockPush], variants: int, method: str, outcome: str = "sent", detail):

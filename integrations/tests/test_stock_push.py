@@ -238,3 +238,46 @@ def test_a_lost_answer_that_cannot_be_told_apart_stays_unknown_and_is_journaled_
     assert len(relative_calls(bc, store)) == 1
     (undecided,) = SyncEvent.objects.filter(kind=SyncEvent.Kind.STOCK_PUSH, message__startswith="Could not tell")
     assert undecided.status == SyncEvent.Status.FAILED
+
+
+def test_an_online_return_while_comptoir_is_below_zero_keeps_bigcommerce_at_zero(bc):
+    store, merchant, _c, connection, mug = connected(bc, setup=lambda m: stocked(m, "Mug", "MUG-1", 1))
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        sell(merchant, mug, 2)  # 1 → -1: BigCommerce 0
+    assert remote_level(bc, store, mug) == 0
+    # An online cancellation gives BigCommerce its unit back (0 → 1); Comptoir's ledger follows (-1 → 0).
+    remote_id = VariantLink.objects.get(variant=mug).remote_variant_id
+    api(bc, store).post(
+        RELATIVE, json={"reason": "cancelled", "items": [{"location_id": 1, "variant_id": remote_id, "quantity": 1}]}
+    )
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        stock_adjust(merchant=merchant, variant=mug, delta=1, origin=StockOrigin.ONLINE_REFUND, idempotency_key="c1")
+    # The unit paid back the store's debt: BigCommerce must show 0 again, not 1.
+    assert list(StockPush.objects.order_by("pk").values_list("delta", flat=True)) == [-1, -1]
+    assert remote_level(bc, store, mug) == 0
+
+
+def test_split_stock_pushes_only_the_online_allocation(bc):
+    from inventory.services import stock_split_disable, stock_split_set
+
+    store, merchant, _c, connection, mug = connected(bc, setup=lambda m: stocked(m, "Mug", "MUG-1", 10))
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        stock_split_set(merchant=merchant, variant=mug, online_quantity=4, idempotency_key="split-on")
+    assert remote_level(bc, store, mug) == 4
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        sell(merchant, mug, 3)  # the store's allocation: BigCommerce keeps its 4
+    assert remote_level(bc, store, mug) == 4
+    level = mug.stock
+    level.refresh_from_db()
+    assert (level.quantity, level.online_quantity, level.store_quantity) == (7, 4, 3)
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        stock_adjust(merchant=merchant, variant=mug, delta=-1, origin=StockOrigin.ONLINE_ORDER, idempotency_key="o1")
+    level.refresh_from_db()
+    assert (level.quantity, level.online_quantity, level.store_quantity) == (6, 3, 3)
+    # BigCommerce took that unit itself: nothing is pushed for it.
+    assert list(StockPush.objects.order_by("pk").values_list("delta", flat=True)) == [-6]
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        stock_split_disable(merchant=merchant, variant=mug, idempotency_key="split-off")
+    level.refresh_from_db()
+    assert (level.quantity, level.online_quantity) == (6, None)
+    assert list(StockPush.objects.order_by("pk").values_list("delta", flat=True)) == [-6, 3]
