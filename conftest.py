@@ -73,6 +73,34 @@ def _service_markers(request):
         )
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _serial_live_server():
+    """On SQLite the live server's threads share the test's one in-memory connection (pytest-django
+    hands it over): two requests at once (a page and a webhook from the sandbox, an HTMX poll)
+    interleave their transactions on it and fail ("cannot release savepoint"). There, the live
+    server answers one request at a time; on PostgreSQL each thread keeps its own connection."""
+    from django.conf import settings
+
+    if not settings.configured:
+        yield
+        return
+    from django.core.servers.basehttp import WSGIServer
+    from django.db import connections
+    from django.test.testcases import LiveServerThread
+
+    class SerialWSGIServer(WSGIServer):
+        def __init__(self, *args, connections_override=None, **kwargs):
+            super().__init__(*args, **kwargs)
+
+    # The test database of SQLite is in memory unless TEST.NAME names a file.
+    shared = any(c.vendor == "sqlite" and not c.settings_dict.get("TEST", {}).get("NAME") for c in connections.all())
+    original = LiveServerThread.server_class
+    if shared:
+        LiveServerThread.server_class = SerialWSGIServer
+    yield
+    LiveServerThread.server_class = original
+
+
 @pytest.fixture(autouse=True)
 def _default_language():
     """Each test starts in English: a request in French leaves its language active in the
