@@ -300,23 +300,39 @@ def product_sync_states(*, merchant: Merchant, product_ids) -> dict[int, Product
     }
 
 
-def sync_run_current(*, connection: BigCommerceConnection):
-    """The running (or stalled) sync run, or the last one if it finished in the last hour (to show its result)."""
+def sync_runs_current(*, connection: BigCommerceConnection, limit: int = 5) -> list:
+    """The runs to show: every running (or stalled, being resumed) one, and those that finished in
+    the last hour (to show their result); newest first. Several may run at once (a resync and a
+    stock check)."""
     from datetime import timedelta
 
+    from django.db.models import Q
     from django.utils import timezone
 
     from integrations.models import SyncRun
 
     active = (SyncRun.Status.RUNNING, SyncRun.Status.STALLED)  # a stalled run is being resumed
-    run = SyncRun.objects.filter(connection=connection, status__in=active).order_by("-started_at").first()
-    if run is None:
-        run = (
-            SyncRun.objects.filter(connection=connection, finished_at__gte=timezone.now() - timedelta(hours=1))
-            .order_by("-finished_at")
-            .first()
-        )
-    return run
+    recent = Q(finished_at__gte=timezone.now() - timedelta(hours=1))
+    runs = list(
+        SyncRun.objects.filter(Q(status__in=active) | recent, connection=connection).order_by("-started_at", "-pk")[
+            : limit * 2
+        ]
+    )
+    running = [r for r in runs if r.status in active]
+    # Of the finished runs, the newest of each kind: an hour of stock checks is one card, not twelve.
+    finished, kinds = [], set()
+    for run in runs:
+        if run.status not in active and run.kind not in kinds and not any(r.kind == run.kind for r in running):
+            kinds.add(run.kind)
+            finished.append(run)
+    return (running + finished)[:limit]
+
+
+def sync_run_for_merchant(*, merchant: Merchant, run_id: int):
+    """One of the merchant's runs, or None."""
+    from integrations.models import SyncRun
+
+    return SyncRun.objects.filter(merchant=merchant, pk=run_id).first()
 
 
 def product_sync_badges(*, merchant: Merchant, product_ids) -> dict:

@@ -30,7 +30,6 @@ PUBLIC_OR_OWN = {
             "index",
             "bigcommerce",
             "bigcommerce_products",
-            "bigcommerce_run",
             "bigcommerce_sync_now",
             "bigcommerce_journal",
             "bigcommerce_journal_export",
@@ -90,7 +89,15 @@ def _sync_event(other):
     return [{"event_id": SyncEvent.objects.create(merchant=other, kind="connect", message="x").pk}]
 
 
+def _sync_run(other):
+    from integrations.models import BigCommerceConnection, SyncRun
+
+    connection = BigCommerceConnection.objects.create(merchant=other, store_hash="tenancyrun", status="connected")
+    return [{"run_id": SyncRun.objects.create(merchant=other, connection=connection, kind="export").pk}]
+
+
 URL_CASES = {
+    "integrations:bigcommerce_run": _sync_run,
     "integrations:bigcommerce_event": _sync_event,
     "integrations:bigcommerce_event_retry": _sync_event,
     "integrations:product_channels": _product_id,

@@ -56,9 +56,9 @@ def test_sync_now_shows_a_progress_card_that_polls_until_finished_then_stops(
     browser_login(page, live_server, email=merchant_user.email, password="correct-horse-battery")
     page.goto(f"{live_server.url}/integrations/bigcommerce/")
     polls = []
-    page.on("request", lambda request: "/integrations/bigcommerce/run/" in request.url and polls.append(request.url))
+    page.on("request", lambda request: "/integrations/bigcommerce/runs/" in request.url and polls.append(request.url))
     page.click("button:has-text('Sync now')")
-    page.wait_for_selector("#sync-run[hx-trigger] >> text=Sync in progress")
+    page.wait_for_selector(".sync-run[hx-trigger] >> text=Sync in progress")
     page.wait_for_selector("text=0 of 2 products sent")
     shot("sync-now-01-running")
     deadline = time.monotonic() + 5
@@ -69,9 +69,9 @@ def test_sync_now_shows_a_progress_card_that_polls_until_finished_then_stops(
     run = SyncRun.objects.get(connection=connection, initial=False, status="running")
     tasks.bigcommerce_export_run(connection.pk, run.pk)  # the worker takes the task
 
-    page.wait_for_selector("#sync-run >> text=Sync finished")
-    assert page.text_content("#sync-run").count("2 of 2 products sent") == 1
-    assert page.get_attribute("#sync-run", "hx-trigger") is None
+    page.wait_for_selector(".sync-run >> text=Sync finished")
+    assert page.text_content(".sync-run").count("2 of 2 products sent") == 1
+    assert page.get_attribute(".sync-run", "hx-trigger") is None
     shot("sync-now-02-finished")
     assert "Not scheduled" not in page.text_content(".sync-facts")  # the sweep's next run
     seen = len(polls)

@@ -33,7 +33,7 @@ def _connected_row():
     merchant = MerchantFactory()
     connection = BigCommerceConnection.objects.create(
         merchant=merchant,
-        store_hash="facts",
+        store_hash=f"facts{merchant.pk}",
         status="connected",
         managed_in="comptoir",
         sync_scope="all",
@@ -59,7 +59,7 @@ def _fill(merchant, connection, count, start=0):
             WebhookEvent(
                 merchant=merchant,
                 connection=connection,
-                store_hash="facts",
+                store_hash=f"facts{merchant.pk}",
                 scope="store/product/updated",
                 event_hash=f"h{i}-{s}",
                 payload={},
@@ -154,6 +154,40 @@ def test_sync_now_with_products_managed_in_bigcommerce_checks_the_channel_again(
 
 def test_a_stalled_run_shows_on_the_progress_card_which_keeps_polling_while_it_is_resumed():
     merchant, connection, client = _connected_row()
-    SyncRun.objects.create(merchant=merchant, connection=connection, kind="export", status="stalled", total=4, done=1)
-    card = client.get("/integrations/bigcommerce/run/").content.decode()
+    run = SyncRun.objects.create(
+        merchant=merchant, connection=connection, kind="export", status="stalled", total=4, done=1
+    )
+    card = client.get(f"/integrations/bigcommerce/runs/{run.pk}/").content.decode()
     assert "Sync stalled — Comptoir is starting it again" in card and 'hx-trigger="every 1s"' in card
+
+
+def test_several_runs_at_once_each_have_their_own_card_and_the_old_ones_fold_into_the_newest():
+    merchant, connection, client = _connected_row()
+    make = SyncRun.objects.create
+    export = make(merchant=merchant, connection=connection, kind="export", total=10, done=3)
+    check = make(merchant=merchant, connection=connection, kind="reconciliation", total=200, done=50)
+    hour_ago = timezone.now() - dt.timedelta(minutes=30)
+    for done in (100, 200):  # two earlier stock checks that finished: only the newest is shown
+        make(
+            merchant=merchant,
+            connection=connection,
+            kind="import",
+            total=done,
+            done=done,
+            status="finished",
+            finished_at=hour_ago,
+        )
+    page = client.get("/integrations/bigcommerce/").content.decode()
+    assert page.count('class="card sync-run"') == 3
+    assert "3 of 10 products sent" in page and "50 of 200 variants checked" in page
+    assert "Stock check in progress" in page and "200 of 200 products brought in" in page
+    assert "100 of 100" not in page
+    for run in (export, check):
+        assert f'hx-get="/integrations/bigcommerce/runs/{run.pk}/"' in page
+    # The stock check finishes: its card stops polling.
+    SyncRun.objects.filter(pk=check.pk).update(status="finished", done=200, finished_at=timezone.now())
+    card = client.get(f"/integrations/bigcommerce/runs/{check.pk}/").content.decode()
+    assert "Stock check finished" in card and "hx-trigger" not in card
+    other, other_connection, _ = _connected_row()
+    theirs = SyncRun.objects.create(merchant=other, connection=other_connection, kind="export", total=1)
+    assert client.get(f"/integrations/bigcommerce/runs/{theirs.pk}/").status_code == 404

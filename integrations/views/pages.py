@@ -38,7 +38,7 @@ def integration_list(request):
 def _connected_context(request, connection, status, tab):
     context = {"connection": connection, "status": status, "tab": tab}
     if connection is not None and status in (Status.CONNECTED, Status.NEEDS_ATTENTION):
-        context["run"] = selectors.sync_run_current(connection=connection)
+        context["runs"] = selectors.sync_runs_current(connection=connection)
     return context
 
 
@@ -70,10 +70,13 @@ def _connected_or_404(request):
 
 
 @merchant_required
-def bigcommerce_run(request):
-    """The current sync run's progress card (polled by itself while the run is running)."""
-    connection, _status = _connected_or_404(request)
-    return render(request, "integrations/_sync_run.html", {"run": selectors.sync_run_current(connection=connection)})
+def bigcommerce_run(request, run_id: int):
+    """One sync run's progress card (polled by itself while the run is running)."""
+    _connected_or_404(request)
+    run = selectors.sync_run_for_merchant(merchant=request.merchant, run_id=run_id)
+    if run is None:
+        raise Http404
+    return render(request, "integrations/_sync_run.html", {"run": run})
 
 
 @merchant_required
