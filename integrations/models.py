@@ -146,6 +146,8 @@ class SyncEvent(models.Model):
         OK = "ok", _("OK")
         FAILED = "failed", _("Failed")
         RUNNING = "running", _("Running")
+        # Nothing to do, and the entry says why (another channel's product, an event Comptoir does not use).
+        SKIPPED = "skipped", _("Skipped")
 
     merchant = models.ForeignKey(Merchant, null=True, blank=True, on_delete=models.CASCADE, related_name="sync_events")
     connection = models.ForeignKey(

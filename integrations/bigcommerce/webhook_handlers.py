@@ -13,9 +13,12 @@ Comptoir are left alone here (the export handles them).
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
+
 from integrations.bigcommerce.importer import is_importing
 from integrations.models import WebhookEvent
 from integrations.services.queue import enqueue_on_commit
+from integrations.services.webhooks import Skipped
 
 PRODUCT_SCOPES = ("store/product/created", "store/product/updated", "store/product/deleted")
 SKU_SCOPES = ("store/sku/created", "store/sku/updated", "store/sku/deleted")
@@ -41,17 +44,34 @@ def _channel_of(scope: str) -> int | None:
     return int(parts[2]) if len(parts) > 2 and parts[2].isdigit() else None
 
 
-def product_event_handle(*, event: WebhookEvent) -> None:
+def _not_connected():
+    return _("The store is not connected to Comptoir any more.")
+
+
+def _managed_in_comptoir():
+    return _("Products are managed in Comptoir: changes made in BigCommerce are not brought in.")
+
+
+def _other_channel():
+    return _("It is about another channel than Comptoir's.")
+
+
+def _no_product():
+    return _("It names no product.")
+
+
+def product_event_handle(*, event: WebhookEvent) -> Skipped | None:
     """Any product, SKU or channel-assignment event: refresh that product from BigCommerce."""
     connection = event.connection
     if not is_importing(connection):
-        return
+        return Skipped(_not_connected if connection is None or not connection.is_active else _managed_in_comptoir)
     if event.scope.startswith("store/channel/") and _channel_of(event.scope) != connection.channel_id:
-        return  # another channel's product: not ours
+        return Skipped(_other_channel)
     remote_product_id = _remote_product_id(event)
     if remote_product_id is None:
-        return
+        return Skipped(_no_product)
     enqueue_on_commit("integrations.tasks.bigcommerce_import_product", connection.pk, remote_product_id)
+    return None
 
 
 def handlers_register(registry: dict) -> None:
@@ -66,8 +86,9 @@ def _chain(existing, handler):
         return existing or handler
 
     def both(*, event):
-        existing(event=event)
-        handler(event=event)
+        # Skipped only when neither acted; the first one's reason is the one given.
+        outcomes = [existing(event=event), handler(event=event)]
+        return outcomes[0] if all(isinstance(o, Skipped) for o in outcomes) else None
 
     both.handlers = (existing, handler)
     return both

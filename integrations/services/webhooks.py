@@ -1,5 +1,7 @@
 """The webhook inbox: store a verified delivery once, process it in a task."""
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from django.db import IntegrityError, transaction
@@ -16,6 +18,18 @@ from integrations.services.queue import enqueue_on_commit
 # scope has none is journaled as received and marked processed. Channel scopes are registered
 # with the placeholder, as BigCommerce documents them: "store/channel/{channel_id}/...".
 WEBHOOK_HANDLERS: dict = {}
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """What a handler returns when the event asks nothing of Comptoir: ``why`` gives the reason in
+    the active language (it is called once per language, as journal messages are)."""
+
+    why: Callable[[], str]
+
+
+def _not_used() -> str:
+    return _("Comptoir does not use this event.")
 
 
 def webhook_handler_for(scope: str):
@@ -54,27 +68,36 @@ def webhook_event_receive(*, connection: BigCommerceConnection, delivery: Webhoo
 
 @transaction.atomic
 def webhook_event_process(*, event: WebhookEvent) -> None:
-    """Journal the event and hand it to the handler of its scope, if any.
+    """Hand the event to the handler of its scope, if any, and journal what came of it.
 
-    One transaction: if the handler fails, nothing is journaled or marked and the task's
-    retry starts from scratch.
+    A handler returns ``Skipped(why)`` when the event asks nothing of Comptoir (the entry is
+    "skipped" and says why), anything else when it acted. One transaction: if the handler fails,
+    nothing is journaled or marked and the task's retry starts from scratch.
     """
     data = event.payload.get("data", {})
     if not isinstance(data, dict):
         _webhook_event_fail(event=event, problem=f"data is a {type(data).__name__}, not an object")
         return
     handler = webhook_handler_for(event.scope)
-    subject = data.get("id") or data.get("product_id")
+    outcome = handler(event=event) if handler is not None else Skipped(_not_used)
+    skipped = outcome if isinstance(outcome, Skipped) else None
+    subject = data.get("id") or data.get("product_id") or data.get("order_id")
+
+    def message():
+        reported = (
+            _("BigCommerce reported %(scope)s for #%(id)s.") % {"scope": event.scope, "id": subject}
+            if subject
+            else _("BigCommerce reported %(scope)s.") % {"scope": event.scope}
+        )
+        return f"{reported} {skipped.why()}" if skipped else reported
+
     sync_event_record(
         connection=event.connection,
         merchant=event.merchant,
         kind=SyncEvent.Kind.WEBHOOK,
         direction=SyncEvent.Direction.FROM_BIGCOMMERCE,
-        message=lambda: (
-            _("BigCommerce reported %(scope)s for #%(id)s.") % {"scope": event.scope, "id": subject}
-            if subject
-            else _("BigCommerce reported %(scope)s.") % {"scope": event.scope}
-        ),
+        status=SyncEvent.Status.SKIPPED if skipped else SyncEvent.Status.OK,
+        message=message,
         detail={
             "scope": event.scope,
             "hash": event.event_hash,
@@ -82,8 +105,6 @@ def webhook_event_process(*, event: WebhookEvent) -> None:
             "deliveries": event.deliveries,
         },
     )
-    if handler is not None:
-        handler(event=event)
     WebhookEvent.objects.filter(pk=event.pk).update(status=WebhookEvent.Status.PROCESSED, processed_at=timezone.now())
 
 

@@ -54,3 +54,63 @@ def test_registering_twice_or_after_another_handler_keeps_both_once():
 )
 def test_the_product_id_of_each_payload(scope, data, expected):
     assert _remote_product_id(WebhookEvent(scope=scope, payload={"data": data})) == expected
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("managed_in", "scope", "data", "why"),
+    [
+        ("comptoir", "store/product/updated", {"type": "product", "id": 5}, "Products are managed in Comptoir"),
+        ("bigcommerce", "store/channel/99/product/assigned", {"product_id": 5}, "another channel than Comptoir's"),
+        ("bigcommerce", "store/product/updated", {"type": "product"}, "It names no product."),
+        ("bigcommerce", "store/cart/created", {"id": 5}, "Comptoir does not use this event."),
+    ],
+)
+def test_an_event_that_asks_nothing_is_journaled_skipped_with_the_reason(managed_in, scope, data, why):
+    from django.utils import translation
+
+    from integrations.models import BigCommerceConnection, SyncEvent
+    from integrations.services.webhooks import webhook_event_process
+    from portal.tests.factories import MerchantFactory
+
+    merchant = MerchantFactory()
+    connection = BigCommerceConnection.objects.create(
+        merchant=merchant, store_hash="skip", status="connected", managed_in=managed_in, channel_id=3, access_token="t"
+    )
+    event = WebhookEvent.objects.create(
+        merchant=merchant, connection=connection, store_hash="skip", scope=scope, event_hash="h", payload={"data": data}
+    )
+    webhook_event_process(event=event)
+    entry = SyncEvent.objects.get(kind=SyncEvent.Kind.WEBHOOK)
+    assert entry.status == SyncEvent.Status.SKIPPED
+    assert entry.message.startswith(f"BigCommerce reported {scope}") and why in entry.message
+    with translation.override("fr"):
+        assert "BigCommerce a signalé" in entry.text and why not in entry.text
+    assert WebhookEvent.objects.get().status == WebhookEvent.Status.PROCESSED
+
+
+@pytest.mark.django_db
+def test_an_event_the_import_acts_on_is_journaled_ok():
+    from integrations.models import BigCommerceConnection, SyncEvent
+    from integrations.services.webhooks import webhook_event_process
+    from portal.tests.factories import MerchantFactory
+
+    merchant = MerchantFactory()
+    connection = BigCommerceConnection.objects.create(
+        merchant=merchant,
+        store_hash="act",
+        status="connected",
+        managed_in="bigcommerce",
+        channel_id=3,
+        access_token="t",
+    )
+    event = WebhookEvent.objects.create(
+        merchant=merchant,
+        connection=connection,
+        store_hash="act",
+        scope="store/channel/3/product/assigned",
+        event_hash="h",
+        payload={"data": {"product_id": 5}},
+    )
+    webhook_event_process(event=event)
+    assert SyncEvent.objects.get(kind=SyncEvent.Kind.WEBHOOK).status == SyncEvent.Status.OK
