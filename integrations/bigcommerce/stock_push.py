@@ -45,6 +45,9 @@ ORIGINS_FROM_BIGCOMMERCE = frozenset({"online_order", "online_refund", "manual_o
 KICK_FLAG_SECONDS = 60
 ABSOLUTE_FIRST = re.compile(r"requires absolute adjustment before relative", re.IGNORECASE)
 IDENTITY_VARIANT = re.compile(r"variant_id (\d+)")
+REFUSED_ITEM = re.compile(r"\bItem (\d+) ")  # "Item 3 would take stock below zero …" (index in the call)
+# A refusal is journaled on the 1st, 10th, 100th… attempt, not on every sweep.
+JOURNAL_ATTEMPTS = frozenset({1, 10, 100, 1000, 10000})
 
 State = StockPush.State
 
@@ -151,8 +154,11 @@ def _pending_totals(*, connection, exclude_batch: str = "") -> dict[int, int]:
 def _send(client, connection, items: list[dict], *, local_of: dict[int, int], batch: str) -> dict[str, list]:
     """Relative adjustment of ``items``; an item BigCommerce holds no level for yet gets an
     absolute level instead: Comptoir's (clamped at 0) minus what is still pending after this
-    batch. Returns what was sent how."""
-    sent: dict[str, list] = {"relative": [], "absolute": []}
+    batch. An item BigCommerce refuses on its own (a 422 naming it: below zero after a concurrent
+    online order, a variant deleted there) is set aside and the others are sent without it, so one
+    variant never holds up the rest. Returns what was sent how, and what was refused; an error
+    raised carries what had been sent before it (``exc.sent``)."""
+    sent: dict[str, list] = {"relative": [], "absolute": [], "refused": []}
     remaining = list(items)
     while remaining:
         try:
@@ -160,9 +166,22 @@ def _send(client, connection, items: list[dict], *, local_of: dict[int, int], ba
             sent["relative"] = remaining
             return sent
         except BigCommerceError as exc:
-            if exc.status != 422 or not ABSOLUTE_FIRST.search(exc.title or ""):
+            exc.sent = sent
+            title = exc.title or ""
+            if exc.status != 422:
                 raise
-            named = {int(v) for v in IDENTITY_VARIANT.findall(exc.title)} or {i["variant_id"] for i in remaining}
+            if not ABSOLUTE_FIRST.search(title):
+                ours = {i["variant_id"] for i in remaining}
+                named = {int(v) for v in IDENTITY_VARIANT.findall(title)} & ours
+                named |= {
+                    remaining[int(n)]["variant_id"] for n in REFUSED_ITEM.findall(title) if int(n) < len(remaining)
+                }
+                if not named:
+                    raise
+                sent["refused"] += [{**i, "error": title} for i in remaining if i["variant_id"] in named]
+                remaining = [i for i in remaining if i["variant_id"] not in named]
+                continue
+            named = {int(v) for v in IDENTITY_VARIANT.findall(title)} or {i["variant_id"] for i in remaining}
             comptoir = _comptoir_levels(local_of.values())
             later = _pending_totals(connection=connection, exclude_batch=batch)
             absolute = [
@@ -224,8 +243,10 @@ def stock_push_run(*, connection: BigCommerceConnection, limit: int = pagination
     try:
         sent = _send(client_for(connection), connection, items, local_of=local_of, batch=batch)
     except OutcomeUnknown as exc:
+        done = _done_before(exc)
         with transaction.atomic():
-            claimed.update(attempts=1)
+            _settle_sent(rows, done)
+            claimed.exclude(variant_link__remote_variant_id__in=done).update(attempts=1)
             _journal(
                 connection,
                 rows=rows,
@@ -237,31 +258,64 @@ def stock_push_run(*, connection: BigCommerceConnection, limit: int = pagination
         return False
     except BigCommerceError as exc:
         # Refused (nothing applied): the rows are pending again; the sweep tries later.
+        done = _done_before(exc)
         with transaction.atomic():
-            for row in rows:
-                row.attempts += 1
-                row.state, row.batch, row.sent_at = State.PENDING, "", None
-            StockPush.objects.bulk_update(rows, ["attempts", "state", "batch", "sent_at"])
-            _journal(
-                connection,
-                rows=rows,
-                variants=len(items),
-                method="relative",
-                outcome="refused",
-                detail={"batch": batch, "items": items, "error": exc.title or str(exc), "status": exc.status},
-            )
+            _settle_sent(rows, done)
+            again = [r for r in rows if r.variant_link.remote_variant_id not in done]
+            _pending_again(again)
+            if again and max(r.attempts for r in again) in JOURNAL_ATTEMPTS:
+                _journal(
+                    connection,
+                    rows=again,
+                    variants=len(items) - len(done),
+                    method="relative",
+                    outcome="refused",
+                    detail={"batch": batch, "items": items, "error": exc.title or str(exc), "status": exc.status},
+                )
         logger.warning("Stock push for connection %s refused: %s", connection.pk, exc)
         return False
+    refused = {i["variant_id"] for i in sent["refused"]}
     with transaction.atomic():
-        claimed.update(state=State.SENT, sent_at=timezone.now())
-        _journal(
-            connection,
-            rows=rows,
-            variants=len(items),
-            method="absolute" if sent["absolute"] and not sent["relative"] else "relative",
-            detail={"batch": batch, **sent},
-        )
+        kept = [r for r in rows if r.variant_link.remote_variant_id in refused]
+        _pending_again(kept)
+        claimed.exclude(pk__in=[r.pk for r in kept]).update(state=State.SENT, sent_at=timezone.now())
+        if len(kept) < len(rows):
+            _journal(
+                connection,
+                rows=[r for r in rows if r not in kept],
+                variants=len(items) - len(refused),
+                method="absolute" if sent["absolute"] and not sent["relative"] else "relative",
+                detail={"batch": batch, **sent},
+            )
+        if kept and max(r.attempts for r in kept) in JOURNAL_ATTEMPTS:
+            _journal(
+                connection,
+                rows=kept,
+                variants=len(refused),
+                method="relative",
+                outcome="refused",
+                detail={"batch": batch, "items": sent["refused"], "error": sent["refused"][0]["error"], "status": 422},
+            )
     return len(rows) == limit
+
+
+def _done_before(exc) -> set[int]:
+    """Remote variants whose level an error's call had already set (absolute levels sent before it)."""
+    return {i["variant_id"] for i in getattr(exc, "sent", {}).get("absolute", ())}
+
+
+def _settle_sent(rows: list[StockPush], remote_ids: set[int]) -> None:
+    if remote_ids:
+        StockPush.objects.filter(
+            pk__in=[r.pk for r in rows if r.variant_link.remote_variant_id in remote_ids], state=State.UNKNOWN
+        ).update(state=State.SENT, sent_at=timezone.now())
+
+
+def _pending_again(rows: list[StockPush]) -> None:
+    for row in rows:
+        row.attempts += 1
+        row.state, row.batch, row.sent_at = State.PENDING, "", None
+    StockPush.objects.bulk_update(rows, ["attempts", "state", "batch", "sent_at"])
 
 
 def _remote_levels(client, remote_ids: list[int]) -> dict[int, int]:

@@ -281,3 +281,37 @@ def test_split_stock_pushes_only_the_online_allocation(bc):
     level.refresh_from_db()
     assert (level.quantity, level.online_quantity) == (6, None)
     assert list(StockPush.objects.order_by("pk").values_list("delta", flat=True)) == [-6, 3]
+
+
+def test_a_variant_bigcommerce_refuses_is_set_aside_and_the_others_are_sent(bc):
+    def setup(merchant):
+        return [stocked(merchant, "Mug", "MUG-1", 1), stocked(merchant, "Cup", "CUP-1", 5)]
+
+    store, merchant, _c, connection, (mug, cup) = connected(bc, setup=setup)
+    # An online order took BigCommerce's last mug a moment ago; Comptoir has not heard of it yet.
+    mug_remote = VariantLink.objects.get(variant=mug).remote_variant_id
+    api(bc, store).put(
+        "/v3/inventory/adjustments/absolute",
+        json={"reason": "order", "items": [{"location_id": 1, "variant_id": mug_remote, "quantity": 0}]},
+    )
+    before = len(relative_calls(bc, store))
+    sell(merchant, mug)  # the store sells its mug too: BigCommerce cannot go to -1
+    sell(merchant, cup, 2)
+    tasks.bigcommerce_stock_push_sweep()
+    assert remote_level(bc, store, cup) == 3  # the cup was not held up by the mug
+    assert remote_level(bc, store, mug) == 0
+    assert len(relative_calls(bc, store)[before:]) == 2  # the refused call, then the others alone
+    mug_row = StockPush.objects.get(variant_link__variant=mug)
+    assert (mug_row.state, mug_row.attempts) == ("pending", 1)
+    assert StockPush.objects.get(variant_link__variant=cup).state == "sent"
+    refused = SyncEvent.objects.filter(kind=SyncEvent.Kind.STOCK_PUSH, status="failed")
+    assert refused.count() == 1 and "below zero" in refused.get().message
+    tasks.bigcommerce_stock_push_sweep()  # refused again: counted, not journaled again
+    mug_row.refresh_from_db()
+    assert (mug_row.state, mug_row.attempts) == ("pending", 2) and refused.count() == 1
+    # The online order reaches Comptoir: its ledger row cancels the refused change out.
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        stock_adjust(merchant=merchant, variant=mug, delta=-1, origin=StockOrigin.ONLINE_ORDER, idempotency_key="o1")
+    tasks.bigcommerce_stock_push_sweep()
+    assert set(StockPush.objects.filter(variant_link__variant=mug).values_list("state", flat=True)) == {"sent"}
+    assert remote_level(bc, store, mug) == 0
