@@ -15,10 +15,10 @@ class IntegrationsConfig(AppConfig):
         from integrations.dashboard import bigcommerce_card
         from integrations.locks import connection_currency_lock
         from integrations.selectors import managed_fields_narrow, product_sync_badges
-        from integrations.stock_page import stock_movement_links, stock_online_shop
         from integrations.services.webhooks import WEBHOOK_HANDLERS
-        from portal.dashboard import dashboard_card_register
+        from integrations.stock_page import stock_movement_links, stock_online_shop
         from inventory.online import movement_links_provider_register, online_shop_provider_register
+        from portal.dashboard import dashboard_card_register
         from portal.locks import currency_lock_register
 
         bulk_action_register(

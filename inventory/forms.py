@@ -104,7 +104,9 @@ class SplitForm(IdempotentForm):
                 max_value=MAX_STOCK_QUANTITY,
                 required=False,
                 initial=online,
-                widget=forms.NumberInput(attrs={"min": 0, "class": "num", "inputmode": "numeric", "data-split": "online"}),
+                widget=forms.NumberInput(
+                    attrs={"min": 0, "class": "num", "inputmode": "numeric", "data-split": "online"}
+                ),
             )
             self.fields[f"store_{variant.pk}"] = forms.IntegerField(
                 label=_("%(name)s: allocation for Comptoir") % {"name": name},

@@ -94,6 +94,10 @@ def _is_split(variants) -> bool:
     return any(variant.stock_online_quantity is not None for variant in variants)
 
 
+def _online_level(variant) -> int:
+    return variant.stock_quantity if variant.stock_online_quantity is None else variant.stock_online_quantity
+
+
 def _shop_name(shop) -> str:
     """How the page names the online shop: "BigCommerce" when the product is synced to it."""
     return shop.name if shop and shop.synced else str(DEFAULT_SHOP_NAME)
@@ -257,8 +261,7 @@ def _render(
         "variants": variants,
         "has_negative": any(v.stock_quantity < 0 for v in variants),
         # BigCommerce shows the online level, never below zero.
-        "online_negative": bool(shop and shop.synced)
-        and any((v.stock_quantity if v.stock_online_quantity is None else v.stock_online_quantity) < 0 for v in variants),
+        "online_negative": bool(shop and shop.synced) and any(_online_level(v) < 0 for v in variants),
         "counts_form": counts_form or SetCountsForm(variants=variants),
         "adjust_form": adjust_form or AdjustForm(variants=variants),
         "tracking_form": tracking_form or TrackingForm(initial={"track_stock": product.track_stock}),
