@@ -57,7 +57,10 @@ def test_a_synced_product_names_bigcommerce(merchant_client, merchant, variant):
     assert "Saving sends the allocation to BigCommerce." in html
     stock_split_set(merchant=merchant, variant=variant, online_quantity=4, idempotency_key="on")
     html = page(merchant_client, variant)
-    assert '<th class="num">BigCommerce</th>' in html and "BigCommerce 4 · Comptoir 6" in html
+    assert (
+        '<th class="num">BigCommerce</th>' in html
+        and '<span class="nowrap">BigCommerce 4</span> · <span class="nowrap">Comptoir 6</span>' in html
+    )
 
 
 def test_a_product_not_on_the_store_or_a_disconnected_store_keeps_the_neutral_wording(

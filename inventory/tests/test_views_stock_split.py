@@ -62,7 +62,7 @@ def test_saving_a_split_sets_both_allocations_and_shows_them(merchant_client, va
     assert 'class="num alloc-store" data-label="Comptoir">6<' in html
     assert "Counted in Comptoir" in html and "a count sets Comptoir's allocation" in html
     assert f'name="count_{variant.pk}" value="6"' in html  # the count prefilled with the store's allocation
-    assert "Online shop 4 · Comptoir 6" in html
+    assert '<span class="nowrap">Online shop 4</span> · <span class="nowrap">Comptoir 6</span>' in html
     assert "Disable stock split…" in html
 
 
@@ -165,10 +165,11 @@ def test_unticking_asks_first_and_shows_the_merged_stock(merchant_client, mercha
     assert 'class="num merged" data-label="Merged stock"><strong>9</strong>' in html
     assert allocations(variant) == (9, 4, 5)  # nothing merged yet
 
-    confirm_key = html.split('name="idempotency_key" value="')[1].split('"')[0]
+    confirm_form = html.split('<input type="hidden" name="confirm" value="on">')[1].split("</form>")[0]
+    confirm_key = confirm_form.split('name="idempotency_key" value="')[1].split('"')[0]
     confirm = {"action": "merge", "idempotency_key": confirm_key, "confirm": "on"}
     html = merchant_client.post(url(variant.product), confirm, **HTMX).content.decode()
-    assert "Stock split turned off" in html
+    assert "Stock split disabled: the allocations are merged" in html
     assert allocations(variant) == (9, None, 9)
     merged = split_rows().latest("id")
     assert (merged.allocation, merged.online_after, merged.level_after) == (Allocation.SHARED, None, 9)
@@ -185,12 +186,13 @@ def test_disable_split_works_without_javascript(merchant_client, merchant, varia
     response = merchant_client.post(url(variant.product), {"action": "merge"})
     html = response.content.decode()
     assert response.status_code == 200 and "<html" in html and "Disable stock split?" in html
-    confirm_key = html.split('name="action" value="merge">')[1].split('name="idempotency_key" value="')[1].split('"')[0]
+    confirm_form = html.split('<input type="hidden" name="confirm" value="on">')[1].split("</form>")[0]
+    confirm_key = confirm_form.split('name="idempotency_key" value="')[1].split('"')[0]
     response = merchant_client.post(
         url(variant.product), {"action": "merge", "idempotency_key": confirm_key, "confirm": "on"}, follow=True
     )
     assert response.redirect_chain[-1][0] == url(variant.product)
-    assert "Stock split turned off" in response.content.decode()
+    assert "Stock split disabled: the allocations are merged" in response.content.decode()
     assert allocations(variant) == (10, None, 10)
 
 
@@ -221,7 +223,9 @@ def test_history_links_sales_and_refunds_and_names_the_allocation(merchant_clien
     rows = html.split('<table class="table inv-table table-stack history-table">')[1].split("<tbody>")[1]
     order = [rows.index(f"origin-{origin}") for origin in ("pos_refund", "pos_sale", "split_change", "manual_comptoir")]
     assert order == sorted(order)
-    assert "Online shop 4 · Comptoir 5" in html  # after the refund: the online shop kept its 4
+    assert (
+        '<span class="nowrap">Online shop 4</span> · <span class="nowrap">Comptoir 5</span>' in html
+    )  # after the refund: the online shop kept its 4
     assert html.count('<span class="badge badge-ok">Comptoir</span>') == 2
 
 
@@ -252,3 +256,13 @@ def test_split_stock_in_french(merchant_client, merchant, variant):
     assert "Stock fusionné" in html
     html = post_split(merchant_client, variant, online="4", store="5", key="z" * 32).content.decode()
     assert "4 + 5 = 9 : les deux doivent faire le stock (10)." in html
+
+
+def test_an_expired_confirmation_is_explained_and_merges_nothing(merchant_client, merchant, variant):
+    stock_split_set(merchant=merchant, variant=variant, online_quantity=4, idempotency_key="on")
+    html = merchant_client.post(
+        url(variant.product), {"action": "merge", "idempotency_key": "bad key!", "confirm": "on"}, **HTMX
+    ).content.decode()
+    assert "This form has expired. Reload the page and try again." in html
+    assert "Disable stock split?" in html
+    assert allocations(variant) == (10, 4, 6)

@@ -79,11 +79,13 @@ def product_stock(request, pk):
                     messages.info(request, _("The stock of this product is not split."))
                     return _done(request, product)
         elif action == "merge":
-            form = MergeForm(request.POST)
-            if form.is_valid() and form.cleaned_data["confirm"]:
-                if _merge(request, product, form):
+            if request.POST.get("confirm"):
+                form = MergeForm(request.POST)
+                if not form.is_valid():
+                    messages.error(request, " ".join(m for errors in form.errors.values() for m in errors))
+                elif _merge(request, product, form):
                     return _done(request, product)
-            forms["merge_form"] = form if form.is_bound and form.errors else MergeForm()
+            forms["merge_form"] = MergeForm()  # (again) the question, with the merged stock
         else:
             return HttpResponseBadRequest(_("Unknown action."))
 
@@ -141,10 +143,10 @@ def _merge(request, product, form) -> bool:
             user=request.user,
         )
     except InventoryError as error:
-        form.add_error(None, error.message)
+        messages.error(request, error.message)
         return False
     if movements:
-        messages.success(request, _("Stock split turned off: the allocations are merged into one shared stock."))
+        messages.success(request, _("Stock split disabled: the allocations are merged into one shared stock."))
     else:
         messages.info(request, _("The stock of this product is not split."))
     return True
@@ -226,6 +228,7 @@ def _history_annotate(request, movements) -> None:
                 )
             )
         movement.links = links + extra.get(movement.pk, [])
+        movement.reason_is_link = any(link.label == movement.reason for link in movement.links)
         movement.store_after = None if movement.online_after is None else movement.level_after - movement.online_after
         movement.moved_online = movement.allocation == Allocation.ONLINE
         movement.moved_store = movement.allocation == Allocation.STORE
