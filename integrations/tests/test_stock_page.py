@@ -66,6 +66,15 @@ def test_a_synced_product_names_bigcommerce(merchant_client, merchant, variant):
     assert '<th class="num">BigCommerce</th>' in html and after("BigCommerce", 4, 6) in html
 
 
+def test_the_seeds_words_in_french(merchant_client, merchant, variant):
+    from django.conf import settings
+
+    link(connect(merchant), variant)
+    merchant_client.cookies[settings.LANGUAGE_COOKIE_NAME] = "fr"
+    html = page(merchant_client, variant)
+    assert "Séparer le stock pour BigCommerce" in html
+
+
 def test_a_product_not_on_the_store_or_a_disconnected_store_keeps_the_neutral_wording(
     merchant_client, merchant, other_merchant, variant
 ):

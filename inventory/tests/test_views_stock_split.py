@@ -259,7 +259,7 @@ def test_split_stock_in_french(merchant_client, merchant, variant):
     assert "Désactiver la séparation des stocks" in html
     assert "Stock fusionné" in html
     html = post_split(merchant_client, variant, online="4", store="5", key="z" * 32).content.decode()
-    assert "4 + 5 = 9 : les deux doivent faire le stock (10)." in html
+    assert "4 + 5 = 9\xa0: les deux doivent totaliser le stock (10)." in html  # French spacing before the colon
 
 
 def test_an_expired_confirmation_is_explained_and_merges_nothing(merchant_client, merchant, variant):
