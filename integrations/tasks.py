@@ -183,11 +183,24 @@ def bigcommerce_order_sync(connection_id: int, order_id: int) -> None:
 
 
 def bigcommerce_orders_poll(connection_id: int) -> None:
+    """Scheduled (every minute, per connection): orders whose webhook never came. A connection
+    made before the stock scopes existed subscribes to them here (tried again hourly on failure)."""
+    from django.core.cache import cache
+
     from integrations.bigcommerce.stock_inbound import orders_poll
 
     connection = _stock_connection(connection_id)
-    if connection is not None:
-        orders_poll(connection=connection)
+    if connection is None:
+        return
+    if connection.status == BigCommerceConnection.Status.CONNECTED and cache.add(
+        f"bigcommerce-webhooks-refresh:{connection.pk}", 1, timeout=3600
+    ):
+        try:
+            if not setup.webhooks_refresh_if_stale(connection=connection):
+                cache.delete(f"bigcommerce-webhooks-refresh:{connection.pk}")
+        except BigCommerceError as exc:
+            logger.warning("Could not register the new webhooks of connection %s: %s", connection.pk, exc)
+    orders_poll(connection=connection)
 
 
 def bigcommerce_stock_check_requested(connection_id: int) -> None:

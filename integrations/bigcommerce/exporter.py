@@ -36,6 +36,7 @@ from catalog.models import Product
 from integrations.bigcommerce import binder
 from integrations.bigcommerce.client import client_for
 from integrations.bigcommerce.errors import (
+    BigCommerceError,
     Unauthorized,
 )
 from integrations.bigcommerce.export_chunk import CHUNK, TRANSIENT, ChunkExport
@@ -230,6 +231,14 @@ def _run_close_if_done(*, connection: BigCommerceConnection, run: SyncRun | None
         return
     if due_links(connection=connection).exclude(state=State.FAILED).exists():
         return
+    if run.initial:
+        from integrations.bigcommerce.stock_start import starting_stock_push
+
+        try:
+            starting_stock_push(connection=connection, run=run)
+        except BigCommerceError as exc:  # the run stays open: its resume tries again
+            logger.warning("Starting stock of %s not set yet: %s", connection.store_hash, exc)
+            return
     run.status = SyncRun.Status.FINISHED
     run.finished_at = timezone.now()
     run.save(update_fields=["status", "finished_at", "updated_at"])

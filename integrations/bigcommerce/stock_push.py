@@ -318,11 +318,11 @@ def _pending_again(rows: list[StockPush]) -> None:
     StockPush.objects.bulk_update(rows, ["attempts", "state", "batch", "sent_at"])
 
 
-def _remote_levels(client, remote_ids: list[int]) -> dict[int, int]:
+def _remote_levels(client, remote_ids: list[int], *, chunk: int = 100) -> dict[int, int]:
     levels: dict[int, int] = {}
-    for start in range(0, len(remote_ids), 100):
-        chunk = remote_ids[start : start + 100]
-        params = {"variant_id:in": ",".join(str(i) for i in chunk)}
+    for start in range(0, len(remote_ids), chunk):
+        ids = remote_ids[start : start + chunk]
+        params = {"variant_id:in": ",".join(str(i) for i in ids)}
         for item in client.iter_pages("/v3/inventory/items", params):
             variant_id = (item.get("identity") or {}).get("variant_id")
             for location in item.get("locations") or ():
