@@ -12,8 +12,8 @@ from django.utils.translation import gettext as _
 from catalog.models import Product, ProductImage
 from catalog.services import product_archive, product_create, product_image_add, product_image_delete, product_update
 from catalog.variants import combination_key
-from integrations.bigcommerce.stock_start import initial_key
 from integrations.bigcommerce.mappers.inbound import ProductIn, product_fields, variant_specs
+from integrations.bigcommerce.stock_start import initial_key
 from integrations.models import ProductLink, RemoteRef, VariantLink
 from inventory.models import StockOrigin
 from inventory.services import stock_set

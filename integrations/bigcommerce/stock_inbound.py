@@ -422,7 +422,14 @@ def stock_check(
     started = timezone.now()
     if initial_sync_running(connection):  # the starting stock is not set yet: nothing to compare
         busy = {v.pk for v in links}
-        return {"started": started, "checked": 0, "corrected": 0, "busy": len(busy), "busy_links": busy, "corrections": []}
+        return {
+            "started": started,
+            "checked": 0,
+            "corrected": 0,
+            "busy": len(busy),
+            "busy_links": busy,
+            "corrections": [],
+        }
     if not polled:
         orders_poll(connection=connection, client=client)
     remote = _remote_levels(client, sorted({v.remote_variant_id for v in links}), chunk=LEVELS_PER_CALL)
