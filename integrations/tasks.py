@@ -173,13 +173,14 @@ def _stock_connection(connection_id: int):
     return connection
 
 
-def bigcommerce_order_sync(connection_id: int, order_id: int) -> None:
-    """An order event: read the order, bring its stock effect into the ledger."""
+def bigcommerce_order_sync(connection_id: int, order_id: int, passed_status: int | None = None) -> None:
+    """An order event: read the order, bring its stock effect into the ledger (``passed_status``:
+    the status a statusUpdated event announced, which the order may have left since)."""
     from integrations.bigcommerce.stock_inbound import order_sync
 
     connection = _stock_connection(connection_id)
     if connection is not None:
-        order_sync(connection=connection, order_id=order_id)
+        order_sync(connection=connection, order_id=order_id, passed_status=passed_status)
 
 
 def bigcommerce_orders_poll(connection_id: int) -> None:

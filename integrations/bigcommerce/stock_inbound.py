@@ -106,7 +106,7 @@ def _clamped(level: int) -> int:
 # -- orders ----------------------------------------------------------------------------------
 def inventory_settings(*, connection: BigCommerceConnection, channel_id: int, client=None) -> dict:
     """The inventory settings that apply to a channel's orders (cached a few minutes)."""
-    key = f"bigcommerce-inventory-settings:{connection.pk}:{channel_id}"
+    key = f"bigcommerce-inventory-settings:{connection.pk}:{connection.store_hash}:{channel_id}"
     found = cache.get(key)
     if found is None:
         client = client or client_for(connection)
@@ -160,36 +160,46 @@ def _ledger_write(*, connection, variant, delta: int, origin: str, key: str, rea
     return True
 
 
-def order_sync(*, connection: BigCommerceConnection, order_id: int, client=None) -> set[int]:
-    """Read one order and bring its stock effect into the ledger; the local variants it moved."""
+def order_sync(
+    *, connection: BigCommerceConnection, order_id: int, client=None, passed_status: int | None = None
+) -> set[int]:
+    """Read one order and bring its stock effect into the ledger; the local variants it moved.
+
+    ``passed_status``: a status the order is known to have passed through (the ``new_status_id``
+    of a ``statusUpdated`` event), which the order read now may have left already: a cancellation
+    followed by a reopening gave the stock back all the same (BigCommerce never takes it again)."""
     client = client or client_for(connection)
     try:
         order = client.get(f"/v2/orders/{order_id}")
     except NotFound:
         return set()
-    return _order_apply(connection=connection, client=client, order=order)
+    return _order_apply(connection=connection, client=client, order=order, passed_status=passed_status)
 
 
-def _order_apply(*, connection, client, order: dict) -> set[int]:
+def _order_apply(*, connection, client, order: dict, passed_status: int | None = None) -> set[int]:
     from inventory.models import StockOrigin
 
     order_id, status = order["id"], order.get("status_id", 0)
+    seen = {status} | ({passed_status} if isinstance(passed_status, int) else set())
     record = RemoteOrder.objects.filter(connection=connection, order_id=order_id).first()
     if record is not None and (record.status_id, record.date_modified) == (status, order.get("date_modified", "")):
-        return set()  # read before, unchanged
+        if passed_status in (None, status) or record.stock_returned:
+            return set()  # read before, unchanged
     channel_id = order.get("channel_id") or 1
     rules = inventory_settings(connection=connection, channel_id=channel_id, client=client)
     behaviour = rules["update_stock_behavior"]
-    taken = bool(record and record.stock_taken) or _takes_stock(status, behaviour)
-    if not taken and record is None and status in GIVES_STOCK_BACK | {PARTIALLY_REFUNDED}:
+    taken = bool(record and record.stock_taken) or any(_takes_stock(s, behaviour) for s in seen)
+    if not taken and record is None and seen & (GIVES_STOCK_BACK | {PARTIALLY_REFUNDED}):
         # First seen already cancelled or refunded: it took stock when placed, or when shipped.
         taken = behaviour == "order_placed" or bool(order.get("date_shipped"))
     returned = bool(record and record.stock_returned)
     lines = list(client.iter_pages(f"/v2/orders/{order_id}/products")) if taken else []
-    if taken and not returned and status in GIVES_STOCK_BACK and rules["refund_order_stock_adjustment"]:
+    giving_back = seen & GIVES_STOCK_BACK
+    if taken and not returned and giving_back and rules["refund_order_stock_adjustment"]:
         # Refunded by the refund that refunded every line (not by a status change): BigCommerce
         # keeps the stock, per its refunds guide, unless the store is known to restock.
-        returned = not (status == REFUNDED and _refunded_by_refunds(lines)) or api_refunds_restock()
+        by_refund = giving_back == {REFUNDED} and _refunded_by_refunds(lines)
+        returned = not by_refund or api_refunds_restock()
     moved: dict[int, tuple] = {}
     prefix = f"bigcommerce:{connection.pk}:order:{order_id}:line"
     with transaction.atomic():

@@ -93,7 +93,12 @@ def order_event_handle(*, event: WebhookEvent) -> Skipped | None:
     order_id = order_id_of(event.payload.get("data") or {})
     if order_id is None:
         return Skipped(_no_order)
-    enqueue_on_commit("integrations.tasks.bigcommerce_order_sync", connection.pk, order_id)
+    status = (event.payload.get("data") or {}).get("status")
+    passed = status.get("new_status_id") if isinstance(status, dict) else None
+    if isinstance(passed, int) and not isinstance(passed, bool) and 0 <= passed < 100:
+        enqueue_on_commit("integrations.tasks.bigcommerce_order_sync", connection.pk, order_id, passed)
+    else:
+        enqueue_on_commit("integrations.tasks.bigcommerce_order_sync", connection.pk, order_id)
     return None
 
 
