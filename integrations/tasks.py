@@ -150,6 +150,17 @@ def bigcommerce_stock_push_run(connection_id: int) -> None:
         async_task("integrations.tasks.bigcommerce_stock_push_run", connection_id)
 
 
+def bigcommerce_starting_stock_set(connection_id: int) -> None:
+    """Once, after the initial sync of products managed in Comptoir: BigCommerce shows Comptoir's stock."""
+    from integrations.bigcommerce.exporter import exporting
+    from integrations.bigcommerce.stock_push import starting_stock_set
+
+    connection = _connection(connection_id)
+    if connection is None or not connection.access_token or not exporting(connection):
+        return
+    starting_stock_set(connection=connection)
+
+
 def bigcommerce_stock_push_sweep() -> None:
     """Scheduled (every minute): push what no task took and settle lost answers, one task per
     connection (a slow store never holds the others up)."""

@@ -414,3 +414,46 @@ def stock_unknown_settle(*, connection: BigCommerceConnection) -> None:
                     "levels": {str(k): remote.get(k) for k in by_remote},
                 },
             )
+
+
+def starting_stock_set(*, connection: BigCommerceConnection) -> int:
+    """At the end of the initial sync (products managed in Comptoir): BigCommerce's level of every
+    synced variant becomes Comptoir's (its online level, at least 0), once. Products that existed
+    in BigCommerce before keep their own count otherwise, and a sale made while a product was being
+    created would be missing. Returns how many levels were set."""
+    links = list(
+        VariantLink.objects.filter(
+            link__connection=connection, link__unlinked_at__isnull=True, link__product__track_stock=True
+        ).select_related("link")
+    )
+    if not links:
+        return 0
+    local_of = {v.remote_variant_id: v.variant_id for v in links}
+    client = client_for(connection)
+    remote = _remote_levels(client, sorted(local_of))
+    comptoir = _comptoir_levels(local_of.values())
+    pending = _pending_totals(connection=connection)
+    items = []
+    for remote_id, variant_id in local_of.items():
+        should = max(0, _clamped(comptoir.get(variant_id, 0)) - pending.get(remote_id, 0))
+        if remote.get(remote_id) != should:
+            items.append({"location_id": DEFAULT_LOCATION_ID, "variant_id": remote_id, "quantity": should})
+    if items:
+        list(client.adjust_inventory_absolute(items, reason=_("Comptoir starting stock")))
+    sync_event_record(
+        connection=connection,
+        kind=SyncEvent.Kind.INITIAL_SYNC,
+        direction=SyncEvent.Direction.TO_BIGCOMMERCE,
+        message=lambda: (
+            ngettext(
+                "Starting stock: BigCommerce now shows Comptoir's stock for %(count)s variant "
+                "(%(same)s already matched).",
+                "Starting stock: BigCommerce now shows Comptoir's stock for %(count)s variants "
+                "(%(same)s already matched).",
+                len(items),
+            )
+            % {"count": len(items), "same": len(links) - len(items)}
+        ),
+        detail={"items": items, "checked": len(links)},
+    )
+    return len(items)
