@@ -233,7 +233,9 @@ def bigcommerce_stock_sweep() -> None:
 def bigcommerce_stock_reconcile(run_id: int) -> None:
     from integrations.bigcommerce.stock_inbound import stock_reconcile_run
     from integrations.models import SyncRun
+    from integrations.services.maintenance import sync_run_resume
 
+    sync_run_resume(run_id=run_id)  # a stalled run taken again
     run = SyncRun.objects.select_related("connection").filter(pk=run_id, status=SyncRun.Status.RUNNING).first()
     if run is None or _stock_connection(run.connection_id) is None:
         return
