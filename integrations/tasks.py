@@ -150,6 +150,17 @@ def bigcommerce_stock_push_run(connection_id: int) -> None:
         async_task("integrations.tasks.bigcommerce_stock_push_run", connection_id)
 
 
+def bigcommerce_starting_stock_set(connection_id: int) -> None:
+    """Once, after the initial sync of products managed in Comptoir: BigCommerce shows Comptoir's stock."""
+    from integrations.bigcommerce.exporter import exporting
+    from integrations.bigcommerce.stock_push import starting_stock_set
+
+    connection = _connection(connection_id)
+    if connection is None or not connection.access_token or not exporting(connection):
+        return
+    starting_stock_set(connection=connection)
+
+
 def bigcommerce_stock_push_sweep() -> None:
     """Scheduled (every minute): push what no task took and settle lost answers, one task per
     connection (a slow store never holds the others up)."""
@@ -236,7 +247,9 @@ def bigcommerce_stock_sweep() -> None:
 def bigcommerce_stock_reconcile(run_id: int) -> None:
     from integrations.bigcommerce.stock_inbound import stock_reconcile_run
     from integrations.models import SyncRun
+    from integrations.services.maintenance import sync_run_resume
 
+    sync_run_resume(run_id=run_id)  # a stalled run taken again
     run = SyncRun.objects.select_related("connection").filter(pk=run_id, status=SyncRun.Status.RUNNING).first()
     if run is None or _stock_connection(run.connection_id) is None:
         return

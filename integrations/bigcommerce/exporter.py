@@ -36,12 +36,12 @@ from catalog.models import Product
 from integrations.bigcommerce import binder
 from integrations.bigcommerce.client import client_for
 from integrations.bigcommerce.errors import (
-    BigCommerceError,
     Unauthorized,
 )
 from integrations.bigcommerce.export_chunk import CHUNK, TRANSIENT, ChunkExport
 from integrations.models import BigCommerceConnection, ProductAssignment, ProductLink, RemoteRef, SyncEvent, SyncRun
 from integrations.services.journal import sync_event_record
+from integrations.services.queue import enqueue_on_commit
 
 logger = logging.getLogger(__name__)
 
@@ -231,14 +231,6 @@ def _run_close_if_done(*, connection: BigCommerceConnection, run: SyncRun | None
         return
     if due_links(connection=connection).exclude(state=State.FAILED).exists():
         return
-    if run.initial:
-        from integrations.bigcommerce.stock_start import starting_stock_push
-
-        try:
-            starting_stock_push(connection=connection, run=run)
-        except BigCommerceError as exc:  # the run stays open: its resume tries again
-            logger.warning("Starting stock of %s not set yet: %s", connection.store_hash, exc)
-            return
     run.status = SyncRun.Status.FINISHED
     run.finished_at = timezone.now()
     run.save(update_fields=["status", "finished_at", "updated_at"])
@@ -268,3 +260,5 @@ def _run_close_if_done(*, connection: BigCommerceConnection, run: SyncRun | None
     SyncEvent.objects.filter(
         connection=connection, kind=SyncEvent.Kind.INITIAL_SYNC, status=SyncEvent.Status.RUNNING
     ).update(status=SyncEvent.Status.OK)
+    if run.initial:
+        enqueue_on_commit("integrations.tasks.bigcommerce_starting_stock_set", connection.pk)

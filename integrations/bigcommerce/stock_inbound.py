@@ -87,7 +87,6 @@ PARTIALLY_REFUNDED = 14
 SETTINGS_CACHE_SECONDS = 300
 POLL_MARGIN = timedelta(seconds=5)  # v2 dates have one-second resolution; clocks differ a little
 CHECK_CHUNK = 1000
-LEVELS_PER_CALL = 250  # variant ids per GET /v3/inventory/items (one page of 250)
 KICK_FLAG_SECONDS = 60
 # A relative change equal to one Comptoir pushed this recently is taken for its echo. (A genuine
 # edit of the same size in that time is left to the stock check.)
@@ -442,7 +441,7 @@ def stock_check(
         }
     if not polled:
         orders_poll(connection=connection, client=client)
-    remote = _remote_levels(client, sorted({v.remote_variant_id for v in links}), chunk=LEVELS_PER_CALL)
+    remote = _remote_levels(client, sorted({v.remote_variant_id for v in links}))
     moved = orders_poll(connection=connection, client=client)  # an order between the polls: check again later
     busy = _busy_links(links, since=started) | {v.pk for v in links if v.variant_id in moved}
     levels = {lv.variant_id: lv for lv in StockLevel.objects.filter(variant_id__in=[v.variant_id for v in links])}

@@ -8,7 +8,7 @@ from django.test import TestCase
 from django_q.models import Schedule
 
 from integrations import tasks
-from integrations.bigcommerce import stock_inbound
+from integrations.bigcommerce import stock_inbound, stock_push
 from integrations.models import SyncEvent, SyncRun, VariantLink
 from integrations.tests import connect_helpers
 from integrations.tests.connect_helpers import api
@@ -41,7 +41,7 @@ def set_remote(bc, store, variant, quantity):
 def test_a_stock_check_of_many_variants_takes_a_few_calls_and_corrects_only_the_drift(bc, monkeypatch):
     # Scaled down (the real sizes are 1,000 per chunk and 250 per read): two chunks of the 60 below.
     monkeypatch.setattr(stock_inbound, "CHECK_CHUNK", 40)
-    monkeypatch.setattr(stock_inbound, "LEVELS_PER_CALL", 20)
+    monkeypatch.setattr(stock_push, "LEVELS_PER_CALL", 20)
 
     def setup(merchant):
         return [stocked(merchant, f"Cup {i}", f"CUP-{i}", 3) for i in range(60)]

@@ -282,9 +282,9 @@ def test_starting_stock_managed_in_comptoir_is_comptoir_s_also_for_a_linked_prod
     _s, merchant, _c, connection, (mug, cup) = connected_to(bc, store, setup=setup)
     assert VariantLink.objects.get(variant=mug).link.remote_product_id == remote_id  # linked, not copied
     assert remote_level(bc, store, mug) == 10 and remote_level(bc, store, cup) == 4
-    journal = SyncEvent.objects.get(kind=SyncEvent.Kind.INITIAL_SYNC, message__startswith="Set BigCommerce")
-    assert journal.message == "Set BigCommerce's starting stock from Comptoir for 2 variants."
-    assert journal.detail["linked"] == 1
+    journal = SyncEvent.objects.get(kind=SyncEvent.Kind.INITIAL_SYNC, message__startswith="Starting stock")
+    expected = "Starting stock: BigCommerce now shows Comptoir's stock for 1 variant (1 already matched)."
+    assert journal.message == expected
     assert level(mug) == 10  # Comptoir's stock is untouched
     before = len(relative_calls(bc, store))
     stock_inbound.stock_reconcile(connection=connection)
