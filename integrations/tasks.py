@@ -3,6 +3,8 @@ state, return early when there is nothing to do, call one flow, journal the erro
 
 import logging
 
+from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -95,10 +97,17 @@ def webhook_event_process(event_id: int) -> None:
     from integrations.models import WebhookEvent
     from integrations.services.webhooks import webhook_event_process as process
 
-    event = WebhookEvent.objects.select_related("connection", "merchant").filter(pk=event_id).first()
-    if event is None or event.status != WebhookEvent.Status.RECEIVED:
-        return  # processed, or failed for good (journaled)
-    process(event=event)
+    with transaction.atomic():
+        # Locked: the sweep may enqueue an event again while its first task is still running.
+        event = (
+            WebhookEvent.objects.select_for_update(skip_locked=True, of=("self",))
+            .select_related("connection", "merchant")
+            .filter(pk=event_id)
+            .first()
+        )
+        if event is None or event.status != WebhookEvent.Status.RECEIVED:
+            return  # processed, being processed, or failed for good (journaled)
+        process(event=event)
 
 
 # -- product sync (Comptoir → BigCommerce) ---------------------------------------------------
@@ -137,17 +146,26 @@ def bigcommerce_export_sweep() -> None:
 
 # -- stock (Comptoir → BigCommerce) ----------------------------------------------------------
 def bigcommerce_stock_push_run(connection_id: int) -> None:
-    """Send the connection's pending stock changes (coalesced, one call); hand over while more is left."""
-    from django_q.tasks import async_task
-
+    """Send the connection's pending stock changes (coalesced, one call a round), one run per
+    connection at a time: two at once would each settle the other's answers in flight wrongly.
+    A task that finds the run taken leaves it to the holder, which looks again once it let go."""
     from integrations.bigcommerce import stock_push
 
     stock_push.kick_taken(connection_id=connection_id)
     connection = _connection(connection_id)
     if connection is None or not connection.is_active or not connection.access_token:
         return
-    if stock_push.stock_push_run(connection=connection):
-        async_task("integrations.tasks.bigcommerce_stock_push_run", connection_id)
+    if not stock_push.push_lock_take(connection_id=connection_id):
+        return
+    started = timezone.now()
+    try:
+        for _round in range(stock_push.ROUNDS_PER_RUN):
+            if not stock_push.stock_push_run(connection=connection):
+                break  # nothing more, or BigCommerce refused or did not answer: the sweep tries later
+    finally:
+        stock_push.push_lock_release(connection_id=connection_id)
+    if stock_push.pending_exists(connection=connection, since=started):  # marked while we held the run
+        stock_push.stock_push_kick(connection_id=connection_id)
 
 
 def bigcommerce_starting_stock_set(connection_id: int) -> None:
@@ -229,8 +247,13 @@ def bigcommerce_stock_sweep() -> None:
     never came) and the checks still waiting for a quiet variant."""
     from django_q.tasks import async_task
 
-    from integrations.models import BigCommerceConnection, VariantLink
+    from integrations.models import BigCommerceConnection, VariantLink, WebhookEvent
 
+    # Webhooks whose task was lost (a worker killed with it taken): processed now.
+    for event_id in WebhookEvent.objects.filter(
+        status=WebhookEvent.Status.RECEIVED, received_at__lt=timezone.now() - timezone.timedelta(minutes=1)
+    ).values_list("pk", flat=True)[:500]:
+        async_task("integrations.tasks.webhook_event_process", event_id)
     waiting = set(
         VariantLink.objects.filter(stock_check_requested_at__isnull=False).values_list("link__connection_id", flat=True)
     )

@@ -405,18 +405,73 @@ def initial_sync_running(connection: BigCommerceConnection) -> bool:
     return SyncRun.objects.filter(connection=connection, initial=True, status=SyncRun.Status.RUNNING).exists()
 
 
+# A lost answer the push could not settle (BigCommerce's level moved in between) is left to the
+# stock check once its grace is over: ``stock_push.stock_unknown_settle`` marks it attempts=2.
+UNDECIDED = Q(state=StockPush.State.UNKNOWN, attempts__gte=2)
+
+
 def _busy_links(links: list[VariantLink], *, since) -> set[int]:
-    """Links with a push not settled, just sent (maybe not applied yet) or written since ``since``."""
+    """Links with a push not settled, just sent (maybe not applied yet) or written since
+    ``since``; an undecided lost answer is not "busy": the check settles it (``_undecided``)."""
+    from integrations.bigcommerce.stock_push import _settle_grace_seconds
+
     recent = since - _apply_window()
+    settled_by_check = UNDECIDED & Q(sent_at__lte=since - timedelta(seconds=_settle_grace_seconds()))
     return set(
         StockPush.objects.filter(variant_link__in=[v.pk for v in links])
         .filter(
-            Q(state__in=[StockPush.State.PENDING, StockPush.State.UNKNOWN])
+            Q(state=StockPush.State.PENDING)
+            | (Q(state=StockPush.State.UNKNOWN) & ~settled_by_check)
             | Q(sent_at__gte=recent)
             | Q(created_at__gte=since)
         )
         .values_list("variant_link_id", flat=True)
     )
+
+
+def _undecided_settle(*, connection, client, links: list[VariantLink], levels: dict, remote: dict) -> set[int]:
+    """Quiet links whose push answer was lost and could not be told apart: Comptoir's ledger is
+    the truth for its own sales, so BigCommerce's level is set to Comptoir's (and the rows are
+    closed). Returns the links settled so."""
+    from integrations.bigcommerce.stock_push import DEFAULT_LOCATION_ID
+
+    rows = list(StockPush.objects.filter(UNDECIDED, variant_link__in=[v.pk for v in links]))
+    if not rows:
+        return set()
+    by_link = {v.pk: v for v in links}
+    items, settled = [], set()
+    for link_id in {r.variant_link_id for r in rows}:
+        vlink = by_link[link_id]
+        level = levels.get(vlink.variant_id)
+        should = _clamped(level.online_level if level else 0)
+        settled.add(link_id)
+        if remote.get(vlink.remote_variant_id) != should:
+            items.append(
+                {"location_id": DEFAULT_LOCATION_ID, "variant_id": vlink.remote_variant_id, "quantity": should}
+            )
+    if items:
+        list(client.adjust_inventory_absolute(items, reason=_("Comptoir stock level")))
+    with transaction.atomic():
+        StockPush.objects.filter(pk__in=[r.pk for r in rows], state=StockPush.State.UNKNOWN).update(
+            state=StockPush.State.SENT
+        )
+        sync_event_record(
+            connection=connection,
+            kind=SyncEvent.Kind.STOCK_CHECK,
+            direction=SyncEvent.Direction.TO_BIGCOMMERCE,
+            message=lambda: (
+                ngettext(
+                    "Stock check: %(count)s stock change whose answer was lost is settled; BigCommerce shows "
+                    "Comptoir's level (%(set)s set).",
+                    "Stock check: %(count)s stock changes whose answers were lost are settled; BigCommerce shows "
+                    "Comptoir's levels (%(set)s set).",
+                    len(rows),
+                )
+                % {"count": len(rows), "set": len(items)}
+            ),
+            detail={"movements": [r.movement_id for r in rows], "items": items},
+        )
+    return settled
 
 
 def stock_check(
@@ -445,9 +500,11 @@ def stock_check(
     moved = orders_poll(connection=connection, client=client)  # an order between the polls: check again later
     busy = _busy_links(links, since=started) | {v.pk for v in links if v.variant_id in moved}
     levels = {lv.variant_id: lv for lv in StockLevel.objects.filter(variant_id__in=[v.variant_id for v in links])}
+    quiet = [v for v in links if v.pk not in busy]
+    settled = _undecided_settle(connection=connection, client=client, links=quiet, levels=levels, remote=remote)
     corrections = []
     for vlink in links:
-        if vlink.pk in busy or vlink.remote_variant_id not in remote:
+        if vlink.pk in busy or vlink.pk in settled or vlink.remote_variant_id not in remote:
             continue
         variant = _local_variant(vlink)
         if variant is None:

@@ -98,6 +98,28 @@ def stock_push_kick(*, connection_id: int) -> bool:
     return True
 
 
+ROUNDS_PER_RUN = 20
+
+
+def _lock(connection_id: int) -> str:
+    return f"bigcommerce-stock-push-running:{connection_id}"
+
+
+def push_lock_take(*, connection_id: int) -> bool:
+    """One push run per connection. The lock outlives a killed worker only until it expires
+    (longer than a round can take: its call, retries and timeouts included)."""
+    return cache.add(_lock(connection_id), 1, timeout=int(_settle_grace_seconds()) + 60)
+
+
+def push_lock_release(*, connection_id: int) -> None:
+    cache.delete(_lock(connection_id))
+
+
+def pending_exists(*, connection, since) -> bool:
+    """Changes marked since ``since`` and not sent yet (not the ones BigCommerce keeps refusing)."""
+    return StockPush.objects.filter(connection=connection, state=State.PENDING, created_at__gte=since).exists()
+
+
 def kick_taken(*, connection_id: int) -> None:
     """The task started: changes marked from now on need a new task."""
     cache.delete(_flag(connection_id))
@@ -355,15 +377,24 @@ def stock_unknown_settle(*, connection: BigCommerceConnection) -> None:
     )
     if not rows:
         return
+    # A variant with another answer still in flight cannot be told apart yet: next time.
+    in_flight = set(
+        StockPush.objects.filter(connection=connection, state=State.UNKNOWN, sent_at__gt=grace).values_list(
+            "variant_link__remote_variant_id", flat=True
+        )
+    )
     by_remote: dict[int, list[StockPush]] = defaultdict(list)
     for row in rows:
-        by_remote[row.variant_link.remote_variant_id].append(row)
+        if row.variant_link.remote_variant_id not in in_flight:
+            by_remote[row.variant_link.remote_variant_id].append(row)
+    if not by_remote:
+        return
     try:
         remote = _remote_levels(client_for(connection), sorted(by_remote))
     except BigCommerceError as exc:
         logger.warning("Could not read stock levels to settle lost adjustments: %s", exc)
         return
-    comptoir = _comptoir_levels({r.variant_link.variant_id for r in rows})
+    comptoir = _comptoir_levels({group[0].variant_link.variant_id for group in by_remote.values()})
     pending = _pending_totals(connection=connection)
     applied, not_applied, undecided = [], [], []
     for remote_id, group in by_remote.items():

@@ -238,6 +238,17 @@ def test_a_lost_answer_that_cannot_be_told_apart_stays_unknown_and_is_journaled_
     assert len(relative_calls(bc, store)) == 1
     (undecided,) = SyncEvent.objects.filter(kind=SyncEvent.Kind.STOCK_PUSH, message__startswith="Could not tell")
     assert undecided.status == SyncEvent.Status.FAILED
+    # The stock check settles it: the sale is Comptoir's truth, BigCommerce is set to Comptoir's level.
+    settings.BIGCOMMERCE_STOCK_APPLY_WINDOW_S = 0
+    from integrations.bigcommerce.stock_inbound import stock_reconcile_start
+
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        stock_reconcile_start(connection=connection)
+    assert StockPush.objects.get().state == "sent"
+    assert remote_level(bc, store, mug) == 7
+    mug.stock.refresh_from_db()
+    assert mug.stock.quantity == 7  # the ledger was not "corrected" to BigCommerce's 5
+    assert SyncEvent.objects.filter(kind=SyncEvent.Kind.STOCK_CHECK, message__contains="answer was lost").exists()
 
 
 def test_an_online_return_while_comptoir_is_below_zero_keeps_bigcommerce_at_zero(bc):
@@ -339,3 +350,18 @@ def test_the_initial_sync_gives_a_product_that_existed_in_bigcommerce_comptoir_s
     assert remote_level(bc, store, mug) == 10
     entry = SyncEvent.objects.filter(kind=SyncEvent.Kind.INITIAL_SYNC, message__startswith="Starting stock").get()
     assert entry.message == "Starting stock: BigCommerce now shows Comptoir's stock for 1 variant (0 already matched)."
+
+
+def test_one_push_run_per_connection_at_a_time(bc):
+    from integrations.bigcommerce import stock_push
+
+    store, merchant, _c, connection, mug = connected(bc, setup=lambda m: stocked(m, "Mug", "MUG-1", 10))
+    before = len(relative_calls(bc, store))
+    sell(merchant, mug)
+    assert stock_push.push_lock_take(connection_id=connection.pk)  # another worker's run holds it
+    tasks.bigcommerce_stock_push_run(connection.pk)
+    assert relative_calls(bc, store)[before:] == [] and StockPush.objects.get().state == "pending"
+    stock_push.push_lock_release(connection_id=connection.pk)
+    tasks.bigcommerce_stock_push_run(connection.pk)
+    assert len(relative_calls(bc, store)[before:]) == 1 and StockPush.objects.get().state == "sent"
+    assert remote_level(bc, store, mug) == 9

@@ -114,3 +114,32 @@ def test_an_event_the_import_acts_on_is_journaled_ok():
     )
     webhook_event_process(event=event)
     assert SyncEvent.objects.get(kind=SyncEvent.Kind.WEBHOOK).status == SyncEvent.Status.OK
+
+
+@pytest.mark.django_db
+def test_an_event_whose_task_was_lost_is_processed_by_the_sweep():
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from integrations import tasks
+    from integrations.models import BigCommerceConnection
+    from portal.tests.factories import MerchantFactory
+
+    merchant = MerchantFactory()
+    connection = BigCommerceConnection.objects.create(merchant=merchant, store_hash="lost", status="connected")
+    old, new = (
+        WebhookEvent.objects.create(
+            merchant=merchant,
+            connection=connection,
+            store_hash="lost",
+            scope="store/cart/created",
+            event_hash=name,
+            payload={"data": {"id": 1}},
+        )
+        for name in ("old", "new")
+    )
+    WebhookEvent.objects.filter(pk=old.pk).update(received_at=timezone.now() - dt.timedelta(minutes=5))
+    tasks.bigcommerce_stock_sweep()
+    assert WebhookEvent.objects.get(pk=old.pk).status == WebhookEvent.Status.PROCESSED
+    assert WebhookEvent.objects.get(pk=new.pk).status == WebhookEvent.Status.RECEIVED  # its task may still come
