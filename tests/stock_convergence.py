@@ -457,7 +457,8 @@ class Run:
         )
         if not split:
             return False
-        variant = next(v for v in self.variants if v.pk == self.rng.choice(sorted(split)))
+        chosen = self.rng.choice(sorted(split))
+        variant = next(v for v in self.variants if v.pk == chosen)
         stock_split_disable(
             merchant=self.merchant, variant=variant, idempotency_key=f"cv:{self.cfg.seed}:unsplit:{n}"
         )
@@ -525,7 +526,7 @@ class Run:
         deadline = started + self.cfg.drain_timeout_s
         open_states = [StockPush.State.PENDING, StockPush.State.UNKNOWN]
         sweeps = 0
-        stuck_since = None
+        stuck_since = quiet_since = None
         while True:
             tasks.bigcommerce_stock_push_sweep()
             sweeps += 1
@@ -535,11 +536,17 @@ class Run:
             left = Counter(StockPush.objects.filter(state__in=open_states).values_list("state", flat=True))
             events = WebhookEvent.objects.filter(connection=self.connection, status="received").count()
             queued = queue_size(self.cluster_name)
-            if not left and not events and not queued:
-                break
+            if not left and not queued:
+                # Stored webhooks whose task was lost (in the killed cluster) stay "received": nothing
+                # takes them again. Once the queue is empty they are counted, not waited for.
+                quiet_since = quiet_since or time.monotonic()
+                if not events or time.monotonic() - quiet_since > 5:
+                    break
+            else:
+                quiet_since = None
             # Unknown rows the settling could not decide (attempts 2) wait for the stock check.
             undecided = StockPush.objects.filter(state=StockPush.State.UNKNOWN, attempts__gte=2).count()
-            only_undecided = undecided and undecided == sum(left.values()) and not events and not queued
+            only_undecided = undecided and undecided == sum(left.values()) and not queued
             stuck_since = (stuck_since or time.monotonic()) if only_undecided else None
             if stuck_since and time.monotonic() - stuck_since > 2 * self.cfg.settle_after_s + 5:
                 break
@@ -652,6 +659,23 @@ class Run:
             .values_list("movement_id", "n")
         )
         orders = self._order_lines() if self.inbound else None
+        suspects = {m["variant"] for m in bad_remote} | {m["variant"] for m in bad_ledger}
+        evidence = {
+            v: {
+                "pushes": list(
+                    StockPush.objects.filter(variant_link__variant_id=v)
+                    .order_by("pk")
+                    .values("pk", "movement_id", "delta", "state", "attempts", "batch", "sent_at")
+                ),
+                "ledger": list(
+                    StockMovement.objects.filter(variant_id=v)
+                    .order_by("pk")
+                    .values("pk", "origin", "delta", "level_after", "online_after", "allocation", "created_at")
+                ),
+                "remote_variant": self.remote_of[v],
+            }
+            for v in suspects
+        }
         result = {
             "variants": len(ledger),
             "ledger_rows": sum(r["rows"] for r in ledger.values()),
@@ -662,8 +686,19 @@ class Run:
             "pushes": StockPush.objects.filter(connection=self.connection).count(),
             "pushes_twice": pushes_twice,
             "orders": orders,
+            "evidence": evidence,
+            "journal": self._journal(),
         }
         return result
+
+    def _journal(self) -> list[dict]:
+        from integrations.models import SyncEvent
+
+        return list(
+            SyncEvent.objects.filter(connection=self.connection, kind=SyncEvent.Kind.STOCK_PUSH)
+            .order_by("pk")
+            .values("pk", "created_at", "status", "message", "detail")
+        )
 
     def _order_lines(self) -> dict:
         """Every online order line's net effect in the ledger, against the order's final state."""
@@ -759,7 +794,12 @@ class Run:
         return {"api_calls": calls, **dict(fired)}
 
     def dump(self, path: Path, result: dict) -> None:
-        path.write_text(json.dumps({"figures": self.figures, "result": result, "ops": self.ops}, default=str, indent=1))
+        requests = self.sandbox.request_log(self.hash, since=self.log_start)
+        path.write_text(
+            json.dumps(
+                {"figures": self.figures, "result": result, "ops": self.ops, "requests": requests}, default=str, indent=1
+            )
+        )
 
 
 def faults_for(store_hash: str, *, timeout_s: float) -> list[dict]:
@@ -818,8 +858,8 @@ def run(cfg: Config, *, sandbox, database_url: str, log=print) -> tuple[Run, dic
                 name=sweep.name,
                 defaults={"func": sweep.func, "schedule_type": Schedule.MINUTES, "minutes": 1, "repeats": -1},
             )
-            log = sandbox.request_log(runner.hash)
-            runner.log_start = log[-1]["id"] if log else 0
+            requests_so_far = sandbox.request_log(runner.hash)
+            runner.log_start = requests_so_far[-1]["id"] if requests_so_far else 0
             if cfg.faults:
                 sandbox.set_faults(runner.hash, faults_for(runner.hash, timeout_s=cfg.timeout_s))
             for _ in range(cfg.clusters):
