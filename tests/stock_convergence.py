@@ -251,7 +251,8 @@ class Run:
         for variant in variants:
             quantity = self.rng.randint(0, self.cfg.initial_max)
             if quantity:
-                stock_set(merchant=merchant, variant=variant, quantity=quantity, idempotency_key=f"cv:start:{variant.pk}")
+                key = f"cv:start:{variant.pk}"
+                stock_set(merchant=merchant, variant=variant, quantity=quantity, idempotency_key=key)
         return merchant, variants
 
     def _connect(self, channel: int, web_url: str):
@@ -360,7 +361,8 @@ class Run:
         lines = [(v, self.rng.randint(1, 3)) for v in chosen]
         key = f"cv:{self.cfg.seed}:sale:{n}"
         sale = sale_create(merchant=self.merchant, lines=lines, idempotency_key=key)
-        self.sales.append({"sale": sale, "key": key, "lines": lines, "left": {sl.pk: sl.quantity for sl in sale.lines.all()}})
+        left = {sl.pk: sl.quantity for sl in sale.lines.all()}
+        self.sales.append({"sale": sale, "key": key, "lines": lines, "left": left})
         self._record(n, "sale", key=key, lines=[(v.pk, q) for v, q in lines])
         return True
 
@@ -459,9 +461,7 @@ class Run:
             return False
         chosen = self.rng.choice(sorted(split))
         variant = next(v for v in self.variants if v.pk == chosen)
-        stock_split_disable(
-            merchant=self.merchant, variant=variant, idempotency_key=f"cv:{self.cfg.seed}:unsplit:{n}"
-        )
+        stock_split_disable(merchant=self.merchant, variant=variant, idempotency_key=f"cv:{self.cfg.seed}:unsplit:{n}")
         self._record(n, "split_off", variant=variant.pk)
         return True
 
@@ -557,9 +557,12 @@ class Run:
         self.figures["drain"] = {
             "seconds": round(time.monotonic() - started, 1),
             "sweeps": sweeps,
-            "left": {str(k): v for k, v in Counter(
-                StockPush.objects.filter(state__in=open_states).values_list("state", flat=True)
-            ).items()},
+            "left": {
+                str(k): v
+                for k, v in Counter(
+                    StockPush.objects.filter(state__in=open_states).values_list("state", flat=True)
+                ).items()
+            },
             "webhooks_unprocessed": WebhookEvent.objects.filter(connection=self.connection, status="received").count(),
         }
 
@@ -726,7 +729,8 @@ class Run:
                 lines += 1
                 expected = -quantity if order["status"] == "placed" else 0
                 if net.pop((order_id, variant_id), 0) != expected:
-                    bad.append({"order": order_id, "variant": variant_id, "expected": expected, "status": order["status"]})
+                    status = order["status"]
+                    bad.append({"order": order_id, "variant": variant_id, "expected": expected, "status": status})
         unexpected = [{"order": o, "variant": v, "net": t} for (o, v), t in net.items() if t]
         return {"lines": lines, "mismatches": bad, "unexpected": unexpected}
 
@@ -745,7 +749,8 @@ class Run:
             f"calls by route: {json.dumps(self.figures.get('routes', {}))}",
             f"drain: {json.dumps(self.figures.get('drain', {}))}",
             f"ledger: {result['variants'] - len(result['ledger_mismatches'])}/{result['variants']} variants' level "
-            f"equals the sum of their ledger ({result['ledger_rows']} rows); mismatches {len(result['ledger_mismatches'])}",
+            f"equals the sum of their ledger ({result['ledger_rows']} rows); "
+            f"mismatches {len(result['ledger_mismatches'])}",
             f"bigcommerce: {result['variants'] - len(result['bigcommerce_mismatches'])}/{result['variants']} variants "
             f"at max(0, online level); mismatches {len(result['bigcommerce_mismatches'])}",
         ]
@@ -795,11 +800,8 @@ class Run:
 
     def dump(self, path: Path, result: dict) -> None:
         requests = self.sandbox.request_log(self.hash, since=self.log_start)
-        path.write_text(
-            json.dumps(
-                {"figures": self.figures, "result": result, "ops": self.ops, "requests": requests}, default=str, indent=1
-            )
-        )
+        everything = {"figures": self.figures, "result": result, "ops": self.ops, "requests": requests}
+        path.write_text(json.dumps(everything, default=str, indent=1))
 
 
 def faults_for(store_hash: str, *, timeout_s: float) -> list[dict]:
@@ -811,9 +813,11 @@ def faults_for(store_hash: str, *, timeout_s: float) -> list[dict]:
     return faults
 
 
-def run(cfg: Config, *, sandbox, database_url: str, log=print) -> tuple[Run, dict]:
-    """The whole run: setup, clusters, operations, kill, drain, invariants. Returns the run and
-    its result (``Run.failures(result)`` lists what does not hold)."""
+@contextlib.contextmanager
+def running(cfg: Config, *, sandbox, database_url: str, log=print):
+    """A connected merchant (``Run.setup``), the webhook receiver, the stock push sweep's schedule,
+    the faults and ``cfg.clusters`` clusters; inside, this process enqueues to their broker.
+    Yields the ``Run``; everything stops on the way out."""
     from django.conf import settings
     from django.test import override_settings
 
@@ -846,8 +850,10 @@ def run(cfg: Config, *, sandbox, database_url: str, log=print) -> tuple[Run, dic
         "BIGCOMMERCE_STOCK_SETTLE_AFTER_S": str(cfg.settle_after_s),
         "COMPTOIR_PUBLIC_URL": web_url,
         "LOG_LEVEL": "WARNING",
+        **cfg.extra.get("env", {}),
     }
     clusters = Clusters(env, log_dir)
+    runner.clusters = clusters
     try:
         with override_settings(**overrides):
             runner.setup(web_url)
@@ -865,10 +871,7 @@ def run(cfg: Config, *, sandbox, database_url: str, log=print) -> tuple[Run, dic
             for _ in range(cfg.clusters):
                 clusters.start()
             with real_queue(runner.cluster_name):
-                runner.operate(clusters)
-                runner.figures["faults_fired"] = runner._faults_fired()
-                runner.drain()
-            result = runner.check()
+                yield runner
     except Exception:
         log(clusters.tail())
         raise
@@ -876,5 +879,15 @@ def run(cfg: Config, *, sandbox, database_url: str, log=print) -> tuple[Run, dic
         clusters.stop()
         server.shutdown()
         server.server_close()
-    runner.figures["log_dir"] = str(log_dir)
+        runner.figures["log_dir"] = str(log_dir)
+
+
+def run(cfg: Config, *, sandbox, database_url: str, log=print) -> tuple[Run, dict]:
+    """The whole run: setup, clusters, operations, kill, drain, invariants. Returns the run and
+    its result (``Run.failures(result)`` lists what does not hold)."""
+    with running(cfg, sandbox=sandbox, database_url=database_url, log=log) as runner:
+        runner.operate(runner.clusters)
+        runner.figures["faults_fired"] = runner._faults_fired()
+        runner.drain()
+        result = runner.check()
     return runner, result
