@@ -16,6 +16,8 @@ class IntegrationsConfig(AppConfig):
         from integrations.locks import connection_currency_lock
         from integrations.selectors import managed_fields_narrow, product_sync_badges
         from integrations.services.webhooks import WEBHOOK_HANDLERS
+        from integrations.stock_page import stock_movement_links, stock_online_shop
+        from inventory.online import movement_links_provider_register, online_shop_provider_register
         from portal.dashboard import dashboard_card_register
         from portal.locks import currency_lock_register
 
@@ -29,3 +31,5 @@ class IntegrationsConfig(AppConfig):
         currency_lock_register(key="bigcommerce", check=connection_currency_lock)
         handlers_register(WEBHOOK_HANDLERS)
         managed_fields_provider_register(managed_fields_narrow)
+        online_shop_provider_register("bigcommerce", stock_online_shop)
+        movement_links_provider_register("bigcommerce", stock_movement_links)

@@ -87,6 +87,8 @@ class BigCommerceConnection(models.Model):
     operation_error = models.TextField(blank=True)
     operation_error_i18n = models.JSONField(default=dict, blank=True)
 
+    # The order poll's cursor: orders modified since then are read again (minus a margin).
+    orders_polled_until = models.DateTimeField(null=True, blank=True)
     connected_at = models.DateTimeField(null=True, blank=True)
     disconnected_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -135,6 +137,8 @@ class SyncEvent(models.Model):
         PRODUCT_IMPORT = "product_import", _("Product sync from BigCommerce")
         PRODUCT_UNASSIGN = "product_unassign", _("Product unassigned")
         STOCK_PUSH = "stock_push", _("Stock sync to BigCommerce")
+        STOCK_IN = "stock_in", _("Stock sync from BigCommerce")
+        STOCK_CHECK = "stock_check", _("Stock check")
         ERROR = "error", _("Error")
 
     class Direction(models.TextChoices):
@@ -290,6 +294,9 @@ class VariantLink(models.Model):
     # Hash of the remote option value ids the remote variant was made with: BigCommerce cannot
     # change a variant's option values, so a variant whose values changed is made again.
     values_hash = models.CharField(max_length=64, blank=True)
+    # BigCommerce reported a stock change of this variant that may not be ours (a manual edit
+    # there): its level is compared with Comptoir's once the variant is quiet, then this is cleared.
+    stock_check_requested_at = models.DateTimeField(null=True, blank=True, db_index=True)
 
     class Meta:
         verbose_name = _("variant link")
@@ -329,6 +336,28 @@ class StockPush(models.Model):
 
     def __str__(self):
         return f"{self.movement_id}: {self.delta:+d} ({self.state})"
+
+
+class RemoteOrder(models.Model):
+    """A BigCommerce order as Comptoir last read it: which status it had, and whether its stock
+    was taken and given back (BigCommerce does each at most once per line). The ledger rows are
+    keyed by order line, so reading an order again never counts it twice."""
+
+    connection = models.ForeignKey(BigCommerceConnection, on_delete=models.CASCADE, related_name="orders")
+    order_id = models.PositiveBigIntegerField()
+    channel_id = models.PositiveBigIntegerField(null=True, blank=True)
+    status_id = models.PositiveSmallIntegerField()
+    date_modified = models.CharField(max_length=64, blank=True)
+    stock_taken = models.BooleanField(default=False)
+    stock_returned = models.BooleanField(default=False)
+    read_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("BigCommerce order")
+        constraints = [models.UniqueConstraint(fields=["connection", "order_id"], name="remote_order_unique")]
+
+    def __str__(self):
+        return f"#{self.order_id} ({self.status_id})"
 
 
 class RemoteRef(models.Model):

@@ -18,6 +18,12 @@ SCHEDULES = (
     # Stock changes in Comptoir whose push no task took (a process died after the commit), and
     # adjustments whose answer was lost (settled by reading BigCommerce).
     Scheduled(name="bigcommerce-stock-push-sweep", func="integrations.tasks.bigcommerce_stock_push_sweep", minutes=1),
+    # Stock from BigCommerce: orders whose webhook never came, and reported changes still to check.
+    Scheduled(name="bigcommerce-stock-sweep", func="integrations.tasks.bigcommerce_stock_sweep", minutes=1),
+    # Both sides compared for every synced variant; drift corrected through the ledger.
+    Scheduled(
+        name="bigcommerce-stock-reconcile", func="integrations.tasks.bigcommerce_stock_reconcile_all", minutes=30
+    ),
     # Products managed in Comptoir: every night, every product is sent in full again (what an
     # edit made in BigCommerce to a field we own is overwritten by, at the latest).
     Scheduled(

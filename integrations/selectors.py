@@ -386,7 +386,16 @@ def overview_facts(*, connection: BigCommerceConnection) -> dict:
     )
     return {
         "last_sync": SyncRun.objects.filter(connection=connection, status=SyncRun.Status.FINISHED)
+        .exclude(kind=SyncRun.Kind.RECONCILIATION)
         .order_by("-finished_at")
+        .first(),
+        "last_stock_check": SyncRun.objects.filter(
+            connection=connection, status=SyncRun.Status.FINISHED, kind=SyncRun.Kind.RECONCILIATION
+        )
+        .order_by("-finished_at")
+        .first(),
+        "next_stock_check": Schedule.objects.filter(name="bigcommerce-stock-reconcile")
+        .values_list("next_run", flat=True)
         .first(),
         "failures_24h": SyncEvent.objects.filter(
             merchant_id=connection.merchant_id, status=SyncEvent.Status.FAILED, created_at__gte=since

@@ -150,6 +150,17 @@ def bigcommerce_stock_push_run(connection_id: int) -> None:
         async_task("integrations.tasks.bigcommerce_stock_push_run", connection_id)
 
 
+def bigcommerce_starting_stock_set(connection_id: int) -> None:
+    """Once, after the initial sync of products managed in Comptoir: BigCommerce shows Comptoir's stock."""
+    from integrations.bigcommerce.exporter import exporting
+    from integrations.bigcommerce.stock_push import starting_stock_set
+
+    connection = _connection(connection_id)
+    if connection is None or not connection.access_token or not exporting(connection):
+        return
+    starting_stock_set(connection=connection)
+
+
 def bigcommerce_stock_push_sweep() -> None:
     """Scheduled (every minute): push what no task took and settle lost answers, one task per
     connection (a slow store never holds the others up)."""
@@ -163,6 +174,80 @@ def bigcommerce_stock_push_sweep() -> None:
         .distinct()
     ):
         async_task("integrations.tasks.bigcommerce_stock_push_run", connection_id)
+
+
+# -- stock from BigCommerce: orders, manual edits, the stock check -----------------------------
+def _stock_connection(connection_id: int):
+    connection = _connection(connection_id)
+    if connection is None or not connection.is_active or not connection.access_token:
+        return None
+    return connection
+
+
+def bigcommerce_order_sync(connection_id: int, order_id: int) -> None:
+    """An order event: read the order, bring its stock effect into the ledger."""
+    from integrations.bigcommerce.stock_inbound import order_sync
+
+    connection = _stock_connection(connection_id)
+    if connection is not None:
+        order_sync(connection=connection, order_id=order_id)
+
+
+def bigcommerce_orders_poll(connection_id: int) -> None:
+    from integrations.bigcommerce.stock_inbound import orders_poll
+
+    connection = _stock_connection(connection_id)
+    if connection is not None:
+        orders_poll(connection=connection)
+
+
+def bigcommerce_stock_check_requested(connection_id: int) -> None:
+    """Variants BigCommerce reported a stock change of: compare them once quiet."""
+    from integrations.bigcommerce.stock_inbound import stock_checks_requested_run
+
+    connection = _stock_connection(connection_id)
+    if connection is not None:
+        stock_checks_requested_run(connection=connection)
+
+
+def bigcommerce_stock_sweep() -> None:
+    """Scheduled (every minute), one task per connection: the order poll (orders whose webhook
+    never came) and the checks still waiting for a quiet variant."""
+    from django_q.tasks import async_task
+
+    from integrations.models import BigCommerceConnection, VariantLink
+
+    waiting = set(
+        VariantLink.objects.filter(stock_check_requested_at__isnull=False).values_list("link__connection_id", flat=True)
+    )
+    for connection in BigCommerceConnection.objects.filter(
+        status__in=BigCommerceConnection.ACTIVE_STATUSES, connected_at__isnull=False
+    ):
+        if not connection.access_token:
+            continue
+        async_task("integrations.tasks.bigcommerce_orders_poll", connection.pk)
+        if connection.pk in waiting:
+            async_task("integrations.tasks.bigcommerce_stock_check_requested", connection.pk)
+
+
+def bigcommerce_stock_reconcile(run_id: int) -> None:
+    from integrations.bigcommerce.stock_inbound import stock_reconcile_run
+    from integrations.models import SyncRun
+
+    run = SyncRun.objects.select_related("connection").filter(pk=run_id, status=SyncRun.Status.RUNNING).first()
+    if run is None or _stock_connection(run.connection_id) is None:
+        return
+    stock_reconcile_run(run=run)
+
+
+def bigcommerce_stock_reconcile_all() -> None:
+    """Scheduled: a stock check of every connected store."""
+    from integrations.bigcommerce.stock_inbound import stock_reconcile_start
+    from integrations.models import BigCommerceConnection
+
+    for connection in BigCommerceConnection.objects.filter(status=BigCommerceConnection.Status.CONNECTED):
+        if connection.access_token:
+            stock_reconcile_start(connection=connection)
 
 
 # -- import (products managed in BigCommerce) ------------------------------------------------

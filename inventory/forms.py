@@ -55,7 +55,7 @@ class SetCountsForm(IdempotentForm):
                 min_value=0,
                 max_value=MAX_STOCK_QUANTITY,
                 required=False,
-                initial=variant.stock_quantity if variant.stock_quantity >= 0 else None,
+                initial=_counted(variant) if _counted(variant) >= 0 else None,
                 widget=forms.NumberInput(attrs={"min": 0, "class": "num", "inputmode": "numeric"}),
             )
 
@@ -69,8 +69,101 @@ class SetCountsForm(IdempotentForm):
             (variant, self.cleaned_data[f"count_{variant.pk}"])
             for variant in self.variants
             if self.cleaned_data[f"count_{variant.pk}"] is not None
-            and self.cleaned_data[f"count_{variant.pk}"] != variant.stock_quantity
+            and self.cleaned_data[f"count_{variant.pk}"] != _counted(variant)
         ]
+
+
+def _counted(variant) -> int:
+    """What a count in Comptoir sets: the whole stock, or the store's allocation when it is split."""
+    return getattr(variant, "stock_store_quantity", variant.stock_quantity)
+
+
+class SplitForm(IdempotentForm):
+    """Split stock: per variant, the online shop's allocation and the store's, which must add up
+    to the variant's stock. Either may be left blank: it is the stock minus the other."""
+
+    split = forms.BooleanField(required=False)
+
+    def __init__(self, *args, variants, shop_name, **kwargs):
+        kwargs.setdefault("auto_id", "split_%s")
+        super().__init__(*args, **kwargs)
+        self.variants = variants
+        self.shop_name = shop_name
+        self.fields["split"].label = _("Split stock for %(shop)s") % {"shop": shop_name}
+        self.initial.setdefault("split", any(v.stock_online_quantity is not None for v in variants))
+        for variant in variants:
+            name = variant.label or variant.product.name
+            if variant.stock_online_quantity is not None:
+                online, store = variant.stock_online_quantity, variant.stock_store_quantity
+            else:  # turning split on: the online shop keeps what it shows until the merchant moves units
+                online = max(0, variant.stock_quantity)
+                store = variant.stock_quantity - online
+            self.fields[f"online_{variant.pk}"] = forms.IntegerField(
+                label=_("%(name)s: allocation for %(shop)s") % {"shop": shop_name, "name": name},
+                min_value=0,
+                max_value=MAX_STOCK_QUANTITY,
+                required=False,
+                initial=online,
+                widget=forms.NumberInput(
+                    attrs={"min": 0, "class": "num", "inputmode": "numeric", "data-split": "online"}
+                ),
+            )
+            self.fields[f"store_{variant.pk}"] = forms.IntegerField(
+                label=_("%(name)s: allocation for Comptoir") % {"name": name},
+                min_value=-MAX_STOCK_QUANTITY,
+                max_value=MAX_STOCK_QUANTITY,
+                required=False,
+                initial=store,
+                widget=forms.NumberInput(attrs={"class": "num", "inputmode": "numeric", "data-split": "store"}),
+            )
+
+    def rows(self):
+        """(variant, online field, store field) for the template."""
+        return [(v, self[f"online_{v.pk}"], self[f"store_{v.pk}"]) for v in self.variants]
+
+    def clean(self):
+        cleaned = super().clean()
+        if not cleaned.get("split"):
+            return cleaned
+        for variant in self.variants:
+            online_name, store_name = f"online_{variant.pk}", f"store_{variant.pk}"
+            if online_name in self.errors or store_name in self.errors:
+                continue
+            total = variant.stock_quantity
+            online, store = cleaned.get(online_name), cleaned.get(store_name)
+            if online is None and store is None:
+                self.add_error(online_name, _("Enter how many go to %(shop)s.") % {"shop": self.shop_name})
+                continue
+            if online is None:
+                online = total - store
+            if store is None:
+                store = total - online
+            if online < 0 or online > max(0, total):
+                self.add_error(
+                    online_name,
+                    _("The allocation for %(shop)s must be between 0 and the stock (%(total)s).")
+                    % {"shop": self.shop_name, "total": max(0, total)},
+                )
+            elif online + store != total:
+                self.add_error(
+                    store_name,
+                    _("%(online)s + %(store)s = %(sum)s: the two must add up to the stock (%(total)s).")
+                    % {"online": online, "store": store, "sum": online + store, "total": total},
+                )
+            cleaned[online_name], cleaned[store_name] = online, store
+        if self.errors:
+            self.add_error(None, _("Nothing was changed: correct the allocations below."))
+        return cleaned
+
+    def allocations(self) -> dict[int, int]:
+        """Variant id → online allocation."""
+        return {variant.pk: self.cleaned_data[f"online_{variant.pk}"] for variant in self.variants}
+
+
+class MergeForm(IdempotentForm):
+    """Disable stock split: sent once the merchant has seen the merged quantities."""
+
+    confirm = forms.BooleanField(required=False, widget=forms.HiddenInput)
 
 
 class AdjustForm(IdempotentForm):

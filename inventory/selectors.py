@@ -24,7 +24,8 @@ def _variants(*, merchant: Merchant) -> QuerySet[Variant]:
 
 
 def product_stock_variants(*, merchant: Merchant, product: Product) -> list[Variant]:
-    """The product's variants with their level (``variant.stock_quantity``; 0 when never counted)."""
+    """The product's variants with their level (``variant.stock_quantity``; 0 when never counted) and
+    allocations (see ``_with_quantities``)."""
     return _with_quantities(list(_variants(merchant=merchant).filter(product=product).order_by("position", "id")))
 
 
@@ -82,8 +83,13 @@ def variants_by_id(*, merchant: Merchant, ids) -> dict[int, Variant]:
 
 
 def _with_quantities(variants: list[Variant]) -> list[Variant]:
+    """Sets ``stock_quantity`` (the whole stock), ``stock_online_quantity`` (the online allocation,
+    None when the stock is shared) and ``stock_store_quantity`` (what the store sells from)."""
     for variant in variants:
-        variant.stock_quantity = variant_stock_quantity(variant=variant)
+        level = variant.stock if _has_stock(variant) else None
+        variant.stock_quantity = level.quantity if level else 0
+        variant.stock_online_quantity = level.online_quantity if level else None
+        variant.stock_store_quantity = level.store_quantity if level else 0
     return variants
 
 

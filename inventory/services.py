@@ -355,6 +355,88 @@ def stock_split_disable(
     )
 
 
+def _product_variants_locked(*, merchant: Merchant, product: Product) -> list[Variant]:
+    if product.merchant_id != merchant.pk:
+        raise UnknownVariant(_("This product does not exist."))
+    # One split change of a product at a time (its tracking flag is read under the lock).
+    product = Product.objects.select_for_update().get(pk=product.pk)
+    if not product.track_stock:
+        raise StockNotTracked(_("Stock is not tracked for this product. Turn stock tracking on first."))
+    return list(Variant.objects.filter(product=product).select_related("product").order_by("position", "id"))
+
+
+def _product_split_replay(*, merchant: Merchant, idempotency_key: str) -> list[StockMovement] | None:
+    """The rows a product-level split change with this key already wrote, or None if it never ran.
+
+    A form sent twice (double click, Back and submit again) changes nothing the second time, even
+    for the variants whose allocation the first submission left as it was (they wrote no row)."""
+    rows = list(StockMovement.objects.filter(merchant=merchant, idempotency_key__startswith=f"{idempotency_key}:"))
+    return rows or None
+
+
+def product_stock_split_set(
+    *,
+    merchant: Merchant,
+    product: Product,
+    allocations: dict[int, int],
+    idempotency_key: str,
+    reason: str = "",
+    user=None,
+) -> list[StockMovement]:
+    """Split the stock of every variant of ``product``: ``allocations`` maps each variant id to its
+    online allocation (the rest stays the store's). All or nothing, in one transaction; one
+    ``split_change`` row per variant whose allocation changes, keyed ``{idempotency_key}:{variant id}``.
+    Same key again → the rows already written, nothing changed."""
+    _check_key(idempotency_key + ":0")
+    with transaction.atomic():
+        variants = _product_variants_locked(merchant=merchant, product=product)
+        replayed = _product_split_replay(merchant=merchant, idempotency_key=idempotency_key)
+        if replayed is not None:
+            return replayed
+        by_id = {variant.pk: variant for variant in variants}
+        unknown = set(allocations) - set(by_id)
+        if unknown or set(by_id) - set(allocations):
+            raise UnknownVariant(_("Enter an allocation for each variant of this product, and only for them."))
+        movements = []
+        for variant in variants:
+            movement = stock_split_set(
+                merchant=merchant,
+                variant=variant,
+                online_quantity=allocations[variant.pk],
+                idempotency_key=f"{idempotency_key}:{variant.pk}",
+                reason=reason,
+                user=user,
+            )
+            if movement is not None:
+                movements.append(movement)
+        return movements
+
+
+def product_stock_split_disable(
+    *, merchant: Merchant, product: Product, idempotency_key: str, reason: str = "", user=None
+) -> list[StockMovement]:
+    """Merge the allocations of every split variant of ``product`` back into one shared stock
+    (all or nothing). Same key again → the rows already written."""
+    _check_key(idempotency_key + ":0")
+    with transaction.atomic():
+        variants = _product_variants_locked(merchant=merchant, product=product)
+        replayed = _product_split_replay(merchant=merchant, idempotency_key=idempotency_key)
+        if replayed is not None:
+            return replayed
+        movements = []
+        for variant in variants:
+            movement = stock_split_disable(
+                merchant=merchant,
+                variant=variant,
+                idempotency_key=f"{idempotency_key}:{variant.pk}",
+                reason=reason,
+                user=user,
+            )
+            if movement is not None:
+                movements.append(movement)
+        return movements
+
+
 def stock_tracking_set(*, merchant: Merchant, product: Product, enabled: bool) -> Product:
     """Turn stock tracking on or off for a product (off stops counting and, later, its stock sync)."""
     if product.merchant_id != merchant.pk:

@@ -31,6 +31,7 @@ PUBLIC_OR_OWN = {
             "bigcommerce",
             "bigcommerce_products",
             "bigcommerce_sync_now",
+            "bigcommerce_stock_check",
             "bigcommerce_journal",
             "bigcommerce_journal_export",
             "bigcommerce_journal_retry_failed",

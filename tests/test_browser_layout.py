@@ -5,7 +5,7 @@ import pytest
 
 from catalog.tests.factories import ProductFactory, product_with_options
 from inventory.models import StockOrigin
-from inventory.services import refund_create, sale_create, stock_set
+from inventory.services import refund_create, sale_create, stock_set, stock_split_set
 from tests.conftest import browser_login
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -73,7 +73,24 @@ def test_stock_history_shows_every_column_without_scrolling_on_a_laptop(page, li
             merchant=merchant, variant=variant, quantity=4, origin=StockOrigin.INITIAL, idempotency_key=f"h{variant.pk}"
         )
     browser_login(page, live_server, email=merchant_user.email, password="correct-horse-battery")
-    page.goto(f"{live_server.url}/catalog/products/{product.pk}/stock/")
-    wrap = page.locator(".history-table").locator("xpath=..")
-    assert wrap.evaluate("el => el.scrollWidth <= el.clientWidth")
-    assert page.locator(".history-table th", has_text="By").is_visible()
+    for url in (f"/catalog/products/{product.pk}/stock/", f"/catalog/products/{product.pk}/"):
+        page.goto(live_server.url + url)
+        wrap = page.locator(".history-table").locator("xpath=..")
+        assert wrap.evaluate("el => el.scrollWidth <= el.clientWidth"), url
+    # Split: the Allocation column joins in, every column still in view (the product page's narrower column too).
+    for variant in product.variants.all():
+        stock_split_set(merchant=merchant, variant=variant, online_quantity=1, idempotency_key=f"s{variant.pk}")
+    for url in (f"/catalog/products/{product.pk}/stock/", f"/catalog/products/{product.pk}/"):
+        page.goto(live_server.url + url)
+        page.locator(".history-table th", has_text="Allocation").wait_for()
+        for table in (".history-table", ".inv-table:not(.history-table)"):
+            wrap = page.locator(table).first.locator("xpath=..")
+            assert wrap.evaluate("el => el.scrollWidth <= el.clientWidth"), (
+                url,
+                table,
+                wrap.evaluate("el => [el.scrollWidth, el.clientWidth]"),
+            )
+    # Who made each change sits under its time (the split stock's Allocation column needs the room).
+    assert page.locator(".history-table th", has_text="When").is_visible()
+    assert page.locator(".history-table .when-col .by-col").first.is_visible()
+    assert page.locator(".history-table th", has_text="Level after").is_visible()

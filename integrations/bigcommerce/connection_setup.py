@@ -37,6 +37,7 @@ STORE_WEBHOOK_SCOPES = (
     "store/product/inventory/updated",
     "store/sku/inventory/updated",
     "store/order/created",
+    "store/order/updated",
     "store/order/statusUpdated",
     "store/order/refund/created",
     "store/app/uninstalled",

@@ -43,7 +43,7 @@ def snapshot(product: Product) -> outbound.ProductSnapshot:
 
     def stock(variant) -> int:
         try:
-            return variant.stock.quantity
+            return variant.stock.online_level  # the whole stock, or BigCommerce's share when split
         except Variant.stock.RelatedObjectDoesNotExist:
             return 0
 

@@ -41,6 +41,7 @@ from integrations.bigcommerce.errors import (
 from integrations.bigcommerce.export_chunk import CHUNK, TRANSIENT, ChunkExport
 from integrations.models import BigCommerceConnection, ProductAssignment, ProductLink, RemoteRef, SyncEvent, SyncRun
 from integrations.services.journal import sync_event_record
+from integrations.services.queue import enqueue_on_commit
 
 logger = logging.getLogger(__name__)
 
@@ -259,3 +260,5 @@ def _run_close_if_done(*, connection: BigCommerceConnection, run: SyncRun | None
     SyncEvent.objects.filter(
         connection=connection, kind=SyncEvent.Kind.INITIAL_SYNC, status=SyncEvent.Status.RUNNING
     ).update(status=SyncEvent.Status.OK)
+    if run.initial:
+        enqueue_on_commit("integrations.tasks.bigcommerce_starting_stock_set", connection.pk)

@@ -43,6 +43,7 @@ DEFAULT_LOCATION_ID = 1
 # Origins that came from BigCommerce: sending them back would count them twice.
 ORIGINS_FROM_BIGCOMMERCE = frozenset({"online_order", "online_refund", "manual_online", "initial", "reconciliation"})
 KICK_FLAG_SECONDS = 60
+LEVELS_PER_CALL = 250
 ABSOLUTE_FIRST = re.compile(r"requires absolute adjustment before relative", re.IGNORECASE)
 IDENTITY_VARIANT = re.compile(r"variant_id (\d+)")
 REFUSED_ITEM = re.compile(r"\bItem (\d+) ")  # "Item 3 would take stock below zero …" (index in the call)
@@ -320,10 +321,11 @@ def _pending_again(rows: list[StockPush]) -> None:
 
 def _remote_levels(client, remote_ids: list[int]) -> dict[int, int]:
     levels: dict[int, int] = {}
-    for start in range(0, len(remote_ids), 100):
-        chunk = remote_ids[start : start + 100]
+    # 250 ids a call: one page each (the URL stays near 2 KB).
+    for start in range(0, len(remote_ids), LEVELS_PER_CALL):
+        chunk = remote_ids[start : start + LEVELS_PER_CALL]
         params = {"variant_id:in": ",".join(str(i) for i in chunk)}
-        for item in client.iter_pages("/v3/inventory/items", params):
+        for item in client.iter_pages("/v3/inventory/items", params, limit=LEVELS_PER_CALL):
             variant_id = (item.get("identity") or {}).get("variant_id")
             for location in item.get("locations") or ():
                 if location.get("location_id") == DEFAULT_LOCATION_ID and variant_id:
@@ -414,3 +416,46 @@ def stock_unknown_settle(*, connection: BigCommerceConnection) -> None:
                     "levels": {str(k): remote.get(k) for k in by_remote},
                 },
             )
+
+
+def starting_stock_set(*, connection: BigCommerceConnection) -> int:
+    """At the end of the initial sync (products managed in Comptoir): BigCommerce's level of every
+    synced variant becomes Comptoir's (its online level, at least 0), once. Products that existed
+    in BigCommerce before keep their own count otherwise, and a sale made while a product was being
+    created would be missing. Returns how many levels were set."""
+    links = list(
+        VariantLink.objects.filter(
+            link__connection=connection, link__unlinked_at__isnull=True, link__product__track_stock=True
+        ).select_related("link")
+    )
+    if not links:
+        return 0
+    local_of = {v.remote_variant_id: v.variant_id for v in links}
+    client = client_for(connection)
+    remote = _remote_levels(client, sorted(local_of))
+    comptoir = _comptoir_levels(local_of.values())
+    pending = _pending_totals(connection=connection)
+    items = []
+    for remote_id, variant_id in local_of.items():
+        should = max(0, _clamped(comptoir.get(variant_id, 0)) - pending.get(remote_id, 0))
+        if remote.get(remote_id) != should:
+            items.append({"location_id": DEFAULT_LOCATION_ID, "variant_id": remote_id, "quantity": should})
+    if items:
+        list(client.adjust_inventory_absolute(items, reason=_("Comptoir starting stock")))
+    sync_event_record(
+        connection=connection,
+        kind=SyncEvent.Kind.INITIAL_SYNC,
+        direction=SyncEvent.Direction.TO_BIGCOMMERCE,
+        message=lambda: (
+            ngettext(
+                "Starting stock: BigCommerce now shows Comptoir's stock for %(count)s variant "
+                "(%(same)s already matched).",
+                "Starting stock: BigCommerce now shows Comptoir's stock for %(count)s variants "
+                "(%(same)s already matched).",
+                len(items),
+            )
+            % {"count": len(items), "same": len(links) - len(items)}
+        ),
+        detail={"items": items, "checked": len(links)},
+    )
+    return len(items)

@@ -74,10 +74,56 @@ def product_event_handle(*, event: WebhookEvent) -> Skipped | None:
     return None
 
 
+def _stock_not_synced():
+    return _("Comptoir does not sync this variant's stock (not linked, or stock not tracked).")
+
+
+def _connected(event: WebhookEvent):
+    connection = event.connection
+    return connection if connection is not None and connection.is_active and connection.access_token else None
+
+
+def order_event_handle(*, event: WebhookEvent) -> Skipped | None:
+    """An order was placed, changed, cancelled or refunded: read it again (in a task)."""
+    from integrations.bigcommerce.stock_inbound import order_id_of
+
+    connection = _connected(event)
+    if connection is None:
+        return Skipped(_not_connected)
+    order_id = order_id_of(event.payload.get("data") or {})
+    if order_id is None:
+        return Skipped(_no_order)
+    enqueue_on_commit("integrations.tasks.bigcommerce_order_sync", connection.pk, order_id)
+    return None
+
+
+def stock_event_handle(*, event: WebhookEvent) -> Skipped | None:
+    """A stock level changed in BigCommerce: unless it is our own change coming back, check it."""
+    from integrations.bigcommerce.stock_inbound import stock_check_request
+
+    connection = _connected(event)
+    if connection is None:
+        return Skipped(_not_connected)
+    if not stock_check_request(connection=connection, data=event.payload.get("data") or {}):
+        return Skipped(_stock_not_synced)
+    return None
+
+
+def _no_order():
+    return _("It names no order.")
+
+
 def handlers_register(registry: dict) -> None:
-    """Add the import's handler to every scope it needs, after any handler already there."""
+    """Add the import's and the stock sync's handlers to every scope they need, after any handler
+    already there."""
+    from integrations.bigcommerce.stock_inbound import INVENTORY_SCOPES, ORDER_SCOPES
+
     for scope in PRODUCT_SCOPES + SKU_SCOPES + CHANNEL_SCOPES:
         registry[scope] = _chain(registry.get(scope), product_event_handle)
+    for scope in ORDER_SCOPES:
+        registry[scope] = _chain(registry.get(scope), order_event_handle)
+    for scope in INVENTORY_SCOPES:
+        registry[scope] = _chain(registry.get(scope), stock_event_handle)
 
 
 def _chain(existing, handler):

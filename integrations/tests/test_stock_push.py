@@ -315,3 +315,27 @@ def test_a_variant_bigcommerce_refuses_is_set_aside_and_the_others_are_sent(bc):
     tasks.bigcommerce_stock_push_sweep()
     assert set(StockPush.objects.filter(variant_link__variant=mug).values_list("state", flat=True)) == {"sent"}
     assert remote_level(bc, store, mug) == 0
+
+
+def test_the_initial_sync_gives_a_product_that_existed_in_bigcommerce_comptoir_s_stock_once(bc):
+    from integrations.tests.connect_helpers import new_store
+    from integrations.tests.test_export import connected_to
+
+    store = new_store(bc)
+    api(bc, store).post(
+        "/v3/catalog/products",
+        json={
+            "name": "Mug (web)",
+            "type": "physical",
+            "weight": 1,
+            "price": 12,
+            "sku": "MUG-1",
+            "inventory_tracking": "product",
+            "inventory_level": 3,
+        },
+    )
+    store, merchant, _c, connection, mug = connected_to(bc, store, setup=lambda m: stocked(m, "Mug", "MUG-1", 10))
+    assert VariantLink.objects.get(variant=mug).link.origin == "linked"
+    assert remote_level(bc, store, mug) == 10
+    entry = SyncEvent.objects.filter(kind=SyncEvent.Kind.INITIAL_SYNC, message__startswith="Starting stock").get()
+    assert entry.message == "Starting stock: BigCommerce now shows Comptoir's stock for 1 variant (0 already matched)."

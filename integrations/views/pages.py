@@ -92,6 +92,20 @@ def bigcommerce_sync_now(request):
 
 
 @merchant_required
+@require_POST
+def bigcommerce_stock_check(request):
+    """Check stock now: compare every synced variant's stock with BigCommerce's (in a task)."""
+    from integrations.bigcommerce.stock_inbound import stock_reconcile_start
+
+    connection, _status = _connected_or_404(request)
+    stock_reconcile_start(connection=connection)
+    messages.success(
+        request, _("Stock check started. Its progress shows below; what it corrects is in the sync journal.")
+    )
+    return redirect("integrations:bigcommerce")
+
+
+@merchant_required
 def bigcommerce_products(request):
     connection, status = _connected_or_404(request)
     context = _connected_context(request, connection, status, "products")

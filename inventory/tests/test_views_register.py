@@ -243,3 +243,13 @@ def test_cart_huge_or_odd_variant_id_is_refused_not_a_crash(merchant_client, mug
     response = merchant_client.post(CART, {"action": "add", "variant": variant, "quantity": "1"}, **HTMX)
     assert response.status_code == 200
     assert merchant_client.session.get(CART_SESSION_KEY, []) == []
+
+
+def test_with_split_stock_the_register_counts_comptoirs_allocation(merchant_client, merchant, mug):
+    from inventory.services import stock_split_set
+
+    total = StockLevel.objects.get(variant=mug).quantity
+    stock_split_set(merchant=merchant, variant=mug, online_quantity=total - 1, idempotency_key="split")
+    merchant_client.post(CART, {"action": "add", "variant": mug.pk, "quantity": 2})
+    html = merchant_client.get("/register/").content.decode()
+    assert "1 in stock" in html and "More than in stock" in html

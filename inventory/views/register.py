@@ -42,7 +42,7 @@ def _cart_lines(request) -> list[dict]:
                 "variant": variant,
                 "quantity": quantity,
                 "total": variant.price * quantity,
-                "short": variant.product.track_stock and quantity > variant.stock_quantity,
+                "short": variant.product.track_stock and quantity > variant.stock_store_quantity,
             }
         )
     return rows

@@ -5,15 +5,23 @@ from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET
 
 from inventory.errors import InventoryError
-from inventory.forms import AdjustForm, SetCountsForm, TrackingForm
-from inventory.models import StockOrigin
+from inventory.forms import AdjustForm, MergeForm, SetCountsForm, SplitForm, TrackingForm
+from inventory.models import Allocation, StockOrigin
+from inventory.online import DEFAULT_SHOP_NAME, MovementLink, movement_links, online_shop
 from inventory.selectors import low_stock_variants, movement_list, product_list, product_stock_variants
-from inventory.services import stock_adjust, stock_set, stock_tracking_set
+from inventory.services import (
+    product_stock_split_disable,
+    product_stock_split_set,
+    stock_adjust,
+    stock_set,
+    stock_tracking_set,
+)
 from portal.decorators import merchant_required
 
 HISTORY_PAGE_SIZE = 20
@@ -26,7 +34,8 @@ def product_stock(request, pk):
     merchant = request.merchant
     product = get_object_or_404(product_list(merchant=merchant), pk=pk)
     variants = product_stock_variants(merchant=merchant, product=product)
-    forms = {"counts_form": None, "adjust_form": None, "tracking_form": None}
+    shop = online_shop(merchant=merchant, product=product)
+    forms = {"counts_form": None, "adjust_form": None, "tracking_form": None, "split_form": None, "merge_form": None}
     confirm_untrack = False
 
     if request.method == "POST":
@@ -54,10 +63,93 @@ def product_stock(request, pk):
             forms["adjust_form"] = form
             if form.is_valid() and _adjust(request, form):
                 return _done(request, product)
+        elif action in ("split", "merge") and not product.track_stock:
+            messages.error(request, _("Stock is not tracked for this product. Turn stock tracking on first."))
+            return _done(request, product)
+        elif action == "split":
+            form = SplitForm(request.POST, variants=variants, shop_name=_shop_name(shop))
+            forms["split_form"] = form
+            if form.is_valid():
+                if form.cleaned_data["split"]:
+                    if _split(request, product, form, shop_name=_shop_name(shop)):
+                        return _done(request, product)
+                elif _is_split(variants):
+                    forms["merge_form"] = MergeForm()  # unticked: ask before merging
+                else:
+                    messages.info(request, _("The stock of this product is not split."))
+                    return _done(request, product)
+        elif action == "merge":
+            if request.POST.get("confirm"):
+                form = MergeForm(request.POST)
+                if not form.is_valid():
+                    messages.error(request, " ".join(m for errors in form.errors.values() for m in errors))
+                elif _merge(request, product, form):
+                    return _done(request, product)
+            forms["merge_form"] = MergeForm()  # (again) the question, with the merged stock
         else:
             return HttpResponseBadRequest(_("Unknown action."))
 
-    return _render(request, product, variants, confirm_untrack=confirm_untrack, **forms)
+    return _render(request, product, variants, shop=shop, confirm_untrack=confirm_untrack, **forms)
+
+
+def _is_split(variants) -> bool:
+    return any(variant.stock_online_quantity is not None for variant in variants)
+
+
+def _online_level(variant) -> int:
+    return variant.stock_quantity if variant.stock_online_quantity is None else variant.stock_online_quantity
+
+
+def _shop_name(shop) -> str:
+    """How the page names the online shop: "BigCommerce" when the product is synced to it."""
+    return shop.name if shop and shop.synced else str(DEFAULT_SHOP_NAME)
+
+
+def _split(request, product, form, *, shop_name: str) -> bool:
+    try:
+        movements = product_stock_split_set(
+            merchant=request.merchant,
+            product=product,
+            allocations=form.allocations(),
+            idempotency_key=f"web:{form.cleaned_data['idempotency_key']}:split",
+            user=request.user,
+        )
+    except InventoryError as error:
+        form.add_error(None, error.message)
+        return False
+    if movements:
+        messages.success(
+            request,
+            ngettext(
+                "Stock split saved for %(n)s variant: in-store sales now sell from Comptoir's allocation, "
+                "online orders from %(shop)s's.",
+                "Stock split saved for %(n)s variants: in-store sales now sell from Comptoir's allocation, "
+                "online orders from %(shop)s's.",
+                len(movements),
+            )
+            % {"n": len(movements), "shop": shop_name},
+        )
+    else:
+        messages.info(request, _("No allocation changed."))
+    return True
+
+
+def _merge(request, product, form) -> bool:
+    try:
+        movements = product_stock_split_disable(
+            merchant=request.merchant,
+            product=product,
+            idempotency_key=f"web:{form.cleaned_data['idempotency_key']}:merge",
+            user=request.user,
+        )
+    except InventoryError as error:
+        messages.error(request, error.message)
+        return False
+    if movements:
+        messages.success(request, _("Stock split disabled: the allocations are merged into one shared stock."))
+    else:
+        messages.info(request, _("The stock of this product is not split."))
+    return True
 
 
 def _set_counts(request, product, form) -> bool:
@@ -115,28 +207,78 @@ def _adjust(request, form) -> bool:
     return True
 
 
+def _history_annotate(request, movements) -> None:
+    """Each row's links (the sale it came from; what an integration adds) and the store's
+    allocation after it when the stock was split."""
+    movements = list(movements)
+    extra = movement_links(merchant=request.merchant, movements=movements)
+    for movement in movements:
+        links = []
+        if movement.sale_line_id:
+            sale_id = movement.sale_line.sale_id
+            links.append(
+                MovementLink(_("Sale #%(id)s") % {"id": sale_id}, reverse("inventory:sale_detail", args=[sale_id]))
+            )
+        elif movement.refund_line_id:
+            refund = movement.refund_line.refund
+            links.append(
+                MovementLink(
+                    _("Refund #%(id)s of sale #%(sale)s") % {"id": refund.pk, "sale": refund.sale_id},
+                    reverse("inventory:sale_detail", args=[refund.sale_id]),
+                )
+            )
+        movement.links = links + extra.get(movement.pk, [])
+        movement.reason_is_link = any(link.label == movement.reason for link in movement.links)
+        movement.store_after = None if movement.online_after is None else movement.level_after - movement.online_after
+        movement.moved_online = movement.allocation == Allocation.ONLINE
+        movement.moved_store = movement.allocation == Allocation.STORE
+
+
 def _done(request, product):
     """After a change: a fresh section for htmx, a redirect (POST/redirect/GET) otherwise."""
     if request.htmx:
         variants = product_stock_variants(merchant=request.merchant, product=product)
-        return _render(request, product, variants)
+        return _render(request, product, variants, shop=online_shop(merchant=request.merchant, product=product))
     return redirect("inventory:product_stock", pk=product.pk)
 
 
 def _render(
-    request, product, variants, *, counts_form=None, adjust_form=None, tracking_form=None, confirm_untrack=False
+    request,
+    product,
+    variants,
+    *,
+    shop,
+    counts_form=None,
+    adjust_form=None,
+    tracking_form=None,
+    split_form=None,
+    merge_form=None,
+    confirm_untrack=False,
 ):
     history = Paginator(movement_list(merchant=request.merchant, product=product), HISTORY_PAGE_SIZE)
+    page = history.get_page(request.GET.get("page"))
+    shop_name = _shop_name(shop)
+    is_split = _is_split(variants)
     context = {
         "product": product,
         "variants": variants,
         "has_negative": any(v.stock_quantity < 0 for v in variants),
+        # BigCommerce shows the online level, never below zero.
+        "online_negative": bool(shop and shop.synced) and any(_online_level(v) < 0 for v in variants),
         "counts_form": counts_form or SetCountsForm(variants=variants),
         "adjust_form": adjust_form or AdjustForm(variants=variants),
         "tracking_form": tracking_form or TrackingForm(initial={"track_stock": product.track_stock}),
+        "split_form": split_form or SplitForm(variants=variants, shop_name=shop_name),
+        "merge_form": merge_form,
+        "is_split": is_split,
+        "shop": shop,
+        "shop_name": shop_name,
+        "shop_title": shop.name if shop and shop.synced else _("Online shop"),
         "confirm_untrack": confirm_untrack,
-        "history": history.get_page(request.GET.get("page")),
+        "history": page,
+        "history_allocations": is_split or any(m.online_after is not None for m in page.object_list),
     }
+    _history_annotate(request, page.object_list)
     template = f"{TEMPLATE}#stock-section" if request.htmx else TEMPLATE
     return render(request, template, context)
 

@@ -119,6 +119,7 @@ def test_compiled_catalog_matches_the_po(po_entries):
         ("SKU", "SKU"),
         ("Cost price", "Prix de revient"),
         ("Shipping weight", "Poids à l'expédition"),
+        ("Disable stock split", "Désactiver la séparation des stocks"),
     ],
 )
 def test_help_article_wording(english, french):

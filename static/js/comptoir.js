@@ -16,3 +16,11 @@ document.addEventListener("click", (event) => {
     form.querySelectorAll(`input[type=checkbox][name="${all.dataset.selectAll}"]`).forEach((box) => { box.checked = all.checked; });
   }
 });
+// Split stock: the two allocations of a row add up to its stock; typing one fills in the other.
+document.addEventListener("input", (event) => {
+  const input = event.target.closest("input[data-split]");
+  const row = input && input.closest("[data-split-total]");
+  if (!row || input.value === "" || !/^-?\d+$/.test(input.value.trim())) return;
+  const other = row.querySelector(`input[data-split="${input.dataset.split === "online" ? "store" : "online"}"]`);
+  if (other) other.value = Number(row.dataset.splitTotal) - Number(input.value);
+});

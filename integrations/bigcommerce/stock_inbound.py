@@ -1,0 +1,506 @@
+"""Stock changes in BigCommerce → Comptoir: online orders, cancellations and refunds, manual
+edits there, and the stock check (reconciliation).
+
+**Orders** are the source of truth for order lines. BigCommerce takes an order's stock at most
+once per line (when its status takes stock under the channel's ``update_stock_behavior``) and
+gives it back at most once (Cancelled or Refunded, when ``refund_order_stock_adjustment`` says
+so; a refund made through the API never does, per BigCommerce's refunds guide). ``order_sync``
+reads the order as it is now and writes the two ledger rows each line may have, keyed
+``bigcommerce:{connection}:order:{order}:line:{line}:taken|returned``: events that come twice,
+late or out of order all end in the same ledger. ``RemoteOrder`` keeps what was decided, so an
+order re-read unchanged costs one call. Triggers: the order webhooks, and ``orders_poll``
+(every minute, ``GET /v2/orders?min_date_modified=``) for the webhooks that never came.
+
+**Manual edits in BigCommerce** (``store/sku|product/inventory/updated``) mark the variant for a
+check (``VariantLink.stock_check_requested_at``); our own adjustments coming back are recognised
+and change nothing. **The stock check** (``stock_check``) compares BigCommerce's level with the
+level Comptoir expects it to show (``max(0, online level)``) for variants that are *quiet*: no
+stock push pending, unknown or just sent (BigCommerce applies adjustments asynchronously), no
+order that moved them between two order polls taken around the level read. The difference is
+written to the ledger (origin ``manual_online`` for a reported edit, ``reconciliation`` for the
+scheduled check and "Check stock now"); busy variants are checked on the next round.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import logging
+from collections import defaultdict
+from datetime import UTC, timedelta
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from integrations.bigcommerce.client import client_for
+from integrations.bigcommerce.errors import NotFound
+from integrations.bigcommerce.stock_push import _remote_levels
+from integrations.models import BigCommerceConnection, RemoteOrder, StockPush, SyncEvent, SyncRun, VariantLink
+from integrations.services.journal import sync_event_record
+
+logger = logging.getLogger(__name__)
+
+ORDER_SCOPES = (
+    "store/order/created",
+    "store/order/updated",
+    "store/order/statusUpdated",
+    "store/order/refund/created",
+)
+INVENTORY_SCOPES = ("store/sku/inventory/updated", "store/product/inventory/updated")
+
+# BigCommerce's order statuses (GET /v2/order_statuses) as they move stock.
+SHIPPED_OR_COMPLETED = frozenset({2, 10})
+NEVER_TAKES_STOCK = frozenset({0, 4, 5, 6, 14})  # incomplete, refunded, cancelled, declined, partially refunded
+GIVES_STOCK_BACK = frozenset({4, 5})  # refunded, cancelled
+REFUNDED = 4
+SETTINGS_CACHE_SECONDS = 300
+POLL_MARGIN = timedelta(seconds=5)  # v2 dates have one-second resolution; clocks differ a little
+CHECK_CHUNK = 1000
+KICK_FLAG_SECONDS = 60
+# A relative change equal to one Comptoir pushed this recently is taken for its echo. (A genuine
+# edit of the same size in that time is left to the stock check.)
+ECHO_WINDOW = timedelta(minutes=2)
+
+
+def _apply_window() -> timedelta:
+    """How long after a push BigCommerce may still be applying it (its Inventory API is asynchronous)."""
+    return timedelta(seconds=getattr(settings, "BIGCOMMERCE_STOCK_APPLY_WINDOW_S", 5))
+
+
+def _clamped(level: int) -> int:
+    return max(0, level)
+
+
+# -- orders ----------------------------------------------------------------------------------
+def inventory_settings(*, connection: BigCommerceConnection, channel_id: int, client=None) -> dict:
+    """The inventory settings that apply to a channel's orders (cached a few minutes)."""
+    key = f"bigcommerce-inventory-settings:{connection.pk}:{channel_id}"
+    found = cache.get(key)
+    if found is None:
+        client = client or client_for(connection)
+        try:
+            data = client.get("/v3/settings/inventory", {"channel_id": channel_id})["data"]
+        except NotFound:  # a channel with no settings of its own
+            data = client.get("/v3/settings/inventory")["data"]
+        found = {
+            "update_stock_behavior": data.get("update_stock_behavior") or "order_placed",
+            "refund_order_stock_adjustment": bool(data.get("refund_order_stock_adjustment", True)),
+        }
+        cache.set(key, found, SETTINGS_CACHE_SECONDS)
+    return found
+
+
+def _takes_stock(status_id: int, behaviour: str) -> bool:
+    if status_id in NEVER_TAKES_STOCK:
+        return False
+    return behaviour == "order_placed" or status_id in SHIPPED_OR_COMPLETED
+
+
+def _live_link(connection, remote_variant_id) -> VariantLink | None:
+    if not remote_variant_id:
+        return None
+    return (
+        VariantLink.objects.filter(
+            link__connection=connection, link__unlinked_at__isnull=True, remote_variant_id=remote_variant_id
+        )
+        .select_related("link")
+        .first()
+    )
+
+
+def _local_variant(vlink: VariantLink):
+    from catalog.models import Variant
+
+    variant = Variant.objects.filter(pk=vlink.variant_id).select_related("product").first()
+    return variant if variant is not None and variant.product.track_stock else None
+
+
+def _ledger_write(*, connection, variant, delta: int, origin: str, key: str, reason: str) -> bool:
+    """One ledger row under ``key``; False when that key was written before."""
+    from inventory.models import StockMovement
+    from inventory.services import stock_adjust
+
+    if StockMovement.objects.filter(merchant_id=connection.merchant_id, idempotency_key=key).exists():
+        return False
+    stock_adjust(
+        merchant=connection.merchant, variant=variant, delta=delta, origin=origin, idempotency_key=key, reason=reason
+    )
+    return True
+
+
+def order_sync(*, connection: BigCommerceConnection, order_id: int, client=None) -> set[int]:
+    """Read one order and bring its stock effect into the ledger; the local variants it moved."""
+    client = client or client_for(connection)
+    try:
+        order = client.get(f"/v2/orders/{order_id}")
+    except NotFound:
+        return set()
+    return _order_apply(connection=connection, client=client, order=order)
+
+
+def _order_apply(*, connection, client, order: dict) -> set[int]:
+    from inventory.models import StockOrigin
+
+    order_id, status = order["id"], order.get("status_id", 0)
+    record = RemoteOrder.objects.filter(connection=connection, order_id=order_id).first()
+    if record is not None and (record.status_id, record.date_modified) == (status, order.get("date_modified", "")):
+        return set()  # read before, unchanged
+    channel_id = order.get("channel_id") or 1
+    rules = inventory_settings(connection=connection, channel_id=channel_id, client=client)
+    behaviour = rules["update_stock_behavior"]
+    taken = bool(record and record.stock_taken) or _takes_stock(status, behaviour)
+    if not taken and record is None and status in GIVES_STOCK_BACK:
+        # First seen already cancelled or refunded: it took stock when placed, or when shipped.
+        taken = behaviour == "order_placed" or bool(order.get("date_shipped"))
+    returned = bool(record and record.stock_returned)
+    if taken and not returned and status in GIVES_STOCK_BACK and rules["refund_order_stock_adjustment"]:
+        # Refunded through a refund (not a status change): BigCommerce keeps the stock.
+        returned = not (status == REFUNDED and _has_refunds(client, order_id))
+    lines = list(client.iter_pages(f"/v2/orders/{order_id}/products")) if taken else []
+    moved: dict[int, tuple] = {}
+    prefix = f"bigcommerce:{connection.pk}:order:{order_id}:line"
+    with transaction.atomic():
+        for line in lines:
+            vlink = _live_link(connection, line.get("variant_id"))
+            variant = _local_variant(vlink) if vlink else None
+            quantity = line.get("quantity") or 0
+            if variant is None or quantity <= 0:
+                continue
+            wrote = _ledger_write(
+                connection=connection,
+                variant=variant,
+                delta=-quantity,
+                origin=StockOrigin.ONLINE_ORDER,
+                key=f"{prefix}:{line['id']}:taken",
+                reason=_("Online order #%(id)s") % {"id": order_id},
+            )
+            if returned:
+                wrote |= _ledger_write(
+                    connection=connection,
+                    variant=variant,
+                    delta=quantity,
+                    origin=StockOrigin.ONLINE_REFUND,
+                    key=f"{prefix}:{line['id']}:returned",
+                    reason=_("Online order #%(id)s: %(status)s") % {"id": order_id, "status": order.get("status", "")},
+                )
+            if wrote:
+                moved[variant.pk] = (variant, quantity)
+        _order_record(connection, order, status=status, taken=taken, returned=returned)
+        if moved:
+            _order_journal(connection, order, moved=list(moved.values()), returned=returned)
+    return set(moved)
+
+
+def _has_refunds(client, order_id: int) -> bool:
+    return any(True for _refund in client.iter_pages(f"/v3/orders/{order_id}/payment_actions/refunds"))
+
+
+def _order_record(connection, order, *, status, taken, returned) -> None:
+    values = {
+        "channel_id": order.get("channel_id"),
+        "status_id": status,
+        "date_modified": order.get("date_modified", ""),
+        "stock_taken": taken,
+        "stock_returned": returned,
+    }
+    try:
+        with transaction.atomic():
+            RemoteOrder.objects.update_or_create(connection=connection, order_id=order["id"], defaults=values)
+    except IntegrityError:  # another task recorded it at the same moment
+        RemoteOrder.objects.filter(connection=connection, order_id=order["id"]).update(**values)
+
+
+def _order_journal(connection, order, *, moved: list, returned: bool) -> None:
+    items = sum(quantity for _variant, quantity in moved)
+    skus = ", ".join(f"{variant.sku or variant} ×{quantity}" for variant, quantity in moved)
+
+    def message():
+        if returned:
+            return ngettext(
+                "Online order #%(id)s (%(status)s): %(count)s item back in Comptoir's stock (%(skus)s).",
+                "Online order #%(id)s (%(status)s): %(count)s items back in Comptoir's stock (%(skus)s).",
+                items,
+            ) % {"id": order["id"], "status": order.get("status", ""), "count": items, "skus": skus}
+        return ngettext(
+            "Online order #%(id)s: %(count)s item taken from Comptoir's stock (%(skus)s).",
+            "Online order #%(id)s: %(count)s items taken from Comptoir's stock (%(skus)s).",
+            items,
+        ) % {"id": order["id"], "count": items, "skus": skus}
+
+    first = moved[0][0]
+    sync_event_record(
+        connection=connection,
+        kind=SyncEvent.Kind.STOCK_IN,
+        direction=SyncEvent.Direction.FROM_BIGCOMMERCE,
+        message=message,
+        product={"id": first.product_id, "name": first.product.name, "sku": first.sku} if len(moved) == 1 else None,
+        detail={"order_id": order["id"], "status_id": order.get("status_id"), "returned": returned},
+    )
+
+
+def order_id_of(data: dict) -> int | None:
+    """The order an order event names (``{type: order, id}``, or ``{order_id}`` on channel scopes)."""
+    candidate = data.get("order_id", data.get("id")) if isinstance(data, dict) else None
+    return candidate if isinstance(candidate, int) and not isinstance(candidate, bool) and candidate > 0 else None
+
+
+def _rfc2822(moment) -> str:
+    return email.utils.format_datetime(moment.astimezone(UTC))
+
+
+def orders_poll(*, connection: BigCommerceConnection, client=None) -> set[int]:
+    """Every order modified since the last poll (minus a margin), brought into the ledger; the
+    local variants that moved. Orders placed before the connection are in its starting stock."""
+    client = client or client_for(connection)
+    started = timezone.now()
+    since = connection.orders_polled_until or connection.connected_at or started
+    params = {"min_date_modified": _rfc2822(since - POLL_MARGIN), "sort": "date_modified:asc"}
+    moved: set[int] = set()
+    for order in client.iter_pages("/v2/orders", params):
+        moved |= _order_apply(connection=connection, client=client, order=order)
+    BigCommerceConnection.objects.filter(pk=connection.pk).update(orders_polled_until=started)
+    connection.orders_polled_until = started
+    return moved
+
+
+# -- manual edits in BigCommerce ---------------------------------------------------------------
+def _echo(vlink: VariantLink, inventory: dict) -> bool:
+    """A relative change equal to what Comptoir pushed for this variant a moment ago: ours."""
+    if inventory.get("method") != "relative" or not isinstance(inventory.get("value"), int):
+        return False
+    recent = StockPush.objects.filter(
+        variant_link=vlink, state=StockPush.State.SENT, sent_at__gte=timezone.now() - ECHO_WINDOW
+    )
+    by_batch: dict[str, int] = defaultdict(int)
+    for batch, delta in recent.values_list("batch", "delta"):
+        by_batch[batch] += delta
+    return inventory["value"] in by_batch.values()
+
+
+def stock_event_links(*, connection: BigCommerceConnection, data: dict) -> list[VariantLink]:
+    """The bound variants an inventory event is about (a product tracked as a whole: its variant)."""
+    inventory = data.get("inventory") if isinstance(data.get("inventory"), dict) else {}
+    variant_id = inventory.get("variant_id")
+    live = VariantLink.objects.filter(link__connection=connection, link__unlinked_at__isnull=True)
+    if isinstance(variant_id, int) and variant_id > 0:
+        return list(live.filter(remote_variant_id=variant_id))
+    product_id = inventory.get("product_id") or data.get("id")
+    if isinstance(product_id, int) and product_id > 0:
+        return list(live.filter(link__remote_product_id=product_id))
+    return []
+
+
+def stock_check_request(*, connection: BigCommerceConnection, data: dict) -> int:
+    """Mark the variants of an inventory event for a check (not our own change coming back);
+    how many were marked. The check runs in a task, on commit."""
+    inventory = data.get("inventory") if isinstance(data.get("inventory"), dict) else {}
+    links = [v for v in stock_event_links(connection=connection, data=data) if not _echo(v, inventory)]
+    if links:
+        VariantLink.objects.filter(pk__in=[v.pk for v in links]).update(stock_check_requested_at=timezone.now())
+        transaction.on_commit(lambda: stock_check_kick(connection_id=connection.pk))
+    return len(links)
+
+
+def _flag(connection_id: int) -> str:
+    return f"bigcommerce-stock-check-queued:{connection_id}"
+
+
+def stock_check_kick(*, connection_id: int) -> bool:
+    from django_q.tasks import async_task
+
+    if not cache.add(_flag(connection_id), 1, timeout=KICK_FLAG_SECONDS):
+        return False
+    async_task("integrations.tasks.bigcommerce_stock_check_requested", connection_id)
+    return True
+
+
+def stock_checks_requested_run(*, connection: BigCommerceConnection) -> dict:
+    """Check the variants BigCommerce reported a change of; the busy ones stay marked."""
+    cache.delete(_flag(connection.pk))
+    links = list(_checkable(connection).filter(stock_check_requested_at__isnull=False).order_by("pk")[:CHECK_CHUNK])
+    if not links:
+        return {"checked": 0, "corrected": 0, "busy": 0}
+    from inventory.models import StockOrigin
+
+    result = stock_check(connection=connection, links=links, origin=StockOrigin.MANUAL_ONLINE)
+    decided = [v.pk for v in links if v.pk not in result["busy_links"]]
+    VariantLink.objects.filter(pk__in=decided, stock_check_requested_at__lte=result["started"]).update(
+        stock_check_requested_at=None
+    )
+    return result
+
+
+# -- the stock check -------------------------------------------------------------------------
+def _checkable(connection):
+    return VariantLink.objects.filter(
+        link__connection=connection, link__unlinked_at__isnull=True, link__product__track_stock=True
+    ).select_related("link")
+
+
+def _busy_links(links: list[VariantLink], *, since) -> set[int]:
+    """Links with a push not settled, just sent (maybe not applied yet) or written since ``since``."""
+    recent = since - _apply_window()
+    return set(
+        StockPush.objects.filter(variant_link__in=[v.pk for v in links])
+        .filter(
+            Q(state__in=[StockPush.State.PENDING, StockPush.State.UNKNOWN])
+            | Q(sent_at__gte=recent)
+            | Q(created_at__gte=since)
+        )
+        .values_list("variant_link_id", flat=True)
+    )
+
+
+def stock_check(*, connection: BigCommerceConnection, links: list[VariantLink], origin: str, client=None) -> dict:
+    """Compare BigCommerce's level with Comptoir's for ``links`` and write the differences of the
+    quiet ones. Returns counts, the corrections and the busy links."""
+    from inventory.models import StockLevel
+
+    client = client or client_for(connection)
+    started = timezone.now()
+    orders_poll(connection=connection, client=client)
+    remote = _remote_levels(client, sorted({v.remote_variant_id for v in links}))
+    moved = orders_poll(connection=connection, client=client)  # an order between the polls: check again later
+    busy = _busy_links(links, since=started) | {v.pk for v in links if v.variant_id in moved}
+    levels = {lv.variant_id: lv for lv in StockLevel.objects.filter(variant_id__in=[v.variant_id for v in links])}
+    corrections = []
+    for vlink in links:
+        if vlink.pk in busy or vlink.remote_variant_id not in remote:
+            continue
+        variant = _local_variant(vlink)
+        if variant is None:
+            continue
+        level = levels.get(vlink.variant_id)
+        online = level.online_level if level else 0
+        seen = remote[vlink.remote_variant_id]
+        if not isinstance(seen, int):
+            continue
+        difference = seen - _clamped(online)
+        if difference == 0:
+            continue
+        key = f"bigcommerce:{connection.pk}:{origin}:{vlink.pk}:{started.timestamp():.6f}"
+        with transaction.atomic():
+            if _ledger_write(
+                connection=connection,
+                variant=variant,
+                delta=difference,
+                origin=origin,
+                key=key,
+                reason=_("BigCommerce showed %(seen)s, Comptoir %(expected)s")
+                % {"seen": seen, "expected": _clamped(online)},
+            ):
+                corrections.append((variant, _clamped(online), seen))
+                _correction_journal(connection, variant, origin=origin, expected=_clamped(online), seen=seen)
+    return {
+        "started": started,
+        "checked": len(links) - len(busy),
+        "corrected": len(corrections),
+        "busy": len(busy),
+        "busy_links": busy,
+        "corrections": corrections,
+    }
+
+
+def _correction_journal(connection, variant, *, origin: str, expected: int, seen: int) -> None:
+    from inventory.models import StockOrigin
+
+    sku = variant.sku or str(variant)
+
+    def message():
+        if origin == StockOrigin.MANUAL_ONLINE:
+            return _("Stock of %(sku)s changed in BigCommerce (%(before)s → %(after)s); Comptoir's stock follows.") % {
+                "sku": sku,
+                "before": expected,
+                "after": seen,
+            }
+        return _(
+            "Stock check: BigCommerce showed %(seen)s for %(sku)s where Comptoir expected %(expected)s; "
+            "Comptoir's stock was corrected by %(difference)+d."
+        ) % {"sku": sku, "seen": seen, "expected": expected, "difference": seen - expected}
+
+    sync_event_record(
+        connection=connection,
+        kind=SyncEvent.Kind.STOCK_IN if origin == StockOrigin.MANUAL_ONLINE else SyncEvent.Kind.STOCK_CHECK,
+        direction=SyncEvent.Direction.FROM_BIGCOMMERCE,
+        message=message,
+        product={"id": variant.product_id, "name": variant.product.name, "sku": variant.sku},
+        detail={"expected": expected, "bigcommerce": seen, "origin": origin},
+    )
+
+
+def stock_reconcile_start(*, connection: BigCommerceConnection) -> SyncRun:
+    """A stock check of every synced variant, as a run with its progress (one at a time)."""
+    running = SyncRun.objects.filter(
+        connection=connection, kind=SyncRun.Kind.RECONCILIATION, status=SyncRun.Status.RUNNING
+    ).first()
+    if running is not None:
+        return running
+    run = SyncRun.objects.create(
+        merchant=connection.merchant,
+        connection=connection,
+        kind=SyncRun.Kind.RECONCILIATION,
+        total=_checkable(connection).count(),
+    )
+    transaction.on_commit(lambda: _enqueue_reconcile(run.pk))
+    return run
+
+
+def _enqueue_reconcile(run_id: int) -> None:
+    from django_q.tasks import async_task
+
+    async_task("integrations.tasks.bigcommerce_stock_reconcile", run_id)
+
+
+def stock_reconcile_run(*, run: SyncRun) -> SyncRun:
+    """Check every synced variant in chunks, recording progress; journal what was found."""
+    from inventory.models import StockOrigin
+
+    connection = run.connection
+    client = client_for(connection)
+    corrected, busy, last_pk = [], 0, 0
+    while True:
+        links = list(_checkable(connection).filter(pk__gt=last_pk).order_by("pk")[:CHECK_CHUNK])
+        if not links:
+            break
+        last_pk = links[-1].pk
+        result = stock_check(connection=connection, links=links, origin=StockOrigin.RECONCILIATION, client=client)
+        corrected += result["corrections"]
+        busy += result["busy"]
+        SyncRun.objects.filter(pk=run.pk).update(done=min(run.total, run.done + len(links)), updated_at=timezone.now())
+        run.done = min(run.total, run.done + len(links))
+    SyncRun.objects.filter(pk=run.pk).update(status=SyncRun.Status.FINISHED, done=run.total, finished_at=timezone.now())
+    run.refresh_from_db()
+    found = [f"{variant.sku or variant}: {expected} → {seen}" for variant, expected, seen in corrected[:20]]
+
+    def message():
+        text = ngettext(
+            "Stock check: %(count)s variant compared with BigCommerce",
+            "Stock check: %(count)s variants compared with BigCommerce",
+            run.total,
+        ) % {"count": run.total}
+        if corrected:
+            text += ngettext(
+                "; %(count)s corrected (%(found)s).", "; %(count)s corrected (%(found)s).", len(corrected)
+            ) % {"count": len(corrected), "found": ", ".join(found)}
+        else:
+            text += _("; both sides agree.")
+        if busy:
+            text += " " + ngettext(
+                "%(count)s was changing and will be checked on the next round.",
+                "%(count)s were changing and will be checked on the next round.",
+                busy,
+            ) % {"count": busy}
+        return text
+
+    sync_event_record(
+        connection=connection,
+        kind=SyncEvent.Kind.STOCK_CHECK,
+        direction=SyncEvent.Direction.FROM_BIGCOMMERCE,
+        message=message,
+        detail={"run_id": run.pk, "checked": run.total, "corrected": len(corrected), "busy": busy},
+    )
+    return run

@@ -1,0 +1,106 @@
+"""What the product's stock page (inventory) says about BigCommerce, through ``inventory.online``.
+
+- ``stock_online_shop``: the page names BigCommerce when the merchant's store is connected, and
+  knows whether this product is synced to it (its stock reaches the store).
+- ``stock_movement_links``: from ledger rows to the sync journal entry that sent them to
+  BigCommerce, and from online orders (cancellations, refunds) to the order in BigCommerce's
+  control panel. Order rows are found by their ledger key (``bigcommerce:{connection}:order:{id}:…``,
+  the stock design's inbound keys) or, failing that, by an order number in their reason.
+"""
+
+import re
+
+from django.utils.translation import gettext as _
+
+from integrations.models import BigCommerceConnection, ProductLink, StockPush, SyncEvent
+from inventory.online import MovementLink, OnlineShop
+
+ORDER_KEY = re.compile(r"^bigcommerce:(\d+):order:(\d+):")
+ORDER_REASON = re.compile(r"(?:order|commande)\s*(?:n°\s*)?#\s*(\d+)", re.IGNORECASE)
+ORDER_ORIGINS = frozenset({"online_order", "online_refund"})
+
+
+def _connection(merchant) -> BigCommerceConnection | None:
+    return (
+        BigCommerceConnection.objects.filter(merchant=merchant, status__in=BigCommerceConnection.ACTIVE_STATUSES)
+        .only("pk", "control_panel_url", "status")
+        .first()
+    )
+
+
+def stock_online_shop(*, merchant, product) -> OnlineShop | None:
+    connection = _connection(merchant)
+    if connection is None:
+        return None
+    synced = ProductLink.objects.filter(
+        connection=connection, product_id=product.pk, unlinked_at__isnull=True, remote_product_id__isnull=False
+    ).exists()
+    return OnlineShop(name="BigCommerce", connected=True, synced=synced)
+
+
+def order_url(connection: BigCommerceConnection, order_id: int) -> str:
+    """The order's page in the store's control panel ("" when the store gave no control panel URL).
+
+    BigCommerce's ``control_panel_base_url`` is the store's root (orders at ``/manage/orders/{id}``);
+    the sandbox's already ends in its ``/manage/stores/{hash}/`` (orders at ``…/orders/{id}``)."""
+    base = (connection.control_panel_url or "").rstrip("/")
+    if not base:
+        return ""
+    return f"{base}/orders/{order_id}" if "/manage/" in base + "/" else f"{base}/manage/orders/{order_id}"
+
+
+def _order_id(movement, connection) -> int | None:
+    match = ORDER_KEY.match(movement.idempotency_key)
+    if match:
+        return int(match[2]) if int(match[1]) == connection.pk else None
+    if movement.origin in ORDER_ORIGINS:
+        match = ORDER_REASON.search(movement.reason or "")
+        if match:
+            return int(match[1])
+    return None
+
+
+def _journal_links(*, merchant, movements) -> dict[int, MovementLink]:
+    """Per movement, the journal entry of the push that carried it to BigCommerce."""
+    from django.urls import reverse
+
+    batches = dict(
+        StockPush.objects.filter(movement_id__in=[m.pk for m in movements], connection__merchant=merchant)
+        .exclude(batch="")
+        .values_list("movement_id", "batch")
+    )
+    if not batches:
+        return {}
+    events = {}
+    for event in (
+        SyncEvent.objects.filter(
+            merchant=merchant, kind=SyncEvent.Kind.STOCK_PUSH, detail__batch__in=sorted(set(batches.values()))
+        )
+        .only("pk", "status", "detail")
+        .order_by("created_at", "pk")
+    ):
+        events[event.detail.get("batch")] = event  # the newest entry of each batch wins
+    links = {}
+    for movement_id, batch in batches.items():
+        event = events.get(batch)
+        if event is None:
+            continue
+        label = _("Sent to BigCommerce") if event.status == SyncEvent.Status.OK else _("Sync journal entry")
+        links[movement_id] = MovementLink(label, reverse("integrations:bigcommerce_event", args=[event.pk]))
+    return links
+
+
+def stock_movement_links(*, merchant, movements) -> dict[int, list[MovementLink]]:
+    connection = _connection(merchant)
+    if connection is None:
+        return {}
+    links: dict[int, list[MovementLink]] = {}
+    for movement in movements:
+        order_id = _order_id(movement, connection)
+        url = order_url(connection, order_id) if order_id else ""
+        if url:
+            label = _("Order #%(id)s in BigCommerce") % {"id": order_id}
+            links.setdefault(movement.pk, []).append(MovementLink(label, url, external=True))
+    for movement_id, link in _journal_links(merchant=merchant, movements=movements).items():
+        links.setdefault(movement_id, []).append(link)
+    return links

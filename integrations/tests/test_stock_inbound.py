@@ -1,0 +1,272 @@
+"""Stock changes in BigCommerce reach Comptoir's ledger: online orders, cancellations, refunds,
+manual edits there, and the stock check. Real HTTP to the sandbox."""
+
+import uuid
+
+import pytest
+from django.test import TestCase
+
+from catalog.tests.factories import product_with_options
+from integrations import tasks
+from integrations.bigcommerce import stock_inbound
+from integrations.models import RemoteOrder, StockPush, SyncEvent, SyncRun, VariantLink, WebhookEvent
+from integrations.services.webhooks import webhook_event_process
+from integrations.tests import connect_helpers
+from integrations.tests.connect_helpers import api
+from integrations.tests.test_export import connected
+from integrations.tests.test_stock_push import relative_calls, remote_level, sell, stocked
+from inventory.models import StockMovement, StockOrigin
+from inventory.services import stock_set
+
+bc = connect_helpers.bc  # fixture
+sandbox = connect_helpers.sandbox  # fixture
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.filterwarnings("ignore::jwt.warnings.InsecureKeyLengthWarning"),
+]
+BILLING = {"first_name": "Camille", "last_name": "Martin", "email": "camille@example.test", "country_iso2": "FR"}
+
+
+@pytest.fixture(autouse=True)
+def _no_apply_window(settings):
+    settings.BIGCOMMERCE_STOCK_APPLY_WINDOW_S = 0  # the sandbox applies adjustments at once here
+
+
+def level(variant) -> int:
+    stock = variant.stock
+    stock.refresh_from_db()
+    return stock.quantity
+
+
+def order(bc, store, variant, quantity=1, **extra) -> dict:
+    remote = VariantLink.objects.get(variant=variant).remote_variant_id
+    return api(bc, store).post(
+        "/v2/orders",
+        json={"billing_address": BILLING, "products": [{"variant_id": remote, "quantity": quantity}], **extra},
+    )
+
+
+def event(connection, scope, data) -> WebhookEvent:
+    """A verified delivery as the webhook view stores it."""
+    return WebhookEvent.objects.create(
+        merchant=connection.merchant,
+        connection=connection,
+        store_hash=connection.store_hash,
+        scope=scope,
+        event_hash=uuid.uuid4().hex,
+        payload={"scope": scope, "data": data},
+    )
+
+
+def deliver(connection, scope, data):
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        webhook_event_process(event=event(connection, scope, data))
+
+
+def ledger(variant, origin=None):
+    rows = StockMovement.objects.filter(variant=variant).order_by("pk")
+    return list((rows.filter(origin=origin) if origin else rows).values_list("origin", "delta"))
+
+
+def test_an_online_order_takes_comptoir_stock_once_whatever_the_events(bc):
+    store, merchant, _c, connection, mug = connected(bc, setup=lambda m: stocked(m, "Mug", "MUG-1", 10))
+    placed = order(bc, store, mug, 3)
+    assert remote_level(bc, store, mug) == 7
+    before = len(relative_calls(bc, store))
+    deliver(connection, "store/order/created", {"type": "order", "id": placed["id"]})
+    assert level(mug) == 7
+    assert ledger(mug, StockOrigin.ONLINE_ORDER) == [(StockOrigin.ONLINE_ORDER, -3)]
+    # Twice more (a duplicate, the status event): nothing moves twice, nothing is pushed back.
+    deliver(connection, "store/order/created", {"type": "order", "id": placed["id"]})
+    deliver(connection, "store/order/statusUpdated", {"type": "order", "id": placed["id"]})
+    stock_inbound.orders_poll(connection=connection)
+    assert level(mug) == 7 and len(ledger(mug, StockOrigin.ONLINE_ORDER)) == 1
+    assert not StockPush.objects.filter(variant_link__variant=mug).exclude(movement_id=None).filter(delta__gt=0)
+    tasks.bigcommerce_stock_push_sweep()
+    assert relative_calls(bc, store)[before:] == [] and remote_level(bc, store, mug) == 7
+    entry = SyncEvent.objects.get(kind=SyncEvent.Kind.STOCK_IN)
+    assert entry.message == f"Online order #{placed['id']}: 3 items taken from Comptoir's stock (MUG-1 ×3)."
+    assert entry.sku == "MUG-1" and entry.direction == SyncEvent.Direction.FROM_BIGCOMMERCE
+
+
+def test_a_cancelled_order_gives_the_stock_back_and_a_stale_event_after_it_moves_nothing(bc):
+    store, merchant, _c, connection, mug = connected(bc, setup=lambda m: stocked(m, "Mug", "MUG-1", 10))
+    placed = order(bc, store, mug, 2)
+    created = event(connection, "store/order/created", {"type": "order", "id": placed["id"]})
+    api(bc, store).put(f"/v2/orders/{placed['id']}", json={"status_id": 5})
+    assert remote_level(bc, store, mug) == 10  # BigCommerce gave it back (refund_order_stock_adjustment)
+    deliver(connection, "store/order/statusUpdated", {"type": "order", "id": placed["id"]})
+    assert ledger(mug)[1:] == [(StockOrigin.ONLINE_ORDER, -2), (StockOrigin.ONLINE_REFUND, 2)]
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        webhook_event_process(event=created)  # the "created" event arrives last
+    assert level(mug) == 10 and len(ledger(mug)) == 3
+    record = RemoteOrder.objects.get(order_id=placed["id"])
+    assert (record.status_id, record.stock_taken, record.stock_returned) == (5, True, True)
+    assert "Cancelled" in SyncEvent.objects.filter(kind=SyncEvent.Kind.STOCK_IN).latest("pk").message
+
+
+def test_a_refund_through_bigcommerce_keeps_the_stock_and_a_refunded_status_set_by_hand_gives_it_back(bc):
+    def setup(merchant):
+        return stocked(merchant, "Mug", "MUG-1", 10), stocked(merchant, "Cup", "CUP-1", 10)
+
+    store, merchant, _c, connection, (mug, cup) = connected(bc, setup=setup)
+    refunded = order(bc, store, mug, 2)
+    line = api(bc, store).get(f"/v2/orders/{refunded['id']}/products")[0]
+    api(bc, store).post(
+        f"/v3/orders/{refunded['id']}/payment_actions/refunds",
+        json={
+            "items": [{"item_type": "PRODUCT", "item_id": line["id"], "quantity": 2}],
+            "payments": [{"provider_id": "custom", "amount": float(line["total_inc_tax"]), "offline": True}],
+        },
+    )
+    deliver(connection, "store/order/refund/created", {"type": "order", "id": refunded["id"]})
+    # The refunds guide: items refunded through the API do not return to stock.
+    assert remote_level(bc, store, mug) == 8 and level(mug) == 8
+    assert ledger(mug, StockOrigin.ONLINE_REFUND) == []
+
+    by_hand = order(bc, store, cup, 1)
+    api(bc, store).put(f"/v2/orders/{by_hand['id']}", json={"status_id": 4})
+    deliver(connection, "store/order/statusUpdated", {"type": "order", "id": by_hand["id"]})
+    assert remote_level(bc, store, cup) == 10 and level(cup) == 10
+    assert ledger(cup)[1:] == [(StockOrigin.ONLINE_ORDER, -1), (StockOrigin.ONLINE_REFUND, 1)]
+
+
+def test_a_channel_that_takes_stock_when_shipped_moves_comptoir_only_then(bc):
+    store, merchant, _c, connection, mug = connected(bc, setup=lambda m: stocked(m, "Mug", "MUG-1", 10))
+    api(bc, store).put("/v3/settings/inventory", json={"update_stock_behavior": "order_completed_or_shipped"})
+    placed = order(bc, store, mug, 4)
+    deliver(connection, "store/order/created", {"type": "order", "id": placed["id"]})
+    assert level(mug) == 10 and remote_level(bc, store, mug) == 10
+    api(bc, store).put(f"/v2/orders/{placed['id']}", json={"status_id": 2})
+    deliver(connection, "store/order/statusUpdated", {"type": "order", "id": placed["id"]})
+    assert level(mug) == 6 and remote_level(bc, store, mug) == 6
+
+
+def test_the_order_poll_finds_an_order_whose_webhook_never_came(bc):
+    def setup(merchant):
+        return product_with_options(merchant=merchant, options={"Size": ["S", "M"]})
+
+    store, merchant, _c, connection, shirt = connected(bc, setup=setup)
+    small, medium = shirt.variants.order_by("pk")
+    for variant in (small, medium):
+        stock_set(merchant=merchant, variant=variant, quantity=5, idempotency_key=f"count:{variant.pk}")
+    tasks.bigcommerce_stock_push_sweep()
+    assert remote_level(bc, store, medium) == 5
+    placed = order(bc, store, medium, 2)
+    tasks.bigcommerce_orders_poll(connection.pk)
+    assert (level(small), level(medium)) == (5, 3)
+    assert ledger(medium, StockOrigin.ONLINE_ORDER) == [(StockOrigin.ONLINE_ORDER, -2)]
+    connection.refresh_from_db()
+    assert connection.orders_polled_until is not None
+    tasks.bigcommerce_orders_poll(connection.pk)  # the same order again, inside the margin: unchanged
+    assert level(medium) == 3
+    assert RemoteOrder.objects.get(order_id=placed["id"]).stock_taken
+
+
+def test_an_online_order_of_a_split_variant_moves_only_bigcommerce_s_allocation(bc):
+    from inventory.services import stock_split_set
+
+    store, merchant, _c, connection, mug = connected(bc, setup=lambda m: stocked(m, "Mug", "MUG-1", 10))
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        stock_split_set(merchant=merchant, variant=mug, online_quantity=4, idempotency_key="split")
+    assert remote_level(bc, store, mug) == 4
+    placed = order(bc, store, mug, 3)
+    deliver(connection, "store/order/created", {"type": "order", "id": placed["id"]})
+    stock = mug.stock
+    stock.refresh_from_db()
+    assert (stock.quantity, stock.online_quantity, stock.store_quantity) == (7, 1, 6)
+    assert remote_level(bc, store, mug) == 1
+
+
+def test_a_manual_edit_in_bigcommerce_reaches_comptoir_and_our_own_push_coming_back_changes_nothing(bc):
+    store, merchant, _c, connection, mug = connected(bc, setup=lambda m: stocked(m, "Mug", "MUG-1", 10))
+    remote = VariantLink.objects.get(variant=mug).remote_variant_id
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        sell(merchant, mug, 2)
+    assert remote_level(bc, store, mug) == 8
+    product_id = VariantLink.objects.get(variant=mug).link.remote_product_id
+    echo = {
+        "type": "product",
+        "id": product_id,
+        "inventory": {"product_id": product_id, "method": "relative", "value": -2},
+    }
+    deliver(connection, "store/product/inventory/updated", echo)
+    assert VariantLink.objects.get(variant=mug).stock_check_requested_at is None
+    assert SyncEvent.objects.filter(kind=SyncEvent.Kind.WEBHOOK).latest("pk").status == SyncEvent.Status.SKIPPED
+
+    # The merchant counts 12 in BigCommerce's control panel.
+    api(bc, store).put(
+        "/v3/inventory/adjustments/absolute",
+        json={"reason": "count", "items": [{"location_id": 1, "variant_id": remote, "quantity": 12}]},
+    )
+    edit = {
+        "type": "product",
+        "id": product_id,
+        "inventory": {"product_id": product_id, "method": "absolute", "value": 12},
+    }
+    deliver(connection, "store/product/inventory/updated", edit)
+    assert level(mug) == 12
+    assert ledger(mug, StockOrigin.MANUAL_ONLINE) == [(StockOrigin.MANUAL_ONLINE, 4)]
+    assert VariantLink.objects.get(variant=mug).stock_check_requested_at is None
+    entry = SyncEvent.objects.filter(kind=SyncEvent.Kind.STOCK_IN).latest("pk")
+    assert entry.message == "Stock of MUG-1 changed in BigCommerce (8 → 12); Comptoir's stock follows."
+    deliver(connection, "store/product/inventory/updated", edit)  # again: nothing more
+    assert len(ledger(mug, StockOrigin.MANUAL_ONLINE)) == 1
+    assert not StockPush.objects.filter(state="pending").exists()
+
+
+def test_a_reported_change_waits_while_a_push_is_pending_then_is_checked(bc):
+    store, merchant, _c, connection, mug = connected(bc, setup=lambda m: stocked(m, "Mug", "MUG-1", 10))
+    remote = VariantLink.objects.get(variant=mug).remote_variant_id
+    sell(merchant, mug, 1)  # not pushed yet (no commit hook here): BigCommerce still shows 10
+    api(bc, store).post(
+        "/v3/inventory/adjustments/relative",
+        json={"reason": "gift", "items": [{"location_id": 1, "variant_id": remote, "quantity": 5}]},
+    )
+    data = {"type": "sku", "id": 1, "inventory": {"variant_id": remote, "method": "relative", "value": 5}}
+    deliver(connection, "store/sku/inventory/updated", data)
+    assert level(mug) == 9  # busy: a push of this variant is pending
+    assert VariantLink.objects.get(variant=mug).stock_check_requested_at is not None
+    tasks.bigcommerce_stock_push_sweep()  # the sale reaches BigCommerce (15 - 1)
+    tasks.bigcommerce_stock_sweep()  # the waiting check runs
+    assert level(mug) == 14 and remote_level(bc, store, mug) == 14
+    assert ledger(mug, StockOrigin.MANUAL_ONLINE) == [(StockOrigin.MANUAL_ONLINE, 5)]
+
+
+def test_the_stock_check_corrects_drift_journals_it_and_shows_its_run(bc):
+    def setup(merchant):
+        return [stocked(merchant, f"Cup {i}", f"CUP-{i}", 5) for i in range(3)]
+
+    store, merchant, client, connection, cups = connected(bc, setup=setup)
+    remote = VariantLink.objects.get(variant=cups[1]).remote_variant_id
+    # A change in BigCommerce whose webhook was lost.
+    api(bc, store).put(
+        "/v3/inventory/adjustments/absolute",
+        json={"reason": "lost", "items": [{"location_id": 1, "variant_id": remote, "quantity": 2}]},
+    )
+    before = len(bc.request_log(store["hash"]))
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        assert client.post("/integrations/bigcommerce/stock-check/").status_code == 302
+    run = SyncRun.objects.get(kind=SyncRun.Kind.RECONCILIATION)
+    assert (run.status, run.total, run.done) == ("finished", 3, 3)
+    assert [level(cup) for cup in cups] == [5, 2, 5]
+    assert ledger(cups[1], StockOrigin.RECONCILIATION) == [(StockOrigin.RECONCILIATION, -3)]
+    calls = bc.request_log(store["hash"])[before:]
+    assert len(calls) <= 4  # two order polls, the settings never, one level read for the three
+    summary = SyncEvent.objects.filter(kind=SyncEvent.Kind.STOCK_CHECK).latest("pk")
+    assert summary.message == "Stock check: 3 variants compared with BigCommerce; 1 corrected (CUP-1: 5 → 2)."
+    page = client.get("/integrations/bigcommerce/").content.decode()
+    assert "Stock check finished" in page and "3 of 3 variants checked" in page
+    # Nothing left to correct the second time.
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        client.post("/integrations/bigcommerce/stock-check/")
+    assert len(ledger(cups[1], StockOrigin.RECONCILIATION)) == 1
+    assert SyncEvent.objects.filter(kind=SyncEvent.Kind.STOCK_CHECK).latest("pk").message.endswith("both sides agree.")
+
+
+def test_check_stock_now_needs_a_connection_and_a_post(bc):
+    from integrations.tests.connect_helpers import merchant_with_client
+
+    _merchant, _user, client = merchant_with_client()
+    assert client.post("/integrations/bigcommerce/stock-check/").status_code == 404
+    assert client.get("/integrations/bigcommerce/stock-check/").status_code == 405
