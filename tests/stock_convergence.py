@@ -229,6 +229,9 @@ class Run:
         )
         if len(self.remote_of) != cfg.variants:
             raise ConvergenceError(f"{len(self.remote_of)} variants bound, {cfg.variants} expected")
+        inventory = self.api.get("/v3/settings/inventory", params={"channel_id": 1})["data"]
+        self.order_takes = inventory["update_stock_behavior"] == "order_placed"
+        self.order_returns = bool(inventory["refund_order_stock_adjustment"])
         mismatches = self._bigcommerce_mismatches()
         if mismatches:
             raise ConvergenceError(f"levels differ right after the initial sync: {mismatches[:5]}")
@@ -465,6 +468,20 @@ class Run:
         self._record(n, "split_off", variant=variant.pk)
         return True
 
+    def _merchant(self, method: str, path: str, body: dict) -> None:
+        """A merchant's idempotent write in BigCommerce (an order's status, a counted level): an
+        error is met by doing it again, as a person would."""
+        from integrations.bigcommerce.errors import BigCommerceError
+
+        for attempt in range(10):
+            try:
+                self.api.request(method, path, json=body, idempotent=True)
+                return
+            except BigCommerceError:
+                if attempt == 9:
+                    raise
+                time.sleep(0.2)
+
     # Inbound operations (BigCommerce's side, as a shopper and the merchant act there).
     def op_online_order(self, n: int) -> bool:
         chosen = self.rng.sample(self.variants, self.rng.randint(1, 2))
@@ -492,7 +509,7 @@ class Run:
         if not placed:
             return False
         order_id = self.rng.choice(placed)
-        self.api.put(f"/v2/orders/{order_id}", json={"status_id": 5}, idempotent=True)  # Cancelled
+        self._merchant("PUT", f"/v2/orders/{order_id}", {"status_id": 5})  # Cancelled
         self.orders[order_id]["status"] = "cancelled"
         self._record(n, "online_cancel", order=order_id)
         return True
@@ -502,7 +519,7 @@ class Run:
         if not placed:
             return False
         order_id = self.rng.choice(placed)
-        self.api.put(f"/v2/orders/{order_id}", json={"status_id": 4}, idempotent=True)  # Refunded
+        self._merchant("PUT", f"/v2/orders/{order_id}", {"status_id": 4})  # Refunded
         self.orders[order_id]["status"] = "refunded"
         self._record(n, "online_refund", order=order_id)
         return True
@@ -511,24 +528,46 @@ class Run:
         variant = self._variant()
         quantity = self.rng.randint(0, 25)
         item = {"location_id": 1, "variant_id": self.remote_of[variant.pk], "quantity": quantity}
-        self.api.put("/v3/inventory/adjustments/absolute", json={"items": [item]}, idempotent=True)
+        self._merchant("PUT", "/v3/inventory/adjustments/absolute", {"items": [item]})
         self._record(n, "bc_edit", variant=variant.pk, quantity=quantity)
         return True
 
     # -- drain --------------------------------------------------------------------------------
     def drain(self) -> None:
-        """Quiescence: the store is healthy again, the outbox empties (sweeps), webhooks settle."""
-        from integrations import tasks
+        """Quiescence: the store is healthy again, the outbox empties (sweeps), webhooks settle,
+        orders are polled; then (with the inbound side) a stock check, and the outbox once more."""
         from integrations.models import StockPush, WebhookEvent
 
         started = time.monotonic()
         self.sandbox.set_faults(self.hash, [])
-        deadline = started + self.cfg.drain_timeout_s
+        open_states = [StockPush.State.PENDING, StockPush.State.UNKNOWN]
+        self.figures["drain"] = {"sweeps": self._quiesce(started + self.cfg.drain_timeout_s)}
+        if self.inbound:
+            self.figures["drain"]["stock_check"] = self._reconcile()
+            self.figures["drain"]["sweeps_after_check"] = self._quiesce(time.monotonic() + self.cfg.drain_timeout_s)
+        self.figures["drain"].update(
+            seconds=round(time.monotonic() - started, 1),
+            left={
+                str(k): v
+                for k, v in Counter(
+                    StockPush.objects.filter(state__in=open_states).values_list("state", flat=True)
+                ).items()
+            },
+            webhooks_unprocessed=WebhookEvent.objects.filter(connection=self.connection, status="received").count(),
+        )
+
+    def _quiesce(self, deadline: float) -> int:
+        """Sweeps until nothing moves: no push open, no task queued, no check waiting. Returns the sweeps run."""
+        from integrations import tasks
+        from integrations.models import StockPush, VariantLink, WebhookEvent
+
         open_states = [StockPush.State.PENDING, StockPush.State.UNKNOWN]
         sweeps = 0
         stuck_since = quiet_since = None
         while True:
             tasks.bigcommerce_stock_push_sweep()
+            if self.inbound:
+                tasks.bigcommerce_stock_sweep()  # the order poll and the checks still waiting
             sweeps += 1
             time.sleep(1.0)
             with contextlib.suppress(RuntimeError):
@@ -536,7 +575,10 @@ class Run:
             left = Counter(StockPush.objects.filter(state__in=open_states).values_list("state", flat=True))
             events = WebhookEvent.objects.filter(connection=self.connection, status="received").count()
             queued = queue_size(self.cluster_name)
-            if not left and not queued:
+            checks = VariantLink.objects.filter(
+                link__connection=self.connection, stock_check_requested_at__isnull=False
+            ).count()
+            if not left and not queued and not checks:
                 # Stored webhooks whose task was lost (in the killed cluster) stay "received": nothing
                 # takes them again. Once the queue is empty they are counted, not waited for.
                 quiet_since = quiet_since or time.monotonic()
@@ -544,7 +586,7 @@ class Run:
                     break
             else:
                 quiet_since = None
-            # Unknown rows the settling could not decide (attempts 2) wait for the stock check.
+            # Unknown rows the settling could not decide (attempts 2) are left to the stock check.
             undecided = StockPush.objects.filter(state=StockPush.State.UNKNOWN, attempts__gte=2).count()
             only_undecided = undecided and undecided == sum(left.values()) and not queued
             stuck_since = (stuck_since or time.monotonic()) if only_undecided else None
@@ -552,25 +594,30 @@ class Run:
                 break
             if time.monotonic() > deadline:
                 break
-        if self.inbound:
-            self._reconcile()
-        self.figures["drain"] = {
-            "seconds": round(time.monotonic() - started, 1),
-            "sweeps": sweeps,
-            "left": {
-                str(k): v
-                for k, v in Counter(
-                    StockPush.objects.filter(state__in=open_states).values_list("state", flat=True)
-                ).items()
-            },
-            "webhooks_unprocessed": WebhookEvent.objects.filter(connection=self.connection, status="received").count(),
+        return sweeps
+
+    def _reconcile(self) -> dict:
+        """The stock check of every synced variant (as its schedule and "Check stock now" start it),
+        run by the clusters; returns its journal figures."""
+        from integrations.bigcommerce.stock_inbound import stock_reconcile_start
+        from integrations.models import SyncEvent, SyncRun
+
+        run = stock_reconcile_start(connection=self.connection)
+        deadline = time.monotonic() + self.cfg.drain_timeout_s
+        while time.monotonic() < deadline:
+            run.refresh_from_db()
+            if run.status != SyncRun.Status.RUNNING:
+                break
+            time.sleep(0.5)
+        event = (
+            SyncEvent.objects.filter(connection=self.connection, kind=SyncEvent.Kind.STOCK_CHECK, detail__run_id=run.pk)
+            .order_by("-pk")
+            .first()
+        )
+        return {
+            "status": run.status,
+            **({k: event.detail.get(k) for k in ("checked", "corrected", "busy")} if event else {}),
         }
-
-    def _reconcile(self) -> None:
-        """The stock check, once everything is quiet (helper h16's reconciliation)."""
-        from integrations.bigcommerce import reconciliation  # noqa: F401 (present with the inbound side)
-
-        reconciliation.stock_reconcile(connection=self.connection)
 
     # -- invariants ---------------------------------------------------------------------------
     def _remote_levels(self) -> dict[int, int]:
@@ -690,6 +737,9 @@ class Run:
             "pushes_twice": pushes_twice,
             "orders": orders,
             "evidence": evidence,
+            "origins": dict(
+                Counter(StockMovement.objects.filter(merchant=self.merchant).values_list("origin", flat=True))
+            ),
             "journal": self._journal(),
         }
         return result
@@ -727,7 +777,9 @@ class Run:
         for order_id, order in self.orders.items():
             for variant_id, quantity in order["lines"]:
                 lines += 1
-                expected = -quantity if order["status"] == "placed" else 0
+                taken = self.order_takes
+                returned = taken and self.order_returns and order["status"] in ("cancelled", "refunded")
+                expected = -quantity if taken and not returned else 0
                 if net.pop((order_id, variant_id), 0) != expected:
                     status = order["status"]
                     bad.append({"order": order_id, "variant": variant_id, "expected": expected, "status": status})
@@ -763,6 +815,7 @@ class Run:
                 f"{o['lines'] - len(o['mismatches'])}; mismatches {len(o['mismatches'])}, "
                 f"unexpected {len(o['unexpected'])}"
             )
+        lines.append(f"ledger rows by origin: {json.dumps(result['origins'])}")
         lines.append(
             f"keys: {result['keys']} ledger keys, {len(result['keys_twice'])} twice; {result['pushes']} stock pushes, "
             f"{len(result['pushes_twice'])} movements pushed twice"
@@ -859,11 +912,13 @@ def running(cfg: Config, *, sandbox, database_url: str, log=print):
             runner.setup(web_url)
             from django_q.models import Schedule
 
-            (sweep,) = [s for s in SCHEDULES if s.func.endswith("stock_push_sweep")]
-            Schedule.objects.update_or_create(
-                name=sweep.name,
-                defaults={"func": sweep.func, "schedule_type": Schedule.MINUTES, "minutes": 1, "repeats": -1},
-            )
+            # The every-minute sweeps (the push's; the order poll's and waiting checks', with the inbound side).
+            for sweep in SCHEDULES:
+                if sweep.func.endswith(("stock_push_sweep", ".bigcommerce_stock_sweep")):
+                    Schedule.objects.update_or_create(
+                        name=sweep.name,
+                        defaults={"func": sweep.func, "schedule_type": Schedule.MINUTES, "minutes": 1, "repeats": -1},
+                    )
             requests_so_far = sandbox.request_log(runner.hash)
             runner.log_start = requests_so_far[-1]["id"] if requests_so_far else 0
             if cfg.faults:
