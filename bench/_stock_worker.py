@@ -68,10 +68,9 @@ def propagation() -> dict:
     )
     out: dict = {"events": events, "rate_per_s": rate}
     with sc.running(cfg, sandbox=_sandbox(), database_url=os.environ["DATABASE_URL"]) as runner:
+        from integrations.models import StockPush
         from inventory.models import StockMovement
         from inventory.services import sale_create, stock_set
-
-        from integrations.models import StockPush
 
         for v in runner.variants:  # plenty to sell online and in store
             stock_set(merchant=runner.merchant, variant=v, quantity=100_000, idempotency_key=f"bench:fill:{v.pk}")
@@ -110,8 +109,9 @@ def _inbound_delays(runner, *, events: int, rate: float, rng) -> dict:
             "channel_id": 1,
             "status_id": 11,
             "billing_address": {"first_name": "Ada", "last_name": "Shopper", "email": "ada@shop.test"},
-            "products": [{"product_id": runner.product_of[variant.pk], "variant_id": runner.remote_of[variant.pk],
-                          "quantity": 1}],
+            "products": [
+                {"product_id": runner.product_of[variant.pk], "variant_id": runner.remote_of[variant.pk], "quantity": 1}
+            ],
         }
         order = runner.sandbox.place_order(runner.hash, body)
         placed[order["id"]] = datetime.now(UTC)
@@ -182,6 +182,60 @@ def coalescing() -> dict:
     }
 
 
+def reconciliation() -> dict:
+    """A stock check of VARIANTS variants (products of 5 × 5 variants) under the store's quota (150
+    per 30 s, BigCommerce's default): calls per 1,000 variants and wall time against the quota's
+    floor (calls / quota × window)."""
+    from tests import stock_convergence as sc
+
+    variants = int(os.environ.get("BENCH_RECONCILE_VARIANTS", "10000"))
+    quota = int(os.environ.get("BENCH_QUOTA", "150"))
+    window_s = float(os.environ.get("BENCH_WINDOW_S", "30"))
+    options = {"Size": ["XS", "S", "M", "L", "XL"], "Colour": ["Blue", "Red", "Green", "Black", "White"]}
+    cfg = sc.Config(
+        simple_products=0,
+        variant_products=max(1, variants // 25),
+        options=options,
+        clusters=1,
+        kill=False,
+        restart=False,
+        faults=False,
+        initial_max=5,
+    )
+    with sc.running(cfg, sandbox=_sandbox(), database_url=os.environ["DATABASE_URL"]) as runner:
+        from integrations.bigcommerce.stock_inbound import stock_reconcile_start
+        from integrations.models import SyncRun
+
+        runner.sandbox.set_rate_limit(runner.hash, quota, int(window_s * 1000))  # a fresh window at the quota
+        since = runner.sandbox.request_log(runner.hash)[-1]["id"]
+        started = time.monotonic()
+        run = stock_reconcile_start(connection=runner.connection)
+        while True:
+            run.refresh_from_db()
+            if run.status != SyncRun.Status.RUNNING:
+                break
+            time.sleep(0.2)
+        wall = time.monotonic() - started
+        calls = runner.sandbox.request_log(runner.hash, since=since)
+    routes: dict = {}
+    for r in calls:
+        key = f"{r['method']} {r['route'] or r['path']} {r['status']}"
+        routes[key] = routes.get(key, 0) + 1
+    n = cfg.variants
+    floor = len(calls) / quota * window_s
+    return {
+        "variants": n,
+        "calls": len(calls),
+        "calls_per_1000": round(len(calls) / n * 1000, 2),
+        "wall_s": round(wall, 1),
+        "floor_s": round(floor, 1),
+        "quota": quota,
+        "window_s": window_s,
+        "status": run.status,
+        "routes": routes,
+    }
+
+
 def convergence() -> dict:
     from tests import stock_convergence as sc
 
@@ -198,7 +252,12 @@ def convergence() -> dict:
 
 def main(argv: list[str]) -> int:
     _setup()
-    phase = {"propagation": propagation, "coalescing": coalescing, "convergence": convergence}[argv[0]]
+    phase = {
+        "propagation": propagation,
+        "coalescing": coalescing,
+        "reconciliation": reconciliation,
+        "convergence": convergence,
+    }[argv[0]]
     print("RESULT " + json.dumps(phase(), default=str), flush=True)
     return 0
 

@@ -26,6 +26,7 @@ from __future__ import annotations
 import contextlib
 import importlib.util
 import json
+import math
 import os
 import random
 import signal
@@ -79,11 +80,16 @@ class Config:
     initial_max: int = 20
     pause_s: float = 0.0  # between operations
     log_dir: str = ""  # where the clusters' output goes (a temporary directory by default)
+    options: dict = field(default_factory=lambda: {"Size": SIZES, "Colour": COLOURS})  # of the variant products
     extra: dict = field(default_factory=dict)
 
     @property
+    def variants_per_product(self) -> int:
+        return math.prod(len(values) for values in self.options.values())
+
+    @property
     def variants(self) -> int:
-        return self.simple_products + 6 * self.variant_products
+        return self.simple_products + self.variants_per_product * self.variant_products
 
 
 class ConvergenceError(AssertionError):
@@ -248,7 +254,7 @@ class Run:
             variants += list(add_product(merchant, f"Candle {i}", sku=f"CV-C{i}").variants.all())
         for j in range(self.cfg.variant_products):
             product = product_with_options(
-                merchant=merchant, name=f"Shirt {j}", options={"Size": SIZES, "Colour": COLOURS}, sku_prefix=f"CV{j}"
+                merchant=merchant, name=f"Shirt {j}", options=self.cfg.options, sku_prefix=f"CV{j}"
             )
             variants += list(product.variants.order_by("position"))
         for variant in variants:
@@ -792,7 +798,8 @@ class Run:
         done = ", ".join(f"{k} {v}" for k, v in sorted(self.counts.items()))
         lines = [
             f"convergence seed {cfg.seed}: {cfg.operations} operations on {result['variants']} variants "
-            f"({cfg.simple_products} without options, {cfg.variant_products} products × 6 variants), "
+            f"({cfg.simple_products} without options, "
+            f"{cfg.variant_products} products × {cfg.variants_per_product} variants), "
             f"managed in {cfg.managed_in}, {cfg.clusters} clusters, killed at op {self.figures.get('killed_at_op')} "
             f"(push in flight: {self.figures.get('killed_with_push_in_flight')}), "
             f"restarted at op {self.figures.get('restarted_at_op')}",
