@@ -184,21 +184,35 @@ def _stock_connection(connection_id: int):
     return connection
 
 
-def bigcommerce_order_sync(connection_id: int, order_id: int) -> None:
-    """An order event: read the order, bring its stock effect into the ledger."""
+def bigcommerce_order_sync(connection_id: int, order_id: int, passed_status: int | None = None) -> None:
+    """An order event: read the order, bring its stock effect into the ledger (``passed_status``:
+    the status a statusUpdated event announced, which the order may have left since)."""
     from integrations.bigcommerce.stock_inbound import order_sync
 
     connection = _stock_connection(connection_id)
     if connection is not None:
-        order_sync(connection=connection, order_id=order_id)
+        order_sync(connection=connection, order_id=order_id, passed_status=passed_status)
 
 
 def bigcommerce_orders_poll(connection_id: int) -> None:
+    """Scheduled (every minute, per connection): orders whose webhook never came. A connection
+    made before the stock scopes existed subscribes to them here (tried again hourly on failure)."""
+    from django.core.cache import cache
+
     from integrations.bigcommerce.stock_inbound import orders_poll
 
     connection = _stock_connection(connection_id)
-    if connection is not None:
-        orders_poll(connection=connection)
+    if connection is None:
+        return
+    if connection.status == BigCommerceConnection.Status.CONNECTED and cache.add(
+        f"bigcommerce-webhooks-refresh:{connection.pk}", 1, timeout=3600
+    ):
+        try:
+            if not setup.webhooks_refresh_if_stale(connection=connection):
+                cache.delete(f"bigcommerce-webhooks-refresh:{connection.pk}")
+        except BigCommerceError as exc:
+            logger.warning("Could not register the new webhooks of connection %s: %s", connection.pk, exc)
+    orders_poll(connection=connection)
 
 
 def bigcommerce_stock_check_requested(connection_id: int) -> None:
@@ -233,7 +247,9 @@ def bigcommerce_stock_sweep() -> None:
 def bigcommerce_stock_reconcile(run_id: int) -> None:
     from integrations.bigcommerce.stock_inbound import stock_reconcile_run
     from integrations.models import SyncRun
+    from integrations.services.maintenance import sync_run_resume
 
+    sync_run_resume(run_id=run_id)  # a stalled run taken again
     run = SyncRun.objects.select_related("connection").filter(pk=run_id, status=SyncRun.Status.RUNNING).first()
     if run is None or _stock_connection(run.connection_id) is None:
         return

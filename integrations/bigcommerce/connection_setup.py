@@ -45,6 +45,13 @@ STORE_WEBHOOK_SCOPES = (
 CHANNEL_WEBHOOK_SCOPES = (
     "store/channel/{channel_id}/product/assigned",
     "store/channel/{channel_id}/product/unassigned",
+    # Stock from BigCommerce: the twins of the order events for orders of our channel, and the
+    # channel's stock changes (redundant with the store-wide scopes, against a dropped delivery).
+    "store/channel/{channel_id}/order/created",
+    "store/channel/{channel_id}/order/updated",
+    "store/channel/{channel_id}/order/statusUpdated",
+    "store/channel/{channel_id}/order/refund/created",
+    "store/channel/{channel_id}/inventory/product/stock_changed",
 )
 
 Dir = SyncEvent.Direction
@@ -313,6 +320,15 @@ def _webhooks_ensure(connection, client) -> None:
         ),
         detail={"destination": destination, "scopes": webhook_scopes(connection.channel_id), "ids": ids},
     )
+
+
+def webhooks_refresh_if_stale(*, connection: BigCommerceConnection) -> bool:
+    """A connection made before Comptoir subscribed to more scopes registers them (once: the ids
+    it keeps then cover every scope). True when it did."""
+    if not connection.channel_id or len(connection.webhook_ids or []) >= len(webhook_scopes(connection.channel_id)):
+        return False
+    _webhooks_ensure(connection, client_for(connection))
+    return True
 
 
 def _links_from_review(connection) -> None:

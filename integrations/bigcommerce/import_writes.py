@@ -13,6 +13,7 @@ from catalog.models import Product, ProductImage
 from catalog.services import product_archive, product_create, product_image_add, product_image_delete, product_update
 from catalog.variants import combination_key
 from integrations.bigcommerce.mappers.inbound import ProductIn, product_fields, variant_specs
+from integrations.bigcommerce.stock_start import initial_key
 from integrations.models import ProductLink, RemoteRef, VariantLink
 from inventory.models import StockOrigin
 from inventory.services import stock_set
@@ -95,14 +96,19 @@ def product_write(connection, link, product, incoming: ProductIn, previous=None)
         if v.remote_id and combination_key(v.combination) in variants
     )
     _option_refs_write(link, product, incoming)
+    # The starting stock, once per variant: a new variant's, and (products that existed on both
+    # sides, linked at setup) the linked variant's at its first import, zero included.
+    linked = link.origin == ProductLink.Origin.LINKED
     for spec in incoming.variants:
         variant = variants.get(combination_key(spec.combination))
-        if variant and variant.pk not in before and spec.stock and product.track_stock:
+        if variant is None or spec.stock is None or not product.track_stock:
+            continue
+        if (variant.pk not in before and spec.stock) or (linked and variant.pk in before):
             stock_set(
                 merchant=connection.merchant,
                 variant=variant,
                 quantity=spec.stock,
-                idempotency_key=f"bigcommerce:{connection.pk}:initial:{variant.pk}",
+                idempotency_key=initial_key(connection.pk, variant.pk),
                 origin=StockOrigin.INITIAL,
                 reason=_("Starting level from BigCommerce"),
             )

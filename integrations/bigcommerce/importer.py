@@ -337,6 +337,10 @@ def _run_finish(run: SyncRun, status: str) -> None:
         ),
         detail={"run_id": run.pk, "done": run.done, "failed": run.failed, "total": run.total},
     )
+    if run.initial and status == SyncRun.Status.FINISHED:
+        from integrations.bigcommerce.stock_start import starting_stock_journal
+
+        starting_stock_journal(connection=run.connection, run=run)
 
 
 def _reason(reason) -> str:

@@ -18,7 +18,28 @@ level Comptoir expects it to show (``max(0, online level)``) for variants that a
 stock push pending, unknown or just sent (BigCommerce applies adjustments asynchronously), no
 order that moved them between two order polls taken around the level read. The difference is
 written to the ledger (origin ``manual_online`` for a reported edit, ``reconciliation`` for the
-scheduled check and "Check stock now"); busy variants are checked on the next round.
+scheduled check and "Check stock now"); busy variants are checked on the next round. A
+correction is written only if Comptoir's level is still the one compared (the level row is locked
+first), so two checks running at once never correct twice.
+
+**Whose orders**: every channel's. Stock lives per location, not per channel, and every order
+of the store (storefront, other channels, ours) moved BigCommerce's level of a bound variant, so
+Comptoir's shared stock follows all of them; the order's channel only decides which inventory
+settings apply (``GET /v3/settings/inventory?channel_id=``, cached a few minutes per channel).
+The Comptoir-POS channel's order webhooks (``store/channel/{id}/order/*``) are subscribed as
+twins of the store-wide ones, against a dropped delivery.
+
+**Refunds**: a status change to Cancelled or Refunded gives the stock back when
+``refund_order_stock_adjustment`` is on; the refund that refunds every line (through the API or
+the control panel) does not, per BigCommerce's refunds guide, unless
+``settings.BIGCOMMERCE_API_REFUNDS_RESTOCK`` says this store does (the sandbox's ``refund_restocks``);
+a partial refund never does.
+
+Public entry points (tasks in ``integrations.tasks`` wrap them): ``order_sync(connection=,
+order_id=)``, ``orders_poll(connection=)`` (task ``bigcommerce_orders_poll``),
+``stock_check_request`` / ``stock_checks_requested_run(connection=)`` (task
+``bigcommerce_stock_check_requested``), ``stock_reconcile(connection=)`` (a whole stock check,
+inline) and ``stock_reconcile_start(connection=)`` (as a run, task ``bigcommerce_stock_reconcile``).
 """
 
 from __future__ import annotations
@@ -50,13 +71,19 @@ ORDER_SCOPES = (
     "store/order/statusUpdated",
     "store/order/refund/created",
 )
+# The channel twins of the order events fire for orders of the Comptoir-POS channel only; the
+# store-wide ones above cover every channel.
+CHANNEL_ORDER_SCOPES = tuple(s.replace("store/", "store/channel/{channel_id}/", 1) for s in ORDER_SCOPES)
 INVENTORY_SCOPES = ("store/sku/inventory/updated", "store/product/inventory/updated")
+# Fired once per channel the product is on, with no value: it cannot tell our own push from an edit.
+CHANNEL_INVENTORY_SCOPES = ("store/channel/{channel_id}/inventory/product/stock_changed",)
 
 # BigCommerce's order statuses (GET /v2/order_statuses) as they move stock.
 SHIPPED_OR_COMPLETED = frozenset({2, 10})
 NEVER_TAKES_STOCK = frozenset({0, 4, 5, 6, 14})  # incomplete, refunded, cancelled, declined, partially refunded
 GIVES_STOCK_BACK = frozenset({4, 5})  # refunded, cancelled
 REFUNDED = 4
+PARTIALLY_REFUNDED = 14
 SETTINGS_CACHE_SECONDS = 300
 POLL_MARGIN = timedelta(seconds=5)  # v2 dates have one-second resolution; clocks differ a little
 CHECK_CHUNK = 1000
@@ -78,7 +105,7 @@ def _clamped(level: int) -> int:
 # -- orders ----------------------------------------------------------------------------------
 def inventory_settings(*, connection: BigCommerceConnection, channel_id: int, client=None) -> dict:
     """The inventory settings that apply to a channel's orders (cached a few minutes)."""
-    key = f"bigcommerce-inventory-settings:{connection.pk}:{channel_id}"
+    key = f"bigcommerce-inventory-settings:{connection.pk}:{connection.store_hash}:{channel_id}"
     found = cache.get(key)
     if found is None:
         client = client or client_for(connection)
@@ -132,35 +159,46 @@ def _ledger_write(*, connection, variant, delta: int, origin: str, key: str, rea
     return True
 
 
-def order_sync(*, connection: BigCommerceConnection, order_id: int, client=None) -> set[int]:
-    """Read one order and bring its stock effect into the ledger; the local variants it moved."""
+def order_sync(
+    *, connection: BigCommerceConnection, order_id: int, client=None, passed_status: int | None = None
+) -> set[int]:
+    """Read one order and bring its stock effect into the ledger; the local variants it moved.
+
+    ``passed_status``: a status the order is known to have passed through (the ``new_status_id``
+    of a ``statusUpdated`` event), which the order read now may have left already: a cancellation
+    followed by a reopening gave the stock back all the same (BigCommerce never takes it again)."""
     client = client or client_for(connection)
     try:
         order = client.get(f"/v2/orders/{order_id}")
     except NotFound:
         return set()
-    return _order_apply(connection=connection, client=client, order=order)
+    return _order_apply(connection=connection, client=client, order=order, passed_status=passed_status)
 
 
-def _order_apply(*, connection, client, order: dict) -> set[int]:
+def _order_apply(*, connection, client, order: dict, passed_status: int | None = None) -> set[int]:
     from inventory.models import StockOrigin
 
     order_id, status = order["id"], order.get("status_id", 0)
+    seen = {status} | ({passed_status} if isinstance(passed_status, int) else set())
     record = RemoteOrder.objects.filter(connection=connection, order_id=order_id).first()
     if record is not None and (record.status_id, record.date_modified) == (status, order.get("date_modified", "")):
-        return set()  # read before, unchanged
+        if passed_status in (None, status) or record.stock_returned:
+            return set()  # read before, unchanged
     channel_id = order.get("channel_id") or 1
     rules = inventory_settings(connection=connection, channel_id=channel_id, client=client)
     behaviour = rules["update_stock_behavior"]
-    taken = bool(record and record.stock_taken) or _takes_stock(status, behaviour)
-    if not taken and record is None and status in GIVES_STOCK_BACK:
+    taken = bool(record and record.stock_taken) or any(_takes_stock(s, behaviour) for s in seen)
+    if not taken and record is None and seen & (GIVES_STOCK_BACK | {PARTIALLY_REFUNDED}):
         # First seen already cancelled or refunded: it took stock when placed, or when shipped.
         taken = behaviour == "order_placed" or bool(order.get("date_shipped"))
     returned = bool(record and record.stock_returned)
-    if taken and not returned and status in GIVES_STOCK_BACK and rules["refund_order_stock_adjustment"]:
-        # Refunded through a refund (not a status change): BigCommerce keeps the stock.
-        returned = not (status == REFUNDED and _has_refunds(client, order_id))
     lines = list(client.iter_pages(f"/v2/orders/{order_id}/products")) if taken else []
+    giving_back = seen & GIVES_STOCK_BACK
+    if taken and not returned and giving_back and rules["refund_order_stock_adjustment"]:
+        # Refunded by the refund that refunded every line (not by a status change): BigCommerce
+        # keeps the stock, per its refunds guide, unless the store is known to restock.
+        by_refund = giving_back == {REFUNDED} and _refunded_by_refunds(lines)
+        returned = not by_refund or api_refunds_restock()
     moved: dict[int, tuple] = {}
     prefix = f"bigcommerce:{connection.pk}:order:{order_id}:line"
     with transaction.atomic():
@@ -195,8 +233,17 @@ def _order_apply(*, connection, client, order: dict) -> set[int]:
     return set(moved)
 
 
-def _has_refunds(client, order_id: int) -> bool:
-    return any(True for _refund in client.iter_pages(f"/v3/orders/{order_id}/payment_actions/refunds"))
+def _refunded_by_refunds(lines: list[dict]) -> bool:
+    """Every line refunded through refunds: the order became Refunded by its last refund. (A
+    Refunded status set by hand after a partial refund, or with no refund, leaves lines unrefunded.)"""
+    return bool(lines) and all((line.get("quantity_refunded") or 0) >= (line.get("quantity") or 0) for line in lines)
+
+
+def api_refunds_restock() -> bool:
+    """Whether the refund that completes an order gives its stock back. BigCommerce's refunds guide
+    says it never does (the default); ``BIGCOMMERCE_API_REFUNDS_RESTOCK = True`` is for a store
+    that does (the sandbox's ``refund_restocks`` store option)."""
+    return bool(getattr(settings, "BIGCOMMERCE_API_REFUNDS_RESTOCK", False))
 
 
 def _order_record(connection, order, *, status, taken, returned) -> None:
@@ -281,14 +328,23 @@ def _echo(vlink: VariantLink, inventory: dict) -> bool:
     return inventory["value"] in by_batch.values()
 
 
+def _just_pushed(vlink: VariantLink) -> bool:
+    return StockPush.objects.filter(
+        variant_link=vlink, state=StockPush.State.SENT, sent_at__gte=timezone.now() - ECHO_WINDOW
+    ).exists()
+
+
 def stock_event_links(*, connection: BigCommerceConnection, data: dict) -> list[VariantLink]:
-    """The bound variants an inventory event is about (a product tracked as a whole: its variant)."""
-    inventory = data.get("inventory") if isinstance(data.get("inventory"), dict) else {}
+    """The bound variants an inventory event is about (a product tracked as a whole: its
+    variants). ``store/channel/{id}/inventory/product/stock_changed`` names them at the top level."""
+    inventory = data.get("inventory") if isinstance(data.get("inventory"), dict) else data
     variant_id = inventory.get("variant_id")
     live = VariantLink.objects.filter(link__connection=connection, link__unlinked_at__isnull=True)
-    if isinstance(variant_id, int) and variant_id > 0:
+    if isinstance(variant_id, int) and not isinstance(variant_id, bool) and variant_id > 0:
         return list(live.filter(remote_variant_id=variant_id))
     product_id = inventory.get("product_id") or data.get("id")
+    if isinstance(product_id, bool):
+        return []
     if isinstance(product_id, int) and product_id > 0:
         return list(live.filter(link__remote_product_id=product_id))
     return []
@@ -297,8 +353,12 @@ def stock_event_links(*, connection: BigCommerceConnection, data: dict) -> list[
 def stock_check_request(*, connection: BigCommerceConnection, data: dict) -> int:
     """Mark the variants of an inventory event for a check (not our own change coming back);
     how many were marked. The check runs in a task, on commit."""
-    inventory = data.get("inventory") if isinstance(data.get("inventory"), dict) else {}
-    links = [v for v in stock_event_links(connection=connection, data=data) if not _echo(v, inventory)]
+    inventory = data.get("inventory") if isinstance(data.get("inventory"), dict) else None
+    links = stock_event_links(connection=connection, data=data)
+    if inventory is not None:
+        links = [v for v in links if not _echo(v, inventory)]
+    else:  # no value to compare: right after our own push, the store-wide event (with its value) decides
+        links = [v for v in links if not _just_pushed(v)]
     if links:
         VariantLink.objects.filter(pk__in=[v.pk for v in links]).update(stock_check_requested_at=timezone.now())
         transaction.on_commit(lambda: stock_check_kick(connection_id=connection.pk))
@@ -341,6 +401,10 @@ def _checkable(connection):
     ).select_related("link")
 
 
+def initial_sync_running(connection: BigCommerceConnection) -> bool:
+    return SyncRun.objects.filter(connection=connection, initial=True, status=SyncRun.Status.RUNNING).exists()
+
+
 def _busy_links(links: list[VariantLink], *, since) -> set[int]:
     """Links with a push not settled, just sent (maybe not applied yet) or written since ``since``."""
     recent = since - _apply_window()
@@ -355,14 +419,28 @@ def _busy_links(links: list[VariantLink], *, since) -> set[int]:
     )
 
 
-def stock_check(*, connection: BigCommerceConnection, links: list[VariantLink], origin: str, client=None) -> dict:
+def stock_check(
+    *, connection: BigCommerceConnection, links: list[VariantLink], origin: str, client=None, polled: bool = False
+) -> dict:
     """Compare BigCommerce's level with Comptoir's for ``links`` and write the differences of the
-    quiet ones. Returns counts, the corrections and the busy links."""
+    quiet ones. Returns counts, the corrections and the busy links. ``polled``: the orders were
+    polled just before (by the previous chunk's second poll), so the first poll is skipped."""
     from inventory.models import StockLevel
 
     client = client or client_for(connection)
     started = timezone.now()
-    orders_poll(connection=connection, client=client)
+    if initial_sync_running(connection):  # the starting stock is not set yet: nothing to compare
+        busy = {v.pk for v in links}
+        return {
+            "started": started,
+            "checked": 0,
+            "corrected": 0,
+            "busy": len(busy),
+            "busy_links": busy,
+            "corrections": [],
+        }
+    if not polled:
+        orders_poll(connection=connection, client=client)
     remote = _remote_levels(client, sorted({v.remote_variant_id for v in links}))
     moved = orders_poll(connection=connection, client=client)  # an order between the polls: check again later
     busy = _busy_links(links, since=started) | {v.pk for v in links if v.variant_id in moved}
@@ -384,6 +462,11 @@ def stock_check(*, connection: BigCommerceConnection, links: list[VariantLink], 
             continue
         key = f"bigcommerce:{connection.pk}:{origin}:{vlink.pk}:{started.timestamp():.6f}"
         with transaction.atomic():
+            # Another check (a second worker) or an order may have moved it since the read: leave it.
+            locked = StockLevel.objects.select_for_update().filter(variant_id=vlink.variant_id).first()
+            if (locked.online_level if locked else 0) != online:
+                busy.add(vlink.pk)
+                continue
             if _ledger_write(
                 connection=connection,
                 variant=variant,
@@ -432,7 +515,7 @@ def _correction_journal(connection, variant, *, origin: str, expected: int, seen
     )
 
 
-def stock_reconcile_start(*, connection: BigCommerceConnection) -> SyncRun:
+def stock_reconcile_start(*, connection: BigCommerceConnection, enqueue: bool = True) -> SyncRun:
     """A stock check of every synced variant, as a run with its progress (one at a time)."""
     running = SyncRun.objects.filter(
         connection=connection, kind=SyncRun.Kind.RECONCILIATION, status=SyncRun.Status.RUNNING
@@ -445,8 +528,16 @@ def stock_reconcile_start(*, connection: BigCommerceConnection) -> SyncRun:
         kind=SyncRun.Kind.RECONCILIATION,
         total=_checkable(connection).count(),
     )
-    transaction.on_commit(lambda: _enqueue_reconcile(run.pk))
+    if enqueue:
+        transaction.on_commit(lambda: _enqueue_reconcile(run.pk))
     return run
+
+
+def stock_reconcile(*, connection: BigCommerceConnection) -> SyncRun:
+    """A whole stock check now, in this process (tests, benches); the run it recorded."""
+    with transaction.atomic():
+        run = stock_reconcile_start(connection=connection, enqueue=False)
+    return stock_reconcile_run(run=run) if run.status == SyncRun.Status.RUNNING else run
 
 
 def _enqueue_reconcile(run_id: int) -> None:
@@ -466,8 +557,11 @@ def stock_reconcile_run(*, run: SyncRun) -> SyncRun:
         links = list(_checkable(connection).filter(pk__gt=last_pk).order_by("pk")[:CHECK_CHUNK])
         if not links:
             break
+        polled = last_pk != 0  # the previous chunk's second poll is this one's first
         last_pk = links[-1].pk
-        result = stock_check(connection=connection, links=links, origin=StockOrigin.RECONCILIATION, client=client)
+        result = stock_check(
+            connection=connection, links=links, origin=StockOrigin.RECONCILIATION, client=client, polled=polled
+        )
         corrected += result["corrections"]
         busy += result["busy"]
         SyncRun.objects.filter(pk=run.pk).update(done=min(run.total, run.done + len(links)), updated_at=timezone.now())

@@ -93,7 +93,12 @@ def order_event_handle(*, event: WebhookEvent) -> Skipped | None:
     order_id = order_id_of(event.payload.get("data") or {})
     if order_id is None:
         return Skipped(_no_order)
-    enqueue_on_commit("integrations.tasks.bigcommerce_order_sync", connection.pk, order_id)
+    status = (event.payload.get("data") or {}).get("status")
+    passed = status.get("new_status_id") if isinstance(status, dict) else None
+    if isinstance(passed, int) and not isinstance(passed, bool) and 0 <= passed < 100:
+        enqueue_on_commit("integrations.tasks.bigcommerce_order_sync", connection.pk, order_id, passed)
+    else:
+        enqueue_on_commit("integrations.tasks.bigcommerce_order_sync", connection.pk, order_id)
     return None
 
 
@@ -104,6 +109,8 @@ def stock_event_handle(*, event: WebhookEvent) -> Skipped | None:
     connection = _connected(event)
     if connection is None:
         return Skipped(_not_connected)
+    if event.scope.startswith("store/channel/") and _channel_of(event.scope) != connection.channel_id:
+        return Skipped(_other_channel)
     if not stock_check_request(connection=connection, data=event.payload.get("data") or {}):
         return Skipped(_stock_not_synced)
     return None
@@ -116,13 +123,18 @@ def _no_order():
 def handlers_register(registry: dict) -> None:
     """Add the import's and the stock sync's handlers to every scope they need, after any handler
     already there."""
-    from integrations.bigcommerce.stock_inbound import INVENTORY_SCOPES, ORDER_SCOPES
+    from integrations.bigcommerce.stock_inbound import (
+        CHANNEL_INVENTORY_SCOPES,
+        CHANNEL_ORDER_SCOPES,
+        INVENTORY_SCOPES,
+        ORDER_SCOPES,
+    )
 
     for scope in PRODUCT_SCOPES + SKU_SCOPES + CHANNEL_SCOPES:
         registry[scope] = _chain(registry.get(scope), product_event_handle)
-    for scope in ORDER_SCOPES:
+    for scope in ORDER_SCOPES + CHANNEL_ORDER_SCOPES:
         registry[scope] = _chain(registry.get(scope), order_event_handle)
-    for scope in INVENTORY_SCOPES:
+    for scope in INVENTORY_SCOPES + CHANNEL_INVENTORY_SCOPES:
         registry[scope] = _chain(registry.get(scope), stock_event_handle)
 
 

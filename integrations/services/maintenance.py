@@ -18,6 +18,8 @@ PRUNE_BATCH = 5000
 RESUME_TASKS = {
     SyncRun.Kind.EXPORT: lambda run: ("integrations.tasks.bigcommerce_export_run", run.connection_id, run.pk),
     SyncRun.Kind.IMPORT: lambda run: ("integrations.tasks.bigcommerce_import_chunk", run.pk),
+    # A stock check starts again from the first variant (what it already corrected now agrees).
+    SyncRun.Kind.RECONCILIATION: lambda run: ("integrations.tasks.bigcommerce_stock_reconcile", run.pk),
 }
 
 
@@ -61,12 +63,13 @@ def sync_runs_stalled_resume(*, minutes: int | None = None) -> list[int]:
             done, total = run.done + run.failed, run.total
             sync_event_record(
                 connection=run.connection,
-                kind=SyncEvent.Kind.PRODUCT_IMPORT
-                if run.kind == SyncRun.Kind.IMPORT
-                else SyncEvent.Kind.PRODUCT_EXPORT,
+                kind={
+                    SyncRun.Kind.IMPORT: SyncEvent.Kind.PRODUCT_IMPORT,
+                    SyncRun.Kind.RECONCILIATION: SyncEvent.Kind.STOCK_CHECK,
+                }.get(run.kind, SyncEvent.Kind.PRODUCT_EXPORT),
                 direction=(
                     SyncEvent.Direction.FROM_BIGCOMMERCE
-                    if run.kind == SyncRun.Kind.IMPORT
+                    if run.kind in (SyncRun.Kind.IMPORT, SyncRun.Kind.RECONCILIATION)
                     else SyncEvent.Direction.TO_BIGCOMMERCE
                 ),
                 status=SyncEvent.Status.OK if task else SyncEvent.Status.FAILED,

@@ -106,7 +106,7 @@ def test_a_stalled_export_run_is_marked_journaled_and_resumed_until_it_finishes(
     assert tasks.sync_runs_stalled_resume() == []  # twice: nothing more
 
 
-def test_a_stalled_run_without_a_task_to_resume_it_is_marked_and_says_to_sync_again(settings):
+def test_a_stalled_stock_check_is_marked_journaled_and_taken_again_by_its_task(settings):
     settings.COMPTOIR_RUN_STALLED_MINUTES = 10
     merchant = MerchantFactory()
     connection = BigCommerceConnection.objects.create(merchant=merchant, store_hash="s", status="connected")
@@ -115,4 +115,6 @@ def test_a_stalled_run_without_a_task_to_resume_it_is_marked_and_says_to_sync_ag
     assert tasks.sync_runs_stalled_resume() == [run.pk]
     assert SyncRun.objects.get(pk=run.pk).status == "stalled"
     line = SyncEvent.objects.get(merchant=merchant)
-    assert line.status == "failed" and "Start it again with Sync now" in line.text
+    assert (line.kind, line.status) == ("stock_check", "ok") and "started it again" in line.text
+    tasks.bigcommerce_stock_reconcile(run.pk)  # the task the sweep enqueued
+    assert SyncRun.objects.get(pk=run.pk).status == "running"
