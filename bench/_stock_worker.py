@@ -201,6 +201,8 @@ def reconciliation() -> dict:
         restart=False,
         faults=False,
         initial_max=5,
+        timeout_s=30.0,  # reading 10,000 levels from the sandbox takes longer than the convergence run's 1 s
+        settle_after_s=120.0,
     )
     with sc.running(cfg, sandbox=_sandbox(), database_url=os.environ["DATABASE_URL"]) as runner:
         from integrations.bigcommerce.stock_inbound import stock_reconcile_start
