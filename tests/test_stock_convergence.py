@@ -37,14 +37,14 @@ def redis_broker():
     )
 
 
-def test_stock_converges_under_faults_with_a_worker_killed(redis_broker, request):
+def test_stock_converges_under_faults_with_a_worker_killed(database_url, redis_broker, request):  # noqa: F811
     # Asked for only now: a pass that skips this test (no PostgreSQL) starts no sandbox for it.
-    sandbox, url = request.getfixturevalue("sandbox"), request.getfixturevalue("database_url")
+    sandbox = request.getfixturevalue("sandbox")
     cfg = stock_convergence.Config(
         seed=int(os.environ.get("CONVERGENCE_SEED", "1")),
         operations=int(os.environ.get("CONVERGENCE_OPERATIONS", "2000")),
     )
-    runner, result = stock_convergence.run(cfg, sandbox=sandbox, database_url=url)
+    runner, result = stock_convergence.run(cfg, sandbox=sandbox, database_url=database_url)
     for line in runner.summary(result):
         print(line)
     failures = runner.failures(result)
