@@ -1,0 +1,307 @@
+"""The process of the stock benches (``bench.stock_propagation``, ``bench.stock_coalescing``,
+``bench.stock_convergence``): Django on a throwaway database (DATABASE_URL, set by the bench), a
+connected merchant and django-q2 clusters from ``tests.stock_convergence.running``, then one phase.
+Prints one ``RESULT {json}`` line.
+
+    python -m bench._stock_worker propagation|coalescing|convergence
+
+Environment: DATABASE_URL, BENCH_SANDBOX_URL, and the phase's sizes (see each bench module).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import statistics
+import sys
+import time
+
+
+def _setup() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings.test")
+    os.environ.setdefault("Q_SYNC", "1")  # setup inline; the clusters take over afterwards
+    import django
+
+    django.setup()
+    from django.conf import settings
+
+    settings.DEBUG = False
+
+
+def _sandbox():
+    from sandbox.testing import SandboxProcess
+
+    class Attached(SandboxProcess):
+        def __init__(self, url: str):
+            self.url = url
+
+    return Attached(os.environ["BENCH_SANDBOX_URL"])
+
+
+def _percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(share * len(ordered)) - 1))]
+
+
+def _wait_outbox_empty(timeout: float = 120) -> None:
+    from integrations.models import StockPush
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if not StockPush.objects.filter(state__in=[StockPush.State.PENDING, StockPush.State.UNKNOWN]).exists():
+            return
+        time.sleep(0.1)
+
+
+def propagation() -> dict:
+    """In-store sales one after the other at a steady rate; for each, the time from the ledger row
+    to the answer of the adjustment that carried it (StockPush.sent_at is written once BigCommerce
+    has answered, so the level has moved by then). Online orders: the time from placing the order
+    (the sandbox's answer) to its ledger row."""
+    from tests import stock_convergence as sc
+
+    events = int(os.environ.get("BENCH_STOCK_EVENTS", "500"))
+    rate = float(os.environ.get("BENCH_STOCK_RATE", "5"))
+    cfg = sc.Config(
+        simple_products=50, variant_products=0, clusters=1, kill=False, restart=False, faults=False, initial_max=0
+    )
+    out: dict = {"events": events, "rate_per_s": rate}
+    with sc.running(cfg, sandbox=_sandbox(), database_url=os.environ["DATABASE_URL"]) as runner:
+        from integrations.models import StockPush
+        from inventory.models import StockMovement
+        from inventory.services import sale_create, stock_set
+
+        for v in runner.variants:  # plenty to sell online and in store
+            stock_set(merchant=runner.merchant, variant=v, quantity=100_000, idempotency_key=f"bench:fill:{v.pk}")
+        _wait_outbox_empty()
+        rng = random.Random(7)
+        first = StockMovement.objects.order_by("-pk").values_list("pk", flat=True).first()
+        started = time.monotonic()
+        for n in range(events):
+            sale_create(merchant=runner.merchant, lines=[(rng.choice(runner.variants), 1)], idempotency_key=f"b:{n}")
+            time.sleep(max(0.0, started + (n + 1) / rate - time.monotonic()))
+        _wait_outbox_empty()
+        pushes = StockPush.objects.filter(movement_id__gt=first or 0, state=StockPush.State.SENT)
+        made = dict(StockMovement.objects.filter(pk__gt=first or 0).values_list("pk", "created_at"))
+        delays = [(p.sent_at - made[p.movement_id]).total_seconds() for p in pushes if p.movement_id in made]
+        out["outbound"] = _figures(delays)
+        out["outbound"]["calls"] = sum(
+            1
+            for r in runner.sandbox.request_log(runner.hash, since=runner.log_start)
+            if r["path"].endswith("/adjustments/relative")
+        )
+        if runner.inbound:
+            out["inbound"] = _inbound_delays(runner, events=events, rate=rate, rng=rng)
+    return out
+
+
+def _inbound_delays(runner, *, events: int, rate: float, rng) -> dict:
+    from datetime import UTC, datetime
+
+    from inventory.models import StockMovement
+
+    placed = {}
+    started = time.monotonic()
+    for n in range(events):
+        variant = rng.choice(runner.variants)
+        body = {
+            "channel_id": 1,
+            "status_id": 11,
+            "billing_address": {"first_name": "Ada", "last_name": "Shopper", "email": "ada@shop.test"},
+            "products": [
+                {"product_id": runner.product_of[variant.pk], "variant_id": runner.remote_of[variant.pk], "quantity": 1}
+            ],
+        }
+        order = runner.sandbox.place_order(runner.hash, body)
+        placed[order["id"]] = datetime.now(UTC)
+        time.sleep(max(0.0, started + (n + 1) / rate - time.monotonic()))
+    prefix = f"bigcommerce:{runner.connection.pk}:order:"
+    deadline = time.monotonic() + 120
+    rows = {}
+    while time.monotonic() < deadline:
+        rows = {}
+        for key, at in StockMovement.objects.filter(idempotency_key__startswith=prefix).values_list(
+            "idempotency_key", "created_at"
+        ):
+            rows.setdefault(int(key[len(prefix) :].split(":")[0]), at)
+        if len(rows) >= len(placed):
+            break
+        time.sleep(0.2)
+    delays = [(rows[o] - at).total_seconds() for o, at in placed.items() if o in rows]
+    figures = _figures(delays)
+    figures["missing"] = len(placed) - len(delays)
+    return figures
+
+
+def _figures(delays: list[float]) -> dict:
+    if not delays:
+        return {"n": 0}
+    return {
+        "n": len(delays),
+        "median_s": round(statistics.median(delays), 3),
+        "p99_s": round(_percentile(delays, 0.99), 3),
+        "max_s": round(max(delays), 3),
+    }
+
+
+def coalescing() -> dict:
+    """SALES in-store sales over VARIANTS variants within SECONDS: how many adjustment calls."""
+    from tests import stock_convergence as sc
+
+    sales = int(os.environ.get("BENCH_STOCK_SALES", "1000"))
+    variants = int(os.environ.get("BENCH_STOCK_VARIANTS", "100"))
+    seconds = float(os.environ.get("BENCH_STOCK_SECONDS", "10"))
+    cfg = sc.Config(
+        simple_products=variants, variant_products=0, clusters=1, kill=False, restart=False, faults=False, initial_max=0
+    )
+    with sc.running(cfg, sandbox=_sandbox(), database_url=os.environ["DATABASE_URL"]) as runner:
+        from inventory.services import sale_create, stock_set
+
+        for v in runner.variants:
+            stock_set(merchant=runner.merchant, variant=v, quantity=100_000, idempotency_key=f"bench:fill:{v.pk}")
+        _wait_outbox_empty()
+        since = runner.sandbox.request_log(runner.hash)[-1]["id"]
+        rng = random.Random(11)
+        started = time.monotonic()
+        for n in range(sales):
+            sale_create(merchant=runner.merchant, lines=[(rng.choice(runner.variants), 1)], idempotency_key=f"c:{n}")
+            time.sleep(max(0.0, started + (n + 1) * seconds / sales - time.monotonic()))
+        took = time.monotonic() - started
+        _wait_outbox_empty()
+        calls = [r for r in runner.sandbox.request_log(runner.hash, since=since) if "/adjustments/" in r["path"]]
+        levels_ok = not runner._bigcommerce_mismatches()
+    return {
+        "sales": sales,
+        "variants": variants,
+        "seconds_asked": seconds,
+        "seconds_taken": round(took, 1),
+        "calls": len(calls),
+        "items_per_call": [r["items_in"] for r in calls],
+        "levels_match": levels_ok,
+    }
+
+
+def reconciliation() -> dict:
+    """A stock check of VARIANTS variants (products of 5 × 5 variants) under the store's quota (150
+    per 30 s, BigCommerce's default): calls per 1,000 variants and wall time against the quota's
+    floor (calls / quota × window)."""
+    from tests import stock_convergence as sc
+
+    variants = int(os.environ.get("BENCH_RECONCILE_VARIANTS", "10000"))
+    quota = int(os.environ.get("BENCH_QUOTA", "150"))
+    window_s = float(os.environ.get("BENCH_WINDOW_S", "30"))
+    options = {"Size": ["XS", "S", "M", "L", "XL"], "Colour": ["Blue", "Red", "Green", "Black", "White"]}
+    cfg = sc.Config(
+        simple_products=0,
+        variant_products=max(1, variants // 25),
+        options=options,
+        clusters=1,
+        kill=False,
+        restart=False,
+        faults=False,
+        initial_max=5,
+        timeout_s=30.0,  # reading 10,000 levels from the sandbox takes longer than the convergence run's 1 s
+        settle_after_s=120.0,
+    )
+    with sc.running(cfg, sandbox=_sandbox(), database_url=os.environ["DATABASE_URL"]) as runner:
+        from integrations.bigcommerce.stock_inbound import stock_reconcile_start
+        from integrations.models import SyncRun
+
+        runner.sandbox.set_rate_limit(runner.hash, quota, int(window_s * 1000))  # a fresh window at the quota
+        since = runner.sandbox.request_log(runner.hash)[-1]["id"]
+        started = time.monotonic()
+        run = stock_reconcile_start(connection=runner.connection)
+        while True:
+            run.refresh_from_db()
+            if run.status != SyncRun.Status.RUNNING:
+                break
+            time.sleep(0.2)
+        wall = time.monotonic() - started
+        calls = runner.sandbox.request_log(runner.hash, since=since)
+    routes: dict = {}
+    for r in calls:
+        key = f"{r['method']} {r['route'] or r['path']} {r['status']}"
+        routes[key] = routes.get(key, 0) + 1
+    n = cfg.variants
+    floor = len(calls) / quota * window_s
+    return {
+        "variants": n,
+        "calls": len(calls),
+        "calls_per_1000": round(len(calls) / n * 1000, 2),
+        "wall_s": round(wall, 1),
+        "floor_s": round(floor, 1),
+        "quota": quota,
+        "window_s": window_s,
+        "status": run.status,
+        "routes": routes,
+    }
+
+
+def convergence() -> dict:
+    from tests import stock_convergence as sc
+
+    cfg = sc.Config(
+        seed=int(os.environ.get("BENCH_CONVERGENCE_SEED", "1")),
+        operations=int(os.environ.get("BENCH_CONVERGENCE_OPERATIONS", "10000")),
+        simple_products=int(os.environ.get("BENCH_CONVERGENCE_SIMPLE", "50")),
+        variant_products=int(os.environ.get("BENCH_CONVERGENCE_VARIANT_PRODUCTS", "25")),
+        drain_timeout_s=300,
+    )
+    runner, result = sc.run(cfg, sandbox=_sandbox(), database_url=os.environ["DATABASE_URL"])
+    return {"summary": runner.summary(result), "failures": runner.failures(result)}
+
+
+def main(argv: list[str]) -> int:
+    _setup()
+    phase = {
+        "propagation": propagation,
+        "coalescing": coalescing,
+        "reconciliation": reconciliation,
+        "convergence": convergence,
+    }[argv[0]]
+    print("RESULT " + json.dumps(phase(), default=str), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))
+
+
+# -- used by the bench modules (in the ``python -m bench`` process) ---------------------------
+def run_phase(phase: str, *, database_url: str = "", extra_env: dict | None = None) -> dict:
+    """Start a sandbox and this module's process for ``phase`` on a throwaway SQLite file (or
+    ``database_url``, migrated first); returns the phase's figures."""
+    import shutil
+    import subprocess
+    import tempfile
+    from pathlib import Path
+
+    from sandbox.testing import SandboxProcess
+
+    root = Path(__file__).resolve().parent.parent
+    tmp = Path(tempfile.mkdtemp(prefix=f"bench-stock-{phase}-"))
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "DJANGO_SETTINGS_MODULE")}
+    env.update(
+        {
+            "DJANGO_SETTINGS_MODULE": "portal.settings.test",
+            "DATABASE_URL": database_url or f"sqlite:///{tmp / 'bench.sqlite3'}",
+            "Q_SYNC": "1",
+            "LOG_LEVEL": "WARNING",
+            **(extra_env or {}),
+        }
+    )
+    try:
+        for command in (["migrate", "-v0"], ["createcachetable"]):
+            subprocess.run([sys.executable, "manage.py", *command], cwd=root, env=env, check=True)
+        with SandboxProcess(data=str(tmp / "sandbox.sqlite3"), env={"SANDBOX_APP_URL": "http://127.0.0.1:8000"}) as sb:
+            env["BENCH_SANDBOX_URL"] = sb.url
+            done = subprocess.run(
+                [sys.executable, "-m", "bench._stock_worker", phase], cwd=root, env=env, capture_output=True, text=True
+            )
+        if done.returncode:
+            raise RuntimeError(f"{phase} failed:\n{done.stdout[-3000:]}\n{done.stderr[-5000:]}")
+        line = next(x for x in reversed(done.stdout.splitlines()) if x.startswith("RESULT "))
+        return json.loads(line[len("RESULT ") :])
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
