@@ -407,7 +407,8 @@ def initial_sync_running(connection: BigCommerceConnection) -> bool:
 
 # A lost answer the push could not settle (BigCommerce's level moved in between) is left to the
 # stock check once its grace is over: ``stock_push.stock_unknown_settle`` marks it attempts=2.
-UNDECIDED = Q(state=StockPush.State.UNKNOWN, attempts__gte=2)
+# So is a change BigCommerce kept refusing (below zero: its level and Comptoir's parted ways).
+UNDECIDED = Q(state=StockPush.State.UNKNOWN, attempts__gte=2) | Q(state=StockPush.State.PENDING, attempts__gte=3)
 
 
 def _busy_links(links: list[VariantLink], *, since) -> set[int]:
@@ -416,12 +417,12 @@ def _busy_links(links: list[VariantLink], *, since) -> set[int]:
     from integrations.bigcommerce.stock_push import _settle_grace_seconds
 
     recent = since - _apply_window()
-    settled_by_check = UNDECIDED & Q(sent_at__lte=since - timedelta(seconds=_settle_grace_seconds()))
+    grace = since - timedelta(seconds=_settle_grace_seconds())
+    settled_by_check = UNDECIDED & (Q(sent_at__lte=grace) | Q(sent_at__isnull=True, created_at__lte=grace))
     return set(
         StockPush.objects.filter(variant_link__in=[v.pk for v in links])
         .filter(
-            Q(state=StockPush.State.PENDING)
-            | (Q(state=StockPush.State.UNKNOWN) & ~settled_by_check)
+            (Q(state__in=[StockPush.State.PENDING, StockPush.State.UNKNOWN]) & ~settled_by_check)
             | Q(sent_at__gte=recent)
             | Q(created_at__gte=since)
         )
@@ -433,11 +434,24 @@ def _undecided_settle(*, connection, client, links: list[VariantLink], levels: d
     """Quiet links whose push answer was lost and could not be told apart: Comptoir's ledger is
     the truth for its own sales, so BigCommerce's level is set to Comptoir's (and the rows are
     closed). Returns the links settled so."""
-    from integrations.bigcommerce.stock_push import DEFAULT_LOCATION_ID
+    from integrations.bigcommerce import stock_push
 
     rows = list(StockPush.objects.filter(UNDECIDED, variant_link__in=[v.pk for v in links]))
     if not rows:
         return set()
+    if not stock_push.push_lock_take(connection_id=connection.pk):
+        return set()  # a push run is sending: next round
+    try:
+        return _undecided_set(
+            connection=connection, client=client, links=links, rows=rows, levels=levels, remote=remote
+        )
+    finally:
+        stock_push.push_lock_release(connection_id=connection.pk)
+
+
+def _undecided_set(*, connection, client, links, rows, levels, remote) -> set[int]:
+    from integrations.bigcommerce.stock_push import DEFAULT_LOCATION_ID
+
     by_link = {v.pk: v for v in links}
     items, settled = [], set()
     for link_id in {r.variant_link_id for r in rows}:
@@ -452,9 +466,9 @@ def _undecided_settle(*, connection, client, links: list[VariantLink], levels: d
     if items:
         list(client.adjust_inventory_absolute(items, reason=_("Comptoir stock level")))
     with transaction.atomic():
-        StockPush.objects.filter(pk__in=[r.pk for r in rows], state=StockPush.State.UNKNOWN).update(
-            state=StockPush.State.SENT
-        )
+        StockPush.objects.filter(
+            pk__in=[r.pk for r in rows], state__in=[StockPush.State.UNKNOWN, StockPush.State.PENDING]
+        ).update(state=StockPush.State.SENT, sent_at=timezone.now())
         sync_event_record(
             connection=connection,
             kind=SyncEvent.Kind.STOCK_CHECK,
