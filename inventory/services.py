@@ -155,6 +155,30 @@ def _row_write(*, level: StockLevel, origin: str, delta: int, allocation: str, o
     return movement
 
 
+def _keyed_write(
+    *, merchant: Merchant, variant: Variant, idempotency_key: str, expected_delta: int | None, write: Callable
+):
+    """The checks every ledger write makes, then ``write(level)`` on the variant's locked level in
+    one transaction. Same key → the row already written (also when another transaction wrote it
+    between our check and our insert: the loser's unique-key error reads the winner's row)."""
+    _check_key(idempotency_key)
+    if variant.merchant_id != merchant.pk:
+        raise UnknownVariant(_("This product does not exist."))
+    if not variant.product.track_stock:
+        raise StockNotTracked(_("Stock is not tracked for this product. Turn stock tracking on first."))
+    existing = _movement_by_key(merchant=merchant, idempotency_key=idempotency_key)
+    if existing is not None:
+        return _replayed(existing, variant=variant, delta=expected_delta)
+    try:
+        with transaction.atomic():
+            return write(_locked_level(merchant=merchant, variant=variant))
+    except IntegrityError:
+        existing = _movement_by_key(merchant=merchant, idempotency_key=idempotency_key)
+        if existing is None:
+            raise
+        return _replayed(existing, variant=variant, delta=expected_delta)
+
+
 def _movement_record(
     *,
     merchant: Merchant,
@@ -169,53 +193,41 @@ def _movement_record(
     sale_line: SaleLine | None = None,
     refund_line: RefundLine | None = None,
 ) -> StockMovement:
-    _check_key(idempotency_key)
-    if variant.merchant_id != merchant.pk:
-        raise UnknownVariant(_("This product does not exist."))
     if origin not in StockOrigin.values:
         raise ValueError(f"unknown stock origin {origin!r}")
-    if not variant.product.track_stock:
-        raise StockNotTracked(_("Stock is not tracked for this product. Turn stock tracking on first."))
-    existing = _movement_by_key(merchant=merchant, idempotency_key=idempotency_key)
-    if existing is not None:
-        return _replayed(existing, variant=variant, delta=expected_delta)
-    try:
-        with transaction.atomic():
-            level = _locked_level(merchant=merchant, variant=variant)
-            allocation = _allocation_for(level, origin)
-            current = _allocation_level(level, allocation)
-            delta = compute_delta(current)
-            if origin in MANUAL_ORIGINS and delta < 0 and current + delta < 0:
-                raise NegativeStock(
-                    _("Stock cannot go below zero through a manual change (current level: %(level)s).")
-                    % {"level": current},
-                    field="delta",
-                )
-            online_before = level.online_level
-            level.quantity += delta
-            if allocation == Allocation.ONLINE:
-                level.online_quantity += delta
-            level.save(update_fields=["quantity", "online_quantity", "updated_at"])
-            movement = _row_write(
-                level=level,
-                origin=origin,
-                delta=delta,
-                allocation=allocation,
-                online_before=online_before,
-                idempotency_key=idempotency_key,
-                reason=reason,
-                user=user,
-                device=device,
-                sale_line=sale_line,
-                refund_line=refund_line,
+
+    def write(level: StockLevel) -> StockMovement:
+        allocation = _allocation_for(level, origin)
+        current = _allocation_level(level, allocation)
+        delta = compute_delta(current)
+        if origin in MANUAL_ORIGINS and delta < 0 and current + delta < 0:
+            raise NegativeStock(
+                _("Stock cannot go below zero through a manual change (current level: %(level)s).")
+                % {"level": current},
+                field="delta",
             )
-    except IntegrityError:
-        # Another transaction wrote this key between our check and our insert: its row stands.
-        existing = _movement_by_key(merchant=merchant, idempotency_key=idempotency_key)
-        if existing is None:
-            raise
-        return _replayed(existing, variant=variant, delta=expected_delta)
-    return movement
+        online_before = level.online_level
+        level.quantity += delta
+        if allocation == Allocation.ONLINE:
+            level.online_quantity += delta
+        level.save(update_fields=["quantity", "online_quantity", "updated_at"])
+        return _row_write(
+            level=level,
+            origin=origin,
+            delta=delta,
+            allocation=allocation,
+            online_before=online_before,
+            idempotency_key=idempotency_key,
+            reason=reason,
+            user=user,
+            device=device,
+            sale_line=sale_line,
+            refund_line=refund_line,
+        )
+
+    return _keyed_write(
+        merchant=merchant, variant=variant, idempotency_key=idempotency_key, expected_delta=expected_delta, write=write
+    )
 
 
 def stock_adjust(
@@ -279,42 +291,32 @@ def stock_set(
 def _split_record(
     *, merchant: Merchant, variant: Variant, online_quantity: int | None, idempotency_key: str, reason: str, user
 ) -> StockMovement | None:
-    _check_key(idempotency_key)
-    if variant.merchant_id != merchant.pk:
-        raise UnknownVariant(_("This product does not exist."))
-    if not variant.product.track_stock:
-        raise StockNotTracked(_("Stock is not tracked for this product. Turn stock tracking on first."))
-    existing = _movement_by_key(merchant=merchant, idempotency_key=idempotency_key)
-    if existing is not None:
-        return _replayed(existing, variant=variant, delta=0)
-    try:
-        with transaction.atomic():
-            level = _locked_level(merchant=merchant, variant=variant)
-            if online_quantity is not None and online_quantity > max(0, level.quantity):
-                raise InvalidQuantity(
-                    _("The online allocation cannot be more than the stock (%(level)s).") % {"level": level.quantity},
-                    field="online_quantity",
-                )
-            if online_quantity == level.online_quantity:
-                return None  # nothing changes: no ledger row
-            online_before = level.online_level
-            level.online_quantity = online_quantity
-            level.save(update_fields=["online_quantity", "updated_at"])
-            return _row_write(
-                level=level,
-                origin=StockOrigin.SPLIT_CHANGE,
-                delta=0,
-                allocation=Allocation.SHARED if online_quantity is None else Allocation.ONLINE,
-                online_before=online_before,
-                idempotency_key=idempotency_key,
-                reason=reason,
-                user=user,
+
+    def write(level: StockLevel) -> StockMovement | None:
+        if online_quantity is not None and online_quantity > max(0, level.quantity):
+            raise InvalidQuantity(
+                _("The online allocation cannot be more than the stock (%(level)s).") % {"level": level.quantity},
+                field="online_quantity",
             )
-    except IntegrityError:
-        existing = _movement_by_key(merchant=merchant, idempotency_key=idempotency_key)
-        if existing is None:
-            raise
-        return _replayed(existing, variant=variant, delta=0)
+        if online_quantity == level.online_quantity:
+            return None  # nothing changes: no ledger row
+        online_before = level.online_level
+        level.online_quantity = online_quantity
+        level.save(update_fields=["online_quantity", "updated_at"])
+        return _row_write(
+            level=level,
+            origin=StockOrigin.SPLIT_CHANGE,
+            delta=0,
+            allocation=Allocation.SHARED if online_quantity is None else Allocation.ONLINE,
+            online_before=online_before,
+            idempotency_key=idempotency_key,
+            reason=reason,
+            user=user,
+        )
+
+    return _keyed_write(
+        merchant=merchant, variant=variant, idempotency_key=idempotency_key, expected_delta=0, write=write
+    )
 
 
 def stock_split_set(

@@ -18,7 +18,10 @@ level Comptoir expects it to show (``max(0, online level)``) for variants that a
 stock push pending, unknown or just sent (BigCommerce applies adjustments asynchronously), no
 order that moved them between two order polls taken around the level read. The difference is
 written to the ledger (origin ``manual_online`` for a reported edit, ``reconciliation`` for the
-scheduled check and "Check stock now"); busy variants are checked on the next round. A
+scheduled check and "Check stock now"); busy variants are checked on the next round. A push
+whose answer was lost and could not be told apart, or that BigCommerce refused three times, does
+not keep its variant busy: the check sets BigCommerce to Comptoir's level (Comptoir's ledger is the
+truth for its own sales) and closes those rows (``_undecided_settle``). A
 correction is written only if Comptoir's level is still the one compared (the level row is locked
 first), so two checks running at once never correct twice.
 
@@ -59,7 +62,7 @@ from django.utils.translation import ngettext
 
 from integrations.bigcommerce.client import client_for
 from integrations.bigcommerce.errors import NotFound
-from integrations.bigcommerce.stock_push import _remote_levels
+from integrations.bigcommerce.stock_push import _clamped, _remote_levels
 from integrations.models import BigCommerceConnection, RemoteOrder, StockPush, SyncEvent, SyncRun, VariantLink
 from integrations.services.journal import sync_event_record
 
@@ -96,10 +99,6 @@ ECHO_WINDOW = timedelta(minutes=2)
 def _apply_window() -> timedelta:
     """How long after a push BigCommerce may still be applying it (its Inventory API is asynchronous)."""
     return timedelta(seconds=getattr(settings, "BIGCOMMERCE_STOCK_APPLY_WINDOW_S", 5))
-
-
-def _clamped(level: int) -> int:
-    return max(0, level)
 
 
 # -- orders ----------------------------------------------------------------------------------
