@@ -145,7 +145,7 @@ def export(args) -> dict:
 
     from catalog.models import Product
     from integrations.bigcommerce import exporter
-    from integrations.bigcommerce.pacing import default_pacer
+    from integrations.bigcommerce.pacing_backends import default_pacer
     from integrations.models import BigCommerceConnection, ProductLink, SyncRun
 
     connection = BigCommerceConnection.objects.select_related("merchant").get(pk=args.connection)
