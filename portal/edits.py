@@ -35,6 +35,9 @@ class EditBase:
 
     version: Any
     values: dict
+    # What else the form showed, not merged but needed to read what it sends (e.g. the store's
+    # allocation next to the online one, which the stock it was computed from has moved since).
+    shown: dict = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -115,7 +118,8 @@ def edit_merge(*, opened: EditBase | None, mine: dict, theirs: EditBase) -> Edit
 
 def edit_base_dumps(base: EditBase) -> str:
     """The hidden field's value: signed so that a form cannot claim a state it was never shown."""
-    return signing.dumps({"version": base.version, "values": _plain(base.values)}, salt=_SALT, compress=True)
+    data = {"version": base.version, "values": _plain(base.values), "shown": _plain(base.shown)}
+    return signing.dumps(data, salt=_SALT, compress=True)
 
 
 def edit_base_loads(text: str | None) -> EditBase | None:
@@ -128,7 +132,8 @@ def edit_base_loads(text: str | None) -> EditBase | None:
         return None
     if not isinstance(data, dict) or not isinstance(data.get("values"), dict):
         return None
-    return EditBase(version=data.get("version"), values=data["values"])
+    shown = data.get("shown") if isinstance(data.get("shown"), dict) else {}
+    return EditBase(version=data.get("version"), values=data["values"], shown=shown)
 
 
 @dataclass(frozen=True)
