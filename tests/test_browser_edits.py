@@ -1,0 +1,68 @@
+"""Issue 15, item 1 in the browser: a product's edit page open in two tabs."""
+
+import pytest
+
+from catalog.models import Product
+from catalog.tests.factories import ProductFactory
+from tests.conftest import browser_login
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def two_tabs(page, live_server, merchant, merchant_user):
+    product = ProductFactory(merchant=merchant, name="Tote bag", description="Canvas.", variant__price=1800)
+    browser_login(page, live_server, email=merchant_user.email, password="correct-horse-battery")
+    tabs = [page, page.context.new_page()]
+    for tab in tabs:
+        tab.goto(f"{live_server.url}/catalog/products/{product.pk}/edit/")
+        assert tab.input_value("input[name=variant-0-price]") == "18.00"
+    return product, tabs
+
+
+def _save(tab):
+    tab.click("button.btn-primary:has-text('Save product')")
+
+
+def test_price_in_tab_b_then_description_in_tab_a_keeps_both(two_tabs):
+    product, (tab_a, tab_b) = two_tabs
+
+    tab_b.fill("input[name=variant-0-price]", "19.50")
+    _save(tab_b)
+    tab_b.wait_for_selector("text=Product “Tote bag” saved.")
+    tab_a.fill("textarea[name=description]", "Waxed canvas.")
+    _save(tab_a)
+    tab_a.wait_for_selector("text=Product “Tote bag” saved.")
+
+    product = Product.objects.get(pk=product.pk)
+    assert (product.description, product.variants.get().price) == ("Waxed canvas.", 1950)
+    assert "their changes to the fields you did not change were kept" in tab_a.text_content("main")
+    assert "19.50" in tab_a.text_content("main")  # the detail page shows the price tab B saved
+
+
+def test_the_same_price_in_both_tabs_shows_the_conflict_and_keeps_the_saved_one(two_tabs):
+    product, (tab_a, tab_b) = two_tabs
+
+    tab_b.fill("input[name=variant-0-price]", "19.50")
+    _save(tab_b)
+    tab_b.wait_for_selector("text=Product “Tote bag” saved.")
+    tab_a.fill("input[name=variant-0-price]", "21.00")
+    tab_a.fill("textarea[name=description]", "Waxed canvas.")
+    _save(tab_a)
+
+    conflict = tab_a.wait_for_selector("#edit-conflicts")
+    assert conflict.is_visible()
+    row = tab_a.locator(".conflict-table tbody tr").first
+    assert row.locator(".conflict-theirs").text_content() == "€19.50"
+    assert row.locator(".conflict-mine").text_content() == "€21.00"
+    assert tab_a.input_value("input[name=variant-0-price]") == "19.50"
+    assert tab_a.input_value("textarea[name=description]") == "Waxed canvas."
+    product = Product.objects.get(pk=product.pk)
+    assert (product.description, product.variants.get().price) == ("Canvas.", 1950)
+
+    # The merchant chooses their own price and saves again.
+    tab_a.fill("input[name=variant-0-price]", "21.00")
+    _save(tab_a)
+    tab_a.wait_for_selector("text=Product “Tote bag” saved.")
+    product = Product.objects.get(pk=product.pk)
+    assert (product.description, product.variants.get().price) == ("Waxed canvas.", 2100)
