@@ -66,3 +66,26 @@ def test_the_same_price_in_both_tabs_shows_the_conflict_and_keeps_the_saved_one(
     tab_a.wait_for_selector("text=Product “Tote bag” saved.")
     product = Product.objects.get(pk=product.pk)
     assert (product.description, product.variants.get().price) == ("Waxed canvas.", 2100)
+
+
+TRUNCATED_INPUTS = """() => [...document.querySelectorAll('.variant-table .input-sku, .variant-table .input-barcode')]
+    .filter((input) => input.scrollWidth > input.clientWidth + 1).map((input) => input.value)"""
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_sku_and_barcode_inputs_show_whole_on_the_edit_form(page, live_server, merchant, merchant_user, width):
+    from catalog.tests.factories import product_with_options
+
+    product = product_with_options(
+        merchant=merchant, name="Bougie parfumée", options={"Parfum": ["Fleur d'oranger", "Bois de cèdre"]}
+    )
+    for index, variant in enumerate(product.variants.all()):
+        variant.sku = f"DEMO-BOUGIE-FLEUR-DORANGER-18{index}-G"  # 32 characters, as in the demo
+        variant.barcode = f"200001600000{index}"[:13]
+        variant.save()
+    browser_login(page, live_server, email=merchant_user.email, password="correct-horse-battery")
+    page.set_viewport_size({"width": width, "height": 900})
+    page.goto(f"{live_server.url}/catalog/products/{product.pk}/edit/")
+
+    assert page.locator(".variant-table .input-sku").count() == 2
+    assert page.evaluate(TRUNCATED_INPUTS) == []
