@@ -89,3 +89,40 @@ def test_sku_and_barcode_inputs_show_whole_on_the_edit_form(page, live_server, m
 
     assert page.locator(".variant-table .input-sku").count() == 2
     assert page.evaluate(TRUNCATED_INPUTS) == []
+
+
+IN_VIEW = """(selector) => { const box = document.querySelector(selector).getBoundingClientRect();
+    return box.top >= 0 && box.top < window.innerHeight }"""
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_disable_stock_split_shows_its_question_where_the_merchant_looks(
+    page, live_server, merchant, merchant_user, width
+):
+    from catalog.tests.factories import product_with_options
+    from inventory.services import stock_adjust, stock_set, stock_split_set
+
+    product = product_with_options(merchant=merchant, options={"Size": ["S", "M", "L", "XL"], "Colour": ["W", "B"]})
+    for variant in product.variants.all():
+        stock_set(merchant=merchant, variant=variant, quantity=10, idempotency_key=f"i:{variant.pk}")
+        stock_split_set(merchant=merchant, variant=variant, online_quantity=4, idempotency_key=f"s:{variant.pk}")
+        for n in range(3):  # a history below the split card, as in a shop that has been selling
+            stock_adjust(
+                merchant=merchant,
+                variant=variant,
+                delta=1,
+                origin="manual_comptoir",
+                idempotency_key=f"a{n}:{variant.pk}",
+            )
+    browser_login(page, live_server, email=merchant_user.email, password="correct-horse-battery")
+    page.set_viewport_size({"width": width, "height": 900})
+    page.goto(f"{live_server.url}/catalog/products/{product.pk}/stock/")
+
+    button = page.locator("button[form=merge-ask]")
+    button.scroll_into_view_if_needed()
+    button.click()
+    page.wait_for_selector(".merge-confirm")
+
+    # htmx scrolls once the swap settles: wait for the question to come into view (or fail).
+    page.wait_for_function(IN_VIEW, arg="#merge-title", timeout=3000)
+    assert page.evaluate(IN_VIEW, "#merge-title")

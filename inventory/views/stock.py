@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET
+from django_htmx.http import reswap
 
 from inventory.errors import InventoryError
 from inventory.forms import (
@@ -339,7 +340,12 @@ def _render(
     }
     _history_annotate(request, page.object_list)
     template = f"{TEMPLATE}#stock-section" if request.htmx else TEMPLATE
-    return render(request, template, context)
+    response = render(request, template, context)
+    if request.htmx and (merge_form or split_conflicts):
+        # A question (disable the split?) or a conflict replaces the form the merchant was
+        # looking at: bring it into view, not where the longer form left the scroll (issue 15).
+        reswap(response, "outerHTML show:#split-stock:top")
+    return response
 
 
 @require_GET
