@@ -80,3 +80,13 @@ def test_the_same_allocation_changed_in_both_tabs_is_shown_and_nothing_is_writte
 
     assert merchant_client.post(_url(product), shown).status_code == 302
     assert (_online(small), _online(medium)) == (20, 3)
+
+
+def test_the_disable_split_question_asks_htmx_to_bring_it_into_view(merchant_client, shirt):
+    product, _small, _medium = shirt
+    response = merchant_client.post(_url(product), {"action": "merge"}, HTTP_HX_REQUEST="true")
+    assert 'id="merge-title"' in response.content.decode()
+    assert response["HX-Reswap"] == "outerHTML show:#split-stock:top"
+    # Without JavaScript the page comes back at the split card.
+    page = merchant_client.get(_url(product)).content.decode()
+    assert f'action="{_url(product)}#split-stock"' in page
