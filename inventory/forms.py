@@ -7,6 +7,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from inventory.services import MAX_LINE_QUANTITY, MAX_STOCK_QUANTITY
+from portal.edits import EditBase, VersionedFormMixin
 from portal.ids import MAX_ID
 
 KEY_PATTERN = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
@@ -78,9 +79,12 @@ def _counted(variant) -> int:
     return getattr(variant, "stock_store_quantity", variant.stock_quantity)
 
 
-class SplitForm(IdempotentForm):
+class SplitForm(VersionedFormMixin, IdempotentForm):
     """Split stock: per variant, the online shop's allocation and the store's, which must add up
-    to the variant's stock. Either may be left blank: it is the stock minus the other."""
+    to the variant's stock. Either may be left blank: it is the stock minus the other.
+
+    It carries the allocations it was opened with (``portal.edits``): a save keeps an allocation
+    it did not change as it is stored now (an online order since, another tab's save)."""
 
     split = forms.BooleanField(required=False)
 
@@ -125,9 +129,16 @@ class SplitForm(IdempotentForm):
         cleaned = super().clean()
         if not cleaned.get("split"):
             return cleaned
+        opened = self.edit_opened()
         for variant in self.variants:
             online_name, store_name = f"online_{variant.pk}", f"store_{variant.pk}"
             if online_name in self.errors or store_name in self.errors:
+                continue
+            if opened is not None and [cleaned.get(online_name), cleaned.get(store_name)] == opened.shown.get(
+                _online_key(variant.pk)
+            ):
+                # Untouched since the page opened: it stays as stored now (an order may have moved it).
+                cleaned[online_name] = opened.values.get(_online_key(variant.pk))
                 continue
             total = variant.stock_quantity
             online, store = cleaned.get(online_name), cleaned.get(store_name)
@@ -158,6 +169,57 @@ class SplitForm(IdempotentForm):
     def allocations(self) -> dict[int, int]:
         """Variant id → online allocation."""
         return {variant.pk: self.cleaned_data[f"online_{variant.pk}"] for variant in self.variants}
+
+    def edit_values(self) -> dict:
+        """What this form sends, as ``split_stored`` reads the stored allocations."""
+        return {"split": True, **{_online_key(pk): online for pk, online in self.allocations().items()}}
+
+    def allocations_from(self, values: dict) -> dict[int, int]:
+        """The allocations of merged ``values``."""
+        return {variant.pk: values.get(_online_key(variant.pk)) for variant in self.variants}
+
+    def show_values(self, values: dict) -> None:
+        """Open this (unbound) form with ``values`` in it rather than the stored allocations."""
+        for variant in self.variants:
+            online = values.get(_online_key(variant.pk))
+            if online is not None:
+                self.initial[f"online_{variant.pk}"] = online
+                self.initial[f"store_{variant.pk}"] = variant.stock_quantity - online
+
+
+def _online_key(variant_id: int) -> str:
+    return f"online:{variant_id}"
+
+
+def split_stored(*, variants, version: int) -> EditBase:
+    """The stored allocations of ``variants`` (None where the stock is shared), at ``version``."""
+    values = {"split": any(v.stock_online_quantity is not None for v in variants)}
+    values.update({_online_key(v.pk): v.stock_online_quantity for v in variants})
+    shown = {_online_key(v.pk): _split_shown(v) for v in variants}
+    return EditBase(version=version, values=values, shown=shown)
+
+
+def _split_shown(variant) -> list[int]:
+    """The (online, store) pair the form shows for ``variant`` (see ``SplitForm.__init__``)."""
+    if variant.stock_online_quantity is not None:
+        return [variant.stock_online_quantity, variant.stock_store_quantity]
+    online = max(0, variant.stock_quantity)
+    return [online, variant.stock_quantity - online]
+
+
+def split_value_label(key: str, *, variants, shop_name: str) -> str:
+    if key == "split":
+        return str(_("Split stock for %(shop)s") % {"shop": shop_name})
+    names = {_online_key(v.pk): v.label or v.product.name for v in variants}
+    return str(_("%(name)s: allocation for %(shop)s") % {"shop": shop_name, "name": names.get(key, "?")})
+
+
+def split_value_display(key: str, value) -> str:
+    if value is None:
+        return str(_("Not split"))
+    if isinstance(value, bool):
+        return str(_("Yes") if value else _("No"))
+    return str(value)
 
 
 class MergeForm(IdempotentForm):

@@ -29,6 +29,13 @@ def product_stock_variants(*, merchant: Merchant, product: Product) -> list[Vari
     return _with_quantities(list(_variants(merchant=merchant).filter(product=product).order_by("position", "id")))
 
 
+def product_stock_version(*, merchant: Merchant, product: Product) -> int:
+    """The version of a product's stock: its latest ledger row (every change writes one, STYLE
+    rule 2), so a form opened before any later change can tell (``portal.edits``)."""
+    latest = StockMovement.objects.filter(merchant=merchant, variant__product=product).order_by("-id").first()
+    return latest.pk if latest else 0
+
+
 def _has_stock(variant: Variant) -> bool:
     try:
         variant.stock  # noqa: B018 — a missing reverse one-to-one raises

@@ -7,6 +7,7 @@ from django.shortcuts import redirect
 from django.utils.translation import gettext_lazy as _
 
 from portal import iso
+from portal.edits import EditBase, VersionedFormMixin
 from portal.formfields import PlainDecimalField, country_field, currency_field
 from portal.services import merchant_create
 
@@ -73,9 +74,10 @@ class MerchantSignupForm(MerchantDetailsForm, SignupForm):
         return user
 
 
-class MerchantSettingsForm(MerchantDetailsForm):
+class MerchantSettingsForm(VersionedFormMixin, MerchantDetailsForm):
     """The settings page's form. While something locks the currency, it is not a field: the
-    page shows it with the reasons, and the merchant's currency is kept."""
+    page shows it with the reasons, and the merchant's currency is kept. It carries the
+    version it was opened at (``portal.edits``)."""
 
     def __init__(self, *args, merchant, locks: list[str], **kwargs):
         kwargs.setdefault(
@@ -105,6 +107,28 @@ class MerchantSettingsForm(MerchantDetailsForm):
                 "Prices keep their figures if you change it: 12.50 stays 12.50 (rounded where the new "
                 "currency has fewer decimals)."
             )
+
+    def edit_values(self, *, stored: EditBase) -> dict:
+        """What this form sends, as ``merchant_settings_stored`` reads the merchant (a currency
+        that is not a field, being locked, is the stored one)."""
+        data = self.cleaned_data
+        return {
+            "business_name": data["business_name"],
+            "country": data["country"],
+            "currency": data["currency"] if "currency" in self.fields else stored.values["currency"],
+            "default_vat_rate": f"{data['default_vat_rate']:.2f}",
+        }
+
+
+def merchant_settings_stored(*, merchant) -> EditBase:
+    """The settings as stored, at their version."""
+    values = {
+        "business_name": merchant.name,
+        "country": merchant.country,
+        "currency": merchant.currency,
+        "default_vat_rate": f"{merchant.default_vat_rate:.2f}",
+    }
+    return EditBase(version=merchant.settings_version, values=values)
 
 
 class VatRateChangeForm(forms.Form):

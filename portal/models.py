@@ -60,6 +60,9 @@ class Merchant(models.Model):
         decimal_places=2,
         validators=[MinValueValidator(0), MaxValueValidator(100)],
     )
+    # Bumped by every save of the settings page: the form carries the version it was opened at
+    # (portal.edits), so a save from an older tab keeps what it did not change.
+    settings_version = models.PositiveBigIntegerField(default=1, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -2,6 +2,7 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -21,6 +22,11 @@ def merchant_create(*, name: str, country: str, currency: str, default_vat_rate:
     )
     Membership.objects.create(user=owner, merchant=merchant, role=Membership.Role.OWNER)
     return merchant
+
+
+def merchant_for_update(*, merchant: Merchant) -> Merchant:
+    """The merchant read again and locked until the transaction ends (one settings save at a time)."""
+    return Merchant.objects.select_for_update().get(pk=merchant.pk)
 
 
 @transaction.atomic
@@ -52,7 +58,9 @@ def merchant_update(
     merchant.country = country_validate(country)
     merchant.currency = currency
     merchant.default_vat_rate = default_vat_rate
-    merchant.save(update_fields=["name", "country", "currency", "default_vat_rate"])
+    merchant.settings_version = F("settings_version") + 1
+    merchant.save(update_fields=["name", "country", "currency", "default_vat_rate", "settings_version"])
+    merchant.refresh_from_db(fields=["settings_version"])
     return merchant
 
 

@@ -6,12 +6,16 @@ from django.utils.translation import gettext_lazy as _
 from catalog import managed
 from catalog.models import Category, Folder, Product
 from catalog.services import ProductFields, category_create, folder_create
+from portal.edits import VersionedFormMixin
 from portal.formfields import PlainDecimalField
 from portal.models import Merchant
 
 
-class ProductForm(forms.ModelForm):
-    """The product's own fields; categories and folders can be created inline by name."""
+class ProductForm(VersionedFormMixin, forms.ModelForm):
+    """The product's own fields; categories and folders can be created inline by name.
+
+    It carries the version it was opened at (``portal.edits``): see ``catalog.forms.product_versions``.
+    """
 
     new_category = forms.CharField(label=_("or a new category"), max_length=100, required=False)
     new_folder = forms.CharField(label=_("or a new folder"), max_length=100, required=False)

@@ -16,9 +16,17 @@ from catalog import selectors, services
 from catalog.badges import product_badges
 from catalog.bulk_actions import bulk_actions
 from catalog.forms import ProductForm, ProductImageForm, ProductVideoForm, VariantEditor
+from catalog.forms.product_versions import (
+    product_edit_save,
+    product_form_data,
+    product_stored,
+    product_value_display,
+    product_value_label,
+)
 from catalog.managed import product_managed_fields
 from catalog.views.common import int_or_none, product_or_404
 from portal.decorators import merchant_required
+from portal.edits import EditConflicts, edit_conflict_rows
 
 PAGE_SIZE = 50
 
@@ -123,10 +131,23 @@ def _product_form(request, *, product):
                         _creation_remember(request, product)
                         messages.success(request, _("Product “%(name)s” created.") % {"name": product.name})
                     else:
-                        services.product_update(product=product, fields=fields, options=options, variants=variants)
+                        opened = form.edit_opened()
+                        product, merge = product_edit_save(
+                            product=product, opened=opened, fields=fields, options=options, variants=variants
+                        )
                         messages.success(request, _("Product “%(name)s” saved.") % {"name": product.name})
+                        if merge.others_kept:
+                            messages.info(
+                                request,
+                                _(
+                                    "Someone else saved this product since you opened it: "
+                                    "their changes to the fields you did not change were kept."
+                                ),
+                            )
             except services.ProductAlreadyCreated as exc:
                 return _already_created(request, exc.product)
+            except EditConflicts as exc:
+                return _product_conflict(request, product, exc)
             except ValidationError as exc:
                 editor.errors.extend(exc.messages)
             else:
@@ -134,7 +155,27 @@ def _product_form(request, *, product):
     else:
         form = ProductForm(instance=product, merchant=merchant)
         editor = VariantEditor(merchant=merchant, product=product)
+        if product is not None:
+            form.edit_base_set(product_stored(product=product))
     return render(request, "catalog/product_form.html", _form_context(product, form, editor, creation_key))
+
+
+def _product_conflict(request, product, conflict: EditConflicts):
+    """Both saves changed the same fields: nothing was written. The form comes back opened at
+    the stored version, with this form's other changes in it and, on the conflicting fields,
+    the stored value (kept until the merchant chooses) next to the one they typed."""
+    merchant = request.merchant
+    product = product_or_404(request, product.pk, detail=True)
+    data = product_form_data(values=conflict.merge.values, base=conflict.base, currency=merchant.currency)
+    form = ProductForm(data, instance=product, merchant=merchant)
+    editor = VariantEditor(merchant=merchant, data=data, product=product)
+    context = _form_context(product, form, editor)
+    context["conflicts"] = edit_conflict_rows(
+        conflict.merge.conflicts,
+        label=product_value_label,
+        display=lambda key, value: product_value_display(merchant=merchant, key=key, value=value),
+    )
+    return render(request, "catalog/product_form.html", context, status=409)
 
 
 def _creation_key(request) -> uuid.UUID:

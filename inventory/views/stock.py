@@ -9,12 +9,28 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET
+from django_htmx.http import reswap
 
 from inventory.errors import InventoryError
-from inventory.forms import AdjustForm, MergeForm, SetCountsForm, SplitForm, TrackingForm
+from inventory.forms import (
+    AdjustForm,
+    MergeForm,
+    SetCountsForm,
+    SplitForm,
+    TrackingForm,
+    split_stored,
+    split_value_display,
+    split_value_label,
+)
 from inventory.models import Allocation, StockOrigin
 from inventory.online import DEFAULT_SHOP_NAME, MovementLink, movement_links, online_shop
-from inventory.selectors import low_stock_variants, movement_list, product_list, product_stock_variants
+from inventory.selectors import (
+    low_stock_variants,
+    movement_list,
+    product_list,
+    product_stock_variants,
+    product_stock_version,
+)
 from inventory.services import (
     product_stock_split_disable,
     product_stock_split_set,
@@ -23,6 +39,7 @@ from inventory.services import (
     stock_tracking_set,
 )
 from portal.decorators import merchant_required
+from portal.edits import EditMerge, edit_conflict_rows, edit_merge
 
 HISTORY_PAGE_SIZE = 20
 LOW_STOCK_PAGE_SIZE = 50
@@ -37,6 +54,7 @@ def product_stock(request, pk):
     shop = online_shop(merchant=merchant, product=product)
     forms = {"counts_form": None, "adjust_form": None, "tracking_form": None, "split_form": None, "merge_form": None}
     confirm_untrack = False
+    split_conflicts = []
 
     if request.method == "POST":
         action = request.POST.get("action")
@@ -71,7 +89,10 @@ def product_stock(request, pk):
             forms["split_form"] = form
             if form.is_valid():
                 if form.cleaned_data["split"]:
-                    if _split(request, product, form, shop_name=_shop_name(shop)):
+                    merge = _split_merge(request, product, form)
+                    if merge.conflicts:
+                        forms["split_form"], split_conflicts = _split_conflict(request, product, form, merge)
+                    elif _split(request, product, form, shop_name=_shop_name(shop), merge=merge):
                         return _done(request, product)
                 elif _is_split(variants):
                     forms["merge_form"] = MergeForm()  # unticked: ask before merging
@@ -89,7 +110,9 @@ def product_stock(request, pk):
         else:
             return HttpResponseBadRequest(_("Unknown action."))
 
-    return _render(request, product, variants, shop=shop, confirm_untrack=confirm_untrack, **forms)
+    return _render(
+        request, product, variants, shop=shop, confirm_untrack=confirm_untrack, split_conflicts=split_conflicts, **forms
+    )
 
 
 def _is_split(variants) -> bool:
@@ -105,12 +128,39 @@ def _shop_name(shop) -> str:
     return shop.name if shop and shop.synced else str(DEFAULT_SHOP_NAME)
 
 
-def _split(request, product, form, *, shop_name: str) -> bool:
+def _split_merge(request, product, form) -> EditMerge:
+    """This form's allocations merged with the stored ones (STYLE rule 18): an allocation it did
+    not change stays as stored now (an online order since, another tab's save)."""
+    variants = product_stock_variants(merchant=request.merchant, product=product)
+    stored = split_stored(variants=variants, version=product_stock_version(merchant=request.merchant, product=product))
+    return edit_merge(opened=form.edit_opened(), mine=form.edit_values(), theirs=stored)
+
+
+def _split_conflict(request, product, form, merge: EditMerge):
+    """Both changed the same allocation: nothing is written; the form opens again at the stored
+    version, with the stored allocation and this form's other changes, and both values shown."""
+    merchant = request.merchant
+    variants = product_stock_variants(merchant=merchant, product=product)
+    shop_name = form.shop_name
+    fresh = SplitForm(variants=variants, shop_name=shop_name)
+    fresh.show_values(merge.values)
+    fresh.edit_base_set(
+        split_stored(variants=variants, version=product_stock_version(merchant=merchant, product=product))
+    )
+    rows = edit_conflict_rows(
+        merge.conflicts,
+        label=lambda key: split_value_label(key, variants=variants, shop_name=shop_name),
+        display=split_value_display,
+    )
+    return fresh, rows
+
+
+def _split(request, product, form, *, shop_name: str, merge: EditMerge) -> bool:
     try:
         movements = product_stock_split_set(
             merchant=request.merchant,
             product=product,
-            allocations=form.allocations(),
+            allocations=form.allocations_from(merge.values),
             idempotency_key=f"web:{form.cleaned_data['idempotency_key']}:split",
             user=request.user,
         )
@@ -234,6 +284,14 @@ def _history_annotate(request, movements) -> None:
         movement.moved_store = movement.allocation == Allocation.STORE
 
 
+def _split_form(request, product, variants, shop_name: str) -> SplitForm:
+    form = SplitForm(variants=variants, shop_name=shop_name)
+    form.edit_base_set(
+        split_stored(variants=variants, version=product_stock_version(merchant=request.merchant, product=product))
+    )
+    return form
+
+
 def _done(request, product):
     """After a change: a fresh section for htmx, a redirect (POST/redirect/GET) otherwise."""
     if request.htmx:
@@ -254,6 +312,7 @@ def _render(
     split_form=None,
     merge_form=None,
     confirm_untrack=False,
+    split_conflicts=(),
 ):
     history = Paginator(movement_list(merchant=request.merchant, product=product), HISTORY_PAGE_SIZE)
     page = history.get_page(request.GET.get("page"))
@@ -268,7 +327,8 @@ def _render(
         "counts_form": counts_form or SetCountsForm(variants=variants),
         "adjust_form": adjust_form or AdjustForm(variants=variants),
         "tracking_form": tracking_form or TrackingForm(initial={"track_stock": product.track_stock}),
-        "split_form": split_form or SplitForm(variants=variants, shop_name=shop_name),
+        "split_form": split_form or _split_form(request, product, variants, shop_name),
+        "split_conflicts": split_conflicts,
         "merge_form": merge_form,
         "is_split": is_split,
         "shop": shop,
@@ -280,7 +340,12 @@ def _render(
     }
     _history_annotate(request, page.object_list)
     template = f"{TEMPLATE}#stock-section" if request.htmx else TEMPLATE
-    return render(request, template, context)
+    response = render(request, template, context)
+    if request.htmx and (merge_form or split_conflicts):
+        # A question (disable the split?) or a conflict replaces the form the merchant was
+        # looking at: bring it into view, not where the longer form left the scroll (issue 15).
+        reswap(response, "outerHTML show:#split-stock:top")
+    return response
 
 
 @require_GET
