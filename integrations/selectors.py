@@ -174,13 +174,16 @@ class JournalFilters:
     """The journal's filters, read from a query string: a value that does not parse is dropped."""
 
     RETRYING = "retrying"  # failed product pushes whose product still fails (to be retried)
-    STATUSES = (*SyncEvent.Status.values, RETRYING)
+    RESOLVED = "resolved"  # failures a later success for the same product settled
+    STATUSES = (*SyncEvent.Status.values, RETRYING, RESOLVED)
 
     status: str = ""
     direction: str = ""
     query: str = ""
     date_from: date | None = None
     date_to: date | None = None
+    # Show the entries that asked nothing of Comptoir (webhook echoes, other channels' events).
+    background: bool = False
 
     @classmethod
     def from_query(cls, params) -> "JournalFilters":
@@ -192,6 +195,7 @@ class JournalFilters:
             query=" ".join(str(params.get("q", "")).split())[:100],
             date_from=_date_or_none(params.get("from")),
             date_to=_date_or_none(params.get("to")),
+            background=params.get("background") == "1",
         )
 
     def as_query(self) -> dict[str, str]:
@@ -202,8 +206,14 @@ class JournalFilters:
             "q": self.query,
             "from": self.date_from.isoformat() if self.date_from else "",
             "to": self.date_to.isoformat() if self.date_to else "",
+            "background": "1" if self.background else "",
         }
         return {key: value for key, value in values.items() if value}
+
+    @property
+    def hides_background(self) -> bool:
+        """Background entries are left out unless asked for (or the Skipped status is chosen)."""
+        return not self.background and self.status != SyncEvent.Status.SKIPPED
 
 
 def _date_or_none(value) -> date | None:
@@ -233,8 +243,14 @@ def sync_event_list(
     qs = SyncEvent.objects.filter(merchant=merchant).annotate(
         still_failing=Exists(still_failing) & Q(status=SyncEvent.Status.FAILED, kind=SyncEvent.Kind.PRODUCT_EXPORT)
     )
+    if filters.hides_background:
+        qs = qs.filter(background=False)
     if filters.status == JournalFilters.RETRYING:
-        qs = qs.filter(still_failing=True)
+        qs = qs.filter(still_failing=True, resolved_at__isnull=True)
+    elif filters.status == JournalFilters.RESOLVED:
+        qs = qs.filter(status=SyncEvent.Status.FAILED, resolved_at__isnull=False)
+    elif filters.status == SyncEvent.Status.FAILED:
+        qs = qs.filter(status=filters.status, resolved_at__isnull=True)
     elif filters.status:
         qs = qs.filter(status=filters.status)
     if filters.direction:
@@ -249,7 +265,10 @@ def sync_event_list(
 
 
 def sync_event_get(*, merchant: Merchant, event_id: int) -> SyncEvent | None:
-    return sync_event_list(merchant=merchant).filter(pk=event_id).select_related("connection").first()
+    everything = JournalFilters(background=True)
+    return (
+        sync_event_list(merchant=merchant, filters=everything).filter(pk=event_id).select_related("connection").first()
+    )
 
 
 def journal_product(*, merchant: Merchant, event: SyncEvent) -> Product | None:

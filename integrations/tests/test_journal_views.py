@@ -338,9 +338,9 @@ def test_retrying_is_a_failed_push_whose_product_still_fails_and_only_it_offers_
     common = {"connection": connection, "store_hash": "abc123", "origin": "created_remote"}
     ProductLink.objects.create(product=hat, merchant=merchant, state="failed", **common)
     ProductLink.objects.create(product=mug, merchant=merchant, state="synced", **common)
+    _event(connection, "Hat sent", product=hat)  # before it failed: a success settles only earlier failures
     hat_event = _event(connection, "Hat refused", status=Status.FAILED, product=hat)
     mug_event = _event(connection, "Mug refused", status=Status.FAILED, product=mug)  # fixed since
-    _event(connection, "Hat sent", product=hat)
 
     assert _texts(client.get(JOURNAL, {"status": "retrying"})) == ["Hat refused"]
     assert _texts(client.get(JOURNAL, {"status": "failed"})) == ["Mug refused", "Hat refused"]
