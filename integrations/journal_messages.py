@@ -61,7 +61,7 @@ def _product(params: dict) -> str:
     if params.get("product"):
         return params["product"]
     if params.get("remote_product_id"):
-        return _("BigCommerce product #%(id)s") % {"id": params["remote_product_id"]}
+        return _("Product #%(id)s") % {"id": params["remote_product_id"]}
     return _("a product")
 
 
