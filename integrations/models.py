@@ -460,6 +460,10 @@ class SyncRun(models.Model):
     total = models.PositiveIntegerField(default=0)
     done = models.PositiveIntegerField(default=0)
     failed = models.PositiveIntegerField(default=0)
+    # A stock check's findings: variants that differed from BigCommerce and were corrected, and
+    # those that were changing (checked again on the next round).
+    corrected = models.PositiveIntegerField(default=0)
+    busy = models.PositiveIntegerField(default=0)
     started_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     finished_at = models.DateTimeField(null=True, blank=True)

@@ -333,9 +333,9 @@ def sync_runs_current(*, connection: BigCommerceConnection, limit: int = 5) -> l
     active = (SyncRun.Status.RUNNING, SyncRun.Status.STALLED)  # a stalled run is being resumed
     recent = Q(finished_at__gte=timezone.now() - timedelta(hours=1))
     runs = list(
-        SyncRun.objects.filter(Q(status__in=active) | recent, connection=connection).order_by("-started_at", "-pk")[
-            : limit * 2
-        ]
+        _this_connection_runs(connection)
+        .filter(Q(status__in=active) | recent)
+        .order_by("-started_at", "-pk")[: limit * 2]
     )
     running = [r for r in runs if r.status in active]
     # Of the finished runs, the newest of each kind: an hour of stock checks is one card, not twelve.
@@ -345,6 +345,30 @@ def sync_runs_current(*, connection: BigCommerceConnection, limit: int = 5) -> l
             kinds.add(run.kind)
             finished.append(run)
     return (running + finished)[:limit]
+
+
+def _this_connection_runs(connection: BigCommerceConnection):
+    """The runs of the connection as it is now: a reconnect (the same row, connected again) leaves
+    the previous connection's runs out."""
+    from integrations.models import SyncRun
+
+    runs = SyncRun.objects.filter(connection=connection)
+    if connection.connected_at:
+        # Finish setup opens the initial run in the transaction that sets connected_at: a second's margin.
+        runs = runs.filter(started_at__gte=connection.connected_at - timedelta(seconds=1))
+    return runs
+
+
+def schedule_next_time(*, next_run: datetime | None, minutes: int | None, now: datetime | None = None):
+    """When a schedule runs next, never in the past: django-q2's ``next_run`` stays behind until the
+    cluster takes it (or when no cluster runs), so it is moved on by its interval past now."""
+    if next_run is None:
+        return None
+    now = now or timezone.now()
+    if next_run > now or not minutes:
+        return next_run
+    interval = timedelta(minutes=minutes)
+    return next_run + interval * ((now - next_run) // interval + 1)
 
 
 def sync_run_for_merchant(*, merchant: Merchant, run_id: int):
@@ -394,32 +418,44 @@ def overview_facts(*, connection: BigCommerceConnection) -> dict:
 
     from integrations.models import SyncRun, WebhookEvent
 
-    since = timezone.now() - timedelta(hours=24)
+    now = timezone.now()
+    since = now - timedelta(hours=24)
+    if connection.connected_at:
+        since = max(since, connection.connected_at)
+    # Products managed in BigCommerce: the hourly check of the channel; in Comptoir: the nightly
+    # resync that sends every product in full.
     schedule = (
         "bigcommerce-import-resync"
         if connection.managed_in == BigCommerceConnection.ManagedIn.BIGCOMMERCE
-        else "bigcommerce-export-sweep"
+        else "bigcommerce-nightly-resync"
     )
-    webhooks = WebhookEvent.objects.filter(connection=connection).aggregate(
+    schedules = {
+        row["name"]: schedule_next_time(next_run=row["next_run"], minutes=row["minutes"], now=now)
+        for row in Schedule.objects.filter(name__in=(schedule, "bigcommerce-stock-reconcile")).values(
+            "name", "next_run", "minutes"
+        )
+    }
+    webhooks = WebhookEvent.objects.filter(connection=connection, received_at__gte=connection.connected_at or since)
+    webhooks = webhooks.aggregate(
         last=Max("received_at"), failed=Count("pk", filter=Q(status=WebhookEvent.Status.FAILED, received_at__gte=since))
     )
+    runs = _this_connection_runs(connection)
     return {
-        "last_sync": SyncRun.objects.filter(connection=connection, status=SyncRun.Status.FINISHED)
-        .exclude(kind=SyncRun.Kind.RECONCILIATION)
+        # The newest sync, finished or still going (a run that never finishes must not leave the
+        # one before it as "last sync").
+        "last_sync": runs.exclude(kind=SyncRun.Kind.RECONCILIATION).order_by("-started_at", "-pk").first(),
+        "last_stock_check": runs.filter(status=SyncRun.Status.FINISHED, kind=SyncRun.Kind.RECONCILIATION)
         .order_by("-finished_at")
         .first(),
-        "last_stock_check": SyncRun.objects.filter(
-            connection=connection, status=SyncRun.Status.FINISHED, kind=SyncRun.Kind.RECONCILIATION
-        )
-        .order_by("-finished_at")
-        .first(),
-        "next_stock_check": Schedule.objects.filter(name="bigcommerce-stock-reconcile")
-        .values_list("next_run", flat=True)
-        .first(),
+        "next_stock_check": schedules.get("bigcommerce-stock-reconcile"),
+        # Failures a later success settled are not counted (they say "Resolved" in the journal).
         "failures_24h": SyncEvent.objects.filter(
-            merchant_id=connection.merchant_id, status=SyncEvent.Status.FAILED, created_at__gte=since
+            merchant_id=connection.merchant_id,
+            status=SyncEvent.Status.FAILED,
+            resolved_at__isnull=True,
+            created_at__gte=since,
         ).count(),
         "webhook_last": webhooks["last"],
         "webhook_failed_24h": webhooks["failed"],
-        "next_resync": Schedule.objects.filter(name=schedule).values_list("next_run", flat=True).first(),
+        "next_resync": schedules.get(schedule),
     }
