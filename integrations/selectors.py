@@ -392,7 +392,14 @@ def product_sync_badges(*, merchant: Merchant, product_ids) -> dict:
     badges = {}
     for pk, link in product_sync_states(merchant=merchant, product_ids=product_ids).items():
         label, css, title = labels[link.state]
-        badges[pk] = [Badge(label=label, css=css, title=link.last_error_text if link.state == "failed" else title)]
+        badges[pk] = [
+            Badge(
+                label=label,
+                css=css,
+                title=link.last_error_text if link.state == "failed" else title,
+                pending=link.state == ProductLink.State.PENDING,
+            )
+        ]
     return badges
 
 
