@@ -226,7 +226,7 @@ class SyncEvent(models.Model):
     def retryable(self) -> bool:
         """Retry applies: a failed webhook, or a failed product push whose product still fails
         (``still_failing`` is annotated by the journal's selector; unknown counts as yes)."""
-        if self.status != self.Status.FAILED or self.kind not in self.RETRYABLE_KINDS:
+        if self.status != self.Status.FAILED or self.kind not in self.RETRYABLE_KINDS or self.resolved_at:
             return False
         return self.kind != self.Kind.PRODUCT_EXPORT or getattr(self, "still_failing", True)
 

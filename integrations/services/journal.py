@@ -8,6 +8,7 @@ from portal.text import search_key
 
 # Kinds whose failure a later success for the same product settles (the entry then says "Resolved").
 RESOLVABLE_KINDS = (SyncEvent.Kind.PRODUCT_EXPORT, SyncEvent.Kind.PRODUCT_IMPORT, SyncEvent.Kind.STOCK_PUSH)
+# Run summaries ("Sync to BigCommerce finished: … 1 failed") are of the run's kind, or the initial sync.
 
 
 def sync_event_record(
@@ -63,15 +64,24 @@ def sync_event_record(
 
 def sync_event_failures_resolve(*, merchant, product_id: int, kind: str, at=None) -> int:
     """Earlier failures of this product and kind, settled by a success: they say so, and the
-    Overview stops counting them. How many were settled."""
-    return SyncEvent.objects.filter(
-        merchant=merchant,
-        product_id=product_id,
-        kind=kind,
-        status=SyncEvent.Status.FAILED,
-        resolved_at__isnull=True,
-        created_at__lte=at or timezone.now(),
-    ).update(resolved_at=at or timezone.now())
+    Overview stops counting them. Once no product of that kind still fails, the summaries of the
+    runs that counted them ("… 1 failed") are settled too. How many product failures were settled."""
+    at = at or timezone.now()
+    failures = SyncEvent.objects.filter(
+        merchant=merchant, kind=kind, status=SyncEvent.Status.FAILED, resolved_at__isnull=True, created_at__lte=at
+    )
+    settled = failures.filter(product_id=product_id).update(resolved_at=at)
+    if settled and not failures.filter(product_id__isnull=False).exists():
+        failures.model.objects.filter(
+            merchant=merchant,
+            kind__in=(kind, SyncEvent.Kind.INITIAL_SYNC),
+            product_id__isnull=True,
+            status=SyncEvent.Status.FAILED,
+            resolved_at__isnull=True,
+            created_at__lte=at,
+            detail__has_key="run_id",
+        ).update(resolved_at=at)
+    return settled
 
 
 def _product_columns(product) -> dict:

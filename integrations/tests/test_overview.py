@@ -255,6 +255,28 @@ def test_a_failure_resolved_by_a_later_success_says_so_and_is_not_counted():
     assert ">Resolved<" in entry and "resolved" in entry.lower()
 
 
+def test_a_run_summary_counting_failures_is_resolved_once_no_product_still_fails():
+    from integrations.services.journal import sync_event_record
+
+    merchant, connection, client = _connected_row()
+    hat, cap = add_product(merchant, "Hat", sku="HAT-1"), add_product(merchant, "Cap", sku="CAP-1")
+
+    def record(product, status="ok", **kw):
+        return sync_event_record(
+            connection=connection, kind="product_export", status=status, message=lambda: "…", product=product, **kw
+        )
+
+    record(hat, "failed"), record(cap, "failed")
+    summary = record(None, "failed", detail={"run_id": 1, "done": 0, "failed": 2})
+    assert client.get(OVERVIEW).context["facts"]["failures_24h"] == 3
+    record(hat)
+    assert client.get(OVERVIEW).context["facts"]["failures_24h"] == 2  # the Cap still fails: so does the run
+    record(cap)
+    summary.refresh_from_db()
+    assert summary.resolved_at is not None
+    assert client.get(OVERVIEW).context["facts"]["failures_24h"] == 0
+
+
 def test_a_stock_check_card_says_what_it_found():
     merchant, connection, client = _connected_row()
     run = SyncRun.objects.create(
