@@ -14,6 +14,9 @@ class Badge:
     label: str
     css: str = ""  # "badge-ok", "badge-warn", "badge-danger" or ""
     title: str = ""  # the longer explanation (tooltip)
+    # The state is about to change by itself (e.g. a sync in progress): the catalog list polls
+    # the badges of its pending products (``catalog:product_badges``) until none is.
+    pending: bool = False
 
 
 _providers: dict[str, Callable] = {}
@@ -29,3 +32,8 @@ def product_badges(*, merchant, product_ids: Sequence[int]) -> dict[int, list[Ba
         for pk, found in _providers[key](merchant=merchant, product_ids=product_ids).items():
             badges.setdefault(pk, []).extend(found)
     return badges
+
+
+def product_badges_pending(badges: dict[int, list[Badge]]) -> list[int]:
+    """The products whose badges will change by themselves (the list polls them)."""
+    return [pk for pk, found in badges.items() if any(badge.pending for badge in found)]

@@ -5,6 +5,7 @@ from catalog import views
 app_name = "catalog"
 urlpatterns = [
     path("", views.product_list, name="product_list"),
+    path("products/badges/", views.product_badges_refresh, name="product_badges"),
     path("products/new/", views.product_create, name="product_create"),
     path("products/<int:product_id>/", views.product_detail, name="product_detail"),
     path("products/<int:product_id>/edit/", views.product_update, name="product_update"),

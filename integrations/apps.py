@@ -10,7 +10,7 @@ class IntegrationsConfig(AppConfig):
         from catalog.badges import product_badges_register
         from catalog.bulk_actions import BulkAction, bulk_action_register
         from catalog.managed import managed_fields_provider_register
-        from integrations import receivers  # noqa: F401
+        from integrations import journal_messages, receivers  # noqa: F401
         from integrations.bigcommerce.webhook_handlers import handlers_register
         from integrations.dashboard import bigcommerce_card
         from integrations.locks import connection_currency_lock

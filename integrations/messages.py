@@ -34,3 +34,36 @@ def message_localized(translations: dict[str, str], fallback: str) -> str:
     """The message in the reader's language, or the stored text."""
     language = (translation.get_language() or settings.LANGUAGE_CODE).split("-")[0]
     return translations.get(language) or fallback
+
+
+# -- messages stored as a code and its parameters (STYLE rule 17) ------------------------------
+# A journal entry keeps ``code`` and ``params`` (plain JSON: ids, names, numbers, other codes); the
+# page renders them in the reader's language with the renderer registered for the code. The text
+# is also stored once per language when written (search, CSV, support), as for the other entries.
+_renderers: dict[str, Callable[[dict], str]] = {}
+
+
+def message_register(code: str):
+    """Decorator: ``render(params) -> str`` for a code, called in the reader's active language."""
+
+    def register(render: Callable[[dict], str]) -> Callable[[dict], str]:
+        _renderers[code] = render
+        return render
+
+    return register
+
+
+def message_render(code: str, params: dict, *, fallback: str = "") -> str:
+    """The message of ``code`` in the active language, or ``fallback`` for a code nobody renders."""
+    render = _renderers.get(code)
+    if render is None:
+        return fallback
+    try:
+        return str(render(params or {}))
+    except (KeyError, TypeError, ValueError):  # parameters from an older version of the message
+        return fallback
+
+
+def message_of(code: str, params: dict) -> Callable[[], str]:
+    """A message callable (see ``message_translations``) for a code and its parameters."""
+    return lambda: message_render(code, params, fallback=code)

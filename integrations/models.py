@@ -8,7 +8,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from integrations.messages import message_localized
+from integrations.messages import message_localized, message_render
 from portal.fields import EncryptedTextField
 from portal.models import Merchant
 
@@ -164,6 +164,14 @@ class SyncEvent(models.Model):
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.OK)
     message = models.TextField(_("message"))
     message_i18n = models.JSONField(default=dict, blank=True, help_text=_("The message in each language"))
+    # What happened, as a code and its parameters (integrations.messages renders it in the reader's
+    # language); empty for entries written as text, read from ``message_i18n``.
+    code = models.CharField(max_length=60, blank=True, default="")
+    params = models.JSONField(default=dict, blank=True)
+    # Asked nothing of Comptoir (a webhook echo, an event of another channel): hidden by default.
+    background = models.BooleanField(default=False)
+    # A failure that a later success for the same product and kind settled.
+    resolved_at = models.DateTimeField(_("resolved"), null=True, blank=True)
     detail = models.JSONField(_("detail"), default=dict, blank=True)
     attempts = models.PositiveIntegerField(_("attempts"), default=1)
     # The product the action was about, as it was then (the product may be gone since).
@@ -182,6 +190,7 @@ class SyncEvent(models.Model):
             models.Index(fields=["merchant", "-created_at"]),
             models.Index(fields=["merchant", "status", "-created_at"], name="sync_event_merchant_status"),
             models.Index(fields=["merchant", "direction", "-created_at"], name="sync_event_merchant_direction"),
+            models.Index(fields=["merchant", "background", "-created_at"], name="sync_event_merchant_background"),
         ]
 
     def __str__(self):
@@ -190,7 +199,25 @@ class SyncEvent(models.Model):
     @property
     def text(self) -> str:
         """The message in the reader's language."""
+        if self.code:
+            return message_render(self.code, self.params, fallback=message_localized(self.message_i18n, self.message))
         return message_localized(self.message_i18n, self.message)
+
+    @property
+    def status_label(self) -> tuple[str, str, str]:
+        """(label, badge css, explanation): the one source of the status shown on the list and the
+        entry (``still_failing`` is annotated by the journal's selector)."""
+        Status = self.Status
+        if self.status == Status.FAILED and self.resolved_at:
+            return _("Resolved"), "badge-ok", _("Failed, then a later sync of the same product succeeded.")
+        if self.status == Status.FAILED and getattr(self, "still_failing", False):
+            return (
+                _("Failed — retrying"),
+                "badge-warn",
+                _("The product still fails; it is retried automatically, or now with Retry."),
+            )
+        css = {Status.OK: "badge-ok", Status.FAILED: "badge-danger", Status.SKIPPED: "", Status.RUNNING: "badge-info"}
+        return self.get_status_display(), css.get(self.status, ""), ""
 
     # Failed lines that Retry can act on: a product push (retried now), a webhook (processed again).
     RETRYABLE_KINDS = (Kind.PRODUCT_EXPORT, Kind.WEBHOOK)
@@ -199,7 +226,7 @@ class SyncEvent(models.Model):
     def retryable(self) -> bool:
         """Retry applies: a failed webhook, or a failed product push whose product still fails
         (``still_failing`` is annotated by the journal's selector; unknown counts as yes)."""
-        if self.status != self.Status.FAILED or self.kind not in self.RETRYABLE_KINDS:
+        if self.status != self.Status.FAILED or self.kind not in self.RETRYABLE_KINDS or self.resolved_at:
             return False
         return self.kind != self.Kind.PRODUCT_EXPORT or getattr(self, "still_failing", True)
 
@@ -433,6 +460,10 @@ class SyncRun(models.Model):
     total = models.PositiveIntegerField(default=0)
     done = models.PositiveIntegerField(default=0)
     failed = models.PositiveIntegerField(default=0)
+    # A stock check's findings: variants that differed from BigCommerce and were corrected, and
+    # those that were changing (checked again on the next round).
+    corrected = models.PositiveIntegerField(default=0)
+    busy = models.PositiveIntegerField(default=0)
     started_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     finished_at = models.DateTimeField(null=True, blank=True)

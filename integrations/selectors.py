@@ -174,13 +174,16 @@ class JournalFilters:
     """The journal's filters, read from a query string: a value that does not parse is dropped."""
 
     RETRYING = "retrying"  # failed product pushes whose product still fails (to be retried)
-    STATUSES = (*SyncEvent.Status.values, RETRYING)
+    RESOLVED = "resolved"  # failures a later success for the same product settled
+    STATUSES = (*SyncEvent.Status.values, RETRYING, RESOLVED)
 
     status: str = ""
     direction: str = ""
     query: str = ""
     date_from: date | None = None
     date_to: date | None = None
+    # Show the entries that asked nothing of Comptoir (webhook echoes, other channels' events).
+    background: bool = False
 
     @classmethod
     def from_query(cls, params) -> "JournalFilters":
@@ -192,6 +195,7 @@ class JournalFilters:
             query=" ".join(str(params.get("q", "")).split())[:100],
             date_from=_date_or_none(params.get("from")),
             date_to=_date_or_none(params.get("to")),
+            background=params.get("background") == "1",
         )
 
     def as_query(self) -> dict[str, str]:
@@ -202,8 +206,14 @@ class JournalFilters:
             "q": self.query,
             "from": self.date_from.isoformat() if self.date_from else "",
             "to": self.date_to.isoformat() if self.date_to else "",
+            "background": "1" if self.background else "",
         }
         return {key: value for key, value in values.items() if value}
+
+    @property
+    def hides_background(self) -> bool:
+        """Background entries are left out unless asked for (or the Skipped status is chosen)."""
+        return not self.background and self.status != SyncEvent.Status.SKIPPED
 
 
 def _date_or_none(value) -> date | None:
@@ -233,8 +243,14 @@ def sync_event_list(
     qs = SyncEvent.objects.filter(merchant=merchant).annotate(
         still_failing=Exists(still_failing) & Q(status=SyncEvent.Status.FAILED, kind=SyncEvent.Kind.PRODUCT_EXPORT)
     )
+    if filters.hides_background:
+        qs = qs.filter(background=False)
     if filters.status == JournalFilters.RETRYING:
-        qs = qs.filter(still_failing=True)
+        qs = qs.filter(still_failing=True, resolved_at__isnull=True)
+    elif filters.status == JournalFilters.RESOLVED:
+        qs = qs.filter(status=SyncEvent.Status.FAILED, resolved_at__isnull=False)
+    elif filters.status == SyncEvent.Status.FAILED:
+        qs = qs.filter(status=filters.status, resolved_at__isnull=True)
     elif filters.status:
         qs = qs.filter(status=filters.status)
     if filters.direction:
@@ -249,7 +265,10 @@ def sync_event_list(
 
 
 def sync_event_get(*, merchant: Merchant, event_id: int) -> SyncEvent | None:
-    return sync_event_list(merchant=merchant).filter(pk=event_id).select_related("connection").first()
+    everything = JournalFilters(background=True)
+    return (
+        sync_event_list(merchant=merchant, filters=everything).filter(pk=event_id).select_related("connection").first()
+    )
 
 
 def journal_product(*, merchant: Merchant, event: SyncEvent) -> Product | None:
@@ -314,9 +333,9 @@ def sync_runs_current(*, connection: BigCommerceConnection, limit: int = 5) -> l
     active = (SyncRun.Status.RUNNING, SyncRun.Status.STALLED)  # a stalled run is being resumed
     recent = Q(finished_at__gte=timezone.now() - timedelta(hours=1))
     runs = list(
-        SyncRun.objects.filter(Q(status__in=active) | recent, connection=connection).order_by("-started_at", "-pk")[
-            : limit * 2
-        ]
+        _this_connection_runs(connection)
+        .filter(Q(status__in=active) | recent)
+        .order_by("-started_at", "-pk")[: limit * 2]
     )
     running = [r for r in runs if r.status in active]
     # Of the finished runs, the newest of each kind: an hour of stock checks is one card, not twelve.
@@ -326,6 +345,30 @@ def sync_runs_current(*, connection: BigCommerceConnection, limit: int = 5) -> l
             kinds.add(run.kind)
             finished.append(run)
     return (running + finished)[:limit]
+
+
+def _this_connection_runs(connection: BigCommerceConnection):
+    """The runs of the connection as it is now: a reconnect (the same row, connected again) leaves
+    the previous connection's runs out."""
+    from integrations.models import SyncRun
+
+    runs = SyncRun.objects.filter(connection=connection)
+    if connection.connected_at:
+        # Finish setup opens the initial run in the transaction that sets connected_at: a second's margin.
+        runs = runs.filter(started_at__gte=connection.connected_at - timedelta(seconds=1))
+    return runs
+
+
+def schedule_next_time(*, next_run: datetime | None, minutes: int | None, now: datetime | None = None):
+    """When a schedule runs next, never in the past: django-q2's ``next_run`` stays behind until the
+    cluster takes it (or when no cluster runs), so it is moved on by its interval past now."""
+    if next_run is None:
+        return None
+    now = now or timezone.now()
+    if next_run > now or not minutes:
+        return next_run
+    interval = timedelta(minutes=minutes)
+    return next_run + interval * ((now - next_run) // interval + 1)
 
 
 def sync_run_for_merchant(*, merchant: Merchant, run_id: int):
@@ -349,7 +392,14 @@ def product_sync_badges(*, merchant: Merchant, product_ids) -> dict:
     badges = {}
     for pk, link in product_sync_states(merchant=merchant, product_ids=product_ids).items():
         label, css, title = labels[link.state]
-        badges[pk] = [Badge(label=label, css=css, title=link.last_error_text if link.state == "failed" else title)]
+        badges[pk] = [
+            Badge(
+                label=label,
+                css=css,
+                title=link.last_error_text if link.state == "failed" else title,
+                pending=link.state == ProductLink.State.PENDING,
+            )
+        ]
     return badges
 
 
@@ -375,32 +425,44 @@ def overview_facts(*, connection: BigCommerceConnection) -> dict:
 
     from integrations.models import SyncRun, WebhookEvent
 
-    since = timezone.now() - timedelta(hours=24)
+    now = timezone.now()
+    since = now - timedelta(hours=24)
+    if connection.connected_at:
+        since = max(since, connection.connected_at)
+    # Products managed in BigCommerce: the hourly check of the channel; in Comptoir: the nightly
+    # resync that sends every product in full.
     schedule = (
         "bigcommerce-import-resync"
         if connection.managed_in == BigCommerceConnection.ManagedIn.BIGCOMMERCE
-        else "bigcommerce-export-sweep"
+        else "bigcommerce-nightly-resync"
     )
-    webhooks = WebhookEvent.objects.filter(connection=connection).aggregate(
+    schedules = {
+        row["name"]: schedule_next_time(next_run=row["next_run"], minutes=row["minutes"], now=now)
+        for row in Schedule.objects.filter(name__in=(schedule, "bigcommerce-stock-reconcile")).values(
+            "name", "next_run", "minutes"
+        )
+    }
+    webhooks = WebhookEvent.objects.filter(connection=connection, received_at__gte=connection.connected_at or since)
+    webhooks = webhooks.aggregate(
         last=Max("received_at"), failed=Count("pk", filter=Q(status=WebhookEvent.Status.FAILED, received_at__gte=since))
     )
+    runs = _this_connection_runs(connection)
     return {
-        "last_sync": SyncRun.objects.filter(connection=connection, status=SyncRun.Status.FINISHED)
-        .exclude(kind=SyncRun.Kind.RECONCILIATION)
+        # The newest sync, finished or still going (a run that never finishes must not leave the
+        # one before it as "last sync").
+        "last_sync": runs.exclude(kind=SyncRun.Kind.RECONCILIATION).order_by("-started_at", "-pk").first(),
+        "last_stock_check": runs.filter(status=SyncRun.Status.FINISHED, kind=SyncRun.Kind.RECONCILIATION)
         .order_by("-finished_at")
         .first(),
-        "last_stock_check": SyncRun.objects.filter(
-            connection=connection, status=SyncRun.Status.FINISHED, kind=SyncRun.Kind.RECONCILIATION
-        )
-        .order_by("-finished_at")
-        .first(),
-        "next_stock_check": Schedule.objects.filter(name="bigcommerce-stock-reconcile")
-        .values_list("next_run", flat=True)
-        .first(),
+        "next_stock_check": schedules.get("bigcommerce-stock-reconcile"),
+        # Failures a later success settled are not counted (they say "Resolved" in the journal).
         "failures_24h": SyncEvent.objects.filter(
-            merchant_id=connection.merchant_id, status=SyncEvent.Status.FAILED, created_at__gte=since
+            merchant_id=connection.merchant_id,
+            status=SyncEvent.Status.FAILED,
+            resolved_at__isnull=True,
+            created_at__gte=since,
         ).count(),
         "webhook_last": webhooks["last"],
         "webhook_failed_24h": webhooks["failed"],
-        "next_resync": Schedule.objects.filter(name=schedule).values_list("next_run", flat=True).first(),
+        "next_resync": schedules.get(schedule),
     }

@@ -71,7 +71,7 @@ def _journal_links(*, merchant, movements) -> dict[int, MovementLink]:
     )
     if not batches:
         return {}
-    events = {}
+    events, by_movement = {}, {}
     for event in (
         SyncEvent.objects.filter(
             merchant=merchant, kind=SyncEvent.Kind.STOCK_PUSH, detail__batch__in=sorted(set(batches.values()))
@@ -80,9 +80,12 @@ def _journal_links(*, merchant, movements) -> dict[int, MovementLink]:
         .order_by("created_at", "pk")
     ):
         events[event.detail.get("batch")] = event  # the newest entry of each batch wins
+        # A batch sent is one entry per variant: the one that lists the movement is its entry.
+        for movement_id in event.detail.get("movements") or ():
+            by_movement[movement_id] = event
     links = {}
     for movement_id, batch in batches.items():
-        event = events.get(batch)
+        event = by_movement.get(movement_id) or events.get(batch)
         if event is None:
             continue
         label = _("Sent to BigCommerce") if event.status == SyncEvent.Status.OK else _("Sync journal entry")

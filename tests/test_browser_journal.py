@@ -79,3 +79,109 @@ def test_filter_the_journal_to_failures_open_one_and_retry(
     assert link.state == "synced"
     # The entry stays in the journal as it was, but offers no Retry now that the product synced.
     assert page.locator("#bc-panel button:has-text('Retry')").count() == 0
+
+
+def _sandbox_settings(settings, sandbox):
+    settings.BIGCOMMERCE_API_URL = sandbox.url
+    settings.BIGCOMMERCE_LOGIN_URL = sandbox.url + "/login"
+    settings.BIGCOMMERCE_CLIENT_ID = connect_helpers.CLIENT_ID
+    settings.BIGCOMMERCE_CLIENT_SECRET = connect_helpers.CLIENT_SECRET
+    settings.COMPTOIR_PUBLIC_URL = connect_helpers.PUBLIC_URL
+    call_command("createcachetable", verbosity=0)
+
+
+def test_after_a_connect_and_a_sale_the_journal_names_its_products_and_finds_the_sale_by_name(
+    page, live_server, sandbox, settings, merchant, merchant_user
+):
+    from integrations.models import VariantLink
+    from integrations.services.webhooks import webhook_event_process
+    from integrations.tests.test_stock_inbound import event
+    from integrations.tests.test_stock_push import stocked
+    from inventory.models import Sale
+
+    _sandbox_settings(settings, sandbox)
+    store = new_store(sandbox)
+    tote = stocked(merchant, "Tote bag", "TOTE-1", 30)
+    stocked(merchant, "Mug", "MUG-1", 5)
+    client = connect_helpers.CommitClient()
+    client.force_login(merchant_user)
+    connect_from_comptoir(client, sandbox, store)
+    walk_wizard(client)
+    connection = BigCommerceConnection.objects.get(merchant=merchant)
+    answer = client.post("/register/sell/", {"idempotency_key": "browser-sale-1", "line": [f"{tote.pk}:2"]})
+    assert answer.status_code == 302
+    sale = Sale.objects.get(merchant=merchant)
+    # BigCommerce's webhooks about it, as they come: the stock change coming back, the channel's echo.
+    vlink = VariantLink.objects.get(variant=tote)
+    remote = {"product_id": vlink.link.remote_product_id, "variant_id": vlink.remote_variant_id}
+    echo = {"inventory": {**remote, "method": "relative", "value": -2}}
+    for scope, data in (
+        ("store/product/inventory/updated", echo),
+        (f"store/channel/{connection.channel_id}/product/assigned", {"product_id": remote["product_id"]}),
+    ):
+        webhook_event_process(event=event(connection, scope, data))
+
+    browser_login(page, live_server, email=merchant_user.email, password="correct-horse-battery")
+    page.goto(f"{live_server.url}/integrations/bigcommerce/journal/")
+    results = page.locator("#journal-results")
+    said = f"Sale #{sale.pk}: Tote bag −2 → BigCommerce 30 → 28 ✓"
+    assert said in results.inner_text()
+    # No row of the first page speaks of a product without naming it, and no webhook echo shows.
+    texts = page.locator("#journal-results tbody tr").all_inner_texts()
+    assert texts and not [t for t in texts if "reported store/" in t or re.search(r"Product #\d+", t)]
+    assert "coming back" not in results.inner_text()
+    for row in SyncEvent.objects.filter(merchant=merchant, background=False).exclude(product_id=None):
+        assert row.product_name, row.message
+
+    # A search by the product's name finds its sale's push.
+    page.fill("#journal-q", "tote")
+    page.wait_for_url(re.compile(r"q=tote"))
+    page.wait_for_function("!document.querySelector('#journal-results').innerText.includes('Mug')")
+    assert said in results.inner_text()
+
+    # The background events are one tick away, named and with the real reason.
+    page.check("#journal-background")
+    page.wait_for_url(re.compile(r"background=1"))
+    page.wait_for_selector("text=It is Comptoir's own stock change coming back")
+    shown = results.inner_text()
+    assert "Stock of Tote bag changed in BigCommerce." in shown
+    assert "Tote bag added to a sales channel in BigCommerce." in shown
+    assert "not linked" not in shown
+
+
+def test_a_pending_badge_turns_synced_without_a_reload(page, live_server, merchant, merchant_user):
+    from integrations.models import ProductAssignment
+
+    mug = add_product(merchant, "Mug", sku="MUG-1")
+    connection = BigCommerceConnection.objects.create(
+        merchant=merchant, status="connected", store_hash="live-badge", managed_in="comptoir", access_token="t"
+    )
+    ProductAssignment.objects.create(merchant=merchant, product=mug)
+    link = ProductLink.objects.create(
+        merchant=merchant,
+        connection=connection,
+        product=mug,
+        store_hash="live-badge",
+        origin="created_remote",
+        state="pending",
+    )
+    browser_login(page, live_server, email=merchant_user.email, password="correct-horse-battery")
+    page.goto(f"{live_server.url}/catalog/")
+    badges = page.locator(f"#product-badges-{mug.pk}")
+    assert "BigCommerce…" in badges.inner_text()
+    page.evaluate("window.notReloaded = true")
+    page.goto(f"{live_server.url}/catalog/products/{mug.pk}/")
+    page.wait_for_selector("#product-channels-card .badge-warn:has-text('Pending')")
+    page.evaluate("window.notReloaded = true")
+
+    ProductLink.objects.filter(pk=link.pk).update(state="synced")  # the worker sent it
+    page.wait_for_selector("#product-channels-card .badge-ok:has-text('Synced')", timeout=10_000)
+    assert page.evaluate("window.notReloaded === true")
+
+    ProductLink.objects.filter(pk=link.pk).update(state="pending")
+    page.goto(f"{live_server.url}/catalog/")
+    page.evaluate("window.notReloaded = true")
+    ProductLink.objects.filter(pk=link.pk).update(state="synced")
+    page.wait_for_selector(f"#product-badges-{mug.pk} .badge-ok", timeout=10_000)
+    assert "BigCommerce ✓" in badges.inner_text() and page.evaluate("window.notReloaded === true")
+    page.wait_for_selector("#badges-poll:not([hx-get])", state="attached")

@@ -18,6 +18,7 @@ from PIL import Image
 # on the current merchant's products (catalog/tests/test_views_bulk.py checks foreign ids).
 CATALOG_PUBLIC_OR_OWN = {
     "catalog:product_list",
+    "catalog:product_badges",  # ids in the query: only the merchant's own are answered
     "catalog:product_create",
     "catalog:bulk_delete",
     "catalog:bulk_archive",

@@ -11,6 +11,7 @@ from catalog.views.media import (
 )
 from catalog.views.products import (
     product_archive,
+    product_badges_refresh,
     product_create,
     product_delete,
     product_detail,
@@ -26,6 +27,7 @@ __all__ = [
     "folder_delete",
     "grouping_list",
     "product_archive",
+    "product_badges_refresh",
     "product_create",
     "product_delete",
     "product_detail",

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from catalog import selectors, services
-from catalog.badges import product_badges
+from catalog.badges import product_badges, product_badges_pending
 from catalog.bulk_actions import bulk_actions
 from catalog.forms import ProductForm, ProductImageForm, ProductVideoForm, VariantEditor
 from catalog.forms.product_versions import (
@@ -57,10 +57,25 @@ def product_list(request):
         "bulk_actions": bulk_actions(archived=archived),
         "page_query": params.urlencode(),
         "currency": merchant.currency,
+        "badges_pending": product_badges_pending(badges),
     }
     if request.htmx and request.htmx.target == "product-results":
         return render(request, "catalog/product_list.html#results", context)
     return render(request, "catalog/product_list.html", context)
+
+
+@merchant_required
+@require_GET
+def product_badges_refresh(request):
+    """The badges of a page's pending products, polled by the catalog list until none is pending
+    (each as an out-of-band swap). Without htmx: the catalog."""
+    if not request.htmx:
+        return redirect("catalog:product_list")
+    ids = [int(pk) for pk in request.GET.get("ids", "").split(",") if pk.isdigit()][:PAGE_SIZE]
+    ids = list(selectors.products_by_ids(merchant=request.merchant, product_ids=ids).values_list("pk", flat=True))
+    badges = product_badges(merchant=request.merchant, product_ids=ids)
+    context = {"items": sorted(badges.items()), "badges_pending": product_badges_pending(badges)}
+    return render(request, "catalog/_product_badges.html", context)
 
 
 @merchant_required

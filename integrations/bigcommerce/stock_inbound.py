@@ -636,7 +636,9 @@ def stock_reconcile_run(*, run: SyncRun) -> SyncRun:
         busy += result["busy"]
         SyncRun.objects.filter(pk=run.pk).update(done=min(run.total, run.done + len(links)), updated_at=timezone.now())
         run.done = min(run.total, run.done + len(links))
-    SyncRun.objects.filter(pk=run.pk).update(status=SyncRun.Status.FINISHED, done=run.total, finished_at=timezone.now())
+    SyncRun.objects.filter(pk=run.pk).update(
+        status=SyncRun.Status.FINISHED, done=run.total, corrected=len(corrected), busy=busy, finished_at=timezone.now()
+    )
     run.refresh_from_db()
     found = [f"{variant.sku or variant}: {expected} → {seen}" for variant, expected, seen in corrected[:20]]
 

@@ -33,6 +33,7 @@ from django.utils.translation import ngettext
 from integrations.bigcommerce import pagination
 from integrations.bigcommerce.client import client_for
 from integrations.bigcommerce.errors import BigCommerceError, OutcomeUnknown
+from integrations.journal_messages import STOCK_SENT
 from integrations.models import BigCommerceConnection, StockPush, SyncEvent, VariantLink
 from integrations.services.journal import sync_event_record
 
@@ -164,6 +165,66 @@ def _journal(connection, *, rows: list[StockPush], variants: int, method: str, o
         message=message,
         detail={"method": method, "movements": [r.movement_id for r in rows], **detail},
     )
+
+
+def _journal_sent(connection, *, rows: list[StockPush], sent: dict, batch: str) -> None:
+    """One entry per variant sent, in the merchant's words: what moved its stock (a sale, a
+    refund, a change…), the product, and BigCommerce's level before and after
+    ("Sale #2: Tote bag −2 → BigCommerce 30 → 28 ✓"). BigCommerce's levels are Comptoir's online
+    level (clamped at 0) less what is still waiting to be sent, as the push keeps them."""
+    from inventory.models import StockMovement
+
+    movements = {
+        m.pk: m
+        for m in StockMovement.objects.filter(pk__in=[r.movement_id for r in rows]).select_related(
+            "variant__product", "sale_line", "refund_line"
+        )
+    }
+    by_link: dict[int, list[StockPush]] = defaultdict(list)
+    for row in rows:
+        by_link[row.variant_link_id].append(row)
+    levels = _comptoir_levels({r.variant_link.variant_id for r in rows})
+    later = _pending_totals(connection=connection, exclude_batch=batch)
+    absolute = {i["variant_id"]: i["quantity"] for i in sent.get("absolute", ())}
+    relative = {i["variant_id"]: i["quantity"] for i in sent.get("relative", ())}
+    for link_rows in by_link.values():
+        vlink = link_rows[0].variant_link
+        remote = vlink.remote_variant_id
+        moved = [movements[r.movement_id] for r in link_rows if r.movement_id in movements]
+        if not moved or (remote not in absolute and remote not in relative):
+            continue  # its changes cancelled out: nothing was sent for it
+        variant = moved[0].variant
+        first = moved[0]
+        cause = (
+            {"count": len(moved)}
+            if len(moved) > 1
+            else {
+                "origin": first.origin,
+                "sale": first.sale_line.sale_id if first.sale_line_id else None,
+                "refund": first.refund_line.refund_id if first.refund_line_id else None,
+            }
+        )
+        after = _clamped(levels.get(vlink.variant_id, 0)) - later.get(remote, 0)
+        params = {"cause": cause, "product": variant.product.name, "after": absolute.get(remote, after)}
+        if remote in absolute:
+            params["method"] = "absolute"
+        else:
+            params.update({"method": "relative", "delta": relative[remote], "before": after - relative[remote]})
+        sync_event_record(
+            connection=connection,
+            kind=SyncEvent.Kind.STOCK_PUSH,
+            direction=SyncEvent.Direction.TO_BIGCOMMERCE,
+            code=STOCK_SENT,
+            params=params,
+            product={"id": variant.product_id, "name": variant.product.name, "sku": variant.sku},
+            detail={
+                "method": params["method"],
+                "batch": batch,
+                "movements": [r.movement_id for r in link_rows],
+                "variant_id": remote,
+                "sent": relative.get(remote, absolute.get(remote)),
+            },
+        )
 
 
 def _pending_totals(*, connection, exclude_batch: str = "") -> dict[int, int]:
@@ -303,13 +364,7 @@ def stock_push_run(*, connection: BigCommerceConnection, limit: int = pagination
         _pending_again(kept)
         claimed.exclude(pk__in=[r.pk for r in kept]).update(state=State.SENT, sent_at=timezone.now())
         if len(kept) < len(rows):
-            _journal(
-                connection,
-                rows=[r for r in rows if r not in kept],
-                variants=len(items) - len(refused),
-                method="absolute" if sent["absolute"] and not sent["relative"] else "relative",
-                detail={"batch": batch, **sent},
-            )
+            _journal_sent(connection, rows=[r for r in rows if r not in kept], sent=sent, batch=batch)
         if kept and max(r.attempts for r in kept) in JOURNAL_ATTEMPTS:
             _journal(
                 connection,

@@ -15,8 +15,9 @@ from __future__ import annotations
 
 from django.utils.translation import gettext as _
 
+from catalog.models import Product
 from integrations.bigcommerce.importer import is_importing
-from integrations.models import WebhookEvent
+from integrations.models import ProductLink, WebhookEvent
 from integrations.services.queue import enqueue_on_commit
 from integrations.services.webhooks import Skipped
 
@@ -64,18 +65,28 @@ def product_event_handle(*, event: WebhookEvent) -> Skipped | None:
     """Any product, SKU or channel-assignment event: refresh that product from BigCommerce."""
     connection = event.connection
     if not is_importing(connection):
-        return Skipped(_not_connected if connection is None or not connection.is_active else _managed_in_comptoir)
+        if connection is None or not connection.is_active:
+            return Skipped(_not_connected, code="not_connected")
+        return Skipped(_managed_in_comptoir, code="managed_in_comptoir")
     if event.scope.startswith("store/channel/") and _channel_of(event.scope) != connection.channel_id:
-        return Skipped(_other_channel)
+        return Skipped(_other_channel, code="other_channel")
     remote_product_id = _remote_product_id(event)
     if remote_product_id is None:
-        return Skipped(_no_product)
+        return Skipped(_no_product, code="no_product")
     enqueue_on_commit("integrations.tasks.bigcommerce_import_product", connection.pk, remote_product_id)
     return None
 
 
-def _stock_not_synced():
-    return _("Comptoir does not sync this variant's stock (not linked, or stock not tracked).")
+def _not_linked():
+    return _("This product is not synced with Comptoir.")
+
+
+def _not_tracked():
+    return _("Comptoir does not track this product's stock.")
+
+
+def _own_change():
+    return _("It is Comptoir's own stock change coming back: nothing to do.")
 
 
 def _connected(event: WebhookEvent):
@@ -89,10 +100,10 @@ def order_event_handle(*, event: WebhookEvent) -> Skipped | None:
 
     connection = _connected(event)
     if connection is None:
-        return Skipped(_not_connected)
+        return Skipped(_not_connected, code="not_connected")
     order_id = order_id_of(event.payload.get("data") or {})
     if order_id is None:
-        return Skipped(_no_order)
+        return Skipped(_no_order, code="no_order")
     status = (event.payload.get("data") or {}).get("status")
     passed = status.get("new_status_id") if isinstance(status, dict) else None
     if isinstance(passed, int) and not isinstance(passed, bool) and 0 <= passed < 100:
@@ -104,15 +115,23 @@ def order_event_handle(*, event: WebhookEvent) -> Skipped | None:
 
 def stock_event_handle(*, event: WebhookEvent) -> Skipped | None:
     """A stock level changed in BigCommerce: unless it is our own change coming back, check it."""
-    from integrations.bigcommerce.stock_inbound import stock_check_request
+    from integrations.bigcommerce.stock_inbound import stock_check_request, stock_event_links
 
     connection = _connected(event)
     if connection is None:
-        return Skipped(_not_connected)
+        return Skipped(_not_connected, code="not_connected")
     if event.scope.startswith("store/channel/") and _channel_of(event.scope) != connection.channel_id:
-        return Skipped(_other_channel)
-    if not stock_check_request(connection=connection, data=event.payload.get("data") or {}):
-        return Skipped(_stock_not_synced)
+        return Skipped(_other_channel, code="other_channel")
+    data = event.payload.get("data") or {}
+    links = stock_event_links(connection=connection, data=data)
+    if not links:
+        return Skipped(_not_linked, code="not_linked")
+    products = ProductLink.objects.filter(pk__in={v.link_id for v in links}).values("product_id")
+    if not Product.objects.filter(pk__in=products, track_stock=True).exists():
+        return Skipped(_not_tracked, code="not_tracked")
+    if not stock_check_request(connection=connection, data=data):
+        # Linked and tracked: this is Comptoir's own push coming back (never "not linked").
+        return Skipped(_own_change, code="own_change")
     return None
 
 

@@ -1,39 +1,87 @@
 from typing import Any
 
-from integrations.messages import Message, message_default, message_translations
+from django.utils import timezone
+
+from integrations.messages import Message, message_default, message_of, message_translations
 from integrations.models import BigCommerceConnection, SyncEvent
 from portal.text import search_key
+
+# Kinds whose failure a later success for the same product settles (the entry then says "Resolved").
+RESOLVABLE_KINDS = (SyncEvent.Kind.PRODUCT_EXPORT, SyncEvent.Kind.PRODUCT_IMPORT, SyncEvent.Kind.STOCK_PUSH)
+# Run summaries ("Sync to BigCommerce finished: … 1 failed") are of the run's kind, or the initial sync.
 
 
 def sync_event_record(
     *,
     connection: BigCommerceConnection | None,
     kind: str,
-    message: Message,
+    message: Message | None = None,
     status: str = SyncEvent.Status.OK,
     direction: str = SyncEvent.Direction.INTERNAL,
     detail: dict[str, Any] | None = None,
     attempts: int = 1,
     merchant=None,
     product=None,
+    code: str = "",
+    params: dict[str, Any] | None = None,
+    background: bool | None = None,
 ) -> SyncEvent:
     """Write one journal line. ``message`` is plain language (a callable building it with gettext,
-    so that it exists in every language); ``detail`` is what was sent and answered; ``product``
-    (a Product, or a dict with id/name/sku) is what it was about."""
+    so that it exists in every language), or ``code`` and ``params`` rendered in the reader's
+    language (``integrations.journal_messages``); ``detail`` is what was sent and answered;
+    ``product`` (a Product, or a dict with id/name/sku) is what it was about. ``background``: the
+    entry asked nothing of Comptoir and is hidden by default (unset: skipped entries, and webhooks
+    received whose effect has an entry of its own). A success settles the same product's earlier
+    failures of the same kind (``resolved_at``)."""
+    if message is None:
+        message = message_of(code, params or {})
     translations = message_translations(message)
     about = _product_columns(product)
-    return SyncEvent.objects.create(
-        merchant=merchant or (connection.merchant if connection else None),
+    if background is None:
+        background = status == SyncEvent.Status.SKIPPED or (
+            kind == SyncEvent.Kind.WEBHOOK and status == SyncEvent.Status.OK
+        )
+    merchant = merchant or (connection.merchant if connection else None)
+    event = SyncEvent.objects.create(
+        merchant=merchant,
         connection=connection,
         kind=kind,
         message=message_default(message, translations),
         message_i18n=translations,
+        code=code,
+        params=params or {},
+        background=background,
         status=status,
         direction=direction,
         detail=detail or {},
         attempts=attempts,
         **about,
     )
+    if status == SyncEvent.Status.OK and about.get("product_id") and kind in RESOLVABLE_KINDS:
+        sync_event_failures_resolve(merchant=merchant, product_id=about["product_id"], kind=kind, at=event.created_at)
+    return event
+
+
+def sync_event_failures_resolve(*, merchant, product_id: int, kind: str, at=None) -> int:
+    """Earlier failures of this product and kind, settled by a success: they say so, and the
+    Overview stops counting them. Once no product of that kind still fails, the summaries of the
+    runs that counted them ("… 1 failed") are settled too. How many product failures were settled."""
+    at = at or timezone.now()
+    failures = SyncEvent.objects.filter(
+        merchant=merchant, kind=kind, status=SyncEvent.Status.FAILED, resolved_at__isnull=True, created_at__lte=at
+    )
+    settled = failures.filter(product_id=product_id).update(resolved_at=at)
+    if settled and not failures.filter(product_id__isnull=False).exists():
+        failures.model.objects.filter(
+            merchant=merchant,
+            kind__in=(kind, SyncEvent.Kind.INITIAL_SYNC),
+            product_id__isnull=True,
+            status=SyncEvent.Status.FAILED,
+            resolved_at__isnull=True,
+            created_at__lte=at,
+            detail__has_key="run_id",
+        ).update(resolved_at=at)
+    return settled
 
 
 def _product_columns(product) -> dict:

@@ -9,8 +9,11 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from catalog.models import Product
 from integrations.bigcommerce.webhooks import WebhookDelivery
-from integrations.models import BigCommerceConnection, SyncEvent, WebhookEvent
+from integrations.journal_messages import WEBHOOK, webhook_family
+from integrations.messages import message_render
+from integrations.models import BigCommerceConnection, ProductLink, SyncEvent, VariantLink, WebhookEvent
 from integrations.services.journal import sync_event_record
 from integrations.services.queue import enqueue_on_commit
 
@@ -26,6 +29,8 @@ class Skipped:
     the active language (it is called once per language, as journal messages are)."""
 
     why: Callable[[], str]
+    # The reason as a code of ``integrations.journal_messages.SKIP_REASONS`` (what the journal stores).
+    code: str = ""
 
 
 def _not_used() -> str:
@@ -79,17 +84,15 @@ def webhook_event_process(*, event: WebhookEvent) -> None:
         _webhook_event_fail(event=event, problem=f"data is a {type(data).__name__}, not an object")
         return
     handler = webhook_handler_for(event.scope)
-    outcome = handler(event=event) if handler is not None else Skipped(_not_used)
+    outcome = handler(event=event) if handler is not None else Skipped(_not_used, code="not_used")
     skipped = outcome if isinstance(outcome, Skipped) else None
-    subject = data.get("id") or data.get("product_id") or data.get("order_id")
+    params, product = _webhook_subject(event=event, data=data)
+    if skipped and skipped.code:
+        params["skipped"] = skipped.code
 
     def message():
-        reported = (
-            _("BigCommerce reported %(scope)s for #%(id)s.") % {"scope": event.scope, "id": subject}
-            if subject
-            else _("BigCommerce reported %(scope)s.") % {"scope": event.scope}
-        )
-        return f"{reported} {skipped.why()}" if skipped else reported
+        said = message_render(WEBHOOK, params)
+        return f"{said} {skipped.why()}" if skipped and not skipped.code else said
 
     sync_event_record(
         connection=event.connection,
@@ -98,6 +101,9 @@ def webhook_event_process(*, event: WebhookEvent) -> None:
         direction=SyncEvent.Direction.FROM_BIGCOMMERCE,
         status=SyncEvent.Status.SKIPPED if skipped else SyncEvent.Status.OK,
         message=message,
+        code=WEBHOOK if not skipped or skipped.code else "",
+        params=params,
+        product=product,
         detail={
             "scope": event.scope,
             "hash": event.event_hash,
@@ -106,6 +112,60 @@ def webhook_event_process(*, event: WebhookEvent) -> None:
         },
     )
     WebhookEvent.objects.filter(pk=event.pk).update(status=WebhookEvent.Status.PROCESSED, processed_at=timezone.now())
+
+
+def _positive_int(value) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else None
+
+
+def _webhook_subject(*, event: WebhookEvent, data: dict) -> tuple[dict, dict | None]:
+    """What the event is about, in the merchant's terms: the message's parameters (what happened,
+    the product's name or BigCommerce id, the order) and the product it names, if Comptoir has it."""
+    family = webhook_family(event.scope)
+    params: dict = {"family": family}
+    if family.startswith("order_"):
+        params["order_id"] = _positive_int(data.get("order_id", data.get("id")))
+        return params, None
+    if not family:
+        return params, None
+    inventory = data.get("inventory") if isinstance(data.get("inventory"), dict) else data
+    sku = data.get("sku") if isinstance(data.get("sku"), dict) else {}
+    remote_product = _positive_int(
+        sku.get("product_id")
+        or data.get("product_id")
+        or inventory.get("product_id")
+        or (data.get("id") if family.startswith("product_") else None)
+    )
+    remote_variant = _positive_int(sku.get("variant_id") or inventory.get("variant_id"))
+    params["remote_product_id"] = remote_product
+    if event.connection_id is None or not (remote_product or remote_variant):
+        return params, None
+    link = vlink = None
+    if remote_variant:
+        vlink = (
+            VariantLink.objects.filter(link__connection_id=event.connection_id, remote_variant_id=remote_variant)
+            .select_related("link")
+            .order_by("link__unlinked_at", "-pk")
+            .first()
+        )
+        link = vlink.link if vlink is not None else None
+    if link is None and remote_product:
+        link = (
+            ProductLink.objects.filter(connection_id=event.connection_id, remote_product_id=remote_product)
+            .order_by("unlinked_at", "-pk")
+            .first()
+        )
+    product = (
+        Product.objects.filter(pk=link.product_id, merchant_id=event.merchant_id).prefetch_related("variants").first()
+        if link is not None
+        else None
+    )
+    if product is None:
+        return params, None
+    params["product"] = product.name
+    skus = {v.pk: v.sku for v in product.variants.all() if v.sku}
+    sku = skus.get(vlink.variant_id, "") if vlink is not None else next(iter(skus.values()), "")
+    return params, {"id": product.pk, "name": product.name, "sku": sku}
 
 
 def _webhook_event_fail(*, event: WebhookEvent, problem: str) -> None:

@@ -80,3 +80,61 @@ def test_other_merchants_products_are_ignored_by_assign(bc, public, other_mercha
     client.post(ASSIGN, {"ids": [theirs.pk], "bigcommerce": "yes"})
     assert not ProductAssignment.objects.filter(product=theirs).exists()
     assert not ProductLink.objects.filter(product=theirs).exists()
+
+
+# -- live badges (issue 15, item 15) ----------------------------------------------------------------
+def _pending_row():
+    from integrations.models import BigCommerceConnection
+    from integrations.tests.connect_helpers import merchant_with_client
+
+    merchant, _user, client = merchant_with_client()
+    connection = BigCommerceConnection.objects.create(
+        merchant=merchant, status="connected", store_hash=f"live{merchant.pk}", managed_in="comptoir", access_token="t"
+    )
+    mug, cup = add_product(merchant, "Mug", sku="MUG-1"), add_product(merchant, "Cup", sku="CUP-1")
+    common = {
+        "merchant": merchant,
+        "connection": connection,
+        "store_hash": connection.store_hash,
+        "origin": "created_remote",
+    }
+    ProductAssignment.objects.create(merchant=merchant, product=mug)
+    link = ProductLink.objects.create(product=mug, state="pending", **common)
+    ProductLink.objects.create(product=cup, state="synced", **common)
+    return merchant, client, mug, cup, link
+
+
+def test_the_catalog_polls_the_badges_of_pending_products_until_none_is():
+    _merchant, client, mug, cup, link = _pending_row()
+    listing = client.get("/catalog/").content.decode()
+    poll = f'hx-get="/catalog/products/badges/?ids={mug.pk}"'
+    assert poll in listing and 'hx-trigger="every 2s"' in listing
+    assert f'id="product-badges-{mug.pk}"' in listing and "BigCommerce…" in listing
+
+    still = client.get(f"/catalog/products/badges/?ids={mug.pk},{cup.pk}", HTTP_HX_REQUEST="true")
+    assert poll in still.content.decode()  # still pending: still polling (the synced Cup is not asked again)
+    assert "HX-Request" in still["Vary"]
+
+    ProductLink.objects.filter(pk=link.pk).update(state="synced")  # the worker sent it
+    settled = client.get(f"/catalog/products/badges/?ids={mug.pk}", HTTP_HX_REQUEST="true").content.decode()
+    assert f'<span id="product-badges-{mug.pk}" hx-swap-oob="true">' in settled and "BigCommerce ✓" in settled
+    assert "hx-trigger" not in settled and '<span id="badges-poll"></span>' in settled  # polling stops
+    # Without JavaScript the address leads to the catalog.
+    assert client.get(f"/catalog/products/badges/?ids={mug.pk}")["Location"] == "/catalog/"
+
+
+def test_the_badges_poll_answers_only_for_the_merchants_own_products():
+    _merchant, _client, mug, _cup, _link = _pending_row()
+    _other, stranger, *_ = _pending_row()
+    answer = stranger.get(f"/catalog/products/badges/?ids={mug.pk}", HTTP_HX_REQUEST="true").content.decode()
+    assert f"product-badges-{mug.pk}" not in answer
+
+
+def test_the_product_page_channels_card_polls_itself_while_pending():
+    _merchant, client, mug, _cup, link = _pending_row()
+    url = f"/integrations/channels/products/{mug.pk}/"
+    card = client.get(url, HTTP_HX_REQUEST="true").content.decode()
+    assert f'hx-get="{url}" hx-trigger="every 2s"' in card and f'href="{url}"' in card and "Pending" in card
+    ProductLink.objects.filter(pk=link.pk).update(state="synced")
+    card = client.get(url, HTTP_HX_REQUEST="true").content.decode()
+    assert "Synced" in card and "hx-trigger" not in card

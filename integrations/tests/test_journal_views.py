@@ -238,7 +238,7 @@ def test_retry_processes_a_failed_webhook_event_again_and_journals_it():
     assert webhook.status == WebhookEvent.Status.PROCESSED
     texts = list(SyncEvent.objects.filter(merchant=merchant).values_list("message", flat=True))
     assert "Processing store/cart/created from BigCommerce again was requested." in texts
-    assert "BigCommerce reported store/cart/created for #7. Comptoir does not use this event." in texts
+    assert "BigCommerce sent an event. Comptoir does not use this event."  # the scope is in the detail in texts
     again = client.post(reverse("integrations:bigcommerce_event_retry", args=[event.pk]), follow=True)
     assert "This event from BigCommerce was processed since." in again.content.decode()
 
@@ -338,9 +338,9 @@ def test_retrying_is_a_failed_push_whose_product_still_fails_and_only_it_offers_
     common = {"connection": connection, "store_hash": "abc123", "origin": "created_remote"}
     ProductLink.objects.create(product=hat, merchant=merchant, state="failed", **common)
     ProductLink.objects.create(product=mug, merchant=merchant, state="synced", **common)
+    _event(connection, "Hat sent", product=hat)  # before it failed: a success settles only earlier failures
     hat_event = _event(connection, "Hat refused", status=Status.FAILED, product=hat)
     mug_event = _event(connection, "Mug refused", status=Status.FAILED, product=mug)  # fixed since
-    _event(connection, "Hat sent", product=hat)
 
     assert _texts(client.get(JOURNAL, {"status": "retrying"})) == ["Hat refused"]
     assert _texts(client.get(JOURNAL, {"status": "failed"})) == ["Mug refused", "Hat refused"]
@@ -352,3 +352,66 @@ def test_retrying_is_a_failed_push_whose_product_still_fails_and_only_it_offers_
     assert reverse("integrations:bigcommerce_event_retry", args=[mug_event.pk]) not in detail
     response = client.post(reverse("integrations:bigcommerce_event_retry", args=[mug_event.pk]), follow=True)
     assert "“Mug” has no failed sync to retry." in response.content.decode()
+
+
+# -- one status label, business messages (issue 15, items 12 and 13) -------------------------------
+def test_the_list_and_the_entry_give_a_failure_the_same_status_label():
+    merchant, client, connection = _connected()
+    hat = add_product(merchant, "Hat", sku="HAT-1")
+    common = {"connection": connection, "store_hash": "abc123", "origin": "created_remote"}
+    ProductLink.objects.create(product=hat, merchant=merchant, state="failed", **common)
+    failed = _event(connection, "Hat refused", status=Status.FAILED, product=hat)
+
+    listed = client.get(JOURNAL, {"status": "failed"})
+    (row,) = listed.context["page"].object_list
+    entry = client.get(reverse("integrations:bigcommerce_event", args=[failed.pk]))
+    assert row.status_label[0] == entry.context["event"].status_label[0] == "Failed — retrying"
+    assert 'badge-warn" title=' in listed.content.decode() and "Failed — retrying" in entry.content.decode()
+
+
+def test_background_entries_are_hidden_until_asked_for_and_kept_by_the_links():
+    merchant, client, connection = _connected()
+    _event(connection, "Mug sent", product={"id": 1, "name": "Mug", "sku": "MUG-1"})
+    echo = _event(
+        connection,
+        "Mug's stock changed in BigCommerce",
+        kind=Kind.WEBHOOK,
+        status=Status.SKIPPED,
+        direction=Direction.FROM_BIGCOMMERCE,
+        product={"id": 1, "name": "Mug", "sku": "MUG-1"},
+    )
+    assert echo.background
+    assert _texts(client.get(JOURNAL)) == ["Mug sent"]
+    shown = client.get(JOURNAL, {"background": "1", "q": "mug"})
+    assert _texts(shown) == ["Mug's stock changed in BigCommerce", "Mug sent"]
+    assert shown.context["page_query"] == "q=mug&background=1"  # pages and the CSV keep it
+    assert _texts(client.get(JOURNAL, {"status": "skipped"})) == ["Mug's stock changed in BigCommerce"]
+    assert client.get(reverse("integrations:bigcommerce_event", args=[echo.pk])).status_code == 200
+
+
+def test_a_message_stored_as_a_code_is_read_in_the_readers_language():
+    from django.utils import translation
+
+    from integrations.journal_messages import STOCK_SENT
+
+    _merchant, client, connection = _connected()
+    params = {
+        "cause": {"origin": "pos_sale", "sale": 2},
+        "product": "Tote bag",
+        "method": "relative",
+        "delta": -2,
+        "before": 30,
+        "after": 28,
+    }
+    event = sync_event_record(
+        connection=connection,
+        kind=Kind.STOCK_PUSH,
+        code=STOCK_SENT,
+        params=params,
+        product={"id": 9, "name": "Tote bag", "sku": "TOTE-1"},
+    )
+    assert (event.code, event.params) == (STOCK_SENT, params)
+    assert event.text == event.message == "Sale #2: Tote bag −2 → BigCommerce 30 → 28 ✓"
+    with translation.override("fr"):
+        assert event.text == "Vente n° 2 : Tote bag −2 → BigCommerce 30 → 28 ✓"
+    assert "Vente n° 2" in client.get(JOURNAL, HTTP_ACCEPT_LANGUAGE="fr").content.decode()

@@ -101,8 +101,8 @@ def test_overview_shows_last_sync_failures_webhook_health_and_next_resync_in_con
     assert 'href="/integrations/bigcommerce/journal/?status=failed"' in page
     assert "Last received" in page and "41 failed in the last 24 hours" in page
     assert "2\xa0hours ago" in page or "2 hours ago" in page
-    next_run = Schedule.objects.get(name="bigcommerce-export-sweep").next_run
-    assert next_run.isoformat() in page
+    next_run = Schedule.objects.get(name="bigcommerce-nightly-resync").next_run  # every product in full
+    assert (next_run + dt.timedelta(days=1)).isoformat() in page  # installed "now": the next one is tomorrow
 
 
 def test_overview_says_so_when_nothing_happened_yet():
@@ -191,3 +191,98 @@ def test_several_runs_at_once_each_have_their_own_card_and_the_old_ones_fold_int
     other, other_connection, _ = _connected_row()
     theirs = SyncRun.objects.create(merchant=other, connection=other_connection, kind="export", total=1)
     assert client.get(f"/integrations/bigcommerce/runs/{theirs.pk}/").status_code == 404
+
+
+# -- stale states (issue 15, item 13) -------------------------------------------------------------
+def test_the_next_scheduled_resync_is_never_in_the_past():
+    schedules_install()
+    _merchant, _connection, client = _connected_row()
+    now = timezone.now()
+    behind = now - dt.timedelta(minutes=1)  # the cluster has not taken it yet (or none runs)
+    Schedule.objects.filter(name="bigcommerce-nightly-resync").update(next_run=behind)
+    Schedule.objects.filter(name="bigcommerce-stock-reconcile").update(next_run=now - dt.timedelta(minutes=65))
+    facts = client.get(OVERVIEW).context["facts"]
+    assert facts["next_resync"] == behind + dt.timedelta(days=1)
+    assert now < facts["next_stock_check"] <= now + dt.timedelta(minutes=30)
+
+
+def test_after_a_reconnect_the_overview_shows_none_of_the_previous_connections_runs():
+    merchant, connection, client = _connected_row()
+    old = SyncRun.objects.create(merchant=merchant, connection=connection, kind="export", total=10, done=10)
+    SyncRun.objects.filter(pk=old.pk).update(status="finished", finished_at=timezone.now())
+    stuck = SyncRun.objects.create(merchant=merchant, connection=connection, kind="reconciliation", total=4)
+    # Disconnected and connected again: the same connection row, a new connected_at.
+    BigCommerceConnection.objects.filter(pk=connection.pk).update(connected_at=timezone.now() + dt.timedelta(seconds=5))
+    page = client.get(OVERVIEW)
+    assert page.context["runs"] == [] and page.context["facts"]["last_sync"] is None
+    content = page.content.decode()
+    assert f"sync-run-{old.pk}" not in content and f"sync-run-{stuck.pk}" not in content
+
+
+def test_last_sync_is_the_newest_run_even_while_it_is_still_going():
+    merchant, connection, client = _connected_row()
+    first = SyncRun.objects.create(merchant=merchant, connection=connection, kind="export", total=10, done=10)
+    SyncRun.objects.filter(pk=first.pk).update(status="finished", finished_at=timezone.now())
+    assert "10 products sent" in client.get(OVERVIEW).content.decode()
+    again = SyncRun.objects.create(merchant=merchant, connection=connection, kind="export", total=13, done=12)
+    page = client.get(OVERVIEW).content.decode()
+    assert "12 of 13" in page and "10 products sent" not in page
+    SyncRun.objects.filter(pk=again.pk).update(status="finished", done=13, finished_at=timezone.now())
+    assert "13 products sent" in client.get(OVERVIEW).content.decode()
+
+
+def test_a_failure_resolved_by_a_later_success_says_so_and_is_not_counted():
+    from integrations.services.journal import sync_event_record
+
+    merchant, connection, client = _connected_row()
+    hat = add_product(merchant, "Hat", sku="HAT-1")
+    failed = sync_event_record(
+        connection=connection,
+        kind="product_export",
+        status="failed",
+        message=lambda: "BigCommerce refused Hat",
+        product=hat,
+    )
+    assert "1 failed entry in the journal" in client.get(OVERVIEW).content.decode()
+    sync_event_record(connection=connection, kind="product_export", message=lambda: "Hat sent", product=hat)
+    failed.refresh_from_db()
+    assert failed.resolved_at is not None and failed.status == "failed"
+    assert client.get(OVERVIEW).context["facts"]["failures_24h"] == 0
+    journal = "/integrations/bigcommerce/journal/"
+    assert list(client.get(journal, {"status": "failed"}).context["page"].object_list) == []
+    assert [e.pk for e in client.get(journal, {"status": "resolved"}).context["page"].object_list] == [failed.pk]
+    entry = client.get(f"{journal}{failed.pk}/").content.decode()
+    assert ">Resolved<" in entry and "resolved" in entry.lower()
+
+
+def test_a_run_summary_counting_failures_is_resolved_once_no_product_still_fails():
+    from integrations.services.journal import sync_event_record
+
+    merchant, connection, client = _connected_row()
+    hat, cap = add_product(merchant, "Hat", sku="HAT-1"), add_product(merchant, "Cap", sku="CAP-1")
+
+    def record(product, status="ok", **kw):
+        return sync_event_record(
+            connection=connection, kind="product_export", status=status, message=lambda: "…", product=product, **kw
+        )
+
+    record(hat, "failed"), record(cap, "failed")
+    summary = record(None, "failed", detail={"run_id": 1, "done": 0, "failed": 2})
+    assert client.get(OVERVIEW).context["facts"]["failures_24h"] == 3
+    record(hat)
+    assert client.get(OVERVIEW).context["facts"]["failures_24h"] == 2  # the Cap still fails: so does the run
+    record(cap)
+    summary.refresh_from_db()
+    assert summary.resolved_at is not None
+    assert client.get(OVERVIEW).context["facts"]["failures_24h"] == 0
+
+
+def test_a_stock_check_card_says_what_it_found():
+    merchant, connection, client = _connected_row()
+    run = SyncRun.objects.create(
+        merchant=merchant, connection=connection, kind="reconciliation", total=12, done=12, corrected=2, busy=1
+    )
+    SyncRun.objects.filter(pk=run.pk).update(status="finished", finished_at=timezone.now())
+    card = client.get(f"/integrations/bigcommerce/runs/{run.pk}/").content.decode()
+    assert "12 of 12 variants checked" in card
+    assert "2 differed from BigCommerce and were corrected" in card and "1 was changing" in card

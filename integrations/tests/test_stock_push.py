@@ -11,7 +11,7 @@ from integrations.models import StockPush, SyncEvent, VariantLink
 from integrations.tests import connect_helpers
 from integrations.tests.connect_helpers import add_product, api
 from integrations.tests.test_export import connected, connected_to
-from inventory.models import StockOrigin
+from inventory.models import Sale, StockOrigin
 from inventory.services import sale_create, stock_adjust, stock_set
 
 bc = connect_helpers.bc  # fixture
@@ -55,7 +55,9 @@ def test_a_register_sale_reaches_bigcommerce_and_is_journaled(bc):
     assert list(StockPush.objects.values_list("delta", "state")) == [(-3, "sent")]
     event = SyncEvent.objects.filter(kind=SyncEvent.Kind.STOCK_PUSH).get()
     assert event.direction == SyncEvent.Direction.TO_BIGCOMMERCE
-    assert event.message == "Sent 1 stock change to BigCommerce (1 variant)."
+    sale = Sale.objects.get()
+    assert event.message == f"Sale #{sale.pk}: Mug −3 → BigCommerce 10 → 7 ✓"
+    assert (event.product_id, event.product_name, event.sku) == (mug.product_id, "Mug", "MUG-1")
 
 
 def test_a_burst_on_one_variant_is_one_adjustment(bc):
@@ -68,7 +70,7 @@ def test_a_burst_on_one_variant_is_one_adjustment(bc):
     calls = relative_calls(bc, store)[before:]
     assert len(calls) == 1
     assert SyncEvent.objects.get(kind=SyncEvent.Kind.STOCK_PUSH).message == (
-        "Sent 20 stock changes to BigCommerce (1 variant)."
+        "20 stock changes: Mug −20 → BigCommerce 50 → 30 ✓"
     )
 
 
@@ -84,9 +86,12 @@ def test_many_variants_go_in_one_batched_call(bc):
             sell(merchant, cup, 1)
     assert [remote_level(bc, store, cup) for cup in cups] == [2] * 6
     assert len(relative_calls(bc, store)[before:]) == 1
-    assert "Sent 12 stock changes to BigCommerce (6 variants)." in SyncEvent.objects.filter(
-        kind=SyncEvent.Kind.STOCK_PUSH
-    ).values_list("message", flat=True)
+    # One journal entry per variant, naming its product (one call carried them all).
+    entries = SyncEvent.objects.filter(kind=SyncEvent.Kind.STOCK_PUSH)
+    assert sorted(entries.values_list("product_name", "message")) == [
+        (cup.product.name, f"2 stock changes: {cup.product.name} −3 → BigCommerce 5 → 2 ✓") for cup in cups
+    ]
+    assert len({e.detail["batch"] for e in entries}) == 1
 
 
 def test_a_sale_whose_announcement_was_lost_is_pushed_by_the_sweep(bc):
@@ -176,7 +181,8 @@ def test_a_variant_without_a_level_at_the_location_gets_an_absolute_level(bc, mo
     event = SyncEvent.objects.get(kind=SyncEvent.Kind.STOCK_PUSH)
     assert event.detail["method"] == "absolute"
     remote_id = VariantLink.objects.get(variant=mug).remote_variant_id
-    assert event.detail["absolute"] == [{"location_id": shop["id"], "variant_id": remote_id, "quantity": 4}]
+    assert (event.detail["variant_id"], event.detail["sent"]) == (remote_id, 4)
+    assert event.message.endswith("Mug → BigCommerce set to 4 ✓")
 
 
 def test_the_mark_is_written_and_rolled_back_with_the_ledger(bc):

@@ -77,7 +77,7 @@ def test_a_verified_delivery_is_stored_processed_and_journaled(client, connectio
     assert (event.scope, event.store_hash, event.status) == ("store/product/updated", "abc123", "processed")
     journal = SyncEvent.objects.get(kind=SyncEvent.Kind.WEBHOOK)
     assert journal.merchant == connection.merchant
-    assert "store/product/updated" in journal.message and "#42" in journal.message
+    assert "#42" in journal.message and journal.detail["scope"] == "store/product/updated"
 
 
 def test_a_repeated_delivery_is_stored_once(client, connection, django_capture_on_commit_callbacks):

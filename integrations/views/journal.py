@@ -58,7 +58,11 @@ def bigcommerce_journal(request):
             "page_query": query,
             "filters": filters,
             "filtered": bool(query),
-            "statuses": [*SyncEvent.Status.choices, (selectors.JournalFilters.RETRYING, _("Retrying"))],
+            "statuses": [
+                *SyncEvent.Status.choices,
+                (selectors.JournalFilters.RETRYING, _("Failed — retrying")),
+                (selectors.JournalFilters.RESOLVED, _("Resolved")),
+            ],
             "directions": SyncEvent.Direction.choices,
             "failed_links": selectors.failed_product_link_count(connection=connection),
             "here": request.get_full_path(),
@@ -133,7 +137,7 @@ def bigcommerce_journal_export(request):
         for event in events.iterator(chunk_size=1000):
             yield [
                 date_format(timezone.localtime(event.created_at), "Y-m-d H:i:s"),
-                event.get_status_display(),
+                event.status_label[0],
                 event.get_direction_display(),
                 event.get_kind_display(),
                 event.product_name,
