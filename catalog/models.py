@@ -17,6 +17,10 @@ from portal.models import Merchant
 from portal.text import search_key
 
 MAX_OPTIONS = 3
+# The heaviest shipping weight Comptoir takes (10 tonnes, in grams), and the highest low stock
+# level: a typo of a few extra digits is caught, whatever the database could hold.
+MAX_WEIGHT_GRAMS = 10_000_000
+MAX_LOW_STOCK_LEVEL = 1_000_000_000
 
 
 class Category(models.Model):

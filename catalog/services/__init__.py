@@ -27,6 +27,7 @@ from catalog.services.products import (
     product_update,
     products_archive,
     products_delete,
+    weight_validator,
 )
 from catalog.variants import OptionSpec
 
@@ -42,6 +43,7 @@ __all__ = [
     "category_delete",
     "folder_create",
     "folder_delete",
+    "weight_validator",
     "product_archive",
     "product_changed_notify",
     "product_create",

@@ -8,12 +8,14 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import ProtectedError
+from django.utils import formats
 from django.utils.translation import gettext as _
 
 from catalog import managed
 from catalog.barcodes import barcode_taken_message, barcode_validate
 from catalog.models import (
     MAX_OPTIONS,
+    MAX_WEIGHT_GRAMS,
     Category,
     Folder,
     OptionValue,
@@ -252,6 +254,23 @@ def product_track_stock_set(*, product: Product, enabled: bool, origin: str = OR
     return product
 
 
+def weight_validator(grams: int | None) -> None:
+    """A shipping weight Comptoir takes: whole grams from 0 to MAX_WEIGHT_GRAMS (10 tonnes)."""
+    if grams is None:
+        return
+    if grams < 0:
+        raise ValidationError(_("A shipping weight cannot be negative."), code="weight_negative")
+    if grams > MAX_WEIGHT_GRAMS:
+        raise ValidationError(
+            _("A shipping weight is at most %(max)s g (%(kg)s kg).")
+            % {
+                "max": formats.number_format(MAX_WEIGHT_GRAMS, use_l10n=True, force_grouping=True),
+                "kg": formats.number_format(MAX_WEIGHT_GRAMS // 1000, use_l10n=True, force_grouping=True),
+            },
+            code="weight_too_high",
+        )
+
+
 def _fields_apply(*, product: Product, fields: ProductFields) -> None:
     merchant_id = product.merchant_id
     for related in (fields.category, fields.folder):
@@ -265,6 +284,10 @@ def _fields_apply(*, product: Product, fields: ProductFields) -> None:
     product.category = fields.category
     product.folder = fields.folder
     product.vat_rate = fields.vat_rate if fields.vat_rate is not None else product.merchant.default_vat_rate
+    try:
+        weight_validator(fields.shipping_weight_grams)
+    except ValidationError as exc:
+        raise ValidationError({"shipping_weight_grams": exc.messages}) from None
     product.shipping_weight_grams = fields.shipping_weight_grams
     product.seo_title = fields.seo_title.strip()
     product.seo_description = fields.seo_description.strip()

@@ -519,3 +519,25 @@ def test_disconnecting_and_deleting_the_copies_archives_them_through_the_catalog
     product = Product.objects.get(merchant=merchant)
     assert (product.managed_in, product.is_archived) == ("", True)  # history kept, editable again
     assert seen == ["bigcommerce"]  # the archive service announced it, as an import (never echoed back)
+
+
+@pytest.mark.parametrize(
+    ("overrides", "reason"),
+    [
+        ({"price": 1e30}, "The price in BigCommerce (1e+30) is more than Comptoir takes (at most €100,000,000.00)."),
+        ({"price": "9" * 27}, "The price in BigCommerce (" + "9" * 27 + ") is more than Comptoir takes"),
+        ({"cost_price": 1e30}, "The price in BigCommerce (1e+30) is more than Comptoir takes"),
+        ({"weight": 99_999_999_999.999}, "The weight in BigCommerce (99999999999.999 kg) is more than Comptoir takes"),
+    ],
+)
+def test_a_price_or_weight_out_of_bounds_is_that_products_journaled_failure(bc, overrides, reason):  # noqa: F811
+    # to_minor raised decimal.InvalidOperation on 1e30: the import task failed and was retried
+    # forever, with no journal entry. It is now that product's failure; the others import.
+    shop, merchant, _client, connection, ids = connect(bc, products=[simple("Tote", "TOTE")])
+    remote = importer.products_fetch(client=importer.client_for(connection), ids=[ids[0]])[ids[0]]
+    absurd = {**json.loads(json.dumps(remote)), "id": remote["id"] + 1000, "name": "Gold bar", **overrides}
+    assert importer.product_import(connection=connection, remote=absurd).status == "failed"
+    failure = SyncEvent.objects.filter(merchant=merchant, status="failed").latest("id")
+    assert failure.message.startswith("“Gold bar” could not be imported from BigCommerce: " + reason)
+    assert list(Product.objects.filter(merchant=merchant).values_list("name", flat=True)) == ["Tote"]
+    assert importer.product_import(connection=connection, remote=remote).status in ("imported", "unchanged")
