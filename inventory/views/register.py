@@ -1,6 +1,7 @@
 """The Register: find products (name, SKU, barcode scan), build a cart, sell.
 
-The cart lives in the session while it is being built. The sell form carries the lines as
+The cart lives in the session while it is being built, and the page always shows it (never
+from the browser's cache: Back after Sales shows the cart the server holds). The sell form carries the lines as
 shown and the cart's idempotency key: one key per cart, kept in the session from the first
 render until the cart is sold or emptied. A double click, a resent form or a second tab showing
 the same cart therefore records one sale (the others are told it was already sold), and what is
@@ -13,6 +14,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
@@ -100,7 +102,11 @@ def _back(request, *, q="", notice="", notice_level="error"):
 
 @require_GET
 @merchant_required
+@never_cache
 def register(request):
+    # The cart lives on the server: Back must never show the page as first loaded (the browser's
+    # cache or back/forward cache), so it is never stored; a page restored anyway is reloaded
+    # (``data-reload-on-restore``, static/js/comptoir.js).
     return _render(request, q=request.GET.get("q", "").strip()[:100])
 
 
