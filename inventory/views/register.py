@@ -65,7 +65,7 @@ def _cart_key(request) -> str:
     return key
 
 
-def _render(request, *, q="", notice="", notice_level="error", status=200, line_error=None):
+def _render(request, *, q="", notice="", notice_level="error", status=200, line_error=None, confirm_zero=None):
     lines = _cart_lines(request)
     if line_error:
         for row in lines:
@@ -80,6 +80,9 @@ def _render(request, *, q="", notice="", notice_level="error", status=200, line_
         "idempotency_key": _cart_key(request),
         "notice": notice,
         "notice_level": notice_level,
+        "unpriced_lines": [row for row in lines if row["variant"].price == 0],
+        # The Register asked "Sell at €0.00?": the sale as it was sent, to confirm or go back.
+        "confirm_zero": confirm_zero,
     }
     if request.htmx and request.htmx.target == "register-results":
         template = f"{TEMPLATE}#results"
@@ -198,6 +201,17 @@ def register_sell(request):
         variants = variants_by_id(merchant=request.merchant, ids=[variant_id for variant_id, _ in parsed])
         if any(variant_id not in variants for variant_id, _ in parsed):
             return _back(request, notice=_("A product in the cart no longer exists. Check the cart and sell again."))
+        unpriced = list({variants[variant_id]: None for variant_id, _ in parsed if variants[variant_id].price == 0})
+        if unpriced and request.POST.get("allow_zero_price") != "1":
+            # A product without a price is never rung up at 0 unseen: ask first (the POS API
+            # likewise wants "allow_zero_price" on the line).
+            confirm = {
+                "variants": unpriced,
+                "names": ", ".join(f"“{variant}”" for variant in unpriced),
+                "key": key,
+                "lines": request.POST.getlist("line")[: MAX_SALE_LINES + 1],
+            }
+            return _render(request, confirm_zero=confirm)
         try:
             with transaction.atomic():
                 sale = sale_create(
