@@ -359,6 +359,48 @@ def test_without_price_sync_a_comptoir_price_is_never_overwritten(bc):  # noqa: 
     assert (variant.price, variant.cost_price) == (1890, None)
 
 
+def test_without_price_sync_the_merchant_sets_comptoirs_price_on_the_edit_page(bc):  # noqa: F811
+    # The seed: "vous devrez ajouter les prix sur la plateforme avec laquelle vous avez effectué la
+    # synchronisation". Imported at 0, priced in Comptoir through the form, kept by later imports.
+    shop, merchant, client, connection, ids = connect(bc, include_prices="no", products=[simple("Tote", "TOTE", 15)])
+    product = Product.objects.get(merchant=merchant)
+    assert product.variants.get().price == 0
+    listed = client.get(reverse("catalog:product_list")).content.decode()
+    assert ">No price</span>" in listed
+
+    url = reverse("catalog:product_update", args=[product.pk])
+    page = client.get(url).content.decode()
+    assert page.count("readonly") == 1  # the SKU; price and cost price are Comptoir's to set
+    assert 'name="name"' in page and "disabled" in page.split('name="name"')[1].split(">")[0]
+    form = {
+        "name": "Renamed in Comptoir",  # a field BigCommerce manages: ignored (disabled)
+        "description": product.description,
+        "vat_rate": "20",
+        "track_stock": "on",
+        "low_stock_level": "",
+        "shipping_weight_grams": "",
+        "option-count": "0",
+        "variant-count": "1",
+        "variant-0-combination": "[]",
+        "variant-0-sku": "TOTE",
+        "variant-0-barcode": "",
+        "variant-0-price": "18.90",
+        "variant-0-cost_price": "7",
+    }
+    assert client.post(url, form).status_code == 302
+    product.refresh_from_db()
+    variant = product.variants.get()
+    assert (product.name, variant.price, variant.cost_price) == ("Tote", 1890, 700)
+    assert ">No price</span>" not in client.get(reverse("catalog:product_list")).content.decode()
+
+    shop.api.put(f"/v3/catalog/products/{ids[0]}", json={"name": "Tote bag", "price": 99, "cost_price": 30})
+    shop.replay_webhooks(client, connection)
+    product.refresh_from_db()
+    variant.refresh_from_db()
+    assert product.name == "Tote bag"
+    assert (variant.price, variant.cost_price) == (1890, 700)
+
+
 def test_with_price_sync_the_bigcommerce_price_flows_in(bc):  # noqa: F811
     shop, merchant, client, connection, ids = connect(bc, include_prices="yes", products=[simple("Tote", "TOTE", 15)])
     shop.api.put(f"/v3/catalog/products/{ids[0]}", json={"price": 17.5, "cost_price": 6})
