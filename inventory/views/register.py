@@ -207,7 +207,7 @@ def register_sell(request):
             # likewise wants "allow_zero_price" on the line).
             confirm = {
                 "variants": unpriced,
-                "names": ", ".join(f"“{variant}”" for variant in unpriced),
+                "names": ", ".join(_("“%(name)s”") % {"name": variant} for variant in unpriced),
                 "key": key,
                 "lines": request.POST.getlist("line")[: MAX_SALE_LINES + 1],
             }
