@@ -95,7 +95,7 @@ def test_add_set_remove_clear(merchant_client, mug):
     assert merchant_client.session[CART_SESSION_KEY] == []
 
 
-@pytest.mark.parametrize("quantity", ["-1", "abc", "100000", "", "2.5"])
+@pytest.mark.parametrize("quantity", ["-1", "abc", "100000", "", "2.5", "١٢", "1_2"])
 def test_bad_quantity_is_explained_on_its_line(merchant_client, mug, quantity):
     merchant_client.post(CART, {"action": "add", "variant": mug.pk})
     html = merchant_client.post(
