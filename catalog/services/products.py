@@ -8,20 +8,19 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import ProtectedError
-from django.utils import formats
 from django.utils.translation import gettext as _
 
 from catalog import managed
 from catalog.barcodes import barcode_taken_message, barcode_validate
 from catalog.models import (
     MAX_OPTIONS,
-    MAX_WEIGHT_GRAMS,
     Category,
     Folder,
     OptionValue,
     Product,
     ProductOption,
     Variant,
+    weight_validator,
 )
 from catalog.selectors import product_by_uuid, variant_barcodes_taken, variant_skus_taken
 from catalog.signals import ORIGIN_COMPTOIR, product_changed_mark, product_deleted_send_on_commit
@@ -252,23 +251,6 @@ def product_track_stock_set(*, product: Product, enabled: bool, origin: str = OR
         product.track_stock = enabled
         product_changed_mark(merchant_id=product.merchant_id, product_id=product.pk, origin=origin)
     return product
-
-
-def weight_validator(grams: int | None) -> None:
-    """A shipping weight Comptoir takes: whole grams from 0 to MAX_WEIGHT_GRAMS (10 tonnes)."""
-    if grams is None:
-        return
-    if grams < 0:
-        raise ValidationError(_("A shipping weight cannot be negative."), code="weight_negative")
-    if grams > MAX_WEIGHT_GRAMS:
-        raise ValidationError(
-            _("A shipping weight is at most %(max)s g (%(kg)s kg).")
-            % {
-                "max": formats.number_format(MAX_WEIGHT_GRAMS, use_l10n=True, force_grouping=True),
-                "kg": formats.number_format(MAX_WEIGHT_GRAMS // 1000, use_l10n=True, force_grouping=True),
-            },
-            code="weight_too_high",
-        )
 
 
 def _fields_apply(*, product: Product, fields: ProductFields) -> None:
