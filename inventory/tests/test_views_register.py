@@ -295,3 +295,9 @@ def test_selling_a_product_without_a_price_asks_first(merchant_client, mug, tote
 def test_a_priced_cart_sells_without_asking(merchant_client, mug):
     response = merchant_client.post(SELL, {"idempotency_key": "k" * 32, "line": [f"{mug.pk}:1"]})
     assert response.status_code == 302 and Sale.objects.count() == 1
+
+
+def test_search_results_mark_a_product_without_a_price(merchant_client, tote):
+    html = merchant_client.get(REGISTER, {"q": "tote"}).content.decode()
+    results = html.split('id="register-results"')[1]
+    assert ">No price</span>" in results and "€0.00" not in results
