@@ -371,6 +371,7 @@ def test_without_price_sync_the_merchant_sets_comptoirs_price_on_the_edit_page(b
     url = reverse("catalog:product_update", args=[product.pk])
     page = client.get(url).content.decode()
     assert page.count("readonly") == 1  # the SKU; price and cost price are Comptoir's to set
+    assert "Prices are not synced: set Comptoir's prices here." in page
     assert 'name="name"' in page and "disabled" in page.split('name="name"')[1].split(">")[0]
     form = {
         "name": "Renamed in Comptoir",  # a field BigCommerce manages: ignored (disabled)
