@@ -5,8 +5,8 @@ from django.core.validators import MaxValueValidator
 from django.utils.translation import gettext_lazy as _
 
 from catalog import managed
-from catalog.models import MAX_LOW_STOCK_LEVEL, MAX_WEIGHT_GRAMS, Category, Folder, Product
-from catalog.services import ProductFields, category_create, folder_create, weight_validator
+from catalog.models import MAX_LOW_STOCK_LEVEL, MAX_WEIGHT_GRAMS, Category, Folder, Product, weight_validator
+from catalog.services import ProductFields, category_create, folder_create
 from portal.formfields import PlainDecimalField, PlainIntegerField
 from portal.models import Merchant
 
@@ -32,7 +32,7 @@ class ProductForm(forms.ModelForm):
             "seo_description",
             "search_keywords",
         ]
-        # Whole numbers typed with the digits 0–9, within bounds (weight: catalog.services.weight_validator).
+        # Whole numbers typed with the digits 0–9, within bounds (weight: catalog.models.weight_validator).
         field_classes = {"shipping_weight_grams": PlainIntegerField, "low_stock_level": PlainIntegerField}
         widgets = {
             "shipping_weight_grams": forms.NumberInput(attrs={"min": 0, "max": MAX_WEIGHT_GRAMS}),

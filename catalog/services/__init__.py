@@ -27,7 +27,6 @@ from catalog.services.products import (
     product_update,
     products_archive,
     products_delete,
-    weight_validator,
 )
 from catalog.variants import OptionSpec
 
@@ -43,7 +42,6 @@ __all__ = [
     "category_delete",
     "folder_create",
     "folder_delete",
-    "weight_validator",
     "product_archive",
     "product_changed_notify",
     "product_create",

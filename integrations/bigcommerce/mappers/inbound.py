@@ -296,6 +296,8 @@ def _money(value, currency: str) -> int | None:
     amount = _decimal(value)
     if amount is None:
         return None
+    if amount < 0:
+        return 0
     try:
         minor = to_minor(amount, currency)
     except AmountOutOfRange:
@@ -307,7 +309,7 @@ def _money(value, currency: str) -> int | None:
                 % {"price": str(value)[:40], "max": format_money(MAX_PRICE, currency)}
             )
         )
-    return max(0, minor)
+    return minor
 
 
 def _int(value) -> int | None:
