@@ -3,9 +3,10 @@
 The cart lives in the session while it is being built, and the page always shows it (never
 from the browser's cache: Back after Sales shows the cart the server holds). The sell form
 carries the lines as shown and the cart's idempotency key: one key per cart, kept in the
-session from the first render until the cart is sold or emptied. A double click, a resent form or a second tab showing
-the same cart therefore records one sale (the others are told it was already sold), and what is
-sold is what the cashier saw.
+session from the first render until the cart is sold or emptied. A double click, a resent
+form or a second tab showing the same cart therefore records one sale (the others are told it
+was already sold), and what is sold is what the cashier saw. A product without a price is sold
+only once the cashier confirms it ("Sell at €0.00?").
 """
 
 from django.contrib import messages
