@@ -11,12 +11,35 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models.functions import Lower
+from django.utils import formats
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from portal.models import Merchant
 from portal.text import search_key
 
 MAX_OPTIONS = 3
+# The heaviest shipping weight Comptoir takes (10 tonnes, in grams), and the highest low stock
+# level: a typo of a few extra digits is caught, whatever the database could hold.
+MAX_WEIGHT_GRAMS = 10_000_000
+MAX_LOW_STOCK_LEVEL = 1_000_000_000
+
+
+def weight_validator(grams: int | None) -> None:
+    """A shipping weight Comptoir takes: whole grams from 0 to MAX_WEIGHT_GRAMS (10 tonnes)."""
+    if grams is None:
+        return
+    if grams < 0:
+        raise ValidationError(gettext("A shipping weight cannot be negative."), code="weight_negative")
+    if grams > MAX_WEIGHT_GRAMS:
+        raise ValidationError(
+            gettext("A shipping weight is at most %(max)s g (%(kg)s kg).")
+            % {
+                "max": formats.number_format(MAX_WEIGHT_GRAMS, use_l10n=True, force_grouping=True),
+                "kg": formats.number_format(MAX_WEIGHT_GRAMS // 1000, use_l10n=True, force_grouping=True),
+            },
+            code="weight_too_high",
+        )
 
 
 class Category(models.Model):
@@ -111,6 +134,13 @@ class Product(models.Model):
                 f.attname for f in self._meta.concrete_fields if not f.primary_key and f.name != "revision"
             ]
         super().save(*args, **kwargs)
+
+    def clean(self):
+        # Django admin's check; the product form and services check the same.
+        try:
+            weight_validator(self.shipping_weight_grams)
+        except ValidationError as exc:
+            raise ValidationError({"shipping_weight_grams": exc.messages}) from None
 
     @property
     def has_options(self) -> bool:

@@ -9,6 +9,7 @@ from django.db.models.functions import Lower
 
 from catalog.barcodes import barcode_normalise
 from catalog.models import Category, Folder, Product, ProductImage, Variant
+from catalog.stock_column import product_stock_expression
 from portal.models import Merchant
 from portal.text import search_key
 
@@ -17,14 +18,23 @@ PRODUCT_ORDER = ("name_key", "name", "id")
 
 
 def product_list(
-    *, merchant: Merchant, search: str = "", category_id: int | None = None, archived: bool = False
+    *,
+    merchant: Merchant,
+    search: str = "",
+    category_id: int | None = None,
+    archived: bool = False,
+    unpriced: bool = False,
 ) -> QuerySet[Product]:
     """The merchant's products for the catalog list, in a constant number of queries.
 
-    Each product carries ``variant_count``, ``price_min`` and ``price_max``, its category,
+    Each product carries ``stock_total`` (``catalog.stock_column``), ``variant_count``,
+    ``price_min`` and ``price_max`` (``price_min`` 0: a variant has no price), its category,
     and its images (prefetched, in gallery order: the first is the thumbnail).
+    ``unpriced``: only products with a variant at price 0.
     """
     queryset = Product.objects.filter(merchant=merchant, is_archived=archived)
+    if unpriced:
+        queryset = queryset.filter(pk__in=Variant.objects.filter(merchant=merchant, price=0).values("product_id"))
     search = search.strip()
     if search:
         matches = Q(name_key__contains=search_key(search)) | Q(variants__sku__icontains=search)
@@ -38,6 +48,7 @@ def product_list(
     return (
         queryset.select_related("category")
         .annotate(variant_count=Count("variants"), price_min=Min("variants__price"), price_max=Max("variants__price"))
+        .annotate(stock_total=product_stock_expression())
         .prefetch_related(Prefetch("images", queryset=ProductImage.objects.order_by("position", "id")))
         .order_by(*PRODUCT_ORDER)
     )
@@ -95,8 +106,11 @@ def product_ids_with_history(*, merchant: Merchant, product_ids: Sequence[int]) 
 
 
 def product_counts(*, merchant: Merchant) -> dict:
+    unpriced = Variant.objects.filter(merchant=merchant, price=0).values("product_id")
     counts = Product.objects.filter(merchant=merchant).aggregate(
-        active=Count("id", filter=Q(is_archived=False)), archived=Count("id", filter=Q(is_archived=True))
+        active=Count("id", filter=Q(is_archived=False)),
+        archived=Count("id", filter=Q(is_archived=True)),
+        unpriced=Count("id", filter=Q(is_archived=False, pk__in=unpriced)),
     )
     return counts
 

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from inventory.services import MAX_LINE_QUANTITY, MAX_STOCK_QUANTITY
 from portal.edits import EditBase, VersionedFormMixin
+from portal.formfields import PlainIntegerField
 from portal.ids import MAX_ID
 
 KEY_PATTERN = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
@@ -51,7 +52,7 @@ class SetCountsForm(IdempotentForm):
         super().__init__(*args, **kwargs)
         self.variants = variants
         for variant in variants:
-            self.fields[f"count_{variant.pk}"] = forms.IntegerField(
+            self.fields[f"count_{variant.pk}"] = PlainIntegerField(
                 label=variant.label or variant.product.name,
                 min_value=0,
                 max_value=MAX_STOCK_QUANTITY,
@@ -102,7 +103,7 @@ class SplitForm(VersionedFormMixin, IdempotentForm):
             else:  # turning split on: the online shop keeps what it shows until the merchant moves units
                 online = max(0, variant.stock_quantity)
                 store = variant.stock_quantity - online
-            self.fields[f"online_{variant.pk}"] = forms.IntegerField(
+            self.fields[f"online_{variant.pk}"] = PlainIntegerField(
                 label=_("%(name)s: allocation for %(shop)s") % {"shop": shop_name, "name": name},
                 min_value=0,
                 max_value=MAX_STOCK_QUANTITY,
@@ -112,7 +113,7 @@ class SplitForm(VersionedFormMixin, IdempotentForm):
                     attrs={"min": 0, "class": "num", "inputmode": "numeric", "data-split": "online"}
                 ),
             )
-            self.fields[f"store_{variant.pk}"] = forms.IntegerField(
+            self.fields[f"store_{variant.pk}"] = PlainIntegerField(
                 label=_("%(name)s: allocation for Comptoir") % {"name": name},
                 min_value=-MAX_STOCK_QUANTITY,
                 max_value=MAX_STOCK_QUANTITY,
@@ -230,7 +231,7 @@ class MergeForm(IdempotentForm):
 
 class AdjustForm(IdempotentForm):
     variant = forms.TypedChoiceField(label=_("Variant"), coerce=int)
-    delta = forms.IntegerField(
+    delta = PlainIntegerField(
         label=_("Change"),
         min_value=-MAX_STOCK_QUANTITY,
         max_value=MAX_STOCK_QUANTITY,
@@ -267,8 +268,8 @@ class AdjustForm(IdempotentForm):
 
 
 class CartLineForm(forms.Form):
-    variant = forms.IntegerField(min_value=1, max_value=MAX_ID)
-    quantity = forms.IntegerField(min_value=0, max_value=MAX_LINE_QUANTITY, required=False)
+    variant = PlainIntegerField(min_value=1, max_value=MAX_ID)
+    quantity = PlainIntegerField(min_value=0, max_value=MAX_LINE_QUANTITY, required=False)
 
 
 class RefundForm(IdempotentForm):
@@ -280,7 +281,7 @@ class RefundForm(IdempotentForm):
         super().__init__(*args, **kwargs)
         self.lines = [line for line in lines if line.refundable_quantity > 0]
         for line in self.lines:
-            self.fields[f"line_{line.pk}"] = forms.IntegerField(
+            self.fields[f"line_{line.pk}"] = PlainIntegerField(
                 label=line.description,
                 min_value=0,
                 max_value=line.refundable_quantity,

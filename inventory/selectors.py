@@ -4,7 +4,7 @@ from django.db.models import Count, F, IntegerField, OuterRef, Prefetch, Q, Quer
 from django.db.models.functions import Coalesce
 
 from catalog.models import Product, Variant
-from inventory.models import Refund, RefundLine, Sale, SaleLine, StockMovement
+from inventory.models import Refund, RefundLine, Sale, SaleLine, StockLevel, StockMovement
 from portal.models import Merchant
 from portal.text import search_key
 
@@ -42,6 +42,19 @@ def _has_stock(variant: Variant) -> bool:
     except Variant.stock.RelatedObjectDoesNotExist:
         return False
     return True
+
+
+def product_stock_expression() -> Subquery:
+    """For the catalog list (``catalog.stock_column``): a product's whole stock, summed over its
+    variants (0 when none is recorded), as a subquery of the product row."""
+    totals = (
+        StockLevel.objects.filter(variant__product_id=OuterRef("pk"))
+        .order_by()
+        .values("variant__product_id")
+        .annotate(total=Sum("quantity"))
+        .values("total")
+    )
+    return Coalesce(Subquery(totals, output_field=IntegerField()), Value(0))
 
 
 def variant_stock_quantity(*, variant: Variant) -> int:

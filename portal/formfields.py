@@ -1,5 +1,6 @@
 """Form fields shared by the apps: numbers as people type them, and money."""
 
+import re
 from decimal import Decimal
 
 from django import forms
@@ -8,32 +9,75 @@ from django.utils import formats
 from django.utils.translation import gettext as _
 
 from portal import iso
-from portal.money import minor_units, price_validate, to_minor
+from portal.money import amount_to_minor_validated, minor_units
+
+# What a person types, once Django has read the locale's separators ("19,50" → "19.50"): ASCII
+# digits, one decimal point, a sign. Python's int() and Decimal() also read other scripts'
+# digits ("١٢٣"), underscores ("1_000") and exponents ("1e9"), which no one means in a form.
+_PLAIN_DECIMAL = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)", re.ASCII)
+_PLAIN_WHOLE = re.compile(r"[+-]?[0-9]+(?:\.0*)?", re.ASCII)
+
+
+def _example(value: Decimal | int, decimal_pos: int | None = None) -> str:
+    return formats.number_format(value, decimal_pos=decimal_pos, use_l10n=True)
+
+
+def _exponent_refuse(value) -> None:
+    if isinstance(value, str) and any(ch in "eE" for ch in value):
+        raise ValidationError(
+            _("Enter a plain number such as %(example)s (an exponent like 1e9 is not accepted).")
+            % {"example": _example(Decimal("12.50"), 2)},
+            code="exponent",
+        )
+
+
+def _unplain_refuse(value, *, whole: bool) -> None:
+    """Text that Python read as a number but a person would not have typed (other scripts'
+    digits, underscores) is refused with a message saying what is expected."""
+    if not isinstance(value, str):
+        return
+    text = formats.sanitize_separators(value.strip())
+    if whole and not _PLAIN_WHOLE.fullmatch(text):
+        raise ValidationError(
+            _("Enter a whole number with the digits 0–9, such as %(example)s.") % {"example": _example(12)},
+            code="invalid",
+        )
+    if not whole and not _PLAIN_DECIMAL.fullmatch(text):
+        raise ValidationError(
+            _("Enter a number with the digits 0–9, such as %(example)s.") % {"example": _example(Decimal("12.50"), 2)},
+            code="invalid",
+        )
 
 
 class PlainDecimalField(forms.DecimalField):
-    """A decimal typed as digits and one decimal separator, localised ("2,50" in French).
-
-    Python's Decimal also reads exponent notation ("1e9" is a billion), which no one means in
-    a price or a rate: it is refused with a message instead of saved.
-    """
+    """A decimal typed as digits and one decimal separator, localised ("2,50" in French; "2.50"
+    is read too). Anything else — an exponent, other scripts' digits, underscores — is refused
+    with a message instead of saved."""
 
     def to_python(self, value):
-        if isinstance(value, str) and any(ch in "eE" for ch in value):
-            example = formats.number_format(Decimal("12.50"), decimal_pos=2, use_l10n=True)
-            raise ValidationError(
-                _("Enter a plain number such as %(example)s (an exponent like 1e9 is not accepted).")
-                % {"example": example},
-                code="exponent",
-            )
-        return super().to_python(value)
+        _exponent_refuse(value)
+        number = super().to_python(value)
+        if number is not None:
+            _unplain_refuse(value, whole=False)
+        return number
+
+
+class PlainIntegerField(forms.IntegerField):
+    """A whole number typed with the digits 0–9 (a quantity, a weight in grams, a stock level)."""
+
+    def to_python(self, value):
+        number = super().to_python(value)
+        if number is not None:
+            _unplain_refuse(value, whole=True)
+        return number
 
 
 class MoneyField(PlainDecimalField):
     """An amount in ``currency`` typed as a decimal; ``cleaned_data`` holds the Decimal.
 
     Decimal places follow the currency (0 for JPY, 3 for KWD); the bounds are
-    ``portal.money.price_validate``'s, said in the currency ("at most €100,000,000.00").
+    ``portal.money.price_validate``'s, said in the currency ("at most €100,000,000.00"),
+    whatever the number of digits typed.
     """
 
     def __init__(self, *, currency: str, **kwargs):
@@ -45,7 +89,7 @@ class MoneyField(PlainDecimalField):
     def validate(self, value):
         super().validate(value)
         if value not in self.empty_values:
-            price_validate(to_minor(value, self.currency), self.currency)
+            amount_to_minor_validated(value, self.currency)
 
 
 class CodeChoiceField(forms.ChoiceField):

@@ -1,6 +1,6 @@
 """Money is an integer of minor units with a currency (STYLE rule 12)."""
 
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation, localcontext
 
 from django.core.exceptions import ValidationError
 from django.utils import formats, translation
@@ -24,11 +24,42 @@ def minor_units(currency: str) -> int:
     return _MINOR_UNITS.get(currency.upper(), 2)
 
 
+class AmountOutOfRange(ValueError):
+    """An amount that is no price at all: not a finite number, or with more than
+    ``MAX_AMOUNT_DIGITS`` digits before the decimal point (1e30, 27 nines)."""
+
+
+# Far above MAX_PRICE in every currency, far below what would make the conversion costly.
+MAX_AMOUNT_DIGITS = 40
+
+
 def to_minor(amount: Decimal | str | int, currency: str) -> int:
-    """Decimal amount (12.5) → integer minor units (1250), rounding half up."""
+    """Decimal amount (12.5) → integer minor units (1250), rounding half up.
+
+    Raises AmountOutOfRange for an amount that is not a finite number or has more than
+    MAX_AMOUNT_DIGITS whole digits; callers say the bounds (``price_validate``)."""
     exponent = minor_units(currency)
     quantum = Decimal(1).scaleb(-exponent)
-    return int((Decimal(str(amount)).quantize(quantum, rounding=ROUND_HALF_UP)).scaleb(exponent))
+    try:
+        value = Decimal(str(amount))
+    except InvalidOperation as exc:
+        raise AmountOutOfRange(str(amount)[:40]) from exc
+    if not value.is_finite() or (value and value.adjusted() >= MAX_AMOUNT_DIGITS):
+        raise AmountOutOfRange(str(amount)[:40])
+    # Enough precision for every digit kept: Decimal's default (28) fails past 26 whole digits.
+    with localcontext() as context:
+        context.prec = MAX_AMOUNT_DIGITS + exponent + 2
+        return int(value.quantize(quantum, rounding=ROUND_HALF_UP).scaleb(exponent))
+
+
+def amount_to_minor_validated(amount: Decimal | str | int, currency: str) -> int:
+    """``amount`` in minor units if it is a price Comptoir takes, else a ValidationError saying the bounds."""
+    try:
+        value = to_minor(amount, currency)
+    except AmountOutOfRange:
+        # Said like any price beyond the bounds ("at most …", or "cannot be negative").
+        value = -1 if str(amount).strip().startswith("-") else MAX_PRICE + 1
+    return price_validate(value, currency)
 
 
 def from_minor(value: int, currency: str) -> Decimal:

@@ -31,7 +31,7 @@ pytestmark = [pytest.mark.django_db, pytest.mark.postgres_also]
 
 README = Path(__file__).resolve().parent.parent / "inventory" / "api" / "README.md"
 DOCUMENTED_CODES = set(re.findall(r"`([a-z_]+)`", README.read_text().split("## Errors", 1)[1].split("## Example")[0]))
-SKUS = ["MUG-1", "mug-1", "TEA-2", "NOSTOCK-3"]
+SKUS = ["MUG-1", "mug-1", "TEA-2", "NOSTOCK-3", "TOTE-4"]  # TOTE-4 has no price (0)
 BARCODES = ["2000000000015", "2000000000022"]
 
 # Strategies ------------------------------------------------------------------------------------
@@ -82,10 +82,11 @@ def purchase_lines(variant_ids):
         st.dictionaries(st.sampled_from(["sku", "barcode", "variant_id"]), json_scalars, max_size=3),
     )
     return st.builds(
-        lambda ident, quantity, extra: {**extra, **ident, "quantity": quantity},
+        lambda ident, quantity, extra, allow: {**extra, **ident, "quantity": quantity, **allow},
         identity,
         quantities,
         st.dictionaries(nasty_texts, json_scalars, max_size=2),
+        st.one_of(st.just({}), st.fixed_dictionaries({"allow_zero_price": json_scalars})),
     )
 
 
@@ -96,7 +97,10 @@ def good_purchase_lines(variant_ids):
         st.fixed_dictionaries({"barcode": st.sampled_from(BARCODES)}),
         st.fixed_dictionaries({"variant_id": st.sampled_from(variant_ids)}),
     )
-    line = st.builds(lambda ident, quantity: {**ident, "quantity": quantity}, identity, st.integers(1, 12))
+    allow = st.one_of(st.just({}), st.fixed_dictionaries({"allow_zero_price": st.booleans()}))
+    line = st.builds(
+        lambda ident, quantity, allow: {**ident, "quantity": quantity, **allow}, identity, st.integers(1, 12), allow
+    )
     return st.lists(line, min_size=1, max_size=3)
 
 
@@ -117,16 +121,18 @@ def shop(db):
     variants = [
         stocked_variant(merchant=merchant, quantity=50, sku="MUG-1", barcode=BARCODES[0], price=1800),
         stocked_variant(merchant=merchant, quantity=0, sku="TEA-2", barcode=BARCODES[1], price=450),
+        stocked_variant(merchant=merchant, quantity=7, sku="TOTE-4", price=0),
     ]
     foreign = stocked_variant(merchant=MerchantFactory(), quantity=5, sku="NOSTOCK-3", barcode=BARCODES[1])
     shop = {"merchant": merchant, "device": device, "variants": variants}
     shop["variant_ids"] = [v.pk for v in variants] + [foreign.pk]
+    shop["unpriced_ids"] = {variants[2].pk}
     shop["sale"] = _sale(shop)
     return shop
 
 
 def _sale(shop):
-    mug, tea = shop["variants"]
+    mug, tea, _tote = shop["variants"]
     return sale_create(merchant=shop["merchant"], lines=[(mug, 3), (tea, 2)], idempotency_key=f"seed-{uuid.uuid4()}")
 
 
@@ -191,7 +197,7 @@ def test_product_lookups_answer_in_the_contract_and_change_nothing(client, shop,
     response = call(client, shop["device"], "get", "/api/v1/products?" + query)
     if assert_api_answer(response, success=200):
         products = response.json()["products"]
-        assert all(p["variant_id"] in shop["variant_ids"][:2] for p in products)  # never another merchant's
+        assert all(p["variant_id"] in shop["variant_ids"][:3] for p in products)  # never another merchant's
     assert state() == before
 
 
@@ -214,6 +220,11 @@ def test_purchases_answer_in_the_contract_and_a_refused_one_records_nothing(clie
         sale = Sale.objects.get(pk=response.json()["id"])
         assert sale.merchant_id == shop["device"].merchant_id
         assert all(line.quantity >= 1 for line in sale.lines.all())
+        # A product without a price is sold only on a line that said "allow_zero_price": true.
+        sent = json.loads(body)["lines"]
+        for index, line in enumerate(sale.lines.order_by("pk")):
+            if line.variant_id in shop["unpriced_ids"]:
+                assert line.unit_price == 0 and sent[index].get("allow_zero_price") is True
     else:
         assert state() == before
 

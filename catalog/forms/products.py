@@ -1,13 +1,14 @@
 """The product's own fields, and the small categories-and-folders form."""
 
 from django import forms
+from django.core.validators import MaxValueValidator
 from django.utils.translation import gettext_lazy as _
 
 from catalog import managed
-from catalog.models import Category, Folder, Product
+from catalog.models import MAX_LOW_STOCK_LEVEL, MAX_WEIGHT_GRAMS, Category, Folder, Product, weight_validator
 from catalog.services import ProductFields, category_create, folder_create
 from portal.edits import VersionedFormMixin
-from portal.formfields import PlainDecimalField
+from portal.formfields import PlainDecimalField, PlainIntegerField
 from portal.models import Merchant
 
 
@@ -35,7 +36,11 @@ class ProductForm(VersionedFormMixin, forms.ModelForm):
             "seo_description",
             "search_keywords",
         ]
+        # Whole numbers typed with the digits 0–9, within bounds (weight: catalog.models.weight_validator).
+        field_classes = {"shipping_weight_grams": PlainIntegerField, "low_stock_level": PlainIntegerField}
         widgets = {
+            "shipping_weight_grams": forms.NumberInput(attrs={"min": 0, "max": MAX_WEIGHT_GRAMS}),
+            "low_stock_level": forms.NumberInput(attrs={"min": 0, "max": MAX_LOW_STOCK_LEVEL}),
             "description": forms.Textarea(attrs={"rows": 5}),
             "seo_description": forms.Textarea(attrs={"rows": 3}),
         }
@@ -50,6 +55,8 @@ class ProductForm(VersionedFormMixin, forms.ModelForm):
         self.fields["vat_rate"] = PlainDecimalField(
             label=_("VAT rate (%)"), min_value=0, max_value=100, max_digits=5, decimal_places=2, localize=True
         )
+        self.fields["shipping_weight_grams"].validators.append(weight_validator)
+        self.fields["low_stock_level"].validators.append(MaxValueValidator(MAX_LOW_STOCK_LEVEL))
         if not self.instance.pk:
             self.initial.setdefault("vat_rate", merchant.default_vat_rate)
         # Fields another system manages are shown, not edited (a disabled field keeps its value).

@@ -20,6 +20,7 @@ from catalog.models import (
     Product,
     ProductOption,
     Variant,
+    weight_validator,
 )
 from catalog.selectors import product_by_uuid, variant_barcodes_taken, variant_skus_taken
 from catalog.signals import ORIGIN_COMPTOIR, product_changed_mark, product_deleted_send_on_commit
@@ -265,6 +266,10 @@ def _fields_apply(*, product: Product, fields: ProductFields) -> None:
     product.category = fields.category
     product.folder = fields.folder
     product.vat_rate = fields.vat_rate if fields.vat_rate is not None else product.merchant.default_vat_rate
+    try:
+        weight_validator(fields.shipping_weight_grams)
+    except ValidationError as exc:
+        raise ValidationError({"shipping_weight_grams": exc.messages}) from None
     product.shipping_weight_grams = fields.shipping_weight_grams
     product.seo_title = fields.seo_title.strip()
     product.seo_description = fields.seo_description.strip()

@@ -102,3 +102,28 @@ def test_admin_refuses_a_price_above_the_bound(client, merchant):
 def test_product_vat_rate_refuses_exponent_notation(merchant_client):
     response = merchant_client.post(reverse("catalog:product_create"), product_post(vat_rate="2e1"))
     assert "exponent" in response.content.decode() and not Product.objects.exists()
+
+
+@pytest.mark.parametrize("field", ["variant-0-price", "variant-0-cost_price"])
+@pytest.mark.parametrize("typed", ["9" * 27, "9" * 60 + ".5"])
+def test_a_price_of_any_length_is_a_form_error_not_a_500(merchant_client, field, typed):
+    response = merchant_client.post(reverse("catalog:product_create"), product_post(**{field: typed}))
+    assert response.status_code in (200, 422)
+    assert "A price is at most €100,000,000.00." in response.content.decode()
+    assert not Product.objects.exists()
+
+
+@pytest.mark.parametrize("typed", ["١٢٣", "1_000"])
+def test_a_price_in_other_digits_or_with_underscores_is_refused(merchant_client, typed):
+    response = merchant_client.post(reverse("catalog:product_create"), product_post(**{"variant-0-price": typed}))
+    assert "Enter a number with the digits 0–9" in response.content.decode()
+    assert not Product.objects.exists()
+
+
+def test_a_french_merchant_types_prices_with_a_comma(merchant_client):
+    merchant_client.cookies["django_language"] = "fr"
+    response = merchant_client.post(
+        reverse("catalog:product_create"), product_post(**{"variant-0-price": "19,50", "variant-0-cost_price": "4.20"})
+    )
+    assert response.status_code == 302
+    assert Variant.objects.values_list("price", "cost_price").get() == (1950, 420)

@@ -455,3 +455,35 @@ def test_a_damaged_variant_row_is_a_form_error_not_a_crash(merchant_client, merc
         # Without options the row is refused; with options the grid is rebuilt for the merchant to check.
         assert "This variant row is damaged; reload the page." in html or "updated to match the options" in html
     assert not Product.objects.exists()
+
+
+def test_the_list_shows_each_products_stock_summed_over_variants(merchant_client, merchant):
+    from inventory.services import stock_set
+
+    shirt = product_with_options(merchant=merchant, name="T-shirt")
+    for n, variant in enumerate(shirt.variants.all()):
+        stock_set(
+            merchant=merchant, variant=variant, quantity=n + 2, origin=StockOrigin.INITIAL, idempotency_key=f"i{n}"
+        )
+    expected = sum(n + 2 for n in range(shirt.variants.count()))
+    ProductFactory(merchant=merchant, name="Gift card", track_stock=False)
+    ProductFactory(merchant=merchant, name="Mug")  # tracked, nothing counted yet
+    html = merchant_client.get(reverse("catalog:product_list")).content.decode()
+    assert '<th class="num">Stock</th>' in html
+    rows = {name: html.split(f">{name}</a>")[1].split("</tr>")[0] for name in ("T-shirt", "Gift card", "Mug")}
+    assert f">{expected}</span></td>" in rows["T-shirt"]
+    assert ">Not tracked</span></td>" in rows["Gift card"]
+    assert 'class="negative">0</span></td>' in rows["Mug"]
+
+
+def test_the_list_marks_and_filters_products_without_a_price(merchant_client, merchant):
+    ProductFactory(merchant=merchant, name="Tote bag", variant__price=0)
+    shirt = product_with_options(merchant=merchant, name="T-shirt")
+    Variant.objects.filter(pk=shirt.variants.first().pk).update(price=0)  # one variant of several
+    ProductFactory(merchant=merchant, name="Mug", variant__price=1200)
+    html = merchant_client.get(reverse("catalog:product_list")).content.decode()
+    assert html.count(">No price</span>") == 2
+    assert "2 products have no price yet" in html and "?price=none" in html
+    filtered = merchant_client.get(reverse("catalog:product_list"), {"price": "none"}).content.decode()
+    assert "Tote bag" in filtered and "T-shirt" in filtered and "Mug" not in filtered
+    assert "2 products match" in filtered

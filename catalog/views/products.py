@@ -39,7 +39,10 @@ def product_list(request):
     search = request.GET.get("q", "").strip()
     category_id = int_or_none(request.GET.get("category"))
     archived = request.GET.get("archived") == "1"
-    products = selectors.product_list(merchant=merchant, search=search, category_id=category_id, archived=archived)
+    unpriced = request.GET.get("price") == "none"
+    products = selectors.product_list(
+        merchant=merchant, search=search, category_id=category_id, archived=archived, unpriced=unpriced
+    )
     page = Paginator(products, PAGE_SIZE).get_page(request.GET.get("page"))
     badges = product_badges(merchant=merchant, product_ids=[p.pk for p in page])
     for product in page:
@@ -51,7 +54,8 @@ def product_list(request):
         "search": search,
         "category_id": category_id,
         "archived": archived,
-        "filtered": bool(search or category_id),
+        "unpriced": unpriced,
+        "filtered": bool(search or category_id or unpriced),
         "categories": selectors.category_list(merchant=merchant),
         "counts": selectors.product_counts(merchant=merchant),
         "bulk_actions": bulk_actions(archived=archived),

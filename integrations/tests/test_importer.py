@@ -359,6 +359,49 @@ def test_without_price_sync_a_comptoir_price_is_never_overwritten(bc):  # noqa: 
     assert (variant.price, variant.cost_price) == (1890, None)
 
 
+def test_without_price_sync_the_merchant_sets_comptoirs_price_on_the_edit_page(bc):  # noqa: F811
+    # The seed: "vous devrez ajouter les prix sur la plateforme avec laquelle vous avez effectué la
+    # synchronisation". Imported at 0, priced in Comptoir through the form, kept by later imports.
+    shop, merchant, client, connection, ids = connect(bc, include_prices="no", products=[simple("Tote", "TOTE", 15)])
+    product = Product.objects.get(merchant=merchant)
+    assert product.variants.get().price == 0
+    listed = client.get(reverse("catalog:product_list")).content.decode()
+    assert ">No price</span>" in listed
+
+    url = reverse("catalog:product_update", args=[product.pk])
+    page = client.get(url).content.decode()
+    assert page.count("readonly") == 1  # the SKU; price and cost price are Comptoir's to set
+    assert "Prices are not synced: set Comptoir's prices here." in page
+    assert 'name="name"' in page and "disabled" in page.split('name="name"')[1].split(">")[0]
+    form = {
+        "name": "Renamed in Comptoir",  # a field BigCommerce manages: ignored (disabled)
+        "description": product.description,
+        "vat_rate": "20",
+        "track_stock": "on",
+        "low_stock_level": "",
+        "shipping_weight_grams": "",
+        "option-count": "0",
+        "variant-count": "1",
+        "variant-0-combination": "[]",
+        "variant-0-sku": "TOTE",
+        "variant-0-barcode": "",
+        "variant-0-price": "18.90",
+        "variant-0-cost_price": "7",
+    }
+    assert client.post(url, form).status_code == 302
+    product.refresh_from_db()
+    variant = product.variants.get()
+    assert (product.name, variant.price, variant.cost_price) == ("Tote", 1890, 700)
+    assert ">No price</span>" not in client.get(reverse("catalog:product_list")).content.decode()
+
+    shop.api.put(f"/v3/catalog/products/{ids[0]}", json={"name": "Tote bag", "price": 99, "cost_price": 30})
+    shop.replay_webhooks(client, connection)
+    product.refresh_from_db()
+    variant.refresh_from_db()
+    assert product.name == "Tote bag"
+    assert (variant.price, variant.cost_price) == (1890, 700)
+
+
 def test_with_price_sync_the_bigcommerce_price_flows_in(bc):  # noqa: F811
     shop, merchant, client, connection, ids = connect(bc, include_prices="yes", products=[simple("Tote", "TOTE", 15)])
     shop.api.put(f"/v3/catalog/products/{ids[0]}", json={"price": 17.5, "cost_price": 6})
@@ -519,3 +562,25 @@ def test_disconnecting_and_deleting_the_copies_archives_them_through_the_catalog
     product = Product.objects.get(merchant=merchant)
     assert (product.managed_in, product.is_archived) == ("", True)  # history kept, editable again
     assert seen == ["bigcommerce"]  # the archive service announced it, as an import (never echoed back)
+
+
+@pytest.mark.parametrize(
+    ("overrides", "reason"),
+    [
+        ({"price": 1e30}, "The price in BigCommerce (1e+30) is more than Comptoir takes (at most €100,000,000.00)."),
+        ({"price": "9" * 27}, "The price in BigCommerce (" + "9" * 27 + ") is more than Comptoir takes"),
+        ({"cost_price": 1e30}, "The price in BigCommerce (1e+30) is more than Comptoir takes"),
+        ({"weight": 99_999_999_999.999}, "The weight in BigCommerce (99999999999.999 kg) is more than Comptoir takes"),
+    ],
+)
+def test_a_price_or_weight_out_of_bounds_is_that_products_journaled_failure(bc, overrides, reason):  # noqa: F811
+    # to_minor raised decimal.InvalidOperation on 1e30: the import task failed and was retried
+    # forever, with no journal entry. It is now that product's failure; the others import.
+    shop, merchant, _client, connection, ids = connect(bc, products=[simple("Tote", "TOTE")])
+    remote = importer.products_fetch(client=importer.client_for(connection), ids=[ids[0]])[ids[0]]
+    absurd = {**json.loads(json.dumps(remote)), "id": remote["id"] + 1000, "name": "Gold bar", **overrides}
+    assert importer.product_import(connection=connection, remote=absurd).status == "failed"
+    failure = SyncEvent.objects.filter(merchant=merchant, status="failed").latest("id")
+    assert failure.message.startswith("“Gold bar” could not be imported from BigCommerce: " + reason)
+    assert list(Product.objects.filter(merchant=merchant).values_list("name", flat=True)) == ["Tote"]
+    assert importer.product_import(connection=connection, remote=remote).status in ("imported", "unchanged")

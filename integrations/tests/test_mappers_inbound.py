@@ -309,3 +309,21 @@ def test_garbage_numbers_are_ignored_not_crashing():
 def test_images_without_url_or_id_are_left_out():
     remote = remote_product(images=[{"id": 1}, {"url_zoom": "https://cdn.test/x.jpg"}, "junk"])
     assert mapped(remote).images == ()
+
+
+@pytest.mark.parametrize("price", [1e30, "1e400", "9" * 27, 100_000_000.01])
+def test_a_price_beyond_comptoirs_bound_is_a_data_error_not_a_crash(price):
+    # to_minor raised decimal.InvalidOperation on 1e30: the import task died and was retried forever.
+    with pytest.raises(InboundDataError, match=r"The price in BigCommerce \(.*\) is more than Comptoir takes"):
+        mapped(remote_product(options=[], variants=[], price=price))
+
+
+def test_a_negative_price_of_any_size_is_zero():
+    assert mapped(remote_product(options=[], variants=[], price=-1e30)).variants[0].price == 0
+
+
+@pytest.mark.parametrize(("units", "weight"), [("kg", 99_999_999_999.999), ("kg", 10_000.001), ("Tonnes", 11)])
+def test_a_weight_beyond_comptoirs_bound_is_a_data_error(units, weight):
+    with pytest.raises(InboundDataError, match="The weight in BigCommerce"):
+        mapped(remote_product(weight=weight), weight_units=units)
+    assert weight_to_grams(10_000, "kg") == 10_000_000  # the bound itself

@@ -33,6 +33,7 @@ from inventory.services import MAX_LINE_QUANTITY, MAX_SALE_LINES, refund_create,
 from portal.ids import MAX_ID
 from portal.json_input import JsonRejected, json_parse
 from portal.models import Device, device_token_hash
+from portal.money import format_money
 from portal.services import device_authenticate
 
 MAX_KEY_LENGTH = 100
@@ -164,6 +165,29 @@ def _lines(body) -> list:
     return lines
 
 
+def _zero_price_check(variant, line: dict, index: int) -> None:
+    """A variant without a price (0) is sold only on a line that says so: ``"allow_zero_price": true``."""
+    allowed = line.get("allow_zero_price", False)
+    if not isinstance(allowed, bool):
+        raise ApiError(
+            422,
+            "invalid_lines",
+            _("“allow_zero_price” must be true or false."),
+            f"lines[{index}].allow_zero_price",
+        )
+    if variant.price == 0 and not allowed:
+        raise ApiError(
+            422,
+            "zero_price",
+            _(
+                "“%(name)s” has no price: it would be sold at %(zero)s. Set its price in Comptoir, or send "
+                "“allow_zero_price”: true on this line to sell it at %(zero)s."
+            )
+            % {"name": variant, "zero": format_money(0, variant.merchant.currency)},
+            f"lines[{index}]",
+        )
+
+
 def _resolve_variant(merchant, line: dict, index: int):
     given = [name for name in ("sku", "barcode", "variant_id") if line.get(name) not in (None, "")]
     if len(given) != 1:
@@ -250,6 +274,7 @@ def _variant_json(variant) -> dict:
         "sku": variant.sku,
         "barcode": variant.barcode,
         "price": variant.price,
+        "has_price": variant.price > 0,
         "currency": variant.merchant.currency,
         "track_stock": variant.product.track_stock,
         "stock": variant_stock_quantity(variant=variant) if variant.product.track_stock else None,
@@ -292,7 +317,9 @@ def purchases(request):
     lines = []
     for index, line in enumerate(_lines(body)):
         variant = _resolve_variant(merchant, line, index)
-        lines.append((variant, _quantity(line.get("quantity"), f"lines[{index}].quantity")))
+        quantity = _quantity(line.get("quantity"), f"lines[{index}].quantity")
+        _zero_price_check(variant, line, index)
+        lines.append((variant, quantity))
     try:
         sale = sale_create(
             merchant=merchant, lines=lines, idempotency_key=key, device=request.device, request_hash=request_hash

@@ -2,6 +2,7 @@ import json
 
 import pytest
 
+from catalog.tests.factories import ProductFactory
 from inventory.models import Refund, Sale, StockLevel, StockMovement, StockOrigin
 from inventory.services import sale_create
 from inventory.tests.factories import stocked_variant
@@ -333,6 +334,7 @@ def test_product_lookup(api, mug, other_merchant):
             "sku": "MUG-1",
             "barcode": "2000000000015",
             "price": 1800,
+            "has_price": True,
             "currency": "EUR",
             "track_stock": True,
             "stock": 5,
@@ -491,3 +493,52 @@ def test_refund_exceeds_sale_names_the_quantity_of_the_line_at_fault(api, mug, p
     response = api("post", path, body, key="r2")
     assert assert_error_shape(response, 422, "refund_exceeds_sale")["field"] == "lines[1].quantity"
     assert not Refund.objects.exists()
+
+
+# Products without a price ------------------------------------------------------------------------
+
+
+@pytest.fixture
+def tote(merchant):
+    """A product without a price (0), as one managed in BigCommerce without price sync arrives."""
+    product = ProductFactory(merchant=merchant, name="Tote", variant=False)
+    return stocked_variant(merchant=merchant, product=product, quantity=30, sku="TOTE-1", price=0)
+
+
+def test_a_product_without_a_price_is_refused_naming_the_line(api, mug, tote):
+    body = {"lines": [{"sku": "MUG-1", "quantity": 1}, {"sku": "TOTE-1", "quantity": 2}]}
+    response = api("post", "/api/v1/purchases", body, key="zero-1")
+    assert response.status_code == 422
+    assert error(response) == {
+        "code": "zero_price",
+        "message": "“Tote” has no price: it would be sold at €0.00. Set its price in Comptoir, or send "
+        "“allow_zero_price”: true on this line to sell it at €0.00.",
+        "field": "lines[1]",
+    }
+    assert not Sale.objects.exists() and level(mug) == 5 and level(tote) == 30
+    found = api("get", "/api/v1/products?sku=TOTE-1").json()["products"]
+    assert [(p["price"], p["has_price"]) for p in found] == [(0, False)]
+    assert api("get", "/api/v1/products?sku=MUG-1").json()["products"][0]["has_price"] is True
+
+
+def test_a_line_that_says_allow_zero_price_sells_it(api, mug, tote):
+    body = {"lines": [{"sku": "MUG-1", "quantity": 1}, {"sku": "TOTE-1", "quantity": 2, "allow_zero_price": True}]}
+    response = api("post", "/api/v1/purchases", body, key="zero-2")
+    assert response.status_code == 201, response.content
+    assert response.json()["total"] == 1800
+    assert [line["unit_price"] for line in response.json()["lines"]] == [1800, 0]
+    assert level(tote) == 28
+    # A flag on a priced line changes nothing; false is the default.
+    body = {"lines": [{"sku": "MUG-1", "quantity": 1, "allow_zero_price": True}]}
+    assert api("post", "/api/v1/purchases", body, key="zero-3").status_code == 201
+    body = {"lines": [{"sku": "TOTE-1", "quantity": 1, "allow_zero_price": False}]}
+    assert error(api("post", "/api/v1/purchases", body, key="zero-4"))["code"] == "zero_price"
+
+
+@pytest.mark.parametrize("flag", ["true", 1, None, [], {"yes": True}])
+def test_allow_zero_price_must_be_a_boolean(api, tote, flag):
+    body = {"lines": [{"sku": "TOTE-1", "quantity": 1, "allow_zero_price": flag}]}
+    response = api("post", "/api/v1/purchases", body, key="zero-5")
+    assert response.status_code == 422
+    assert error(response)["code"] == "invalid_lines" and error(response)["field"] == "lines[0].allow_zero_price"
+    assert not Sale.objects.exists()

@@ -95,7 +95,7 @@ def test_add_set_remove_clear(merchant_client, mug):
     assert merchant_client.session[CART_SESSION_KEY] == []
 
 
-@pytest.mark.parametrize("quantity", ["-1", "abc", "100000", "", "2.5"])
+@pytest.mark.parametrize("quantity", ["-1", "abc", "100000", "", "2.5", "١٢", "1_2"])
 def test_bad_quantity_is_explained_on_its_line(merchant_client, mug, quantity):
     merchant_client.post(CART, {"action": "add", "variant": mug.pk})
     html = merchant_client.post(
@@ -253,3 +253,51 @@ def test_with_split_stock_the_register_counts_comptoirs_allocation(merchant_clie
     merchant_client.post(CART, {"action": "add", "variant": mug.pk, "quantity": 2})
     html = merchant_client.get("/register/").content.decode()
     assert "1 in stock" in html and "More than in stock" in html
+
+
+# Products without a price ----------------------------------------------------------------------
+
+
+@pytest.fixture
+def tote(merchant):
+    """A product without a price (0), as one managed in BigCommerce without price sync arrives."""
+    product = ProductFactory(merchant=merchant, name="Tote bag", variant=False)
+    return stocked_variant(merchant=merchant, product=product, quantity=30, sku="TOTE", price=0)
+
+
+def test_the_cart_marks_a_product_without_a_price(merchant_client, tote):
+    merchant_client.post(CART, {"action": "add", "variant": tote.pk})
+    html = merchant_client.get(REGISTER).content.decode()
+    assert ">No price</span>" in html and "the Register asks before selling them at zero" in html
+
+
+@pytest.mark.parametrize("headers", [{}, HTMX], ids=["page", "htmx"])
+def test_selling_a_product_without_a_price_asks_first(merchant_client, mug, tote, headers):
+    merchant_client.post(CART, {"action": "add", "variant": mug.pk})
+    merchant_client.post(CART, {"action": "add", "variant": tote.pk})
+    key = merchant_client.get(REGISTER).context["idempotency_key"]
+    lines = [f"{mug.pk}:1", f"{tote.pk}:2"]
+    response = merchant_client.post(SELL, {"idempotency_key": key, "line": lines}, **headers)
+    html = response.content.decode()
+    assert response.status_code == 200 and "HX-Redirect" not in response
+    assert "Sell at €0.00?" in html and "“Tote bag” has no price." in html
+    assert 'name="allow_zero_price" value="1"' in html
+    assert f'href="/catalog/products/{tote.product_id}/edit/"' in html
+    assert not Sale.objects.exists() and level(tote) == 30 and level(mug) == 3
+
+    confirmed = merchant_client.post(SELL, {"idempotency_key": key, "line": lines, "allow_zero_price": "1"}, **headers)
+    sale = Sale.objects.get()
+    assert (confirmed.get("HX-Redirect") or confirmed["Location"]) == f"/sales/{sale.pk}/"
+    assert sale.total == 1800 and sorted(sale.lines.values_list("unit_price", flat=True)) == [0, 1800]
+    assert level(tote) == 28
+
+
+def test_a_priced_cart_sells_without_asking(merchant_client, mug):
+    response = merchant_client.post(SELL, {"idempotency_key": "k" * 32, "line": [f"{mug.pk}:1"]})
+    assert response.status_code == 302 and Sale.objects.count() == 1
+
+
+def test_search_results_mark_a_product_without_a_price(merchant_client, tote):
+    html = merchant_client.get(REGISTER, {"q": "tote"}).content.decode()
+    results = html.split('id="register-results"')[1]
+    assert ">No price</span>" in results and "€0.00" not in results

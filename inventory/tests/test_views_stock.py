@@ -235,3 +235,20 @@ def test_stock_page_ids_are_unique_and_every_label_finds_its_field(merchant_clie
     for product in (variant.product, product_with_options(merchant=merchant)):
         html = merchant_client.get(url(product)).content.decode()
         assert id_problems(html) == {"duplicate_ids": [], "labels_without_target": []}
+
+
+@pytest.mark.parametrize("typed", ["١٢", "1_2", "１２"])
+def test_a_stock_change_in_other_digits_is_refused_not_read(merchant_client, variant, typed):
+    # Python's int() reads "١٢" as 12: the change must be refused with a message, not applied.
+    response = merchant_client.post(
+        url(variant.product),
+        {"action": "adjust", "idempotency_key": "f" * 32, "variant": variant.pk, "delta": typed, "reason": "Delivery"},
+        **HTMX,
+    )
+    assert "Enter a whole number with the digits 0–9" in response.content.decode()
+    response = merchant_client.post(
+        url(variant.product), {"action": "set_counts", "idempotency_key": "g" * 32, f"count_{variant.pk}": typed}
+    )
+    assert "Enter a whole number with the digits 0–9" in response.content.decode()
+    assert level(variant) == 5
+    assert StockMovement.objects.filter(variant=variant).count() == 1

@@ -1,10 +1,12 @@
 """The Register: find products (name, SKU, barcode scan), build a cart, sell.
 
-The cart lives in the session while it is being built. The sell form carries the lines as
-shown and the cart's idempotency key: one key per cart, kept in the session from the first
-render until the cart is sold or emptied. A double click, a resent form or a second tab showing
-the same cart therefore records one sale (the others are told it was already sold), and what is
-sold is what the cashier saw.
+The cart lives in the session while it is being built, and the page always shows it (never
+from the browser's cache: Back after Sales shows the cart the server holds). The sell form
+carries the lines as shown and the cart's idempotency key: one key per cart, kept in the
+session from the first render until the cart is sold or emptied. A double click, a resent
+form or a second tab showing the same cart therefore records one sale (the others are told it
+was already sold), and what is sold is what the cashier saw. A product without a price is sold
+only once the cashier confirms it ("Sell at €0.00?").
 """
 
 from django.contrib import messages
@@ -13,6 +15,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
@@ -63,7 +66,7 @@ def _cart_key(request) -> str:
     return key
 
 
-def _render(request, *, q="", notice="", notice_level="error", status=200, line_error=None):
+def _render(request, *, q="", notice="", notice_level="error", status=200, line_error=None, confirm_zero=None):
     lines = _cart_lines(request)
     if line_error:
         for row in lines:
@@ -78,6 +81,9 @@ def _render(request, *, q="", notice="", notice_level="error", status=200, line_
         "idempotency_key": _cart_key(request),
         "notice": notice,
         "notice_level": notice_level,
+        "unpriced_lines": [row for row in lines if row["variant"].price == 0],
+        # The Register asked "Sell at €0.00?": the sale as it was sent, to confirm or go back.
+        "confirm_zero": confirm_zero,
     }
     if request.htmx and request.htmx.target == "register-results":
         template = f"{TEMPLATE}#results"
@@ -100,7 +106,11 @@ def _back(request, *, q="", notice="", notice_level="error"):
 
 @require_GET
 @merchant_required
+@never_cache
 def register(request):
+    # The cart lives on the server: Back must never show the page as first loaded (the browser's
+    # cache or back/forward cache), so it is never stored; a page restored anyway is reloaded
+    # (``data-reload-on-restore``, static/js/comptoir.js).
     return _render(request, q=request.GET.get("q", "").strip()[:100])
 
 
@@ -192,6 +202,17 @@ def register_sell(request):
         variants = variants_by_id(merchant=request.merchant, ids=[variant_id for variant_id, _ in parsed])
         if any(variant_id not in variants for variant_id, _ in parsed):
             return _back(request, notice=_("A product in the cart no longer exists. Check the cart and sell again."))
+        unpriced = list({variants[variant_id]: None for variant_id, _ in parsed if variants[variant_id].price == 0})
+        if unpriced and request.POST.get("allow_zero_price") != "1":
+            # A product without a price is never rung up at 0 unseen: ask first (the POS API
+            # likewise wants "allow_zero_price" on the line).
+            confirm = {
+                "variants": unpriced,
+                "names": ", ".join(_("“%(name)s”") % {"name": variant} for variant in unpriced),
+                "key": key,
+                "lines": request.POST.getlist("line")[: MAX_SALE_LINES + 1],
+            }
+            return _render(request, confirm_zero=confirm)
         try:
             with transaction.atomic():
                 sale = sale_create(

@@ -24,3 +24,8 @@ document.addEventListener("input", (event) => {
   const other = row.querySelector(`input[data-split="${input.dataset.split === "online" ? "store" : "online"}"]`);
   if (other) other.value = Number(row.dataset.splitTotal) - Number(input.value);
 });
+// A page that shows server state (the Register's cart) is reloaded when the browser restores it
+// from its back/forward cache, so Back never shows a cart the server no longer holds (or hides one it does).
+window.addEventListener("pageshow", (event) => {
+  if (event.persisted && document.querySelector("[data-reload-on-restore]")) window.location.reload();
+});

@@ -19,11 +19,13 @@ from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
 from decimal import Decimal, InvalidOperation
 
+from django.utils import formats
 from django.utils.translation import gettext as _
 
+from catalog.models import MAX_WEIGHT_GRAMS
 from catalog.services.products import ProductFields, VariantSpec
 from catalog.variants import Combination, OptionSpec, combination_key
-from portal.money import to_minor
+from portal.money import MAX_PRICE, AmountOutOfRange, format_money, to_minor
 
 # /v2/store ``weight_units`` → grams. BigCommerce answers e.g. "LBS", "Ounces", "KGS", "Grams",
 # "Tonnes"; the keys are compared in lower case without a trailing "s".
@@ -39,7 +41,6 @@ GRAMS_PER_UNIT = {
     "tonne": Decimal(1_000_000),
 }
 MAX_NAME_LENGTH = 250
-MAX_GRAMS = 2**31 - 1
 
 
 class InboundDataError(ValueError):
@@ -105,12 +106,24 @@ class ProductIn:
 
 
 def weight_to_grams(weight, units: str) -> int | None:
-    """A BigCommerce weight in the store's units → whole grams; None when absent, zero or unknown units."""
+    """A BigCommerce weight in the store's units → whole grams; None when absent, zero or unknown
+    units; InboundDataError above Comptoir's bound (``catalog.models.MAX_WEIGHT_GRAMS``)."""
     factor = GRAMS_PER_UNIT.get((units or "").strip().lower().removesuffix("s"))
     amount = _decimal(weight)
     if factor is None or amount is None or amount <= 0:
         return None
-    return min(MAX_GRAMS, int((amount * factor).quantize(Decimal(1))))
+    if amount * factor > MAX_WEIGHT_GRAMS:
+        raise InboundDataError(
+            lambda: (
+                _("The weight in BigCommerce (%(weight)s %(units)s) is more than Comptoir takes (at most %(max)s kg).")
+                % {
+                    "weight": str(weight)[:40],
+                    "units": units,
+                    "max": formats.number_format(MAX_WEIGHT_GRAMS // 1000, use_l10n=True, force_grouping=True),
+                }
+            )
+        )
+    return int((amount * factor).quantize(Decimal(1)))
 
 
 def product_from_bigcommerce(remote: Mapping, *, include_prices: bool, currency: str, weight_units: str) -> ProductIn:
@@ -279,10 +292,24 @@ def _decimal(value) -> Decimal | None:
 
 
 def _money(value, currency: str) -> int | None:
+    """A BigCommerce price → minor units (negatives as 0); InboundDataError above MAX_PRICE."""
     amount = _decimal(value)
     if amount is None:
         return None
-    return max(0, to_minor(amount, currency))
+    if amount < 0:
+        return 0
+    try:
+        minor = to_minor(amount, currency)
+    except AmountOutOfRange:
+        minor = MAX_PRICE + 1
+    if minor > MAX_PRICE:
+        raise InboundDataError(
+            lambda: (
+                _("The price in BigCommerce (%(price)s) is more than Comptoir takes (at most %(max)s).")
+                % {"price": str(value)[:40], "max": format_money(MAX_PRICE, currency)}
+            )
+        )
+    return minor
 
 
 def _int(value) -> int | None:
