@@ -65,6 +65,13 @@ from integrations.bigcommerce.errors import NotFound
 from integrations.bigcommerce.stock_push import _clamped, _remote_levels
 from integrations.models import BigCommerceConnection, RemoteOrder, StockPush, SyncEvent, SyncRun, VariantLink
 from integrations.services.journal import sync_event_record
+from inventory.reasons import (
+    KEPT_BECAUSE_PARTIAL,
+    KEPT_BECAUSE_REFUND,
+    KEPT_BECAUSE_SETTINGS,
+    ReasonCode,
+    reason_text,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -86,6 +93,7 @@ SHIPPED_OR_COMPLETED = frozenset({2, 10})
 NEVER_TAKES_STOCK = frozenset({0, 4, 5, 6, 14})  # incomplete, refunded, cancelled, declined, partially refunded
 GIVES_STOCK_BACK = frozenset({4, 5})  # refunded, cancelled
 REFUNDED = 4
+SHOP_NAME = "BigCommerce"  # how the stock history names the store (a name: never translated)
 PARTIALLY_REFUNDED = 14
 SETTINGS_CACHE_SECONDS = 300
 POLL_MARGIN = timedelta(seconds=5)  # v2 dates have one-second resolution; clocks differ a little
@@ -145,16 +153,34 @@ def _local_variant(vlink: VariantLink):
     return variant if variant is not None and variant.product.track_stock else None
 
 
-def _ledger_write(*, connection, variant, delta: int, origin: str, key: str, reason: str) -> bool:
-    """One ledger row under ``key``; False when that key was written before."""
+def _ledger_write(*, connection, variant, delta: int, origin: str, key: str, code: str, params: dict) -> bool:
+    """One ledger row under ``key`` (``delta`` 0: a row that says why nothing moved); False when
+    that key was written before. ``code`` and ``params``: why, for the history (inventory.reasons)."""
     from inventory.models import StockMovement
-    from inventory.services import stock_adjust
+    from inventory.services import stock_adjust, stock_note_record
 
     if StockMovement.objects.filter(merchant_id=connection.merchant_id, idempotency_key=key).exists():
         return False
-    stock_adjust(
-        merchant=connection.merchant, variant=variant, delta=delta, origin=origin, idempotency_key=key, reason=reason
-    )
+    params = {"shop": SHOP_NAME, **params}
+    if delta == 0:
+        stock_note_record(
+            merchant=connection.merchant,
+            variant=variant,
+            origin=origin,
+            idempotency_key=key,
+            reason_code=code,
+            reason_params=params,
+        )
+    else:
+        stock_adjust(
+            merchant=connection.merchant,
+            variant=variant,
+            delta=delta,
+            origin=origin,
+            idempotency_key=key,
+            reason_code=code,
+            reason_params=params,
+        )
     return True
 
 
@@ -193,12 +219,20 @@ def _order_apply(*, connection, client, order: dict, passed_status: int | None =
     returned = bool(record and record.stock_returned)
     lines = list(client.iter_pages(f"/v2/orders/{order_id}/products")) if taken else []
     giving_back = seen & GIVES_STOCK_BACK
+    kept = None  # (why, status) when a cancelled or refunded order's stock stays out: the history says so
     if taken and not returned and giving_back and rules["refund_order_stock_adjustment"]:
         # Refunded by the refund that refunded every line (not by a status change): BigCommerce
         # keeps the stock, per its refunds guide, unless the store is known to restock.
         by_refund = giving_back == {REFUNDED} and _refunded_by_refunds(lines)
         returned = not by_refund or api_refunds_restock()
+        if not returned:
+            kept = (KEPT_BECAUSE_REFUND, "refunded")
+    elif taken and not returned and giving_back:
+        kept = (KEPT_BECAUSE_SETTINGS, _status_word(status if status in giving_back else min(giving_back)))
+    elif taken and not returned and PARTIALLY_REFUNDED in seen:
+        kept = (KEPT_BECAUSE_PARTIAL, "partially_refunded")
     moved: dict[int, tuple] = {}
+    noted: dict[int, tuple] = {}
     prefix = f"bigcommerce:{connection.pk}:order:{order_id}:line"
     with transaction.atomic():
         for line in lines:
@@ -207,13 +241,15 @@ def _order_apply(*, connection, client, order: dict, passed_status: int | None =
             quantity = line.get("quantity") or 0
             if variant is None or quantity <= 0:
                 continue
+            about = {"order": order_id, "connection": connection.pk}
             wrote = _ledger_write(
                 connection=connection,
                 variant=variant,
                 delta=-quantity,
                 origin=StockOrigin.ONLINE_ORDER,
                 key=f"{prefix}:{line['id']}:taken",
-                reason=_("Online order #%(id)s") % {"id": order_id},
+                code=ReasonCode.ONLINE_ORDER,
+                params=about,
             )
             if returned:
                 wrote |= _ledger_write(
@@ -222,14 +258,53 @@ def _order_apply(*, connection, client, order: dict, passed_status: int | None =
                     delta=quantity,
                     origin=StockOrigin.ONLINE_REFUND,
                     key=f"{prefix}:{line['id']}:returned",
-                    reason=_("Online order #%(id)s: %(status)s") % {"id": order_id, "status": order.get("status", "")},
+                    code=ReasonCode.ONLINE_ORDER_RETURNED,
+                    params={**about, "status": _status_word(status if status in giving_back else min(giving_back))}
+                    if giving_back
+                    else about,
                 )
             if wrote:
                 moved[variant.pk] = (variant, quantity)
+            refunded_here = kept and (kept[0] != KEPT_BECAUSE_PARTIAL or (line.get("quantity_refunded") or 0) > 0)
+            if refunded_here and _ledger_write(
+                connection=connection,
+                variant=variant,
+                delta=0,
+                origin=StockOrigin.ONLINE_REFUND,
+                key=f"{prefix}:{line['id']}:kept:{kept[0]}",
+                code=ReasonCode.ONLINE_ORDER_KEPT,
+                params={**about, "why": kept[0], "status": kept[1]},
+            ):
+                noted[variant.pk] = (variant, line.get("quantity_refunded") or quantity)
         _order_record(connection, order, status=status, taken=taken, returned=returned)
         if moved:
             _order_journal(connection, order, moved=list(moved.values()), returned=returned)
+        if noted:
+            _order_kept_journal(connection, order, noted=list(noted.values()), why=kept[0], status=kept[1])
     return set(moved)
+
+
+def _status_word(status_id: int) -> str:
+    """BigCommerce's order status, as the generic word the history translates (inventory.reasons)."""
+    return {REFUNDED: "refunded", PARTIALLY_REFUNDED: "partially_refunded"}.get(status_id, "cancelled")
+
+
+def _order_kept_journal(connection, order, *, noted: list, why: str, status: str) -> None:
+    """The journal's word for a cancelled or refunded order whose stock stayed out on both sides."""
+    skus = ", ".join(f"{variant.sku or variant} ×{quantity}" for variant, quantity in noted)
+    params = {"order": order["id"], "shop": SHOP_NAME, "why": why, "status": status}
+    first = noted[0][0]
+    sync_event_record(
+        connection=connection,
+        kind=SyncEvent.Kind.STOCK_IN,
+        direction=SyncEvent.Direction.FROM_BIGCOMMERCE,
+        message=lambda: (
+            _("%(reason)s Items: %(skus)s.")
+            % {"reason": reason_text(code=ReasonCode.ONLINE_ORDER_KEPT, params=params), "skus": skus}
+        ),
+        product={"id": first.product_id, "name": first.product.name, "sku": first.sku} if len(noted) == 1 else None,
+        detail={"order_id": order["id"], "status_id": order.get("status_id"), "returned": False, "kept": why},
+    )
 
 
 def _refunded_by_refunds(lines: list[dict]) -> bool:
@@ -543,8 +618,8 @@ def stock_check(
                 delta=difference,
                 origin=origin,
                 key=key,
-                reason=_("BigCommerce showed %(seen)s, Comptoir %(expected)s")
-                % {"seen": seen, "expected": _clamped(online)},
+                code=ReasonCode.ONLINE_CHECK,
+                params={"seen": seen, "expected": _clamped(online)},
             ):
                 corrections.append((variant, _clamped(online), seen))
                 _correction_journal(connection, variant, origin=origin, expected=_clamped(online), seen=seen)

@@ -14,6 +14,7 @@ from inventory.errors import InventoryError
 from inventory.forms import AdjustForm, MergeForm, SetCountsForm, SplitForm, TrackingForm
 from inventory.models import Allocation, StockOrigin
 from inventory.online import DEFAULT_SHOP_NAME, MovementLink, movement_links, online_shop
+from inventory.reasons import ReasonCode
 from inventory.selectors import low_stock_variants, movement_list, product_list, product_stock_variants
 from inventory.services import (
     product_stock_split_disable,
@@ -25,6 +26,7 @@ from inventory.services import (
 from portal.decorators import merchant_required
 
 HISTORY_PAGE_SIZE = 20
+LINKED_REASONS = frozenset({ReasonCode.SALE, ReasonCode.REFUND})
 LOW_STOCK_PAGE_SIZE = 50
 TEMPLATE = "inventory/product_stock.html"
 
@@ -158,7 +160,7 @@ def _set_counts(request, product, form) -> bool:
         messages.info(request, _("No count changed."))
         return True
     key = form.cleaned_data["idempotency_key"]
-    reason = form.cleaned_data["reason"] or _("Stock count")
+    note = form.cleaned_data["reason"]
     try:
         with transaction.atomic():  # all counts or none
             for variant, quantity in changes:
@@ -168,7 +170,8 @@ def _set_counts(request, product, form) -> bool:
                     quantity=quantity,
                     origin=StockOrigin.MANUAL_COMPTOIR,
                     idempotency_key=f"web:{key}:count:{variant.pk}",
-                    reason=reason,
+                    reason=note,
+                    reason_code=ReasonCode.COUNT,
                     user=request.user,
                 )
     except InventoryError as error:
@@ -191,6 +194,7 @@ def _adjust(request, form) -> bool:
             origin=StockOrigin.MANUAL_COMPTOIR,
             idempotency_key=f"web:{form.cleaned_data['idempotency_key']}",
             reason=form.cleaned_data["reason"],
+            reason_code=ReasonCode.ADJUST,
             user=request.user,
         )
     except InventoryError as error:
@@ -228,7 +232,8 @@ def _history_annotate(request, movements) -> None:
                 )
             )
         movement.links = links + extra.get(movement.pk, [])
-        movement.reason_is_link = any(link.label == movement.reason for link in movement.links)
+        # A sale's or refund's row says which in its link; other rows say why in words.
+        movement.reason_shown = "" if movement.reason_code in LINKED_REASONS else movement.reason_label
         movement.store_after = None if movement.online_after is None else movement.level_after - movement.online_after
         movement.moved_online = movement.allocation == Allocation.ONLINE
         movement.moved_store = movement.allocation == Allocation.STORE
