@@ -59,9 +59,7 @@ def test_each_code_reads_in_english_and_in_french():
     assert reason_text(code="no-such-code", params={}) == ""
 
 
-def test_the_history_speaks_one_language_whatever_language_the_rows_were_written_in(
-    merchant_client, merchant, variant
-):
+def test_the_history_speaks_one_language_whatever_language_the_rows_were_written_in(merchant_client, merchant, variant):
     with translation.override("en"):  # written by a task in English…
         sale = sale_create(merchant=merchant, lines=[(variant, 2)], idempotency_key="s1")
         stock_adjust(
@@ -192,5 +190,6 @@ def test_the_migration_gives_older_rows_their_codes_and_keeps_the_text_it_cannot
     assert (rows[noted].reason_code, rows[noted].reason) == ("count", "Annual count")
     assert (rows[unknown].reason_code, rows[unknown].reason) == ("", "Something a script wrote")
     with translation.override("fr"):
-        assert rows[returned].reason_label.replace("\xa0", " ") == "Commande en ligne n° 100 annulée dans BigCommerce : articles remis en stock"
+        label = rows[returned].reason_label.replace("\xa0", " ")
+        assert label == "Commande en ligne n° 100 annulée dans BigCommerce : articles remis en stock"
         assert rows[unknown].reason_label == "Something a script wrote"
