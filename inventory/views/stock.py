@@ -50,10 +50,7 @@ def product_stock(request, pk):
                 confirm_untrack = True  # ask first: turning tracking off stops counting stock
             else:
                 stock_tracking_set(merchant=merchant, product=product, enabled=enabled)
-                messages.success(
-                    request,
-                    _("Stock tracking is on. Check the counts below.") if enabled else _("Stock tracking is off."),
-                )
+                messages.success(request, _tracking_message(enabled=enabled, shop=shop))
                 return _done(request, product)
         elif action == "set_counts":
             form = SetCountsForm(request.POST, variants=variants)
@@ -92,6 +89,22 @@ def product_stock(request, pk):
             return HttpResponseBadRequest(_("Unknown action."))
 
     return _render(request, product, variants, shop=shop, confirm_untrack=confirm_untrack, **forms)
+
+
+def _tracking_message(*, enabled: bool, shop) -> str:
+    if enabled:
+        return _("Stock tracking is on. Check the counts below.")
+    if shop and shop.synced:
+        return _(
+            "Stock tracking is off. %(shop)s keeps tracking its own stock of this product: the website stops "
+            "selling it at 0."
+        ) % {"shop": shop.name}
+    return _("Stock tracking is off.")
+
+
+def _online_levels(variants) -> list[tuple[str, int]]:
+    """What the online shop shows for each variant (its level, never below 0), for the tracking question."""
+    return [(variant.label or variant.product.name, max(0, _online_level(variant))) for variant in variants]
 
 
 def _is_split(variants) -> bool:
@@ -280,6 +293,7 @@ def _render(
         "shop_name": shop_name,
         "shop_title": shop.name if shop and shop.synced else _("Online shop"),
         "confirm_untrack": confirm_untrack,
+        "untrack_levels": _online_levels(variants) if confirm_untrack else [],
         "history": page,
         "history_allocations": is_split or any(m.online_after is not None for m in page.object_list),
     }
