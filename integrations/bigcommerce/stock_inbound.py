@@ -69,6 +69,7 @@ from inventory.reasons import (
     KEPT_BECAUSE_PARTIAL,
     KEPT_BECAUSE_REFUND,
     KEPT_BECAUSE_SETTINGS,
+    ORDER_STATUSES,
     ReasonCode,
     reason_text,
 )
@@ -337,6 +338,8 @@ def _order_record(connection, order, *, status, taken, returned) -> None:
 
 def _order_journal(connection, order, *, moved: list, returned: bool) -> None:
     items = sum(quantity for _variant, quantity in moved)
+    # BigCommerce's status name is English text: the journal says it in the reader's language.
+    status_word = _status_word(order.get("status_id", 0))
     skus = ", ".join(f"{variant.sku or variant} ×{quantity}" for variant, quantity in moved)
 
     def message():
@@ -345,7 +348,7 @@ def _order_journal(connection, order, *, moved: list, returned: bool) -> None:
                 "Online order #%(id)s (%(status)s): %(count)s item back in Comptoir's stock (%(skus)s).",
                 "Online order #%(id)s (%(status)s): %(count)s items back in Comptoir's stock (%(skus)s).",
                 items,
-            ) % {"id": order["id"], "status": order.get("status", ""), "count": items, "skus": skus}
+            ) % {"id": order["id"], "status": ORDER_STATUSES[status_word], "count": items, "skus": skus}
         return ngettext(
             "Online order #%(id)s: %(count)s item taken from Comptoir's stock (%(skus)s).",
             "Online order #%(id)s: %(count)s items taken from Comptoir's stock (%(skus)s).",

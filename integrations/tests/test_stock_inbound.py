@@ -102,7 +102,7 @@ def test_a_cancelled_order_gives_the_stock_back_and_a_stale_event_after_it_moves
     assert level(mug) == 10 and len(ledger(mug)) == 3
     record = RemoteOrder.objects.get(order_id=placed["id"])
     assert (record.status_id, record.stock_taken, record.stock_returned) == (5, True, True)
-    assert "Cancelled" in SyncEvent.objects.filter(kind=SyncEvent.Kind.STOCK_IN).latest("pk").message
+    assert "(cancelled)" in SyncEvent.objects.filter(kind=SyncEvent.Kind.STOCK_IN).latest("pk").message
 
 
 def test_a_refund_through_bigcommerce_keeps_the_stock_and_a_refunded_status_set_by_hand_gives_it_back(bc):

@@ -116,6 +116,9 @@ def test_a_store_that_restocks_refunds_moves_comptoir_the_same_way_and_writes_no
     assert not StockMovement.objects.filter(reason_code=ReasonCode.ONLINE_ORDER_KEPT).exists()
     html = history(client, mug.product)
     assert f"Online order #{placed['id']} refunded in BigCommerce: items back in stock" in html
+    entry = SyncEvent.objects.filter(kind=SyncEvent.Kind.STOCK_IN).latest("pk")
+    assert "(refunded)" in entry.message_i18n["en"]
+    assert "(remboursée)" in entry.message_i18n["fr"] and "Refunded" not in entry.message_i18n["fr"]
 
 
 def test_a_partial_refund_and_a_store_that_keeps_cancelled_stock_say_why_nothing_came_back(bc):
