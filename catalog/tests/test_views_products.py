@@ -460,5 +460,5 @@ def test_a_damaged_variant_row_is_a_form_error_not_a_crash(merchant_client, merc
 def test_the_stock_tracking_box_says_what_turning_it_off_does_on_both_sides(merchant_client, merchant):
     product = ProductFactory(merchant=merchant)
     html = merchant_client.get(reverse("catalog:product_update", args=[product.pk])).content.decode()
-    assert "Comptoir stops counting this product&#x27;s stock" in html
+    assert "Comptoir stops counting this product's stock" in html
     assert "the website sells out at 0 instead of overselling" in html
