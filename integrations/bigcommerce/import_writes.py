@@ -111,7 +111,7 @@ def product_write(connection, link, product, incoming: ProductIn, previous=None)
                 idempotency_key=initial_key(connection.pk, variant.pk),
                 origin=StockOrigin.INITIAL,
                 reason_code=ReasonCode.ONLINE_START,
-                reason_params={"shop": "BigCommerce"},
+                reason_params={"shop": "BigCommerce", "connection": connection.pk},
             )
     return link, created
 

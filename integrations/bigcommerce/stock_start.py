@@ -24,11 +24,13 @@ def initial_key(connection_id: int, variant_id: int) -> str:
 def starting_stock_journal(*, connection: BigCommerceConnection, run: SyncRun) -> int:
     """Products managed in BigCommerce: journal how many Comptoir levels the import set."""
     from inventory.models import StockMovement, StockOrigin
+    from inventory.reasons import ReasonCode
 
     count = StockMovement.objects.filter(
         merchant_id=connection.merchant_id,
         origin=StockOrigin.INITIAL,
-        idempotency_key__startswith=f"bigcommerce:{connection.pk}:initial:",
+        reason_code=ReasonCode.ONLINE_START,
+        reason_params__connection=connection.pk,
     ).count()
     sync_event_record(
         connection=connection,

@@ -47,8 +47,9 @@ def _coded(row) -> tuple[str, dict, str] | None:
             return "online_order", params, ""
         status = _status(ORDER_TEXT.match(text)[2] if ORDER_TEXT.match(text) else "")
         return "online_order_returned", {**params, **({"status": status} if status else {})}, ""
-    if INITIAL_KEY.match(key):
-        return "online_start", {"shop": SHOP}, ""
+    match = INITIAL_KEY.match(key)
+    if match:
+        return "online_start", {"shop": SHOP, "connection": int(match[1])}, ""
     match = CHECK_TEXT.match(text)
     if match and row.origin in ("manual_online", "reconciliation"):
         return "online_check", {"shop": SHOP, "seen": int(match[1]), "expected": int(match[2])}, ""
