@@ -15,6 +15,7 @@ from django.utils.translation import ngettext
 
 from integrations.models import BigCommerceConnection, SyncEvent, SyncRun
 from integrations.services.journal import sync_event_record
+from inventory.reasons import ReasonCode
 
 
 def initial_key(connection_id: int, variant_id: int) -> str:
@@ -24,7 +25,6 @@ def initial_key(connection_id: int, variant_id: int) -> str:
 def starting_stock_journal(*, connection: BigCommerceConnection, run: SyncRun) -> int:
     """Products managed in BigCommerce: journal how many Comptoir levels the import set."""
     from inventory.models import StockMovement, StockOrigin
-    from inventory.reasons import ReasonCode
 
     count = StockMovement.objects.filter(
         merchant_id=connection.merchant_id,
