@@ -47,6 +47,13 @@ def _coded(row) -> tuple[str, dict, str] | None:
             return "online_order", params, ""
         status = _status(ORDER_TEXT.match(text)[2] if ORDER_TEXT.match(text) else "")
         return "online_order_returned", {**params, **({"status": status} if status else {})}, ""
+    match = ORDER_TEXT.match(text)
+    if match and row.origin in ("online_order", "online_refund"):  # an order of a store no key names
+        params = {"order": int(match[1]), "shop": SHOP}
+        if row.origin == "online_order":
+            return "online_order", params, ""
+        status = _status(match[2] or "")
+        return "online_order_returned", {**params, **({"status": status} if status else {})}, ""
     match = INITIAL_KEY.match(key)
     if match:
         return "online_start", {"shop": SHOP, "connection": int(match[1])}, ""

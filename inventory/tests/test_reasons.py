@@ -172,6 +172,7 @@ def test_the_migration_gives_older_rows_their_codes_and_keeps_the_text_it_cannot
     count = _legacy(merchant, variant, key="web:abc:count:1", reason="Inventaire")
     noted = _legacy(merchant, variant, key="web:abc:count:2", reason="Annual count")
     unknown = _legacy(merchant, variant, key="api:xyz", reason="Something a script wrote")
+    keyless = _legacy(merchant, variant, key="x1", reason="Online order #7: Refunded", origin=StockOrigin.ONLINE_REFUND)
     migration.reason_codes_fill(apps, None)
     rows = {row.pk: row for row in StockMovement.objects.all()}
     sold = StockMovement.objects.get(origin=StockOrigin.POS_SALE)
@@ -189,6 +190,7 @@ def test_the_migration_gives_older_rows_their_codes_and_keeps_the_text_it_cannot
     assert (rows[count].reason_code, rows[count].reason) == ("count", "")
     assert (rows[noted].reason_code, rows[noted].reason) == ("count", "Annual count")
     assert (rows[unknown].reason_code, rows[unknown].reason) == ("", "Something a script wrote")
+    assert rows[keyless].reason_params == {"order": 7, "shop": "BigCommerce", "status": "refunded"}
     with translation.override("fr"):
         label = rows[returned].reason_label.replace("\xa0", " ")
         assert label == "Commande en ligne n° 100 annulée dans BigCommerce : articles remis en stock"
