@@ -6,6 +6,10 @@ idempotent by a key that the database keeps unique per merchant. A retry with th
 returns the movement already written — also under a race, where the loser's insert hits the
 unique constraint inside a savepoint and reads the winner's row instead.
 
+Why a row moved is a code and its parameters (``reason_code``, ``reason_params``; see
+``inventory.reasons``) that the page renders in the reader's language; ``reason`` keeps only what a
+person typed. ``stock_note_record`` writes a row that moves nothing, to say why stock did not move.
+
 Stock tracking off (``Product.track_stock=False``): stock is not counted. Sales and refunds of
 such products are recorded (lines, totals) but write no ledger row and leave the level alone;
 manual changes are refused. Turning tracking back on resumes counting from the level as it was;

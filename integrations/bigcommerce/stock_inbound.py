@@ -36,7 +36,12 @@ twins of the store-wide ones, against a dropped delivery.
 ``refund_order_stock_adjustment`` is on; the refund that refunds every line (through the API or
 the control panel) does not, per BigCommerce's refunds guide, unless
 ``settings.BIGCOMMERCE_API_REFUNDS_RESTOCK`` says this store does (the sandbox's ``refund_restocks``);
-a partial refund never does.
+a partial refund never does. When the stock of a cancelled or refunded line stays out (those rules,
+or a store whose settings keep it), a ledger row that moves 0 says why (``:kept:{why}``, reason
+``online_order_kept``) and the journal says the same: the merchant sees why nothing came back.
+
+Every row keeps why it moved as a code and its parameters (``inventory.reasons``), with the order
+and the connection, so the stock page links the order without reading the row's key or text.
 
 Public entry points (tasks in ``integrations.tasks`` wrap them): ``order_sync(connection=,
 order_id=)``, ``orders_poll(connection=)`` (task ``bigcommerce_orders_poll``),
@@ -94,8 +99,8 @@ SHIPPED_OR_COMPLETED = frozenset({2, 10})
 NEVER_TAKES_STOCK = frozenset({0, 4, 5, 6, 14})  # incomplete, refunded, cancelled, declined, partially refunded
 GIVES_STOCK_BACK = frozenset({4, 5})  # refunded, cancelled
 REFUNDED = 4
-SHOP_NAME = "BigCommerce"  # how the stock history names the store (a name: never translated)
 PARTIALLY_REFUNDED = 14
+SHOP_NAME = "BigCommerce"  # how the stock history names the store (a name: never translated)
 SETTINGS_CACHE_SECONDS = 300
 POLL_MARGIN = timedelta(seconds=5)  # v2 dates have one-second resolution; clocks differ a little
 CHECK_CHUNK = 1000
