@@ -8,12 +8,13 @@ from django.urls import reverse
 
 from catalog.models import Product, Variant
 from integrations import tasks
+from integrations.bigcommerce import stock_inbound
 from integrations.models import ProductLink, StockPush, SyncEvent, VariantLink
 from integrations.tests import connect_helpers
 from integrations.tests.connect_helpers import add_product, api
 from integrations.tests.test_export import connected, connected_to
 from inventory.models import StockOrigin
-from inventory.services import sale_create, stock_adjust, stock_set
+from inventory.services import sale_create, stock_adjust, stock_set, stock_tracking_set
 
 bc = connect_helpers.bc  # fixture
 sandbox = connect_helpers.sandbox  # fixture
@@ -159,6 +160,29 @@ def test_turning_tracking_off_leaves_bigcommerce_tracking_its_own_level_so_the_w
     remote = api(bc, store).get(f"/v3/catalog/products/{link.remote_product_id}")["data"]
     assert not Product.objects.get(pk=mug.product_id).track_stock
     assert (remote["inventory_tracking"], remote["inventory_level"]) == ("product", 10)
+
+
+def test_tracking_on_again_the_stock_check_brings_what_the_website_sold_meanwhile_into_comptoir(bc, settings):
+    # test_stock_inbound imports this module's helpers: a cycle at module level.
+    from integrations.tests.test_stock_inbound import deliver, level, order
+
+    settings.BIGCOMMERCE_STOCK_APPLY_WINDOW_S = 0
+    store, merchant, _c, connection, mug = connected(bc, setup=lambda m: stocked(m, "Mug", "MUG-1", 10))
+
+    def tracking(enabled):
+        with TestCase.captureOnCommitCallbacks(execute=True):
+            stock_tracking_set(merchant=merchant, product=Product.objects.get(pk=mug.product_id), enabled=enabled)
+        tasks.bigcommerce_export_sweep()
+
+    tracking(False)
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        sell(merchant, Variant.objects.get(pk=mug.pk), 2)  # not counted
+    placed = order(bc, store, mug, 3)  # BigCommerce still counts its own
+    deliver(connection, "store/order/created", {"type": "order", "id": placed["id"]})
+    assert (level(mug), remote_level(bc, store, mug)) == (10, 7)
+    tracking(True)
+    stock_inbound.stock_reconcile(connection=connection)
+    assert (level(mug), remote_level(bc, store, mug)) == (7, 7)
 
 
 def test_a_timeout_after_sending_is_settled_by_reading_bigcommerce_not_resent(bc, settings):
