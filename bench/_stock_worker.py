@@ -116,15 +116,14 @@ def _inbound_delays(runner, *, events: int, rate: float, rng) -> dict:
         order = runner.sandbox.place_order(runner.hash, body)
         placed[order["id"]] = datetime.now(UTC)
         time.sleep(max(0.0, started + (n + 1) / rate - time.monotonic()))
-    prefix = f"bigcommerce:{runner.connection.pk}:order:"
     deadline = time.monotonic() + 120
     rows = {}
     while time.monotonic() < deadline:
         rows = {}
-        for key, at in StockMovement.objects.filter(idempotency_key__startswith=prefix).values_list(
-            "idempotency_key", "created_at"
-        ):
-            rows.setdefault(int(key[len(prefix) :].split(":")[0]), at)
+        for params, at in StockMovement.objects.filter(
+            reason_params__connection=runner.connection.pk, origin="online_order"
+        ).values_list("reason_params", "created_at"):
+            rows.setdefault(params["order"], at)
         if len(rows) >= len(placed):
             break
         time.sleep(0.2)

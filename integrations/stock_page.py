@@ -4,20 +4,18 @@
   knows whether this product is synced to it (its stock reaches the store).
 - ``stock_movement_links``: from ledger rows to the sync journal entry that sent them to
   BigCommerce, and from online orders (cancellations, refunds) to the order in BigCommerce's
-  control panel. Order rows are found by their ledger key (``bigcommerce:{connection}:order:{id}:…``,
-  the stock design's inbound keys) or, failing that, by an order number in their reason.
+  control panel. An order row keeps its order and connection in ``reason_params`` (written by
+  ``bigcommerce.stock_inbound``; the migration filled them in for older rows): nothing here reads
+  a key or a sentence to learn what a row was.
 """
-
-import re
 
 from django.utils.translation import gettext as _
 
 from integrations.models import BigCommerceConnection, ProductLink, StockPush, SyncEvent
 from inventory.online import MovementLink, OnlineShop
+from inventory.reasons import ReasonCode
 
-ORDER_KEY = re.compile(r"^bigcommerce:(\d+):order:(\d+):")
-ORDER_REASON = re.compile(r"(?:order|commande)\s*(?:n°\s*)?#\s*(\d+)", re.IGNORECASE)
-ORDER_ORIGINS = frozenset({"online_order", "online_refund"})
+ORDER_REASONS = frozenset({ReasonCode.ONLINE_ORDER, ReasonCode.ONLINE_ORDER_RETURNED, ReasonCode.ONLINE_ORDER_KEPT})
 
 
 def _connection(merchant) -> BigCommerceConnection | None:
@@ -50,14 +48,12 @@ def order_url(connection: BigCommerceConnection, order_id: int) -> str:
 
 
 def _order_id(movement, connection) -> int | None:
-    match = ORDER_KEY.match(movement.idempotency_key)
-    if match:
-        return int(match[2]) if int(match[1]) == connection.pk else None
-    if movement.origin in ORDER_ORIGINS:
-        match = ORDER_REASON.search(movement.reason or "")
-        if match:
-            return int(match[1])
-    return None
+    """The order of this store that the row came from (None for another connection's)."""
+    params = movement.reason_params or {}
+    if movement.reason_code not in ORDER_REASONS or params.get("connection") != connection.pk:
+        return None
+    order_id = params.get("order")
+    return order_id if isinstance(order_id, int) and not isinstance(order_id, bool) else None
 
 
 def _journal_links(*, merchant, movements) -> dict[int, MovementLink]:

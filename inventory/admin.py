@@ -29,6 +29,7 @@ class StockMovementAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         "origin",
         "delta",
         "level_after",
+        "why",
         "user",
         "device",
     ]
@@ -41,6 +42,11 @@ class StockMovementAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     @admin.display(description=_("SKU"), ordering="variant__sku")
     def variant_sku(self, obj):
         return obj.variant.sku
+
+    @admin.display(description=_("Why"))
+    def why(self, obj):
+        """The reason in the reader's language, and the note a person typed."""
+        return " · ".join(part for part in (obj.reason_label, obj.note) if part)
 
 
 @admin.register(StockLevel)

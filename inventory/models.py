@@ -10,6 +10,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from catalog.models import Variant
+from inventory.reasons import reason_text
 from portal.models import Device, Merchant
 
 
@@ -81,7 +82,12 @@ class StockMovement(models.Model):
     online_after = models.BigIntegerField(
         _("online allocation after"), null=True, blank=True, help_text=_("Empty when the stock is shared")
     )
-    reason = models.CharField(_("reason"), max_length=255, blank=True)
+    # Why it moved: a code and its parameters, rendered in the reader's language (inventory.reasons).
+    reason_code = models.CharField(_("reason code"), max_length=40, blank=True, default="")
+    reason_params = models.JSONField(_("reason parameters"), default=dict, blank=True)
+    # What a person typed (a count's or an adjustment's note); on rows older than reason codes that
+    # the migration could not read, the text they were written with.
+    reason = models.CharField(_("note"), max_length=255, blank=True)
     idempotency_key = models.CharField(max_length=200)
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -102,6 +108,16 @@ class StockMovement(models.Model):
 
     def __str__(self):
         return f"{self.get_origin_display()} {self.delta:+d} → {self.level_after}"
+
+    @property
+    def reason_label(self) -> str:
+        """Why it moved, in the active language; the stored text for a row without a code."""
+        return reason_text(code=self.reason_code, params=self.reason_params) if self.reason_code else self.reason
+
+    @property
+    def note(self) -> str:
+        """What a person typed about it ("" on rows without a code: their text is ``reason_label``)."""
+        return self.reason if self.reason_code else ""
 
 
 class Sale(models.Model):

@@ -6,6 +6,10 @@ idempotent by a key that the database keeps unique per merchant. A retry with th
 returns the movement already written — also under a race, where the loser's insert hits the
 unique constraint inside a savepoint and reads the winner's row instead.
 
+Why a row moved is a code and its parameters (``reason_code``, ``reason_params``; see
+``inventory.reasons``) that the page renders in the reader's language; ``reason`` keeps only what a
+person typed. ``stock_note_record`` writes a row that moves nothing, to say why stock did not move.
+
 Stock tracking off (``Product.track_stock=False``): stock is not counted. Sales and refunds of
 such products are recorded (lines, totals) but write no ledger row and leave the level alone;
 manual changes are refused. Turning tracking back on resumes counting from the level as it was;
@@ -44,6 +48,7 @@ from inventory.models import (
     StockMovement,
     StockOrigin,
 )
+from inventory.reasons import ReasonCode
 from inventory.signals import stock_changed, stock_changing
 from portal.models import Device, Merchant
 from portal.money import MAX_PRICE, format_money
@@ -136,6 +141,8 @@ def _row_write(*, level: StockLevel, origin: str, delta: int, allocation: str, o
         allocation=allocation,
         online_after=level.online_quantity,
         reason=fields.pop("reason", "")[:255],
+        reason_code=fields.pop("reason_code", "") or "",
+        reason_params=fields.pop("reason_params", None) or {},
         user=user if getattr(user, "is_authenticated", False) else None,
         **fields,
     )
@@ -192,6 +199,8 @@ def _movement_record(
     device: Device | None,
     sale_line: SaleLine | None = None,
     refund_line: RefundLine | None = None,
+    reason_code: str = "",
+    reason_params: dict | None = None,
 ) -> StockMovement:
     if origin not in StockOrigin.values:
         raise ValueError(f"unknown stock origin {origin!r}")
@@ -219,6 +228,8 @@ def _movement_record(
             online_before=online_before,
             idempotency_key=idempotency_key,
             reason=reason,
+            reason_code=reason_code,
+            reason_params=reason_params,
             user=user,
             device=device,
             sale_line=sale_line,
@@ -242,8 +253,13 @@ def stock_adjust(
     device: Device | None = None,
     sale_line: SaleLine | None = None,
     refund_line: RefundLine | None = None,
+    reason_code: str = "",
+    reason_params: dict | None = None,
 ) -> StockMovement:
-    """Change a variant's stock by ``delta`` (relative). Same key → the movement already written."""
+    """Change a variant's stock by ``delta`` (relative). Same key → the movement already written.
+
+    ``reason_code`` and ``reason_params`` say why (``inventory.reasons``; the page renders them in
+    the reader's language); ``reason`` is only what a person typed about it."""
     if not _is_int(delta) or delta == 0 or abs(delta) > MAX_STOCK_QUANTITY:
         raise InvalidQuantity(_("Enter a whole number other than zero."), field="delta")
     return _movement_record(
@@ -254,6 +270,8 @@ def stock_adjust(
         origin=origin,
         idempotency_key=idempotency_key,
         reason=reason,
+        reason_code=reason_code,
+        reason_params=reason_params,
         user=user,
         device=device,
         sale_line=sale_line,
@@ -271,6 +289,8 @@ def stock_set(
     reason: str = "",
     user=None,
     device: Device | None = None,
+    reason_code: str = "",
+    reason_params: dict | None = None,
 ) -> StockMovement:
     """Set a variant's stock to an absolute count; the ledger records the difference (0 for a confirming count)."""
     if not _is_int(quantity) or quantity < 0 or quantity > MAX_STOCK_QUANTITY:
@@ -283,13 +303,52 @@ def stock_set(
         origin=origin,
         idempotency_key=idempotency_key,
         reason=reason,
+        reason_code=reason_code,
+        reason_params=reason_params,
         user=user,
         device=device,
     )
 
 
+def stock_note_record(
+    *,
+    merchant: Merchant,
+    variant: Variant,
+    origin: str,
+    idempotency_key: str,
+    reason_code: str,
+    reason_params: dict | None = None,
+) -> StockMovement:
+    """A history row that moves nothing: something happened elsewhere that a merchant would expect
+    to move stock and did not (an online order refunded without its items going back to stock), and
+    the history says so. Same key → the row already written."""
+    if not reason_code:
+        raise ValueError("a row that moves nothing must say why (reason_code)")
+    return _movement_record(
+        merchant=merchant,
+        variant=variant,
+        compute_delta=lambda current: 0,
+        expected_delta=0,
+        origin=origin,
+        idempotency_key=idempotency_key,
+        reason="",
+        reason_code=reason_code,
+        reason_params=reason_params,
+        user=None,
+        device=None,
+    )
+
+
 def _split_record(
-    *, merchant: Merchant, variant: Variant, online_quantity: int | None, idempotency_key: str, reason: str, user
+    *,
+    merchant: Merchant,
+    variant: Variant,
+    online_quantity: int | None,
+    idempotency_key: str,
+    reason: str,
+    user,
+    reason_code: str,
+    reason_params: dict | None = None,
 ) -> StockMovement | None:
 
     def write(level: StockLevel) -> StockMovement | None:
@@ -311,6 +370,8 @@ def _split_record(
             online_before=online_before,
             idempotency_key=idempotency_key,
             reason=reason,
+            reason_code=reason_code,
+            reason_params=reason_params,
             user=user,
         )
 
@@ -338,7 +399,9 @@ def stock_split_set(
         variant=variant,
         online_quantity=online_quantity,
         idempotency_key=idempotency_key,
-        reason=reason or _("Stock split: %(count)s for the online shop") % {"count": online_quantity},
+        reason=reason,
+        reason_code=ReasonCode.SPLIT_SET,
+        reason_params={"online": online_quantity},
         user=user,
     )
 
@@ -352,7 +415,8 @@ def stock_split_disable(
         variant=variant,
         online_quantity=None,
         idempotency_key=idempotency_key,
-        reason=reason or _("Stock split turned off: allocations merged"),
+        reason=reason,
+        reason_code=ReasonCode.SPLIT_OFF,
         user=user,
     )
 
@@ -533,7 +597,8 @@ def sale_create(
                         delta=-line.quantity,
                         origin=StockOrigin.POS_SALE,
                         idempotency_key=f"sale:{sale.pk}:line:{line.pk}",
-                        reason=_("Sale #%(id)s") % {"id": sale.pk},
+                        reason_code=ReasonCode.SALE,
+                        reason_params={"sale": sale.pk},
                         user=user,
                         device=device,
                         sale_line=line,
@@ -620,7 +685,8 @@ def refund_create(
                         delta=quantity,
                         origin=StockOrigin.POS_REFUND,
                         idempotency_key=f"refund:{refund.pk}:line:{refund_line.pk}",
-                        reason=_("Refund #%(id)s of sale #%(sale)s") % {"id": refund.pk, "sale": sale.pk},
+                        reason_code=ReasonCode.REFUND,
+                        reason_params={"refund": refund.pk, "sale": sale.pk},
                         user=user,
                         device=device,
                         refund_line=refund_line,

@@ -761,24 +761,17 @@ class Run:
 
     def _order_lines(self) -> dict:
         """Every online order line's net effect in the ledger, against the order's final state."""
-        from django.db.models import Sum
-
         from inventory.models import StockMovement, StockOrigin
 
-        prefix = f"bigcommerce:{self.connection.pk}:order:"
-        rows = (
-            StockMovement.objects.filter(
-                merchant=self.merchant,
-                origin__in=[StockOrigin.ONLINE_ORDER, StockOrigin.ONLINE_REFUND],
-                idempotency_key__startswith=prefix,
-            )
-            .values_list("idempotency_key", "variant_id")
-            .annotate(total=Sum("delta"))
-        )
+        # The order a row came from is in its reason's parameters (never read from its key).
+        rows = StockMovement.objects.filter(
+            merchant=self.merchant,
+            origin__in=[StockOrigin.ONLINE_ORDER, StockOrigin.ONLINE_REFUND],
+            reason_params__connection=self.connection.pk,
+        ).values_list("reason_params", "variant_id", "delta")
         net: dict[tuple[int, int], int] = defaultdict(int)
-        for key, variant_id, total in rows:
-            order_id = int(key[len(prefix) :].split(":")[0])
-            net[(order_id, variant_id)] += total
+        for params, variant_id, delta in rows:
+            net[(params["order"], variant_id)] += delta
         lines, bad = 0, []
         for order_id, order in self.orders.items():
             for variant_id, quantity in order["lines"]:

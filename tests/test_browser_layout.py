@@ -94,3 +94,46 @@ def test_stock_history_shows_every_column_without_scrolling_on_a_laptop(page, li
     assert page.locator(".history-table th", has_text="When").is_visible()
     assert page.locator(".history-table .when-col .by-col").first.is_visible()
     assert page.locator(".history-table th", has_text="Level after").is_visible()
+
+
+def test_split_stock_on_the_product_page_at_1280_clips_no_column_and_breaks_no_word(
+    page, live_server, merchant, merchant_user
+):
+    """The product page's Stock section is a column of about 640 px at 1280: with split stock on,
+    the counts table and the history keep every column in view, and a name wraps between words."""
+    from catalog.models import Variant
+    from catalog.tests.factories import ProductFactory
+
+    product = ProductFactory(merchant=merchant, name="Savon de Marseille")
+    variant = Variant.objects.create(merchant=merchant, product=product, sku="DEMO-SAVON-MARSEILLE", price=650)
+    stock_set(merchant=merchant, variant=variant, quantity=48, origin=StockOrigin.INITIAL, idempotency_key="i")
+    stock_split_set(merchant=merchant, variant=variant, online_quantity=10, idempotency_key="split")
+    sale_create(merchant=merchant, lines=[(variant, 2)], idempotency_key="s", user=merchant_user)
+    page.set_viewport_size({"width": 1280, "height": 900})
+    browser_login(page, live_server, email=merchant_user.email, password="correct-horse-battery")
+    for language in ("en", "fr"):
+        page.context.add_cookies([{"name": "django_language", "value": language, "url": live_server.url}])
+        page.goto(f"{live_server.url}/catalog/products/{product.pk}/")
+        page.locator("#product-stock .history-table").wait_for()
+        clipped = page.evaluate(
+            """() => [...document.querySelectorAll('#product-stock .table-wrap')]
+                .filter(w => w.scrollWidth > w.clientWidth).map(w => w.querySelector('table').className)"""
+        )
+        assert clipped == [], language
+        count = page.locator(f"#id_count_{variant.pk}, [name=count_{variant.pk}]").first.bounding_box()
+        wrap = page.locator("#product-stock .counts-table").first.bounding_box()
+        assert count["x"] + count["width"] <= wrap["x"] + wrap["width"] + 1, language
+        # Each word of a name stays on one line (a word split across lines has two boxes).
+        broken = page.evaluate(
+            """() => [...document.querySelectorAll('#product-stock .variant-name, #product-stock td')]
+                .flatMap(el => [...el.childNodes].filter(n => n.nodeType === 3).flatMap(node => {
+                    const words = [], re = /\\S+/g; let m;
+                    while ((m = re.exec(node.textContent))) {
+                        const r = document.createRange();
+                        r.setStart(node, m.index); r.setEnd(node, m.index + m[0].length);
+                        if (r.getClientRects().length > 1) words.push(m[0]);
+                    }
+                    return words;
+                }))"""
+        )
+        assert [w for w in broken if "@" not in w] == [], language

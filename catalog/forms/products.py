@@ -44,6 +44,12 @@ class ProductForm(VersionedFormMixin, forms.ModelForm):
             "description": forms.Textarea(attrs={"rows": 5}),
             "seo_description": forms.Textarea(attrs={"rows": 3}),
         }
+        help_texts = {
+            "track_stock": _(
+                "Off: Comptoir stops counting this product's stock (sales are still recorded). An online shop it "
+                "is synced to keeps counting its own stock, so the website sells out at 0 instead of overselling."
+            ),
+        }
 
     def __init__(self, *args, merchant: Merchant, **kwargs):
         super().__init__(*args, **kwargs)

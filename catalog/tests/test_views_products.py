@@ -487,3 +487,10 @@ def test_the_list_marks_and_filters_products_without_a_price(merchant_client, me
     filtered = merchant_client.get(reverse("catalog:product_list"), {"price": "none"}).content.decode()
     assert "Tote bag" in filtered and "T-shirt" in filtered and "Mug" not in filtered
     assert "2 products match" in filtered
+
+
+def test_the_stock_tracking_box_says_what_turning_it_off_does_on_both_sides(merchant_client, merchant):
+    product = ProductFactory(merchant=merchant)
+    html = merchant_client.get(reverse("catalog:product_update", args=[product.pk])).content.decode()
+    assert "Comptoir stops counting this product's stock" in html
+    assert "the website sells out at 0 instead of overselling" in html

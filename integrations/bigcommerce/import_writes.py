@@ -7,7 +7,6 @@ flows that call these are in ``importer``; callers hold the transaction.
 from __future__ import annotations
 
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from catalog.models import Product, ProductImage
 from catalog.services import product_archive, product_create, product_image_add, product_image_delete, product_update
@@ -16,6 +15,7 @@ from integrations.bigcommerce.mappers.inbound import ProductIn, product_fields, 
 from integrations.bigcommerce.stock_start import initial_key
 from integrations.models import ProductLink, RemoteRef, VariantLink
 from inventory.models import StockOrigin
+from inventory.reasons import ReasonCode
 from inventory.services import stock_set
 
 ORIGIN = "bigcommerce"
@@ -110,7 +110,8 @@ def product_write(connection, link, product, incoming: ProductIn, previous=None)
                 quantity=spec.stock,
                 idempotency_key=initial_key(connection.pk, variant.pk),
                 origin=StockOrigin.INITIAL,
-                reason=_("Starting level from BigCommerce"),
+                reason_code=ReasonCode.ONLINE_START,
+                reason_params={"shop": "BigCommerce", "connection": connection.pk},
             )
     return link, created
 

@@ -36,7 +36,12 @@ twins of the store-wide ones, against a dropped delivery.
 ``refund_order_stock_adjustment`` is on; the refund that refunds every line (through the API or
 the control panel) does not, per BigCommerce's refunds guide, unless
 ``settings.BIGCOMMERCE_API_REFUNDS_RESTOCK`` says this store does (the sandbox's ``refund_restocks``);
-a partial refund never does.
+a partial refund never does. When the stock of a cancelled or refunded line stays out (those rules,
+or a store whose settings keep it), a ledger row that moves 0 says why (``:kept:{why}``, reason
+``online_order_kept``) and the journal says the same: the merchant sees why nothing came back.
+
+Every row keeps why it moved as a code and its parameters (``inventory.reasons``), with the order
+and the connection, so the stock page links the order without reading the row's key or text.
 
 Public entry points (tasks in ``integrations.tasks`` wrap them): ``order_sync(connection=,
 order_id=)``, ``orders_poll(connection=)`` (task ``bigcommerce_orders_poll``),
@@ -65,6 +70,14 @@ from integrations.bigcommerce.errors import NotFound
 from integrations.bigcommerce.stock_push import _clamped, _remote_levels
 from integrations.models import BigCommerceConnection, RemoteOrder, StockPush, SyncEvent, SyncRun, VariantLink
 from integrations.services.journal import sync_event_record
+from inventory.reasons import (
+    KEPT_BECAUSE_PARTIAL,
+    KEPT_BECAUSE_REFUND,
+    KEPT_BECAUSE_SETTINGS,
+    ORDER_STATUSES,
+    ReasonCode,
+    reason_text,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -87,6 +100,7 @@ NEVER_TAKES_STOCK = frozenset({0, 4, 5, 6, 14})  # incomplete, refunded, cancell
 GIVES_STOCK_BACK = frozenset({4, 5})  # refunded, cancelled
 REFUNDED = 4
 PARTIALLY_REFUNDED = 14
+SHOP_NAME = "BigCommerce"  # how the stock history names the store (a name: never translated)
 SETTINGS_CACHE_SECONDS = 300
 POLL_MARGIN = timedelta(seconds=5)  # v2 dates have one-second resolution; clocks differ a little
 CHECK_CHUNK = 1000
@@ -145,16 +159,34 @@ def _local_variant(vlink: VariantLink):
     return variant if variant is not None and variant.product.track_stock else None
 
 
-def _ledger_write(*, connection, variant, delta: int, origin: str, key: str, reason: str) -> bool:
-    """One ledger row under ``key``; False when that key was written before."""
+def _ledger_write(*, connection, variant, delta: int, origin: str, key: str, code: str, params: dict) -> bool:
+    """One ledger row under ``key`` (``delta`` 0: a row that says why nothing moved); False when
+    that key was written before. ``code`` and ``params``: why, for the history (inventory.reasons)."""
     from inventory.models import StockMovement
-    from inventory.services import stock_adjust
+    from inventory.services import stock_adjust, stock_note_record
 
     if StockMovement.objects.filter(merchant_id=connection.merchant_id, idempotency_key=key).exists():
         return False
-    stock_adjust(
-        merchant=connection.merchant, variant=variant, delta=delta, origin=origin, idempotency_key=key, reason=reason
-    )
+    params = {"shop": SHOP_NAME, **params}
+    if delta == 0:
+        stock_note_record(
+            merchant=connection.merchant,
+            variant=variant,
+            origin=origin,
+            idempotency_key=key,
+            reason_code=code,
+            reason_params=params,
+        )
+    else:
+        stock_adjust(
+            merchant=connection.merchant,
+            variant=variant,
+            delta=delta,
+            origin=origin,
+            idempotency_key=key,
+            reason_code=code,
+            reason_params=params,
+        )
     return True
 
 
@@ -193,12 +225,20 @@ def _order_apply(*, connection, client, order: dict, passed_status: int | None =
     returned = bool(record and record.stock_returned)
     lines = list(client.iter_pages(f"/v2/orders/{order_id}/products")) if taken else []
     giving_back = seen & GIVES_STOCK_BACK
+    kept = None  # (why, status) when a cancelled or refunded order's stock stays out: the history says so
     if taken and not returned and giving_back and rules["refund_order_stock_adjustment"]:
         # Refunded by the refund that refunded every line (not by a status change): BigCommerce
         # keeps the stock, per its refunds guide, unless the store is known to restock.
         by_refund = giving_back == {REFUNDED} and _refunded_by_refunds(lines)
         returned = not by_refund or api_refunds_restock()
+        if not returned:
+            kept = (KEPT_BECAUSE_REFUND, "refunded")
+    elif taken and not returned and giving_back:
+        kept = (KEPT_BECAUSE_SETTINGS, _status_word(status if status in giving_back else min(giving_back)))
+    elif taken and not returned and PARTIALLY_REFUNDED in seen:
+        kept = (KEPT_BECAUSE_PARTIAL, "partially_refunded")
     moved: dict[int, tuple] = {}
+    noted: dict[int, tuple] = {}
     prefix = f"bigcommerce:{connection.pk}:order:{order_id}:line"
     with transaction.atomic():
         for line in lines:
@@ -207,13 +247,15 @@ def _order_apply(*, connection, client, order: dict, passed_status: int | None =
             quantity = line.get("quantity") or 0
             if variant is None or quantity <= 0:
                 continue
+            about = {"order": order_id, "connection": connection.pk}
             wrote = _ledger_write(
                 connection=connection,
                 variant=variant,
                 delta=-quantity,
                 origin=StockOrigin.ONLINE_ORDER,
                 key=f"{prefix}:{line['id']}:taken",
-                reason=_("Online order #%(id)s") % {"id": order_id},
+                code=ReasonCode.ONLINE_ORDER,
+                params=about,
             )
             if returned:
                 wrote |= _ledger_write(
@@ -222,14 +264,53 @@ def _order_apply(*, connection, client, order: dict, passed_status: int | None =
                     delta=quantity,
                     origin=StockOrigin.ONLINE_REFUND,
                     key=f"{prefix}:{line['id']}:returned",
-                    reason=_("Online order #%(id)s: %(status)s") % {"id": order_id, "status": order.get("status", "")},
+                    code=ReasonCode.ONLINE_ORDER_RETURNED,
+                    params={**about, "status": _status_word(status if status in giving_back else min(giving_back))}
+                    if giving_back
+                    else about,
                 )
             if wrote:
                 moved[variant.pk] = (variant, quantity)
+            refunded_here = kept and (kept[0] != KEPT_BECAUSE_PARTIAL or (line.get("quantity_refunded") or 0) > 0)
+            if refunded_here and _ledger_write(
+                connection=connection,
+                variant=variant,
+                delta=0,
+                origin=StockOrigin.ONLINE_REFUND,
+                key=f"{prefix}:{line['id']}:kept:{kept[0]}",
+                code=ReasonCode.ONLINE_ORDER_KEPT,
+                params={**about, "why": kept[0], "status": kept[1]},
+            ):
+                noted[variant.pk] = (variant, line.get("quantity_refunded") or quantity)
         _order_record(connection, order, status=status, taken=taken, returned=returned)
         if moved:
             _order_journal(connection, order, moved=list(moved.values()), returned=returned)
+        if noted:
+            _order_kept_journal(connection, order, noted=list(noted.values()), why=kept[0], status=kept[1])
     return set(moved)
+
+
+def _status_word(status_id: int) -> str:
+    """BigCommerce's order status, as the generic word the history translates (inventory.reasons)."""
+    return {REFUNDED: "refunded", PARTIALLY_REFUNDED: "partially_refunded"}.get(status_id, "cancelled")
+
+
+def _order_kept_journal(connection, order, *, noted: list, why: str, status: str) -> None:
+    """The journal's word for a cancelled or refunded order whose stock stayed out on both sides."""
+    skus = ", ".join(f"{variant.sku or variant} ×{quantity}" for variant, quantity in noted)
+    params = {"order": order["id"], "shop": SHOP_NAME, "why": why, "status": status}
+    first = noted[0][0]
+    sync_event_record(
+        connection=connection,
+        kind=SyncEvent.Kind.STOCK_IN,
+        direction=SyncEvent.Direction.FROM_BIGCOMMERCE,
+        message=lambda: (
+            _("%(reason)s Items: %(skus)s.")
+            % {"reason": reason_text(code=ReasonCode.ONLINE_ORDER_KEPT, params=params), "skus": skus}
+        ),
+        product={"id": first.product_id, "name": first.product.name, "sku": first.sku} if len(noted) == 1 else None,
+        detail={"order_id": order["id"], "status_id": order.get("status_id"), "returned": False, "kept": why},
+    )
 
 
 def _refunded_by_refunds(lines: list[dict]) -> bool:
@@ -262,6 +343,8 @@ def _order_record(connection, order, *, status, taken, returned) -> None:
 
 def _order_journal(connection, order, *, moved: list, returned: bool) -> None:
     items = sum(quantity for _variant, quantity in moved)
+    # BigCommerce's status name is English text: the journal says it in the reader's language.
+    status_word = _status_word(order.get("status_id", 0))
     skus = ", ".join(f"{variant.sku or variant} ×{quantity}" for variant, quantity in moved)
 
     def message():
@@ -270,7 +353,7 @@ def _order_journal(connection, order, *, moved: list, returned: bool) -> None:
                 "Online order #%(id)s (%(status)s): %(count)s item back in Comptoir's stock (%(skus)s).",
                 "Online order #%(id)s (%(status)s): %(count)s items back in Comptoir's stock (%(skus)s).",
                 items,
-            ) % {"id": order["id"], "status": order.get("status", ""), "count": items, "skus": skus}
+            ) % {"id": order["id"], "status": ORDER_STATUSES[status_word], "count": items, "skus": skus}
         return ngettext(
             "Online order #%(id)s: %(count)s item taken from Comptoir's stock (%(skus)s).",
             "Online order #%(id)s: %(count)s items taken from Comptoir's stock (%(skus)s).",
@@ -543,8 +626,8 @@ def stock_check(
                 delta=difference,
                 origin=origin,
                 key=key,
-                reason=_("BigCommerce showed %(seen)s, Comptoir %(expected)s")
-                % {"seen": seen, "expected": _clamped(online)},
+                code=ReasonCode.ONLINE_CHECK,
+                params={"seen": seen, "expected": _clamped(online)},
             ):
                 corrections.append((variant, _clamped(online), seen))
                 _correction_journal(connection, variant, origin=origin, expected=_clamped(online), seen=seen)

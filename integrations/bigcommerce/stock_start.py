@@ -15,6 +15,7 @@ from django.utils.translation import ngettext
 
 from integrations.models import BigCommerceConnection, SyncEvent, SyncRun
 from integrations.services.journal import sync_event_record
+from inventory.reasons import ReasonCode
 
 
 def initial_key(connection_id: int, variant_id: int) -> str:
@@ -28,7 +29,8 @@ def starting_stock_journal(*, connection: BigCommerceConnection, run: SyncRun) -
     count = StockMovement.objects.filter(
         merchant_id=connection.merchant_id,
         origin=StockOrigin.INITIAL,
-        idempotency_key__startswith=f"bigcommerce:{connection.pk}:initial:",
+        reason_code=ReasonCode.ONLINE_START,
+        reason_params__connection=connection.pk,
     ).count()
     sync_event_record(
         connection=connection,

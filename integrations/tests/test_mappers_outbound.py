@@ -115,10 +115,13 @@ def test_updates_never_touch_what_the_merchant_decides_in_bigcommerce():
     assert not {"categories", "is_visible", "tax_class_id"} & set(parts.product)
 
 
-def test_archived_disables_purchase_and_tracking_off_stops_stock():
+def test_archived_disables_purchase_and_tracking_off_leaves_bigcommerce_s_tracking_alone():
     parts = outbound.payloads(snapshot(is_archived=True, track_stock=False), WITH_PRICES).product
-    assert parts["availability"] == "disabled" and parts["inventory_tracking"] == "none"
+    # Turned off on a synced product: BigCommerce keeps tracking its level (never "none": no overselling).
+    assert parts["availability"] == "disabled" and "inventory_tracking" not in parts
+    # Created untracked: nothing is counted on either side.
     body = outbound.create_payload(snapshot(track_stock=False), WITH_PRICES)
+    assert body["inventory_tracking"] == "none"
     assert all("inventory_level" not in v for v in body["variants"])
 
 

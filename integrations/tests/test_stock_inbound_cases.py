@@ -3,7 +3,10 @@ settings, the Comptoir-POS channel's scopes, both management modes, products wit
 replayed and stale events, our own pushes coming back. Real HTTP to the sandbox."""
 
 import pytest
+from django.conf import settings
+from django.core.cache import cache
 from django.test import TestCase
+from django.urls import reverse
 
 from catalog.tests.factories import product_with_options
 from integrations import tasks
@@ -17,7 +20,8 @@ from integrations.tests.test_export import connected
 from integrations.tests.test_importer import Store, simple
 from integrations.tests.test_stock_inbound import BILLING, deliver, event, ledger, level, order
 from integrations.tests.test_stock_push import relative_calls, remote_level, sell, stocked
-from inventory.models import StockOrigin
+from inventory.models import StockMovement, StockOrigin
+from inventory.reasons import ReasonCode
 from inventory.services import stock_set
 
 bc = connect_helpers.bc  # fixture
@@ -64,6 +68,79 @@ def test_a_refund_that_restocks_in_this_store_gives_the_stock_back_on_both_sides
     assert "back in Comptoir's stock" in SyncEvent.objects.filter(kind=SyncEvent.Kind.STOCK_IN).latest("pk").message
 
 
+def history(client, product) -> str:
+    return client.get(reverse("inventory:product_stock", args=[product.pk])).content.decode()
+
+
+def test_a_full_refund_that_does_not_restock_moves_nothing_and_says_why_on_the_history_and_in_the_journal(bc):
+    store, merchant, client, connection, mug = connected(bc, setup=lambda m: stocked(m, "Mug", "MUG-1", 10))
+    placed = order(bc, store, mug, 3)
+    deliver(connection, "store/order/created", {"type": "order", "id": placed["id"]})
+    (line,) = order_lines(bc, store, placed["id"])
+    refund_lines(bc, store, placed["id"], [(line, 3)])  # the store's default: the refunds guide's rule
+    assert api(bc, store).get(f"/v2/orders/{placed['id']}")["status_id"] == 4
+    assert remote_level(bc, store, mug) == 7  # BigCommerce kept the items out of stock
+    for _ in range(2):
+        deliver(connection, "store/order/refund/created", {"type": "order", "id": placed["id"]})
+        deliver(connection, "store/order/statusUpdated", {"type": "order", "id": placed["id"]})
+    assert level(mug) == 7
+    assert ledger(mug)[1:] == [(StockOrigin.ONLINE_ORDER, -3), (StockOrigin.ONLINE_REFUND, 0)]
+    note = StockMovement.objects.filter(variant=mug).latest("pk")
+    assert (note.reason_code, note.reason_params["order"], note.reason_params["why"]) == (
+        ReasonCode.ONLINE_ORDER_KEPT,
+        placed["id"],
+        "refund",
+    )
+    said = (
+        f"Online order #{placed['id']} refunded in BigCommerce; the store did not return the items to stock, "
+        "so neither did Comptoir."
+    )
+    assert said in history(client, mug.product)
+    entry = SyncEvent.objects.filter(kind=SyncEvent.Kind.STOCK_IN).latest("pk")
+    assert entry.message == f"{said} Items: MUG-1 ×3." and entry.product_name == "Mug"
+    assert not StockPush.objects.filter(movement_id=note.pk).exists()  # nothing to send: nothing moved
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "fr"
+    assert "la boutique n’a pas remis les articles en stock, Comptoir non plus" in history(client, mug.product)
+
+
+def test_a_store_that_restocks_refunds_moves_comptoir_the_same_way_and_writes_no_note(bc, settings):
+    settings.BIGCOMMERCE_API_REFUNDS_RESTOCK = True
+    store, merchant, client, connection, mug = connected(bc, setup=lambda m: stocked(m, "Mug", "MUG-1", 10))
+    bc.set_options(store["hash"], refund_restocks=True)
+    placed = order(bc, store, mug, 2)
+    (line,) = order_lines(bc, store, placed["id"])
+    refund_lines(bc, store, placed["id"], [(line, 2)])
+    assert remote_level(bc, store, mug) == 10
+    deliver(connection, "store/order/refund/created", {"type": "order", "id": placed["id"]})
+    assert level(mug) == 10 == remote_level(bc, store, mug)
+    assert not StockMovement.objects.filter(reason_code=ReasonCode.ONLINE_ORDER_KEPT).exists()
+    html = history(client, mug.product)
+    assert f"Online order #{placed['id']} refunded in BigCommerce: items back in stock" in html
+    entry = SyncEvent.objects.filter(kind=SyncEvent.Kind.STOCK_IN).latest("pk")
+    assert "(refunded)" in entry.message_i18n["en"]
+    assert "(remboursée)" in entry.message_i18n["fr"] and "Refunded" not in entry.message_i18n["fr"]
+
+
+def test_a_partial_refund_and_a_store_that_keeps_cancelled_stock_say_why_nothing_came_back(bc):
+    store, merchant, client, connection, mug = connected(bc, setup=lambda m: stocked(m, "Mug", "MUG-1", 10))
+    placed = order(bc, store, mug, 4)
+    (line,) = order_lines(bc, store, placed["id"])
+    refund_lines(bc, store, placed["id"], [(line, 1)])
+    deliver(connection, "store/order/refund/created", {"type": "order", "id": placed["id"]})
+    assert level(mug) == 6 == remote_level(bc, store, mug)
+    api(bc, store).put("/v3/settings/inventory", json={"refund_order_stock_adjustment": False})
+    cache.clear()  # the settings are cached a few minutes
+    cancelled = order(bc, store, mug, 2)
+    api(bc, store).put(f"/v2/orders/{cancelled['id']}", json={"status_id": 5})
+    deliver(connection, "store/order/statusUpdated", {"type": "order", "id": cancelled["id"]})
+    assert level(mug) == 4 == remote_level(bc, store, mug)
+    html = history(client, mug.product)
+    assert f"Online order #{placed['id']} partly refunded in BigCommerce; a partial refund does not" in html
+    assert f"Online order #{cancelled['id']} cancelled in BigCommerce; the store's settings keep the stock" in (
+        html.replace("&#x27;", "'")
+    )
+
+
 def test_a_partial_refund_keeps_the_stock_and_refunded_set_by_hand_afterwards_gives_it_back(bc):
     store, merchant, _c, connection, mug = connected(bc, setup=lambda m: stocked(m, "Mug", "MUG-1", 10))
     placed = order(bc, store, mug, 4)
@@ -75,7 +152,12 @@ def test_a_partial_refund_keeps_the_stock_and_refunded_set_by_hand_afterwards_gi
     assert remote_level(bc, store, mug) == 10
     deliver(connection, "store/order/statusUpdated", {"type": "order", "id": placed["id"]})
     assert level(mug) == 10
-    assert ledger(mug)[1:] == [(StockOrigin.ONLINE_ORDER, -4), (StockOrigin.ONLINE_REFUND, 4)]
+    # The partial refund's row moved nothing and says why; the status set by hand gave the stock back.
+    assert ledger(mug)[1:] == [
+        (StockOrigin.ONLINE_ORDER, -4),
+        (StockOrigin.ONLINE_REFUND, 0),
+        (StockOrigin.ONLINE_REFUND, 4),
+    ]
 
 
 def test_a_store_that_keeps_cancelled_stock_keeps_it_in_comptoir_too(bc):
@@ -87,7 +169,7 @@ def test_a_store_that_keeps_cancelled_stock_keeps_it_in_comptoir_too(bc):
     # Seen for the first time already cancelled (the creation's webhooks were lost).
     deliver(connection, "store/order/statusUpdated", {"type": "order", "id": placed["id"]})
     assert level(mug) == 8
-    assert ledger(mug)[1:] == [(StockOrigin.ONLINE_ORDER, -2)]
+    assert ledger(mug)[1:] == [(StockOrigin.ONLINE_ORDER, -2), (StockOrigin.ONLINE_REFUND, 0)]  # says why
 
 
 def test_each_channel_s_inventory_settings_apply_to_its_orders_and_are_read_once(bc):

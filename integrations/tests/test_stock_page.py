@@ -7,6 +7,7 @@ from django.urls import reverse
 from integrations.models import BigCommerceConnection, ProductLink, StockPush, SyncEvent, VariantLink
 from integrations.stock_page import order_url
 from inventory.models import StockOrigin
+from inventory.reasons import ReasonCode
 from inventory.services import sale_create, stock_adjust, stock_split_set
 from inventory.tests.factories import stocked_variant
 
@@ -133,37 +134,39 @@ def test_order_url(cp, expected):
     assert order_url(BigCommerceConnection(control_panel_url=cp), 105) == expected
 
 
-def test_history_links_online_orders_by_key_or_reason(merchant_client, merchant, other_merchant, variant):
+def test_history_links_online_orders_from_what_the_row_keeps_never_from_its_text(merchant_client, merchant, variant):
     connection = connect(merchant)
+
+    def online(delta, key, code, params):
+        stock_adjust(
+            merchant=merchant,
+            variant=variant,
+            delta=delta,
+            origin=StockOrigin.ONLINE_ORDER if delta < 0 else StockOrigin.ONLINE_REFUND,
+            idempotency_key=key,
+            reason_code=code,
+            reason_params={"shop": "BigCommerce", **params},
+        )
+
+    online(-1, "a", ReasonCode.ONLINE_ORDER, {"order": 105, "connection": connection.pk})
+    online(1, "b", ReasonCode.ONLINE_ORDER_RETURNED, {"order": 106, "connection": connection.pk, "status": "cancelled"})
+    online(-1, "c", ReasonCode.ONLINE_ORDER, {"order": 107, "connection": connection.pk + 1})  # another store's
+    # Text and keys that look like orders are not read: a row says what it is in its columns.
     stock_adjust(
         merchant=merchant,
         variant=variant,
         delta=-1,
         origin=StockOrigin.ONLINE_ORDER,
-        idempotency_key=f"bigcommerce:{connection.pk}:order:105:line:9:1",
-        reason="Online order",
-    )
-    stock_adjust(
-        merchant=merchant,
-        variant=variant,
-        delta=1,
-        origin=StockOrigin.ONLINE_REFUND,
-        idempotency_key="legacy-1",
-        reason="Order #106 cancelled",
-    )
-    # A key naming another connection is not this store's order.
-    stock_adjust(
-        merchant=merchant,
-        variant=variant,
-        delta=-1,
-        origin=StockOrigin.ONLINE_ORDER,
-        idempotency_key=f"bigcommerce:{connection.pk + 1}:order:107:line:1:1",
+        idempotency_key=f"bigcommerce:{connection.pk}:order:108:line:1:taken",
+        reason="Order #109 cancelled",
     )
     html = page(merchant_client, variant)
     base = "https://store-abc.mybigcommerce.com/manage/orders"
     assert f'<a href="{base}/105" rel="noopener" target="_blank">Order #105 in BigCommerce</a>' in html
     assert f'<a href="{base}/106" rel="noopener" target="_blank">Order #106 in BigCommerce</a>' in html
-    assert "Order #107" not in html
+    assert "Online order #106 cancelled in BigCommerce: items back in stock" in html
+    assert "Order #107" not in html and "Order #108" not in html and "Order #109 in" not in html
+    assert "Order #109 cancelled" in html  # an old row's text, shown as it was
 
 
 def test_history_links_the_journal_entry_that_sent_a_change(merchant_client, merchant, variant):

@@ -4,15 +4,17 @@ import uuid
 
 import pytest
 from django.test import TestCase
+from django.urls import reverse
 
-from catalog.models import Variant
+from catalog.models import Product, Variant
 from integrations import tasks
-from integrations.models import StockPush, SyncEvent, VariantLink
+from integrations.bigcommerce import stock_inbound
+from integrations.models import ProductLink, StockPush, SyncEvent, VariantLink
 from integrations.tests import connect_helpers
 from integrations.tests.connect_helpers import add_product, api
 from integrations.tests.test_export import connected, connected_to
 from inventory.models import Sale, StockOrigin
-from inventory.services import sale_create, stock_adjust, stock_set
+from inventory.services import sale_create, stock_adjust, stock_set, stock_tracking_set
 
 bc = connect_helpers.bc  # fixture
 sandbox = connect_helpers.sandbox  # fixture
@@ -147,6 +149,45 @@ def test_an_untracked_product_is_not_pushed(bc):
     assert not StockPush.objects.exists()
     tasks.bigcommerce_stock_push_sweep()
     assert relative_calls(bc, store)[before:] == []
+
+
+def test_turning_tracking_off_leaves_bigcommerce_tracking_its_own_level_so_the_website_cannot_oversell(bc):
+    store, merchant, client, connection, mug = connected(bc, setup=lambda m: stocked(m, "Mug", "MUG-1", 10))
+    stock_url = reverse("inventory:product_stock", args=[mug.product_id])
+    asked = client.post(stock_url, {"action": "tracking"}).content.decode()
+    assert "Turn off stock tracking?" in asked and "BigCommerce keeps tracking the stock of this product" in asked
+    assert "In BigCommerce:" in asked and "BigCommerce level <strong>10</strong>" in asked
+    assert Product.objects.get(pk=mug.product_id).track_stock  # nothing changed before confirming
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        client.post(stock_url, {"action": "tracking", "confirm": "on"})
+    tasks.bigcommerce_export_sweep()
+    link = ProductLink.objects.get(product_id=mug.product_id)
+    remote = api(bc, store).get(f"/v3/catalog/products/{link.remote_product_id}")["data"]
+    assert not Product.objects.get(pk=mug.product_id).track_stock
+    assert (remote["inventory_tracking"], remote["inventory_level"]) == ("product", 10)
+
+
+def test_tracking_on_again_the_stock_check_brings_what_the_website_sold_meanwhile_into_comptoir(bc, settings):
+    # test_stock_inbound imports this module's helpers: a cycle at module level.
+    from integrations.tests.test_stock_inbound import deliver, level, order
+
+    settings.BIGCOMMERCE_STOCK_APPLY_WINDOW_S = 0
+    store, merchant, _c, connection, mug = connected(bc, setup=lambda m: stocked(m, "Mug", "MUG-1", 10))
+
+    def tracking(enabled):
+        with TestCase.captureOnCommitCallbacks(execute=True):
+            stock_tracking_set(merchant=merchant, product=Product.objects.get(pk=mug.product_id), enabled=enabled)
+        tasks.bigcommerce_export_sweep()
+
+    tracking(False)
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        sell(merchant, Variant.objects.get(pk=mug.pk), 2)  # not counted
+    placed = order(bc, store, mug, 3)  # BigCommerce still counts its own
+    deliver(connection, "store/order/created", {"type": "order", "id": placed["id"]})
+    assert (level(mug), remote_level(bc, store, mug)) == (10, 7)
+    tracking(True)
+    stock_inbound.stock_reconcile(connection=connection)
+    assert (level(mug), remote_level(bc, store, mug)) == (7, 7)
 
 
 def test_a_timeout_after_sending_is_settled_by_reading_bigcommerce_not_resent(bc, settings):

@@ -24,6 +24,7 @@ from inventory.forms import (
 )
 from inventory.models import Allocation, StockOrigin
 from inventory.online import DEFAULT_SHOP_NAME, MovementLink, movement_links, online_shop
+from inventory.reasons import ReasonCode
 from inventory.selectors import (
     low_stock_variants,
     movement_list,
@@ -42,6 +43,7 @@ from portal.decorators import merchant_required
 from portal.edits import EditMerge, edit_conflict_rows, edit_merge
 
 HISTORY_PAGE_SIZE = 20
+LINKED_REASONS = frozenset({ReasonCode.SALE, ReasonCode.REFUND})
 LOW_STOCK_PAGE_SIZE = 50
 TEMPLATE = "inventory/product_stock.html"
 
@@ -66,10 +68,7 @@ def product_stock(request, pk):
                 confirm_untrack = True  # ask first: turning tracking off stops counting stock
             else:
                 stock_tracking_set(merchant=merchant, product=product, enabled=enabled)
-                messages.success(
-                    request,
-                    _("Stock tracking is on. Check the counts below.") if enabled else _("Stock tracking is off."),
-                )
+                messages.success(request, _tracking_message(enabled=enabled, shop=shop))
                 return _done(request, product)
         elif action == "set_counts":
             form = SetCountsForm(request.POST, variants=variants)
@@ -113,6 +112,22 @@ def product_stock(request, pk):
     return _render(
         request, product, variants, shop=shop, confirm_untrack=confirm_untrack, split_conflicts=split_conflicts, **forms
     )
+
+
+def _tracking_message(*, enabled: bool, shop) -> str:
+    if enabled:
+        return _("Stock tracking is on. Check the counts below.")
+    if shop and shop.synced:
+        return _(
+            "Stock tracking is off. %(shop)s keeps tracking its own stock of this product: the website stops "
+            "selling it at 0."
+        ) % {"shop": shop.name}
+    return _("Stock tracking is off.")
+
+
+def _online_levels(variants) -> list[tuple[str, int]]:
+    """What the online shop shows for each variant (its level, never below 0), for the tracking question."""
+    return [(variant.label or variant.product.name, max(0, _online_level(variant))) for variant in variants]
 
 
 def _is_split(variants) -> bool:
@@ -208,7 +223,7 @@ def _set_counts(request, product, form) -> bool:
         messages.info(request, _("No count changed."))
         return True
     key = form.cleaned_data["idempotency_key"]
-    reason = form.cleaned_data["reason"] or _("Stock count")
+    note = form.cleaned_data["reason"]
     try:
         with transaction.atomic():  # all counts or none
             for variant, quantity in changes:
@@ -218,7 +233,8 @@ def _set_counts(request, product, form) -> bool:
                     quantity=quantity,
                     origin=StockOrigin.MANUAL_COMPTOIR,
                     idempotency_key=f"web:{key}:count:{variant.pk}",
-                    reason=reason,
+                    reason=note,
+                    reason_code=ReasonCode.COUNT,
                     user=request.user,
                 )
     except InventoryError as error:
@@ -241,6 +257,7 @@ def _adjust(request, form) -> bool:
             origin=StockOrigin.MANUAL_COMPTOIR,
             idempotency_key=f"web:{form.cleaned_data['idempotency_key']}",
             reason=form.cleaned_data["reason"],
+            reason_code=ReasonCode.ADJUST,
             user=request.user,
         )
     except InventoryError as error:
@@ -278,7 +295,8 @@ def _history_annotate(request, movements) -> None:
                 )
             )
         movement.links = links + extra.get(movement.pk, [])
-        movement.reason_is_link = any(link.label == movement.reason for link in movement.links)
+        # A sale's or refund's row says which in its link; other rows say why in words.
+        movement.reason_shown = "" if movement.reason_code in LINKED_REASONS else movement.reason_label
         movement.store_after = None if movement.online_after is None else movement.level_after - movement.online_after
         movement.moved_online = movement.allocation == Allocation.ONLINE
         movement.moved_store = movement.allocation == Allocation.STORE
@@ -335,6 +353,7 @@ def _render(
         "shop_name": shop_name,
         "shop_title": shop.name if shop and shop.synced else _("Online shop"),
         "confirm_untrack": confirm_untrack,
+        "untrack_levels": _online_levels(variants) if confirm_untrack else [],
         "history": page,
         "history_allocations": is_split or any(m.online_after is not None for m in page.object_list),
     }

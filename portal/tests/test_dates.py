@@ -32,3 +32,43 @@ def test_ago_says_just_now_under_a_minute_then_how_long():
 
 def test_empty_values_render_nothing():
     assert render("{{ d|when }}{{ d|ago }}{{ d|when_text }}", d=None) == ""
+
+
+def test_every_page_shows_moments_through_these_filters():
+    """One format across pages: a template may format a date itself only for a machine (an input's
+    value, a URL, ``datetime=""``), never for a reader."""
+    import re
+    from pathlib import Path
+
+    from django.conf import settings
+
+    machine = re.compile(r"\|date:['\"](?:Y-m-d|c)['\"]")
+    found = []
+    for path in sorted(Path(settings.BASE_DIR, "templates").rglob("*.html")):
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            shown = machine.sub("", line)
+            if "|date" in shown or "{% now" in shown or "|time" in shown or "|naturaltime" in shown:
+                found.append(f"{path.name}:{number}")
+    assert found == []
+
+
+@pytest.mark.django_db
+def test_the_sales_refunds_and_dashboard_dates_read_like_the_others(merchant, merchant_client):
+    from django.conf import settings
+    from django.urls import reverse
+
+    from inventory.services import refund_create, sale_create
+    from inventory.tests.factories import stocked_variant
+
+    variant = stocked_variant(merchant=merchant, quantity=5, sku="MUG-1")
+    sale = sale_create(merchant=merchant, lines=[(variant, 1)], idempotency_key="s1")
+    refund = refund_create(merchant=merchant, sale=sale, lines=[(sale.lines.get(), 1)], idempotency_key="r1")
+    merchant_client.cookies[settings.LANGUAGE_COOKIE_NAME] = "fr"
+    today = timezone.localdate()
+    with translation.override("fr"):
+        day, moment = when_text(today, "date"), when_text(refund.created_at)
+    sales = merchant_client.get(reverse("inventory:sale_list"), {"day": today.isoformat()}).content.decode()
+    assert f"Ventes et remboursements du {day}" in sales or day in sales
+    assert f'<time datetime="{refund.created_at.isoformat()}">{moment}</time>' in sales
+    dashboard = merchant_client.get(reverse("portal:dashboard")).content.decode()
+    assert f">{day}</time>" in dashboard

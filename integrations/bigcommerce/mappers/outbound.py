@@ -141,6 +141,7 @@ def has_options(snapshot: ProductSnapshot) -> bool:
 
 
 def inventory_tracking(snapshot: ProductSnapshot) -> str:
+    """BigCommerce's tracking for a product Comptoir creates there: none when Comptoir counts no stock."""
     if not snapshot.track_stock:
         return "none"
     return "variant" if has_options(snapshot) else "product"
@@ -159,7 +160,9 @@ def product_fields(snapshot: ProductSnapshot, settings: StoreSettings) -> dict:
         "page_title": snapshot.seo_title,
         "meta_description": snapshot.seo_description,
         "search_keywords": snapshot.search_keywords,
-        "inventory_tracking": inventory_tracking(snapshot),
+        # Tracking off in Comptoir leaves BigCommerce's own tracking as it is (docs/PRODUCT.md, Stock):
+        # the website keeps its level and stops selling at 0 rather than overselling what nobody counts.
+        **({"inventory_tracking": inventory_tracking(snapshot)} if snapshot.track_stock else {}),
         # Archived in Comptoir: kept in BigCommerce but no longer purchasable; restored: again.
         "availability": "disabled" if snapshot.is_archived else "available",
     }
@@ -217,6 +220,7 @@ def create_payload(snapshot: ProductSnapshot, settings: StoreSettings) -> dict:
     parts = payloads(snapshot, settings)
     body = {
         **parts.product,
+        "inventory_tracking": inventory_tracking(snapshot),
         "type": "physical",
         "is_visible": False,
         "categories": [settings.category_id] if settings.category_id else [],

@@ -30,6 +30,7 @@ from catalog.services import (
 )
 from inventory.demo.catalog_data import MERCHANT, OWNER, PRODUCTS, SUPPORT
 from inventory.models import StockOrigin
+from inventory.reasons import ReasonCode
 from inventory.services import stock_set
 from portal.models import Membership, Merchant, User
 from portal.services import merchant_create
@@ -122,7 +123,7 @@ def _product_create(*, merchant: Merchant, number: int, data: dict, user: User) 
                 quantity=row["stock"],
                 origin=StockOrigin.INITIAL,
                 idempotency_key=f"demo:initial:{row['sku']}",
-                reason="Demo data",
+                reason_code=ReasonCode.DEMO,
                 user=user,
             )
     for filename in demo_image_names(data):
