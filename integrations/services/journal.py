@@ -2,6 +2,7 @@ from typing import Any
 
 from integrations.messages import Message, message_default, message_translations
 from integrations.models import BigCommerceConnection, SyncEvent
+from integrations.redaction import MAX_TEXT, size_bounded
 from portal.text import search_key
 
 
@@ -19,21 +20,26 @@ def sync_event_record(
 ) -> SyncEvent:
     """Write one journal line. ``message`` is plain language (a callable building it with gettext,
     so that it exists in every language); ``detail`` is what was sent and answered; ``product``
-    (a Product, or a dict with id/name/sku) is what it was about."""
-    translations = message_translations(message)
+    (a Product, or a dict with id/name/sku) is what it was about. What the entry keeps is
+    bounded (``size_bounded``): a 2 MB description that was sent is kept as its first page."""
+    translations = {code: _cut(text) for code, text in message_translations(message).items()}
     about = _product_columns(product)
     return SyncEvent.objects.create(
         merchant=merchant or (connection.merchant if connection else None),
         connection=connection,
         kind=kind,
-        message=message_default(message, translations),
+        message=_cut(message_default(message, translations)),
         message_i18n=translations,
         status=status,
         direction=direction,
-        detail=detail or {},
+        detail=size_bounded(detail) if detail else {},
         attempts=attempts,
         **about,
     )
+
+
+def _cut(text: str) -> str:
+    return text if len(text) <= MAX_TEXT else f"{text[:MAX_TEXT]}…"
 
 
 def _product_columns(product) -> dict:
