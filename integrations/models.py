@@ -249,6 +249,9 @@ class ProductLink(models.Model):
     last_error_detail = models.JSONField(default=dict, blank=True)
     # A worker's lease on this binding: another worker leaves it alone until then.
     claimed_until = models.DateTimeField(null=True, blank=True)
+    # The product revision that last failed, while its retry waits (``claimed_until`` is then a
+    # backoff, not a lease): an edit since then is pushed at once, like any edit (a fix).
+    failed_revision = models.PositiveBigIntegerField(null=True, blank=True)
     # A create was sent whose answer we may not have seen: look the product up before sending again.
     create_sent_at = models.DateTimeField(null=True, blank=True)
     # The remote copy is to be deleted (the merchant unassigned the product and chose to delete

@@ -23,6 +23,7 @@ from integrations.bigcommerce import binder
 from integrations.bigcommerce.errors import (
     BigCommerceError,
     Conflict,
+    ExportFailed,
     NotFound,
     OutcomeUnknown,
     RateLimited,
@@ -120,6 +121,9 @@ class ChunkExport:
                 raise
             except BigCommerceError as exc:
                 self._fail(item, exc)
+            except Exception as exc:  # one product's bug is that product's failure: the run goes on
+                logger.exception("Export of product %s failed", item.link.product_id)
+                self._fail(item, ExportFailed.wrapping(exc))
         self._send_product_batch(batch)
         self._send_variant_batch(variant_batch)
         self._assign_channel([i for i in work if not i.failed and i.product is not None])
@@ -133,9 +137,10 @@ class ChunkExport:
         link, snap = item.link, snapshot(item.product)
         remote = None
         if link.create_sent_at:
-            remote = self._find_existing(snap)
+            remote = self._lost_create_find(link, snap)
         if remote is None:
-            ProductLink.objects.filter(pk=link.pk).update(create_sent_at=timezone.now())
+            link.create_sent_at = timezone.now()
+            ProductLink.objects.filter(pk=link.pk).update(create_sent_at=link.create_sent_at)
             body = outbound.create_payload(snap, self.store)
             item.sent = body
             answer = self.client.request("POST", "/v3/catalog/products", json=body, idempotent=False)
@@ -175,13 +180,40 @@ class ChunkExport:
             product=item.product,
         )
 
-    def _find_existing(self, snap: outbound.ProductSnapshot) -> dict | None:
-        found = _data(
-            self.client.get(
-                "/v3/catalog/products", params={"name": snap.name, "include": "variants,images,videos,options"}
+    def _lost_create_find(self, link: ProductLink, snap: outbound.ProductSnapshot) -> dict | None:
+        """The product our create made when its answer was lost, if BigCommerce has it.
+
+        Looked up by name (unique in BigCommerce), and taken only when it is ours: it carries
+        our SKUs or barcodes, or, for a product with neither, it is in the Comptoir POS category
+        and was made after our create was sent; and no other link holds it. Someone else's
+        product of that name is never bound here: the create is refused as a duplicate name,
+        and linking to it is the merchant's choice."""
+        found = (
+            _data(
+                self.client.get(
+                    "/v3/catalog/products", params={"name": snap.name, "include": "variants,images,videos,options"}
+                )
             )
+            or []
         )
-        return next(iter(found or []), None)
+        held = set(
+            ProductLink.objects.filter(
+                connection=self.connection, unlinked_at__isnull=True, remote_product_id__in=[r["id"] for r in found]
+            )
+            .exclude(pk=link.pk)
+            .values_list("remote_product_id", flat=True)
+        )
+        return next(
+            (
+                remote
+                for remote in found
+                if remote["id"] not in held
+                and outbound.made_by_our_create(
+                    snap, remote, category_id=self.connection.category_id, sent_at=link.create_sent_at
+                )
+            ),
+            None,
+        )
 
     def _bind_created(self, item: _Pending, snap: outbound.ProductSnapshot, remote: dict) -> None:
         link = item.link
@@ -355,14 +387,16 @@ class ChunkExport:
         item.failed = True
         link, product = item.link, item.product
         attempts = link.attempts + 1
-        sentence = error_sentence(exc, product=product)
+        clash = self._clash(item, exc)
+        same_name = self._same_name_in_comptoir(item, exc)
+        sentence = error_sentence(exc, product=product, same_name_product=same_name)
         event = sync_event_record(
             connection=self.connection,
             kind=SyncEvent.Kind.PRODUCT_EXPORT,
             direction=Dir.TO_BIGCOMMERCE,
             status=SyncEvent.Status.FAILED,
             message=sentence,
-            detail={**exc.as_detail(), **({"sent": item.sent} if item.sent is not None else {})},
+            detail={**exc.as_detail(), **({"sent": item.sent} if item.sent is not None else {}), **clash},
             attempts=attempts,
             product=product,
         )
@@ -371,12 +405,51 @@ class ChunkExport:
             attempts=attempts,
             last_error=event.message,
             last_error_i18n=event.message_i18n,
-            last_error_detail={"event_id": event.pk, **exc.as_detail()},
+            last_error_detail={"event_id": event.pk, **exc.as_detail(), **clash},
             claimed_until=timezone.now() + retry_backoff(attempts),
+            failed_revision=item.revision,
         )
         if isinstance(exc, Conflict) and link.create_sent_at and link.remote_product_id is None:
+            # Refused: nothing was made, so the next attempt has no lost answer to look for.
             ProductLink.objects.filter(pk=link.pk).update(create_sent_at=None)
         self._progress(failed=1, first_failure=link.state != State.FAILED)
+
+    def _clash(self, item: _Pending, exc: BigCommerceError) -> dict:
+        """A create refused because a store product has one of our SKUs: that product, so
+        that the merchant can choose to link to it (``{"clash": {...}}``, or nothing)."""
+        if not (isinstance(exc, Conflict) and item.link.remote_product_id is None and item.product is not None):
+            return {}
+        skus = [v.sku for v in item.product.variants.all() if v.sku]
+        if not skus or not ("sku" in exc.errors or "sku" in (exc.title or "").lower()):
+            return {}
+        try:
+            found = _data(
+                self.client.get("/v3/catalog/products", params={"sku:in": ",".join(skus), "include": "variants"})
+            )
+        except TRANSIENT:
+            raise
+        except BigCommerceError:
+            return {}
+        remote = next(iter(found or []), None)
+        return {"clash": outbound.clash_summary(remote)} if remote else {}
+
+    def _same_name_in_comptoir(self, item: _Pending, exc: BigCommerceError) -> Product | None:
+        """A create refused for its name because another Comptoir product of that name is
+        already in the store: that product (BigCommerce needs unique names; Comptoir does not)."""
+        if not (isinstance(exc, Conflict) and item.link.remote_product_id is None and item.product is not None):
+            return None
+        others = ProductLink.objects.filter(
+            connection=self.connection, unlinked_at__isnull=True, remote_product_id__isnull=False
+        ).exclude(pk=item.link.pk)
+        return (
+            Product.objects.filter(
+                merchant_id=self.connection.merchant_id,
+                name=item.product.name,
+                pk__in=others.values("product_id"),
+            )
+            .order_by("pk")
+            .first()
+        )
 
     def _succeed(self, item: _Pending) -> None:
         link, product = item.link, item.product

@@ -127,8 +127,7 @@ def dirty_links(*, connection: BigCommerceConnection):
 
 def due_links(*, connection: BigCommerceConnection):
     """Dirty links that no worker holds and whose retry is due."""
-    now = timezone.now()
-    return dirty_links(connection=connection).filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=now))
+    return dirty_links(connection=connection).filter(binder.claimable())
 
 
 # -- runs ---------------------------------------------------------------------------------
