@@ -328,14 +328,33 @@ class ChunkExport:
         deleted; a product that existed in BigCommerce before (linked at setup) stays there.
         Either way the link ends and the product no longer syncs."""
         link, product = item.link, item.product
-        deleted = False
-        if link.remote_product_id and link.origin == ProductLink.Origin.CREATED_REMOTE:
+        deleted = off_channel = False
+        if (
+            link.remote_product_id
+            and link.origin == ProductLink.Origin.CREATED_REMOTE
+            and not (link.removal_keeps_copy and product is not None)
+        ):
             _ignore_not_found(lambda: self.client.delete(f"/v3/catalog/products/{link.remote_product_id}"))
             deleted = True
+        elif link.remote_product_id and self.connection.channel_id:
+            # Kept in the store, but no longer Comptoir's: off the Comptoir-POS channel, or the
+            # next connect would bring it back into Comptoir.
+            self.client.request(
+                "DELETE",
+                "/v3/catalog/products/channel-assignments",
+                params={"product_id:in": link.remote_product_id, "channel_id:in": self.connection.channel_id},
+                idempotent=True,
+            )
+            off_channel = True
         ProductLink.objects.filter(pk=link.pk).update(unlinked_at=timezone.now(), claimed_until=None)
         remote_id, gone = link.remote_product_id, product is None
 
         def message():
+            if link.removal_keeps_copy and not gone and link.origin == ProductLink.Origin.CREATED_REMOTE:
+                return _(
+                    "“%(name)s” was unassigned from BigCommerce: its copy #%(id)s was kept there, "
+                    "off the Comptoir-POS channel, and no longer syncs."
+                ) % {"name": product.name, "id": remote_id}
             if gone and deleted:
                 return _("Product deleted in Comptoir: its BigCommerce copy #%(id)s was deleted too.") % {
                     "id": remote_id
@@ -362,7 +381,7 @@ class ChunkExport:
             kind=SyncEvent.Kind.PRODUCT_UNASSIGN if not gone else SyncEvent.Kind.PRODUCT_EXPORT,
             direction=Dir.TO_BIGCOMMERCE,
             message=message,
-            detail={"remote_product_id": remote_id, "deleted": deleted},
+            detail={"remote_product_id": remote_id, "deleted": deleted, "off_channel": off_channel},
             product=product if product is not None else {"id": link.product_id},
         )
         item.failed = True  # nothing more to do for it in this chunk

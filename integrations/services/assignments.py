@@ -70,13 +70,14 @@ def products_unassign(*, connection: BigCommerceConnection, product_ids: Sequenc
         )
         ProductAssignment.objects.filter(merchant=merchant, product_id__in=ids).update(unassigned_at=now)
         links = ProductLink.objects.filter(connection=connection, product_id__in=ids, unlinked_at__isnull=True)
-        if delete_copies:
-            # The copies that exist remotely are deleted by the export task; the rest just end.
-            links.filter(remote_product_id__isnull=True).update(unlinked_at=now)
-            links.filter(remote_product_id__isnull=False).update(removal_requested_at=now, claimed_until=None)
+        # The products that exist remotely are deleted or taken off the Comptoir-POS channel by
+        # the export task (off the channel, they do not come back at the next connect); the
+        # rest just end.
+        links.filter(remote_product_id__isnull=True).update(unlinked_at=now)
+        if links.filter(remote_product_id__isnull=False).update(
+            removal_requested_at=now, removal_keeps_copy=not delete_copies, claimed_until=None, failed_revision=None
+        ):
             _kick_on_commit(connection)
-        else:
-            links.update(unlinked_at=now)
         if ids:
             count = len(ids)
             sync_event_record(

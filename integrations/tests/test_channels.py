@@ -80,3 +80,30 @@ def test_other_merchants_products_are_ignored_by_assign(bc, public, other_mercha
     client.post(ASSIGN, {"ids": [theirs.pk], "bigcommerce": "yes"})
     assert not ProductAssignment.objects.filter(product=theirs).exists()
     assert not ProductLink.objects.filter(product=theirs).exists()
+
+
+def test_an_unassigned_product_leaves_the_comptoir_channel_whether_its_copy_is_kept_or_not(bc, public):
+    """Kept in the store, it is no longer on the Comptoir-POS channel: a later connect (which
+    imports the channel's products) does not bring it back into Comptoir."""
+    from integrations.bigcommerce.importer import channel_product_ids
+
+    store = connect_helpers.new_store(bc)
+    before = api(bc, store).post(
+        "/v3/catalog/products", json={"name": "Poster", "type": "physical", "weight": 1, "price": 3, "sku": "POSTER"}
+    )["data"]
+    store, merchant, client, connection, (mug, tote, poster) = connected_to(bc, store, setup=_setup, review="link")
+    links = {link.product_id: link for link in ProductLink.objects.filter(connection=connection)}
+    assert links[poster.pk].remote_product_id == before["id"] and links[poster.pk].origin == "linked"
+    on_channel = set(channel_product_ids(client=api(bc, store), channel_id=connection.channel_id))
+    assert on_channel == {links[p.pk].remote_product_id for p in (mug, tote, poster)}
+
+    client.post(ASSIGN, {"ids": [tote.pk], "confirm": "unassign", "next": "/catalog/"})
+    client.post(ASSIGN, {"ids": [poster.pk], "confirm": "unassign", "delete_copies": "yes", "next": "/catalog/"})
+    names = sorted(p["name"] for p in api(bc, store).iter_pages("/v3/catalog/products"))
+    assert names == ["Mug", "Poster", "Tote"]  # the Tote's copy kept; the Poster existed before: kept
+    on_channel = set(channel_product_ids(client=api(bc, store), channel_id=connection.channel_id))
+    assert on_channel == {links[mug.pk].remote_product_id}
+    assert set(
+        ProductLink.objects.filter(connection=connection, unlinked_at=None).values_list("product_id", flat=True)
+    ) == {mug.pk}
+    assert ProductLink.objects.get(pk=links[tote.pk].pk).removal_keeps_copy
