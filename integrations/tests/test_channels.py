@@ -107,3 +107,74 @@ def test_an_unassigned_product_leaves_the_comptoir_channel_whether_its_copy_is_k
         ProductLink.objects.filter(connection=connection, unlinked_at=None).values_list("product_id", flat=True)
     ) == {mug.pk}
     assert ProductLink.objects.get(pk=links[tote.pk].pk).removal_keeps_copy
+
+
+def test_a_synced_product_links_to_its_page_in_the_store_control_panel(bc, public):
+    import requests
+
+    store, merchant, client, connection, (mug, tote, poster) = connected(bc, setup=_setup)
+    link = ProductLink.objects.get(connection=connection, product=mug)
+    card = client.get(f"/integrations/channels/products/{mug.pk}/", HTTP_HX_REQUEST="true").content.decode()
+    url = f"{connection.control_panel_url.rstrip('/')}/products/{link.remote_product_id}"
+    assert "View in BigCommerce" in card and f'href="{url}"' in card
+    page = requests.get(url, timeout=10)  # the sandbox's control panel has that page
+    assert page.status_code == 200 and "Mug" in page.text
+
+
+@pytest.mark.parametrize(
+    ("cp", "expected"),
+    [
+        ("https://store-abc.mybigcommerce.com", "https://store-abc.mybigcommerce.com/manage/products/edit/42"),
+        ("http://127.0.0.1:9/manage/stores/abc/", "http://127.0.0.1:9/manage/stores/abc/products/42"),
+        ("", ""),
+    ],
+)
+def test_product_url(cp, expected):
+    from integrations.models import BigCommerceConnection
+    from integrations.stock_page import product_url
+
+    assert product_url(BigCommerceConnection(control_panel_url=cp), 42) == expected
+
+
+def test_a_sku_clash_offers_to_link_to_the_store_product_which_then_follows_comptoir(bc, public, other_merchant):
+    from django.test import Client
+
+    from portal.tests.factories import MembershipFactory
+
+    store = connect_helpers.new_store(bc)
+    theirs = api(bc, store).post(
+        "/v3/catalog/products",
+        json={"name": "Web mug", "type": "physical", "weight": 1, "price": 99, "sku": "MUG", "description": "Web"},
+    )["data"]
+    _s, merchant, client, connection, (mug, tote, poster) = connected_to(bc, store, setup=_setup, review="create")
+    card = client.get(f"/integrations/channels/products/{mug.pk}/", HTTP_HX_REQUEST="true").content.decode()
+    assert "Link to the store’s product “Web mug” (SKU MUG)" in card or (
+        "Link to the store's product “Web mug” (SKU MUG)" in card
+    )
+    url = f"/integrations/channels/products/{mug.pk}/link-store/"
+    data = {"remote_product_id": theirs["id"]}
+
+    # A POST without its CSRF token is refused; another merchant's session finds no such product.
+    strict = Client(enforce_csrf_checks=True)
+    strict.force_login(merchant.memberships.first().user)
+    assert strict.post(url, data).status_code == 403
+    other = connect_helpers.CommitClient()
+    other.force_login(MembershipFactory(merchant=other_merchant).user)
+    assert other.post(url, data).status_code == 404
+    assert ProductLink.objects.get(connection=connection, product=mug).remote_product_id is None
+    # Only the product the refusal named can be chosen.
+    client.post(url, {"remote_product_id": theirs["id"] + 1000})
+    assert ProductLink.objects.get(connection=connection, product=mug).remote_product_id is None
+
+    answer = client.post(url, data)
+    assert answer.status_code == 302
+    link = ProductLink.objects.get(connection=connection, product=mug)
+    assert (link.remote_product_id, link.origin, link.state) == (theirs["id"], "linked", "synced")
+    remote = api(bc, store).get(f"/v3/catalog/products/{theirs['id']}")["data"]
+    assert (remote["name"], remote["sku"]) == ("Mug", "MUG")  # managed in Comptoir: Comptoir's fields
+    names = sorted(p["name"] for p in api(bc, store).iter_pages("/v3/catalog/products"))
+    assert names == ["Mug", "Poster", "Tote"]  # linked, not created
+    from integrations.bigcommerce.importer import channel_product_ids
+
+    assert theirs["id"] in channel_product_ids(client=api(bc, store), channel_id=connection.channel_id)
+    assert link.variant_links.get().remote_variant_id == remote["base_variant_id"]

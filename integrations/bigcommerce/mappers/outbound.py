@@ -317,11 +317,12 @@ def made_by_our_create(
 def clash_summary(remote: dict) -> dict:
     """What the merchant is shown of a store product that has one of our SKUs, and what linking
     to it binds: its id, name and SKUs, and its variants (id, SKU, option values)."""
+    skus = sorted({str(v.get("sku")) for v in remote.get("variants") or [] if v.get("sku")})
     return {
         "remote_product_id": remote["id"],
         "name": str(remote.get("name") or "")[:250],
-        "sku": str(remote.get("sku") or ""),
-        "skus": sorted({str(v.get("sku")) for v in remote.get("variants") or [] if v.get("sku")}),
+        "sku": str(remote.get("sku") or "") or ", ".join(skus)[:255],
+        "skus": skus,
         "base_variant_id": remote.get("base_variant_id"),
         "variants": [
             {"id": v["id"], "sku": str(v.get("sku") or ""), "option_values": len(v.get("option_values") or [])}
