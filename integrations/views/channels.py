@@ -5,6 +5,7 @@ from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
@@ -119,11 +120,14 @@ def product_channels(request, product_id: int):
     product = product_or_404(request, product_id)
     connection = _connection(request)
     link = selectors.product_sync_states(merchant=request.merchant, product_ids=[product.pk]).get(product.pk)
+    clash = (link.last_error_detail or {}).get("clash") if link and link.state == "failed" else None
     context = {
         "product": product,
         "connection": connection,
         "store_url": product_url(connection, link.remote_product_id) if link and link.remote_product_id else "",
-        "clash": (link.last_error_detail or {}).get("clash") if link and link.state == "failed" else None,
+        "clash": clash,
+        # Kept on one line in the button ("SKU MUG-1", not "SKU MUG-" / "1").
+        "clash_sku": format_html('<span class="sku">{}</span>', clash["sku"]) if clash else "",
         "exporting": connection is not None and exporting(connection),
         "assigned": product.pk in selectors.product_assigned_ids(merchant=request.merchant),
         "link": link,
