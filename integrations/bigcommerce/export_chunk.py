@@ -434,23 +434,31 @@ class ChunkExport:
         self._progress(failed=1, first_failure=link.state != State.FAILED)
 
     def _clash(self, item: _Pending, exc: BigCommerceError) -> dict:
-        """A create refused because a store product has one of our SKUs: that product, so
-        that the merchant can choose to link to it (``{"clash": {...}}``, or nothing)."""
+        """A create refused because a store product already has one of our SKUs, or our name:
+        that product, so that the merchant can choose to link to it (``{"clash": {...}}``), unless
+        another Comptoir product is bound to it. Best effort: nothing when the look-up fails."""
         if not (isinstance(exc, Conflict) and item.link.remote_product_id is None and item.product is not None):
             return {}
+        on_sku = "sku" in exc.errors or "sku" in (exc.title or "").lower()
         skus = [v.sku for v in item.product.variants.all() if v.sku]
-        if not skus or not ("sku" in exc.errors or "sku" in (exc.title or "").lower()):
-            return {}
         try:
-            found = _data(
-                self.client.get("/v3/catalog/products", params={"sku:in": ",".join(skus), "include": "variants"})
-            )
-        except TRANSIENT:
-            raise
+            if on_sku and skus:
+                found = _data(self.client.get("/v3/catalog/variants", params={"sku:in": ",".join(skus)}))
+                remote_id = next((v.get("product_id") for v in found or []), None)
+            elif not on_sku:
+                found = _data(self.client.get("/v3/catalog/products", params={"name": item.product.name}))
+                remote_id = next((p.get("id") for p in found or []), None)
+            else:
+                remote_id = None
+            held = ProductLink.objects.filter(
+                connection=self.connection, remote_product_id=remote_id, unlinked_at__isnull=True
+            ).exists()
+            if remote_id is None or held:
+                return {}
+            remote = _data(self.client.get(f"/v3/catalog/products/{remote_id}", params={"include": "variants"}))
         except BigCommerceError:
             return {}
-        remote = next(iter(found or []), None)
-        return {"clash": outbound.clash_summary(remote)} if remote else {}
+        return {"clash": {**outbound.clash_summary(remote), "matched_on": "sku" if on_sku else "name"}}
 
     def _same_name_in_comptoir(self, item: _Pending, exc: BigCommerceError) -> Product | None:
         """A create refused for its name because another Comptoir product of that name is

@@ -153,7 +153,7 @@ def product_sync_retry_all_failed(*, connection: BigCommerceConnection) -> int:
 
 def product_link_to_store(*, connection: BigCommerceConnection, product, remote_product_id: int) -> ProductLink:
     """The merchant's choice, after a create was refused because a store product already has the
-    product's SKU: bind the product to that store product instead of creating it. From then on it
+    product's SKU (or its name): bind the product to that store product instead of creating it. From then on it
     syncs as the managing side says (managed in Comptoir: Comptoir's fields are sent to it).
 
     Only the store product that the refusal named can be chosen, and only while no other
@@ -210,9 +210,16 @@ def product_link_to_store(*, connection: BigCommerceConnection, product, remote_
             kind=SyncEvent.Kind.PRODUCT_EXPORT,
             direction=SyncEvent.Direction.TO_BIGCOMMERCE,
             message=lambda: (
-                _(
-                    "“%(name)s” linked to the store's product “%(remote)s” (#%(id)s, SKU %(sku)s) at the "
-                    "merchant's request, instead of being created; Comptoir's fields are sent to it."
+                (
+                    _(
+                        "“%(name)s” linked to the store's product “%(remote)s” (#%(id)s, SKU %(sku)s) at the "
+                        "merchant's request, instead of being created; Comptoir's fields are sent to it."
+                    )
+                    if sku
+                    else _(
+                        "“%(name)s” linked to the store's product “%(remote)s” (#%(id)s) at the merchant's "
+                        "request, instead of being created; Comptoir's fields are sent to it."
+                    )
                 )
                 % {"name": name, "remote": remote_name, "id": remote_product_id, "sku": sku}
             ),

@@ -4,6 +4,7 @@ once. Over real HTTP against the sandbox."""
 
 import pytest
 from django.test import TestCase
+from django.urls import reverse
 
 from catalog.services.products import ProductFields, VariantSpec, product_update
 from integrations.models import ProductLink, SyncEvent
@@ -40,6 +41,12 @@ def test_a_retry_never_binds_a_store_product_of_the_same_name_and_another_sku(bc
     link.refresh_from_db()
     assert link.state == "failed" and link.remote_product_id is None and link.attempts >= 2
     assert "already has this name" in link.last_error
+    # Linking to it is offered, as the merchant's explicit choice only.
+    assert link.last_error_detail["clash"]["remote_product_id"] == native["id"]
+    assert link.last_error_detail["clash"]["matched_on"] == "name"
+    card = client.get(reverse("integrations:product_channels", args=[widget.pk])).content.decode()
+    assert 'Link to the store\'s product “Native Widget” (SKU <span class="sku">NATIVE-1</span>)' in card
+    assert "with other SKUs" in card
     assert not SyncEvent.objects.filter(merchant=merchant, product_id=widget.pk, message__startswith="Created").exists()
 
     # An edit in Comptoir reaches nothing in the store.
@@ -89,6 +96,8 @@ def test_two_comptoir_products_of_one_name_fail_one_entry_and_the_run_retries_th
     assert links[mug_b.pk].state == "failed" and f"#{mug_a.pk}" in links[mug_b.pk].last_error
     assert "same name" in links[mug_b.pk].last_error
     assert links[scarf.pk].state == "failed"
+    assert "clash" not in links[mug_b.pk].last_error_detail  # the store's "Mug" is the other one's
+    assert links[scarf.pk].last_error_detail["clash"]["matched_on"] == "sku"
 
     # Every retry: each failed product is tried again and journaled again; nothing crashes.
     for round_ in (2, 3):

@@ -154,8 +154,8 @@ def product_retry(request, product_id: int):
 @merchant_required
 @require_POST
 def product_link_store(request, product_id: int):
-    """The merchant links a product whose create was refused (a store product has its SKU) to
-    that store product instead."""
+    """The merchant links a product whose create was refused (a store product has its SKU or
+    its name) to that store product instead."""
     product = product_or_404(request, product_id)
     connection = _connection(request)
     if connection is None or not exporting(connection):
