@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from catalog.models import Product
-from integrations.bigcommerce import binder
+from integrations.bigcommerce import binder, stock_push
 from integrations.bigcommerce.errors import (
     BigCommerceError,
     Conflict,
@@ -130,7 +130,23 @@ class ChunkExport:
         for item in work:
             if not item.failed:
                 self._succeed(item)
+        self._starting_stock_of_linked(work)
         self.held = []
+
+    def _starting_stock_of_linked(self, work: list[_Pending]) -> None:
+        """A product the merchant linked to a store product (instead of creating it) is synced
+        for the first time: BigCommerce shows Comptoir's stock from now on, as the initial sync
+        does for the products linked at setup (it does that itself when it ends)."""
+        linked = [
+            item.product.pk
+            for item in work
+            if not item.failed
+            and item.product is not None
+            and item.link.state == State.PENDING
+            and item.link.origin == ProductLink.Origin.LINKED
+        ]
+        if linked and not (self.run is not None and self.run.initial):
+            stock_push.starting_stock_set(connection=self.connection, product_ids=linked)
 
     # -- create ---------------------------------------------------------------------------
     def _create(self, item: _Pending) -> None:

@@ -7,6 +7,8 @@ from integrations.models import ProductAssignment, ProductLink
 from integrations.tests import connect_helpers, test_export
 from integrations.tests.connect_helpers import add_product, api
 from integrations.tests.test_export import connected, connected_to
+from integrations.tests.test_stock_push import remote_level
+from inventory.services import stock_set
 
 bc = connect_helpers.bc  # fixture
 sandbox = connect_helpers.sandbox  # fixture
@@ -144,9 +146,24 @@ def test_a_sku_clash_offers_to_link_to_the_store_product_which_then_follows_comp
     store = connect_helpers.new_store(bc)
     theirs = api(bc, store).post(
         "/v3/catalog/products",
-        json={"name": "Web mug", "type": "physical", "weight": 1, "price": 99, "sku": "MUG", "description": "Web"},
+        json={
+            "name": "Web mug",
+            "type": "physical",
+            "weight": 1,
+            "price": 99,
+            "sku": "MUG",
+            "description": "Web",
+            "inventory_tracking": "product",
+            "inventory_level": 40,
+        },
     )["data"]
-    _s, merchant, client, connection, (mug, tote, poster) = connected_to(bc, store, setup=_setup, review="create")
+
+    def setup(merchant):
+        made = _setup(merchant)
+        stock_set(merchant=merchant, variant=made[0].variants.get(), quantity=7, idempotency_key="start:mug")
+        return made
+
+    _s, merchant, client, connection, (mug, tote, poster) = connected_to(bc, store, setup=setup, review="create")
     card = client.get(f"/integrations/channels/products/{mug.pk}/", HTTP_HX_REQUEST="true").content.decode()
     assert 'Link to the store\'s product “Web mug” (SKU <span class="sku">MUG</span>)' in card
     url = f"/integrations/channels/products/{mug.pk}/link-store/"
@@ -176,3 +193,6 @@ def test_a_sku_clash_offers_to_link_to_the_store_product_which_then_follows_comp
 
     assert theirs["id"] in channel_product_ids(client=api(bc, store), channel_id=connection.channel_id)
     assert link.variant_links.get().remote_variant_id == remote["base_variant_id"]
+    # From now on BigCommerce shows Comptoir's stock (as for a product linked at setup).
+    assert remote_level(bc, store, mug.variants.get()) == 7
+    assert mug.variants.get().stock.quantity == 7
