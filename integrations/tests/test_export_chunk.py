@@ -6,8 +6,10 @@ import pytest
 from django.test import TestCase
 from django.urls import reverse
 
+from catalog.models import Product
 from catalog.services.products import ProductFields, VariantSpec, product_update
 from integrations.models import ProductLink, SyncEvent
+from integrations.redaction import MAX_TEXT
 from integrations.services.assignments import product_sync_retry_all_failed
 from integrations.tests import connect_helpers
 from integrations.tests.connect_helpers import add_product, api, new_store
@@ -124,3 +126,23 @@ def test_a_fixed_sku_clash_is_pushed_at_once_like_any_edit(bc):
     link.refresh_from_db()  # no sweep, no waiting: the edit's own push
     assert link.state == "synced" and link.remote_product_id
     assert remote_product(bc, store, link)["sku"] == "SCARF-2"
+
+
+def test_a_refused_product_with_a_huge_description_keeps_a_bounded_entry_that_opens_small(bc):
+    """Issue 15, item 8: what was sent is kept as its first page; the entry opens at once."""
+    store = new_store(bc)
+    _store_product(bc, store, name="Plaid", sku="WEB-PLAID")
+
+    def setup(merchant):
+        plaid = add_product(merchant, "Plaid", sku="PLAID-1")
+        Product.objects.filter(pk=plaid.pk).update(description="laine" * 40_000)  # 200,000 characters
+        return plaid
+
+    _s, merchant, client, connection, plaid = connected_to(bc, store, setup=setup, review="create")
+    event = SyncEvent.objects.get(merchant=merchant, status="failed", product_id=plaid.pk)
+    sent = event.detail["sent"]["description"]
+    assert sent.startswith("laine" * (MAX_TEXT // 5)) and sent.endswith(
+        f"[{200_000 - MAX_TEXT} more characters not kept]"
+    )
+    page = client.get(reverse("integrations:bigcommerce_event", args=[event.pk]))
+    assert page.status_code == 200 and len(page.content) < 60_000
