@@ -30,6 +30,15 @@ def _connection(request):
     return selectors.connection_for_merchant(merchant=request.merchant)
 
 
+def link_store_offer_context(clash: dict | None) -> dict:
+    """What ``integrations/_link_store_offer.html`` needs besides ``product`` and ``next``, from
+    the ``clash`` of a failed link's (or its journal entry's) detail."""
+    if not clash:
+        return {"clash": None, "clash_sku": ""}
+    # Kept on one line in the button ("SKU MUG-1", not "SKU MUG-" / "1").
+    return {"clash": clash, "clash_sku": format_html('<span class="sku">{}</span>', clash.get("sku", ""))}
+
+
 def _render(request, template, context):
     partial = "dialog" if request.htmx else None
     return render(request, f"{template}#{partial}" if partial else template, context)
@@ -125,9 +134,7 @@ def product_channels(request, product_id: int):
         "product": product,
         "connection": connection,
         "store_url": product_url(connection, link.remote_product_id) if link and link.remote_product_id else "",
-        "clash": clash,
-        # Kept on one line in the button ("SKU MUG-1", not "SKU MUG-" / "1").
-        "clash_sku": format_html('<span class="sku">{}</span>', clash["sku"]) if clash else "",
+        **link_store_offer_context(clash),
         "exporting": connection is not None and exporting(connection),
         "assigned": product.pk in selectors.product_assigned_ids(merchant=request.merchant),
         "link": link,
