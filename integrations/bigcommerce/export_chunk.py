@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from catalog.models import Product
-from integrations.bigcommerce import binder, stock_push
+from integrations.bigcommerce import binder, stock_push, store_matches
 from integrations.bigcommerce.errors import (
     BigCommerceError,
     Conflict,
@@ -153,7 +153,9 @@ class ChunkExport:
         link, snap = item.link, snapshot(item.product)
         remote = None
         if link.create_sent_at:
-            remote = self._lost_create_find(link, snap)
+            remote = store_matches.lost_create_find(
+                client=self.client, connection=self.connection, link=link, snap=snap
+            )
         if remote is None:
             link.create_sent_at = timezone.now()
             ProductLink.objects.filter(pk=link.pk).update(create_sent_at=link.create_sent_at)
@@ -194,41 +196,6 @@ class ChunkExport:
             ),
             detail={"answer_errors": errors},
             product=item.product,
-        )
-
-    def _lost_create_find(self, link: ProductLink, snap: outbound.ProductSnapshot) -> dict | None:
-        """The product our create made when its answer was lost, if BigCommerce has it.
-
-        Looked up by name (unique in BigCommerce), and taken only when it is ours: it carries
-        our SKUs or barcodes, or, for a product with neither, it is in the Comptoir POS category
-        and was made after our create was sent; and no other link holds it. Someone else's
-        product of that name is never bound here: the create is refused as a duplicate name,
-        and linking to it is the merchant's choice."""
-        found = (
-            _data(
-                self.client.get(
-                    "/v3/catalog/products", params={"name": snap.name, "include": "variants,images,videos,options"}
-                )
-            )
-            or []
-        )
-        held = set(
-            ProductLink.objects.filter(
-                connection=self.connection, unlinked_at__isnull=True, remote_product_id__in=[r["id"] for r in found]
-            )
-            .exclude(pk=link.pk)
-            .values_list("remote_product_id", flat=True)
-        )
-        return next(
-            (
-                remote
-                for remote in found
-                if remote["id"] not in held
-                and outbound.made_by_our_create(
-                    snap, remote, category_id=self.connection.category_id, sent_at=link.create_sent_at
-                )
-            ),
-            None,
         )
 
     def _bind_created(self, item: _Pending, snap: outbound.ProductSnapshot, remote: dict) -> None:
@@ -355,11 +322,13 @@ class ChunkExport:
         elif link.remote_product_id and self.connection.channel_id:
             # Kept in the store, but no longer Comptoir's: off the Comptoir-POS channel, or the
             # next connect would bring it back into Comptoir.
-            self.client.request(
-                "DELETE",
-                "/v3/catalog/products/channel-assignments",
-                params={"product_id:in": link.remote_product_id, "channel_id:in": self.connection.channel_id},
-                idempotent=True,
+            _ignore_not_found(
+                lambda: self.client.request(
+                    "DELETE",
+                    "/v3/catalog/products/channel-assignments",
+                    params={"product_id:in": link.remote_product_id, "channel_id:in": self.connection.channel_id},
+                    idempotent=True,
+                )
             )
             off_channel = True
         ProductLink.objects.filter(pk=link.pk).update(unlinked_at=timezone.now(), claimed_until=None)
@@ -422,8 +391,9 @@ class ChunkExport:
         item.failed = True
         link, product = item.link, item.product
         attempts = link.attempts + 1
-        clash = self._clash(item, exc)
-        same_name = self._same_name_in_comptoir(item, exc)
+        found = {"connection": self.connection, "link": link, "product": product, "exc": exc}
+        clash = store_matches.clash_find(client=self.client, **found)
+        same_name = store_matches.same_name_in_comptoir(**found)
         sentence = error_sentence(exc, product=product, same_name_product=same_name)
         event = sync_event_record(
             connection=self.connection,
@@ -448,51 +418,6 @@ class ChunkExport:
             # Refused: nothing was made, so the next attempt has no lost answer to look for.
             ProductLink.objects.filter(pk=link.pk).update(create_sent_at=None)
         self._progress(failed=1, first_failure=link.state != State.FAILED)
-
-    def _clash(self, item: _Pending, exc: BigCommerceError) -> dict:
-        """A create refused because a store product already has one of our SKUs, or our name:
-        that product, so that the merchant can choose to link to it (``{"clash": {...}}``), unless
-        another Comptoir product is bound to it. Best effort: nothing when the look-up fails."""
-        if not (isinstance(exc, Conflict) and item.link.remote_product_id is None and item.product is not None):
-            return {}
-        on_sku = "sku" in exc.errors or "sku" in (exc.title or "").lower()
-        skus = [v.sku for v in item.product.variants.all() if v.sku]
-        try:
-            if on_sku and skus:
-                found = _data(self.client.get("/v3/catalog/variants", params={"sku:in": ",".join(skus)}))
-                remote_id = next((v.get("product_id") for v in found or []), None)
-            elif not on_sku:
-                found = _data(self.client.get("/v3/catalog/products", params={"name": item.product.name}))
-                remote_id = next((p.get("id") for p in found or []), None)
-            else:
-                remote_id = None
-            held = ProductLink.objects.filter(
-                connection=self.connection, remote_product_id=remote_id, unlinked_at__isnull=True
-            ).exists()
-            if remote_id is None or held:
-                return {}
-            remote = _data(self.client.get(f"/v3/catalog/products/{remote_id}", params={"include": "variants"}))
-        except BigCommerceError:
-            return {}
-        return {"clash": {**outbound.clash_summary(remote), "matched_on": "sku" if on_sku else "name"}}
-
-    def _same_name_in_comptoir(self, item: _Pending, exc: BigCommerceError) -> Product | None:
-        """A create refused for its name because another Comptoir product of that name is
-        already in the store: that product (BigCommerce needs unique names; Comptoir does not)."""
-        if not (isinstance(exc, Conflict) and item.link.remote_product_id is None and item.product is not None):
-            return None
-        others = ProductLink.objects.filter(
-            connection=self.connection, unlinked_at__isnull=True, remote_product_id__isnull=False
-        ).exclude(pk=item.link.pk)
-        return (
-            Product.objects.filter(
-                merchant_id=self.connection.merchant_id,
-                name=item.product.name,
-                pk__in=others.values("product_id"),
-            )
-            .order_by("pk")
-            .first()
-        )
 
     def _succeed(self, item: _Pending) -> None:
         link, product = item.link, item.product
