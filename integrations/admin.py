@@ -26,6 +26,7 @@ from integrations.models import (
     VariantLink,
     WebhookEvent,
 )
+from integrations.redaction import size_bounded
 from integrations.services import connection as connection_services
 from integrations.services.support import sync_event_retry, webhook_event_retry
 from integrations.services.sync_now import sync_now_start
@@ -47,7 +48,8 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 def _pretty_json(value) -> str:
     if not value:
         return "—"
-    return format_html("<pre>{}</pre>", json.dumps(value, indent=2, ensure_ascii=False))
+    # Bounded as the journal shows it: an entry written before the bound may hold megabytes.
+    return format_html("<pre>{}</pre>", json.dumps(size_bounded(value), indent=2, ensure_ascii=False))
 
 
 def _run_action(modeladmin, request, queryset, call, done_message) -> None:

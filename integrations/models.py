@@ -276,12 +276,18 @@ class ProductLink(models.Model):
     last_error_detail = models.JSONField(default=dict, blank=True)
     # A worker's lease on this binding: another worker leaves it alone until then.
     claimed_until = models.DateTimeField(null=True, blank=True)
+    # The product revision that last failed, while its retry waits (``claimed_until`` is then a
+    # backoff, not a lease): an edit since then is pushed at once, like any edit (a fix).
+    failed_revision = models.PositiveBigIntegerField(null=True, blank=True)
     # A create was sent whose answer we may not have seen: look the product up before sending again.
     create_sent_at = models.DateTimeField(null=True, blank=True)
-    # The remote copy is to be deleted (the merchant unassigned the product and chose to delete
-    # its copy); the flow deletes it, then unlinks. A deleted local product needs no mark: its
-    # link points at nothing.
+    # The product was unassigned: the flow deletes the remote copy (if Comptoir made it and the
+    # merchant chose to delete it) or takes it off the channel, then unlinks. A deleted local
+    # product needs no mark: its link points at nothing.
     removal_requested_at = models.DateTimeField(null=True, blank=True)
+    # Unassigned with "keep the copy": the flow only takes it off the Comptoir-POS channel (so
+    # that it does not come back at the next connect), then unlinks.
+    removal_keeps_copy = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
     unlinked_at = models.DateTimeField(null=True, blank=True)
 

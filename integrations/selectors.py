@@ -315,7 +315,16 @@ def product_sync_states(*, merchant: Merchant, product_ids) -> dict[int, Product
         link.product_id: link
         for link in ProductLink.objects.filter(
             merchant=merchant, product_id__in=list(product_ids), unlinked_at__isnull=True
-        ).only("product_id", "state", "last_error", "last_error_i18n", "synced_at", "remote_product_id", "origin")
+        ).only(
+            "product_id",
+            "state",
+            "last_error",
+            "last_error_i18n",
+            "last_error_detail",
+            "synced_at",
+            "remote_product_id",
+            "origin",
+        )
     }
 
 

@@ -36,6 +36,17 @@ def stock_online_shop(*, merchant, product) -> OnlineShop | None:
     return OnlineShop(name="BigCommerce", connected=True, synced=synced)
 
 
+def product_url(connection: BigCommerceConnection | None, remote_product_id: int) -> str:
+    """The product's page in the store's control panel ("" when the store gave no control panel
+    URL): ``/manage/products/edit/{id}`` in BigCommerce, ``…/products/{id}`` in the sandbox."""
+    base = ((connection.control_panel_url if connection else "") or "").rstrip("/")
+    if not base:
+        return ""
+    if "/manage/" in base + "/":
+        return f"{base}/products/{remote_product_id}"
+    return f"{base}/manage/products/edit/{remote_product_id}"
+
+
 def order_url(connection: BigCommerceConnection, order_id: int) -> str:
     """The order's page in the store's control panel ("" when the store gave no control panel URL).
 

@@ -37,4 +37,5 @@ urlpatterns = [
     path("channels/assign/", channels.assign_channels, name="assign_channels"),
     path("channels/products/<int:product_id>/", channels.product_channels, name="product_channels"),
     path("channels/products/<int:product_id>/retry/", channels.product_retry, name="product_retry"),
+    path("channels/products/<int:product_id>/link-store/", channels.product_link_store, name="product_link_store"),
 ]

@@ -103,6 +103,7 @@ URL_CASES = {
     "integrations:bigcommerce_event_retry": _sync_event,
     "integrations:product_channels": _product_id,
     "integrations:product_retry": _product_id,
+    "integrations:product_link_store": _product_id,
     "inventory:product_stock": _product,
     "inventory:sale_detail": _sale_kwargs,
     "inventory:sale_refund": _sale_kwargs,

@@ -11,24 +11,41 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
+from catalog.models import Product
 from integrations.models import ProductLink, RemoteRef, VariantLink
 
 LEASE = timedelta(minutes=5)
 
 
+def claimable() -> Q:
+    """Links no worker holds: no lease, a lease run out, or a failed product waiting for its
+    retry that was edited since it failed (the edit is pushed at once, like any edit)."""
+    now = timezone.now()
+    edited_since_failure = Exists(
+        Product.objects.filter(pk=OuterRef("product_id")).exclude(revision=OuterRef("failed_revision"))
+    )
+    return (
+        Q(claimed_until__isnull=True)
+        | Q(claimed_until__lt=now)
+        | (Q(failed_revision__isnull=False) & edited_since_failure)
+    )
+
+
 def link_claim(*, link: ProductLink, lease: timedelta = LEASE) -> bool:
-    """Take the lease on ``link``; False if another worker holds it (or a retry is not due)."""
+    """Take the lease on ``link``; False if another worker holds it (or a retry is not due).
+    Taking it ends a failed product's wait (``failed_revision``): the lease is a lease again."""
     now = timezone.now()
     taken = (
         ProductLink.objects.filter(pk=link.pk)
-        .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=now))
-        .update(claimed_until=now + lease)
+        .filter(claimable())
+        .update(claimed_until=now + lease, failed_revision=None)
     )
     if taken:
         link.claimed_until = now + lease
+        link.failed_revision = None
     return bool(taken)
 
 

@@ -107,6 +107,16 @@ class OutcomeUnknown(BigCommerceError):
         super().__init__(title, **kwargs)
 
 
+class ExportFailed(BigCommerceError):
+    """Not an answer of BigCommerce: Comptoir itself failed while sending or recording one
+    product (a bug, or data it did not expect). That product is journaled as failed and retried
+    like any failure; the run goes on with the others."""
+
+    @classmethod
+    def wrapping(cls, exc: BaseException) -> ExportFailed:
+        return cls(f"{exc.__class__.__name__}: {str(exc)[:300]}")
+
+
 class TokenExchangeFailed(BigCommerceError):
     """The OAuth code could not be exchanged for an access token."""
 

@@ -19,10 +19,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from catalog.models import Product
-from integrations.bigcommerce import binder
+from integrations.bigcommerce import binder, stock_push, store_matches
 from integrations.bigcommerce.errors import (
     BigCommerceError,
     Conflict,
+    ExportFailed,
     NotFound,
     OutcomeUnknown,
     RateLimited,
@@ -120,22 +121,44 @@ class ChunkExport:
                 raise
             except BigCommerceError as exc:
                 self._fail(item, exc)
+            except Exception as exc:  # one product's bug is that product's failure: the run goes on
+                logger.exception("Export of product %s failed", item.link.product_id)
+                self._fail(item, ExportFailed.wrapping(exc))
         self._send_product_batch(batch)
         self._send_variant_batch(variant_batch)
         self._assign_channel([i for i in work if not i.failed and i.product is not None])
         for item in work:
             if not item.failed:
                 self._succeed(item)
+        self._starting_stock_of_linked(work)
         self.held = []
+
+    def _starting_stock_of_linked(self, work: list[_Pending]) -> None:
+        """A product the merchant linked to a store product (instead of creating it) is synced
+        for the first time: BigCommerce shows Comptoir's stock from now on, as the initial sync
+        does for the products linked at setup (it does that itself when it ends)."""
+        linked = [
+            item.product.pk
+            for item in work
+            if not item.failed
+            and item.product is not None
+            and item.link.state == State.PENDING
+            and item.link.origin == ProductLink.Origin.LINKED
+        ]
+        if linked and not (self.run is not None and self.run.initial):
+            stock_push.starting_stock_set(connection=self.connection, product_ids=linked)
 
     # -- create ---------------------------------------------------------------------------
     def _create(self, item: _Pending) -> None:
         link, snap = item.link, snapshot(item.product)
         remote = None
         if link.create_sent_at:
-            remote = self._find_existing(snap)
+            remote = store_matches.lost_create_find(
+                client=self.client, connection=self.connection, link=link, snap=snap
+            )
         if remote is None:
-            ProductLink.objects.filter(pk=link.pk).update(create_sent_at=timezone.now())
+            link.create_sent_at = timezone.now()
+            ProductLink.objects.filter(pk=link.pk).update(create_sent_at=link.create_sent_at)
             body = outbound.create_payload(snap, self.store)
             item.sent = body
             answer = self.client.request("POST", "/v3/catalog/products", json=body, idempotent=False)
@@ -174,14 +197,6 @@ class ChunkExport:
             detail={"answer_errors": errors},
             product=item.product,
         )
-
-    def _find_existing(self, snap: outbound.ProductSnapshot) -> dict | None:
-        found = _data(
-            self.client.get(
-                "/v3/catalog/products", params={"name": snap.name, "include": "variants,images,videos,options"}
-            )
-        )
-        return next(iter(found or []), None)
 
     def _bind_created(self, item: _Pending, snap: outbound.ProductSnapshot, remote: dict) -> None:
         link = item.link
@@ -296,14 +311,35 @@ class ChunkExport:
         deleted; a product that existed in BigCommerce before (linked at setup) stays there.
         Either way the link ends and the product no longer syncs."""
         link, product = item.link, item.product
-        deleted = False
-        if link.remote_product_id and link.origin == ProductLink.Origin.CREATED_REMOTE:
+        deleted = off_channel = False
+        if (
+            link.remote_product_id
+            and link.origin == ProductLink.Origin.CREATED_REMOTE
+            and not (link.removal_keeps_copy and product is not None)
+        ):
             _ignore_not_found(lambda: self.client.delete(f"/v3/catalog/products/{link.remote_product_id}"))
             deleted = True
+        elif link.remote_product_id and self.connection.channel_id:
+            # Kept in the store, but no longer Comptoir's: off the Comptoir-POS channel, or the
+            # next connect would bring it back into Comptoir.
+            _ignore_not_found(
+                lambda: self.client.request(
+                    "DELETE",
+                    "/v3/catalog/products/channel-assignments",
+                    params={"product_id:in": link.remote_product_id, "channel_id:in": self.connection.channel_id},
+                    idempotent=True,
+                )
+            )
+            off_channel = True
         ProductLink.objects.filter(pk=link.pk).update(unlinked_at=timezone.now(), claimed_until=None)
         remote_id, gone = link.remote_product_id, product is None
 
         def message():
+            if link.removal_keeps_copy and not gone and link.origin == ProductLink.Origin.CREATED_REMOTE:
+                return _(
+                    "“%(name)s” was unassigned from BigCommerce: its copy #%(id)s was kept there, "
+                    "off the Comptoir-POS channel, and no longer syncs."
+                ) % {"name": product.name, "id": remote_id}
             if gone and deleted:
                 return _("Product deleted in Comptoir: its BigCommerce copy #%(id)s was deleted too.") % {
                     "id": remote_id
@@ -330,7 +366,7 @@ class ChunkExport:
             kind=SyncEvent.Kind.PRODUCT_UNASSIGN if not gone else SyncEvent.Kind.PRODUCT_EXPORT,
             direction=Dir.TO_BIGCOMMERCE,
             message=message,
-            detail={"remote_product_id": remote_id, "deleted": deleted},
+            detail={"remote_product_id": remote_id, "deleted": deleted, "off_channel": off_channel},
             product=product if product is not None else {"id": link.product_id},
         )
         item.failed = True  # nothing more to do for it in this chunk
@@ -355,14 +391,17 @@ class ChunkExport:
         item.failed = True
         link, product = item.link, item.product
         attempts = link.attempts + 1
-        sentence = error_sentence(exc, product=product)
+        found = {"connection": self.connection, "link": link, "product": product, "exc": exc}
+        clash = store_matches.clash_find(client=self.client, **found)
+        same_name = store_matches.same_name_in_comptoir(**found)
+        sentence = error_sentence(exc, product=product, same_name_product=same_name)
         event = sync_event_record(
             connection=self.connection,
             kind=SyncEvent.Kind.PRODUCT_EXPORT,
             direction=Dir.TO_BIGCOMMERCE,
             status=SyncEvent.Status.FAILED,
             message=sentence,
-            detail={**exc.as_detail(), **({"sent": item.sent} if item.sent is not None else {})},
+            detail={**exc.as_detail(), **({"sent": item.sent} if item.sent is not None else {}), **clash},
             attempts=attempts,
             product=product,
         )
@@ -371,10 +410,12 @@ class ChunkExport:
             attempts=attempts,
             last_error=event.message,
             last_error_i18n=event.message_i18n,
-            last_error_detail={"event_id": event.pk, **exc.as_detail()},
+            last_error_detail={"event_id": event.pk, **exc.as_detail(), **clash},
             claimed_until=timezone.now() + retry_backoff(attempts),
+            failed_revision=item.revision,
         )
         if isinstance(exc, Conflict) and link.create_sent_at and link.remote_product_id is None:
+            # Refused: nothing was made, so the next attempt has no lost answer to look for.
             ProductLink.objects.filter(pk=link.pk).update(create_sent_at=None)
         self._progress(failed=1, first_failure=link.state != State.FAILED)
 

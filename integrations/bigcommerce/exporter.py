@@ -9,13 +9,16 @@ through the dirty links of a connection in chunks and is safe to run twice or si
 - a worker leases a link before calling BigCommerce about it (``binder.link_claim``);
 - a create is marked as sent before it is sent; if its answer was lost, the next attempt
   looks the product up by name before creating it again (BigCommerce product names are unique),
-  so a crash or a timeout never makes a duplicate;
+  so a crash or a timeout never makes a duplicate; what it finds is taken only if our create
+  made it (``outbound.made_by_our_create``), never someone else's product of that name;
 - each part (product fields, each variant, image, video) has a content hash; only parts whose
   hash changed are sent, product fields in batches of 10 and variants in batches of 50;
 - a chunk is 50 products, the size of a channel-assignment batch: creating N products takes
   N + ceil(N / 50) calls (each create carries its variants, images, videos and category);
-- one product's failure is journaled on that product (and shown on its page) while the rest
-  goes on; a store that is down or limiting stops the run, and the sweep resumes it.
+- one product's failure (BigCommerce's refusal, or any error of ours) is journaled on that
+  product (and shown on its page) while the rest goes on; it is retried after a backoff, or at
+  once when the product is edited since (``binder.claimable``); a store that is down or
+  limiting stops the run, and the sweep resumes it.
 
 This module chooses the products and runs the chunks; ``export_chunk`` pushes one chunk,
 ``export_structure`` one product's options, variants and media, ``export_snapshot`` reads them.
@@ -127,8 +130,7 @@ def dirty_links(*, connection: BigCommerceConnection):
 
 def due_links(*, connection: BigCommerceConnection):
     """Dirty links that no worker holds and whose retry is due."""
-    now = timezone.now()
-    return dirty_links(connection=connection).filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=now))
+    return dirty_links(connection=connection).filter(binder.claimable())
 
 
 # -- runs ---------------------------------------------------------------------------------

@@ -504,16 +504,18 @@ def stock_unknown_settle(*, connection: BigCommerceConnection) -> None:
             )
 
 
-def starting_stock_set(*, connection: BigCommerceConnection) -> int:
+def starting_stock_set(*, connection: BigCommerceConnection, product_ids=None) -> int:
     """At the end of the initial sync (products managed in Comptoir): BigCommerce's level of every
     synced variant becomes Comptoir's (its online level, at least 0), once. Products that existed
     in BigCommerce before keep their own count otherwise, and a sale made while a product was being
-    created would be missing. Returns how many levels were set."""
-    links = list(
-        VariantLink.objects.filter(
-            link__connection=connection, link__unlinked_at__isnull=True, link__product__track_stock=True
-        ).select_related("link")
-    )
+    created would be missing. ``product_ids``: only these (a product the merchant linked later to
+    a store product). Returns how many levels were set."""
+    links = VariantLink.objects.filter(
+        link__connection=connection, link__unlinked_at__isnull=True, link__product__track_stock=True
+    ).select_related("link")
+    if product_ids is not None:
+        links = links.filter(link__product_id__in=list(product_ids))
+    links = list(links)
     if not links:
         return 0
     local_of = {v.remote_variant_id: v.variant_id for v in links}

@@ -70,13 +70,14 @@ def products_unassign(*, connection: BigCommerceConnection, product_ids: Sequenc
         )
         ProductAssignment.objects.filter(merchant=merchant, product_id__in=ids).update(unassigned_at=now)
         links = ProductLink.objects.filter(connection=connection, product_id__in=ids, unlinked_at__isnull=True)
-        if delete_copies:
-            # The copies that exist remotely are deleted by the export task; the rest just end.
-            links.filter(remote_product_id__isnull=True).update(unlinked_at=now)
-            links.filter(remote_product_id__isnull=False).update(removal_requested_at=now, claimed_until=None)
+        # The products that exist remotely are deleted or taken off the Comptoir-POS channel by
+        # the export task (off the channel, they do not come back at the next connect); the
+        # rest just end.
+        links.filter(remote_product_id__isnull=True).update(unlinked_at=now)
+        if links.filter(remote_product_id__isnull=False).update(
+            removal_requested_at=now, removal_keeps_copy=not delete_copies, claimed_until=None, failed_revision=None
+        ):
             _kick_on_commit(connection)
-        else:
-            links.update(unlinked_at=now)
         if ids:
             count = len(ids)
             sync_event_record(
@@ -148,3 +149,95 @@ def product_sync_retry_all_failed(*, connection: BigCommerceConnection) -> int:
             )
             _kick_on_commit(connection)
     return retried
+
+
+def product_link_to_store(*, connection: BigCommerceConnection, product, remote_product_id: int) -> ProductLink:
+    """The merchant's choice, after a create was refused because a store product already has the
+    product's SKU (or its name): bind the product to that store product instead of creating it. From then on it
+    syncs as the managing side says (managed in Comptoir: Comptoir's fields are sent to it).
+
+    Only the store product that the refusal named can be chosen, and only while no other
+    Comptoir product is bound to it; otherwise ``WrongStep`` says why."""
+    from integrations.errors import WrongStep
+    from integrations.models import VariantLink
+
+    with transaction.atomic():
+        link = (
+            ProductLink.objects.select_for_update()
+            .filter(connection=connection, product_id=product.pk, unlinked_at__isnull=True)
+            .first()
+        )
+        clash = (link.last_error_detail or {}).get("clash") if link is not None else None
+        if (
+            link is None
+            or link.remote_product_id is not None
+            or link.state != ProductLink.State.FAILED
+            or not clash
+            or clash.get("remote_product_id") != remote_product_id
+        ):
+            raise WrongStep(_("This product has no refusal to resolve by linking: reload the page."))
+        if ProductLink.objects.filter(
+            connection=connection, remote_product_id=remote_product_id, unlinked_at__isnull=True
+        ).exists():
+            raise WrongStep(
+                _("The store's product #%(id)s is already linked to another Comptoir product.")
+                % {"id": remote_product_id}
+            )
+        ProductLink.objects.filter(pk=link.pk).update(
+            remote_product_id=remote_product_id,
+            origin=ProductLink.Origin.LINKED,
+            state=ProductLink.State.PENDING,
+            content_hash="",
+            create_sent_at=None,
+            claimed_until=None,
+            failed_revision=None,
+            attempts=0,
+            last_error="",
+            last_error_i18n={},
+            last_error_detail={},
+        )
+        link.variant_links.all().delete()
+        link.refs.all().delete()
+        VariantLink.objects.bulk_create(
+            [
+                VariantLink(link=link, variant_id=variant_id, remote_variant_id=remote_variant_id)
+                for variant_id, remote_variant_id in _variants_matched(product, clash)
+            ]
+        )
+        name, remote_name, sku = product.name, clash.get("name", ""), clash.get("sku", "")
+        sync_event_record(
+            connection=connection,
+            kind=SyncEvent.Kind.PRODUCT_EXPORT,
+            direction=SyncEvent.Direction.TO_BIGCOMMERCE,
+            message=lambda: (
+                (
+                    _(
+                        "“%(name)s” linked to the store's product “%(remote)s” (#%(id)s, SKU %(sku)s) at the "
+                        "merchant's request, instead of being created; Comptoir's fields are sent to it."
+                    )
+                    if sku
+                    else _(
+                        "“%(name)s” linked to the store's product “%(remote)s” (#%(id)s) at the merchant's "
+                        "request, instead of being created; Comptoir's fields are sent to it."
+                    )
+                )
+                % {"name": name, "remote": remote_name, "id": remote_product_id, "sku": sku}
+            ),
+            detail={"remote_product_id": remote_product_id, "clash": clash},
+            product=product,
+        )
+        _kick_on_commit(connection)
+    link.refresh_from_db()
+    return link
+
+
+def _variants_matched(product, clash: dict) -> list[tuple[int, int]]:
+    """(local variant, remote variant) pairs: a product without options is its store product's
+    base variant; variants of a product with options are matched by SKU."""
+    variants = list(product.variants.all())
+    remote = clash.get("variants") or []
+    if len(variants) == 1 and not product.options.exists():
+        base = clash.get("base_variant_id") or next((v["id"] for v in remote), None)
+        return [(variants[0].pk, base)] if base else []
+    by_sku = {v["sku"].casefold(): v["id"] for v in remote if v.get("sku")}
+    return [(v.pk, by_sku[v.sku.casefold()]) for v in variants if v.sku and v.sku.casefold() in by_sku]

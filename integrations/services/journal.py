@@ -4,6 +4,7 @@ from django.utils import timezone
 
 from integrations.messages import Message, message_default, message_of, message_translations
 from integrations.models import BigCommerceConnection, SyncEvent
+from integrations.redaction import MAX_TEXT, size_bounded
 from portal.text import search_key
 
 # Kinds whose failure a later success for the same product settles (the entry then says "Resolved").
@@ -32,10 +33,11 @@ def sync_event_record(
     ``product`` (a Product, or a dict with id/name/sku) is what it was about. ``background``: the
     entry asked nothing of Comptoir and is hidden by default (unset: skipped entries, and webhooks
     received whose effect has an entry of its own). A success settles the same product's earlier
-    failures of the same kind (``resolved_at``)."""
+    failures of the same kind (``resolved_at``). What the entry keeps is bounded
+    (``size_bounded``): a 2 MB description that was sent is kept as its first page."""
     if message is None:
         message = message_of(code, params or {})
-    translations = message_translations(message)
+    translations = {lang: _cut(text) for lang, text in message_translations(message).items()}
     about = _product_columns(product)
     if background is None:
         background = status == SyncEvent.Status.SKIPPED or (
@@ -46,14 +48,14 @@ def sync_event_record(
         merchant=merchant,
         connection=connection,
         kind=kind,
-        message=message_default(message, translations),
+        message=_cut(message_default(message, translations)),
         message_i18n=translations,
         code=code,
         params=params or {},
         background=background,
         status=status,
         direction=direction,
-        detail=detail or {},
+        detail=size_bounded(detail) if detail else {},
         attempts=attempts,
         **about,
     )
@@ -82,6 +84,10 @@ def sync_event_failures_resolve(*, merchant, product_id: int, kind: str, at=None
             detail__has_key="run_id",
         ).update(resolved_at=at)
     return settled
+
+
+def _cut(text: str) -> str:
+    return text if len(text) <= MAX_TEXT else f"{text[:MAX_TEXT]}…"
 
 
 def _product_columns(product) -> dict:

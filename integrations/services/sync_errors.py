@@ -10,6 +10,7 @@ from integrations.bigcommerce.errors import (
     BadRequest,
     BigCommerceError,
     Conflict,
+    ExportFailed,
     Forbidden,
     NotFound,
     PayloadTooLarge,
@@ -26,13 +27,26 @@ def _field_text(exc: BigCommerceError) -> str:
     return "; ".join(f"{k}: {v}" for k, v in exc.errors.items()) or exc.title or exc.__class__.__name__
 
 
-def error_sentence(exc: BigCommerceError, *, product=None):
-    """A callable for ``sync_event_record``: the sentence, rendered in each language."""
+def error_sentence(exc: BigCommerceError, *, product=None, same_name_product=None):
+    """A callable for ``sync_event_record``: the sentence, rendered in each language.
+    ``same_name_product``: another Comptoir product, already in the store, that has this name."""
     name = getattr(product, "name", "") or ""
     skus = [v.sku for v in product.variants.all() if v.sku] if product is not None else []
+    other_id = getattr(same_name_product, "pk", None)
 
     def sentence() -> str:
         what = _("BigCommerce refused “%(name)s”") % {"name": name} if name else _("BigCommerce refused the change")
+        if isinstance(exc, ExportFailed):
+            return _(
+                "Comptoir could not send “%(name)s” to BigCommerce because of an error on Comptoir's side "
+                "(%(detail)s). It will retry by itself; the other products are not held up."
+            ) % {"name": name, "detail": exc.title}
+        if isinstance(exc, Conflict) and other_id and not ("sku" in exc.errors or "sku" in exc.title.lower()):
+            return _(
+                "%(what)s: another Comptoir product, already in BigCommerce, has the same name (product "
+                "#%(other)s). BigCommerce needs unique product names: rename one of them in Comptoir and the "
+                "change is sent at once."
+            ) % {"what": what, "other": other_id}
         if isinstance(exc, Conflict):
             text = _field_text(exc)
             if "sku" in exc.errors or "sku" in exc.title.lower():

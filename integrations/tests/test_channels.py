@@ -7,6 +7,8 @@ from integrations.models import ProductAssignment, ProductLink
 from integrations.tests import connect_helpers, test_export
 from integrations.tests.connect_helpers import add_product, api
 from integrations.tests.test_export import connected, connected_to
+from integrations.tests.test_stock_push import remote_level
+from inventory.services import stock_set
 
 bc = connect_helpers.bc  # fixture
 sandbox = connect_helpers.sandbox  # fixture
@@ -138,3 +140,117 @@ def test_the_product_page_channels_card_polls_itself_while_pending():
     ProductLink.objects.filter(pk=link.pk).update(state="synced")
     card = client.get(url, HTTP_HX_REQUEST="true").content.decode()
     assert "Synced" in card and "hx-trigger" not in card
+
+
+def test_an_unassigned_product_leaves_the_comptoir_channel_whether_its_copy_is_kept_or_not(bc, public):
+    """Kept in the store, it is no longer on the Comptoir-POS channel: a later connect (which
+    imports the channel's products) does not bring it back into Comptoir."""
+    from integrations.bigcommerce.importer import channel_product_ids
+
+    store = connect_helpers.new_store(bc)
+    before = api(bc, store).post(
+        "/v3/catalog/products", json={"name": "Poster", "type": "physical", "weight": 1, "price": 3, "sku": "POSTER"}
+    )["data"]
+    store, merchant, client, connection, (mug, tote, poster) = connected_to(bc, store, setup=_setup, review="link")
+    links = {link.product_id: link for link in ProductLink.objects.filter(connection=connection)}
+    assert links[poster.pk].remote_product_id == before["id"] and links[poster.pk].origin == "linked"
+    on_channel = set(channel_product_ids(client=api(bc, store), channel_id=connection.channel_id))
+    assert on_channel == {links[p.pk].remote_product_id for p in (mug, tote, poster)}
+
+    client.post(ASSIGN, {"ids": [tote.pk], "confirm": "unassign", "next": "/catalog/"})
+    client.post(ASSIGN, {"ids": [poster.pk], "confirm": "unassign", "delete_copies": "yes", "next": "/catalog/"})
+    names = sorted(p["name"] for p in api(bc, store).iter_pages("/v3/catalog/products"))
+    assert names == ["Mug", "Poster", "Tote"]  # the Tote's copy kept; the Poster existed before: kept
+    on_channel = set(channel_product_ids(client=api(bc, store), channel_id=connection.channel_id))
+    assert on_channel == {links[mug.pk].remote_product_id}
+    assert set(
+        ProductLink.objects.filter(connection=connection, unlinked_at=None).values_list("product_id", flat=True)
+    ) == {mug.pk}
+    assert ProductLink.objects.get(pk=links[tote.pk].pk).removal_keeps_copy
+
+
+def test_a_synced_product_links_to_its_page_in_the_store_control_panel(bc, public):
+    import requests
+
+    store, merchant, client, connection, (mug, tote, poster) = connected(bc, setup=_setup)
+    link = ProductLink.objects.get(connection=connection, product=mug)
+    card = client.get(f"/integrations/channels/products/{mug.pk}/", HTTP_HX_REQUEST="true").content.decode()
+    url = f"{connection.control_panel_url.rstrip('/')}/products/{link.remote_product_id}"
+    assert "View in BigCommerce" in card and f'href="{url}"' in card
+    page = requests.get(url, timeout=10)  # the sandbox's control panel has that page
+    assert page.status_code == 200 and "Mug" in page.text
+
+
+@pytest.mark.parametrize(
+    ("cp", "expected"),
+    [
+        ("https://store-abc.mybigcommerce.com", "https://store-abc.mybigcommerce.com/manage/products/edit/42"),
+        ("http://127.0.0.1:9/manage/stores/abc/", "http://127.0.0.1:9/manage/stores/abc/products/42"),
+        ("", ""),
+    ],
+)
+def test_product_url(cp, expected):
+    from integrations.models import BigCommerceConnection
+    from integrations.stock_page import product_url
+
+    assert product_url(BigCommerceConnection(control_panel_url=cp), 42) == expected
+
+
+def test_a_sku_clash_offers_to_link_to_the_store_product_which_then_follows_comptoir(bc, public, other_merchant):
+    from django.test import Client
+
+    from portal.tests.factories import MembershipFactory
+
+    store = connect_helpers.new_store(bc)
+    theirs = api(bc, store).post(
+        "/v3/catalog/products",
+        json={
+            "name": "Web mug",
+            "type": "physical",
+            "weight": 1,
+            "price": 99,
+            "sku": "MUG",
+            "description": "Web",
+            "inventory_tracking": "product",
+            "inventory_level": 40,
+        },
+    )["data"]
+
+    def setup(merchant):
+        made = _setup(merchant)
+        stock_set(merchant=merchant, variant=made[0].variants.get(), quantity=7, idempotency_key="start:mug")
+        return made
+
+    _s, merchant, client, connection, (mug, tote, poster) = connected_to(bc, store, setup=setup, review="create")
+    card = client.get(f"/integrations/channels/products/{mug.pk}/", HTTP_HX_REQUEST="true").content.decode()
+    assert 'Link to the store\'s product “Web mug” (SKU <span class="sku">MUG</span>)' in card
+    url = f"/integrations/channels/products/{mug.pk}/link-store/"
+    data = {"remote_product_id": theirs["id"]}
+
+    # A POST without its CSRF token is refused; another merchant's session finds no such product.
+    strict = Client(enforce_csrf_checks=True)
+    strict.force_login(merchant.memberships.first().user)
+    assert strict.post(url, data).status_code == 403
+    other = connect_helpers.CommitClient()
+    other.force_login(MembershipFactory(merchant=other_merchant).user)
+    assert other.post(url, data).status_code == 404
+    assert ProductLink.objects.get(connection=connection, product=mug).remote_product_id is None
+    # Only the product the refusal named can be chosen.
+    client.post(url, {"remote_product_id": theirs["id"] + 1000})
+    assert ProductLink.objects.get(connection=connection, product=mug).remote_product_id is None
+
+    answer = client.post(url, data)
+    assert answer.status_code == 302
+    link = ProductLink.objects.get(connection=connection, product=mug)
+    assert (link.remote_product_id, link.origin, link.state) == (theirs["id"], "linked", "synced")
+    remote = api(bc, store).get(f"/v3/catalog/products/{theirs['id']}")["data"]
+    assert (remote["name"], remote["sku"]) == ("Mug", "MUG")  # managed in Comptoir: Comptoir's fields
+    names = sorted(p["name"] for p in api(bc, store).iter_pages("/v3/catalog/products"))
+    assert names == ["Mug", "Poster", "Tote"]  # linked, not created
+    from integrations.bigcommerce.importer import channel_product_ids
+
+    assert theirs["id"] in channel_product_ids(client=api(bc, store), channel_id=connection.channel_id)
+    assert link.variant_links.get().remote_variant_id == remote["base_variant_id"]
+    # From now on BigCommerce shows Comptoir's stock (as for a product linked at setup).
+    assert remote_level(bc, store, mug.variants.get()) == 7
+    assert mug.variants.get().stock.quantity == 7

@@ -148,3 +148,31 @@ def test_the_content_hash_changes_with_the_content_only():
     b = outbound.payloads(snapshot(), WITH_PRICES).product
     c = outbound.payloads(snapshot(name="Pull"), WITH_PRICES).product
     assert outbound.content_hash(a) == outbound.content_hash(b) != outbound.content_hash(c)
+
+
+def test_a_product_of_the_same_name_is_ours_only_by_our_skus_barcodes_or_category_and_time():
+    from datetime import UTC, datetime
+
+    sent = datetime(2026, 12, 6, 20, 0, tzinfo=UTC)
+    ours = snapshot()  # SKUs PM-S and PM-M
+    made = {"sku": "", "variants": [{"sku": "pm-s"}, {"sku": "PM-M"}], "categories": [], "date_created": ""}
+    assert outbound.made_by_our_create(ours, made, category_id=7, sent_at=sent)
+    theirs = {**made, "variants": [{"sku": "NATIVE-1"}]}
+    assert not outbound.made_by_our_create(ours, theirs, category_id=7, sent_at=sent)
+    partly = {**made, "variants": [{"sku": "PM-S"}]}
+    assert not outbound.made_by_our_create(ours, partly, category_id=7, sent_at=sent)
+
+    plain = VariantSnapshot(id=1, sku="", barcode="", price=100, combination=())
+    no_sku = snapshot(options=(), variants=(plain,))
+    after = {"sku": "", "variants": [{"sku": ""}], "categories": [7], "date_created": "2026-12-06T20:00:01+00:00"}
+    assert outbound.made_by_our_create(no_sku, after, category_id=7, sent_at=sent)
+    before = {**after, "date_created": "2026-12-01T09:00:00+00:00"}  # made by someone, days before
+    assert not outbound.made_by_our_create(no_sku, before, category_id=7, sent_at=sent)
+    elsewhere = {**after, "categories": [3]}
+    assert not outbound.made_by_our_create(no_sku, elsewhere, category_id=7, sent_at=sent)
+
+    coded = snapshot(
+        options=(), variants=(VariantSnapshot(id=1, sku="", barcode="4006381333931", price=1, combination=()),)
+    )
+    assert outbound.made_by_our_create(coded, {**before, "gtin": "4006381333931"}, category_id=7, sent_at=sent)
+    assert not outbound.made_by_our_create(coded, before, category_id=7, sent_at=sent)

@@ -5,6 +5,7 @@ from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
@@ -14,12 +15,28 @@ from catalog.views.bulk import selected_product_ids
 from catalog.views.common import product_or_404, safe_next
 from integrations import selectors
 from integrations.bigcommerce.exporter import exporting
-from integrations.services.assignments import product_sync_retry, products_assign, products_unassign
+from integrations.errors import WrongStep
+from integrations.services.assignments import (
+    product_link_to_store,
+    product_sync_retry,
+    products_assign,
+    products_unassign,
+)
+from integrations.stock_page import product_url
 from portal.decorators import merchant_required
 
 
 def _connection(request):
     return selectors.connection_for_merchant(merchant=request.merchant)
+
+
+def link_store_offer_context(clash: dict | None) -> dict:
+    """What ``integrations/_link_store_offer.html`` needs besides ``product`` and ``next``, from
+    the ``clash`` of a failed link's (or its journal entry's) detail."""
+    if not clash:
+        return {"clash": None, "clash_sku": ""}
+    # Kept on one line in the button ("SKU MUG-1", not "SKU MUG-" / "1").
+    return {"clash": clash, "clash_sku": format_html('<span class="sku">{}</span>', clash.get("sku", ""))}
 
 
 def _render(request, template, context):
@@ -112,9 +129,12 @@ def product_channels(request, product_id: int):
     product = product_or_404(request, product_id)
     connection = _connection(request)
     link = selectors.product_sync_states(merchant=request.merchant, product_ids=[product.pk]).get(product.pk)
+    clash = (link.last_error_detail or {}).get("clash") if link and link.state == "failed" else None
     context = {
         "product": product,
         "connection": connection,
+        "store_url": product_url(connection, link.remote_product_id) if link and link.remote_product_id else "",
+        **link_store_offer_context(clash),
         "exporting": connection is not None and exporting(connection),
         "assigned": product.pk in selectors.product_assigned_ids(merchant=request.merchant),
         "link": link,
@@ -135,4 +155,29 @@ def product_retry(request, product_id: int):
         messages.success(request, _("Sending “%(name)s” to BigCommerce again.") % {"name": product.name})
     else:
         messages.info(request, _("“%(name)s” has no failed sync to retry.") % {"name": product.name})
+    return redirect(safe_next(request, reverse("catalog:product_detail", args=[product.pk])))
+
+
+@merchant_required
+@require_POST
+def product_link_store(request, product_id: int):
+    """The merchant links a product whose create was refused (a store product has its SKU or
+    its name) to that store product instead."""
+    product = product_or_404(request, product_id)
+    connection = _connection(request)
+    if connection is None or not exporting(connection):
+        raise Http404
+    try:
+        remote_product_id = int(request.POST.get("remote_product_id", ""))
+    except ValueError:
+        raise Http404 from None
+    try:
+        product_link_to_store(connection=connection, product=product, remote_product_id=remote_product_id)
+        messages.success(
+            request,
+            _("“%(name)s” is linked to the store's product #%(id)s; Comptoir's fields are being sent to it.")
+            % {"name": product.name, "id": remote_product_id},
+        )
+    except WrongStep as exc:
+        messages.warning(request, exc.message)
     return redirect(safe_next(request, reverse("catalog:product_detail", args=[product.pk])))

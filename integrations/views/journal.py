@@ -18,7 +18,7 @@ from catalog.views.common import safe_next
 from integrations import selectors
 from integrations.errors import WrongStep
 from integrations.models import SyncEvent
-from integrations.redaction import secrets_removed
+from integrations.redaction import secrets_removed, size_bounded
 from integrations.services.assignments import product_sync_retry_all_failed
 from integrations.services.support import sync_event_retry
 from integrations.views.common import render_page
@@ -82,7 +82,9 @@ def bigcommerce_event(request, event_id: int):
     context.update(
         {
             "event": event,
-            "detail_json": json.dumps(secrets_removed(event.detail), indent=2, ensure_ascii=False, sort_keys=True)
+            "detail_json": json.dumps(
+                secrets_removed(size_bounded(event.detail)), indent=2, ensure_ascii=False, sort_keys=True
+            )
             if event.detail
             else "",
             "product": selectors.journal_product(merchant=request.merchant, event=event),

@@ -18,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 from portal.money import from_minor
@@ -269,3 +270,66 @@ def remote_combination(variant: dict) -> tuple[tuple[str, str], ...]:
     return combination_key(
         (ov.get("option_display_name", ""), ov.get("label", "")) for ov in variant.get("option_values") or []
     )
+
+
+# -- products that already exist in the store ---------------------------------------------
+# How much BigCommerce's clock may lag behind ours when we compare a product's creation date
+# with the moment our create was sent.
+CLOCK_SKEW = timedelta(minutes=5)
+
+
+def _folded(values) -> set[str]:
+    return {value.strip().casefold() for value in values if value and value.strip()}
+
+
+def remote_skus(remote: dict) -> set[str]:
+    return _folded([remote.get("sku"), *(v.get("sku") for v in remote.get("variants") or [])])
+
+
+def remote_barcodes(remote: dict) -> set[str]:
+    codes = [remote.get("upc"), remote.get("gtin")]
+    for variant in remote.get("variants") or []:
+        codes += [variant.get("upc"), variant.get("gtin")]
+    return _folded(codes)
+
+
+def made_by_our_create(
+    snapshot: ProductSnapshot, remote: dict, *, category_id: int | None, sent_at: datetime | None
+) -> bool:
+    """Is ``remote`` (same name as ours) the product our own create made, whose answer was lost?
+
+    Our create carries our SKUs, or else our barcodes: the product is ours when it has the same
+    ones. A product with neither is ours when it sits in the Comptoir POS category and was made
+    after our create was sent. A name alone never says so: anyone can make a product of that name."""
+    ours = _folded(v.sku for v in snapshot.variants)
+    if ours:
+        return remote_skus(remote) == ours
+    codes = _folded(v.barcode for v in snapshot.variants)
+    if codes:
+        return bool(codes & remote_barcodes(remote))
+    if category_id is None or category_id not in (remote.get("categories") or []) or sent_at is None:
+        return False
+    try:
+        created = datetime.fromisoformat(str(remote.get("date_created") or ""))
+    except ValueError:
+        return False
+    if created.tzinfo is None:
+        created = created.replace(tzinfo=UTC)
+    return created >= sent_at - CLOCK_SKEW
+
+
+def clash_summary(remote: dict) -> dict:
+    """What the merchant is shown of a store product that has one of our SKUs, and what linking
+    to it binds: its id, name and SKUs, and its variants (id, SKU, option values)."""
+    skus = sorted({str(v.get("sku")) for v in remote.get("variants") or [] if v.get("sku")})
+    return {
+        "remote_product_id": remote["id"],
+        "name": str(remote.get("name") or "")[:250],
+        "sku": str(remote.get("sku") or "") or ", ".join(skus)[:255],
+        "skus": skus,
+        "base_variant_id": remote.get("base_variant_id"),
+        "variants": [
+            {"id": v["id"], "sku": str(v.get("sku") or ""), "option_values": len(v.get("option_values") or [])}
+            for v in (remote.get("variants") or [])[:250]
+        ],
+    }

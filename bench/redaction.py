@@ -1,0 +1,37 @@
+"""Redaction time on pathological texts (issue 15, item 8): the old pattern against the new pass.
+
+.venv/bin/python -m bench redaction
+"""
+
+import re
+import time
+
+from integrations.redaction import size_bounded, text_secrets_removed
+
+# The pattern redaction used before: quadratic on a long run of word characters.
+OLD = re.compile(
+    r"(?P<name>[\w-]*(?:token|secret|password|signature)[\w-]*)(?P<sep>[\"']?\s*[=:]\s*[\"']?)(?P<value>[^&\s\"',;}]+)",
+    re.I,
+)
+
+
+def _timed(call) -> float:
+    started = time.perf_counter()
+    call()
+    return time.perf_counter() - started
+
+
+def main() -> dict:
+    figures = {}
+    for size in (4_000, 8_000, 16_000):
+        text = "a" * size
+        figures[f"old_{size}"] = seconds = _timed(lambda: OLD.sub("x", text))  # noqa: B023
+        print(f"   old pattern, {size:>10,} word characters: {seconds:8.3f} s")
+    for size in (16_000, 2_000_000, 20_000_000):
+        text = "a" * size
+        figures[f"new_{size}"] = seconds = _timed(lambda: text_secrets_removed(text))  # noqa: B023
+        print(f"   new pass,    {size:>10,} word characters: {seconds:8.3f} s")
+    detail = {"sent": {"description": "a" * 2_000_000}}
+    figures["bounded_2mb"] = seconds = _timed(lambda: size_bounded(detail))
+    print(f"   size_bounded of a 2 MB description:         {seconds:8.3f} s")
+    return figures
