@@ -290,6 +290,45 @@ def synced_copies_count(*, merchant: Merchant, connection: BigCommerceConnection
     )
 
 
+def synced_copies(*, merchant: Merchant, connection: BigCommerceConnection) -> list[dict]:
+    """What a disconnect that deletes the copies would delete, one row per product: its name and
+    SKU in Comptoir, its BigCommerce id, and whether it is visible online when the disconnect
+    page's check in BigCommerce has said so (``None``: not known). Visible ones first."""
+    origin = (
+        ProductLink.Origin.CREATED_REMOTE
+        if connection.managed_in == BigCommerceConnection.ManagedIn.COMPTOIR
+        else ProductLink.Origin.IMPORTED
+    )
+    links = ProductLink.objects.filter(
+        merchant=merchant, connection=connection, unlinked_at__isnull=True, origin=origin
+    ).order_by("pk")
+    preview = connection.disconnect_preview or {}
+    checked = preview.get("state") == "ready"
+    remote = preview.get("remote", {}) if checked else {}
+    rows, seen = [], set()
+    for link in links:
+        if link.product_id in seen:
+            continue
+        seen.add(link.product_id)
+        rows.append({"product_id": link.product_id, "remote_product_id": link.remote_product_id})
+    products = {
+        p.pk: p
+        for p in Product.objects.filter(merchant=merchant, pk__in=[r["product_id"] for r in rows]).prefetch_related(
+            "variants"
+        )
+    }
+    for row in rows:
+        product = products.get(row["product_id"])
+        found = remote.get(str(row["remote_product_id"])) if row["remote_product_id"] else None
+        first = next(iter(product.variants.all()), None) if product else None
+        row["name"] = product.name if product else (found or {}).get("name", "")
+        row["sku"] = first.sku if first else ""
+        row["is_visible"] = found.get("is_visible") if found else None
+        row["missing"] = checked and row["remote_product_id"] is not None and found is None
+    rows.sort(key=lambda r: (r["is_visible"] is not True, r["name"].casefold()))
+    return rows
+
+
 def product_sync_states(*, merchant: Merchant, product_ids) -> dict[int, ProductLink]:
     """The active link (sync state) of each of these products, for the catalog and product pages."""
     return {

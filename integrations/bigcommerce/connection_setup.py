@@ -383,6 +383,49 @@ def initial_sync_queue(*, connection: BigCommerceConnection) -> None:
 
 
 # -- disconnect ----------------------------------------------------------------------------
+PREVIEW_CHUNK = 50
+
+
+def disconnect_preview_run(*, connection: BigCommerceConnection) -> None:
+    """Read from BigCommerce which of the products Comptoir created there are visible online,
+    so that the disconnect page can say so before anything is deleted. Progress is saved after
+    each page so that the page can show it."""
+    ids = sorted(
+        set(
+            ProductLink.objects.filter(
+                connection=connection,
+                unlinked_at__isnull=True,
+                origin=ProductLink.Origin.CREATED_REMOTE,
+                remote_product_id__isnull=False,
+            ).values_list("remote_product_id", flat=True)
+        )
+    )
+    client = client_for(connection)
+    remote: dict[str, dict] = {}
+    preview = {"state": "running", "done": 0, "total": len(ids), "remote": remote}
+    for start in range(0, len(ids), PREVIEW_CHUNK):
+        chunk = ids[start : start + PREVIEW_CHUNK]
+        answer = client.get(
+            "/v3/catalog/products",
+            params={
+                "id:in": ",".join(map(str, chunk)),
+                "include_fields": "name,is_visible,categories",
+                "limit": PREVIEW_CHUNK,
+            },
+        )
+        for product in _data(answer) or []:
+            remote[str(product["id"])] = {
+                "name": product.get("name", ""),
+                "is_visible": bool(product.get("is_visible")),
+            }
+        preview["done"] = min(start + PREVIEW_CHUNK, len(ids))
+        connection.disconnect_preview = preview
+        connection.save(update_fields=["disconnect_preview", "updated_at"])
+    preview.update(state="ready", done=len(ids), checked_at=timezone.now().isoformat())
+    connection.disconnect_preview = preview
+    connection.save(update_fields=["disconnect_preview", "updated_at"])
+
+
 def disconnect_run(*, connection: BigCommerceConnection) -> None:
     delete_copies = bool(connection.operation_options.get("delete_copies"))
     detail: dict = {"delete_copies": delete_copies}
@@ -461,4 +504,11 @@ def _webhooks_remove(connection, client) -> int:
     return len(ids)
 
 
-__all__ = ["BigCommerceError", "setup_finish_run", "disconnect_run", "preflight_run", "store_facts_fetch"]
+__all__ = [
+    "BigCommerceError",
+    "setup_finish_run",
+    "disconnect_run",
+    "disconnect_preview_run",
+    "preflight_run",
+    "store_facts_fetch",
+]

@@ -289,6 +289,23 @@ def connection_setup_finish_request(*, connection: BigCommerceConnection) -> Non
     enqueue_on_commit("integrations.tasks.connection_setup_finish", connection.pk)
 
 
+def connection_disconnect_preview_start(*, connection: BigCommerceConnection) -> None:
+    """Read again, in a task, which of the products Comptoir created in BigCommerce are visible
+    online (the disconnect page polls the result). Products managed in BigCommerce need no read:
+    their copies are Comptoir's own, and deleting them changes nothing online."""
+    if connection.managed_in != ManagedIn.COMPTOIR or connection.operation == Operation.DISCONNECTING:
+        return
+    preview = connection.disconnect_preview
+    if (
+        preview.get("state") == "running"
+        and preview.get("started_at", "") > (timezone.now() - timezone.timedelta(minutes=5)).isoformat()
+    ):
+        return  # a check is under way (one older than 5 minutes died with its worker: start again)
+    connection.disconnect_preview = {"state": "running", "done": 0, "started_at": timezone.now().isoformat()}
+    connection.save(update_fields=["disconnect_preview", "updated_at"])
+    enqueue_on_commit("integrations.tasks.connection_disconnect_preview_run", connection.pk)
+
+
 def connection_disconnect_request(*, connection: BigCommerceConnection, delete_copies: bool) -> None:
     if connection.status in (Status.NOT_CONNECTED, Status.DISCONNECTED):
         raise WrongStep(_("BigCommerce is not connected."))
