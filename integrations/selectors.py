@@ -152,8 +152,44 @@ def variants_with_identifiers(*, merchant: Merchant, connection: BigCommerceConn
     return qs.select_related("product").order_by("product__name_key", "product__name", "position", "id")
 
 
+def preflight_review_rows(*, matches: list[dict], choices: dict[str, str]) -> list[dict]:
+    """The review's table: one row per Comptoir product (its matched variants together), with
+    what matched and the choice made so far (none for a product found by its name only)."""
+    rows: dict[str, dict] = {}
+    for match in matches:
+        row = rows.get(match["key"])
+        if row is None:
+            row = rows[match["key"]] = {
+                "key": match["key"],
+                "product_name": match.get("product_name", ""),
+                "remote_name": match["remote_name"],
+                "remote_product_id": match["remote_product_id"],
+                "name_only": match["matched_on"] == "name",
+                "local_variants": match.get("local_variants"),
+                "remote_variants": match.get("remote_variants"),
+                "skus": [],
+                "barcodes": [],
+                "choice": choices.get(match["key"]),
+            }
+        if match["matched_on"] == "sku":
+            row["skus"].append(match["sku"])
+        elif match["matched_on"] == "barcode":
+            row["barcodes"].append(match["barcode"])
+    for row in rows.values():
+        if row["choice"] not in ("link", "create"):
+            row["choice"] = None if row["name_only"] else "link"
+        row["variants_differ"] = bool(
+            row["name_only"]
+            and row["local_variants"] is not None
+            and row["remote_variants"] is not None
+            and row["local_variants"] != row["remote_variants"]
+        )
+    return list(rows.values())
+
+
 def products_for_name_match(*, merchant: Merchant, connection: BigCommerceConnection):
-    """Local products the pre-flight compares with the store by name, each with ``first_variant``."""
+    """Local products the pre-flight compares with the store by name, each with ``first_variant``
+    and ``variant_count``."""
     from django.db.models import Prefetch
 
     qs = Product.objects.filter(merchant=merchant, is_archived=False)
@@ -166,6 +202,7 @@ def products_for_name_match(*, merchant: Merchant, connection: BigCommerceConnec
     for product in products:
         variants = list(product.variants.all())
         product.first_variant = variants[0] if variants else None
+        product.variant_count = len(variants)
     return products
 
 

@@ -113,6 +113,7 @@ def preflight_run(*, connection: BigCommerceConnection) -> dict:
                 else None,
                 "remote_name": product.get("name", ""),
                 "has_options": len(remote_variants) > 1,
+                "remote_variants": len(remote_variants),
             },
         )
         for variant in product.get("variants") or []:
@@ -140,6 +141,7 @@ def preflight_run(*, connection: BigCommerceConnection) -> dict:
     matches = []
     seen_remote: set = set()
     matched_products: set = set()
+    remote_variant_counts = {m["remote_product_id"]: m["remote_variants"] for m in by_name.values()}
     for variant in variants_with_identifiers(merchant=connection.merchant, connection=connection):
         found, matched_on = None, ""
         if variant.sku and variant.sku.lower() in by_sku:
@@ -155,13 +157,16 @@ def preflight_run(*, connection: BigCommerceConnection) -> dict:
         matched_products.add(variant.product_id)
         matches.append(
             {
-                "key": str(variant.pk),
+                # One choice per product: every matched variant of a product shares its key.
+                "key": str(variant.product_id),
                 "product_id": variant.product_id,
                 "variant_id": variant.pk,
-                "product_name": str(variant),
+                "product_name": variant.product.name,
+                "variant_name": str(variant),
                 "sku": variant.sku,
                 "barcode": variant.barcode,
                 "matched_on": matched_on,
+                "remote_variants": remote_variant_counts.get(found["remote_product_id"], 0),
                 **{k: found[k] for k in ("remote_product_id", "remote_variant_id", "remote_name")},
             }
         )
@@ -174,13 +179,17 @@ def preflight_run(*, connection: BigCommerceConnection) -> dict:
         variant = product.first_variant
         matches.append(
             {
-                "key": str(variant.pk),
+                "key": str(product.pk),
                 "product_id": product.pk,
                 "variant_id": variant.pk,
                 "product_name": product.name,
+                "variant_name": str(variant),
                 "sku": variant.sku,
                 "barcode": variant.barcode,
+                # A name alone is a suggestion: the merchant must choose (never linked by default).
                 "matched_on": "name",
+                "local_variants": product.variant_count,
+                "remote_variants": found["remote_variants"],
                 **{k: found[k] for k in ("remote_product_id", "remote_variant_id", "remote_name")},
             }
         )
@@ -197,10 +206,16 @@ def preflight_run(*, connection: BigCommerceConnection) -> dict:
         kind=SyncEvent.Kind.PREFLIGHT,
         direction=Dir.FROM_BIGCOMMERCE,
         message=lambda: (
-            _("Checked for products on both sides: %(count)s found in BigCommerce with the same SKU or barcode.")
-            % {"count": len(matches)}
+            _(
+                "Checked for products on both sides: %(count)s found in BigCommerce with the same SKU or barcode, "
+                "%(named)s with the same name only."
+            )
+            % {
+                "count": len({m["product_id"] for m in matches if m["matched_on"] != "name"}),
+                "named": sum(1 for m in matches if m["matched_on"] == "name"),
+            }
         ),
-        detail={"remote_products": remote_products, "matches": len(matches)},
+        detail={"remote_products": remote_products, "matches": len({m["product_id"] for m in matches})},
     )
     return result
 
@@ -214,6 +229,8 @@ def setup_finish_run(*, connection: BigCommerceConnection) -> None:
     if connection.managed_in == BigCommerceConnection.ManagedIn.COMPTOIR:
         _category_ensure(connection, client)
     _webhooks_ensure(connection, client)
+    if connection.managed_in == BigCommerceConnection.ManagedIn.BIGCOMMERCE:
+        _linked_assign_to_channel(connection, client)
     with transaction.atomic():
         _links_from_review(connection)
         connection.status = BigCommerceConnection.Status.CONNECTED
@@ -329,6 +346,36 @@ def webhooks_refresh_if_stale(*, connection: BigCommerceConnection) -> bool:
         return False
     _webhooks_ensure(connection, client_for(connection))
     return True
+
+
+def _linked_assign_to_channel(connection, client) -> None:
+    """Products managed in BigCommerce come into Comptoir through the Comptoir-POS channel: a
+    product the merchant linked at review joins it, or its link would wait for an import that
+    never comes (a PUT: idempotent, so a retried Finish setup sends it again harmlessly)."""
+    ids = sorted(
+        {
+            m["remote_product_id"]
+            for m in connection.preflight.get("matches", [])
+            if connection.preflight_choices.get(m["key"]) == "link"
+        }
+    )
+    if not ids or not connection.channel_id:
+        return
+    body = [{"product_id": pk, "channel_id": connection.channel_id} for pk in ids]
+    for start in range(0, len(body), 50):
+        client.request(
+            "PUT", "/v3/catalog/products/channel-assignments", json=body[start : start + 50], idempotent=True
+        )
+    sync_event_record(
+        connection=connection,
+        kind=SyncEvent.Kind.SETUP_STEP,
+        direction=Dir.TO_BIGCOMMERCE,
+        message=lambda: (
+            _("Added %(count)s linked products to the %(channel)s channel, so that they sync with Comptoir.")
+            % {"count": len(ids), "channel": CHANNEL_NAME}
+        ),
+        detail={"sent": body},
+    )
 
 
 def _links_from_review(connection) -> None:

@@ -83,6 +83,10 @@ def connection_authorize(
         if fresh:
             _reset_for_new_connect(connection)
             connection.origin = origin
+        elif connection.status == Status.SETUP_INCOMPLETE and not connection.managed_in:
+            # A setup begun from Comptoir and finished by installing from BigCommerce: the
+            # wizard treats it as started in BigCommerce ("Managed in BigCommerce" preselected).
+            connection.origin = origin
         connection.store_hash = store_hash
         connection.access_token = access_token
         connection.scope = scope
@@ -131,11 +135,21 @@ def _merge_unclaimed(*, unclaimed, own, merchant) -> BigCommerceConnection:
     for field in ("store_hash", "access_token", "scope", "bigcommerce_user_email", "origin", "status"):
         setattr(own, field, getattr(unclaimed, field))
     _reset_for_new_connect(own)
-    for field in ("store_name", "store_currency", "is_price_entered_with_tax", "control_panel_url", "webhook_secret"):
+    for field in (
+        "store_name",
+        "store_currency",
+        "is_price_entered_with_tax",
+        "weight_units",
+        "control_panel_url",
+        "webhook_secret",
+    ):
         setattr(own, field, getattr(unclaimed, field))
     SyncEvent.objects.filter(connection=unclaimed).update(connection=own, merchant=merchant)
     unclaimed.delete()
     own.save()
+    if not own.store_name:
+        # The store facts task was queued for the row just merged away: it would find nothing.
+        enqueue_on_commit("integrations.tasks.connection_store_facts_fetch", own.pk)
     return own
 
 

@@ -420,3 +420,86 @@ def test_support_sees_connections_and_journal_in_admin(bc):
         "Initial sync: no products to send to BigCommerce yet."
         in admin.get("/admin/integrations/syncevent/?q=Initial").content.decode()
     )
+
+
+def _beanie_in_store(bc, store):
+    colours = ["Red", "Blue", "Green", "Grey"]
+    return api(bc, store).post(
+        "/v3/catalog/products",
+        json={
+            "name": "Beanie (web)",
+            "type": "physical",
+            "weight": 1,
+            "price": 15,
+            "variants": [
+                {"sku": f"BN-{c.upper()}", "option_values": [{"option_display_name": "Colour", "label": c}]}
+                for c in colours
+            ],
+        },
+    )["data"]
+
+
+def test_review_counts_products_not_variants_and_asks_about_a_name_only_match(bc):
+    from catalog.tests.factories import product_with_options
+
+    store = new_store(bc)
+    _beanie_in_store(bc, store)
+    plaid = api(bc, store).post(
+        "/v3/catalog/products", json={"name": "Plaid", "type": "physical", "weight": 1, "price": 80}
+    )["data"]
+    merchant, _user, client = merchant_with_client()
+    beanie = product_with_options(
+        merchant=merchant, name="Beanie", options={"Colour": ["Red", "Blue", "Green", "Grey"]}, sku_prefix="BN"
+    )
+    local_plaid = product_with_options(
+        merchant=merchant, name="Plaid", options={"Size": ["S", "M", "L"]}, sku_prefix="PL"
+    )
+    connect_from_comptoir(client, bc, store)
+    client.post(SETUP + "managed-in/", {"managed_in": "comptoir"})
+    client.post(SETUP + "prices/", {"include_prices": "no"})
+    client.post(SETUP + "products/", {"sync_scope": "all"})
+    client.get(SETUP + "review/")
+    page = client.get(SETUP + "review/?poll=1", HTTP_HX_REQUEST="true").content.decode()
+    # One row per product: the beanie's four variants are one product found on both sides.
+    assert page.count("<td>Beanie</td>") == 1 and page.count("<td>Plaid</td>") == 1
+    assert '<div class="stat-value">2</div><div class="stat-label">On both sides' in page
+    assert all(f"BN-{c}" in page for c in ("RED", "BLUE", "GREEN", "GREY"))
+    # The name-only match is a question, not a default: nothing is ticked, and the variants differ.
+    assert "Name only" in page and "Not the same variants: 3 in Comptoir, 1 in BigCommerce." in page
+    assert f'name="choice-{local_plaid.pk}" value="link" required>' in page
+    assert f'name="choice-{beanie.pk}" value="link" checked' in page
+
+    refused = client.post(SETUP + "review/", {"all": "link"})
+    assert refused.status_code == 200 and "for each product found by its name only: Plaid" in refused.content.decode()
+    connection = BigCommerceConnection.objects.get(merchant=merchant)
+    assert connection.review_done_at is None
+    chosen = client.post(SETUP + "review/", {"all": "link", f"choice-{local_plaid.pk}": "create"})
+    assert chosen["Location"] == SETUP + "finish/"
+    connection.refresh_from_db()
+    assert connection.preflight_choices == {str(beanie.pk): "link", str(local_plaid.pk): "create"}
+    client.post(SETUP + "finish/")
+    links = {link.product_id: link for link in ProductLink.objects.filter(connection=connection)}
+    assert links[beanie.pk].origin == "linked" and links[beanie.pk].variant_links.count() == 4
+    assert links[local_plaid.pk].origin == "created_remote" and links[local_plaid.pk].remote_product_id != plaid["id"]
+
+
+def test_a_product_linked_at_review_managed_in_bigcommerce_joins_the_channel_and_syncs(bc):
+    from catalog.tests.factories import product_with_options
+
+    store = new_store(bc)
+    remote = _beanie_in_store(bc, store)
+    merchant, _user, client = merchant_with_client()
+    beanie = product_with_options(
+        merchant=merchant, name="Beanie", options={"Colour": ["Red", "Blue", "Green", "Grey"]}, sku_prefix="BN"
+    )
+    connect_from_comptoir(client, bc, store)
+    walk_wizard(client, managed_in="bigcommerce", review="link")
+    connection = BigCommerceConnection.objects.get(merchant=merchant)
+    link = ProductLink.objects.get(connection=connection, product=beanie)
+    # Not left "pending" forever: the product joined the Comptoir-POS channel and was imported.
+    assert link.remote_product_id == remote["id"] and link.state == "synced"
+    assigned = api(bc, store).get(
+        "/v3/catalog/products/channel-assignments", params={"channel_id:in": connection.channel_id}
+    )["data"]
+    assert [row["product_id"] for row in assigned] == [remote["id"]]
+    assert "BigCommerce…" not in client.get("/catalog/").content.decode()
