@@ -7,7 +7,7 @@ back, reload and a wizard left half way all land on a page the state allows.
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_http_methods
 from django_htmx.http import HttpResponseClientRedirect
 
@@ -215,6 +215,9 @@ def setup_products(request):
         ticked=ticked,
         hidden_ticked=sorted(ticked - shown),
         total=selectors.products_for_selection(merchant=request.merchant).count(),
+        # The count's two forms for the script ({n}: the number), the same messages as the page's.
+        pick_count_one=ngettext("%(n)s product selected", "%(n)s products selected", 1) % {"n": "{n}"},
+        pick_count_other=ngettext("%(n)s product selected", "%(n)s products selected", 2) % {"n": "{n}"},
     )
     partial = "product_list" if request.htmx and request.GET.get("list") else "step"
     return render_page(request, "integrations/setup_products.html", context, partial=partial, push=partial == "step")
