@@ -336,6 +336,7 @@ class StockPush(models.Model):
 
     class Meta:
         verbose_name = _("stock push")
+        verbose_name_plural = _("stock pushes")
         indexes = [models.Index(fields=["connection", "state"])]
 
     def __str__(self):
