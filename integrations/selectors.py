@@ -361,6 +361,7 @@ def synced_copies(*, merchant: Merchant, connection: BigCommerceConnection) -> l
         row["name"] = product.name if product else (found or {}).get("name", "")
         row["sku"] = first.sku if first else ""
         row["is_visible"] = found.get("is_visible") if found else None
+        row["not_created"] = row["remote_product_id"] is None
         row["missing"] = checked and row["remote_product_id"] is not None and found is None
     rows.sort(key=lambda r: (r["is_visible"] is not True, r["name"].casefold()))
     return rows

@@ -506,7 +506,11 @@ def _copies_delete(connection, client) -> int:
     links = ProductLink.objects.filter(connection=connection, unlinked_at__isnull=True)
     if connection.managed_in == BigCommerceConnection.ManagedIn.COMPTOIR:
         ids = sorted(
-            set(links.filter(origin=ProductLink.Origin.CREATED_REMOTE).values_list("remote_product_id", flat=True))
+            set(
+                links.filter(origin=ProductLink.Origin.CREATED_REMOTE, remote_product_id__isnull=False).values_list(
+                    "remote_product_id", flat=True
+                )
+            )
         )
         for start in range(0, len(ids), 50):
             chunk = ids[start : start + 50]

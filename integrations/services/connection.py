@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from catalog.models import Product
 from integrations.errors import MerchantHasAnotherStore, StoreHeldByAnotherMerchant, WrongStep
 from integrations.messages import Message
-from integrations.models import BigCommerceConnection, ProductAssignment, SyncEvent
+from integrations.models import BigCommerceConnection, ProductAssignment, ProductLink, SyncEvent
 from integrations.selectors import wizard_first_unfinished_step, wizard_step_done
 from integrations.services.journal import sync_event_record
 from integrations.services.queue import enqueue_on_commit
@@ -303,6 +303,10 @@ def connection_setup_finish_request(*, connection: BigCommerceConnection) -> Non
     enqueue_on_commit("integrations.tasks.connection_setup_finish", connection.pk)
 
 
+PREVIEW_RUNNING_FOR = timezone.timedelta(minutes=5)
+PREVIEW_FRESH_FOR = timezone.timedelta(minutes=1)
+
+
 def connection_disconnect_preview_start(*, connection: BigCommerceConnection) -> None:
     """Read again, in a task, which of the products Comptoir created in BigCommerce are visible
     online (the disconnect page polls the result). Products managed in BigCommerce need no read:
@@ -310,12 +314,23 @@ def connection_disconnect_preview_start(*, connection: BigCommerceConnection) ->
     if connection.managed_in != ManagedIn.COMPTOIR or connection.operation == Operation.DISCONNECTING:
         return
     preview = connection.disconnect_preview
-    if (
-        preview.get("state") == "running"
-        and preview.get("started_at", "") > (timezone.now() - timezone.timedelta(minutes=5)).isoformat()
-    ):
-        return  # a check is under way (one older than 5 minutes died with its worker: start again)
-    connection.disconnect_preview = {"state": "running", "done": 0, "started_at": timezone.now().isoformat()}
+    now = timezone.now()
+    if preview.get("state") == "running" and preview.get("started_at", "") > (now - PREVIEW_RUNNING_FOR).isoformat():
+        return  # a check is under way (one older than that died with its worker: start again)
+    if preview.get("state") == "ready" and preview.get("checked_at", "") > (now - PREVIEW_FRESH_FOR).isoformat():
+        return  # read a moment ago (the page opened again, or a form error): still true
+    total = (
+        ProductLink.objects.filter(
+            connection=connection,
+            unlinked_at__isnull=True,
+            origin=ProductLink.Origin.CREATED_REMOTE,
+            remote_product_id__isnull=False,
+        )
+        .values("remote_product_id")
+        .distinct()
+        .count()
+    )
+    connection.disconnect_preview = {"state": "running", "done": 0, "total": total, "started_at": now.isoformat()}
     connection.save(update_fields=["disconnect_preview", "updated_at"])
     enqueue_on_commit("integrations.tasks.connection_disconnect_preview_run", connection.pk)
 
