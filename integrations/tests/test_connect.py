@@ -461,7 +461,7 @@ def test_review_counts_products_not_variants_and_asks_about_a_name_only_match(bc
     client.get(SETUP + "review/")
     page = client.get(SETUP + "review/?poll=1", HTTP_HX_REQUEST="true").content.decode()
     # One row per product: the beanie's four variants are one product found on both sides.
-    assert page.count("<td>Beanie</td>") == 1 and page.count("<td>Plaid</td>") == 1
+    assert page.count("<span>Beanie</span>") == 1 and page.count("<span>Plaid</span>") == 1
     assert '<div class="stat-value">2</div><div class="stat-label">On both sides' in page
     assert all(f"BN-{c}" in page for c in ("RED", "BLUE", "GREEN", "GREY"))
     # The name-only match is a question, not a default: nothing is ticked, and the variants differ.
