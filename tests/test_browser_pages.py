@@ -158,6 +158,9 @@ def test_headings_codes_and_emails_are_not_broken_mid_word_on_a_phone(page, live
            const r = document.createRange(); r.selectNodeContents(h); return r.getClientRects().length; }"""
     )
     assert lines == 1  # "Sync", not "Syn / c"
+    page.context.add_cookies([{"name": "django_language", "value": "fr", "url": live_server.url}])
+    page.goto(live_server.url + "/integrations/bigcommerce/")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390  # long French tabs and facts fit
 
 
 def test_barcodes_and_emails_stay_whole_in_tables_on_a_phone(page, live_server, merchant, merchant_user):
