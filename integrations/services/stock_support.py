@@ -14,6 +14,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from integrations.bigcommerce.stock_inbound import stock_check_kick
+from integrations.bigcommerce.stock_push import stock_push_kick
 from integrations.models import StockPush, SyncEvent, VariantLink
 from integrations.services.journal import sync_event_record
 
@@ -23,9 +25,6 @@ UNDECIDED_ATTEMPTS = 2  # stock_push.stock_unknown_settle leaves these to the st
 
 def stock_push_retry(*, pushes, requested_by: str) -> dict[str, int]:
     """Retry these stock pushes; how many were sent again, checked, and skipped (already sent)."""
-    from integrations.bigcommerce.stock_inbound import stock_check_kick
-    from integrations.bigcommerce.stock_push import stock_push_kick
-
     counts = {"send": 0, "check": 0, "skipped": 0}
     by_connection: dict[int, dict[str, list[StockPush]]] = defaultdict(lambda: defaultdict(list))
     for push in pushes:
