@@ -56,7 +56,14 @@ class ProductVideoInline(admin.TabularInline):
 class ProductAdmin(admin.ModelAdmin):
     list_display = ["name", "merchant", "category", "variant_skus", "track_stock", "is_archived", "updated_at"]
     list_filter = ["is_archived", "track_stock", ("merchant", admin.RelatedOnlyFieldListFilter)]
-    search_fields = ["name", "merchant__name", "variants__sku", "variants__barcode", "uuid"]
+    search_fields = [
+        "name",
+        "merchant__name",
+        "merchant__memberships__user__email",
+        "variants__sku",
+        "variants__barcode",
+        "uuid",
+    ]
     list_select_related = ["merchant", "category"]
     readonly_fields = ["uuid", "created_at", "updated_at"]
     raw_id_fields = ["merchant", "category", "folder"]
@@ -107,7 +114,7 @@ class ProductAdmin(admin.ModelAdmin):
 class VariantAdmin(admin.ModelAdmin):
     list_display = ["__str__", "sku", "barcode", "price", "merchant"]
     list_filter = [("merchant", admin.RelatedOnlyFieldListFilter)]
-    search_fields = ["sku", "barcode", "product__name", "merchant__name"]
+    search_fields = ["sku", "barcode", "product__name", "merchant__name", "merchant__memberships__user__email"]
     list_select_related = ["product", "merchant"]
     raw_id_fields = ["merchant", "product", "option_values"]
     readonly_fields = ["created_at", "updated_at"]
@@ -131,7 +138,7 @@ class ProductOptionAdmin(admin.ModelAdmin):
 class CategoryAdmin(admin.ModelAdmin):
     list_display = ["name", "merchant"]
     list_filter = [("merchant", admin.RelatedOnlyFieldListFilter)]
-    search_fields = ["name", "merchant__name"]
+    search_fields = ["name", "merchant__name", "merchant__memberships__user__email"]
     raw_id_fields = ["merchant"]
 
 
@@ -139,5 +146,5 @@ class CategoryAdmin(admin.ModelAdmin):
 class FolderAdmin(admin.ModelAdmin):
     list_display = ["name", "merchant"]
     list_filter = [("merchant", admin.RelatedOnlyFieldListFilter)]
-    search_fields = ["name", "merchant__name"]
+    search_fields = ["name", "merchant__name", "merchant__memberships__user__email"]
     raw_id_fields = ["merchant"]

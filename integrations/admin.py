@@ -28,6 +28,7 @@ from integrations.models import (
 )
 from integrations.redaction import size_bounded
 from integrations.services import connection as connection_services
+from integrations.services.stock_support import stock_push_retry
 from integrations.services.support import sync_event_retry, webhook_event_retry
 from integrations.services.sync_now import sync_now_start
 
@@ -69,9 +70,15 @@ def _run_action(modeladmin, request, queryset, call, done_message) -> None:
 @admin.register(BigCommerceConnection)
 class BigCommerceConnectionAdmin(ReadOnlyAdmin):
     list_display = ("merchant", "store_hash", "store_name", "status", "managed_in", "include_prices", "connected_at")
-    list_filter = ("status", "managed_in", "origin")
-    search_fields = ("store_hash", "store_name", "merchant__name", "bigcommerce_user_email")
-    search_help_text = _("Store hash or name, merchant, BigCommerce user's email.")
+    list_filter = ("status", "managed_in", "origin", ("merchant", admin.RelatedOnlyFieldListFilter))
+    search_fields = (
+        "store_hash",
+        "store_name",
+        "merchant__name",
+        "merchant__memberships__user__email",
+        "bigcommerce_user_email",
+    )
+    search_help_text = _("Store hash or name, merchant or the email of one of its users, BigCommerce user's email.")
     list_select_related = ("merchant",)
     # Secrets are never shown; support sees whether they are set. JSON is shown as sentences.
     fieldsets = (
@@ -132,13 +139,14 @@ class BigCommerceConnectionAdmin(ReadOnlyAdmin):
             return _("Running")
         if state == "failed":
             return _("Failed: %(error)s") % {"error": obj.preflight.get("error") or "—"}
-        matches = obj.preflight.get("matches") or []
+        # Matches are per variant; a product's variants share its key: count products.
+        products = len({m.get("key") for m in obj.preflight.get("matches") or []})
         links = sum(1 for choice in (obj.preflight_choices or {}).values() if choice == "link")
         return ngettext(
             "%(count)d product on both sides (%(links)d to link)",
             "%(count)d products on both sides (%(links)d to link)",
-            len(matches),
-        ) % {"count": len(matches), "links": links}
+            products,
+        ) % {"count": products, "links": links}
 
     @admin.display(description=_("webhooks"))
     def webhooks(self, obj):
@@ -201,7 +209,7 @@ class BigCommerceConnectionAdmin(ReadOnlyAdmin):
 @admin.register(SyncEvent)
 class SyncEventAdmin(ReadOnlyAdmin):
     list_display = ("created_at", "merchant", "kind", "direction", "status", "message")
-    list_filter = ("status", "kind", "direction")
+    list_filter = ("status", "kind", "direction", ("merchant", admin.RelatedOnlyFieldListFilter))
     # ``detail`` is searched as JSON text: the SKUs, ids and BigCommerce answers it holds.
     search_fields = (
         "message",
@@ -209,12 +217,13 @@ class SyncEventAdmin(ReadOnlyAdmin):
         "sku",
         "detail",
         "merchant__name",
+        "merchant__memberships__user__email",
         "connection__store_hash",
         "connection__store_name",
     )
     search_help_text = _(
         "Searches the message (which names the product), the detail (SKUs, ids, what was sent and answered), "
-        "the merchant and the store."
+        "the merchant (name or a user's email) and the store."
     )
     date_hierarchy = "created_at"
     list_select_related = ("merchant",)
@@ -268,33 +277,99 @@ class ProductLinkAdmin(ReadOnlyAdmin):
     """The binder: which product is which in BigCommerce, and how its sync went."""
 
     list_display = ("product_id", "store_hash", "remote_product_id", "origin", "state", "synced_at", "unlinked_at")
-    list_filter = ("origin", "state")
-    search_fields = ("product__name", "variant_links__variant__sku", "store_hash", "=remote_product_id")
+    list_filter = ("origin", "state", ("merchant", admin.RelatedOnlyFieldListFilter))
+    search_fields = (
+        "product__name",
+        "variant_links__variant__sku",
+        "store_hash",
+        "=remote_product_id",
+        "merchant__name",
+        "merchant__memberships__user__email",
+    )
     inlines = [VariantLinkInline]
 
 
 @admin.register(ProductAssignment)
 class ProductAssignmentAdmin(ReadOnlyAdmin):
     list_display = ("product", "merchant", "assigned_at", "unassigned_at")
-    search_fields = ("product__name", "merchant__name")
+    list_filter = (("merchant", admin.RelatedOnlyFieldListFilter),)
+    search_fields = ("product__name", "merchant__name", "merchant__memberships__user__email")
     list_select_related = ("product", "merchant")
 
 
 @admin.register(SyncRun)
 class SyncRunAdmin(ReadOnlyAdmin):
     list_display = ("started_at", "merchant", "kind", "status", "done", "failed", "total", "finished_at")
-    list_filter = ("kind", "status")
-    search_fields = ("merchant__name", "connection__store_hash")
+    list_filter = ("kind", "status", ("merchant", admin.RelatedOnlyFieldListFilter))
+    search_fields = ("merchant__name", "merchant__memberships__user__email", "connection__store_hash")
 
 
 @admin.register(StockPush)
 class StockPushAdmin(ReadOnlyAdmin):
     """The stock outbox: changes waiting for BigCommerce, sent, or sent with the answer lost."""
 
-    list_display = ("created_at", "connection", "movement_id", "variant_link", "delta", "state", "batch", "sent_at")
-    list_filter = ("state",)
-    search_fields = ("connection__store_hash", "batch", "movement_id")
-    list_select_related = ("connection", "variant_link")
+    list_display = (
+        "created_at",
+        "connection",
+        "movement_id",
+        "variant_link",
+        "delta",
+        "state",
+        "attempts",
+        "batch",
+        "sent_at",
+    )
+    list_filter = ("state", ("connection__merchant", admin.RelatedOnlyFieldListFilter))
+    search_fields = (
+        "connection__store_hash",
+        "batch",
+        "=movement_id",
+        "connection__merchant__name",
+        "connection__merchant__memberships__user__email",
+        "variant_link__variant__sku",
+    )
+    search_help_text = _("Store hash, batch, movement id, SKU, merchant or the email of one of its users.")
+    list_select_related = ("connection__merchant", "variant_link")
+    actions = ["retry"]
+
+    @admin.action(description=_("Retry (send again, or settle a lost answer by a stock check)"))
+    def retry(self, request, queryset):
+        counts = stock_push_retry(
+            pushes=list(queryset.select_related("connection")), requested_by=request.user.get_username()
+        )
+        if counts["send"]:
+            self.message_user(
+                request,
+                ngettext(
+                    "%(count)d stock change queued to be sent again.",
+                    "%(count)d stock changes queued to be sent again.",
+                    counts["send"],
+                )
+                % {"count": counts["send"]},
+                messages.SUCCESS,
+            )
+        if counts["check"]:
+            self.message_user(
+                request,
+                ngettext(
+                    "%(count)d stock change whose answer was lost handed to a stock check.",
+                    "%(count)d stock changes whose answer was lost handed to a stock check.",
+                    counts["check"],
+                )
+                % {"count": counts["check"]},
+                messages.SUCCESS,
+            )
+        if counts["skipped"]:
+            self.message_user(
+                request,
+                ngettext(
+                    "%(count)d stock change was already sent: nothing to retry.",
+                    "%(count)d stock changes were already sent: nothing to retry.",
+                    counts["skipped"],
+                )
+                % {"count": counts["skipped"]},
+                messages.WARNING,
+            )
 
 
 @admin.register(UsedSignedPayload)
@@ -308,8 +383,15 @@ class WebhookEventAdmin(ReadOnlyAdmin):
     """The webhook inbox: what BigCommerce sent, how often, and whether it was processed."""
 
     list_display = ("received_at", "merchant", "store_hash", "scope", "status", "deliveries")
-    list_filter = ("status", "scope")
-    search_fields = ("merchant__name", "store_hash", "scope", "event_hash", "payload")
+    list_filter = ("status", "scope", ("merchant", admin.RelatedOnlyFieldListFilter))
+    search_fields = (
+        "merchant__name",
+        "merchant__memberships__user__email",
+        "store_hash",
+        "scope",
+        "event_hash",
+        "payload",
+    )
     date_hierarchy = "received_at"
     list_select_related = ("merchant",)
     fields = (

@@ -86,6 +86,10 @@ class BigCommerceConnection(models.Model):
     operation_options = models.JSONField(default=dict, blank=True)
     operation_error = models.TextField(blank=True)
     operation_error_i18n = models.JSONField(default=dict, blank=True)
+    # What a disconnect that deletes the copies would delete, read from BigCommerce in a task
+    # (which of them are visible online): {"state": "running"|"ready"|"failed", "done", "total",
+    # "remote": {"<remote id>": {"name", "is_visible"}}, "checked_at"}.
+    disconnect_preview = models.JSONField(default=dict, blank=True)
 
     # The order poll's cursor: orders modified since then are read again (minus a margin).
     orders_polled_until = models.DateTimeField(null=True, blank=True)
@@ -365,6 +369,7 @@ class StockPush(models.Model):
 
     class Meta:
         verbose_name = _("stock push")
+        verbose_name_plural = _("stock pushes")
         indexes = [models.Index(fields=["connection", "state"])]
 
     def __str__(self):

@@ -152,8 +152,44 @@ def variants_with_identifiers(*, merchant: Merchant, connection: BigCommerceConn
     return qs.select_related("product").order_by("product__name_key", "product__name", "position", "id")
 
 
+def preflight_review_rows(*, matches: list[dict], choices: dict[str, str]) -> list[dict]:
+    """The review's table: one row per Comptoir product (its matched variants together), with
+    what matched and the choice made so far (none for a product found by its name only)."""
+    rows: dict[str, dict] = {}
+    for match in matches:
+        row = rows.get(match["key"])
+        if row is None:
+            row = rows[match["key"]] = {
+                "key": match["key"],
+                "product_name": match.get("product_name", ""),
+                "remote_name": match["remote_name"],
+                "remote_product_id": match["remote_product_id"],
+                "name_only": match["matched_on"] == "name",
+                "local_variants": match.get("local_variants"),
+                "remote_variants": match.get("remote_variants"),
+                "skus": [],
+                "barcodes": [],
+                "choice": choices.get(match["key"]),
+            }
+        if match["matched_on"] == "sku":
+            row["skus"].append(match["sku"])
+        elif match["matched_on"] == "barcode":
+            row["barcodes"].append(match["barcode"])
+    for row in rows.values():
+        if row["choice"] not in ("link", "create"):
+            row["choice"] = None if row["name_only"] else "link"
+        row["variants_differ"] = bool(
+            row["name_only"]
+            and row["local_variants"] is not None
+            and row["remote_variants"] is not None
+            and row["local_variants"] != row["remote_variants"]
+        )
+    return list(rows.values())
+
+
 def products_for_name_match(*, merchant: Merchant, connection: BigCommerceConnection):
-    """Local products the pre-flight compares with the store by name, each with ``first_variant``."""
+    """Local products the pre-flight compares with the store by name, each with ``first_variant``
+    and ``variant_count``."""
     from django.db.models import Prefetch
 
     qs = Product.objects.filter(merchant=merchant, is_archived=False)
@@ -166,6 +202,7 @@ def products_for_name_match(*, merchant: Merchant, connection: BigCommerceConnec
     for product in products:
         variants = list(product.variants.all())
         product.first_variant = variants[0] if variants else None
+        product.variant_count = len(variants)
     return products
 
 
@@ -307,6 +344,46 @@ def synced_copies_count(*, merchant: Merchant, connection: BigCommerceConnection
         .distinct()
         .count()
     )
+
+
+def synced_copies(*, merchant: Merchant, connection: BigCommerceConnection) -> list[dict]:
+    """What a disconnect that deletes the copies would delete, one row per product: its name and
+    SKU in Comptoir, its BigCommerce id, and whether it is visible online when the disconnect
+    page's check in BigCommerce has said so (``None``: not known). Visible ones first."""
+    origin = (
+        ProductLink.Origin.CREATED_REMOTE
+        if connection.managed_in == BigCommerceConnection.ManagedIn.COMPTOIR
+        else ProductLink.Origin.IMPORTED
+    )
+    links = ProductLink.objects.filter(
+        merchant=merchant, connection=connection, unlinked_at__isnull=True, origin=origin
+    ).order_by("pk")
+    preview = connection.disconnect_preview or {}
+    checked = preview.get("state") == "ready"
+    remote = preview.get("remote", {}) if checked else {}
+    rows, seen = [], set()
+    for link in links:
+        if link.product_id in seen:
+            continue
+        seen.add(link.product_id)
+        rows.append({"product_id": link.product_id, "remote_product_id": link.remote_product_id})
+    products = {
+        p.pk: p
+        for p in Product.objects.filter(merchant=merchant, pk__in=[r["product_id"] for r in rows]).prefetch_related(
+            "variants"
+        )
+    }
+    for row in rows:
+        product = products.get(row["product_id"])
+        found = remote.get(str(row["remote_product_id"])) if row["remote_product_id"] else None
+        first = next(iter(product.variants.all()), None) if product else None
+        row["name"] = product.name if product else (found or {}).get("name", "")
+        row["sku"] = first.sku if first else ""
+        row["is_visible"] = found.get("is_visible") if found else None
+        row["not_created"] = row["remote_product_id"] is None
+        row["missing"] = checked and row["remote_product_id"] is not None and found is None
+    rows.sort(key=lambda r: (r["is_visible"] is not True, r["name"].casefold()))
+    return rows
 
 
 def product_sync_states(*, merchant: Merchant, product_ids) -> dict[int, ProductLink]:

@@ -67,6 +67,18 @@ def connection_preflight_run(connection_id: int) -> None:
         connection.save(update_fields=["preflight", "updated_at"])
 
 
+def connection_disconnect_preview_run(connection_id: int) -> None:
+    connection = _connection(connection_id)
+    if connection is None or connection.disconnect_preview.get("state") != "running" or not connection.access_token:
+        return
+    try:
+        setup.disconnect_preview_run(connection=connection)
+    except BigCommerceError as exc:
+        event = _failed(connection, exc, gettext_lazy("Checking which products are visible online"), keep=False)
+        connection.disconnect_preview = {"state": "failed", "error": event.message, "error_i18n": event.message_i18n}
+        connection.save(update_fields=["disconnect_preview", "updated_at"])
+
+
 def _operation_run(connection_id: int, operation: str, flow, what) -> None:
     """Run the connection's pending ``operation``; on a BigCommerce error, end it and keep the
     error so the page shows it with a retry button (the connection stays as it was)."""

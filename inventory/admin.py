@@ -33,8 +33,15 @@ class StockMovementAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         "user",
         "device",
     ]
-    list_filter = ["origin", ("created_at", admin.DateFieldListFilter)]
-    search_fields = ["variant__sku", "variant__barcode", "variant__product__name", "merchant__name", "idempotency_key"]
+    list_filter = ["origin", ("created_at", admin.DateFieldListFilter), ("merchant", admin.RelatedOnlyFieldListFilter)]
+    search_fields = [
+        "variant__sku",
+        "variant__barcode",
+        "variant__product__name",
+        "merchant__name",
+        "merchant__memberships__user__email",
+        "idempotency_key",
+    ]
     list_select_related = ["merchant", "variant__product", "user", "device"]
     date_hierarchy = "created_at"
     show_full_result_count = False
@@ -52,7 +59,14 @@ class StockMovementAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 @admin.register(StockLevel)
 class StockLevelAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["variant", "variant_sku", "merchant", "quantity", "updated_at"]
-    search_fields = ["variant__sku", "variant__barcode", "variant__product__name", "merchant__name"]
+    list_filter = [("merchant", admin.RelatedOnlyFieldListFilter)]
+    search_fields = [
+        "variant__sku",
+        "variant__barcode",
+        "variant__product__name",
+        "merchant__name",
+        "merchant__memberships__user__email",
+    ]
     list_select_related = ["merchant", "variant__product"]
 
     @admin.display(description=_("SKU"), ordering="variant__sku")
@@ -78,8 +92,20 @@ class RefundInline(ReadOnlyAdminMixin, admin.TabularInline):
 @admin.register(Sale)
 class SaleAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["__str__", "merchant", "created_at", "total", "currency", "user", "device"]
-    list_filter = [("created_at", admin.DateFieldListFilter), "currency"]
-    search_fields = ["=id", "merchant__name", "lines__sku", "lines__variant__barcode", "idempotency_key"]
+    list_filter = [
+        ("created_at", admin.DateFieldListFilter),
+        "currency",
+        ("merchant", admin.RelatedOnlyFieldListFilter),
+    ]
+    search_fields = [
+        "=id",
+        "merchant__name",
+        "merchant__memberships__user__email",
+        "user__email",
+        "lines__sku",
+        "lines__variant__barcode",
+        "idempotency_key",
+    ]
     list_select_related = ["merchant", "user", "device"]
     inlines = [SaleLineInline, RefundInline]
     date_hierarchy = "created_at"
@@ -95,7 +121,15 @@ class RefundLineInline(ReadOnlyAdminMixin, admin.TabularInline):
 @admin.register(Refund)
 class RefundAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["__str__", "merchant", "sale", "created_at", "total", "user", "device"]
-    list_filter = [("created_at", admin.DateFieldListFilter)]
-    search_fields = ["=id", "=sale__id", "merchant__name", "lines__sale_line__sku", "idempotency_key"]
+    list_filter = [("created_at", admin.DateFieldListFilter), ("merchant", admin.RelatedOnlyFieldListFilter)]
+    search_fields = [
+        "=id",
+        "=sale__id",
+        "merchant__name",
+        "merchant__memberships__user__email",
+        "user__email",
+        "lines__sale_line__sku",
+        "idempotency_key",
+    ]
     list_select_related = ["merchant", "sale", "user", "device"]
     inlines = [RefundLineInline]

@@ -58,8 +58,8 @@ class UserAdmin(BaseUserAdmin):
 @admin.register(Device)
 class DeviceAdmin(admin.ModelAdmin):
     list_display = ["name", "merchant", "token_hint", "created_at", "last_used_at", "revoked_at"]
-    list_filter = ["revoked_at"]
-    search_fields = ["name", "merchant__name", "token_hint"]
+    list_filter = ["revoked_at", ("merchant", admin.RelatedOnlyFieldListFilter)]
+    search_fields = ["name", "merchant__name", "merchant__memberships__user__email", "token_hint"]
     readonly_fields = ["token_hint", "created_at", "last_used_at"]
     exclude = ["token_hash"]
     list_select_related = ["merchant"]

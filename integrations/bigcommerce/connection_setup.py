@@ -113,6 +113,7 @@ def preflight_run(*, connection: BigCommerceConnection) -> dict:
                 else None,
                 "remote_name": product.get("name", ""),
                 "has_options": len(remote_variants) > 1,
+                "remote_variants": len(remote_variants),
             },
         )
         for variant in product.get("variants") or []:
@@ -140,6 +141,7 @@ def preflight_run(*, connection: BigCommerceConnection) -> dict:
     matches = []
     seen_remote: set = set()
     matched_products: set = set()
+    remote_variant_counts = {m["remote_product_id"]: m["remote_variants"] for m in by_name.values()}
     for variant in variants_with_identifiers(merchant=connection.merchant, connection=connection):
         found, matched_on = None, ""
         if variant.sku and variant.sku.lower() in by_sku:
@@ -155,13 +157,16 @@ def preflight_run(*, connection: BigCommerceConnection) -> dict:
         matched_products.add(variant.product_id)
         matches.append(
             {
-                "key": str(variant.pk),
+                # One choice per product: every matched variant of a product shares its key.
+                "key": str(variant.product_id),
                 "product_id": variant.product_id,
                 "variant_id": variant.pk,
-                "product_name": str(variant),
+                "product_name": variant.product.name,
+                "variant_name": str(variant),
                 "sku": variant.sku,
                 "barcode": variant.barcode,
                 "matched_on": matched_on,
+                "remote_variants": remote_variant_counts.get(found["remote_product_id"], 0),
                 **{k: found[k] for k in ("remote_product_id", "remote_variant_id", "remote_name")},
             }
         )
@@ -174,13 +179,17 @@ def preflight_run(*, connection: BigCommerceConnection) -> dict:
         variant = product.first_variant
         matches.append(
             {
-                "key": str(variant.pk),
+                "key": str(product.pk),
                 "product_id": product.pk,
                 "variant_id": variant.pk,
                 "product_name": product.name,
+                "variant_name": str(variant),
                 "sku": variant.sku,
                 "barcode": variant.barcode,
+                # A name alone is a suggestion: the merchant must choose (never linked by default).
                 "matched_on": "name",
+                "local_variants": product.variant_count,
+                "remote_variants": found["remote_variants"],
                 **{k: found[k] for k in ("remote_product_id", "remote_variant_id", "remote_name")},
             }
         )
@@ -197,10 +206,16 @@ def preflight_run(*, connection: BigCommerceConnection) -> dict:
         kind=SyncEvent.Kind.PREFLIGHT,
         direction=Dir.FROM_BIGCOMMERCE,
         message=lambda: (
-            _("Checked for products on both sides: %(count)s found in BigCommerce with the same SKU or barcode.")
-            % {"count": len(matches)}
+            _(
+                "Checked for products on both sides: %(count)s found in BigCommerce with the same SKU or barcode, "
+                "%(named)s with the same name only."
+            )
+            % {
+                "count": len({m["product_id"] for m in matches if m["matched_on"] != "name"}),
+                "named": sum(1 for m in matches if m["matched_on"] == "name"),
+            }
         ),
-        detail={"remote_products": remote_products, "matches": len(matches)},
+        detail={"remote_products": remote_products, "matches": len({m["product_id"] for m in matches})},
     )
     return result
 
@@ -214,6 +229,8 @@ def setup_finish_run(*, connection: BigCommerceConnection) -> None:
     if connection.managed_in == BigCommerceConnection.ManagedIn.COMPTOIR:
         _category_ensure(connection, client)
     _webhooks_ensure(connection, client)
+    if connection.managed_in == BigCommerceConnection.ManagedIn.BIGCOMMERCE:
+        _linked_assign_to_channel(connection, client)
     with transaction.atomic():
         _links_from_review(connection)
         connection.status = BigCommerceConnection.Status.CONNECTED
@@ -331,6 +348,36 @@ def webhooks_refresh_if_stale(*, connection: BigCommerceConnection) -> bool:
     return True
 
 
+def _linked_assign_to_channel(connection, client) -> None:
+    """Products managed in BigCommerce come into Comptoir through the Comptoir-POS channel: a
+    product the merchant linked at review joins it, or its link would wait for an import that
+    never comes (a PUT: idempotent, so a retried Finish setup sends it again harmlessly)."""
+    ids = sorted(
+        {
+            m["remote_product_id"]
+            for m in connection.preflight.get("matches", [])
+            if connection.preflight_choices.get(m["key"]) == "link"
+        }
+    )
+    if not ids or not connection.channel_id:
+        return
+    body = [{"product_id": pk, "channel_id": connection.channel_id} for pk in ids]
+    for start in range(0, len(body), 50):
+        client.request(
+            "PUT", "/v3/catalog/products/channel-assignments", json=body[start : start + 50], idempotent=True
+        )
+    sync_event_record(
+        connection=connection,
+        kind=SyncEvent.Kind.SETUP_STEP,
+        direction=Dir.TO_BIGCOMMERCE,
+        message=lambda: (
+            _("Added %(count)s linked products to the %(channel)s channel, so that they sync with Comptoir.")
+            % {"count": len(ids), "channel": CHANNEL_NAME}
+        ),
+        detail={"sent": body},
+    )
+
+
 def _links_from_review(connection) -> None:
     """Bind the products the merchant chose to link at review: one link per product, its
     matched variants below it (a product whose variants matched several remote products is
@@ -383,6 +430,49 @@ def initial_sync_queue(*, connection: BigCommerceConnection) -> None:
 
 
 # -- disconnect ----------------------------------------------------------------------------
+PREVIEW_CHUNK = 50
+
+
+def disconnect_preview_run(*, connection: BigCommerceConnection) -> None:
+    """Read from BigCommerce which of the products Comptoir created there are visible online,
+    so that the disconnect page can say so before anything is deleted. Progress is saved after
+    each page so that the page can show it."""
+    ids = sorted(
+        set(
+            ProductLink.objects.filter(
+                connection=connection,
+                unlinked_at__isnull=True,
+                origin=ProductLink.Origin.CREATED_REMOTE,
+                remote_product_id__isnull=False,
+            ).values_list("remote_product_id", flat=True)
+        )
+    )
+    client = client_for(connection)
+    remote: dict[str, dict] = {}
+    preview = {"state": "running", "done": 0, "total": len(ids), "remote": remote}
+    for start in range(0, len(ids), PREVIEW_CHUNK):
+        chunk = ids[start : start + PREVIEW_CHUNK]
+        answer = client.get(
+            "/v3/catalog/products",
+            params={
+                "id:in": ",".join(map(str, chunk)),
+                "include_fields": "name,is_visible,categories",
+                "limit": PREVIEW_CHUNK,
+            },
+        )
+        for product in _data(answer) or []:
+            remote[str(product["id"])] = {
+                "name": product.get("name", ""),
+                "is_visible": bool(product.get("is_visible")),
+            }
+        preview["done"] = min(start + PREVIEW_CHUNK, len(ids))
+        connection.disconnect_preview = preview
+        connection.save(update_fields=["disconnect_preview", "updated_at"])
+    preview.update(state="ready", done=len(ids), checked_at=timezone.now().isoformat())
+    connection.disconnect_preview = preview
+    connection.save(update_fields=["disconnect_preview", "updated_at"])
+
+
 def disconnect_run(*, connection: BigCommerceConnection) -> None:
     delete_copies = bool(connection.operation_options.get("delete_copies"))
     detail: dict = {"delete_copies": delete_copies}
@@ -416,7 +506,11 @@ def _copies_delete(connection, client) -> int:
     links = ProductLink.objects.filter(connection=connection, unlinked_at__isnull=True)
     if connection.managed_in == BigCommerceConnection.ManagedIn.COMPTOIR:
         ids = sorted(
-            set(links.filter(origin=ProductLink.Origin.CREATED_REMOTE).values_list("remote_product_id", flat=True))
+            set(
+                links.filter(origin=ProductLink.Origin.CREATED_REMOTE, remote_product_id__isnull=False).values_list(
+                    "remote_product_id", flat=True
+                )
+            )
         )
         for start in range(0, len(ids), 50):
             chunk = ids[start : start + 50]
@@ -461,4 +555,11 @@ def _webhooks_remove(connection, client) -> int:
     return len(ids)
 
 
-__all__ = ["BigCommerceError", "setup_finish_run", "disconnect_run", "preflight_run", "store_facts_fetch"]
+__all__ = [
+    "BigCommerceError",
+    "setup_finish_run",
+    "disconnect_run",
+    "disconnect_preview_run",
+    "preflight_run",
+    "store_facts_fetch",
+]

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from catalog.models import Product
 from integrations.errors import MerchantHasAnotherStore, StoreHeldByAnotherMerchant, WrongStep
 from integrations.messages import Message
-from integrations.models import BigCommerceConnection, ProductAssignment, SyncEvent
+from integrations.models import BigCommerceConnection, ProductAssignment, ProductLink, SyncEvent
 from integrations.selectors import wizard_first_unfinished_step, wizard_step_done
 from integrations.services.journal import sync_event_record
 from integrations.services.queue import enqueue_on_commit
@@ -83,6 +83,10 @@ def connection_authorize(
         if fresh:
             _reset_for_new_connect(connection)
             connection.origin = origin
+        elif connection.status == Status.SETUP_INCOMPLETE and not connection.managed_in:
+            # A setup begun from Comptoir and finished by installing from BigCommerce: the
+            # wizard treats it as started in BigCommerce ("Managed in BigCommerce" preselected).
+            connection.origin = origin
         connection.store_hash = store_hash
         connection.access_token = access_token
         connection.scope = scope
@@ -131,11 +135,21 @@ def _merge_unclaimed(*, unclaimed, own, merchant) -> BigCommerceConnection:
     for field in ("store_hash", "access_token", "scope", "bigcommerce_user_email", "origin", "status"):
         setattr(own, field, getattr(unclaimed, field))
     _reset_for_new_connect(own)
-    for field in ("store_name", "store_currency", "is_price_entered_with_tax", "control_panel_url", "webhook_secret"):
+    for field in (
+        "store_name",
+        "store_currency",
+        "is_price_entered_with_tax",
+        "weight_units",
+        "control_panel_url",
+        "webhook_secret",
+    ):
         setattr(own, field, getattr(unclaimed, field))
     SyncEvent.objects.filter(connection=unclaimed).update(connection=own, merchant=merchant)
     unclaimed.delete()
     own.save()
+    if not own.store_name:
+        # The store facts task was queued for the row just merged away: it would find nothing.
+        enqueue_on_commit("integrations.tasks.connection_store_facts_fetch", own.pk)
     return own
 
 
@@ -287,6 +301,38 @@ def connection_setup_finish_request(*, connection: BigCommerceConnection) -> Non
         update_fields=["operation", "operation_options", "operation_error", "operation_error_i18n", "updated_at"]
     )
     enqueue_on_commit("integrations.tasks.connection_setup_finish", connection.pk)
+
+
+PREVIEW_RUNNING_FOR = timezone.timedelta(minutes=5)
+PREVIEW_FRESH_FOR = timezone.timedelta(minutes=1)
+
+
+def connection_disconnect_preview_start(*, connection: BigCommerceConnection) -> None:
+    """Read again, in a task, which of the products Comptoir created in BigCommerce are visible
+    online (the disconnect page polls the result). Products managed in BigCommerce need no read:
+    their copies are Comptoir's own, and deleting them changes nothing online."""
+    if connection.managed_in != ManagedIn.COMPTOIR or connection.operation == Operation.DISCONNECTING:
+        return
+    preview = connection.disconnect_preview
+    now = timezone.now()
+    if preview.get("state") == "running" and preview.get("started_at", "") > (now - PREVIEW_RUNNING_FOR).isoformat():
+        return  # a check is under way (one older than that died with its worker: start again)
+    if preview.get("state") == "ready" and preview.get("checked_at", "") > (now - PREVIEW_FRESH_FOR).isoformat():
+        return  # read a moment ago (the page opened again, or a form error): still true
+    total = (
+        ProductLink.objects.filter(
+            connection=connection,
+            unlinked_at__isnull=True,
+            origin=ProductLink.Origin.CREATED_REMOTE,
+            remote_product_id__isnull=False,
+        )
+        .values("remote_product_id")
+        .distinct()
+        .count()
+    )
+    connection.disconnect_preview = {"state": "running", "done": 0, "total": total, "started_at": now.isoformat()}
+    connection.save(update_fields=["disconnect_preview", "updated_at"])
+    enqueue_on_commit("integrations.tasks.connection_disconnect_preview_run", connection.pk)
 
 
 def connection_disconnect_request(*, connection: BigCommerceConnection, delete_copies: bool) -> None:

@@ -121,7 +121,15 @@ def connect_from_comptoir(client, sandbox, store):
 
 
 def walk_wizard(
-    client, *, managed_in="comptoir", include_prices="no", sync_scope="all", products=(), review="link", finish=True
+    client,
+    *,
+    managed_in="comptoir",
+    include_prices="no",
+    sync_scope="all",
+    products=(),
+    review="link",
+    choices=None,
+    finish=True,
 ):
     steps = "/integrations/bigcommerce/setup/"
     assert client.post(steps + "managed-in/", {"managed_in": managed_in}).status_code == 302
@@ -131,7 +139,8 @@ def walk_wizard(
         assert client.post(steps + "products/", data).status_code == 302
     page = client.get(steps + "review/")
     assert page.status_code == 200
-    assert client.post(steps + "review/", {"all": review}).status_code == 302
+    # ``choices``: {"choice-<product id>": "link"|"create"}, needed for matches by name only.
+    assert client.post(steps + "review/", {"all": review, **(choices or {})}).status_code == 302
     if finish:
         assert client.post(steps + "finish/").status_code == 302
 

@@ -90,6 +90,47 @@ def test_welcome_page_names_the_store_even_before_the_store_facts_task_ran(bc):
     assert "<strong>Grès &amp; Cie</strong>" in page and store["hash"] not in page
 
 
+def test_welcome_page_never_shows_the_store_hash_as_its_name_and_polls_through_the_install_link(bc):
+    store = new_store(bc, name="Grès & Cie")
+    bc.set_faults(store["hash"], [{"kind": "error_before", "status": 503, "path": "/v2/store"}])
+    browser = CommitClient()
+    welcome_url = browser.get(local(sandbox_install(bc, store)))["Location"]
+    page = browser.get(welcome_url).content.decode()
+    assert f"<strong>{store['hash']}</strong>" not in page
+    assert "You installed Comptoir in your BigCommerce store." in page
+    # Opened from the control panel (a signed payload that works once), the page polls the
+    # install link, which can be read again, not the spent load URL.
+    load = browser.get(APP + "load/", {"signed_payload_jwt": signed_payload(store["hash"])}).content.decode()
+    assert f'hx-get="{APP}welcome/?install=' in load and "every 2s" in load
+    bc.set_faults(store["hash"], [])
+    assert "<strong>Grès &amp; Cie</strong>" in browser.get(welcome_url).content.decode()
+
+
+def test_a_setup_begun_in_comptoir_then_installed_from_bigcommerce_preselects_managed_in_bigcommerce(bc):
+    store = new_store(bc)
+    merchant, user, client = merchant_with_client()
+    connect_from_comptoir(client, bc, store)
+    assert 'value="bigcommerce" checked' not in client.get(SETUP + "managed-in/").content.decode()
+    welcome_url = client.get(local(sandbox_install(bc, store)))["Location"]
+    assert client.post(welcome_url)["Location"] == SETUP
+    assert BigCommerceConnection.objects.get(merchant=merchant).origin == "bigcommerce"
+    assert 'value="bigcommerce" checked' in client.get(SETUP + "managed-in/").content.decode()
+
+
+def test_claiming_an_install_whose_store_name_is_not_read_yet_reads_it_for_the_account(bc):
+    store = new_store(bc, name="Atelier Nord")
+    merchant, user, client = merchant_with_client()
+    connect_from_comptoir(client, bc, store)
+    client.post("/integrations/bigcommerce/disconnect/", {"delete_copies": "no"})  # an earlier connection
+    browser = CommitClient()
+    welcome_url = browser.get(local(sandbox_install(bc, store)))["Location"]
+    BigCommerceConnection.objects.filter(merchant=None).update(store_name="")  # the queue is behind
+    browser.force_login(user)
+    assert browser.post(welcome_url)["Location"] == SETUP
+    connection = BigCommerceConnection.objects.get(merchant=merchant)
+    assert connection.store_name == "Atelier Nord" and connection.origin == "bigcommerce"
+
+
 def test_install_from_bigcommerce_existing_customer_logs_in(bc):
     store = new_store(bc)
     merchant, user, logged_in = merchant_with_client()

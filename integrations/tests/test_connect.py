@@ -223,8 +223,9 @@ def test_disconnect_deleting_synced_copies_then_reconnect_managed_in_bigcommerce
     assert len(list(app_client.iter_pages("/v3/hooks"))) == len(connection.webhook_ids) > 0
 
     page = client.get("/integrations/bigcommerce/disconnect/").content.decode()
-    assert "Comptoir created 1 product in BigCommerce." in page and "recommended" in page
-    assert client.post("/integrations/bigcommerce/disconnect/", {"delete_copies": "yes"}).status_code == 302
+    assert "Comptoir created 1 product in BigCommerce." in page and "Scarf" in page
+    answer = client.post("/integrations/bigcommerce/disconnect/", {"delete_copies": "yes", "confirm_delete": "1"})
+    assert answer.status_code == 302
     connection.refresh_from_db()
     assert connection.status == "disconnected" and connection.access_token == "" and connection.webhook_ids == []
     from integrations.bigcommerce.errors import NotFound
@@ -274,6 +275,57 @@ def test_disconnect_from_a_stale_second_tab_says_it_is_already_disconnected(bc):
     htmx = client.post("/integrations/bigcommerce/disconnect/", {"delete_copies": "no"}, HTTP_HX_REQUEST="true")
     assert htmx.status_code == 200 and htmx["HX-Redirect"] == "/integrations/bigcommerce/"
     assert client.get("/integrations/bigcommerce/disconnect/").status_code == 302
+
+
+def test_disconnect_keeps_by_default_and_lists_what_it_would_delete(bc):
+    store, merchant, client = _connected(bc)
+    walk_wizard(client)
+    connection = BigCommerceConnection.objects.get(merchant=merchant)
+    shown = _created_remote_copy(bc, store, connection, add_product(merchant, "Toile cirée", sku="TOILE"), "Toile")
+    hidden = _created_remote_copy(bc, store, connection, add_product(merchant, "Beanie", sku="BEANIE"), "Beanie")
+    # The merchant made one of them visible in a storefront category, in BigCommerce.
+    api(bc, store).put(f"/v3/catalog/products/{shown['id']}", json={"is_visible": True})
+    api(bc, store).put(f"/v3/catalog/products/{hidden['id']}", json={"is_visible": False})  # as Comptoir made it
+
+    first = client.get("/integrations/bigcommerce/disconnect/").content.decode()
+    assert 'name="delete_copies" value="no" checked' in first
+    assert 'name="delete_copies" value="yes" checked' not in first
+    assert "Toile cirée" in first and "Beanie" in first and "Delete the 2 synced products" in first
+    # The check of what is visible online runs in a task; the page polls it and shows progress.
+    assert "Checking in BigCommerce which of these products are visible online" in first
+    polled = client.get("/integrations/bigcommerce/disconnect/?poll=1", HTTP_HX_REQUEST="true").content.decode()
+    assert "1 of these products is visible online in your store" in polled
+    assert polled.index("Toile cirée") < polled.index("Beanie")  # visible ones first
+    assert "Visible online" in polled and "Hidden" in polled and "every 1s" not in polled
+    connection.refresh_from_db()
+    assert connection.disconnect_preview["remote"][str(shown["id"])]["is_visible"] is True
+
+    # Deleting needs the explicit confirmation of the list shown.
+    refused = client.post("/integrations/bigcommerce/disconnect/", {"delete_copies": "yes"})
+    assert refused.status_code == 200 and "tick the box that confirms the list" in refused.content.decode()
+    stale = client.post("/integrations/bigcommerce/disconnect/", {"delete_copies": "yes", "confirm_delete": "1"})
+    assert stale.status_code == 200 and "tick the box that confirms the list" in stale.content.decode()
+    assert BigCommerceConnection.objects.get(merchant=merchant).status == "connected"
+
+    # Keeping is the default answer: nothing is deleted in BigCommerce.
+    assert client.post("/integrations/bigcommerce/disconnect/", {"delete_copies": "no"}).status_code == 302
+    assert BigCommerceConnection.objects.get(merchant=merchant).status == "disconnected"
+    for remote in (shown, hidden):
+        assert api(bc, store).get(f"/v3/catalog/products/{remote['id']}")["data"]["id"] == remote["id"]
+
+
+def test_disconnect_waits_for_the_visibility_check_before_deleting(bc):
+    store, merchant, client = _connected(bc)
+    walk_wizard(client)
+    connection = BigCommerceConnection.objects.get(merchant=merchant)
+    _created_remote_copy(bc, store, connection, add_product(merchant, "Cap", sku="CAP"), "Cap")
+    connection.disconnect_preview = {"state": "running", "done": 0, "total": 1, "started_at": "9999"}
+    connection.save()
+    page = client.get("/integrations/bigcommerce/disconnect/").content.decode()
+    assert "0 of 1" in page and 'name="confirm_delete"' not in page
+    answer = client.post("/integrations/bigcommerce/disconnect/", {"delete_copies": "yes", "confirm_delete": "1"})
+    assert answer.status_code == 200 and "Wait until Comptoir has checked" in answer.content.decode()
+    assert BigCommerceConnection.objects.get(merchant=merchant).status == "connected"
 
 
 def test_disconnect_asks_for_a_choice(bc):
@@ -368,3 +420,86 @@ def test_support_sees_connections_and_journal_in_admin(bc):
         "Initial sync: no products to send to BigCommerce yet."
         in admin.get("/admin/integrations/syncevent/?q=Initial").content.decode()
     )
+
+
+def _beanie_in_store(bc, store):
+    colours = ["Red", "Blue", "Green", "Grey"]
+    return api(bc, store).post(
+        "/v3/catalog/products",
+        json={
+            "name": "Beanie (web)",
+            "type": "physical",
+            "weight": 1,
+            "price": 15,
+            "variants": [
+                {"sku": f"BN-{c.upper()}", "option_values": [{"option_display_name": "Colour", "label": c}]}
+                for c in colours
+            ],
+        },
+    )["data"]
+
+
+def test_review_counts_products_not_variants_and_asks_about_a_name_only_match(bc):
+    from catalog.tests.factories import product_with_options
+
+    store = new_store(bc)
+    _beanie_in_store(bc, store)
+    plaid = api(bc, store).post(
+        "/v3/catalog/products", json={"name": "Plaid", "type": "physical", "weight": 1, "price": 80}
+    )["data"]
+    merchant, _user, client = merchant_with_client()
+    beanie = product_with_options(
+        merchant=merchant, name="Beanie", options={"Colour": ["Red", "Blue", "Green", "Grey"]}, sku_prefix="BN"
+    )
+    local_plaid = product_with_options(
+        merchant=merchant, name="Plaid", options={"Size": ["S", "M", "L"]}, sku_prefix="PL"
+    )
+    connect_from_comptoir(client, bc, store)
+    client.post(SETUP + "managed-in/", {"managed_in": "comptoir"})
+    client.post(SETUP + "prices/", {"include_prices": "no"})
+    client.post(SETUP + "products/", {"sync_scope": "all"})
+    client.get(SETUP + "review/")
+    page = client.get(SETUP + "review/?poll=1", HTTP_HX_REQUEST="true").content.decode()
+    # One row per product: the beanie's four variants are one product found on both sides.
+    assert page.count("<span>Beanie</span>") == 1 and page.count("<span>Plaid</span>") == 1
+    assert '<div class="stat-value">2</div><div class="stat-label">On both sides' in page
+    assert all(f"BN-{c}" in page for c in ("RED", "BLUE", "GREEN", "GREY"))
+    # The name-only match is a question, not a default: nothing is ticked, and the variants differ.
+    assert "Name only" in page and "Not the same variants: 3 in Comptoir, 1 in BigCommerce." in page
+    assert f'name="choice-{local_plaid.pk}" value="link" required>' in page
+    assert f'name="choice-{beanie.pk}" value="link" checked' in page
+
+    refused = client.post(SETUP + "review/", {"all": "link"})
+    assert refused.status_code == 200 and "for each product found by its name only: Plaid" in refused.content.decode()
+    connection = BigCommerceConnection.objects.get(merchant=merchant)
+    assert connection.review_done_at is None
+    chosen = client.post(SETUP + "review/", {"all": "link", f"choice-{local_plaid.pk}": "create"})
+    assert chosen["Location"] == SETUP + "finish/"
+    connection.refresh_from_db()
+    assert connection.preflight_choices == {str(beanie.pk): "link", str(local_plaid.pk): "create"}
+    client.post(SETUP + "finish/")
+    links = {link.product_id: link for link in ProductLink.objects.filter(connection=connection)}
+    assert links[beanie.pk].origin == "linked" and links[beanie.pk].variant_links.count() == 4
+    assert links[local_plaid.pk].origin == "created_remote" and links[local_plaid.pk].remote_product_id != plaid["id"]
+
+
+def test_a_product_linked_at_review_managed_in_bigcommerce_joins_the_channel_and_syncs(bc):
+    from catalog.tests.factories import product_with_options
+
+    store = new_store(bc)
+    remote = _beanie_in_store(bc, store)
+    merchant, _user, client = merchant_with_client()
+    beanie = product_with_options(
+        merchant=merchant, name="Beanie", options={"Colour": ["Red", "Blue", "Green", "Grey"]}, sku_prefix="BN"
+    )
+    connect_from_comptoir(client, bc, store)
+    walk_wizard(client, managed_in="bigcommerce", review="link")
+    connection = BigCommerceConnection.objects.get(merchant=merchant)
+    link = ProductLink.objects.get(connection=connection, product=beanie)
+    # Not left "pending" forever: the product joined the Comptoir-POS channel and was imported.
+    assert link.remote_product_id == remote["id"] and link.state == "synced"
+    assigned = api(bc, store).get(
+        "/v3/catalog/products/channel-assignments", params={"channel_id:in": connection.channel_id}
+    )["data"]
+    assert [row["product_id"] for row in assigned] == [remote["id"]]
+    assert "BigCommerce…" not in client.get("/catalog/").content.decode()

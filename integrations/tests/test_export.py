@@ -401,9 +401,12 @@ def test_a_product_with_the_same_name_in_the_store_is_offered_for_linking_and_up
     remote = api(bc, store).post(
         "/v3/catalog/products", json={"name": "Plaid en laine", "type": "physical", "weight": 1, "price": 80}
     )["data"]
-    _s, merchant, _c, connection, plaid = connected_to(
-        bc, store, setup=lambda m: add_product(m, "Plaid  en laine", sku="PLAID-1")
-    )
+    merchant, _user, client = merchant_with_client()
+    plaid = add_product(merchant, "Plaid  en laine", sku="PLAID-1")
+    connect_from_comptoir(client, bc, store)
+    # Found by its name only: linked because the merchant chose to.
+    walk_wizard(client, choices={f"choice-{plaid.pk}": "link"})
+    connection = BigCommerceConnection.objects.get(merchant=merchant)
     [match] = connection.preflight["matches"]
     assert (match["matched_on"], match["remote_product_id"]) == ("name", remote["id"])
     link = ProductLink.objects.get(connection=connection, product=plaid)

@@ -556,7 +556,8 @@ def test_disconnecting_and_deleting_the_copies_archives_them_through_the_catalog
     seen = []
     product_saved.connect(lambda **kw: seen.append(kw["origin"]), weak=False, dispatch_uid="archive-probe")
     try:
-        assert client.post("/integrations/bigcommerce/disconnect/", {"delete_copies": "yes"}).status_code == 302
+        answer = client.post("/integrations/bigcommerce/disconnect/", {"delete_copies": "yes", "confirm_delete": "1"})
+        assert answer.status_code == 302
     finally:
         product_saved.disconnect(dispatch_uid="archive-probe")
     product = Product.objects.get(merchant=merchant)

@@ -93,6 +93,8 @@ def _welcome_page(request, connection, merchant, welcome_url):
     context = {
         "connection": connection,
         "merchant": merchant,
+        # Until the store's name is read (never its hash in its place); each poll asks again.
+        "polling": not connection.store_name and bool(connection.access_token),
         "held_by_other": connection.merchant_id is not None and connection.merchant_id != getattr(merchant, "pk", None),
         "next": welcome_url,
         # "Use another account": log out, log in (or sign up) as someone else, back here.

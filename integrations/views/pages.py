@@ -13,13 +13,20 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from integrations import selectors
 from integrations.errors import ConnectRefused
+from integrations.messages import message_localized
 from integrations.models import BigCommerceConnection
-from integrations.services.connection import connection_disconnect_request, connection_get_or_create
+from integrations.services.connection import (
+    connection_disconnect_preview_start,
+    connection_disconnect_request,
+    connection_get_or_create,
+)
 from integrations.views.common import render_page
 from integrations.views.connect_state import connect_state_issue
 from portal.decorators import merchant_required
 
 Status = BigCommerceConnection.Status
+ManagedIn = BigCommerceConnection.ManagedIn
+COPIES_LISTED = 100  # the disconnect page names this many products, visible ones first
 
 
 def _state(request):
@@ -136,23 +143,44 @@ def bigcommerce_disconnect(request):
         messages.info(request, _("Your BigCommerce store is already disconnected."))
         url = reverse("integrations:bigcommerce")
         return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
+    copies = selectors.synced_copies(merchant=request.merchant, connection=connection)
+    preview = connection.disconnect_preview or {}
+    checking = connection.managed_in == ManagedIn.COMPTOIR and preview.get("state") == "running"
     error = None
+    choice = request.POST.get("delete_copies") if request.method == "POST" else "no"
     if request.method == "POST":
-        if request.POST.get("delete_copies") not in ("yes", "no"):
+        if choice not in ("yes", "no"):
             error = "choose"
+        elif choice == "yes" and copies and checking:
+            error = "checking"
+        elif choice == "yes" and copies and request.POST.get("confirm_delete") != str(len(copies)):
+            # The merchant confirms the list shown (its count): a list that changed since asks again.
+            error = "confirm"
         else:
             try:
-                delete_copies = request.POST["delete_copies"] == "yes"
+                delete_copies = choice == "yes" and bool(copies)
                 connection_disconnect_request(connection=connection, delete_copies=delete_copies)
             except ConnectRefused as exc:
                 error = exc.message
             else:
                 return redirect("integrations:bigcommerce")
+    elif copies and not request.GET.get("poll"):
+        connection_disconnect_preview_start(connection=connection)
+        preview = connection.disconnect_preview
+        checking = preview.get("state") == "running"
     context = {
         "connection": connection,
         "status": status,
-        "copies": selectors.synced_copies_count(merchant=request.merchant, connection=connection),
+        "copies": len(copies),
+        "copy_rows": copies[:COPIES_LISTED],
+        "copies_not_listed": max(0, len(copies) - COPIES_LISTED),
+        "visible_count": sum(1 for row in copies if row["is_visible"]),
+        "preview": preview,
+        "checking": checking,
+        "preview_error": message_localized(preview.get("error_i18n", {}), preview.get("error", "")),
+        "choice": choice,
         "in_setup": status == Status.SETUP_INCOMPLETE,  # reached from the wizard's "Cancel setup"
         "error": error,
     }
-    return render_page(request, "integrations/disconnect.html", context, partial="dialog", push=False)
+    partial = "copies" if request.htmx and request.GET.get("poll") else "dialog"
+    return render_page(request, "integrations/disconnect.html", context, partial=partial, push=False)

@@ -7,7 +7,7 @@ back, reload and a wizard left half way all land on a page the state allows.
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_http_methods
 from django_htmx.http import HttpResponseClientRedirect
 
@@ -215,6 +215,9 @@ def setup_products(request):
         ticked=ticked,
         hidden_ticked=sorted(ticked - shown),
         total=selectors.products_for_selection(merchant=request.merchant).count(),
+        # The count's two forms for the script ({n}: the number), the same messages as the page's.
+        pick_count_one=ngettext("%(n)s product selected", "%(n)s products selected", 1) % {"n": "{n}"},
+        pick_count_other=ngettext("%(n)s product selected", "%(n)s products selected", 2) % {"n": "{n}"},
     )
     partial = "product_list" if request.htmx and request.GET.get("list") else "step"
     return render_page(request, "integrations/setup_products.html", context, partial=partial, push=partial == "step")
@@ -231,17 +234,30 @@ def setup_review(request):
         if request.POST.get("action") == "check_again":
             services.connection_preflight_start(connection=connection, again=True)
             return _step_redirect(request, "review")
-        matches = connection.preflight.get("matches", [])
+        rows = selectors.preflight_review_rows(matches=connection.preflight.get("matches", []), choices={})
         everyone = request.POST.get("all")
-        choices = {
-            m["key"]: everyone if everyone in ("link", "create") else request.POST.get(f"choice-{m['key']}", "link")
-            for m in matches
-        }
-        try:
-            services.connection_review_save(connection=connection, choices=choices)
-            return _next(request, connection, "review")
-        except ConnectRefused as exc:
-            error = exc.message
+        choices, undecided = {}, []
+        for row in rows:
+            picked = request.POST.get(f"choice-{row['key']}")
+            if everyone == "create":
+                picked = "create"
+            elif picked not in ("link", "create"):
+                # A name alone never links by default: the merchant says so, product by product.
+                picked = None if row["name_only"] else "link"
+            if picked is None:
+                undecided.append(row["product_name"])
+            else:
+                choices[row["key"]] = picked
+        if undecided:
+            error = _("Choose “Link” or “Create a copy” for each product found by its name only: %(names)s.") % {
+                "names": ", ".join(undecided)
+            }
+        else:
+            try:
+                services.connection_review_save(connection=connection, choices=choices)
+                return _next(request, connection, "review")
+            except ConnectRefused as exc:
+                error = exc.message
     else:
         services.connection_preflight_start(connection=connection)
         connection.refresh_from_db()
@@ -260,6 +276,11 @@ def setup_review(request):
             connection.preflight.get("error_i18n", {}), connection.preflight.get("error", "")
         ),
         choices=connection.preflight_choices,
+        rows=selectors.preflight_review_rows(
+            matches=connection.preflight.get("matches", []),
+            choices={k[len("choice-") :]: v for k, v in request.POST.items() if k.startswith("choice-")}
+            or connection.preflight_choices,
+        ),
         to_sync=to_sync,
     )
     return render_page(request, "integrations/setup_review.html", context, partial="step")

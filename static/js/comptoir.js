@@ -1,4 +1,19 @@
 // Small progressive enhancements; every page works without them.
+document.documentElement.classList.add("js");
+// <span data-pick-count="name" data-one data-other>: how many checkboxes named `name` are ticked
+// in its form (with the hidden ones a search hides), in the page language's plural form.
+const pickCount = (out) => {
+  const form = out.closest("form") || document;
+  const name = out.dataset.pickCount;
+  const n = form.querySelectorAll(`input[type=checkbox][name="${name}"]:checked, input[type=hidden][name="${name}"]`).length;
+  const form_ = new Intl.PluralRules(document.documentElement.lang || "en").select(n) === "one" ? out.dataset.one : out.dataset.other;
+  out.textContent = form_.replace("{n}", n.toLocaleString(document.documentElement.lang || "en"));
+};
+const pickCountAll = (root) => (root || document).querySelectorAll("[data-pick-count]").forEach(pickCount);
+document.addEventListener("change", (event) => {
+  if (event.target.matches("input[type=checkbox]")) pickCountAll(event.target.form);
+});
+document.addEventListener("htmx:afterSettle", () => pickCountAll());
 document.addEventListener("click", (event) => {
   // <button data-dialog-open="id"> opens <dialog id="id">; [data-dialog-close] closes its dialog.
   const opener = event.target.closest("[data-dialog-open]");
@@ -14,6 +29,7 @@ document.addEventListener("click", (event) => {
   if (all) {
     const form = all.form || document;
     form.querySelectorAll(`input[type=checkbox][name="${all.dataset.selectAll}"]`).forEach((box) => { box.checked = all.checked; });
+    pickCountAll(all.form);
   }
 });
 // Split stock: the two allocations of a row add up to its stock; typing one fills in the other.
