@@ -8,9 +8,6 @@ class InventoryConfig(AppConfig):
 
     def ready(self):
         from catalog.stock_column import product_stock_expression_register
-        from inventory.locks import sales_currency_lock
         from inventory.selectors import product_stock_expression
-        from portal.locks import currency_lock_register
 
-        currency_lock_register(key="sales", check=sales_currency_lock)
         product_stock_expression_register(product_stock_expression)

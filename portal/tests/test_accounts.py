@@ -50,13 +50,13 @@ def test_signup_with_bad_currency_creates_nothing(client):
 
 
 def test_dashboard_requires_login(client, db):
-    response = client.get(reverse("portal:dashboard"))
+    response = client.get(reverse("backoffice:dashboard"))
     assert response.status_code == 302
     assert reverse("account_login") in response["Location"]
 
 
 def test_dashboard_shows_merchant_name(merchant_client, merchant):
-    response = merchant_client.get(reverse("portal:dashboard"))
+    response = merchant_client.get(reverse("backoffice:dashboard"))
     assert response.status_code == 200
     assert merchant.name in response.content.decode()
 
@@ -71,7 +71,7 @@ def test_user_without_merchant_is_sent_away_from_merchant_pages(client, db):
 
     staff = UserFactory(is_staff=True)
     client.force_login(staff)
-    response = client.get(reverse("portal:dashboard"))
+    response = client.get(reverse("backoffice:dashboard"))
     assert response.status_code == 302
     assert response["Location"] == reverse("admin:index")
 
@@ -84,7 +84,7 @@ def test_dashboard_figures_count_only_this_merchants_day(merchant_client, mercha
     theirs = ProductFactory(merchant=other_merchant, variant__price=999).variants.get()
     sale_create(merchant=merchant, lines=[(mine, 2)], idempotency_key="a")
     sale_create(merchant=other_merchant, lines=[(theirs, 1)], idempotency_key="a")
-    response = merchant_client.get(reverse("portal:dashboard"))
+    response = merchant_client.get(reverse("backoffice:dashboard"))
     figures = response.context["figures"]
     assert figures == {"product_count": 1, "low_stock_count": 1, "sales_today": 1, "sales_today_total": 2500}
     assert "€25.00" in response.content.decode()
@@ -124,7 +124,7 @@ def _browser():
 
 
 def _logged_in(response):
-    return response.status_code == 302 and response["Location"] == reverse("portal:dashboard")
+    return response.status_code == 302 and response["Location"] == reverse("backoffice:dashboard")
 
 
 @pytest.fixture
@@ -209,7 +209,7 @@ def test_signup_with_a_registered_email_does_not_say_so_and_mails_the_owner(owne
     page = client.get(answer["Location"]).content.decode()
     assert "Check your email" in page and "already" not in page
     assert User.objects.count() == 1 and not Merchant.objects.filter(name="Copycat").exists()
-    assert not client.get(reverse("portal:dashboard")).wsgi_request.user.is_authenticated
+    assert not client.get(reverse("backoffice:dashboard")).wsgi_request.user.is_authenticated
     assert [m.to for m in mailoutbox] == [[owner.email]]
     assert "already exists" in mailoutbox[0].body and "/accounts/password/reset/" in mailoutbox[0].body
 

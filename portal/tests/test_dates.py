@@ -70,5 +70,5 @@ def test_the_sales_refunds_and_dashboard_dates_read_like_the_others(merchant, me
     sales = merchant_client.get(reverse("inventory:sale_list"), {"day": today.isoformat()}).content.decode()
     assert f"Ventes et remboursements du {day}" in sales or day in sales
     assert f'<time datetime="{refund.created_at.isoformat()}">{moment}</time>' in sales
-    dashboard = merchant_client.get(reverse("portal:dashboard")).content.decode()
+    dashboard = merchant_client.get(reverse("backoffice:dashboard")).content.decode()
     assert f">{day}</time>" in dashboard

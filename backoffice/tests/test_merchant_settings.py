@@ -6,12 +6,12 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
+from backoffice.services import merchant_update
 from catalog.models import Product, Variant
 from catalog.tests.factories import ProductFactory
 from integrations.models import BigCommerceConnection
 from inventory.services import sale_create
 from portal.models import Merchant
-from portal.services import merchant_update
 
 URL = "/settings/"
 
@@ -23,8 +23,8 @@ def details(**overrides):
 
 
 def test_url_and_navigation(merchant_client):
-    assert reverse("portal:merchant_settings") == URL
-    page = merchant_client.get(reverse("portal:dashboard")).content.decode()
+    assert reverse("backoffice:merchant_settings") == URL
+    page = merchant_client.get(reverse("backoffice:dashboard")).content.decode()
     assert f'<a href="{URL}" class="">Settings</a>' in page
     content = merchant_client.get(URL).content.decode()
     assert f'<a href="{URL}" class="active">Settings</a>' in content
