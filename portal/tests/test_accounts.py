@@ -1,7 +1,15 @@
+import re
+import secrets
+import uuid
+
 import pytest
+from django.test import Client
 from django.urls import reverse
 
+from catalog.tests.factories import ProductFactory
+from inventory.services import sale_create
 from portal.models import Merchant, User
+from portal.tests.factories import MembershipFactory, UserFactory
 
 
 @pytest.mark.django_db
@@ -67,8 +75,6 @@ def test_login_page_renders_in_french(client, db):
 
 
 def test_user_without_merchant_is_sent_away_from_merchant_pages(client, db):
-    from portal.tests.factories import UserFactory
-
     staff = UserFactory(is_staff=True)
     client.force_login(staff)
     response = client.get(reverse("backoffice:dashboard"))
@@ -77,9 +83,6 @@ def test_user_without_merchant_is_sent_away_from_merchant_pages(client, db):
 
 
 def test_dashboard_figures_count_only_this_merchants_day(merchant_client, merchant, other_merchant):
-    from catalog.tests.factories import ProductFactory
-    from inventory.services import sale_create
-
     mine = ProductFactory(merchant=merchant, variant__price=1250, low_stock_level=2).variants.get()
     theirs = ProductFactory(merchant=other_merchant, variant__price=999).variants.get()
     sale_create(merchant=merchant, lines=[(mine, 2)], idempotency_key="a")
@@ -99,14 +102,10 @@ TOO_MANY = "Too many failed login attempts"
 def _ip() -> str:
     """A fresh client address: allauth's counters live in the cache, which outlives a test when
     it is Redis, so each test keeps to addresses and emails of its own."""
-    import secrets
-
     return f"2001:db8:{secrets.randbits(16):x}:{secrets.randbits(16):x}::1"
 
 
 def _email(name: str) -> str:
-    import uuid
-
     return f"{name}-{uuid.uuid4().hex[:8]}@shop.test"
 
 
@@ -116,8 +115,6 @@ def _log_in(client, email, password, ip=None):
 
 def _browser():
     """A test client with an address of its own."""
-    from django.test import Client
-
     client = Client()
     client.ip = _ip()
     return client
@@ -129,8 +126,6 @@ def _logged_in(response):
 
 @pytest.fixture
 def owner(db):
-    from portal.tests.factories import MembershipFactory
-
     return MembershipFactory(user__email=_email("owner")).user
 
 
@@ -169,8 +164,6 @@ def test_failed_logins_are_limited_per_ip_across_accounts(db):
 
 
 def test_password_reset_works_while_the_account_is_limited_and_lets_the_owner_in(owner, mailoutbox):
-    import re
-
     attacker = _browser()
     for _ in range(6):
         _log_in(attacker, owner.email, "guess")
