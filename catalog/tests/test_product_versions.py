@@ -4,6 +4,7 @@ changed, and a field both changed is shown as a conflict with nothing written.""
 import pytest
 from django.urls import reverse
 
+from catalog.forms.product_versions import product_specs, product_stored, product_values
 from catalog.models import Product
 from catalog.tests.factories import CategoryFactory, ProductFactory, product_with_options
 from portal.edits import EditBase, edit_merge
@@ -122,8 +123,6 @@ def test_the_hidden_base_cannot_be_forged(merchant_client, product):
 
 
 def test_merge_values_of_a_stored_product_round_trip(product):
-    from catalog.forms.product_versions import product_specs, product_stored, product_values
-
     stored = product_stored(product=product)
     fields, options, variants = product_specs(product=product, values=stored.values)
     again = product_values(fields=fields, options=options, variants=variants, default_vat_rate=None)

@@ -161,9 +161,11 @@ def test_english_stays_the_default(merchant_client):
 
 
 def test_language_selector_switches_to_french(merchant_client):
-    response = merchant_client.post(reverse("set_language"), {"language": "fr", "next": reverse("portal:dashboard")})
+    response = merchant_client.post(
+        reverse("set_language"), {"language": "fr", "next": reverse("backoffice:dashboard")}
+    )
     assert response.status_code == 302
-    html = merchant_client.get(reverse("portal:dashboard")).content.decode()
+    html = merchant_client.get(reverse("backoffice:dashboard")).content.decode()
     assert "Tableau de bord" in html
     assert "Recette du jour" in html
 
