@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from integrations.messages import message_register
+from inventory.reasons import ORDER_STATUSES, ReasonCode, reason_text
 
 # -- webhooks -------------------------------------------------------------------------------------
 WEBHOOK = "webhook.received"
@@ -124,3 +125,38 @@ def stock_sent(params: dict) -> str:
         "before": params["before"],
         "after": params["after"],
     }
+
+
+# -- online orders (stock from BigCommerce) -------------------------------------------------------
+ONLINE_ORDER = "stock_in.online_order"
+ONLINE_ORDER_KEPT = "stock_in.online_order_kept"
+
+
+def order_lines(lines: list[dict], *, sign: int | None) -> str:
+    """ "Tote bag −1, Mug −2" (``sign`` −1 or +1), or "Tote bag ×1, Mug ×2" when nothing moved."""
+    said = []
+    for line in lines:
+        quantity = line["quantity"]
+        amount = f"×{quantity}" if sign is None else _signed(sign * quantity)
+        said.append(f"{line['product']} {amount}")
+    return ", ".join(said)
+
+
+@message_register(ONLINE_ORDER)
+def online_order(params: dict) -> str:
+    if params.get("returned"):
+        return _("Online order #%(order)s (%(status)s): %(lines)s back in Comptoir's stock.") % {
+            "order": params["order"],
+            "status": ORDER_STATUSES[params["status"]],
+            "lines": order_lines(params["lines"], sign=1),
+        }
+    return _("Online order #%(order)s: %(lines)s") % {
+        "order": params["order"],
+        "lines": order_lines(params["lines"], sign=-1),
+    }
+
+
+@message_register(ONLINE_ORDER_KEPT)
+def online_order_kept(params: dict) -> str:
+    reason = reason_text(code=ReasonCode.ONLINE_ORDER_KEPT, params=params["reason"])
+    return _("%(reason)s Items: %(lines)s.") % {"reason": reason, "lines": order_lines(params["lines"], sign=None)}
