@@ -160,3 +160,98 @@ def online_order(params: dict) -> str:
 def online_order_kept(params: dict) -> str:
     reason = reason_text(code=ReasonCode.ONLINE_ORDER_KEPT, params=params["reason"])
     return _("%(reason)s Items: %(lines)s.") % {"reason": reason, "lines": order_lines(params["lines"], sign=None)}
+
+
+# -- products sent to BigCommerce (the export) ------------------------------------------------------
+EXPORT_CREATED = "export.created"
+EXPORT_UPDATED = "export.updated"
+EXPORT_STARTED = "export.started"
+EXPORT_FINISHED = "export.finished"
+
+
+def export_part_label(part: str) -> str:
+    """What part of a product an update sent ("variants", "images"…), in the reader's words."""
+    return {
+        "fields": lambda: _("name, description and other fields"),
+        "variants": lambda: _("variants"),
+        "options": lambda: _("options"),
+        "images": lambda: _("images"),
+        "videos": lambda: _("videos"),
+    }.get(part, lambda: part)()
+
+
+@message_register(EXPORT_CREATED)
+def export_created(params: dict) -> str:
+    return _("Created “%(name)s” in BigCommerce (#%(id)s), hidden, in the Comptoir POS category.") % {
+        "name": params["name"],
+        "id": params["id"],
+    }
+
+
+@message_register(EXPORT_UPDATED)
+def export_updated(params: dict) -> str:
+    return _("Updated “%(name)s” in BigCommerce: %(parts)s.") % {
+        "name": params["name"],
+        "parts": ", ".join(export_part_label(p) for p in params["parts"]),
+    }
+
+
+@message_register(EXPORT_STARTED)
+def export_started(params: dict) -> str:
+    total = params["total"]
+    if not total:
+        return _("Initial sync: no products to send to BigCommerce yet.")
+    return ngettext(
+        "Initial sync started: %(count)s product to send to BigCommerce.",
+        "Initial sync started: %(count)s products to send to BigCommerce.",
+        total,
+    ) % {"count": total}
+
+
+@message_register(EXPORT_FINISHED)
+def export_finished(params: dict) -> str:
+    done, failed = params["done"], params["failed"]
+    if failed:
+        return ngettext(
+            "Sync to BigCommerce finished: %(done)s product sent, %(failed)s failed (see the lines above).",
+            "Sync to BigCommerce finished: %(done)s products sent, %(failed)s failed (see the lines above).",
+            done,
+        ) % {"done": done, "failed": failed}
+    return ngettext(
+        "Sync to BigCommerce finished: %(done)s product sent.",
+        "Sync to BigCommerce finished: %(done)s products sent.",
+        done,
+    ) % {"done": done}
+
+
+# -- products brought in from BigCommerce (the import) ----------------------------------------------
+IMPORT_PRODUCT = "import.product"
+IMPORT_STARTED = "import.started"
+IMPORT_CHECKED = "import.checked"
+IMPORT_FINISHED = "import.finished"
+
+
+@message_register(IMPORT_PRODUCT)
+def import_product(params: dict) -> str:
+    if params["created"]:
+        return _("Imported “%(name)s” from BigCommerce.") % {"name": params["name"]}
+    return _("Updated “%(name)s” from BigCommerce.") % {"name": params["name"]}
+
+
+@message_register(IMPORT_STARTED)
+def import_started(params: dict) -> str:
+    return _("Importing %(count)s products of the Comptoir-POS channel from BigCommerce.") % {"count": params["total"]}
+
+
+@message_register(IMPORT_CHECKED)
+def import_checked(params: dict) -> str:
+    return _(
+        "Checked the %(total)s products of the Comptoir-POS channel: %(imported)s imported or updated, "
+        "%(unchanged)s unchanged, %(left)s archived, %(failed)s failed."
+    ) % {key: params[key] for key in ("total", "imported", "unchanged", "left", "failed")}
+
+
+@message_register(IMPORT_FINISHED)
+def import_finished(params: dict) -> str:
+    said = _("Initial import from BigCommerce finished: %(done)s of %(total)s products imported, %(failed)s failed.")
+    return said % {key: params[key] for key in ("done", "total", "failed")}

@@ -27,6 +27,7 @@ from django.utils.translation import gettext_lazy
 from catalog.forms.media import IMAGE_FORMATS, MAX_IMAGE_BYTES
 from catalog.models import Product
 from catalog.services import product_archive
+from integrations import journal_messages
 from integrations.bigcommerce.client import BigCommerceClient, client_for
 from integrations.bigcommerce.errors import NotFound
 from integrations.bigcommerce.import_writes import (
@@ -165,10 +166,9 @@ def product_import(*, connection: BigCommerceConnection, remote: dict) -> Import
         connection=connection,
         kind=Kind.PRODUCT_IMPORT,
         direction=FROM,
-        message=lambda: (
-            (_("Imported “%(name)s” from BigCommerce.") if created else _("Updated “%(name)s” from BigCommerce."))
-            % {"name": incoming.name}
-        ),
+        code=journal_messages.IMPORT_PRODUCT,
+        params={"name": incoming.name, "created": created},
+        product=link.product,
         detail={
             "remote_product_id": incoming.remote_id,
             "product_id": link.product_id,
@@ -244,9 +244,8 @@ def import_initial_start(*, connection: BigCommerceConnection) -> SyncRun:
         kind=Kind.INITIAL_SYNC,
         direction=FROM,
         status=SyncEvent.Status.RUNNING,
-        message=lambda: (
-            _("Importing %(count)s products of the Comptoir-POS channel from BigCommerce.") % {"count": total}
-        ),
+        code=journal_messages.IMPORT_STARTED,
+        params={"total": total},
         detail={"run_id": run.pk, "total": total},
     )
     enqueue_on_commit("integrations.tasks.bigcommerce_import_chunk", run.pk)
@@ -306,13 +305,8 @@ def import_resync_run(*, connection: BigCommerceConnection) -> dict:
         kind=Kind.PRODUCT_IMPORT,
         direction=FROM,
         status=SyncEvent.Status.FAILED if counts["failed"] else SyncEvent.Status.OK,
-        message=lambda: (
-            _(
-                "Checked the %(total)s products of the Comptoir-POS channel: %(imported)s imported or updated, "
-                "%(unchanged)s unchanged, %(left)s archived, %(failed)s failed."
-            )
-            % {"total": len(assigned), **counts}
-        ),
+        code=journal_messages.IMPORT_CHECKED,
+        params={"total": len(assigned), **counts},
         detail=counts,
     )
     return counts
@@ -331,10 +325,8 @@ def _run_finish(run: SyncRun, status: str) -> None:
         kind=Kind.INITIAL_SYNC,
         direction=FROM,
         status=outcome,
-        message=lambda: (
-            _("Initial import from BigCommerce finished: %(done)s of %(total)s products imported, %(failed)s failed.")
-            % {"done": run.done, "total": run.total, "failed": run.failed}
-        ),
+        code=journal_messages.IMPORT_FINISHED,
+        params={"done": run.done, "total": run.total, "failed": run.failed},
         detail={"run_id": run.pk, "done": run.done, "failed": run.failed, "total": run.total},
     )
     if run.initial and status == SyncRun.Status.FINISHED:

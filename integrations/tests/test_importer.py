@@ -267,6 +267,10 @@ def test_initial_import_brings_the_channel_products_with_variants_options_and_im
         SyncEvent.objects.filter(merchant=merchant, direction="from_bigcommerce").values_list("message", flat=True)
     )
     assert "Imported “Mug” from BigCommerce." in journal
+    imported = SyncEvent.objects.get(merchant=merchant, code="import.product", params__name="Mug")
+    assert (imported.product_id, imported.product_name, imported.params["created"]) == (product.pk, "Mug", True)
+    finished = SyncEvent.objects.get(merchant=merchant, code="import.finished")
+    assert finished.params == {"done": 2, "total": 2, "failed": 0}
     assert "Initial import from BigCommerce finished: 2 of 2 products imported, 0 failed." in journal
     assert not SyncEvent.objects.filter(merchant=merchant, status="running").exists()
 
