@@ -255,3 +255,97 @@ def import_checked(params: dict) -> str:
 def import_finished(params: dict) -> str:
     said = _("Initial import from BigCommerce finished: %(done)s of %(total)s products imported, %(failed)s failed.")
     return said % {key: params[key] for key in ("done", "total", "failed")}
+
+
+# -- connecting and disconnecting (the setup's steps) ----------------------------------------------
+SETUP_STORE_READ = "setup.store_read"
+SETUP_PREFLIGHT = "setup.preflight"
+SETUP_CONNECTED = "setup.connected"
+SETUP_CHANNEL = "setup.channel"  # {name, done: created | reconnected | reused}
+SETUP_CATEGORY = "setup.category"  # {name, done: created | reused}
+SETUP_WEBHOOKS = "setup.webhooks"  # {count}
+SETUP_CHANNEL_ASSIGNED = "setup.channel_assigned"  # {count, channel}
+SETUP_LINKED = "setup.linked"  # {count}
+DISCONNECT_COPIES = "disconnect.copies"  # {count, where: bigcommerce | comptoir}
+DISCONNECT_WEBHOOKS = "disconnect.webhooks"  # {count}
+
+
+@message_register(SETUP_STORE_READ)
+def setup_store_read(params: dict) -> str:
+    return _("Read the store settings of %(name)s: currency %(currency)s, prices entered %(tax)s.") % {
+        "name": params["name"],
+        "currency": params["currency"],
+        "tax": _("with tax") if params["with_tax"] else _("without tax"),
+    }
+
+
+@message_register(SETUP_PREFLIGHT)
+def setup_preflight(params: dict) -> str:
+    return _(
+        "Checked for products on both sides: %(count)s found in BigCommerce with the same SKU or barcode, "
+        "%(named)s with the same name only."
+    ) % {"count": params["count"], "named": params["named"]}
+
+
+@message_register(SETUP_CONNECTED)
+def setup_connected(params: dict) -> str:
+    where = {"comptoir": lambda: _("Comptoir"), "bigcommerce": lambda: _("BigCommerce")}[params["managed_in"]]()
+    return _("Connected to BigCommerce store %(name)s. Products are managed in %(where)s.") % {
+        "name": params["name"],
+        "where": where,
+    }
+
+
+@message_register(SETUP_CHANNEL)
+def setup_channel(params: dict) -> str:
+    said = {
+        "created": lambda: _("Created the sales channel %(name)s in BigCommerce."),
+        "reconnected": lambda: _("Reconnected the existing sales channel %(name)s."),
+        "reused": lambda: _("Reused the existing sales channel %(name)s."),
+    }[params["done"]]()
+    return said % {"name": params["name"]}
+
+
+@message_register(SETUP_CATEGORY)
+def setup_category(params: dict) -> str:
+    said = {
+        "created": lambda: _("Created the hidden category %(name)s for products synced from Comptoir."),
+        "reused": lambda: _("Reused the existing category %(name)s."),
+    }[params["done"]]()
+    return said % {"name": params["name"]}
+
+
+@message_register(SETUP_WEBHOOKS)
+def setup_webhooks(params: dict) -> str:
+    return _("Registered %(count)s webhooks so that BigCommerce tells Comptoir about changes.") % {
+        "count": params["count"]
+    }
+
+
+@message_register(SETUP_CHANNEL_ASSIGNED)
+def setup_channel_assigned(params: dict) -> str:
+    return _("Added %(count)s linked products to the %(channel)s channel, so that they sync with Comptoir.") % {
+        "count": params["count"],
+        "channel": params["channel"],
+    }
+
+
+@message_register(SETUP_LINKED)
+def setup_linked(params: dict) -> str:
+    return _("Linked %(count)s products that already existed on both sides, instead of creating copies.") % {
+        "count": params["count"]
+    }
+
+
+@message_register(DISCONNECT_COPIES)
+def disconnect_copies(params: dict) -> str:
+    if params["where"] == "bigcommerce":
+        said = _("Deleted %(count)s products that Comptoir had created in BigCommerce.")
+    else:
+        said = _("Removed %(count)s products that had been copied from BigCommerce into Comptoir.")
+    return said % {"count": params["count"]}
+
+
+@message_register(DISCONNECT_WEBHOOKS)
+def disconnect_webhooks(params: dict) -> str:
+    return _("Removed %(count)s webhooks from BigCommerce.") % {"count": params["count"]}

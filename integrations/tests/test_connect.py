@@ -115,6 +115,16 @@ def test_connect_from_comptoir_all_steps(bc):
     journal = client.get("/integrations/bigcommerce/journal/").content.decode()
     assert "Initial sync started" in journal
     assert "Mug" in client.get("/integrations/bigcommerce/products/").content.decode()
+    # Each setup step is stored as what happened (STYLE rule 17) and read in the reader's language.
+    steps = dict(SyncEvent.objects.filter(merchant=merchant, code__startswith="setup.").values_list("code", "params"))
+    assert steps["setup.channel"] == {"name": "Comptoir-POS", "done": "created"}
+    assert steps["setup.category"] == {"name": "Comptoir POS", "done": "created"}
+    assert steps["setup.connected"]["managed_in"] == "comptoir"
+    assert steps["setup.webhooks"]["count"] == len(connection.webhook_ids)
+    client.cookies["django_language"] = "fr"
+    french = client.get("/integrations/bigcommerce/journal/").content.decode()
+    assert "Canal de vente Comptoir-POS créé dans BigCommerce" in french
+    assert "Created the sales channel" not in french
 
 
 def _connected(bc, *, currency="EUR", managed_in="comptoir", **store_fields):
