@@ -30,6 +30,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from catalog.models import Variant
 from integrations.bigcommerce import pagination
 from integrations.bigcommerce.client import client_for
 from integrations.bigcommerce.errors import BigCommerceError, OutcomeUnknown
@@ -545,5 +546,12 @@ def starting_stock_set(*, connection: BigCommerceConnection, product_ids=None) -
             % {"count": len(items), "same": len(links) - len(items)}
         ),
         detail={"items": items, "checked": len(links)},
+        products=_products_of(local_of[item["variant_id"]] for item in items),
     )
     return len(items)
+
+
+def _products_of(variant_ids) -> list[dict]:
+    """The products of these variants, as a journal entry names them (each once)."""
+    variants = Variant.objects.filter(pk__in=list(variant_ids)).select_related("product").order_by("product_id", "pk")
+    return [{"id": v.product_id, "name": v.product.name, "sku": v.sku} for v in variants]

@@ -397,6 +397,7 @@ def test_the_initial_sync_gives_a_product_that_existed_in_bigcommerce_comptoir_s
     assert remote_level(bc, store, mug) == 10
     entry = SyncEvent.objects.filter(kind=SyncEvent.Kind.INITIAL_SYNC, message__startswith="Starting stock").get()
     assert entry.message == "Starting stock: BigCommerce now shows Comptoir's stock for 1 variant (0 already matched)."
+    assert (entry.product_name, entry.sku, entry.product_id) == ("Mug", "MUG-1", mug.product_id)  # what it set
 
 
 def test_one_push_run_per_connection_at_a_time(bc):
