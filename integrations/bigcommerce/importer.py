@@ -208,6 +208,7 @@ def product_leave(*, connection: BigCommerceConnection, remote_product_id: int, 
             direction=FROM,
             message=lambda: message % {"name": name},
             detail={"remote_product_id": remote_product_id, "product_id": link.product_id, "deleted": deleted},
+            product=product if product is not None else {"id": link.product_id, "name": name},
         )
     return True
 
@@ -357,6 +358,7 @@ def _failed(connection, link, remote, reason) -> ImportResult:
         status=SyncEvent.Status.FAILED,
         message=message,
         detail={"remote_product_id": remote_id, "reason": _reason(reason)},
+        product=link.product if link is not None else {"name": name},
     )
     if link is not None:
         ProductLink.objects.filter(pk=link.pk).update(
@@ -382,6 +384,7 @@ def _image_failed(connection, link: ProductLink, image, reason) -> None:
             % {"name": link.product.name, "reason": _reason(reason)}
         ),
         detail={"remote_product_id": link.remote_product_id, "image_id": image.remote_id, "url": image.url},
+        product=link.product,
     )
     ProductLink.objects.filter(pk=link.pk).update(
         state=ProductLink.State.FAILED, content_hash="", last_error=event.message, last_error_i18n=event.message_i18n

@@ -165,6 +165,7 @@ def _journal(connection, *, rows: list[StockPush], variants: int, method: str, o
         status=status,
         message=message,
         detail={"method": method, "movements": [r.movement_id for r in rows], **detail},
+        products=_pushes_products(rows),
     )
 
 
@@ -484,6 +485,7 @@ def stock_unknown_settle(*, connection: BigCommerceConnection) -> None:
                     % {"applied": len(applied), "again": len(not_applied)}
                 ),
                 detail={"applied": [r.movement_id for r in applied], "resent": [r.movement_id for r in not_applied]},
+                products=_pushes_products(applied + not_applied),
             )
         if newly_undecided:
             sync_event_record(
@@ -502,6 +504,7 @@ def stock_unknown_settle(*, connection: BigCommerceConnection) -> None:
                     "undecided": [r.movement_id for r in newly_undecided],
                     "levels": {str(k): remote.get(k) for k in by_remote},
                 },
+                products=_pushes_products(newly_undecided),
             )
 
 
@@ -549,6 +552,12 @@ def starting_stock_set(*, connection: BigCommerceConnection, product_ids=None) -
         products=_products_of(local_of[item["variant_id"]] for item in items),
     )
     return len(items)
+
+
+def _pushes_products(rows: list[StockPush]) -> list[dict]:
+    """The products whose stock these pushes carried, as a journal entry names them."""
+    links = VariantLink.objects.filter(pk__in={r.variant_link_id for r in rows})
+    return _products_of(links.values_list("variant_id", flat=True))
 
 
 def _products_of(variant_ids) -> list[dict]:

@@ -202,6 +202,7 @@ def test_a_timeout_after_sending_is_settled_by_reading_bigcommerce_not_resent(bc
     assert StockPush.objects.get().state == "unknown"
     failed = SyncEvent.objects.get(kind=SyncEvent.Kind.STOCK_PUSH, status=SyncEvent.Status.FAILED)
     assert "answer was lost" in failed.message
+    assert (failed.product_name, failed.sku) == ("Mug", "MUG-1")  # the row names the product it is about
     tasks.bigcommerce_stock_push_sweep()
     assert StockPush.objects.get().state == "sent"
     assert remote_level(bc, store, mug) == 7
@@ -284,7 +285,7 @@ def test_a_lost_answer_that_cannot_be_told_apart_stays_unknown_and_is_journaled_
     assert StockPush.objects.get().state == "unknown"
     assert len(relative_calls(bc, store)) == 1
     (undecided,) = SyncEvent.objects.filter(kind=SyncEvent.Kind.STOCK_PUSH, message__startswith="Could not tell")
-    assert undecided.status == SyncEvent.Status.FAILED
+    assert undecided.status == SyncEvent.Status.FAILED and undecided.product_name == "Mug"
     # The stock check settles it: the sale is Comptoir's truth, BigCommerce is set to Comptoir's level.
     settings.BIGCOMMERCE_STOCK_APPLY_WINDOW_S = 0
     from integrations.bigcommerce.stock_inbound import stock_reconcile_start
