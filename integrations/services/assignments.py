@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from integrations.models import BigCommerceConnection, ProductAssignment, ProductLink, SyncEvent
-from integrations.services.journal import sync_event_record
+from integrations.services.journal import journal_products, sync_event_record
 
 
 def _kick_on_commit(connection: BigCommerceConnection) -> None:
@@ -52,6 +52,7 @@ def products_assign(*, connection: BigCommerceConnection, product_ids: Sequence[
                     % {"count": added}
                 ),
                 detail={"product_ids": sorted(set(ids) - already)},
+                products=journal_products(product_ids=set(ids) - already),
             )
             _kick_on_commit(connection)
     return added
@@ -105,6 +106,7 @@ def products_unassign(*, connection: BigCommerceConnection, product_ids: Sequenc
                     % {"count": count}
                 ),
                 detail={"product_ids": ids, "delete_copies": delete_copies},
+                products=journal_products(product_ids=ids),
             )
     return len(ids)
 
@@ -130,9 +132,11 @@ def product_sync_retry(*, connection: BigCommerceConnection, product) -> bool:
 def product_sync_retry_all_failed(*, connection: BigCommerceConnection) -> int:
     """Retry now every product of the connection whose sync failed; returns how many."""
     with transaction.atomic():
-        retried = ProductLink.objects.filter(
+        failed = ProductLink.objects.filter(
             connection=connection, unlinked_at__isnull=True, state=ProductLink.State.FAILED
-        ).update(claimed_until=None)
+        )
+        failed_ids = list(failed.values_list("product_id", flat=True))
+        retried = failed.update(claimed_until=None)
         if retried:
             sync_event_record(
                 connection=connection,
@@ -146,6 +150,7 @@ def product_sync_retry_all_failed(*, connection: BigCommerceConnection) -> int:
                     )
                     % {"count": retried}
                 ),
+                products=journal_products(product_ids=failed_ids),
             )
             _kick_on_commit(connection)
     return retried

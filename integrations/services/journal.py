@@ -2,6 +2,7 @@ from typing import Any
 
 from django.utils import timezone
 
+from catalog.models import Variant
 from integrations.messages import Message, message_default, message_of, message_translations
 from integrations.models import BigCommerceConnection, SyncEvent
 from integrations.redaction import MAX_TEXT, size_bounded
@@ -61,7 +62,9 @@ def sync_event_record(
         attempts=attempts,
         **about,
     )
-    if status == SyncEvent.Status.OK and about.get("product_id") and kind in RESOLVABLE_KINDS:
+    # Only an entry about one product's own sync settles its failures (not a list it names, such
+    # as "Retry of 1 failed product requested", which settles nothing yet).
+    if status == SyncEvent.Status.OK and product is not None and about.get("product_id") and kind in RESOLVABLE_KINDS:
         sync_event_failures_resolve(merchant=merchant, product_id=about["product_id"], kind=kind, at=event.created_at)
     return event
 
@@ -107,9 +110,27 @@ def _product_columns(product) -> dict:
     return {**columns, "product_key": product_search_key(name=columns["product_name"], sku=columns["sku"])}
 
 
+MAX_NAMED = 100  # an entry about more products (assign all) names none: its message gives the count
+
+
+def journal_products(*, product_ids) -> list[dict]:
+    """Products as an entry about several names them: id, name and first SKU, in name order."""
+    first = {}
+    for variant in (
+        Variant.objects.filter(product_id__in=list(product_ids)[: MAX_NAMED + 1])
+        .select_related("product")
+        .order_by("product__name", "product_id", "position", "pk")
+    ):
+        named = {"id": variant.product_id, "name": variant.product.name, "sku": variant.sku}
+        first.setdefault(variant.product_id, named)
+    return list(first.values())
+
+
 def _products_columns(products: list[dict]) -> dict:
     """Columns of an entry about several products: each named (in order, once), and the search
     key holds every name and SKU, so that a search for any of them finds the entry."""
+    if len({p.get("id") for p in products}) > MAX_NAMED:
+        return {}
     names = list(dict.fromkeys(p.get("name") or "" for p in products if p.get("name")))
     skus = list(dict.fromkeys(p.get("sku") or "" for p in products if p.get("sku")))
     ids = {p.get("id") for p in products}
