@@ -478,6 +478,9 @@ def test_review_counts_products_not_variants_and_asks_about_a_name_only_match(bc
     assert "Name only" in page and "Not the same variants: 3 in Comptoir, 1 in BigCommerce." in page
     assert f'name="choice-{local_plaid.pk}" value="link" required>' in page
     assert f'name="choice-{beanie.pk}" value="link" checked' in page
+    # A copy of either would be refused by BigCommerce (one name, one SKU per product): it says so.
+    assert "A copy needs another name first: BigCommerce refuses two products with the same name." in page
+    assert "A copy needs other SKUs first: BigCommerce refuses a SKU another product has." in page
 
     refused = client.post(SETUP + "review/", {"all": "link"})
     assert refused.status_code == 200 and "for each product found by its name only: Plaid" in refused.content.decode()
@@ -491,6 +494,9 @@ def test_review_counts_products_not_variants_and_asks_about_a_name_only_match(bc
     links = {link.product_id: link for link in ProductLink.objects.filter(connection=connection)}
     assert links[beanie.pk].origin == "linked" and links[beanie.pk].variant_links.count() == 4
     assert links[local_plaid.pk].origin == "created_remote" and links[local_plaid.pk].remote_product_id != plaid["id"]
+    # As the review said: the copy is refused until one of the two is renamed (never bound to theirs).
+    copy = links[local_plaid.pk]
+    assert copy.remote_product_id is None and "already has this name" in copy.last_error
 
 
 def test_a_product_linked_at_review_managed_in_bigcommerce_joins_the_channel_and_syncs(bc):
