@@ -349,3 +349,59 @@ def disconnect_copies(params: dict) -> str:
 @message_register(DISCONNECT_WEBHOOKS)
 def disconnect_webhooks(params: dict) -> str:
     return _("Removed %(count)s webhooks from BigCommerce.") % {"count": params["count"]}
+
+
+# -- what the merchant asked (assign, unassign, retry, sync now) ----------------------------------
+ASSIGNED = "export.assigned"  # {count}
+UNASSIGNED = "export.unassigned"  # {count, delete_copies}
+RETRY_REQUESTED = "export.retry_requested"  # {count}
+SYNC_NOW = "sync_now.started"  # {direction: to_bigcommerce | from_bigcommerce, total}
+
+
+@message_register(ASSIGNED)
+def assigned(params: dict) -> str:
+    count = params["count"]
+    return ngettext(
+        "%(count)s product assigned to BigCommerce: it will be created there.",
+        "%(count)s products assigned to BigCommerce: they will be created there.",
+        count,
+    ) % {"count": count}
+
+
+@message_register(UNASSIGNED)
+def unassigned(params: dict) -> str:
+    count = params["count"]
+    if params["delete_copies"]:
+        said = ngettext(
+            "%(count)s product unassigned from BigCommerce: it no longer syncs, and its copy there is being deleted.",
+            "%(count)s products unassigned from BigCommerce: they no longer sync, and their "
+            "copies there are being deleted.",
+            count,
+        )
+    else:
+        said = ngettext(
+            "%(count)s product unassigned from BigCommerce: it no longer syncs; its copy there was kept.",
+            "%(count)s products unassigned from BigCommerce: they no longer sync; their copies there were kept.",
+            count,
+        )
+    return said % {"count": count}
+
+
+@message_register(RETRY_REQUESTED)
+def retry_requested(params: dict) -> str:
+    count = params["count"]
+    return ngettext(
+        "Retry of %(count)s failed product requested.", "Retry of %(count)s failed products requested.", count
+    ) % {"count": count}
+
+
+@message_register(SYNC_NOW)
+def sync_now(params: dict) -> str:
+    if params["direction"] == "from_bigcommerce":
+        return _("Sync now: Comptoir is checking the products of the Comptoir-POS channel.")
+    total = params["total"]
+    return ngettext(
+        "Sync now: %(count)s product to send to BigCommerce again.",
+        "Sync now: %(count)s products to send to BigCommerce again.",
+        total,
+    ) % {"count": total}

@@ -134,7 +134,8 @@ def test_sync_now_sends_every_assigned_product_again_in_a_run_shown_on_the_overv
 
     run = SyncRun.objects.filter(connection=connection, initial=False).get()
     assert (run.status, run.total, run.done, run.failed) == ("finished", 2, 2, 0)
-    assert SyncEvent.objects.filter(merchant=merchant, message="Sync now: 2 products to send to BigCommerce again.")
+    asked = SyncEvent.objects.get(merchant=merchant, message="Sync now: 2 products to send to BigCommerce again.")
+    assert (asked.code, asked.params) == ("sync_now.started", {"direction": "to_bigcommerce", "total": 2})
     assert SyncEvent.objects.filter(merchant=merchant, message="Sync to BigCommerce finished: 2 products sent.")
     page = client.get(OVERVIEW).content.decode()
     assert "Sync finished" in page and "2 of 2 products sent" in page
