@@ -405,3 +405,31 @@ def sync_now(params: dict) -> str:
         "Sync now: %(count)s products to send to BigCommerce again.",
         total,
     ) % {"count": total}
+
+
+SETUP_LOGGED_IN = "setup.logged_in"  # {store}
+SETUP_STORE_CONNECTED = "setup.store_connected"  # {store}
+SETUP_FINISHING = "setup.finishing"
+DISCONNECTING = "disconnect.started"  # {delete_copies}
+
+
+@message_register(SETUP_LOGGED_IN)
+def setup_logged_in(params: dict) -> str:
+    return _("Logged in to BigCommerce: store %(store)s granted access to Comptoir.") % {"store": params["store"]}
+
+
+@message_register(SETUP_STORE_CONNECTED)
+def setup_store_connected(params: dict) -> str:
+    return _("Store %(store)s connected to this Comptoir account.") % {"store": params["store"]}
+
+
+@message_register(SETUP_FINISHING)
+def setup_finishing(params: dict) -> str:
+    return _("Finishing setup.")
+
+
+@message_register(DISCONNECTING)
+def disconnecting(params: dict) -> str:
+    return _("Disconnecting from BigCommerce (delete synced copies: %(answer)s).") % {
+        "answer": _("yes") if params["delete_copies"] else _("no")
+    }

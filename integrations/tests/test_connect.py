@@ -121,6 +121,8 @@ def test_connect_from_comptoir_all_steps(bc):
     assert steps["setup.category"] == {"name": "Comptoir POS", "done": "created"}
     assert steps["setup.connected"]["managed_in"] == "comptoir"
     assert steps["setup.webhooks"]["count"] == len(connection.webhook_ids)
+    assert SyncEvent.objects.filter(merchant=merchant, code="setup.logged_in", params__store=store["hash"]).exists()
+    assert SyncEvent.objects.filter(merchant=merchant, code="setup.finishing").exists()
     client.cookies["django_language"] = "fr"
     french = client.get("/integrations/bigcommerce/journal/").content.decode()
     assert "Canal de vente Comptoir-POS créé dans BigCommerce" in french
@@ -247,6 +249,10 @@ def test_disconnect_deleting_synced_copies_then_reconnect_managed_in_bigcommerce
     assert SyncEvent.objects.filter(merchant=merchant, kind="connect").exists()  # journal kept
     assert "Not connected" in client.get("/integrations/bigcommerce/").content.decode()
     assert "Initial sync" in client.get("/integrations/bigcommerce/journal/").content.decode()
+    said = dict(SyncEvent.objects.filter(merchant=merchant, code__startswith="disconnect.").values_list("code", "params"))
+    assert said["disconnect.started"] == {"delete_copies": True}
+    assert said["disconnect.copies"] == {"count": 1, "where": "bigcommerce"}
+    assert said["disconnect.webhooks"]["count"] > 0
 
     # Reconnect with the other choice: the wizard starts over, the channel is reused.
     connect_from_comptoir(client, bc, store)
