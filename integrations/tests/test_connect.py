@@ -249,7 +249,8 @@ def test_disconnect_deleting_synced_copies_then_reconnect_managed_in_bigcommerce
     assert SyncEvent.objects.filter(merchant=merchant, kind="connect").exists()  # journal kept
     assert "Not connected" in client.get("/integrations/bigcommerce/").content.decode()
     assert "Initial sync" in client.get("/integrations/bigcommerce/journal/").content.decode()
-    said = dict(SyncEvent.objects.filter(merchant=merchant, code__startswith="disconnect.").values_list("code", "params"))
+    steps = SyncEvent.objects.filter(merchant=merchant, code__startswith="disconnect.")
+    said = dict(steps.values_list("code", "params"))
     assert said["disconnect.started"] == {"delete_copies": True}
     assert said["disconnect.copies"] == {"count": 1, "where": "bigcommerce"}
     assert said["disconnect.webhooks"]["count"] > 0
