@@ -433,3 +433,47 @@ def disconnecting(params: dict) -> str:
     return _("Disconnecting from BigCommerce (delete synced copies: %(answer)s).") % {
         "answer": _("yes") if params["delete_copies"] else _("no")
     }
+
+
+# -- a product leaving the sync ---------------------------------------------------------------------
+EXPORT_REMOVED = "export.removed"  # {name, id, case: copy_kept | deleted_gone | kept_gone | copy_deleted | kept}
+IMPORT_LEFT = "import.left"  # {name, deleted}
+DISCONNECT_DETACHED = "disconnect.detached"  # {count}
+
+
+@message_register(EXPORT_REMOVED)
+def export_removed(params: dict) -> str:
+    values = {"name": params.get("name", ""), "id": params["id"]}
+    said = {
+        "copy_kept": lambda: _(
+            "“%(name)s” was unassigned from BigCommerce: its copy #%(id)s was kept there, "
+            "off the Comptoir-POS channel, and no longer syncs."
+        ),
+        "deleted_gone": lambda: _("Product deleted in Comptoir: its BigCommerce copy #%(id)s was deleted too."),
+        "kept_gone": lambda: _(
+            "Product deleted in Comptoir: BigCommerce product #%(id)s was kept "
+            "(it existed there before) and is no longer synced."
+        ),
+        "copy_deleted": lambda: _("“%(name)s” was unassigned from BigCommerce and its copy #%(id)s deleted."),
+        "kept": lambda: _(
+            "“%(name)s” was unassigned from BigCommerce; product #%(id)s existed there before and was kept."
+        ),
+    }[params["case"]]()
+    return said % values
+
+
+@message_register(IMPORT_LEFT)
+def import_left(params: dict) -> str:
+    if params["deleted"]:
+        said = _("“%(name)s” was deleted in BigCommerce: archived in Comptoir, its sales history is kept.")
+    else:
+        said = _(
+            "“%(name)s” was removed from the Comptoir-POS channel in BigCommerce: archived in Comptoir, "
+            "its sales history is kept."
+        )
+    return said % {"name": params["name"]}
+
+
+@message_register(DISCONNECT_DETACHED)
+def disconnect_detached(params: dict) -> str:
+    return _("%(count)s products copied from BigCommerce can be edited in Comptoir again.") % {"count": params["count"]}

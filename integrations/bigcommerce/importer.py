@@ -22,7 +22,6 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from catalog.forms.media import IMAGE_FORMATS, MAX_IMAGE_BYTES
 from catalog.models import Product
@@ -194,19 +193,12 @@ def product_leave(*, connection: BigCommerceConnection, remote_product_id: int, 
             product_archive(product=product, archived=True, origin=ORIGIN)
         ProductLink.objects.filter(pk=link.pk).update(unlinked_at=timezone.now())
         name = product.name if product else f"#{remote_product_id}"
-        message = (
-            gettext_lazy("“%(name)s” was deleted in BigCommerce: archived in Comptoir, its sales history is kept.")
-            if deleted
-            else gettext_lazy(
-                "“%(name)s” was removed from the Comptoir-POS channel in BigCommerce: archived in Comptoir, "
-                "its sales history is kept."
-            )
-        )
         sync_event_record(
             connection=connection,
             kind=Kind.PRODUCT_IMPORT,
             direction=FROM,
-            message=lambda: message % {"name": name},
+            code=journal_messages.IMPORT_LEFT,
+            params={"name": name, "deleted": deleted},
             detail={"remote_product_id": remote_product_id, "product_id": link.product_id, "deleted": deleted},
             product=product if product is not None else {"id": link.product_id, "name": name},
         )
@@ -401,9 +393,8 @@ def products_detach(*, connection: BigCommerceConnection) -> int:
         sync_event_record(
             connection=connection,
             kind=Kind.DISCONNECT,
-            message=lambda: (
-                _("%(count)s products copied from BigCommerce can be edited in Comptoir again.") % {"count": count}
-            ),
+            code=journal_messages.DISCONNECT_DETACHED,
+            params={"count": count},
             detail={"products": count},
         )
     return count

@@ -49,6 +49,9 @@ def test_assign_then_unassign_from_the_catalog_with_and_without_deleting_copies(
     kept, deleted = SyncEvent.objects.filter(merchant=merchant, code="export.unassigned").order_by("pk")
     assert (kept.params["delete_copies"], kept.product_name) == (False, tote.name)
     assert (deleted.params["delete_copies"], deleted.product_name) == (True, poster.name)
+    removals = SyncEvent.objects.filter(merchant=merchant, code="export.removed")
+    removed = dict(removals.values_list("product_id", "params"))
+    assert (removed[tote.pk]["case"], removed[poster.pk]["case"]) == ("copy_kept", "copy_deleted")
     assert set(
         ProductLink.objects.filter(connection=connection, unlinked_at=None).values_list("product_id", flat=True)
     ) == {mug.pk}

@@ -448,6 +448,7 @@ def test_webhooks_assign_update_unassign_reassign_delete(bc, images):  # noqa: F
     assert not ProductLink.objects.filter(product=product, unlinked_at__isnull=True).exists()
     left = SyncEvent.objects.get(merchant=merchant, message__contains="was removed from the Comptoir-POS channel")
     assert (left.product_id, left.product_name) == (product.pk, "Big mug")
+    assert (left.code, left.params) == ("import.left", {"name": "Big mug", "deleted": False})
 
     shop.assign(remote_id)
     shop.replay_webhooks(client, connection)
