@@ -477,3 +477,37 @@ def import_left(params: dict) -> str:
 @message_register(DISCONNECT_DETACHED)
 def disconnect_detached(params: dict) -> str:
     return _("%(count)s products copied from BigCommerce can be edited in Comptoir again.") % {"count": params["count"]}
+
+
+# -- the stock check ---------------------------------------------------------------------------------
+STOCK_CHECKED = "stock_check.finished"  # {total, corrected: [{product, sku, expected, seen}], count, busy}
+
+
+@message_register(STOCK_CHECKED)
+def stock_checked(params: dict) -> str:
+    total, count, busy = params["total"], params["count"], params["busy"]
+    text = ngettext(
+        "Stock check: %(count)s variant compared with BigCommerce",
+        "Stock check: %(count)s variants compared with BigCommerce",
+        total,
+    ) % {"count": total}
+    if count:
+        found = ", ".join(
+            f"{c['product']} ({c['sku']}): {c['expected']} → {c['seen']}"
+            if c.get("sku")
+            else f"{c['product']}: {c['expected']} → {c['seen']}"
+            for c in params["corrected"]
+        )
+        text += ngettext("; %(count)s corrected (%(found)s).", "; %(count)s corrected (%(found)s).", count) % {
+            "count": count,
+            "found": found,
+        }
+    else:
+        text += _("; both sides agree.")
+    if busy:
+        text += " " + ngettext(
+            "%(count)s was changing and will be checked on the next round.",
+            "%(count)s were changing and will be checked on the next round.",
+            busy,
+        ) % {"count": busy}
+    return text

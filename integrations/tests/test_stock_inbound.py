@@ -291,7 +291,8 @@ def test_the_stock_check_corrects_drift_journals_it_and_shows_its_run(bc):
     calls = bc.request_log(store["hash"])[before:]
     assert len(calls) <= 4  # two order polls, the settings never, one level read for the three
     summary = SyncEvent.objects.filter(kind=SyncEvent.Kind.STOCK_CHECK).latest("pk")
-    assert summary.message == "Stock check: 3 variants compared with BigCommerce; 1 corrected (CUP-1: 5 → 2)."
+    assert summary.message == "Stock check: 3 variants compared with BigCommerce; 1 corrected (Cup 1 (CUP-1): 5 → 2)."
+    assert (summary.code, summary.product_name) == ("stock_check.finished", "Cup 1")
     page = client.get("/integrations/bigcommerce/").content.decode()
     assert "Stock check finished" in page and "3 of 3 variants checked" in page
     # Nothing left to correct the second time.
