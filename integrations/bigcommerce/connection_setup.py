@@ -11,8 +11,8 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
+from integrations import journal_messages
 from integrations.bigcommerce.client import client_for
 from integrations.bigcommerce.errors import BigCommerceError, NotFound, Unauthorized
 from integrations.bigcommerce.webhooks import SECRET_HEADER
@@ -80,14 +80,12 @@ def store_facts_fetch(*, connection: BigCommerceConnection) -> None:
         connection=connection,
         kind=SyncEvent.Kind.SETUP_STEP,
         direction=Dir.FROM_BIGCOMMERCE,
-        message=lambda: (
-            _("Read the store settings of %(name)s: currency %(currency)s, prices entered %(tax)s.")
-            % {
-                "name": connection.store_name,
-                "currency": connection.store_currency,
-                "tax": _("with tax") if connection.is_price_entered_with_tax else _("without tax"),
-            }
-        ),
+        code=journal_messages.SETUP_STORE_READ,
+        params={
+            "name": connection.store_name,
+            "currency": connection.store_currency,
+            "with_tax": bool(connection.is_price_entered_with_tax),
+        },
         detail={"answer": {k: store.get(k) for k in ("name", "currency", "is_price_entered_with_tax")}},
     )
 
@@ -205,16 +203,11 @@ def preflight_run(*, connection: BigCommerceConnection) -> dict:
         connection=connection,
         kind=SyncEvent.Kind.PREFLIGHT,
         direction=Dir.FROM_BIGCOMMERCE,
-        message=lambda: (
-            _(
-                "Checked for products on both sides: %(count)s found in BigCommerce with the same SKU or barcode, "
-                "%(named)s with the same name only."
-            )
-            % {
-                "count": len({m["product_id"] for m in matches if m["matched_on"] != "name"}),
-                "named": sum(1 for m in matches if m["matched_on"] == "name"),
-            }
-        ),
+        code=journal_messages.SETUP_PREFLIGHT,
+        params={
+            "count": len({m["product_id"] for m in matches if m["matched_on"] != "name"}),
+            "named": sum(1 for m in matches if m["matched_on"] == "name"),
+        },
         detail={"remote_products": remote_products, "matches": len({m["product_id"] for m in matches})},
     )
     return result
@@ -242,10 +235,8 @@ def setup_finish_run(*, connection: BigCommerceConnection) -> None:
         sync_event_record(
             connection=connection,
             kind=SyncEvent.Kind.CONNECT,
-            message=lambda: (
-                _("Connected to BigCommerce store %(name)s. Products are managed in %(where)s.")
-                % {"name": connection.store_name or connection.store_hash, "where": connection.get_managed_in_display()}
-            ),
+            code=journal_messages.SETUP_CONNECTED,
+            params={"name": connection.store_name or connection.store_hash, "managed_in": connection.managed_in},
             detail={
                 "managed_in": connection.managed_in,
                 "include_prices": connection.include_prices,
@@ -271,19 +262,20 @@ def _channel_ensure(connection, client) -> None:
     body = {"name": CHANNEL_NAME, "type": CHANNEL_TYPE, "platform": CHANNEL_PLATFORM, "status": "connected"}
     if channel is None:
         channel = _data(client.post("/v3/channels", json=body))
-        message = gettext_lazy("Created the sales channel %(name)s in BigCommerce.")
+        done = "created"
     elif channel.get("status") != "connected":
         channel = _data(client.put(f"/v3/channels/{channel['id']}", json={"status": "connected"}))
-        message = gettext_lazy("Reconnected the existing sales channel %(name)s.")
+        done = "reconnected"
     else:
-        message = gettext_lazy("Reused the existing sales channel %(name)s.")
+        done = "reused"
     connection.channel_id = channel["id"]
     connection.save(update_fields=["channel_id", "updated_at"])
     sync_event_record(
         connection=connection,
         kind=SyncEvent.Kind.SETUP_STEP,
         direction=Dir.TO_BIGCOMMERCE,
-        message=lambda: message % {"name": CHANNEL_NAME},
+        code=journal_messages.SETUP_CHANNEL,
+        params={"name": CHANNEL_NAME, "done": done},
         detail={"sent": body if not reused else {"channel_id": channel["id"]}, "answer": channel},
     )
 
@@ -299,16 +291,17 @@ def _category_ensure(connection, client) -> None:
     body = [{"name": CATEGORY_NAME, "tree_id": 1, "parent_id": 0, "is_visible": False}]
     if category is None:
         category = _data(client.post("/v3/catalog/trees/categories", json=body))[0]
-        message = gettext_lazy("Created the hidden category %(name)s for products synced from Comptoir.")
+        done = "created"
     else:
-        message = gettext_lazy("Reused the existing category %(name)s.")
+        done = "reused"
     connection.category_id = category.get("category_id") or category.get("id")
     connection.save(update_fields=["category_id", "updated_at"])
     sync_event_record(
         connection=connection,
         kind=SyncEvent.Kind.SETUP_STEP,
         direction=Dir.TO_BIGCOMMERCE,
-        message=lambda: message % {"name": CATEGORY_NAME},
+        code=journal_messages.SETUP_CATEGORY,
+        params={"name": CATEGORY_NAME, "done": done},
         detail={"sent": body, "answer": category},
     )
 
@@ -332,9 +325,8 @@ def _webhooks_ensure(connection, client) -> None:
         connection=connection,
         kind=SyncEvent.Kind.SETUP_STEP,
         direction=Dir.TO_BIGCOMMERCE,
-        message=lambda: (
-            _("Registered %(count)s webhooks so that BigCommerce tells Comptoir about changes.") % {"count": len(ids)}
-        ),
+        code=journal_messages.SETUP_WEBHOOKS,
+        params={"count": len(ids)},
         detail={"destination": destination, "scopes": webhook_scopes(connection.channel_id), "ids": ids},
     )
 
@@ -370,10 +362,8 @@ def _linked_assign_to_channel(connection, client) -> None:
         connection=connection,
         kind=SyncEvent.Kind.SETUP_STEP,
         direction=Dir.TO_BIGCOMMERCE,
-        message=lambda: (
-            _("Added %(count)s linked products to the %(channel)s channel, so that they sync with Comptoir.")
-            % {"count": len(ids), "channel": CHANNEL_NAME}
-        ),
+        code=journal_messages.SETUP_CHANNEL_ASSIGNED,
+        params={"count": len(ids), "channel": CHANNEL_NAME},
         detail={"sent": body},
     )
 
@@ -410,10 +400,8 @@ def _links_from_review(connection) -> None:
         sync_event_record(
             connection=connection,
             kind=SyncEvent.Kind.SETUP_STEP,
-            message=lambda: (
-                _("Linked %(count)s products that already existed on both sides, instead of creating copies.")
-                % {"count": created}
-            ),
+            code=journal_messages.SETUP_LINKED,
+            params={"count": created},
         )
 
 
@@ -515,7 +503,7 @@ def _copies_delete(connection, client) -> int:
         for start in range(0, len(ids), 50):
             chunk = ids[start : start + 50]
             client.delete("/v3/catalog/products", params={"id:in": ",".join(map(str, chunk))})
-        message = gettext_lazy("Deleted %(count)s products that Comptoir had created in BigCommerce.")
+        where = "bigcommerce"
         direction = Dir.TO_BIGCOMMERCE
     else:
         from catalog.services.products import products_archive
@@ -524,13 +512,14 @@ def _copies_delete(connection, client) -> int:
         ids = sorted(set(links.filter(origin=ProductLink.Origin.IMPORTED).values_list("product_id", flat=True)))
         # Archived, not deleted: their sales and stock history stay.
         products_archive(merchant=connection.merchant, product_ids=ids, origin=ORIGIN)
-        message = gettext_lazy("Removed %(count)s products that had been copied from BigCommerce into Comptoir.")
+        where = "comptoir"
         direction = Dir.INTERNAL
     sync_event_record(
         connection=connection,
         kind=SyncEvent.Kind.DISCONNECT,
         direction=direction,
-        message=lambda: message % {"count": len(ids)},
+        code=journal_messages.DISCONNECT_COPIES,
+        params={"count": len(ids), "where": where},
         detail={"ids": ids},
     )
     return len(ids)
@@ -549,7 +538,8 @@ def _webhooks_remove(connection, client) -> int:
         connection=connection,
         kind=SyncEvent.Kind.DISCONNECT,
         direction=Dir.TO_BIGCOMMERCE,
-        message=lambda: _("Removed %(count)s webhooks from BigCommerce.") % {"count": len(ids)},
+        code=journal_messages.DISCONNECT_WEBHOOKS,
+        params={"count": len(ids)},
         detail={"ids": sorted(ids)},
     )
     return len(ids)

@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from catalog.models import Product
+from integrations import journal_messages
 from integrations.bigcommerce import binder, stock_push, store_matches
 from integrations.bigcommerce.errors import (
     BigCommerceError,
@@ -334,38 +335,19 @@ class ChunkExport:
         ProductLink.objects.filter(pk=link.pk).update(unlinked_at=timezone.now(), claimed_until=None)
         remote_id, gone = link.remote_product_id, product is None
 
-        def message():
-            if link.removal_keeps_copy and not gone and link.origin == ProductLink.Origin.CREATED_REMOTE:
-                return _(
-                    "“%(name)s” was unassigned from BigCommerce: its copy #%(id)s was kept there, "
-                    "off the Comptoir-POS channel, and no longer syncs."
-                ) % {"name": product.name, "id": remote_id}
-            if gone and deleted:
-                return _("Product deleted in Comptoir: its BigCommerce copy #%(id)s was deleted too.") % {
-                    "id": remote_id
-                }
-            if gone:
-                return _(
-                    "Product deleted in Comptoir: BigCommerce product #%(id)s was kept "
-                    "(it existed there before) and is no longer synced."
-                ) % {"id": remote_id}
-            if deleted:
-                return _("“%(name)s” was unassigned from BigCommerce and its copy #%(id)s deleted.") % {
-                    "name": product.name,
-                    "id": remote_id,
-                }
-            return _(
-                "“%(name)s” was unassigned from BigCommerce; product #%(id)s existed there before and was kept."
-            ) % {
-                "name": product.name,
-                "id": remote_id,
-            }
+        if link.removal_keeps_copy and not gone and link.origin == ProductLink.Origin.CREATED_REMOTE:
+            case = "copy_kept"
+        elif gone:
+            case = "deleted_gone" if deleted else "kept_gone"
+        else:
+            case = "copy_deleted" if deleted else "kept"
 
         sync_event_record(
             connection=self.connection,
             kind=SyncEvent.Kind.PRODUCT_UNASSIGN if not gone else SyncEvent.Kind.PRODUCT_EXPORT,
             direction=Dir.TO_BIGCOMMERCE,
-            message=message,
+            code=journal_messages.EXPORT_REMOVED,
+            params={"name": product.name if product is not None else "", "id": remote_id, "case": case},
             detail={"remote_product_id": remote_id, "deleted": deleted, "off_channel": off_channel},
             product=product if product is not None else {"id": link.product_id},
         )
@@ -436,33 +418,22 @@ class ChunkExport:
         changed = sorted(set(item.changed) - {"created"})
         name, remote_id = product.name, link.remote_product_id
         if item.created:
-
-            def message():
-                return _("Created “%(name)s” in BigCommerce (#%(id)s), hidden, in the Comptoir POS category.") % {
-                    "name": name,
-                    "id": remote_id,
-                }
-
+            said = (journal_messages.EXPORT_CREATED, {"name": name, "id": remote_id})
         elif changed:
-
-            def message():
-                return _("Updated “%(name)s” in BigCommerce: %(parts)s.") % {
-                    "name": name,
-                    "parts": ", ".join(_part_label(p) for p in changed),
-                }
-
+            said = (journal_messages.EXPORT_UPDATED, {"name": name, "parts": changed})
         else:
-            message = None
-        if message is not None:
+            said = None
+        if said is not None:
             sync_event_record(
                 connection=self.connection,
                 kind=SyncEvent.Kind.PRODUCT_EXPORT,
                 direction=Dir.TO_BIGCOMMERCE,
-                message=message,
+                code=said[0],
+                params=said[1],
                 detail={"remote_product_id": remote_id, "changed": changed, "revision": item.revision},
                 product=product,
             )
-        if first_time or was_failed or message is not None:
+        if first_time or was_failed or said is not None:
             self._progress(done=1, recovered=was_failed)
 
     def _progress(self, *, done: int = 0, failed: int = 0, recovered: bool = False, first_failure: bool = True) -> None:
@@ -477,18 +448,6 @@ class ChunkExport:
         SyncRun.objects.filter(pk=self.run.pk).update(
             updated_at=timezone.now(), done=F("done") + done, failed=F("failed") + failed
         )
-
-
-def _part_label(part: str) -> str:
-    from django.utils.translation import gettext
-
-    return {
-        "fields": gettext("name, description and other fields"),
-        "variants": gettext("variants"),
-        "options": gettext("options"),
-        "images": gettext("images"),
-        "videos": gettext("videos"),
-    }.get(part, part)
 
 
 def _ignore_not_found(call) -> None:

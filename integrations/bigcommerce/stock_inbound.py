@@ -65,6 +65,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from integrations import journal_messages
 from integrations.bigcommerce.client import client_for
 from integrations.bigcommerce.errors import NotFound
 from integrations.bigcommerce.stock_push import _clamped, _remote_levels
@@ -74,9 +75,7 @@ from inventory.reasons import (
     KEPT_BECAUSE_PARTIAL,
     KEPT_BECAUSE_REFUND,
     KEPT_BECAUSE_SETTINGS,
-    ORDER_STATUSES,
     ReasonCode,
-    reason_text,
 )
 
 logger = logging.getLogger(__name__)
@@ -297,20 +296,25 @@ def _status_word(status_id: int) -> str:
 
 def _order_kept_journal(connection, order, *, noted: list, why: str, status: str) -> None:
     """The journal's word for a cancelled or refunded order whose stock stayed out on both sides."""
-    skus = ", ".join(f"{variant.sku or variant} ×{quantity}" for variant, quantity in noted)
-    params = {"order": order["id"], "shop": SHOP_NAME, "why": why, "status": status}
-    first = noted[0][0]
+    reason = {"order": order["id"], "shop": SHOP_NAME, "why": why, "status": status}
     sync_event_record(
         connection=connection,
         kind=SyncEvent.Kind.STOCK_IN,
         direction=SyncEvent.Direction.FROM_BIGCOMMERCE,
-        message=lambda: (
-            _("%(reason)s Items: %(skus)s.")
-            % {"reason": reason_text(code=ReasonCode.ONLINE_ORDER_KEPT, params=params), "skus": skus}
-        ),
-        product={"id": first.product_id, "name": first.product.name, "sku": first.sku} if len(noted) == 1 else None,
+        code=journal_messages.ONLINE_ORDER_KEPT,
+        params={"reason": reason, "lines": _order_lines(noted)},
+        products=_order_products(noted),
         detail={"order_id": order["id"], "status_id": order.get("status_id"), "returned": False, "kept": why},
     )
+
+
+def _order_lines(rows: list) -> list[dict]:
+    """The order's lines as the journal names them: the product (and its SKU), the quantity."""
+    return [{"product": variant.product.name, "sku": variant.sku, "quantity": quantity} for variant, quantity in rows]
+
+
+def _order_products(rows: list) -> list[dict]:
+    return [{"id": variant.product_id, "name": variant.product.name, "sku": variant.sku} for variant, _q in rows]
 
 
 def _refunded_by_refunds(lines: list[dict]) -> bool:
@@ -342,31 +346,18 @@ def _order_record(connection, order, *, status, taken, returned) -> None:
 
 
 def _order_journal(connection, order, *, moved: list, returned: bool) -> None:
-    items = sum(quantity for _variant, quantity in moved)
-    # BigCommerce's status name is English text: the journal says it in the reader's language.
-    status_word = _status_word(order.get("status_id", 0))
-    skus = ", ".join(f"{variant.sku or variant} ×{quantity}" for variant, quantity in moved)
-
-    def message():
-        if returned:
-            return ngettext(
-                "Online order #%(id)s (%(status)s): %(count)s item back in Comptoir's stock (%(skus)s).",
-                "Online order #%(id)s (%(status)s): %(count)s items back in Comptoir's stock (%(skus)s).",
-                items,
-            ) % {"id": order["id"], "status": ORDER_STATUSES[status_word], "count": items, "skus": skus}
-        return ngettext(
-            "Online order #%(id)s: %(count)s item taken from Comptoir's stock (%(skus)s).",
-            "Online order #%(id)s: %(count)s items taken from Comptoir's stock (%(skus)s).",
-            items,
-        ) % {"id": order["id"], "count": items, "skus": skus}
-
-    first = moved[0][0]
+    """ "Online order #100: Tote bag −1, Mug −2": each product named, each searchable."""
+    params = {"order": order["id"], "returned": returned, "lines": _order_lines(moved)}
+    if returned:
+        # BigCommerce's status name is English text: the journal says it in the reader's language.
+        params["status"] = _status_word(order.get("status_id", 0))
     sync_event_record(
         connection=connection,
         kind=SyncEvent.Kind.STOCK_IN,
         direction=SyncEvent.Direction.FROM_BIGCOMMERCE,
-        message=message,
-        product={"id": first.product_id, "name": first.product.name, "sku": first.sku} if len(moved) == 1 else None,
+        code=journal_messages.ONLINE_ORDER,
+        params=params,
+        products=_order_products(moved),
         detail={"order_id": order["id"], "status_id": order.get("status_id"), "returned": returned},
     )
 
@@ -723,33 +714,19 @@ def stock_reconcile_run(*, run: SyncRun) -> SyncRun:
         status=SyncRun.Status.FINISHED, done=run.total, corrected=len(corrected), busy=busy, finished_at=timezone.now()
     )
     run.refresh_from_db()
-    found = [f"{variant.sku or variant}: {expected} → {seen}" for variant, expected, seen in corrected[:20]]
-
-    def message():
-        text = ngettext(
-            "Stock check: %(count)s variant compared with BigCommerce",
-            "Stock check: %(count)s variants compared with BigCommerce",
-            run.total,
-        ) % {"count": run.total}
-        if corrected:
-            text += ngettext(
-                "; %(count)s corrected (%(found)s).", "; %(count)s corrected (%(found)s).", len(corrected)
-            ) % {"count": len(corrected), "found": ", ".join(found)}
-        else:
-            text += _("; both sides agree.")
-        if busy:
-            text += " " + ngettext(
-                "%(count)s was changing and will be checked on the next round.",
-                "%(count)s were changing and will be checked on the next round.",
-                busy,
-            ) % {"count": busy}
-        return text
-
+    found = [
+        {"product": variant.product.name, "sku": variant.sku, "expected": expected, "seen": seen}
+        for variant, expected, seen in corrected[:20]
+    ]
     sync_event_record(
         connection=connection,
         kind=SyncEvent.Kind.STOCK_CHECK,
         direction=SyncEvent.Direction.FROM_BIGCOMMERCE,
-        message=message,
+        code=journal_messages.STOCK_CHECKED,
+        params={"total": run.total, "corrected": found, "count": len(corrected), "busy": busy},
+        products=[
+            {"id": variant.product_id, "name": variant.product.name, "sku": variant.sku} for variant, *_ in corrected
+        ],
         detail={"run_id": run.pk, "checked": run.total, "corrected": len(corrected), "busy": busy},
     )
     return run

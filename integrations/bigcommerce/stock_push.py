@@ -30,6 +30,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from catalog.models import Variant
 from integrations.bigcommerce import pagination
 from integrations.bigcommerce.client import client_for
 from integrations.bigcommerce.errors import BigCommerceError, OutcomeUnknown
@@ -164,6 +165,7 @@ def _journal(connection, *, rows: list[StockPush], variants: int, method: str, o
         status=status,
         message=message,
         detail={"method": method, "movements": [r.movement_id for r in rows], **detail},
+        products=_pushes_products(rows),
     )
 
 
@@ -483,6 +485,7 @@ def stock_unknown_settle(*, connection: BigCommerceConnection) -> None:
                     % {"applied": len(applied), "again": len(not_applied)}
                 ),
                 detail={"applied": [r.movement_id for r in applied], "resent": [r.movement_id for r in not_applied]},
+                products=_pushes_products(applied + not_applied),
             )
         if newly_undecided:
             sync_event_record(
@@ -501,6 +504,7 @@ def stock_unknown_settle(*, connection: BigCommerceConnection) -> None:
                     "undecided": [r.movement_id for r in newly_undecided],
                     "levels": {str(k): remote.get(k) for k in by_remote},
                 },
+                products=_pushes_products(newly_undecided),
             )
 
 
@@ -545,5 +549,18 @@ def starting_stock_set(*, connection: BigCommerceConnection, product_ids=None) -
             % {"count": len(items), "same": len(links) - len(items)}
         ),
         detail={"items": items, "checked": len(links)},
+        products=_products_of(local_of[item["variant_id"]] for item in items),
     )
     return len(items)
+
+
+def _pushes_products(rows: list[StockPush]) -> list[dict]:
+    """The products whose stock these pushes carried, as a journal entry names them."""
+    links = VariantLink.objects.filter(pk__in={r.variant_link_id for r in rows})
+    return _products_of(links.values_list("variant_id", flat=True))
+
+
+def _products_of(variant_ids) -> list[dict]:
+    """The products of these variants, as a journal entry names them (each once)."""
+    variants = Variant.objects.filter(pk__in=list(variant_ids)).select_related("product").order_by("product_id", "pk")
+    return [{"id": v.product_id, "name": v.product.name, "sku": v.sku} for v in variants]
