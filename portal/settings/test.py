@@ -20,3 +20,8 @@ LANGUAGE_CODE = "en"
 CACHES["default"]["KEY_PREFIX"] = (
     os.environ.get("COMPTOIR_CACHE_KEY_PREFIX") or f"test-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}-{os.getpid()}"
 )
+# Every login POST counts against allauth's "login" limit per IP (30 a minute in base settings), and
+# every browser test logs in from 127.0.0.1: one xdist worker running browser tests back to back
+# passed 30 a minute and its next login was refused (a page that never left the login form). The
+# failed-login limits, which the account tests exercise, stay as in production.
+ACCOUNT_RATE_LIMITS = {**ACCOUNT_RATE_LIMITS, "login": "1000/m/ip"}  # noqa: F405
