@@ -11,11 +11,11 @@ class IntegrationsConfig(AppConfig):
         from catalog.bulk_actions import BulkAction, bulk_action_register
         from catalog.managed import managed_fields_provider_register
         from integrations import journal_messages, receivers  # noqa: F401
-        from integrations.bigcommerce.webhook_handlers import handlers_register
+        from integrations.bigcommerce.inbox.handlers import handlers_register
+        from integrations.bigcommerce.inbox.receive import WEBHOOK_HANDLERS
         from integrations.dashboard import bigcommerce_card
         from integrations.locks import connection_currency_lock
         from integrations.selectors import managed_fields_narrow, product_sync_badges
-        from integrations.services.webhooks import WEBHOOK_HANDLERS
         from integrations.stock_page import stock_movement_links, stock_online_shop
         from inventory.online import movement_links_provider_register, online_shop_provider_register
         from portal.dashboard import dashboard_card_register

@@ -241,6 +241,18 @@ class SyncState(models.TextChoices):
     FAILED = "failed", _("Failed")
 
 
+class ProductLinkQuerySet(models.QuerySet):
+    def live(self):
+        """Links still in force (not ended by a disconnect, an unassign or a delete)."""
+        return self.filter(unlinked_at__isnull=True)
+
+
+class VariantLinkQuerySet(models.QuerySet):
+    def live(self):
+        """Variant links whose product link is still in force."""
+        return self.filter(link__unlinked_at__isnull=True)
+
+
 class ProductLink(models.Model):
     """Binder: this local product is that remote product, unique both ways per connection.
 
@@ -295,6 +307,8 @@ class ProductLink(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     unlinked_at = models.DateTimeField(null=True, blank=True)
 
+    objects = ProductLinkQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("product link")
         constraints = [
@@ -334,6 +348,8 @@ class VariantLink(models.Model):
     # BigCommerce reported a stock change of this variant that may not be ours (a manual edit
     # there): its level is compared with Comptoir's once the variant is quiet, then this is cleared.
     stock_check_requested_at = models.DateTimeField(null=True, blank=True, db_index=True)
+
+    objects = VariantLinkQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("variant link")
@@ -508,7 +524,7 @@ class UsedSignedPayload(models.Model):
 
 
 class RateLimitState(models.Model):
-    """A store's request pacing, shared by every worker (``integrations.bigcommerce.pacing``).
+    """A store's request pacing, shared by every worker (``integrations.bigcommerce.api.pacing``).
 
     Read and written only inside a row-locked transaction; ``sent_at`` holds the send times
     (Unix seconds) of our requests still inside the window, at most ``quota`` of them.

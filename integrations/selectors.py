@@ -271,10 +271,9 @@ def sync_event_list(
     """The merchant's journal, newest first. Dates are whole days in the merchant's time zone."""
     filters = filters or JournalFilters(status=status)
     # A failed product push whose product still fails: it will be retried (automatically, or by Retry).
-    still_failing = ProductLink.objects.filter(
+    still_failing = ProductLink.objects.live().filter(
         connection_id=OuterRef("connection_id"),
         product_id=OuterRef("product_id"),
-        unlinked_at__isnull=True,
         state=ProductLink.State.FAILED,
     )
     qs = SyncEvent.objects.filter(merchant=merchant).annotate(
@@ -317,14 +316,13 @@ def journal_product(*, merchant: Merchant, event: SyncEvent) -> Product | None:
 
 def failed_product_link_count(*, connection: BigCommerceConnection) -> int:
     """Products of the connection whose last sync failed (what "Retry all failed" retries)."""
-    return ProductLink.objects.filter(
-        connection=connection, unlinked_at__isnull=True, state=ProductLink.State.FAILED
-    ).count()
+    return ProductLink.objects.live().filter(connection=connection, state=ProductLink.State.FAILED).count()
 
 
 def product_link_list(*, merchant: Merchant, connection: BigCommerceConnection) -> QuerySet[ProductLink]:
     return (
-        ProductLink.objects.filter(merchant=merchant, connection=connection, unlinked_at__isnull=True)
+        ProductLink.objects.live()
+        .filter(merchant=merchant, connection=connection)
         .select_related("product")
         .prefetch_related("variant_links")
         .order_by("product__name_key", "product__name", "id")
@@ -339,7 +337,8 @@ def synced_copies_count(*, merchant: Merchant, connection: BigCommerceConnection
         else ProductLink.Origin.IMPORTED
     )
     return (
-        ProductLink.objects.filter(merchant=merchant, connection=connection, unlinked_at__isnull=True, origin=origin)
+        ProductLink.objects.live()
+        .filter(merchant=merchant, connection=connection, origin=origin)
         .values("product_id")
         .distinct()
         .count()
@@ -355,9 +354,7 @@ def synced_copies(*, merchant: Merchant, connection: BigCommerceConnection) -> l
         if connection.managed_in == BigCommerceConnection.ManagedIn.COMPTOIR
         else ProductLink.Origin.IMPORTED
     )
-    links = ProductLink.objects.filter(
-        merchant=merchant, connection=connection, unlinked_at__isnull=True, origin=origin
-    ).order_by("pk")
+    links = ProductLink.objects.live().filter(merchant=merchant, connection=connection, origin=origin).order_by("pk")
     preview = connection.disconnect_preview or {}
     checked = preview.get("state") == "ready"
     remote = preview.get("remote", {}) if checked else {}
@@ -390,9 +387,9 @@ def product_sync_states(*, merchant: Merchant, product_ids) -> dict[int, Product
     """The active link (sync state) of each of these products, for the catalog and product pages."""
     return {
         link.product_id: link
-        for link in ProductLink.objects.filter(
-            merchant=merchant, product_id__in=list(product_ids), unlinked_at__isnull=True
-        ).only(
+        for link in ProductLink.objects.live()
+        .filter(merchant=merchant, product_id__in=list(product_ids))
+        .only(
             "product_id",
             "state",
             "last_error",

@@ -30,9 +30,11 @@ def stock_online_shop(*, merchant, product) -> OnlineShop | None:
     connection = _connection(merchant)
     if connection is None:
         return None
-    synced = ProductLink.objects.filter(
-        connection=connection, product_id=product.pk, unlinked_at__isnull=True, remote_product_id__isnull=False
-    ).exists()
+    synced = (
+        ProductLink.objects.live()
+        .filter(connection=connection, product_id=product.pk, remote_product_id__isnull=False)
+        .exists()
+    )
     return OnlineShop(name="BigCommerce", connected=True, synced=synced)
 
 

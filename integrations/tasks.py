@@ -8,8 +8,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from integrations.bigcommerce import connection_setup as setup
-from integrations.bigcommerce.errors import BigCommerceError
+from integrations.bigcommerce.api.errors import BigCommerceError
+from integrations.bigcommerce.connection import setup
 from integrations.models import BigCommerceConnection, SyncEvent
 from integrations.services.journal import sync_event_finish, sync_event_record
 
@@ -106,8 +106,8 @@ def connection_disconnect(connection_id: int) -> None:
 
 
 def webhook_event_process(event_id: int) -> None:
+    from integrations.bigcommerce.inbox.receive import webhook_event_process as process
     from integrations.models import WebhookEvent
-    from integrations.services.webhooks import webhook_event_process as process
 
     with transaction.atomic():
         # Locked: the sweep may enqueue an event again while its first task is still running.
@@ -127,7 +127,7 @@ def bigcommerce_export_run(connection_id: int, run_id: int | None = None) -> Non
     """Push the connection's dirty products; hand over to a fresh task while more is left."""
     from django_q.tasks import async_task
 
-    from integrations.bigcommerce import exporter
+    from integrations.bigcommerce.products import export as exporter
     from integrations.models import SyncRun
     from integrations.services.maintenance import sync_run_resume
 
@@ -143,7 +143,7 @@ def bigcommerce_export_run(connection_id: int, run_id: int | None = None) -> Non
 def bigcommerce_export_sweep() -> None:
     """Scheduled (every minute): what no task took — products created or changed while a process
     died between commit and enqueue, failed products whose retry is due — is pushed now."""
-    from integrations.bigcommerce import exporter
+    from integrations.bigcommerce.products import export as exporter
 
     for connection in BigCommerceConnection.objects.filter(
         status=BigCommerceConnection.Status.CONNECTED, managed_in=BigCommerceConnection.ManagedIn.COMPTOIR
@@ -161,7 +161,7 @@ def bigcommerce_stock_push_run(connection_id: int) -> None:
     """Send the connection's pending stock changes (coalesced, one call a round), one run per
     connection at a time: two at once would each settle the other's answers in flight wrongly.
     A task that finds the run taken leaves it to the holder, which looks again once it let go."""
-    from integrations.bigcommerce import stock_push
+    from integrations.bigcommerce.stock import push as stock_push
 
     stock_push.kick_taken(connection_id=connection_id)
     connection = _connection(connection_id)
@@ -182,8 +182,8 @@ def bigcommerce_stock_push_run(connection_id: int) -> None:
 
 def bigcommerce_starting_stock_set(connection_id: int) -> None:
     """Once, after the initial sync of products managed in Comptoir: BigCommerce shows Comptoir's stock."""
-    from integrations.bigcommerce.exporter import exporting
-    from integrations.bigcommerce.stock_push import starting_stock_set
+    from integrations.bigcommerce.products.export import exporting
+    from integrations.bigcommerce.stock.push import starting_stock_set
 
     connection = _connection(connection_id)
     if connection is None or not connection.access_token or not exporting(connection):
@@ -217,7 +217,7 @@ def _stock_connection(connection_id: int):
 def bigcommerce_order_sync(connection_id: int, order_id: int, passed_status: int | None = None) -> None:
     """An order event: read the order, bring its stock effect into the ledger (``passed_status``:
     the status a statusUpdated event announced, which the order may have left since)."""
-    from integrations.bigcommerce.stock_inbound import order_sync
+    from integrations.bigcommerce.stock.inbound import order_sync
 
     connection = _stock_connection(connection_id)
     if connection is not None:
@@ -229,7 +229,7 @@ def bigcommerce_orders_poll(connection_id: int) -> None:
     made before the stock scopes existed subscribes to them here (tried again hourly on failure)."""
     from django.core.cache import cache
 
-    from integrations.bigcommerce.stock_inbound import orders_poll
+    from integrations.bigcommerce.stock.inbound import orders_poll
 
     connection = _stock_connection(connection_id)
     if connection is None:
@@ -247,7 +247,7 @@ def bigcommerce_orders_poll(connection_id: int) -> None:
 
 def bigcommerce_stock_check_requested(connection_id: int) -> None:
     """Variants BigCommerce reported a stock change of: compare them once quiet."""
-    from integrations.bigcommerce.stock_inbound import stock_checks_requested_run
+    from integrations.bigcommerce.stock.inbound import stock_checks_requested_run
 
     connection = _stock_connection(connection_id)
     if connection is not None:
@@ -280,7 +280,7 @@ def bigcommerce_stock_sweep() -> None:
 
 
 def bigcommerce_stock_reconcile(run_id: int) -> None:
-    from integrations.bigcommerce.stock_inbound import stock_reconcile_run
+    from integrations.bigcommerce.stock.inbound import stock_reconcile_run
     from integrations.models import SyncRun
     from integrations.services.maintenance import sync_run_resume
 
@@ -293,7 +293,7 @@ def bigcommerce_stock_reconcile(run_id: int) -> None:
 
 def bigcommerce_stock_reconcile_all() -> None:
     """Scheduled: a stock check of every connected store."""
-    from integrations.bigcommerce.stock_inbound import stock_reconcile_start
+    from integrations.bigcommerce.stock.inbound import stock_reconcile_start
     from integrations.models import BigCommerceConnection
 
     for connection in BigCommerceConnection.objects.filter(status=BigCommerceConnection.Status.CONNECTED):
@@ -303,7 +303,7 @@ def bigcommerce_stock_reconcile_all() -> None:
 
 # -- import (products managed in BigCommerce) ------------------------------------------------
 def _importing_connection(connection_id: int):
-    from integrations.bigcommerce.importer import is_importing
+    from integrations.bigcommerce.products.importer import is_importing
 
     connection = _connection(connection_id)
     return connection if is_importing(connection) else None
@@ -311,7 +311,7 @@ def _importing_connection(connection_id: int):
 
 def bigcommerce_import_chunk(run_id: int) -> None:
     """One chunk of the initial import; enqueues the next until the run is done."""
-    from integrations.bigcommerce.importer import import_chunk_run
+    from integrations.bigcommerce.products.importer import import_chunk_run
     from integrations.models import SyncRun
     from integrations.services.maintenance import sync_run_resume
     from integrations.services.queue import enqueue_on_commit
@@ -326,7 +326,7 @@ def bigcommerce_import_chunk(run_id: int) -> None:
 
 def bigcommerce_import_product(connection_id: int, remote_product_id: int) -> None:
     """A webhook named this product: bring its Comptoir copy in line with BigCommerce."""
-    from integrations.bigcommerce.importer import product_refresh
+    from integrations.bigcommerce.products.importer import product_refresh
 
     connection = _importing_connection(connection_id)
     if connection is not None:
@@ -335,7 +335,7 @@ def bigcommerce_import_product(connection_id: int, remote_product_id: int) -> No
 
 def bigcommerce_import_resync(connection_id: int) -> None:
     """Scheduled: catch what webhooks missed (new, changed and unassigned products)."""
-    from integrations.bigcommerce.importer import import_resync_run
+    from integrations.bigcommerce.products.importer import import_resync_run
 
     connection = _importing_connection(connection_id)
     if connection is None:
@@ -366,7 +366,7 @@ def journal_prune() -> dict:
 
 def used_signed_payloads_purge() -> int:
     """Scheduled (hourly): ids of signed payloads whose replay window is over."""
-    from integrations.bigcommerce.app_callbacks import used_signed_payloads_purge as purge
+    from integrations.bigcommerce.connection.app_callbacks import used_signed_payloads_purge as purge
 
     return purge()
 
@@ -380,7 +380,7 @@ def sync_runs_stalled_resume() -> list[int]:
 
 def bigcommerce_export_resync_all() -> None:
     """Scheduled (nightly): a full resync of every connection whose products are managed in Comptoir."""
-    from integrations.bigcommerce.exporter import exporting
+    from integrations.bigcommerce.products.export import exporting
     from integrations.services.sync_now import sync_now_start
 
     for connection in BigCommerceConnection.objects.filter(

@@ -14,7 +14,7 @@ from integrations.services.journal import sync_event_record
 
 
 def _kick_on_commit(connection: BigCommerceConnection) -> None:
-    from integrations.bigcommerce import exporter
+    from integrations.bigcommerce.products import export as exporter
 
     transaction.on_commit(lambda: exporter.export_kick(connection=connection))
 
@@ -22,7 +22,7 @@ def _kick_on_commit(connection: BigCommerceConnection) -> None:
 def products_assign(*, connection: BigCommerceConnection, product_ids: Sequence[int]) -> int:
     """Assign the merchant's products among ``product_ids``; returns how many were newly assigned."""
     from catalog.models import Product
-    from integrations.bigcommerce import exporter
+    from integrations.bigcommerce.products import export as exporter
 
     merchant = connection.merchant
     ids = list(Product.objects.filter(merchant=merchant, pk__in=product_ids).values_list("pk", flat=True))
@@ -69,7 +69,7 @@ def products_unassign(*, connection: BigCommerceConnection, product_ids: Sequenc
             ).values_list("product_id", flat=True)
         )
         ProductAssignment.objects.filter(merchant=merchant, product_id__in=ids).update(unassigned_at=now)
-        links = ProductLink.objects.filter(connection=connection, product_id__in=ids, unlinked_at__isnull=True)
+        links = ProductLink.objects.live().filter(connection=connection, product_id__in=ids)
         # The products that exist remotely are deleted or taken off the Comptoir-POS channel by
         # the export task (off the channel, they do not come back at the next connect); the
         # rest just end.
@@ -112,9 +112,11 @@ def products_unassign(*, connection: BigCommerceConnection, product_ids: Sequenc
 def product_sync_retry(*, connection: BigCommerceConnection, product) -> bool:
     """Retry a failed product now instead of at its next automatic retry."""
     with transaction.atomic():
-        retried = ProductLink.objects.filter(
-            connection=connection, product_id=product.pk, unlinked_at__isnull=True, state=ProductLink.State.FAILED
-        ).update(claimed_until=None)
+        retried = (
+            ProductLink.objects.live()
+            .filter(connection=connection, product_id=product.pk, state=ProductLink.State.FAILED)
+            .update(claimed_until=None)
+        )
         if retried:
             sync_event_record(
                 connection=connection,
@@ -130,9 +132,11 @@ def product_sync_retry(*, connection: BigCommerceConnection, product) -> bool:
 def product_sync_retry_all_failed(*, connection: BigCommerceConnection) -> int:
     """Retry now every product of the connection whose sync failed; returns how many."""
     with transaction.atomic():
-        retried = ProductLink.objects.filter(
-            connection=connection, unlinked_at__isnull=True, state=ProductLink.State.FAILED
-        ).update(claimed_until=None)
+        retried = (
+            ProductLink.objects.live()
+            .filter(connection=connection, state=ProductLink.State.FAILED)
+            .update(claimed_until=None)
+        )
         if retried:
             sync_event_record(
                 connection=connection,
@@ -163,9 +167,7 @@ def product_link_to_store(*, connection: BigCommerceConnection, product, remote_
 
     with transaction.atomic():
         link = (
-            ProductLink.objects.select_for_update()
-            .filter(connection=connection, product_id=product.pk, unlinked_at__isnull=True)
-            .first()
+            ProductLink.objects.select_for_update().live().filter(connection=connection, product_id=product.pk).first()
         )
         clash = (link.last_error_detail or {}).get("clash") if link is not None else None
         if (
@@ -176,9 +178,7 @@ def product_link_to_store(*, connection: BigCommerceConnection, product, remote_
             or clash.get("remote_product_id") != remote_product_id
         ):
             raise WrongStep(_("This product has no refusal to resolve by linking: reload the page."))
-        if ProductLink.objects.filter(
-            connection=connection, remote_product_id=remote_product_id, unlinked_at__isnull=True
-        ).exists():
+        if ProductLink.objects.live().filter(connection=connection, remote_product_id=remote_product_id).exists():
             raise WrongStep(
                 _("The store's product #%(id)s is already linked to another Comptoir product.")
                 % {"id": remote_product_id}

@@ -320,9 +320,9 @@ def connection_disconnect_preview_start(*, connection: BigCommerceConnection) ->
     if preview.get("state") == "ready" and preview.get("checked_at", "") > (now - PREVIEW_FRESH_FOR).isoformat():
         return  # read a moment ago (the page opened again, or a form error): still true
     total = (
-        ProductLink.objects.filter(
+        ProductLink.objects.live()
+        .filter(
             connection=connection,
-            unlinked_at__isnull=True,
             origin=ProductLink.Origin.CREATED_REMOTE,
             remote_product_id__isnull=False,
         )
@@ -381,5 +381,5 @@ def connection_forget(
     connection.operation_error_i18n = {}
     connection.disconnected_at = now
     connection.save()
-    ProductLink.objects.filter(connection=connection, unlinked_at__isnull=True).update(unlinked_at=now)
+    ProductLink.objects.live().filter(connection=connection).update(unlinked_at=now)
     sync_event_record(connection=connection, kind=kind, direction=direction, message=message, detail=detail)

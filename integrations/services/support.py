@@ -43,7 +43,7 @@ def sync_event_retry(*, event: SyncEvent) -> str:
     processed again. Raises ``WrongStep`` (with a sentence for the merchant) when it cannot.
     """
     from catalog.models import Product
-    from integrations.bigcommerce.exporter import exporting
+    from integrations.bigcommerce.products.export import exporting
     from integrations.services.assignments import product_sync_retry
 
     if event.status != SyncEvent.Status.FAILED or event.kind not in SyncEvent.RETRYABLE_KINDS:

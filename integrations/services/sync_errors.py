@@ -6,7 +6,7 @@ import re
 
 from django.utils.translation import gettext as _
 
-from integrations.bigcommerce.errors import (
+from integrations.bigcommerce.api.errors import (
     BadRequest,
     BigCommerceError,
     Conflict,

@@ -8,7 +8,8 @@ from django.test import TestCase
 from django_q.models import Schedule
 
 from integrations import tasks
-from integrations.bigcommerce import stock_inbound, stock_push
+from integrations.bigcommerce.stock import inbound as stock_inbound
+from integrations.bigcommerce.stock import push as stock_push
 from integrations.models import SyncEvent, SyncRun, VariantLink
 from integrations.tests import connect_helpers
 from integrations.tests.connect_helpers import api

@@ -8,9 +8,9 @@ from django.test import TestCase
 
 from catalog.tests.factories import product_with_options
 from integrations import tasks
-from integrations.bigcommerce import stock_inbound
+from integrations.bigcommerce.inbox.receive import webhook_event_process
+from integrations.bigcommerce.stock import inbound as stock_inbound
 from integrations.models import RemoteOrder, StockPush, SyncEvent, SyncRun, VariantLink, WebhookEvent
-from integrations.services.webhooks import webhook_event_process
 from integrations.tests import connect_helpers
 from integrations.tests.connect_helpers import api
 from integrations.tests.test_export import connected

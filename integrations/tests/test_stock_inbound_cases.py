@@ -10,10 +10,10 @@ from django.urls import reverse
 
 from catalog.tests.factories import product_with_options
 from integrations import tasks
-from integrations.bigcommerce import stock_inbound
-from integrations.bigcommerce.connection_setup import webhook_scopes
+from integrations.bigcommerce.connection.setup import webhook_scopes
+from integrations.bigcommerce.inbox.receive import webhook_event_process
+from integrations.bigcommerce.stock import inbound as stock_inbound
 from integrations.models import BigCommerceConnection, StockPush, SyncEvent, VariantLink
-from integrations.services.webhooks import webhook_event_process
 from integrations.tests import connect_helpers
 from integrations.tests.connect_helpers import api, merchant_with_client, new_store, walk_wizard
 from integrations.tests.test_export import connected
@@ -392,7 +392,7 @@ def test_stock_checks_wait_while_the_initial_sync_runs(bc):
 
 def test_a_connection_made_before_the_stock_scopes_subscribes_to_them_at_its_next_poll(bc):
     store, merchant, _c, connection, _mug = connected(bc, setup=lambda m: stocked(m, "Mug", "MUG-1", 1))
-    from integrations.bigcommerce.client import client_for
+    from integrations.bigcommerce.api.client import client_for
 
     ours = client_for(connection)  # hooks are seen only by the account that made them
     hooks = ours.get("/v3/hooks")["data"]

@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from catalog.models import Product, Variant
 from integrations import tasks
-from integrations.bigcommerce import stock_inbound
+from integrations.bigcommerce.stock import inbound as stock_inbound
 from integrations.models import ProductLink, StockPush, SyncEvent, VariantLink
 from integrations.tests import connect_helpers
 from integrations.tests.connect_helpers import add_product, api
@@ -209,7 +209,7 @@ def test_a_timeout_after_sending_is_settled_by_reading_bigcommerce_not_resent(bc
 
 
 def test_a_variant_without_a_level_at_the_location_gets_an_absolute_level(bc, monkeypatch):
-    from integrations.bigcommerce import stock_push
+    from integrations.bigcommerce.stock import push as stock_push
 
     store, merchant, _c, connection, mug = connected(bc, setup=lambda m: stocked(m, "Mug", "MUG-1", 6))
     api(bc, store).post("/v3/inventory/locations", json=[{"code": "SHOP-2", "label": "Shop 2"}])
@@ -287,7 +287,7 @@ def test_a_lost_answer_that_cannot_be_told_apart_stays_unknown_and_is_journaled_
     assert undecided.status == SyncEvent.Status.FAILED
     # The stock check settles it: the sale is Comptoir's truth, BigCommerce is set to Comptoir's level.
     settings.BIGCOMMERCE_STOCK_APPLY_WINDOW_S = 0
-    from integrations.bigcommerce.stock_inbound import stock_reconcile_start
+    from integrations.bigcommerce.stock.inbound import stock_reconcile_start
 
     with TestCase.captureOnCommitCallbacks(execute=True):
         stock_reconcile_start(connection=connection)
@@ -400,7 +400,7 @@ def test_the_initial_sync_gives_a_product_that_existed_in_bigcommerce_comptoir_s
 
 
 def test_one_push_run_per_connection_at_a_time(bc):
-    from integrations.bigcommerce import stock_push
+    from integrations.bigcommerce.stock import push as stock_push
 
     store, merchant, _c, connection, mug = connected(bc, setup=lambda m: stocked(m, "Mug", "MUG-1", 10))
     before = len(relative_calls(bc, store))

@@ -2,9 +2,9 @@
 
 import pytest
 
-from integrations.bigcommerce.webhook_handlers import _remote_product_id, handlers_register, product_event_handle
+from integrations.bigcommerce.inbox.handlers import _remote_product_id, handlers_register, product_event_handle
+from integrations.bigcommerce.inbox.receive import WEBHOOK_HANDLERS, webhook_handler_for
 from integrations.models import WebhookEvent
-from integrations.services.webhooks import WEBHOOK_HANDLERS, webhook_handler_for
 
 
 @pytest.mark.parametrize(
@@ -69,8 +69,8 @@ def test_the_product_id_of_each_payload(scope, data, expected):
 def test_an_event_that_asks_nothing_is_journaled_skipped_with_the_reason(managed_in, scope, data, why):
     from django.utils import translation
 
+    from integrations.bigcommerce.inbox.receive import webhook_event_process
     from integrations.models import BigCommerceConnection, SyncEvent
-    from integrations.services.webhooks import webhook_event_process
     from portal.tests.factories import MerchantFactory
 
     merchant = MerchantFactory()
@@ -93,8 +93,8 @@ def test_an_event_that_asks_nothing_is_journaled_skipped_with_the_reason(managed
 
 @pytest.mark.django_db
 def test_an_event_the_import_acts_on_is_journaled_ok():
+    from integrations.bigcommerce.inbox.receive import webhook_event_process
     from integrations.models import BigCommerceConnection, SyncEvent
-    from integrations.services.webhooks import webhook_event_process
     from portal.tests.factories import MerchantFactory
 
     merchant = MerchantFactory()

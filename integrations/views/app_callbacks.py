@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
-from integrations.bigcommerce import app_callbacks
+from integrations.bigcommerce.connection import app_callbacks
 from integrations.errors import ConnectRefused, ForgedCallback
 from integrations.models import BigCommerceConnection
 from integrations.services.connection import connection_claim

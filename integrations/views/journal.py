@@ -108,7 +108,7 @@ def bigcommerce_event_retry(request, event_id: int):
 @require_POST
 def bigcommerce_journal_retry_failed(request):
     connection, _status = _connection_or_404(request)
-    from integrations.bigcommerce.exporter import exporting
+    from integrations.bigcommerce.products.export import exporting
 
     retried = product_sync_retry_all_failed(connection=connection) if exporting(connection) else 0
     if retried:

@@ -11,20 +11,15 @@ the merchant's explicit choice (``services.assignments.product_link_to_store``).
 from __future__ import annotations
 
 from catalog.models import Product
-from integrations.bigcommerce.errors import BigCommerceError, Conflict
+from integrations.bigcommerce.api import endpoints as api
+from integrations.bigcommerce.api.errors import BigCommerceError, Conflict
 from integrations.bigcommerce.mappers import outbound
 from integrations.models import BigCommerceConnection, ProductLink
 
 
-def _data(answer):
-    return answer["data"] if isinstance(answer, dict) and "data" in answer else answer
-
-
 def _held(*, connection: BigCommerceConnection, remote_ids, link: ProductLink | None = None) -> set[int]:
     """Which of these store products another active link already holds."""
-    links = ProductLink.objects.filter(
-        connection=connection, unlinked_at__isnull=True, remote_product_id__in=[i for i in remote_ids if i]
-    )
+    links = ProductLink.objects.live().filter(connection=connection, remote_product_id__in=[i for i in remote_ids if i])
     if link is not None:
         links = links.exclude(pk=link.pk)
     return set(links.values_list("remote_product_id", flat=True))
@@ -41,7 +36,7 @@ def lost_create_find(
     Someone else's product of that name is never bound here: the create is then refused as a
     duplicate name, and linking to it is the merchant's choice."""
     params = {"name": snap.name, "include": "variants,images,videos,options"}
-    found = _data(client.get("/v3/catalog/products", params=params)) or []
+    found = api.products_list(client, params)
     held = _held(connection=connection, remote_ids=[r["id"] for r in found], link=link)
     return next(
         (
@@ -70,16 +65,16 @@ def clash_find(*, client, connection: BigCommerceConnection, link: ProductLink, 
     skus = [v.sku for v in product.variants.all() if v.sku]
     try:
         if on_sku and skus:  # variants: the SKU may be a variant's of a product with options
-            found = _data(client.get("/v3/catalog/variants", params={"sku:in": ",".join(skus)}))
+            found = api.variants_by_sku(client, skus)
             remote_id = next((v.get("product_id") for v in found or []), None)
         elif not on_sku:
-            found = _data(client.get("/v3/catalog/products", params={"name": product.name}))
+            found = api.products_list(client, {"name": product.name})
             remote_id = next((p.get("id") for p in found or []), None)
         else:
             remote_id = None
         if remote_id is None or _held(connection=connection, remote_ids=[remote_id]):
             return {}
-        remote = _data(client.get(f"/v3/catalog/products/{remote_id}", params={"include": "variants"}))
+        remote = api.product_get(client, remote_id, include="variants")
     except BigCommerceError:
         return {}
     return {"clash": {**outbound.clash_summary(remote), "matched_on": "sku" if on_sku else "name"}}
@@ -90,9 +85,9 @@ def same_name_in_comptoir(*, connection: BigCommerceConnection, link: ProductLin
     the store: that product (BigCommerce needs unique names; Comptoir does not)."""
     if not _refused_create(link, product, exc):
         return None
-    others = ProductLink.objects.filter(
-        connection=connection, unlinked_at__isnull=True, remote_product_id__isnull=False
-    ).exclude(pk=link.pk)
+    others = (
+        ProductLink.objects.live().filter(connection=connection, remote_product_id__isnull=False).exclude(pk=link.pk)
+    )
     return (
         Product.objects.filter(
             merchant_id=connection.merchant_id, name=product.name, pk__in=others.values("product_id")

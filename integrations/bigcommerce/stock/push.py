@@ -18,7 +18,6 @@
 """
 
 import logging
-import re
 import uuid
 from collections import defaultdict
 
@@ -30,9 +29,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from integrations.bigcommerce import pagination
-from integrations.bigcommerce.client import client_for
-from integrations.bigcommerce.errors import BigCommerceError, OutcomeUnknown
+from integrations.bigcommerce.api import endpoints as api
+from integrations.bigcommerce.api import pagination
+from integrations.bigcommerce.api.client import client_for
+from integrations.bigcommerce.api.errors import AdjustmentRefused, BigCommerceError, OutcomeUnknown
 from integrations.journal_messages import STOCK_SENT
 from integrations.models import BigCommerceConnection, StockPush, SyncEvent, VariantLink
 from integrations.services.journal import sync_event_record
@@ -45,9 +45,6 @@ DEFAULT_LOCATION_ID = 1
 ORIGINS_FROM_BIGCOMMERCE = frozenset({"online_order", "online_refund", "manual_online", "initial", "reconciliation"})
 KICK_FLAG_SECONDS = 60
 LEVELS_PER_CALL = 250
-ABSOLUTE_FIRST = re.compile(r"requires absolute adjustment before relative", re.IGNORECASE)
-IDENTITY_VARIANT = re.compile(r"variant_id (\d+)")
-REFUSED_ITEM = re.compile(r"\bItem (\d+) ")  # "Item 3 would take stock below zero …" (index in the call)
 # A refusal is journaled on the 1st, 10th, 100th… attempt, not on every sweep.
 JOURNAL_ATTEMPTS = frozenset({1, 10, 100, 1000, 10000})
 
@@ -59,12 +56,15 @@ def _clamped(level: int) -> int:
 
 
 def _live_links(*, variant_id: int):
-    return VariantLink.objects.filter(
-        variant_id=variant_id,
-        link__unlinked_at__isnull=True,
-        link__connection__status__in=BigCommerceConnection.ACTIVE_STATUSES,
-        link__product__track_stock=True,
-    ).select_related("link")
+    return (
+        VariantLink.objects.live()
+        .filter(
+            variant_id=variant_id,
+            link__connection__status__in=BigCommerceConnection.ACTIVE_STATUSES,
+            link__product__track_stock=True,
+        )
+        .select_related("link")
+    )
 
 
 def mark(
@@ -246,26 +246,23 @@ def _send(client, connection, items: list[dict], *, local_of: dict[int, int], ba
     remaining = list(items)
     while remaining:
         try:
-            list(client.adjust_inventory_relative(remaining, reason=_("Comptoir stock change")))
+            api.inventory_adjust_relative(client, remaining, reason=_("Comptoir stock change"))
             sent["relative"] = remaining
             return sent
         except BigCommerceError as exc:
             exc.sent = sent
-            title = exc.title or ""
-            if exc.status != 422:
+            if not isinstance(exc, AdjustmentRefused):
                 raise
-            if not ABSOLUTE_FIRST.search(title):
+            if not exc.absolute_first:
                 ours = {i["variant_id"] for i in remaining}
-                named = {int(v) for v in IDENTITY_VARIANT.findall(title)} & ours
-                named |= {
-                    remaining[int(n)]["variant_id"] for n in REFUSED_ITEM.findall(title) if int(n) < len(remaining)
-                }
+                named = set(exc.variant_ids & ours)
+                named |= {remaining[n]["variant_id"] for n in exc.item_indexes if n < len(remaining)}
                 if not named:
                     raise
-                sent["refused"] += [{**i, "error": title} for i in remaining if i["variant_id"] in named]
+                sent["refused"] += [{**i, "error": exc.title or ""} for i in remaining if i["variant_id"] in named]
                 remaining = [i for i in remaining if i["variant_id"] not in named]
                 continue
-            named = {int(v) for v in IDENTITY_VARIANT.findall(title)} or {i["variant_id"] for i in remaining}
+            named = set(exc.variant_ids) or {i["variant_id"] for i in remaining}
             comptoir = _comptoir_levels(local_of.values())
             later = _pending_totals(connection=connection, exclude_batch=batch)
             absolute = [
@@ -280,7 +277,7 @@ def _send(client, connection, items: list[dict], *, local_of: dict[int, int], ba
             ]
             if not absolute:
                 raise
-            list(client.adjust_inventory_absolute(absolute, reason=_("Comptoir stock level")))
+            api.inventory_adjust_absolute(client, absolute, reason=_("Comptoir stock level"))
             sent["absolute"] += absolute
             remaining = [i for i in remaining if i["variant_id"] not in named]
     return sent
@@ -401,8 +398,7 @@ def _remote_levels(client, remote_ids: list[int]) -> dict[int, int]:
     # 250 ids a call: one page each (the URL stays near 2 KB).
     for start in range(0, len(remote_ids), LEVELS_PER_CALL):
         chunk = remote_ids[start : start + LEVELS_PER_CALL]
-        params = {"variant_id:in": ",".join(str(i) for i in chunk)}
-        for item in client.iter_pages("/v3/inventory/items", params, limit=LEVELS_PER_CALL):
+        for item in api.inventory_items_iter(client, variant_ids=chunk):
             variant_id = (item.get("identity") or {}).get("variant_id")
             for location in item.get("locations") or ():
                 if location.get("location_id") == DEFAULT_LOCATION_ID and variant_id:
@@ -510,9 +506,11 @@ def starting_stock_set(*, connection: BigCommerceConnection, product_ids=None) -
     in BigCommerce before keep their own count otherwise, and a sale made while a product was being
     created would be missing. ``product_ids``: only these (a product the merchant linked later to
     a store product). Returns how many levels were set."""
-    links = VariantLink.objects.filter(
-        link__connection=connection, link__unlinked_at__isnull=True, link__product__track_stock=True
-    ).select_related("link")
+    links = (
+        VariantLink.objects.live()
+        .filter(link__connection=connection, link__product__track_stock=True)
+        .select_related("link")
+    )
     if product_ids is not None:
         links = links.filter(link__product_id__in=list(product_ids))
     links = list(links)
@@ -529,7 +527,7 @@ def starting_stock_set(*, connection: BigCommerceConnection, product_ids=None) -
         if remote.get(remote_id) != should:
             items.append({"location_id": DEFAULT_LOCATION_ID, "variant_id": remote_id, "quantity": should})
     if items:
-        list(client.adjust_inventory_absolute(items, reason=_("Comptoir starting stock")))
+        api.inventory_adjust_absolute(client, items, reason=_("Comptoir starting stock"))
     sync_event_record(
         connection=connection,
         kind=SyncEvent.Kind.INITIAL_SYNC,

@@ -12,7 +12,7 @@ from catalog.models import Product, ProductImage
 from catalog.services import product_archive, product_create, product_image_add, product_image_delete, product_update
 from catalog.variants import combination_key
 from integrations.bigcommerce.mappers.inbound import ProductIn, product_fields, variant_specs
-from integrations.bigcommerce.stock_start import initial_key
+from integrations.bigcommerce.stock.start import initial_key
 from integrations.models import ProductLink, RemoteRef, VariantLink
 from inventory.models import StockOrigin
 from inventory.reasons import ReasonCode
@@ -23,9 +23,7 @@ MANAGED_IN = "BigCommerce"
 
 
 def link_active(connection, remote_id) -> ProductLink | None:
-    return ProductLink.objects.filter(
-        connection=connection, remote_product_id=remote_id, unlinked_at__isnull=True
-    ).first()
+    return ProductLink.objects.live().filter(connection=connection, remote_product_id=remote_id).first()
 
 
 def product_returning(connection, remote_id: int) -> tuple[ProductLink | None, Product | None]:
@@ -38,7 +36,7 @@ def product_returning(connection, remote_id: int) -> tuple[ProductLink | None, P
         .first()
     )
     product = Product.objects.filter(pk=old.product_id, merchant=connection.merchant).first() if old else None
-    if product is None or ProductLink.objects.filter(product=product, unlinked_at__isnull=True).exists():
+    if product is None or ProductLink.objects.live().filter(product=product).exists():
         return None, None
     return old, product
 

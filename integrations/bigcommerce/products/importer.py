@@ -15,7 +15,6 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass
 
-import requests
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
@@ -27,9 +26,14 @@ from django.utils.translation import gettext_lazy
 from catalog.forms.media import IMAGE_FORMATS, MAX_IMAGE_BYTES
 from catalog.models import Product
 from catalog.services import product_archive
-from integrations.bigcommerce.client import BigCommerceClient, client_for
-from integrations.bigcommerce.errors import NotFound
-from integrations.bigcommerce.import_writes import (
+from integrations.bigcommerce.api import endpoints as api
+from integrations.bigcommerce.api.client import BigCommerceClient, client_for
+from integrations.bigcommerce.api.errors import NotFound, Unavailable
+from integrations.bigcommerce.mappers.inbound import (
+    InboundDataError,
+    product_from_bigcommerce,
+)
+from integrations.bigcommerce.products.import_writes import (
     MANAGED_IN,
     ORIGIN,
     image_refs_alive,
@@ -38,10 +42,6 @@ from integrations.bigcommerce.import_writes import (
     product_returning,
     product_write,
 )
-from integrations.bigcommerce.mappers.inbound import (
-    InboundDataError,
-    product_from_bigcommerce,
-)
 from integrations.models import BigCommerceConnection, ProductLink, SyncEvent, SyncRun
 from integrations.services.journal import sync_event_record
 from integrations.services.queue import enqueue_on_commit
@@ -49,8 +49,6 @@ from integrations.services.queue import enqueue_on_commit
 INCLUDE = "variants,images,options"
 FETCH_BATCH = 10  # with include=options, BigCommerce answers at most 10 products a page
 CHUNK = 50  # products per task of the initial import
-IMAGE_TIMEOUT = (5, 20)
-ASSIGNMENTS = "/v3/catalog/products/channel-assignments"
 
 Kind = SyncEvent.Kind
 FROM = SyncEvent.Direction.FROM_BIGCOMMERCE
@@ -75,7 +73,7 @@ def is_importing(connection: BigCommerceConnection | None) -> bool:
 # -- reading BigCommerce ------------------------------------------------------------------
 def channel_product_ids(*, client: BigCommerceClient, channel_id: int) -> list[int]:
     """Every product assigned to the channel, in BigCommerce's order (all pages)."""
-    ids = (row.get("product_id") for row in client.iter_pages(ASSIGNMENTS, params={"channel_id:in": channel_id}))
+    ids = (row.get("product_id") for row in api.channel_assignments_iter(client, channel_id=channel_id))
     return list(dict.fromkeys(i for i in ids if isinstance(i, int)))
 
 
@@ -85,32 +83,31 @@ def products_fetch(*, client: BigCommerceClient, ids: list[int]) -> dict[int, di
     for start in range(0, len(ids), FETCH_BATCH):
         chunk = ids[start : start + FETCH_BATCH]
         params = {"id:in": ",".join(map(str, chunk)), "include": INCLUDE, "limit": FETCH_BATCH}
-        for product in (client.get("/v3/catalog/products", params=params) or {}).get("data") or []:
+        for product in api.products_list(client, params):
             if isinstance(product, dict) and product.get("id") in chunk:
                 found[product["id"]] = product
     return found
 
 
 def is_assigned(*, client: BigCommerceClient, channel_id: int, remote_product_id: int) -> bool:
-    answer = client.get(ASSIGNMENTS, params={"product_id:in": remote_product_id, "channel_id:in": channel_id})
-    return any(row.get("product_id") == remote_product_id for row in (answer or {}).get("data") or [])
+    rows = api.channel_assignments_of(client, channel_id=channel_id, product_id=remote_product_id)
+    return any(row.get("product_id") == remote_product_id for row in rows)
 
 
-def image_download(url: str) -> SimpleUploadedFile:
-    """The image at ``url`` as an upload, at most 8 MB and a JPEG/PNG/GIF/WebP; InboundDataError otherwise."""
+def image_download(*, client: BigCommerceClient, url: str) -> SimpleUploadedFile:
+    """The image at ``url`` as an upload, at most 8 MB and a JPEG/PNG/GIF/WebP; InboundDataError otherwise.
+    Downloaded through the store's client, so its pacing counts it."""
     from PIL import Image
 
     if not url.startswith(("https://", "http://")):
         raise InboundDataError(lambda: _("the address is not a web address"))
     try:
-        with requests.get(url, stream=True, timeout=IMAGE_TIMEOUT) as answer:
-            status = answer.status_code
-            if status != 200:
-                raise InboundDataError(lambda: _("the store answered %(status)s") % {"status": status})
-            content = answer.raw.read(MAX_IMAGE_BYTES + 1, decode_content=True)
-    except requests.RequestException as exc:
-        error = exc.__class__.__name__
+        status, content = client.download(url, max_bytes=MAX_IMAGE_BYTES)
+    except Unavailable as exc:
+        error = exc.title  # the cause's name
         raise InboundDataError(lambda: _("it could not be downloaded (%(error)s)") % {"error": error}) from exc
+    if status != 200:
+        raise InboundDataError(lambda: _("the store answered %(status)s") % {"status": status})
     if len(content) > MAX_IMAGE_BYTES:
         raise InboundDataError(lambda: _("it is larger than 8 MB"))
     try:
@@ -126,7 +123,9 @@ def image_download(url: str) -> SimpleUploadedFile:
 
 
 # -- one product -----------------------------------------------------------------------------
-def product_import(*, connection: BigCommerceConnection, remote: dict) -> ImportResult:
+def product_import(
+    *, connection: BigCommerceConnection, remote: dict, client: BigCommerceClient | None = None
+) -> ImportResult:
     """Bring one BigCommerce product (read with ``INCLUDE``) into Comptoir, or update its copy."""
     remote_id = remote.get("id") if isinstance(remote, dict) else None
     link = link_active(connection, remote_id) if isinstance(remote_id, int) else None
@@ -149,8 +148,9 @@ def product_import(*, connection: BigCommerceConnection, remote: dict) -> Import
     downloads, image_errors = {}, []
     for image in incoming.images:
         if image.remote_id not in known_images:
+            client = client or client_for(connection)
             try:
-                downloads[image.remote_id] = image_download(image.url)
+                downloads[image.remote_id] = image_download(client=client, url=image.url)
             except InboundDataError as exc:
                 image_errors.append((image, exc.message))
     try:
@@ -229,7 +229,7 @@ def product_refresh(*, connection: BigCommerceConnection, remote_product_id: int
     if remote is None or not assigned:
         left = product_leave(connection=connection, remote_product_id=remote_product_id, deleted=remote is None)
         return "left" if left else "ignored"
-    return product_import(connection=connection, remote=remote).status
+    return product_import(connection=connection, remote=remote, client=client).status
 
 
 # -- runs ------------------------------------------------------------------------------------
@@ -266,15 +266,13 @@ def import_chunk_run(*, run: SyncRun) -> bool:
         _run_finish(run, SyncRun.Status.FAILED)
         return False
     client = client_for(connection)
-    page = client.get(
-        ASSIGNMENTS, params={"channel_id:in": connection.channel_id, "limit": CHUNK, "page": 1 + offset // CHUNK}
-    )
-    ids = [row["product_id"] for row in (page or {}).get("data") or [] if isinstance(row.get("product_id"), int)]
+    page = api.channel_assignments_page(client, channel_id=connection.channel_id, limit=CHUNK, page=1 + offset // CHUNK)
+    ids = [row["product_id"] for row in page if isinstance(row.get("product_id"), int)]
     ids = ids[offset % CHUNK :]
     remote = products_fetch(client=client, ids=ids)
     for remote_id in ids:
         product = remote.get(remote_id)  # None: deleted since it was counted, nothing to import
-        ok = product is None or product_import(connection=connection, remote=product).status != "failed"
+        ok = product is None or product_import(connection=connection, remote=product, client=client).status != "failed"
         progress = {"done": F("done") + 1} if ok else {"failed": F("failed") + 1}
         SyncRun.objects.filter(pk=run.pk).update(updated_at=timezone.now(), **progress)
     run.refresh_from_db()
@@ -295,10 +293,8 @@ def import_resync_run(*, connection: BigCommerceConnection) -> dict:
         remote = products_fetch(client=client, ids=ids)
         for remote_id in ids:
             if remote_id in remote:
-                counts[product_import(connection=connection, remote=remote[remote_id]).status] += 1
-    linked = ProductLink.objects.filter(
-        connection=connection, unlinked_at__isnull=True, remote_product_id__isnull=False
-    )
+                counts[product_import(connection=connection, remote=remote[remote_id], client=client).status] += 1
+    linked = ProductLink.objects.live().filter(connection=connection, remote_product_id__isnull=False)
     for remote_id in set(linked.values_list("remote_product_id", flat=True)) - set(assigned):
         counts["left"] += product_leave(connection=connection, remote_product_id=remote_id, deleted=False)
     sync_event_record(
@@ -338,7 +334,7 @@ def _run_finish(run: SyncRun, status: str) -> None:
         detail={"run_id": run.pk, "done": run.done, "failed": run.failed, "total": run.total},
     )
     if run.initial and status == SyncRun.Status.FINISHED:
-        from integrations.bigcommerce.stock_start import starting_stock_journal
+        from integrations.bigcommerce.stock.start import starting_stock_journal
 
         starting_stock_journal(connection=run.connection, run=run)
 
@@ -398,7 +394,7 @@ def _image_failed(connection, link: ProductLink, image, reason) -> None:
 
 def products_detach(*, connection: BigCommerceConnection) -> int:
     """The store is disconnected and the copies kept: they are Comptoir's to edit again."""
-    product_ids = ProductLink.objects.filter(connection=connection, unlinked_at__isnull=True).values("product_id")
+    product_ids = ProductLink.objects.live().filter(connection=connection).values("product_id")
     count = Product.objects.filter(merchant=connection.merchant, pk__in=product_ids, managed_in=MANAGED_IN).update(
         managed_in=""
     )

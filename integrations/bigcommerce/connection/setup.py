@@ -13,9 +13,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from integrations.bigcommerce.client import client_for
-from integrations.bigcommerce.errors import BigCommerceError, NotFound, Unauthorized
-from integrations.bigcommerce.webhooks import SECRET_HEADER
+from integrations.bigcommerce.api import endpoints as api
+from integrations.bigcommerce.api.client import client_for
+from integrations.bigcommerce.api.errors import BigCommerceError, NotFound, Unauthorized
+from integrations.bigcommerce.api.webhook_signature import SECRET_HEADER
 from integrations.models import BigCommerceConnection, ProductLink, SyncEvent, VariantLink
 from integrations.selectors import products_for_name_match, variants_with_identifiers
 from integrations.services.connection import connection_forget, connection_store_facts_record
@@ -57,13 +58,6 @@ CHANNEL_WEBHOOK_SCOPES = (
 Dir = SyncEvent.Direction
 
 
-def _data(answer):
-    """The ``data`` of a v3 envelope (or the bare v2 object)."""
-    if isinstance(answer, dict) and "data" in answer:
-        return answer["data"]
-    return answer
-
-
 def webhook_scopes(channel_id: int) -> list[str]:
     return list(STORE_WEBHOOK_SCOPES) + [s.format(channel_id=channel_id) for s in CHANNEL_WEBHOOK_SCOPES]
 
@@ -74,7 +68,7 @@ def webhook_destination() -> str:
 
 # -- store facts -------------------------------------------------------------------------
 def store_facts_fetch(*, connection: BigCommerceConnection) -> None:
-    store = client_for(connection).get_store()
+    store = api.store_get(client_for(connection))
     connection_store_facts_record(connection=connection, store=store)
     sync_event_record(
         connection=connection,
@@ -100,7 +94,7 @@ def preflight_run(*, connection: BigCommerceConnection) -> dict:
     by_code: dict[str, dict] = {}
     by_name: dict[str, dict] = {}  # BigCommerce product names are unique: a same name would be refused
     remote_products = 0
-    for product in client.iter_pages("/v3/catalog/products", params={"include": "variants"}):
+    for product in api.products_iter(client, {"include": "variants"}):
         remote_products += 1
         remote_variants = product.get("variants") or []
         by_name.setdefault(
@@ -223,7 +217,7 @@ def preflight_run(*, connection: BigCommerceConnection) -> dict:
 # -- Finish setup --------------------------------------------------------------------------
 def setup_finish_run(*, connection: BigCommerceConnection) -> None:
     client = client_for(connection)
-    store = client.get_store()
+    store = api.store_get(client)
     connection_store_facts_record(connection=connection, store=store)
     _channel_ensure(connection, client)
     if connection.managed_in == BigCommerceConnection.ManagedIn.COMPTOIR:
@@ -259,21 +253,21 @@ def _channel_ensure(connection, client) -> None:
     channel = None
     if connection.channel_id:
         try:
-            channel = _data(client.get(f"/v3/channels/{connection.channel_id}"))
+            channel = api.channel_get(client, connection.channel_id)
         except NotFound:
             channel = None
     if channel is None:
-        found = client.get("/v3/channels", params={"type:in": CHANNEL_TYPE, "platform:in": CHANNEL_PLATFORM})
-        channel = next((c for c in _data(found) or [] if c.get("name") == CHANNEL_NAME), None)
+        found = api.channels_list(client, type_=CHANNEL_TYPE, platform=CHANNEL_PLATFORM)
+        channel = next((c for c in found if c.get("name") == CHANNEL_NAME), None)
         reused = channel is not None
     else:
         reused = True
     body = {"name": CHANNEL_NAME, "type": CHANNEL_TYPE, "platform": CHANNEL_PLATFORM, "status": "connected"}
     if channel is None:
-        channel = _data(client.post("/v3/channels", json=body))
+        channel = api.channel_create(client, body)
         message = gettext_lazy("Created the sales channel %(name)s in BigCommerce.")
     elif channel.get("status") != "connected":
-        channel = _data(client.put(f"/v3/channels/{channel['id']}", json={"status": "connected"}))
+        channel = api.channel_status_set(client, channel["id"], "connected")
         message = gettext_lazy("Reconnected the existing sales channel %(name)s.")
     else:
         message = gettext_lazy("Reused the existing sales channel %(name)s.")
@@ -291,14 +285,14 @@ def _channel_ensure(connection, client) -> None:
 def _category_ensure(connection, client) -> None:
     category = None
     if connection.category_id:
-        found = client.get("/v3/catalog/trees/categories", params={"category_id:in": connection.category_id})
-        category = next(iter(_data(found) or []), None)
+        found = api.categories_find(client, {"category_id:in": connection.category_id})
+        category = next(iter(found), None)
     if category is None:
-        found = client.get("/v3/catalog/trees/categories", params={"name": CATEGORY_NAME, "tree_id:in": 1})
-        category = next(iter(_data(found) or []), None)
+        found = api.categories_find(client, {"name": CATEGORY_NAME, "tree_id:in": 1})
+        category = next(iter(found), None)
     body = [{"name": CATEGORY_NAME, "tree_id": 1, "parent_id": 0, "is_visible": False}]
     if category is None:
-        category = _data(client.post("/v3/catalog/trees/categories", json=body))[0]
+        category = api.categories_create(client, body)[0]
         message = gettext_lazy("Created the hidden category %(name)s for products synced from Comptoir.")
     else:
         message = gettext_lazy("Reused the existing category %(name)s.")
@@ -316,15 +310,15 @@ def _category_ensure(connection, client) -> None:
 def _webhooks_ensure(connection, client) -> None:
     destination = webhook_destination()
     headers = {WEBHOOK_SECRET_HEADER: connection.webhook_secret}
-    existing = {h["scope"]: h for h in client.iter_pages("/v3/hooks") if h.get("destination") == destination}
+    existing = {h["scope"]: h for h in api.hooks_iter(client) if h.get("destination") == destination}
     ids = []
     for scope in webhook_scopes(connection.channel_id):
         body = {"scope": scope, "destination": destination, "is_active": True, "headers": headers}
         hook = existing.get(scope)
         if hook is None:
-            hook = _data(client.post("/v3/hooks", json=body))
+            hook = api.hook_create(client, body)
         else:
-            hook = _data(client.put(f"/v3/hooks/{hook['id']}", json={"is_active": True, "headers": headers}))
+            hook = api.hook_update(client, hook["id"], {"is_active": True, "headers": headers})
         ids.append(hook["id"])
     connection.webhook_ids = ids
     connection.save(update_fields=["webhook_ids", "updated_at"])
@@ -362,10 +356,7 @@ def _linked_assign_to_channel(connection, client) -> None:
     if not ids or not connection.channel_id:
         return
     body = [{"product_id": pk, "channel_id": connection.channel_id} for pk in ids]
-    for start in range(0, len(body), 50):
-        client.request(
-            "PUT", "/v3/catalog/products/channel-assignments", json=body[start : start + 50], idempotent=True
-        )
+    api.channel_assign(client, channel_id=connection.channel_id, product_ids=ids)
     sync_event_record(
         connection=connection,
         kind=SyncEvent.Kind.SETUP_STEP,
@@ -387,9 +378,7 @@ def _links_from_review(connection) -> None:
     for match in connection.preflight.get("matches", []):
         if match["key"] not in chosen:
             continue
-        link = ProductLink.objects.filter(
-            connection=connection, product_id=match["product_id"], unlinked_at__isnull=True
-        ).first()
+        link = ProductLink.objects.live().filter(connection=connection, product_id=match["product_id"]).first()
         if link is None:
             link = ProductLink.objects.create(
                 merchant=connection.merchant,
@@ -420,11 +409,11 @@ def _links_from_review(connection) -> None:
 def initial_sync_queue(*, connection: BigCommerceConnection) -> None:
     """Start the initial sync in the managing platform's direction (its task runs on commit)."""
     if connection.managed_in == BigCommerceConnection.ManagedIn.COMPTOIR:
-        from integrations.bigcommerce.exporter import export_initial_start
+        from integrations.bigcommerce.products.export import export_initial_start
 
         export_initial_start(connection=connection)
     else:
-        from integrations.bigcommerce.importer import import_initial_start
+        from integrations.bigcommerce.products.importer import import_initial_start
 
         import_initial_start(connection=connection)
 
@@ -439,12 +428,13 @@ def disconnect_preview_run(*, connection: BigCommerceConnection) -> None:
     each page so that the page can show it."""
     ids = sorted(
         set(
-            ProductLink.objects.filter(
+            ProductLink.objects.live()
+            .filter(
                 connection=connection,
-                unlinked_at__isnull=True,
                 origin=ProductLink.Origin.CREATED_REMOTE,
                 remote_product_id__isnull=False,
-            ).values_list("remote_product_id", flat=True)
+            )
+            .values_list("remote_product_id", flat=True)
         )
     )
     client = client_for(connection)
@@ -452,15 +442,15 @@ def disconnect_preview_run(*, connection: BigCommerceConnection) -> None:
     preview = {"state": "running", "done": 0, "total": len(ids), "remote": remote}
     for start in range(0, len(ids), PREVIEW_CHUNK):
         chunk = ids[start : start + PREVIEW_CHUNK]
-        answer = client.get(
-            "/v3/catalog/products",
-            params={
+        answer = api.products_list(
+            client,
+            {
                 "id:in": ",".join(map(str, chunk)),
                 "include_fields": "name,is_visible,categories",
                 "limit": PREVIEW_CHUNK,
             },
         )
-        for product in _data(answer) or []:
+        for product in answer:
             remote[str(product["id"])] = {
                 "name": product.get("name", ""),
                 "is_visible": bool(product.get("is_visible")),
@@ -482,14 +472,14 @@ def disconnect_run(*, connection: BigCommerceConnection) -> None:
             detail["deleted"] = _copies_delete(connection, client)
         if connection.managed_in == BigCommerceConnection.ManagedIn.BIGCOMMERCE:
             # Kept or archived, the copies are Comptoir's to edit again once the store is gone.
-            from integrations.bigcommerce.importer import products_detach
+            from integrations.bigcommerce.products.importer import products_detach
 
             detail["detached"] = products_detach(connection=connection)
         if client is not None:
             detail["webhooks_removed"] = _webhooks_remove(connection, client)
             if connection.channel_id:
                 try:
-                    client.put(f"/v3/channels/{connection.channel_id}", json={"status": "disconnected"})
+                    api.channel_status_set(client, connection.channel_id, "disconnected")
                 except NotFound:
                     pass
     except Unauthorized:
@@ -503,7 +493,7 @@ def disconnect_run(*, connection: BigCommerceConnection) -> None:
 
 
 def _copies_delete(connection, client) -> int:
-    links = ProductLink.objects.filter(connection=connection, unlinked_at__isnull=True)
+    links = ProductLink.objects.live().filter(connection=connection)
     if connection.managed_in == BigCommerceConnection.ManagedIn.COMPTOIR:
         ids = sorted(
             set(
@@ -514,12 +504,12 @@ def _copies_delete(connection, client) -> int:
         )
         for start in range(0, len(ids), 50):
             chunk = ids[start : start + 50]
-            client.delete("/v3/catalog/products", params={"id:in": ",".join(map(str, chunk))})
+            api.products_delete(client, chunk)
         message = gettext_lazy("Deleted %(count)s products that Comptoir had created in BigCommerce.")
         direction = Dir.TO_BIGCOMMERCE
     else:
         from catalog.services.products import products_archive
-        from integrations.bigcommerce.import_writes import ORIGIN
+        from integrations.bigcommerce.products.import_writes import ORIGIN
 
         ids = sorted(set(links.filter(origin=ProductLink.Origin.IMPORTED).values_list("product_id", flat=True)))
         # Archived, not deleted: their sales and stock history stay.
@@ -539,10 +529,10 @@ def _copies_delete(connection, client) -> int:
 def _webhooks_remove(connection, client) -> int:
     destination = webhook_destination()
     ids = set(connection.webhook_ids or [])
-    ids |= {h["id"] for h in client.iter_pages("/v3/hooks") if h.get("destination") == destination}
+    ids |= {h["id"] for h in api.hooks_iter(client) if h.get("destination") == destination}
     for hook_id in sorted(ids):
         try:
-            client.delete(f"/v3/hooks/{hook_id}")
+            api.hook_delete(client, hook_id)
         except NotFound:
             pass
     sync_event_record(

@@ -65,9 +65,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from integrations.bigcommerce.client import client_for
-from integrations.bigcommerce.errors import NotFound
-from integrations.bigcommerce.stock_push import _clamped, _remote_levels
+from integrations.bigcommerce.api import endpoints as api
+from integrations.bigcommerce.api.client import client_for
+from integrations.bigcommerce.api.errors import NotFound
+from integrations.bigcommerce.stock.push import _clamped, _remote_levels
 from integrations.models import BigCommerceConnection, RemoteOrder, StockPush, SyncEvent, SyncRun, VariantLink
 from integrations.services.journal import sync_event_record
 from inventory.reasons import (
@@ -123,9 +124,9 @@ def inventory_settings(*, connection: BigCommerceConnection, channel_id: int, cl
     if found is None:
         client = client or client_for(connection)
         try:
-            data = client.get("/v3/settings/inventory", {"channel_id": channel_id})["data"]
+            data = api.inventory_settings_get(client, channel_id=channel_id)
         except NotFound:  # a channel with no settings of its own
-            data = client.get("/v3/settings/inventory")["data"]
+            data = api.inventory_settings_get(client)
         found = {
             "update_stock_behavior": data.get("update_stock_behavior") or "order_placed",
             "refund_order_stock_adjustment": bool(data.get("refund_order_stock_adjustment", True)),
@@ -144,9 +145,8 @@ def _live_link(connection, remote_variant_id) -> VariantLink | None:
     if not remote_variant_id:
         return None
     return (
-        VariantLink.objects.filter(
-            link__connection=connection, link__unlinked_at__isnull=True, remote_variant_id=remote_variant_id
-        )
+        VariantLink.objects.live()
+        .filter(link__connection=connection, remote_variant_id=remote_variant_id)
         .select_related("link")
         .first()
     )
@@ -200,7 +200,7 @@ def order_sync(
     followed by a reopening gave the stock back all the same (BigCommerce never takes it again)."""
     client = client or client_for(connection)
     try:
-        order = client.get(f"/v2/orders/{order_id}")
+        order = api.order_get(client, order_id)
     except NotFound:
         return set()
     return _order_apply(connection=connection, client=client, order=order, passed_status=passed_status)
@@ -223,7 +223,7 @@ def _order_apply(*, connection, client, order: dict, passed_status: int | None =
         # First seen already cancelled or refunded: it took stock when placed, or when shipped.
         taken = behaviour == "order_placed" or bool(order.get("date_shipped"))
     returned = bool(record and record.stock_returned)
-    lines = list(client.iter_pages(f"/v2/orders/{order_id}/products")) if taken else []
+    lines = list(api.order_lines_iter(client, order_id)) if taken else []
     giving_back = seen & GIVES_STOCK_BACK
     kept = None  # (why, status) when a cancelled or refunded order's stock stays out: the history says so
     if taken and not returned and giving_back and rules["refund_order_stock_adjustment"]:
@@ -387,9 +387,8 @@ def orders_poll(*, connection: BigCommerceConnection, client=None) -> set[int]:
     client = client or client_for(connection)
     started = timezone.now()
     since = connection.orders_polled_until or connection.connected_at or started
-    params = {"min_date_modified": _rfc2822(since - POLL_MARGIN), "sort": "date_modified:asc"}
     moved: set[int] = set()
-    for order in client.iter_pages("/v2/orders", params):
+    for order in api.orders_modified_since(client, since_rfc2822=_rfc2822(since - POLL_MARGIN)):
         moved |= _order_apply(connection=connection, client=client, order=order)
     BigCommerceConnection.objects.filter(pk=connection.pk).update(orders_polled_until=started)
     connection.orders_polled_until = started
@@ -421,7 +420,7 @@ def stock_event_links(*, connection: BigCommerceConnection, data: dict) -> list[
     variants). ``store/channel/{id}/inventory/product/stock_changed`` names them at the top level."""
     inventory = data.get("inventory") if isinstance(data.get("inventory"), dict) else data
     variant_id = inventory.get("variant_id")
-    live = VariantLink.objects.filter(link__connection=connection, link__unlinked_at__isnull=True)
+    live = VariantLink.objects.live().filter(link__connection=connection)
     if isinstance(variant_id, int) and not isinstance(variant_id, bool) and variant_id > 0:
         return list(live.filter(remote_variant_id=variant_id))
     product_id = inventory.get("product_id") or data.get("id")
@@ -478,9 +477,11 @@ def stock_checks_requested_run(*, connection: BigCommerceConnection) -> dict:
 
 # -- the stock check -------------------------------------------------------------------------
 def _checkable(connection):
-    return VariantLink.objects.filter(
-        link__connection=connection, link__unlinked_at__isnull=True, link__product__track_stock=True
-    ).select_related("link")
+    return (
+        VariantLink.objects.live()
+        .filter(link__connection=connection, link__product__track_stock=True)
+        .select_related("link")
+    )
 
 
 def initial_sync_running(connection: BigCommerceConnection) -> bool:
@@ -496,7 +497,7 @@ UNDECIDED = Q(state=StockPush.State.UNKNOWN, attempts__gte=2) | Q(state=StockPus
 def _busy_links(links: list[VariantLink], *, since) -> set[int]:
     """Links with a push not settled, just sent (maybe not applied yet) or written since
     ``since``; an undecided lost answer is not "busy": the check settles it (``_undecided``)."""
-    from integrations.bigcommerce.stock_push import _settle_grace_seconds
+    from integrations.bigcommerce.stock.push import _settle_grace_seconds
 
     recent = since - _apply_window()
     grace = since - timedelta(seconds=_settle_grace_seconds())
@@ -516,7 +517,7 @@ def _undecided_settle(*, connection, client, links: list[VariantLink], levels: d
     """Quiet links whose push answer was lost and could not be told apart: Comptoir's ledger is
     the truth for its own sales, so BigCommerce's level is set to Comptoir's (and the rows are
     closed). Returns the links settled so."""
-    from integrations.bigcommerce import stock_push
+    from integrations.bigcommerce.stock import push as stock_push
 
     rows = list(StockPush.objects.filter(UNDECIDED, variant_link__in=[v.pk for v in links]))
     if not rows:
@@ -532,7 +533,7 @@ def _undecided_settle(*, connection, client, links: list[VariantLink], levels: d
 
 
 def _undecided_set(*, connection, client, links, rows, levels, remote) -> set[int]:
-    from integrations.bigcommerce.stock_push import DEFAULT_LOCATION_ID
+    from integrations.bigcommerce.stock.push import DEFAULT_LOCATION_ID
 
     by_link = {v.pk: v for v in links}
     items, settled = [], set()
@@ -546,7 +547,7 @@ def _undecided_set(*, connection, client, links, rows, levels, remote) -> set[in
                 {"location_id": DEFAULT_LOCATION_ID, "variant_id": vlink.remote_variant_id, "quantity": should}
             )
     if items:
-        list(client.adjust_inventory_absolute(items, reason=_("Comptoir stock level")))
+        api.inventory_adjust_absolute(client, items, reason=_("Comptoir stock level"))
     with transaction.atomic():
         StockPush.objects.filter(
             pk__in=[r.pk for r in rows], state__in=[StockPush.State.UNKNOWN, StockPush.State.PENDING]

@@ -7,6 +7,7 @@ into the same attributes.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 
@@ -79,6 +80,40 @@ class PayloadTooLarge(BigCommerceError):
 
 class ValidationFailed(BigCommerceError):
     """422: missing or invalid data; ``errors`` maps field names to messages."""
+
+
+class AdjustmentRefused(ValidationFailed):
+    """422 to a relative inventory adjustment, read once from BigCommerce's title:
+    ``absolute_first`` when a variant has no level yet ("requires absolute adjustment before
+    relative"), and which items it names: ``variant_ids`` ("variant_id 123") and ``item_indexes``
+    ("Item 3 would take stock below zero …", the item's index in the call)."""
+
+    def __init__(self, *args, absolute_first=False, variant_ids=frozenset(), item_indexes=frozenset(), **kwargs):
+        self.absolute_first = absolute_first
+        self.variant_ids = frozenset(variant_ids)
+        self.item_indexes = frozenset(item_indexes)
+        super().__init__(*args, **kwargs)
+
+    @classmethod
+    def parsed(cls, exc: BigCommerceError) -> AdjustmentRefused:
+        title = exc.title or ""
+        return cls(
+            exc.title,
+            status=exc.status,
+            errors=exc.errors,
+            type=exc.type,
+            method=exc.method,
+            path=exc.path,
+            body=exc.body,
+            absolute_first=bool(_ABSOLUTE_FIRST.search(title)),
+            variant_ids={int(v) for v in _IDENTITY_VARIANT.findall(title)},
+            item_indexes={int(n) for n in _REFUSED_ITEM.findall(title)},
+        )
+
+
+_ABSOLUTE_FIRST = re.compile(r"requires absolute adjustment before relative", re.IGNORECASE)
+_IDENTITY_VARIANT = re.compile(r"variant_id (\d+)")
+_REFUSED_ITEM = re.compile(r"\bItem (\d+) ")
 
 
 class RateLimited(BigCommerceError):

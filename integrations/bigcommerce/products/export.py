@@ -37,11 +37,11 @@ from django.utils.translation import ngettext
 
 from catalog.models import Product
 from integrations.bigcommerce import binder
-from integrations.bigcommerce.client import client_for
-from integrations.bigcommerce.errors import (
+from integrations.bigcommerce.api.client import client_for
+from integrations.bigcommerce.api.errors import (
     Unauthorized,
 )
-from integrations.bigcommerce.export_chunk import CHUNK, TRANSIENT, ChunkExport
+from integrations.bigcommerce.products.export_chunk import CHUNK, TRANSIENT, ChunkExport
 from integrations.models import BigCommerceConnection, ProductAssignment, ProductLink, RemoteRef, SyncEvent, SyncRun
 from integrations.services.journal import sync_event_record
 from integrations.services.queue import enqueue_on_commit
@@ -95,11 +95,7 @@ def assignments_ensure(*, connection: BigCommerceConnection) -> int:
 def links_ensure(*, connection: BigCommerceConnection) -> int:
     """A pending link for every assigned product that has none."""
     assigned = ProductAssignment.objects.filter(merchant=connection.merchant, unassigned_at__isnull=True).exclude(
-        Exists(
-            ProductLink.objects.filter(
-                connection=connection, product_id=OuterRef("product_id"), unlinked_at__isnull=True
-            )
-        )
+        Exists(ProductLink.objects.live().filter(connection=connection, product_id=OuterRef("product_id")))
     )
     return _insert_in_slices(
         model=ProductLink,
@@ -122,7 +118,8 @@ def dirty_links(*, connection: BigCommerceConnection):
     product_exists = Exists(Product.objects.filter(pk=OuterRef("product_id")))
     changed = Exists(Product.objects.filter(pk=OuterRef("product_id")).exclude(revision=OuterRef("synced_revision")))
     return (
-        ProductLink.objects.filter(connection=connection, unlinked_at__isnull=True)
+        ProductLink.objects.live()
+        .filter(connection=connection)
         .filter(Q(state=State.PENDING) | changed | ~product_exists | Q(removal_requested_at__isnull=False))
         .order_by("id")
     )

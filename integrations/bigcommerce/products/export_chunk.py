@@ -19,8 +19,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from catalog.models import Product
-from integrations.bigcommerce import binder, stock_push, store_matches
-from integrations.bigcommerce.errors import (
+from integrations.bigcommerce import binder
+from integrations.bigcommerce.api import endpoints as api
+from integrations.bigcommerce.api.errors import (
     BigCommerceError,
     Conflict,
     ExportFailed,
@@ -30,10 +31,12 @@ from integrations.bigcommerce.errors import (
     Unauthorized,
     Unavailable,
 )
-from integrations.bigcommerce.export_snapshot import products_for_export, snapshot
-from integrations.bigcommerce.export_structure import StructureSync
 from integrations.bigcommerce.mappers import outbound
 from integrations.bigcommerce.mappers.outbound import content_hash
+from integrations.bigcommerce.products import store_matches
+from integrations.bigcommerce.products.export_snapshot import products_for_export, snapshot
+from integrations.bigcommerce.products.export_structure import StructureSync
+from integrations.bigcommerce.stock import push as stock_push
 from integrations.models import BigCommerceConnection, ProductLink, RemoteRef, SyncEvent, SyncRun
 from integrations.services.journal import sync_event_record
 from integrations.services.sync_errors import error_sentence
@@ -161,17 +164,13 @@ class ChunkExport:
             ProductLink.objects.filter(pk=link.pk).update(create_sent_at=link.create_sent_at)
             body = outbound.create_payload(snap, self.store)
             item.sent = body
-            answer = self.client.request("POST", "/v3/catalog/products", json=body, idempotent=False)
+            answer = api.product_create(self.client, body)
             self._partial_note(item, answer)
-            remote = _data(answer)
+            remote = api.data_of(answer)
             if isinstance(remote, list):  # a 207 lists the created product
                 remote = remote[0]
         if not remote.get("variants") or (snap.images and "images" not in remote):
-            remote = _data(
-                self.client.get(
-                    f"/v3/catalog/products/{remote['id']}", params={"include": "variants,images,videos,options"}
-                )
-            )
+            remote = api.product_get(self.client, remote["id"], include="variants,images,videos,options")
         self._bind_created(item, snap, remote)
         item.created = True
         item.changed.append("created")
@@ -216,7 +215,7 @@ class ChunkExport:
         structure = StructureSync(client=self.client, link=link, snap=snap, parts=parts)
         if snap.options and not link.refs.filter(kind=Ref.OPTION).exists():
             # Linked at setup: the product may already have options of these names.
-            remote_options = _data(self.client.get(f"/v3/catalog/products/{link.remote_product_id}/options"))
+            remote_options = api.options_list(self.client, link.remote_product_id)
             structure.bind_options(snap.options, remote_options or [])
         structure.update()
         item.changed.extend(structure.changed)
@@ -234,7 +233,7 @@ class ChunkExport:
         if not batch:
             return
         try:
-            for _chunk, _answer in self.client.update_products([body for _item, body in batch]):
+            for _chunk, _answer in api.products_update(self.client, [body for _item, body in batch]):
                 pass
         except TRANSIENT:
             raise
@@ -242,9 +241,7 @@ class ChunkExport:
             # One bad product fails the whole batch: send them one by one to find it.
             for item, body in batch:
                 try:
-                    self.client.put(
-                        f"/v3/catalog/products/{body['id']}", json={k: v for k, v in body.items() if k != "id"}
-                    )
+                    api.product_update(self.client, body["id"], {k: v for k, v in body.items() if k != "id"})
                 except NotFound:
                     self._remote_gone(item)
                 except TRANSIENT:
@@ -267,8 +264,8 @@ class ChunkExport:
         if not items:
             return
         try:
-            for _chunk, _answer in self.client.update_variants(
-                [{k: v for k, v in body.items() if k != "product_id"} for _i, _v, body, _d in items]
+            for _chunk, _answer in api.variants_update(
+                self.client, [{k: v for k, v in body.items() if k != "product_id"} for _i, _v, body, _d in items]
             ):
                 pass
         except TRANSIENT:
@@ -276,9 +273,11 @@ class ChunkExport:
         except BigCommerceError:
             for item, _vid, body, _digest in items:
                 try:
-                    self.client.put(
-                        f"/v3/catalog/products/{body['product_id']}/variants/{body['id']}",
-                        json={k: v for k, v in body.items() if k not in ("id", "product_id")},
+                    api.variant_update(
+                        self.client,
+                        body["product_id"],
+                        body["id"],
+                        {k: v for k, v in body.items() if k not in ("id", "product_id")},
                     )
                 except TRANSIENT:
                     raise
@@ -296,14 +295,11 @@ class ChunkExport:
         created = [i for i in items if i.created or i.link.state == State.PENDING]
         if not created or not self.connection.channel_id:
             return
-        body = [{"product_id": i.link.remote_product_id, "channel_id": self.connection.channel_id} for i in created]
-        for start in range(0, len(body), ASSIGN_BATCH):
-            self.client.request(
-                "PUT",
-                "/v3/catalog/products/channel-assignments",
-                json=body[start : start + ASSIGN_BATCH],
-                idempotent=True,
-            )
+        api.channel_assign(
+            self.client,
+            channel_id=self.connection.channel_id,
+            product_ids=[i.link.remote_product_id for i in created],
+        )
 
     # -- remove -----------------------------------------------------------------------------
     def _remove(self, item: _Pending) -> None:
@@ -317,17 +313,14 @@ class ChunkExport:
             and link.origin == ProductLink.Origin.CREATED_REMOTE
             and not (link.removal_keeps_copy and product is not None)
         ):
-            _ignore_not_found(lambda: self.client.delete(f"/v3/catalog/products/{link.remote_product_id}"))
+            _ignore_not_found(lambda: api.product_delete(self.client, link.remote_product_id))
             deleted = True
         elif link.remote_product_id and self.connection.channel_id:
             # Kept in the store, but no longer Comptoir's: off the Comptoir-POS channel, or the
             # next connect would bring it back into Comptoir.
             _ignore_not_found(
-                lambda: self.client.request(
-                    "DELETE",
-                    "/v3/catalog/products/channel-assignments",
-                    params={"product_id:in": link.remote_product_id, "channel_id:in": self.connection.channel_id},
-                    idempotent=True,
+                lambda: api.channel_unassign(
+                    self.client, channel_id=self.connection.channel_id, product_id=link.remote_product_id
                 )
             )
             off_channel = True
@@ -496,9 +489,3 @@ def _ignore_not_found(call) -> None:
         call()
     except NotFound:
         pass
-
-
-def _data(answer):
-    if isinstance(answer, dict) and "data" in answer:
-        return answer["data"]
-    return answer

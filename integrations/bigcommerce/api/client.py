@@ -47,6 +47,7 @@ logger = logging.getLogger(__name__)
 USER_AGENT = "Comptoir/0.1 (point-of-sale back office; python-requests)"
 CONNECT_TIMEOUT = 5.0
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+DOWNLOAD_TIMEOUT = (5.0, 20.0)  # connect, read: a store's image
 
 
 @dataclass(frozen=True)
@@ -250,6 +251,19 @@ class BigCommerceClient:
             idempotent=False,
             wrap=_adjustment(reason),
         )
+
+    def download(
+        self, url: str, *, max_bytes: int, timeout: tuple[float, float] = DOWNLOAD_TIMEOUT
+    ) -> tuple[int, bytes]:
+        """A file the store links to (a product image on its CDN): (status, at most ``max_bytes`` + 1
+        bytes), paced like every request to this store. Sent without the token (the address is
+        not the API's), never retried; ``Unavailable`` when no answer came, naming the cause."""
+        self.pacer.acquire(self.store_hash)
+        try:
+            with self.session.get(url, stream=True, timeout=timeout) as answer:
+                return answer.status_code, answer.raw.read(max_bytes + 1, decode_content=True)
+        except requests.RequestException as exc:
+            raise Unavailable(type(exc).__name__, method="GET", path=url) from exc
 
     def get_store(self) -> dict:
         """``GET /v2/store``: name, currency, ``is_price_entered_with_tax``, ``default_channel_id``…"""

@@ -16,10 +16,10 @@ from __future__ import annotations
 from django.utils.translation import gettext as _
 
 from catalog.models import Product
-from integrations.bigcommerce.importer import is_importing
+from integrations.bigcommerce.inbox.receive import Skipped
+from integrations.bigcommerce.products.importer import is_importing
 from integrations.models import ProductLink, WebhookEvent
 from integrations.services.queue import enqueue_on_commit
-from integrations.services.webhooks import Skipped
 
 PRODUCT_SCOPES = ("store/product/created", "store/product/updated", "store/product/deleted")
 SKU_SCOPES = ("store/sku/created", "store/sku/updated", "store/sku/deleted")
@@ -96,7 +96,7 @@ def _connected(event: WebhookEvent):
 
 def order_event_handle(*, event: WebhookEvent) -> Skipped | None:
     """An order was placed, changed, cancelled or refunded: read it again (in a task)."""
-    from integrations.bigcommerce.stock_inbound import order_id_of
+    from integrations.bigcommerce.stock.inbound import order_id_of
 
     connection = _connected(event)
     if connection is None:
@@ -115,7 +115,7 @@ def order_event_handle(*, event: WebhookEvent) -> Skipped | None:
 
 def stock_event_handle(*, event: WebhookEvent) -> Skipped | None:
     """A stock level changed in BigCommerce: unless it is our own change coming back, check it."""
-    from integrations.bigcommerce.stock_inbound import stock_check_request, stock_event_links
+    from integrations.bigcommerce.stock.inbound import stock_check_request, stock_event_links
 
     connection = _connected(event)
     if connection is None:
@@ -142,7 +142,7 @@ def _no_order():
 def handlers_register(registry: dict) -> None:
     """Add the import's and the stock sync's handlers to every scope they need, after any handler
     already there."""
-    from integrations.bigcommerce.stock_inbound import (
+    from integrations.bigcommerce.stock.inbound import (
         CHANNEL_INVENTORY_SCOPES,
         CHANNEL_ORDER_SCOPES,
         INVENTORY_SCOPES,

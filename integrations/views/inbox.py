@@ -6,9 +6,9 @@ from django.http import JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from integrations.bigcommerce.webhooks import InvalidWebhook, webhook_secret_matches, webhook_verify
+from integrations.bigcommerce.api.webhook_signature import InvalidWebhook, webhook_secret_matches, webhook_verify
+from integrations.bigcommerce.inbox.receive import webhook_event_receive
 from integrations.selectors import connection_active_for_store
-from integrations.services.webhooks import webhook_event_receive
 
 logger = logging.getLogger(__name__)
 

@@ -14,9 +14,9 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from integrations.bigcommerce import oauth
-from integrations.bigcommerce.errors import BigCommerceError
-from integrations.bigcommerce.signed_payload import InvalidSignedPayload, SignedPayload, verify_signed_payload
+from integrations.bigcommerce.api import oauth
+from integrations.bigcommerce.api.errors import BigCommerceError
+from integrations.bigcommerce.api.signed_payload import InvalidSignedPayload, SignedPayload, verify_signed_payload
 from integrations.errors import BadCallback, ForgedCallback
 from integrations.models import BigCommerceConnection, SyncEvent, UsedSignedPayload
 from integrations.selectors import connection_active_for_store

@@ -11,7 +11,8 @@ BigCommerce rather than deleted and made again, so its variants keep their ids.
 from __future__ import annotations
 
 from integrations.bigcommerce import binder
-from integrations.bigcommerce.errors import NotFound, ValidationFailed
+from integrations.bigcommerce.api import endpoints as api
+from integrations.bigcommerce.api.errors import NotFound, ValidationFailed
 from integrations.bigcommerce.mappers import outbound
 from integrations.bigcommerce.mappers.outbound import content_hash
 from integrations.models import ProductLink, RemoteRef, VariantLink
@@ -22,10 +23,6 @@ Ref = RemoteRef.Kind
 def values_hash(remote_value_ids) -> str:
     ids = [i for i in remote_value_ids if i]
     return content_hash(sorted(ids)) if ids else ""
-
-
-def _data(answer):
-    return answer["data"] if isinstance(answer, dict) and "data" in answer else answer
 
 
 class StructureSync:
@@ -138,21 +135,12 @@ class StructureSync:
                 ref.save(update_fields=["local_id"])
                 option_refs[option.id] = ref
             if ref is None:
-                remote = _data(
-                    self.client.request(
-                        "POST",
-                        f"/v3/catalog/products/{self.pid}/options",
-                        json=outbound.option_payload(option, position),
-                        idempotent=False,
-                    )
-                )
+                remote = api.option_create(self.client, self.pid, outbound.option_payload(option, position))
                 self.bind_options([option], [remote])
                 self.changed.add("options")
                 continue
             if ref.content_hash != content_hash(option.name):
-                self.client.put(
-                    f"/v3/catalog/products/{self.pid}/options/{ref.remote_id}", json={"display_name": option.name}
-                )
+                api.option_update(self.client, self.pid, ref.remote_id, {"display_name": option.name})
                 ref.content_hash = content_hash(option.name)
                 ref.save(update_fields=["content_hash"])
                 self.changed.add("options")
@@ -174,13 +162,8 @@ class StructureSync:
                 ref.save(update_fields=["local_id"])
                 value_refs[value_id] = ref
             if ref is None:
-                remote = _data(
-                    self.client.request(
-                        "POST",
-                        f"/v3/catalog/products/{self.pid}/options/{option_ref.remote_id}/values",
-                        json={"label": label, "sort_order": sort_order},
-                        idempotent=False,
-                    )
+                remote = api.option_value_create(
+                    self.client, self.pid, option_ref.remote_id, {"label": label, "sort_order": sort_order}
                 )
                 binder.ref_set(
                     link=self.link,
@@ -192,9 +175,12 @@ class StructureSync:
                 )
                 self.changed.add("options")
             elif ref.content_hash != content_hash(label):
-                self.client.put(
-                    f"/v3/catalog/products/{self.pid}/options/{option_ref.remote_id}/values/{ref.remote_id}",
-                    json={"label": label, "sort_order": sort_order},
+                api.option_value_update(
+                    self.client,
+                    self.pid,
+                    option_ref.remote_id,
+                    ref.remote_id,
+                    {"label": label, "sort_order": sort_order},
                 )
                 ref.content_hash = content_hash(label)
                 ref.save(update_fields=["content_hash"])
@@ -213,9 +199,7 @@ class StructureSync:
                 if v in value_refs
             ]
             body = {**fields, "price": fields.get("price", 0.0), "option_values": option_values}
-            remote = _data(
-                self.client.request("POST", f"/v3/catalog/products/{self.pid}/variants", json=body, idempotent=False)
-            )
+            remote = api.variant_create(self.client, self.pid, body)
             self._variant_bind(variant, remote["id"], value_refs)
             self.changed.add("variants")
         elif vl.content_hash != content_hash(fields):
@@ -242,7 +226,7 @@ class StructureSync:
 
     def _variant_delete(self, vl: VariantLink) -> None:
         try:
-            self.client.delete(f"/v3/catalog/products/{self.pid}/variants/{vl.remote_variant_id}")
+            api.variant_delete(self.client, self.pid, vl.remote_variant_id)
         except (NotFound, ValidationFailed):  # gone already, or the base variant (it stays)
             pass
         vl.delete()
@@ -256,12 +240,12 @@ class StructureSync:
         for ref in refs:
             if ref.kind == Ref.OPTION_VALUE and ref.local_id not in local_values:
                 if ref.parent_id not in removed_options:  # its option stays: the value goes alone
-                    self._delete(f"options/{ref.parent_id}/values/{ref.remote_id}")
+                    self._delete(api.option_value_delete, ref.parent_id, ref.remote_id)
                 ref.delete()
                 self.changed.add("options")
         for ref in refs:
             if ref.kind == Ref.OPTION and ref.local_id not in local_options:
-                self._delete(f"options/{ref.remote_id}")
+                self._delete(api.option_delete, ref.remote_id)
                 ref.delete()
                 self.changed.add("options")
 
@@ -274,31 +258,28 @@ class StructureSync:
             have = {r.local_id: r for r in refs if r.kind == kind}
             for local_id, ref in have.items():
                 if local_id not in local:
-                    self._delete(f"{path}/{ref.remote_id}")
+                    self._delete(api.media_delete, path, ref.remote_id)
                     ref.delete()
                     self.changed.add(path)
             for local_id, fields in local.items():
                 digest = content_hash(fields)
                 ref = have.get(local_id)
                 if ref is None:
-                    remote = _data(
-                        self.client.request(
-                            "POST", f"/v3/catalog/products/{self.pid}/{path}", json=fields, idempotent=False
-                        )
-                    )
+                    remote = api.media_create(self.client, self.pid, path, fields)
                     binder.ref_set(
                         link=self.link, kind=kind, local_id=local_id, remote_id=remote["id"], content_hash=digest
                     )
                     self.changed.add(path)
                 elif ref.content_hash != digest:
                     changes = {k: v for k, v in fields.items() if k not in ("image_url", "video_id", "type")}
-                    self.client.put(f"/v3/catalog/products/{self.pid}/{path}/{ref.remote_id}", json=changes)
+                    api.media_update(self.client, self.pid, path, ref.remote_id, changes)
                     ref.content_hash = digest
                     ref.save(update_fields=["content_hash"])
                     self.changed.add(path)
 
-    def _delete(self, subpath: str) -> None:
+    def _delete(self, delete, *ids) -> None:
+        """``delete(client, product id, *ids)``; a thing already gone is fine."""
         try:
-            self.client.delete(f"/v3/catalog/products/{self.pid}/{subpath}")
+            delete(self.client, self.pid, *ids)
         except NotFound:
             pass

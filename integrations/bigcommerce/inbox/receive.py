@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from catalog.models import Product
-from integrations.bigcommerce.webhooks import WebhookDelivery
+from integrations.bigcommerce.api.webhook_signature import WebhookDelivery
 from integrations.journal_messages import WEBHOOK, webhook_family
 from integrations.messages import message_render
 from integrations.models import BigCommerceConnection, ProductLink, SyncEvent, VariantLink, WebhookEvent
