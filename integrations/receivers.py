@@ -57,9 +57,9 @@ def stock_changing_mark(
     *, variant_id: int, movement_id: int, origin: str, delta: int, online_before: int, online_after: int, **_kw
 ):
     """Inside the ledger's transaction: the durable mark (a ``StockPush`` row) of a bound variant."""
-    from integrations.bigcommerce.stock.push import mark
+    from integrations.bigcommerce.stock.outbox import stock_push_mark
 
-    mark(
+    stock_push_mark(
         variant_id=variant_id,
         movement_id=movement_id,
         origin=origin,
@@ -72,7 +72,7 @@ def stock_changing_mark(
 @receiver(stock_changed, dispatch_uid="integrations.stock_changed")
 def stock_changed_push(*, movement_id: int, **_kw):
     """After commit, the fast path: enqueue the push (the sweep sends it if this never runs)."""
-    from integrations.bigcommerce.stock.push import stock_push_kick
+    from integrations.bigcommerce.stock.outbox import stock_push_kick
     from integrations.models import StockPush
 
     for connection_id in set(

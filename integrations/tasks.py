@@ -158,32 +158,16 @@ def bigcommerce_export_sweep() -> None:
 
 # -- stock (Comptoir → BigCommerce) ----------------------------------------------------------
 def bigcommerce_stock_push_run(connection_id: int) -> None:
-    """Send the connection's pending stock changes (coalesced, one call a round), one run per
-    connection at a time: two at once would each settle the other's answers in flight wrongly.
-    A task that finds the run taken leaves it to the holder, which looks again once it let go."""
-    from integrations.bigcommerce.stock import push as stock_push
+    """Send the connection's pending stock changes (the run protocol: ``stock.push.stock_push_drain``)."""
+    from integrations.bigcommerce.stock.push import stock_push_drain
 
-    stock_push.kick_taken(connection_id=connection_id)
-    connection = _connection(connection_id)
-    if connection is None or not connection.is_active or not connection.access_token:
-        return
-    if not stock_push.push_lock_take(connection_id=connection_id):
-        return
-    started = timezone.now()
-    try:
-        for _round in range(stock_push.ROUNDS_PER_RUN):
-            if not stock_push.stock_push_run(connection=connection):
-                break  # nothing more, or BigCommerce refused or did not answer: the sweep tries later
-    finally:
-        stock_push.push_lock_release(connection_id=connection_id)
-    if stock_push.pending_exists(connection=connection, since=started):  # marked while we held the run
-        stock_push.stock_push_kick(connection_id=connection_id)
+    stock_push_drain(connection_id=connection_id)
 
 
 def bigcommerce_starting_stock_set(connection_id: int) -> None:
     """Once, after the initial sync of products managed in Comptoir: BigCommerce shows Comptoir's stock."""
     from integrations.bigcommerce.products.export import exporting
-    from integrations.bigcommerce.stock.push import starting_stock_set
+    from integrations.bigcommerce.stock.start import starting_stock_set
 
     connection = _connection(connection_id)
     if connection is None or not connection.access_token or not exporting(connection):
@@ -217,7 +201,7 @@ def _stock_connection(connection_id: int):
 def bigcommerce_order_sync(connection_id: int, order_id: int, passed_status: int | None = None) -> None:
     """An order event: read the order, bring its stock effect into the ledger (``passed_status``:
     the status a statusUpdated event announced, which the order may have left since)."""
-    from integrations.bigcommerce.stock.inbound import order_sync
+    from integrations.bigcommerce.stock.orders import order_sync
 
     connection = _stock_connection(connection_id)
     if connection is not None:
@@ -229,7 +213,7 @@ def bigcommerce_orders_poll(connection_id: int) -> None:
     made before the stock scopes existed subscribes to them here (tried again hourly on failure)."""
     from django.core.cache import cache
 
-    from integrations.bigcommerce.stock.inbound import orders_poll
+    from integrations.bigcommerce.stock.orders import orders_poll
 
     connection = _stock_connection(connection_id)
     if connection is None:
@@ -247,7 +231,7 @@ def bigcommerce_orders_poll(connection_id: int) -> None:
 
 def bigcommerce_stock_check_requested(connection_id: int) -> None:
     """Variants BigCommerce reported a stock change of: compare them once quiet."""
-    from integrations.bigcommerce.stock.inbound import stock_checks_requested_run
+    from integrations.bigcommerce.stock.manual_edits import stock_checks_requested_run
 
     connection = _stock_connection(connection_id)
     if connection is not None:
@@ -280,7 +264,7 @@ def bigcommerce_stock_sweep() -> None:
 
 
 def bigcommerce_stock_reconcile(run_id: int) -> None:
-    from integrations.bigcommerce.stock.inbound import stock_reconcile_run
+    from integrations.bigcommerce.stock.check import stock_reconcile_run
     from integrations.models import SyncRun
     from integrations.services.maintenance import sync_run_resume
 
@@ -293,7 +277,7 @@ def bigcommerce_stock_reconcile(run_id: int) -> None:
 
 def bigcommerce_stock_reconcile_all() -> None:
     """Scheduled: a stock check of every connected store."""
-    from integrations.bigcommerce.stock.inbound import stock_reconcile_start
+    from integrations.bigcommerce.stock.check import stock_reconcile_start
     from integrations.models import BigCommerceConnection
 
     for connection in BigCommerceConnection.objects.filter(status=BigCommerceConnection.Status.CONNECTED):

@@ -605,7 +605,7 @@ class Run:
     def _reconcile(self) -> dict:
         """The stock check of every synced variant (as its schedule and "Check stock now" start it),
         run by the clusters; returns its journal figures."""
-        from integrations.bigcommerce.stock.inbound import stock_reconcile_start
+        from integrations.bigcommerce.stock.check import stock_reconcile_start
         from integrations.models import SyncEvent, SyncRun
 
         run = stock_reconcile_start(connection=self.connection)

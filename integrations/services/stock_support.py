@@ -14,8 +14,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from integrations.bigcommerce.stock.inbound import stock_check_kick
-from integrations.bigcommerce.stock.push import stock_push_kick
+from integrations.bigcommerce.stock.manual_edits import stock_check_kick
+from integrations.bigcommerce.stock.outbox import stock_push_kick
 from integrations.models import StockPush, SyncEvent, VariantLink
 from integrations.services.journal import sync_event_record
 

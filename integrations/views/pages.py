@@ -102,7 +102,7 @@ def bigcommerce_sync_now(request):
 @require_POST
 def bigcommerce_stock_check(request):
     """Check stock now: compare every synced variant's stock with BigCommerce's (in a task)."""
-    from integrations.bigcommerce.stock.inbound import stock_reconcile_start
+    from integrations.bigcommerce.stock.check import stock_reconcile_start
 
     connection, _status = _connected_or_404(request)
     stock_reconcile_start(connection=connection)

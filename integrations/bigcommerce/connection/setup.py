@@ -17,6 +17,7 @@ from integrations.bigcommerce.api import endpoints as api
 from integrations.bigcommerce.api.client import client_for
 from integrations.bigcommerce.api.errors import BigCommerceError, NotFound, Unauthorized
 from integrations.bigcommerce.api.webhook_signature import SECRET_HEADER
+from integrations.bigcommerce.inbox import scopes
 from integrations.models import BigCommerceConnection, ProductLink, SyncEvent, VariantLink
 from integrations.selectors import products_for_name_match, variants_with_identifiers
 from integrations.services.connection import connection_forget, connection_store_facts_record
@@ -28,38 +29,11 @@ CHANNEL_PLATFORM = "custom"  # pos allows only clover/square/stripe/talech/vend;
 CATEGORY_NAME = "Comptoir POS"
 WEBHOOK_PATH = "/integrations/bigcommerce/webhooks/"
 WEBHOOK_SECRET_HEADER = SECRET_HEADER
-STORE_WEBHOOK_SCOPES = (
-    "store/product/created",
-    "store/product/updated",
-    "store/product/deleted",
-    "store/sku/created",
-    "store/sku/updated",
-    "store/sku/deleted",
-    "store/product/inventory/updated",
-    "store/sku/inventory/updated",
-    "store/order/created",
-    "store/order/updated",
-    "store/order/statusUpdated",
-    "store/order/refund/created",
-    "store/app/uninstalled",
-)
-CHANNEL_WEBHOOK_SCOPES = (
-    "store/channel/{channel_id}/product/assigned",
-    "store/channel/{channel_id}/product/unassigned",
-    # Stock from BigCommerce: the twins of the order events for orders of our channel, and the
-    # channel's stock changes (redundant with the store-wide scopes, against a dropped delivery).
-    "store/channel/{channel_id}/order/created",
-    "store/channel/{channel_id}/order/updated",
-    "store/channel/{channel_id}/order/statusUpdated",
-    "store/channel/{channel_id}/order/refund/created",
-    "store/channel/{channel_id}/inventory/product/stock_changed",
-)
-
 Dir = SyncEvent.Direction
 
 
 def webhook_scopes(channel_id: int) -> list[str]:
-    return list(STORE_WEBHOOK_SCOPES) + [s.format(channel_id=channel_id) for s in CHANNEL_WEBHOOK_SCOPES]
+    return scopes.subscribed(channel_id)
 
 
 def webhook_destination() -> str:

@@ -13,17 +13,25 @@ Comptoir are left alone here (the export handles them).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+
 from django.utils.translation import gettext as _
 
 from catalog.models import Product
-from integrations.bigcommerce.inbox.receive import Skipped
 from integrations.bigcommerce.products.importer import is_importing
 from integrations.models import ProductLink, WebhookEvent
 from integrations.services.queue import enqueue_on_commit
 
-PRODUCT_SCOPES = ("store/product/created", "store/product/updated", "store/product/deleted")
-SKU_SCOPES = ("store/sku/created", "store/sku/updated", "store/sku/deleted")
-CHANNEL_SCOPES = ("store/channel/{channel_id}/product/assigned", "store/channel/{channel_id}/product/unassigned")
+
+@dataclass(frozen=True)
+class Skipped:
+    """What a handler returns when the event asks nothing of Comptoir: ``why`` gives the reason in
+    the active language (it is called once per language, as journal messages are)."""
+
+    why: Callable[[], str]
+    # The reason as a code of ``integrations.journal_messages.SKIP_REASONS`` (what the journal stores).
+    code: str = ""
 
 
 def _remote_product_id(event: WebhookEvent) -> int | None:
@@ -96,7 +104,7 @@ def _connected(event: WebhookEvent):
 
 def order_event_handle(*, event: WebhookEvent) -> Skipped | None:
     """An order was placed, changed, cancelled or refunded: read it again (in a task)."""
-    from integrations.bigcommerce.stock.inbound import order_id_of
+    from integrations.bigcommerce.stock.orders import order_id_of
 
     connection = _connected(event)
     if connection is None:
@@ -115,7 +123,7 @@ def order_event_handle(*, event: WebhookEvent) -> Skipped | None:
 
 def stock_event_handle(*, event: WebhookEvent) -> Skipped | None:
     """A stock level changed in BigCommerce: unless it is our own change coming back, check it."""
-    from integrations.bigcommerce.stock.inbound import stock_check_request, stock_event_links
+    from integrations.bigcommerce.stock.manual_edits import stock_check_request, stock_event_links
 
     connection = _connected(event)
     if connection is None:
@@ -137,35 +145,3 @@ def stock_event_handle(*, event: WebhookEvent) -> Skipped | None:
 
 def _no_order():
     return _("It names no order.")
-
-
-def handlers_register(registry: dict) -> None:
-    """Add the import's and the stock sync's handlers to every scope they need, after any handler
-    already there."""
-    from integrations.bigcommerce.stock.inbound import (
-        CHANNEL_INVENTORY_SCOPES,
-        CHANNEL_ORDER_SCOPES,
-        INVENTORY_SCOPES,
-        ORDER_SCOPES,
-    )
-
-    for scope in PRODUCT_SCOPES + SKU_SCOPES + CHANNEL_SCOPES:
-        registry[scope] = _chain(registry.get(scope), product_event_handle)
-    for scope in ORDER_SCOPES + CHANNEL_ORDER_SCOPES:
-        registry[scope] = _chain(registry.get(scope), order_event_handle)
-    for scope in INVENTORY_SCOPES + CHANNEL_INVENTORY_SCOPES:
-        registry[scope] = _chain(registry.get(scope), stock_event_handle)
-
-
-def _chain(existing, handler):
-    """Keep a handler another module registered for the same scope (the export's)."""
-    if existing is None or existing is handler or handler in getattr(existing, "handlers", ()):
-        return existing or handler
-
-    def both(*, event):
-        # Skipped only when neither acted; the first one's reason is the one given.
-        outcomes = [existing(event=event), handler(event=event)]
-        return outcomes[0] if all(isinstance(o, Skipped) for o in outcomes) else None
-
-    both.handlers = (existing, handler)
-    return both

@@ -1,7 +1,5 @@
 """The webhook inbox: store a verified delivery once, process it in a task."""
 
-from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from django.db import IntegrityError, transaction
@@ -11,38 +9,17 @@ from django.utils.translation import gettext as _
 
 from catalog.models import Product
 from integrations.bigcommerce.api.webhook_signature import WebhookDelivery
+from integrations.bigcommerce.inbox.handlers import Skipped
+from integrations.bigcommerce.inbox.scopes import handler_for
 from integrations.journal_messages import WEBHOOK, webhook_family
 from integrations.messages import message_render
 from integrations.models import BigCommerceConnection, ProductLink, SyncEvent, VariantLink, WebhookEvent
 from integrations.services.journal import sync_event_record
 from integrations.services.queue import enqueue_on_commit
 
-# Scope → handler(event). The sync issues register their handlers here; an event whose
-# scope has none is journaled as received and marked processed. Channel scopes are registered
-# with the placeholder, as BigCommerce documents them: "store/channel/{channel_id}/...".
-WEBHOOK_HANDLERS: dict = {}
-
-
-@dataclass(frozen=True)
-class Skipped:
-    """What a handler returns when the event asks nothing of Comptoir: ``why`` gives the reason in
-    the active language (it is called once per language, as journal messages are)."""
-
-    why: Callable[[], str]
-    # The reason as a code of ``integrations.journal_messages.SKIP_REASONS`` (what the journal stores).
-    code: str = ""
-
 
 def _not_used() -> str:
     return _("Comptoir does not use this event.")
-
-
-def webhook_handler_for(scope: str):
-    handler = WEBHOOK_HANDLERS.get(scope)
-    parts = scope.split("/")
-    if handler is None and len(parts) > 2 and parts[:2] == ["store", "channel"] and parts[2].isdigit():
-        handler = WEBHOOK_HANDLERS.get("/".join(["store", "channel", "{channel_id}", *parts[3:]]))
-    return handler
 
 
 def webhook_event_receive(*, connection: BigCommerceConnection, delivery: WebhookDelivery) -> tuple[WebhookEvent, bool]:
@@ -83,7 +60,7 @@ def webhook_event_process(*, event: WebhookEvent) -> None:
     if not isinstance(data, dict):
         _webhook_event_fail(event=event, problem=f"data is a {type(data).__name__}, not an object")
         return
-    handler = webhook_handler_for(event.scope)
+    handler = handler_for(event.scope)
     outcome = handler(event=event) if handler is not None else Skipped(_not_used, code="not_used")
     skipped = outcome if isinstance(outcome, Skipped) else None
     params, product = _webhook_subject(event=event, data=data)

@@ -36,7 +36,7 @@ from integrations.bigcommerce.mappers.outbound import content_hash
 from integrations.bigcommerce.products import store_matches
 from integrations.bigcommerce.products.export_snapshot import products_for_export, snapshot
 from integrations.bigcommerce.products.export_structure import StructureSync
-from integrations.bigcommerce.stock import push as stock_push
+from integrations.bigcommerce.stock import start as stock_start
 from integrations.models import BigCommerceConnection, ProductLink, RemoteRef, SyncEvent, SyncRun
 from integrations.services.journal import sync_event_record
 from integrations.services.sync_errors import error_sentence
@@ -149,7 +149,7 @@ class ChunkExport:
             and item.link.origin == ProductLink.Origin.LINKED
         ]
         if linked and not (self.run is not None and self.run.initial):
-            stock_push.starting_stock_set(connection=self.connection, product_ids=linked)
+            stock_start.starting_stock_set(connection=self.connection, product_ids=linked)
 
     # -- create ---------------------------------------------------------------------------
     def _create(self, item: _Pending) -> None:
