@@ -5,7 +5,7 @@
 - ``stock_movement_links``: from ledger rows to the sync journal entry that sent them to
   BigCommerce, and from online orders (cancellations, refunds) to the order in BigCommerce's
   control panel. An order row keeps its order and connection in ``reason_params`` (written by
-  ``bigcommerce.stock_inbound``; the migration filled them in for older rows): nothing here reads
+  ``bigcommerce.stock.orders``; the migration filled them in for older rows): nothing here reads
   a key or a sentence to learn what a row was.
 """
 

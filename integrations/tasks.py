@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from integrations.bigcommerce.api.errors import BigCommerceError
-from integrations.bigcommerce.connection import setup
+from integrations.bigcommerce.connection import disconnect, preflight, setup
 from integrations.models import BigCommerceConnection, SyncEvent
 from integrations.services.journal import sync_event_finish, sync_event_record
 
@@ -60,7 +60,7 @@ def connection_preflight_run(connection_id: int) -> None:
     if connection is None or connection.preflight.get("state") != "running" or not connection.access_token:
         return
     try:
-        setup.preflight_run(connection=connection)
+        preflight.preflight_run(connection=connection)
     except BigCommerceError as exc:
         event = _failed(connection, exc, gettext_lazy("Checking for duplicates"), keep=False)
         connection.preflight = {"state": "failed", "error": event.message, "error_i18n": event.message_i18n}
@@ -72,7 +72,7 @@ def connection_disconnect_preview_run(connection_id: int) -> None:
     if connection is None or connection.disconnect_preview.get("state") != "running" or not connection.access_token:
         return
     try:
-        setup.disconnect_preview_run(connection=connection)
+        disconnect.disconnect_preview_run(connection=connection)
     except BigCommerceError as exc:
         event = _failed(connection, exc, gettext_lazy("Checking which products are visible online"), keep=False)
         connection.disconnect_preview = {"state": "failed", "error": event.message, "error_i18n": event.message_i18n}
@@ -102,7 +102,7 @@ def connection_setup_finish(connection_id: int) -> None:
 
 
 def connection_disconnect(connection_id: int) -> None:
-    _operation_run(connection_id, Operation.DISCONNECTING, setup.disconnect_run, gettext_lazy("Disconnecting"))
+    _operation_run(connection_id, Operation.DISCONNECTING, disconnect.disconnect_run, gettext_lazy("Disconnecting"))
 
 
 def webhook_event_process(event_id: int) -> None:

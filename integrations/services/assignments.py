@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from integrations.bigcommerce import binder
 from integrations.models import BigCommerceConnection, ProductAssignment, ProductLink, SyncEvent
 from integrations.services.journal import sync_event_record
 
@@ -73,7 +74,7 @@ def products_unassign(*, connection: BigCommerceConnection, product_ids: Sequenc
         # The products that exist remotely are deleted or taken off the Comptoir-POS channel by
         # the export task (off the channel, they do not come back at the next connect); the
         # rest just end.
-        links.filter(remote_product_id__isnull=True).update(unlinked_at=now)
+        binder.links_end(links=links.filter(remote_product_id__isnull=True), at=now)
         if links.filter(remote_product_id__isnull=False).update(
             removal_requested_at=now, removal_keeps_copy=not delete_copies, claimed_until=None, failed_revision=None
         ):
@@ -163,7 +164,6 @@ def product_link_to_store(*, connection: BigCommerceConnection, product, remote_
     Only the store product that the refusal named can be chosen, and only while no other
     Comptoir product is bound to it; otherwise ``WrongStep`` says why."""
     from integrations.errors import WrongStep
-    from integrations.models import VariantLink
 
     with transaction.atomic():
         link = (
@@ -183,8 +183,10 @@ def product_link_to_store(*, connection: BigCommerceConnection, product, remote_
                 _("The store's product #%(id)s is already linked to another Comptoir product.")
                 % {"id": remote_product_id}
             )
-        ProductLink.objects.filter(pk=link.pk).update(
+        binder.link_rebind(
+            link=link,
             remote_product_id=remote_product_id,
+            variant_pairs=list(_variants_matched(product, clash)),
             origin=ProductLink.Origin.LINKED,
             state=ProductLink.State.PENDING,
             content_hash="",
@@ -195,14 +197,6 @@ def product_link_to_store(*, connection: BigCommerceConnection, product, remote_
             last_error="",
             last_error_i18n={},
             last_error_detail={},
-        )
-        link.variant_links.all().delete()
-        link.refs.all().delete()
-        VariantLink.objects.bulk_create(
-            [
-                VariantLink(link=link, variant_id=variant_id, remote_variant_id=remote_variant_id)
-                for variant_id, remote_variant_id in _variants_matched(product, clash)
-            ]
         )
         name, remote_name, sku = product.name, clash.get("name", ""), clash.get("sku", "")
         sync_event_record(

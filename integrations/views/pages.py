@@ -29,20 +29,20 @@ ManagedIn = BigCommerceConnection.ManagedIn
 COPIES_LISTED = 100  # the disconnect page names this many products, visible ones first
 
 
-def _state(request):
+def connection_state(request):
     connection = selectors.connection_for_merchant(merchant=request.merchant)
     return connection, selectors.connection_display_status(connection=connection)
 
 
 @merchant_required
 def integration_list(request):
-    connection, status = _state(request)
+    connection, status = connection_state(request)
     return render_page(
         request, "integrations/index.html", {"connection": connection, "status": status}, partial="cards", push=False
     )
 
 
-def _connected_context(request, connection, status, tab):
+def connected_context(request, connection, status, tab):
     context = {"connection": connection, "status": status, "tab": tab}
     if connection is not None and status in (Status.CONNECTED, Status.NEEDS_ATTENTION):
         context["runs"] = selectors.sync_runs_current(connection=connection)
@@ -51,11 +51,11 @@ def _connected_context(request, connection, status, tab):
 
 @merchant_required
 def bigcommerce_overview(request):
-    connection, status = _state(request)
+    connection, status = connection_state(request)
     if status == Status.SETUP_INCOMPLETE and not (connection.operation == "disconnecting"):
         # A wizard left half way resumes at its first unfinished step.
         return redirect("integrations:setup")
-    context = _connected_context(request, connection, status, "overview")
+    context = connected_context(request, connection, status, "overview")
     if connection is not None and status in (Status.CONNECTED, Status.NEEDS_ATTENTION):
         context["products_to_sync"] = (
             selectors.products_to_sync_count(merchant=request.merchant, connection=connection)
@@ -70,7 +70,7 @@ def bigcommerce_overview(request):
 
 
 def _connected_or_404(request):
-    connection, status = _state(request)
+    connection, status = connection_state(request)
     if status not in (Status.CONNECTED, Status.NEEDS_ATTENTION):
         raise Http404
     return connection, status
@@ -115,7 +115,7 @@ def bigcommerce_stock_check(request):
 @merchant_required
 def bigcommerce_products(request):
     connection, status = _connected_or_404(request)
-    context = _connected_context(request, connection, status, "products")
+    context = connected_context(request, connection, status, "products")
     context["links"] = selectors.product_link_list(merchant=request.merchant, connection=connection)
     if connection.managed_in == BigCommerceConnection.ManagedIn.COMPTOIR:
         context["products_to_sync"] = selectors.products_to_sync_count(merchant=request.merchant, connection=connection)
@@ -126,7 +126,7 @@ def bigcommerce_products(request):
 @require_POST
 def bigcommerce_connect(request):
     """Connect: off to BigCommerce's install page; it comes back to the auth callback."""
-    connection, status = _state(request)
+    connection, status = connection_state(request)
     if status != Status.NOT_CONNECTED:
         return redirect("integrations:bigcommerce")
     connection_get_or_create(merchant=request.merchant)
@@ -137,7 +137,7 @@ def bigcommerce_connect(request):
 @merchant_required
 @require_http_methods(["GET", "POST"])
 def bigcommerce_disconnect(request):
-    connection, status = _state(request)
+    connection, status = connection_state(request)
     if connection is None or status == Status.NOT_CONNECTED:
         # Disconnected meanwhile (another tab, BigCommerce's uninstall): say so, not a 404.
         messages.info(request, _("Your BigCommerce store is already disconnected."))

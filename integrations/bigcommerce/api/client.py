@@ -291,7 +291,7 @@ class BigCommerceClient:
     ) -> tuple[BigCommerceError, bool]:
         """(error, may retry) for a request that got no answer."""
         where = {"method": method, "path": path}
-        if _never_sent(exc):
+        if never_sent(exc):
             return Unavailable(f"Could not connect: {type(exc).__name__}", **where), True
         if not isinstance(
             exc,
@@ -310,7 +310,7 @@ class BigCommerceClient:
     def _http_error(
         self, response: requests.Response, method: str, path: str, info: RateLimitInfo | None, safe: bool
     ) -> BigCommerceError:
-        body = _json_or_text(response)
+        body = json_or_text(response)
         title, errors, type_ = parse_error_body(body)
         status = response.status_code
         fields = {"status": status, "errors": errors, "type": type_, "method": method, "path": path, "body": body}
@@ -339,7 +339,7 @@ class BigCommerceClient:
             ) from None
 
 
-def _never_sent(exc: requests.RequestException) -> bool:
+def never_sent(exc: requests.RequestException) -> bool:
     """True when the connection could not even be opened (so nothing reached BigCommerce)."""
     if isinstance(exc, requests.ConnectTimeout):
         return True
@@ -349,7 +349,7 @@ def _never_sent(exc: requests.RequestException) -> bool:
     return False
 
 
-def _json_or_text(response: requests.Response) -> Any:
+def json_or_text(response: requests.Response) -> Any:
     if not response.content:
         return None
     try:

@@ -13,7 +13,7 @@ from typing import Any
 
 import requests
 
-from .client import USER_AGENT, _json_or_text, _never_sent, new_session
+from .client import USER_AGENT, json_or_text, never_sent, new_session
 from .errors import OutcomeUnknown, TokenExchangeFailed, Unavailable, parse_error_body
 
 
@@ -76,12 +76,12 @@ def exchange_code(
     try:
         response = session.post(login_url + path, json=payload, headers=headers, timeout=(min(5.0, timeout), timeout))
     except requests.RequestException as exc:
-        if _never_sent(exc):
+        if never_sent(exc):
             raise Unavailable(f"Could not connect: {type(exc).__name__}", **where) from exc
         # The code may have been spent; only a fresh install flow can tell.
         raise OutcomeUnknown(f"Sent, but the answer was lost: {type(exc).__name__}", cause=exc, **where) from exc
 
-    body = _json_or_text(response)
+    body = json_or_text(response)
     if response.status_code != 200:
         title, errors, type_ = parse_error_body(body)
         raise TokenExchangeFailed(

@@ -20,7 +20,7 @@ from integrations.bigcommerce.api.signed_payload import InvalidSignedPayload, Si
 from integrations.errors import BadCallback, ForgedCallback
 from integrations.models import BigCommerceConnection, SyncEvent, UsedSignedPayload
 from integrations.selectors import connection_active_for_store
-from integrations.services.connection import connection_authorize, connection_forget
+from integrations.services.connection import connection_authorize, connection_forget, connection_hold_check
 from integrations.services.journal import sync_event_record
 
 CODE_RULE = re.compile(r"^[A-Za-z0-9._~-]{1,512}$")
@@ -61,11 +61,9 @@ def auth_callback_handle(*, merchant, code: str, scope: str, context: str, origi
 
 
 def _refuse_early(*, merchant, store_hash: str) -> None:
-    from integrations.services.connection import _check_can_hold
-
     held = connection_active_for_store(store_hash=store_hash)
     own = BigCommerceConnection.objects.filter(merchant=merchant).first()
-    _check_can_hold(merchant=merchant, store_hash=store_hash, held=held, own=own)
+    connection_hold_check(merchant=merchant, store_hash=store_hash, held=held, own=own)
 
 
 def signed_payload_accept(*, token: str) -> SignedPayload:

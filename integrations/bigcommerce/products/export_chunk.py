@@ -14,16 +14,13 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from catalog.models import Product
 from integrations.bigcommerce import binder
 from integrations.bigcommerce.api import endpoints as api
 from integrations.bigcommerce.api.errors import (
     BigCommerceError,
-    Conflict,
     ExportFailed,
     NotFound,
     OutcomeUnknown,
@@ -34,12 +31,12 @@ from integrations.bigcommerce.api.errors import (
 from integrations.bigcommerce.mappers import outbound
 from integrations.bigcommerce.mappers.outbound import content_hash
 from integrations.bigcommerce.products import store_matches
+from integrations.bigcommerce.products.export_outcome import ExportOutcomes, PendingProduct
 from integrations.bigcommerce.products.export_snapshot import products_for_export, snapshot
 from integrations.bigcommerce.products.export_structure import StructureSync
 from integrations.bigcommerce.stock import start as stock_start
 from integrations.models import BigCommerceConnection, ProductLink, RemoteRef, SyncEvent, SyncRun
 from integrations.services.journal import sync_event_record
-from integrations.services.sync_errors import error_sentence
 
 logger = logging.getLogger(__name__)
 
@@ -53,24 +50,8 @@ VARIANT_BATCH = 50  # and for PUT /v3/catalog/variants
 TRANSIENT = (Unavailable, RateLimited, OutcomeUnknown)
 
 
-def retry_backoff(attempts: int) -> timedelta:
-    """1, 2, 4 … minutes between automatic retries of a failed product, at most an hour."""
-    return timedelta(minutes=min(60, 2 ** max(0, attempts - 1)))
-
-
 @dataclass
-class _Pending:
-    link: ProductLink
-    product: Product | None
-    revision: int
-    changed: list[str] = field(default_factory=list)
-    created: bool = False
-    failed: bool = False
-    sent: dict | None = None  # the last body sent about it, for the journal when it fails
-
-
-@dataclass
-class ChunkExport:
+class ChunkExport(ExportOutcomes):
     connection: BigCommerceConnection
     client: object
     run: SyncRun | None
@@ -101,15 +82,15 @@ class ChunkExport:
         self.held = list(links)
         products = products_for_export([link.product_id for link in links])
         work = [
-            _Pending(
+            PendingProduct(
                 link=link,
                 product=products.get(link.product_id),
                 revision=getattr(products.get(link.product_id), "revision", 0),
             )
             for link in links
         ]
-        batch: list[tuple[_Pending, dict]] = []
-        variant_batch: list[tuple[_Pending, int, dict, str]] = []
+        batch: list[tuple[PendingProduct, dict]] = []
+        variant_batch: list[tuple[PendingProduct, int, dict, str]] = []
         for item in work:
             try:
                 if item.product is None or item.link.removal_requested_at:
@@ -136,7 +117,7 @@ class ChunkExport:
         self._starting_stock_of_linked(work)
         self.held = []
 
-    def _starting_stock_of_linked(self, work: list[_Pending]) -> None:
+    def _starting_stock_of_linked(self, work: list[PendingProduct]) -> None:
         """A product the merchant linked to a store product (instead of creating it) is synced
         for the first time: BigCommerce shows Comptoir's stock from now on, as the initial sync
         does for the products linked at setup (it does that itself when it ends)."""
@@ -152,7 +133,7 @@ class ChunkExport:
             stock_start.starting_stock_set(connection=self.connection, product_ids=linked)
 
     # -- create ---------------------------------------------------------------------------
-    def _create(self, item: _Pending) -> None:
+    def _create(self, item: PendingProduct) -> None:
         link, snap = item.link, snapshot(item.product)
         remote = None
         if link.create_sent_at:
@@ -175,7 +156,7 @@ class ChunkExport:
         item.created = True
         item.changed.append("created")
 
-    def _partial_note(self, item: _Pending, answer) -> None:
+    def _partial_note(self, item: PendingProduct, answer) -> None:
         """A 207: BigCommerce saved the product but not all of it (e.g. the stock); say what."""
         errors = answer.get("errors") if isinstance(answer, dict) else None
         if not errors:
@@ -197,13 +178,11 @@ class ChunkExport:
             product=item.product,
         )
 
-    def _bind_created(self, item: _Pending, snap: outbound.ProductSnapshot, remote: dict) -> None:
+    def _bind_created(self, item: PendingProduct, snap: outbound.ProductSnapshot, remote: dict) -> None:
         link = item.link
         parts = outbound.payloads(snap, self.store)
         with transaction.atomic():
-            link.remote_product_id = remote["id"]
-            link.content_hash = content_hash(parts.product)
-            link.save(update_fields=["remote_product_id", "content_hash"])
+            binder.link_remote_set(link=link, remote_product_id=remote["id"], content_hash=content_hash(parts.product))
             StructureSync(client=self.client, link=link, snap=snap, parts=parts).bind_created(remote)
 
     # -- update ---------------------------------------------------------------------------
@@ -290,7 +269,7 @@ class ChunkExport:
                 VariantLink.objects.filter(link=item.link, variant_id=vid).update(content_hash=digest)
                 item.changed.append("variants")
 
-    def _assign_channel(self, items: list[_Pending]) -> None:
+    def _assign_channel(self, items: list[PendingProduct]) -> None:
         """Created products join the Comptoir-POS channel, 50 to a call (a PUT: idempotent)."""
         created = [i for i in items if i.created or i.link.state == State.PENDING]
         if not created or not self.connection.channel_id:
@@ -302,7 +281,7 @@ class ChunkExport:
         )
 
     # -- remove -----------------------------------------------------------------------------
-    def _remove(self, item: _Pending) -> None:
+    def _remove(self, item: PendingProduct) -> None:
         """Deleted in Comptoir, or unassigned with "delete the copy": the copy we created is
         deleted; a product that existed in BigCommerce before (linked at setup) stays there.
         Either way the link ends and the product no longer syncs."""
@@ -324,7 +303,7 @@ class ChunkExport:
                 )
             )
             off_channel = True
-        ProductLink.objects.filter(pk=link.pk).update(unlinked_at=timezone.now(), claimed_until=None)
+        binder.link_end(link=link, claimed_until=None)
         remote_id, gone = link.remote_product_id, product is None
 
         def message():
@@ -365,123 +344,14 @@ class ChunkExport:
         item.failed = True  # nothing more to do for it in this chunk
         self._progress(done=1)
 
-    def _remote_gone(self, item: _Pending) -> None:
+    def _remote_gone(self, item: PendingProduct) -> None:
         """Deleted in BigCommerce by the merchant: forget the copy; the next sync creates it again."""
         link = item.link
         with transaction.atomic():
-            link.refs.all().delete()
-            link.variant_links.all().delete()
-            ProductLink.objects.filter(pk=link.pk).update(
-                remote_product_id=None, content_hash="", state=State.PENDING, create_sent_at=None, claimed_until=None
+            binder.link_remote_forget(
+                link=link, content_hash="", state=State.PENDING, create_sent_at=None, claimed_until=None
             )
         item.failed = True
-
-    # -- outcome ----------------------------------------------------------------------------
-    def _fail(self, item: _Pending, exc: BigCommerceError) -> None:
-        if isinstance(exc, NotFound) and item.link.remote_product_id:
-            self._remote_gone(item)
-            return
-        item.failed = True
-        link, product = item.link, item.product
-        attempts = link.attempts + 1
-        found = {"connection": self.connection, "link": link, "product": product, "exc": exc}
-        clash = store_matches.clash_find(client=self.client, **found)
-        same_name = store_matches.same_name_in_comptoir(**found)
-        sentence = error_sentence(exc, product=product, same_name_product=same_name)
-        event = sync_event_record(
-            connection=self.connection,
-            kind=SyncEvent.Kind.PRODUCT_EXPORT,
-            direction=Dir.TO_BIGCOMMERCE,
-            status=SyncEvent.Status.FAILED,
-            message=sentence,
-            detail={**exc.as_detail(), **({"sent": item.sent} if item.sent is not None else {}), **clash},
-            attempts=attempts,
-            product=product,
-        )
-        ProductLink.objects.filter(pk=link.pk).update(
-            state=State.FAILED,
-            attempts=attempts,
-            last_error=event.message,
-            last_error_i18n=event.message_i18n,
-            last_error_detail={"event_id": event.pk, **exc.as_detail(), **clash},
-            claimed_until=timezone.now() + retry_backoff(attempts),
-            failed_revision=item.revision,
-        )
-        if isinstance(exc, Conflict) and link.create_sent_at and link.remote_product_id is None:
-            # Refused: nothing was made, so the next attempt has no lost answer to look for.
-            ProductLink.objects.filter(pk=link.pk).update(create_sent_at=None)
-        self._progress(failed=1, first_failure=link.state != State.FAILED)
-
-    def _succeed(self, item: _Pending) -> None:
-        link, product = item.link, item.product
-        was_failed = link.state == State.FAILED
-        first_time = link.state == State.PENDING
-        ProductLink.objects.filter(pk=link.pk).update(
-            state=State.SYNCED,
-            synced_revision=item.revision,
-            synced_at=timezone.now(),
-            attempts=0,
-            last_error="",
-            last_error_i18n={},
-            last_error_detail={},
-            claimed_until=None,
-        )
-        changed = sorted(set(item.changed) - {"created"})
-        name, remote_id = product.name, link.remote_product_id
-        if item.created:
-
-            def message():
-                return _("Created “%(name)s” in BigCommerce (#%(id)s), hidden, in the Comptoir POS category.") % {
-                    "name": name,
-                    "id": remote_id,
-                }
-
-        elif changed:
-
-            def message():
-                return _("Updated “%(name)s” in BigCommerce: %(parts)s.") % {
-                    "name": name,
-                    "parts": ", ".join(_part_label(p) for p in changed),
-                }
-
-        else:
-            message = None
-        if message is not None:
-            sync_event_record(
-                connection=self.connection,
-                kind=SyncEvent.Kind.PRODUCT_EXPORT,
-                direction=Dir.TO_BIGCOMMERCE,
-                message=message,
-                detail={"remote_product_id": remote_id, "changed": changed, "revision": item.revision},
-                product=product,
-            )
-        if first_time or was_failed or message is not None:
-            self._progress(done=1, recovered=was_failed)
-
-    def _progress(self, *, done: int = 0, failed: int = 0, recovered: bool = False, first_failure: bool = True) -> None:
-        """Counted here, written once per chunk (``_progress_flush``)."""
-        self.done += done
-        self.failed += (failed if first_failure else 0) - (1 if recovered else 0)
-
-    def _progress_flush(self) -> None:
-        done, failed, self.done, self.failed = self.done, self.failed, 0, 0
-        if self.run is None or not (done or failed):
-            return
-        SyncRun.objects.filter(pk=self.run.pk).update(
-            updated_at=timezone.now(), done=F("done") + done, failed=F("failed") + failed
-        )
-
-
-def _part_label(part: str) -> str:
-    from django.utils.translation import gettext
-
-    return {
-        "fields": gettext("name, description and other fields"),
-        "variants": gettext("variants"),
-        "options": gettext("options"),
-        "images": gettext("images"),
-        "videos": gettext("videos"),
-    }.get(part, part)
 
 
 def _ignore_not_found(call) -> None:

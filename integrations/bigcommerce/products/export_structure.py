@@ -131,8 +131,7 @@ class StructureSync:
             ref = option_refs.get(option.id)
             if ref is None and orphans:  # renamed in Comptoir: rename in BigCommerce, keep its variants
                 ref = orphans.pop(0)
-                ref.local_id = option.id
-                ref.save(update_fields=["local_id"])
+                binder.ref_rebind(ref=ref, local_id=option.id)
                 option_refs[option.id] = ref
             if ref is None:
                 remote = api.option_create(self.client, self.pid, outbound.option_payload(option, position))
@@ -158,8 +157,7 @@ class StructureSync:
             if ref is None and content_hash(label) in spare:  # the same label under a new local row
                 ref = spare.pop(content_hash(label))
                 value_refs.pop(ref.local_id, None)
-                ref.local_id = value_id
-                ref.save(update_fields=["local_id"])
+                binder.ref_rebind(ref=ref, local_id=value_id)
                 value_refs[value_id] = ref
             if ref is None:
                 remote = api.option_value_create(
@@ -229,7 +227,7 @@ class StructureSync:
             api.variant_delete(self.client, self.pid, vl.remote_variant_id)
         except (NotFound, ValidationFailed):  # gone already, or the base variant (it stays)
             pass
-        vl.delete()
+        binder.variant_link_drop(variant_link=vl)
         self.changed.add("variants")
 
     def _unused_options_delete(self) -> None:
@@ -241,12 +239,12 @@ class StructureSync:
             if ref.kind == Ref.OPTION_VALUE and ref.local_id not in local_values:
                 if ref.parent_id not in removed_options:  # its option stays: the value goes alone
                     self._delete(api.option_value_delete, ref.parent_id, ref.remote_id)
-                ref.delete()
+                binder.ref_drop(ref=ref)
                 self.changed.add("options")
         for ref in refs:
             if ref.kind == Ref.OPTION and ref.local_id not in local_options:
                 self._delete(api.option_delete, ref.remote_id)
-                ref.delete()
+                binder.ref_drop(ref=ref)
                 self.changed.add("options")
 
     def _media_update(self) -> None:
@@ -259,7 +257,7 @@ class StructureSync:
             for local_id, ref in have.items():
                 if local_id not in local:
                     self._delete(api.media_delete, path, ref.remote_id)
-                    ref.delete()
+                    binder.ref_drop(ref=ref)
                     self.changed.add(path)
             for local_id, fields in local.items():
                 digest = content_hash(fields)

@@ -11,6 +11,7 @@ from django.utils import timezone
 from catalog.models import Product, ProductImage
 from catalog.services import product_archive, product_create, product_image_add, product_image_delete, product_update
 from catalog.variants import combination_key
+from integrations.bigcommerce import binder
 from integrations.bigcommerce.mappers.inbound import ProductIn, product_fields, variant_specs
 from integrations.bigcommerce.stock.start import initial_key
 from integrations.models import ProductLink, RemoteRef, VariantLink
@@ -68,17 +69,15 @@ def product_write(connection, link, product, incoming: ProductIn, previous=None)
     created = link is None
     if link is None or link.product_id != product.pk:
         if link is not None:
-            ProductLink.objects.filter(pk=link.pk).update(unlinked_at=timezone.now())
-        link = ProductLink.objects.create(
-            merchant=connection.merchant,
+            binder.link_end(link=link)
+        link = binder.link_create(
             connection=connection,
-            product=product,
-            store_hash=connection.store_hash,
+            product_id=product.pk,
             remote_product_id=incoming.remote_id,
             origin=ProductLink.Origin.IMPORTED,
         )
         if previous is not None:  # the images it had are still the same remote images
-            RemoteRef.objects.filter(link=previous, kind=RemoteRef.Kind.IMAGE).update(link=link)
+            binder.refs_move(source=previous, target=link, kind=RemoteRef.Kind.IMAGE)
     link.state = ProductLink.State.SYNCED
     link.content_hash = incoming.content_hash
     link.synced_revision = product.revision
@@ -87,11 +86,13 @@ def product_write(connection, link, product, incoming: ProductIn, previous=None)
     link.last_error, link.last_error_i18n, link.last_error_detail = "", {}, {}
     link.save()
     variants = {combination_key(_combination(v)): v for v in product.variants.prefetch_related("option_values__option")}
-    VariantLink.objects.filter(link=link).delete()
-    VariantLink.objects.bulk_create(
-        VariantLink(link=link, variant=variants[combination_key(v.combination)], remote_variant_id=v.remote_id)
-        for v in incoming.variants
-        if v.remote_id and combination_key(v.combination) in variants
+    binder.variant_links_replace(
+        link=link,
+        variant_links=[
+            VariantLink(link=link, variant=variants[combination_key(v.combination)], remote_variant_id=v.remote_id)
+            for v in incoming.variants
+            if v.remote_id and combination_key(v.combination) in variants
+        ],
     )
     _option_refs_write(link, product, incoming)
     # The starting stock, once per variant: a new variant's, and (products that existed on both
@@ -127,7 +128,6 @@ def _combination(variant) -> tuple:
 
 
 def _option_refs_write(link: ProductLink, product: Product, incoming: ProductIn) -> None:
-    RemoteRef.objects.filter(link=link, kind__in=[RemoteRef.Kind.OPTION, RemoteRef.Kind.OPTION_VALUE]).delete()
     refs = []
     local = {o.name.casefold(): o for o in product.options.prefetch_related("values")}
     for option in incoming.options:
@@ -147,7 +147,7 @@ def _option_refs_write(link: ProductLink, product: Product, incoming: ProductIn)
                         remote_id=remote_id,
                     )
                 )
-    RemoteRef.objects.bulk_create(refs)
+    binder.refs_replace(link=link, kinds=[RemoteRef.Kind.OPTION, RemoteRef.Kind.OPTION_VALUE], refs=refs)
 
 
 def image_refs_alive(link: ProductLink | None) -> dict[int, RemoteRef]:
@@ -161,18 +161,16 @@ def image_refs_alive(link: ProductLink | None) -> dict[int, RemoteRef]:
 
 def images_write(link: ProductLink, incoming: ProductIn, known: dict[int, RemoteRef], downloads: dict) -> None:
     wanted = {image.remote_id for image in incoming.images}
-    RemoteRef.objects.filter(link=link, kind=RemoteRef.Kind.IMAGE).exclude(
-        pk__in=[r.pk for r in known.values()]
-    ).delete()
+    binder.refs_drop(link=link, kind=RemoteRef.Kind.IMAGE, keep=list(known.values()))
     for remote_id, ref in known.items():
         if remote_id not in wanted:
             image = ProductImage.objects.filter(pk=ref.local_id).select_related("product").first()
             if image is not None:
                 product_image_delete(image=image, origin=ORIGIN)
-            ref.delete()
+            binder.ref_drop(ref=ref)
     product = link.product
     for image in incoming.images:
         upload = downloads.get(image.remote_id)
         if upload is not None:
             row = product_image_add(product=product, image=upload, alt_text=image.description, origin=ORIGIN)
-            RemoteRef.objects.create(link=link, kind=RemoteRef.Kind.IMAGE, local_id=row.pk, remote_id=image.remote_id)
+            binder.ref_create(link=link, kind=RemoteRef.Kind.IMAGE, local_id=row.pk, remote_id=image.remote_id)

@@ -12,27 +12,26 @@ Each step writes one journal line; a product that cannot be imported fails alone
 
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from catalog.forms.media import IMAGE_FORMATS, MAX_IMAGE_BYTES
 from catalog.models import Product
 from catalog.services import product_archive
+from integrations.bigcommerce import binder
 from integrations.bigcommerce.api import endpoints as api
 from integrations.bigcommerce.api.client import BigCommerceClient, client_for
-from integrations.bigcommerce.api.errors import NotFound, Unavailable
+from integrations.bigcommerce.api.errors import NotFound
 from integrations.bigcommerce.mappers.inbound import (
     InboundDataError,
     product_from_bigcommerce,
 )
+from integrations.bigcommerce.products.import_images import image_download
 from integrations.bigcommerce.products.import_writes import (
     MANAGED_IN,
     ORIGIN,
@@ -92,34 +91,6 @@ def products_fetch(*, client: BigCommerceClient, ids: list[int]) -> dict[int, di
 def is_assigned(*, client: BigCommerceClient, channel_id: int, remote_product_id: int) -> bool:
     rows = api.channel_assignments_of(client, channel_id=channel_id, product_id=remote_product_id)
     return any(row.get("product_id") == remote_product_id for row in rows)
-
-
-def image_download(*, client: BigCommerceClient, url: str) -> SimpleUploadedFile:
-    """The image at ``url`` as an upload, at most 8 MB and a JPEG/PNG/GIF/WebP; InboundDataError otherwise.
-    Downloaded through the store's client, so its pacing counts it."""
-    from PIL import Image
-
-    if not url.startswith(("https://", "http://")):
-        raise InboundDataError(lambda: _("the address is not a web address"))
-    try:
-        status, content = client.download(url, max_bytes=MAX_IMAGE_BYTES)
-    except Unavailable as exc:
-        error = exc.title  # the cause's name
-        raise InboundDataError(lambda: _("it could not be downloaded (%(error)s)") % {"error": error}) from exc
-    if status != 200:
-        raise InboundDataError(lambda: _("the store answered %(status)s") % {"status": status})
-    if len(content) > MAX_IMAGE_BYTES:
-        raise InboundDataError(lambda: _("it is larger than 8 MB"))
-    try:
-        with Image.open(io.BytesIO(content)) as picture:
-            kind = picture.format
-            picture.verify()
-    except Exception as exc:  # Pillow raises many kinds for bytes that are not an image
-        raise InboundDataError(lambda: _("it is not an image")) from exc
-    if kind not in IMAGE_FORMATS:
-        raise InboundDataError(lambda: _("it is a %(kind)s image, not JPEG, PNG, GIF or WebP") % {"kind": kind})
-    name = url.rsplit("/", 1)[-1].split("?")[0][-80:] or "image"
-    return SimpleUploadedFile(name, content, content_type=f"image/{kind.lower()}")
 
 
 # -- one product -----------------------------------------------------------------------------
@@ -192,7 +163,7 @@ def product_leave(*, connection: BigCommerceConnection, remote_product_id: int, 
             Product.objects.filter(pk=product.pk).update(managed_in="")
             product.managed_in = ""
             product_archive(product=product, archived=True, origin=ORIGIN)
-        ProductLink.objects.filter(pk=link.pk).update(unlinked_at=timezone.now())
+        binder.link_end(link=link)
         name = product.name if product else f"#{remote_product_id}"
         message = (
             gettext_lazy("“%(name)s” was deleted in BigCommerce: archived in Comptoir, its sales history is kept.")
