@@ -7,6 +7,8 @@ class IntegrationsConfig(AppConfig):
     verbose_name = _("Integrations")
 
     def ready(self):
+        # Imported here, not at the top: models, receivers and registries load only once the app
+        # registry is ready (Django's rule for AppConfig.ready), so these imports cannot move up.
         from catalog.badges import product_badges_register
         from catalog.bulk_actions import BulkAction, bulk_action_register
         from catalog.managed import managed_fields_provider_register

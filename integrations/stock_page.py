@@ -9,6 +9,7 @@
   a key or a sentence to learn what a row was.
 """
 
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from integrations.models import BigCommerceConnection, ProductLink, StockPush, SyncEvent
@@ -71,7 +72,6 @@ def _order_id(movement, connection) -> int | None:
 
 def _journal_links(*, merchant, movements) -> dict[int, MovementLink]:
     """Per movement, the journal entry of the push that carried it to BigCommerce."""
-    from django.urls import reverse
 
     batches = dict(
         StockPush.objects.filter(movement_id__in=[m.pk for m in movements], connection__merchant=merchant)

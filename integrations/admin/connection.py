@@ -3,6 +3,7 @@
 from urllib.parse import urlencode
 
 from django.contrib import admin
+from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -105,7 +106,6 @@ class BigCommerceConnectionAdmin(ReadOnlyAdmin):
     @admin.display(description=_("background work"))
     def background_work(self, obj):
         """django-q2's own admin: the tasks that failed, the schedules, this connection's runs."""
-        from django.urls import reverse
 
         links = [
             (reverse("admin:django_q_failure_changelist"), _("Failed tasks")),

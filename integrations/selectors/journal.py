@@ -4,11 +4,12 @@ can reach takes the merchant."""
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet
 from django.utils import timezone
+from django_q.models import Schedule
 
 from catalog.models import Product
-from integrations.models import BigCommerceConnection, ProductLink, SyncEvent
+from integrations.models import BigCommerceConnection, ProductLink, SyncEvent, SyncRun, WebhookEvent
 from portal.models import Merchant
 from portal.text import search_key
 
@@ -125,12 +126,6 @@ def sync_runs_current(*, connection: BigCommerceConnection, limit: int = 5) -> l
     """The runs to show: every running (or stalled, being resumed) one, and those that finished in
     the last hour (to show their result); newest first. Several may run at once (a resync and a
     stock check)."""
-    from datetime import timedelta
-
-    from django.db.models import Q
-    from django.utils import timezone
-
-    from integrations.models import SyncRun
 
     active = (SyncRun.Status.RUNNING, SyncRun.Status.STALLED)  # a stalled run is being resumed
     recent = Q(finished_at__gte=timezone.now() - timedelta(hours=1))
@@ -152,7 +147,6 @@ def sync_runs_current(*, connection: BigCommerceConnection, limit: int = 5) -> l
 def _this_connection_runs(connection: BigCommerceConnection):
     """The runs of the connection as it is now: a reconnect (the same row, connected again) leaves
     the previous connection's runs out."""
-    from integrations.models import SyncRun
 
     runs = SyncRun.objects.filter(connection=connection)
     if connection.connected_at:
@@ -175,7 +169,6 @@ def schedule_next_time(*, next_run: datetime | None, minutes: int | None, now: d
 
 def sync_run_for_merchant(*, merchant: Merchant, run_id: int):
     """One of the merchant's runs, or None."""
-    from integrations.models import SyncRun
 
     return SyncRun.objects.filter(merchant=merchant, pk=run_id).first()
 
@@ -183,13 +176,6 @@ def sync_run_for_merchant(*, merchant: Merchant, run_id: int):
 def overview_facts(*, connection: BigCommerceConnection) -> dict:
     """The Overview's facts in a fixed number of queries: last sync, failures and webhook health
     over the last 24 hours, and when the schedule that resyncs this connection runs next."""
-    from datetime import timedelta
-
-    from django.db.models import Count, Max
-    from django.utils import timezone
-    from django_q.models import Schedule
-
-    from integrations.models import SyncRun, WebhookEvent
 
     now = timezone.now()
     since = now - timedelta(hours=24)

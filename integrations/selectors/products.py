@@ -1,8 +1,11 @@
 """Reads of the products a connection carries and of their bindings. Everything a merchant can
 reach takes the merchant."""
 
-from django.db.models import Q, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
+from django.utils.translation import gettext as _
 
+from catalog import managed
+from catalog.badges import Badge
 from catalog.models import Product, Variant
 from catalog.selectors import PRODUCT_ORDER
 from integrations.models import BigCommerceConnection, ProductAssignment, ProductLink
@@ -88,7 +91,6 @@ def preflight_review_rows(*, matches: list[dict], choices: dict[str, str]) -> li
 def products_for_name_match(*, merchant: Merchant, connection: BigCommerceConnection):
     """Local products the pre-flight compares with the store by name, each with ``first_variant``
     and ``variant_count``."""
-    from django.db.models import Prefetch
 
     qs = Product.objects.filter(merchant=merchant, is_archived=False)
     if (
@@ -194,9 +196,6 @@ def product_sync_states(*, merchant: Merchant, product_ids) -> dict[int, Product
 
 def product_sync_badges(*, merchant: Merchant, product_ids) -> dict:
     """The catalog list's badge per product: BigCommerce synced / pending / failed (with why)."""
-    from django.utils.translation import gettext as _
-
-    from catalog.badges import Badge
 
     labels = {
         ProductLink.State.SYNCED: (_("BigCommerce ✓"), "badge-ok", _("Synced to BigCommerce")),
@@ -220,7 +219,6 @@ def product_sync_badges(*, merchant: Merchant, product_ids) -> dict:
 def managed_fields_narrow(*, product: Product, fields: frozenset[str]) -> frozenset[str]:
     """For ``catalog.managed``: a product imported from BigCommerce keeps Comptoir's prices
     editable unless the connection syncs prices."""
-    from catalog import managed
 
     connection = BigCommerceConnection.objects.filter(merchant_id=product.merchant_id).only("include_prices").first()
     if connection is None or not connection.include_prices:

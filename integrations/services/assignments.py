@@ -9,21 +9,21 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from catalog.models import Product
 from integrations.bigcommerce import binder
+from integrations.bigcommerce.products import export as exporter
+from integrations.errors import WrongStep
 from integrations.models import BigCommerceConnection, ProductAssignment, ProductLink, SyncEvent
 from integrations.services.journal import sync_event_record
 
 
 def _kick_on_commit(connection: BigCommerceConnection) -> None:
-    from integrations.bigcommerce.products import export as exporter
 
     transaction.on_commit(lambda: exporter.export_kick(connection=connection))
 
 
 def products_assign(*, connection: BigCommerceConnection, product_ids: Sequence[int]) -> int:
     """Assign the merchant's products among ``product_ids``; returns how many were newly assigned."""
-    from catalog.models import Product
-    from integrations.bigcommerce.products import export as exporter
 
     merchant = connection.merchant
     ids = list(Product.objects.filter(merchant=merchant, pk__in=product_ids).values_list("pk", flat=True))
@@ -163,7 +163,6 @@ def product_link_to_store(*, connection: BigCommerceConnection, product, remote_
 
     Only the store product that the refusal named can be chosen, and only while no other
     Comptoir product is bound to it; otherwise ``WrongStep`` says why."""
-    from integrations.errors import WrongStep
 
     with transaction.atomic():
         link = (

@@ -369,7 +369,6 @@ def connection_forget(
     detail: dict | None = None,
 ) -> None:
     """Disconnected: the token and webhook secret are forgotten; journal and link history stay."""
-    from integrations.models import ProductLink
 
     now = timezone.now()
     connection.status = Status.DISCONNECTED

@@ -4,6 +4,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from integrations.bigcommerce.products import export as exporter
 from integrations.models import BigCommerceConnection, ProductLink, SyncEvent, SyncRun, VariantLink
 from integrations.services.journal import sync_event_record
 from integrations.services.queue import enqueue_on_commit
@@ -14,7 +15,6 @@ ManagedIn = BigCommerceConnection.ManagedIn
 def sync_now_start(*, connection: BigCommerceConnection) -> SyncRun | None:
     """Managed in Comptoir: an export run over every assigned product (their hashes are forgotten,
     so each is sent in full). Managed in BigCommerce: a resync of the channel's products."""
-    from integrations.bigcommerce.products import export as exporter
 
     with transaction.atomic():
         if connection.managed_in == ManagedIn.BIGCOMMERCE:

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from catalog.views.common import safe_next
 from integrations import selectors
+from integrations.bigcommerce.products.export import exporting
 from integrations.errors import WrongStep
 from integrations.models import SyncEvent
 from integrations.redaction import secrets_removed, size_bounded
@@ -108,7 +109,6 @@ def bigcommerce_event_retry(request, event_id: int):
 @require_POST
 def bigcommerce_journal_retry_failed(request):
     connection, _status = _connection_or_404(request)
-    from integrations.bigcommerce.products.export import exporting
 
     retried = product_sync_retry_all_failed(connection=connection) if exporting(connection) else 0
     if retried:

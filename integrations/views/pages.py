@@ -12,6 +12,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
 from integrations import selectors
+from integrations.bigcommerce.stock.check import stock_reconcile_start
 from integrations.errors import ConnectRefused
 from integrations.messages import message_localized
 from integrations.models import BigCommerceConnection
@@ -20,6 +21,7 @@ from integrations.services.connection import (
     connection_disconnect_request,
     connection_get_or_create,
 )
+from integrations.services.sync_now import sync_now_start
 from integrations.views.common import render_page
 from integrations.views.connect_state import connect_state_issue
 from portal.decorators import merchant_required
@@ -90,7 +92,6 @@ def bigcommerce_run(request, run_id: int):
 @require_POST
 def bigcommerce_sync_now(request):
     """Sync now: send every product again (managed in Comptoir) or check the channel (in BigCommerce)."""
-    from integrations.services.sync_now import sync_now_start
 
     connection, _status = _connected_or_404(request)
     sync_now_start(connection=connection)
@@ -102,7 +103,6 @@ def bigcommerce_sync_now(request):
 @require_POST
 def bigcommerce_stock_check(request):
     """Check stock now: compare every synced variant's stock with BigCommerce's (in a task)."""
-    from integrations.bigcommerce.stock.check import stock_reconcile_start
 
     connection, _status = _connected_or_404(request)
     stock_reconcile_start(connection=connection)

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import requests
+from django.conf import settings
 from requests.adapters import HTTPAdapter
 from urllib3.exceptions import ConnectTimeoutError
 from urllib3.util.retry import Retry
@@ -90,7 +91,6 @@ class BigCommerceClient:
         retry: RetryPolicy | None = None,
         user_agent: str = USER_AGENT,
     ):
-        from django.conf import settings
 
         if not store_hash or "/" in store_hash:
             raise ValueError(f"invalid store hash: {store_hash!r}")

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import requests
+from django.conf import settings
 
 from .client import USER_AGENT, json_or_text, never_sent, new_session
 from .errors import OutcomeUnknown, TokenExchangeFailed, Unavailable, parse_error_body
@@ -50,7 +51,6 @@ def exchange_code(
     timeout: float | None = None,
     session: requests.Session | None = None,
 ) -> TokenResponse:
-    from django.conf import settings
 
     client_id = client_id or settings.BIGCOMMERCE_CLIENT_ID
     client_secret = client_secret or settings.BIGCOMMERCE_CLIENT_SECRET

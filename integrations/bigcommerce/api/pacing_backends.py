@@ -20,7 +20,11 @@ import uuid
 from collections.abc import Callable
 from dataclasses import asdict
 
+import redis
+from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
+
+from integrations.models import RateLimitState
 
 from .pacing import (
     DEFAULT_WINDOW_MS,
@@ -55,12 +59,10 @@ class DatabaseBackend:
         )
 
     def reset(self, store_hash: str) -> None:
-        from integrations.models import RateLimitState
 
         RateLimitState.objects.using(self.using).filter(store_hash=store_hash).delete()
 
     def _update(self, store_hash: str, step):
-        from integrations.models import RateLimitState
 
         self._warn_if_nested()
         rows = RateLimitState.objects.using(self.using).select_for_update()
@@ -140,7 +142,6 @@ redis.call('PEXPIRE', KEYS[1], {DAY_MS})
 
 class RedisBackend:
     def __init__(self, url: str, *, prefix: str = "bc:pace", timeout: float = 2.0):
-        import redis
 
         self.redis = redis.Redis.from_url(url, socket_timeout=timeout, socket_connect_timeout=timeout)
         self.prefix = prefix
@@ -173,7 +174,6 @@ class SharedPacer(WindowPacer):
 
 
 def default_backend() -> Backend:
-    from django.conf import settings
 
     redis_url = getattr(settings, "REDIS_URL", "")
     return RedisBackend(redis_url) if redis_url else DatabaseBackend()

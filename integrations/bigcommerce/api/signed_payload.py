@@ -16,6 +16,7 @@ import time
 from dataclasses import dataclass
 
 import jwt
+from django.conf import settings
 
 from portal.json_input import JsonRejected, json_check
 
@@ -67,7 +68,6 @@ def verify_signed_payload(
     leeway: float = DEFAULT_LEEWAY,
 ) -> SignedPayload:
     """Check signature and claims; return the payload or raise ``InvalidSignedPayload``."""
-    from django.conf import settings
 
     client_id = client_id or settings.BIGCOMMERCE_CLIENT_ID
     client_secret = client_secret or settings.BIGCOMMERCE_CLIENT_SECRET

@@ -7,10 +7,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from catalog.services.products import products_archive
 from integrations.bigcommerce.api import endpoints as api
 from integrations.bigcommerce.api.client import client_for
 from integrations.bigcommerce.api.errors import NotFound, Unauthorized
 from integrations.bigcommerce.connection.setup import Dir, webhook_destination
+from integrations.bigcommerce.products.import_writes import ORIGIN
+from integrations.bigcommerce.products.importer import products_detach
 from integrations.models import BigCommerceConnection, ProductLink, SyncEvent
 from integrations.services.connection import connection_forget
 from integrations.services.journal import sync_event_record
@@ -69,7 +72,6 @@ def disconnect_run(*, connection: BigCommerceConnection) -> None:
             detail["deleted"] = _copies_delete(connection, client)
         if connection.managed_in == BigCommerceConnection.ManagedIn.BIGCOMMERCE:
             # Kept or archived, the copies are Comptoir's to edit again once the store is gone.
-            from integrations.bigcommerce.products.importer import products_detach
 
             detail["detached"] = products_detach(connection=connection)
         if client is not None:
@@ -105,9 +107,6 @@ def _copies_delete(connection, client) -> int:
         message = gettext_lazy("Deleted %(count)s products that Comptoir had created in BigCommerce.")
         direction = Dir.TO_BIGCOMMERCE
     else:
-        from catalog.services.products import products_archive
-        from integrations.bigcommerce.products.import_writes import ORIGIN
-
         ids = sorted(set(links.filter(origin=ProductLink.Origin.IMPORTED).values_list("product_id", flat=True)))
         # Archived, not deleted: their sales and stock history stay.
         products_archive(merchant=connection.merchant, product_ids=ids, origin=ORIGIN)

@@ -20,6 +20,8 @@ from integrations.bigcommerce.api.client import client_for
 from integrations.bigcommerce.api.errors import NotFound
 from integrations.bigcommerce.api.webhook_signature import SECRET_HEADER
 from integrations.bigcommerce.inbox import scopes
+from integrations.bigcommerce.products.export import export_initial_start
+from integrations.bigcommerce.products.importer import import_initial_start
 from integrations.models import BigCommerceConnection, ProductLink, SyncEvent
 from integrations.services.connection import connection_store_facts_record
 from integrations.services.journal import sync_event_record
@@ -266,10 +268,6 @@ def _links_from_review(connection) -> None:
 def initial_sync_queue(*, connection: BigCommerceConnection) -> None:
     """Start the initial sync in the managing platform's direction (its task runs on commit)."""
     if connection.managed_in == BigCommerceConnection.ManagedIn.COMPTOIR:
-        from integrations.bigcommerce.products.export import export_initial_start
-
         export_initial_start(connection=connection)
     else:
-        from integrations.bigcommerce.products.importer import import_initial_start
-
         import_initial_start(connection=connection)

@@ -20,6 +20,8 @@ from django.utils.translation import gettext as _
 
 from catalog.models import Product
 from integrations.bigcommerce.products.importer import is_importing
+from integrations.bigcommerce.stock.manual_edits import stock_check_request, stock_event_links
+from integrations.bigcommerce.stock.orders import order_id_of
 from integrations.models import ProductLink, WebhookEvent
 from integrations.services.queue import enqueue_on_commit
 
@@ -104,7 +106,6 @@ def _connected(event: WebhookEvent):
 
 def order_event_handle(*, event: WebhookEvent) -> Skipped | None:
     """An order was placed, changed, cancelled or refunded: read it again (in a task)."""
-    from integrations.bigcommerce.stock.orders import order_id_of
 
     connection = _connected(event)
     if connection is None:
@@ -123,7 +124,6 @@ def order_event_handle(*, event: WebhookEvent) -> Skipped | None:
 
 def stock_event_handle(*, event: WebhookEvent) -> Skipped | None:
     """A stock level changed in BigCommerce: unless it is our own change coming back, check it."""
-    from integrations.bigcommerce.stock.manual_edits import stock_check_request, stock_event_links
 
     connection = _connected(event)
     if connection is None:

@@ -34,6 +34,7 @@ from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
+from django_q.tasks import async_task
 
 from catalog.models import Product
 from integrations.bigcommerce import binder
@@ -134,7 +135,6 @@ def due_links(*, connection: BigCommerceConnection):
 def export_start(*, connection: BigCommerceConnection, initial: bool = False) -> SyncRun | None:
     """Inside the caller's transaction: make sure every assigned product has a link, open a
     run for the dirty ones (or reuse the running one), and enqueue its task on commit."""
-    from integrations.services.queue import enqueue_on_commit
 
     links_ensure(connection=connection)
     total = dirty_links(connection=connection).count()
@@ -153,7 +153,6 @@ def export_start(*, connection: BigCommerceConnection, initial: bool = False) ->
 
 def export_kick(*, connection: BigCommerceConnection) -> None:
     """After a change: push what is due, in the running run if there is one."""
-    from django_q.tasks import async_task
 
     run = SyncRun.objects.filter(connection=connection, kind=SyncRun.Kind.EXPORT, status=SyncRun.Status.RUNNING).first()
     async_task("integrations.tasks.bigcommerce_export_run", connection.pk, run.pk if run else None)

@@ -35,7 +35,7 @@ from integrations.bigcommerce.products.export_outcome import ExportOutcomes, Pen
 from integrations.bigcommerce.products.export_snapshot import products_for_export, snapshot
 from integrations.bigcommerce.products.export_structure import StructureSync
 from integrations.bigcommerce.stock import start as stock_start
-from integrations.models import BigCommerceConnection, ProductLink, RemoteRef, SyncEvent, SyncRun
+from integrations.models import BigCommerceConnection, ProductLink, RemoteRef, SyncEvent, SyncRun, VariantLink
 from integrations.services.journal import sync_event_record
 
 logger = logging.getLogger(__name__)
@@ -262,7 +262,6 @@ class ChunkExport(ExportOutcomes):
                     raise
                 except BigCommerceError as exc:
                     self._fail(item, exc)
-        from integrations.models import VariantLink
 
         for item, vid, _body, digest in items:
             if not item.failed:

@@ -9,6 +9,7 @@ from datetime import timedelta
 
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext as _
 
 from catalog.models import Product
@@ -143,7 +144,6 @@ class ExportOutcomes:
 
 
 def _part_label(part: str) -> str:
-    from django.utils.translation import gettext
 
     return {
         "fields": gettext("name, description and other fields"),

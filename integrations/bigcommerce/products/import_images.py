@@ -7,6 +7,7 @@ import io
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils.translation import gettext as _
+from PIL import Image
 
 from catalog.forms.media import IMAGE_FORMATS, MAX_IMAGE_BYTES
 from integrations.bigcommerce.api.client import BigCommerceClient
@@ -19,7 +20,6 @@ from integrations.bigcommerce.mappers.inbound import (
 def image_download(*, client: BigCommerceClient, url: str) -> SimpleUploadedFile:
     """The image at ``url`` as an upload, at most 8 MB and a JPEG/PNG/GIF/WebP; InboundDataError otherwise.
     Downloaded through the store's client, so its pacing counts it."""
-    from PIL import Image
 
     if not url.startswith(("https://", "http://")):
         raise InboundDataError(lambda: _("the address is not a web address"))

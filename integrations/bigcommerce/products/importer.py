@@ -41,6 +41,7 @@ from integrations.bigcommerce.products.import_writes import (
     product_returning,
     product_write,
 )
+from integrations.bigcommerce.stock.start import starting_stock_journal
 from integrations.models import BigCommerceConnection, ProductLink, SyncEvent, SyncRun
 from integrations.services.journal import sync_event_record
 from integrations.services.queue import enqueue_on_commit
@@ -305,8 +306,6 @@ def _run_finish(run: SyncRun, status: str) -> None:
         detail={"run_id": run.pk, "done": run.done, "failed": run.failed, "total": run.total},
     )
     if run.initial and status == SyncRun.Status.FINISHED:
-        from integrations.bigcommerce.stock.start import starting_stock_journal
-
         starting_stock_journal(connection=run.connection, run=run)
 
 

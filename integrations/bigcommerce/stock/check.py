@@ -21,6 +21,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
+from django_q.tasks import async_task
 
 from integrations.bigcommerce.api import endpoints as api
 from integrations.bigcommerce.api.client import client_for
@@ -30,6 +31,7 @@ from integrations.bigcommerce.stock.levels import clamped, remote_levels, settle
 from integrations.bigcommerce.stock.orders import apply_window, ledger_write, local_variant, orders_poll
 from integrations.models import BigCommerceConnection, StockPush, SyncEvent, SyncRun, VariantLink
 from integrations.services.journal import sync_event_record
+from inventory.models import StockLevel, StockOrigin
 from inventory.reasons import ReasonCode
 
 CHECK_CHUNK = 1000
@@ -134,7 +136,6 @@ def stock_check(
     """Compare BigCommerce's level with Comptoir's for ``links`` and write the differences of the
     quiet ones. Returns counts, the corrections and the busy links. ``polled``: the orders were
     polled just before (by the previous chunk's second poll), so the first poll is skipped."""
-    from inventory.models import StockLevel
 
     client = client or client_for(connection)
     started = timezone.now()
@@ -200,7 +201,6 @@ def stock_check(
 
 
 def _correction_journal(connection, variant, *, origin: str, expected: int, seen: int) -> None:
-    from inventory.models import StockOrigin
 
     sku = variant.sku or str(variant)
 
@@ -245,14 +245,12 @@ def stock_reconcile_start(*, connection: BigCommerceConnection, enqueue: bool = 
 
 
 def _enqueue_reconcile(run_id: int) -> None:
-    from django_q.tasks import async_task
 
     async_task("integrations.tasks.bigcommerce_stock_reconcile", run_id)
 
 
 def stock_reconcile_run(*, run: SyncRun) -> SyncRun:
     """Check every synced variant in chunks, recording progress; journal what was found."""
-    from inventory.models import StockOrigin
 
     connection = run.connection
     client = client_for(connection)

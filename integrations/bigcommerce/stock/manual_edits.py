@@ -8,10 +8,12 @@ from datetime import timedelta
 from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
+from django_q.tasks import async_task
 
 from integrations.bigcommerce.stock import check
 from integrations.bigcommerce.stock.check import checkable, stock_check
 from integrations.models import BigCommerceConnection, StockPush, VariantLink
+from inventory.models import StockOrigin
 
 KICK_FLAG_SECONDS = 60
 
@@ -76,7 +78,6 @@ def _flag(connection_id: int) -> str:
 
 
 def stock_check_kick(*, connection_id: int) -> bool:
-    from django_q.tasks import async_task
 
     if not cache.add(_flag(connection_id), 1, timeout=KICK_FLAG_SECONDS):
         return False
@@ -92,7 +93,6 @@ def stock_checks_requested_run(*, connection: BigCommerceConnection) -> dict:
     )
     if not links:
         return {"checked": 0, "corrected": 0, "busy": 0}
-    from inventory.models import StockOrigin
 
     result = stock_check(connection=connection, links=links, origin=StockOrigin.MANUAL_ONLINE)
     decided = [v.pk for v in links if v.pk not in result["busy_links"]]

@@ -45,11 +45,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from catalog.models import Variant
 from integrations.bigcommerce.api import endpoints as api
 from integrations.bigcommerce.api.client import client_for
 from integrations.bigcommerce.api.errors import NotFound
 from integrations.models import BigCommerceConnection, RemoteOrder, SyncEvent, VariantLink
 from integrations.services.journal import sync_event_record
+from inventory.models import StockMovement, StockOrigin
 from inventory.reasons import (
     KEPT_BECAUSE_PARTIAL,
     KEPT_BECAUSE_REFUND,
@@ -58,6 +60,7 @@ from inventory.reasons import (
     ReasonCode,
     reason_text,
 )
+from inventory.services import stock_adjust, stock_note_record
 
 logger = logging.getLogger(__name__)
 
@@ -127,7 +130,6 @@ def _live_link(connection, remote_variant_id) -> VariantLink | None:
 
 
 def local_variant(vlink: VariantLink):
-    from catalog.models import Variant
 
     variant = Variant.objects.filter(pk=vlink.variant_id).select_related("product").first()
     return variant if variant is not None and variant.product.track_stock else None
@@ -136,8 +138,6 @@ def local_variant(vlink: VariantLink):
 def ledger_write(*, connection, variant, delta: int, origin: str, key: str, code: str, params: dict) -> bool:
     """One ledger row under ``key`` (``delta`` 0: a row that says why nothing moved); False when
     that key was written before. ``code`` and ``params``: why, for the history (inventory.reasons)."""
-    from inventory.models import StockMovement
-    from inventory.services import stock_adjust, stock_note_record
 
     if StockMovement.objects.filter(merchant_id=connection.merchant_id, idempotency_key=key).exists():
         return False
@@ -181,7 +181,6 @@ def order_sync(
 
 
 def _order_apply(*, connection, client, order: dict, passed_status: int | None = None) -> set[int]:
-    from inventory.models import StockOrigin
 
     order_id, status = order["id"], order.get("status_id", 0)
     seen = {status} | ({passed_status} if isinstance(passed_status, int) else set())

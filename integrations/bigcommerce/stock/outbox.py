@@ -18,6 +18,7 @@
 """
 
 from django.core.cache import cache
+from django_q.tasks import async_task
 
 from integrations.bigcommerce.stock.levels import clamped, settle_grace_seconds
 from integrations.models import BigCommerceConnection, StockPush, VariantLink
@@ -67,7 +68,6 @@ def _flag(connection_id: int) -> str:
 
 def stock_push_kick(*, connection_id: int) -> bool:
     """Enqueue the push task unless one is already queued for this connection (debounce)."""
-    from django_q.tasks import async_task
 
     if not cache.add(_flag(connection_id), 1, timeout=KICK_FLAG_SECONDS):
         return False

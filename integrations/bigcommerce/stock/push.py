@@ -26,6 +26,7 @@ from integrations.bigcommerce.stock.settle import stock_unknown_settle
 from integrations.journal_messages import STOCK_SENT
 from integrations.models import BigCommerceConnection, StockPush, SyncEvent
 from integrations.services.journal import sync_event_record
+from inventory.models import StockMovement
 
 logger = logging.getLogger(__name__)
 
@@ -99,7 +100,6 @@ def _journal_sent(connection, *, rows: list[StockPush], sent: dict, batch: str) 
     refund, a change…), the product, and BigCommerce's level before and after
     ("Sale #2: Tote bag −2 → BigCommerce 30 → 28 ✓"). BigCommerce's levels are Comptoir's online
     level (clamped at 0) less what is still waiting to be sent, as the push keeps them."""
-    from inventory.models import StockMovement
 
     movements = {
         m.pk: m

@@ -25,6 +25,7 @@ from integrations.bigcommerce.stock.levels import (
 )
 from integrations.models import BigCommerceConnection, SyncEvent, SyncRun, VariantLink
 from integrations.services.journal import sync_event_record
+from inventory.models import StockMovement, StockOrigin
 from inventory.reasons import ReasonCode
 
 
@@ -34,7 +35,6 @@ def initial_key(connection_id: int, variant_id: int) -> str:
 
 def starting_stock_journal(*, connection: BigCommerceConnection, run: SyncRun) -> int:
     """Products managed in BigCommerce: journal how many Comptoir levels the import set."""
-    from inventory.models import StockMovement, StockOrigin
 
     count = StockMovement.objects.filter(
         merchant_id=connection.merchant_id,
