@@ -39,6 +39,7 @@ from inventory.errors import (
     UnknownVariant,
 )
 from inventory.models import (
+    ONLINE_ORIGINS,
     Allocation,
     Refund,
     RefundLine,
@@ -62,15 +63,6 @@ MAX_KEY_LENGTH = 200
 MAX_SALE_TOTAL = 2**63 - 1  # totals are 64-bit integers in the database
 # Manual changes may not take a level below zero; sales may (the shelf is the truth, the count catches up).
 MANUAL_ORIGINS = {StockOrigin.MANUAL_COMPTOIR, StockOrigin.MANUAL_ONLINE}
-# With split stock, these move the online allocation; the others (in-store sales and refunds,
-# manual changes in Comptoir) the store's.
-ONLINE_ORIGINS = {
-    StockOrigin.ONLINE_ORDER,
-    StockOrigin.ONLINE_REFUND,
-    StockOrigin.MANUAL_ONLINE,
-    StockOrigin.RECONCILIATION,
-    StockOrigin.INITIAL,
-}
 
 
 def _allocation_for(level: StockLevel, origin: str) -> str:

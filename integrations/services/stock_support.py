@@ -20,7 +20,7 @@ from integrations.models import StockPush, SyncEvent, VariantLink
 from integrations.services.journal import sync_event_record
 
 State = StockPush.State
-UNDECIDED_ATTEMPTS = 2  # stock_push.stock_unknown_settle leaves these to the stock check
+UNDECIDED_ATTEMPTS = 2  # stock.settle.stock_unknown_settle leaves these to the stock check
 
 
 def stock_push_retry(*, pushes, requested_by: str) -> dict[str, int]:

@@ -71,7 +71,26 @@ class NotFound(BigCommerceError):
 
 
 class Conflict(BigCommerceError):
-    """409: a unique value (product name, SKU, custom URL) is already taken."""
+    """409: a unique value (product name, SKU, custom URL) is already taken; ``on_sku``,
+    ``on_name`` and ``named_sku`` read BigCommerce's answer once, for the callers."""
+
+    @property
+    def on_sku(self) -> bool:
+        return "sku" in self.errors or "sku" in (self.title or "").lower()
+
+    @property
+    def on_name(self) -> bool:
+        return "name" in self.errors or "name" in (self.title or "").lower()
+
+    @property
+    def named_sku(self) -> str | None:
+        """The SKU BigCommerce names as taken ("Sku ABC-1 is not unique"), if it names one."""
+        text = "; ".join(f"{k}: {v}" for k, v in self.errors.items()) or self.title or ""
+        found = _SKU_IN_TEXT.search(text)
+        return found.group(1) if found else None
+
+
+_SKU_IN_TEXT = re.compile(r"[Ss]ku\s+(\S+)\s+is not unique")
 
 
 class PayloadTooLarge(BigCommerceError):

@@ -19,9 +19,9 @@ from integrations.bigcommerce.api.errors import (
     NotFound,
 )
 from integrations.bigcommerce.products import store_matches
+from integrations.bigcommerce.products.error_sentences import error_sentence
 from integrations.models import ProductLink, SyncEvent, SyncRun
 from integrations.services.journal import sync_event_record
-from integrations.services.sync_errors import error_sentence
 
 Dir = SyncEvent.Direction
 State = ProductLink.State

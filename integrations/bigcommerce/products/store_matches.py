@@ -61,7 +61,7 @@ def clash_find(*, client, connection: BigCommerceConnection, link: ProductLink, 
     Comptoir product is bound to it. Best effort: nothing when the look-up fails."""
     if not _refused_create(link, product, exc):
         return {}
-    on_sku = "sku" in exc.errors or "sku" in (exc.title or "").lower()
+    on_sku = exc.on_sku
     skus = [v.sku for v in product.variants.all() if v.sku]
     try:
         if on_sku and skus:  # variants: the SKU may be a variant's of a product with options

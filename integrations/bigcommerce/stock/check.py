@@ -38,7 +38,7 @@ CHECK_CHUNK = 1000
 
 
 # A lost answer the push could not settle (BigCommerce's level moved in between) is left to the
-# stock check once its grace is over: ``stock_push.stock_unknown_settle`` marks it attempts=2.
+# stock check once its grace is over: ``stock.settle.stock_unknown_settle`` marks it attempts=2.
 # So is a change BigCommerce kept refusing (below zero: its level and Comptoir's parted ways).
 UNDECIDED = Q(state=StockPush.State.UNKNOWN, attempts__gte=2) | Q(state=StockPush.State.PENDING, attempts__gte=3)
 

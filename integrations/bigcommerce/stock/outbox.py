@@ -1,6 +1,6 @@
 """Stock changes in Comptoir → BigCommerce, durably, as coalesced relative adjustments.
 
-1. ``mark`` runs INSIDE the ledger's transaction (``inventory.signals.stock_changing``): a bound
+1. ``stock_push_mark`` runs INSIDE the ledger's transaction (``inventory.signals.stock_changing``): a bound
    variant's movement writes a ``StockPush`` row, so a committed sale is never forgotten.
    BigCommerce shows the *online level* (the whole stock, or the online allocation when the
    stock is split), never below zero: the row's delta is the change of the clamped online level
@@ -22,10 +22,7 @@ from django_q.tasks import async_task
 
 from integrations.bigcommerce.stock.levels import clamped, settle_grace_seconds
 from integrations.models import BigCommerceConnection, StockPush, VariantLink
-
-# Origins that came from BigCommerce: sending them back would count them twice.
-ORIGINS_FROM_BIGCOMMERCE = frozenset({"online_order", "online_refund", "manual_online", "initial", "reconciliation"})
-
+from inventory.models import ONLINE_ORIGINS
 
 KICK_FLAG_SECONDS = 60
 
@@ -50,7 +47,7 @@ def stock_push_mark(
     """Write the durable mark of one movement (inside its transaction); nothing when there is
     nothing BigCommerce should see."""
     push = clamped(online_after) - clamped(online_before)
-    if origin in ORIGINS_FROM_BIGCOMMERCE:
+    if origin in ONLINE_ORIGINS:  # it came from BigCommerce: sending it back would count it twice
         push -= delta
     if push == 0:
         return []

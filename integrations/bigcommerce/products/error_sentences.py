@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-
 from django.utils.translation import gettext as _
 
 from integrations.bigcommerce.api.errors import (
@@ -19,8 +17,6 @@ from integrations.bigcommerce.api.errors import (
     Unavailable,
     ValidationFailed,
 )
-
-_SKU_IN_TEXT = re.compile(r"[Ss]ku\s+(\S+)\s+is not unique")
 
 
 def _field_text(exc: BigCommerceError) -> str:
@@ -41,7 +37,7 @@ def error_sentence(exc: BigCommerceError, *, product=None, same_name_product=Non
                 "Comptoir could not send “%(name)s” to BigCommerce because of an error on Comptoir's side "
                 "(%(detail)s). It will retry by itself; the other products are not held up."
             ) % {"name": name, "detail": exc.title}
-        if isinstance(exc, Conflict) and other_id and not ("sku" in exc.errors or "sku" in exc.title.lower()):
+        if isinstance(exc, Conflict) and other_id and not exc.on_sku:
             return _(
                 "%(what)s: another Comptoir product, already in BigCommerce, has the same name (product "
                 "#%(other)s). BigCommerce needs unique product names: rename one of them in Comptoir and the "
@@ -49,13 +45,12 @@ def error_sentence(exc: BigCommerceError, *, product=None, same_name_product=Non
             ) % {"what": what, "other": other_id}
         if isinstance(exc, Conflict):
             text = _field_text(exc)
-            if "sku" in exc.errors or "sku" in exc.title.lower():
-                found = _SKU_IN_TEXT.search(text)
-                sku = found.group(1) if found else ", ".join(skus)
+            if exc.on_sku:
+                sku = exc.named_sku or ", ".join(skus)
                 return _(
                     "%(what)s: another product in BigCommerce already uses SKU %(sku)s. Rename one of them, then retry."
                 ) % {"what": what, "sku": sku}
-            if "name" in exc.errors or "name" in exc.title.lower():
+            if exc.on_name:
                 return _(
                     "%(what)s: another product in BigCommerce already has this name. "
                     "BigCommerce needs unique product names: rename one of them, then retry."
