@@ -11,6 +11,15 @@ from portal.text import search_key
 SKU_MAX_LENGTH = Variant._meta.get_field("sku").max_length
 
 
+def online_levels(*, variant_ids) -> dict[int, int]:
+    """Per variant, the level the online shop should show before clamping: the whole stock, or
+    the online allocation when the stock is split (a variant with no level row is absent: 0).
+    For the stock sync, which works on variants it already holds bindings of (no merchant here)."""
+    return {
+        level.variant_id: level.online_level for level in StockLevel.objects.filter(variant_id__in=list(variant_ids))
+    }
+
+
 def product_list(*, merchant: Merchant) -> QuerySet[Product]:
     return Product.objects.filter(merchant=merchant)
 

@@ -233,6 +233,14 @@ def _movement_record(
     )
 
 
+def online_level_unchanged(*, variant_id: int, expected: int) -> bool:
+    """Inside the caller's transaction: lock the variant's level row (inventory's lock) and say
+    whether its online level is still ``expected`` — the compare of a compare-and-set, the set
+    being the ``stock_adjust`` that follows in the same transaction."""
+    level = StockLevel.objects.select_for_update().filter(variant_id=variant_id).first()
+    return (level.online_level if level else 0) == expected
+
+
 def stock_adjust(
     *,
     merchant: Merchant,

@@ -31,8 +31,10 @@ from integrations.bigcommerce.stock.levels import clamped, remote_levels, settle
 from integrations.bigcommerce.stock.orders import apply_window, ledger_write, local_variant, orders_poll
 from integrations.models import BigCommerceConnection, StockPush, SyncEvent, SyncRun, VariantLink
 from integrations.services.journal import sync_event_record
-from inventory.models import StockLevel, StockOrigin
+from inventory.models import StockOrigin
 from inventory.reasons import ReasonCode
+from inventory.selectors import online_levels
+from inventory.services import online_level_unchanged
 
 CHECK_CHUNK = 1000
 
@@ -94,8 +96,7 @@ def _undecided_set(*, connection, client, links, rows, levels, remote) -> set[in
     items, settled = [], set()
     for link_id in {r.variant_link_id for r in rows}:
         vlink = by_link[link_id]
-        level = levels.get(vlink.variant_id)
-        should = clamped(level.online_level if level else 0)
+        should = clamped(levels.get(vlink.variant_id, 0))
         settled.add(link_id)
         if remote.get(vlink.remote_variant_id) != should:
             items.append(
@@ -154,7 +155,7 @@ def stock_check(
     remote = remote_levels(client, sorted({v.remote_variant_id for v in links}))
     moved = orders_poll(connection=connection, client=client)  # an order between the polls: check again later
     busy = _busy_links(links, since=started) | {v.pk for v in links if v.variant_id in moved}
-    levels = {lv.variant_id: lv for lv in StockLevel.objects.filter(variant_id__in=[v.variant_id for v in links])}
+    levels = online_levels(variant_ids=[v.variant_id for v in links])
     quiet = [v for v in links if v.pk not in busy]
     settled = _undecided_settle(connection=connection, client=client, links=quiet, levels=levels, remote=remote)
     corrections = []
@@ -164,8 +165,7 @@ def stock_check(
         variant = local_variant(vlink)
         if variant is None:
             continue
-        level = levels.get(vlink.variant_id)
-        online = level.online_level if level else 0
+        online = levels.get(vlink.variant_id, 0)
         seen = remote[vlink.remote_variant_id]
         if not isinstance(seen, int):
             continue
@@ -175,8 +175,7 @@ def stock_check(
         key = f"bigcommerce:{connection.pk}:{origin}:{vlink.pk}:{started.timestamp():.6f}"
         with transaction.atomic():
             # Another check (a second worker) or an order may have moved it since the read: leave it.
-            locked = StockLevel.objects.select_for_update().filter(variant_id=vlink.variant_id).first()
-            if (locked.online_level if locked else 0) != online:
+            if not online_level_unchanged(variant_id=vlink.variant_id, expected=online):
                 busy.add(vlink.pk)
                 continue
             if ledger_write(

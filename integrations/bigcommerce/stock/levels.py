@@ -7,7 +7,7 @@ from django.db.models import Sum
 
 from integrations.bigcommerce.api import endpoints as api
 from integrations.models import StockPush
-from inventory.models import StockLevel
+from inventory.selectors import online_levels
 
 # BigCommerce's default location; the connection knows no other (stock lives there for the Catalog too).
 DEFAULT_LOCATION_ID = 1
@@ -22,8 +22,7 @@ def clamped(level: int) -> int:
 
 def comptoir_levels(variant_ids) -> dict[int, int]:
     """Per local variant, the level BigCommerce should show before clamping (the online level)."""
-
-    return {level.variant_id: level.online_level for level in StockLevel.objects.filter(variant_id__in=variant_ids)}
+    return online_levels(variant_ids=variant_ids)
 
 
 def remote_levels(client, remote_ids: list[int]) -> dict[int, int]:
