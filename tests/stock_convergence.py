@@ -58,7 +58,7 @@ INBOUND_WEIGHTS = {"online_order": 25, "online_cancel": 6, "online_refund": 5, "
 
 def inbound_available() -> bool:
     """The BigCommerce → Comptoir side (helper h16's work) is on this branch."""
-    return importlib.util.find_spec("integrations.bigcommerce.stock.inbound") is not None
+    return importlib.util.find_spec("integrations.bigcommerce.stock.orders") is not None
 
 
 @dataclass
