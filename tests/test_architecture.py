@@ -183,3 +183,14 @@ def test_no_import_of_a_private_name_across_modules():
 def test_no_module_of_integrations_is_over_400_lines():
     sizes = {name: len(path.read_text().splitlines()) for name, path in _integrations().items()}
     assert {name: n for name, n in sizes.items() if n > MAX_LINES} == {}
+
+
+def test_the_stock_sync_reads_stock_through_inventory():
+    """The integrations app reads levels and the ledger through inventory's selectors and
+    services, never its tables (inventory alone writes stock, and takes its own locks)."""
+    offenders = []
+    for name, path in _integrations().items():
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom) and node.module == "inventory.models":
+                offenders += [f"{name}: {a.name}" for a in node.names if a.name in {"StockLevel", "StockMovement"}]
+    assert offenders == []

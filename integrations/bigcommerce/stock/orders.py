@@ -51,7 +51,7 @@ from integrations.bigcommerce.api.client import client_for
 from integrations.bigcommerce.api.errors import NotFound
 from integrations.models import BigCommerceConnection, RemoteOrder, SyncEvent, VariantLink
 from integrations.services.journal import sync_event_record
-from inventory.models import StockMovement, StockOrigin
+from inventory.models import StockOrigin
 from inventory.reasons import (
     KEPT_BECAUSE_PARTIAL,
     KEPT_BECAUSE_REFUND,
@@ -60,6 +60,7 @@ from inventory.reasons import (
     ReasonCode,
     reason_text,
 )
+from inventory.selectors import movement_key_used
 from inventory.services import stock_adjust, stock_note_record
 
 logger = logging.getLogger(__name__)
@@ -139,7 +140,7 @@ def ledger_write(*, connection, variant, delta: int, origin: str, key: str, code
     """One ledger row under ``key`` (``delta`` 0: a row that says why nothing moved); False when
     that key was written before. ``code`` and ``params``: why, for the history (inventory.reasons)."""
 
-    if StockMovement.objects.filter(merchant_id=connection.merchant_id, idempotency_key=key).exists():
+    if movement_key_used(merchant_id=connection.merchant_id, idempotency_key=key):
         return False
     params = {"shop": SHOP_NAME, **params}
     if delta == 0:

@@ -26,7 +26,7 @@ from integrations.bigcommerce.stock.settle import stock_unknown_settle
 from integrations.journal_messages import STOCK_SENT
 from integrations.models import BigCommerceConnection, StockPush, SyncEvent
 from integrations.services.journal import sync_event_record
-from inventory.models import StockMovement
+from inventory.selectors import movements_by_id
 
 logger = logging.getLogger(__name__)
 
@@ -101,12 +101,7 @@ def _journal_sent(connection, *, rows: list[StockPush], sent: dict, batch: str) 
     ("Sale #2: Tote bag −2 → BigCommerce 30 → 28 ✓"). BigCommerce's levels are Comptoir's online
     level (clamped at 0) less what is still waiting to be sent, as the push keeps them."""
 
-    movements = {
-        m.pk: m
-        for m in StockMovement.objects.filter(pk__in=[r.movement_id for r in rows]).select_related(
-            "variant__product", "sale_line", "refund_line"
-        )
-    }
+    movements = movements_by_id(ids=[r.movement_id for r in rows])
     by_link: dict[int, list[StockPush]] = defaultdict(list)
     for row in rows:
         by_link[row.variant_link_id].append(row)

@@ -25,8 +25,9 @@ from integrations.bigcommerce.stock.levels import (
 )
 from integrations.models import BigCommerceConnection, SyncEvent, SyncRun, VariantLink
 from integrations.services.journal import sync_event_record
-from inventory.models import StockMovement, StockOrigin
+from inventory.models import StockOrigin
 from inventory.reasons import ReasonCode
+from inventory.selectors import movements_count
 
 
 def initial_key(connection_id: int, variant_id: int) -> str:
@@ -36,12 +37,12 @@ def initial_key(connection_id: int, variant_id: int) -> str:
 def starting_stock_journal(*, connection: BigCommerceConnection, run: SyncRun) -> int:
     """Products managed in BigCommerce: journal how many Comptoir levels the import set."""
 
-    count = StockMovement.objects.filter(
+    count = movements_count(
         merchant_id=connection.merchant_id,
         origin=StockOrigin.INITIAL,
         reason_code=ReasonCode.ONLINE_START,
-        reason_params__connection=connection.pk,
-    ).count()
+        connection=connection.pk,
+    )
     sync_event_record(
         connection=connection,
         kind=SyncEvent.Kind.INITIAL_SYNC,
