@@ -1,14 +1,14 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+from catalog.bulk_actions import BulkAction, bulk_action_register
+
 
 class CatalogConfig(AppConfig):
     name = "catalog"
     verbose_name = _("Catalog")
 
     def ready(self):
-        from catalog.bulk_actions import BulkAction, bulk_action_register
-
         bulk_action_register(BulkAction(key="archive", label=_("Archive…"), url_name="catalog:bulk_archive", order=50))
         bulk_action_register(
             BulkAction(

@@ -15,7 +15,9 @@ from django.utils import formats
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from catalog.barcodes import barcode_taken_message, barcode_validate
 from portal.models import Merchant
+from portal.money import price_validate
 from portal.text import search_key
 
 MAX_OPTIONS = 3
@@ -208,8 +210,6 @@ class Variant(models.Model):
     def clean(self):
         # Django admin's checks; the product form and services check the same (price bounds,
         # a barcode that no other variant of the merchant has).
-        from portal.money import price_validate
-
         merchant = self.merchant if self.merchant_id else (self.product.merchant if self.product_id else None)
         errors = {}
         for field in ("price", "cost_price"):
@@ -220,8 +220,6 @@ class Variant(models.Model):
                 except ValidationError as exc:
                     errors[field] = exc.messages
         if self.barcode and merchant is not None and "barcode" not in errors:
-            from catalog.barcodes import barcode_taken_message, barcode_validate
-
             try:
                 self.barcode = barcode_validate(self.barcode)
             except ValidationError as exc:

@@ -127,10 +127,6 @@ def category_get(*, merchant: Merchant, category_id: int) -> Category:
     return Category.objects.get(merchant=merchant, pk=category_id)
 
 
-def folder_get(*, merchant: Merchant, folder_id: int) -> Folder:
-    return Folder.objects.get(merchant=merchant, pk=folder_id)
-
-
 def category_with_count(*, merchant: Merchant, category_id: int) -> Category:
     """The category with ``product_count`` (what deleting it would leave without a category)."""
     return category_list(merchant=merchant).get(pk=category_id)

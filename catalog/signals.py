@@ -21,6 +21,8 @@ from django.db import transaction
 from django.db.models import F
 from django.dispatch import Signal
 
+from catalog.models import Product
+
 logger = logging.getLogger(__name__)
 
 ORIGIN_COMPTOIR = "comptoir"
@@ -30,8 +32,6 @@ product_deleted = Signal()
 
 
 def _send_robust(signal: Signal, **kwargs) -> None:
-    from catalog.models import Product
-
     for receiver, result in signal.send_robust(sender=Product, **kwargs):
         if isinstance(result, Exception):
             logger.error("Receiver %r of a catalog signal failed", receiver, exc_info=result)
@@ -41,8 +41,6 @@ def product_changed_mark(
     *, merchant_id: int, product_id: int, created: bool = False, origin: str = ORIGIN_COMPTOIR
 ) -> None:
     """Inside the writing transaction: bump the product's revision, announce it after commit."""
-    from catalog.models import Product
-
     Product.objects.filter(pk=product_id).update(revision=F("revision") + 1)
     transaction.on_commit(
         lambda: _send_robust(

@@ -13,13 +13,9 @@ class IntegrationsConfig(AppConfig):
         from catalog.bulk_actions import BulkAction, bulk_action_register
         from catalog.managed import managed_fields_provider_register
         from integrations import journal_messages, receivers  # noqa: F401
-        from integrations.dashboard import bigcommerce_card
-        from integrations.locks import connection_currency_lock
         from integrations.selectors import managed_fields_narrow, product_sync_badges
         from integrations.stock_page import stock_movement_links, stock_online_shop
         from inventory.online import movement_links_provider_register, online_shop_provider_register
-        from portal.dashboard import dashboard_card_register
-        from portal.locks import currency_lock_register
 
         bulk_action_register(
             BulkAction(
@@ -27,8 +23,6 @@ class IntegrationsConfig(AppConfig):
             )
         )
         product_badges_register("bigcommerce", product_sync_badges)
-        dashboard_card_register(bigcommerce_card)
-        currency_lock_register(key="bigcommerce", check=connection_currency_lock)
         managed_fields_provider_register(managed_fields_narrow)
         online_shop_provider_register("bigcommerce", stock_online_shop)
         movement_links_provider_register("bigcommerce", stock_movement_links)

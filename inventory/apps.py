@@ -1,16 +1,15 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+from catalog.stock_column import product_stock_expression_register
+
 
 class InventoryConfig(AppConfig):
     name = "inventory"
     verbose_name = _("Inventory")
 
     def ready(self):
-        from catalog.stock_column import product_stock_expression_register
-        from inventory.locks import sales_currency_lock
+        # Inside ready(): inventory.selectors imports the models, which Django loads after apps.py.
         from inventory.selectors import product_stock_expression
-        from portal.locks import currency_lock_register
 
-        currency_lock_register(key="sales", check=sales_currency_lock)
         product_stock_expression_register(product_stock_expression)

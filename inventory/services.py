@@ -431,6 +431,16 @@ def _product_variants_locked(*, merchant: Merchant, product: Product) -> list[Va
     return list(Variant.objects.filter(product=product).select_related("product").order_by("position", "id"))
 
 
+def product_stock_lock(*, merchant: Merchant, product: Product) -> list[Variant]:
+    """Inside a transaction: lock what a split change of ``product`` locks (the product row, then
+    each variant's level, in the order the change takes them), so that a form merges the
+    allocations it read with what nobody can change before its write (an online order waits)."""
+    variants = _product_variants_locked(merchant=merchant, product=product)
+    for variant in variants:
+        _locked_level(merchant=merchant, variant=variant)
+    return variants
+
+
 def _product_split_replay(*, merchant: Merchant, idempotency_key: str) -> list[StockMovement] | None:
     """The rows a product-level split change with this key already wrote, or None if it never ran.
 

@@ -2,8 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
-from portal.locks import currency_locks
-from portal.models import Device, Membership, Merchant, User
+from portal.models import Device, Membership, User
 
 
 class MembershipInline(admin.TabularInline):
@@ -17,20 +16,6 @@ class DeviceInline(admin.TabularInline):
     extra = 0
     fields = ["name", "token_hint", "created_at", "last_used_at", "revoked_at"]
     readonly_fields = ["token_hint", "created_at", "last_used_at"]
-
-
-@admin.register(Merchant)
-class MerchantAdmin(admin.ModelAdmin):
-    list_display = ["name", "country", "currency", "default_vat_rate", "created_at"]
-    list_filter = ["country", "currency"]
-    search_fields = ["name", "memberships__user__email"]
-    inlines = [MembershipInline, DeviceInline]
-
-    def get_readonly_fields(self, request, obj=None):
-        # The same locks as the merchant's settings page (sales recorded, a store connected).
-        if obj is not None and currency_locks(merchant=obj):
-            return [*super().get_readonly_fields(request, obj), "currency"]
-        return super().get_readonly_fields(request, obj)
 
 
 @admin.register(User)

@@ -12,7 +12,7 @@ what it sends, and what is stored now. ``edit_merge`` keeps, key by key:
 
 Values are plain JSON values (str, int, bool, None, lists) under stable keys; each form says
 how it reads them from the record and from what was sent (``catalog.forms.product_versions``,
-``inventory.forms.SplitForm``, ``portal.forms.MerchantSettingsForm``). A key missing from a set
+``inventory.forms.SplitForm``, ``backoffice.forms.MerchantSettingsForm``). A key missing from a set
 means the thing does not exist there (a variant removed): removing is a change like any other.
 """
 

@@ -3,7 +3,7 @@ from django.utils import translation
 from django.utils.cache import patch_vary_headers
 from django.utils.functional import SimpleLazyObject
 
-from inventory.api.views import invalid_characters, is_api_request
+from portal.api_errors import invalid_characters, is_api_request
 from portal.selectors import merchant_for_user
 from portal.text import typeset_html
 

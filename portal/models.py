@@ -10,6 +10,8 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from portal.iso import country_validate, currency_validate
+
 
 class UserManager(BaseUserManager):
     use_in_migrations = True
@@ -74,8 +76,6 @@ class Merchant(models.Model):
 
     def clean(self):
         # Django admin's check; the portal's forms and services validate the same way.
-        from portal.iso import country_validate, currency_validate
-
         errors = {}
         for field, validate in (("country", country_validate), ("currency", currency_validate)):
             try:

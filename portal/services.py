@@ -1,10 +1,7 @@
 from decimal import Decimal
 
-from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from portal.iso import country_validate, currency_validate
 from portal.models import Device, Membership, Merchant, User, device_token_hash
@@ -27,41 +24,6 @@ def merchant_create(*, name: str, country: str, currency: str, default_vat_rate:
 def merchant_for_update(*, merchant: Merchant) -> Merchant:
     """The merchant read again and locked until the transaction ends (one settings save at a time)."""
     return Merchant.objects.select_for_update().get(pk=merchant.pk)
-
-
-@transaction.atomic
-def merchant_update(
-    *, merchant: Merchant, name: str, country: str, currency: str, default_vat_rate: Decimal
-) -> Merchant:
-    """Correct the business's details. The currency changes only while nothing locks it
-    (``portal.locks``: sales, a connected store); prices then keep their figures."""
-    from catalog.services import prices_rescale
-    from portal.locks import currency_locks
-
-    name = " ".join(name.split())
-    if not name:
-        raise ValidationError({"business_name": _("Enter your business name.")})
-    if not Decimal(0) <= default_vat_rate <= Decimal(100):
-        raise ValidationError({"default_vat_rate": _("A VAT rate is between 0 and 100%.")})
-    merchant = Merchant.objects.select_for_update().get(pk=merchant.pk)
-    currency = (currency or "").strip().upper()
-    if currency != merchant.currency:
-        currency = currency_validate(currency)
-        locks = currency_locks(merchant=merchant)
-        if locks:
-            raise ValidationError({"currency": locks})
-        try:
-            prices_rescale(merchant=merchant, from_currency=merchant.currency, to_currency=currency)
-        except ValidationError as exc:
-            raise ValidationError({"currency": exc.messages}) from exc
-    merchant.name = name
-    merchant.country = country_validate(country)
-    merchant.currency = currency
-    merchant.default_vat_rate = default_vat_rate
-    merchant.settings_version = F("settings_version") + 1
-    merchant.save(update_fields=["name", "country", "currency", "default_vat_rate", "settings_version"])
-    merchant.refresh_from_db(fields=["settings_version"])
-    return merchant
 
 
 class DeviceNameTaken(ValueError):

@@ -27,7 +27,8 @@ def search_key(text: str) -> str:
 
 NBSP, NNBSP = "\u00a0", "\u202f"  # before ":" and inside « »; before ";", "!" and "?" (narrow)
 _VOWEL = "aeiouàâäéèêëîïôöùûüœæAEIOUÀÂÄÉÈÊËÎÏÔÖÙÛÜŒÆ"  # not "h" or "y": "de hêtre", "de yaourt"
-_ELISION = re.compile(rf"\b(de|De|que|Que|le|Le|la|La|ne|Ne|se|Se|jusque|lorsque|puisque) (?=[{_VOWEL}])")
+# Not after a hyphen: the pronoun of an imperative stays whole ("Vendez-le à", "Donnez-la au").
+_ELISION = re.compile(rf"(?<!-)\b(de|De|que|Que|le|Le|la|La|ne|Ne|se|Se|jusque|lorsque|puisque) (?=[{_VOWEL}])")
 # Punctuation that ends a phrase (followed by a space, the end, or a closing mark), not the
 # colon of "14:02", "https://" or "?q=".
 _BEFORE_SPACE = re.compile(r"[ \u00a0\u202f]*([:;!?])(?=\s|$|[»”)\]]|[!?])")

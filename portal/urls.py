@@ -3,11 +3,9 @@ from django.contrib import admin
 from django.urls import include, path, re_path
 from django.views.static import serve
 
-from portal import devices, merchant_settings, views
+from portal import devices
 
 portal_patterns = [
-    path("", views.dashboard, name="dashboard"),
-    path("settings/", merchant_settings.merchant_settings, name="merchant_settings"),
     path("settings/devices/", devices.device_list, name="device_list"),
     path("settings/devices/issue/", devices.device_issue, name="device_issue"),
     path("settings/devices/<int:pk>/revoke/", devices.device_revoke, name="device_revoke"),
@@ -15,6 +13,7 @@ portal_patterns = [
 
 urlpatterns = [
     path("", include((portal_patterns, "portal"))),
+    path("", include("backoffice.urls")),
     path("accounts/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("catalog/", include("catalog.urls")),

@@ -41,7 +41,7 @@ def page(chromium, request):
     if chromium is None:
         pytest.skip(f"needs Debian's chromium at {CHROMIUM_PATH}")
     context = chromium.new_context(viewport={"width": 1360, "height": 900}, locale="en-GB")
-    context.set_default_timeout(10_000)
+    context.set_default_timeout(20_000)  # a bound on waiting (a loaded CI machine), never a figure
     page = context.new_page()
     yield page
     context.close()

@@ -9,8 +9,8 @@ from catalog.tests.tenancy import CATALOG_PUBLIC_OR_OWN, CATALOG_URL_CASES
 # URLs with no object of a merchant in them (lists, forms, the Register). Their isolation is
 # covered by the tests of each app (lists only show the merchant's rows).
 PUBLIC_OR_OWN = {
-    "portal:dashboard",
-    "portal:merchant_settings",
+    "backoffice:dashboard",
+    "backoffice:merchant_settings",
     "portal:device_list",
     "portal:device_issue",
     "inventory:register",

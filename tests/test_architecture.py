@@ -1,5 +1,11 @@
-"""The house's arrows (STYLE): no import circle between our modules, and the domain apps never
-import the integrations app; the sandbox and the portal meet only over HTTP."""
+"""The house's arrows (STYLE): no import circle between our modules; portal is the ground floor
+and imports no other app of ours; the domain apps (catalog, inventory) never import the
+integrations app; backoffice, the roof, may import them all and nothing imports it; a private
+name stays in its module; the sandbox and the portal meet only over HTTP.
+
+Django's wiring names apps by dotted string, not by import (``INSTALLED_APPS`` in
+``portal/settings/``, ``include("backoffice.urls")`` in ``portal/urls.py``): that is the project
+listing its rooms, not portal's code depending on them."""
 
 import ast
 import re
@@ -7,7 +13,9 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-APPS = ("portal", "catalog", "inventory", "integrations")
+APPS = ("portal", "catalog", "inventory", "integrations", "backoffice")
+# The apps whose every module (tests included) this file holds to "no private name across modules".
+OWN_RULES = ("portal", "catalog", "inventory", "backoffice")
 
 
 def _modules(apps=APPS) -> dict[str, Path]:
@@ -76,6 +84,88 @@ def _circles(graph: dict[str, set[str]]) -> list[list[str]]:
 
 def test_no_import_circle():
     assert _circles(_imports(_modules())) == []
+
+
+def _imported(path: Path) -> list[tuple[int, str, list[str]]]:
+    """Every import in the file, at module level or inside a function: (line, absolute module, names)."""
+    rel = path.relative_to(ROOT).with_suffix("")
+    package = list(rel.parts if path.name == "__init__.py" else rel.parts[:-1])
+    found = []
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                base = ".".join(package[: len(package) - (node.level - 1)] + ([node.module] if node.module else []))
+            found.append((node.lineno, base, [a.name for a in node.names]))
+        elif isinstance(node, ast.Import):
+            found.extend((node.lineno, a.name, []) for a in node.names)
+    return found
+
+
+def _python_files(app: str, *, tests: bool) -> list[Path]:
+    return [
+        p
+        for p in sorted((ROOT / app).rglob("*.py"))
+        if "migrations" not in p.parts and (tests or "tests" not in p.relative_to(ROOT).parts)
+    ]
+
+
+def _targets(app: str, *, tests: bool = False) -> list[tuple[str, str]]:
+    return [
+        (f"{path.relative_to(ROOT)}:{line}", module)
+        for path in _python_files(app, tests=tests)
+        for line, module, names in _imported(path)
+    ]
+
+
+def test_portal_is_the_ground_floor_and_imports_no_other_app():
+    """Not at module level and not inside a function: the dashboard, the settings page and the
+    currency change, which need the domain, live in backoffice."""
+    above = {"catalog", "inventory", "integrations", "backoffice"}
+    assert [(where, module) for where, module in _targets("portal") if module.split(".")[0] in above] == []
+
+
+def test_catalog_and_inventory_import_nothing_from_integrations_nor_backoffice():
+    for app in ("catalog", "inventory"):
+        found = [(w, m) for w, m in _targets(app) if m.split(".")[0] in ("integrations", "backoffice")]
+        assert found == [], app
+
+
+def test_nothing_imports_backoffice():
+    for app in ("portal", "catalog", "inventory", "integrations"):
+        assert [(w, m) for w, m in _targets(app, tests=True) if m.split(".")[0] == "backoffice"] == [], app
+
+
+def test_no_private_name_is_imported_from_another_module():
+    """A leading underscore stays in its file (STYLE rule 16), tests included."""
+    found = []
+    for app in OWN_RULES:
+        for path in _python_files(app, tests=True):
+            for line, module, names in _imported(path):
+                private = [n for n in names if n.startswith("_") and not n.startswith("__")]
+                private += [part for part in module.split(".") if part.startswith("_") and not part.startswith("__")]
+                if private and module.split(".")[0] in APPS:
+                    found.append((f"{path.relative_to(ROOT)}:{line}", module, private))
+    assert found == []
+
+
+def test_an_import_inside_a_function_says_which_cycle_forces_it():
+    """Imports go at the top, where they show the arrows (tests included); one inside a function
+    (a cycle, or Django's app loading in ``AppConfig.ready``) has a comment on the line above
+    saying why."""
+    silent = []
+    for app in OWN_RULES:
+        for path in _python_files(app, tests=True):
+            lines = path.read_text().splitlines()
+            for function in ast.walk(ast.parse("\n".join(lines))):
+                if not isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                    continue
+                for node in ast.walk(function):
+                    if isinstance(node, (ast.Import, ast.ImportFrom)):
+                        above = lines[node.lineno - 2].strip()
+                        if not above.startswith("#") and not above.startswith(("from ", "import ")):
+                            silent.append(f"{path.relative_to(ROOT)}:{node.lineno}")
+    assert silent == []
 
 
 def test_domain_apps_never_import_integrations_and_the_sandbox_stands_alone():

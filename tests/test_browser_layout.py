@@ -137,3 +137,18 @@ def test_split_stock_on_the_product_page_at_1280_clips_no_column_and_breaks_no_w
                 }))"""
         )
         assert [w for w in broken if "@" not in w] == [], language
+
+
+def test_a_flush_card_keeps_its_headings_in_line_with_the_others_on_a_phone(
+    phone, live_server, merchant, merchant_user
+):
+    """A card whose table runs edge to edge (Variants) pads its own heading: on a phone it lined up
+    with nothing, padded twice (the phone's card padding on top of the heading's own)."""
+    product = ProductFactory(merchant=merchant, name="Bougeoir", description="Laiton.")
+    browser_login(phone, live_server, email=merchant_user.email, password="correct-horse-battery")
+    phone.goto(f"{live_server.url}/catalog/products/{product.pk}/")
+    left = phone.evaluate(
+        """[...document.querySelectorAll('main section.card h2')]
+            .map(h => Math.round(h.getBoundingClientRect().left))"""
+    )
+    assert len(left) >= 2 and len(set(left)) == 1, left

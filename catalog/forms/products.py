@@ -1,5 +1,7 @@
 """The product's own fields, and the small categories-and-folders form."""
 
+from dataclasses import replace
+
 from django import forms
 from django.core.validators import MaxValueValidator
 from django.utils.translation import gettext_lazy as _
@@ -7,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from catalog import managed
 from catalog.models import MAX_LOW_STOCK_LEVEL, MAX_WEIGHT_GRAMS, Category, Folder, Product, weight_validator
 from catalog.services import ProductFields, category_create, folder_create
-from portal.edits import VersionedFormMixin
+from portal.edits import EditBase, VersionedFormMixin
 from portal.formfields import PlainDecimalField, PlainIntegerField
 from portal.models import Merchant
 
@@ -65,10 +67,35 @@ class ProductForm(VersionedFormMixin, forms.ModelForm):
         self.fields["low_stock_level"].validators.append(MaxValueValidator(MAX_LOW_STOCK_LEVEL))
         if not self.instance.pk:
             self.initial.setdefault("vat_rate", merchant.default_vat_rate)
+        # A category or folder deleted since the form was opened (another tab, another person) is
+        # a change someone else made: the save keeps the stored one (``edit_opened``) and says so,
+        # rather than failing on "Select a valid choice".
+        self.vanished = self._vanished_groupings() if self.is_bound else frozenset()
         # Fields another system manages are shown, not edited (a disabled field keeps its value).
         self.locked = managed.product_managed_fields(product=self.instance) if self.instance.pk else frozenset()
         for name in self.locked & set(self.fields):
             self.fields[name].disabled = True
+
+    def _vanished_groupings(self) -> frozenset[str]:
+        vanished = set()
+        for name in ("category", "folder"):
+            key = self.add_prefix(name)
+            sent = self.data.get(key, "")
+            if sent and sent.isdigit() and not self.fields[name].queryset.filter(pk=sent).exists():
+                vanished.add(name)
+        if vanished:
+            self.data = self.data.copy()
+            for name in vanished:
+                self.data[self.add_prefix(name)] = ""
+        return frozenset(vanished)
+
+    def edit_opened(self) -> EditBase | None:
+        """The base the form was opened with; a deleted category or folder reads as untouched
+        here (opened and sent: none), so that the merge keeps what is stored now."""
+        opened = super().edit_opened()
+        if opened is None or not self.vanished:
+            return opened
+        return replace(opened, values={**opened.values, **dict.fromkeys(self.vanished)})
 
     def product_fields(self) -> ProductFields:
         """The cleaned fields for the services; creates the new category/folder typed inline."""

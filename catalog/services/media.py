@@ -12,14 +12,13 @@ from django.utils.translation import gettext as _
 from catalog import managed
 from catalog.images import image_extension
 from catalog.models import Product, ProductImage, ProductVideo
+from catalog.services.products import ProductManagedElsewhere
 from catalog.signals import ORIGIN_COMPTOIR, product_changed_mark
 from catalog.videos import youtube_id_from_url
 
 
 def _images_guard(product: Product, origin: str) -> None:
     if origin == ORIGIN_COMPTOIR and managed.IMAGES in managed.product_managed_fields(product=product):
-        from catalog.services.products import ProductManagedElsewhere
-
         raise ProductManagedElsewhere(product, [managed.IMAGES])
 
 

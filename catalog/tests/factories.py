@@ -1,8 +1,10 @@
+import itertools
 from decimal import Decimal
 
 import factory
 
 from catalog.models import Category, Folder, OptionValue, Product, ProductOption, Variant
+from inventory.models import StockMovement, StockOrigin
 from portal.tests.factories import MerchantFactory
 
 
@@ -72,8 +74,6 @@ class OptionValueFactory(factory.django.DjangoModelFactory):
 
 def product_with_options(*, merchant, name="T-shirt", options=None, price=2500, sku_prefix="TS"):
     """A product with options and one variant per combination, e.g. {"Size": ["S","M"], "Colour": [...]}."""
-    import itertools
-
     options = options or {"Size": ["S", "M", "L"], "Colour": ["Blue", "Red"]}
     product = ProductFactory(merchant=merchant, name=name, variant=False)
     value_lists = []
@@ -96,8 +96,6 @@ def product_with_options(*, merchant, name="T-shirt", options=None, price=2500, 
 
 def with_stock_history(product):
     """Give ``product`` a stock movement (history), which keeps it from being deleted."""
-    from inventory.models import StockMovement, StockOrigin
-
     variant = product.variants.first()
     StockMovement.objects.create(
         merchant=product.merchant,

@@ -14,6 +14,9 @@ import io
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
+from catalog.models import ProductImage, ProductVideo
+from catalog.tests.factories import CategoryFactory, FolderFactory, ProductFactory
+
 # Lists and forms without an object id; the bulk views take ids in the query/body and only act
 # on the current merchant's products (catalog/tests/test_views_bulk.py checks foreign ids).
 CATALOG_PUBLIC_OR_OWN = {
@@ -28,14 +31,10 @@ CATALOG_PUBLIC_OR_OWN = {
 
 
 def _product(other):
-    from catalog.tests.factories import ProductFactory
-
     return ProductFactory(merchant=other)
 
 
 def _image(other):
-    from catalog.models import ProductImage
-
     buffer = io.BytesIO()
     Image.new("RGB", (4, 4)).save(buffer, "PNG")
     product = _product(other)
@@ -44,8 +43,6 @@ def _image(other):
 
 
 def _video(other):
-    from catalog.models import ProductVideo
-
     product = _product(other)
     video = ProductVideo.objects.create(product=product, youtube_id="dQw4w9WgXcQ")
     return {"product_id": product.pk, "video_id": video.pk}
@@ -56,14 +53,10 @@ def _product_kwargs(other):
 
 
 def _category(other):
-    from catalog.tests.factories import CategoryFactory
-
     return [{"category_id": CategoryFactory(merchant=other).pk}]
 
 
 def _folder(other):
-    from catalog.tests.factories import FolderFactory
-
     return [{"folder_id": FolderFactory(merchant=other).pk}]
 
 

@@ -4,8 +4,9 @@ changed, and a field both changed is shown as a conflict with nothing written.""
 import pytest
 from django.urls import reverse
 
-from catalog.models import Product
-from catalog.tests.factories import CategoryFactory, ProductFactory, product_with_options
+from catalog.forms.product_versions import product_specs, product_stored, product_values
+from catalog.models import Category, Product
+from catalog.tests.factories import CategoryFactory, FolderFactory, ProductFactory, product_with_options
 from portal.edits import EditBase, edit_merge
 from portal.tests.form_html import form_data
 
@@ -122,10 +123,48 @@ def test_the_hidden_base_cannot_be_forged(merchant_client, product):
 
 
 def test_merge_values_of_a_stored_product_round_trip(product):
-    from catalog.forms.product_versions import product_specs, product_stored, product_values
-
     stored = product_stored(product=product)
     fields, options, variants = product_specs(product=product, values=stored.values)
     again = product_values(fields=fields, options=options, variants=variants, default_vat_rate=None)
     assert edit_merge(opened=stored, mine=again, theirs=stored).changed == frozenset()
     assert isinstance(stored, EditBase) and stored.version == product.revision
+
+
+def test_a_category_deleted_while_the_form_is_open_is_a_change_by_someone_else(merchant_client, merchant, product):
+    """The category the form shows was deleted in another tab: the save does not fail on "Select a
+    valid choice"; the product keeps its category as stored (none now), the form's other changes
+    are saved, and the page says so."""
+    bags = CategoryFactory(merchant=merchant, name="Bags")
+    Product.objects.filter(pk=product.pk).update(category=bags)
+    tab = _open(merchant_client, product)
+    merchant_client.post(reverse("catalog:category_delete", args=[bags.pk]))
+    assert not Category.objects.filter(pk=bags.pk).exists()
+
+    response = _save(merchant_client, product, {**tab, "description": "Waxed canvas."})
+
+    assert response.status_code == 302
+    product.refresh_from_db()
+    assert (product.description, product.category) == ("Waxed canvas.", None)
+    messages = [str(m) for m in response.wsgi_request._messages]
+    assert any("The category this form showed no longer exists" in m for m in messages), messages
+
+
+def test_a_category_chosen_then_deleted_before_the_save_keeps_the_stored_one(merchant_client, merchant, product):
+    """Chosen in this tab, deleted in another before the save: the stored category stays and the
+    page says the chosen one is gone; a deleted folder likewise."""
+    kept, gone = CategoryFactory(merchant=merchant, name="Kept"), CategoryFactory(merchant=merchant, name="Gone")
+    folder = FolderFactory(merchant=merchant, name="Summer")
+    Product.objects.filter(pk=product.pk).update(category=kept)
+    tab = _open(merchant_client, product)
+    sent = {**tab, "category": str(gone.pk), "folder": str(folder.pk), "name": "Tote bag XL"}
+    gone.delete()
+    folder.delete()
+
+    response = _save(merchant_client, product, sent)
+
+    assert response.status_code == 302
+    product.refresh_from_db()
+    assert (product.name, product.category, product.folder) == ("Tote bag XL", kept, None)
+    messages = [str(m) for m in response.wsgi_request._messages]
+    assert any("The category this form showed no longer exists" in m for m in messages), messages
+    assert any("The folder this form showed no longer exists" in m for m in messages), messages

@@ -1,8 +1,11 @@
+import io
 import uuid
 from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
+from PIL import Image
 
 from catalog.models import Product, ProductOption, Variant
 from catalog.services import (
@@ -15,6 +18,7 @@ from catalog.services import (
     product_archive,
     product_create,
     product_delete,
+    product_image_add,
     product_update,
     products_delete,
 )
@@ -299,19 +303,12 @@ def test_no_signal_when_the_write_fails(merchant, django_capture_on_commit_callb
 
 
 def _image_file(name: str, fmt: str):
-    import io
-
-    from django.core.files.uploadedfile import SimpleUploadedFile
-    from PIL import Image
-
     buffer = io.BytesIO()
     Image.new("RGB", (8, 8), "blue").save(buffer, fmt)
     return SimpleUploadedFile(name, buffer.getvalue(), content_type="application/pdf")
 
 
 def test_image_add_names_the_file_from_its_decoded_format(merchant):
-    from catalog.services import product_image_add
-
     product = ProductFactory(merchant=merchant)
     image = product_image_add(product=product, image=_image_file("invoice.pdf", "PNG"))
     assert image.image.name.endswith(".png") and "invoice" not in image.image.name
@@ -319,8 +316,6 @@ def test_image_add_names_the_file_from_its_decoded_format(merchant):
 
 
 def test_image_add_refuses_a_format_we_do_not_take_even_without_the_form(merchant):
-    from catalog.services import product_image_add
-
     product = ProductFactory(merchant=merchant)
     with pytest.raises(ValidationError, match="this one is BMP"):
         product_image_add(product=product, image=_image_file("photo.jpg", "BMP"))

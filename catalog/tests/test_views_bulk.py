@@ -1,6 +1,7 @@
 import pytest
 from django.urls import reverse
 
+from catalog import bulk_actions as module
 from catalog.bulk_actions import BulkAction, bulk_action_register, bulk_actions
 from catalog.models import Product
 from catalog.tests.factories import ProductFactory, with_stock_history
@@ -106,8 +107,6 @@ def test_other_apps_can_register_an_action(merchant_client, merchant):
         bulk_action_register(BulkAction(key="test_missing", label="Nowhere", url_name="nowhere:at_all"))
         assert "test_missing" not in [a.key for a in bulk_actions()]
     finally:
-        from catalog import bulk_actions as module
-
         module._registry.pop("test_extra", None)
         module._registry.pop("test_missing", None)
 

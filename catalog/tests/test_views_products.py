@@ -6,6 +6,7 @@ from django.urls import reverse
 from catalog.models import Category, Product, Variant
 from catalog.tests.factories import CategoryFactory, ProductFactory, product_with_options, with_stock_history
 from inventory.models import StockMovement, StockOrigin
+from inventory.services import stock_set
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
 
@@ -458,8 +459,6 @@ def test_a_damaged_variant_row_is_a_form_error_not_a_crash(merchant_client, merc
 
 
 def test_the_list_shows_each_products_stock_summed_over_variants(merchant_client, merchant):
-    from inventory.services import stock_set
-
     shirt = product_with_options(merchant=merchant, name="T-shirt")
     for n, variant in enumerate(shirt.variants.all()):
         stock_set(

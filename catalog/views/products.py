@@ -149,12 +149,14 @@ def _product_form(request, *, product):
                         )
                         _creation_remember(request, product)
                         messages.success(request, _("Product “%(name)s” created.") % {"name": product.name})
+                        _vanished_say(request, product, form.vanished)
                     else:
                         opened = form.edit_opened()
                         product, merge = product_edit_save(
                             product=product, opened=opened, fields=fields, options=options, variants=variants
                         )
                         messages.success(request, _("Product “%(name)s” saved.") % {"name": product.name})
+                        _vanished_say(request, product, form.vanished)
                         if merge.others_kept:
                             messages.info(
                                 request,
@@ -177,6 +179,30 @@ def _product_form(request, *, product):
         if product is not None:
             form.edit_base_set(product_stored(product=product))
     return render(request, "catalog/product_form.html", _form_context(product, form, editor, creation_key))
+
+
+def _vanished_say(request, product, vanished) -> None:
+    """A category or folder the form showed was deleted meanwhile: what the product keeps."""
+    if "category" in vanished:
+        kept = product.category.name if product.category else _("no category")
+        messages.warning(
+            request,
+            _(
+                "The category this form showed no longer exists (it was deleted since the form was opened): "
+                "the product keeps its category as saved: %(kept)s."
+            )
+            % {"kept": kept},
+        )
+    if "folder" in vanished:
+        kept = product.folder.name if product.folder else _("no folder")
+        messages.warning(
+            request,
+            _(
+                "The folder this form showed no longer exists (it was deleted since the form was opened): "
+                "the product keeps its folder as saved: %(kept)s."
+            )
+            % {"kept": kept},
+        )
 
 
 def _product_conflict(request, product, conflict: EditConflicts):

@@ -64,8 +64,9 @@ class SyncEvent(models.Model):
     product_id = models.PositiveBigIntegerField(_("product id"), null=True, blank=True, db_index=True)
     product_name = models.CharField(_("product"), max_length=250, blank=True)
     sku = models.CharField(_("SKU"), max_length=255, blank=True, db_index=True)
-    # portal.text.search_key of the product name and SKU: the journal's search box compares it.
-    product_key = models.CharField(max_length=510, blank=True, default="")
+    # portal.text.search_key of the product name and SKU (of every product, for an entry about
+    # several, such as an online order): the journal's search box compares it.
+    product_key = models.TextField(blank=True, default="")
 
     class Meta:
         verbose_name = _("sync event")

@@ -173,6 +173,16 @@ def sync_run_for_merchant(*, merchant: Merchant, run_id: int):
     return SyncRun.objects.filter(merchant=merchant, pk=run_id).first()
 
 
+def _failures_count(*, merchant_id: int, since: datetime) -> int:
+    """What still fails: a product that failed five times (automatic retries) is one failure, not
+    five; failures a later success settled are not counted (they say "Resolved" in the journal)."""
+    failures = SyncEvent.objects.filter(
+        merchant_id=merchant_id, status=SyncEvent.Status.FAILED, resolved_at__isnull=True, created_at__gte=since
+    )
+    about_products = failures.filter(product_id__isnull=False).values("product_id", "kind").distinct().count()
+    return failures.filter(product_id__isnull=True).count() + about_products
+
+
 def overview_facts(*, connection: BigCommerceConnection) -> dict:
     """The Overview's facts in a fixed number of queries: last sync, failures and webhook health
     over the last 24 hours, and when the schedule that resyncs this connection runs next."""
@@ -207,13 +217,7 @@ def overview_facts(*, connection: BigCommerceConnection) -> dict:
         .order_by("-finished_at")
         .first(),
         "next_stock_check": schedules.get("bigcommerce-stock-reconcile"),
-        # Failures a later success settled are not counted (they say "Resolved" in the journal).
-        "failures_24h": SyncEvent.objects.filter(
-            merchant_id=connection.merchant_id,
-            status=SyncEvent.Status.FAILED,
-            resolved_at__isnull=True,
-            created_at__gte=since,
-        ).count(),
+        "failures_24h": _failures_count(merchant_id=connection.merchant_id, since=since),
         "webhook_last": webhooks["last"],
         "webhook_failed_24h": webhooks["failed"],
         "next_resync": schedules.get(schedule),

@@ -7,14 +7,14 @@ from collections.abc import Sequence
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
 from catalog.models import Product
+from integrations import journal_messages
 from integrations.bigcommerce import binder
 from integrations.bigcommerce.products import export as exporter
 from integrations.errors import WrongStep
 from integrations.models import BigCommerceConnection, ProductAssignment, ProductLink, SyncEvent
-from integrations.services.journal import sync_event_record
+from integrations.services.journal import journal_products, sync_event_record
 
 
 def _kick_on_commit(connection: BigCommerceConnection) -> None:
@@ -44,15 +44,10 @@ def products_assign(*, connection: BigCommerceConnection, product_ids: Sequence[
                 connection=connection,
                 kind=SyncEvent.Kind.PRODUCT_EXPORT,
                 direction=SyncEvent.Direction.TO_BIGCOMMERCE,
-                message=lambda: (
-                    ngettext(
-                        "%(count)s product assigned to BigCommerce: it will be created there.",
-                        "%(count)s products assigned to BigCommerce: they will be created there.",
-                        added,
-                    )
-                    % {"count": added}
-                ),
+                code=journal_messages.ASSIGNED,
+                params={"count": added},
                 detail={"product_ids": sorted(set(ids) - already)},
+                products=journal_products(product_ids=set(ids) - already),
             )
             _kick_on_commit(connection)
     return added
@@ -85,27 +80,10 @@ def products_unassign(*, connection: BigCommerceConnection, product_ids: Sequenc
                 connection=connection,
                 kind=SyncEvent.Kind.PRODUCT_UNASSIGN,
                 direction=SyncEvent.Direction.TO_BIGCOMMERCE,
-                message=lambda: (
-                    (
-                        ngettext(
-                            "%(count)s product unassigned from BigCommerce: it no longer syncs, and its copy "
-                            "there is being deleted.",
-                            "%(count)s products unassigned from BigCommerce: they no longer sync, and their "
-                            "copies there are being deleted.",
-                            count,
-                        )
-                        if delete_copies
-                        else ngettext(
-                            "%(count)s product unassigned from BigCommerce: it no longer syncs; "
-                            "its copy there was kept.",
-                            "%(count)s products unassigned from BigCommerce: they no longer sync; their copies there "
-                            "were kept.",
-                            count,
-                        )
-                    )
-                    % {"count": count}
-                ),
+                code=journal_messages.UNASSIGNED,
+                params={"count": count, "delete_copies": delete_copies},
                 detail={"product_ids": ids, "delete_copies": delete_copies},
+                products=journal_products(product_ids=ids),
             )
     return len(ids)
 
@@ -133,24 +111,17 @@ def product_sync_retry(*, connection: BigCommerceConnection, product) -> bool:
 def product_sync_retry_all_failed(*, connection: BigCommerceConnection) -> int:
     """Retry now every product of the connection whose sync failed; returns how many."""
     with transaction.atomic():
-        retried = (
-            ProductLink.objects.live()
-            .filter(connection=connection, state=ProductLink.State.FAILED)
-            .update(claimed_until=None)
-        )
+        failed = ProductLink.objects.live().filter(connection=connection, state=ProductLink.State.FAILED)
+        failed_ids = list(failed.values_list("product_id", flat=True))
+        retried = failed.update(claimed_until=None)
         if retried:
             sync_event_record(
                 connection=connection,
                 kind=SyncEvent.Kind.PRODUCT_EXPORT,
                 direction=SyncEvent.Direction.TO_BIGCOMMERCE,
-                message=lambda: (
-                    ngettext(
-                        "Retry of %(count)s failed product requested.",
-                        "Retry of %(count)s failed products requested.",
-                        retried,
-                    )
-                    % {"count": retried}
-                ),
+                code=journal_messages.RETRY_REQUESTED,
+                params={"count": retried},
+                products=journal_products(product_ids=failed_ids),
             )
             _kick_on_commit(connection)
     return retried

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from catalog.models import Product
+from integrations import journal_messages
 from integrations.bigcommerce import binder
 from integrations.errors import MerchantHasAnotherStore, StoreHeldByAnotherMerchant, WrongStep
 from integrations.messages import Message
@@ -99,9 +100,8 @@ def connection_authorize(
             connection=connection,
             kind=SyncEvent.Kind.CONNECT,
             direction=SyncEvent.Direction.FROM_BIGCOMMERCE,
-            message=lambda: (
-                _("Logged in to BigCommerce: store %(store)s granted access to Comptoir.") % {"store": store_hash}
-            ),
+            code=journal_messages.SETUP_LOGGED_IN,
+            params={"store": store_hash},
             detail={"store_hash": store_hash, "scope": scope, "user": user_email, "origin": origin},
         )
         enqueue_on_commit("integrations.tasks.connection_store_facts_fetch", connection.pk)
@@ -168,7 +168,8 @@ def connection_claim(*, merchant: Merchant, connection_id: int) -> BigCommerceCo
         sync_event_record(
             connection=connection,
             kind=SyncEvent.Kind.CONNECT,
-            message=lambda: _("Store %(store)s connected to this Comptoir account.") % {"store": connection.store_hash},
+            code=journal_messages.SETUP_STORE_CONNECTED,
+            params={"store": connection.store_hash},
         )
     return connection
 
@@ -292,7 +293,7 @@ def connection_setup_finish_request(*, connection: BigCommerceConnection) -> Non
         connection=connection,
         kind=SyncEvent.Kind.SETUP_STEP,
         status=SyncEvent.Status.RUNNING,
-        message=lambda: _("Finishing setup."),
+        code=journal_messages.SETUP_FINISHING,
     )
     connection.operation = Operation.FINISHING
     connection.operation_options = {"event_id": event.pk}
@@ -345,10 +346,8 @@ def connection_disconnect_request(*, connection: BigCommerceConnection, delete_c
         connection=connection,
         kind=SyncEvent.Kind.DISCONNECT,
         status=SyncEvent.Status.RUNNING,
-        message=lambda: (
-            _("Disconnecting from BigCommerce (delete synced copies: %(answer)s).")
-            % {"answer": _("yes") if delete_copies else _("no")}
-        ),
+        code=journal_messages.DISCONNECTING,
+        params={"delete_copies": bool(delete_copies)},
     )
     connection.operation = Operation.DISCONNECTING
     connection.operation_options = {"delete_copies": bool(delete_copies), "event_id": event.pk}

@@ -2,6 +2,7 @@ from typing import Any
 
 from django.utils import timezone
 
+from catalog.models import Variant
 from integrations.messages import Message, message_default, message_of, message_translations
 from integrations.models import BigCommerceConnection, SyncEvent
 from integrations.redaction import MAX_TEXT, size_bounded
@@ -23,6 +24,7 @@ def sync_event_record(
     attempts: int = 1,
     merchant=None,
     product=None,
+    products: list[dict] | None = None,
     code: str = "",
     params: dict[str, Any] | None = None,
     background: bool | None = None,
@@ -30,7 +32,8 @@ def sync_event_record(
     """Write one journal line. ``message`` is plain language (a callable building it with gettext,
     so that it exists in every language), or ``code`` and ``params`` rendered in the reader's
     language (``integrations.journal_messages``); ``detail`` is what was sent and answered;
-    ``product`` (a Product, or a dict with id/name/sku) is what it was about. ``background``: the
+    ``product`` (a Product, or a dict with id/name/sku) is what it was about, ``products`` (dicts)
+    when it was about several (an order of two products: both named, each searchable). ``background``: the
     entry asked nothing of Comptoir and is hidden by default (unset: skipped entries, and webhooks
     received whose effect has an entry of its own). A success settles the same product's earlier
     failures of the same kind (``resolved_at``). What the entry keeps is bounded
@@ -38,7 +41,7 @@ def sync_event_record(
     if message is None:
         message = message_of(code, params or {})
     translations = {lang: _cut(text) for lang, text in message_translations(message).items()}
-    about = _product_columns(product)
+    about = _products_columns(products) if products else _product_columns(product)
     if background is None:
         background = status == SyncEvent.Status.SKIPPED or (
             kind == SyncEvent.Kind.WEBHOOK and status == SyncEvent.Status.OK
@@ -59,7 +62,9 @@ def sync_event_record(
         attempts=attempts,
         **about,
     )
-    if status == SyncEvent.Status.OK and about.get("product_id") and kind in RESOLVABLE_KINDS:
+    # Only an entry about one product's own sync settles its failures (not a list it names, such
+    # as "Retry of 1 failed product requested", which settles nothing yet).
+    if status == SyncEvent.Status.OK and product is not None and about.get("product_id") and kind in RESOLVABLE_KINDS:
         sync_event_failures_resolve(merchant=merchant, product_id=about["product_id"], kind=kind, at=event.created_at)
     return event
 
@@ -105,9 +110,46 @@ def _product_columns(product) -> dict:
     return {**columns, "product_key": product_search_key(name=columns["product_name"], sku=columns["sku"])}
 
 
+MAX_NAMED = 100  # an entry about more products (assign all) names none: its message gives the count
+
+
+def journal_products(*, product_ids) -> list[dict]:
+    """Products as an entry about several names them: id, name and first SKU, in name order."""
+    first = {}
+    for variant in (
+        Variant.objects.filter(product_id__in=list(product_ids)[: MAX_NAMED + 1])
+        .select_related("product")
+        .order_by("product__name", "product_id", "position", "pk")
+    ):
+        named = {"id": variant.product_id, "name": variant.product.name, "sku": variant.sku}
+        first.setdefault(variant.product_id, named)
+    return list(first.values())
+
+
+def _products_columns(products: list[dict]) -> dict:
+    """Columns of an entry about several products: each named (in order, once), and the search
+    key holds every name and SKU, so that a search for any of them finds the entry."""
+    if len({p.get("id") for p in products}) > MAX_NAMED:
+        return {}
+    names = list(dict.fromkeys(p.get("name") or "" for p in products if p.get("name")))
+    skus = list(dict.fromkeys(p.get("sku") or "" for p in products if p.get("sku")))
+    ids = {p.get("id") for p in products}
+    if len(ids) == 1:
+        return _product_columns({**products[0], "sku": skus[0] if skus else ""})
+    return {
+        "product_name": _cut_to(", ".join(names), 250),
+        "sku": _cut_to(", ".join(skus), 255),
+        "product_key": search_key(" ".join(names + skus)),
+    }
+
+
+def _cut_to(text: str, size: int) -> str:
+    return text if len(text) <= size else f"{text[: size - 1]}…"
+
+
 def product_search_key(*, name: str, sku: str) -> str:
     """What the journal's search box compares: the name and SKU without accents or case."""
-    return search_key(f"{name} {sku}")[:510]
+    return search_key(f"{name} {sku}")
 
 
 def sync_event_finish(*, event_id: int | None, status: str, attempts: int | None = None) -> None:

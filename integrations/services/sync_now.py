@@ -1,9 +1,8 @@
 """Sync now (the Overview's button): send everything again, or check the channel again."""
 
 from django.db import transaction
-from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
+from integrations import journal_messages
 from integrations.bigcommerce.products import export as exporter
 from integrations.models import BigCommerceConnection, ProductLink, SyncEvent, SyncRun, VariantLink
 from integrations.services.journal import sync_event_record
@@ -23,7 +22,8 @@ def sync_now_start(*, connection: BigCommerceConnection) -> SyncRun | None:
                 connection=connection,
                 kind=SyncEvent.Kind.PRODUCT_IMPORT,
                 direction=SyncEvent.Direction.FROM_BIGCOMMERCE,
-                message=lambda: _("Sync now: Comptoir is checking the products of the Comptoir-POS channel."),
+                code=journal_messages.SYNC_NOW,
+                params={"direction": "from_bigcommerce", "total": None},
             )
             return None
         exporter.assignments_ensure(connection=connection)
@@ -37,14 +37,8 @@ def sync_now_start(*, connection: BigCommerceConnection) -> SyncRun | None:
             connection=connection,
             kind=SyncEvent.Kind.PRODUCT_EXPORT,
             direction=SyncEvent.Direction.TO_BIGCOMMERCE,
-            message=lambda: (
-                ngettext(
-                    "Sync now: %(count)s product to send to BigCommerce again.",
-                    "Sync now: %(count)s products to send to BigCommerce again.",
-                    total,
-                )
-                % {"count": total}
-            ),
+            code=journal_messages.SYNC_NOW,
+            params={"direction": "to_bigcommerce", "total": total},
             detail={"run_id": run.pk if run else None, "total": total},
         )
     return run

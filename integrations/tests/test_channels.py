@@ -3,7 +3,7 @@
 import pytest
 from django.test import TestCase
 
-from integrations.models import ProductAssignment, ProductLink
+from integrations.models import ProductAssignment, ProductLink, SyncEvent
 from integrations.tests import connect_helpers, test_export
 from integrations.tests.connect_helpers import add_product, api
 from integrations.tests.test_export import connected, connected_to
@@ -34,6 +34,9 @@ def test_assign_then_unassign_from_the_catalog_with_and_without_deleting_copies(
     assert set(links) == {mug.pk, tote.pk, poster.pk} and {link.state for link in links.values()} == {"synced"}
     listing = client.get("/catalog/").content.decode()
     assert listing.count("BigCommerce ✓") == 3
+    # The journal names the products assigned, and keeps what happened as a code.
+    assigned = SyncEvent.objects.get(merchant=merchant, code="export.assigned")
+    assert assigned.params == {"count": 2} and assigned.product_name == ", ".join(sorted([tote.name, poster.name]))
 
     # Unticking asks to confirm, and offers to delete the copies Comptoir created.
     confirm = client.post(ASSIGN, {"ids": [tote.pk, poster.pk], "next": "/catalog/"}).content.decode()
@@ -43,6 +46,12 @@ def test_assign_then_unassign_from_the_catalog_with_and_without_deleting_copies(
     client.post(ASSIGN, {"ids": [poster.pk], "confirm": "unassign", "delete_copies": "yes", "next": "/catalog/"})
     names = sorted(p["name"] for p in api(bc, store).iter_pages("/v3/catalog/products"))
     assert names == ["Mug", "Tote"]  # the Tote's copy is kept, the Poster's deleted
+    kept, deleted = SyncEvent.objects.filter(merchant=merchant, code="export.unassigned").order_by("pk")
+    assert (kept.params["delete_copies"], kept.product_name) == (False, tote.name)
+    assert (deleted.params["delete_copies"], deleted.product_name) == (True, poster.name)
+    removals = SyncEvent.objects.filter(merchant=merchant, code="export.removed")
+    removed = dict(removals.values_list("product_id", "params"))
+    assert (removed[tote.pk]["case"], removed[poster.pk]["case"]) == ("copy_kept", "copy_deleted")
     assert set(
         ProductLink.objects.filter(connection=connection, unlinked_at=None).values_list("product_id", flat=True)
     ) == {mug.pk}

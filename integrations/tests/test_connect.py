@@ -115,6 +115,18 @@ def test_connect_from_comptoir_all_steps(bc):
     journal = client.get("/integrations/bigcommerce/journal/").content.decode()
     assert "Initial sync started" in journal
     assert "Mug" in client.get("/integrations/bigcommerce/products/").content.decode()
+    # Each setup step is stored as what happened (STYLE rule 17) and read in the reader's language.
+    steps = dict(SyncEvent.objects.filter(merchant=merchant, code__startswith="setup.").values_list("code", "params"))
+    assert steps["setup.channel"] == {"name": "Comptoir-POS", "done": "created"}
+    assert steps["setup.category"] == {"name": "Comptoir POS", "done": "created"}
+    assert steps["setup.connected"]["managed_in"] == "comptoir"
+    assert steps["setup.webhooks"]["count"] == len(connection.webhook_ids)
+    assert SyncEvent.objects.filter(merchant=merchant, code="setup.logged_in", params__store=store["hash"]).exists()
+    assert SyncEvent.objects.filter(merchant=merchant, code="setup.finishing").exists()
+    client.cookies["django_language"] = "fr"
+    french = client.get("/integrations/bigcommerce/journal/").content.decode()
+    assert "Canal de vente Comptoir-POS créé dans BigCommerce" in french
+    assert "Created the sales channel" not in french
 
 
 def _connected(bc, *, currency="EUR", managed_in="comptoir", **store_fields):
@@ -237,6 +249,11 @@ def test_disconnect_deleting_synced_copies_then_reconnect_managed_in_bigcommerce
     assert SyncEvent.objects.filter(merchant=merchant, kind="connect").exists()  # journal kept
     assert "Not connected" in client.get("/integrations/bigcommerce/").content.decode()
     assert "Initial sync" in client.get("/integrations/bigcommerce/journal/").content.decode()
+    steps = SyncEvent.objects.filter(merchant=merchant, code__startswith="disconnect.")
+    said = dict(steps.values_list("code", "params"))
+    assert said["disconnect.started"] == {"delete_copies": True}
+    assert said["disconnect.copies"] == {"count": 1, "where": "bigcommerce"}
+    assert said["disconnect.webhooks"]["count"] > 0
 
     # Reconnect with the other choice: the wizard starts over, the channel is reused.
     connect_from_comptoir(client, bc, store)
@@ -468,6 +485,9 @@ def test_review_counts_products_not_variants_and_asks_about_a_name_only_match(bc
     assert "Name only" in page and "Not the same variants: 3 in Comptoir, 1 in BigCommerce." in page
     assert f'name="choice-{local_plaid.pk}" value="link" required>' in page
     assert f'name="choice-{beanie.pk}" value="link" checked' in page
+    # A copy of either would be refused by BigCommerce (one name, one SKU per product): it says so.
+    assert "A copy needs another name first: BigCommerce refuses two products with the same name." in page
+    assert "A copy needs other SKUs first: BigCommerce refuses a SKU another product has." in page
 
     refused = client.post(SETUP + "review/", {"all": "link"})
     assert refused.status_code == 200 and "for each product found by its name only: Plaid" in refused.content.decode()
@@ -481,6 +501,9 @@ def test_review_counts_products_not_variants_and_asks_about_a_name_only_match(bc
     links = {link.product_id: link for link in ProductLink.objects.filter(connection=connection)}
     assert links[beanie.pk].origin == "linked" and links[beanie.pk].variant_links.count() == 4
     assert links[local_plaid.pk].origin == "created_remote" and links[local_plaid.pk].remote_product_id != plaid["id"]
+    # As the review said: the copy is refused until one of the two is renamed (never bound to theirs).
+    copy = links[local_plaid.pk]
+    assert copy.remote_product_id is None and "already has this name" in copy.last_error
 
 
 def test_a_product_linked_at_review_managed_in_bigcommerce_joins_the_channel_and_syncs(bc):

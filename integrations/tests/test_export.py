@@ -123,6 +123,15 @@ def test_initial_sync_creates_every_product_hidden_in_the_category_with_variants
     messages = list(SyncEvent.objects.filter(merchant=merchant).values_list("message", flat=True))
     assert any("Created “T-shirt” in BigCommerce" in m for m in messages)
     assert any("Sync to BigCommerce finished: 2 products sent." in m for m in messages)
+    # Stored as what happened (STYLE rule 17), rendered in the reader's language.
+    created = SyncEvent.objects.get(merchant=merchant, code="export.created", product_id=shirt.pk)
+    assert created.params == {"name": "T-shirt", "id": links[shirt.pk].remote_product_id}
+    finished = SyncEvent.objects.get(merchant=merchant, code="export.finished")
+    assert finished.params == {"done": 2, "failed": 0}
+    client.cookies["django_language"] = "fr"
+    french = client.get("/integrations/bigcommerce/journal/").content.decode()
+    assert f"«\u00a0T-shirt\u00a0» créé dans BigCommerce (n°\u00a0{links[shirt.pk].remote_product_id})" in french
+    assert "Created “T-shirt”" not in french
 
 
 def test_later_edits_send_only_what_changed_and_keep_the_merchants_choices_in_bigcommerce(bc, public):

@@ -39,6 +39,11 @@ def test_a_retry_never_binds_a_store_product_of_the_same_name_and_another_sku(bc
 
     with TestCase.captureOnCommitCallbacks(execute=True):
         assert product_sync_retry_all_failed(connection=connection) == 1
+    # The request names the product it retries, and settles nothing by itself.
+    asked = SyncEvent.objects.get(merchant=merchant, message="Retry of 1 failed product requested.")
+    assert (asked.product_name, asked.sku) == ("Native Widget", "CPT-1")
+    assert (asked.code, asked.params) == ("export.retry_requested", {"count": 1})
+    assert not SyncEvent.objects.filter(merchant=merchant, status="failed", resolved_at__isnull=False).exists()
     _run_export_now(connection)
     link.refresh_from_db()
     assert link.state == "failed" and link.remote_product_id is None and link.attempts >= 2

@@ -267,6 +267,10 @@ def test_initial_import_brings_the_channel_products_with_variants_options_and_im
         SyncEvent.objects.filter(merchant=merchant, direction="from_bigcommerce").values_list("message", flat=True)
     )
     assert "Imported “Mug” from BigCommerce." in journal
+    imported = SyncEvent.objects.get(merchant=merchant, code="import.product", params__name="Mug")
+    assert (imported.product_id, imported.product_name, imported.params["created"]) == (product.pk, "Mug", True)
+    finished = SyncEvent.objects.get(merchant=merchant, code="import.finished")
+    assert finished.params == {"done": 2, "total": 2, "failed": 0}
     assert "Initial import from BigCommerce finished: 2 of 2 products imported, 0 failed." in journal
     assert not SyncEvent.objects.filter(merchant=merchant, status="running").exists()
 
@@ -313,6 +317,7 @@ def test_bad_data_fails_for_that_product_while_the_rest_imports(bc):  # noqa: F8
     assert list(Product.objects.filter(merchant=merchant).values_list("name", flat=True)) == ["Tote"]
     failure = SyncEvent.objects.get(merchant=merchant, kind="product_import", status="failed")
     assert failure.message == "“Poster” could not be imported from BigCommerce: A product has at most 3 options."
+    assert failure.product_name == "Poster"  # named, though it never became a Comptoir product
 
 
 def test_a_variant_without_sku_and_a_failing_image_are_journaled(bc, images):  # noqa: F811
@@ -333,8 +338,9 @@ def test_a_variant_without_sku_and_a_failing_image_are_journaled(bc, images):  #
     product = Product.objects.get(merchant=merchant)
     assert product.variants.count() == 4 and product.images.count() == 1  # the rest of the product came in
     assert (result.status, result.link.__class__.objects.get(pk=result.link.pk).state) == ("failed", "failed")
-    image_failure = SyncEvent.objects.filter(merchant=merchant, status="failed").latest("id").message
-    assert image_failure == "An image of “Mug” could not be imported from BigCommerce: the store answered 404."
+    image_failure = SyncEvent.objects.filter(merchant=merchant, status="failed").latest("id")
+    assert image_failure.message == "An image of “Mug” could not be imported from BigCommerce: the store answered 404."
+    assert (image_failure.product_id, image_failure.product_name) == (product.pk, "Mug")
 
     # The next sync (the image is back) fetches only the missing image.
     assert importer.product_import(connection=connection, remote=remote).status == "imported"
@@ -440,9 +446,9 @@ def test_webhooks_assign_update_unassign_reassign_delete(bc, images):  # noqa: F
     product.refresh_from_db()
     assert product.is_archived and product.managed_in == ""
     assert not ProductLink.objects.live().filter(product=product).exists()
-    assert SyncEvent.objects.filter(
-        merchant=merchant, message__contains="was removed from the Comptoir-POS channel"
-    ).exists()
+    left = SyncEvent.objects.get(merchant=merchant, message__contains="was removed from the Comptoir-POS channel")
+    assert (left.product_id, left.product_name) == (product.pk, "Big mug")
+    assert (left.code, left.params) == ("import.left", {"name": "Big mug", "deleted": False})
 
     shop.assign(remote_id)
     shop.replay_webhooks(client, connection)

@@ -97,7 +97,7 @@ def test_overview_shows_last_sync_failures_webhook_health_and_next_resync_in_con
     with django_assert_num_queries(len(few.captured_queries)):
         page = client.get(OVERVIEW).content.decode()
 
-    assert "41 failed entries in the journal" in page  # not the one of 25 hours ago
+    assert "41 failures still unresolved — see the journal" in page  # not the one of 25 hours ago
     assert 'href="/integrations/bigcommerce/journal/?status=failed"' in page
     assert "Last received" in page and "41 failed in the last 24 hours" in page
     assert "2\xa0hours ago" in page or "2 hours ago" in page
@@ -134,7 +134,8 @@ def test_sync_now_sends_every_assigned_product_again_in_a_run_shown_on_the_overv
 
     run = SyncRun.objects.filter(connection=connection, initial=False).get()
     assert (run.status, run.total, run.done, run.failed) == ("finished", 2, 2, 0)
-    assert SyncEvent.objects.filter(merchant=merchant, message="Sync now: 2 products to send to BigCommerce again.")
+    asked = SyncEvent.objects.get(merchant=merchant, message="Sync now: 2 products to send to BigCommerce again.")
+    assert (asked.code, asked.params) == ("sync_now.started", {"direction": "to_bigcommerce", "total": 2})
     assert SyncEvent.objects.filter(merchant=merchant, message="Sync to BigCommerce finished: 2 products sent.")
     page = client.get(OVERVIEW).content.decode()
     assert "Sync finished" in page and "2 of 2 products sent" in page
@@ -243,7 +244,7 @@ def test_a_failure_resolved_by_a_later_success_says_so_and_is_not_counted():
         message=lambda: "BigCommerce refused Hat",
         product=hat,
     )
-    assert "1 failed entry in the journal" in client.get(OVERVIEW).content.decode()
+    assert "1 failure still unresolved — see the journal" in client.get(OVERVIEW).content.decode()
     sync_event_record(connection=connection, kind="product_export", message=lambda: "Hat sent", product=hat)
     failed.refresh_from_db()
     assert failed.resolved_at is not None and failed.status == "failed"
@@ -275,6 +276,24 @@ def test_a_run_summary_counting_failures_is_resolved_once_no_product_still_fails
     summary.refresh_from_db()
     assert summary.resolved_at is not None
     assert client.get(OVERVIEW).context["facts"]["failures_24h"] == 0
+
+
+def test_a_product_that_failed_at_each_automatic_retry_counts_as_one_failure():
+    """Seen walking the seed: two products refused by BigCommerce (a duplicate name) read
+    "11 failed entries in the journal" after a few automatic retries; what fails is 2 products."""
+    from integrations.services.journal import sync_event_record
+
+    merchant, connection, client = _connected_row()
+    hat, cap = add_product(merchant, "Hat", sku="HAT-1"), add_product(merchant, "Cap", sku="CAP-1")
+    for product in (hat, hat, hat, cap):
+        sync_event_record(
+            connection=connection, kind="product_export", status="failed", message=lambda: "…", product=product
+        )
+    sync_event_record(connection=connection, kind="stock_push", status="failed", message=lambda: "…", product=hat)
+    sync_event_record(connection=connection, kind="error", status="failed", message=lambda: "A task failed")
+    assert client.get(OVERVIEW).context["facts"]["failures_24h"] == 4  # Hat's export, Cap's, Hat's stock, the task
+    html = client.get(OVERVIEW).content.decode()
+    assert "4 failures still unresolved — see the journal" in html
 
 
 def test_a_stock_check_card_says_what_it_found():

@@ -61,9 +61,12 @@ def test_a_stock_check_of_many_variants_takes_a_few_calls_and_corrects_only_the_
     assert ledger(cups[7], StockOrigin.RECONCILIATION) == [(StockOrigin.RECONCILIATION, -2)]
     summary = SyncEvent.objects.filter(kind=SyncEvent.Kind.STOCK_CHECK).latest("pk")
     assert summary.message == (
-        "Stock check: 60 variants compared with BigCommerce; 2 corrected (CUP-7: 3 → 1, CUP-51: 3 → 9)."
+        "Stock check: 60 variants compared with BigCommerce; "
+        "2 corrected (Cup 7 (CUP-7): 3 → 1, Cup 51 (CUP-51): 3 → 9)."
     )
     assert summary.detail["corrected"] == 2
+    # It names the products it corrected, and a search for either finds it.
+    assert (summary.product_name, summary.sku) == ("Cup 7, Cup 51", "CUP-7, CUP-51")
 
 
 def test_a_variant_with_a_push_in_flight_is_left_for_the_next_round(bc):

@@ -4,7 +4,9 @@ manual edits there, and the stock check. Real HTTP to the sandbox."""
 import uuid
 
 import pytest
+from django.conf import settings
 from django.test import TestCase
+from django.urls import reverse
 
 from catalog.tests.factories import product_with_options
 from integrations import tasks
@@ -85,8 +87,41 @@ def test_an_online_order_takes_comptoir_stock_once_whatever_the_events(bc):
     tasks.bigcommerce_stock_push_sweep()
     assert relative_calls(bc, store)[before:] == [] and remote_level(bc, store, mug) == 7
     entry = SyncEvent.objects.get(kind=SyncEvent.Kind.STOCK_IN)
-    assert entry.message == f"Online order #{placed['id']}: 3 items taken from Comptoir's stock (MUG-1 ×3)."
+    assert entry.message == f"Online order #{placed['id']}: Mug −3"
     assert entry.sku == "MUG-1" and entry.direction == SyncEvent.Direction.FROM_BIGCOMMERCE
+    assert (entry.code, entry.product_name, entry.product_id) == ("stock_in.online_order", "Mug", mug.product_id)
+
+
+def test_an_online_order_of_several_products_names_each_and_is_found_by_each(bc):
+    """The journal speaks of products (issue 15, item 12): an order of a tote bag and two mugs is
+    "Online order #N: Tote bag −1, Mug −2", in the reader's language, and a search for either
+    product's name or SKU finds it."""
+
+    def setup(merchant):
+        return stocked(merchant, "Tote bag", "TOTE-1", 10), stocked(merchant, "Mug en grès", "MUG-1", 10)
+
+    store, merchant, client, connection, (tote, mug) = connected(bc, setup=setup)
+    remote = {v: VariantLink.objects.get(variant=v).remote_variant_id for v in (tote, mug)}
+    placed = api(bc, store).post(
+        "/v2/orders",
+        json={
+            "billing_address": BILLING,
+            "products": [{"variant_id": remote[tote], "quantity": 1}, {"variant_id": remote[mug], "quantity": 2}],
+        },
+    )
+    deliver(connection, "store/order/created", {"type": "order", "id": placed["id"]})
+    assert (level(tote), level(mug)) == (9, 8)
+    entry = SyncEvent.objects.get(kind=SyncEvent.Kind.STOCK_IN)
+    assert entry.message == f"Online order #{placed['id']}: Tote bag −1, Mug en grès −2"
+    assert (entry.product_name, entry.sku) == ("Tote bag, Mug en grès", "TOTE-1, MUG-1")
+    journal = reverse("integrations:bigcommerce_journal")
+    for query in ("tote", "Mug en gres", "MUG-1", "tote-1"):
+        page = client.get(journal, {"q": query}).content.decode()
+        assert f"Online order #{placed['id']}: Tote bag −1, Mug en grès −2" in page, query
+    assert f"Online order #{placed['id']}" not in client.get(journal, {"q": "Cup"}).content.decode()
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "fr"
+    page = client.get(journal, {"q": "tote"}).content.decode()
+    assert f"Commande en ligne n°\u00a0{placed['id']}\u00a0: Tote bag −1, Mug en grès −2" in page
 
 
 def test_a_cancelled_order_gives_the_stock_back_and_a_stale_event_after_it_moves_nothing(bc):
@@ -102,7 +137,9 @@ def test_a_cancelled_order_gives_the_stock_back_and_a_stale_event_after_it_moves
     assert level(mug) == 10 and len(ledger(mug)) == 3
     record = RemoteOrder.objects.get(order_id=placed["id"])
     assert (record.status_id, record.stock_taken, record.stock_returned) == (5, True, True)
-    assert "(cancelled)" in SyncEvent.objects.filter(kind=SyncEvent.Kind.STOCK_IN).latest("pk").message
+    assert SyncEvent.objects.filter(kind=SyncEvent.Kind.STOCK_IN).latest("pk").message == (
+        f"Online order #{placed['id']} (cancelled): Mug +2 back in Comptoir's stock."
+    )
 
 
 def test_a_refund_through_bigcommerce_keeps_the_stock_and_a_refunded_status_set_by_hand_gives_it_back(bc):
@@ -254,7 +291,8 @@ def test_the_stock_check_corrects_drift_journals_it_and_shows_its_run(bc):
     calls = bc.request_log(store["hash"])[before:]
     assert len(calls) <= 4  # two order polls, the settings never, one level read for the three
     summary = SyncEvent.objects.filter(kind=SyncEvent.Kind.STOCK_CHECK).latest("pk")
-    assert summary.message == "Stock check: 3 variants compared with BigCommerce; 1 corrected (CUP-1: 5 → 2)."
+    assert summary.message == "Stock check: 3 variants compared with BigCommerce; 1 corrected (Cup 1 (CUP-1): 5 → 2)."
+    assert (summary.code, summary.product_name) == ("stock_check.finished", "Cup 1")
     page = client.get("/integrations/bigcommerce/").content.decode()
     assert "Stock check finished" in page and "3 of 3 variants checked" in page
     # Nothing left to correct the second time.

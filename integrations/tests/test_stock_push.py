@@ -204,6 +204,7 @@ def test_a_timeout_after_sending_is_settled_by_reading_bigcommerce_not_resent(bc
     assert StockPush.objects.get().state == "unknown"
     failed = SyncEvent.objects.get(kind=SyncEvent.Kind.STOCK_PUSH, status=SyncEvent.Status.FAILED)
     assert "answer was lost" in failed.message
+    assert (failed.product_name, failed.sku) == ("Mug", "MUG-1")  # the row names the product it is about
     tasks.bigcommerce_stock_push_sweep()
     assert StockPush.objects.get().state == "sent"
     assert remote_level(bc, store, mug) == 7
@@ -285,7 +286,7 @@ def test_a_lost_answer_that_cannot_be_told_apart_stays_unknown_and_is_journaled_
     assert StockPush.objects.get().state == "unknown"
     assert len(relative_calls(bc, store)) == 1
     (undecided,) = SyncEvent.objects.filter(kind=SyncEvent.Kind.STOCK_PUSH, message__startswith="Could not tell")
-    assert undecided.status == SyncEvent.Status.FAILED
+    assert undecided.status == SyncEvent.Status.FAILED and undecided.product_name == "Mug"
     # The stock check settles it: the sale is Comptoir's truth, BigCommerce is set to Comptoir's level.
     settings.BIGCOMMERCE_STOCK_APPLY_WINDOW_S = 0
     from integrations.bigcommerce.stock.check import stock_reconcile_start
@@ -398,6 +399,7 @@ def test_the_initial_sync_gives_a_product_that_existed_in_bigcommerce_comptoir_s
     assert remote_level(bc, store, mug) == 10
     entry = SyncEvent.objects.filter(kind=SyncEvent.Kind.INITIAL_SYNC, message__startswith="Starting stock").get()
     assert entry.message == "Starting stock: BigCommerce now shows Comptoir's stock for 1 variant (0 already matched)."
+    assert (entry.product_name, entry.sku, entry.product_id) == ("Mug", "MUG-1", mug.product_id)  # what it set
 
 
 def test_one_push_run_per_connection_at_a_time(bc):

@@ -30,6 +30,7 @@ from inventory.selectors import (
     variants_by_barcode,
 )
 from inventory.services import MAX_LINE_QUANTITY, MAX_SALE_LINES, refund_create, sale_create
+from portal.api_errors import error_response
 from portal.ids import MAX_ID
 from portal.json_input import JsonRejected, json_parse
 from portal.models import Device, device_token_hash
@@ -38,22 +39,12 @@ from portal.services import device_authenticate
 
 MAX_KEY_LENGTH = 100
 MAX_QUERY_LENGTH = 200  # longer than any name or SKU; SQLite refuses LIKE patterns past 50,000 bytes
-API_PREFIX = "/api/"
-
-
-def is_api_request(request) -> bool:
-    """Answers under /api/ keep the API's JSON error shape, whatever goes wrong."""
-    return request.path_info.startswith(API_PREFIX)
 
 
 class ApiError(Exception):
     def __init__(self, status: int, code: str, message: str, field: str | None = None):
         super().__init__(message)
         self.status, self.code, self.message, self.field = status, code, message, field
-
-
-def error_response(status: int, code: str, message: str, field: str | None = None, **kwargs) -> JsonResponse:
-    return JsonResponse({"error": {"code": code, "message": message, "field": field}}, status=status, **kwargs)
 
 
 def device_api(*methods):
@@ -384,10 +375,3 @@ def purchase_refunds(request, pk):
 def not_found(request, *args, **kwargs):
     """Every other address under /api/ (``/api/v1/purchases/-1``, a typo, another version)."""
     return error_response(404, "not_found", _("There is nothing at this address. See the API's documentation."))
-
-
-def invalid_characters(field: str | None) -> JsonResponse:
-    """A NUL in the query string (refused for the whole site by portal's middleware)."""
-    return error_response(
-        400, "invalid_characters", _("The request contains a NUL character (%00), which no text may hold."), field
-    )

@@ -4,6 +4,7 @@ import factory
 
 from catalog.tests.factories import ProductFactory, VariantFactory
 from inventory.models import StockLevel, StockMovement, StockOrigin
+from inventory.services import stock_set
 from portal.tests.factories import MerchantFactory
 
 
@@ -32,8 +33,6 @@ class StockMovementFactory(factory.django.DjangoModelFactory):
 
 def stocked_variant(*, merchant=None, quantity=10, track_stock=True, product=None, **variant_fields):
     """A product's one variant with a level of ``quantity`` (written through the ledger)."""
-    from inventory.services import stock_set
-
     merchant = merchant or MerchantFactory()
     product = product or ProductFactory(merchant=merchant, track_stock=True, variant=False)
     variant = VariantFactory(product=product, merchant=merchant, **variant_fields)

@@ -1,6 +1,7 @@
 import json
 
 import pytest
+from django.test import Client
 
 from catalog.tests.factories import ProductFactory
 from inventory.models import Refund, Sale, StockLevel, StockMovement, StockOrigin
@@ -66,8 +67,6 @@ def test_revoked_device_is_401(api, device, mug):
 
 
 def test_api_is_csrf_exempt(device, mug):
-    from django.test import Client
-
     client = Client(enforce_csrf_checks=True)
     response = client.post(
         "/api/v1/purchases",
@@ -348,10 +347,6 @@ def test_product_lookup(api, mug, other_merchant):
 
 def test_archived_products_are_not_offered_but_a_sale_of_one_is_recorded(client, merchant):
     """Lookups leave archived products out; a till that sold one (offline, say) still records it."""
-    from catalog.tests.factories import ProductFactory
-    from inventory.models import Sale
-    from portal.tests.factories import DeviceFactory
-
     device = DeviceFactory(merchant=merchant)
     auth = {"HTTP_AUTHORIZATION": f"Bearer {device.token}"}
     ProductFactory(merchant=merchant, variant__sku="OLD-1", is_archived=True)

@@ -1,6 +1,9 @@
 """The POS devices page (portal/devices.py), tested here with the API it feeds."""
 
+from datetime import timedelta
+
 import pytest
+from django.utils import timezone
 
 from portal.models import Device, device_token_hash
 from portal.tests.factories import DeviceFactory
@@ -52,10 +55,6 @@ def test_a_revoked_devices_name_can_be_given_again(merchant_client, merchant):
 
 
 def test_last_used_reads_just_now_then_how_long_ago(merchant_client, merchant):
-    from datetime import timedelta
-
-    from django.utils import timezone
-
     DeviceFactory(merchant=merchant, name="Fresh", last_used_at=timezone.now())
     DeviceFactory(merchant=merchant, name="Older", last_used_at=timezone.now() - timedelta(hours=3, minutes=5))
     html = merchant_client.get("/settings/devices/").content.decode()

@@ -22,7 +22,7 @@ from inventory.models import Refund, Sale, StockLevel, StockMovement, StockOrigi
 from inventory.services import refund_create, sale_create, stock_adjust, stock_set, stock_tracking_set
 from inventory.signals import stock_changed, stock_changing
 from inventory.tests.factories import stocked_variant
-from portal.tests.factories import DeviceFactory
+from portal.tests.factories import DeviceFactory, MerchantFactory
 
 
 def level(variant) -> int:
@@ -440,8 +440,6 @@ def test_refund_of_another_merchants_sale_is_refused(merchant, other_merchant, s
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_sales_lose_no_update():
-    from portal.tests.factories import MerchantFactory
-
     merchant = MerchantFactory()
     variant = stocked_variant(merchant=merchant, quantity=100)
     threads_count = 12
@@ -472,8 +470,6 @@ def test_concurrent_sales_lose_no_update():
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_retries_of_one_sale_record_it_once():
-    from portal.tests.factories import MerchantFactory
-
     merchant = MerchantFactory()
     variant = stocked_variant(merchant=merchant, quantity=10)
     threads_count = 8

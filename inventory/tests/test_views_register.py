@@ -3,6 +3,7 @@ from django.urls import reverse
 
 from catalog.tests.factories import ProductFactory
 from inventory.models import Sale, StockLevel, StockMovement
+from inventory.services import stock_split_set
 from inventory.tests.factories import stocked_variant
 from inventory.views.register import CART_SESSION_KEY
 
@@ -246,8 +247,6 @@ def test_cart_huge_or_odd_variant_id_is_refused_not_a_crash(merchant_client, mug
 
 
 def test_with_split_stock_the_register_counts_comptoirs_allocation(merchant_client, merchant, mug):
-    from inventory.services import stock_split_set
-
     total = StockLevel.objects.get(variant=mug).quantity
     stock_split_set(merchant=merchant, variant=mug, online_quantity=total - 1, idempotency_key="split")
     merchant_client.post(CART, {"action": "add", "variant": mug.pk, "quantity": 2})

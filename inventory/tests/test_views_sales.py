@@ -3,6 +3,7 @@ import pytest
 from inventory.models import Refund, StockLevel
 from inventory.services import refund_create, sale_create
 from inventory.tests.factories import stocked_variant
+from inventory.views import sales as sales_views
 from portal.tests.factories import DeviceFactory
 
 
@@ -117,7 +118,6 @@ def test_refund_beyond_what_is_left_after_an_earlier_refund(merchant_client, mer
 def test_refund_race_is_reported_by_the_service(merchant_client, merchant, sale, monkeypatch):
     """If another refund lands between the form's check and the service, the service's error is shown."""
     line_a, _ = sale.lines.all()
-    from inventory.views import sales as sales_views
 
     real = sales_views.refund_create
 
@@ -157,8 +157,6 @@ def test_refund_with_line_of_another_sale_is_ignored(merchant_client, merchant, 
 
 def test_clicking_refund_twice_finds_the_first_refund(merchant_client, sale):
     """The second submit of the same confirmation page is not an error and counts nothing twice."""
-    from inventory.models import Refund
-
     line_a, line_b = sale.lines.all()
     data = {"idempotency_key": "d" * 32, f"line_{line_a.pk}": "3", f"line_{line_b.pk}": "1", "confirm": "1"}
     first = merchant_client.post(f"/sales/{sale.pk}/refund/", data)

@@ -1,12 +1,16 @@
 """Split stock from two tabs (STYLE rule 18): a save keeps the allocations it did not change as
 they are stored now, and a change both made to the same allocation is shown, nothing written."""
 
+import threading
+
 import pytest
+from django.db import connections
 from django.urls import reverse
 
 from catalog.tests.factories import product_with_options
 from inventory.models import StockLevel, StockMovement, StockOrigin
 from inventory.services import stock_adjust, stock_set, stock_split_set
+from inventory.views import stock as stock_views
 from portal.tests.form_html import form_data
 
 FORM = "split-form"
@@ -90,3 +94,44 @@ def test_the_disable_split_question_asks_htmx_to_bring_it_into_view(merchant_cli
     # Without JavaScript the page comes back at the split card.
     page = merchant_client.get(_url(product)).content.decode()
     assert f'action="{_url(product)}#split-stock"' in page
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_an_online_order_landing_while_the_split_is_saved_is_not_undone(merchant_client, merchant, shirt, monkeypatch):
+    """The merge reads the stored allocations under the lock the write takes: an online order
+    that lands between that read and the write waits for the save, then applies on top of it.
+    (Read before the lock, the save wrote S's allocation back as it was: the order was undone.)"""
+    product, small, medium = shirt
+    tab = _open(merchant_client, product)
+    read = stock_views.split_stored
+    landed = threading.Event()
+    errors = []
+
+    def order():
+        try:
+            stock_adjust(
+                merchant=merchant, variant=small, delta=-2, origin=StockOrigin.ONLINE_ORDER, idempotency_key="order-7"
+            )
+            landed.set()
+        except Exception as exc:  # pragma: no cover — reported below
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=order)
+
+    def read_then_an_order_lands(**kwargs):
+        stored = read(**kwargs)
+        if not thread.is_alive() and not landed.is_set():
+            thread.start()
+            landed.wait(timeout=3)  # it cannot land while the save holds the lock: it waits for it
+        return stored
+
+    monkeypatch.setattr(stock_views, "split_stored", read_then_an_order_lands)
+    response = merchant_client.post(_url(product), {**tab, f"online_{medium.pk}": "4", f"store_{medium.pk}": ""})
+    thread.join(timeout=30)
+
+    assert response.status_code == 302 and errors == []
+    assert (_online(small), _online(medium)) == (8, 4)
+    assert StockLevel.objects.get(variant=small).quantity == 46

@@ -33,6 +33,7 @@ from inventory.selectors import (
     product_stock_version,
 )
 from inventory.services import (
+    product_stock_lock,
     product_stock_split_disable,
     product_stock_split_set,
     stock_adjust,
@@ -88,10 +89,17 @@ def product_stock(request, pk):
             forms["split_form"] = form
             if form.is_valid():
                 if form.cleaned_data["split"]:
-                    merge = _split_merge(request, product, form)
-                    if merge.conflicts:
-                        forms["split_form"], split_conflicts = _split_conflict(request, product, form, merge)
-                    elif _split(request, product, form, shop_name=_shop_name(shop), merge=merge):
+                    # The merge reads the stored allocations under the lock its write takes: an
+                    # online order landing in between waits, rather than being written over.
+                    with transaction.atomic():
+                        product_stock_lock(merchant=merchant, product=product)
+                        merge = _split_merge(request, product, form)
+                        if merge.conflicts:
+                            forms["split_form"], split_conflicts = _split_conflict(request, product, form, merge)
+                            saved = False
+                        else:
+                            saved = _split(request, product, form, shop_name=_shop_name(shop), merge=merge)
+                    if saved:
                         return _done(request, product)
                 elif _is_split(variants):
                     forms["merge_form"] = MergeForm()  # unticked: ask before merging

@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "catalog",
     "inventory",
     "integrations",
+    "backoffice",
 ]
 
 MIDDLEWARE = [
@@ -154,7 +155,7 @@ ACCOUNT_RATE_LIMITS = {
 # Behind a reverse proxy, how many of them add to X-Forwarded-For (else every client is the proxy).
 ALLAUTH_TRUSTED_PROXY_COUNT = int(os.environ.get("ALLAUTH_TRUSTED_PROXY_COUNT", "0"))
 # ---------------------------------------------------------------------------------------------
-LOGIN_REDIRECT_URL = "portal:dashboard"
+LOGIN_REDIRECT_URL = "backoffice:dashboard"
 LOGIN_URL = "account_login"
 
 # Mail (password reset, address verification): locally written to files in var/mail/ (one per

@@ -41,6 +41,6 @@ def test_login_offers_forgot_your_password_once(client, db):
 
 
 def test_account_settings_are_linked_from_the_user_menu(merchant_client):
-    html = merchant_client.get(reverse("portal:dashboard")).content.decode()
+    html = merchant_client.get(reverse("backoffice:dashboard")).content.decode()
     menu = html[html.index('class="user-menu"') :]
     assert f'href="{reverse("account_email")}"' in menu and "Account settings" in menu

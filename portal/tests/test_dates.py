@@ -1,9 +1,15 @@
 import datetime as dt
+import re
+from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.template import Context, Template
+from django.urls import reverse
 from django.utils import timezone, translation
 
+from inventory.services import refund_create, sale_create
+from inventory.tests.factories import stocked_variant
 from portal.templatetags.dates import ago_text, when_text
 
 MOMENT = dt.datetime(2026, 12, 2, 13, 2, tzinfo=dt.UTC)  # 14:02 in Paris
@@ -37,11 +43,6 @@ def test_empty_values_render_nothing():
 def test_every_page_shows_moments_through_these_filters():
     """One format across pages: a template may format a date itself only for a machine (an input's
     value, a URL, ``datetime=""``), never for a reader."""
-    import re
-    from pathlib import Path
-
-    from django.conf import settings
-
     machine = re.compile(r"\|date:['\"](?:Y-m-d|c)['\"]")
     found = []
     for path in sorted(Path(settings.BASE_DIR, "templates").rglob("*.html")):
@@ -54,12 +55,6 @@ def test_every_page_shows_moments_through_these_filters():
 
 @pytest.mark.django_db
 def test_the_sales_refunds_and_dashboard_dates_read_like_the_others(merchant, merchant_client):
-    from django.conf import settings
-    from django.urls import reverse
-
-    from inventory.services import refund_create, sale_create
-    from inventory.tests.factories import stocked_variant
-
     variant = stocked_variant(merchant=merchant, quantity=5, sku="MUG-1")
     sale = sale_create(merchant=merchant, lines=[(variant, 1)], idempotency_key="s1")
     refund = refund_create(merchant=merchant, sale=sale, lines=[(sale.lines.get(), 1)], idempotency_key="r1")
@@ -70,5 +65,5 @@ def test_the_sales_refunds_and_dashboard_dates_read_like_the_others(merchant, me
     sales = merchant_client.get(reverse("inventory:sale_list"), {"day": today.isoformat()}).content.decode()
     assert f"Ventes et remboursements du {day}" in sales or day in sales
     assert f'<time datetime="{refund.created_at.isoformat()}">{moment}</time>' in sales
-    dashboard = merchant_client.get(reverse("portal:dashboard")).content.decode()
+    dashboard = merchant_client.get(reverse("backoffice:dashboard")).content.decode()
     assert f">{day}</time>" in dashboard

@@ -5,6 +5,7 @@ from django.test import override_settings
 from django.urls import reverse
 from django.utils import translation
 
+from portal.iso import country_name, currency_name
 from portal.models import Merchant, User
 
 
@@ -65,8 +66,6 @@ def test_signup_lists_countries_and_currencies_by_name_in_the_readers_language(c
 
 
 def test_names_follow_the_active_language():
-    from portal.iso import country_name, currency_name
-
     with translation.override("en"):
         assert (country_name("DE"), currency_name("USD")) == ("Germany", "US Dollar")
     with translation.override("fr"):

@@ -68,7 +68,7 @@ def test_views_that_read_their_raw_body_still_get_it(client, db):
 
 
 @pytest.mark.parametrize(
-    "url_name", ["portal:dashboard", "catalog:product_list", "inventory:sale_list", "integrations:bigcommerce"]
+    "url_name", ["backoffice:dashboard", "catalog:product_list", "inventory:sale_list", "integrations:bigcommerce"]
 )
 @pytest.mark.parametrize("htmx", [False, True])
 def test_pages_and_their_fragments_vary_on_hx_request(merchant_client, url_name, htmx):

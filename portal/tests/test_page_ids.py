@@ -21,7 +21,7 @@ def pages(merchant, merchant_user, merchant_client):
     DeviceFactory(merchant=merchant, name="Front till")
     merchant_client.post(reverse("inventory:register_cart"), {"action": "add", "variant": product.variants.first().pk})
     return [
-        reverse("portal:dashboard"),
+        reverse("backoffice:dashboard"),
         reverse("catalog:product_list"),
         reverse("catalog:product_detail", args=[product.pk]),
         reverse("catalog:product_update", args=[product.pk]),

@@ -1,9 +1,11 @@
 import os
+import runpy
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from django.core.exceptions import ImproperlyConfigured
 
 ROOT = Path(__file__).resolve().parents[2]
 PRODUCTION_ENV = {
@@ -68,8 +70,6 @@ def test_production_settings_take_bigcommerce_and_the_public_url_from_the_enviro
     ],
 )
 def test_production_settings_require_every_bigcommerce_setting_and_the_public_url(monkeypatch, missing):
-    from django.core.exceptions import ImproperlyConfigured
-
     env = {k: v for k, v in PRODUCTION_ENV.items() if k != missing}
     with pytest.raises(ImproperlyConfigured, match=f"{missing} must be set in production"):
         _production_settings(monkeypatch, env)
@@ -93,16 +93,12 @@ def test_production_settings_require_every_bigcommerce_setting_and_the_public_ur
     ],
 )
 def test_production_settings_refuse_the_sandboxs_values(monkeypatch, name, value, reason):
-    from django.core.exceptions import ImproperlyConfigured
-
     with pytest.raises(ImproperlyConfigured, match=f"{name} .*{reason}"):
         _production_settings(monkeypatch, {**PRODUCTION_ENV, name: value})
 
 
 def _production_settings(monkeypatch, env) -> dict:
     """Run the production settings module against ``env`` (in this process, not importing it)."""
-    import runpy
-
     for name in PRODUCTION_ENV:
         monkeypatch.delenv(name, raising=False)
     for name, value in env.items():

@@ -21,6 +21,9 @@ def test_search_key_folds_accents_case_ligatures_and_spaces():
         ("Stock de Mug, de hêtre, de yaourt", "Stock de Mug, de hêtre, de yaourt"),  # consonant, h, y
         ("à 14:02, voir https://x.test/?q=1", "à 14:02, voir https://x.test/?q=1"),
         ("Déjà\u00a0: rien", "Déjà\u00a0: rien"),  # idempotent
+        # A pronoun after an imperative's hyphen is never elided: "Vendez-le à", "Donnez-la au".
+        ("Vendez-le à un client, donnez-la à Anne", "Vendez-le à un client, donnez-la à Anne"),
+        ("Vendez-le à\u00a0: de Ardoise", "Vendez-le à\u00a0: d'Ardoise"),
     ],
 )
 def test_typeset_french(built, expected):

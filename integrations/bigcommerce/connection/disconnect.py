@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from catalog.services.products import products_archive
+from integrations import journal_messages
 from integrations.bigcommerce.api import endpoints as api
 from integrations.bigcommerce.api.client import client_for
 from integrations.bigcommerce.api.errors import NotFound, Unauthorized
@@ -104,19 +104,20 @@ def _copies_delete(connection, client) -> int:
         for start in range(0, len(ids), 50):
             chunk = ids[start : start + 50]
             api.products_delete(client, chunk)
-        message = gettext_lazy("Deleted %(count)s products that Comptoir had created in BigCommerce.")
+        where = "bigcommerce"
         direction = Dir.TO_BIGCOMMERCE
     else:
         ids = sorted(set(links.filter(origin=ProductLink.Origin.IMPORTED).values_list("product_id", flat=True)))
         # Archived, not deleted: their sales and stock history stay.
         products_archive(merchant=connection.merchant, product_ids=ids, origin=ORIGIN)
-        message = gettext_lazy("Removed %(count)s products that had been copied from BigCommerce into Comptoir.")
+        where = "comptoir"
         direction = Dir.INTERNAL
     sync_event_record(
         connection=connection,
         kind=SyncEvent.Kind.DISCONNECT,
         direction=direction,
-        message=lambda: message % {"count": len(ids)},
+        code=journal_messages.DISCONNECT_COPIES,
+        params={"count": len(ids), "where": where},
         detail={"ids": ids},
     )
     return len(ids)
@@ -135,7 +136,8 @@ def _webhooks_remove(connection, client) -> int:
         connection=connection,
         kind=SyncEvent.Kind.DISCONNECT,
         direction=Dir.TO_BIGCOMMERCE,
-        message=lambda: _("Removed %(count)s webhooks from BigCommerce.") % {"count": len(ids)},
+        code=journal_messages.DISCONNECT_WEBHOOKS,
+        params={"count": len(ids)},
         detail={"ids": sorted(ids)},
     )
     return len(ids)

@@ -4,8 +4,8 @@ whose name) already exists in the store, offered to be linked instead of copied.
 from __future__ import annotations
 
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
+from integrations import journal_messages
 from integrations.bigcommerce.api import endpoints as api
 from integrations.bigcommerce.api.client import client_for
 from integrations.bigcommerce.connection.setup import Dir
@@ -127,16 +127,11 @@ def preflight_run(*, connection: BigCommerceConnection) -> dict:
         connection=connection,
         kind=SyncEvent.Kind.PREFLIGHT,
         direction=Dir.FROM_BIGCOMMERCE,
-        message=lambda: (
-            _(
-                "Checked for products on both sides: %(count)s found in BigCommerce with the same SKU or barcode, "
-                "%(named)s with the same name only."
-            )
-            % {
-                "count": len({m["product_id"] for m in matches if m["matched_on"] != "name"}),
-                "named": sum(1 for m in matches if m["matched_on"] == "name"),
-            }
-        ),
+        code=journal_messages.SETUP_PREFLIGHT,
+        params={
+            "count": len({m["product_id"] for m in matches if m["matched_on"] != "name"}),
+            "named": sum(1 for m in matches if m["matched_on"] == "name"),
+        },
         detail={"remote_products": remote_products, "matches": len({m["product_id"] for m in matches})},
     )
     return result

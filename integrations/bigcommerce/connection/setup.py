@@ -11,9 +11,8 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
+from integrations import journal_messages
 from integrations.bigcommerce import binder
 from integrations.bigcommerce.api import endpoints as api
 from integrations.bigcommerce.api.client import client_for
@@ -63,14 +62,12 @@ def store_facts_fetch(*, connection: BigCommerceConnection) -> None:
         connection=connection,
         kind=SyncEvent.Kind.SETUP_STEP,
         direction=Dir.FROM_BIGCOMMERCE,
-        message=lambda: (
-            _("Read the store settings of %(name)s: currency %(currency)s, prices entered %(tax)s.")
-            % {
-                "name": connection.store_name,
-                "currency": connection.store_currency,
-                "tax": _("with tax") if connection.is_price_entered_with_tax else _("without tax"),
-            }
-        ),
+        code=journal_messages.SETUP_STORE_READ,
+        params={
+            "name": connection.store_name,
+            "currency": connection.store_currency,
+            "with_tax": bool(connection.is_price_entered_with_tax),
+        },
         detail={"answer": {k: store.get(k) for k in ("name", "currency", "is_price_entered_with_tax")}},
     )
 
@@ -97,10 +94,8 @@ def setup_finish_run(*, connection: BigCommerceConnection) -> None:
         sync_event_record(
             connection=connection,
             kind=SyncEvent.Kind.CONNECT,
-            message=lambda: (
-                _("Connected to BigCommerce store %(name)s. Products are managed in %(where)s.")
-                % {"name": connection.store_name or connection.store_hash, "where": connection.get_managed_in_display()}
-            ),
+            code=journal_messages.SETUP_CONNECTED,
+            params={"name": connection.store_name or connection.store_hash, "managed_in": connection.managed_in},
             detail={
                 "managed_in": connection.managed_in,
                 "include_prices": connection.include_prices,
@@ -126,19 +121,20 @@ def _channel_ensure(connection, client) -> None:
     body = {"name": CHANNEL_NAME, "type": CHANNEL_TYPE, "platform": CHANNEL_PLATFORM, "status": "connected"}
     if channel is None:
         channel = api.channel_create(client, body)
-        message = gettext_lazy("Created the sales channel %(name)s in BigCommerce.")
+        done = "created"
     elif channel.get("status") != "connected":
         channel = api.channel_status_set(client, channel["id"], "connected")
-        message = gettext_lazy("Reconnected the existing sales channel %(name)s.")
+        done = "reconnected"
     else:
-        message = gettext_lazy("Reused the existing sales channel %(name)s.")
+        done = "reused"
     connection.channel_id = channel["id"]
     connection.save(update_fields=["channel_id", "updated_at"])
     sync_event_record(
         connection=connection,
         kind=SyncEvent.Kind.SETUP_STEP,
         direction=Dir.TO_BIGCOMMERCE,
-        message=lambda: message % {"name": CHANNEL_NAME},
+        code=journal_messages.SETUP_CHANNEL,
+        params={"name": CHANNEL_NAME, "done": done},
         detail={"sent": body if not reused else {"channel_id": channel["id"]}, "answer": channel},
     )
 
@@ -154,16 +150,17 @@ def _category_ensure(connection, client) -> None:
     body = [{"name": CATEGORY_NAME, "tree_id": 1, "parent_id": 0, "is_visible": False}]
     if category is None:
         category = api.categories_create(client, body)[0]
-        message = gettext_lazy("Created the hidden category %(name)s for products synced from Comptoir.")
+        done = "created"
     else:
-        message = gettext_lazy("Reused the existing category %(name)s.")
+        done = "reused"
     connection.category_id = category.get("category_id") or category.get("id")
     connection.save(update_fields=["category_id", "updated_at"])
     sync_event_record(
         connection=connection,
         kind=SyncEvent.Kind.SETUP_STEP,
         direction=Dir.TO_BIGCOMMERCE,
-        message=lambda: message % {"name": CATEGORY_NAME},
+        code=journal_messages.SETUP_CATEGORY,
+        params={"name": CATEGORY_NAME, "done": done},
         detail={"sent": body, "answer": category},
     )
 
@@ -187,9 +184,8 @@ def _webhooks_ensure(connection, client) -> None:
         connection=connection,
         kind=SyncEvent.Kind.SETUP_STEP,
         direction=Dir.TO_BIGCOMMERCE,
-        message=lambda: (
-            _("Registered %(count)s webhooks so that BigCommerce tells Comptoir about changes.") % {"count": len(ids)}
-        ),
+        code=journal_messages.SETUP_WEBHOOKS,
+        params={"count": len(ids)},
         detail={"destination": destination, "scopes": webhook_scopes(connection.channel_id), "ids": ids},
     )
 
@@ -222,10 +218,8 @@ def _linked_assign_to_channel(connection, client) -> None:
         connection=connection,
         kind=SyncEvent.Kind.SETUP_STEP,
         direction=Dir.TO_BIGCOMMERCE,
-        message=lambda: (
-            _("Added %(count)s linked products to the %(channel)s channel, so that they sync with Comptoir.")
-            % {"count": len(ids), "channel": CHANNEL_NAME}
-        ),
+        code=journal_messages.SETUP_CHANNEL_ASSIGNED,
+        params={"count": len(ids), "channel": CHANNEL_NAME},
         detail={"sent": body},
     )
 
@@ -258,10 +252,8 @@ def _links_from_review(connection) -> None:
         sync_event_record(
             connection=connection,
             kind=SyncEvent.Kind.SETUP_STEP,
-            message=lambda: (
-                _("Linked %(count)s products that already existed on both sides, instead of creating copies.")
-                % {"count": created}
-            ),
+            code=journal_messages.SETUP_LINKED,
+            params={"count": created},
         )
 
 

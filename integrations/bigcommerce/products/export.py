@@ -32,11 +32,10 @@ from datetime import timedelta
 
 from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
-from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 from django_q.tasks import async_task
 
 from catalog.models import Product
+from integrations import journal_messages
 from integrations.bigcommerce import binder
 from integrations.bigcommerce.api.client import client_for
 from integrations.bigcommerce.api.errors import (
@@ -176,16 +175,8 @@ def export_initial_start(*, connection: BigCommerceConnection) -> SyncRun | None
         kind=SyncEvent.Kind.INITIAL_SYNC,
         direction=Dir.TO_BIGCOMMERCE,
         status=SyncEvent.Status.RUNNING if total else SyncEvent.Status.OK,
-        message=lambda: (
-            ngettext(
-                "Initial sync started: %(count)s product to send to BigCommerce.",
-                "Initial sync started: %(count)s products to send to BigCommerce.",
-                total,
-            )
-            % {"count": total}
-            if total
-            else _("Initial sync: no products to send to BigCommerce yet.")
-        ),
+        code=journal_messages.EXPORT_STARTED,
+        params={"total": total},
         detail={"run_id": run.pk if run else None, "sync_scope": connection.sync_scope, "total": total},
     )
     return run
@@ -238,21 +229,8 @@ def _run_close_if_done(*, connection: BigCommerceConnection, run: SyncRun | None
         kind=SyncEvent.Kind.INITIAL_SYNC if run.initial else SyncEvent.Kind.PRODUCT_EXPORT,
         direction=Dir.TO_BIGCOMMERCE,
         status=SyncEvent.Status.FAILED if failed else SyncEvent.Status.OK,
-        message=lambda: (
-            ngettext(
-                "Sync to BigCommerce finished: %(done)s product sent, %(failed)s failed (see the lines above).",
-                "Sync to BigCommerce finished: %(done)s products sent, %(failed)s failed (see the lines above).",
-                done,
-            )
-            % {"done": done, "failed": failed}
-            if failed
-            else ngettext(
-                "Sync to BigCommerce finished: %(done)s product sent.",
-                "Sync to BigCommerce finished: %(done)s products sent.",
-                done,
-            )
-            % {"done": done}
-        ),
+        code=journal_messages.EXPORT_FINISHED,
+        params={"done": done, "failed": failed},
         detail={"run_id": run.pk, "done": done, "failed": failed, "total": run.total},
     )
     SyncEvent.objects.filter(

@@ -17,6 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from integrations import journal_messages
 from integrations.bigcommerce import binder
 from integrations.bigcommerce.api import endpoints as api
 from integrations.bigcommerce.api.errors import (
@@ -305,38 +306,19 @@ class ChunkExport(ExportOutcomes):
         binder.link_end(link=link, claimed_until=None)
         remote_id, gone = link.remote_product_id, product is None
 
-        def message():
-            if link.removal_keeps_copy and not gone and link.origin == ProductLink.Origin.CREATED_REMOTE:
-                return _(
-                    "“%(name)s” was unassigned from BigCommerce: its copy #%(id)s was kept there, "
-                    "off the Comptoir-POS channel, and no longer syncs."
-                ) % {"name": product.name, "id": remote_id}
-            if gone and deleted:
-                return _("Product deleted in Comptoir: its BigCommerce copy #%(id)s was deleted too.") % {
-                    "id": remote_id
-                }
-            if gone:
-                return _(
-                    "Product deleted in Comptoir: BigCommerce product #%(id)s was kept "
-                    "(it existed there before) and is no longer synced."
-                ) % {"id": remote_id}
-            if deleted:
-                return _("“%(name)s” was unassigned from BigCommerce and its copy #%(id)s deleted.") % {
-                    "name": product.name,
-                    "id": remote_id,
-                }
-            return _(
-                "“%(name)s” was unassigned from BigCommerce; product #%(id)s existed there before and was kept."
-            ) % {
-                "name": product.name,
-                "id": remote_id,
-            }
+        if link.removal_keeps_copy and not gone and link.origin == ProductLink.Origin.CREATED_REMOTE:
+            case = "copy_kept"
+        elif gone:
+            case = "deleted_gone" if deleted else "kept_gone"
+        else:
+            case = "copy_deleted" if deleted else "kept"
 
         sync_event_record(
             connection=self.connection,
             kind=SyncEvent.Kind.PRODUCT_UNASSIGN if not gone else SyncEvent.Kind.PRODUCT_EXPORT,
             direction=Dir.TO_BIGCOMMERCE,
-            message=message,
+            code=journal_messages.EXPORT_REMOVED,
+            params={"name": product.name if product is not None else "", "id": remote_id, "case": case},
             detail={"remote_product_id": remote_id, "deleted": deleted, "off_channel": off_channel},
             product=product if product is not None else {"id": link.product_id},
         )

@@ -9,10 +9,9 @@ from datetime import timedelta
 
 from django.db.models import F
 from django.utils import timezone
-from django.utils.translation import gettext
-from django.utils.translation import gettext as _
 
 from catalog.models import Product
+from integrations import journal_messages
 from integrations.bigcommerce.api.errors import (
     BigCommerceError,
     Conflict,
@@ -100,33 +99,22 @@ class ExportOutcomes:
         changed = sorted(set(item.changed) - {"created"})
         name, remote_id = product.name, link.remote_product_id
         if item.created:
-
-            def message():
-                return _("Created “%(name)s” in BigCommerce (#%(id)s), hidden, in the Comptoir POS category.") % {
-                    "name": name,
-                    "id": remote_id,
-                }
-
+            said = (journal_messages.EXPORT_CREATED, {"name": name, "id": remote_id})
         elif changed:
-
-            def message():
-                return _("Updated “%(name)s” in BigCommerce: %(parts)s.") % {
-                    "name": name,
-                    "parts": ", ".join(_part_label(p) for p in changed),
-                }
-
+            said = (journal_messages.EXPORT_UPDATED, {"name": name, "parts": changed})
         else:
-            message = None
-        if message is not None:
+            said = None
+        if said is not None:
             sync_event_record(
                 connection=self.connection,
                 kind=SyncEvent.Kind.PRODUCT_EXPORT,
                 direction=Dir.TO_BIGCOMMERCE,
-                message=message,
+                code=said[0],
+                params=said[1],
                 detail={"remote_product_id": remote_id, "changed": changed, "revision": item.revision},
                 product=product,
             )
-        if first_time or was_failed or message is not None:
+        if first_time or was_failed or said is not None:
             self._progress(done=1, recovered=was_failed)
 
     def _progress(self, *, done: int = 0, failed: int = 0, recovered: bool = False, first_failure: bool = True) -> None:
@@ -141,14 +129,3 @@ class ExportOutcomes:
         SyncRun.objects.filter(pk=self.run.pk).update(
             updated_at=timezone.now(), done=F("done") + done, failed=F("failed") + failed
         )
-
-
-def _part_label(part: str) -> str:
-
-    return {
-        "fields": gettext("name, description and other fields"),
-        "variants": gettext("variants"),
-        "options": gettext("options"),
-        "images": gettext("images"),
-        "videos": gettext("videos"),
-    }.get(part, part)

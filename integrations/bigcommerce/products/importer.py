@@ -19,10 +19,10 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from catalog.models import Product
 from catalog.services import product_archive
+from integrations import journal_messages
 from integrations.bigcommerce import binder
 from integrations.bigcommerce.api import endpoints as api
 from integrations.bigcommerce.api.client import BigCommerceClient, client_for
@@ -137,10 +137,9 @@ def product_import(
         connection=connection,
         kind=Kind.PRODUCT_IMPORT,
         direction=FROM,
-        message=lambda: (
-            (_("Imported “%(name)s” from BigCommerce.") if created else _("Updated “%(name)s” from BigCommerce."))
-            % {"name": incoming.name}
-        ),
+        code=journal_messages.IMPORT_PRODUCT,
+        params={"name": incoming.name, "created": created},
+        product=link.product,
         detail={
             "remote_product_id": incoming.remote_id,
             "product_id": link.product_id,
@@ -166,20 +165,14 @@ def product_leave(*, connection: BigCommerceConnection, remote_product_id: int, 
             product_archive(product=product, archived=True, origin=ORIGIN)
         binder.link_end(link=link)
         name = product.name if product else f"#{remote_product_id}"
-        message = (
-            gettext_lazy("“%(name)s” was deleted in BigCommerce: archived in Comptoir, its sales history is kept.")
-            if deleted
-            else gettext_lazy(
-                "“%(name)s” was removed from the Comptoir-POS channel in BigCommerce: archived in Comptoir, "
-                "its sales history is kept."
-            )
-        )
         sync_event_record(
             connection=connection,
             kind=Kind.PRODUCT_IMPORT,
             direction=FROM,
-            message=lambda: message % {"name": name},
+            code=journal_messages.IMPORT_LEFT,
+            params={"name": name, "deleted": deleted},
             detail={"remote_product_id": remote_product_id, "product_id": link.product_id, "deleted": deleted},
+            product=product if product is not None else {"id": link.product_id, "name": name},
         )
     return True
 
@@ -216,9 +209,8 @@ def import_initial_start(*, connection: BigCommerceConnection) -> SyncRun:
         kind=Kind.INITIAL_SYNC,
         direction=FROM,
         status=SyncEvent.Status.RUNNING,
-        message=lambda: (
-            _("Importing %(count)s products of the Comptoir-POS channel from BigCommerce.") % {"count": total}
-        ),
+        code=journal_messages.IMPORT_STARTED,
+        params={"total": total},
         detail={"run_id": run.pk, "total": total},
     )
     enqueue_on_commit("integrations.tasks.bigcommerce_import_chunk", run.pk)
@@ -274,13 +266,8 @@ def import_resync_run(*, connection: BigCommerceConnection) -> dict:
         kind=Kind.PRODUCT_IMPORT,
         direction=FROM,
         status=SyncEvent.Status.FAILED if counts["failed"] else SyncEvent.Status.OK,
-        message=lambda: (
-            _(
-                "Checked the %(total)s products of the Comptoir-POS channel: %(imported)s imported or updated, "
-                "%(unchanged)s unchanged, %(left)s archived, %(failed)s failed."
-            )
-            % {"total": len(assigned), **counts}
-        ),
+        code=journal_messages.IMPORT_CHECKED,
+        params={"total": len(assigned), **counts},
         detail=counts,
     )
     return counts
@@ -299,10 +286,8 @@ def _run_finish(run: SyncRun, status: str) -> None:
         kind=Kind.INITIAL_SYNC,
         direction=FROM,
         status=outcome,
-        message=lambda: (
-            _("Initial import from BigCommerce finished: %(done)s of %(total)s products imported, %(failed)s failed.")
-            % {"done": run.done, "total": run.total, "failed": run.failed}
-        ),
+        code=journal_messages.IMPORT_FINISHED,
+        params={"done": run.done, "total": run.total, "failed": run.failed},
         detail={"run_id": run.pk, "done": run.done, "failed": run.failed, "total": run.total},
     )
     if run.initial and status == SyncRun.Status.FINISHED:
@@ -331,6 +316,7 @@ def _failed(connection, link, remote, reason) -> ImportResult:
         status=SyncEvent.Status.FAILED,
         message=message,
         detail={"remote_product_id": remote_id, "reason": _reason(reason)},
+        product=link.product if link is not None else {"name": name},
     )
     if link is not None:
         ProductLink.objects.filter(pk=link.pk).update(
@@ -356,6 +342,7 @@ def _image_failed(connection, link: ProductLink, image, reason) -> None:
             % {"name": link.product.name, "reason": _reason(reason)}
         ),
         detail={"remote_product_id": link.remote_product_id, "image_id": image.remote_id, "url": image.url},
+        product=link.product,
     )
     ProductLink.objects.filter(pk=link.pk).update(
         state=ProductLink.State.FAILED, content_hash="", last_error=event.message, last_error_i18n=event.message_i18n
@@ -372,9 +359,8 @@ def products_detach(*, connection: BigCommerceConnection) -> int:
         sync_event_record(
             connection=connection,
             kind=Kind.DISCONNECT,
-            message=lambda: (
-                _("%(count)s products copied from BigCommerce can be edited in Comptoir again.") % {"count": count}
-            ),
+            code=journal_messages.DISCONNECT_DETACHED,
+            params={"count": count},
             detail={"products": count},
         )
     return count

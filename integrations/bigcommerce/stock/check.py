@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django_q.tasks import async_task
 
+from integrations import journal_messages
 from integrations.bigcommerce.api import endpoints as api
 from integrations.bigcommerce.api.client import client_for
 from integrations.bigcommerce.stock import levels as stock_levels
@@ -271,33 +272,19 @@ def stock_reconcile_run(*, run: SyncRun) -> SyncRun:
         status=SyncRun.Status.FINISHED, done=run.total, corrected=len(corrected), busy=busy, finished_at=timezone.now()
     )
     run.refresh_from_db()
-    found = [f"{variant.sku or variant}: {expected} → {seen}" for variant, expected, seen in corrected[:20]]
-
-    def message():
-        text = ngettext(
-            "Stock check: %(count)s variant compared with BigCommerce",
-            "Stock check: %(count)s variants compared with BigCommerce",
-            run.total,
-        ) % {"count": run.total}
-        if corrected:
-            text += ngettext(
-                "; %(count)s corrected (%(found)s).", "; %(count)s corrected (%(found)s).", len(corrected)
-            ) % {"count": len(corrected), "found": ", ".join(found)}
-        else:
-            text += _("; both sides agree.")
-        if busy:
-            text += " " + ngettext(
-                "%(count)s was changing and will be checked on the next round.",
-                "%(count)s were changing and will be checked on the next round.",
-                busy,
-            ) % {"count": busy}
-        return text
-
+    found = [
+        {"product": variant.product.name, "sku": variant.sku, "expected": expected, "seen": seen}
+        for variant, expected, seen in corrected[:20]
+    ]
     sync_event_record(
         connection=connection,
         kind=SyncEvent.Kind.STOCK_CHECK,
         direction=SyncEvent.Direction.FROM_BIGCOMMERCE,
-        message=message,
+        code=journal_messages.STOCK_CHECKED,
+        params={"total": run.total, "corrected": found, "count": len(corrected), "busy": busy},
+        products=[
+            {"id": variant.product_id, "name": variant.product.name, "sku": variant.sku} for variant, *_ in corrected
+        ],
         detail={"run_id": run.pk, "checked": run.total, "corrected": len(corrected), "busy": busy},
     )
     return run

@@ -42,10 +42,9 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
 from catalog.models import Variant
+from integrations import journal_messages
 from integrations.bigcommerce.api import endpoints as api
 from integrations.bigcommerce.api.client import client_for
 from integrations.bigcommerce.api.errors import NotFound
@@ -56,9 +55,7 @@ from inventory.reasons import (
     KEPT_BECAUSE_PARTIAL,
     KEPT_BECAUSE_REFUND,
     KEPT_BECAUSE_SETTINGS,
-    ORDER_STATUSES,
     ReasonCode,
-    reason_text,
 )
 from inventory.selectors import movement_key_used
 from inventory.services import stock_adjust, stock_note_record
@@ -271,20 +268,25 @@ def _status_word(status_id: int) -> str:
 
 def _order_kept_journal(connection, order, *, noted: list, why: str, status: str) -> None:
     """The journal's word for a cancelled or refunded order whose stock stayed out on both sides."""
-    skus = ", ".join(f"{variant.sku or variant} ×{quantity}" for variant, quantity in noted)
-    params = {"order": order["id"], "shop": SHOP_NAME, "why": why, "status": status}
-    first = noted[0][0]
+    reason = {"order": order["id"], "shop": SHOP_NAME, "why": why, "status": status}
     sync_event_record(
         connection=connection,
         kind=SyncEvent.Kind.STOCK_IN,
         direction=SyncEvent.Direction.FROM_BIGCOMMERCE,
-        message=lambda: (
-            _("%(reason)s Items: %(skus)s.")
-            % {"reason": reason_text(code=ReasonCode.ONLINE_ORDER_KEPT, params=params), "skus": skus}
-        ),
-        product={"id": first.product_id, "name": first.product.name, "sku": first.sku} if len(noted) == 1 else None,
+        code=journal_messages.ONLINE_ORDER_KEPT,
+        params={"reason": reason, "lines": _order_lines(noted)},
+        products=_order_products(noted),
         detail={"order_id": order["id"], "status_id": order.get("status_id"), "returned": False, "kept": why},
     )
+
+
+def _order_lines(rows: list) -> list[dict]:
+    """The order's lines as the journal names them: the product (and its SKU), the quantity."""
+    return [{"product": variant.product.name, "sku": variant.sku, "quantity": quantity} for variant, quantity in rows]
+
+
+def _order_products(rows: list) -> list[dict]:
+    return [{"id": variant.product_id, "name": variant.product.name, "sku": variant.sku} for variant, _q in rows]
 
 
 def _refunded_by_refunds(lines: list[dict]) -> bool:
@@ -316,31 +318,18 @@ def _order_record(connection, order, *, status, taken, returned) -> None:
 
 
 def _order_journal(connection, order, *, moved: list, returned: bool) -> None:
-    items = sum(quantity for _variant, quantity in moved)
-    # BigCommerce's status name is English text: the journal says it in the reader's language.
-    status_word = _status_word(order.get("status_id", 0))
-    skus = ", ".join(f"{variant.sku or variant} ×{quantity}" for variant, quantity in moved)
-
-    def message():
-        if returned:
-            return ngettext(
-                "Online order #%(id)s (%(status)s): %(count)s item back in Comptoir's stock (%(skus)s).",
-                "Online order #%(id)s (%(status)s): %(count)s items back in Comptoir's stock (%(skus)s).",
-                items,
-            ) % {"id": order["id"], "status": ORDER_STATUSES[status_word], "count": items, "skus": skus}
-        return ngettext(
-            "Online order #%(id)s: %(count)s item taken from Comptoir's stock (%(skus)s).",
-            "Online order #%(id)s: %(count)s items taken from Comptoir's stock (%(skus)s).",
-            items,
-        ) % {"id": order["id"], "count": items, "skus": skus}
-
-    first = moved[0][0]
+    """ "Online order #100: Tote bag −1, Mug −2": each product named, each searchable."""
+    params = {"order": order["id"], "returned": returned, "lines": _order_lines(moved)}
+    if returned:
+        # BigCommerce's status name is English text: the journal says it in the reader's language.
+        params["status"] = _status_word(order.get("status_id", 0))
     sync_event_record(
         connection=connection,
         kind=SyncEvent.Kind.STOCK_IN,
         direction=SyncEvent.Direction.FROM_BIGCOMMERCE,
-        message=message,
-        product={"id": first.product_id, "name": first.product.name, "sku": first.sku} if len(moved) == 1 else None,
+        code=journal_messages.ONLINE_ORDER,
+        params=params,
+        products=_order_products(moved),
         detail={"order_id": order["id"], "status_id": order.get("status_id"), "returned": returned},
     )
 

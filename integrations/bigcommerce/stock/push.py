@@ -22,6 +22,7 @@ from integrations.bigcommerce.stock.levels import (
     comptoir_levels,
     pending_totals,
 )
+from integrations.bigcommerce.stock.named import pushes_products
 from integrations.bigcommerce.stock.settle import stock_unknown_settle
 from integrations.journal_messages import STOCK_SENT
 from integrations.models import BigCommerceConnection, StockPush, SyncEvent
@@ -92,6 +93,7 @@ def _journal(connection, *, rows: list[StockPush], variants: int, method: str, o
         status=status,
         message=message,
         detail={"method": method, "movements": [r.movement_id for r in rows], **detail},
+        products=pushes_products(rows),
     )
 
 

@@ -16,6 +16,7 @@ from integrations.bigcommerce.stock.levels import (
     remote_levels,
     settle_grace_seconds,
 )
+from integrations.bigcommerce.stock.named import pushes_products
 from integrations.models import BigCommerceConnection, StockPush, SyncEvent
 from integrations.services.journal import sync_event_record
 
@@ -92,6 +93,7 @@ def stock_unknown_settle(*, connection: BigCommerceConnection) -> None:
                     % {"applied": len(applied), "again": len(not_applied)}
                 ),
                 detail={"applied": [r.movement_id for r in applied], "resent": [r.movement_id for r in not_applied]},
+                products=pushes_products(applied + not_applied),
             )
         if newly_undecided:
             sync_event_record(
@@ -110,4 +112,5 @@ def stock_unknown_settle(*, connection: BigCommerceConnection) -> None:
                     "undecided": [r.movement_id for r in newly_undecided],
                     "levels": {str(k): remote.get(k) for k in by_remote},
                 },
+                products=pushes_products(newly_undecided),
             )

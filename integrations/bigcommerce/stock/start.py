@@ -23,6 +23,7 @@ from integrations.bigcommerce.stock.levels import (
     pending_totals,
     remote_levels,
 )
+from integrations.bigcommerce.stock.named import variants_products
 from integrations.models import BigCommerceConnection, SyncEvent, SyncRun, VariantLink
 from integrations.services.journal import sync_event_record
 from inventory.models import StockOrigin
@@ -103,5 +104,6 @@ def starting_stock_set(*, connection: BigCommerceConnection, product_ids=None) -
             % {"count": len(items), "same": len(links) - len(items)}
         ),
         detail={"items": items, "checked": len(links)},
+        products=variants_products(local_of[item["variant_id"]] for item in items),
     )
     return len(items)

@@ -1,13 +1,6 @@
-"""The journal's business messages, as codes and parameters rendered in the reader's language.
-
-Each renderer takes the parameters the writer stored (ids, names, numbers, other codes) and says
-what happened in the merchant's words: "Sale #2: Tote bag −2 → BigCommerce 30 → 28". Technical
-facts (the webhook's scope, the payload) stay in the entry's detail. Registered on import
-(``IntegrationsConfig.ready``).
-"""
+"""The journal's words for what BigCommerce sent (webhooks): received, and why one asked nothing."""
 
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
 from integrations.messages import message_register
 
@@ -85,42 +78,3 @@ def webhook_received(params: dict) -> str:
     }.get(family, lambda: _("BigCommerce sent an event."))()
     why = SKIP_REASONS.get(params.get("skipped", ""))
     return f"{said} {why()}" if why else said
-
-
-# -- stock sent to BigCommerce -------------------------------------------------------------------
-STOCK_SENT = "stock_push.sent"
-
-
-def stock_cause(cause: dict) -> str:
-    """What moved the stock: "Sale #2", "Refund #1", "Stock change"…, or "3 stock changes"."""
-    if cause.get("count", 1) > 1:
-        return ngettext("%(count)s stock change", "%(count)s stock changes", cause["count"]) % {"count": cause["count"]}
-    origin = cause.get("origin", "")
-    if origin == "pos_sale" and cause.get("sale"):
-        return _("Sale #%(number)s") % {"number": cause["sale"]}
-    if origin == "pos_refund" and cause.get("refund"):
-        return _("Refund #%(number)s") % {"number": cause["refund"]}
-    return {
-        "pos_sale": lambda: _("Sale"),
-        "pos_refund": lambda: _("Refund"),
-        "manual_comptoir": lambda: _("Stock change in Comptoir"),
-        "split_change": lambda: _("Stock split change"),
-        "initial": lambda: _("Starting stock"),
-    }.get(origin, lambda: _("Stock change"))()
-
-
-def _signed(number: int) -> str:
-    return f"+{number}" if number > 0 else f"−{-number}"  # a real minus sign, as a person writes it
-
-
-@message_register(STOCK_SENT)
-def stock_sent(params: dict) -> str:
-    values = {"cause": stock_cause(params.get("cause", {})), "product": params["product"]}
-    if params.get("method") == "absolute":
-        return _("%(cause)s: %(product)s → BigCommerce set to %(after)s ✓") % {**values, "after": params["after"]}
-    return _("%(cause)s: %(product)s %(delta)s → BigCommerce %(before)s → %(after)s ✓") % {
-        **values,
-        "delta": _signed(params["delta"]),
-        "before": params["before"],
-        "after": params["after"],
-    }

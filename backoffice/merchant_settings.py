@@ -11,21 +11,23 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods
 
+from backoffice.forms import MerchantSettingsForm, VatRateChangeForm, merchant_settings_stored
+from backoffice.refusals import currency_refusals
+from backoffice.services import merchant_update
 from catalog.selectors import vat_rates_in_use
 from catalog.services import products_vat_rate_change
 from portal.decorators import merchant_required
 from portal.edits import EDIT_BASE_FIELD, EditConflicts, EditMerge, edit_base_dumps, edit_conflict_rows, edit_merge
-from portal.forms import MerchantDetailsForm, MerchantSettingsForm, VatRateChangeForm, merchant_settings_stored
+from portal.forms import MerchantDetailsForm
 from portal.iso import country_name, currency_name
-from portal.locks import currency_locks
-from portal.services import merchant_for_update, merchant_update
+from portal.services import merchant_for_update
 
 
 @require_http_methods(["GET", "POST"])
 @merchant_required
 def merchant_settings(request):
     merchant = request.merchant
-    locks = currency_locks(merchant=merchant)
+    locks = currency_refusals(merchant=merchant)
     details = MerchantSettingsForm(merchant=merchant, locks=locks)
     details.edit_base_set(merchant_settings_stored(merchant=merchant))
     vat_form = None
@@ -54,7 +56,7 @@ def merchant_settings(request):
                             "their changes to the fields you did not change were kept."
                         ),
                     )
-                return redirect("portal:merchant_settings")
+                return redirect("backoffice:merchant_settings")
     context = {
         "form": details,
         "locks": locks,
@@ -64,7 +66,7 @@ def merchant_settings(request):
         "conflicts": conflicts,
     }
     status = 200 if request.method == "GET" else (409 if conflicts else 422)
-    return render(request, "portal/settings.html", context, status=status)
+    return render(request, "backoffice/settings.html", context, status=status)
 
 
 def _settings_save(*, merchant, form: MerchantSettingsForm) -> EditMerge:
@@ -125,7 +127,7 @@ def _vat_rate_change(request, form: VatRateChangeForm):
         )
         % {"count": count, "rate": rate_display(new_rate)},
     )
-    return redirect("portal:merchant_settings")
+    return redirect("backoffice:merchant_settings")
 
 
 def rate_display(rate: Decimal) -> str:

@@ -1,4 +1,4 @@
-"""Why the inventory keeps a merchant's currency (``portal.locks``)."""
+"""Why the inventory refuses to change a merchant's currency (``backoffice.refusals`` asks)."""
 
 from django.utils.translation import gettext as _
 
@@ -6,7 +6,7 @@ from inventory.models import Sale
 from portal.models import Merchant
 
 
-def sales_currency_lock(merchant: Merchant) -> str | None:
+def sales_currency_refusal(merchant: Merchant) -> str | None:
     """Sales and refunds are amounts in the currency they were made in: it cannot change under them."""
     if not Sale.objects.filter(merchant=merchant).exists():
         return None

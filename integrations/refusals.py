@@ -1,4 +1,4 @@
-"""Why a BigCommerce connection keeps a merchant's currency (``portal.locks``)."""
+"""Why a BigCommerce connection keeps a merchant's currency (``backoffice.refusals`` asks)."""
 
 from django.utils.translation import gettext as _
 
@@ -6,7 +6,7 @@ from integrations.models import BigCommerceConnection
 from portal.models import Merchant
 
 
-def connection_currency_lock(merchant: Merchant) -> str | None:
+def connection_currency_refusal(merchant: Merchant) -> str | None:
     """The wizard compared the two currencies to offer "include prices", a choice fixed for the
     life of the connection: changing one side's currency would make it wrong."""
     connection = (

@@ -93,3 +93,14 @@ def test_the_dashboard_shows_the_bigcommerce_connection(merchant_client, merchan
     assert text in card and f'href="{link}"' in card
     if status not in (None, BigCommerceConnection.Status.DISCONNECTED):
         assert "Connect your BigCommerce store" not in html
+
+
+def test_dashboard_figures_count_only_this_merchants_day(merchant_client, merchant, other_merchant):
+    mine = ProductFactory(merchant=merchant, variant__price=1250, low_stock_level=2).variants.get()
+    theirs = ProductFactory(merchant=other_merchant, variant__price=999).variants.get()
+    sale_create(merchant=merchant, lines=[(mine, 2)], idempotency_key="a")
+    sale_create(merchant=other_merchant, lines=[(theirs, 1)], idempotency_key="a")
+    response = merchant_client.get(reverse("backoffice:dashboard"))
+    figures = response.context["figures"]
+    assert figures == {"product_count": 1, "low_stock_count": 1, "sales_today": 1, "sales_today_total": 2500}
+    assert "€25.00" in response.content.decode()
