@@ -144,8 +144,8 @@ def export(args) -> dict:
     from django.db.models import F
 
     from catalog.models import Product
-    from integrations.bigcommerce import exporter
-    from integrations.bigcommerce.pacing_backends import default_pacer
+    from integrations.bigcommerce.api.pacing_backends import default_pacer
+    from integrations.bigcommerce.products import export as exporter
     from integrations.models import BigCommerceConnection, ProductLink, SyncRun
 
     connection = BigCommerceConnection.objects.select_related("merchant").get(pk=args.connection)

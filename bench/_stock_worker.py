@@ -204,7 +204,7 @@ def reconciliation() -> dict:
         settle_after_s=120.0,
     )
     with sc.running(cfg, sandbox=_sandbox(), database_url=os.environ["DATABASE_URL"]) as runner:
-        from integrations.bigcommerce.stock_inbound import stock_reconcile_start
+        from integrations.bigcommerce.stock.check import stock_reconcile_start
         from integrations.models import SyncRun
 
         runner.sandbox.set_rate_limit(runner.hash, quota, int(window_s * 1000))  # a fresh window at the quota

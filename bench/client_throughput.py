@@ -21,8 +21,8 @@ def main() -> dict:
     from django.core.management import call_command
     from django.db import connections
 
-    from integrations.bigcommerce import BigCommerceClient, RateLimited, SharedPacer
-    from integrations.bigcommerce.client import NO_RETRY
+    from integrations.bigcommerce.api import BigCommerceClient, RateLimited, SharedPacer
+    from integrations.bigcommerce.api.client import NO_RETRY
     from sandbox.testing import SandboxProcess
 
     quota = int(os.environ.get("BENCH_QUOTA", "150"))

@@ -7,13 +7,13 @@ class IntegrationsConfig(AppConfig):
     verbose_name = _("Integrations")
 
     def ready(self):
+        # Imported here, not at the top: models, receivers and registries load only once the app
+        # registry is ready (Django's rule for AppConfig.ready), so these imports cannot move up.
         from catalog.badges import product_badges_register
         from catalog.bulk_actions import BulkAction, bulk_action_register
         from catalog.managed import managed_fields_provider_register
         from integrations import journal_messages, receivers  # noqa: F401
-        from integrations.bigcommerce.webhook_handlers import handlers_register
         from integrations.selectors import managed_fields_narrow, product_sync_badges
-        from integrations.services.webhooks import WEBHOOK_HANDLERS
         from integrations.stock_page import stock_movement_links, stock_online_shop
         from inventory.online import movement_links_provider_register, online_shop_provider_register
 
@@ -23,7 +23,6 @@ class IntegrationsConfig(AppConfig):
             )
         )
         product_badges_register("bigcommerce", product_sync_badges)
-        handlers_register(WEBHOOK_HANDLERS)
         managed_fields_provider_register(managed_fields_narrow)
         online_shop_provider_register("bigcommerce", stock_online_shop)
         movement_links_provider_register("bigcommerce", stock_movement_links)

@@ -9,12 +9,14 @@ from django.db import transaction
 from django.dispatch import receiver
 
 from catalog.signals import ORIGIN_COMPTOIR, product_deleted, product_saved
-from integrations.models import BigCommerceConnection, ProductAssignment
+from integrations.bigcommerce.products import export as exporter
+from integrations.bigcommerce.products.export import exporting
+from integrations.bigcommerce.stock.outbox import stock_push_kick, stock_push_mark
+from integrations.models import BigCommerceConnection, ProductAssignment, StockPush
 from inventory.signals import stock_changed, stock_changing
 
 
 def _exporting_connection(merchant_id: int) -> BigCommerceConnection | None:
-    from integrations.bigcommerce.exporter import exporting
 
     connection = BigCommerceConnection.objects.select_related("merchant").filter(merchant_id=merchant_id).first()
     return connection if connection is not None and exporting(connection) else None
@@ -27,7 +29,6 @@ def product_saved_export(*, merchant_id: int, product_id: int, created: bool, or
     connection = _exporting_connection(merchant_id)
     if connection is None:
         return
-    from integrations.bigcommerce import exporter
 
     with transaction.atomic():
         if created:  # both sync scopes sync products created later
@@ -45,9 +46,8 @@ def product_deleted_export(*, merchant_id: int, product_id: int, origin: str = O
     connection = _exporting_connection(merchant_id)
     if connection is None:
         return
-    from integrations.bigcommerce import exporter
 
-    if connection.product_links.filter(product_id=product_id, unlinked_at__isnull=True).exists():
+    if connection.product_links.live().filter(product_id=product_id).exists():
         exporter.export_kick(connection=connection)
 
 
@@ -57,9 +57,8 @@ def stock_changing_mark(
     *, variant_id: int, movement_id: int, origin: str, delta: int, online_before: int, online_after: int, **_kw
 ):
     """Inside the ledger's transaction: the durable mark (a ``StockPush`` row) of a bound variant."""
-    from integrations.bigcommerce.stock_push import mark
 
-    mark(
+    stock_push_mark(
         variant_id=variant_id,
         movement_id=movement_id,
         origin=origin,
@@ -72,8 +71,6 @@ def stock_changing_mark(
 @receiver(stock_changed, dispatch_uid="integrations.stock_changed")
 def stock_changed_push(*, movement_id: int, **_kw):
     """After commit, the fast path: enqueue the push (the sweep sends it if this never runs)."""
-    from integrations.bigcommerce.stock_push import stock_push_kick
-    from integrations.models import StockPush
 
     for connection_id in set(
         StockPush.objects.filter(movement_id=movement_id, state=StockPush.State.PENDING).values_list(

@@ -3,6 +3,8 @@
 
 from dataclasses import dataclass
 
+from django_q.models import Schedule
+
 
 @dataclass(frozen=True)
 class Scheduled:
@@ -42,7 +44,6 @@ SCHEDULES = (
 
 def schedules_install() -> list[str]:
     """Create or update each schedule by name; remove ours that are no longer declared."""
-    from django_q.models import Schedule
 
     names = []
     for item in SCHEDULES:

@@ -5,10 +5,11 @@
 - ``stock_movement_links``: from ledger rows to the sync journal entry that sent them to
   BigCommerce, and from online orders (cancellations, refunds) to the order in BigCommerce's
   control panel. An order row keeps its order and connection in ``reason_params`` (written by
-  ``bigcommerce.stock_inbound``; the migration filled them in for older rows): nothing here reads
+  ``bigcommerce.stock.orders``; the migration filled them in for older rows): nothing here reads
   a key or a sentence to learn what a row was.
 """
 
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from integrations.models import BigCommerceConnection, ProductLink, StockPush, SyncEvent
@@ -30,9 +31,11 @@ def stock_online_shop(*, merchant, product) -> OnlineShop | None:
     connection = _connection(merchant)
     if connection is None:
         return None
-    synced = ProductLink.objects.filter(
-        connection=connection, product_id=product.pk, unlinked_at__isnull=True, remote_product_id__isnull=False
-    ).exists()
+    synced = (
+        ProductLink.objects.live()
+        .filter(connection=connection, product_id=product.pk, remote_product_id__isnull=False)
+        .exists()
+    )
     return OnlineShop(name="BigCommerce", connected=True, synced=synced)
 
 
@@ -69,7 +72,6 @@ def _order_id(movement, connection) -> int | None:
 
 def _journal_links(*, merchant, movements) -> dict[int, MovementLink]:
     """Per movement, the journal entry of the push that carried it to BigCommerce."""
-    from django.urls import reverse
 
     batches = dict(
         StockPush.objects.filter(movement_id__in=[m.pk for m in movements], connection__merchant=merchant)

@@ -3,15 +3,37 @@ state, return early when there is nothing to do, call one flow, journal the erro
 
 import logging
 
+from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django_q.tasks import async_task
 
-from integrations.bigcommerce import connection_setup as setup
-from integrations.bigcommerce.errors import BigCommerceError
-from integrations.models import BigCommerceConnection, SyncEvent
+from integrations.bigcommerce.api.errors import BigCommerceError
+from integrations.bigcommerce.connection import disconnect, preflight, setup
+from integrations.bigcommerce.connection.app_callbacks import used_signed_payloads_purge as purge
+from integrations.bigcommerce.inbox.receive import webhook_event_process as process
+from integrations.bigcommerce.products import export as exporter
+from integrations.bigcommerce.products.export import exporting
+from integrations.bigcommerce.products.importer import (
+    import_chunk_run,
+    import_resync_run,
+    is_importing,
+    product_refresh,
+)
+from integrations.bigcommerce.stock.check import stock_reconcile_run, stock_reconcile_start
+from integrations.bigcommerce.stock.manual_edits import stock_checks_requested_run
+from integrations.bigcommerce.stock.orders import order_sync, orders_poll
+from integrations.bigcommerce.stock.push import stock_push_drain
+from integrations.bigcommerce.stock.start import starting_stock_set
+from integrations.models import BigCommerceConnection, StockPush, SyncEvent, SyncRun, VariantLink, WebhookEvent
 from integrations.services.journal import sync_event_finish, sync_event_record
+from integrations.services.maintenance import journal_prune as prune
+from integrations.services.maintenance import sync_run_resume
+from integrations.services.maintenance import sync_runs_stalled_resume as resume
+from integrations.services.queue import enqueue_on_commit
+from integrations.services.sync_now import sync_now_start
 
 logger = logging.getLogger(__name__)
 Operation = BigCommerceConnection.Operation
@@ -60,7 +82,7 @@ def connection_preflight_run(connection_id: int) -> None:
     if connection is None or connection.preflight.get("state") != "running" or not connection.access_token:
         return
     try:
-        setup.preflight_run(connection=connection)
+        preflight.preflight_run(connection=connection)
     except BigCommerceError as exc:
         event = _failed(connection, exc, gettext_lazy("Checking for duplicates"), keep=False)
         connection.preflight = {"state": "failed", "error": event.message, "error_i18n": event.message_i18n}
@@ -72,7 +94,7 @@ def connection_disconnect_preview_run(connection_id: int) -> None:
     if connection is None or connection.disconnect_preview.get("state") != "running" or not connection.access_token:
         return
     try:
-        setup.disconnect_preview_run(connection=connection)
+        disconnect.disconnect_preview_run(connection=connection)
     except BigCommerceError as exc:
         event = _failed(connection, exc, gettext_lazy("Checking which products are visible online"), keep=False)
         connection.disconnect_preview = {"state": "failed", "error": event.message, "error_i18n": event.message_i18n}
@@ -102,12 +124,10 @@ def connection_setup_finish(connection_id: int) -> None:
 
 
 def connection_disconnect(connection_id: int) -> None:
-    _operation_run(connection_id, Operation.DISCONNECTING, setup.disconnect_run, gettext_lazy("Disconnecting"))
+    _operation_run(connection_id, Operation.DISCONNECTING, disconnect.disconnect_run, gettext_lazy("Disconnecting"))
 
 
 def webhook_event_process(event_id: int) -> None:
-    from integrations.models import WebhookEvent
-    from integrations.services.webhooks import webhook_event_process as process
 
     with transaction.atomic():
         # Locked: the sweep may enqueue an event again while its first task is still running.
@@ -125,11 +145,6 @@ def webhook_event_process(event_id: int) -> None:
 # -- product sync (Comptoir → BigCommerce) ---------------------------------------------------
 def bigcommerce_export_run(connection_id: int, run_id: int | None = None) -> None:
     """Push the connection's dirty products; hand over to a fresh task while more is left."""
-    from django_q.tasks import async_task
-
-    from integrations.bigcommerce import exporter
-    from integrations.models import SyncRun
-    from integrations.services.maintenance import sync_run_resume
 
     connection = _connection(connection_id)
     if connection is None or not exporter.exporting(connection):
@@ -143,7 +158,6 @@ def bigcommerce_export_run(connection_id: int, run_id: int | None = None) -> Non
 def bigcommerce_export_sweep() -> None:
     """Scheduled (every minute): what no task took — products created or changed while a process
     died between commit and enqueue, failed products whose retry is due — is pushed now."""
-    from integrations.bigcommerce import exporter
 
     for connection in BigCommerceConnection.objects.filter(
         status=BigCommerceConnection.Status.CONNECTED, managed_in=BigCommerceConnection.ManagedIn.COMPTOIR
@@ -158,32 +172,13 @@ def bigcommerce_export_sweep() -> None:
 
 # -- stock (Comptoir → BigCommerce) ----------------------------------------------------------
 def bigcommerce_stock_push_run(connection_id: int) -> None:
-    """Send the connection's pending stock changes (coalesced, one call a round), one run per
-    connection at a time: two at once would each settle the other's answers in flight wrongly.
-    A task that finds the run taken leaves it to the holder, which looks again once it let go."""
-    from integrations.bigcommerce import stock_push
+    """Send the connection's pending stock changes (the run protocol: ``stock.push.stock_push_drain``)."""
 
-    stock_push.kick_taken(connection_id=connection_id)
-    connection = _connection(connection_id)
-    if connection is None or not connection.is_active or not connection.access_token:
-        return
-    if not stock_push.push_lock_take(connection_id=connection_id):
-        return
-    started = timezone.now()
-    try:
-        for _round in range(stock_push.ROUNDS_PER_RUN):
-            if not stock_push.stock_push_run(connection=connection):
-                break  # nothing more, or BigCommerce refused or did not answer: the sweep tries later
-    finally:
-        stock_push.push_lock_release(connection_id=connection_id)
-    if stock_push.pending_exists(connection=connection, since=started):  # marked while we held the run
-        stock_push.stock_push_kick(connection_id=connection_id)
+    stock_push_drain(connection_id=connection_id)
 
 
 def bigcommerce_starting_stock_set(connection_id: int) -> None:
     """Once, after the initial sync of products managed in Comptoir: BigCommerce shows Comptoir's stock."""
-    from integrations.bigcommerce.exporter import exporting
-    from integrations.bigcommerce.stock_push import starting_stock_set
 
     connection = _connection(connection_id)
     if connection is None or not connection.access_token or not exporting(connection):
@@ -194,9 +189,6 @@ def bigcommerce_starting_stock_set(connection_id: int) -> None:
 def bigcommerce_stock_push_sweep() -> None:
     """Scheduled (every minute): push what no task took and settle lost answers, one task per
     connection (a slow store never holds the others up)."""
-    from django_q.tasks import async_task
-
-    from integrations.models import StockPush
 
     for connection_id in (
         StockPush.objects.filter(state__in=[StockPush.State.PENDING, StockPush.State.UNKNOWN])
@@ -217,7 +209,6 @@ def _stock_connection(connection_id: int):
 def bigcommerce_order_sync(connection_id: int, order_id: int, passed_status: int | None = None) -> None:
     """An order event: read the order, bring its stock effect into the ledger (``passed_status``:
     the status a statusUpdated event announced, which the order may have left since)."""
-    from integrations.bigcommerce.stock_inbound import order_sync
 
     connection = _stock_connection(connection_id)
     if connection is not None:
@@ -227,9 +218,6 @@ def bigcommerce_order_sync(connection_id: int, order_id: int, passed_status: int
 def bigcommerce_orders_poll(connection_id: int) -> None:
     """Scheduled (every minute, per connection): orders whose webhook never came. A connection
     made before the stock scopes existed subscribes to them here (tried again hourly on failure)."""
-    from django.core.cache import cache
-
-    from integrations.bigcommerce.stock_inbound import orders_poll
 
     connection = _stock_connection(connection_id)
     if connection is None:
@@ -247,7 +235,6 @@ def bigcommerce_orders_poll(connection_id: int) -> None:
 
 def bigcommerce_stock_check_requested(connection_id: int) -> None:
     """Variants BigCommerce reported a stock change of: compare them once quiet."""
-    from integrations.bigcommerce.stock_inbound import stock_checks_requested_run
 
     connection = _stock_connection(connection_id)
     if connection is not None:
@@ -257,9 +244,6 @@ def bigcommerce_stock_check_requested(connection_id: int) -> None:
 def bigcommerce_stock_sweep() -> None:
     """Scheduled (every minute), one task per connection: the order poll (orders whose webhook
     never came) and the checks still waiting for a quiet variant."""
-    from django_q.tasks import async_task
-
-    from integrations.models import BigCommerceConnection, VariantLink, WebhookEvent
 
     # Webhooks whose task was lost (a worker killed with it taken): processed now.
     for event_id in WebhookEvent.objects.filter(
@@ -280,9 +264,6 @@ def bigcommerce_stock_sweep() -> None:
 
 
 def bigcommerce_stock_reconcile(run_id: int) -> None:
-    from integrations.bigcommerce.stock_inbound import stock_reconcile_run
-    from integrations.models import SyncRun
-    from integrations.services.maintenance import sync_run_resume
 
     sync_run_resume(run_id=run_id)  # a stalled run taken again
     run = SyncRun.objects.select_related("connection").filter(pk=run_id, status=SyncRun.Status.RUNNING).first()
@@ -293,8 +274,6 @@ def bigcommerce_stock_reconcile(run_id: int) -> None:
 
 def bigcommerce_stock_reconcile_all() -> None:
     """Scheduled: a stock check of every connected store."""
-    from integrations.bigcommerce.stock_inbound import stock_reconcile_start
-    from integrations.models import BigCommerceConnection
 
     for connection in BigCommerceConnection.objects.filter(status=BigCommerceConnection.Status.CONNECTED):
         if connection.access_token:
@@ -303,7 +282,6 @@ def bigcommerce_stock_reconcile_all() -> None:
 
 # -- import (products managed in BigCommerce) ------------------------------------------------
 def _importing_connection(connection_id: int):
-    from integrations.bigcommerce.importer import is_importing
 
     connection = _connection(connection_id)
     return connection if is_importing(connection) else None
@@ -311,10 +289,6 @@ def _importing_connection(connection_id: int):
 
 def bigcommerce_import_chunk(run_id: int) -> None:
     """One chunk of the initial import; enqueues the next until the run is done."""
-    from integrations.bigcommerce.importer import import_chunk_run
-    from integrations.models import SyncRun
-    from integrations.services.maintenance import sync_run_resume
-    from integrations.services.queue import enqueue_on_commit
 
     sync_run_resume(run_id=run_id)
     run = SyncRun.objects.select_related("connection__merchant").filter(pk=run_id).first()
@@ -326,7 +300,6 @@ def bigcommerce_import_chunk(run_id: int) -> None:
 
 def bigcommerce_import_product(connection_id: int, remote_product_id: int) -> None:
     """A webhook named this product: bring its Comptoir copy in line with BigCommerce."""
-    from integrations.bigcommerce.importer import product_refresh
 
     connection = _importing_connection(connection_id)
     if connection is not None:
@@ -335,7 +308,6 @@ def bigcommerce_import_product(connection_id: int, remote_product_id: int) -> No
 
 def bigcommerce_import_resync(connection_id: int) -> None:
     """Scheduled: catch what webhooks missed (new, changed and unassigned products)."""
-    from integrations.bigcommerce.importer import import_resync_run
 
     connection = _importing_connection(connection_id)
     if connection is None:
@@ -348,7 +320,6 @@ def bigcommerce_import_resync(connection_id: int) -> None:
 
 def bigcommerce_import_resync_all() -> None:
     """Scheduled (hourly): one resync task per connection whose products are managed in BigCommerce."""
-    from django_q.tasks import async_task
 
     for pk in BigCommerceConnection.objects.filter(
         status=BigCommerceConnection.Status.CONNECTED, managed_in=BigCommerceConnection.ManagedIn.BIGCOMMERCE
@@ -359,29 +330,24 @@ def bigcommerce_import_resync_all() -> None:
 # -- housekeeping ----------------------------------------------------------------------------
 def journal_prune() -> dict:
     """Scheduled (daily): journal entries and processed webhook events older than COMPTOIR_JOURNAL_DAYS."""
-    from integrations.services.maintenance import journal_prune as prune
 
     return prune()
 
 
 def used_signed_payloads_purge() -> int:
     """Scheduled (hourly): ids of signed payloads whose replay window is over."""
-    from integrations.bigcommerce.app_callbacks import used_signed_payloads_purge as purge
 
     return purge()
 
 
 def sync_runs_stalled_resume() -> list[int]:
     """Scheduled (every few minutes): runs with no progress are marked stalled, journaled and resumed."""
-    from integrations.services.maintenance import sync_runs_stalled_resume as resume
 
     return resume()
 
 
 def bigcommerce_export_resync_all() -> None:
     """Scheduled (nightly): a full resync of every connection whose products are managed in Comptoir."""
-    from integrations.bigcommerce.exporter import exporting
-    from integrations.services.sync_now import sync_now_start
 
     for connection in BigCommerceConnection.objects.filter(
         status=BigCommerceConnection.Status.CONNECTED, managed_in=BigCommerceConnection.ManagedIn.COMPTOIR

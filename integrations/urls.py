@@ -1,6 +1,7 @@
 from django.urls import path
 
-from integrations.views import app_callbacks, channels, journal, pages, webhooks, wizard
+from integrations.views import app_callbacks, channels, journal, pages, wizard
+from integrations.views import inbox as webhooks
 
 app_name = "integrations"
 

@@ -62,6 +62,19 @@ class StockOrigin(models.TextChoices):
     RECONCILIATION = "reconciliation", _("Reconciliation")
 
 
+# Changes that came from the online shop: with split stock they move the online allocation, and
+# the stock sync never sends them back (the shop moved its own level already). The one list.
+ONLINE_ORIGINS = frozenset(
+    {
+        StockOrigin.ONLINE_ORDER,
+        StockOrigin.ONLINE_REFUND,
+        StockOrigin.MANUAL_ONLINE,
+        StockOrigin.RECONCILIATION,
+        StockOrigin.INITIAL,
+    }
+)
+
+
 class Allocation(models.TextChoices):
     """Which part of a variant's stock a ledger row moved."""
 

@@ -11,6 +11,34 @@ from portal.text import search_key
 SKU_MAX_LENGTH = Variant._meta.get_field("sku").max_length
 
 
+def online_levels(*, variant_ids) -> dict[int, int]:
+    """Per variant, the level the online shop should show before clamping: the whole stock, or
+    the online allocation when the stock is split (a variant with no level row is absent: 0).
+    For the stock sync, which works on variants it already holds bindings of (no merchant here)."""
+    return {
+        level.variant_id: level.online_level for level in StockLevel.objects.filter(variant_id__in=list(variant_ids))
+    }
+
+
+def movement_key_used(*, merchant_id: int, idempotency_key: str) -> bool:
+    """Whether a ledger row was written under this key (the stock sync asks before it writes one)."""
+    return StockMovement.objects.filter(merchant_id=merchant_id, idempotency_key=idempotency_key).exists()
+
+
+def movements_by_id(*, ids) -> dict[int, StockMovement]:
+    """Ledger rows with what a journal line names: the product, the sale or the refund."""
+    rows = StockMovement.objects.filter(pk__in=list(ids)).select_related("variant__product", "sale_line", "refund_line")
+    return {m.pk: m for m in rows}
+
+
+def movements_count(*, merchant_id: int, origin: str, reason_code: str, **reason_params) -> int:
+    """How many ledger rows of that origin and reason (``reason_params``: parameters they carry)."""
+    params = {f"reason_params__{k}": v for k, v in reason_params.items()}
+    return StockMovement.objects.filter(
+        merchant_id=merchant_id, origin=origin, reason_code=reason_code, **params
+    ).count()
+
+
 def product_list(*, merchant: Merchant) -> QuerySet[Product]:
     return Product.objects.filter(merchant=merchant)
 

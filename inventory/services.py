@@ -39,6 +39,7 @@ from inventory.errors import (
     UnknownVariant,
 )
 from inventory.models import (
+    ONLINE_ORIGINS,
     Allocation,
     Refund,
     RefundLine,
@@ -62,15 +63,6 @@ MAX_KEY_LENGTH = 200
 MAX_SALE_TOTAL = 2**63 - 1  # totals are 64-bit integers in the database
 # Manual changes may not take a level below zero; sales may (the shelf is the truth, the count catches up).
 MANUAL_ORIGINS = {StockOrigin.MANUAL_COMPTOIR, StockOrigin.MANUAL_ONLINE}
-# With split stock, these move the online allocation; the others (in-store sales and refunds,
-# manual changes in Comptoir) the store's.
-ONLINE_ORIGINS = {
-    StockOrigin.ONLINE_ORDER,
-    StockOrigin.ONLINE_REFUND,
-    StockOrigin.MANUAL_ONLINE,
-    StockOrigin.RECONCILIATION,
-    StockOrigin.INITIAL,
-}
 
 
 def _allocation_for(level: StockLevel, origin: str) -> str:
@@ -239,6 +231,14 @@ def _movement_record(
     return _keyed_write(
         merchant=merchant, variant=variant, idempotency_key=idempotency_key, expected_delta=expected_delta, write=write
     )
+
+
+def online_level_unchanged(*, variant_id: int, expected: int) -> bool:
+    """Inside the caller's transaction: lock the variant's level row (inventory's lock) and say
+    whether its online level is still ``expected`` — the compare of a compare-and-set, the set
+    being the ``stock_adjust`` that follows in the same transaction."""
+    level = StockLevel.objects.select_for_update().filter(variant_id=variant_id).first()
+    return (level.online_level if level else 0) == expected
 
 
 def stock_adjust(

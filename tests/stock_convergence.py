@@ -58,7 +58,7 @@ INBOUND_WEIGHTS = {"online_order": 25, "online_cancel": 6, "online_refund": 5, "
 
 def inbound_available() -> bool:
     """The BigCommerce → Comptoir side (helper h16's work) is on this branch."""
-    return importlib.util.find_spec("integrations.bigcommerce.stock_inbound") is not None
+    return importlib.util.find_spec("integrations.bigcommerce.stock.orders") is not None
 
 
 @dataclass
@@ -269,7 +269,7 @@ class Run:
 
         from django.utils import timezone
 
-        from integrations.bigcommerce import connection_setup
+        from integrations.bigcommerce.connection import setup as connection_setup
         from integrations.models import BigCommerceConnection
 
         token = self._install_token()
@@ -296,7 +296,7 @@ class Run:
         """The app's token, from the OAuth install (webhooks are signed with the app's secret)."""
         from urllib.parse import parse_qs, urlsplit
 
-        from integrations.bigcommerce.oauth import exchange_code
+        from integrations.bigcommerce.api.oauth import exchange_code
         from integrations.tests.connect_helpers import sandbox_install
 
         callback = sandbox_install(self.sandbox, self.store)
@@ -477,7 +477,7 @@ class Run:
     def _merchant(self, method: str, path: str, body: dict) -> None:
         """A merchant's idempotent write in BigCommerce (an order's status, a counted level): an
         error is met by doing it again, as a person would."""
-        from integrations.bigcommerce.errors import BigCommerceError
+        from integrations.bigcommerce.api.errors import BigCommerceError
 
         for attempt in range(10):
             try:
@@ -605,7 +605,7 @@ class Run:
     def _reconcile(self) -> dict:
         """The stock check of every synced variant (as its schedule and "Check stock now" start it),
         run by the clusters; returns its journal figures."""
-        from integrations.bigcommerce.stock_inbound import stock_reconcile_start
+        from integrations.bigcommerce.stock.check import stock_reconcile_start
         from integrations.models import SyncEvent, SyncRun
 
         run = stock_reconcile_start(connection=self.connection)

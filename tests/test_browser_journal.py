@@ -93,8 +93,8 @@ def _sandbox_settings(settings, sandbox):
 def test_after_a_connect_and_a_sale_the_journal_names_its_products_and_finds_the_sale_by_name(
     page, live_server, sandbox, settings, merchant, merchant_user
 ):
+    from integrations.bigcommerce.inbox.receive import webhook_event_process
     from integrations.models import VariantLink
-    from integrations.services.webhooks import webhook_event_process
     from integrations.tests.test_stock_inbound import event
     from integrations.tests.test_stock_push import stocked
     from inventory.models import Sale

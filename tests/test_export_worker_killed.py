@@ -23,7 +23,7 @@ SETUP = textwrap.dedent(
     from decimal import Decimal
     from django.utils import timezone
     from catalog.models import Product, Variant
-    from integrations.bigcommerce import exporter
+    from integrations.bigcommerce.products import export as exporter
     from integrations.models import BigCommerceConnection, ProductAssignment
     from portal.tests.factories import MerchantFactory
 

@@ -1,51 +1,5 @@
-"""BigCommerce connector. This package's transport part: the REST client (``client``), its typed
-errors (``errors``), pacing under the store quota (``pacing``), page iteration and batch limits
-(``pagination``), the OAuth code exchange (``oauth``) and the callbacks' signed JWT
-(``signed_payload``)."""
-
-from .client import BigCommerceClient, RetryPolicy
-from .errors import (
-    BadRequest,
-    BigCommerceError,
-    Conflict,
-    Forbidden,
-    NotFound,
-    OutcomeUnknown,
-    PayloadTooLarge,
-    RateLimited,
-    TokenExchangeFailed,
-    Unauthorized,
-    Unavailable,
-    ValidationFailed,
-)
-from .oauth import TokenResponse, exchange_code
-from .pacing import InProcessPacer, NullPacer, Pacer, WindowPacer
-from .pacing_backends import SharedPacer
-from .signed_payload import InvalidSignedPayload, SignedPayload, verify_signed_payload
-
-__all__ = [
-    "BadRequest",
-    "BigCommerceClient",
-    "BigCommerceError",
-    "Conflict",
-    "Forbidden",
-    "InProcessPacer",
-    "InvalidSignedPayload",
-    "NotFound",
-    "NullPacer",
-    "OutcomeUnknown",
-    "Pacer",
-    "PayloadTooLarge",
-    "RateLimited",
-    "RetryPolicy",
-    "SharedPacer",
-    "SignedPayload",
-    "TokenExchangeFailed",
-    "TokenResponse",
-    "Unauthorized",
-    "Unavailable",
-    "ValidationFailed",
-    "WindowPacer",
-    "exchange_code",
-    "verify_signed_payload",
-]
+"""The BigCommerce connector, one room a job (README.md, "Product sync"): ``api`` (the transport,
+the only place that knows BigCommerce's paths), ``mappers`` (pure payload functions), ``binder``
+(the one writer of bindings), ``products`` (export, import), ``stock`` (outbox and push, orders,
+manual edits, the stock check, starting stock), ``connection`` (setup, app callbacks) and
+``inbox`` (webhook deliveries: receive, handlers, the table of scopes)."""

@@ -8,21 +8,22 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from catalog.models import Product
 from integrations import journal_messages
+from integrations.bigcommerce import binder
+from integrations.bigcommerce.products import export as exporter
+from integrations.errors import WrongStep
 from integrations.models import BigCommerceConnection, ProductAssignment, ProductLink, SyncEvent
 from integrations.services.journal import journal_products, sync_event_record
 
 
 def _kick_on_commit(connection: BigCommerceConnection) -> None:
-    from integrations.bigcommerce import exporter
 
     transaction.on_commit(lambda: exporter.export_kick(connection=connection))
 
 
 def products_assign(*, connection: BigCommerceConnection, product_ids: Sequence[int]) -> int:
     """Assign the merchant's products among ``product_ids``; returns how many were newly assigned."""
-    from catalog.models import Product
-    from integrations.bigcommerce import exporter
 
     merchant = connection.merchant
     ids = list(Product.objects.filter(merchant=merchant, pk__in=product_ids).values_list("pk", flat=True))
@@ -64,11 +65,11 @@ def products_unassign(*, connection: BigCommerceConnection, product_ids: Sequenc
             ).values_list("product_id", flat=True)
         )
         ProductAssignment.objects.filter(merchant=merchant, product_id__in=ids).update(unassigned_at=now)
-        links = ProductLink.objects.filter(connection=connection, product_id__in=ids, unlinked_at__isnull=True)
+        links = ProductLink.objects.live().filter(connection=connection, product_id__in=ids)
         # The products that exist remotely are deleted or taken off the Comptoir-POS channel by
         # the export task (off the channel, they do not come back at the next connect); the
         # rest just end.
-        links.filter(remote_product_id__isnull=True).update(unlinked_at=now)
+        binder.links_end(links=links.filter(remote_product_id__isnull=True), at=now)
         if links.filter(remote_product_id__isnull=False).update(
             removal_requested_at=now, removal_keeps_copy=not delete_copies, claimed_until=None, failed_revision=None
         ):
@@ -90,9 +91,11 @@ def products_unassign(*, connection: BigCommerceConnection, product_ids: Sequenc
 def product_sync_retry(*, connection: BigCommerceConnection, product) -> bool:
     """Retry a failed product now instead of at its next automatic retry."""
     with transaction.atomic():
-        retried = ProductLink.objects.filter(
-            connection=connection, product_id=product.pk, unlinked_at__isnull=True, state=ProductLink.State.FAILED
-        ).update(claimed_until=None)
+        retried = (
+            ProductLink.objects.live()
+            .filter(connection=connection, product_id=product.pk, state=ProductLink.State.FAILED)
+            .update(claimed_until=None)
+        )
         if retried:
             sync_event_record(
                 connection=connection,
@@ -108,9 +111,7 @@ def product_sync_retry(*, connection: BigCommerceConnection, product) -> bool:
 def product_sync_retry_all_failed(*, connection: BigCommerceConnection) -> int:
     """Retry now every product of the connection whose sync failed; returns how many."""
     with transaction.atomic():
-        failed = ProductLink.objects.filter(
-            connection=connection, unlinked_at__isnull=True, state=ProductLink.State.FAILED
-        )
+        failed = ProductLink.objects.live().filter(connection=connection, state=ProductLink.State.FAILED)
         failed_ids = list(failed.values_list("product_id", flat=True))
         retried = failed.update(claimed_until=None)
         if retried:
@@ -133,14 +134,10 @@ def product_link_to_store(*, connection: BigCommerceConnection, product, remote_
 
     Only the store product that the refusal named can be chosen, and only while no other
     Comptoir product is bound to it; otherwise ``WrongStep`` says why."""
-    from integrations.errors import WrongStep
-    from integrations.models import VariantLink
 
     with transaction.atomic():
         link = (
-            ProductLink.objects.select_for_update()
-            .filter(connection=connection, product_id=product.pk, unlinked_at__isnull=True)
-            .first()
+            ProductLink.objects.select_for_update().live().filter(connection=connection, product_id=product.pk).first()
         )
         clash = (link.last_error_detail or {}).get("clash") if link is not None else None
         if (
@@ -151,15 +148,15 @@ def product_link_to_store(*, connection: BigCommerceConnection, product, remote_
             or clash.get("remote_product_id") != remote_product_id
         ):
             raise WrongStep(_("This product has no refusal to resolve by linking: reload the page."))
-        if ProductLink.objects.filter(
-            connection=connection, remote_product_id=remote_product_id, unlinked_at__isnull=True
-        ).exists():
+        if ProductLink.objects.live().filter(connection=connection, remote_product_id=remote_product_id).exists():
             raise WrongStep(
                 _("The store's product #%(id)s is already linked to another Comptoir product.")
                 % {"id": remote_product_id}
             )
-        ProductLink.objects.filter(pk=link.pk).update(
+        binder.link_rebind(
+            link=link,
             remote_product_id=remote_product_id,
+            variant_pairs=list(_variants_matched(product, clash)),
             origin=ProductLink.Origin.LINKED,
             state=ProductLink.State.PENDING,
             content_hash="",
@@ -170,14 +167,6 @@ def product_link_to_store(*, connection: BigCommerceConnection, product, remote_
             last_error="",
             last_error_i18n={},
             last_error_detail={},
-        )
-        link.variant_links.all().delete()
-        link.refs.all().delete()
-        VariantLink.objects.bulk_create(
-            [
-                VariantLink(link=link, variant_id=variant_id, remote_variant_id=remote_variant_id)
-                for variant_id, remote_variant_id in _variants_matched(product, clash)
-            ]
         )
         name, remote_name, sku = product.name, clash.get("name", ""), clash.get("sku", "")
         sync_event_record(

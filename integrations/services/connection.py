@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from catalog.models import Product
 from integrations import journal_messages
+from integrations.bigcommerce import binder
 from integrations.errors import MerchantHasAnotherStore, StoreHeldByAnotherMerchant, WrongStep
 from integrations.messages import Message
 from integrations.models import BigCommerceConnection, ProductAssignment, ProductLink, SyncEvent
@@ -75,7 +76,7 @@ def connection_authorize(
             connection = held or BigCommerceConnection(merchant=None, origin=origin)
         else:
             own = BigCommerceConnection.objects.select_for_update().filter(merchant=merchant).first()
-            _check_can_hold(merchant=merchant, store_hash=store_hash, held=held, own=own)
+            connection_hold_check(merchant=merchant, store_hash=store_hash, held=held, own=own)
             if held is not None and held.merchant_id is None:
                 connection = _merge_unclaimed(unclaimed=held, own=own, merchant=merchant)
             else:
@@ -107,7 +108,7 @@ def connection_authorize(
     return connection
 
 
-def _check_can_hold(*, merchant, store_hash, held, own) -> None:
+def connection_hold_check(*, merchant, store_hash, held, own) -> None:
     if held is not None and held.merchant_id not in (None, merchant.pk):
         raise StoreHeldByAnotherMerchant(
             _(
@@ -162,7 +163,7 @@ def connection_claim(*, merchant: Merchant, connection_id: int) -> BigCommerceCo
         if pending.merchant_id == merchant.pk:
             return pending
         own = BigCommerceConnection.objects.select_for_update().filter(merchant=merchant).first()
-        _check_can_hold(merchant=merchant, store_hash=pending.store_hash, held=pending, own=own)
+        connection_hold_check(merchant=merchant, store_hash=pending.store_hash, held=pending, own=own)
         connection = _merge_unclaimed(unclaimed=pending, own=own, merchant=merchant)
         sync_event_record(
             connection=connection,
@@ -321,9 +322,9 @@ def connection_disconnect_preview_start(*, connection: BigCommerceConnection) ->
     if preview.get("state") == "ready" and preview.get("checked_at", "") > (now - PREVIEW_FRESH_FOR).isoformat():
         return  # read a moment ago (the page opened again, or a form error): still true
     total = (
-        ProductLink.objects.filter(
+        ProductLink.objects.live()
+        .filter(
             connection=connection,
-            unlinked_at__isnull=True,
             origin=ProductLink.Origin.CREATED_REMOTE,
             remote_product_id__isnull=False,
         )
@@ -367,7 +368,6 @@ def connection_forget(
     detail: dict | None = None,
 ) -> None:
     """Disconnected: the token and webhook secret are forgotten; journal and link history stay."""
-    from integrations.models import ProductLink
 
     now = timezone.now()
     connection.status = Status.DISCONNECTED
@@ -380,5 +380,5 @@ def connection_forget(
     connection.operation_error_i18n = {}
     connection.disconnected_at = now
     connection.save()
-    ProductLink.objects.filter(connection=connection, unlinked_at__isnull=True).update(unlinked_at=now)
+    binder.links_end(links=ProductLink.objects.live().filter(connection=connection), at=now)
     sync_event_record(connection=connection, kind=kind, direction=direction, message=message, detail=detail)

@@ -14,13 +14,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from integrations.bigcommerce.stock_inbound import stock_check_kick
-from integrations.bigcommerce.stock_push import stock_push_kick
+from integrations.bigcommerce.stock.manual_edits import stock_check_kick
+from integrations.bigcommerce.stock.outbox import stock_push_kick
 from integrations.models import StockPush, SyncEvent, VariantLink
 from integrations.services.journal import sync_event_record
 
 State = StockPush.State
-UNDECIDED_ATTEMPTS = 2  # stock_push.stock_unknown_settle leaves these to the stock check
+UNDECIDED_ATTEMPTS = 2  # stock.settle.stock_unknown_settle leaves these to the stock check
 
 
 def stock_push_retry(*, pushes, requested_by: str) -> dict[str, int]:

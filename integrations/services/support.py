@@ -4,8 +4,11 @@ journal offers the same reprocessing of a failed webhook event)."""
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from catalog.models import Product
+from integrations.bigcommerce.products.export import exporting
 from integrations.errors import WrongStep
 from integrations.models import SyncEvent, WebhookEvent
+from integrations.services.assignments import product_sync_retry
 from integrations.services.journal import sync_event_record
 from integrations.services.queue import enqueue_on_commit
 
@@ -42,9 +45,6 @@ def sync_event_retry(*, event: SyncEvent) -> str:
     A failed product push is retried now (``product_sync_retry``), a failed webhook event is
     processed again. Raises ``WrongStep`` (with a sentence for the merchant) when it cannot.
     """
-    from catalog.models import Product
-    from integrations.bigcommerce.exporter import exporting
-    from integrations.services.assignments import product_sync_retry
 
     if event.status != SyncEvent.Status.FAILED or event.kind not in SyncEvent.RETRYABLE_KINDS:
         raise WrongStep(_("Only a failed product sync or a failed event from BigCommerce can be retried."))

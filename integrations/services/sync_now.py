@@ -3,6 +3,7 @@
 from django.db import transaction
 
 from integrations import journal_messages
+from integrations.bigcommerce.products import export as exporter
 from integrations.models import BigCommerceConnection, ProductLink, SyncEvent, SyncRun, VariantLink
 from integrations.services.journal import sync_event_record
 from integrations.services.queue import enqueue_on_commit
@@ -13,7 +14,6 @@ ManagedIn = BigCommerceConnection.ManagedIn
 def sync_now_start(*, connection: BigCommerceConnection) -> SyncRun | None:
     """Managed in Comptoir: an export run over every assigned product (their hashes are forgotten,
     so each is sent in full). Managed in BigCommerce: a resync of the channel's products."""
-    from integrations.bigcommerce import exporter
 
     with transaction.atomic():
         if connection.managed_in == ManagedIn.BIGCOMMERCE:
@@ -28,7 +28,7 @@ def sync_now_start(*, connection: BigCommerceConnection) -> SyncRun | None:
             return None
         exporter.assignments_ensure(connection=connection)
         exporter.links_ensure(connection=connection)
-        links = ProductLink.objects.filter(connection=connection, unlinked_at__isnull=True)
+        links = ProductLink.objects.live().filter(connection=connection)
         VariantLink.objects.filter(link__in=links).update(content_hash="")
         links.update(content_hash="", synced_revision=0)
         run = exporter.export_start(connection=connection)

@@ -3,7 +3,7 @@ xdist worker), a fresh store per test, and clients pointed at it over real HTTP.
 
 import pytest
 
-from integrations.bigcommerce import BigCommerceClient, InProcessPacer, RetryPolicy
+from integrations.bigcommerce.api import BigCommerceClient, InProcessPacer, RetryPolicy
 
 # Fast backoff for tests: the policy's shape (attempts, jitter) is what is under test.
 FAST_RETRY = RetryPolicy(max_attempts=3, base_delay=0.01, max_delay=0.05, max_elapsed=10)

@@ -51,7 +51,7 @@ def new_store(sandbox, **fields):
 
 def api(sandbox, store):
     """A store-level API client (as the merchant's own scripts would have) to look inside the store."""
-    from integrations.bigcommerce.client import BigCommerceClient
+    from integrations.bigcommerce.api.client import BigCommerceClient
 
     if "_token" not in store:
         store["_token"] = sandbox.api_account(store["hash"])["access_token"]

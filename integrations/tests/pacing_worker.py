@@ -30,12 +30,12 @@ def main(argv: list[str]) -> int:
     django.setup()
     from django.db import connections
 
-    from integrations.bigcommerce import BigCommerceClient, RateLimited, SharedPacer
-    from integrations.bigcommerce.client import NO_RETRY
-    from integrations.bigcommerce.pacing_backends import DatabaseBackend, RedisBackend
+    from integrations.bigcommerce.api import BigCommerceClient, RateLimited, SharedPacer
+    from integrations.bigcommerce.api.client import NO_RETRY
+    from integrations.bigcommerce.api.pacing_backends import DatabaseBackend, RedisBackend
 
     warnings = Count()
-    for name in ("integrations.bigcommerce.pacing", "integrations.bigcommerce.pacing_backends"):
+    for name in ("integrations.bigcommerce.api.pacing", "integrations.bigcommerce.api.pacing_backends"):
         logging.getLogger(name).addHandler(warnings)
     if backend_name == "redis":
         redis_url, prefix = redis_args

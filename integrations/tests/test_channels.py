@@ -154,7 +154,7 @@ def test_the_product_page_channels_card_polls_itself_while_pending():
 def test_an_unassigned_product_leaves_the_comptoir_channel_whether_its_copy_is_kept_or_not(bc, public):
     """Kept in the store, it is no longer on the Comptoir-POS channel: a later connect (which
     imports the channel's products) does not bring it back into Comptoir."""
-    from integrations.bigcommerce.importer import channel_product_ids
+    from integrations.bigcommerce.products.importer import channel_product_ids
 
     store = connect_helpers.new_store(bc)
     before = api(bc, store).post(
@@ -256,7 +256,7 @@ def test_a_sku_clash_offers_to_link_to_the_store_product_which_then_follows_comp
     assert (remote["name"], remote["sku"]) == ("Mug", "MUG")  # managed in Comptoir: Comptoir's fields
     names = sorted(p["name"] for p in api(bc, store).iter_pages("/v3/catalog/products"))
     assert names == ["Mug", "Poster", "Tote"]  # linked, not created
-    from integrations.bigcommerce.importer import channel_product_ids
+    from integrations.bigcommerce.products.importer import channel_product_ids
 
     assert theirs["id"] in channel_product_ids(client=api(bc, store), channel_id=connection.channel_id)
     assert link.variant_links.get().remote_variant_id == remote["base_variant_id"]

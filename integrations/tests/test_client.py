@@ -10,7 +10,7 @@ import urllib.parse
 import pytest
 import requests
 
-from integrations.bigcommerce import (
+from integrations.bigcommerce.api import (
     BigCommerceClient,
     Conflict,
     Forbidden,
@@ -26,7 +26,7 @@ from integrations.bigcommerce import (
     ValidationFailed,
     exchange_code,
 )
-from integrations.bigcommerce.client import NO_RETRY
+from integrations.bigcommerce.api.client import NO_RETRY
 
 PRODUCTS = "/v3/catalog/products"
 
@@ -336,7 +336,7 @@ def test_variant_batch_is_retried_only_when_every_item_has_an_id(bc_client, sand
 def test_the_default_pacer_is_shared_by_every_worker(sandbox, store):
     from django.conf import settings
 
-    from integrations.bigcommerce.pacing_backends import DatabaseBackend, RedisBackend, SharedPacer, default_pacer
+    from integrations.bigcommerce.api.pacing_backends import DatabaseBackend, RedisBackend, SharedPacer, default_pacer
 
     client = BigCommerceClient(store["hash"], store["token"], api_url=sandbox.url)
     assert client.pacer is default_pacer()
@@ -357,10 +357,12 @@ def test_retries_are_bounded_in_time(make_client, sandbox, store, caplog):
     sandbox.set_faults(store["hash"], [{"kind": "error_before", "method": "GET", "status": 503}])
     policy = RetryPolicy(max_attempts=1000, base_delay=0.05, max_delay=0.05, max_elapsed=1.5)
     client = make_client(retry=policy)
-    with caplog.at_level(logging.INFO, logger="integrations.bigcommerce.client"), pytest.raises(Unavailable):
+    with caplog.at_level(logging.INFO, logger="integrations.bigcommerce.api.client"), pytest.raises(Unavailable):
         client.get(PRODUCTS)
     # The waits the client chose before each retry (its log): together within the time budget.
-    waits = [r.args[-1] for r in caplog.records if r.name == "integrations.bigcommerce.client" and "retrying" in r.msg]
+    waits = [
+        r.args[-1] for r in caplog.records if r.name == "integrations.bigcommerce.api.client" and "retrying" in r.msg
+    ]
     sent = attempts(sandbox, store, "GET", PRODUCTS)
     assert waits and len(sent) == len(waits) + 1 < policy.max_attempts  # stopped by max_elapsed, not the attempts
     assert sum(waits) <= policy.max_elapsed

@@ -3,7 +3,7 @@
 import pytest
 from django.db import connection as db_connection
 
-from integrations.bigcommerce.connection_setup import CATEGORY_NAME, CHANNEL_NAME, WEBHOOK_SECRET_HEADER
+from integrations.bigcommerce.connection.setup import CATEGORY_NAME, CHANNEL_NAME, WEBHOOK_SECRET_HEADER
 from integrations.models import BigCommerceConnection, ProductLink, SyncEvent
 from integrations.tests import connect_helpers
 from integrations.tests.connect_helpers import (
@@ -78,7 +78,7 @@ def test_connect_from_comptoir_all_steps(bc):
     assert (channel["name"], channel["type"], channel["platform"]) == (CHANNEL_NAME, "pos", "custom")
     [category] = store_api.get("/v3/catalog/trees/categories", params={"name": CATEGORY_NAME})["data"]
     assert category["is_visible"] is False and category["category_id"] == connection.category_id
-    from integrations.bigcommerce.connection_setup import client_for
+    from integrations.bigcommerce.connection.setup import client_for
 
     hooks = list(client_for(connection).iter_pages("/v3/hooks"))
     assert {h["id"] for h in hooks} == set(connection.webhook_ids)
@@ -229,7 +229,7 @@ def test_disconnect_deleting_synced_copies_then_reconnect_managed_in_bigcommerce
     first_channel = connection.channel_id
     product = add_product(merchant, "Scarf", sku="SCARF")
     remote = _created_remote_copy(bc, store, connection, product, "Scarf")
-    from integrations.bigcommerce.connection_setup import client_for
+    from integrations.bigcommerce.connection.setup import client_for
 
     app_client = client_for(connection)
     assert len(list(app_client.iter_pages("/v3/hooks"))) == len(connection.webhook_ids) > 0
@@ -240,7 +240,7 @@ def test_disconnect_deleting_synced_copies_then_reconnect_managed_in_bigcommerce
     assert answer.status_code == 302
     connection.refresh_from_db()
     assert connection.status == "disconnected" and connection.access_token == "" and connection.webhook_ids == []
-    from integrations.bigcommerce.errors import NotFound
+    from integrations.bigcommerce.api.errors import NotFound
 
     with pytest.raises(NotFound):
         api(bc, store).get(f"/v3/catalog/products/{remote['id']}")

@@ -189,7 +189,7 @@ def test_archive_disables_and_delete_removes_the_copy(bc, public):
     assert remote_product(bc, store, link)["availability"] == "available"
     with TestCase.captureOnCommitCallbacks(execute=True):
         product_delete(product=Product.objects.get(pk=mug.pk))
-    from integrations.bigcommerce.errors import NotFound
+    from integrations.bigcommerce.api.errors import NotFound
 
     with pytest.raises(NotFound):
         remote_product(bc, store, link)
@@ -233,7 +233,7 @@ def test_n_products_are_created_with_n_plus_one_call_per_fifty_and_updated_ten_t
 
 
 def test_assignments_and_links_are_made_a_slice_at_a_time_for_the_whole_catalogue(bc, public, monkeypatch):
-    from integrations.bigcommerce import exporter
+    from integrations.bigcommerce.products import export as exporter
 
     monkeypatch.setattr(exporter, "INSERT_SLICE", 2)
     store, merchant, _c, connection, made = connected(

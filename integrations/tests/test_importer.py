@@ -12,7 +12,7 @@ from PIL import Image
 
 from catalog.models import Product
 from catalog.services import ProductFields, ProductManagedElsewhere, VariantSpec, product_update
-from integrations.bigcommerce import importer
+from integrations.bigcommerce.products import importer
 from integrations.models import BigCommerceConnection, ProductLink, SyncEvent, SyncRun
 from integrations.tests.connect_helpers import (
     add_product,
@@ -445,7 +445,7 @@ def test_webhooks_assign_update_unassign_reassign_delete(bc, images):  # noqa: F
     shop.replay_webhooks(client, connection)
     product.refresh_from_db()
     assert product.is_archived and product.managed_in == ""
-    assert not ProductLink.objects.filter(product=product, unlinked_at__isnull=True).exists()
+    assert not ProductLink.objects.live().filter(product=product).exists()
     left = SyncEvent.objects.get(merchant=merchant, message__contains="was removed from the Comptoir-POS channel")
     assert (left.product_id, left.product_name) == (product.pk, "Big mug")
     assert (left.code, left.params) == ("import.left", {"name": "Big mug", "deleted": False})
@@ -544,7 +544,7 @@ def test_a_retried_chunk_or_import_never_duplicates(bc, monkeypatch, django_capt
     run.refresh_from_db()
     assert (run.done, run.failed, run.status) == (3, 0, "finished")
     assert Product.objects.filter(merchant=merchant).count() == 3
-    assert ProductLink.objects.filter(connection=connection, unlinked_at__isnull=True).count() == 3
+    assert ProductLink.objects.live().filter(connection=connection).count() == 3
 
 
 def test_disconnecting_and_keeping_the_copies_makes_them_editable_again(bc):  # noqa: F811

@@ -9,7 +9,7 @@ import uuid
 import jwt
 import pytest
 
-from integrations.bigcommerce.signed_payload import InvalidSignedPayload, SignedPayload, verify_signed_payload
+from integrations.bigcommerce.api.signed_payload import InvalidSignedPayload, SignedPayload, verify_signed_payload
 
 CLIENT_ID = "test-client-id-0123456789"
 SECRET = "test-client-secret-" + "0123456789abcdef" * 4

@@ -18,9 +18,9 @@ from pathlib import Path
 import pytest
 from django.db import connection, connections
 
-from integrations.bigcommerce import InProcessPacer, NullPacer, RateLimited, SharedPacer
-from integrations.bigcommerce.client import NO_RETRY
-from integrations.bigcommerce.pacing import (
+from integrations.bigcommerce.api import InProcessPacer, NullPacer, RateLimited, SharedPacer
+from integrations.bigcommerce.api.client import NO_RETRY
+from integrations.bigcommerce.api.pacing import (
     POLL,
     MemoryBackend,
     RateLimitInfo,
@@ -29,13 +29,13 @@ from integrations.bigcommerce.pacing import (
     WindowState,
     take_turn,
 )
-from integrations.bigcommerce.pacing_backends import DatabaseBackend, RedisBackend
+from integrations.bigcommerce.api.pacing_backends import DatabaseBackend, RedisBackend
 
 QUOTA, WINDOW_MS = 20, 2000
 BURST = 3 * QUOTA
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 REDIS_URL = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/15"
-PACING_LOGGERS = ("integrations.bigcommerce.pacing", "integrations.bigcommerce.pacing_backends")
+PACING_LOGGERS = ("integrations.bigcommerce.api.pacing", "integrations.bigcommerce.api.pacing_backends")
 
 
 class FakeClock:
@@ -223,7 +223,7 @@ def test_an_unreachable_backend_sends_unpaced_with_a_warning(caplog):
 
 
 def test_the_default_backend_follows_redis_url(settings):
-    from integrations.bigcommerce.pacing_backends import default_backend
+    from integrations.bigcommerce.api.pacing_backends import default_backend
 
     settings.REDIS_URL = ""
     assert isinstance(default_backend(), DatabaseBackend)

@@ -8,10 +8,12 @@ from django.test import TestCase
 from django_q.models import Schedule
 
 from integrations import tasks
-from integrations.bigcommerce import stock_inbound, stock_push
+from integrations.bigcommerce.stock import check as stock_check
+from integrations.bigcommerce.stock import levels as stock_levels
 from integrations.models import SyncEvent, SyncRun, VariantLink
 from integrations.tests import connect_helpers
 from integrations.tests.connect_helpers import api
+from integrations.tests.stock_helpers import stock_reconcile
 from integrations.tests.test_export import connected
 from integrations.tests.test_stock_inbound import ledger, level
 from integrations.tests.test_stock_push import remote_level, stocked
@@ -40,8 +42,8 @@ def set_remote(bc, store, variant, quantity):
 
 def test_a_stock_check_of_many_variants_takes_a_few_calls_and_corrects_only_the_drift(bc, monkeypatch):
     # Scaled down (the real sizes are 1,000 per chunk and 250 per read): two chunks of the 60 below.
-    monkeypatch.setattr(stock_inbound, "CHECK_CHUNK", 40)
-    monkeypatch.setattr(stock_push, "LEVELS_PER_CALL", 20)
+    monkeypatch.setattr(stock_check, "CHECK_CHUNK", 40)
+    monkeypatch.setattr(stock_levels, "LEVELS_PER_CALL", 20)
 
     def setup(merchant):
         return [stocked(merchant, f"Cup {i}", f"CUP-{i}", 3) for i in range(60)]
@@ -50,7 +52,7 @@ def test_a_stock_check_of_many_variants_takes_a_few_calls_and_corrects_only_the_
     set_remote(bc, store, cups[7], 1)
     set_remote(bc, store, cups[51], 9)
     before = len(bc.request_log(store["hash"]))
-    run = stock_inbound.stock_reconcile(connection=connection)
+    run = stock_reconcile(connection=connection)
     calls = bc.request_log(store["hash"])[before:]
     # 3 level reads (20 ids each) and 3 order polls (the second chunk's first poll is the first's last).
     assert sorted(c["path"].rsplit("/", 1)[-1] for c in calls) == ["items"] * 3 + ["orders"] * 3
@@ -73,13 +75,13 @@ def test_a_variant_with_a_push_in_flight_is_left_for_the_next_round(bc):
 
     sell(merchant, mug, 2)  # its push not sent yet
     set_remote(bc, store, mug, 4)  # and a change in BigCommerce whose webhook was lost
-    stock_inbound.stock_reconcile(connection=connection)
+    stock_reconcile(connection=connection)
     assert level(mug) == 8  # not compared: the push would make any difference wrong
     summary = SyncEvent.objects.filter(kind=SyncEvent.Kind.STOCK_CHECK).latest("pk")
     assert "1 was changing and will be checked on the next round." in summary.message
     tasks.bigcommerce_stock_push_sweep()  # 4 - 2
     assert remote_level(bc, store, mug) == 2
-    stock_inbound.stock_reconcile(connection=connection)
+    stock_reconcile(connection=connection)
     assert level(mug) == 2
     assert ledger(mug, StockOrigin.RECONCILIATION) == [(StockOrigin.RECONCILIATION, -6)]
 

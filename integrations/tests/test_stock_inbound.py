@@ -10,9 +10,9 @@ from django.urls import reverse
 
 from catalog.tests.factories import product_with_options
 from integrations import tasks
-from integrations.bigcommerce import stock_inbound
+from integrations.bigcommerce.inbox.receive import webhook_event_process
+from integrations.bigcommerce.stock import orders as stock_orders
 from integrations.models import RemoteOrder, StockPush, SyncEvent, SyncRun, VariantLink, WebhookEvent
-from integrations.services.webhooks import webhook_event_process
 from integrations.tests import connect_helpers
 from integrations.tests.connect_helpers import api
 from integrations.tests.test_export import connected
@@ -81,7 +81,7 @@ def test_an_online_order_takes_comptoir_stock_once_whatever_the_events(bc):
     # Twice more (a duplicate, the status event): nothing moves twice, nothing is pushed back.
     deliver(connection, "store/order/created", {"type": "order", "id": placed["id"]})
     deliver(connection, "store/order/statusUpdated", {"type": "order", "id": placed["id"]})
-    stock_inbound.orders_poll(connection=connection)
+    stock_orders.orders_poll(connection=connection)
     assert level(mug) == 7 and len(ledger(mug, StockOrigin.ONLINE_ORDER)) == 1
     assert not StockPush.objects.filter(variant_link__variant=mug).exclude(movement_id=None).filter(delta__gt=0)
     tasks.bigcommerce_stock_push_sweep()

@@ -10,12 +10,13 @@ from django.urls import reverse
 
 from catalog.tests.factories import product_with_options
 from integrations import tasks
-from integrations.bigcommerce import stock_inbound
-from integrations.bigcommerce.connection_setup import webhook_scopes
+from integrations.bigcommerce.connection.setup import webhook_scopes
+from integrations.bigcommerce.inbox.receive import webhook_event_process
+from integrations.bigcommerce.stock import orders as stock_orders
 from integrations.models import BigCommerceConnection, StockPush, SyncEvent, VariantLink
-from integrations.services.webhooks import webhook_event_process
 from integrations.tests import connect_helpers
 from integrations.tests.connect_helpers import api, merchant_with_client, new_store, walk_wizard
+from integrations.tests.stock_helpers import stock_reconcile
 from integrations.tests.test_export import connected
 from integrations.tests.test_importer import Store, simple
 from integrations.tests.test_stock_inbound import BILLING, deliver, event, ledger, level, order
@@ -218,7 +219,7 @@ def test_the_same_event_processed_twice_and_an_old_one_after_a_new_one_move_noth
     deliver(connection, "store/order/statusUpdated", cancelled)
     with TestCase.captureOnCommitCallbacks(execute=True):
         webhook_event_process(event=created)  # stale
-    stock_inbound.orders_poll(connection=connection)
+    stock_orders.orders_poll(connection=connection)
     assert level(mug) == 10
     assert ledger(mug)[1:] == [(StockOrigin.ONLINE_ORDER, -2), (StockOrigin.ONLINE_REFUND, 2)]
 
@@ -369,7 +370,7 @@ def test_starting_stock_managed_in_comptoir_is_comptoir_s_also_for_a_linked_prod
     assert journal.message == expected
     assert level(mug) == 10  # Comptoir's stock is untouched
     before = len(relative_calls(bc, store))
-    stock_inbound.stock_reconcile(connection=connection)
+    stock_reconcile(connection=connection)
     assert level(mug) == 10 and relative_calls(bc, store)[before:] == []
 
 
@@ -383,16 +384,16 @@ def test_stock_checks_wait_while_the_initial_sync_runs(bc):
         json={"items": [{"location_id": 1, "variant_id": remote, "quantity": 1}]},
     )
     SyncRun.objects.filter(connection=connection).update(status=SyncRun.Status.RUNNING)
-    run = stock_inbound.stock_reconcile(connection=connection)
+    run = stock_reconcile(connection=connection)
     assert level(mug) == 10 and run.status == "finished"
     SyncRun.objects.filter(connection=connection, initial=True).update(status=SyncRun.Status.FINISHED)
-    stock_inbound.stock_reconcile(connection=connection)
+    stock_reconcile(connection=connection)
     assert level(mug) == 1
 
 
 def test_a_connection_made_before_the_stock_scopes_subscribes_to_them_at_its_next_poll(bc):
     store, merchant, _c, connection, _mug = connected(bc, setup=lambda m: stocked(m, "Mug", "MUG-1", 1))
-    from integrations.bigcommerce.client import client_for
+    from integrations.bigcommerce.api.client import client_for
 
     ours = client_for(connection)  # hooks are seen only by the account that made them
     hooks = ours.get("/v3/hooks")["data"]

@@ -8,10 +8,12 @@ from django.urls import reverse
 
 from catalog.models import Product, Variant
 from integrations import tasks
-from integrations.bigcommerce import stock_inbound
+from integrations.bigcommerce.stock import levels as stock_levels
+from integrations.bigcommerce.stock import outbox as stock_outbox
 from integrations.models import ProductLink, StockPush, SyncEvent, VariantLink
 from integrations.tests import connect_helpers
 from integrations.tests.connect_helpers import add_product, api
+from integrations.tests.stock_helpers import stock_reconcile
 from integrations.tests.test_export import connected, connected_to
 from inventory.models import Sale, StockOrigin
 from inventory.services import sale_create, stock_adjust, stock_set, stock_tracking_set
@@ -186,7 +188,7 @@ def test_tracking_on_again_the_stock_check_brings_what_the_website_sold_meanwhil
     deliver(connection, "store/order/created", {"type": "order", "id": placed["id"]})
     assert (level(mug), remote_level(bc, store, mug)) == (10, 7)
     tracking(True)
-    stock_inbound.stock_reconcile(connection=connection)
+    stock_reconcile(connection=connection)
     assert (level(mug), remote_level(bc, store, mug)) == (7, 7)
 
 
@@ -210,12 +212,11 @@ def test_a_timeout_after_sending_is_settled_by_reading_bigcommerce_not_resent(bc
 
 
 def test_a_variant_without_a_level_at_the_location_gets_an_absolute_level(bc, monkeypatch):
-    from integrations.bigcommerce import stock_push
 
     store, merchant, _c, connection, mug = connected(bc, setup=lambda m: stocked(m, "Mug", "MUG-1", 6))
     api(bc, store).post("/v3/inventory/locations", json=[{"code": "SHOP-2", "label": "Shop 2"}])
     (shop,) = [loc for loc in api(bc, store).get("/v3/inventory/locations")["data"] if loc["code"] == "SHOP-2"]
-    monkeypatch.setattr(stock_push, "DEFAULT_LOCATION_ID", shop["id"])  # a location with no level yet
+    monkeypatch.setattr(stock_levels, "DEFAULT_LOCATION_ID", shop["id"])  # a location with no level yet
     with TestCase.captureOnCommitCallbacks(execute=True):
         sell(merchant, mug, 2)
     assert remote_level(bc, store, mug, location=shop["id"]) == 4  # Comptoir's level, set absolutely
@@ -288,7 +289,7 @@ def test_a_lost_answer_that_cannot_be_told_apart_stays_unknown_and_is_journaled_
     assert undecided.status == SyncEvent.Status.FAILED and undecided.product_name == "Mug"
     # The stock check settles it: the sale is Comptoir's truth, BigCommerce is set to Comptoir's level.
     settings.BIGCOMMERCE_STOCK_APPLY_WINDOW_S = 0
-    from integrations.bigcommerce.stock_inbound import stock_reconcile_start
+    from integrations.bigcommerce.stock.check import stock_reconcile_start
 
     with TestCase.captureOnCommitCallbacks(execute=True):
         stock_reconcile_start(connection=connection)
@@ -402,15 +403,14 @@ def test_the_initial_sync_gives_a_product_that_existed_in_bigcommerce_comptoir_s
 
 
 def test_one_push_run_per_connection_at_a_time(bc):
-    from integrations.bigcommerce import stock_push
 
     store, merchant, _c, connection, mug = connected(bc, setup=lambda m: stocked(m, "Mug", "MUG-1", 10))
     before = len(relative_calls(bc, store))
     sell(merchant, mug)
-    assert stock_push.push_lock_take(connection_id=connection.pk)  # another worker's run holds it
+    assert stock_outbox.push_lock_take(connection_id=connection.pk)  # another worker's run holds it
     tasks.bigcommerce_stock_push_run(connection.pk)
     assert relative_calls(bc, store)[before:] == [] and StockPush.objects.get().state == "pending"
-    stock_push.push_lock_release(connection_id=connection.pk)
+    stock_outbox.push_lock_release(connection_id=connection.pk)
     tasks.bigcommerce_stock_push_run(connection.pk)
     assert len(relative_calls(bc, store)[before:]) == 1 and StockPush.objects.get().state == "sent"
     assert remote_level(bc, store, mug) == 9

@@ -2,9 +2,11 @@
 
 import pytest
 
-from integrations.bigcommerce.webhook_handlers import _remote_product_id, handlers_register, product_event_handle
+from integrations.bigcommerce.connection.setup import webhook_scopes
+from integrations.bigcommerce.inbox.handlers import _remote_product_id, product_event_handle
+from integrations.bigcommerce.inbox.scopes import SCOPES, WEBHOOK_HANDLERS
+from integrations.bigcommerce.inbox.scopes import handler_for as webhook_handler_for
 from integrations.models import WebhookEvent
-from integrations.services.webhooks import WEBHOOK_HANDLERS, webhook_handler_for
 
 
 @pytest.mark.parametrize(
@@ -30,13 +32,16 @@ def test_other_scopes_are_not_the_import_s(scope):
     assert webhook_handler_for(scope) is None
 
 
-def test_registering_twice_or_after_another_handler_keeps_both_once():
-    registry = {"store/product/updated": print}
-    handlers_register(registry)
-    handlers_register(registry)
-    assert registry["store/product/updated"].handlers == (print, product_event_handle)
-    assert registry["store/sku/created"] is product_event_handle
+def test_one_table_what_is_subscribed_is_what_is_handled():
+    subscribed = webhook_scopes(7)
+    assert len(subscribed) == len(set(subscribed)) == len(SCOPES)
+    handled = {scope for scope in subscribed if webhook_handler_for(scope) is not None}
+    # Every subscribed scope has its handler, but the uninstall (the app's callback disconnects).
+    assert set(subscribed) - handled == {"store/app/uninstalled"}
+    # And no handler waits for a scope that is never subscribed.
+    assert {scope.format(channel_id=7) for scope in WEBHOOK_HANDLERS} <= set(subscribed)
     assert WEBHOOK_HANDLERS["store/channel/{channel_id}/product/assigned"] is product_event_handle
+    assert WEBHOOK_HANDLERS["store/sku/created"] is product_event_handle
 
 
 @pytest.mark.parametrize(
@@ -69,8 +74,8 @@ def test_the_product_id_of_each_payload(scope, data, expected):
 def test_an_event_that_asks_nothing_is_journaled_skipped_with_the_reason(managed_in, scope, data, why):
     from django.utils import translation
 
+    from integrations.bigcommerce.inbox.receive import webhook_event_process
     from integrations.models import BigCommerceConnection, SyncEvent
-    from integrations.services.webhooks import webhook_event_process
     from portal.tests.factories import MerchantFactory
 
     merchant = MerchantFactory()
@@ -93,8 +98,8 @@ def test_an_event_that_asks_nothing_is_journaled_skipped_with_the_reason(managed
 
 @pytest.mark.django_db
 def test_an_event_the_import_acts_on_is_journaled_ok():
+    from integrations.bigcommerce.inbox.receive import webhook_event_process
     from integrations.models import BigCommerceConnection, SyncEvent
-    from integrations.services.webhooks import webhook_event_process
     from portal.tests.factories import MerchantFactory
 
     merchant = MerchantFactory()

@@ -12,8 +12,9 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
+from django_q.tasks import async_task
 
-from integrations.bigcommerce import app_callbacks
+from integrations.bigcommerce.connection import app_callbacks
 from integrations.errors import ConnectRefused, ForgedCallback
 from integrations.models import BigCommerceConnection
 from integrations.services.connection import connection_claim
@@ -86,7 +87,6 @@ def _welcome_page(request, connection, merchant, welcome_url):
     if not connection.store_name and connection.access_token:
         # The store facts task may not have run yet: ask for it again (no platform call in a web
         # request) and let the page poll until the store's name (from /v2/store) is known.
-        from django_q.tasks import async_task
 
         async_task("integrations.tasks.connection_store_facts_fetch", connection.pk)
         connection.refresh_from_db()

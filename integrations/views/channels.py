@@ -14,7 +14,7 @@ from catalog import selectors as catalog_selectors
 from catalog.views.bulk import selected_product_ids
 from catalog.views.common import product_or_404, safe_next
 from integrations import selectors
-from integrations.bigcommerce.exporter import exporting
+from integrations.bigcommerce.products.export import exporting
 from integrations.errors import WrongStep
 from integrations.services.assignments import (
     product_link_to_store,

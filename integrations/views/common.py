@@ -1,3 +1,5 @@
+from urllib.parse import urlsplit
+
 from django.conf import settings
 from django.shortcuts import render
 from django_htmx.http import push_url
@@ -24,7 +26,6 @@ def refusal_page(request, error: ConnectRefused, *, framed: bool = False):
 
 
 def control_panel_origins() -> list[str]:
-    from urllib.parse import urlsplit
 
     origins = ["https://*.bigcommerce.com", "https://*.mybigcommerce.com"]
     for url in (settings.BIGCOMMERCE_LOGIN_URL, settings.BIGCOMMERCE_API_URL):

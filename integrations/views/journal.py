@@ -16,13 +16,14 @@ from django.views.decorators.http import require_GET, require_POST
 
 from catalog.views.common import safe_next
 from integrations import selectors
+from integrations.bigcommerce.products.export import exporting
 from integrations.errors import WrongStep
 from integrations.models import SyncEvent
 from integrations.redaction import secrets_removed, size_bounded
 from integrations.services.assignments import product_sync_retry_all_failed
 from integrations.services.support import sync_event_retry
 from integrations.views.common import render_page
-from integrations.views.pages import _connected_context, _state
+from integrations.views.pages import connected_context, connection_state
 from portal.csv_export import csv_response
 from portal.decorators import merchant_required
 
@@ -30,7 +31,7 @@ PAGE_SIZE = 50
 
 
 def _connection_or_404(request):
-    connection, status = _state(request)
+    connection, status = connection_state(request)
     if connection is None:
         raise Http404
     return connection, status
@@ -51,7 +52,7 @@ def bigcommerce_journal(request):
     events = selectors.sync_event_list(merchant=request.merchant, filters=filters)
     page = Paginator(events, PAGE_SIZE).get_page(request.GET.get("page"))
     query = urlencode(filters.as_query())
-    context = _connected_context(request, connection, status, "journal")
+    context = connected_context(request, connection, status, "journal")
     context.update(
         {
             "page": page,
@@ -77,8 +78,8 @@ def bigcommerce_journal(request):
 @require_GET
 def bigcommerce_event(request, event_id: int):
     event = _event_or_404(request, event_id)
-    connection, status = _state(request)
-    context = _connected_context(request, connection, status, "journal")
+    connection, status = connection_state(request)
+    context = connected_context(request, connection, status, "journal")
     context.update(
         {
             "event": event,
@@ -108,7 +109,6 @@ def bigcommerce_event_retry(request, event_id: int):
 @require_POST
 def bigcommerce_journal_retry_failed(request):
     connection, _status = _connection_or_404(request)
-    from integrations.bigcommerce.exporter import exporting
 
     retried = product_sync_retry_all_failed(connection=connection) if exporting(connection) else 0
     if retried:

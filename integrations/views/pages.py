@@ -12,6 +12,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
 from integrations import selectors
+from integrations.bigcommerce.stock.check import stock_reconcile_start
 from integrations.errors import ConnectRefused
 from integrations.messages import message_localized
 from integrations.models import BigCommerceConnection
@@ -20,6 +21,7 @@ from integrations.services.connection import (
     connection_disconnect_request,
     connection_get_or_create,
 )
+from integrations.services.sync_now import sync_now_start
 from integrations.views.common import render_page
 from integrations.views.connect_state import connect_state_issue
 from portal.decorators import merchant_required
@@ -29,20 +31,20 @@ ManagedIn = BigCommerceConnection.ManagedIn
 COPIES_LISTED = 100  # the disconnect page names this many products, visible ones first
 
 
-def _state(request):
+def connection_state(request):
     connection = selectors.connection_for_merchant(merchant=request.merchant)
     return connection, selectors.connection_display_status(connection=connection)
 
 
 @merchant_required
 def integration_list(request):
-    connection, status = _state(request)
+    connection, status = connection_state(request)
     return render_page(
         request, "integrations/index.html", {"connection": connection, "status": status}, partial="cards", push=False
     )
 
 
-def _connected_context(request, connection, status, tab):
+def connected_context(request, connection, status, tab):
     context = {"connection": connection, "status": status, "tab": tab}
     if connection is not None and status in (Status.CONNECTED, Status.NEEDS_ATTENTION):
         context["runs"] = selectors.sync_runs_current(connection=connection)
@@ -51,11 +53,11 @@ def _connected_context(request, connection, status, tab):
 
 @merchant_required
 def bigcommerce_overview(request):
-    connection, status = _state(request)
+    connection, status = connection_state(request)
     if status == Status.SETUP_INCOMPLETE and not (connection.operation == "disconnecting"):
         # A wizard left half way resumes at its first unfinished step.
         return redirect("integrations:setup")
-    context = _connected_context(request, connection, status, "overview")
+    context = connected_context(request, connection, status, "overview")
     if connection is not None and status in (Status.CONNECTED, Status.NEEDS_ATTENTION):
         context["products_to_sync"] = (
             selectors.products_to_sync_count(merchant=request.merchant, connection=connection)
@@ -70,7 +72,7 @@ def bigcommerce_overview(request):
 
 
 def _connected_or_404(request):
-    connection, status = _state(request)
+    connection, status = connection_state(request)
     if status not in (Status.CONNECTED, Status.NEEDS_ATTENTION):
         raise Http404
     return connection, status
@@ -90,7 +92,6 @@ def bigcommerce_run(request, run_id: int):
 @require_POST
 def bigcommerce_sync_now(request):
     """Sync now: send every product again (managed in Comptoir) or check the channel (in BigCommerce)."""
-    from integrations.services.sync_now import sync_now_start
 
     connection, _status = _connected_or_404(request)
     sync_now_start(connection=connection)
@@ -102,7 +103,6 @@ def bigcommerce_sync_now(request):
 @require_POST
 def bigcommerce_stock_check(request):
     """Check stock now: compare every synced variant's stock with BigCommerce's (in a task)."""
-    from integrations.bigcommerce.stock_inbound import stock_reconcile_start
 
     connection, _status = _connected_or_404(request)
     stock_reconcile_start(connection=connection)
@@ -115,7 +115,7 @@ def bigcommerce_stock_check(request):
 @merchant_required
 def bigcommerce_products(request):
     connection, status = _connected_or_404(request)
-    context = _connected_context(request, connection, status, "products")
+    context = connected_context(request, connection, status, "products")
     context["links"] = selectors.product_link_list(merchant=request.merchant, connection=connection)
     if connection.managed_in == BigCommerceConnection.ManagedIn.COMPTOIR:
         context["products_to_sync"] = selectors.products_to_sync_count(merchant=request.merchant, connection=connection)
@@ -126,7 +126,7 @@ def bigcommerce_products(request):
 @require_POST
 def bigcommerce_connect(request):
     """Connect: off to BigCommerce's install page; it comes back to the auth callback."""
-    connection, status = _state(request)
+    connection, status = connection_state(request)
     if status != Status.NOT_CONNECTED:
         return redirect("integrations:bigcommerce")
     connection_get_or_create(merchant=request.merchant)
@@ -137,7 +137,7 @@ def bigcommerce_connect(request):
 @merchant_required
 @require_http_methods(["GET", "POST"])
 def bigcommerce_disconnect(request):
-    connection, status = _state(request)
+    connection, status = connection_state(request)
     if connection is None or status == Status.NOT_CONNECTED:
         # Disconnected meanwhile (another tab, BigCommerce's uninstall): say so, not a 404.
         messages.info(request, _("Your BigCommerce store is already disconnected."))

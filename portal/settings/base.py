@@ -228,7 +228,7 @@ BIGCOMMERCE_CLIENT_ID = os.environ.get("BIGCOMMERCE_CLIENT_ID", "comptoir-local"
 BIGCOMMERCE_CLIENT_SECRET = os.environ.get("BIGCOMMERCE_CLIENT_SECRET", "comptoir-local-secret")
 BIGCOMMERCE_TIMEOUT = float(os.environ.get("BIGCOMMERCE_TIMEOUT", "15"))
 # How long a stock adjustment whose answer was lost waits before BigCommerce's level is read to settle
-# it (integrations.bigcommerce.stock_push; unset: max(60 s, 4 × the timeout)). Tests and benches shorten it.
+# it (integrations.bigcommerce.stock.push; unset: max(60 s, 4 × the timeout)). Tests and benches shorten it.
 if os.environ.get("BIGCOMMERCE_STOCK_SETTLE_AFTER_S"):
     BIGCOMMERCE_STOCK_SETTLE_AFTER_S = float(os.environ["BIGCOMMERCE_STOCK_SETTLE_AFTER_S"])
 

@@ -1,0 +1,259 @@
+"""BigCommerce's endpoints, named: the flows call these and never spell a path. Each function
+sends exactly one kind of request through the client (pacing, retries and typed errors are the
+client's); what it returns is said per function: ``data_of`` unwraps a v3 envelope once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from . import pagination
+from .client import BigCommerceClient
+from .errors import AdjustmentRefused, ValidationFailed
+
+PRODUCTS = "/v3/catalog/products"
+VARIANTS = "/v3/catalog/variants"
+ASSIGNMENTS = "/v3/catalog/products/channel-assignments"
+CATEGORIES = "/v3/catalog/trees/categories"
+CHANNELS = "/v3/channels"
+HOOKS = "/v3/hooks"
+INVENTORY_ITEMS = "/v3/inventory/items"
+INVENTORY_SETTINGS = "/v3/settings/inventory"
+ORDERS = "/v2/orders"
+ASSIGN_BATCH = 50  # channel assignments per PUT
+
+
+def data_of(answer: Any) -> Any:
+    """The ``data`` of a v3 envelope (or the bare v2 object, or None)."""
+    if isinstance(answer, dict) and "data" in answer:
+        return answer["data"]
+    return answer
+
+
+def _ids(ids: Iterable[int]) -> str:
+    return ",".join(map(str, ids))
+
+
+# -- store ----------------------------------------------------------------------------------
+def store_get(client: BigCommerceClient) -> dict:
+    """``GET /v2/store``: name, currency, ``is_price_entered_with_tax``, ``default_channel_id``…"""
+    return client.get_store()
+
+
+def inventory_settings_get(client: BigCommerceClient, *, channel_id: int | None = None) -> dict:
+    """``GET /v3/settings/inventory`` (of a channel, or the store's); the settings object.
+    ``NotFound`` for a channel with no settings of its own."""
+    if channel_id is None:
+        return client.get(INVENTORY_SETTINGS)["data"]
+    return client.get(INVENTORY_SETTINGS, {"channel_id": channel_id})["data"]
+
+
+# -- products -------------------------------------------------------------------------------
+def product_create(client: BigCommerceClient, body: dict) -> Any:
+    """``POST /v3/catalog/products`` (never retried: a lost answer raises ``OutcomeUnknown``);
+    the whole answer, whose ``errors`` a 207 fills."""
+    return client.request("POST", PRODUCTS, json=body, idempotent=False)
+
+
+def product_get(client: BigCommerceClient, product_id: int, *, include: str | None = None) -> dict:
+    """One product (``include``: e.g. ``"variants,images"``)."""
+    params = {"include": include} if include else None
+    return data_of(client.get(f"{PRODUCTS}/{product_id}", params=params))
+
+
+def product_update(client: BigCommerceClient, product_id: int, fields: dict) -> Any:
+    return client.put(f"{PRODUCTS}/{product_id}", json=fields)
+
+
+def product_delete(client: BigCommerceClient, product_id: int) -> None:
+    client.delete(f"{PRODUCTS}/{product_id}")
+
+
+def products_delete(client: BigCommerceClient, product_ids: Iterable[int]) -> None:
+    """One call for these ids (at most 50 by the caller)."""
+    client.delete(PRODUCTS, params={"id:in": _ids(product_ids)})
+
+
+def products_list(client: BigCommerceClient, params: dict) -> list[dict]:
+    """One page of ``GET /v3/catalog/products`` with these filters (``id:in``, ``name``, ``include``…)."""
+    return data_of(client.get(PRODUCTS, params=params)) or []
+
+
+def products_iter(client: BigCommerceClient, params: dict | None = None) -> Iterator[dict]:
+    """Every product of the store matching the filters (all pages)."""
+    return client.iter_pages(PRODUCTS, params=params)
+
+
+def products_update(client: BigCommerceClient, products: list[dict]):
+    """Batched ``PUT /v3/catalog/products`` (≤ 10 a call); yields (batch, answer)."""
+    return client.update_products(products)
+
+
+def variants_update(client: BigCommerceClient, variants: list[dict]):
+    """Batched ``PUT /v3/catalog/variants`` (≤ 50 a call); yields (batch, answer)."""
+    return client.update_variants(variants)
+
+
+def variants_by_sku(client: BigCommerceClient, skus: Iterable[str]) -> list[dict]:
+    return data_of(client.get(VARIANTS, params={"sku:in": ",".join(skus)})) or []
+
+
+def variant_create(client: BigCommerceClient, product_id: int, body: dict) -> dict:
+    return data_of(client.request("POST", f"{PRODUCTS}/{product_id}/variants", json=body, idempotent=False))
+
+
+def variant_update(client: BigCommerceClient, product_id: int, variant_id: int, fields: dict) -> Any:
+    return client.put(f"{PRODUCTS}/{product_id}/variants/{variant_id}", json=fields)
+
+
+def variant_delete(client: BigCommerceClient, product_id: int, variant_id: int) -> None:
+    client.delete(f"{PRODUCTS}/{product_id}/variants/{variant_id}")
+
+
+def options_list(client: BigCommerceClient, product_id: int) -> list[dict]:
+    return data_of(client.get(f"{PRODUCTS}/{product_id}/options")) or []
+
+
+def option_create(client: BigCommerceClient, product_id: int, body: dict) -> dict:
+    return data_of(client.request("POST", f"{PRODUCTS}/{product_id}/options", json=body, idempotent=False))
+
+
+def option_update(client: BigCommerceClient, product_id: int, option_id: int, fields: dict) -> Any:
+    return client.put(f"{PRODUCTS}/{product_id}/options/{option_id}", json=fields)
+
+
+def option_delete(client: BigCommerceClient, product_id: int, option_id: int) -> None:
+    client.delete(f"{PRODUCTS}/{product_id}/options/{option_id}")
+
+
+def option_value_create(client: BigCommerceClient, product_id: int, option_id: int, body: dict) -> dict:
+    path = f"{PRODUCTS}/{product_id}/options/{option_id}/values"
+    return data_of(client.request("POST", path, json=body, idempotent=False))
+
+
+def option_value_update(client: BigCommerceClient, product_id: int, option_id: int, value_id: int, fields: dict):
+    return client.put(f"{PRODUCTS}/{product_id}/options/{option_id}/values/{value_id}", json=fields)
+
+
+def option_value_delete(client: BigCommerceClient, product_id: int, option_id: int, value_id: int) -> None:
+    client.delete(f"{PRODUCTS}/{product_id}/options/{option_id}/values/{value_id}")
+
+
+def media_create(client: BigCommerceClient, product_id: int, media: str, body: dict) -> dict:
+    """``media``: ``"images"`` or ``"videos"``."""
+    return data_of(client.request("POST", f"{PRODUCTS}/{product_id}/{media}", json=body, idempotent=False))
+
+
+def media_update(client: BigCommerceClient, product_id: int, media: str, media_id: int, fields: dict) -> Any:
+    return client.put(f"{PRODUCTS}/{product_id}/{media}/{media_id}", json=fields)
+
+
+def media_delete(client: BigCommerceClient, product_id: int, media: str, media_id: int) -> None:
+    client.delete(f"{PRODUCTS}/{product_id}/{media}/{media_id}")
+
+
+# -- channels and their products ------------------------------------------------------------
+def channel_get(client: BigCommerceClient, channel_id: int) -> dict:
+    return data_of(client.get(f"{CHANNELS}/{channel_id}"))
+
+
+def channels_list(client: BigCommerceClient, *, type_: str, platform: str) -> list[dict]:
+    return data_of(client.get(CHANNELS, params={"type:in": type_, "platform:in": platform})) or []
+
+
+def channel_create(client: BigCommerceClient, body: dict) -> dict:
+    return data_of(client.post(CHANNELS, json=body))
+
+
+def channel_status_set(client: BigCommerceClient, channel_id: int, status: str) -> dict:
+    return data_of(client.put(f"{CHANNELS}/{channel_id}", json={"status": status}))
+
+
+def channel_assign(client: BigCommerceClient, *, channel_id: int, product_ids: list[int]) -> None:
+    """Put these products on the channel, 50 to a call (a PUT: idempotent, so retried)."""
+    body = [{"product_id": pk, "channel_id": channel_id} for pk in product_ids]
+    for start in range(0, len(body), ASSIGN_BATCH):
+        client.request("PUT", ASSIGNMENTS, json=body[start : start + ASSIGN_BATCH], idempotent=True)
+
+
+def channel_unassign(client: BigCommerceClient, *, channel_id: int, product_id: int) -> None:
+    params = {"product_id:in": product_id, "channel_id:in": channel_id}
+    client.request("DELETE", ASSIGNMENTS, params=params, idempotent=True)
+
+
+def channel_assignments_iter(client: BigCommerceClient, *, channel_id: int) -> Iterator[dict]:
+    """Every product assignment of the channel (all pages)."""
+    return client.iter_pages(ASSIGNMENTS, params={"channel_id:in": channel_id})
+
+
+def channel_assignments_page(client: BigCommerceClient, *, channel_id: int, limit: int, page: int) -> list[dict]:
+    answer = client.get(ASSIGNMENTS, params={"channel_id:in": channel_id, "limit": limit, "page": page})
+    return (answer or {}).get("data") or []
+
+
+def channel_assignments_of(client: BigCommerceClient, *, channel_id: int, product_id: int) -> list[dict]:
+    answer = client.get(ASSIGNMENTS, params={"product_id:in": product_id, "channel_id:in": channel_id})
+    return (answer or {}).get("data") or []
+
+
+# -- categories -----------------------------------------------------------------------------
+def categories_find(client: BigCommerceClient, params: dict) -> list[dict]:
+    """``GET /v3/catalog/trees/categories`` with filters (``category_id:in``, ``name``, ``tree_id:in``)."""
+    return data_of(client.get(CATEGORIES, params=params)) or []
+
+
+def categories_create(client: BigCommerceClient, body: list[dict]) -> list[dict]:
+    return data_of(client.post(CATEGORIES, json=body))
+
+
+# -- webhooks -------------------------------------------------------------------------------
+def hooks_iter(client: BigCommerceClient) -> Iterator[dict]:
+    return client.iter_pages(HOOKS)
+
+
+def hook_create(client: BigCommerceClient, body: dict) -> dict:
+    return data_of(client.post(HOOKS, json=body))
+
+
+def hook_update(client: BigCommerceClient, hook_id: int, fields: dict) -> dict:
+    return data_of(client.put(f"{HOOKS}/{hook_id}", json=fields))
+
+
+def hook_delete(client: BigCommerceClient, hook_id: int) -> None:
+    client.delete(f"{HOOKS}/{hook_id}")
+
+
+# -- orders ---------------------------------------------------------------------------------
+def order_get(client: BigCommerceClient, order_id: int) -> dict:
+    return client.get(f"{ORDERS}/{order_id}")
+
+
+def order_lines_iter(client: BigCommerceClient, order_id: int) -> Iterator[dict]:
+    return client.iter_pages(f"{ORDERS}/{order_id}/products")
+
+
+def orders_modified_since(client: BigCommerceClient, *, since_rfc2822: str) -> Iterator[dict]:
+    """Every order modified since that time, oldest change first (all pages)."""
+    return client.iter_pages(ORDERS, {"min_date_modified": since_rfc2822, "sort": "date_modified:asc"})
+
+
+# -- inventory ------------------------------------------------------------------------------
+def inventory_items_iter(client: BigCommerceClient, *, variant_ids: list[int]) -> Iterator[dict]:
+    """The inventory items of these variants (at most ``pagination`` 250 a call by the caller)."""
+    params = {"variant_id:in": ",".join(str(i) for i in variant_ids)}
+    return client.iter_pages(INVENTORY_ITEMS, params, limit=pagination.PAGE_LIMIT_MAX)
+
+
+def inventory_adjust_relative(client: BigCommerceClient, items: list[dict], *, reason: str | None = None) -> None:
+    """Relative adjustments (never retried once sent: a lost answer raises ``OutcomeUnknown``); a
+    422 is raised as ``AdjustmentRefused``, which says what BigCommerce refused."""
+    try:
+        list(client.adjust_inventory_relative(items, reason=reason))
+    except ValidationFailed as exc:
+        raise AdjustmentRefused.parsed(exc) from exc
+
+
+def inventory_adjust_absolute(client: BigCommerceClient, items: list[dict], *, reason: str | None = None) -> None:
+    """Absolute levels (idempotent, so retried)."""
+    list(client.adjust_inventory_absolute(items, reason=reason))

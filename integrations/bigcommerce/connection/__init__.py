@@ -1,0 +1,1 @@
+"""The connection's lifecycle with BigCommerce: setup, the app's callbacks, disconnect."""

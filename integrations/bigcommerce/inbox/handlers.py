@@ -1,0 +1,147 @@
+"""Webhook handlers of the import (products managed in BigCommerce).
+
+Scopes, as BigCommerce documents them (``docs/integrations/webhooks/events``):
+``store/product/created|updated|deleted`` (``data: {type: "product", id}``),
+``store/sku/created|updated|deleted`` (``data: {type: "sku", id, sku: {product_id, variant_id}}``)
+and ``store/channel/{channel_id}/product/assigned|unassigned`` (``data: {product_id}``).
+
+Every event only names a product: the handler enqueues ``bigcommerce_import_product``, which
+reads the product and its channel assignment as they are now. So events that arrive late,
+twice or out of order all end in the same state. Connections whose products are managed in
+Comptoir are left alone here (the export handles them).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.utils.translation import gettext as _
+
+from catalog.models import Product
+from integrations.bigcommerce.products.importer import is_importing
+from integrations.bigcommerce.stock.manual_edits import stock_check_request, stock_event_links
+from integrations.bigcommerce.stock.orders import order_id_of
+from integrations.models import ProductLink, WebhookEvent
+from integrations.services.queue import enqueue_on_commit
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """What a handler returns when the event asks nothing of Comptoir: ``why`` gives the reason in
+    the active language (it is called once per language, as journal messages are)."""
+
+    why: Callable[[], str]
+    # The reason as a code of ``integrations.journal_messages.SKIP_REASONS`` (what the journal stores).
+    code: str = ""
+
+
+def _remote_product_id(event: WebhookEvent) -> int | None:
+    data = event.payload.get("data") if isinstance(event.payload, dict) else None
+    if not isinstance(data, dict):
+        return None
+    if event.scope.startswith("store/sku/"):
+        sku = data.get("sku")
+        candidate = sku.get("product_id") if isinstance(sku, dict) else None
+    elif event.scope.startswith("store/channel/"):
+        candidate = data.get("product_id")
+    else:
+        candidate = data.get("id")
+    return candidate if isinstance(candidate, int) and not isinstance(candidate, bool) and candidate > 0 else None
+
+
+def _channel_of(scope: str) -> int | None:
+    parts = scope.split("/")
+    return int(parts[2]) if len(parts) > 2 and parts[2].isdigit() else None
+
+
+def _not_connected():
+    return _("The store is not connected to Comptoir any more.")
+
+
+def _managed_in_comptoir():
+    return _("Products are managed in Comptoir: changes made in BigCommerce are not brought in.")
+
+
+def _other_channel():
+    return _("It is about another channel than Comptoir's.")
+
+
+def _no_product():
+    return _("It names no product.")
+
+
+def product_event_handle(*, event: WebhookEvent) -> Skipped | None:
+    """Any product, SKU or channel-assignment event: refresh that product from BigCommerce."""
+    connection = event.connection
+    if not is_importing(connection):
+        if connection is None or not connection.is_active:
+            return Skipped(_not_connected, code="not_connected")
+        return Skipped(_managed_in_comptoir, code="managed_in_comptoir")
+    if event.scope.startswith("store/channel/") and _channel_of(event.scope) != connection.channel_id:
+        return Skipped(_other_channel, code="other_channel")
+    remote_product_id = _remote_product_id(event)
+    if remote_product_id is None:
+        return Skipped(_no_product, code="no_product")
+    enqueue_on_commit("integrations.tasks.bigcommerce_import_product", connection.pk, remote_product_id)
+    return None
+
+
+def _not_linked():
+    return _("This product is not synced with Comptoir.")
+
+
+def _not_tracked():
+    return _("Comptoir does not track this product's stock.")
+
+
+def _own_change():
+    return _("It is Comptoir's own stock change coming back: nothing to do.")
+
+
+def _connected(event: WebhookEvent):
+    connection = event.connection
+    return connection if connection is not None and connection.is_active and connection.access_token else None
+
+
+def order_event_handle(*, event: WebhookEvent) -> Skipped | None:
+    """An order was placed, changed, cancelled or refunded: read it again (in a task)."""
+
+    connection = _connected(event)
+    if connection is None:
+        return Skipped(_not_connected, code="not_connected")
+    order_id = order_id_of(event.payload.get("data") or {})
+    if order_id is None:
+        return Skipped(_no_order, code="no_order")
+    status = (event.payload.get("data") or {}).get("status")
+    passed = status.get("new_status_id") if isinstance(status, dict) else None
+    if isinstance(passed, int) and not isinstance(passed, bool) and 0 <= passed < 100:
+        enqueue_on_commit("integrations.tasks.bigcommerce_order_sync", connection.pk, order_id, passed)
+    else:
+        enqueue_on_commit("integrations.tasks.bigcommerce_order_sync", connection.pk, order_id)
+    return None
+
+
+def stock_event_handle(*, event: WebhookEvent) -> Skipped | None:
+    """A stock level changed in BigCommerce: unless it is our own change coming back, check it."""
+
+    connection = _connected(event)
+    if connection is None:
+        return Skipped(_not_connected, code="not_connected")
+    if event.scope.startswith("store/channel/") and _channel_of(event.scope) != connection.channel_id:
+        return Skipped(_other_channel, code="other_channel")
+    data = event.payload.get("data") or {}
+    links = stock_event_links(connection=connection, data=data)
+    if not links:
+        return Skipped(_not_linked, code="not_linked")
+    products = ProductLink.objects.filter(pk__in={v.link_id for v in links}).values("product_id")
+    if not Product.objects.filter(pk__in=products, track_stock=True).exists():
+        return Skipped(_not_tracked, code="not_tracked")
+    if not stock_check_request(connection=connection, data=data):
+        # Linked and tracked: this is Comptoir's own push coming back (never "not linked").
+        return Skipped(_own_change, code="own_change")
+    return None
+
+
+def _no_order():
+    return _("It names no order.")

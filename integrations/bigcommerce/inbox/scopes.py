@@ -1,0 +1,57 @@
+"""The one table of webhook scopes: what Comptoir subscribes to in BigCommerce is what its
+handlers take (``integrations/tests/test_webhook_handlers.py`` holds the two together). Channel
+scopes are written with BigCommerce's placeholder, "store/channel/{channel_id}/...", and
+subscribed for the Comptoir-POS channel; this module alone reads that syntax."""
+
+from __future__ import annotations
+
+from integrations.bigcommerce.inbox.handlers import order_event_handle, product_event_handle, stock_event_handle
+
+CHANNEL_PREFIX = "store/channel/{channel_id}/"
+
+# Scope → handler(event=); None: subscribed, journaled as received and left there (the app's
+# uninstall callback, not this event, disconnects). In the order they are subscribed.
+SCOPES: dict = {
+    # products managed in BigCommerce (the import)
+    "store/product/created": product_event_handle,
+    "store/product/updated": product_event_handle,
+    "store/product/deleted": product_event_handle,
+    "store/sku/created": product_event_handle,
+    "store/sku/updated": product_event_handle,
+    "store/sku/deleted": product_event_handle,
+    # manual stock edits in BigCommerce
+    "store/product/inventory/updated": stock_event_handle,
+    "store/sku/inventory/updated": stock_event_handle,
+    # orders of every channel
+    "store/order/created": order_event_handle,
+    "store/order/updated": order_event_handle,
+    "store/order/statusUpdated": order_event_handle,
+    "store/order/refund/created": order_event_handle,
+    "store/app/uninstalled": None,
+    # the Comptoir-POS channel: its products, the twins of the order events for its orders, and
+    # its stock changes (redundant with the store-wide scopes, against a dropped delivery; fired
+    # with no value, so it cannot tell our own push from an edit)
+    CHANNEL_PREFIX + "product/assigned": product_event_handle,
+    CHANNEL_PREFIX + "product/unassigned": product_event_handle,
+    CHANNEL_PREFIX + "order/created": order_event_handle,
+    CHANNEL_PREFIX + "order/updated": order_event_handle,
+    CHANNEL_PREFIX + "order/statusUpdated": order_event_handle,
+    CHANNEL_PREFIX + "order/refund/created": order_event_handle,
+    CHANNEL_PREFIX + "inventory/product/stock_changed": stock_event_handle,
+}
+# The scopes that have a handler (an event of any other scope is journaled as received).
+WEBHOOK_HANDLERS: dict = {scope: handler for scope, handler in SCOPES.items() if handler is not None}
+
+
+def subscribed(channel_id: int) -> list[str]:
+    """The scopes to subscribe to for a connection whose channel is ``channel_id``."""
+    return [scope.format(channel_id=channel_id) for scope in SCOPES]
+
+
+def handler_for(scope: str):
+    """The handler of a scope as BigCommerce sends it ("store/channel/12/order/created"), or None."""
+    handler = WEBHOOK_HANDLERS.get(scope)
+    parts = scope.split("/")
+    if handler is None and len(parts) > 2 and parts[:2] == ["store", "channel"] and parts[2].isdigit():
+        handler = WEBHOOK_HANDLERS.get(CHANNEL_PREFIX + "/".join(parts[3:]))
+    return handler

@@ -1,0 +1,1 @@
+"""Products: the export (managed in Comptoir) and the import (managed in BigCommerce)."""

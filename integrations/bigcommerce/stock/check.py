@@ -1,0 +1,290 @@
+"""The stock check (every 30 minutes, **Check stock now**, and variants edited in BigCommerce).
+
+``stock_check`` compares BigCommerce's level with the
+level Comptoir expects it to show (``max(0, online level)``) for variants that are *quiet*: no
+stock push pending, unknown or just sent (BigCommerce applies adjustments asynchronously), no
+order that moved them between two order polls taken around the level read. The difference is
+written to the ledger (origin ``manual_online`` for a reported edit, ``reconciliation`` for the
+scheduled check and "Check stock now"); busy variants are checked on the next round. A push
+whose answer was lost and could not be told apart, or that BigCommerce refused three times, does
+not keep its variant busy: the check sets BigCommerce to Comptoir's level (Comptoir's ledger is the
+truth for its own sales) and closes those rows (``_undecided_settle``). A
+correction is written only if Comptoir's level is still the one compared (the level row is locked
+first), so two checks running at once never correct twice. ``stock_reconcile_start`` /
+``stock_reconcile_run``: a check of every synced variant as a run (task ``bigcommerce_stock_reconcile``).
+"""
+
+from datetime import timedelta
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django_q.tasks import async_task
+
+from integrations import journal_messages
+from integrations.bigcommerce.api import endpoints as api
+from integrations.bigcommerce.api.client import client_for
+from integrations.bigcommerce.stock import levels as stock_levels
+from integrations.bigcommerce.stock import outbox
+from integrations.bigcommerce.stock.levels import clamped, remote_levels, settle_grace_seconds
+from integrations.bigcommerce.stock.orders import apply_window, ledger_write, local_variant, orders_poll
+from integrations.models import BigCommerceConnection, StockPush, SyncEvent, SyncRun, VariantLink
+from integrations.services.journal import sync_event_record
+from inventory.models import StockOrigin
+from inventory.reasons import ReasonCode
+from inventory.selectors import online_levels
+from inventory.services import online_level_unchanged
+
+CHECK_CHUNK = 1000
+
+
+# A lost answer the push could not settle (BigCommerce's level moved in between) is left to the
+# stock check once its grace is over: ``stock.settle.stock_unknown_settle`` marks it attempts=2.
+# So is a change BigCommerce kept refusing (below zero: its level and Comptoir's parted ways).
+UNDECIDED = Q(state=StockPush.State.UNKNOWN, attempts__gte=2) | Q(state=StockPush.State.PENDING, attempts__gte=3)
+
+
+def checkable(connection):
+    return (
+        VariantLink.objects.live()
+        .filter(link__connection=connection, link__product__track_stock=True)
+        .select_related("link")
+    )
+
+
+def initial_sync_running(connection: BigCommerceConnection) -> bool:
+    return SyncRun.objects.filter(connection=connection, initial=True, status=SyncRun.Status.RUNNING).exists()
+
+
+def _busy_links(links: list[VariantLink], *, since) -> set[int]:
+    """Links with a push not settled, just sent (maybe not applied yet) or written since
+    ``since``; an undecided lost answer is not "busy": the check settles it (``_undecided``)."""
+    recent = since - apply_window()
+    grace = since - timedelta(seconds=settle_grace_seconds())
+    settled_by_check = UNDECIDED & (Q(sent_at__lte=grace) | Q(sent_at__isnull=True, created_at__lte=grace))
+    return set(
+        StockPush.objects.filter(variant_link__in=[v.pk for v in links])
+        .filter(
+            (Q(state__in=[StockPush.State.PENDING, StockPush.State.UNKNOWN]) & ~settled_by_check)
+            | Q(sent_at__gte=recent)
+            | Q(created_at__gte=since)
+        )
+        .values_list("variant_link_id", flat=True)
+    )
+
+
+def _undecided_settle(*, connection, client, links: list[VariantLink], levels: dict, remote: dict) -> set[int]:
+    """Quiet links whose push answer was lost and could not be told apart: Comptoir's ledger is
+    the truth for its own sales, so BigCommerce's level is set to Comptoir's (and the rows are
+    closed). Returns the links settled so."""
+    rows = list(StockPush.objects.filter(UNDECIDED, variant_link__in=[v.pk for v in links]))
+    if not rows:
+        return set()
+    if not outbox.push_lock_take(connection_id=connection.pk):
+        return set()  # a push run is sending: next round
+    try:
+        return _undecided_set(
+            connection=connection, client=client, links=links, rows=rows, levels=levels, remote=remote
+        )
+    finally:
+        outbox.push_lock_release(connection_id=connection.pk)
+
+
+def _undecided_set(*, connection, client, links, rows, levels, remote) -> set[int]:
+    by_link = {v.pk: v for v in links}
+    items, settled = [], set()
+    for link_id in {r.variant_link_id for r in rows}:
+        vlink = by_link[link_id]
+        should = clamped(levels.get(vlink.variant_id, 0))
+        settled.add(link_id)
+        if remote.get(vlink.remote_variant_id) != should:
+            items.append(
+                {
+                    "location_id": stock_levels.DEFAULT_LOCATION_ID,
+                    "variant_id": vlink.remote_variant_id,
+                    "quantity": should,
+                }
+            )
+    if items:
+        api.inventory_adjust_absolute(client, items, reason=_("Comptoir stock level"))
+    with transaction.atomic():
+        StockPush.objects.filter(
+            pk__in=[r.pk for r in rows], state__in=[StockPush.State.UNKNOWN, StockPush.State.PENDING]
+        ).update(state=StockPush.State.SENT, sent_at=timezone.now())
+        sync_event_record(
+            connection=connection,
+            kind=SyncEvent.Kind.STOCK_CHECK,
+            direction=SyncEvent.Direction.TO_BIGCOMMERCE,
+            message=lambda: (
+                ngettext(
+                    "Stock check: %(count)s stock change whose answer was lost is settled; BigCommerce shows "
+                    "Comptoir's level (%(set)s set).",
+                    "Stock check: %(count)s stock changes whose answers were lost are settled; BigCommerce shows "
+                    "Comptoir's levels (%(set)s set).",
+                    len(rows),
+                )
+                % {"count": len(rows), "set": len(items)}
+            ),
+            detail={"movements": [r.movement_id for r in rows], "items": items},
+        )
+    return settled
+
+
+def stock_check(
+    *, connection: BigCommerceConnection, links: list[VariantLink], origin: str, client=None, polled: bool = False
+) -> dict:
+    """Compare BigCommerce's level with Comptoir's for ``links`` and write the differences of the
+    quiet ones. Returns counts, the corrections and the busy links. ``polled``: the orders were
+    polled just before (by the previous chunk's second poll), so the first poll is skipped."""
+
+    client = client or client_for(connection)
+    started = timezone.now()
+    if initial_sync_running(connection):  # the starting stock is not set yet: nothing to compare
+        busy = {v.pk for v in links}
+        return {
+            "started": started,
+            "checked": 0,
+            "corrected": 0,
+            "busy": len(busy),
+            "busy_links": busy,
+            "corrections": [],
+        }
+    if not polled:
+        orders_poll(connection=connection, client=client)
+    remote = remote_levels(client, sorted({v.remote_variant_id for v in links}))
+    moved = orders_poll(connection=connection, client=client)  # an order between the polls: check again later
+    busy = _busy_links(links, since=started) | {v.pk for v in links if v.variant_id in moved}
+    levels = online_levels(variant_ids=[v.variant_id for v in links])
+    quiet = [v for v in links if v.pk not in busy]
+    settled = _undecided_settle(connection=connection, client=client, links=quiet, levels=levels, remote=remote)
+    corrections = []
+    for vlink in links:
+        if vlink.pk in busy or vlink.pk in settled or vlink.remote_variant_id not in remote:
+            continue
+        variant = local_variant(vlink)
+        if variant is None:
+            continue
+        online = levels.get(vlink.variant_id, 0)
+        seen = remote[vlink.remote_variant_id]
+        if not isinstance(seen, int):
+            continue
+        difference = seen - clamped(online)
+        if difference == 0:
+            continue
+        key = f"bigcommerce:{connection.pk}:{origin}:{vlink.pk}:{started.timestamp():.6f}"
+        with transaction.atomic():
+            # Another check (a second worker) or an order may have moved it since the read: leave it.
+            if not online_level_unchanged(variant_id=vlink.variant_id, expected=online):
+                busy.add(vlink.pk)
+                continue
+            if ledger_write(
+                connection=connection,
+                variant=variant,
+                delta=difference,
+                origin=origin,
+                key=key,
+                code=ReasonCode.ONLINE_CHECK,
+                params={"seen": seen, "expected": clamped(online)},
+            ):
+                corrections.append((variant, clamped(online), seen))
+                _correction_journal(connection, variant, origin=origin, expected=clamped(online), seen=seen)
+    return {
+        "started": started,
+        "checked": len(links) - len(busy),
+        "corrected": len(corrections),
+        "busy": len(busy),
+        "busy_links": busy,
+        "corrections": corrections,
+    }
+
+
+def _correction_journal(connection, variant, *, origin: str, expected: int, seen: int) -> None:
+
+    sku = variant.sku or str(variant)
+
+    def message():
+        if origin == StockOrigin.MANUAL_ONLINE:
+            return _("Stock of %(sku)s changed in BigCommerce (%(before)s → %(after)s); Comptoir's stock follows.") % {
+                "sku": sku,
+                "before": expected,
+                "after": seen,
+            }
+        return _(
+            "Stock check: BigCommerce showed %(seen)s for %(sku)s where Comptoir expected %(expected)s; "
+            "Comptoir's stock was corrected by %(difference)+d."
+        ) % {"sku": sku, "seen": seen, "expected": expected, "difference": seen - expected}
+
+    sync_event_record(
+        connection=connection,
+        kind=SyncEvent.Kind.STOCK_IN if origin == StockOrigin.MANUAL_ONLINE else SyncEvent.Kind.STOCK_CHECK,
+        direction=SyncEvent.Direction.FROM_BIGCOMMERCE,
+        message=message,
+        product={"id": variant.product_id, "name": variant.product.name, "sku": variant.sku},
+        detail={"expected": expected, "bigcommerce": seen, "origin": origin},
+    )
+
+
+def stock_reconcile_start(*, connection: BigCommerceConnection, enqueue: bool = True) -> SyncRun:
+    """A stock check of every synced variant, as a run with its progress (one at a time)."""
+    running = SyncRun.objects.filter(
+        connection=connection, kind=SyncRun.Kind.RECONCILIATION, status=SyncRun.Status.RUNNING
+    ).first()
+    if running is not None:
+        return running
+    run = SyncRun.objects.create(
+        merchant=connection.merchant,
+        connection=connection,
+        kind=SyncRun.Kind.RECONCILIATION,
+        total=checkable(connection).count(),
+    )
+    if enqueue:
+        transaction.on_commit(lambda: _enqueue_reconcile(run.pk))
+    return run
+
+
+def _enqueue_reconcile(run_id: int) -> None:
+
+    async_task("integrations.tasks.bigcommerce_stock_reconcile", run_id)
+
+
+def stock_reconcile_run(*, run: SyncRun) -> SyncRun:
+    """Check every synced variant in chunks, recording progress; journal what was found."""
+
+    connection = run.connection
+    client = client_for(connection)
+    corrected, busy, last_pk = [], 0, 0
+    while True:
+        links = list(checkable(connection).filter(pk__gt=last_pk).order_by("pk")[:CHECK_CHUNK])
+        if not links:
+            break
+        polled = last_pk != 0  # the previous chunk's second poll is this one's first
+        last_pk = links[-1].pk
+        result = stock_check(
+            connection=connection, links=links, origin=StockOrigin.RECONCILIATION, client=client, polled=polled
+        )
+        corrected += result["corrections"]
+        busy += result["busy"]
+        SyncRun.objects.filter(pk=run.pk).update(done=min(run.total, run.done + len(links)), updated_at=timezone.now())
+        run.done = min(run.total, run.done + len(links))
+    SyncRun.objects.filter(pk=run.pk).update(
+        status=SyncRun.Status.FINISHED, done=run.total, corrected=len(corrected), busy=busy, finished_at=timezone.now()
+    )
+    run.refresh_from_db()
+    found = [
+        {"product": variant.product.name, "sku": variant.sku, "expected": expected, "seen": seen}
+        for variant, expected, seen in corrected[:20]
+    ]
+    sync_event_record(
+        connection=connection,
+        kind=SyncEvent.Kind.STOCK_CHECK,
+        direction=SyncEvent.Direction.FROM_BIGCOMMERCE,
+        code=journal_messages.STOCK_CHECKED,
+        params={"total": run.total, "corrected": found, "count": len(corrected), "busy": busy},
+        products=[
+            {"id": variant.product_id, "name": variant.product.name, "sku": variant.sku} for variant, *_ in corrected
+        ],
+        detail={"run_id": run.pk, "checked": run.total, "corrected": len(corrected), "busy": busy},
+    )
+    return run

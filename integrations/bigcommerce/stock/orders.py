@@ -1,0 +1,358 @@
+"""Stock changes in BigCommerce → Comptoir: online orders, cancellations and refunds, manual
+edits there, and the stock check (reconciliation).
+
+**Orders** are the source of truth for order lines. BigCommerce takes an order's stock at most
+once per line (when its status takes stock under the channel's ``update_stock_behavior``) and
+gives it back at most once (Cancelled or Refunded, when ``refund_order_stock_adjustment`` says
+so; a refund made through the API never does, per BigCommerce's refunds guide). ``order_sync``
+reads the order as it is now and writes the two ledger rows each line may have, keyed
+``bigcommerce:{connection}:order:{order}:line:{line}:taken|returned``: events that come twice,
+late or out of order all end in the same ledger. ``RemoteOrder`` keeps what was decided, so an
+order re-read unchanged costs one call. Triggers: the order webhooks, and ``orders_poll``
+(every minute, ``GET /v2/orders?min_date_modified=``) for the webhooks that never came.
+
+**Whose orders**: every channel's. Stock lives per location, not per channel, and every order
+of the store (storefront, other channels, ours) moved BigCommerce's level of a bound variant, so
+Comptoir's shared stock follows all of them; the order's channel only decides which inventory
+settings apply (``GET /v3/settings/inventory?channel_id=``, cached a few minutes per channel).
+The Comptoir-POS channel's order webhooks (``store/channel/{id}/order/*``) are subscribed as
+twins of the store-wide ones, against a dropped delivery.
+
+**Refunds**: a status change to Cancelled or Refunded gives the stock back when
+``refund_order_stock_adjustment`` is on; the refund that refunds every line (through the API or
+the control panel) does not, per BigCommerce's refunds guide, unless
+``settings.BIGCOMMERCE_API_REFUNDS_RESTOCK`` says this store does (the sandbox's ``refund_restocks``);
+a partial refund never does. When the stock of a cancelled or refunded line stays out (those rules,
+or a store whose settings keep it), a ledger row that moves 0 says why (``:kept:{why}``, reason
+``online_order_kept``) and the journal says the same: the merchant sees why nothing came back.
+
+Every row keeps why it moved as a code and its parameters (``inventory.reasons``), with the order
+and the connection, so the stock page links the order without reading the row's key or text.
+
+Public entry points (tasks in ``integrations.tasks`` wrap them): ``order_sync(connection=,
+order_id=)`` and ``orders_poll(connection=)`` (task ``bigcommerce_orders_poll``). Manual edits
+there: ``manual_edits``; the stock check: ``check``.
+"""
+
+import email.utils
+import logging
+from datetime import UTC, timedelta
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from catalog.models import Variant
+from integrations import journal_messages
+from integrations.bigcommerce.api import endpoints as api
+from integrations.bigcommerce.api.client import client_for
+from integrations.bigcommerce.api.errors import NotFound
+from integrations.models import BigCommerceConnection, RemoteOrder, SyncEvent, VariantLink
+from integrations.services.journal import sync_event_record
+from inventory.models import StockOrigin
+from inventory.reasons import (
+    KEPT_BECAUSE_PARTIAL,
+    KEPT_BECAUSE_REFUND,
+    KEPT_BECAUSE_SETTINGS,
+    ReasonCode,
+)
+from inventory.selectors import movement_key_used
+from inventory.services import stock_adjust, stock_note_record
+
+logger = logging.getLogger(__name__)
+
+# BigCommerce's order statuses (GET /v2/order_statuses) as they move stock.
+SHIPPED_OR_COMPLETED = frozenset({2, 10})
+
+
+NEVER_TAKES_STOCK = frozenset({0, 4, 5, 6, 14})  # incomplete, refunded, cancelled, declined, partially refunded
+
+
+GIVES_STOCK_BACK = frozenset({4, 5})  # refunded, cancelled
+
+
+REFUNDED = 4
+
+
+PARTIALLY_REFUNDED = 14
+
+
+SHOP_NAME = "BigCommerce"  # how the stock history names the store (a name: never translated)
+
+
+SETTINGS_CACHE_SECONDS = 300
+
+
+POLL_MARGIN = timedelta(seconds=5)  # v2 dates have one-second resolution; clocks differ a little
+
+
+def apply_window() -> timedelta:
+    """How long after a push BigCommerce may still be applying it (its Inventory API is asynchronous)."""
+    return timedelta(seconds=getattr(settings, "BIGCOMMERCE_STOCK_APPLY_WINDOW_S", 5))
+
+
+def inventory_settings(*, connection: BigCommerceConnection, channel_id: int, client=None) -> dict:
+    """The inventory settings that apply to a channel's orders (cached a few minutes)."""
+    key = f"bigcommerce-inventory-settings:{connection.pk}:{connection.store_hash}:{channel_id}"
+    found = cache.get(key)
+    if found is None:
+        client = client or client_for(connection)
+        try:
+            data = api.inventory_settings_get(client, channel_id=channel_id)
+        except NotFound:  # a channel with no settings of its own
+            data = api.inventory_settings_get(client)
+        found = {
+            "update_stock_behavior": data.get("update_stock_behavior") or "order_placed",
+            "refund_order_stock_adjustment": bool(data.get("refund_order_stock_adjustment", True)),
+        }
+        cache.set(key, found, SETTINGS_CACHE_SECONDS)
+    return found
+
+
+def _takes_stock(status_id: int, behaviour: str) -> bool:
+    if status_id in NEVER_TAKES_STOCK:
+        return False
+    return behaviour == "order_placed" or status_id in SHIPPED_OR_COMPLETED
+
+
+def _live_link(connection, remote_variant_id) -> VariantLink | None:
+    if not remote_variant_id:
+        return None
+    return (
+        VariantLink.objects.live()
+        .filter(link__connection=connection, remote_variant_id=remote_variant_id)
+        .select_related("link")
+        .first()
+    )
+
+
+def local_variant(vlink: VariantLink):
+
+    variant = Variant.objects.filter(pk=vlink.variant_id).select_related("product").first()
+    return variant if variant is not None and variant.product.track_stock else None
+
+
+def ledger_write(*, connection, variant, delta: int, origin: str, key: str, code: str, params: dict) -> bool:
+    """One ledger row under ``key`` (``delta`` 0: a row that says why nothing moved); False when
+    that key was written before. ``code`` and ``params``: why, for the history (inventory.reasons)."""
+
+    if movement_key_used(merchant_id=connection.merchant_id, idempotency_key=key):
+        return False
+    params = {"shop": SHOP_NAME, **params}
+    if delta == 0:
+        stock_note_record(
+            merchant=connection.merchant,
+            variant=variant,
+            origin=origin,
+            idempotency_key=key,
+            reason_code=code,
+            reason_params=params,
+        )
+    else:
+        stock_adjust(
+            merchant=connection.merchant,
+            variant=variant,
+            delta=delta,
+            origin=origin,
+            idempotency_key=key,
+            reason_code=code,
+            reason_params=params,
+        )
+    return True
+
+
+def order_sync(
+    *, connection: BigCommerceConnection, order_id: int, client=None, passed_status: int | None = None
+) -> set[int]:
+    """Read one order and bring its stock effect into the ledger; the local variants it moved.
+
+    ``passed_status``: a status the order is known to have passed through (the ``new_status_id``
+    of a ``statusUpdated`` event), which the order read now may have left already: a cancellation
+    followed by a reopening gave the stock back all the same (BigCommerce never takes it again)."""
+    client = client or client_for(connection)
+    try:
+        order = api.order_get(client, order_id)
+    except NotFound:
+        return set()
+    return _order_apply(connection=connection, client=client, order=order, passed_status=passed_status)
+
+
+def _order_apply(*, connection, client, order: dict, passed_status: int | None = None) -> set[int]:
+
+    order_id, status = order["id"], order.get("status_id", 0)
+    seen = {status} | ({passed_status} if isinstance(passed_status, int) else set())
+    record = RemoteOrder.objects.filter(connection=connection, order_id=order_id).first()
+    if record is not None and (record.status_id, record.date_modified) == (status, order.get("date_modified", "")):
+        if passed_status in (None, status) or record.stock_returned:
+            return set()  # read before, unchanged
+    channel_id = order.get("channel_id") or 1
+    rules = inventory_settings(connection=connection, channel_id=channel_id, client=client)
+    behaviour = rules["update_stock_behavior"]
+    taken = bool(record and record.stock_taken) or any(_takes_stock(s, behaviour) for s in seen)
+    if not taken and record is None and seen & (GIVES_STOCK_BACK | {PARTIALLY_REFUNDED}):
+        # First seen already cancelled or refunded: it took stock when placed, or when shipped.
+        taken = behaviour == "order_placed" or bool(order.get("date_shipped"))
+    returned = bool(record and record.stock_returned)
+    lines = list(api.order_lines_iter(client, order_id)) if taken else []
+    giving_back = seen & GIVES_STOCK_BACK
+    kept = None  # (why, status) when a cancelled or refunded order's stock stays out: the history says so
+    if taken and not returned and giving_back and rules["refund_order_stock_adjustment"]:
+        # Refunded by the refund that refunded every line (not by a status change): BigCommerce
+        # keeps the stock, per its refunds guide, unless the store is known to restock.
+        by_refund = giving_back == {REFUNDED} and _refunded_by_refunds(lines)
+        returned = not by_refund or api_refunds_restock()
+        if not returned:
+            kept = (KEPT_BECAUSE_REFUND, "refunded")
+    elif taken and not returned and giving_back:
+        kept = (KEPT_BECAUSE_SETTINGS, _status_word(status if status in giving_back else min(giving_back)))
+    elif taken and not returned and PARTIALLY_REFUNDED in seen:
+        kept = (KEPT_BECAUSE_PARTIAL, "partially_refunded")
+    moved: dict[int, tuple] = {}
+    noted: dict[int, tuple] = {}
+    prefix = f"bigcommerce:{connection.pk}:order:{order_id}:line"
+    with transaction.atomic():
+        for line in lines:
+            vlink = _live_link(connection, line.get("variant_id"))
+            variant = local_variant(vlink) if vlink else None
+            quantity = line.get("quantity") or 0
+            if variant is None or quantity <= 0:
+                continue
+            about = {"order": order_id, "connection": connection.pk}
+            wrote = ledger_write(
+                connection=connection,
+                variant=variant,
+                delta=-quantity,
+                origin=StockOrigin.ONLINE_ORDER,
+                key=f"{prefix}:{line['id']}:taken",
+                code=ReasonCode.ONLINE_ORDER,
+                params=about,
+            )
+            if returned:
+                wrote |= ledger_write(
+                    connection=connection,
+                    variant=variant,
+                    delta=quantity,
+                    origin=StockOrigin.ONLINE_REFUND,
+                    key=f"{prefix}:{line['id']}:returned",
+                    code=ReasonCode.ONLINE_ORDER_RETURNED,
+                    params={**about, "status": _status_word(status if status in giving_back else min(giving_back))}
+                    if giving_back
+                    else about,
+                )
+            if wrote:
+                moved[variant.pk] = (variant, quantity)
+            refunded_here = kept and (kept[0] != KEPT_BECAUSE_PARTIAL or (line.get("quantity_refunded") or 0) > 0)
+            if refunded_here and ledger_write(
+                connection=connection,
+                variant=variant,
+                delta=0,
+                origin=StockOrigin.ONLINE_REFUND,
+                key=f"{prefix}:{line['id']}:kept:{kept[0]}",
+                code=ReasonCode.ONLINE_ORDER_KEPT,
+                params={**about, "why": kept[0], "status": kept[1]},
+            ):
+                noted[variant.pk] = (variant, line.get("quantity_refunded") or quantity)
+        _order_record(connection, order, status=status, taken=taken, returned=returned)
+        if moved:
+            _order_journal(connection, order, moved=list(moved.values()), returned=returned)
+        if noted:
+            _order_kept_journal(connection, order, noted=list(noted.values()), why=kept[0], status=kept[1])
+    return set(moved)
+
+
+def _status_word(status_id: int) -> str:
+    """BigCommerce's order status, as the generic word the history translates (inventory.reasons)."""
+    return {REFUNDED: "refunded", PARTIALLY_REFUNDED: "partially_refunded"}.get(status_id, "cancelled")
+
+
+def _order_kept_journal(connection, order, *, noted: list, why: str, status: str) -> None:
+    """The journal's word for a cancelled or refunded order whose stock stayed out on both sides."""
+    reason = {"order": order["id"], "shop": SHOP_NAME, "why": why, "status": status}
+    sync_event_record(
+        connection=connection,
+        kind=SyncEvent.Kind.STOCK_IN,
+        direction=SyncEvent.Direction.FROM_BIGCOMMERCE,
+        code=journal_messages.ONLINE_ORDER_KEPT,
+        params={"reason": reason, "lines": _order_lines(noted)},
+        products=_order_products(noted),
+        detail={"order_id": order["id"], "status_id": order.get("status_id"), "returned": False, "kept": why},
+    )
+
+
+def _order_lines(rows: list) -> list[dict]:
+    """The order's lines as the journal names them: the product (and its SKU), the quantity."""
+    return [{"product": variant.product.name, "sku": variant.sku, "quantity": quantity} for variant, quantity in rows]
+
+
+def _order_products(rows: list) -> list[dict]:
+    return [{"id": variant.product_id, "name": variant.product.name, "sku": variant.sku} for variant, _q in rows]
+
+
+def _refunded_by_refunds(lines: list[dict]) -> bool:
+    """Every line refunded through refunds: the order became Refunded by its last refund. (A
+    Refunded status set by hand after a partial refund, or with no refund, leaves lines unrefunded.)"""
+    return bool(lines) and all((line.get("quantity_refunded") or 0) >= (line.get("quantity") or 0) for line in lines)
+
+
+def api_refunds_restock() -> bool:
+    """Whether the refund that completes an order gives its stock back. BigCommerce's refunds guide
+    says it never does (the default); ``BIGCOMMERCE_API_REFUNDS_RESTOCK = True`` is for a store
+    that does (the sandbox's ``refund_restocks`` store option)."""
+    return bool(getattr(settings, "BIGCOMMERCE_API_REFUNDS_RESTOCK", False))
+
+
+def _order_record(connection, order, *, status, taken, returned) -> None:
+    values = {
+        "channel_id": order.get("channel_id"),
+        "status_id": status,
+        "date_modified": order.get("date_modified", ""),
+        "stock_taken": taken,
+        "stock_returned": returned,
+    }
+    try:
+        with transaction.atomic():
+            RemoteOrder.objects.update_or_create(connection=connection, order_id=order["id"], defaults=values)
+    except IntegrityError:  # another task recorded it at the same moment
+        RemoteOrder.objects.filter(connection=connection, order_id=order["id"]).update(**values)
+
+
+def _order_journal(connection, order, *, moved: list, returned: bool) -> None:
+    """ "Online order #100: Tote bag −1, Mug −2": each product named, each searchable."""
+    params = {"order": order["id"], "returned": returned, "lines": _order_lines(moved)}
+    if returned:
+        # BigCommerce's status name is English text: the journal says it in the reader's language.
+        params["status"] = _status_word(order.get("status_id", 0))
+    sync_event_record(
+        connection=connection,
+        kind=SyncEvent.Kind.STOCK_IN,
+        direction=SyncEvent.Direction.FROM_BIGCOMMERCE,
+        code=journal_messages.ONLINE_ORDER,
+        params=params,
+        products=_order_products(moved),
+        detail={"order_id": order["id"], "status_id": order.get("status_id"), "returned": returned},
+    )
+
+
+def order_id_of(data: dict) -> int | None:
+    """The order an order event names (``{type: order, id}``, or ``{order_id}`` on channel scopes)."""
+    candidate = data.get("order_id", data.get("id")) if isinstance(data, dict) else None
+    return candidate if isinstance(candidate, int) and not isinstance(candidate, bool) and candidate > 0 else None
+
+
+def _rfc2822(moment) -> str:
+    return email.utils.format_datetime(moment.astimezone(UTC))
+
+
+def orders_poll(*, connection: BigCommerceConnection, client=None) -> set[int]:
+    """Every order modified since the last poll (minus a margin), brought into the ledger; the
+    local variants that moved. Orders placed before the connection are in its starting stock."""
+    client = client or client_for(connection)
+    started = timezone.now()
+    since = connection.orders_polled_until or connection.connected_at or started
+    moved: set[int] = set()
+    for order in api.orders_modified_since(client, since_rfc2822=_rfc2822(since - POLL_MARGIN)):
+        moved |= _order_apply(connection=connection, client=client, order=order)
+    BigCommerceConnection.objects.filter(pk=connection.pk).update(orders_polled_until=started)
+    connection.orders_polled_until = started
+    return moved

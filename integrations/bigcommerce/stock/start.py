@@ -1,0 +1,109 @@
+"""The starting stock at the initial sync: the managing platform's stock becomes both sides' (once).
+
+- **Managed in Comptoir**: ``starting_stock_set``, when the initial export run ends
+  (BigCommerce's level of every synced variant set absolutely to Comptoir's). While the initial
+  run is running the stock checks wait (``check.initial_sync_running``), so BigCommerce's
+  own count of a product linked at setup is never taken for drift.
+- **Managed in BigCommerce** (``import_writes.product_write``): Comptoir's level of each variant
+  is set once from BigCommerce's (origin ``initial``, key ``bigcommerce:{connection}:initial:{variant}``),
+  also for products linked at setup; ``starting_stock_journal`` says how many when the import ends.
+"""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from integrations.bigcommerce.api import endpoints as api
+from integrations.bigcommerce.api.client import client_for
+from integrations.bigcommerce.stock import levels as stock_levels
+from integrations.bigcommerce.stock.levels import (
+    clamped,
+    comptoir_levels,
+    pending_totals,
+    remote_levels,
+)
+from integrations.bigcommerce.stock.named import variants_products
+from integrations.models import BigCommerceConnection, SyncEvent, SyncRun, VariantLink
+from integrations.services.journal import sync_event_record
+from inventory.models import StockOrigin
+from inventory.reasons import ReasonCode
+from inventory.selectors import movements_count
+
+
+def initial_key(connection_id: int, variant_id: int) -> str:
+    return f"bigcommerce:{connection_id}:initial:{variant_id}"
+
+
+def starting_stock_journal(*, connection: BigCommerceConnection, run: SyncRun) -> int:
+    """Products managed in BigCommerce: journal how many Comptoir levels the import set."""
+
+    count = movements_count(
+        merchant_id=connection.merchant_id,
+        origin=StockOrigin.INITIAL,
+        reason_code=ReasonCode.ONLINE_START,
+        connection=connection.pk,
+    )
+    sync_event_record(
+        connection=connection,
+        kind=SyncEvent.Kind.INITIAL_SYNC,
+        direction=SyncEvent.Direction.FROM_BIGCOMMERCE,
+        message=lambda: (
+            ngettext(
+                "Set Comptoir's starting stock from BigCommerce for %(count)s variant.",
+                "Set Comptoir's starting stock from BigCommerce for %(count)s variants.",
+                count,
+            )
+            % {"count": count}
+        ),
+        detail={"run_id": run.pk, "variants": count},
+    )
+    return count
+
+
+def starting_stock_set(*, connection: BigCommerceConnection, product_ids=None) -> int:
+    """At the end of the initial sync (products managed in Comptoir): BigCommerce's level of every
+    synced variant becomes Comptoir's (its online level, at least 0), once. Products that existed
+    in BigCommerce before keep their own count otherwise, and a sale made while a product was being
+    created would be missing. ``product_ids``: only these (a product the merchant linked later to
+    a store product). Returns how many levels were set."""
+    links = (
+        VariantLink.objects.live()
+        .filter(link__connection=connection, link__product__track_stock=True)
+        .select_related("link")
+    )
+    if product_ids is not None:
+        links = links.filter(link__product_id__in=list(product_ids))
+    links = list(links)
+    if not links:
+        return 0
+    local_of = {v.remote_variant_id: v.variant_id for v in links}
+    client = client_for(connection)
+    remote = remote_levels(client, sorted(local_of))
+    comptoir = comptoir_levels(local_of.values())
+    pending = pending_totals(connection=connection)
+    items = []
+    for remote_id, variant_id in local_of.items():
+        should = max(0, clamped(comptoir.get(variant_id, 0)) - pending.get(remote_id, 0))
+        if remote.get(remote_id) != should:
+            items.append({"location_id": stock_levels.DEFAULT_LOCATION_ID, "variant_id": remote_id, "quantity": should})
+    if items:
+        api.inventory_adjust_absolute(client, items, reason=_("Comptoir starting stock"))
+    sync_event_record(
+        connection=connection,
+        kind=SyncEvent.Kind.INITIAL_SYNC,
+        direction=SyncEvent.Direction.TO_BIGCOMMERCE,
+        message=lambda: (
+            ngettext(
+                "Starting stock: BigCommerce now shows Comptoir's stock for %(count)s variant "
+                "(%(same)s already matched).",
+                "Starting stock: BigCommerce now shows Comptoir's stock for %(count)s variants "
+                "(%(same)s already matched).",
+                len(items),
+            )
+            % {"count": len(items), "same": len(links) - len(items)}
+        ),
+        detail={"items": items, "checked": len(links)},
+        products=variants_products(local_of[item["variant_id"]] for item in items),
+    )
+    return len(items)

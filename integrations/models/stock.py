@@ -1,0 +1,59 @@
+"""The stock sync's rows: the outbox of pushes and the orders read."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from integrations.models.bindings import VariantLink
+from integrations.models.connection import BigCommerceConnection
+
+
+class StockPush(models.Model):
+    """Outbox of stock changes to send to BigCommerce: one row per ledger movement of a bound
+    variant, written in the movement's own transaction (the durable mark). ``delta`` is the change
+    of the level BigCommerce should show (Comptoir's level clamped at 0)."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        SENT = "sent", _("Sent")
+        # Sent, but the answer was lost: settled by reading BigCommerce's level, never re-sent blindly.
+        UNKNOWN = "unknown", _("Outcome unknown")
+
+    connection = models.ForeignKey(BigCommerceConnection, on_delete=models.CASCADE, related_name="stock_pushes")
+    variant_link = models.ForeignKey(VariantLink, on_delete=models.CASCADE, related_name="stock_pushes")
+    movement_id = models.PositiveBigIntegerField(unique=True)
+    delta = models.BigIntegerField()
+    state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
+    batch = models.CharField(max_length=32, blank=True, help_text=_("The adjustment call that carried it"))
+    attempts = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("stock push")
+        verbose_name_plural = _("stock pushes")
+        indexes = [models.Index(fields=["connection", "state"])]
+
+    def __str__(self):
+        return f"{self.movement_id}: {self.delta:+d} ({self.state})"
+
+
+class RemoteOrder(models.Model):
+    """A BigCommerce order as Comptoir last read it: which status it had, and whether its stock
+    was taken and given back (BigCommerce does each at most once per line). The ledger rows are
+    keyed by order line, so reading an order again never counts it twice."""
+
+    connection = models.ForeignKey(BigCommerceConnection, on_delete=models.CASCADE, related_name="orders")
+    order_id = models.PositiveBigIntegerField()
+    channel_id = models.PositiveBigIntegerField(null=True, blank=True)
+    status_id = models.PositiveSmallIntegerField()
+    date_modified = models.CharField(max_length=64, blank=True)
+    stock_taken = models.BooleanField(default=False)
+    stock_returned = models.BooleanField(default=False)
+    read_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("BigCommerce order")
+        constraints = [models.UniqueConstraint(fields=["connection", "order_id"], name="remote_order_unique")]
+
+    def __str__(self):
+        return f"#{self.order_id} ({self.status_id})"
