@@ -4,19 +4,16 @@
   knows whether this product is synced to it (its stock reaches the store).
 - ``stock_movement_links``: from ledger rows to the sync journal entry that sent them to
   BigCommerce, and from online orders (cancellations, refunds) to the order in BigCommerce's
-  control panel. An order row keeps its order and connection in ``reason_params`` (written by
+  control panel. The order a row came from is its ``OrderLineEffect`` (written with the row by
   ``bigcommerce.stock.orders``; the migration filled them in for older rows): nothing here reads
-  a key or a sentence to learn what a row was.
+  a key, a reason or a sentence to learn what a row was.
 """
 
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from integrations.models import BigCommerceConnection, ProductLink, StockPush, SyncEvent
+from integrations.models import BigCommerceConnection, OrderLineEffect, ProductLink, StockPush, SyncEvent
 from inventory.online import MovementLink, OnlineShop
-from inventory.reasons import ReasonCode
-
-ORDER_REASONS = frozenset({ReasonCode.ONLINE_ORDER, ReasonCode.ONLINE_ORDER_RETURNED, ReasonCode.ONLINE_ORDER_KEPT})
 
 
 def _connection(merchant) -> BigCommerceConnection | None:
@@ -61,13 +58,13 @@ def order_url(connection: BigCommerceConnection, order_id: int) -> str:
     return f"{base}/orders/{order_id}" if "/manage/" in base + "/" else f"{base}/manage/orders/{order_id}"
 
 
-def _order_id(movement, connection) -> int | None:
-    """The order of this store that the row came from (None for another connection's)."""
-    params = movement.reason_params or {}
-    if movement.reason_code not in ORDER_REASONS or params.get("connection") != connection.pk:
-        return None
-    order_id = params.get("order")
-    return order_id if isinstance(order_id, int) and not isinstance(order_id, bool) else None
+def _order_ids(movements, connection) -> dict[int, int]:
+    """Per movement, the order of this store whose line wrote it (another connection's: absent)."""
+    return dict(
+        OrderLineEffect.objects.filter(connection=connection, movement_id__in=[m.pk for m in movements]).values_list(
+            "movement_id", "order_id"
+        )
+    )
 
 
 def _journal_links(*, merchant, movements) -> dict[int, MovementLink]:
@@ -107,8 +104,9 @@ def stock_movement_links(*, merchant, movements) -> dict[int, list[MovementLink]
     if connection is None:
         return {}
     links: dict[int, list[MovementLink]] = {}
+    orders = _order_ids(movements, connection)
     for movement in movements:
-        order_id = _order_id(movement, connection)
+        order_id = orders.get(movement.pk)
         url = order_url(connection, order_id) if order_id else ""
         if url:
             label = _("Order #%(id)s in BigCommerce") % {"id": order_id}

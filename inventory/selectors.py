@@ -20,11 +20,6 @@ def online_levels(*, variant_ids) -> dict[int, int]:
     }
 
 
-def movement_key_used(*, merchant_id: int, idempotency_key: str) -> bool:
-    """Whether a ledger row was written under this key (the stock sync asks before it writes one)."""
-    return StockMovement.objects.filter(merchant_id=merchant_id, idempotency_key=idempotency_key).exists()
-
-
 def movements_by_id(*, ids) -> dict[int, StockMovement]:
     """Ledger rows with what a journal line names: the product, the sale or the refund."""
     rows = StockMovement.objects.filter(pk__in=list(ids)).select_related("variant__product", "sale_line", "refund_line")

@@ -118,6 +118,7 @@ def _announce(movement: StockMovement) -> None:
 def _replayed(existing: StockMovement, *, variant: Variant, delta: int | None) -> StockMovement:
     if existing.variant_id != variant.pk or (delta is not None and existing.delta != delta):
         raise IdempotencyConflict()
+    existing.created = False
     return existing
 
 
@@ -159,7 +160,10 @@ def _keyed_write(
 ):
     """The checks every ledger write makes, then ``write(level)`` on the variant's locked level in
     one transaction. Same key → the row already written (also when another transaction wrote it
-    between our check and our insert: the loser's unique-key error reads the winner's row)."""
+    between our check and our insert: the loser's unique-key error reads the winner's row).
+
+    The row returned says which it is: ``created`` is True when this call wrote it, False when the
+    key was written before (a replay), so a caller never asks the ledger about a key beforehand."""
     _check_key(idempotency_key)
     if variant.merchant_id != merchant.pk:
         raise UnknownVariant(_("This product does not exist."))
@@ -170,12 +174,15 @@ def _keyed_write(
         return _replayed(existing, variant=variant, delta=expected_delta)
     try:
         with transaction.atomic():
-            return write(_locked_level(merchant=merchant, variant=variant))
+            movement = write(_locked_level(merchant=merchant, variant=variant))
     except IntegrityError:
         existing = _movement_by_key(merchant=merchant, idempotency_key=idempotency_key)
         if existing is None:
             raise
         return _replayed(existing, variant=variant, delta=expected_delta)
+    if movement is not None:
+        movement.created = True
+    return movement
 
 
 def _movement_record(
@@ -258,6 +265,9 @@ def stock_adjust(
 ) -> StockMovement:
     """Change a variant's stock by ``delta`` (relative). Same key → the movement already written.
 
+    The movement returned carries ``created``: True when this call wrote the row, False when it
+    replayed the key (the row another call wrote; nothing moved this time).
+
     ``reason_code`` and ``reason_params`` say why (``inventory.reasons``; the page renders them in
     the reader's language); ``reason`` is only what a person typed about it."""
     if not _is_int(delta) or delta == 0 or abs(delta) > MAX_STOCK_QUANTITY:
@@ -321,7 +331,7 @@ def stock_note_record(
 ) -> StockMovement:
     """A history row that moves nothing: something happened elsewhere that a merchant would expect
     to move stock and did not (an online order refunded without its items going back to stock), and
-    the history says so. Same key → the row already written."""
+    the history says so. Same key → the row already written (``created`` False, as for ``stock_adjust``)."""
     if not reason_code:
         raise ValueError("a row that moves nothing must say why (reason_code)")
     return _movement_record(

@@ -761,17 +761,15 @@ class Run:
 
     def _order_lines(self) -> dict:
         """Every online order line's net effect in the ledger, against the order's final state."""
-        from inventory.models import StockMovement, StockOrigin
+        from integrations.models import OrderLineEffect
 
-        # The order a row came from is in its reason's parameters (never read from its key).
-        rows = StockMovement.objects.filter(
-            merchant=self.merchant,
-            origin__in=[StockOrigin.ONLINE_ORDER, StockOrigin.ONLINE_REFUND],
-            reason_params__connection=self.connection.pk,
-        ).values_list("reason_params", "variant_id", "delta")
+        # What each order line did is its OrderLineEffect row (never read from a ledger key or reason).
+        rows = OrderLineEffect.objects.filter(connection=self.connection).values_list(
+            "order_id", "movement__variant_id", "movement__delta"
+        )
         net: dict[tuple[int, int], int] = defaultdict(int)
-        for params, variant_id, delta in rows:
-            net[(params["order"], variant_id)] += delta
+        for order_id, variant_id, delta in rows:
+            net[(order_id, variant_id)] += delta
         lines, bad = 0, []
         for order_id, order in self.orders.items():
             for variant_id, quantity in order["lines"]:

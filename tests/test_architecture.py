@@ -284,3 +284,48 @@ def test_the_stock_sync_reads_stock_through_inventory():
             if isinstance(node, ast.ImportFrom) and node.module == "inventory.models":
                 offenders += [f"{name}: {a.name}" for a in node.names if a.name in {"StockLevel", "StockMovement"}]
     assert offenders == []
+
+
+REGEX_CALLS = {"compile", "match", "fullmatch", "search", "findall", "finditer", "sub", "split"}
+KEY_WORDS = re.compile(r"order|line|taken|returned|bigcommerce:|idempotency")
+
+
+def _key_reads(tree) -> list[int]:
+    """Lines that learn something from a ledger key: a lookup on its text (``idempotency_key__…``)
+    or a regular expression that speaks of orders, lines or keys."""
+    lines = []
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Call):
+            continue
+        if any((k.arg or "").startswith("idempotency_key__") for k in node.keywords):
+            lines.append(node.lineno)
+        func = node.func
+        if (
+            isinstance(func, ast.Attribute)
+            and isinstance(func.value, ast.Name)
+            and func.value.id == "re"
+            and func.attr in REGEX_CALLS
+            and node.args
+            and any(KEY_WORDS.search(text) for _l, text in _strings(node.args[0]))
+        ):
+            lines.append(node.lineno)
+    return lines
+
+
+def test_no_code_of_integrations_reads_an_order_line_from_a_ledger_key():
+    """What an order line did is an ``OrderLineEffect`` row (order, line, kind, the ledger row):
+    outside its migrations, which filled the rows once for older keys, nothing in integrations/
+    matches a key or filters the ledger on a key's text."""
+    offenders = {
+        name: lines for name, path in _integrations().items() if (lines := _key_reads(ast.parse(path.read_text())))
+    }
+    assert offenders == {}
+
+
+def test_the_key_read_check_sees_a_key_read():
+    sample = (
+        'rows.filter(idempotency_key__startswith="bigcommerce:")\n'
+        're.match(r"^bigcommerce:(\\d+):order:(\\d+)", key)\n'
+        're.compile(r"[Ss]ku\\s+(\\S+)")\n'
+    )
+    assert _key_reads(ast.parse(sample)) == [1, 2]

@@ -14,11 +14,12 @@ from integrations.models.bindings import (
 )
 from integrations.models.connection import BigCommerceConnection, ProductAssignment
 from integrations.models.journal import SyncEvent, SyncRun
-from integrations.models.stock import RemoteOrder, StockPush
+from integrations.models.stock import OrderLineEffect, RemoteOrder, StockPush
 from integrations.models.transport import RateLimitState, UsedSignedPayload, WebhookEvent
 
 __all__ = [
     "BigCommerceConnection",
+    "OrderLineEffect",
     "ProductAssignment",
     "ProductLink",
     "ProductLinkQuerySet",

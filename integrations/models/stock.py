@@ -1,4 +1,4 @@
-"""The stock sync's rows: the outbox of pushes and the orders read."""
+"""The stock sync's rows: the outbox of pushes, the orders read and what their lines did to stock."""
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -57,3 +57,39 @@ class RemoteOrder(models.Model):
 
     def __str__(self):
         return f"#{self.order_id} ({self.status_id})"
+
+
+class OrderLineEffect(models.Model):
+    """What one line of a BigCommerce order did to Comptoir's stock: the ledger row it wrote.
+
+    Written by the order intake in the ledger row's own transaction, so the stock page and the
+    checks learn an order line from this row, never from the ledger row's key or text. A line takes
+    its stock at most once and gives it back at most once (BigCommerce's rule), and a row that says
+    why it stayed out is written once per why: the unique constraint holds it, as the ledger key does."""
+
+    class Kind(models.TextChoices):
+        TAKEN = "taken", _("Taken")
+        RETURNED = "returned", _("Returned")
+        KEPT_REFUND = "kept_refund", _("Kept (refund)")
+        KEPT_SETTINGS = "kept_settings", _("Kept (store settings)")
+        KEPT_PARTIAL = "kept_partial", _("Kept (partial refund)")
+
+    connection = models.ForeignKey(BigCommerceConnection, on_delete=models.CASCADE, related_name="order_line_effects")
+    order_id = models.PositiveBigIntegerField()
+    line_id = models.PositiveBigIntegerField()
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    movement = models.OneToOneField(
+        "inventory.StockMovement", on_delete=models.CASCADE, related_name="order_line_effect"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("order line stock effect")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["connection", "order_id", "line_id", "kind"], name="order_line_effect_unique"
+            )
+        ]
+
+    def __str__(self):
+        return f"#{self.order_id} line {self.line_id}: {self.kind}"

@@ -1,9 +1,11 @@
 """Stock changes in BigCommerce reach Comptoir's ledger: online orders, cancellations, refunds,
 manual edits there, and the stock check. Real HTTP to the sandbox."""
 
+import importlib
 import uuid
 
 import pytest
+from django.apps import apps as django_apps
 from django.conf import settings
 from django.test import TestCase
 from django.urls import reverse
@@ -12,13 +14,21 @@ from catalog.tests.factories import product_with_options
 from integrations import tasks
 from integrations.bigcommerce.inbox.receive import webhook_event_process
 from integrations.bigcommerce.stock import orders as stock_orders
-from integrations.models import RemoteOrder, StockPush, SyncEvent, SyncRun, VariantLink, WebhookEvent
+from integrations.models import (
+    OrderLineEffect,
+    RemoteOrder,
+    StockPush,
+    SyncEvent,
+    SyncRun,
+    VariantLink,
+    WebhookEvent,
+)
 from integrations.tests import connect_helpers
 from integrations.tests.connect_helpers import api
 from integrations.tests.test_export import connected
 from integrations.tests.test_stock_push import relative_calls, remote_level, sell, stocked
 from inventory.models import StockMovement, StockOrigin
-from inventory.services import stock_set
+from inventory.services import stock_adjust, stock_set
 
 bc = connect_helpers.bc  # fixture
 sandbox = connect_helpers.sandbox  # fixture
@@ -70,6 +80,16 @@ def ledger(variant, origin=None):
     return list((rows.filter(origin=origin) if origin else rows).values_list("origin", "delta"))
 
 
+def effects(connection) -> list[tuple]:
+    """What each order line did, as the integration keeps it: (order, line, kind, origin, delta)."""
+    rows = OrderLineEffect.objects.filter(connection=connection).order_by("pk")
+    return list(rows.values_list("order_id", "line_id", "kind", "movement__origin", "movement__delta"))
+
+
+def line_ids(bc, store, order_id) -> list[int]:
+    return [line["id"] for line in api(bc, store).get(f"/v2/orders/{order_id}/products")]
+
+
 def test_an_online_order_takes_comptoir_stock_once_whatever_the_events(bc):
     store, merchant, _c, connection, mug = connected(bc, setup=lambda m: stocked(m, "Mug", "MUG-1", 10))
     placed = order(bc, store, mug, 3)
@@ -83,6 +103,10 @@ def test_an_online_order_takes_comptoir_stock_once_whatever_the_events(bc):
     deliver(connection, "store/order/statusUpdated", {"type": "order", "id": placed["id"]})
     stock_orders.orders_poll(connection=connection)
     assert level(mug) == 7 and len(ledger(mug, StockOrigin.ONLINE_ORDER)) == 1
+    # The line's effect is a row of the integration, tied to the ledger row; replays wrote none.
+    (line,) = line_ids(bc, store, placed["id"])
+    assert effects(connection) == [(placed["id"], line, "taken", StockOrigin.ONLINE_ORDER, -3)]
+    assert OrderLineEffect.objects.get().movement == StockMovement.objects.get(origin=StockOrigin.ONLINE_ORDER)
     assert not StockPush.objects.filter(variant_link__variant=mug).exclude(movement_id=None).filter(delta__gt=0)
     tasks.bigcommerce_stock_push_sweep()
     assert relative_calls(bc, store)[before:] == [] and remote_level(bc, store, mug) == 7
@@ -135,6 +159,11 @@ def test_a_cancelled_order_gives_the_stock_back_and_a_stale_event_after_it_moves
     with TestCase.captureOnCommitCallbacks(execute=True):
         webhook_event_process(event=created)  # the "created" event arrives last
     assert level(mug) == 10 and len(ledger(mug)) == 3
+    (line,) = line_ids(bc, store, placed["id"])
+    assert effects(connection) == [
+        (placed["id"], line, "taken", StockOrigin.ONLINE_ORDER, -2),
+        (placed["id"], line, "returned", StockOrigin.ONLINE_REFUND, 2),
+    ]
     record = RemoteOrder.objects.get(order_id=placed["id"])
     assert (record.status_id, record.stock_taken, record.stock_returned) == (5, True, True)
     assert SyncEvent.objects.filter(kind=SyncEvent.Kind.STOCK_IN).latest("pk").message == (
@@ -308,3 +337,61 @@ def test_check_stock_now_needs_a_connection_and_a_post(bc):
     _merchant, _user, client = merchant_with_client()
     assert client.post("/integrations/bigcommerce/stock-check/").status_code == 404
     assert client.get("/integrations/bigcommerce/stock-check/").status_code == 405
+
+
+def test_an_order_of_two_products_writes_one_effect_per_line(bc):
+    def setup(merchant):
+        return stocked(merchant, "Tote bag", "TOTE-1", 10), stocked(merchant, "Mug", "MUG-1", 10)
+
+    store, merchant, _c, connection, (tote, mug) = connected(bc, setup=setup)
+    remote = {v: VariantLink.objects.get(variant=v).remote_variant_id for v in (tote, mug)}
+    placed = api(bc, store).post(
+        "/v2/orders",
+        json={
+            "billing_address": BILLING,
+            "products": [{"variant_id": remote[tote], "quantity": 1}, {"variant_id": remote[mug], "quantity": 2}],
+        },
+    )
+    for _ in range(2):
+        deliver(connection, "store/order/created", {"type": "order", "id": placed["id"]})
+    first, second = line_ids(bc, store, placed["id"])
+    assert effects(connection) == [
+        (placed["id"], first, "taken", StockOrigin.ONLINE_ORDER, -1),
+        (placed["id"], second, "taken", StockOrigin.ONLINE_ORDER, -2),
+    ]
+    assert {e.movement.variant_id for e in OrderLineEffect.objects.all()} == {tote.pk, mug.pk}
+
+
+def test_a_line_whose_ledger_key_was_written_before_writes_no_row_and_no_effect(bc):
+    """The ledger key decides, as before: a line already in the ledger (here with another quantity,
+    as after an order edit) is a replay, whatever the order says now."""
+    store, merchant, _c, connection, mug = connected(bc, setup=lambda m: stocked(m, "Mug", "MUG-1", 10))
+    placed = order(bc, store, mug, 3)
+    (line,) = line_ids(bc, store, placed["id"])
+    key = f"bigcommerce:{connection.pk}:order:{placed['id']}:line:{line}:taken"
+    stock_adjust(merchant=merchant, variant=mug, delta=-1, origin=StockOrigin.ONLINE_ORDER, idempotency_key=key)
+    deliver(connection, "store/order/created", {"type": "order", "id": placed["id"]})
+    assert level(mug) == 9 and ledger(mug, StockOrigin.ONLINE_ORDER) == [(StockOrigin.ONLINE_ORDER, -1)]
+    assert effects(connection) == []
+
+
+def test_the_migration_fills_effects_for_older_order_rows_and_only_for_them(bc):
+    migration = importlib.import_module("integrations.migrations.0016_item3_order_line_effects")
+    store, merchant, _c, connection, mug = connected(bc, setup=lambda m: stocked(m, "Mug", "MUG-1", 10))
+    prefix = f"bigcommerce:{connection.pk}:order:501:line"
+
+    def row(key, delta, origin):
+        return stock_adjust(merchant=merchant, variant=mug, delta=delta, origin=origin, idempotency_key=key)
+
+    taken = row(f"{prefix}:7:taken", -2, StockOrigin.ONLINE_ORDER)
+    returned = row(f"{prefix}:7:returned", 2, StockOrigin.ONLINE_REFUND)
+    row(f"bigcommerce:{connection.pk + 99}:order:502:line:8:taken", -1, StockOrigin.ONLINE_ORDER)  # no such store
+    row(f"bigcommerce:{connection.pk}:order:503:line:9:something", -1, StockOrigin.ONLINE_ORDER)  # not a line's
+    migration.effects_fill(django_apps, None)
+    assert effects(connection) == [
+        (501, 7, "taken", StockOrigin.ONLINE_ORDER, -2),
+        (501, 7, "returned", StockOrigin.ONLINE_REFUND, 2),
+    ]
+    assert [e.movement_id for e in OrderLineEffect.objects.order_by("pk")] == [taken.pk, returned.pk]
+    kept = OrderLineEffect.objects.get(kind="taken")
+    assert kept.created_at == taken.created_at  # each keeps its ledger row's moment

@@ -19,7 +19,7 @@ from integrations.tests.connect_helpers import api, merchant_with_client, new_st
 from integrations.tests.stock_helpers import stock_reconcile
 from integrations.tests.test_export import connected
 from integrations.tests.test_importer import Store, simple
-from integrations.tests.test_stock_inbound import BILLING, deliver, event, ledger, level, order
+from integrations.tests.test_stock_inbound import BILLING, deliver, effects, event, ledger, level, order
 from integrations.tests.test_stock_push import relative_calls, remote_level, sell, stocked
 from inventory.models import StockMovement, StockOrigin
 from inventory.reasons import ReasonCode
@@ -86,6 +86,10 @@ def test_a_full_refund_that_does_not_restock_moves_nothing_and_says_why_on_the_h
         deliver(connection, "store/order/statusUpdated", {"type": "order", "id": placed["id"]})
     assert level(mug) == 7
     assert ledger(mug)[1:] == [(StockOrigin.ONLINE_ORDER, -3), (StockOrigin.ONLINE_REFUND, 0)]
+    assert effects(connection) == [  # each delivered twice: one effect per line and kind
+        (placed["id"], line["id"], "taken", StockOrigin.ONLINE_ORDER, -3),
+        (placed["id"], line["id"], "kept_refund", StockOrigin.ONLINE_REFUND, 0),
+    ]
     note = StockMovement.objects.filter(variant=mug).latest("pk")
     assert (note.reason_code, note.reason_params["order"], note.reason_params["why"]) == (
         ReasonCode.ONLINE_ORDER_KEPT,
@@ -222,6 +226,7 @@ def test_the_same_event_processed_twice_and_an_old_one_after_a_new_one_move_noth
     stock_orders.orders_poll(connection=connection)
     assert level(mug) == 10
     assert ledger(mug)[1:] == [(StockOrigin.ONLINE_ORDER, -2), (StockOrigin.ONLINE_REFUND, 2)]
+    assert [kind for _o, _l, kind, _origin, _d in effects(connection)] == ["taken", "returned"]
 
 
 def test_an_order_of_a_product_with_variants_and_a_manual_edit_of_one_variant(bc):

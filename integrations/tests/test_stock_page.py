@@ -4,7 +4,14 @@ inventory.online): the shop's name, tracking off, negative stock, links from the
 import pytest
 from django.urls import reverse
 
-from integrations.models import BigCommerceConnection, ProductLink, StockPush, SyncEvent, VariantLink
+from integrations.models import (
+    BigCommerceConnection,
+    OrderLineEffect,
+    ProductLink,
+    StockPush,
+    SyncEvent,
+    VariantLink,
+)
 from integrations.stock_page import order_url
 from inventory.models import StockOrigin
 from inventory.reasons import ReasonCode
@@ -134,11 +141,11 @@ def test_order_url(cp, expected):
     assert order_url(BigCommerceConnection(control_panel_url=cp), 105) == expected
 
 
-def test_history_links_online_orders_from_what_the_row_keeps_never_from_its_text(merchant_client, merchant, variant):
+def test_history_links_online_orders_from_their_line_effect_never_from_key_or_text(merchant_client, merchant, variant):
     connection = connect(merchant)
 
-    def online(delta, key, code, params):
-        stock_adjust(
+    def online(delta, key, code, params, *, line=None):
+        movement = stock_adjust(
             merchant=merchant,
             variant=variant,
             delta=delta,
@@ -147,11 +154,24 @@ def test_history_links_online_orders_from_what_the_row_keeps_never_from_its_text
             reason_code=code,
             reason_params={"shop": "BigCommerce", **params},
         )
+        if line is not None:
+            order_id, kind = line
+            OrderLineEffect.objects.create(
+                connection=connection, order_id=order_id, line_id=1, kind=kind, movement=movement
+            )
 
-    online(-1, "a", ReasonCode.ONLINE_ORDER, {"order": 105, "connection": connection.pk})
-    online(1, "b", ReasonCode.ONLINE_ORDER_RETURNED, {"order": 106, "connection": connection.pk, "status": "cancelled"})
-    online(-1, "c", ReasonCode.ONLINE_ORDER, {"order": 107, "connection": connection.pk + 1})  # another store's
-    # Text and keys that look like orders are not read: a row says what it is in its columns.
+    taken, returned = OrderLineEffect.Kind.TAKEN, OrderLineEffect.Kind.RETURNED
+    online(-1, "a", ReasonCode.ONLINE_ORDER, {"order": 105, "connection": connection.pk}, line=(105, taken))
+    online(
+        1,
+        "b",
+        ReasonCode.ONLINE_ORDER_RETURNED,
+        {"order": 106, "connection": connection.pk, "status": "cancelled"},
+        line=(106, returned),
+    )
+    # A reason that names an order, with no line effect of this store: not linked.
+    online(-1, "c", ReasonCode.ONLINE_ORDER, {"order": 107, "connection": connection.pk})
+    # Text and keys that look like orders are not read: a row's order is its line effect.
     stock_adjust(
         merchant=merchant,
         variant=variant,

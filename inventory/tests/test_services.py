@@ -19,6 +19,7 @@ from inventory.errors import (
     UnknownVariant,
 )
 from inventory.models import Refund, Sale, StockLevel, StockMovement, StockOrigin
+from inventory.reasons import ReasonCode
 from inventory.services import refund_create, sale_create, stock_adjust, stock_set, stock_tracking_set
 from inventory.signals import stock_changed, stock_changing
 from inventory.tests.factories import stocked_variant
@@ -61,6 +62,7 @@ def test_adjust_same_key_returns_existing_movement_and_changes_nothing(merchant)
     )
 
     assert again.pk == first.pk
+    assert (first.created, again.created) == (True, False)  # the caller learns which call wrote it
     assert level(variant) == 7
     assert StockMovement.objects.filter(variant=variant).count() == 2  # initial count + one adjustment
 
@@ -98,9 +100,26 @@ def test_race_on_same_key_resolves_through_integrity_error(merchant):
         )
 
     assert lookup.call_count == 2
-    assert loser.pk == winner.pk
+    assert loser.pk == winner.pk and loser.created is False  # the lost race is a replay too
     assert level(variant) == 8  # the loser's level change was rolled back with its savepoint
     assert StockMovement.objects.filter(idempotency_key="race").count() == 1
+
+
+def test_every_keyed_write_says_whether_it_wrote_the_row(merchant):
+    variant = stocked_variant(merchant=merchant, quantity=10)
+    counted = [stock_set(merchant=merchant, variant=variant, quantity=4, idempotency_key="n") for _ in range(2)]
+    noted = [
+        services.stock_note_record(
+            merchant=merchant,
+            variant=variant,
+            origin=StockOrigin.ONLINE_REFUND,
+            idempotency_key="note",
+            reason_code=ReasonCode.ONLINE_ORDER_KEPT,
+        )
+        for _ in range(2)
+    ]
+    assert [m.created for m in counted + noted] == [True, False, True, False]
+    assert StockMovement.objects.get(pk=counted[0].pk).level_after == 4
 
 
 def test_stock_set_records_the_difference(merchant):

@@ -6,8 +6,10 @@ once per line (when its status takes stock under the channel's ``update_stock_be
 gives it back at most once (Cancelled or Refunded, when ``refund_order_stock_adjustment`` says
 so; a refund made through the API never does, per BigCommerce's refunds guide). ``order_sync``
 reads the order as it is now and writes the two ledger rows each line may have, keyed
-``bigcommerce:{connection}:order:{order}:line:{line}:taken|returned``: events that come twice,
-late or out of order all end in the same ledger. ``RemoteOrder`` keeps what was decided, so an
+``bigcommerce:{connection}:order:{order}:line:{line}:taken|returned``, each with its
+``OrderLineEffect`` (order, line, kind, the ledger row) written in the same transaction: events
+that come twice, late or out of order all end in the same ledger. What an order line did is read
+from that row, never from a key. ``RemoteOrder`` keeps what was decided, so an
 order re-read unchanged costs one call. Triggers: the order webhooks, and ``orders_poll``
 (every minute, ``GET /v2/orders?min_date_modified=``) for the webhooks that never came.
 
@@ -48,8 +50,9 @@ from integrations import journal_messages
 from integrations.bigcommerce.api import endpoints as api
 from integrations.bigcommerce.api.client import client_for
 from integrations.bigcommerce.api.errors import NotFound
-from integrations.models import BigCommerceConnection, RemoteOrder, SyncEvent, VariantLink
+from integrations.models import BigCommerceConnection, OrderLineEffect, RemoteOrder, SyncEvent, VariantLink
 from integrations.services.journal import sync_event_record
+from inventory.errors import IdempotencyConflict
 from inventory.models import StockOrigin
 from inventory.reasons import (
     KEPT_BECAUSE_PARTIAL,
@@ -57,7 +60,6 @@ from inventory.reasons import (
     KEPT_BECAUSE_SETTINGS,
     ReasonCode,
 )
-from inventory.selectors import movement_key_used
 from inventory.services import stock_adjust, stock_note_record
 
 logger = logging.getLogger(__name__)
@@ -76,6 +78,13 @@ REFUNDED = 4
 
 
 PARTIALLY_REFUNDED = 14
+
+
+KEPT_KIND = {  # why a line's stock stayed out → the kind of its OrderLineEffect
+    KEPT_BECAUSE_REFUND: OrderLineEffect.Kind.KEPT_REFUND,
+    KEPT_BECAUSE_SETTINGS: OrderLineEffect.Kind.KEPT_SETTINGS,
+    KEPT_BECAUSE_PARTIAL: OrderLineEffect.Kind.KEPT_PARTIAL,
+}
 
 
 SHOP_NAME = "BigCommerce"  # how the stock history names the store (a name: never translated)
@@ -133,31 +142,60 @@ def local_variant(vlink: VariantLink):
     return variant if variant is not None and variant.product.track_stock else None
 
 
-def ledger_write(*, connection, variant, delta: int, origin: str, key: str, code: str, params: dict) -> bool:
-    """One ledger row under ``key`` (``delta`` 0: a row that says why nothing moved); False when
-    that key was written before. ``code`` and ``params``: why, for the history (inventory.reasons)."""
-
-    if movement_key_used(merchant_id=connection.merchant_id, idempotency_key=key):
-        return False
+def ledger_write(
+    *, connection, variant, delta: int, origin: str, key: str, code: str, params: dict, line: tuple | None = None
+) -> bool:
+    """One ledger row under ``key`` (``delta`` 0: a row that says why nothing moved) and, for an
+    order line (``line``: order id, line id, kind), the ``OrderLineEffect`` that ties the row to it,
+    in one transaction; False when that key was written before (``stock_adjust`` says so: nothing
+    is written).
+    ``code`` and ``params``: why, for the history (inventory.reasons)."""
     params = {"shop": SHOP_NAME, **params}
-    if delta == 0:
-        stock_note_record(
-            merchant=connection.merchant,
-            variant=variant,
-            origin=origin,
-            idempotency_key=key,
-            reason_code=code,
-            reason_params=params,
-        )
-    else:
-        stock_adjust(
-            merchant=connection.merchant,
+    try:
+        return _ledger_line_write(
+            connection=connection,
             variant=variant,
             delta=delta,
             origin=origin,
-            idempotency_key=key,
-            reason_code=code,
-            reason_params=params,
+            key=key,
+            code=code,
+            params=params,
+            line=line,
+        )
+    except IdempotencyConflict:
+        # The key was written before with another quantity or variant (the order was edited, or
+        # the variant relinked): the line's effect is the row already written, as for any replay.
+        return False
+
+
+def _ledger_line_write(*, connection, variant, delta, origin, key, code, params, line) -> bool:
+    with transaction.atomic():
+        if delta == 0:
+            movement = stock_note_record(
+                merchant=connection.merchant,
+                variant=variant,
+                origin=origin,
+                idempotency_key=key,
+                reason_code=code,
+                reason_params=params,
+            )
+        else:
+            movement = stock_adjust(
+                merchant=connection.merchant,
+                variant=variant,
+                delta=delta,
+                origin=origin,
+                idempotency_key=key,
+                reason_code=code,
+                reason_params=params,
+            )
+        if not movement.created:
+            return False
+        if line is None:
+            return True
+        order_id, line_id, kind = line
+        OrderLineEffect.objects.create(
+            connection=connection, order_id=order_id, line_id=line_id, kind=kind, movement=movement
         )
     return True
 
@@ -227,6 +265,7 @@ def _order_apply(*, connection, client, order: dict, passed_status: int | None =
                 key=f"{prefix}:{line['id']}:taken",
                 code=ReasonCode.ONLINE_ORDER,
                 params=about,
+                line=(order_id, line["id"], OrderLineEffect.Kind.TAKEN),
             )
             if returned:
                 wrote |= ledger_write(
@@ -235,6 +274,7 @@ def _order_apply(*, connection, client, order: dict, passed_status: int | None =
                     delta=quantity,
                     origin=StockOrigin.ONLINE_REFUND,
                     key=f"{prefix}:{line['id']}:returned",
+                    line=(order_id, line["id"], OrderLineEffect.Kind.RETURNED),
                     code=ReasonCode.ONLINE_ORDER_RETURNED,
                     params={**about, "status": _status_word(status if status in giving_back else min(giving_back))}
                     if giving_back
@@ -249,6 +289,7 @@ def _order_apply(*, connection, client, order: dict, passed_status: int | None =
                 delta=0,
                 origin=StockOrigin.ONLINE_REFUND,
                 key=f"{prefix}:{line['id']}:kept:{kept[0]}",
+                line=(order_id, line["id"], KEPT_KIND[kept[0]]),
                 code=ReasonCode.ONLINE_ORDER_KEPT,
                 params={**about, "why": kept[0], "status": kept[1]},
             ):
