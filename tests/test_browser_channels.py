@@ -3,7 +3,6 @@
 import os
 
 import pytest
-from django.core.management import call_command
 
 from integrations.models import BigCommerceConnection, ProductLink
 from integrations.tests import connect_helpers, test_export
@@ -22,13 +21,7 @@ pytestmark = [
 def test_assign_from_the_catalog_and_unassign_from_the_product_page(
     page, live_server, sandbox, media_server, settings, merchant, merchant_user
 ):
-    settings.BIGCOMMERCE_API_URL = sandbox.url
-    settings.BIGCOMMERCE_LOGIN_URL = sandbox.url + "/login"
-    settings.BIGCOMMERCE_CLIENT_ID = connect_helpers.CLIENT_ID
-    settings.BIGCOMMERCE_CLIENT_SECRET = connect_helpers.CLIENT_SECRET
-    settings.COMPTOIR_PUBLIC_URL = connect_helpers.PUBLIC_URL
-    settings.COMPTOIR_MEDIA_PUBLIC_URL = media_server + "/media/"
-    call_command("createcachetable", verbosity=0)
+    connect_helpers.point_at_sandbox(settings, sandbox, media_server=media_server)
     store = new_store(sandbox)
     mug = add_product(merchant, "Mug", sku="MUG-1")
     add_product(merchant, "Tote", sku="TOTE-1")

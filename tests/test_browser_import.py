@@ -6,7 +6,6 @@ import os
 import time
 
 import pytest
-from django.core.management import call_command
 
 from catalog.models import Product
 from integrations.models import BigCommerceConnection
@@ -23,12 +22,7 @@ pytestmark = [
 
 
 def test_a_product_assigned_in_bigcommerce_appears_read_only(page, live_server, sandbox, settings, merchant_user):
-    settings.BIGCOMMERCE_API_URL = sandbox.url
-    settings.BIGCOMMERCE_LOGIN_URL = sandbox.url + "/login"
-    settings.BIGCOMMERCE_CLIENT_ID = connect_helpers.CLIENT_ID
-    settings.BIGCOMMERCE_CLIENT_SECRET = connect_helpers.CLIENT_SECRET
-    settings.COMPTOIR_PUBLIC_URL = live_server.url  # where the webhooks are registered
-    call_command("createcachetable", verbosity=0)
+    connect_helpers.point_at_sandbox(settings, sandbox, public_url=live_server.url)  # where the webhooks are registered
     store = new_store(sandbox, app={"app_url": live_server.url})
     client = CommitClient()
     client.force_login(merchant_user)

@@ -5,7 +5,6 @@ import os
 import re
 
 import pytest
-from django.core.management import call_command
 
 from integrations.models import BigCommerceConnection, ProductLink, SyncEvent
 from integrations.tests import connect_helpers
@@ -23,12 +22,7 @@ pytestmark = [
 def test_filter_the_journal_to_failures_open_one_and_retry(
     page, live_server, sandbox, settings, merchant, merchant_user
 ):
-    settings.BIGCOMMERCE_API_URL = sandbox.url
-    settings.BIGCOMMERCE_LOGIN_URL = sandbox.url + "/login"
-    settings.BIGCOMMERCE_CLIENT_ID = connect_helpers.CLIENT_ID
-    settings.BIGCOMMERCE_CLIENT_SECRET = connect_helpers.CLIENT_SECRET
-    settings.COMPTOIR_PUBLIC_URL = connect_helpers.PUBLIC_URL
-    call_command("createcachetable", verbosity=0)
+    connect_helpers.point_at_sandbox(settings, sandbox)
     store = new_store(sandbox)
     remote = api(sandbox, store).post(
         "/v3/catalog/products",
@@ -81,15 +75,6 @@ def test_filter_the_journal_to_failures_open_one_and_retry(
     assert page.locator("#bc-panel button:has-text('Retry')").count() == 0
 
 
-def _sandbox_settings(settings, sandbox):
-    settings.BIGCOMMERCE_API_URL = sandbox.url
-    settings.BIGCOMMERCE_LOGIN_URL = sandbox.url + "/login"
-    settings.BIGCOMMERCE_CLIENT_ID = connect_helpers.CLIENT_ID
-    settings.BIGCOMMERCE_CLIENT_SECRET = connect_helpers.CLIENT_SECRET
-    settings.COMPTOIR_PUBLIC_URL = connect_helpers.PUBLIC_URL
-    call_command("createcachetable", verbosity=0)
-
-
 def test_after_a_connect_and_a_sale_the_journal_names_its_products_and_finds_the_sale_by_name(
     page, live_server, sandbox, settings, merchant, merchant_user
 ):
@@ -99,7 +84,7 @@ def test_after_a_connect_and_a_sale_the_journal_names_its_products_and_finds_the
     from integrations.tests.test_stock_push import stocked
     from inventory.models import Sale
 
-    _sandbox_settings(settings, sandbox)
+    connect_helpers.point_at_sandbox(settings, sandbox)
     store = new_store(sandbox)
     tote = stocked(merchant, "Tote bag", "TOTE-1", 30)
     stocked(merchant, "Mug", "MUG-1", 5)

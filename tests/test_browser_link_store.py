@@ -4,7 +4,6 @@ that store product instead; once linked it syncs and its page links to it in the
 import os
 
 import pytest
-from django.core.management import call_command
 from django.urls import reverse
 
 from integrations.models import BigCommerceConnection, ProductLink
@@ -24,13 +23,7 @@ pytestmark = [
 def test_a_sku_clash_is_resolved_by_linking_to_the_store_product_from_the_product_page(
     page, live_server, sandbox, media_server, settings, merchant, merchant_user
 ):
-    settings.BIGCOMMERCE_API_URL = sandbox.url
-    settings.BIGCOMMERCE_LOGIN_URL = sandbox.url + "/login"
-    settings.BIGCOMMERCE_CLIENT_ID = connect_helpers.CLIENT_ID
-    settings.BIGCOMMERCE_CLIENT_SECRET = connect_helpers.CLIENT_SECRET
-    settings.COMPTOIR_PUBLIC_URL = connect_helpers.PUBLIC_URL
-    settings.COMPTOIR_MEDIA_PUBLIC_URL = media_server + "/media/"
-    call_command("createcachetable", verbosity=0)
+    connect_helpers.point_at_sandbox(settings, sandbox, media_server=media_server)
     store = new_store(sandbox)
     theirs = api(sandbox, store).post(
         "/v3/catalog/products",

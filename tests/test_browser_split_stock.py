@@ -5,7 +5,6 @@ BigCommerce's level (read over the sandbox's API) follows the online allocation 
 import os
 
 import pytest
-from django.core.management import call_command
 
 from integrations.models import BigCommerceConnection, VariantLink
 from integrations.tests import connect_helpers
@@ -35,12 +34,7 @@ def allocations(variant):
 
 
 def test_split_stock_sell_in_the_shop_and_merge(page, live_server, sandbox, settings, merchant, merchant_user):
-    settings.BIGCOMMERCE_API_URL = sandbox.url
-    settings.BIGCOMMERCE_LOGIN_URL = sandbox.url + "/login"
-    settings.BIGCOMMERCE_CLIENT_ID = connect_helpers.CLIENT_ID
-    settings.BIGCOMMERCE_CLIENT_SECRET = connect_helpers.CLIENT_SECRET
-    settings.COMPTOIR_PUBLIC_URL = connect_helpers.PUBLIC_URL
-    call_command("createcachetable", verbosity=0)
+    connect_helpers.point_at_sandbox(settings, sandbox)
     store = new_store(sandbox)
     mug = add_product(merchant, "Mug", sku="MUG-1")
     variant = mug.variants.get()

@@ -26,12 +26,7 @@ def test_sync_now_shows_a_progress_card_that_polls_until_finished_then_stops(
 ):
     from django_q.conf import Conf
 
-    settings.BIGCOMMERCE_API_URL = sandbox.url
-    settings.BIGCOMMERCE_LOGIN_URL = sandbox.url + "/login"
-    settings.BIGCOMMERCE_CLIENT_ID = connect_helpers.CLIENT_ID
-    settings.BIGCOMMERCE_CLIENT_SECRET = connect_helpers.CLIENT_SECRET
-    settings.COMPTOIR_PUBLIC_URL = connect_helpers.PUBLIC_URL
-    call_command("createcachetable", verbosity=0)
+    connect_helpers.point_at_sandbox(settings, sandbox)
     call_command("schedules_install", verbosity=0)
     add_product(merchant, "Mug", sku="MUG-1")
     add_product(merchant, "Tote", sku="TOTE-1")

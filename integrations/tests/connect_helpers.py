@@ -41,6 +41,21 @@ def bc(settings, sandbox, db):
     return sandbox
 
 
+def point_at_sandbox(settings, sandbox, *, public_url: str = PUBLIC_URL, media_server: str = "") -> None:
+    """The settings of a browser test that connects to the sandbox: its API and login page, our app's
+    credentials, where our callbacks and webhooks go (``public_url``: the live server's URL when the
+    sandbox must reach it) and, with ``media_server``, where BigCommerce downloads images; then the
+    cache table the live server's requests use."""
+    settings.BIGCOMMERCE_API_URL = sandbox.url
+    settings.BIGCOMMERCE_LOGIN_URL = sandbox.url + "/login"
+    settings.BIGCOMMERCE_CLIENT_ID = CLIENT_ID
+    settings.BIGCOMMERCE_CLIENT_SECRET = CLIENT_SECRET
+    settings.COMPTOIR_PUBLIC_URL = public_url
+    if media_server:
+        settings.COMPTOIR_MEDIA_PUBLIC_URL = media_server + "/media/"
+    call_command("createcachetable", verbosity=0)
+
+
 def new_store(sandbox, **fields):
     fields.setdefault("name", "Boutique en ligne")
     fields.setdefault("currency", "EUR")
