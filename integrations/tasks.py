@@ -78,27 +78,32 @@ def connection_store_facts_fetch(connection_id: int) -> None:
 
 
 def connection_preflight_run(connection_id: int) -> None:
-    connection = _connection(connection_id)
-    if connection is None or connection.preflight.get("state") != "running" or not connection.access_token:
-        return
-    try:
-        preflight.preflight_run(connection=connection)
-    except BigCommerceError as exc:
-        event = _failed(connection, exc, gettext_lazy("Checking for duplicates"), keep=False)
-        connection.preflight = {"state": "failed", "error": event.message, "error_i18n": event.message_i18n}
-        connection.save(update_fields=["preflight", "updated_at"])
+    _connection_check_run(
+        connection_id, state="preflight", run=preflight.preflight_run, what=gettext_lazy("Checking for duplicates")
+    )
 
 
 def connection_disconnect_preview_run(connection_id: int) -> None:
+    _connection_check_run(
+        connection_id,
+        state="disconnect_preview",
+        run=disconnect.disconnect_preview_run,
+        what=gettext_lazy("Checking which products are visible online"),
+    )
+
+
+def _connection_check_run(connection_id: int, *, state: str, run, what) -> None:
+    """A check the merchant waits for on a page (the duplicates review, the disconnect list): runs
+    while its state says running; a BigCommerce error is journaled and becomes the page's message."""
     connection = _connection(connection_id)
-    if connection is None or connection.disconnect_preview.get("state") != "running" or not connection.access_token:
+    if connection is None or getattr(connection, state).get("state") != "running" or not connection.access_token:
         return
     try:
-        disconnect.disconnect_preview_run(connection=connection)
+        run(connection=connection)
     except BigCommerceError as exc:
-        event = _failed(connection, exc, gettext_lazy("Checking which products are visible online"), keep=False)
-        connection.disconnect_preview = {"state": "failed", "error": event.message, "error_i18n": event.message_i18n}
-        connection.save(update_fields=["disconnect_preview", "updated_at"])
+        event = _failed(connection, exc, what, keep=False)
+        setattr(connection, state, {"state": "failed", "error": event.message, "error_i18n": event.message_i18n})
+        connection.save(update_fields=[state, "updated_at"])
 
 
 def _operation_run(connection_id: int, operation: str, flow, what) -> None:

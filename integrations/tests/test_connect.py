@@ -526,3 +526,35 @@ def test_a_product_linked_at_review_managed_in_bigcommerce_joins_the_channel_and
     )["data"]
     assert [row["product_id"] for row in assigned] == [remote["id"]]
     assert "BigCommerce…" not in client.get("/catalog/").content.decode()
+
+
+@pytest.mark.parametrize(
+    ("task", "state"),
+    [("connection_preflight_run", "preflight"), ("connection_disconnect_preview_run", "disconnect_preview")],
+)
+def test_a_check_the_merchant_waits_for_fails_with_a_message_when_bigcommerce_refuses(bc, task, state):
+    from integrations import tasks
+
+    store = new_store(bc)
+    merchant = merchant_with_client()[0]
+    connection = BigCommerceConnection.objects.create(
+        merchant=merchant,
+        store_hash=store["hash"],
+        status="connected",
+        access_token="revoked",
+        **{state: {"state": "running"}},
+    )
+    ProductLink.objects.create(  # a copy in the store: the disconnect check has something to read
+        merchant=merchant,
+        connection=connection,
+        store_hash=connection.store_hash,
+        product=add_product(merchant, "Mug", sku="MUG-1"),
+        origin=ProductLink.Origin.CREATED_REMOTE,
+        remote_product_id=1,
+        state="synced",
+    )
+    getattr(tasks, task)(connection.pk)
+    connection.refresh_from_db()
+    outcome = getattr(connection, state)
+    assert outcome["state"] == "failed" and outcome["error"] and outcome["error_i18n"]
+    assert SyncEvent.objects.filter(connection=connection, status=SyncEvent.Status.FAILED).count() == 1
