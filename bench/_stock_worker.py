@@ -248,7 +248,15 @@ def convergence() -> dict:
         drain_timeout_s=300,
     )
     runner, result = sc.run(cfg, sandbox=_sandbox(), database_url=os.environ["DATABASE_URL"])
-    return {"summary": runner.summary(result), "failures": runner.failures(result)}
+    return {
+        "summary": runner.summary(result),
+        "failures": runner.failures(result),
+        "operations": cfg.operations,
+        "variants": cfg.variants,
+        "faults": runner.figures.get("faults_fired", {}),
+        "drift": result["drift"],
+        "writes": result["writes"],
+    }
 
 
 def main(argv: list[str]) -> int:

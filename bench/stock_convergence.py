@@ -2,9 +2,16 @@
 10,000 operations on 200 variants (50 without options, 25 products × 6), same faults, two clusters,
 one killed mid-run. Needs PostgreSQL (BENCH_DATABASE_URL, an empty database) and Redis
 (REDIS_URL); says so and skips otherwise. Sizes: BENCH_CONVERGENCE_OPERATIONS, _SEED, _SIMPLE,
-_VARIANT_PRODUCTS."""
+_VARIANT_PRODUCTS.
+
+Besides the invariants it prints each fault's count and the drift measured while it ran (issue 17):
+how long BigCommerce's level of a variant stayed apart from Comptoir's online level (clamped at 0),
+as drift episodes' p50, p99 and max (goal: p99 ≤ 5 s under the faults), sampled from the sandbox's
+storage and Comptoir's database (``tests/stock_drift.py``)."""
 
 import os
+
+GOAL_P99_S = 5.0
 
 
 def main() -> dict:
@@ -19,3 +26,30 @@ def main() -> dict:
         print(f"   {line}")
     print(f"   {'FAILED: ' + '; '.join(figures['failures']) if figures['failures'] else 'all invariants hold'}")
     return figures
+
+
+def summary(figures: dict) -> list[tuple[str, str, str, bool | None]]:
+    """The bench table's rows: drift under the faults, and whether the invariants hold."""
+    if not figures:
+        return [("convergence under faults", "PostgreSQL + Redis", "skipped", None)]
+    drift = figures.get("drift") or {}
+    faults = figures.get("faults") or {}
+    fired = sum(v for k, v in faults.items() if k not in ("api_calls", "webhooks"))
+    p99 = drift.get("p99_s")
+    rows = [
+        (
+            f"drift p99 ({drift.get('episodes', 0)} episodes, {fired} faults, {figures.get('operations')} ops)",
+            f"≤ {GOAL_P99_S:g} s",
+            "-" if p99 is None else f"{p99} s",
+            None if p99 is None else p99 <= GOAL_P99_S,
+        ),
+        ("drift p50 / max", "", f"{drift.get('p50_s')} s / {drift.get('max_s')} s", None),
+        ("drift samples", "> 0", str(drift.get("samples", 0)), bool(drift.get("samples"))),
+        (
+            "convergence invariants",
+            "all hold",
+            "hold" if not figures["failures"] else "FAILED",
+            not figures["failures"],
+        ),
+    ]
+    return rows

@@ -6,6 +6,7 @@ import json
 
 from . import apps, auth
 from .faults import parse_fault
+from .model.stock import DEFAULT_LOCATION, variant_level
 from .ratelimit import parse_rate
 from .stores import options_errors, store_create, store_options
 from .web import ApiError, Request, Response, invalid, route_table
@@ -207,6 +208,19 @@ def counters_get(req: Request) -> Response:
     return Response.json({"total": total, "statuses": statuses, "routes": routes})
 
 
+def stock_get(req: Request) -> Response:
+    """Every variant's level at one location (`location_id`, default 1), read from storage: an
+    inspection for tests and benchmarks that costs no API quota and is not in the request log."""
+    store = _store(req)
+    location_id = req.query_int("location_id", DEFAULT_LOCATION)
+    db = req.app.db
+    levels = {}
+    for product in db.find(store["hash"], "product"):
+        for variant in db.find(store["hash"], "variant", parent_id=product["id"]):
+            levels[str(variant["id"])] = variant_level(product, variant, location_id)
+    return Response.json({"location_id": location_id, "variants": levels})
+
+
 def store_reset(req: Request) -> Response:
     """Reset the request log, faults, rate-limit window (default: all three)."""
     store = _store(req)
@@ -285,6 +299,7 @@ def build():
         ("PUT", S + "/rate-limit", rate_limit_put),
         ("GET", S + "/requests", requests_get),
         ("GET", S + "/counters", counters_get),
+        ("GET", S + "/stock", stock_get),
         ("POST", S + "/reset", store_reset),
         ("GET", S + "/deliveries", deliveries_get),
         ("POST", S + "/webhooks/retry-now", webhooks_retry_now),

@@ -121,6 +121,12 @@ class SandboxProcess:
     def request_log(self, store_hash: str, since: int = 0) -> list[dict]:
         return self.control("GET", f"/stores/{store_hash}/requests?since={since}")
 
+    def stock_levels(self, store_hash: str, location_id: int = 1) -> dict[int, int]:
+        """Every variant's level at a location, by variant id, read from the sandbox's storage
+        (no API call: no quota, nothing in the request log)."""
+        answer = self.control("GET", f"/stores/{store_hash}/stock?location_id={location_id}")
+        return {int(k): v for k, v in answer["variants"].items()}
+
     def counters(self, store_hash: str) -> dict:
         return self.control("GET", f"/stores/{store_hash}/counters")
 

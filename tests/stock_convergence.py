@@ -16,6 +16,11 @@ present: online orders placed as a shopper does (the sandbox's control endpoint)
 refunded by the merchant (the API), and manual stock edits in BigCommerce (the API's absolute
 adjustment, as the control panel does).
 
+While it runs, a thread samples BigCommerce's levels (the sandbox's storage, no API call) and
+Comptoir's every ``drift_interval_s`` and measures how long each variant's levels stayed apart
+(``tests.stock_drift``): the drift episodes' p50, p99 and max, by phase (operations, after the kill,
+drain). A variant still apart at the end, for longer than the settle window, is a failure.
+
 The invariants, after the drain: every variant's level is the sum of its ledger; BigCommerce's
 level is max(0, the online level) the ledger gives; every online order line is in the ledger once
 (net, per the order's final state); no idempotency key twice.
@@ -39,6 +44,8 @@ import uuid
 from collections import Counter, defaultdict
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+
+from tests import stock_drift
 
 ROOT = Path(__file__).resolve().parents[1]
 SIZES = ("S", "M", "L")
@@ -79,6 +86,7 @@ class Config:
     drain_timeout_s: float = 120.0
     initial_max: int = 20
     pause_s: float = 0.0  # between operations
+    drift_interval_s: float = 0.1  # how often both sides' levels are sampled while the run runs (tests.stock_drift)
     log_dir: str = ""  # where the clusters' output goes (a temporary directory by default)
     options: dict = field(default_factory=lambda: {"Size": SIZES, "Colour": COLOURS})  # of the variant products
     extra: dict = field(default_factory=dict)
@@ -205,6 +213,7 @@ class Run:
         self.orders: dict[int, dict] = {}  # order id → {"lines": [(variant pk, quantity)], "status": …}
         self.cluster_name = f"cv-{os.getpid()}-{uuid.uuid4().hex[:6]}"
         self.figures: dict = {"config": asdict(cfg), "inbound": self.inbound}
+        self.drift = None  # the DriftSampler, from the first operation to the end of the drain
 
     # -- setup --------------------------------------------------------------------------------
     def setup(self, web_url: str) -> None:
@@ -353,6 +362,8 @@ class Run:
                 break
             time.sleep(0.01)
         clusters.kill_one()
+        if self.drift:
+            self.drift.phase("operations after the kill")
         self.figures["killed_at_op"] = n
         self.figures["killed_with_push_in_flight"] = in_flight
         self.ops.append({"n": n, "op": "kill_cluster", "in_flight": in_flight})
@@ -750,6 +761,20 @@ class Run:
         }
         return result
 
+    def adjustment_writes(self) -> dict:
+        """Relative and absolute adjustment calls of the run, by author and cause (``tests.stock_drift``)."""
+        from django.conf import settings
+
+        from integrations.models import SyncEvent
+
+        journal = list(
+            SyncEvent.objects.filter(
+                connection=self.connection, kind__in=[SyncEvent.Kind.STOCK_PUSH, SyncEvent.Kind.STOCK_CHECK]
+            ).values("kind", "detail")
+        )
+        requests = self.sandbox.request_log(self.hash, since=self.log_start)
+        return stock_drift.adjustment_writes(requests, app_client_id=settings.BIGCOMMERCE_CLIENT_ID, journal=journal)
+
     def _journal(self) -> list[dict]:
         from integrations.models import SyncEvent
 
@@ -814,6 +839,10 @@ class Run:
                 f"unexpected {len(o['unexpected'])}"
             )
         lines.append(f"ledger rows by origin: {json.dumps(result['origins'])}")
+        if result.get("drift") is not None:
+            lines.append(stock_drift.summary_line(result["drift"]))
+        if result.get("writes") is not None:
+            lines.append(stock_drift.writes_line(result["writes"]))
         lines.append(
             f"keys: {result['keys']} ledger keys, {len(result['keys_twice'])} twice; {result['pushes']} stock pushes, "
             f"{len(result['pushes_twice'])} movements pushed twice"
@@ -827,6 +856,11 @@ class Run:
                 out.append(f"{name}: {result[name][:10]}")
         if result["orders"] and (result["orders"]["mismatches"] or result["orders"]["unexpected"]):
             out.append(f"orders: {result['orders']['mismatches'][:10]} {result['orders']['unexpected'][:10]}")
+        drift = result.get("drift")
+        if drift is not None and not drift["samples"]:
+            out.append(f"drift: not measured (no sample; errors {drift.get('errors')})")
+        if drift and drift["never_ended"]:
+            out.append(f"drift that never ended (still apart after the drain): {drift['never_ended'][:10]}")
         return out
 
     def _faults_fired(self) -> dict:
@@ -939,8 +973,16 @@ def run(cfg: Config, *, sandbox, database_url: str, log=print) -> tuple[Run, dic
     """The whole run: setup, clusters, operations, kill, drain, invariants. Returns the run and
     its result (``Run.failures(result)`` lists what does not hold)."""
     with running(cfg, sandbox=sandbox, database_url=database_url, log=log) as runner:
-        runner.operate(runner.clusters)
-        runner.figures["faults_fired"] = runner._faults_fired()
-        runner.drain()
+        runner.drift = stock_drift.sampler_for(runner, interval_s=cfg.drift_interval_s).start()
+        try:
+            runner.operate(runner.clusters)
+            runner.figures["faults_fired"] = runner._faults_fired()
+            runner.drift.phase("drain")
+            runner.drain()
+        finally:
+            runner.drift.stop()  # and one last sample: the end state
         result = runner.check()
+        # "Never ended": still apart at the end, for longer than a lost answer takes to be settled.
+        result["drift"] = runner.drift.figures(settle_s=cfg.settle_after_s + 2 * cfg.drift_interval_s)
+        result["writes"] = runner.adjustment_writes()
     return runner, result

@@ -1,7 +1,9 @@
 """Stock convergence (issue 10): a seeded random run of 2,000+ stock operations on 50 variants with
 the sandbox injecting faults, two django-q2 clusters (one killed with SIGKILL mid-run), then a
 drain and the invariants (see ``tests/stock_convergence.py``). It prints a summary line per check
-and fails on any mismatch.
+(the faults fired, the drift measured while it ran: p50, p99, max of how long BigCommerce's level
+stayed apart from Comptoir's, the adjustment writes by kind) and fails on any mismatch, on a drift
+that never ended, or when no drift sample was taken.
 
 Runs on PostgreSQL with django-q2's Redis broker (CI's second pass); elsewhere it skips saying
 why, and CI's COMPTOIR_REQUIRE_SERVICES turns that skip into a failure. Sizes:
@@ -55,4 +57,10 @@ def test_stock_converges_under_faults_with_a_worker_killed(database_url, redis_b
     assert not failures, "\n".join(failures)
     assert cfg.operations >= 2000 or "CONVERGENCE_OPERATIONS" in os.environ
     assert runner.figures["killed_at_op"] == cfg.operations // 2
+    # Drift was measured while the run ran (its p99 against the 5 s goal is a figure, printed above,
+    # not an assertion on wall time): samples were taken and compared, none is still apart.
+    drift = result["drift"]
+    assert drift["samples"] > 0 and drift["compared"] > 0
+    assert drift["open_at_end"] == []
+    assert result["writes"]["relative (connector)"]["applied"] > 0
     print(json.dumps({k: v for k, v in runner.figures.items() if k != "config"}, default=str))

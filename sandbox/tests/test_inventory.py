@@ -158,3 +158,23 @@ def test_concurrent_relative_adjustments_are_consistent(api):
         statuses = list(pool.map(take_one, range(25)))
     assert statuses.count(200) == 20 and statuses.count(422) == 5
     assert _level(api, product["id"]) == 0
+
+
+def test_control_stock_reads_every_variants_level_without_an_api_call(sandbox, store, api):
+    simple = api.create_product(name="Bougie", sku="BOU", inventory_tracking="product", inventory_level=4)
+    shirt = api.create_product(
+        name="Marinière",
+        sku="MAR",
+        inventory_tracking="variant",
+        variants=[
+            {"sku": "MAR-S", "inventory_level": 2, "option_values": [{"option_display_name": "Taille", "label": "S"}]},
+            {"sku": "MAR-M", "inventory_level": 5, "option_values": [{"option_display_name": "Taille", "label": "M"}]},
+        ],
+    )
+    api.post("/v3/inventory/adjustments/relative", json={"items": [{"location_id": 1, "sku": "MAR-M", "quantity": -1}]})
+    logged = len(sandbox.request_log(store["hash"]))
+    levels = sandbox.stock_levels(store["hash"])
+    small, medium = shirt["variants"]
+    assert levels == {simple["base_variant_id"]: 4, small["id"]: 2, medium["id"]: 4}
+    assert sandbox.stock_levels(store["hash"], location_id=2) == dict.fromkeys(levels, 0)
+    assert len(sandbox.request_log(store["hash"])) == logged  # an inspection, not an API call
