@@ -114,6 +114,7 @@ class Clusters:
         self.log_dir = log_dir
         self.running: list[subprocess.Popen] = []
         self.killed: list[subprocess.Popen] = []
+        self.died: list[dict] = []  # clusters that exited without being asked to (restarted by ``supervise``)
         self._n = 0
 
     def start(self) -> subprocess.Popen:
@@ -133,10 +134,24 @@ class Clusters:
 
     def kill_one(self) -> subprocess.Popen:
         proc = self.running.pop(0)
-        os.killpg(proc.pid, signal.SIGKILL)
+        os.killpg(proc.pid, signal.SIGKILL)  # the whole group at once: nothing of it is left behind
         proc.wait(timeout=10)
         self.killed.append(proc)
         return proc
+
+    def supervise(self, at: str) -> list[dict]:
+        """Start a new cluster for each one that exited on its own (as systemd's Restart=always
+        would); returns what it found (the exit code: a negative one is the signal that ended it)."""
+        found = []
+        for proc in list(self.running):
+            if proc.poll() is None:
+                continue
+            self.running.remove(proc)
+            self.killed.append(proc)
+            found.append({"at": at, "pid": proc.pid, "returncode": proc.returncode, "log": proc.log.name})
+            self.start()
+        self.died += found
+        return found
 
     def stop(self) -> None:
         for proc in self.running:
@@ -149,9 +164,13 @@ class Clusters:
                 with contextlib.suppress(ProcessLookupError):
                     os.killpg(proc.pid, signal.SIGKILL)
                 proc.wait(timeout=10)
-        for proc in self.running + self.killed:
+            # Leftovers of the group (a worker the sentinel did not take down), right away: while
+            # any member lives, the group id cannot name anyone else. Never later, and never for a
+            # group killed earlier (``kill_one`` took it whole): its id may by then be another
+            # process's group (pids wrap at 32768 here), another run's cluster.
             with contextlib.suppress(ProcessLookupError):
-                os.killpg(proc.pid, signal.SIGKILL)  # leftovers of a killed group
+                os.killpg(proc.pid, signal.SIGKILL)
+        for proc in self.running + self.killed:
             proc.log.close()
         self.running = []
 
@@ -334,6 +353,7 @@ class Run:
             if n == restart_at:
                 clusters.start()
                 self.figures["restarted_at_op"] = n
+            clusters.supervise(f"op {n}")
             kind = self.rng.choices(kinds, shares)[0]
             op_started = time.monotonic()
             outcome = getattr(self, f"op_{kind}")(n)
@@ -582,6 +602,7 @@ class Run:
         sweeps = 0
         stuck_since = quiet_since = None
         while True:
+            self.clusters.supervise("drain")
             tasks.bigcommerce_stock_push_sweep()
             if self.inbound:
                 tasks.bigcommerce_stock_sweep()  # the order poll and the checks still waiting
@@ -727,22 +748,7 @@ class Run:
         )
         orders = self._order_lines() if self.inbound else None
         suspects = {m["variant"] for m in bad_remote} | {m["variant"] for m in bad_ledger}
-        evidence = {
-            v: {
-                "pushes": list(
-                    StockPush.objects.filter(variant_link__variant_id=v)
-                    .order_by("pk")
-                    .values("pk", "movement_id", "delta", "state", "attempts", "batch", "sent_at")
-                ),
-                "ledger": list(
-                    StockMovement.objects.filter(variant_id=v)
-                    .order_by("pk")
-                    .values("pk", "origin", "delta", "level_after", "online_after", "allocation", "created_at")
-                ),
-                "remote_variant": self.remote_of[v],
-            }
-            for v in suspects
-        }
+        evidence = self.evidence(suspects)
         result = {
             "variants": len(ledger),
             "ledger_rows": sum(r["rows"] for r in ledger.values()),
@@ -760,6 +766,28 @@ class Run:
             "journal": self._journal(),
         }
         return result
+
+    def evidence(self, variants) -> dict:
+        """What happened to ``variants``: their pushes and ledger rows, with times."""
+        from integrations.models import StockPush
+        from inventory.models import StockMovement
+
+        return {
+            v: {
+                "pushes": list(
+                    StockPush.objects.filter(variant_link__variant_id=v)
+                    .order_by("pk")
+                    .values("pk", "movement_id", "delta", "state", "attempts", "batch", "created_at", "sent_at")
+                ),
+                "ledger": list(
+                    StockMovement.objects.filter(variant_id=v)
+                    .order_by("pk")
+                    .values("pk", "origin", "delta", "level_after", "online_after", "allocation", "created_at")
+                ),
+                "remote_variant": self.remote_of[v],
+            }
+            for v in variants
+        }
 
     def adjustment_writes(self) -> dict:
         """Relative and absolute adjustment calls of the run, by author and cause (``tests.stock_drift``)."""
@@ -823,6 +851,7 @@ class Run:
             f"faults fired: {json.dumps(self.figures.get('faults_fired', {}))}",
             f"calls by route: {json.dumps(self.figures.get('routes', {}))}",
             f"drain: {json.dumps(self.figures.get('drain', {}))}",
+            f"clusters that exited unasked (restarted at once): {json.dumps(self.clusters.died or 'none')}",
             f"ledger: {result['variants'] - len(result['ledger_mismatches'])}/{result['variants']} variants' level "
             f"equals the sum of their ledger ({result['ledger_rows']} rows); "
             f"mismatches {len(result['ledger_mismatches'])}",
@@ -985,4 +1014,7 @@ def run(cfg: Config, *, sandbox, database_url: str, log=print) -> tuple[Run, dic
         # "Never ended": still apart at the end, for longer than a lost answer takes to be settled.
         result["drift"] = runner.drift.figures(settle_s=cfg.settle_after_s + 2 * cfg.drift_interval_s)
         result["writes"] = runner.adjustment_writes()
+        runner.figures["clusters_died"] = runner.clusters.died
+        # The longest drift episodes' variants, as they happened (in the dump: ``result.drift_evidence``).
+        result["drift_evidence"] = runner.evidence({e["variant"] for e in result["drift"]["longest"]})
     return runner, result

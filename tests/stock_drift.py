@@ -23,6 +23,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 GOAL_P99_S = 5.0
 
@@ -52,6 +53,7 @@ class DriftTracker:
     """Per key (a local variant), the episodes during which ``seen`` differed from ``expected``."""
 
     started: float = 0.0
+    wall_offset: float = 0.0  # time.time() - time.monotonic(): episodes in clock time, to read against the ledger
     samples: int = 0
     ambiguous: int = 0  # key × sample pairs whose BigCommerce level moved during the sample
     compared: int = 0  # key × sample pairs compared
@@ -111,6 +113,10 @@ class DriftTracker:
                     "s": round(e.duration, 1),
                     "at_s": round(e.start - self.started, 1),
                     "phase": e.phase,
+                    "seen": e.seen,
+                    "expected": e.expected,
+                    "from": _clock(e.start + self.wall_offset),
+                    "to": _clock(e.duration + e.start + self.wall_offset),
                 }
                 for e in sorted(self.episodes, key=lambda e: -e.duration)[:5]
             ],
@@ -127,6 +133,10 @@ class DriftTracker:
             }
         out["goal_met"] = None if out["p99_s"] is None else out["p99_s"] <= GOAL_P99_S
         return out
+
+
+def _clock(at: float) -> str:
+    return datetime.fromtimestamp(at, UTC).strftime("%H:%M:%S.%f")[:-3]
 
 
 class DriftSampler:
@@ -159,6 +169,7 @@ class DriftSampler:
 
     def start(self) -> DriftSampler:
         self.tracker.started = time.monotonic()
+        self.tracker.wall_offset = time.time() - self.tracker.started
         self._thread.start()
         return self
 

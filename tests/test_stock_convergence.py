@@ -7,7 +7,9 @@ that never ended, or when no drift sample was taken.
 
 Runs on PostgreSQL with django-q2's Redis broker (CI's second pass); elsewhere it skips saying
 why, and CI's COMPTOIR_REQUIRE_SERVICES turns that skip into a failure. Sizes:
-CONVERGENCE_OPERATIONS (2000), CONVERGENCE_SEED (1); bigger runs: ``python -m bench stock_convergence``.
+CONVERGENCE_OPERATIONS (2000), CONVERGENCE_SEED (1); CONVERGENCE_DUMP_ALWAYS=1 writes the
+operations, requests and the longest drift episodes' evidence to CONVERGENCE_DUMP_DIR even when
+it passes; bigger runs: ``python -m bench stock_convergence``.
 """
 
 import json
@@ -50,7 +52,7 @@ def test_stock_converges_under_faults_with_a_worker_killed(database_url, redis_b
     for line in runner.summary(result):
         print(line)
     failures = runner.failures(result)
-    if failures:
+    if failures or os.environ.get("CONVERGENCE_DUMP_ALWAYS"):
         dump = FINDINGS / f"convergence-seed{cfg.seed}-{os.getpid()}.json"
         runner.dump(dump, result)
         print(f"operations and figures written to {dump}")

@@ -72,7 +72,14 @@ def test_episodes_are_counted_by_the_phase_they_began_in_and_the_goal_reads_p99(
     assert figures["episodes"] == 101
     assert figures["by_phase"]["operations"]["episodes"] == 100 and figures["by_phase"]["drain"]["max_s"] == 7
     assert figures["p99_s"] == 1 and figures["max_s"] == 7 and figures["goal_met"] is True
-    assert figures["longest"][0] == {"variant": 1, "s": 7.0, "at_s": 200.0, "phase": "drain"}
+    longest = figures["longest"][0]
+    assert (longest["variant"], longest["s"], longest["at_s"], longest["phase"]) == (1, 7.0, 200.0, "drain")
+    assert (longest["seen"], longest["expected"], longest["from"], longest["to"]) == (
+        9,
+        0,
+        "00:03:20.000",
+        "00:03:27.000",
+    )
     assert "101 drift episodes" in summary_line({**figures, "failed_reads": 0})
 
 
