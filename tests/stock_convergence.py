@@ -767,6 +767,10 @@ class Run:
         }
         return result
 
+    def queued(self) -> int:
+        """Tasks waiting in the clusters' broker."""
+        return queue_size(self.cluster_name)
+
     def evidence(self, variants) -> dict:
         """What happened to ``variants``: their pushes and ledger rows, with times."""
         from integrations.models import StockPush

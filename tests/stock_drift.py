@@ -154,12 +154,15 @@ class DriftSampler:
         remote_of: dict[int, int],
         interval_s: float = 0.1,
         on_exit: Callable[[], None] | None = None,
+        read_queue: Callable[[], int] | None = None,
     ):
         self.read_bigcommerce = read_bigcommerce
         self.read_comptoir = read_comptoir
         self.remote_of = remote_of
         self.interval_s = interval_s
         self.on_exit = on_exit
+        self.read_queue = read_queue
+        self.queued: list[int] = []  # the broker's queue length at each sample: what the workers had before them
         self.tracker = DriftTracker()
         self.failed_reads = 0
         self.errors: list[str] = []
@@ -185,6 +188,7 @@ class DriftSampler:
             expected = self.read_comptoir()
             at = time.monotonic()
             after = self.read_bigcommerce()
+            queued = self.read_queue() if self.read_queue else None
         except Exception as exc:  # noqa: BLE001 (a failed read is a skipped sample, counted)
             self.failed_reads += 1
             if len(self.errors) < 5:
@@ -198,6 +202,8 @@ class DriftSampler:
                 {local: before.get(remote) for local, remote in by_remote.items()},
                 {local: after.get(remote) for local, remote in by_remote.items()},
             )
+            if queued is not None:
+                self.queued.append(queued)
         return True
 
     def _loop(self) -> None:
@@ -221,7 +227,10 @@ class DriftSampler:
     def figures(self, *, settle_s: float) -> dict:
         with self._lock:
             out = self.tracker.figures(interval_s=self.interval_s, settle_s=settle_s)
+            queued = list(self.queued)
         out["failed_reads"] = self.failed_reads
+        if queued:
+            out["queue"] = {"p50": percentile(queued, 0.5), "p99": percentile(queued, 0.99), "max": max(queued)}
         if self.errors:
             out["errors"] = self.errors
         return out
@@ -242,6 +251,7 @@ def summary_line(figures: dict) -> str:
         f"p50 {figures['p50_s']} s, p99 {figures['p99_s']} s, max {figures['max_s']} s "
         f"(goal p99 ≤ {figures['goal_p99_s']:g} s: {met}); levels apart {100 * (figures['drifting_share'] or 0):.1f} % "
         f"of the time; by phase: {phases or '-'}; still drifting at the end: {len(figures['open_at_end'])}"
+        + (f"; tasks queued p50 {q['p50']}, p99 {q['p99']}, max {q['max']}" if (q := figures.get("queue")) else "")
     )
 
 
@@ -265,6 +275,7 @@ def sampler_for(runner, *, interval_s: float) -> DriftSampler:
         remote_of=runner.remote_of,
         interval_s=interval_s,
         on_exit=connection.close,  # the sampler thread's own database connection
+        read_queue=lambda: runner.queued(),
     )
 
 

@@ -185,3 +185,15 @@ def test_adjustment_writes_say_why_the_connector_wrote_absolute_levels():
     ]
     causes = adjustment_writes([], app_client_id="app", journal=journal)["connector absolute items by cause"]
     assert causes == {"push: no level yet in BigCommerce": 1, "stock check: undecided or refused pushes": 2}
+
+
+def test_the_queue_length_is_sampled_with_the_levels():
+    lengths = iter([3, 40, 7])
+    sampler = DriftSampler(
+        read_bigcommerce=lambda: {70: 1},
+        read_comptoir=lambda: {7: 1},
+        remote_of={7: 70},
+        read_queue=lambda: next(lengths),
+    )
+    assert all(sampler.sample() for _ in range(3))
+    assert sampler.figures(settle_s=1)["queue"] == {"p50": 7, "p99": 40, "max": 40}
