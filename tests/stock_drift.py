@@ -274,7 +274,7 @@ def sampler_for(runner, *, interval_s: float) -> DriftSampler:
         read_comptoir=read_comptoir,
         remote_of=runner.remote_of,
         interval_s=interval_s,
-        on_exit=connection.close,  # the sampler thread's own database connection
+        on_exit=lambda: connection.close(),  # the sampler thread's own connection (resolved in that thread)
         read_queue=lambda: runner.queued(),
     )
 

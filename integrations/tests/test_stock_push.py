@@ -300,6 +300,54 @@ def test_a_lost_answer_that_cannot_be_told_apart_stays_unknown_and_is_journaled_
     assert SyncEvent.objects.filter(kind=SyncEvent.Kind.STOCK_CHECK, message__contains="answer was lost").exists()
 
 
+def test_two_lost_answers_for_one_variant_are_told_apart_call_by_call(bc, settings):
+    """One call applied, the next not, both answers lost: BigCommerce shows neither "all applied"
+    nor "none applied", but exactly one of the two calls; that one is settled as sent, the other
+    sent again (before: both stayed unknown until the stock check set the level absolutely)."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    settings.BIGCOMMERCE_STOCK_SETTLE_AFTER_S = 30
+    store = connect_helpers.new_store(bc)
+    _s, merchant, _c, connection, mug = connected_to(bc, store, setup=lambda m: stocked(m, "Mug", "MUG-1", 10))
+    for fault, quantity in (("error_after", 3), ("error_before", 2)):
+        bc.set_faults(store["hash"], [{"kind": fault, "method": "POST", "path": RELATIVE, "count": 1}])
+        with TestCase.captureOnCommitCallbacks(execute=True):
+            sell(merchant, mug, quantity)
+    pushes = StockPush.objects.order_by("pk")
+    assert list(pushes.values_list("delta", "state")) == [(-3, "unknown"), (-2, "unknown")]
+    assert len({p.batch for p in pushes}) == 2 and remote_level(bc, store, mug) == 7
+    pushes.update(sent_at=timezone.now() - timedelta(seconds=60))  # both past the settle grace
+    tasks.bigcommerce_stock_push_sweep()
+    assert list(pushes.values_list("delta", "state")) == [(-3, "sent"), (-2, "sent")]
+    assert remote_level(bc, store, mug) == 5
+    assert len(relative_calls(bc, store)) == 3  # the applied one never again, the other once more
+    settled = SyncEvent.objects.get(kind=SyncEvent.Kind.STOCK_PUSH, message__startswith="Checked")
+    first, second = pushes
+    assert (settled.detail["applied"], settled.detail["resent"]) == ([first.movement_id], [second.movement_id])
+
+
+def test_batch_fates_takes_the_split_of_lost_calls_that_explains_bigcommerces_level():
+    from integrations.bigcommerce.stock.settle import MAX_BATCHES_TOLD_APART, batch_fates
+
+    def rows(*pairs):
+        return [StockPush(batch=batch, delta=delta) for batch, delta in pairs]
+
+    group = rows(("a", -3), ("b", -2), ("b", -1))
+    split = batch_fates(group, level=8, should=5)  # 5 − (−3): call "a" was not applied, "b" was
+    assert [(r.batch, r.delta) for r in split[0]] == [("b", -2), ("b", -1)] and split[1] == [group[0]]
+    assert batch_fates(group, level=5, should=5) == (group, [])
+    assert batch_fates(group, level=11, should=5) == ([], group)
+    assert batch_fates(group, level=9, should=5) is None  # no split explains it: left unknown
+    # +2 then −2: "both" and "neither" explain the level; either leaves nothing to send again.
+    back_and_forth = rows(("a", 2), ("b", -2))
+    assert batch_fates(back_and_forth, level=5, should=5) == (back_and_forth, [])
+    many = rows(*[(f"c{n}", -1) for n in range(MAX_BATCHES_TOLD_APART + 1)])
+    assert batch_fates(many, level=6, should=5) is None  # past the limit only all or none is tried
+    assert batch_fates(many, level=5 + len(many), should=5) == ([], many)
+
+
 def test_an_online_return_while_comptoir_is_below_zero_keeps_bigcommerce_at_zero(bc):
     store, merchant, _c, connection, mug = connected(bc, setup=lambda m: stocked(m, "Mug", "MUG-1", 1))
     with TestCase.captureOnCommitCallbacks(execute=True):

@@ -1,5 +1,6 @@
 """Adjustments whose answer was lost, settled by reading BigCommerce's level (never re-sent blindly)."""
 
+import itertools
 import logging
 from collections import defaultdict
 
@@ -24,15 +25,46 @@ logger = logging.getLogger(__name__)
 
 State = StockPush.State
 
+# A variant's lost calls told apart one by one up to this many (2^n splits tried).
+MAX_BATCHES_TOLD_APART = 6
+
+
+def batch_fates(
+    group: list[StockPush], *, level: int | None, should: int
+) -> tuple[list[StockPush], list[StockPush]] | None:
+    """(applied, not applied) rows of one variant's lost adjustments: BigCommerce shows ``should``
+    less the deltas of the calls (batches) that were not applied. None when no split of the
+    batches explains ``level`` (past ``MAX_BATCHES_TOLD_APART`` batches only all-applied and
+    none-applied are tried). Every split that explains it leaves the same sum to send again, so
+    BigCommerce ends at Comptoir's level whichever is taken: the one with the fewest calls not applied."""
+    batches: dict[str, list[StockPush]] = defaultdict(list)
+    for row in group:
+        batches[row.batch].append(row)
+    names = sorted(batches)
+    if len(names) > MAX_BATCHES_TOLD_APART:
+        splits = [(), tuple(names)]
+    else:
+        splits = [c for size in range(len(names) + 1) for c in itertools.combinations(names, size)]
+    explains = (m for m in splits if level == should - sum(r.delta for name in m for r in batches[name]))
+    found = next(explains, None)
+    if found is None:
+        return None
+    missed = set(found)
+    return (
+        [r for name in names if name not in missed for r in batches[name]],
+        [r for name in names if name in missed for r in batches[name]],
+    )
+
 
 def stock_unknown_settle(*, connection: BigCommerceConnection) -> None:
     """Decide the fate of adjustments whose answer was lost by reading BigCommerce's level.
 
     For each variant, BigCommerce should show Comptoir's clamped level minus what is still pending.
     If it does, the lost adjustment was applied (→ sent); if it shows that minus the lost delta, it
-    was not (→ pending again, sent by the run that follows); otherwise (an online order in
-    between, an adjustment still being applied) the rows stay unknown for the next sweep and
-    the reconciliation.
+    was not (→ pending again, sent by the run that follows). A variant can have several lost
+    adjustments (calls) waiting, each applied or not on its own: the split of them that explains
+    BigCommerce's level decides each (``batch_fates``). Otherwise (an online order in between, an
+    adjustment still being applied) the rows stay unknown for the next sweep and the reconciliation.
     """
     grace = timezone.now() - timezone.timedelta(seconds=settle_grace_seconds())
     rows = list(
@@ -63,15 +95,13 @@ def stock_unknown_settle(*, connection: BigCommerceConnection) -> None:
     pending = pending_totals(connection=connection)
     applied, not_applied, undecided = [], [], []
     for remote_id, group in by_remote.items():
-        lost = sum(r.delta for r in group)
         should = clamped(comptoir.get(group[0].variant_link.variant_id, 0)) - pending.get(remote_id, 0)
-        level = remote.get(remote_id)
-        if level == should:
-            applied += group
-        elif level == should - lost:
-            not_applied += group
-        else:
+        fates = batch_fates(group, level=remote.get(remote_id), should=should)
+        if fates is None:
             undecided += group
+        else:
+            applied += fates[0]
+            not_applied += fates[1]
     newly_undecided = [r for r in undecided if r.attempts < 2]  # journaled once, then left to the stock check
     if not (applied or not_applied or newly_undecided):
         return
