@@ -327,7 +327,7 @@ def adjustment_writes(requests: list[dict], *, app_client_id: str, journal: list
 
 def writes_line(writes: dict) -> str:
     parts = [
-        f"{kind} {w['applied']}/{w['calls']} calls applied ({w['items_applied']} items)"
+        f"{kind} {w['applied']}/{w['calls']} calls applied ({w['items_applied']} items carried, retries included)"
         for kind, w in writes.items()
         if "calls" in w
     ]
