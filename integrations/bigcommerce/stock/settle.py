@@ -18,6 +18,7 @@ from integrations.bigcommerce.stock.levels import (
     settle_grace_seconds,
 )
 from integrations.bigcommerce.stock.named import pushes_products
+from integrations.bigcommerce.stock.orders import orders_poll
 from integrations.models import BigCommerceConnection, StockPush, SyncEvent
 from integrations.services.journal import sync_event_record
 
@@ -63,8 +64,10 @@ def stock_unknown_settle(*, connection: BigCommerceConnection) -> None:
     If it does, the lost adjustment was applied (→ sent); if it shows that minus the lost delta, it
     was not (→ pending again, sent by the run that follows). A variant can have several lost
     adjustments (calls) waiting, each applied or not on its own: the split of them that explains
-    BigCommerce's level decides each (``batch_fates``). Otherwise (an online order in between, an
-    adjustment still being applied) the rows stay unknown for the next sweep and the reconciliation.
+    BigCommerce's level decides each (``batch_fates``). The orders are read around the level
+    (``orders_poll``), so an online order placed meanwhile is in Comptoir's level or keeps its
+    variant for next time. Otherwise (a manual edit in between, an adjustment still being applied)
+    the rows stay unknown for the next sweep and the reconciliation.
     """
     grace = timezone.now() - timezone.timedelta(seconds=settle_grace_seconds())
     rows = list(
@@ -86,11 +89,19 @@ def stock_unknown_settle(*, connection: BigCommerceConnection) -> None:
             by_remote[row.variant_link.remote_variant_id].append(row)
     if not by_remote:
         return
+    client = client_for(connection)
     try:
-        remote = remote_levels(client_for(connection), sorted(by_remote))
+        # An online order BigCommerce took stock for and Comptoir has not read yet moves the level
+        # as a lost adjustment of its size would (a sale of 2 lost, an order of 2 placed: BigCommerce
+        # shows "applied"). So the orders are read before the level (Comptoir then holds every
+        # order placed before it) and after it: a variant an order moved in between waits.
+        orders_poll(connection=connection, client=client)
+        remote = remote_levels(client, sorted(by_remote))
+        moved = orders_poll(connection=connection, client=client)
     except BigCommerceError as exc:
         logger.warning("Could not read stock levels to settle lost adjustments: %s", exc)
         return
+    by_remote = {k: group for k, group in by_remote.items() if group[0].variant_link.variant_id not in moved}
     comptoir = comptoir_levels({group[0].variant_link.variant_id for group in by_remote.values()})
     pending = pending_totals(connection=connection)
     applied, not_applied, undecided = [], [], []
