@@ -74,7 +74,12 @@ class Request:
 
     @property
     def query(self) -> dict[str, str]:
-        return {k: v[-1] for k, v in parse_qs(self.query_string, keep_blank_values=True).items()}
+        # Parsed once per query string (handlers read it per record of a list); a copy each time.
+        cached = self.__dict__.get("_query")
+        if cached is None or cached[0] != self.query_string:
+            parsed = {k: v[-1] for k, v in parse_qs(self.query_string, keep_blank_values=True).items()}
+            cached = self.__dict__["_query"] = (self.query_string, parsed)
+        return dict(cached[1])
 
     def query_list(self, name: str) -> list[str]:
         raw = self.query.get(name)

@@ -147,17 +147,25 @@ def _items(req: Request, locations: list[dict]) -> list[dict]:
     db = req.app.db
     q = req.query
     out = []
-    for product in db.find(req.store_hash, "product"):
-        if q.get("product_id:in") and product["id"] not in req.query_ints("product_id:in"):
+    # The filters read once; `variant_id:in` / `product_id:in` narrow the products read (in SQLite).
+    product_ids = set(req.query_ints("product_id:in")) if q.get("product_id:in") else None
+    variant_ids = set(req.query_ints("variant_id:in")) if q.get("variant_id:in") else None
+    skus = {s.lower() for s in req.query_list("sku:in")}
+    narrowed = product_ids
+    if variant_ids is not None:
+        owners = set(db.parents_of(req.store_hash, "variant", variant_ids))
+        narrowed = owners if narrowed is None else narrowed & owners
+    for product in db.find(req.store_hash, "product", ids=narrowed):
+        if product_ids is not None and product["id"] not in product_ids:
             continue
         variants = db.find(req.store_hash, "variant", parent_id=product["id"])
         for variant in variants:
             by_variant = product["inventory_tracking"] == "variant"
             holder = variant if by_variant else product
             sku = variant["sku"] if variant["option_values"] else product["sku"]
-            if q.get("variant_id:in") and variant["id"] not in req.query_ints("variant_id:in"):
+            if variant_ids is not None and variant["id"] not in variant_ids:
                 continue
-            if q.get("sku:in") and (sku or "").lower() not in {s.lower() for s in req.query_list("sku:in")}:
+            if q.get("sku:in") and (sku or "").lower() not in skus:
                 continue
             identity = {
                 "sku": sku,
