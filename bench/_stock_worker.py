@@ -10,11 +10,13 @@ Environment: DATABASE_URL, BENCH_SANDBOX_URL, and the phase's sizes (see each be
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import random
 import statistics
 import sys
+import threading
 import time
 
 
@@ -181,6 +183,36 @@ def coalescing() -> dict:
     }
 
 
+@contextlib.contextmanager
+def _every(seconds: float, report):
+    """Call ``report`` every ``seconds`` in a thread while the block runs."""
+    done = threading.Event()
+
+    def loop():
+        while not done.wait(seconds):
+            with contextlib.suppress(Exception):
+                report()
+
+    thread = threading.Thread(target=loop, daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        done.set()
+        thread.join()
+
+
+def _synced() -> int:
+    from django.db import connection
+
+    from integrations.models import ProductLink
+
+    try:
+        return ProductLink.objects.filter(state="synced").count()
+    finally:
+        connection.close()  # this thread's own connection
+
+
 def reconciliation() -> dict:
     """A stock check of VARIANTS variants (products of 5 × 5 variants) under the store's quota (150
     per 30 s, BigCommerce's default): calls per 1,000 variants and wall time against the quota's
@@ -203,20 +235,32 @@ def reconciliation() -> dict:
         timeout_s=30.0,  # reading 10,000 levels from the sandbox takes longer than the convergence run's 1 s
         settle_after_s=120.0,
     )
-    with sc.running(cfg, sandbox=_sandbox(), database_url=os.environ["DATABASE_URL"]) as runner:
+    progress(f"setup: {cfg.variants} variants ({cfg.variant_products} products) exported to the sandbox, not measured")
+    began = time.monotonic()
+    with contextlib.ExitStack() as stack:
+        with _every(15, lambda: progress(f"setup: {_synced()} products synced ({time.monotonic() - began:.0f} s)")):
+            runner = stack.enter_context(sc.running(cfg, sandbox=_sandbox(), database_url=os.environ["DATABASE_URL"]))
         from integrations.bigcommerce.stock.check import stock_reconcile_start
         from integrations.models import SyncRun
 
+        progress(
+            f"setup done in {time.monotonic() - began:.0f} s; the stock check runs at {quota} calls / {window_s:g} s"
+        )
         runner.sandbox.set_rate_limit(runner.hash, quota, int(window_s * 1000))  # a fresh window at the quota
         since = runner.sandbox.request_log(runner.hash)[-1]["id"]
         started = time.monotonic()
         run = stock_reconcile_start(connection=runner.connection)
+        last = 0.0
         while True:
             run.refresh_from_db()
             if run.status != SyncRun.Status.RUNNING:
                 break
+            if time.monotonic() - last >= 10:
+                last = time.monotonic()
+                progress(f"stock check: {run.done} / {run.total} variants ({last - started:.0f} s)")
             time.sleep(0.2)
         wall = time.monotonic() - started
+        progress(f"stock check {run.status} in {wall:.0f} s")
         calls = runner.sandbox.request_log(runner.hash, since=since)
     routes: dict = {}
     for r in calls:
@@ -251,8 +295,24 @@ def convergence() -> dict:
     return {"summary": runner.summary(result), "failures": runner.failures(result)}
 
 
+def _clusters_recorded() -> None:
+    """Each cluster this worker starts is written to the bench's groups file as it starts."""
+    from tests import stock_convergence as sc
+
+    start = sc.Clusters.start
+
+    def start_recorded(self):
+        proc = start(self)
+        groups_record([proc.pid])
+        return proc
+
+    sc.Clusters.start = start_recorded
+
+
 def main(argv: list[str]) -> int:
+    _stop_on_sigterm()
     _setup()
+    _clusters_recorded()
     phase = {
         "propagation": propagation,
         "coalescing": coalescing,
@@ -263,14 +323,61 @@ def main(argv: list[str]) -> int:
     return 0
 
 
-if __name__ == "__main__":
-    raise SystemExit(main(sys.argv[1:]))
-
-
 # -- used by the bench modules (in the ``python -m bench`` process) ---------------------------
+PROGRESS = "PROGRESS "
+GROUPS_FILE = "BENCH_GROUPS_FILE"  # the worker writes there the process groups it starts (its clusters)
+
+
+def progress(message: str) -> None:
+    """A line the bench process shows as it comes (the worker's other output is kept for errors)."""
+    print(PROGRESS + message, flush=True)
+
+
+def groups_record(pids) -> None:
+    """Write the process groups this worker started (each cluster is its own group), so that the
+    bench process can end them even if this worker is killed before it stops them."""
+    path = os.environ.get(GROUPS_FILE)
+    if path:
+        with open(path, "a") as out:
+            out.writelines(f"{pid}\n" for pid in pids)
+
+
+def _stop_on_sigterm() -> None:
+    """SIGTERM unwinds like Ctrl-C: the ``finally`` blocks stop the clusters and the sandbox."""
+    import signal
+
+    def stop(signum, frame):
+        raise KeyboardInterrupt(f"signal {signum}")
+
+    signal.signal(signal.SIGTERM, stop)
+
+
+def _group_end(pgid: int, *, grace_s: float) -> None:
+    """SIGTERM to a process group, then SIGKILL once ``grace_s`` has passed (or at once if 0)."""
+    import signal
+
+    try:
+        os.killpg(pgid, signal.SIGTERM)
+    except (ProcessLookupError, PermissionError):
+        return
+    deadline = time.monotonic() + grace_s
+    while time.monotonic() < deadline:
+        try:
+            os.killpg(pgid, 0)
+        except (ProcessLookupError, PermissionError):
+            return
+        time.sleep(0.1)
+    try:
+        os.killpg(pgid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
 def run_phase(phase: str, *, database_url: str = "", extra_env: dict | None = None) -> dict:
     """Start a sandbox and this module's process for ``phase`` on a throwaway SQLite file (or
-    ``database_url``, migrated first); returns the phase's figures."""
+    ``database_url``, migrated first); returns the phase's figures. The worker's progress lines
+    are printed as they come; a SIGTERM or Ctrl-C here ends the worker, its clusters and the
+    sandbox (each in its process group) before returning, and so does any error."""
     import shutil
     import subprocess
     import tempfile
@@ -280,6 +387,7 @@ def run_phase(phase: str, *, database_url: str = "", extra_env: dict | None = No
 
     root = Path(__file__).resolve().parent.parent
     tmp = Path(tempfile.mkdtemp(prefix=f"bench-stock-{phase}-"))
+    groups_file = tmp / "groups"
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "DJANGO_SETTINGS_MODULE")}
     env.update(
         {
@@ -287,20 +395,57 @@ def run_phase(phase: str, *, database_url: str = "", extra_env: dict | None = No
             "DATABASE_URL": database_url or f"sqlite:///{tmp / 'bench.sqlite3'}",
             "Q_SYNC": "1",
             "LOG_LEVEL": "WARNING",
+            "PYTHONUNBUFFERED": "1",
+            GROUPS_FILE: str(groups_file),
             **(extra_env or {}),
         }
     )
+    import signal
+    import threading
+
+    def interrupted(signum, frame):
+        raise KeyboardInterrupt(f"signal {signum}")
+
+    main_thread = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, interrupted) if main_thread else None
+    output: list[str] = []
     try:
         for command in (["migrate", "-v0"], ["createcachetable"]):
             subprocess.run([sys.executable, "manage.py", *command], cwd=root, env=env, check=True)
         with SandboxProcess(data=str(tmp / "sandbox.sqlite3"), env={"SANDBOX_APP_URL": "http://127.0.0.1:8000"}) as sb:
             env["BENCH_SANDBOX_URL"] = sb.url
-            done = subprocess.run(
-                [sys.executable, "-m", "bench._stock_worker", phase], cwd=root, env=env, capture_output=True, text=True
+            worker = subprocess.Popen(
+                [sys.executable, "-m", "bench._stock_worker", phase],
+                cwd=root,
+                env=env,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                text=True,
+                start_new_session=True,  # its own group: ended as one below
             )
-        if done.returncode:
-            raise RuntimeError(f"{phase} failed:\n{done.stdout[-3000:]}\n{done.stderr[-5000:]}")
-        line = next(x for x in reversed(done.stdout.splitlines()) if x.startswith("RESULT "))
+            try:
+                for line in worker.stdout:
+                    output.append(line)
+                    if line.startswith(PROGRESS):
+                        print("   " + line[len(PROGRESS) :].rstrip(), flush=True)
+                worker.wait()
+            finally:  # before the sandbox stops: the worker's clusters still talk to it
+                if worker.poll() is None:
+                    _group_end(worker.pid, grace_s=40)  # it stops its clusters on SIGTERM
+                _group_end(worker.pid, grace_s=0)  # anything it left in its group
+                worker.wait()
+        if worker.returncode:
+            raise RuntimeError(f"{phase} failed:\n{''.join(output)[-8000:]}")
+        line = next(x for x in reversed(output) if x.startswith("RESULT "))
         return json.loads(line[len("RESULT ") :])
     finally:
+        if groups_file.exists():  # clusters of a worker that could not stop them (killed)
+            for pgid in {int(x) for x in groups_file.read_text().split()}:
+                _group_end(pgid, grace_s=10)
+        if main_thread:
+            signal.signal(signal.SIGTERM, previous)
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))

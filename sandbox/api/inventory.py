@@ -155,10 +155,16 @@ def _items(req: Request, locations: list[dict]) -> list[dict]:
     if variant_ids is not None:
         owners = set(db.parents_of(req.store_hash, "variant", variant_ids))
         narrowed = owners if narrowed is None else narrowed & owners
+    asked: dict[int, list[dict]] = {}  # the variants asked for, by product (when tracked by variant)
+    for variant in db.find(req.store_hash, "variant", ids=variant_ids) if variant_ids is not None else ():
+        asked.setdefault(variant["product_id"], []).append(variant)
     for product in db.find(req.store_hash, "product", ids=narrowed):
         if product_ids is not None and product["id"] not in product_ids:
             continue
-        variants = db.find(req.store_hash, "variant", parent_id=product["id"])
+        if variant_ids is not None and product["inventory_tracking"] == "variant":
+            variants = asked.get(product["id"], [])  # the others are filtered out below
+        else:
+            variants = db.find(req.store_hash, "variant", parent_id=product["id"])
         for variant in variants:
             by_variant = product["inventory_tracking"] == "variant"
             holder = variant if by_variant else product
