@@ -75,6 +75,10 @@ class Result:
         return iter(self.rows)
 
 
+def _py_lower(value: Any) -> Any:
+    return value.lower() if isinstance(value, str) else None
+
+
 def dumps(value: Any) -> str:
     return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
 
@@ -90,6 +94,8 @@ class Database:
         self.conn.execute("PRAGMA cache_size=-131072")
         self.conn.execute("PRAGMA mmap_size=268435456")
         self.conn.executescript(SCHEMA)
+        # Python's lower() (Unicode), for comparisons SQLite's ASCII lower() would get wrong.
+        self.conn.create_function("py_lower", 1, _py_lower, deterministic=True)
         self.lock = threading.RLock()
         self._depth = 0
         self._after_commit: list[Callable[[], None]] = []
@@ -276,6 +282,16 @@ class Database:
         rows = self.execute(
             "SELECT id FROM records WHERE store_hash=? AND kind=? AND name_key=?",
             (store_hash, kind, name.lower()),
+        ).fetchall()
+        return [r["id"] for r in rows]
+
+    def url_holders(self, store_hash: str, kind: str, url: str) -> list[int]:
+        """Ids of the records whose `custom_url.url` is `url`, any letter case (read in SQLite,
+        without decoding each record)."""
+        rows = self.execute(
+            "SELECT id FROM records WHERE store_hash=? AND kind=?"
+            " AND py_lower(json_extract(data, '$.custom_url.url'))=?",
+            (store_hash, kind, url.lower()),
         ).fetchall()
         return [r["id"] for r in rows]
 

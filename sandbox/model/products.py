@@ -65,11 +65,7 @@ def sku_event(app, store_hash: str, action: str, variant: dict) -> None:
 
 
 def unique_custom_url(db, store_hash: str, url: str, product_id: int | None) -> bool:
-    wanted = url.lower()
-    return not any(
-        p["id"] != product_id and (p.get("custom_url") or {}).get("url", "").lower() == wanted
-        for p in db.find(store_hash, "product")
-    )
+    return not any(holder != product_id for holder in db.url_holders(store_hash, "product", url))
 
 
 def check_custom_url(db, store_hash: str, custom_url: dict | None, product_id: int | None) -> None:
