@@ -1,7 +1,7 @@
 """How fast the sandbox answers at the benches' sizes, so that a figure can say the sandbox is not
 what limits it: p50 / p99 answer time per operation (measured by the client, over HTTP), with the
 rate limit raised out of the way (BigCommerce's quota is a separate matter: 150 calls / 30 s is one
-call per 200 ms, so an answer well under that never holds a paced client back).
+call per 200 ms, so an answer under that never holds a paced client back: the goal).
 
 Two stores: one of VARIANTS variants (products of 25 variants, as the stock check bench) and one of
 PRODUCTS simple products (as the initial sync bench), with ORDERS orders placed in the first.
@@ -19,10 +19,10 @@ import time
 import urllib.error
 import urllib.request
 
-# The quota's pace: one call per 200 ms at 150 / 30 s. An answer slower than this is what limits.
+# The quota's pace: one call per 200 ms at 150 / 30 s. A client paced by the quota is never held
+# back by answers faster than this: the goal of every operation's p99.
 QUOTA_PACE_MS = 30_000 / 150
-GOAL_P99_MS = 100.0
-FULL = "variants,images,videos,options"  # half the pace: the sandbox never limits a paced client
+FULL = "variants,images,videos,options"
 SIZES = ("B", "C", "D", "E", "F")
 COLOURS = ("Blue", "Red", "Green", "Black", "White")
 
@@ -148,9 +148,9 @@ def measure(
     ops["GET products include=variants (250/page)"] = lambda: shirts.call(
         "GET", f"/v3/catalog/products?include=variants&limit=250&page={page_of(len(products), 250)}"
     )
-    ops["GET products id:in (50) include=variants"] = lambda: shirts.call(
+    ops["GET products id:in (10) include=variants,images,options"] = lambda: shirts.call(
         "GET",
-        "/v3/catalog/products?include=variants&limit=50&id:in=" + _ids(rng, product_ids, 50),
+        "/v3/catalog/products?include=variants,images,options&limit=10&id:in=" + _ids(rng, product_ids, 10),
     )
     ops["GET product include=variants,images,videos,options"] = lambda: shirts.call(
         "GET", f"/v3/catalog/products/{rng.choice(product_ids)}?include=variants,images,videos,options"
@@ -255,12 +255,12 @@ def main() -> dict:
 
 
 def summary(figures: dict) -> list[tuple[str, str, str, bool | None]]:
-    worst = figures["worst_p99_ms"]
+    name, worst = max(((n, f["p99_ms"]) for n, f in figures["operations"].items()), key=lambda x: x[1])
     return [
         (
             f"sandbox answer p99, slowest operation ({figures['variants']:,} variants)",
-            f"≤ {GOAL_P99_MS:g} ms (quota pace {QUOTA_PACE_MS:g} ms)",
-            f"{worst:g} ms",
-            worst <= GOAL_P99_MS,
+            f"≤ {QUOTA_PACE_MS:g} ms (one call's share of 150 / 30 s)",
+            f"{worst:g} ms ({name})",
+            worst <= QUOTA_PACE_MS,
         )
     ]
