@@ -208,7 +208,7 @@ def _synced() -> int:
     from integrations.models import ProductLink
 
     try:
-        return ProductLink.objects.filter(state="synced").count()
+        return ProductLink.objects.count()
     finally:
         connection.close()  # this thread's own connection
 
@@ -240,7 +240,7 @@ def reconciliation() -> dict:
     progress(f"setup: {cfg.variants} variants ({cfg.variant_products} products) exported to the sandbox, not measured")
     began = time.monotonic()
     with contextlib.ExitStack() as stack:
-        with _every(15, lambda: progress(f"setup: {_synced()} products synced ({time.monotonic() - began:.0f} s)")):
+        with _every(15, lambda: progress(f"setup: {_synced()} products exported ({time.monotonic() - began:.0f} s)")):
             runner = stack.enter_context(sc.running(cfg, sandbox=_sandbox(), database_url=os.environ["DATABASE_URL"]))
         from integrations.bigcommerce.stock.check import stock_reconcile_start
         from integrations.models import SyncRun
