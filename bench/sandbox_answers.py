@@ -11,10 +11,13 @@ BENCH_SANDBOX_REPEAT (how many times each operation is timed, 20). Seeding is no
 from __future__ import annotations
 
 import concurrent.futures
+import contextlib
 import json
 import os
 import random
+import signal
 import statistics
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -221,6 +224,23 @@ def _recent() -> str:
     return formatdate(time.time() - 60, usegmt=True).replace(" ", "+").replace(",", "%2C")
 
 
+@contextlib.contextmanager
+def _sigterm_unwinds():
+    """A SIGTERM (a timeout) unwinds like Ctrl-C, so the sandbox is stopped on the way out."""
+
+    def interrupted(signum, frame):
+        raise KeyboardInterrupt(f"signal {signum}")
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, interrupted)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 def main() -> dict:
     from sandbox.testing import SandboxProcess
 
@@ -228,7 +248,7 @@ def main() -> dict:
     simple = int(os.environ.get("BENCH_SANDBOX_PRODUCTS", "10000"))
     orders = int(os.environ.get("BENCH_SANDBOX_ORDERS", "3000"))
     repeat = int(os.environ.get("BENCH_SANDBOX_REPEAT", "20"))
-    with SandboxProcess(data=os.environ.get("BENCH_SANDBOX_DATA") or None) as sandbox:
+    with _sigterm_unwinds(), SandboxProcess(data=os.environ.get("BENCH_SANDBOX_DATA") or None) as sandbox:
         started = time.monotonic()
         shirts, candles = _store(sandbox, "shirts"), _store(sandbox, "candles")
         products = seed_variants(shirts, variants)
