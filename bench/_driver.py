@@ -360,3 +360,21 @@ def wait_pushes_done(connection_ids: list[int] | None = None, timeout: float = 1
     while (left := pushes_open(connection_ids)) and time.monotonic() < deadline:
         time.sleep(0.2)
     return left
+
+
+# -- the POS API ------------------------------------------------------------------------------
+def device_token(merchant, name: str = "Bench till") -> str:
+    from portal.services import device_issue
+
+    return device_issue(merchant=merchant, name=name)[1]
+
+
+def pos_sell(session, base_url: str, token: str, variant_id: int, key: str) -> int:
+    """One item sold through the POS API (``POST /api/v1/purchases``); its HTTP status."""
+    answer = session.post(
+        f"{base_url}/api/v1/purchases",
+        json={"lines": [{"variant_id": variant_id, "quantity": 1}]},
+        headers={"Authorization": f"Bearer {token}", "Idempotency-Key": key},
+        timeout=30,
+    )
+    return answer.status_code
