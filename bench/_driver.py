@@ -139,6 +139,28 @@ class Processes:
             self.lanes = f"one cluster of {bulk + urgent} workers (no urgent lane in the settings)"
         return self.lanes
 
+    def wait_ready(self, timeout: float = 180) -> float:
+        """Until each lane has run a task (a probe) and the workers' memory has settled (3 samples a
+        second apart within 3 %); the seconds it took. Started under load, a cluster takes a while
+        to fork its workers: a sale made before would wait for them, which is not what is measured."""
+        from django_q.models import Task
+        from django_q.tasks import async_task
+
+        started = time.monotonic()
+        lanes = [None, "urgent"] if lanes_available() else [None]
+        probes = {async_task("math.sqrt", 4, **({"cluster": lane} if lane else {})) for lane in lanes}
+        while Task.objects.filter(id__in=probes).count() < len(probes):
+            if time.monotonic() - started > timeout:
+                raise RuntimeError(f"the workers ran no task within {timeout:g} s:\n{self.tail()}")
+            time.sleep(0.2)
+        last: list[float] = []
+        while time.monotonic() - started < timeout:
+            last = [*last[-2:], self.worker_rss_mb()]
+            if len(last) == 3 and max(last) <= 1.03 * min(last):
+                break
+            time.sleep(1)
+        return round(time.monotonic() - started, 1)
+
     def stop(self) -> None:
         for _name, proc in reversed(self.procs):
             if proc.poll() is None:

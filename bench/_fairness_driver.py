@@ -63,7 +63,8 @@ def main() -> int:
         d.schedules_install()
         d.queue_real()
         figures["lanes"] = procs.start_workers(bulk=1, urgent=1)
-        d.say(f"workers: {figures['lanes']}")
+        figures["workers_ready_s"] = procs.wait_ready()
+        d.say(f"workers: {figures['lanes']} (ready in {figures['workers_ready_s']} s)")
         since_a, since_b = d.last_request_id(sb, a.hash), d.last_request_id(sb, b.hash)
         initial_sync_start(a.connection)
         deadline = time.monotonic() + 120

@@ -137,8 +137,11 @@ def main() -> int:
         d.schedules_install()
         d.queue_real()
         figures["lanes"] = procs.start_workers(bulk=1, urgent=1)
-        d.say(f"one store, {len(runner.variants)} products; workers: {figures['lanes']}")
-        time.sleep(3)  # the clusters start (their first poll)
+        figures["workers_ready_s"] = procs.wait_ready()
+        d.say(
+            f"one store, {len(runner.variants)} products; workers: {figures['lanes']} "
+            f"(ready in {figures['workers_ready_s']} s)"
+        )
         rng = random.Random(17)
         wait_s = env_number("BENCH_ORDER_WAIT_S", 180)
         phases = os.environ.get("BENCH_ORDER_PHASES", "steady,burst").split(",")
