@@ -65,8 +65,13 @@ def free_port() -> int:
 
 
 def postgres_server_url() -> str:
+    """The server's ``postgres`` database (the bench's own is created beside it)."""
+    # Only the server stack parses it.
+    from urllib.parse import urlsplit, urlunsplit
+
     given = os.environ.get("BENCH_POSTGRES_URL") or os.environ.get("DATABASE_URL", "")
-    return given if given.startswith(("postgres://", "postgresql://")) else DEFAULT_POSTGRES
+    parts = urlsplit(given if given.startswith(("postgres://", "postgresql://")) else DEFAULT_POSTGRES)
+    return urlunsplit((parts.scheme, parts.netloc, "/postgres", parts.query, ""))
 
 
 @contextlib.contextmanager
