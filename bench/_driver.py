@@ -92,10 +92,12 @@ def quota() -> tuple[int, int]:
 
 
 # -- processes --------------------------------------------------------------------------------
-def lanes_available() -> bool:
+def urgent_lane() -> str:
+    """The urgent lane's cluster name when the settings declare one (``Q_CLUSTER["ALT_CLUSTERS"]``), else ""."""
     from django.conf import settings
 
-    return "urgent" in (settings.Q_CLUSTER.get("ALT_CLUSTERS") or {})
+    name = getattr(settings, "Q_URGENT_CLUSTER", "urgent")
+    return name if name and name in (settings.Q_CLUSTER.get("ALT_CLUSTERS") or {}) else ""
 
 
 class Processes:
@@ -130,9 +132,11 @@ class Processes:
         """The bulk lane (``bulk`` workers) and the urgent lane (``urgent``) when the settings have
         it; else one cluster of ``bulk + urgent`` workers. Returns what was started, in words."""
         qcluster = [sys.executable, "manage.py", "qcluster"]
-        if lanes_available():
+        lane = urgent_lane()
+        if lane:
             self.workers.append(self._start("bulk", qcluster, {"Q_WORKERS": str(bulk)}))
-            self.workers.append(self._start("urgent", qcluster, {"Q_WORKERS": str(urgent), "Q_CLUSTER_NAME": "urgent"}))
+            sizes = {"Q_WORKERS": str(urgent), "Q_URGENT_WORKERS": str(urgent)}
+            self.workers.append(self._start("urgent", qcluster, {**sizes, "Q_CLUSTER_NAME": lane}))
             self.lanes = f"two clusters: bulk ({bulk} worker(s)) and urgent ({urgent})"
         else:
             self.workers.append(self._start("cluster", qcluster, {"Q_WORKERS": str(bulk + urgent)}))
@@ -147,7 +151,7 @@ class Processes:
         from django_q.tasks import async_task
 
         started = time.monotonic()
-        lanes = [None, "urgent"] if lanes_available() else [None]
+        lanes = [None, urgent_lane()] if urgent_lane() else [None]
         probes = {async_task("math.sqrt", 4, **({"cluster": lane} if lane else {})) for lane in lanes}
         while Task.objects.filter(id__in=probes).count() < len(probes):
             if time.monotonic() - started > timeout:

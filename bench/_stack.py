@@ -11,7 +11,7 @@ Two stacks:
   server of BENCH_POSTGRES_URL, else of DATABASE_URL when it is PostgreSQL, else
   ``postgres://postgres@127.0.0.1:5432/postgres``) and dropped afterwards, and Redis (broker and
   cache): a ``redis-server`` of its own on a free port without persistence when the binary is
-  there, else BENCH_REDIS_URL / REDIS_URL as given (shared: its queues may meet another run's).
+  there (so that no queue of another run meets the bench's), else BENCH_REDIS_URL / REDIS_URL.
 
 Nothing is left behind: the driver runs in a process group of its own, killed as a whole on the
 way out (an exception, Ctrl-C, BENCH_TIMEOUT_S); the driver itself stops its group when this
@@ -56,6 +56,13 @@ class Stack:
     @property
     def describe(self) -> str:
         return STACKS[self.kind] + (f" ({'; '.join(self.notes)})" if self.notes else "")
+
+
+def tiny(sizes: dict[str, str]) -> None:
+    """With BENCH_TINY=1 (``python -m bench --tiny``), these sizes unless the environment gives others."""
+    if os.environ.get("BENCH_TINY") == "1":
+        for name, value in sizes.items():
+            os.environ.setdefault(name, value)
 
 
 def free_port() -> int:
@@ -105,7 +112,7 @@ def redis_server(tmp: Path):
     """A Redis of the bench's own (no persistence), or the one given; yields (url, note)."""
     binary = shutil.which("redis-server")
     given = os.environ.get("BENCH_REDIS_URL") or os.environ.get("REDIS_URL", "")
-    if binary is None or os.environ.get("BENCH_REDIS_URL"):
+    if binary is None:
         if not given:
             raise StackUnavailable("no redis-server binary and no BENCH_REDIS_URL / REDIS_URL")
         yield given, f"Redis at {given}, shared"

@@ -12,18 +12,28 @@ given, and whether its sync was still running at the end (else B did not sell be
 Sizes: BENCH_FAIRNESS_PRODUCTS (10000; three variants each), BENCH_FAIRNESS_SALES,
 BENCH_FAIRNESS_RATE; BENCH_STACKS (``server``; ``embedded`` runs it on SQLite and the ORM broker);
 BENCH_QUOTA, BENCH_WINDOW_S.
+
+``python -m bench --tiny`` (BENCH_TINY=1) runs it at the sizes of ``TINY`` below.
 """
 
 from __future__ import annotations
 
 import os
 
-from bench._stack import StackUnavailable, run_driver, stack
+from bench._stack import StackUnavailable, run_driver, stack, tiny
 
 GOAL_MEDIAN_S, GOAL_P99_S = 1.0, 2.0
+TINY = {
+    "BENCH_FAIRNESS_PRODUCTS": "40",
+    "BENCH_FAIRNESS_SALES": "4",
+    "BENCH_FAIRNESS_RATE": "2",
+    "BENCH_QUOTA": "20",
+    "BENCH_WINDOW_S": "3",
+}
 
 
 def main() -> dict:
+    tiny(TINY)
     quota = int(os.environ.get("BENCH_QUOTA", "150"))
     window_s = float(os.environ.get("BENCH_WINDOW_S", "30"))
     figures: dict = {"stacks": {}}

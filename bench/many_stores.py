@@ -11,18 +11,22 @@ PostgreSQL + Redis by default (BENCH_STACKS), in a throwaway database. Also: BEN
 else one cluster of 4), BENCH_WEB_PROCESSES (2 ``runserver`` processes sharing the stores),
 BENCH_CLIENT_THREADS (32: the tills' connections), BENCH_QUOTA, BENCH_WINDOW_S. Connecting 200
 stores takes a few minutes before the selling starts.
+
+``python -m bench --tiny`` (BENCH_TINY=1) runs it at the sizes of ``TINY`` below.
 """
 
 from __future__ import annotations
 
 import os
 
-from bench._stack import StackUnavailable, run_driver, stack
+from bench._stack import StackUnavailable, run_driver, stack, tiny
 
 GOAL_P99_S = 3.0
+TINY = {"BENCH_STORES": "2", "BENCH_SECONDS": "4", "BENCH_WORKERS": "2", "BENCH_WINDOW_S": "3"}
 
 
 def main() -> dict:
+    tiny(TINY)
     quota = int(os.environ.get("BENCH_QUOTA", "150"))
     window_s = float(os.environ.get("BENCH_WINDOW_S", "30"))
     figures: dict = {"stacks": {}}

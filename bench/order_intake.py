@@ -16,18 +16,30 @@ On each stack of BENCH_STACKS (``embedded,server``: SQLite and the ORM broker as
 them, then PostgreSQL and Redis; a stack that cannot be built here is skipped and says why), each
 in a throwaway database. Also: BENCH_ORDER_PHASES (``steady,burst``), BENCH_ORDER_PRODUCTS (50),
 BENCH_QUOTA (150) and BENCH_WINDOW_S (30).
+
+``python -m bench --tiny`` (BENCH_TINY=1) runs it at the sizes of ``TINY`` below.
 """
 
 from __future__ import annotations
 
 import os
 
-from bench._stack import StackUnavailable, run_driver, stack
+from bench._stack import StackUnavailable, run_driver, stack, tiny
 
 GOALS = {"median_s": 1.0, "p99_s": 3.0, "calls_per_order": 0.05, "burst_last_s": 5.0}
+TINY = {  # python -m bench --tiny: each stack once, small
+    "BENCH_ORDER_RATE": "2",
+    "BENCH_ORDER_SECONDS": "3",
+    "BENCH_BURST_RATE": "5",
+    "BENCH_BURST_SECONDS": "2",
+    "BENCH_ORDER_PRODUCTS": "2",
+    "BENCH_ORDER_WAIT_S": "90",
+    "BENCH_WINDOW_S": "3",
+}
 
 
 def main() -> dict:
+    tiny(TINY)
     quota = int(os.environ.get("BENCH_QUOTA", "150"))
     window_s = float(os.environ.get("BENCH_WINDOW_S", "30"))
     figures: dict = {"stacks": {}}
