@@ -323,6 +323,12 @@ def routes(calls: list[dict]) -> dict[str, int]:
     return dict(sorted(out.items(), key=lambda kv: -kv[1]))
 
 
+def answer_ms_p99(calls: list[dict]) -> float | None:
+    """The sandbox's own answer time (its request log's ``ms``), 99th percentile: whether the
+    sandbox, rather than Comptoir, is what limits a figure."""
+    return percentile([r["ms"] for r in calls], 0.99) if calls else None
+
+
 def late_429(calls: list[dict], window_s: float) -> int:
     """429 answers more than one window after the first call."""
     if not calls:

@@ -97,6 +97,7 @@ def main() -> int:
             b_pushes_left=left,
             b_calls=len(b_calls),
             b_http_429=sum(1 for r in b_calls if r["status"] == 429),
+            sandbox_ms_p99={"a": d.answer_ms_p99(a_calls), "b": d.answer_ms_p99(b_calls)},
             a_products=products,
             a_synced_before=synced_before,
             a_synced_after=synced_after,
@@ -110,7 +111,7 @@ def main() -> int:
             f"B: {sales} sales at {rate:g}/s in {figures['b_selling_s']} s (answers {statuses}): sale → BigCommerce "
             f"median {got.get('median_s')} s, p99 {got.get('p99_s')} s, max {got.get('max_s')} s; pushes left {left}; "
             f"A synced {synced_before} → {synced_after} of {products} meanwhile ({figures['a_calls_during']} calls), "
-            f"still running: {figures['a_still_running']}"
+            f"still running: {figures['a_still_running']}; the sandbox answered in {figures['sandbox_ms_p99']} ms (p99)"
         )
     except Exception:
         d.say(procs.tail())

@@ -114,13 +114,15 @@ def phase(sb, runner, *, name: str, rate: float, seconds: float, wait_s: float, 
         "http_429": sum(1 for r in calls if r["status"] == 429),
         "http_429_after_first_window": d.late_429(calls, window_ms / 1000),
         "quota": f"{quota}/{window_ms / 1000:g}s",
+        "sandbox_ms_p99": d.answer_ms_p99(calls),
         "routes": d.routes(calls),
     }
     d.say(
         f"{name}: {out['placed']} placed in {out['placing_s']} s, in the ledger {out.get('n', 0)}: median "
         f"{out.get('median_s')} s, p99 {out.get('p99_s')} s, last {out['last_after_last_placed_s']} s after the last "
         f"placed; {out['calls']} calls ({out['calls_per_order']}/order), 429s {out['http_429']} "
-        f"(after the first window {out['http_429_after_first_window']}); lost {out['lost']}"
+        f"(after the first window {out['http_429_after_first_window']}); lost {out['lost']}; "
+        f"the sandbox answered in {out['sandbox_ms_p99']} ms (p99)"
     )
     return out
 

@@ -127,6 +127,7 @@ def main() -> int:
             pushes_left=left,
             calls=len(calls),
             http_429=sum(1 for r in calls if r["status"] == 429),
+            sandbox_ms_p99=d.answer_ms_p99(calls),
             worker_rss=rss.figures(),
             rss_samples=rss.samples[:: max(1, len(rss.samples) // 60)],
         )
@@ -135,7 +136,8 @@ def main() -> int:
             f"{count} stores × {seconds} s: {sum(tills.statuses.values())} sales sent in {figures['selling_s']} s "
             f"(answers {tills.statuses}; POS answer p99 {figures['pos_answer'].get('p99_s')} s); sale → BigCommerce "
             f"median {got.get('median_s')} s, p99 {got.get('p99_s')} s, max {got.get('max_s')} s; pushes left {left}; "
-            f"{len(calls)} calls, {figures['http_429']} × 429; worker RSS {figures['worker_rss']}"
+            f"{len(calls)} calls, {figures['http_429']} × 429 (the sandbox answered in {figures['sandbox_ms_p99']} ms, "
+            f"p99); worker RSS {figures['worker_rss']}"
         )
     except Exception:
         d.say(procs.tail())

@@ -112,6 +112,12 @@ def summary(figures: dict) -> list[tuple[str, str, str, bool | None]]:
                     str(steady["calls_per_order"]),
                     _at_most(steady["calls_per_order"], GOALS["calls_per_order"]),
                 ),
+                (
+                    f"sandbox answer time p99, {rate} [{kind}]",
+                    "not the limit",
+                    f"{steady.get('sandbox_ms_p99')} ms",
+                    None,
+                ),
                 (f"orders lost, {rate} [{kind}]", "0", str(steady["lost"]), steady["lost"] == 0),
             ]
         if burst:
