@@ -7,6 +7,8 @@ Comptoir's processes are the ones ``make run`` starts: ``manage.py runserver`` (
 the POS API and BigCommerce's webhooks) and ``manage.py qcluster``: the bulk lane, plus the urgent
 lane (``Q_CLUSTER_NAME=urgent``) when the settings declare it (``Q_CLUSTER["ALT_CLUSTERS"]``);
 without it, one cluster with every worker.
+
+Django's code is imported inside the functions: this module is imported before ``django.setup()``.
 """
 
 from __future__ import annotations

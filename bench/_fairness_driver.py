@@ -5,6 +5,8 @@ it is under way, B's Register sales through the POS API at BENCH_FAIRNESS_RATE a
 one ``RESULT {json}`` line.
 
     python -m bench._fairness_driver
+
+Django's code is imported inside the functions: this module is imported before ``django.setup()``.
 """
 
 from __future__ import annotations

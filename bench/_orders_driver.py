@@ -5,6 +5,8 @@ endpoint) at a steady rate, then in a burst. Prints one ``RESULT {json}`` line.
     python -m bench._orders_driver
 
 Environment: the stack's (``bench._stack``), and the sizes of ``bench.order_intake``.
+
+Django's code is imported inside the functions: this module is imported before ``django.setup()``.
 """
 
 from __future__ import annotations

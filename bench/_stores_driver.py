@@ -5,6 +5,8 @@ workers); then every store sells one item a second for BENCH_SECONDS through the
 one ``RESULT {json}`` line.
 
     python -m bench._stores_driver
+
+Django's code is imported inside the functions: this module is imported before ``django.setup()``.
 """
 
 from __future__ import annotations
