@@ -77,6 +77,8 @@ def propagation() -> dict:
         for v in runner.variants:  # plenty to sell online and in store
             stock_set(merchant=runner.merchant, variant=v, quantity=100_000, idempotency_key=f"bench:fill:{v.pk}")
         _wait_outbox_empty()
+        _real_quota(runner)
+        out["quota"] = f"{os.environ.get('BENCH_QUOTA', '150')}/{os.environ.get('BENCH_WINDOW_S', '30')}s"
         rng = random.Random(7)
         first = StockMovement.objects.order_by("-pk").values_list("pk", flat=True).first()
         started = time.monotonic()
@@ -88,14 +90,23 @@ def propagation() -> dict:
         made = dict(StockMovement.objects.filter(pk__gt=first or 0).values_list("pk", "created_at"))
         delays = [(p.sent_at - made[p.movement_id]).total_seconds() for p in pushes if p.movement_id in made]
         out["outbound"] = _figures(delays)
-        out["outbound"]["calls"] = sum(
-            1
-            for r in runner.sandbox.request_log(runner.hash, since=runner.log_start)
-            if r["path"].endswith("/adjustments/relative")
-        )
-        if runner.inbound:
+        calls = runner.sandbox.request_log(runner.hash, since=runner.log_start)
+        out["outbound"]["calls"] = sum(1 for r in calls if r["path"].endswith("/adjustments/relative"))
+        out["outbound"]["http_429"] = sum(1 for r in calls if r["status"] == 429)
+        if runner.inbound and os.environ.get("BENCH_STOCK_INBOUND") == "1":  # bench.order_intake measures it
             out["inbound"] = _inbound_delays(runner, events=events, rate=rate, rng=rng)
     return out
+
+
+def _real_quota(runner) -> None:
+    """From here on the store answers at BigCommerce's quota (BENCH_QUOTA per BENCH_WINDOW_S; 150
+    per 30 s), not the setup's unlimited one, and the pacer forgets what the setup taught it."""
+    from integrations.bigcommerce.api.pacing_backends import default_pacer
+
+    quota = int(os.environ.get("BENCH_QUOTA", "150"))
+    window_ms = int(float(os.environ.get("BENCH_WINDOW_S", "30")) * 1000)
+    runner.sandbox.set_rate_limit(runner.hash, quota, window_ms)
+    default_pacer().backend.reset(runner.hash)
 
 
 def _inbound_delays(runner, *, events: int, rate: float, rng) -> dict:
