@@ -66,11 +66,13 @@ def test_a_real_cluster_processes_an_enqueued_task(database_url):
         "DJANGO_SETTINGS_MODULE": "portal.settings.test",
         "DATABASE_URL": database_url,
         "Q_SYNC": "0",  # the real queue, not inline
-        "Q_CLUSTER_NAME": f"test-{os.getpid()}",  # a Redis queue of its own (xdist workers run side by side)
+        "Q_NAME": f"test-{os.getpid()}",  # Redis queues of its own (xdist workers run side by side)
+        "Q_URGENT_NAME": f"test-{os.getpid()}-urgent",
+        "Q_CLUSTER_NAME": f"test-{os.getpid()}-urgent",  # webhooks are processed on the urgent lane
         "Q_WORKERS": "1",
     }
     broker = manage("shell", "-c", BROKER, env=env).stdout.strip().splitlines()[-1]
-    assert broker == ("Redis" if os.environ.get("REDIS_URL") else "ORM")
+    assert broker == ("Redis" if os.environ.get("REDIS_URL") else "FifoORM")  # portal.broker
     enqueued = manage("shell", "-c", ENQUEUE, env=env)
     assert enqueued.returncode == 0, enqueued.stderr
     event_id = int(enqueued.stdout.strip().splitlines()[-1])

@@ -32,7 +32,6 @@ from datetime import timedelta
 
 from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
-from django_q.tasks import async_task
 
 from catalog.models import Product
 from integrations import journal_messages
@@ -44,7 +43,7 @@ from integrations.bigcommerce.api.errors import (
 from integrations.bigcommerce.products.export_chunk import CHUNK, TRANSIENT, ChunkExport
 from integrations.models import BigCommerceConnection, ProductAssignment, ProductLink, RemoteRef, SyncEvent, SyncRun
 from integrations.services.journal import sync_event_record
-from integrations.services.queue import enqueue_on_commit
+from integrations.services.queue import enqueue, enqueue_on_commit
 
 logger = logging.getLogger(__name__)
 
@@ -154,7 +153,7 @@ def export_kick(*, connection: BigCommerceConnection) -> None:
     """After a change: push what is due, in the running run if there is one."""
 
     run = SyncRun.objects.filter(connection=connection, kind=SyncRun.Kind.EXPORT, status=SyncRun.Status.RUNNING).first()
-    async_task("integrations.tasks.bigcommerce_export_run", connection.pk, run.pk if run else None)
+    enqueue("integrations.tasks.bigcommerce_export_run", connection.pk, run.pk if run else None)
 
 
 def export_initial_start(*, connection: BigCommerceConnection) -> SyncRun | None:

@@ -21,7 +21,6 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
-from django_q.tasks import async_task
 
 from integrations import journal_messages
 from integrations.bigcommerce.api import endpoints as api
@@ -32,6 +31,7 @@ from integrations.bigcommerce.stock.levels import clamped, remote_levels, settle
 from integrations.bigcommerce.stock.orders import apply_window, ledger_write, local_variant, orders_poll
 from integrations.models import BigCommerceConnection, StockPush, SyncEvent, SyncRun, VariantLink
 from integrations.services.journal import sync_event_record
+from integrations.services.queue import enqueue
 from inventory.models import StockOrigin
 from inventory.reasons import ReasonCode
 from inventory.selectors import online_levels
@@ -246,7 +246,7 @@ def stock_reconcile_start(*, connection: BigCommerceConnection, enqueue: bool = 
 
 def _enqueue_reconcile(run_id: int) -> None:
 
-    async_task("integrations.tasks.bigcommerce_stock_reconcile", run_id)
+    enqueue("integrations.tasks.bigcommerce_stock_reconcile", run_id)
 
 
 def stock_reconcile_run(*, run: SyncRun) -> SyncRun:
