@@ -21,7 +21,7 @@ from integrations.bigcommerce.products.importer import (
     is_importing,
     product_refresh,
 )
-from integrations.bigcommerce.stock.check import stock_reconcile_run, stock_reconcile_start
+from integrations.bigcommerce.stock.check import stock_reconcile_round, stock_reconcile_start
 from integrations.bigcommerce.stock.manual_edits import stock_checks_requested_run
 from integrations.bigcommerce.stock.orders import order_sync, orders_poll
 from integrations.bigcommerce.stock.push import stock_push_drain
@@ -273,7 +273,8 @@ def bigcommerce_stock_reconcile(run_id: int) -> None:
     run = SyncRun.objects.select_related("connection").filter(pk=run_id, status=SyncRun.Status.RUNNING).first()
     if run is None or _stock_connection(run.connection_id) is None:
         return
-    stock_reconcile_run(run=run)
+    if stock_reconcile_round(run=run):  # more left: the next round goes behind other merchants' work
+        enqueue("integrations.tasks.bigcommerce_stock_reconcile", run_id)
 
 
 def bigcommerce_stock_reconcile_all() -> None:

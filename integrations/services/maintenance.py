@@ -18,7 +18,7 @@ PRUNE_BATCH = 5000
 RESUME_TASKS = {
     SyncRun.Kind.EXPORT: lambda run: ("integrations.tasks.bigcommerce_export_run", run.connection_id, run.pk),
     SyncRun.Kind.IMPORT: lambda run: ("integrations.tasks.bigcommerce_import_chunk", run.pk),
-    # A stock check starts again from the first variant (what it already corrected now agrees).
+    # A stock check goes on from its cursor (the variants its rounds have not reached).
     SyncRun.Kind.RECONCILIATION: lambda run: ("integrations.tasks.bigcommerce_stock_reconcile", run.pk),
 }
 
