@@ -17,7 +17,7 @@ from integrations.bigcommerce.products import export as exporter
 from integrations.bigcommerce.products.export import exporting
 from integrations.bigcommerce.products.importer import (
     import_chunk_run,
-    import_resync_run,
+    import_resync_round,
     is_importing,
     product_refresh,
 )
@@ -311,16 +311,21 @@ def bigcommerce_import_product(connection_id: int, remote_product_id: int) -> No
         product_refresh(connection=connection, remote_product_id=remote_product_id)
 
 
-def bigcommerce_import_resync(connection_id: int) -> None:
-    """Scheduled: catch what webhooks missed (new, changed and unassigned products)."""
+def bigcommerce_import_resync(connection_id: int, page: int = 1, counts: dict | None = None) -> None:
+    """Scheduled: catch what webhooks missed (new, changed and unassigned products), a page of the
+    channel per round; the next round is enqueued at the tail (other merchants' work in between)."""
 
     connection = _importing_connection(connection_id)
     if connection is None:
         return
+    counts = counts or {}
     try:
-        import_resync_run(connection=connection)
+        more = import_resync_round(connection=connection, page=page, counts=counts)
     except BigCommerceError as exc:
         _failed(connection, exc, gettext_lazy("Checking the products of the Comptoir-POS channel"), keep=False)
+        return
+    if more:
+        enqueue("integrations.tasks.bigcommerce_import_resync", connection_id, page + 1, counts)
 
 
 def bigcommerce_import_resync_all() -> None:
@@ -334,9 +339,13 @@ def bigcommerce_import_resync_all() -> None:
 
 # -- housekeeping ----------------------------------------------------------------------------
 def journal_prune() -> dict:
-    """Scheduled (daily): journal entries and processed webhook events older than COMPTOIR_JOURNAL_DAYS."""
+    """Scheduled (daily): journal entries and processed webhook events older than COMPTOIR_JOURNAL_DAYS,
+    in rounds (the next one enqueued at the tail while more are left)."""
 
-    return prune()
+    pruned = prune()
+    if pruned["more"]:
+        enqueue("integrations.tasks.journal_prune")
+    return pruned
 
 
 def used_signed_payloads_purge() -> int:

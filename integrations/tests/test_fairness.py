@@ -6,6 +6,7 @@ process (queue_helpers.Worker): the assertions are on the order tasks ran and th
 import pytest
 from django.test import TestCase
 
+from catalog.models import Product
 from integrations.bigcommerce.products import export
 from integrations.bigcommerce.stock import check as stock_check
 from integrations.bigcommerce.stock.check import stock_reconcile_start
@@ -94,3 +95,31 @@ def test_a_sync_of_every_product_goes_in_rounds_and_another_merchants_work_runs_
     assert len(product_puts) == 3  # one batched write per round of 2
     assert SyncRun.objects.get(pk=run_b.pk).status == "finished"
     assert merchant_a.pk != conn_b.merchant_id
+
+
+def test_the_hourly_resync_of_a_channel_goes_in_rounds_of_a_page(bc, worker, monkeypatch):
+    from integrations.bigcommerce.products import importer
+    from integrations.tests.test_importer import connect, simple
+
+    shop, merchant_a, _, conn_a, ids = connect(bc, products=[simple(f"Tote {i}", f"TOTE-{i}") for i in range(5)])
+    _, _, _, conn_b, _ = connected(bc, setup=lambda m: stocked(m, "Mug", "MUG-1", 4))
+    shop.api.put(f"/v3/catalog/products/{ids[4]}", json={"name": "Tote bag"})  # a webhook that never came
+    shop.unassign(ids[0])
+    monkeypatch.setattr(importer, "CHUNK", 2)  # pages of 2 products (50 in production)
+    queue = worker()
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        sync_now_start(connection=conn_a)  # managed in BigCommerce: the resync of the channel
+        run_b = stock_reconcile_start(connection=conn_b)
+
+    ran = [(func, args[0]) for func, args in queue.drain("bulk")]
+
+    assert ran == [
+        ("bigcommerce_import_resync", conn_a.pk),  # page 1, then to the tail
+        ("bigcommerce_stock_reconcile", run_b.pk),  # B's work before A's next page
+        ("bigcommerce_import_resync", conn_a.pk),  # page 2
+        ("bigcommerce_import_resync", conn_a.pk),  # page 3 (not full): what left, the journal line
+    ]
+    names = dict(Product.objects.filter(merchant=merchant_a).values_list("name", "is_archived"))
+    assert names["Tote bag"] is False and names["Tote 0"] is True
+    (line,) = SyncEvent.objects.filter(merchant=merchant_a, code="import.checked")
+    assert line.detail == {"imported": 1, "unchanged": 3, "failed": 0, "left": 1}
