@@ -5,6 +5,8 @@ from dataclasses import dataclass
 
 from django_q.models import Schedule
 
+from integrations.services.queue import cluster_of
+
 
 @dataclass(frozen=True)
 class Scheduled:
@@ -43,7 +45,9 @@ SCHEDULES = (
 
 
 def schedules_install() -> list[str]:
-    """Create or update each schedule by name; remove ours that are no longer declared."""
+    """Create or update each schedule by name; remove ours that are no longer declared. Each goes
+    to the lane of its task: django-q2's scheduler of that cluster creates its tasks (the default
+    cluster's takes the schedules of the bulk lane, the urgent cluster's those of the urgent lane)."""
 
     names = []
     for item in SCHEDULES:
@@ -54,6 +58,7 @@ def schedules_install() -> list[str]:
                 "schedule_type": Schedule.MINUTES,
                 "minutes": item.minutes,
                 "repeats": -1,
+                "cluster": cluster_of(item.func),
             },
         )
         names.append(item.name)

@@ -8,7 +8,6 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django_q.tasks import async_task
 
 from integrations.bigcommerce.api.errors import BigCommerceError
 from integrations.bigcommerce.connection import disconnect, preflight, setup
@@ -18,11 +17,11 @@ from integrations.bigcommerce.products import export as exporter
 from integrations.bigcommerce.products.export import exporting
 from integrations.bigcommerce.products.importer import (
     import_chunk_run,
-    import_resync_run,
+    import_resync_round,
     is_importing,
     product_refresh,
 )
-from integrations.bigcommerce.stock.check import stock_reconcile_run, stock_reconcile_start
+from integrations.bigcommerce.stock.check import stock_reconcile_round, stock_reconcile_start
 from integrations.bigcommerce.stock.manual_edits import stock_checks_requested_run
 from integrations.bigcommerce.stock.orders import order_sync, orders_poll
 from integrations.bigcommerce.stock.push import stock_push_drain
@@ -32,7 +31,7 @@ from integrations.services.journal import sync_event_finish, sync_event_record
 from integrations.services.maintenance import journal_prune as prune
 from integrations.services.maintenance import sync_run_resume
 from integrations.services.maintenance import sync_runs_stalled_resume as resume
-from integrations.services.queue import enqueue_on_commit
+from integrations.services.queue import enqueue, enqueue_on_commit
 from integrations.services.sync_now import sync_now_start
 
 logger = logging.getLogger(__name__)
@@ -157,7 +156,7 @@ def bigcommerce_export_run(connection_id: int, run_id: int | None = None) -> Non
     sync_run_resume(run_id=run_id)
     run = SyncRun.objects.filter(pk=run_id).first() if run_id else None
     if exporter.export_run(connection=connection, run=run):
-        async_task("integrations.tasks.bigcommerce_export_run", connection_id, run_id)
+        enqueue("integrations.tasks.bigcommerce_export_run", connection_id, run_id)
 
 
 def bigcommerce_export_sweep() -> None:
@@ -200,7 +199,7 @@ def bigcommerce_stock_push_sweep() -> None:
         .values_list("connection_id", flat=True)
         .distinct()
     ):
-        async_task("integrations.tasks.bigcommerce_stock_push_run", connection_id)
+        enqueue("integrations.tasks.bigcommerce_stock_push_run", connection_id)
 
 
 # -- stock from BigCommerce: orders, manual edits, the stock check -----------------------------
@@ -254,7 +253,7 @@ def bigcommerce_stock_sweep() -> None:
     for event_id in WebhookEvent.objects.filter(
         status=WebhookEvent.Status.RECEIVED, received_at__lt=timezone.now() - timezone.timedelta(minutes=1)
     ).values_list("pk", flat=True)[:500]:
-        async_task("integrations.tasks.webhook_event_process", event_id)
+        enqueue("integrations.tasks.webhook_event_process", event_id)
     waiting = set(
         VariantLink.objects.filter(stock_check_requested_at__isnull=False).values_list("link__connection_id", flat=True)
     )
@@ -263,9 +262,9 @@ def bigcommerce_stock_sweep() -> None:
     ):
         if not connection.access_token:
             continue
-        async_task("integrations.tasks.bigcommerce_orders_poll", connection.pk)
+        enqueue("integrations.tasks.bigcommerce_orders_poll", connection.pk)
         if connection.pk in waiting:
-            async_task("integrations.tasks.bigcommerce_stock_check_requested", connection.pk)
+            enqueue("integrations.tasks.bigcommerce_stock_check_requested", connection.pk)
 
 
 def bigcommerce_stock_reconcile(run_id: int) -> None:
@@ -274,7 +273,8 @@ def bigcommerce_stock_reconcile(run_id: int) -> None:
     run = SyncRun.objects.select_related("connection").filter(pk=run_id, status=SyncRun.Status.RUNNING).first()
     if run is None or _stock_connection(run.connection_id) is None:
         return
-    stock_reconcile_run(run=run)
+    if stock_reconcile_round(run=run):  # more left: the next round goes behind other merchants' work
+        enqueue("integrations.tasks.bigcommerce_stock_reconcile", run_id)
 
 
 def bigcommerce_stock_reconcile_all() -> None:
@@ -311,16 +311,21 @@ def bigcommerce_import_product(connection_id: int, remote_product_id: int) -> No
         product_refresh(connection=connection, remote_product_id=remote_product_id)
 
 
-def bigcommerce_import_resync(connection_id: int) -> None:
-    """Scheduled: catch what webhooks missed (new, changed and unassigned products)."""
+def bigcommerce_import_resync(connection_id: int, page: int = 1, counts: dict | None = None) -> None:
+    """Scheduled: catch what webhooks missed (new, changed and unassigned products), a page of the
+    channel per round; the next round is enqueued at the tail (other merchants' work in between)."""
 
     connection = _importing_connection(connection_id)
     if connection is None:
         return
+    counts = counts or {}
     try:
-        import_resync_run(connection=connection)
+        more = import_resync_round(connection=connection, page=page, counts=counts)
     except BigCommerceError as exc:
         _failed(connection, exc, gettext_lazy("Checking the products of the Comptoir-POS channel"), keep=False)
+        return
+    if more:
+        enqueue("integrations.tasks.bigcommerce_import_resync", connection_id, page + 1, counts)
 
 
 def bigcommerce_import_resync_all() -> None:
@@ -329,14 +334,18 @@ def bigcommerce_import_resync_all() -> None:
     for pk in BigCommerceConnection.objects.filter(
         status=BigCommerceConnection.Status.CONNECTED, managed_in=BigCommerceConnection.ManagedIn.BIGCOMMERCE
     ).values_list("pk", flat=True):
-        async_task("integrations.tasks.bigcommerce_import_resync", pk)
+        enqueue("integrations.tasks.bigcommerce_import_resync", pk)
 
 
 # -- housekeeping ----------------------------------------------------------------------------
 def journal_prune() -> dict:
-    """Scheduled (daily): journal entries and processed webhook events older than COMPTOIR_JOURNAL_DAYS."""
+    """Scheduled (daily): journal entries and processed webhook events older than COMPTOIR_JOURNAL_DAYS,
+    in rounds (the next one enqueued at the tail while more are left)."""
 
-    return prune()
+    pruned = prune()
+    if pruned["more"]:
+        enqueue("integrations.tasks.journal_prune")
+    return pruned
 
 
 def used_signed_payloads_purge() -> int:

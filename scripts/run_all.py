@@ -1,10 +1,11 @@
-"""Start web, worker and the BigCommerce sandbox together; Ctrl-C (or SIGTERM) stops all three.
+"""Start web, the two workers (the bulk and the urgent lane) and the BigCommerce sandbox together;
+Ctrl-C (or SIGTERM) stops them all.
 
 Used by `make run`. Each process keeps its own output, prefixed by its name. The web serves on the
 setting ``PORT`` (default 8000), the sandbox on ``SANDBOX_PORT`` (default 8001).
 
 Each process runs in a process group of its own (a terminal's Ctrl-C reaches this script only).
-Stopping, when a signal arrives or one of the three ends: SIGTERM to each of the three, which stops
+Stopping, when a signal arrives or one of them ends: SIGTERM to each of them, which stops
 its own children; once they have ended, SIGKILL to anything left in their groups. After ``GRACE``
 seconds, or at a further SIGINT/SIGTERM more than ``SETTLE`` into the shutdown (a second Ctrl-C),
 SIGKILL to every group at once. It returns when no process
@@ -44,12 +45,16 @@ def settings():
     return settings
 
 
-def commands(*, port: int, sandbox_port: int) -> dict[str, list[str]]:
+def commands(*, port: int, sandbox_port: int, bulk: str, urgent: str) -> dict[str, tuple[list[str], dict]]:
+    """Each process's command and the environment it adds: one django-q2 cluster per lane (named
+    by Q_CLUSTER_NAME; integrations.services.queue says which task runs on which), the web, the sandbox."""
     py = sys.executable
+    qcluster = [py, "manage.py", "qcluster"]
     return {
-        "sandbox": [py, "-m", "sandbox", "--port", str(sandbox_port), "--seed-demo"],
-        "worker": [py, "manage.py", "qcluster"],
-        "web": [py, "manage.py", "runserver", f"127.0.0.1:{port}"],
+        "sandbox": ([py, "-m", "sandbox", "--port", str(sandbox_port), "--seed-demo"], {}),
+        "bulk": (qcluster, {"Q_CLUSTER_NAME": bulk}),
+        **({"urgent": (qcluster, {"Q_CLUSTER_NAME": urgent})} if urgent else {}),
+        "web": ([py, "manage.py", "runserver", f"127.0.0.1:{port}"], {}),
     }
 
 
@@ -142,13 +147,14 @@ def main() -> int:
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     running: dict[str, subprocess.Popen] = {}
     try:
-        for name, cmd in commands(port=conf.PORT, sandbox_port=conf.SANDBOX_PORT).items():
+        lanes = {"bulk": conf.Q_CLUSTER["name"], "urgent": conf.Q_URGENT_CLUSTER}
+        for name, (cmd, extra) in commands(port=conf.PORT, sandbox_port=conf.SANDBOX_PORT, **lanes).items():
             if signals_received:
                 break
             proc = subprocess.Popen(
                 cmd,
                 cwd=ROOT,
-                env=env,
+                env={**env, **extra},
                 stdout=subprocess.PIPE,
                 stderr=subprocess.STDOUT,
                 text=True,

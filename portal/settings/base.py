@@ -9,6 +9,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -193,9 +194,16 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 
 # django-q2: ORM broker by default (same database: enqueue inside a transaction is an outbox),
 # Redis broker when REDIS_URL is set. timeout < retry, finite attempts.
+# Two lanes, two clusters on one broker (integrations.services.queue picks the lane of each task):
+# the default cluster, named Q_NAME, is the BULK lane (initial syncs, resyncs, stock checks,
+# housekeeping); the URGENT lane (stock pushes, order intake, webhooks) is the alternative cluster
+# started with ``Q_CLUSTER_NAME=urgent python manage.py qcluster``. Q_NAME is also the salt of the
+# tasks' signature: every process of one site shares it. Q_URGENT_NAME="" puts all work on the
+# bulk lane (one cluster: test harnesses that start a single cluster).
 REDIS_URL = os.environ.get("REDIS_URL", "")
+Q_URGENT_CLUSTER = os.environ.get("Q_URGENT_NAME", "urgent")
 Q_CLUSTER = {
-    "name": os.environ.get("Q_CLUSTER_NAME", "comptoir"),
+    "name": os.environ.get("Q_NAME", "comptoir"),
     "workers": int(os.environ.get("Q_WORKERS", "2")),
     "timeout": int(os.environ.get("Q_TIMEOUT", "120")),
     "retry": int(os.environ.get("Q_RETRY", "180")),
@@ -206,10 +214,27 @@ Q_CLUSTER = {
     "label": "Django Q2",
     "poll": 0.5,
 }
+if Q_URGENT_CLUSTER:
+    # Short tasks: a smaller timeout finds a stuck one sooner; its own workers, never busy with bulk work.
+    Q_CLUSTER["ALT_CLUSTERS"] = {
+        Q_URGENT_CLUSTER: {
+            "workers": int(os.environ.get("Q_URGENT_WORKERS", "2")),
+            "timeout": int(os.environ.get("Q_URGENT_TIMEOUT", "60")),
+            "retry": int(os.environ.get("Q_URGENT_RETRY", "90")),
+        }
+    }
+if os.environ.get("Q_CLUSTER_NAME", Q_CLUSTER["name"]) not in (Q_CLUSTER["name"], Q_URGENT_CLUSTER or None):
+    raise ImproperlyConfigured(
+        f"Q_CLUSTER_NAME={os.environ['Q_CLUSTER_NAME']!r} is not a lane: it names the cluster a qcluster serves, "
+        f"{Q_CLUSTER['name']!r} (bulk) or {Q_URGENT_CLUSTER!r} (urgent). The site's name is Q_NAME."
+    )
 if REDIS_URL:
     Q_CLUSTER["redis"] = REDIS_URL
 else:
+    # Tasks leave in the order they came (django-q2's ORM broker takes them in no set order): a job's
+    # next round waits behind what other merchants enqueued meanwhile.
     Q_CLUSTER["orm"] = "default"
+    Q_CLUSTER["broker_class"] = "portal.broker.FifoORM"
 # Tests run tasks inline (sync=True) unless they start a real cluster.
 Q_CLUSTER["sync"] = env_bool("Q_SYNC", False)
 
