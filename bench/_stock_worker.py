@@ -102,6 +102,8 @@ def _inbound_delays(runner, *, events: int, rate: float, rng) -> dict:
     from inventory.models import StockMovement
 
     placed = {}
+    log = runner.sandbox.request_log(runner.hash, since=runner.log_start)
+    since = log[-1]["id"] if log else runner.log_start
     started = time.monotonic()
     for n in range(events):
         variant = rng.choice(runner.variants)
@@ -130,6 +132,14 @@ def _inbound_delays(runner, *, events: int, rate: float, rng) -> dict:
     delays = [(rows[o] - at).total_seconds() for o, at in placed.items() if o in rows]
     figures = _figures(delays)
     figures["missing"] = len(placed) - len(delays)
+    # What reading them cost: every call to the orders endpoints and the inventory settings.
+    calls = [
+        r
+        for r in runner.sandbox.request_log(runner.hash, since=since)
+        if "/v2/orders" in r["path"] or "/settings/inventory" in r["path"]
+    ]
+    figures["calls"] = len(calls)
+    figures["calls_per_order"] = round(len(calls) / max(1, len(placed)), 3)
     return figures
 
 

@@ -39,6 +39,7 @@ from integrations.models import BigCommerceConnection, OrderIntake, OrderStatusA
 
 logger = logging.getLogger(__name__)
 
+PAGE_SIZE = pagination.PAGE_LIMIT_MAX
 PAGES_PER_POLL = 40  # 10,000 orders: a longer burst is read on by the follow-up poll
 LATE_STATUSES_PER_POLL = 50  # announced statuses whose order no batch carried, read by id
 
@@ -110,7 +111,7 @@ def orders_poll(*, connection: BigCommerceConnection, client=None, overlap: time
     start = row.modified_until or connection.orders_polled_until or connection.connected_at or started
     bound = start - (poll_overlap() if overlap is None else overlap)
     page, seen, moved = 1, {}, set()
-    limit = pagination.PAGE_LIMIT_MAX
+    limit = PAGE_SIZE
     for _page in range(PAGES_PER_POLL):
         orders = api.orders_modified_page(client, since_rfc2822=_rfc2822(bound), page=page, limit=limit)
         moved |= _batch_apply(connection=connection, client=client, orders=orders, seen=seen)[0]
