@@ -92,8 +92,23 @@ def propagation() -> dict:
             if r["path"].endswith("/adjustments/relative")
         )
         if runner.inbound:
+            _wait_queue_idle()  # the sales' echoes (inventory webhooks) are not the orders' wait
             out["inbound"] = _inbound_delays(runner, events=events, rate=rate, rng=rng)
     return out
+
+
+def _wait_queue_idle(timeout: float = 300) -> None:
+    """Until the broker holds no task and every webhook received has been processed."""
+    from django_q.brokers import get_broker
+
+    from integrations.models import WebhookEvent
+
+    broker = get_broker()
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if not broker.queue_size() and not WebhookEvent.objects.filter(status=WebhookEvent.Status.RECEIVED).exists():
+            return
+        time.sleep(0.5)
 
 
 def _inbound_delays(runner, *, events: int, rate: float, rng) -> dict:
