@@ -94,6 +94,7 @@ def propagation() -> dict:
         out["outbound"]["calls"] = sum(1 for r in calls if r["path"].endswith("/adjustments/relative"))
         out["outbound"]["http_429"] = sum(1 for r in calls if r["status"] == 429)
         if runner.inbound and os.environ.get("BENCH_STOCK_INBOUND") == "1":  # bench.order_intake measures it
+            _wait_queue_idle()  # the sales' echoes (inventory webhooks) are not the orders' wait
             out["inbound"] = _inbound_delays(runner, events=events, rate=rate, rng=rng)
     return out
 
@@ -109,12 +110,31 @@ def _real_quota(runner) -> None:
     default_pacer().backend.reset(runner.hash)
 
 
+def _wait_queue_idle(timeout: float = 300) -> None:
+    """Until the broker holds no task and every webhook received has been processed."""
+    from django.conf import settings
+    from django_q.brokers import get_broker
+    from django_q.conf import Conf
+
+    from integrations.models import WebhookEvent
+
+    brokers = [get_broker(name) for name in {Conf.PREFIX, settings.Q_URGENT_CLUSTER} if name]
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        queued = any(broker.queue_size() for broker in brokers)
+        if not queued and not WebhookEvent.objects.filter(status=WebhookEvent.Status.RECEIVED).exists():
+            return
+        time.sleep(0.5)
+
+
 def _inbound_delays(runner, *, events: int, rate: float, rng) -> dict:
     from datetime import UTC, datetime
 
     from inventory.models import StockMovement
 
     placed = {}
+    log = runner.sandbox.request_log(runner.hash, since=runner.log_start)
+    since = log[-1]["id"] if log else runner.log_start
     started = time.monotonic()
     for n in range(events):
         variant = rng.choice(runner.variants)
@@ -143,6 +163,14 @@ def _inbound_delays(runner, *, events: int, rate: float, rng) -> dict:
     delays = [(rows[o] - at).total_seconds() for o, at in placed.items() if o in rows]
     figures = _figures(delays)
     figures["missing"] = len(placed) - len(delays)
+    # What reading them cost: every call to the orders endpoints and the inventory settings.
+    calls = [
+        r
+        for r in runner.sandbox.request_log(runner.hash, since=since)
+        if "/v2/orders" in r["path"] or "/settings/inventory" in r["path"]
+    ]
+    figures["calls"] = len(calls)
+    figures["calls_per_order"] = round(len(calls) / max(1, len(placed)), 3)
     return figures
 
 

@@ -32,7 +32,8 @@ def main() -> dict:
     if inbound:
         print(
             f"   online order → Comptoir's ledger, {inbound.get('n')} orders: median {inbound.get('median_s')} s, "
-            f"p99 {inbound.get('p99_s')} s, max {inbound.get('max_s')} s; never arrived {inbound.get('missing')}"
+            f"p99 {inbound.get('p99_s')} s, max {inbound.get('max_s')} s; never arrived {inbound.get('missing')}; "
+            f"{inbound.get('calls')} BigCommerce calls, {inbound.get('calls_per_order')} per order"
         )
     return figures
 

@@ -22,8 +22,9 @@ from integrations.bigcommerce.products.importer import (
     product_refresh,
 )
 from integrations.bigcommerce.stock.check import stock_reconcile_round, stock_reconcile_start
+from integrations.bigcommerce.stock.intake_run import orders_intake_drain, orders_intake_sweep
 from integrations.bigcommerce.stock.manual_edits import stock_checks_requested_run
-from integrations.bigcommerce.stock.orders import order_sync, orders_poll
+from integrations.bigcommerce.stock.orders import order_sync
 from integrations.bigcommerce.stock.push import stock_push_drain
 from integrations.bigcommerce.stock.start import starting_stock_set
 from integrations.models import BigCommerceConnection, StockPush, SyncEvent, SyncRun, VariantLink, WebhookEvent
@@ -211,17 +212,26 @@ def _stock_connection(connection_id: int):
 
 
 def bigcommerce_order_sync(connection_id: int, order_id: int, passed_status: int | None = None) -> None:
-    """An order event: read the order, bring its stock effect into the ledger (``passed_status``:
-    the status a statusUpdated event announced, which the order may have left since)."""
+    """One order by id (tasks queued before orders were read in batches still name it): read the
+    order, bring its stock effect into the ledger (``passed_status``: the status a statusUpdated
+    event announced, which the order may have left since)."""
 
     connection = _stock_connection(connection_id)
     if connection is not None:
         order_sync(connection=connection, order_id=order_id, passed_status=passed_status)
 
 
+def bigcommerce_orders_intake(connection_id: int) -> None:
+    """Order webhooks came: read every order modified since the cursor, in batches, while polls
+    are owed (one run per connection; ``stock.intake_run``)."""
+
+    orders_intake_drain(connection_id=connection_id)
+
+
 def bigcommerce_orders_poll(connection_id: int) -> None:
-    """Scheduled (every minute, per connection): orders whose webhook never came. A connection
-    made before the stock scopes existed subscribes to them here (tried again hourly on failure)."""
+    """Scheduled (every minute, per connection): orders whose webhook never came, by the same
+    batched read. A connection made before the stock scopes existed subscribes to them here
+    (tried again hourly on failure)."""
 
     connection = _stock_connection(connection_id)
     if connection is None:
@@ -234,7 +244,7 @@ def bigcommerce_orders_poll(connection_id: int) -> None:
                 cache.delete(f"bigcommerce-webhooks-refresh:{connection.pk}")
         except BigCommerceError as exc:
             logger.warning("Could not register the new webhooks of connection %s: %s", connection.pk, exc)
-    orders_poll(connection=connection)
+    orders_intake_sweep(connection=connection)
 
 
 def bigcommerce_stock_check_requested(connection_id: int) -> None:

@@ -23,6 +23,7 @@ LANES = {
     "integrations.tasks.bigcommerce_stock_push_sweep": URGENT,
     # Order intake: the orders of a webhook, the minute poll of the orders whose webhook never came.
     "integrations.tasks.bigcommerce_order_sync": URGENT,
+    "integrations.tasks.bigcommerce_orders_intake": URGENT,
     "integrations.tasks.bigcommerce_orders_poll": URGENT,
     "integrations.tasks.bigcommerce_stock_sweep": URGENT,
     # Webhooks: each is stored by the view and processed here (an order, a product, a stock edit).

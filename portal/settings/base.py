@@ -256,6 +256,11 @@ BIGCOMMERCE_TIMEOUT = float(os.environ.get("BIGCOMMERCE_TIMEOUT", "15"))
 # it (integrations.bigcommerce.stock.push; unset: max(60 s, 4 × the timeout)). Tests and benches shorten it.
 if os.environ.get("BIGCOMMERCE_STOCK_SETTLE_AFTER_S"):
     BIGCOMMERCE_STOCK_SETTLE_AFTER_S = float(os.environ["BIGCOMMERCE_STOCK_SETTLE_AFTER_S"])
+# Online orders are read in batches (integrations.bigcommerce.stock.intake): polls of one store at
+# least this far apart (seconds; latency against calls), each reading again this far before the
+# newest order read (BigCommerce's dates have one-second resolution and arrive out of order).
+BIGCOMMERCE_ORDER_POLL_GAP_S = float(os.environ.get("BIGCOMMERCE_ORDER_POLL_GAP_S", "0.5"))
+BIGCOMMERCE_ORDER_POLL_OVERLAP_S = float(os.environ.get("BIGCOMMERCE_ORDER_POLL_OVERLAP_S", "3"))
 
 LOGGING = {
     "version": 1,

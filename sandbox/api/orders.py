@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from ..model.consignments import consignments_out, includes_read
 from ..model.orders import line_out, order_create, order_out, order_set_status, order_touch
+from ..stores import store_options
 from ..values import parse_time
 from ..web import ApiError, Request, Response
 
@@ -79,15 +81,20 @@ def _filtered(req: Request) -> list[dict]:
     return orders
 
 
+def _out(req: Request, order: dict, include: tuple[set[str], bool]) -> dict:
+    lines_max = store_options(req.store or req.app.db.store_get(req.store_hash))["include_line_items_max"]
+    return order_out(order, req.app.config.base_url, req.store_hash, include=include, lines_max=lines_max)
+
+
 def orders_list(req: Request) -> Response:
+    include = includes_read(req.query)
     orders = _filtered(req)
     limit = max(1, min(req.query_int("limit", 50) or 50, 250))
     page = max(1, req.query_int("page", 1) or 1)
     chunk = orders[(page - 1) * limit : page * limit]
     if not chunk:
         return Response.no_content()  # v2 answers an empty page with 204 and no body
-    base = req.app.config.base_url
-    return Response.json([order_out(o, base, req.store_hash) for o in chunk])
+    return Response.json([_out(req, o, include) for o in chunk])
 
 
 def orders_count(req: Request) -> Response:
@@ -95,13 +102,29 @@ def orders_count(req: Request) -> Response:
 
 
 def order_post(req: Request) -> Response:
+    include = includes_read(req.query)
     order = order_create(req.app, req.store_hash, req.json())
     # The reference spec (orders.v2.oas2.yml) lists 200 for this POST, not 201.
-    return Response.json(order_out(order, req.app.config.base_url, req.store_hash))
+    return Response.json(_out(req, order, include))
 
 
 def order_get(req: Request) -> Response:
-    return Response.json(order_out(_order(req), req.app.config.base_url, req.store_hash))
+    include = includes_read(req.query)
+    return Response.json(_out(req, _order(req), include))
+
+
+def order_consignments(req: Request) -> Response:
+    """``GET /v2/orders/{id}/consignments`` (``include=consignments.line_items``: the lines)."""
+    raw = req.query.get("include", "")
+    asked = {part.strip() for part in raw.split(",") if part.strip()}
+    if asked - {"consignments.line_items"}:
+        raise ApiError(400, f"The value '{raw}' is not valid for the field 'include'.")
+    order = _order(req)
+    api = f"{req.app.config.base_url}/stores/{req.store_hash}/v2/orders/{order['id']}"
+    lines_max = store_options(req.store or req.app.db.store_get(req.store_hash))["include_line_items_max"]
+    return Response.json(
+        consignments_out(order, api=api, with_lines=bool(asked), line_out=line_out, lines_max=lines_max)
+    )
 
 
 def order_put(req: Request) -> Response:
@@ -155,4 +178,5 @@ ROUTES = [
     ("GET", "/v2/orders/{order_id}", order_get, P),
     ("PUT", "/v2/orders/{order_id}", order_put, P),
     ("GET", "/v2/orders/{order_id}/products", order_products, P),
+    ("GET", "/v2/orders/{order_id}/consignments", order_consignments, P),
 ]

@@ -28,8 +28,9 @@ from integrations.bigcommerce.api import endpoints as api
 from integrations.bigcommerce.api.client import client_for
 from integrations.bigcommerce.stock import levels as stock_levels
 from integrations.bigcommerce.stock import outbox
+from integrations.bigcommerce.stock.intake import orders_poll
 from integrations.bigcommerce.stock.levels import clamped, remote_levels, settle_grace_seconds
-from integrations.bigcommerce.stock.orders import apply_window, ledger_write, local_variant, orders_poll
+from integrations.bigcommerce.stock.orders import apply_window, ledger_write, local_variant
 from integrations.models import BigCommerceConnection, StockPush, SyncEvent, SyncRun, VariantLink
 from integrations.services.journal import sync_event_record
 from integrations.services.queue import enqueue
