@@ -5,12 +5,15 @@ from dataclasses import dataclass
 
 from django_q.models import Schedule
 
+from portal.heartbeat import lanes
+
 
 @dataclass(frozen=True)
 class Scheduled:
     name: str
     func: str
     minutes: int
+    cluster: str | None = None  # the lane whose scheduler runs it (None: the default cluster's)
 
 
 SCHEDULES = (
@@ -42,11 +45,24 @@ SCHEDULES = (
 )
 
 
+HEARTBEAT_PREFIX = "lane-heartbeat-"
+
+
+def schedules_declared() -> tuple[Scheduled, ...]:
+    """Every schedule ``schedules_install`` installs: the integration's, then one heartbeat per
+    worker lane (run by that lane's own cluster: it proves the lane's scheduler and workers run)."""
+    heartbeats = tuple(
+        Scheduled(name=f"{HEARTBEAT_PREFIX}{lane}", func="integrations.tasks.lane_heartbeat", minutes=1, cluster=lane)
+        for lane in lanes()
+    )
+    return SCHEDULES + heartbeats
+
+
 def schedules_install() -> list[str]:
     """Create or update each schedule by name; remove ours that are no longer declared."""
 
     names = []
-    for item in SCHEDULES:
+    for item in schedules_declared():
         Schedule.objects.update_or_create(
             name=item.name,
             defaults={
@@ -54,8 +70,10 @@ def schedules_install() -> list[str]:
                 "schedule_type": Schedule.MINUTES,
                 "minutes": item.minutes,
                 "repeats": -1,
+                "cluster": item.cluster,
             },
         )
         names.append(item.name)
-    Schedule.objects.filter(name__startswith="bigcommerce-").exclude(name__in=names).delete()
+    for prefix in ("bigcommerce-", HEARTBEAT_PREFIX):
+        Schedule.objects.filter(name__startswith=prefix).exclude(name__in=names).delete()
     return names
