@@ -2,15 +2,18 @@
 without it nothing of sentry-sdk is imported.
 
 What leaves: no personal data (``send_default_pii`` off, and ``event_scrubbed`` removes user
-fields, cookies, request bodies, headers that authenticate) and no secret (the log redaction,
+fields, cookies, request bodies, headers that authenticate, email addresses in any text) and no secret (the log redaction,
 ``portal.logs.text_redacted``, over every string of the event).
 """
 
+import re
 from typing import Any
 
 from portal.logs import text_redacted
 from portal.redaction import REMOVED, secrets_removed
 
+# An email address in any text (an error message naming a user, a breadcrumb): personal data.
+EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 # Request headers that carry who the caller is or what authenticates it.
 PRIVATE_HEADERS = {"authorization", "cookie", "x-auth-token", "x-csrftoken", "x-forwarded-for", "x-real-ip"}
 
@@ -59,5 +62,5 @@ def _strings_redacted(value: Any) -> Any:
     if isinstance(value, list):
         return [_strings_redacted(item) for item in value]
     if isinstance(value, str):
-        return text_redacted(value)
+        return EMAIL.sub("[email removed]", text_redacted(value))
     return value
