@@ -2,8 +2,8 @@
 without it nothing of sentry-sdk is imported.
 
 What leaves: no personal data (``send_default_pii`` off, and ``event_scrubbed`` removes user
-fields, cookies, request bodies, headers that authenticate, email addresses in any text) and no secret (the log redaction,
-``portal.logs.text_redacted``, over every string of the event).
+fields, cookies, request bodies, headers that authenticate, email addresses in any text) and no
+secret (the log redaction, ``portal.logs.text_redacted``, over every string of the event).
 """
 
 import re
