@@ -61,6 +61,8 @@ def task_finished(sender, func=None, task=None, **kwargs) -> None:
         logger.info("task %s %s", _func_path(func, task), outcome, extra={"fields": fields})
         task_counter.labels(lane=Conf.CLUSTER_NAME, func=_func_path(func, task), outcome=outcome).inc()
         lane_heartbeat_record(lane=Conf.CLUSTER_NAME)
+    except Exception:  # the cache is down: the task's own outcome must not change (health will say so)
+        logger.warning("could not record the heartbeat of lane %s", Conf.CLUSTER_NAME, exc_info=True)
     finally:
         if scope is not None:
             scope.__exit__(None, None, None)

@@ -8,6 +8,7 @@ from io import StringIO
 import pytest
 from django_q.tasks import async_task
 
+from portal import tasklog
 from portal.logs import JsonFormatter, RedactingFilter, TextFormatter, log_context_scope
 from portal.tests.factories import MembershipFactory
 
@@ -125,3 +126,14 @@ def test_the_context_is_per_scope():
     outside = record("hello")
     assert json.loads(JsonFormatter().format(inside))["request_id"] == "r1"
     assert "request_id" not in json.loads(JsonFormatter().format(outside))
+
+
+def test_a_task_finishes_as_it_would_when_its_heartbeat_cannot_be_written(db, json_lines, monkeypatch):
+    def cache_down(**kwargs):
+        raise ConnectionError("cache down")
+
+    monkeypatch.setattr(tasklog, "lane_heartbeat_record", cache_down)
+    async_task("integrations.tasks.connection_store_facts_fetch", 987654)  # raises nothing
+    lines = json_lines()
+    assert [line["outcome"] for line in lines if "outcome" in line] == ["ok"]
+    assert any("could not record the heartbeat" in line["message"] for line in lines)
