@@ -13,7 +13,14 @@ class Scheduled:
     name: str
     func: str
     minutes: int
-    cluster: str | None = None  # the lane whose scheduler runs it (None: the default cluster's)
+    # The lane (django-q2 cluster) whose workers run its task; None: the default cluster's. The default
+    # cluster's scheduler creates every task, whichever lane runs it (Schedule.cluster stays empty).
+    lane: str | None = None
+
+    @property
+    def kwargs(self) -> str | None:
+        """Schedule.kwargs: the task's queue options (django-q2's scheduler reads ``q_options``)."""
+        return repr({"q_options": {"cluster": self.lane}}) if self.lane else None
 
 
 SCHEDULES = (
@@ -50,9 +57,9 @@ HEARTBEAT_PREFIX = "lane-heartbeat-"
 
 def schedules_declared() -> tuple[Scheduled, ...]:
     """Every schedule ``schedules_install`` installs: the integration's, then one heartbeat per
-    worker lane (run by that lane's own cluster: it proves the lane's scheduler and workers run)."""
+    worker lane (its task is sent to that lane's queue: it proves the lane's workers run)."""
     heartbeats = tuple(
-        Scheduled(name=f"{HEARTBEAT_PREFIX}{lane}", func="integrations.tasks.lane_heartbeat", minutes=1, cluster=lane)
+        Scheduled(name=f"{HEARTBEAT_PREFIX}{lane}", func="integrations.tasks.lane_heartbeat", minutes=1, lane=lane)
         for lane in lanes()
     )
     return SCHEDULES + heartbeats
@@ -70,7 +77,8 @@ def schedules_install() -> list[str]:
                 "schedule_type": Schedule.MINUTES,
                 "minutes": item.minutes,
                 "repeats": -1,
-                "cluster": item.cluster,
+                "cluster": None,
+                "kwargs": item.kwargs,
             },
         )
         names.append(item.name)

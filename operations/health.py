@@ -102,17 +102,17 @@ class Schedules(_InRequestThread):
     def probe(self) -> None:
         declared = {item.name: item for item in schedules_declared()}
         rows = Schedule.objects.filter(name__in=declared).only(
-            "name", "func", "minutes", "cluster", "repeats", "next_run", "schedule_type"
+            "name", "func", "minutes", "kwargs", "repeats", "next_run", "schedule_type"
         )
         found = {row.name: row for row in rows}
         late = timezone.now() - timedelta(seconds=settings.HEALTH_SCHEDULE_GRACE_S)
         problems = [f"{name} missing" for name in sorted(set(declared) - set(found))]
         for name, row in sorted(found.items()):
             item = declared[name]
-            if (row.func, row.minutes, row.cluster or None, row.repeats, row.schedule_type) != (
+            if (row.func, row.minutes, row.kwargs or None, row.repeats, row.schedule_type) != (
                 item.func,
                 item.minutes,
-                item.cluster,
+                item.kwargs,
                 -1,
                 Schedule.MINUTES,
             ):

@@ -15,4 +15,4 @@ def test_schedules_install_is_idempotent_and_points_at_real_tasks(db):
         module, name = item.func.rsplit(".", 1)
         assert callable(getattr(importlib.import_module(module), name))
         assert (rows[item.name].func, rows[item.name].minutes, rows[item.name].repeats) == (item.func, item.minutes, -1)
-        assert rows[item.name].cluster == item.cluster
+        assert (rows[item.name].cluster, rows[item.name].kwargs) == (None, item.kwargs)

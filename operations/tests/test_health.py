@@ -1,6 +1,7 @@
 """/health/live and /health/ready: what a load balancer reads."""
 
 import json
+import uuid
 from datetime import timedelta
 
 import pytest
@@ -8,6 +9,7 @@ from django.core.cache import cache
 from django.core.management import call_command
 from django.db import connection
 from django.utils import timezone
+from django_q import scheduler as scheduler_module
 from django_q.models import Schedule
 from django_q.tasks import async_task
 
@@ -75,10 +77,21 @@ def test_a_task_run_on_a_lane_is_its_heartbeat(client, ready_system):
     assert cache.get(KEY.format(lane=lanes()[0])) is not None
 
 
-def test_every_lane_has_a_heartbeat_schedule_run_by_its_own_cluster(db):
+def test_every_lane_has_a_heartbeat_schedule_whose_task_goes_to_that_lane(db, monkeypatch):
+    """The default cluster's scheduler creates it (no Schedule.cluster) and sends it to the lane's queue."""
     call_command("schedules_install", verbosity=0)
-    beats = {row.name: row.cluster for row in Schedule.objects.filter(func="integrations.tasks.lane_heartbeat")}
-    assert beats == {f"lane-heartbeat-{lane}": lane for lane in lanes()}
+    beats = {
+        row.name: (row.cluster, row.kwargs) for row in Schedule.objects.filter(func="integrations.tasks.lane_heartbeat")
+    }
+    assert beats == {f"lane-heartbeat-{lane}": (None, repr({"q_options": {"cluster": lane}})) for lane in lanes()}
+    sent = []
+    monkeypatch.setattr(
+        scheduler_module, "async_task", lambda func, *args, **kwargs: sent.append((func, kwargs)) or uuid.uuid4().hex
+    )
+    Schedule.objects.update(next_run=timezone.now() - timedelta(seconds=1))
+    scheduler_module.scheduler()
+    routed = {kwargs["q_options"]["cluster"] for func, kwargs in sent if func == "integrations.tasks.lane_heartbeat"}
+    assert routed == set(lanes())
 
 
 def test_missing_and_overdue_schedules_are_named(client, ready_system, settings):
