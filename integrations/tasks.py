@@ -8,6 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django_q.conf import Conf
 
 from integrations.bigcommerce.api.errors import BigCommerceError
 from integrations.bigcommerce.connection import disconnect, preflight, setup
@@ -34,13 +35,18 @@ from integrations.services.maintenance import sync_run_resume
 from integrations.services.maintenance import sync_runs_stalled_resume as resume
 from integrations.services.queue import enqueue, enqueue_on_commit
 from integrations.services.sync_now import sync_now_start
+from portal.heartbeat import lane_heartbeat_record
+from portal.logs import log_context_bind
 
 logger = logging.getLogger(__name__)
 Operation = BigCommerceConnection.Operation
 
 
 def _connection(connection_id: int) -> BigCommerceConnection | None:
-    return BigCommerceConnection.objects.select_related("merchant").filter(pk=connection_id).first()
+    connection = BigCommerceConnection.objects.select_related("merchant").filter(pk=connection_id).first()
+    if connection is not None:
+        log_context_bind(merchant_id=connection.merchant_id, connection_id=connection.pk)
+    return connection
 
 
 def _failed(connection: BigCommerceConnection, exc: BigCommerceError, what, *, keep: bool = True) -> SyncEvent:
@@ -378,3 +384,8 @@ def bigcommerce_export_resync_all() -> None:
     ).select_related("merchant"):
         if exporting(connection):
             sync_now_start(connection=connection)
+
+
+def lane_heartbeat() -> None:
+    """Scheduled once a minute on each lane (``schedules.schedules_declared``): the lane is alive."""
+    lane_heartbeat_record(lane=Conf.CLUSTER_NAME, force=True)

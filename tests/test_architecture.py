@@ -13,9 +13,9 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-APPS = ("portal", "catalog", "inventory", "integrations", "backoffice")
+APPS = ("portal", "catalog", "inventory", "integrations", "backoffice", "operations")
 # The apps whose every module (tests included) this file holds to "no private name across modules".
-OWN_RULES = ("portal", "catalog", "inventory", "backoffice")
+OWN_RULES = ("portal", "catalog", "inventory", "backoffice", "operations")
 
 
 def _modules(apps=APPS) -> dict[str, Path]:
@@ -121,7 +121,7 @@ def _targets(app: str, *, tests: bool = False) -> list[tuple[str, str]]:
 def test_portal_is_the_ground_floor_and_imports_no_other_app():
     """Not at module level and not inside a function: the dashboard, the settings page and the
     currency change, which need the domain, live in backoffice."""
-    above = {"catalog", "inventory", "integrations", "backoffice"}
+    above = {"catalog", "inventory", "integrations", "backoffice", "operations"}
     assert [(where, module) for where, module in _targets("portal") if module.split(".")[0] in above] == []
 
 
@@ -134,6 +134,12 @@ def test_catalog_and_inventory_import_nothing_from_integrations_nor_backoffice()
 def test_nothing_imports_backoffice():
     for app in ("portal", "catalog", "inventory", "integrations"):
         assert [(w, m) for w, m in _targets(app, tests=True) if m.split(".")[0] == "backoffice"] == [], app
+
+
+def test_nothing_imports_operations():
+    """Health and metrics read every app; no app depends on them."""
+    for app in ("portal", "catalog", "inventory", "integrations", "backoffice"):
+        assert [(w, m) for w, m in _targets(app, tests=True) if m.split(".")[0] == "operations"] == [], app
 
 
 def test_no_private_name_is_imported_from_another_module():

@@ -64,9 +64,11 @@ INSTALLED_APPS = [
     "inventory",
     "integrations",
     "backoffice",
+    "operations",
 ]
 
 MIDDLEWARE = [
+    "portal.middleware.RequestLogMiddleware",  # first: every line of a request carries its id
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -262,10 +264,49 @@ if os.environ.get("BIGCOMMERCE_STOCK_SETTLE_AFTER_S"):
 BIGCOMMERCE_ORDER_POLL_GAP_S = float(os.environ.get("BIGCOMMERCE_ORDER_POLL_GAP_S", "0.5"))
 BIGCOMMERCE_ORDER_POLL_OVERLAP_S = float(os.environ.get("BIGCOMMERCE_ORDER_POLL_OVERLAP_S", "3"))
 
+# Logs: one JSON object a line (LOG_FORMAT=json, production's default) or a readable line (text,
+# the local default); every line passes portal.logs.RedactingFilter (no token, secret or password)
+# and carries the request id, merchant, connection and task it belongs to where known.
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "text")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"redact": {"()": "portal.logs.RedactingFilter"}},
+    "formatters": {
+        "json": {"()": "portal.logs.JsonFormatter"},
+        "text": {"()": "portal.logs.TextFormatter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "json" if LOG_FORMAT == "json" else "text",
+            "filters": ["redact"],
+        }
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    "loggers": {
+        "django.db.backends": {"level": "INFO"},
+        # django-q2 logs to its own handler; through ours instead, redacted and in the same format.
+        "django-q": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO"), "propagate": False},
+        # Django's own handlers (DEFAULT_LOGGING) would print unredacted: ours instead.
+        "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
+    },
 }
+
+# Errors reach the team through Sentry when SENTRY_DSN is set; nothing of sentry-sdk loads otherwise.
+SENTRY_DSN = os.environ.get("SENTRY_DSN", "")
+if SENTRY_DSN:
+    from portal.sentry import sentry_init
+
+    sentry_init(dsn=SENTRY_DSN, environment=os.environ.get("SENTRY_ENVIRONMENT", "production"))
+
+# /metrics (operations.metrics): a bearer token, or the addresses allowed to scrape (comma-separated
+# addresses or networks); anyone else, and everyone when neither is set, gets 403.
+METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
+METRICS_ALLOWED_IPS = [a.strip() for a in os.environ.get("METRICS_ALLOWED_IPS", "").split(",") if a.strip()]
+# /health/ready: how old a lane's heartbeat may be, how late a schedule may run, how long (seconds)
+# a process reuses its last answer (a load balancer asks every few seconds).
+HEALTH_HEARTBEAT_MAX_AGE_S = int(os.environ.get("HEALTH_HEARTBEAT_MAX_AGE_S", "120"))
+HEALTH_SCHEDULE_GRACE_S = int(os.environ.get("HEALTH_SCHEDULE_GRACE_S", "120"))
+HEALTH_READY_CACHE_S = float(os.environ.get("HEALTH_READY_CACHE_S", "2"))

@@ -80,3 +80,9 @@ SECURE_HSTS_PRELOAD = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# A load balancer's probes and Prometheus' scrapes reach the processes over plain HTTP, behind TLS.
+SECURE_REDIRECT_EXEMPT = [r"^health/", r"^metrics$"]
+
+# Logs: one JSON object a line unless LOG_FORMAT=text.
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "json")
+LOGGING["handlers"]["console"]["formatter"] = "json" if LOG_FORMAT == "json" else "text"  # noqa: F405
