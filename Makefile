@@ -7,7 +7,7 @@ PYTEST_ARGS ?=
 PG_URL ?= postgres://postgres@127.0.0.1:5432/comptoir
 REDIS_TEST_URL ?= redis://127.0.0.1:6379/0
 
-.PHONY: run test test-postgres bench lint messages install browser clean demo
+.PHONY: run serve test test-postgres bench lint messages install browser clean demo
 
 $(VENV)/.installed: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -33,6 +33,14 @@ run: install
 	$(PY) manage.py demo_data
 	$(PY) manage.py schedules_install
 	$(PY) scripts/run_all.py
+
+# The production stack (README "Deploying"): the Procfile's processes — gunicorn, a django-q2 cluster per
+# lane — on PostgreSQL + Redis with portal.settings.production (plain http on 127.0.0.1 is the only local
+# override), and the sandbox; migrations, collectstatic, demo data and schedules first. Ctrl-C stops it all.
+# `make serve PORT=18000 SANDBOX_PORT=18001 DATABASE_URL=postgres://… REDIS_URL=redis://…/1`
+serve: install
+	mkdir -p var
+	$(PY) scripts/serve.py
 
 # The whole suite on the embedded defaults (SQLite, ORM broker); PostgreSQL/Redis/Chromium tests
 # skip with a reason when those are absent (CI turns such skips into failures).
