@@ -19,3 +19,10 @@ def main() -> dict:
     )
     print(f"   by route: {json.dumps(f['routes'])}")
     return f
+
+
+def summary(figures: dict) -> list[tuple[str, str, str, bool | None]]:
+    return [
+        (f"stock check calls per 1,000 variants ({figures['variants']:,})", "–", str(figures["calls_per_1000"]), None),
+        ("stock check wall time vs the quota's floor", "–", f"{figures['wall_s']} s vs {figures['floor_s']} s", None),
+    ]
