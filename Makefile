@@ -51,8 +51,14 @@ test: install browser
 test-postgres: install browser
 	DATABASE_URL=$(PG_URL) REDIS_URL=$(REDIS_TEST_URL) $(VENV)/bin/pytest -n auto $(PYTEST_ARGS)
 
+# Every benchmark, each in its own process and database (a PostgreSQL database created and dropped for it
+# when BENCH_POSTGRES_URL answers, else a SQLite file; Redis when BENCH_REDIS_URL answers), then one table.
+# `make bench BENCH_ARGS=--tiny` runs each once at a tiny size (what CI runs); BENCH_TIMEOUT per bench (s).
+BENCH_POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/postgres
+BENCH_REDIS_URL ?= redis://127.0.0.1:6379/2
+BENCH_ARGS ?=
 bench: install
-	$(PY) -m bench
+	BENCH_POSTGRES_URL=$(BENCH_POSTGRES_URL) BENCH_REDIS_URL=$(BENCH_REDIS_URL) $(PY) -m bench $(BENCH_ARGS)
 
 lint: install
 	$(VENV)/bin/ruff check .

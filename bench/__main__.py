@@ -73,6 +73,7 @@ def main(argv: list[str]) -> int:
     for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
         signal.signal(signum, _processes.count_signal)
     timeout = float(os.environ.get("BENCH_TIMEOUT") or 3600)
+    _processes.become_subreaper()
     services = _processes.services()
     print(f"== benches on {services.describe()}; each in its own process and database", flush=True)
     rows: list[tuple[str, str, str, str, bool | None]] = []

@@ -2,8 +2,10 @@
 behind when it ends, times out or is interrupted.
 
 A bench starts processes of its own (a sandbox, django-q2 clusters), some in process groups of their
-own, so a kill of the bench's group alone would miss them. While the bench runs, every process
-descending from it is recorded (pid, group, start time) from /proc; when it ends, or is stopped
+own, so a kill of the bench's group alone would miss them. The runner makes itself a "child
+subreaper" (Linux): a process whose parent ends is handed to the runner rather than to init, so it
+stays in the runner's tree. While the bench runs, every process
+descending from the runner is recorded (pid, group, start time) from /proc; when it ends, or is stopped
 (SIGINT first, so that its ``finally`` blocks stop what they started; SIGKILL after ``GRACE``), any
 recorded process still alive and every group they were in get SIGKILL, and the bench's row says how
 many were left.
@@ -11,6 +13,7 @@ many were left.
 
 from __future__ import annotations
 
+import ctypes
 import json
 import os
 import shutil
@@ -138,6 +141,23 @@ def _kill(seen: dict[int, tuple[int, int, int]]) -> None:
             pass
 
 
+def become_subreaper() -> None:
+    """prctl(PR_SET_CHILD_SUBREAPER): orphans of the benches become the runner's children."""
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(36, 1, 0, 0, 0)
+    except (OSError, AttributeError):  # not Linux: the recording every TICK is what remains
+        pass
+
+
+def reap(pids) -> None:
+    """Wait for the runner's own children among ``pids`` (orphans it adopted) so no zombie stays."""
+    for pid in pids:
+        try:
+            os.waitpid(pid, 0)
+        except ChildProcessError:
+            pass
+
+
 @dataclass
 class Outcome:
     summary: list[tuple[str, str, str, bool | None]] = field(default_factory=list)
@@ -163,19 +183,20 @@ def run_one(name: str, *, services: Services, timeout: float) -> Outcome:
         seen: dict[int, tuple[int, int, int]] = {proc.pid: (os.getpid(), proc.pid, _stat(proc.pid)[2])}
         deadline = time.monotonic() + timeout
         while proc.poll() is None and not stop_requested() and time.monotonic() < deadline:
-            seen.update(descendants(proc.pid))
+            seen.update(descendants(os.getpid()))
             time.sleep(TICK)
         if proc.poll() is None:
             outcome.error = "stopped" if stop_requested() else f"timed out after {timeout:g} s"
             os.kill(proc.pid, signal.SIGINT)  # its finally blocks stop the sandbox and clusters it started
             grace_end = time.monotonic() + GRACE
             while proc.poll() is None and time.monotonic() < grace_end and signals_received < 2:
-                seen.update(descendants(proc.pid))
+                seen.update(descendants(os.getpid()))
                 time.sleep(TICK)
-        seen.update(descendants(proc.pid))
+        seen.update(descendants(os.getpid()))
         left = [pid for pid in alive(seen) if pid != proc.pid]
         _kill(seen)
         proc.wait()
+        reap([pid for pid in seen if pid != proc.pid])
         if left and not outcome.error:
             outcome.error = f"left {len(left)} process(es) running (killed)"
         if proc.returncode and not outcome.error:
