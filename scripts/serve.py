@@ -26,7 +26,7 @@ from urllib.parse import urlsplit
 import run_all
 
 ROOT = run_all.ROOT
-STATE = ROOT / "var" / "serve"
+STATE = Path(os.environ.get("SERVE_STATE") or ROOT / "var" / "serve")
 # Gunicorn's graceful timeout (25 s) and a task in flight get this long before SIGKILL.
 GRACE = float(os.environ.get("SERVE_GRACE") or 40)
 
