@@ -3,7 +3,10 @@ sandbox — on PostgreSQL + Redis with production settings, started for real.
 
 One test, so that one stack at a time uses its Redis database: it checks that the release steps ran
 (the demo merchant logs in; pages render through whitenoise's compressed manifest storage, with
-hashed static URLs that are served and cached for good), that a request in flight when SIGTERM
+hashed static URLs that are served and cached for good); then the journey of issue 18's CI, in
+Chromium: connect the demo store through the sandbox's install page and the wizard, the initial
+sync done by the workers, a Register sale whose stock reaches the sandbox, and /health/ready
+ready; then that a request in flight when SIGTERM
 arrives still gets its answer (gunicorn's graceful stop), that both clusters stop through their own
 shutdown, and that nothing is left running and no port stays busy afterwards.
 """
@@ -19,7 +22,9 @@ import psycopg
 import pytest
 import requests
 
-from conftest import redis_available, require_service
+from conftest import CHROMIUM_PATH, redis_available, require_service
+from sandbox.testing import SandboxProcess
+from tests.conftest import CHROMIUM_ARGS
 from tests.test_run_all import RunAll, descendants, free_port, kill_leftovers, port_in_use, still_running, wait_until
 
 STARTUP_TIMEOUT = 240  # migrations, collectstatic and five processes on a loaded machine
@@ -31,6 +36,7 @@ def serve_env(tmp_path):
     database_url = os.environ.get("DATABASE_URL", "")
     require_service("postgres", database_url.startswith("postgres"), "needs DATABASE_URL=postgres://… (make serve's)")
     require_service("redis", redis_available(), "needs Redis on REDIS_URL")
+    require_service("chromium", os.path.exists(CHROMIUM_PATH), f"needs Debian's chromium at {CHROMIUM_PATH}")
     server = urlsplit(database_url)
     name = f"prod_serve_test_{os.getpid()}"
     redis_url = urlsplit(os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379")._replace(path="/13").geturl()
@@ -65,6 +71,97 @@ def login(base: str) -> requests.Session:
     )
     assert answer.status_code == 200 and "/accounts/login/" not in answer.url, answer.text[-2000:]
     return session
+
+
+SKU = "DEMO-MUG-SAGE"  # in Comptoir's demo catalog, not in the sandbox's demo store: the sync creates it
+
+
+def sandbox_level(sandbox_url: str, token: str) -> int | None:
+    """The sandbox's stock of SKU, as the merchant's own API client would read it (None: not there yet)."""
+    answer = requests.get(
+        f"{sandbox_url}/stores/demostore/v3/catalog/variants",
+        params={"sku": SKU},
+        headers={"X-Auth-Token": token, "Accept": "application/json"},
+        timeout=30,
+    )
+    answer.raise_for_status()
+    rows = answer.json()["data"]
+    return rows[0]["inventory_level"] if rows else None
+
+
+def eventually(read, timeout: float = 180):
+    """The first truthy value ``read()`` returns, polling (a bound on waiting, never a figure)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = read()
+        if value or time.monotonic() > deadline:
+            return value
+        time.sleep(1)
+
+
+def journey(base: str, sandbox_url: str) -> None:
+    """Connect, sync, sell: through the production stack, in the browser."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM_PATH, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_context(viewport={"width": 1360, "height": 900}, locale="en-GB").new_page()
+            page.set_default_timeout(30_000)
+            page.goto(f"{base}/accounts/login/")
+            page.fill("input[name=login]", "demo@comptoir.test")
+            page.fill("input[name=password]", "comptoir-demo")
+            page.click("button[type=submit]")
+            page.wait_for_url(f"{base}/")
+            page.goto(f"{base}/integrations/bigcommerce/")
+            page.click("button:has-text('Connect')")
+            page.wait_for_url(f"{sandbox_url}/login/app/**")
+            page.fill("form:has(input[value=login]) input[name=email]", "owner@demo-store.test")
+            page.fill("form:has(input[value=login]) input[name=password]", "sandbox")
+            page.click("text=Log in and install")
+            page.wait_for_url("**/setup/managed-in/")
+            page.check("input[value=comptoir]")
+            page.click("button:has-text('Continue')")
+            page.wait_for_url("**/setup/prices/")
+            page.check("input[name=include_prices][value=yes]")
+            page.click("button:has-text('Continue')")
+            page.wait_for_url("**/setup/products/")
+            page.check("input[value=all]")
+            page.click("button:has-text('Continue')")
+            page.wait_for_url("**/setup/review/")
+            # The duplicates check runs on a worker; the sandbox's demo store has some of the products.
+            page.wait_for_selector("text=Products to sync to BigCommerce", timeout=120_000)
+            for choice in page.locator("input[type=radio][value=link]").all():  # link each one found
+                choice.check()
+            page.locator("#wizard-step button:has-text('Continue')").last.click()
+            page.wait_for_url("**/setup/finish/")
+            page.click("button:has-text('Finish setup')")
+            page.wait_for_url(f"{base}/integrations/bigcommerce/", timeout=60_000)
+            page.wait_for_selector(".badge-ok")
+
+            # The initial sync runs on the bulk worker: the product reaches the sandbox.
+            control = SandboxProcess.__new__(SandboxProcess)
+            control.url = sandbox_url
+            token = control.api_account("demostore")["access_token"]
+            before = eventually(lambda: sandbox_level(sandbox_url, token))
+            assert before, f"{SKU} never reached the sandbox with its stock"
+
+            page.goto(f"{base}/register/")
+            page.fill("#register-q", SKU)
+            page.press("#register-q", "Enter")
+            page.wait_for_selector("button.btn-sell:has-text('18.00')")
+            page.click("button.btn-sell")
+            page.wait_for_selector("text=Sale #")
+            # The stock push runs on the urgent lane: BigCommerce's level follows the sale.
+            assert eventually(lambda: sandbox_level(sandbox_url, token) == before - 1), (
+                before,
+                sandbox_level(sandbox_url, token),
+            )
+        except Exception:
+            print("JOURNEY PAGE", page.url, page.inner_text("body")[:3000])
+            raise
+        finally:
+            browser.close()
 
 
 def slow_login_post(base: str, session: requests.Session) -> tuple[socket.socket, bytes]:
@@ -108,6 +205,11 @@ def test_serve_runs_the_production_stack_and_stops_it_draining_a_request_in_flig
         sheet = session.get(base + css.group(1), headers={"Accept-Encoding": "gzip"}, timeout=30)
         assert sheet.status_code == 200 and "immutable" in sheet.headers["Cache-Control"]
         assert sheet.headers.get("Content-Encoding") == "gzip"  # the compressed copy collectstatic wrote
+
+        journey(base, f"http://127.0.0.1:{serve_env['SANDBOX_PORT']}")
+        ready = requests.get(f"{base}/health/ready", timeout=30)
+        if ready.status_code != 404:  # helper ops's endpoint (issue 18, item 2), once merged
+            assert ready.status_code == 200, ready.text
 
         conn, rest = slow_login_post(base, session)
         time.sleep(1)  # the worker thread is now reading the body
