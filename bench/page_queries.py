@@ -107,11 +107,13 @@ def main() -> dict:
 
 def summary(figures: dict) -> list[tuple[str, str, str, bool | None]]:
     grows = [name for name, f in figures.items() if f["queries_small"] != f["queries_large"]]
+    slowest = max(figures, key=lambda name: figures[name]["ms"])
     return [
         (
             f"page queries, small vs large merchant ({SIZES[0]:,} vs {SIZES[1]:,} rows)",
             "the same",
             f"grow: {', '.join(grows)}" if grows else "the same",
             not grows,
-        )
+        ),
+        (f"slowest page at {SIZES[1]:,} rows", "–", f"{slowest} {figures[slowest]['ms']:.0f} ms", None),
     ]
