@@ -102,13 +102,14 @@ def still_running(recorded: dict[int, tuple[int, int, str, int]]) -> list[int]:
 
 
 class RunAll:
-    """scripts/run_all.py as `make run` starts it, its output collected line by line."""
+    """scripts/run_all.py as `make run` starts it (or another script: `make serve`'s), its output
+    collected line by line."""
 
-    def __init__(self, env: dict):
+    def __init__(self, env: dict, script: str = "scripts/run_all.py"):
         self.lines: list[str] = []
         self.changed = threading.Condition()
         self.proc = subprocess.Popen(
-            [sys.executable, "scripts/run_all.py"],
+            [sys.executable, script],
             cwd=ROOT,
             env=env,
             stdout=subprocess.PIPE,
