@@ -115,7 +115,7 @@ class Request:
         if not self.body:
             raise ApiError(400, "Input is invalid.")
         try:
-            return json.loads(self.body)
+            return json.loads(self.body, parse_int=_stored_int)
         except (ValueError, UnicodeDecodeError):
             raise ApiError(400, "Input is invalid.") from None
 
@@ -125,6 +125,14 @@ class Request:
 
     def form_lists(self) -> dict[str, list[str]]:
         return parse_qs(self.body.decode("utf-8", "replace"), keep_blank_values=True)
+
+
+def _stored_int(text: str) -> int:
+    """A JSON integer; one beyond 64 bits (no id, level or count can be) makes the body malformed."""
+    value = int(text)
+    if abs(value) > MAX_ID:
+        raise ValueError(f"{text} is beyond 64 bits")
+    return value
 
 
 def _query_number(name: str, raw: str) -> int:

@@ -50,3 +50,23 @@ def test_query_ids_beyond_storage_are_refused_not_crashed(api):
         assert answer.status_code < 500, (path, answer.status_code, answer.text)
     answer = api.get(f"/v3/settings/inventory?channel_id={HUGE}")
     assert answer.status_code == 400
+
+
+def test_a_body_integer_beyond_64_bits_is_a_malformed_request(api):
+    product = api.create_product(name="Real", sku="REAL")
+    for method, path, body in (
+        (
+            "PUT",
+            "/v3/catalog/products/channel-assignments",
+            f'[{{"product_id": {product["id"]}, "channel_id": {HUGE}}}]',
+        ),
+        ("PUT", "/v3/catalog/products/category-assignments", f'[{{"product_id": {HUGER}, "category_id": 1}}]'),
+        ("PUT", "/v3/catalog/products", f'[{{"id": {HUGE}, "price": 1}}]'),
+        (
+            "POST",
+            "/v3/inventory/adjustments/relative",
+            f'{{"items": [{{"location_id": 1, "variant_id": {HUGE}, "quantity": 1}}]}}',
+        ),
+    ):
+        answer = api.request(method, path, data=body, headers={"Content-Type": "application/json"})
+        assert answer.status_code == 400, (path, answer.status_code, answer.text)
