@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import decimal
 import json
 import re
 from collections.abc import Callable
@@ -127,6 +128,14 @@ class Request:
         return parse_qs(self.body.decode("utf-8", "replace"), keep_blank_values=True)
 
 
+def _whole_number(raw: str) -> int | None:
+    try:
+        number = decimal.Decimal(raw)
+    except decimal.InvalidOperation:
+        return None
+    return int(number) if number.is_finite() and number == number.to_integral_value() else None
+
+
 def _stored_int(text: str) -> int:
     """A JSON integer; one beyond 64 bits (no id, level or count can be) makes the body malformed."""
     value = int(text)
@@ -140,7 +149,9 @@ def _query_number(name: str, raw: str) -> int:
     try:
         value = int(raw)
     except ValueError:
-        raise ApiError(400, f"Invalid value for {name}") from None
+        value = _whole_number(raw)  # `page` and `limit` are `type: number` in orders.v2.oas2.yml: 2.0 is 2
+        if value is None:
+            raise ApiError(400, f"Invalid value for {name}") from None
     if _is_id_name(name) and abs(value) > MAX_ID:
         raise ApiError(400, f"Invalid value for {name}")
     return value

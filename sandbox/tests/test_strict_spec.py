@@ -31,7 +31,7 @@ def test_updating_an_unknown_tree_category_is_a_422_and_changes_nothing(api):
         json=[{"category_id": known["category_id"], "name": "Renamed"}, {"category_id": 987654, "name": "Ghost"}],
     )
     assert answer.status_code == 422, answer.text
-    assert "1.category_id" in answer.json()["errors"]
+    assert "1.category_id" in answer.json()["errors"]["errors"]  # wrapped, as that file says
     found = api.get(f"/v3/catalog/trees/categories?category_id:in={known['category_id']}").json()["data"]
     assert found[0]["name"] == "Bath"
 
@@ -99,3 +99,42 @@ def test_tax_class_id_is_a_number(api):
     for bad in (-1, 256, "2", True):
         answer = api.put(f"/v3/catalog/products/{product['id']}", json={"tax_class_id": bad})
         assert answer.status_code == 422, (bad, answer.text)
+
+
+def test_category_tree_errors_are_wrapped_as_that_file_says(api):
+    # category-trees_catalog.v3.yml: a 422 is {errors: {status, title, type, errors}, meta}
+    # (GeneralErrorWithErrors, ErrorResponse); a 400 is {errors: [{status, title, type}]} (ErrorRequest).
+    answer = api.delete("/v3/catalog/trees")
+    assert answer.status_code == 422
+    body = answer.json()
+    assert body["errors"]["status"] == 422 and body["errors"]["errors"] == {"id:in": "required"}
+    assert body["meta"] == {"total": 0, "success": 0, "failed": 0}
+    bad = api.request("POST", "/v3/catalog/trees/categories", data=b"[{", headers={"Content-Type": "application/json"})
+    assert bad.status_code == 400
+    assert [e["status"] for e in bad.json()["errors"]] == [400]
+    # Other v3 errors keep their plain shape.
+    assert api.delete("/v3/catalog/products").json()["status"] == 422
+
+
+def test_page_and_limit_are_numbers(api):
+    # orders.v2.oas2.yml types `page` and `limit` as `number`: 1.0 is page 1; 1.5 is no page.
+    product = api.create_product(name="Paged", sku="PG", inventory_tracking="none")
+    order = api.post(
+        "/v2/orders",
+        json={
+            "billing_address": {
+                "first_name": "A",
+                "last_name": "B",
+                "street_1": "1",
+                "city": "C",
+                "zip": "1",
+                "country": "France",
+                "country_iso2": "FR",
+                "email": "a@b.test",
+            },
+            "products": [{"product_id": product["id"], "quantity": 1}],
+        },
+    ).json()
+    assert api.get(f"/v2/orders/{order['id']}/products?page=1.0&limit=50.0").status_code == 200
+    assert api.get("/v2/orders?page=1.0").status_code == 200
+    assert api.get("/v2/orders?page=1.5").status_code == 400
