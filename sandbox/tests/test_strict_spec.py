@@ -138,3 +138,17 @@ def test_page_and_limit_are_numbers(api):
     assert api.get(f"/v2/orders/{order['id']}/products?page=1.0&limit=50.0").status_code == 200
     assert api.get("/v2/orders?page=1.0").status_code == 200
     assert api.get("/v2/orders?page=1.5").status_code == 400
+
+
+def test_video_fields_are_what_the_file_types_them(api):
+    # products_catalog.v3.yml, productVideo_Base: title a string (<= 255), description a string,
+    # sort_order a 32-bit integer. A wrong one is a 422 and nothing is stored.
+    product = api.create_product(name="Filmé", sku="VID")
+    base = {"video_id": "dQw4w9WgXcQ", "type": "youtube"}
+    for bad in ({"title": {}}, {"title": "x" * 256}, {"description": 5}, {"sort_order": 2**31}, {"sort_order": "1"}):
+        answer = api.post(f"/v3/catalog/products/{product['id']}/videos", json={**base, **bad})
+        assert answer.status_code == 422, (bad, answer.text)
+    assert api.get(f"/v3/catalog/products/{product['id']}/videos").json()["data"] == []
+    video = api.post(f"/v3/catalog/products/{product['id']}/videos", json={**base, "title": "T"}).json()["data"]
+    put = api.put(f"/v3/catalog/products/{product['id']}/videos/{video['id']}", json={"description": []})
+    assert put.status_code == 422, put.text
