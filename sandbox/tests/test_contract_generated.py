@@ -69,7 +69,7 @@ def test_generated_requests(target, spec):
     origin, token = target
     outcome = generated.run(spec, served=SERVED, origin=origin, token=token, max_examples=EXAMPLES)
     print(
-        f"{spec}: {outcome.operations} operations, {outcome.requests} requests {outcome.by_phase}, "
+        f"\n{spec}: {outcome.operations} operations, {outcome.requests} requests {outcome.by_phase}, "
         f"{outcome.seconds:.1f} s; excused: {outcome.excused}"
     )
     assert outcome.operations > 0 and outcome.requests > 0
