@@ -24,9 +24,10 @@ EXAMPLES = int(os.environ.get("SANDBOX_GENERATED_EXAMPLES", "5"))
 SERVED = {(route.method, generated.shape(route.pattern)) for route in build().routes}
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def target(sandbox):
-    """A store of its own with records to find (ids 1, 2... exist), and no rate limit to hit."""
+    """A store for each file (its answers depend on nothing another file's requests left, with
+    or without xdist), with records to find (ids 1, 2... exist), and no rate limit to hit."""
     try:
         contract.docs_location()
         contract.spec_text(generated.SPEC_FILES[0])
