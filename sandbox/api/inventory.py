@@ -182,7 +182,10 @@ def _items(req: Request, locations: list[dict]) -> list[dict]:
             if not by_variant and variant["option_values"]:
                 if variant is not variants[0]:
                     continue  # tracked by product: one item, for the product
-                identity = {"sku": product["sku"], "variant_id": None, "product_id": product["id"], "sku_id": None}
+                # The item is the product, which has no variant of its own to name (its
+                # base_variant_id is null): no variant_id, never a null one (inventory.v3.yml
+                # types it as an integer); sku_id is null "if the item is a base variant".
+                identity = {"sku": product["sku"], "product_id": product["id"], "sku_id": None}
             out.append(
                 {
                     "identity": identity,

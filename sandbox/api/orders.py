@@ -37,6 +37,20 @@ ORDER_FILTERS = {
     "customer_id": (int, lambda o, v: o["customer_id"] == v),
     "email": (str, lambda o, v: o["billing_address"].get("email") == v),
     "external_order_id": (str, lambda o, v: str(o.get("external_id")) == v),
+    # Orders placed through the v2 API have no cart; a checkout's order would carry its cart's id.
+    "cart_id": (str, lambda o, v: (o.get("cart_id") or "") == v),
+    "payment_method": (str, lambda o, v: o.get("payment_method") == v),
+}
+# orders.v2.oas2.yml, `sort`: these fields, each with `:asc` or `:desc` ("sort=date_created:desc");
+# the default is by id, lowest first. Order fields kept under another name are mapped here.
+ORDER_SORTS = {
+    "id": "id",
+    "customer_id": "customer_id",
+    "date_created": "_ts",
+    "date_modified": "_modified_ts",
+    "status_id": "status_id",
+    "channel_id": "channel_id",
+    "external_id": "external_id",
 }
 
 
@@ -73,12 +87,44 @@ def _filtered(req: Request) -> list[dict]:
         if q.get(key):
             bound = parse_time(q[key])
             orders = [o for o in orders if keep(int(o.get(field, o["_ts"])), bound)]
-    sort = q.get("sort", "id:asc")
+    return _sorted(orders, q.get("sort") or "id")
+
+
+def _sorted(orders: list[dict], sort: str) -> list[dict]:
+    """Orders in the `sort` order; equal values keep the id order (lowest first). A field the
+    spec does not list, or a direction other than asc/desc, is a malformed request (400)."""
     field, _, direction = sort.partition(":")
-    if field in ("id", "date_created", "date_modified", "status_id"):
-        key = {"date_created": "_ts", "date_modified": "_modified_ts"}.get(field, field)
-        orders.sort(key=lambda o: o.get(key, o["_ts"]), reverse=direction == "desc")
-    return orders
+    if field not in ORDER_SORTS or direction not in ("", "asc", "desc"):
+        raise ApiError(400, f"Invalid sort: {sort}. Sort by one of {', '.join(ORDER_SORTS)}, with :asc or :desc.")
+    key = _sort_key(ORDER_SORTS[field])
+    ordered = sorted(orders, key=lambda o: o["id"])
+    ordered.sort(key=key)
+    if direction != "desc":
+        return ordered
+    groups: list[list[dict]] = []  # runs of equal values, reversed as runs: ties stay lowest id first
+    for order in ordered:
+        if groups and key(groups[-1][0]) == key(order):
+            groups[-1].append(order)
+        else:
+            groups.append([order])
+    return [order for group in reversed(groups) for order in group]
+
+
+def _sort_key(name: str):
+    """Comparable values: dates to the second as v2 shows them (orders of one second are tied),
+    a missing value (an order without external_id) before any other, numbers before text."""
+
+    def key(order: dict) -> tuple:
+        value = order.get(name)
+        if name in ("_ts", "_modified_ts"):
+            value = int(order.get(name, order["_ts"]))
+        if value is None:
+            return (0, 0, "")
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return (1, value, "")
+        return (2, 0, str(value))
+
+    return key
 
 
 def _out(req: Request, order: dict, include: tuple[set[str], bool]) -> dict:

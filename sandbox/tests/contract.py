@@ -73,7 +73,7 @@ def openapi(relative: str, reading=None):
     from openapi_core import OpenAPI
     from openapi_core.configurations import Config
 
-    data = _honour_x_nullable(yaml.safe_load(spec_text(relative)))
+    data = honour_x_nullable(yaml.safe_load(spec_text(relative)))
     if reading is not None:
         data = reading(data)
     # BigCommerce's files do not all pass the strict spec validator; we check answers, not them.
@@ -81,17 +81,17 @@ def openapi(relative: str, reading=None):
     return OpenAPI.from_dict(data, config=config)
 
 
-def _honour_x_nullable(node):
+def honour_x_nullable(node):
     """Some schemas say `x-nullable: true` (Swagger 2's spelling) where OpenAPI 3 says
     `nullable: true`; read them as the authors meant."""
     if isinstance(node, dict):
         if node.get("x-nullable") is True:
             node["nullable"] = True
         for value in node.values():
-            _honour_x_nullable(value)
+            honour_x_nullable(value)
     elif isinstance(node, list):
         for value in node:
-            _honour_x_nullable(value)
+            honour_x_nullable(value)
     return node
 
 

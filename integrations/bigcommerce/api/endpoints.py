@@ -43,7 +43,7 @@ def store_get(client: BigCommerceClient) -> dict:
 
 def inventory_settings_get(client: BigCommerceClient, *, channel_id: int | None = None) -> dict:
     """``GET /v3/settings/inventory`` (of a channel, or the store's); the settings object.
-    ``NotFound`` for a channel with no settings of its own."""
+    ``ValidationFailed`` (422, as settings.v3.yml lists) for a channel the store does not have."""
     if channel_id is None:
         return client.get(INVENTORY_SETTINGS)["data"]
     return client.get(INVENTORY_SETTINGS, {"channel_id": channel_id})["data"]

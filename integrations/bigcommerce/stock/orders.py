@@ -48,7 +48,7 @@ from catalog.models import Variant
 from integrations import journal_messages
 from integrations.bigcommerce.api import endpoints as api
 from integrations.bigcommerce.api.client import client_for
-from integrations.bigcommerce.api.errors import NotFound
+from integrations.bigcommerce.api.errors import NotFound, ValidationFailed
 from integrations.models import BigCommerceConnection, OrderLineEffect, RemoteOrder, SyncEvent, VariantLink
 from integrations.services.journal import sync_event_record
 from inventory.errors import IdempotencyConflict
@@ -105,7 +105,7 @@ def inventory_settings(*, connection: BigCommerceConnection, channel_id: int, cl
         client = client or client_for(connection)
         try:
             data = api.inventory_settings_get(client, channel_id=channel_id)
-        except NotFound:  # a channel with no settings of its own
+        except (NotFound, ValidationFailed):  # an unknown channel: 422 per settings.v3.yml (404 once)
             data = api.inventory_settings_get(client)
         found = {
             "update_stock_behavior": data.get("update_stock_behavior") or "order_placed",
