@@ -7,7 +7,7 @@ PYTEST_ARGS ?=
 PG_URL ?= postgres://postgres@127.0.0.1:5432/comptoir
 REDIS_TEST_URL ?= redis://127.0.0.1:6379/0
 
-.PHONY: run test test-postgres bench lint messages install browser clean demo
+.PHONY: run serve test test-postgres bench lint messages install browser clean demo
 
 $(VENV)/.installed: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -34,6 +34,14 @@ run: install
 	$(PY) manage.py schedules_install
 	$(PY) scripts/run_all.py
 
+# The production stack (README "Deploying"): the Procfile's processes — gunicorn, a django-q2 cluster per
+# lane — on PostgreSQL + Redis with portal.settings.production (plain http on 127.0.0.1 is the only local
+# override), and the sandbox; migrations, collectstatic, demo data and schedules first. Ctrl-C stops it all.
+# `make serve PORT=18000 SANDBOX_PORT=18001 DATABASE_URL=postgres://… REDIS_URL=redis://…/1`
+serve: install
+	mkdir -p var
+	$(PY) scripts/serve.py
+
 # The whole suite on the embedded defaults (SQLite, ORM broker); PostgreSQL/Redis/Chromium tests
 # skip with a reason when those are absent (CI turns such skips into failures).
 test: install browser
@@ -43,8 +51,14 @@ test: install browser
 test-postgres: install browser
 	DATABASE_URL=$(PG_URL) REDIS_URL=$(REDIS_TEST_URL) $(VENV)/bin/pytest -n auto $(PYTEST_ARGS)
 
+# Every benchmark, each in its own process and database (a PostgreSQL database created and dropped for it
+# when BENCH_POSTGRES_URL answers, else a SQLite file; Redis when BENCH_REDIS_URL answers), then one table.
+# `make bench BENCH_ARGS=--tiny` runs each once at a tiny size (what CI runs); BENCH_TIMEOUT per bench (s).
+BENCH_POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/postgres
+BENCH_REDIS_URL ?= redis://127.0.0.1:6379/2
+BENCH_ARGS ?=
 bench: install
-	$(PY) -m bench
+	BENCH_POSTGRES_URL=$(BENCH_POSTGRES_URL) BENCH_REDIS_URL=$(BENCH_REDIS_URL) $(PY) -m bench $(BENCH_ARGS)
 
 lint: install
 	$(VENV)/bin/ruff check .

@@ -10,11 +10,13 @@ Environment: DATABASE_URL, BENCH_SANDBOX_URL, and the phase's sizes (see each be
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import random
 import statistics
 import sys
+import threading
 import time
 
 
@@ -75,6 +77,8 @@ def propagation() -> dict:
         for v in runner.variants:  # plenty to sell online and in store
             stock_set(merchant=runner.merchant, variant=v, quantity=100_000, idempotency_key=f"bench:fill:{v.pk}")
         _wait_outbox_empty()
+        _real_quota(runner)
+        out["quota"] = f"{os.environ.get('BENCH_QUOTA', '150')}/{os.environ.get('BENCH_WINDOW_S', '30')}s"
         rng = random.Random(7)
         first = StockMovement.objects.order_by("-pk").values_list("pk", flat=True).first()
         started = time.monotonic()
@@ -86,14 +90,41 @@ def propagation() -> dict:
         made = dict(StockMovement.objects.filter(pk__gt=first or 0).values_list("pk", "created_at"))
         delays = [(p.sent_at - made[p.movement_id]).total_seconds() for p in pushes if p.movement_id in made]
         out["outbound"] = _figures(delays)
-        out["outbound"]["calls"] = sum(
-            1
-            for r in runner.sandbox.request_log(runner.hash, since=runner.log_start)
-            if r["path"].endswith("/adjustments/relative")
-        )
-        if runner.inbound:
+        calls = runner.sandbox.request_log(runner.hash, since=runner.log_start)
+        out["outbound"]["calls"] = sum(1 for r in calls if r["path"].endswith("/adjustments/relative"))
+        out["outbound"]["http_429"] = sum(1 for r in calls if r["status"] == 429)
+        if runner.inbound and os.environ.get("BENCH_STOCK_INBOUND") == "1":  # bench.order_intake measures it
+            _wait_queue_idle()  # the sales' echoes (inventory webhooks) are not the orders' wait
             out["inbound"] = _inbound_delays(runner, events=events, rate=rate, rng=rng)
     return out
+
+
+def _real_quota(runner) -> None:
+    """From here on the store answers at BigCommerce's quota (BENCH_QUOTA per BENCH_WINDOW_S; 150
+    per 30 s), not the setup's unlimited one, and the pacer forgets what the setup taught it."""
+    from integrations.bigcommerce.api.pacing_backends import default_pacer
+
+    quota = int(os.environ.get("BENCH_QUOTA", "150"))
+    window_ms = int(float(os.environ.get("BENCH_WINDOW_S", "30")) * 1000)
+    runner.sandbox.set_rate_limit(runner.hash, quota, window_ms)
+    default_pacer().backend.reset(runner.hash)
+
+
+def _wait_queue_idle(timeout: float = 300) -> None:
+    """Until the broker holds no task and every webhook received has been processed."""
+    from django.conf import settings
+    from django_q.brokers import get_broker
+    from django_q.conf import Conf
+
+    from integrations.models import WebhookEvent
+
+    brokers = [get_broker(name) for name in {Conf.PREFIX, settings.Q_URGENT_CLUSTER} if name]
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        queued = any(broker.queue_size() for broker in brokers)
+        if not queued and not WebhookEvent.objects.filter(status=WebhookEvent.Status.RECEIVED).exists():
+            return
+        time.sleep(0.5)
 
 
 def _inbound_delays(runner, *, events: int, rate: float, rng) -> dict:
@@ -102,6 +133,8 @@ def _inbound_delays(runner, *, events: int, rate: float, rng) -> dict:
     from inventory.models import StockMovement
 
     placed = {}
+    log = runner.sandbox.request_log(runner.hash, since=runner.log_start)
+    since = log[-1]["id"] if log else runner.log_start
     started = time.monotonic()
     for n in range(events):
         variant = rng.choice(runner.variants)
@@ -130,6 +163,14 @@ def _inbound_delays(runner, *, events: int, rate: float, rng) -> dict:
     delays = [(rows[o] - at).total_seconds() for o, at in placed.items() if o in rows]
     figures = _figures(delays)
     figures["missing"] = len(placed) - len(delays)
+    # What reading them cost: every call to the orders endpoints and the inventory settings.
+    calls = [
+        r
+        for r in runner.sandbox.request_log(runner.hash, since=since)
+        if "/v2/orders" in r["path"] or "/settings/inventory" in r["path"]
+    ]
+    figures["calls"] = len(calls)
+    figures["calls_per_order"] = round(len(calls) / max(1, len(placed)), 3)
     return figures
 
 
@@ -181,6 +222,36 @@ def coalescing() -> dict:
     }
 
 
+@contextlib.contextmanager
+def _every(seconds: float, report):
+    """Call ``report`` every ``seconds`` in a thread while the block runs."""
+    done = threading.Event()
+
+    def loop():
+        while not done.wait(seconds):
+            with contextlib.suppress(Exception):
+                report()
+
+    thread = threading.Thread(target=loop, daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        done.set()
+        thread.join()
+
+
+def _synced() -> int:
+    from django.db import connection
+
+    from integrations.models import ProductLink
+
+    try:
+        return ProductLink.objects.count()
+    finally:
+        connection.close()  # this thread's own connection
+
+
 def reconciliation() -> dict:
     """A stock check of VARIANTS variants (products of 5 × 5 variants) under the store's quota (150
     per 30 s, BigCommerce's default): calls per 1,000 variants and wall time against the quota's
@@ -199,24 +270,38 @@ def reconciliation() -> dict:
         kill=False,
         restart=False,
         faults=False,
-        initial_max=5,
+        # Levels start at 0: the check reads and compares every level all the same, and 10,000
+        # starting ledger rows took most of the setup's minutes (Comptoir's side, not measured).
+        initial_max=0,
         timeout_s=30.0,  # reading 10,000 levels from the sandbox takes longer than the convergence run's 1 s
         settle_after_s=120.0,
     )
-    with sc.running(cfg, sandbox=_sandbox(), database_url=os.environ["DATABASE_URL"]) as runner:
+    progress(f"setup: {cfg.variants} variants ({cfg.variant_products} products) exported to the sandbox, not measured")
+    began = time.monotonic()
+    with contextlib.ExitStack() as stack:
+        with _every(15, lambda: progress(f"setup: {_synced()} products exported ({time.monotonic() - began:.0f} s)")):
+            runner = stack.enter_context(sc.running(cfg, sandbox=_sandbox(), database_url=os.environ["DATABASE_URL"]))
         from integrations.bigcommerce.stock.check import stock_reconcile_start
         from integrations.models import SyncRun
 
+        progress(
+            f"setup done in {time.monotonic() - began:.0f} s; the stock check runs at {quota} calls / {window_s:g} s"
+        )
         runner.sandbox.set_rate_limit(runner.hash, quota, int(window_s * 1000))  # a fresh window at the quota
         since = runner.sandbox.request_log(runner.hash)[-1]["id"]
         started = time.monotonic()
         run = stock_reconcile_start(connection=runner.connection)
+        last = 0.0
         while True:
             run.refresh_from_db()
             if run.status != SyncRun.Status.RUNNING:
                 break
+            if time.monotonic() - last >= 10:
+                last = time.monotonic()
+                progress(f"stock check: {run.done} / {run.total} variants ({last - started:.0f} s)")
             time.sleep(0.2)
         wall = time.monotonic() - started
+        progress(f"stock check {run.status} in {wall:.0f} s")
         calls = runner.sandbox.request_log(runner.hash, since=since)
     routes: dict = {}
     for r in calls:
@@ -259,8 +344,24 @@ def convergence() -> dict:
     }
 
 
+def _clusters_recorded() -> None:
+    """Each cluster this worker starts is written to the bench's groups file as it starts."""
+    from tests import stock_convergence as sc
+
+    start = sc.Clusters.start
+
+    def start_recorded(self):
+        proc = start(self)
+        groups_record([proc.pid])
+        return proc
+
+    sc.Clusters.start = start_recorded
+
+
 def main(argv: list[str]) -> int:
+    _stop_on_sigterm()
     _setup()
+    _clusters_recorded()
     phase = {
         "propagation": propagation,
         "coalescing": coalescing,
@@ -271,14 +372,61 @@ def main(argv: list[str]) -> int:
     return 0
 
 
-if __name__ == "__main__":
-    raise SystemExit(main(sys.argv[1:]))
-
-
 # -- used by the bench modules (in the ``python -m bench`` process) ---------------------------
+PROGRESS = "PROGRESS "
+GROUPS_FILE = "BENCH_GROUPS_FILE"  # the worker writes there the process groups it starts (its clusters)
+
+
+def progress(message: str) -> None:
+    """A line the bench process shows as it comes (the worker's other output is kept for errors)."""
+    print(PROGRESS + message, flush=True)
+
+
+def groups_record(pids) -> None:
+    """Write the process groups this worker started (each cluster is its own group), so that the
+    bench process can end them even if this worker is killed before it stops them."""
+    path = os.environ.get(GROUPS_FILE)
+    if path:
+        with open(path, "a") as out:
+            out.writelines(f"{pid}\n" for pid in pids)
+
+
+def _stop_on_sigterm() -> None:
+    """SIGTERM unwinds like Ctrl-C: the ``finally`` blocks stop the clusters and the sandbox."""
+    import signal
+
+    def stop(signum, frame):
+        raise KeyboardInterrupt(f"signal {signum}")
+
+    signal.signal(signal.SIGTERM, stop)
+
+
+def _group_end(pgid: int, *, grace_s: float) -> None:
+    """SIGTERM to a process group, then SIGKILL once ``grace_s`` has passed (or at once if 0)."""
+    import signal
+
+    try:
+        os.killpg(pgid, signal.SIGTERM)
+    except (ProcessLookupError, PermissionError):
+        return
+    deadline = time.monotonic() + grace_s
+    while time.monotonic() < deadline:
+        try:
+            os.killpg(pgid, 0)
+        except (ProcessLookupError, PermissionError):
+            return
+        time.sleep(0.1)
+    try:
+        os.killpg(pgid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
 def run_phase(phase: str, *, database_url: str = "", extra_env: dict | None = None) -> dict:
     """Start a sandbox and this module's process for ``phase`` on a throwaway SQLite file (or
-    ``database_url``, migrated first); returns the phase's figures."""
+    ``database_url``, migrated first); returns the phase's figures. The worker's progress lines
+    are printed as they come; a SIGTERM or Ctrl-C here ends the worker, its clusters and the
+    sandbox (each in its process group) before returning, and so does any error."""
     import shutil
     import subprocess
     import tempfile
@@ -288,6 +436,7 @@ def run_phase(phase: str, *, database_url: str = "", extra_env: dict | None = No
 
     root = Path(__file__).resolve().parent.parent
     tmp = Path(tempfile.mkdtemp(prefix=f"bench-stock-{phase}-"))
+    groups_file = tmp / "groups"
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "DJANGO_SETTINGS_MODULE")}
     env.update(
         {
@@ -295,20 +444,57 @@ def run_phase(phase: str, *, database_url: str = "", extra_env: dict | None = No
             "DATABASE_URL": database_url or f"sqlite:///{tmp / 'bench.sqlite3'}",
             "Q_SYNC": "1",
             "LOG_LEVEL": "WARNING",
+            "PYTHONUNBUFFERED": "1",
+            GROUPS_FILE: str(groups_file),
             **(extra_env or {}),
         }
     )
+    import signal
+    import threading
+
+    def interrupted(signum, frame):
+        raise KeyboardInterrupt(f"signal {signum}")
+
+    main_thread = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, interrupted) if main_thread else None
+    output: list[str] = []
     try:
         for command in (["migrate", "-v0"], ["createcachetable"]):
             subprocess.run([sys.executable, "manage.py", *command], cwd=root, env=env, check=True)
         with SandboxProcess(data=str(tmp / "sandbox.sqlite3"), env={"SANDBOX_APP_URL": "http://127.0.0.1:8000"}) as sb:
             env["BENCH_SANDBOX_URL"] = sb.url
-            done = subprocess.run(
-                [sys.executable, "-m", "bench._stock_worker", phase], cwd=root, env=env, capture_output=True, text=True
+            worker = subprocess.Popen(
+                [sys.executable, "-m", "bench._stock_worker", phase],
+                cwd=root,
+                env=env,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                text=True,
+                start_new_session=True,  # its own group: ended as one below
             )
-        if done.returncode:
-            raise RuntimeError(f"{phase} failed:\n{done.stdout[-3000:]}\n{done.stderr[-5000:]}")
-        line = next(x for x in reversed(done.stdout.splitlines()) if x.startswith("RESULT "))
+            try:
+                for line in worker.stdout:
+                    output.append(line)
+                    if line.startswith(PROGRESS):
+                        print("   " + line[len(PROGRESS) :].rstrip(), flush=True)
+                worker.wait()
+            finally:  # before the sandbox stops: the worker's clusters still talk to it
+                if worker.poll() is None:
+                    _group_end(worker.pid, grace_s=40)  # it stops its clusters on SIGTERM
+                _group_end(worker.pid, grace_s=0)  # anything it left in its group
+                worker.wait()
+        if worker.returncode:
+            raise RuntimeError(f"{phase} failed:\n{''.join(output)[-8000:]}")
+        line = next(x for x in reversed(output) if x.startswith("RESULT "))
         return json.loads(line[len("RESULT ") :])
     finally:
+        if groups_file.exists():  # clusters of a worker that could not stop them (killed)
+            for pgid in {int(x) for x in groups_file.read_text().split()}:
+                _group_end(pgid, grace_s=10)
+        if main_thread:
+            signal.signal(signal.SIGTERM, previous)
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))

@@ -91,3 +91,11 @@ def main() -> dict:
     print(f"   quota used: {figures['quota_share_used']:.1%} of {windows} window(s)")
     print(f"   429 answers: {figures['http_429']}   failed calls: {figures['client_errors']}")
     return figures
+
+
+def summary(figures: dict) -> list[tuple[str, str, str, bool | None]]:
+    share, late = figures["quota_share_used"], figures["http_429"]
+    return [
+        (f"share of the quota used, paced client ({figures['calls']} calls)", "≥ 90 %", f"{share:.1%}", share >= 0.9),
+        ("429 answers, paced client", "0", str(late), late == 0),
+    ]

@@ -4,9 +4,10 @@ Runs in a throwaway test database. The query count must be the same at both size
 no N+1); the time is the figure to watch at 100,000 (a year of a busy store's journal).
 """
 
+import os
 import time
 
-SIZES = (100, 100_000)
+SIZES = (10, 1_000) if os.environ.get("BENCH_TINY") == "1" else (100, 100_000)
 BATCH = 5000
 
 
@@ -101,3 +102,18 @@ def main() -> dict:
         connection.creation.destroy_test_db(old_name, verbosity=0)
         teardown_test_environment()
     return figures
+
+
+def summary(figures: dict) -> list[tuple[str, str, str, bool | None]]:
+    small, large = f"{SIZES[0]:,}", f"{SIZES[1]:,}"
+    grows = [name for name, f in figures.items() if f["queries_100"] != f["queries_100k"]]
+    first = figures.get("journal, first page", {})
+    return [
+        (
+            f"journal page queries, {small} vs {large} entries",
+            "the same",
+            f"grow: {', '.join(grows)}" if grows else "the same",
+            not grows,
+        ),
+        (f"journal first page at {large} entries", "–", f"{first.get('ms_100k', 0):.0f} ms", None),
+    ]

@@ -4,9 +4,10 @@ Runs in a throwaway test database. A page whose query count grows with the numbe
 has an N+1 somewhere: the figure to watch is "same" in the last column.
 """
 
+import os
 import time
 
-SIZES = (20, 2000)
+SIZES = (5, 100) if os.environ.get("BENCH_TINY") == "1" else (20, 2000)
 
 
 def _fill(merchant, start, count):
@@ -102,3 +103,17 @@ def main() -> dict:
         connection.creation.destroy_test_db(old_name, verbosity=0)
         teardown_test_environment()
     return figures
+
+
+def summary(figures: dict) -> list[tuple[str, str, str, bool | None]]:
+    grows = [name for name, f in figures.items() if f["queries_small"] != f["queries_large"]]
+    slowest = max(figures, key=lambda name: figures[name]["ms"])
+    return [
+        (
+            f"page queries, small vs large merchant ({SIZES[0]:,} vs {SIZES[1]:,} rows)",
+            "the same",
+            f"grow: {', '.join(grows)}" if grows else "the same",
+            not grows,
+        ),
+        (f"slowest page at {SIZES[1]:,} rows", "–", f"{slowest} {figures[slowest]['ms']:.0f} ms", None),
+    ]

@@ -213,3 +213,29 @@ def _memory(sandbox, tmp, media, media_url, sizes) -> dict:
     out["ratio"] = ratio
     print(f"   peak memory {sizes[-1]} vs {sizes[0]} products: {ratio}× (goal ≤ 1.2×)")
     return out
+
+
+def summary(figures: dict) -> list[tuple[str, str, str, bool | None]]:
+    rows = []
+    sync, upd, memory = figures.get("initial_sync"), figures.get("update_sync"), figures.get("memory")
+    if sync:
+        per, share, late = sync["calls_per_product"], sync["quota_share_used"] or 0, sync["http_429_after_first_window"]
+        rows += [
+            (f"calls per product, initial sync ({figures['products']:,})", "≤ 1.05", f"{per}", per <= 1.05),
+            ("share of the quota used, initial sync", "≥ 90 %", f"{share:.1%}", share >= 0.9),
+            ("429 answers after the first window, initial sync", "0", str(late), late == 0),
+        ]
+    if upd:
+        per = upd["calls_per_changed_product"]
+        rows.append((f"calls per changed product, update ({figures['update']:,})", "≤ 0.15", f"{per}", per <= 0.15))
+    if memory:
+        sizes = [k for k in memory if k != "ratio"]
+        rows.append(
+            (
+                f"worker peak memory, {int(sizes[-1]):,} vs {int(sizes[0]):,} products",
+                "≤ 1.2×",
+                f"{memory['ratio']}× ({memory[sizes[-1]]['rss_peak_mb']} MB)",
+                memory["ratio"] <= 1.2,
+            )
+        )
+    return rows

@@ -16,3 +16,22 @@ def main() -> dict:
         f"items per call {figures['items_per_call']}; levels match afterwards: {figures['levels_match']}"
     )
     return figures
+
+
+def summary(figures: dict) -> list[tuple[str, str, str, bool | None]]:
+    calls = figures["calls"]
+    return [
+        (
+            f"BigCommerce calls for {figures['sales']:,} sales over {figures['variants']} variants "
+            f"in {figures['seconds_asked']:g} s",
+            "≤ 5",
+            str(calls),
+            calls <= 5,
+        ),
+        (
+            "levels equal afterwards (coalescing)",
+            "yes",
+            "yes" if figures["levels_match"] else "no",
+            figures["levels_match"],
+        ),
+    ]

@@ -19,3 +19,27 @@ def main() -> dict:
     )
     print(f"   by route: {json.dumps(f['routes'])}")
     return f
+
+
+# Goals: a call reads 250 levels (4 per 1,000 variants), plus the order polls around each chunk;
+# the check waits on nothing but BigCommerce's quota (a minute's slack for the worker to take it).
+GOAL_CALLS_PER_1000 = 10
+SLACK_S = 60
+
+
+def summary(figures: dict) -> list[tuple[str, str, str, bool | None]]:
+    floor = figures["floor_s"]
+    return [
+        (
+            f"stock check calls per 1,000 variants ({figures['variants']:,})",
+            f"≤ {GOAL_CALLS_PER_1000}",
+            f"{figures['calls_per_1000']:g}",
+            figures["calls_per_1000"] <= GOAL_CALLS_PER_1000,
+        ),
+        (
+            "stock check duration",
+            f"≤ quota floor + {SLACK_S} s ({floor:g} + {SLACK_S} s)",
+            f"{figures['wall_s']:g} s",
+            figures["status"] == "finished" and figures["wall_s"] <= floor + SLACK_S,
+        ),
+    ]

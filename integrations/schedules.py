@@ -5,12 +5,23 @@ from dataclasses import dataclass
 
 from django_q.models import Schedule
 
+from integrations.services.queue import cluster_of
+from portal.heartbeat import lanes
+
 
 @dataclass(frozen=True)
 class Scheduled:
     name: str
     func: str
     minutes: int
+    # The lane (django-q2 cluster) whose scheduler creates its task and whose workers run it; None:
+    # the lane of its task (``integrations.services.queue``).
+    lane: str | None = None
+
+    @property
+    def cluster(self) -> str:
+        """Schedule.cluster: django-q2's scheduler of that cluster creates the task on its own queue."""
+        return self.lane or cluster_of(self.func)
 
 
 SCHEDULES = (
@@ -42,11 +53,26 @@ SCHEDULES = (
 )
 
 
+HEARTBEAT_PREFIX = "lane-heartbeat-"
+
+
+def schedules_declared() -> tuple[Scheduled, ...]:
+    """Every schedule ``schedules_install`` installs: the integration's, then one heartbeat per
+    worker lane (its task is sent to that lane's queue: it proves the lane's workers run)."""
+    heartbeats = tuple(
+        Scheduled(name=f"{HEARTBEAT_PREFIX}{lane}", func="integrations.tasks.lane_heartbeat", minutes=1, lane=lane)
+        for lane in lanes()
+    )
+    return SCHEDULES + heartbeats
+
+
 def schedules_install() -> list[str]:
-    """Create or update each schedule by name; remove ours that are no longer declared."""
+    """Create or update each schedule by name; remove ours that are no longer declared. Each goes
+    to the lane of its task: django-q2's scheduler of that cluster creates its tasks (the default
+    cluster's takes the schedules of the bulk lane, the urgent cluster's those of the urgent lane)."""
 
     names = []
-    for item in SCHEDULES:
+    for item in schedules_declared():
         Schedule.objects.update_or_create(
             name=item.name,
             defaults={
@@ -54,8 +80,11 @@ def schedules_install() -> list[str]:
                 "schedule_type": Schedule.MINUTES,
                 "minutes": item.minutes,
                 "repeats": -1,
+                "cluster": item.cluster,
+                "kwargs": None,
             },
         )
         names.append(item.name)
-    Schedule.objects.filter(name__startswith="bigcommerce-").exclude(name__in=names).delete()
+    for prefix in ("bigcommerce-", HEARTBEAT_PREFIX):
+        Schedule.objects.filter(name__startswith=prefix).exclude(name__in=names).delete()
     return names

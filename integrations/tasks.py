@@ -8,7 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django_q.tasks import async_task
+from django_q.conf import Conf
 
 from integrations.bigcommerce.api.errors import BigCommerceError
 from integrations.bigcommerce.connection import disconnect, preflight, setup
@@ -18,13 +18,14 @@ from integrations.bigcommerce.products import export as exporter
 from integrations.bigcommerce.products.export import exporting
 from integrations.bigcommerce.products.importer import (
     import_chunk_run,
-    import_resync_run,
+    import_resync_round,
     is_importing,
     product_refresh,
 )
-from integrations.bigcommerce.stock.check import stock_reconcile_run, stock_reconcile_start
+from integrations.bigcommerce.stock.check import stock_reconcile_round, stock_reconcile_start
+from integrations.bigcommerce.stock.intake_run import orders_intake_drain, orders_intake_sweep
 from integrations.bigcommerce.stock.manual_edits import stock_checks_requested_run
-from integrations.bigcommerce.stock.orders import order_sync, orders_poll
+from integrations.bigcommerce.stock.orders import order_sync
 from integrations.bigcommerce.stock.push import stock_push_drain
 from integrations.bigcommerce.stock.start import starting_stock_set
 from integrations.models import BigCommerceConnection, StockPush, SyncEvent, SyncRun, VariantLink, WebhookEvent
@@ -32,15 +33,20 @@ from integrations.services.journal import sync_event_finish, sync_event_record
 from integrations.services.maintenance import journal_prune as prune
 from integrations.services.maintenance import sync_run_resume
 from integrations.services.maintenance import sync_runs_stalled_resume as resume
-from integrations.services.queue import enqueue_on_commit
+from integrations.services.queue import enqueue, enqueue_on_commit
 from integrations.services.sync_now import sync_now_start
+from portal.heartbeat import lane_heartbeat_record
+from portal.logs import log_context_bind
 
 logger = logging.getLogger(__name__)
 Operation = BigCommerceConnection.Operation
 
 
 def _connection(connection_id: int) -> BigCommerceConnection | None:
-    return BigCommerceConnection.objects.select_related("merchant").filter(pk=connection_id).first()
+    connection = BigCommerceConnection.objects.select_related("merchant").filter(pk=connection_id).first()
+    if connection is not None:
+        log_context_bind(merchant_id=connection.merchant_id, connection_id=connection.pk)
+    return connection
 
 
 def _failed(connection: BigCommerceConnection, exc: BigCommerceError, what, *, keep: bool = True) -> SyncEvent:
@@ -157,7 +163,7 @@ def bigcommerce_export_run(connection_id: int, run_id: int | None = None) -> Non
     sync_run_resume(run_id=run_id)
     run = SyncRun.objects.filter(pk=run_id).first() if run_id else None
     if exporter.export_run(connection=connection, run=run):
-        async_task("integrations.tasks.bigcommerce_export_run", connection_id, run_id)
+        enqueue("integrations.tasks.bigcommerce_export_run", connection_id, run_id)
 
 
 def bigcommerce_export_sweep() -> None:
@@ -200,7 +206,7 @@ def bigcommerce_stock_push_sweep() -> None:
         .values_list("connection_id", flat=True)
         .distinct()
     ):
-        async_task("integrations.tasks.bigcommerce_stock_push_run", connection_id)
+        enqueue("integrations.tasks.bigcommerce_stock_push_run", connection_id)
 
 
 # -- stock from BigCommerce: orders, manual edits, the stock check -----------------------------
@@ -212,17 +218,26 @@ def _stock_connection(connection_id: int):
 
 
 def bigcommerce_order_sync(connection_id: int, order_id: int, passed_status: int | None = None) -> None:
-    """An order event: read the order, bring its stock effect into the ledger (``passed_status``:
-    the status a statusUpdated event announced, which the order may have left since)."""
+    """One order by id (tasks queued before orders were read in batches still name it): read the
+    order, bring its stock effect into the ledger (``passed_status``: the status a statusUpdated
+    event announced, which the order may have left since)."""
 
     connection = _stock_connection(connection_id)
     if connection is not None:
         order_sync(connection=connection, order_id=order_id, passed_status=passed_status)
 
 
+def bigcommerce_orders_intake(connection_id: int) -> None:
+    """Order webhooks came: read every order modified since the cursor, in batches, while polls
+    are owed (one run per connection; ``stock.intake_run``)."""
+
+    orders_intake_drain(connection_id=connection_id)
+
+
 def bigcommerce_orders_poll(connection_id: int) -> None:
-    """Scheduled (every minute, per connection): orders whose webhook never came. A connection
-    made before the stock scopes existed subscribes to them here (tried again hourly on failure)."""
+    """Scheduled (every minute, per connection): orders whose webhook never came, by the same
+    batched read. A connection made before the stock scopes existed subscribes to them here
+    (tried again hourly on failure)."""
 
     connection = _stock_connection(connection_id)
     if connection is None:
@@ -235,7 +250,7 @@ def bigcommerce_orders_poll(connection_id: int) -> None:
                 cache.delete(f"bigcommerce-webhooks-refresh:{connection.pk}")
         except BigCommerceError as exc:
             logger.warning("Could not register the new webhooks of connection %s: %s", connection.pk, exc)
-    orders_poll(connection=connection)
+    orders_intake_sweep(connection=connection)
 
 
 def bigcommerce_stock_check_requested(connection_id: int) -> None:
@@ -254,7 +269,7 @@ def bigcommerce_stock_sweep() -> None:
     for event_id in WebhookEvent.objects.filter(
         status=WebhookEvent.Status.RECEIVED, received_at__lt=timezone.now() - timezone.timedelta(minutes=1)
     ).values_list("pk", flat=True)[:500]:
-        async_task("integrations.tasks.webhook_event_process", event_id)
+        enqueue("integrations.tasks.webhook_event_process", event_id)
     waiting = set(
         VariantLink.objects.filter(stock_check_requested_at__isnull=False).values_list("link__connection_id", flat=True)
     )
@@ -263,9 +278,9 @@ def bigcommerce_stock_sweep() -> None:
     ):
         if not connection.access_token:
             continue
-        async_task("integrations.tasks.bigcommerce_orders_poll", connection.pk)
+        enqueue("integrations.tasks.bigcommerce_orders_poll", connection.pk)
         if connection.pk in waiting:
-            async_task("integrations.tasks.bigcommerce_stock_check_requested", connection.pk)
+            enqueue("integrations.tasks.bigcommerce_stock_check_requested", connection.pk)
 
 
 def bigcommerce_stock_reconcile(run_id: int) -> None:
@@ -274,7 +289,8 @@ def bigcommerce_stock_reconcile(run_id: int) -> None:
     run = SyncRun.objects.select_related("connection").filter(pk=run_id, status=SyncRun.Status.RUNNING).first()
     if run is None or _stock_connection(run.connection_id) is None:
         return
-    stock_reconcile_run(run=run)
+    if stock_reconcile_round(run=run):  # more left: the next round goes behind other merchants' work
+        enqueue("integrations.tasks.bigcommerce_stock_reconcile", run_id)
 
 
 def bigcommerce_stock_reconcile_all() -> None:
@@ -311,16 +327,21 @@ def bigcommerce_import_product(connection_id: int, remote_product_id: int) -> No
         product_refresh(connection=connection, remote_product_id=remote_product_id)
 
 
-def bigcommerce_import_resync(connection_id: int) -> None:
-    """Scheduled: catch what webhooks missed (new, changed and unassigned products)."""
+def bigcommerce_import_resync(connection_id: int, page: int = 1, counts: dict | None = None) -> None:
+    """Scheduled: catch what webhooks missed (new, changed and unassigned products), a page of the
+    channel per round; the next round is enqueued at the tail (other merchants' work in between)."""
 
     connection = _importing_connection(connection_id)
     if connection is None:
         return
+    counts = counts or {}
     try:
-        import_resync_run(connection=connection)
+        more = import_resync_round(connection=connection, page=page, counts=counts)
     except BigCommerceError as exc:
         _failed(connection, exc, gettext_lazy("Checking the products of the Comptoir-POS channel"), keep=False)
+        return
+    if more:
+        enqueue("integrations.tasks.bigcommerce_import_resync", connection_id, page + 1, counts)
 
 
 def bigcommerce_import_resync_all() -> None:
@@ -329,14 +350,18 @@ def bigcommerce_import_resync_all() -> None:
     for pk in BigCommerceConnection.objects.filter(
         status=BigCommerceConnection.Status.CONNECTED, managed_in=BigCommerceConnection.ManagedIn.BIGCOMMERCE
     ).values_list("pk", flat=True):
-        async_task("integrations.tasks.bigcommerce_import_resync", pk)
+        enqueue("integrations.tasks.bigcommerce_import_resync", pk)
 
 
 # -- housekeeping ----------------------------------------------------------------------------
 def journal_prune() -> dict:
-    """Scheduled (daily): journal entries and processed webhook events older than COMPTOIR_JOURNAL_DAYS."""
+    """Scheduled (daily): journal entries and processed webhook events older than COMPTOIR_JOURNAL_DAYS,
+    in rounds (the next one enqueued at the tail while more are left)."""
 
-    return prune()
+    pruned = prune()
+    if pruned["more"]:
+        enqueue("integrations.tasks.journal_prune")
+    return pruned
 
 
 def used_signed_payloads_purge() -> int:
@@ -359,3 +384,8 @@ def bigcommerce_export_resync_all() -> None:
     ).select_related("merchant"):
         if exporting(connection):
             sync_now_start(connection=connection)
+
+
+def lane_heartbeat() -> None:
+    """Scheduled once a minute on each lane (``schedules.schedules_declared``): the lane is alive."""
+    lane_heartbeat_record(lane=Conf.CLUSTER_NAME, force=True)

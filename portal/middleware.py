@@ -1,13 +1,87 @@
+import logging
+import re
+import time
+import uuid
+
+from django.conf import settings
 from django.shortcuts import render
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
-from django.utils.functional import SimpleLazyObject
+from django.utils.functional import SimpleLazyObject, empty
 
 from portal.api_errors import invalid_characters, is_api_request
+from portal.logs import log_context_bind, log_context_scope
+from portal.metrics import http_request_seconds, http_requests
 from portal.selectors import merchant_for_user
 from portal.text import typeset_html
 
 NUL = "\x00"
+REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{8,128}")
+request_logger = logging.getLogger("comptoir.request")
+
+
+class RequestLogMiddleware:
+    """One log line per request (method, path, view, status, duration, request id, merchant) and
+    the request counters. The request id is the caller's ``X-Request-ID`` when it looks like one
+    (a load balancer's or a proxy's), else a new one; the response carries it back. First in
+    ``MIDDLEWARE``: every log line written while the request runs carries its id.
+
+    The path is logged without its query string (where a token could be); the view is the URL's
+    name, never the path itself (ids in paths would make a label per object)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        sent = request.headers.get("X-Request-ID", "")
+        request_id = sent if REQUEST_ID.fullmatch(sent) else uuid.uuid4().hex
+        request.request_id = request_id
+        with log_context_scope(request_id=request_id):
+            started = time.perf_counter()
+            response = self.get_response(request)
+            duration = time.perf_counter() - started
+            view = _view_name(request)
+            merchant_id = _merchant_id(request)
+            log_context_bind(merchant_id=merchant_id)
+            request_logger.info(
+                "%s %s %s",
+                request.method,
+                request.path,
+                response.status_code,
+                extra={
+                    "fields": {
+                        "method": request.method,
+                        "path": request.path,
+                        "view": view,
+                        "status": response.status_code,
+                        "duration_ms": round(duration * 1000, 1),
+                    }
+                },
+            )
+        http_requests.labels(view=view, method=request.method, status=str(response.status_code)).inc()
+        http_request_seconds.labels(view=view).observe(duration)
+        response["X-Request-ID"] = request_id
+        return response
+
+
+def _view_name(request) -> str:
+    match = getattr(request, "resolver_match", None)
+    if match is not None:
+        return match.view_name or match._func_path
+    if request.path.startswith("/" + settings.STATIC_URL.lstrip("/")):
+        return "static"
+    return "unresolved"
+
+
+def _merchant_id(request) -> int | None:
+    """The merchant the request acted for, when the request already knew it (no query here)."""
+    device = getattr(request, "device", None)
+    if device is not None:
+        return device.merchant_id
+    merchant = request.__dict__.get("merchant")
+    if isinstance(merchant, SimpleLazyObject):
+        merchant = None if merchant._wrapped is empty else merchant._wrapped
+    return getattr(merchant, "pk", None)
 
 
 class CurrentMerchantMiddleware:

@@ -20,6 +20,7 @@ urlpatterns = [
     path("integrations/", include("integrations.urls")),
     path("", include("inventory.urls")),
     path("admin/", admin.site.urls),
+    path("", include("operations.urls")),
 ]
 
 if settings.COMPTOIR_SERVE_MEDIA:

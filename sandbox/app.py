@@ -185,6 +185,12 @@ def _error_response(req: Request, exc: ApiError) -> Response:
         # v2 answers errors as a list of {status, message}.
         return Response.json([{"status": exc.status, "message": exc.title}], exc.status)
     body = {"status": exc.status, "title": exc.title, "type": ERROR_TYPE, "errors": exc.errors}
+    if path.startswith("v3/catalog/trees") and exc.status in (400, 422):
+        # category-trees_catalog.v3.yml wraps its errors: a 400 is ErrorRequest ({errors: [error]}),
+        # a 422 GeneralErrorWithErrors / ErrorResponse ({errors: error, meta}).
+        if exc.status == 400:
+            return Response.json({"errors": [{k: body[k] for k in ("status", "title", "type")}]}, 400)
+        return Response.json({"errors": body, "meta": {"total": 0, "success": 0, "failed": 0}}, 422)
     resp = Response.json(body, exc.status)
     if path.startswith("v3/inventory/") and exc.status in (404, 422):
         resp.headers["Content-Type"] = "application/problem+json"  # inventory.v3.yml, locations.v3.yml

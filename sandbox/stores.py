@@ -46,6 +46,9 @@ STORE_OPTIONS = {
     "refund_restocks": False,
     # The Inventory API applies adjustments asynchronously: answer first, apply this many ms later.
     "inventory_apply_delay_ms": 0,
+    # How many lines an order's include=consignments.line_items carries (undocumented: the
+    # products endpoint's default page); clients read /v2/orders/{id}/products for the rest.
+    "include_line_items_max": 50,
 }
 
 

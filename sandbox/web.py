@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import decimal
 import json
 import re
 from collections.abc import Callable
@@ -56,6 +57,25 @@ def invalid(errors: dict, title: str = "JSON data is missing or invalid") -> Api
     return ApiError(422, title, errors)
 
 
+# Ids are stored as SQLite INTEGERs (signed 64 bits); BigCommerce's own are far smaller. A larger
+# number names nothing: it is answered like an unknown id, never passed on to storage.
+MAX_ID = 2**63 - 1
+
+
+def parse_id(raw: str) -> int | None:
+    """An id as a URL carries it: ASCII digits naming a storable id, else None."""
+    if not (raw.isascii() and raw.isdigit()):
+        return None
+    value = int(raw)
+    return value if value <= MAX_ID else None
+
+
+def _is_id_name(name: str) -> bool:
+    """`id`, `channel_id`, `id:in`, `product_id:not_in`... : a parameter that names records."""
+    base = name.split(":", 1)[0]
+    return base == "id" or base.endswith("_id")
+
+
 @dataclass
 class Request:
     method: str
@@ -74,26 +94,25 @@ class Request:
 
     @property
     def query(self) -> dict[str, str]:
-        return {k: v[-1] for k, v in parse_qs(self.query_string, keep_blank_values=True).items()}
+        # Parsed once per query string (handlers read it per record of a list); a copy each time.
+        cached = self.__dict__.get("_query")
+        if cached is None or cached[0] != self.query_string:
+            parsed = {k: v[-1] for k, v in parse_qs(self.query_string, keep_blank_values=True).items()}
+            cached = self.__dict__["_query"] = (self.query_string, parsed)
+        return dict(cached[1])
 
     def query_list(self, name: str) -> list[str]:
         raw = self.query.get(name)
         return [p for p in raw.split(",") if p != ""] if raw else []
 
     def query_ints(self, name: str) -> list[int]:
-        try:
-            return [int(p) for p in self.query_list(name)]
-        except ValueError:
-            raise ApiError(400, f"Invalid value for {name}") from None
+        return [_query_number(name, p) for p in self.query_list(name)]
 
     def query_int(self, name: str, default: int | None = None) -> int | None:
         raw = self.query.get(name)
         if raw in (None, ""):
             return default
-        try:
-            return int(raw)
-        except ValueError:
-            raise ApiError(400, f"Invalid value for {name}") from None
+        return _query_number(name, raw)
 
     def header(self, name: str) -> str | None:
         return self.headers.get(name.lower())
@@ -102,7 +121,7 @@ class Request:
         if not self.body:
             raise ApiError(400, "Input is invalid.")
         try:
-            return json.loads(self.body)
+            return json.loads(self.body, parse_int=_stored_int)
         except (ValueError, UnicodeDecodeError):
             raise ApiError(400, "Input is invalid.") from None
 
@@ -112,6 +131,35 @@ class Request:
 
     def form_lists(self) -> dict[str, list[str]]:
         return parse_qs(self.body.decode("utf-8", "replace"), keep_blank_values=True)
+
+
+def _whole_number(raw: str) -> int | None:
+    try:
+        number = decimal.Decimal(raw)
+    except decimal.InvalidOperation:
+        return None
+    return int(number) if number.is_finite() and number == number.to_integral_value() else None
+
+
+def _stored_int(text: str) -> int:
+    """A JSON integer; one beyond 64 bits (no id, level or count can be) makes the body malformed."""
+    value = int(text)
+    if abs(value) > MAX_ID:
+        raise ValueError(f"{text} is beyond 64 bits")
+    return value
+
+
+def _query_number(name: str, raw: str) -> int:
+    """An integer query value; an id that no record can have (beyond MAX_ID) is a malformed request."""
+    try:
+        value = int(raw)
+    except ValueError:
+        value = _whole_number(raw)  # `page` and `limit` are `type: number` in orders.v2.oas2.yml: 2.0 is 2
+        if value is None:
+            raise ApiError(400, f"Invalid value for {name}") from None
+    if _is_id_name(name) and abs(value) > MAX_ID:
+        raise ApiError(400, f"Invalid value for {name}")
+    return value
 
 
 @dataclass
@@ -162,8 +210,12 @@ class Route:
 
 
 class Router:
-    def __init__(self) -> None:
+    """`ids=True`: path parameters named `*_id` are record ids; a value that cannot be one (not
+    ASCII digits, or beyond MAX_ID) is answered 404 here, as an unknown id is, before any handler."""
+
+    def __init__(self, *, ids: bool = False) -> None:
         self.routes: list[Route] = []
+        self.ids = ids
 
     def add(self, method: str, pattern: str, handler: Handler, *, scope: str | None = None, in_tx: bool = True) -> None:
         regex = re.compile("^" + re.sub(r"\{(\w+)\}", lambda m: f"(?P<{m.group(1)}>[^/]+)", pattern) + "$")
@@ -179,7 +231,10 @@ class Router:
             if not found:
                 continue
             if route.method == method or (route.method == "GET" and method == "HEAD"):
-                return route, found.groupdict()
+                params = found.groupdict()
+                if self.ids and any(k.endswith("_id") and parse_id(v) is None for k, v in params.items()):
+                    raise not_found()
+                return route, params
             allowed = True
         if allowed:
             raise ApiError(405, "Method Not Allowed")

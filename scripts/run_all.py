@@ -1,10 +1,14 @@
-"""Start web, worker and the BigCommerce sandbox together; Ctrl-C (or SIGTERM) stops all three.
+"""Start web, the two workers (the bulk and the urgent lane) and the BigCommerce sandbox together;
+Ctrl-C (or SIGTERM) stops them all.
 
-Used by `make run`. Each process keeps its own output, prefixed by its name. The web serves on the
-setting ``PORT`` (default 8000), the sandbox on ``SANDBOX_PORT`` (default 8001).
+Used by `make run`; ``run()`` starts and stops any set of named commands the same way (`make serve`'s
+production stack, scripts/serve.py). A command may begin with ``NAME=value`` words, as a Procfile
+line does: they are set in that process's environment only. Each process keeps its own output,
+prefixed by its name. The web serves on the setting ``PORT`` (default 8000),
+the sandbox on ``SANDBOX_PORT`` (default 8001).
 
 Each process runs in a process group of its own (a terminal's Ctrl-C reaches this script only).
-Stopping, when a signal arrives or one of the three ends: SIGTERM to each of the three, which stops
+Stopping, when a signal arrives or one of them ends: SIGTERM to each of them, which stops
 its own children; once they have ended, SIGKILL to anything left in their groups. After ``GRACE``
 seconds, or at a further SIGINT/SIGTERM more than ``SETTLE`` into the shutdown (a second Ctrl-C),
 SIGKILL to every group at once. It returns when no process
@@ -44,16 +48,21 @@ def settings():
     return settings
 
 
-def commands(*, port: int, sandbox_port: int) -> dict[str, list[str]]:
+def commands(*, port: int, sandbox_port: int, bulk: str, urgent: str) -> dict[str, list[str]]:
+    """Each process's command, Procfile-style (leading ``NAME=value`` words are its environment): one
+    django-q2 cluster per lane (named by Q_CLUSTER_NAME; integrations.services.queue says which task
+    runs on which), the web, the sandbox."""
     py = sys.executable
+    qcluster = [py, "manage.py", "qcluster"]
     return {
         "sandbox": [py, "-m", "sandbox", "--port", str(sandbox_port), "--seed-demo"],
-        "worker": [py, "manage.py", "qcluster"],
+        "bulk": [f"Q_CLUSTER_NAME={bulk}", *qcluster],
+        **({"urgent": [f"Q_CLUSTER_NAME={urgent}", *qcluster]} if urgent else {}),
         "web": [py, "manage.py", "runserver", f"127.0.0.1:{port}"],
     }
 
 
-def busy_ports(ports: dict[str, tuple[int, str]]) -> list[str]:
+def busy_ports(ports: dict[str, tuple[int, str]], *, target: str = "run") -> list[str]:
     """A sentence for each port something already listens on."""
     busy = []
     for name, (port, setting) in ports.items():
@@ -64,7 +73,7 @@ def busy_ports(ports: dict[str, tuple[int, str]]) -> list[str]:
             except OSError:
                 busy.append(
                     f"Port {port} ({name}) is in use: stop what listens on it, or choose another port "
-                    f"with {setting}=… (e.g. make run {setting}={port + 10000})."
+                    f"with {setting}=… (e.g. make {target} {setting}={port + 10000})."
                 )
     return busy
 
@@ -101,7 +110,7 @@ def signal_groups(running: dict[str, subprocess.Popen], signum: int) -> None:
             pass
 
 
-def stop_all(running: dict[str, subprocess.Popen]) -> None:
+def stop_all(running: dict[str, subprocess.Popen], *, grace: float = GRACE) -> None:
     """SIGTERM to each process, SIGKILL to their groups after the grace or at a further signal;
     returns once every process is reaped and no member of any group is left."""
     began = time.monotonic()
@@ -116,7 +125,7 @@ def stop_all(running: dict[str, subprocess.Popen]) -> None:
             proc.poll()  # reap the leaders that ended (a zombie still counts as a group member)
         leaders_done = all(p.returncode is not None for p in running.values())
         if killed_at is None:
-            forced = last_signal_at > began + SETTLE or time.monotonic() > began + GRACE
+            forced = last_signal_at > began + SETTLE or time.monotonic() > began + grace
             if forced:
                 say("Forcing the remaining processes to stop.")
             if forced or leaders_done:  # done: whatever a leader left in its group goes too
@@ -131,24 +140,45 @@ def stop_all(running: dict[str, subprocess.Popen]) -> None:
         time.sleep(TICK)
 
 
-def main() -> int:
+def split_assignments(command: list[str]) -> tuple[dict[str, str], list[str]]:
+    """Leading ``NAME=value`` words (a Procfile's per-process environment) and the rest."""
+    env: dict[str, str] = {}
+    for i, word in enumerate(command):
+        name, sep, value = word.partition("=")
+        if not (sep and name.isidentifier()):
+            return env, command[i:]
+        env[name] = value
+    return env, []
+
+
+def run(
+    processes: dict[str, list[str]],
+    *,
+    ports: dict[str, tuple[int, str]],
+    banner: list[str],
+    target: str = "run",
+    env: dict[str, str] | None = None,
+    grace: float = GRACE,
+) -> int:
+    """Start each named command in a process group of its own, print ``banner`` once all are started,
+    and stop them all when a signal arrives or one of them ends. 0 if stopped by a signal, else 1."""
     for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
         signal.signal(signum, count_signal)
-    conf = settings()
-    busy = busy_ports({"web": (conf.PORT, "PORT"), "sandbox": (conf.SANDBOX_PORT, "SANDBOX_PORT")})
+    busy = busy_ports(ports, target=target)
     if busy:
         say("\n".join(busy), stream=sys.stderr)
         return 1
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    base_env = {**(os.environ if env is None else env), "PYTHONUNBUFFERED": "1"}
     running: dict[str, subprocess.Popen] = {}
     try:
-        for name, cmd in commands(port=conf.PORT, sandbox_port=conf.SANDBOX_PORT).items():
+        for name, command in processes.items():
             if signals_received:
                 break
+            own_env, argv = split_assignments(command)
             proc = subprocess.Popen(
-                cmd,
+                argv,
                 cwd=ROOT,
-                env=env,
+                env={**base_env, **own_env},
                 stdout=subprocess.PIPE,
                 stderr=subprocess.STDOUT,
                 text=True,
@@ -157,8 +187,7 @@ def main() -> int:
             running[name] = proc
             threading.Thread(target=pump, args=(name, proc.stdout), daemon=True).start()
         if not signals_received:
-            say(f"Comptoir: http://127.0.0.1:{conf.PORT} (demo@comptoir.test / comptoir-demo)")
-            say(f"BigCommerce sandbox: http://127.0.0.1:{conf.SANDBOX_PORT}/manage/ — Ctrl-C stops everything.")
+            say("\n".join(banner))
         while not signals_received and all(p.poll() is None for p in running.values()):
             time.sleep(TICK)
         dead = [n for n, p in running.items() if p.returncode is not None]
@@ -166,9 +195,23 @@ def main() -> int:
         say(f"{reason}; stopping {', '.join(running) or 'nothing'}.")
     finally:
         # Nothing above raises on a signal, so this runs to its end (a crash above lands here too).
-        stop_all(running)
+        stop_all(running, grace=grace)
     say("Everything stopped.")
     return 0 if signals_received else 1  # 1: one of them ended by itself
+
+
+def main() -> int:
+    conf = settings()
+    return run(
+        commands(
+            port=conf.PORT, sandbox_port=conf.SANDBOX_PORT, bulk=conf.Q_CLUSTER["name"], urgent=conf.Q_URGENT_CLUSTER
+        ),
+        ports={"web": (conf.PORT, "PORT"), "sandbox": (conf.SANDBOX_PORT, "SANDBOX_PORT")},
+        banner=[
+            f"Comptoir: http://127.0.0.1:{conf.PORT} (demo@comptoir.test / comptoir-demo)",
+            f"BigCommerce sandbox: http://127.0.0.1:{conf.SANDBOX_PORT}/manage/ — Ctrl-C stops everything.",
+        ],
+    )
 
 
 if __name__ == "__main__":

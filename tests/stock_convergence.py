@@ -199,13 +199,16 @@ def web_server():
 @contextlib.contextmanager
 def real_queue(cluster_name: str):
     """This process enqueues to the clusters' broker instead of running tasks inline."""
+    from django.test.utils import override_settings
     from django_q.conf import Conf
 
     saved = (Conf.SYNC, Conf.CLUSTER_NAME, Conf.PREFIX)
-    # The clusters' Q_CLUSTER_NAME is their name: the queue's key and the salt of the tasks' signature.
+    # The clusters' Q_NAME is their name: the queue's key and the salt of the tasks' signature. They
+    # run one lane (Q_URGENT_NAME=""): each takes urgent and bulk work alike, as this process enqueues it.
     Conf.SYNC, Conf.CLUSTER_NAME, Conf.PREFIX = False, cluster_name, cluster_name
     try:
-        yield
+        with override_settings(Q_URGENT_CLUSTER=""):
+            yield
     finally:
         Conf.SYNC, Conf.CLUSTER_NAME, Conf.PREFIX = saved
 
@@ -958,7 +961,8 @@ def running(cfg: Config, *, sandbox, database_url: str, log=print):
         "DJANGO_SETTINGS_MODULE": os.environ.get("DJANGO_SETTINGS_MODULE", "portal.settings.test"),
         "DATABASE_URL": database_url,
         "Q_SYNC": "0",
-        "Q_CLUSTER_NAME": runner.cluster_name,
+        "Q_NAME": runner.cluster_name,
+        "Q_URGENT_NAME": "",  # one lane: each cluster takes all the work (some are killed and restarted)
         "Q_WORKERS": "1",
         "Q_TIMEOUT": "60",
         "Q_RETRY": "90",

@@ -13,9 +13,9 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-APPS = ("portal", "catalog", "inventory", "integrations", "backoffice")
+APPS = ("portal", "catalog", "inventory", "integrations", "backoffice", "operations")
 # The apps whose every module (tests included) this file holds to "no private name across modules".
-OWN_RULES = ("portal", "catalog", "inventory", "backoffice")
+OWN_RULES = ("portal", "catalog", "inventory", "backoffice", "operations")
 
 
 def _modules(apps=APPS) -> dict[str, Path]:
@@ -121,7 +121,7 @@ def _targets(app: str, *, tests: bool = False) -> list[tuple[str, str]]:
 def test_portal_is_the_ground_floor_and_imports_no_other_app():
     """Not at module level and not inside a function: the dashboard, the settings page and the
     currency change, which need the domain, live in backoffice."""
-    above = {"catalog", "inventory", "integrations", "backoffice"}
+    above = {"catalog", "inventory", "integrations", "backoffice", "operations"}
     assert [(where, module) for where, module in _targets("portal") if module.split(".")[0] in above] == []
 
 
@@ -134,6 +134,12 @@ def test_catalog_and_inventory_import_nothing_from_integrations_nor_backoffice()
 def test_nothing_imports_backoffice():
     for app in ("portal", "catalog", "inventory", "integrations"):
         assert [(w, m) for w, m in _targets(app, tests=True) if m.split(".")[0] == "backoffice"] == [], app
+
+
+def test_nothing_imports_operations():
+    """Health and metrics read every app; no app depends on them."""
+    for app in ("portal", "catalog", "inventory", "integrations", "backoffice"):
+        assert [(w, m) for w, m in _targets(app, tests=True) if m.split(".")[0] == "operations"] == [], app
 
 
 def test_no_private_name_is_imported_from_another_module():
@@ -329,3 +335,70 @@ def test_the_key_read_check_sees_a_key_read():
         're.compile(r"[Ss]ku\\s+(\\S+)")\n'
     )
     assert _key_reads(ast.parse(sample)) == [1, 2]
+
+
+# -- the lanes: every task leaves through integrations.services.queue ------------------------
+QUEUE_MODULE = ROOT / "integrations" / "services" / "queue.py"
+TASK_PATH = re.compile(r"^integrations\.tasks\.([a-z_][a-z0-9_]*)$")
+
+
+def _async_task_uses(tree) -> list[int]:
+    return [
+        node.lineno
+        for node in ast.walk(tree)
+        if (isinstance(node, ast.Name) and node.id == "async_task")
+        or (isinstance(node, ast.Attribute) and node.attr == "async_task")
+        or (isinstance(node, ast.alias) and node.name.rsplit(".", 1)[-1] == "async_task")
+    ]
+
+
+def test_no_async_task_outside_the_queue_module():
+    """A task enqueued with django-q2's async_task directly would go to the queue of the cluster
+    that happens to run the caller: the urgent lane's work could land on the bulk lane and back."""
+    found = [
+        f"{path.relative_to(ROOT)}:{line}"
+        for app in APPS
+        for path in _python_files(app, tests=False)
+        if path != QUEUE_MODULE
+        for line in _async_task_uses(ast.parse(path.read_text()))
+    ]
+    assert found == [], "enqueue through integrations.services.queue (enqueue / enqueue_on_commit): " + ", ".join(found)
+
+
+def test_the_async_task_check_sees_a_use():
+    tree = ast.parse(
+        "from django_q.tasks import async_task\nasync_task('x')\nimport django_q\ndjango_q.tasks.async_task('y')"
+    )
+    assert _async_task_uses(tree) == [1, 2, 4]
+
+
+def test_every_task_path_names_a_task_and_has_a_lane():
+    """Every dotted path written in the code (enqueued, scheduled, in the lane table) is a function
+    of integrations.tasks. A path not in the table is bulk (the table lists the urgent ones)."""
+    from integrations import tasks
+    from integrations.services.queue import BULK, LANES, URGENT, lane_of
+
+    written = {
+        f"{path.relative_to(ROOT)}:{line}": match.group(1)
+        for app in APPS
+        for path in _python_files(app, tests=False)
+        for line, text in _strings(ast.parse(path.read_text()))
+        if (match := TASK_PATH.match(text))
+    }
+    assert len(written) > 20  # the check reads the code
+    missing = [f"{where} {name}" for where, name in written.items() if not callable(getattr(tasks, name, None))]
+    assert missing == []
+    for path, lane in LANES.items():
+        assert lane in (URGENT, BULK) and callable(getattr(tasks, TASK_PATH.match(path).group(1), None)), path
+    for name in set(written.values()):
+        assert lane_of(f"integrations.tasks.{name}") == LANES.get(f"integrations.tasks.{name}", BULK)
+    # The lane contract: what a shopper or a cashier waits on is urgent.
+    for name in (
+        "bigcommerce_stock_push_run",
+        "bigcommerce_order_sync",
+        "bigcommerce_orders_poll",
+        "webhook_event_process",
+    ):
+        assert lane_of(f"integrations.tasks.{name}") == URGENT, name
+    for name in ("bigcommerce_export_run", "bigcommerce_import_chunk", "bigcommerce_stock_reconcile", "journal_prune"):
+        assert lane_of(f"integrations.tasks.{name}") == BULK, name

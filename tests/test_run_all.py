@@ -1,4 +1,4 @@
-"""`make run`'s processes (scripts/run_all.py: web, worker, sandbox) listen on the ports they are
+"""`make run`'s processes (scripts/run_all.py: web, a worker per lane, sandbox) listen on the ports they are
 given and stop together whatever signals arrive: no process is left behind and no port stays busy.
 
 Each case starts run_all.py for real, on a migrated SQLite file in a temporary folder and on free
@@ -102,13 +102,14 @@ def still_running(recorded: dict[int, tuple[int, int, str, int]]) -> list[int]:
 
 
 class RunAll:
-    """scripts/run_all.py as `make run` starts it, its output collected line by line."""
+    """scripts/run_all.py as `make run` starts it (or another script: `make serve`'s), its output
+    collected line by line."""
 
-    def __init__(self, env: dict):
+    def __init__(self, env: dict, script: str = "scripts/run_all.py"):
         self.lines: list[str] = []
         self.changed = threading.Condition()
         self.proc = subprocess.Popen(
-            [sys.executable, "scripts/run_all.py"],
+            [sys.executable, script],
             cwd=ROOT,
             env=env,
             stdout=subprocess.PIPE,
@@ -182,11 +183,22 @@ def run_env(tmp_path, migrated_database):
         "DATABASE_URL": f"sqlite:///{database}",
         "MEDIA_ROOT": str(tmp_path / "media"),
         "SANDBOX_DATA": str(tmp_path / "sandbox.sqlite3"),
-        "Q_CLUSTER_NAME": f"runall-{os.getpid()}-{tmp_path.name}",
+        "Q_NAME": f"runall-{os.getpid()}-{tmp_path.name}",
+        "Q_URGENT_NAME": f"runall-{os.getpid()}-{tmp_path.name}-urgent",
         "Q_WORKERS": "1",
         "PORT": str(web := free_port()),
         "SANDBOX_PORT": str(next(p for p in iter(free_port, None) if p != web)),
     }
+
+
+def lanes(run: RunAll, recorded: dict) -> list[str]:
+    """The lane (Q_CLUSTER_NAME) of each qcluster run_all.py started itself."""
+    found = []
+    for pid, info in recorded.items():
+        if info[0] == run.proc.pid and "qcluster" in cmdline(pid):
+            environ = Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
+            found += [v.split(b"=", 1)[1].decode() for v in environ if v.startswith(b"Q_CLUSTER_NAME=")]
+    return found
 
 
 def start(env) -> tuple[RunAll, dict]:
@@ -196,7 +208,8 @@ def start(env) -> tuple[RunAll, dict]:
     run.wait_for_output(
         f"Starting development server at http://127.0.0.1:{web}/",
         f"Sandbox listening on http://127.0.0.1:{sandbox}",
-        "running.",  # django-q2's "Q Cluster … running."
+        f"[{env['Q_NAME']}] running.",  # django-q2's "Q Cluster … [queue] running.": the bulk lane
+        f"[{env['Q_URGENT_NAME']}] running.",  # and the urgent lane
         timeout=STARTUP_TIMEOUT,
     )
     assert wait_until(lambda: port_in_use(web) and port_in_use(sandbox), timeout=30), run.output()
@@ -226,8 +239,9 @@ def test_stopping_leaves_no_process_and_no_busy_port(run_env, signals, during_sh
     run, recorded = start(run_env)
     try:
         commands = {cmdline(pid) for pid in recorded}
-        assert any("runserver" in c for c in commands) and any("qcluster" in c for c in commands)
-        assert any("-m sandbox" in c for c in commands)
+        assert any("runserver" in c for c in commands) and any("-m sandbox" in c for c in commands)
+        # Two workers, one per lane, both stopped below with the others.
+        assert sorted(lanes(run, recorded)) == sorted([run_env["Q_NAME"], run_env["Q_URGENT_NAME"]])
         stop(run, recorded, signals, during_shutdown=during_shutdown)
         assert still_running(recorded) == [], run.output()
         assert not port_in_use(int(run_env["PORT"])) and not port_in_use(int(run_env["SANDBOX_PORT"]))

@@ -14,12 +14,14 @@ from integrations.models.bindings import (
 )
 from integrations.models.connection import BigCommerceConnection, ProductAssignment
 from integrations.models.journal import SyncEvent, SyncRun
-from integrations.models.stock import OrderLineEffect, RemoteOrder, StockPush
+from integrations.models.stock import OrderIntake, OrderLineEffect, OrderStatusAnnounced, RemoteOrder, StockPush
 from integrations.models.transport import RateLimitState, UsedSignedPayload, WebhookEvent
 
 __all__ = [
     "BigCommerceConnection",
+    "OrderIntake",
     "OrderLineEffect",
+    "OrderStatusAnnounced",
     "ProductAssignment",
     "ProductLink",
     "ProductLinkQuerySet",

@@ -144,6 +144,11 @@ class SyncRun(models.Model):
     # those that were changing (checked again on the next round).
     corrected = models.PositiveIntegerField(default=0)
     busy = models.PositiveIntegerField(default=0)
+    # A run taken in rounds (one task each, re-enqueued at the tail of the queue so that other
+    # merchants' work goes in between): where the next round starts, and what the rounds found so
+    # far (a stock check's corrections, for the journal line at the end).
+    cursor = models.PositiveBigIntegerField(default=0)
+    findings = models.JSONField(default=list, blank=True)
     started_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     finished_at = models.DateTimeField(null=True, blank=True)

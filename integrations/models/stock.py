@@ -93,3 +93,49 @@ class OrderLineEffect(models.Model):
 
     def __str__(self):
         return f"#{self.order_id} line {self.line_id}: {self.kind}"
+
+
+class OrderIntake(models.Model):
+    """Where the reading of a connection's orders stands (one row per connection).
+
+    ``modified_until`` is the cursor, in BigCommerce's own clock: the newest ``date_modified`` of
+    the orders read; each poll reads again from a little before it (dates have one-second
+    resolution and become visible out of order under load), which is harmless because every order
+    line's effect is keyed once. ``wanted_at`` is the durable mark an order webhook leaves: a poll
+    is owed. ``polled_at`` (Comptoir's clock) keeps polls a minimum gap apart."""
+
+    connection = models.OneToOneField(
+        BigCommerceConnection, on_delete=models.CASCADE, primary_key=True, related_name="order_intake"
+    )
+    modified_until = models.DateTimeField(null=True, blank=True)
+    wanted_at = models.DateTimeField(null=True, blank=True)
+    polled_at = models.DateTimeField(null=True, blank=True)
+    polls = models.PositiveBigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("order intake")
+
+    def __str__(self):
+        return f"{self.connection_id}: until {self.modified_until}"
+
+
+class OrderStatusAnnounced(models.Model):
+    """A status an order passed through, as a ``statusUpdated`` webhook announced it, kept until a
+    poll applies it: the order read later may have left it already (a cancellation followed by a
+    reopening still gave the stock back: BigCommerce never takes it again)."""
+
+    connection = models.ForeignKey(BigCommerceConnection, on_delete=models.CASCADE, related_name="order_statuses")
+    order_id = models.PositiveBigIntegerField()
+    status_id = models.PositiveSmallIntegerField()
+    announced_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("announced order status")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["connection", "order_id", "status_id"], name="order_status_announced_unique"
+            )
+        ]
+
+    def __str__(self):
+        return f"#{self.order_id} → {self.status_id}"

@@ -13,35 +13,43 @@ from integrations.services.journal import sync_event_record
 from integrations.services.queue import enqueue_on_commit
 
 PRUNE_BATCH = 5000
+PRUNE_ROUND = 4  # batches of each table per round (one task)
 
 # The task that takes a run of each kind further (a reconciliation has none yet: it is only marked).
 RESUME_TASKS = {
     SyncRun.Kind.EXPORT: lambda run: ("integrations.tasks.bigcommerce_export_run", run.connection_id, run.pk),
     SyncRun.Kind.IMPORT: lambda run: ("integrations.tasks.bigcommerce_import_chunk", run.pk),
-    # A stock check starts again from the first variant (what it already corrected now agrees).
+    # A stock check goes on from its cursor (the variants its rounds have not reached).
     SyncRun.Kind.RECONCILIATION: lambda run: ("integrations.tasks.bigcommerce_stock_reconcile", run.pk),
 }
 
 
-def _delete_in_batches(qs, *, batch: int) -> int:
+def _delete_in_batches(qs, *, batch: int, batches: int) -> tuple[int, bool]:
+    """At most ``batches`` batches; the rows deleted and whether more are left."""
     deleted = 0
-    while True:
+    for _round in range(batches):
         ids = list(qs.values_list("pk", flat=True)[:batch])
         if not ids:
-            return deleted
+            return deleted, False
         deleted += qs.model.objects.filter(pk__in=ids).delete()[0]
+    return deleted, qs.exists()
 
 
-def journal_prune(*, days: int | None = None, batch: int = PRUNE_BATCH) -> dict[str, int]:
+def journal_prune(*, days: int | None = None, batch: int = PRUNE_BATCH, batches: int = PRUNE_ROUND) -> dict:
     """Delete journal entries and processed webhook events older than ``COMPTOIR_JOURNAL_DAYS``,
-    a batch at a time (short transactions on a large table). Unprocessed webhook events stay."""
+    a batch at a time (short transactions on a large table), ``batches`` batches of each at most
+    in one round; ``more``: some are left (the task enqueues another round at the tail of the
+    queue, so the merchants' work goes in between). Unprocessed webhook events stay."""
     cutoff = timezone.now() - timedelta(days=days if days is not None else settings.COMPTOIR_JOURNAL_DAYS)
-    events = _delete_in_batches(SyncEvent.objects.filter(created_at__lt=cutoff).order_by("pk"), batch=batch)
-    webhooks = _delete_in_batches(
+    events, more_events = _delete_in_batches(
+        SyncEvent.objects.filter(created_at__lt=cutoff).order_by("pk"), batch=batch, batches=batches
+    )
+    webhooks, more_webhooks = _delete_in_batches(
         WebhookEvent.objects.filter(received_at__lt=cutoff, status=WebhookEvent.Status.PROCESSED).order_by("pk"),
         batch=batch,
+        batches=batches,
     )
-    return {"sync_events": events, "webhook_events": webhooks}
+    return {"sync_events": events, "webhook_events": webhooks, "more": more_events or more_webhooks}
 
 
 def sync_runs_stalled_resume(*, minutes: int | None = None) -> list[int]:

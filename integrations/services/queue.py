@@ -1,8 +1,58 @@
+"""Every task leaves through here, on its lane.
+
+Two django-q2 clusters share one broker (``portal/settings/base.py``): the BULK lane (the default
+cluster, ``Q_CLUSTER["name"]``) and the URGENT lane (``settings.Q_URGENT_CLUSTER``, started with
+``Q_CLUSTER_NAME=urgent python manage.py qcluster``). What a shopper or a cashier waits on (stock
+pushes, order intake, webhooks) is urgent and never queues behind an initial sync of 10,000
+products; everything else is bulk. The cluster is always named: a task enqueued from a worker
+would otherwise land on the queue of the cluster that runs it (django-q2's default).
+"""
+
+from django.conf import settings
 from django.db import transaction
+from django_q.conf import Conf
 from django_q.tasks import async_task
+
+URGENT = "urgent"
+BULK = "bulk"
+
+# Task path → lane. A task not named here is bulk.
+LANES = {
+    # Stock changes made in Comptoir, sent to BigCommerce (and the sweep that sends what no task took).
+    "integrations.tasks.bigcommerce_stock_push_run": URGENT,
+    "integrations.tasks.bigcommerce_stock_push_sweep": URGENT,
+    # Order intake: the orders of a webhook, the minute poll of the orders whose webhook never came.
+    "integrations.tasks.bigcommerce_order_sync": URGENT,
+    "integrations.tasks.bigcommerce_orders_intake": URGENT,
+    "integrations.tasks.bigcommerce_orders_poll": URGENT,
+    "integrations.tasks.bigcommerce_stock_sweep": URGENT,
+    # Webhooks: each is stored by the view and processed here (an order, a product, a stock edit).
+    "integrations.tasks.webhook_event_process": URGENT,
+    # Variants BigCommerce reported an edit of: a read of those few variants only.
+    "integrations.tasks.bigcommerce_stock_check_requested": URGENT,
+}
+
+
+def lane_of(func_path: str) -> str:
+    return LANES.get(func_path, BULK)
+
+
+def cluster_of(func_path: str) -> str:
+    """The django-q2 cluster (the queue) that runs ``func_path``."""
+
+    if lane_of(func_path) == URGENT and settings.Q_URGENT_CLUSTER:
+        return settings.Q_URGENT_CLUSTER
+    return Conf.PREFIX  # the default cluster's name: Q_CLUSTER["name"]
+
+
+def enqueue(func_path: str, *args) -> None:
+    """Enqueue now, on the task's lane (inside a transaction: with the ORM broker, the task is
+    written with it and taken only once it commits)."""
+
+    async_task(func_path, *args, cluster=cluster_of(func_path))
 
 
 def enqueue_on_commit(func_path: str, *args) -> None:
-    """Enqueue a django-q2 task once the current transaction commits (never for a rolled-back row)."""
+    """Enqueue on the task's lane once the current transaction commits (never for a rolled-back row)."""
 
-    transaction.on_commit(lambda: async_task(func_path, *args))
+    transaction.on_commit(lambda: enqueue(func_path, *args))

@@ -41,3 +41,9 @@ def make_client(sandbox, store):
 def bc_client(make_client):
     """A BigCommerce client on this test's store (Django's test client keeps the name ``client``)."""
     return make_client()
+
+
+@pytest.fixture(autouse=True)
+def _orders_poll_gap(settings):
+    """Polls of a connection's orders back to back: these tests count calls and rows, not time."""
+    settings.BIGCOMMERCE_ORDER_POLL_GAP_S = 0

@@ -59,14 +59,16 @@ def test_journal_prune_deletes_old_entries_and_processed_webhooks_in_batches_and
 
     from integrations.services.maintenance import journal_prune
 
-    assert journal_prune(batch=2) == {"sync_events": 5, "webhook_events": 1}
+    # In rounds of 2 batches of 2 rows: the first round leaves one old entry, the second takes it.
+    assert journal_prune(batch=2, batches=2) == {"sync_events": 4, "webhook_events": 1, "more": True}
+    assert journal_prune(batch=2, batches=2) == {"sync_events": 1, "webhook_events": 0, "more": False}
     assert list(SyncEvent.objects.values_list("pk", flat=True)) == [recent.pk]
     assert set(WebhookEvent.objects.values_list("pk", flat=True)) == {
         hooks["received"].pk,
         hooks["failed"].pk,
         fresh.pk,
     }
-    assert tasks.journal_prune() == {"sync_events": 0, "webhook_events": 0}  # twice: nothing more
+    assert tasks.journal_prune() == {"sync_events": 0, "webhook_events": 0, "more": False}  # nothing more
 
 
 def test_used_signed_payloads_purge_task_forgets_expired_ids_only():

@@ -13,7 +13,7 @@ from django.urls import reverse
 from catalog.tests.factories import product_with_options
 from integrations import tasks
 from integrations.bigcommerce.inbox.receive import webhook_event_process
-from integrations.bigcommerce.stock import orders as stock_orders
+from integrations.bigcommerce.stock import intake as stock_intake
 from integrations.models import (
     OrderLineEffect,
     RemoteOrder,
@@ -101,7 +101,7 @@ def test_an_online_order_takes_comptoir_stock_once_whatever_the_events(bc):
     # Twice more (a duplicate, the status event): nothing moves twice, nothing is pushed back.
     deliver(connection, "store/order/created", {"type": "order", "id": placed["id"]})
     deliver(connection, "store/order/statusUpdated", {"type": "order", "id": placed["id"]})
-    stock_orders.orders_poll(connection=connection)
+    stock_intake.orders_poll(connection=connection)
     assert level(mug) == 7 and len(ledger(mug, StockOrigin.ONLINE_ORDER)) == 1
     # The line's effect is a row of the integration, tied to the ledger row; replays wrote none.
     (line,) = line_ids(bc, store, placed["id"])

@@ -12,7 +12,7 @@ from catalog.tests.factories import product_with_options
 from integrations import tasks
 from integrations.bigcommerce.connection.setup import webhook_scopes
 from integrations.bigcommerce.inbox.receive import webhook_event_process
-from integrations.bigcommerce.stock import orders as stock_orders
+from integrations.bigcommerce.stock import intake as stock_intake
 from integrations.models import BigCommerceConnection, StockPush, SyncEvent, VariantLink
 from integrations.tests import connect_helpers
 from integrations.tests.connect_helpers import api, merchant_with_client, new_store, walk_wizard
@@ -223,7 +223,7 @@ def test_the_same_event_processed_twice_and_an_old_one_after_a_new_one_move_noth
     deliver(connection, "store/order/statusUpdated", cancelled)
     with TestCase.captureOnCommitCallbacks(execute=True):
         webhook_event_process(event=created)  # stale
-    stock_orders.orders_poll(connection=connection)
+    stock_intake.orders_poll(connection=connection)
     assert level(mug) == 10
     assert ledger(mug)[1:] == [(StockOrigin.ONLINE_ORDER, -2), (StockOrigin.ONLINE_REFUND, 2)]
     assert [kind for _o, _l, kind, _origin, _d in effects(connection)] == ["taken", "returned"]

@@ -12,12 +12,12 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
-from django_q.tasks import async_task
 
 from integrations.bigcommerce.connection import app_callbacks
 from integrations.errors import ConnectRefused, ForgedCallback
 from integrations.models import BigCommerceConnection
 from integrations.services.connection import connection_claim
+from integrations.services.queue import enqueue
 from integrations.views.common import allow_control_panel_frame, refusal_page
 from integrations.views.connect_state import connect_state_spend
 
@@ -88,7 +88,7 @@ def _welcome_page(request, connection, merchant, welcome_url):
         # The store facts task may not have run yet: ask for it again (no platform call in a web
         # request) and let the page poll until the store's name (from /v2/store) is known.
 
-        async_task("integrations.tasks.connection_store_facts_fetch", connection.pk)
+        enqueue("integrations.tasks.connection_store_facts_fetch", connection.pk)
         connection.refresh_from_db()
     context = {
         "connection": connection,

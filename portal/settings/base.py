@@ -9,6 +9,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -63,9 +64,11 @@ INSTALLED_APPS = [
     "inventory",
     "integrations",
     "backoffice",
+    "operations",
 ]
 
 MIDDLEWARE = [
+    "portal.middleware.RequestLogMiddleware",  # first: every line of a request carries its id
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -193,9 +196,16 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 
 # django-q2: ORM broker by default (same database: enqueue inside a transaction is an outbox),
 # Redis broker when REDIS_URL is set. timeout < retry, finite attempts.
+# Two lanes, two clusters on one broker (integrations.services.queue picks the lane of each task):
+# the default cluster, named Q_NAME, is the BULK lane (initial syncs, resyncs, stock checks,
+# housekeeping); the URGENT lane (stock pushes, order intake, webhooks) is the alternative cluster
+# started with ``Q_CLUSTER_NAME=urgent python manage.py qcluster``. Q_NAME is also the salt of the
+# tasks' signature: every process of one site shares it. Q_URGENT_NAME="" puts all work on the
+# bulk lane (one cluster: test harnesses that start a single cluster).
 REDIS_URL = os.environ.get("REDIS_URL", "")
+Q_URGENT_CLUSTER = os.environ.get("Q_URGENT_NAME", "urgent")
 Q_CLUSTER = {
-    "name": os.environ.get("Q_CLUSTER_NAME", "comptoir"),
+    "name": os.environ.get("Q_NAME", "comptoir"),
     "workers": int(os.environ.get("Q_WORKERS", "2")),
     "timeout": int(os.environ.get("Q_TIMEOUT", "120")),
     "retry": int(os.environ.get("Q_RETRY", "180")),
@@ -206,10 +216,27 @@ Q_CLUSTER = {
     "label": "Django Q2",
     "poll": 0.5,
 }
+if Q_URGENT_CLUSTER:
+    # Short tasks: a smaller timeout finds a stuck one sooner; its own workers, never busy with bulk work.
+    Q_CLUSTER["ALT_CLUSTERS"] = {
+        Q_URGENT_CLUSTER: {
+            "workers": int(os.environ.get("Q_URGENT_WORKERS", "2")),
+            "timeout": int(os.environ.get("Q_URGENT_TIMEOUT", "60")),
+            "retry": int(os.environ.get("Q_URGENT_RETRY", "90")),
+        }
+    }
+if os.environ.get("Q_CLUSTER_NAME", Q_CLUSTER["name"]) not in (Q_CLUSTER["name"], Q_URGENT_CLUSTER or None):
+    raise ImproperlyConfigured(
+        f"Q_CLUSTER_NAME={os.environ['Q_CLUSTER_NAME']!r} is not a lane: it names the cluster a qcluster serves, "
+        f"{Q_CLUSTER['name']!r} (bulk) or {Q_URGENT_CLUSTER!r} (urgent). The site's name is Q_NAME."
+    )
 if REDIS_URL:
     Q_CLUSTER["redis"] = REDIS_URL
 else:
+    # Tasks leave in the order they came (django-q2's ORM broker takes them in no set order): a job's
+    # next round waits behind what other merchants enqueued meanwhile.
     Q_CLUSTER["orm"] = "default"
+    Q_CLUSTER["broker_class"] = "portal.broker.FifoORM"
 # Tests run tasks inline (sync=True) unless they start a real cluster.
 Q_CLUSTER["sync"] = env_bool("Q_SYNC", False)
 
@@ -231,11 +258,55 @@ BIGCOMMERCE_TIMEOUT = float(os.environ.get("BIGCOMMERCE_TIMEOUT", "15"))
 # it (integrations.bigcommerce.stock.push; unset: max(60 s, 4 × the timeout)). Tests and benches shorten it.
 if os.environ.get("BIGCOMMERCE_STOCK_SETTLE_AFTER_S"):
     BIGCOMMERCE_STOCK_SETTLE_AFTER_S = float(os.environ["BIGCOMMERCE_STOCK_SETTLE_AFTER_S"])
+# Online orders are read in batches (integrations.bigcommerce.stock.intake): polls of one store at
+# least this far apart (seconds; latency against calls), each reading again this far before the
+# newest order read (BigCommerce's dates have one-second resolution and arrive out of order).
+BIGCOMMERCE_ORDER_POLL_GAP_S = float(os.environ.get("BIGCOMMERCE_ORDER_POLL_GAP_S", "0.5"))
+BIGCOMMERCE_ORDER_POLL_OVERLAP_S = float(os.environ.get("BIGCOMMERCE_ORDER_POLL_OVERLAP_S", "3"))
 
+# Logs: one JSON object a line (LOG_FORMAT=json, production's default) or a readable line (text,
+# the local default); every line passes portal.logs.RedactingFilter (no token, secret or password)
+# and carries the request id, merchant, connection and task it belongs to where known.
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "text")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"redact": {"()": "portal.logs.RedactingFilter"}},
+    "formatters": {
+        "json": {"()": "portal.logs.JsonFormatter"},
+        "text": {"()": "portal.logs.TextFormatter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "json" if LOG_FORMAT == "json" else "text",
+            "filters": ["redact"],
+        }
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    "loggers": {
+        "django.db.backends": {"level": "INFO"},
+        # django-q2 logs to its own handler; through ours instead, redacted and in the same format.
+        "django-q": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO"), "propagate": False},
+        # Django's own handlers (DEFAULT_LOGGING) would print unredacted: ours instead.
+        "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
+    },
 }
+
+# Errors reach the team through Sentry when SENTRY_DSN is set; nothing of sentry-sdk loads otherwise.
+SENTRY_DSN = os.environ.get("SENTRY_DSN", "")
+if SENTRY_DSN:
+    from portal.sentry import sentry_init
+
+    sentry_init(dsn=SENTRY_DSN, environment=os.environ.get("SENTRY_ENVIRONMENT", "production"))
+
+# /metrics (operations.metrics): a bearer token, or the addresses allowed to scrape (comma-separated
+# addresses or networks); anyone else, and everyone when neither is set, gets 403.
+METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
+METRICS_ALLOWED_IPS = [a.strip() for a in os.environ.get("METRICS_ALLOWED_IPS", "").split(",") if a.strip()]
+# /health/ready: how old a lane's heartbeat may be, how late a schedule may run, how long (seconds)
+# a process reuses its last answer (a load balancer asks every few seconds).
+HEALTH_HEARTBEAT_MAX_AGE_S = int(os.environ.get("HEALTH_HEARTBEAT_MAX_AGE_S", "120"))
+HEALTH_SCHEDULE_GRACE_S = int(os.environ.get("HEALTH_SCHEDULE_GRACE_S", "120"))
+HEALTH_READY_CACHE_S = float(os.environ.get("HEALTH_READY_CACHE_S", "2"))

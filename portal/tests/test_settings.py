@@ -123,3 +123,42 @@ def test_production_settings_send_mail_through_smtp_from_the_environment():
         "Comptoir",
         "<no-reply@comptoir.example.com>",
     ]
+
+
+LOCAL_URLS = {
+    "COMPTOIR_PUBLIC_URL": "http://127.0.0.1:8000",
+    "BIGCOMMERCE_API_URL": "http://127.0.0.1:8001",
+    "BIGCOMMERCE_LOGIN_URL": "http://127.0.0.1:8001/login",
+}
+
+
+def test_the_local_http_override_serves_plain_http_on_this_machine_only(monkeypatch):
+    production = _production_settings(monkeypatch, {**PRODUCTION_ENV, **LOCAL_URLS, "COMPTOIR_LOCAL_HTTP": "1"})
+    assert production["COMPTOIR_PUBLIC_URL"] == "http://127.0.0.1:8000"
+    assert production["BIGCOMMERCE_API_URL"] == "http://127.0.0.1:8001"
+    assert production["SECURE_SSL_REDIRECT"] is False
+    assert production["SESSION_COOKIE_SECURE"] is False and production["CSRF_COOKIE_SECURE"] is False
+    assert production["SECURE_HSTS_SECONDS"] == 0
+    # The secrets and the app's credentials are still production's.
+    assert production["DEBUG"] is False
+    assert production["BIGCOMMERCE_CLIENT_ID"] == PRODUCTION_ENV["BIGCOMMERCE_CLIENT_ID"]
+
+
+@pytest.mark.parametrize("name", sorted(LOCAL_URLS))
+def test_the_local_http_override_is_refused_for_another_host(monkeypatch, name):
+    env = {**PRODUCTION_ENV, **LOCAL_URLS, "COMPTOIR_LOCAL_HTTP": "1", name: "http://comptoir.example.com"}
+    with pytest.raises(ImproperlyConfigured, match=f"{name} must point at this machine with COMPTOIR_LOCAL_HTTP"):
+        _production_settings(monkeypatch, env)
+
+
+def test_without_the_override_production_is_https_only(monkeypatch):
+    production = _production_settings(monkeypatch, PRODUCTION_ENV)
+    assert production["SECURE_SSL_REDIRECT"] is True
+    assert production["SESSION_COOKIE_SECURE"] is True and production["CSRF_COOKIE_SECURE"] is True
+    assert production["SECURE_HSTS_SECONDS"] == 31536000
+
+
+def test_production_serves_static_files_through_whitenoises_compressed_manifest(monkeypatch):
+    production = _production_settings(monkeypatch, PRODUCTION_ENV)
+    assert production["STORAGES"]["staticfiles"]["BACKEND"] == "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    assert production["STORAGES"]["default"]["BACKEND"] == "django.core.files.storage.FileSystemStorage"

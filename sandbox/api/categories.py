@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ..model.categories import category_delete, category_write, legacy_out, nested, tree_out
 from ..web import ApiError, Request, Response, invalid, v3
-from .common import get_or_404, paginate, require_list, require_object
+from .common import get_or_404, is_id, paginate, require_list, require_object
 
 TREE_BATCH_LIMIT = 50
 
@@ -97,14 +97,17 @@ def tree_categories_post(req: Request) -> Response:
 
 
 def tree_categories_put(req: Request) -> Response:
+    """A batch is all or nothing here: an unknown category_id is a 422 (the spec lists 200, 207
+    and 422, never 404) and no category of the batch changes."""
     items = require_list(req.json())
     updated = []
     for index, item in enumerate(items):
         if not isinstance(item, dict) or not item.get("category_id"):
             raise invalid({f"{index}.category_id": "Please provide a category_id."})
-        current = get_or_404(
-            req.app.db, req.store_hash, "category", item["category_id"], f"Category {item['category_id']} not found"
-        )
+        category_id = item["category_id"]
+        current = req.app.db.get(req.store_hash, "category", category_id) if is_id(category_id) else None
+        if current is None:
+            raise invalid({f"{index}.category_id": f"Category {category_id} does not exist."})
         updated.append(tree_out(category_write(req.app.db, req.store_hash, item, current, conflict_status=422)))
     return v3(updated, {"total": len(updated), "success": len(updated), "failed": 0})
 

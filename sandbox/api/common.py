@@ -6,7 +6,7 @@ import math
 from typing import Any
 from urllib.parse import urlencode
 
-from ..web import ApiError, Request, invalid
+from ..web import MAX_ID, ApiError, Request, invalid
 
 MAX_LIMIT = 250
 
@@ -66,6 +66,11 @@ def as_float(value: Any) -> float:
 
 def non_negative_int(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
+def is_id(value: Any) -> bool:
+    """A JSON value that can name a record (storage keeps ids up to MAX_ID)."""
+    return non_negative_int(value) and value <= MAX_ID
 
 
 def get_or_404(db, store_hash: str, kind: str, record_id: Any, title: str | None = None) -> dict:

@@ -147,17 +147,31 @@ def _items(req: Request, locations: list[dict]) -> list[dict]:
     db = req.app.db
     q = req.query
     out = []
-    for product in db.find(req.store_hash, "product"):
-        if q.get("product_id:in") and product["id"] not in req.query_ints("product_id:in"):
+    # The filters read once; `variant_id:in` / `product_id:in` narrow the products read (in SQLite).
+    product_ids = set(req.query_ints("product_id:in")) if q.get("product_id:in") else None
+    variant_ids = set(req.query_ints("variant_id:in")) if q.get("variant_id:in") else None
+    skus = {s.lower() for s in req.query_list("sku:in")}
+    narrowed = product_ids
+    if variant_ids is not None:
+        owners = set(db.parents_of(req.store_hash, "variant", variant_ids))
+        narrowed = owners if narrowed is None else narrowed & owners
+    asked: dict[int, list[dict]] = {}  # the variants asked for, by product (when tracked by variant)
+    for variant in db.find(req.store_hash, "variant", ids=variant_ids) if variant_ids is not None else ():
+        asked.setdefault(variant["product_id"], []).append(variant)
+    for product in db.find(req.store_hash, "product", ids=narrowed):
+        if product_ids is not None and product["id"] not in product_ids:
             continue
-        variants = db.find(req.store_hash, "variant", parent_id=product["id"])
+        if variant_ids is not None and product["inventory_tracking"] == "variant":
+            variants = asked.get(product["id"], [])  # the others are filtered out below
+        else:
+            variants = db.find(req.store_hash, "variant", parent_id=product["id"])
         for variant in variants:
             by_variant = product["inventory_tracking"] == "variant"
             holder = variant if by_variant else product
             sku = variant["sku"] if variant["option_values"] else product["sku"]
-            if q.get("variant_id:in") and variant["id"] not in req.query_ints("variant_id:in"):
+            if variant_ids is not None and variant["id"] not in variant_ids:
                 continue
-            if q.get("sku:in") and (sku or "").lower() not in {s.lower() for s in req.query_list("sku:in")}:
+            if q.get("sku:in") and (sku or "").lower() not in skus:
                 continue
             identity = {
                 "sku": sku,
@@ -168,7 +182,10 @@ def _items(req: Request, locations: list[dict]) -> list[dict]:
             if not by_variant and variant["option_values"]:
                 if variant is not variants[0]:
                     continue  # tracked by product: one item, for the product
-                identity = {"sku": product["sku"], "variant_id": None, "product_id": product["id"], "sku_id": None}
+                # The item is the product, which has no variant of its own to name (its
+                # base_variant_id is null): no variant_id, never a null one (inventory.v3.yml
+                # types it as an integer); sku_id is null "if the item is a base variant".
+                identity = {"sku": product["sku"], "product_id": product["id"], "sku_id": None}
             out.append(
                 {
                     "identity": identity,

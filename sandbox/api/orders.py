@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from ..model.consignments import consignments_out, includes_read
 from ..model.orders import line_out, order_create, order_out, order_set_status, order_touch
+from ..stores import store_options
 from ..values import parse_time
 from ..web import ApiError, Request, Response
 
@@ -35,12 +37,39 @@ ORDER_FILTERS = {
     "customer_id": (int, lambda o, v: o["customer_id"] == v),
     "email": (str, lambda o, v: o["billing_address"].get("email") == v),
     "external_order_id": (str, lambda o, v: str(o.get("external_id")) == v),
+    # Orders placed through the v2 API have no cart; a checkout's order would carry its cart's id.
+    "cart_id": (str, lambda o, v: (o.get("cart_id") or "") == v),
+    "payment_method": (str, lambda o, v: o.get("payment_method") == v),
 }
+# orders.v2.oas2.yml, `sort`: these fields, each with `:asc` or `:desc` ("sort=date_created:desc");
+# the default is by id, lowest first. Order fields kept under another name are mapped here.
+ORDER_SORTS = {
+    "id": "id",
+    "customer_id": "customer_id",
+    "date_created": "_ts",
+    "date_modified": "_modified_ts",
+    "status_id": "status_id",
+    "channel_id": "channel_id",
+    "external_id": "external_id",
+}
+
+
+def _stored(req: Request) -> list[dict]:
+    """The store's orders, narrowed in SQLite by `min_date_modified` when it reads (a poll's
+    cursor then decodes the orders it may answer, not every order); `_filtered` still decides."""
+    try:
+        bound = parse_time(req.query["min_date_modified"]) if req.query.get("min_date_modified") else None
+    except (ApiError, ValueError, OverflowError):
+        bound = None
+    if bound is None:
+        return req.app.db.find(req.store_hash, "order")
+    modified = "COALESCE(json_extract(data, '$._modified_ts'), json_extract(data, '$._ts'))"
+    return req.app.db.find(req.store_hash, "order", where=f"{modified} >= ?", params=(bound,))
 
 
 def _filtered(req: Request) -> list[dict]:
     q = req.query
-    orders = [o for o in req.app.db.find(req.store_hash, "order") if not o.get("is_deleted")]
+    orders = [o for o in _stored(req) if not o.get("is_deleted")]
     for key, (read, test) in ORDER_FILTERS.items():
         if q.get(key):
             try:
@@ -58,23 +87,60 @@ def _filtered(req: Request) -> list[dict]:
         if q.get(key):
             bound = parse_time(q[key])
             orders = [o for o in orders if keep(int(o.get(field, o["_ts"])), bound)]
-    sort = q.get("sort", "id:asc")
+    return _sorted(orders, q.get("sort") or "id")
+
+
+def _sorted(orders: list[dict], sort: str) -> list[dict]:
+    """Orders in the `sort` order; equal values keep the id order (lowest first). A field the
+    spec does not list, or a direction other than asc/desc, is a malformed request (400)."""
     field, _, direction = sort.partition(":")
-    if field in ("id", "date_created", "date_modified", "status_id"):
-        key = {"date_created": "_ts", "date_modified": "_modified_ts"}.get(field, field)
-        orders.sort(key=lambda o: o.get(key, o["_ts"]), reverse=direction == "desc")
-    return orders
+    if field not in ORDER_SORTS or direction not in ("", "asc", "desc"):
+        raise ApiError(400, f"Invalid sort: {sort}. Sort by one of {', '.join(ORDER_SORTS)}, with :asc or :desc.")
+    key = _sort_key(ORDER_SORTS[field])
+    ordered = sorted(orders, key=lambda o: o["id"])
+    ordered.sort(key=key)
+    if direction != "desc":
+        return ordered
+    groups: list[list[dict]] = []  # runs of equal values, reversed as runs: ties stay lowest id first
+    for order in ordered:
+        if groups and key(groups[-1][0]) == key(order):
+            groups[-1].append(order)
+        else:
+            groups.append([order])
+    return [order for group in reversed(groups) for order in group]
+
+
+def _sort_key(name: str):
+    """Comparable values: dates to the second as v2 shows them (orders of one second are tied),
+    a missing value (an order without external_id) before any other, numbers before text."""
+
+    def key(order: dict) -> tuple:
+        value = order.get(name)
+        if name in ("_ts", "_modified_ts"):
+            value = int(order.get(name, order["_ts"]))
+        if value is None:
+            return (0, 0, "")
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return (1, value, "")
+        return (2, 0, str(value))
+
+    return key
+
+
+def _out(req: Request, order: dict, include: tuple[set[str], bool]) -> dict:
+    lines_max = store_options(req.store or req.app.db.store_get(req.store_hash))["include_line_items_max"]
+    return order_out(order, req.app.config.base_url, req.store_hash, include=include, lines_max=lines_max)
 
 
 def orders_list(req: Request) -> Response:
+    include = includes_read(req.query)
     orders = _filtered(req)
     limit = max(1, min(req.query_int("limit", 50) or 50, 250))
     page = max(1, req.query_int("page", 1) or 1)
     chunk = orders[(page - 1) * limit : page * limit]
     if not chunk:
         return Response.no_content()  # v2 answers an empty page with 204 and no body
-    base = req.app.config.base_url
-    return Response.json([order_out(o, base, req.store_hash) for o in chunk])
+    return Response.json([_out(req, o, include) for o in chunk])
 
 
 def orders_count(req: Request) -> Response:
@@ -82,13 +148,29 @@ def orders_count(req: Request) -> Response:
 
 
 def order_post(req: Request) -> Response:
+    include = includes_read(req.query)
     order = order_create(req.app, req.store_hash, req.json())
     # The reference spec (orders.v2.oas2.yml) lists 200 for this POST, not 201.
-    return Response.json(order_out(order, req.app.config.base_url, req.store_hash))
+    return Response.json(_out(req, order, include))
 
 
 def order_get(req: Request) -> Response:
-    return Response.json(order_out(_order(req), req.app.config.base_url, req.store_hash))
+    include = includes_read(req.query)
+    return Response.json(_out(req, _order(req), include))
+
+
+def order_consignments(req: Request) -> Response:
+    """``GET /v2/orders/{id}/consignments`` (``include=consignments.line_items``: the lines)."""
+    raw = req.query.get("include", "")
+    asked = {part.strip() for part in raw.split(",") if part.strip()}
+    if asked - {"consignments.line_items"}:
+        raise ApiError(400, f"The value '{raw}' is not valid for the field 'include'.")
+    order = _order(req)
+    api = f"{req.app.config.base_url}/stores/{req.store_hash}/v2/orders/{order['id']}"
+    lines_max = store_options(req.store or req.app.db.store_get(req.store_hash))["include_line_items_max"]
+    return Response.json(
+        consignments_out(order, api=api, with_lines=bool(asked), line_out=line_out, lines_max=lines_max)
+    )
 
 
 def order_put(req: Request) -> Response:
@@ -142,4 +224,5 @@ ROUTES = [
     ("GET", "/v2/orders/{order_id}", order_get, P),
     ("PUT", "/v2/orders/{order_id}", order_put, P),
     ("GET", "/v2/orders/{order_id}/products", order_products, P),
+    ("GET", "/v2/orders/{order_id}/consignments", order_consignments, P),
 ]

@@ -12,6 +12,7 @@ from ..model.products import (
     product_update,
     select_fields,
 )
+from ..model.stock import variant_totals
 from ..values import parse_time
 from ..web import ERROR_TYPE, ApiError, Request, Response, invalid, v3
 from .common import get_or_404, paginate, require_list, require_object
@@ -41,8 +42,8 @@ def _includes(req: Request) -> set[str]:
     return wanted
 
 
-def _render(req: Request, product: dict, include: set[str]) -> dict:
-    out = product_out(req.app.db, req.store_hash, product, include)
+def _render(req: Request, product: dict, include: set[str], totals: dict | None = None) -> dict:
+    out = product_out(req.app.db, req.store_hash, product, include, totals=totals)
     return select_fields(out, req.query_list("include_fields"), req.query_list("exclude_fields"))
 
 
@@ -97,13 +98,53 @@ def _matches(req: Request, p: dict, out: dict) -> bool:
     return True
 
 
+def _query_parses(req: Request) -> bool:
+    """Every numeric and date filter value reads (else `_matches` answers 400 on the first product)."""
+    q = req.query
+    try:
+        for field in NUMERIC_FILTERS:
+            for op in ("", ":min", ":max", ":greater", ":less"):
+                if q.get(field + op) not in (None, ""):
+                    float(q[field + op])
+            for op in (":in", ":not_in"):
+                if q.get(field + op):
+                    [float(x) for x in req.query_list(field + op)]
+        for key in ("date_modified:min", "date_modified:max", "date_modified"):
+            if q.get(key):
+                parse_time(q[key])
+    except ValueError:
+        return False
+    return True
+
+
+def _candidates(req: Request) -> list[dict]:
+    """The products the filters may match, narrowed in SQLite by `id:in`, `name` and `sku`
+    (`_matches` still decides); the whole store when a filter value does not read."""
+    q, db = req.query, req.app.db
+    if not _query_parses(req):
+        return db.find(req.store_hash, "product")
+    ids = None
+    if q.get("id:in"):
+        floats = [float(x) for x in req.query_list("id:in")]
+        ids = [int(x) for x in floats if x.is_integer()]
+    where, params = [], []
+    if q.get("name"):
+        where.append("name_key=?")
+        params.append(q["name"].lower())
+    if q.get("sku"):
+        where.append("sku_key=?")
+        params.append(q["sku"].lower())
+    return db.find(req.store_hash, "product", ids=ids, where=" AND ".join(where), params=tuple(params))
+
+
 def product_list(req: Request) -> Response:
     include = _includes(req)
     db = req.app.db
+    totals = variant_totals(db, req.store_hash)
     rows = []
     try:
-        for product in db.find(req.store_hash, "product"):
-            out = product_out(db, req.store_hash, product)
+        for product in _candidates(req):
+            out = product_out(db, req.store_hash, product, totals=totals)
             if _matches(req, product, out):
                 rows.append((product, out))
     except ValueError:
@@ -114,7 +155,7 @@ def product_list(req: Request) -> Response:
     rows.sort(key=lambda r: (r[1].get(sort) is None, r[1].get(sort)), reverse=req.query.get("direction") == "desc")
     max_limit = 10 if include & {"options", "modifiers"} else 250
     page, meta = paginate(req, rows, max_limit=max_limit)
-    return v3([_render(req, p, include) for p, _ in page], meta)
+    return v3([_render(req, p, include, totals) for p, _ in page], meta)
 
 
 def product_get(req: Request) -> Response:

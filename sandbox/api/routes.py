@@ -21,7 +21,7 @@ def build() -> Router:
         variants,
     )
 
-    router = Router()
+    router = Router(ids=True)  # every {…_id} is a record id
     for module in (
         store_info,
         hooks,

@@ -6,7 +6,7 @@ import time
 
 from ..stores import INVENTORY_SETTING_CHOICES, inventory_settings, store_info
 from ..web import Request, Response, invalid, v3
-from .common import get_or_404, require_object
+from .common import require_object
 
 
 def store_get(req: Request) -> Response:
@@ -18,9 +18,11 @@ def time_get(req: Request) -> Response:
 
 
 def _channel_id(req: Request) -> int | None:
+    """The ?channel_id= asked for; an unknown channel is a 422 (settings.v3.yml lists 200 and
+    422, "Provided settings could not be applied", and no 404)."""
     channel_id = req.query_int("channel_id")
-    if channel_id is not None:
-        get_or_404(req.app.db, req.store_hash, "channel", channel_id, "Channel not found")
+    if channel_id is not None and req.app.db.get(req.store_hash, "channel", channel_id) is None:
+        raise invalid({"channel_id": f"Channel {channel_id} does not exist."}, "Channel not found")
     return channel_id
 
 

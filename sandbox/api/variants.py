@@ -129,25 +129,60 @@ def variant_delete(req: Request) -> Response:
     return Response.no_content()
 
 
+class _VariantPages:
+    """The store's variants (with their product) as a list `paginate` slices: only the page asked
+    for is read and rendered."""
+
+    def __init__(self, db, store_hash: str):
+        self.db, self.store_hash = db, store_hash
+        self.total = db.count_with_parent(store_hash, "variant", with_parent="product")
+
+    def __len__(self) -> int:
+        return self.total
+
+    def __getitem__(self, window: slice) -> list[dict]:
+        start, stop, _ = window.indices(self.total)
+        variants = self.db.find_page(
+            self.store_hash, "variant", offset=start, limit=stop - start, with_parent="product"
+        )
+        products = {
+            p["id"]: p for p in self.db.find(self.store_hash, "product", ids={v["product_id"] for v in variants})
+        }
+        return [variant_out(products[v["product_id"]], v) for v in variants]
+
+
 def variants_list(req: Request) -> Response:
     db = req.app.db
     q = req.query
-    products = {p["id"]: p for p in db.find(req.store_hash, "product")}
+    filters = ("id", "id:in", "product_id:in", "sku", "sku:in", "upc")
+    if not any(q.get(f) for f in filters):
+        page, meta = paginate(req, _VariantPages(db, req.store_hash))
+        return v3(page, meta)
+    one_id = req.query_int("id") if q.get("id") else None
+    ids = req.query_ints("id:in") if q.get("id:in") else None
+    product_ids = req.query_ints("product_id:in") if q.get("product_id:in") else None
+    if one_id is not None:
+        ids = [one_id] if ids is None else [i for i in ids if i == one_id]
+    ids = None if ids is None else set(ids)
+    product_ids = None if product_ids is None else set(product_ids)
+    skus = {s.lower() for s in req.query_list("sku:in")}
+    variants = db.find(req.store_hash, "variant", ids=ids, parent_ids=product_ids)
+    products = {p["id"]: p for p in db.find(req.store_hash, "product", ids={v["product_id"] for v in variants})}
     rows = []
-    for variant in db.find(req.store_hash, "variant"):
+    for variant in variants:
         product = products.get(variant["product_id"])
         if product is None:
             continue
         out = variant_out(product, variant)
-        if q.get("id") and out["id"] != req.query_int("id"):
+        if one_id is not None and out["id"] != one_id:
             continue
-        if q.get("id:in") and out["id"] not in req.query_ints("id:in"):
+        if ids is not None and out["id"] not in ids:
             continue
-        if q.get("product_id:in") and out["product_id"] not in req.query_ints("product_id:in"):
+        if product_ids is not None and out["product_id"] not in product_ids:
             continue
         if q.get("sku") and (out["sku"] or "").lower() != q["sku"].lower():
             continue
-        if q.get("sku:in") and (out["sku"] or "").lower() not in {s.lower() for s in req.query_list("sku:in")}:
+        if q.get("sku:in") and (out["sku"] or "").lower() not in skus:
             continue
         if q.get("upc") and out["upc"] != q["upc"]:
             continue

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 
 from ..web import ApiError
+from .fields import custom_url_errors
 from .products import product_save
 
 CATEGORY_FIELDS = {
@@ -29,6 +30,23 @@ def category_errors(db, store_hash: str, body: dict, *, current: dict | None) ->
         errors["name"] = "Please provide a name (1-50 characters)."
     if "is_visible" in body and not isinstance(body["is_visible"], bool):
         errors["is_visible"] = "error.expected.jsboolean"
+    if "custom_url" in body:  # the legacy shape: customUrl_Full, `url` x-required on post and put
+        errors.update(custom_url_errors(body["custom_url"]))
+    if "url" in body:
+        errors.update(_tree_url_errors(body["url"]))
+    return errors
+
+
+def _tree_url_errors(value) -> dict[str, str]:
+    """The tree shape (category-trees_catalog.v3.yml `url`): an object whose `path`, when
+    given, has 1-255 characters; without one the path comes from the name."""
+    if not isinstance(value, dict):
+        return {"url": "error.expected.jsobject"}
+    errors = {}
+    if "path" in value and not (isinstance(value["path"], str) and 1 <= len(value["path"]) <= 255):
+        errors["url.path"] = "must be a string of 1 to 255 characters"
+    if "is_customized" in value and not isinstance(value["is_customized"], bool):
+        errors["url.is_customized"] = "error.expected.jsboolean"
     return errors
 
 
@@ -78,10 +96,13 @@ def category_write(db, store_hash: str, body: dict, current: dict | None, *, con
     }
     category.update({k: body[k] for k in CATEGORY_FIELDS if k in body})
     category.update({"name": name, "tree_id": tree_id, "parent_id": parent_id})
-    url = body.get("url") or body.get("custom_url")
-    if url:
-        category["url"] = {"path": url.get("path") or url.get("url"), "is_customized": bool(url.get("is_customized"))}
-    category.setdefault("url", {"path": f"/{name.lower().replace(' ', '-')}-{category['id']}/", "is_customized": False})
+    given = body["url"] if "url" in body else body.get("custom_url")  # both checked above
+    generated = {"path": f"/{name.lower().replace(' ', '-')}-{category['id']}/", "is_customized": False}
+    url = dict(category.get("url") or generated)
+    if given is not None:
+        url["path"] = given.get("path", given.get("url", url["path"]))
+        url["is_customized"] = bool(given.get("is_customized", url["is_customized"]))
+    category["url"] = url
     return db.put(store_hash, "category", category, parent_id=tree_id)
 
 

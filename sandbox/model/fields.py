@@ -166,13 +166,17 @@ def product_errors(body: dict, *, creating: bool) -> dict[str, str]:
         "order_quantity_maximum",
         "sort_order",
         "brand_id",
-        "tax_class_id",
     ):
         value = body.get(field)
         if value is not None and (
             not isinstance(value, int) or isinstance(value, bool) or (value < 0 and field != "sort_order")
         ):
             errors[field] = "error.expected.jsnumber (a non-negative integer)"
+    tax_class = body.get("tax_class_id")  # `type: number`, 0 to 255: 0.0 is a tax class id
+    if tax_class is not None and not (
+        is_number(tax_class) and not isinstance(tax_class, str) and 0 <= tax_class <= 255
+    ):
+        errors["tax_class_id"] = "error.expected.jsnumber (0 to 255)"
     for field in BOOLEANS:
         if field in body and not isinstance(body[field], bool):
             errors[field] = "error.expected.jsboolean"

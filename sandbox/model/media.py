@@ -179,6 +179,17 @@ def video_errors(body) -> dict:
         errors["video_id"] = "Please provide a video_id."
     if body.get("type", "youtube") != "youtube":
         errors["type"] = "must be youtube"
+    # productVideo_Base: title a string of at most 255 characters, description a string,
+    # sort_order a 32-bit integer.
+    if "title" in body and not (isinstance(body["title"], str) and len(body["title"]) <= 255):
+        errors["title"] = "must be a string of at most 255 characters"
+    if "description" in body and not isinstance(body["description"], str):
+        errors["description"] = "error.expected.jsstring"
+    sort_order = body.get("sort_order")
+    if "sort_order" in body and not (
+        isinstance(sort_order, int) and not isinstance(sort_order, bool) and -(2**31) <= sort_order < 2**31
+    ):
+        errors["sort_order"] = "must be an integer from -2147483648 to 2147483647"
     return errors
 
 

@@ -8,6 +8,7 @@ import time
 from ..stores import inventory_settings, store_options
 from ..web import ApiError
 from ..webhooks.events import emit
+from .consignments import lines_place, order_includes_add, pickups_read
 from .stock import holder_of, level, stock_adjust
 
 STATUSES = {
@@ -93,7 +94,8 @@ def order_create(app, store_hash: str, body: dict) -> dict:
     store = db.store_get(store_hash)
     if not isinstance(body, dict) or not isinstance(body.get("billing_address"), dict):
         raise ApiError(400, "The field 'billing_address' is required.")
-    lines_in = body.get("products")
+    pickups = pickups_read(body)  # consignment mode: one pickup and its lines, instead of products
+    lines_in = pickups[1] if pickups else body.get("products")
     if not isinstance(lines_in, list) or not lines_in:
         raise ApiError(400, "The field 'products' is required.")
     order_id = db.next_id(store_hash, "order", start=100)
@@ -196,6 +198,13 @@ def order_create(app, store_hash: str, body: dict) -> dict:
         "_ts": now,
         "_modified_ts": now,
     }
+    lines_place(
+        order,
+        lines,
+        pickups=pickups[0] if pickups else None,
+        body=body,
+        next_id=lambda kind: db.next_id(store_hash, kind),
+    )
     db.put(store_hash, "order", order)
     order_event(app, store_hash, order, "created")
     if _takes_stock_now(store, status_id, order["channel_id"]):
@@ -281,7 +290,11 @@ def order_set_status(app, store_hash: str, order: dict, status_id: int, *, by_re
     return order
 
 
-def order_out(order: dict, base_url: str, store_hash: str) -> dict:
+def order_out(
+    order: dict, base_url: str, store_hash: str, *, include: tuple[set[str], bool] = (set(), False), lines_max=50
+) -> dict:
+    """An order as v2 answers it; ``include``: what ``include`` asked for and whether in the object
+    structure (``consignments.includes_read``); ``lines_max``: how many lines an include carries."""
     out = {k: v for k, v in order.items() if not k.startswith("_")}
     api = f"{base_url}/stores/{store_hash}/v2/orders/{order['id']}"
     out["products"] = {"url": f"{api}/products", "resource": f"/orders/{order['id']}/products"}
@@ -290,7 +303,10 @@ def order_out(order: dict, base_url: str, store_hash: str) -> dict:
         "resource": f"/orders/{order['id']}/shipping_addresses",
     }
     out["coupons"] = {"url": f"{api}/coupons", "resource": f"/orders/{order['id']}/coupons"}
-    return out
+    asked, as_object = include
+    return order_includes_add(
+        out, order, asked=asked, as_object=as_object, api=api, line_out=line_out, lines_max=lines_max
+    )
 
 
 def line_out(line: dict) -> dict:

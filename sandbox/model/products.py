@@ -65,11 +65,7 @@ def sku_event(app, store_hash: str, action: str, variant: dict) -> None:
 
 
 def unique_custom_url(db, store_hash: str, url: str, product_id: int | None) -> bool:
-    wanted = url.lower()
-    return not any(
-        p["id"] != product_id and (p.get("custom_url") or {}).get("url", "").lower() == wanted
-        for p in db.find(store_hash, "product")
-    )
+    return not any(holder != product_id for holder in db.url_holders(store_hash, "product", url))
 
 
 def check_custom_url(db, store_hash: str, custom_url: dict | None, product_id: int | None) -> None:
@@ -330,9 +326,12 @@ def product_delete(app, store_hash: str, product: dict) -> None:
     emit(app, store_hash, "store/product/deleted", {"type": "product", "id": product["id"]})
 
 
-def product_out(db, store_hash: str, product: dict, include: set[str] = frozenset()) -> dict:
+def product_out(
+    db, store_hash: str, product: dict, include: set[str] = frozenset(), *, totals: dict[int, int] | None = None
+) -> dict:
+    """`totals`: the variants' levels per product (`stock.variant_totals`), read once for a list."""
     out = {k: v for k, v in product.items() if not k.startswith("_")}
-    out["inventory_level"] = product_level(db, store_hash, product)
+    out["inventory_level"] = product_level(db, store_hash, product, totals=totals)
     out["calculated_price"] = product["sale_price"] or product["price"]
     if "variants" in include:
         out["variants"] = [variant_out(product, v) for v in db.find(store_hash, "variant", parent_id=product["id"])]

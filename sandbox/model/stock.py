@@ -29,10 +29,20 @@ def level(record: dict, location_id: int = DEFAULT_LOCATION) -> int:
     return int(record.get("_stock", {}).get(str(location_id), 0))
 
 
-def product_level(db, store_hash: str, product: dict, location_id: int = DEFAULT_LOCATION) -> int:
+def product_level(
+    db, store_hash: str, product: dict, location_id: int = DEFAULT_LOCATION, *, totals: dict[int, int] | None = None
+) -> int:
+    """`totals`: `variant_totals` read once for a list of products."""
     if product.get("inventory_tracking") == "variant":
+        if totals is not None:
+            return totals.get(product["id"], 0)
         return sum(level(v, location_id) for v in db.find(store_hash, "variant", parent_id=product["id"]))
     return level(product, location_id)
+
+
+def variant_totals(db, store_hash: str, location_id: int = DEFAULT_LOCATION) -> dict[int, int]:
+    """Per product, the sum of its variants' levels at a location, for every product at once."""
+    return db.stock_totals(store_hash, "variant", location_id)
 
 
 def variant_level(product: dict, variant: dict, location_id: int = DEFAULT_LOCATION) -> int:

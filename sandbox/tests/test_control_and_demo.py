@@ -28,6 +28,7 @@ def test_store_options_are_set_at_creation_or_later_and_checked(sandbox):
         "assign_new_products_to_channel_1": False,
         "refund_restocks": True,
         "inventory_apply_delay_ms": 0,
+        "include_line_items_max": 50,
     }
     assert sandbox.set_options(store["hash"], inventory_apply_delay_ms=50)["inventory_apply_delay_ms"] == 50
     for bad in ({"made_up": True}, {"refund_restocks": "yes"}, {"inventory_apply_delay_ms": -1}):

@@ -31,6 +31,8 @@ from requests.adapters import HTTPAdapter
 from urllib3.exceptions import ConnectTimeoutError
 from urllib3.util.retry import Retry
 
+from portal.metrics import bigcommerce_call_record
+
 from . import pagination
 from .errors import (
     STATUS_ERRORS,
@@ -161,6 +163,7 @@ class BigCommerceClient:
                     allow_redirects=False,
                 )
             except requests.RequestException as exc:
+                bigcommerce_call_record(store=self.store_hash, status=None)
                 self.pacer.observe(self.store_hash, None, status=None)
                 error, retryable = self._transport_error(exc, method, path, safe)
                 if retryable and self._should_retry(attempt, started, delay := self.retry.backoff(attempt)):
@@ -169,6 +172,7 @@ class BigCommerceClient:
                     continue
                 raise error from exc
 
+            bigcommerce_call_record(store=self.store_hash, status=response.status_code)
             info = RateLimitInfo.from_headers(response.headers)
             self.pacer.observe(self.store_hash, info, status=response.status_code)
             if response.status_code < 300:

@@ -43,7 +43,7 @@ def store_get(client: BigCommerceClient) -> dict:
 
 def inventory_settings_get(client: BigCommerceClient, *, channel_id: int | None = None) -> dict:
     """``GET /v3/settings/inventory`` (of a channel, or the store's); the settings object.
-    ``NotFound`` for a channel with no settings of its own."""
+    ``ValidationFailed`` (422, as settings.v3.yml lists) for a channel the store does not have."""
     if channel_id is None:
         return client.get(INVENTORY_SETTINGS)["data"]
     return client.get(INVENTORY_SETTINGS, {"channel_id": channel_id})["data"]
@@ -225,17 +225,58 @@ def hook_delete(client: BigCommerceClient, hook_id: int) -> None:
 
 
 # -- orders ---------------------------------------------------------------------------------
+# An order's lines inline, in its consignments (orders.v2.oas2.yml, ``order_includes`` and
+# ``consignment_structure``): shipping, pickups, downloads and gift certificates by email.
+ORDER_LINES_INLINE = {"include": "consignments.line_items", "consignment_structure": "object"}
+
+
+def _lines_inline(order: dict) -> dict:
+    """The order with ``lines``: the lines its consignments carried, or None when they do not add
+    up to the items the order says it holds (the include carries a bounded number of lines: read
+    the rest with ``order_lines_iter``). The consignments themselves are dropped."""
+    consignments = order.pop("consignments", None)
+    if isinstance(consignments, list):  # the legacy array structure: the object in a list
+        consignments = consignments[0] if consignments else None
+    found: dict[int, dict] = {}
+    if isinstance(consignments, dict):
+        groups = [consignments.get(k) or [] for k in ("pickups", "shipping", "downloads")]
+        groups.append((consignments.get("email") or {}).get("gift_certificates") or [])
+        for group in groups:
+            for consignment in group:
+                items = consignment.get("line_items") if isinstance(consignment, dict) else None
+                for line in items if isinstance(items, list) else []:
+                    if isinstance(line, dict) and isinstance(line.get("id"), int):
+                        found.setdefault(line["id"], line)
+    lines = list(found.values())
+    held = order.get("items_total")
+    complete = isinstance(held, int) and sum(line.get("quantity") or 0 for line in lines) == held
+    order["lines"] = lines if complete else None
+    return order
+
+
 def order_get(client: BigCommerceClient, order_id: int) -> dict:
-    return client.get(f"{ORDERS}/{order_id}")
+    """One order with its ``lines`` inline (None when the include did not carry them all)."""
+    return _lines_inline(client.get(f"{ORDERS}/{order_id}", params=ORDER_LINES_INLINE))
 
 
 def order_lines_iter(client: BigCommerceClient, order_id: int) -> Iterator[dict]:
+    """Every line of an order (all pages of ``/products``)."""
     return client.iter_pages(f"{ORDERS}/{order_id}/products")
 
 
-def orders_modified_since(client: BigCommerceClient, *, since_rfc2822: str) -> Iterator[dict]:
-    """Every order modified since that time, oldest change first (all pages)."""
-    return client.iter_pages(ORDERS, {"min_date_modified": since_rfc2822, "sort": "date_modified:asc"})
+def orders_modified_page(
+    client: BigCommerceClient, *, since_rfc2822: str, page: int = 1, limit: int = pagination.PAGE_LIMIT_MAX
+) -> list[dict]:
+    """One page of the orders modified since that second (included), oldest change first, each
+    with its ``lines`` inline (None when the include did not carry them all); [] past the last."""
+    params = {
+        "min_date_modified": since_rfc2822,
+        "sort": "date_modified:asc",
+        "limit": pagination.page_limit(None, limit),
+        "page": page,
+        **ORDER_LINES_INLINE,
+    }
+    return [_lines_inline(order) for order in client.get(ORDERS, params=params) or []]
 
 
 # -- inventory ------------------------------------------------------------------------------

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from catalog.models import Product
 from integrations.bigcommerce.products.importer import is_importing
+from integrations.bigcommerce.stock.intake_run import orders_intake_request
 from integrations.bigcommerce.stock.manual_edits import stock_check_request, stock_event_links
 from integrations.bigcommerce.stock.orders import order_id_of
 from integrations.models import ProductLink, WebhookEvent
@@ -105,7 +106,8 @@ def _connected(event: WebhookEvent):
 
 
 def order_event_handle(*, event: WebhookEvent) -> Skipped | None:
-    """An order was placed, changed, cancelled or refunded: read it again (in a task)."""
+    """An order was placed, changed, cancelled or refunded: a poll of the connection's orders is
+    owed (the webhooks that arrive together make one); a status it announced is kept for it."""
 
     connection = _connected(event)
     if connection is None:
@@ -115,10 +117,9 @@ def order_event_handle(*, event: WebhookEvent) -> Skipped | None:
         return Skipped(_no_order, code="no_order")
     status = (event.payload.get("data") or {}).get("status")
     passed = status.get("new_status_id") if isinstance(status, dict) else None
-    if isinstance(passed, int) and not isinstance(passed, bool) and 0 <= passed < 100:
-        enqueue_on_commit("integrations.tasks.bigcommerce_order_sync", connection.pk, order_id, passed)
-    else:
-        enqueue_on_commit("integrations.tasks.bigcommerce_order_sync", connection.pk, order_id)
+    if not (isinstance(passed, int) and not isinstance(passed, bool) and 0 <= passed < 100):
+        passed = None
+    orders_intake_request(connection=connection, order_id=order_id, passed_status=passed)
     return None
 
 

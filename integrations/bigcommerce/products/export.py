@@ -32,7 +32,6 @@ from datetime import timedelta
 
 from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
-from django_q.tasks import async_task
 
 from catalog.models import Product
 from integrations import journal_messages
@@ -44,7 +43,7 @@ from integrations.bigcommerce.api.errors import (
 from integrations.bigcommerce.products.export_chunk import CHUNK, TRANSIENT, ChunkExport
 from integrations.models import BigCommerceConnection, ProductAssignment, ProductLink, RemoteRef, SyncEvent, SyncRun
 from integrations.services.journal import sync_event_record
-from integrations.services.queue import enqueue_on_commit
+from integrations.services.queue import enqueue, enqueue_on_commit
 
 logger = logging.getLogger(__name__)
 
@@ -52,6 +51,7 @@ Dir = SyncEvent.Direction
 State = ProductLink.State
 Ref = RemoteRef.Kind
 RUN_BUDGET_SECONDS = 60  # then the task hands over to a fresh one (django-q2 timeout is larger)
+ROUND_CHUNKS = 4  # chunks per round (one task): then the next round waits behind other merchants' work
 INSERT_SLICE = 500  # rows per insert when every product gets an assignment or a link
 
 
@@ -154,7 +154,7 @@ def export_kick(*, connection: BigCommerceConnection) -> None:
     """After a change: push what is due, in the running run if there is one."""
 
     run = SyncRun.objects.filter(connection=connection, kind=SyncRun.Kind.EXPORT, status=SyncRun.Status.RUNNING).first()
-    async_task("integrations.tasks.bigcommerce_export_run", connection.pk, run.pk if run else None)
+    enqueue("integrations.tasks.bigcommerce_export_run", connection.pk, run.pk if run else None)
 
 
 def export_initial_start(*, connection: BigCommerceConnection) -> SyncRun | None:
@@ -183,23 +183,26 @@ def export_initial_start(*, connection: BigCommerceConnection) -> SyncRun | None
 
 
 def export_run(*, connection: BigCommerceConnection, run: SyncRun | None, budget: float = RUN_BUDGET_SECONDS) -> bool:
-    """Push due links until none is left or the time budget is spent.
+    """One round: push due links, ``ROUND_CHUNKS`` chunks at most (or until the time budget is
+    spent, or none is left).
 
-    Returns True when more is left for another task to take."""
+    Returns True when more is left: the task enqueues the next round at the tail of the queue, so
+    that other merchants' work goes in between."""
     if not exporting(connection):
         return False
     started = time.monotonic()
     chunk_export = ChunkExport(connection=connection, client=client_for(connection), run=run)
     try:
-        while time.monotonic() - started < budget:
+        for _ in range(ROUND_CHUNKS):
+            if time.monotonic() - started >= budget:
+                return True
             chunk = list(due_links(connection=connection)[:CHUNK])
-            claimed = [link for link in chunk if binder.link_claim(link=link)]
             if not chunk:
-                break
+                return False
+            claimed = [link for link in chunk if binder.link_claim(link=link)]
             if claimed:
                 chunk_export.chunk_export(claimed)
-        else:
-            return True
+        return due_links(connection=connection).exists()
     except Unauthorized:
         logger.warning("Store %s refused our token; the export stops", connection.store_hash)
         return False
@@ -209,7 +212,6 @@ def export_run(*, connection: BigCommerceConnection, run: SyncRun | None, budget
         return False
     finally:
         _run_close_if_done(connection=connection, run=run)
-    return False
 
 
 def _run_close_if_done(*, connection: BigCommerceConnection, run: SyncRun | None) -> None:

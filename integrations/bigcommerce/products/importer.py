@@ -246,31 +246,41 @@ def import_chunk_run(*, run: SyncRun) -> bool:
     return more
 
 
-def import_resync_run(*, connection: BigCommerceConnection) -> dict:
-    """Compare the channel with the links: import what is new or changed (unchanged products are
-    skipped by their content hash), archive what left. Catches what webhooks missed."""
+def import_resync_round(*, connection: BigCommerceConnection, page: int, counts: dict) -> bool:
+    """One round of the resync (one task): the channel's ``page``-th ``CHUNK`` products imported
+    when new or changed (unchanged ones are skipped by their content hash), ``counts`` added to.
+    True while more pages are left (the next round goes to the tail of the queue, behind other
+    merchants' work). The last round archives what left the channel and journals the counts. A
+    product assigned or removed between rounds may shift the pages: it is caught by its webhook
+    or the next resync."""
     client = client_for(connection)
-    assigned = channel_product_ids(client=client, channel_id=connection.channel_id)
-    counts = {"imported": 0, "unchanged": 0, "failed": 0, "left": 0}
-    for start in range(0, len(assigned), CHUNK):
-        ids = assigned[start : start + CHUNK]
-        remote = products_fetch(client=client, ids=ids)
-        for remote_id in ids:
-            if remote_id in remote:
-                counts[product_import(connection=connection, remote=remote[remote_id], client=client).status] += 1
+    page_rows = api.channel_assignments_page(client, channel_id=connection.channel_id, limit=CHUNK, page=page)
+    ids = list(dict.fromkeys(r["product_id"] for r in page_rows if isinstance(r.get("product_id"), int)))
+    remote = products_fetch(client=client, ids=ids)
+    for remote_id in ids:
+        if remote_id in remote:
+            status = product_import(connection=connection, remote=remote[remote_id], client=client).status
+            counts[status] = counts.get(status, 0) + 1
+    counts["total"] = counts.get("total", 0) + len(ids)
+    if len(page_rows) == CHUNK:
+        return True
+    assigned = set(channel_product_ids(client=client, channel_id=connection.channel_id))
     linked = ProductLink.objects.live().filter(connection=connection, remote_product_id__isnull=False)
-    for remote_id in set(linked.values_list("remote_product_id", flat=True)) - set(assigned):
-        counts["left"] += product_leave(connection=connection, remote_product_id=remote_id, deleted=False)
+    for remote_id in set(linked.values_list("remote_product_id", flat=True)) - assigned:
+        counts["left"] = counts.get("left", 0) + product_leave(
+            connection=connection, remote_product_id=remote_id, deleted=False
+        )
+    found = {key: counts.get(key, 0) for key in ("imported", "unchanged", "failed", "left")}
     sync_event_record(
         connection=connection,
         kind=Kind.PRODUCT_IMPORT,
         direction=FROM,
-        status=SyncEvent.Status.FAILED if counts["failed"] else SyncEvent.Status.OK,
+        status=SyncEvent.Status.FAILED if found["failed"] else SyncEvent.Status.OK,
         code=journal_messages.IMPORT_CHECKED,
-        params={"total": len(assigned), **counts},
-        detail=counts,
+        params={"total": counts["total"], **found},
+        detail=found,
     )
-    return counts
+    return False
 
 
 def _run_finish(run: SyncRun, status: str) -> None:

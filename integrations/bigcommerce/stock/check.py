@@ -11,7 +11,8 @@ not keep its variant busy: the check sets BigCommerce to Comptoir's level (Compt
 truth for its own sales) and closes those rows (``_undecided_settle``). A
 correction is written only if Comptoir's level is still the one compared (the level row is locked
 first), so two checks running at once never correct twice. ``stock_reconcile_start`` /
-``stock_reconcile_run``: a check of every synced variant as a run (task ``bigcommerce_stock_reconcile``).
+``stock_reconcile_round``: a check of every synced variant as a run taken in rounds of ``CHECK_CHUNK``
+variants, one task each (``bigcommerce_stock_reconcile``).
 """
 
 from datetime import timedelta
@@ -21,23 +22,25 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
-from django_q.tasks import async_task
 
 from integrations import journal_messages
 from integrations.bigcommerce.api import endpoints as api
 from integrations.bigcommerce.api.client import client_for
 from integrations.bigcommerce.stock import levels as stock_levels
 from integrations.bigcommerce.stock import outbox
+from integrations.bigcommerce.stock.intake import orders_poll
 from integrations.bigcommerce.stock.levels import clamped, remote_levels, settle_grace_seconds
-from integrations.bigcommerce.stock.orders import apply_window, ledger_write, local_variant, orders_poll
+from integrations.bigcommerce.stock.orders import apply_window, ledger_write, local_variant
 from integrations.models import BigCommerceConnection, StockPush, SyncEvent, SyncRun, VariantLink
 from integrations.services.journal import sync_event_record
+from integrations.services.queue import enqueue
 from inventory.models import StockOrigin
 from inventory.reasons import ReasonCode
 from inventory.selectors import online_levels
 from inventory.services import online_level_unchanged
 
-CHECK_CHUNK = 1000
+CHECK_CHUNK = 1000  # variants per round of a stock check (one task)
+FINDINGS_KEPT = 500  # corrections a run keeps for its journal line (all are counted)
 
 
 # A lost answer the push could not settle (BigCommerce's level moved in between) is left to the
@@ -246,45 +249,60 @@ def stock_reconcile_start(*, connection: BigCommerceConnection, enqueue: bool = 
 
 def _enqueue_reconcile(run_id: int) -> None:
 
-    async_task("integrations.tasks.bigcommerce_stock_reconcile", run_id)
+    enqueue("integrations.tasks.bigcommerce_stock_reconcile", run_id)
+
+
+def stock_reconcile_round(*, run: SyncRun, limit: int | None = None) -> bool:
+    """One round of the run: the next ``limit`` synced variants after the run's cursor, compared
+    and corrected, the progress recorded. True while more is left (the task enqueues the next round
+    at the tail of the queue: other merchants' work goes in between); the last round journals what
+    the whole run found."""
+
+    connection = run.connection
+    limit = limit or CHECK_CHUNK
+    links = list(checkable(connection).filter(pk__gt=run.cursor).order_by("pk")[:limit])
+    if links:
+        # A round's first orders poll is not skipped: other work ran since the previous round's second.
+        result = stock_check(connection=connection, links=links, origin=StockOrigin.RECONCILIATION)
+        found = [
+            {
+                "product_id": variant.product_id,
+                "product": variant.product.name,
+                "sku": variant.sku,
+                "expected": e,
+                "seen": s,
+            }
+            for variant, e, s in result["corrections"]
+        ]
+        run.cursor, run.done = links[-1].pk, min(run.total, run.done + len(links))
+        run.corrected += len(found)
+        run.busy += result["busy"]
+        run.findings = (run.findings + found)[:FINDINGS_KEPT]
+        run.save(update_fields=["cursor", "done", "corrected", "busy", "findings", "updated_at"])
+        if len(links) == limit:
+            return True
+    _reconcile_finish(connection=connection, run=run)
+    return False
 
 
 def stock_reconcile_run(*, run: SyncRun) -> SyncRun:
-    """Check every synced variant in chunks, recording progress; journal what was found."""
+    """Every round of the run in this process (a check the caller waits for)."""
 
-    connection = run.connection
-    client = client_for(connection)
-    corrected, busy, last_pk = [], 0, 0
-    while True:
-        links = list(checkable(connection).filter(pk__gt=last_pk).order_by("pk")[:CHECK_CHUNK])
-        if not links:
-            break
-        polled = last_pk != 0  # the previous chunk's second poll is this one's first
-        last_pk = links[-1].pk
-        result = stock_check(
-            connection=connection, links=links, origin=StockOrigin.RECONCILIATION, client=client, polled=polled
-        )
-        corrected += result["corrections"]
-        busy += result["busy"]
-        SyncRun.objects.filter(pk=run.pk).update(done=min(run.total, run.done + len(links)), updated_at=timezone.now())
-        run.done = min(run.total, run.done + len(links))
-    SyncRun.objects.filter(pk=run.pk).update(
-        status=SyncRun.Status.FINISHED, done=run.total, corrected=len(corrected), busy=busy, finished_at=timezone.now()
-    )
+    while stock_reconcile_round(run=run):
+        pass
+    return run
+
+
+def _reconcile_finish(*, connection: BigCommerceConnection, run: SyncRun) -> None:
+    SyncRun.objects.filter(pk=run.pk).update(status=SyncRun.Status.FINISHED, done=run.total, finished_at=timezone.now())
     run.refresh_from_db()
-    found = [
-        {"product": variant.product.name, "sku": variant.sku, "expected": expected, "seen": seen}
-        for variant, expected, seen in corrected[:20]
-    ]
+    found = [{k: f[k] for k in ("product", "sku", "expected", "seen")} for f in run.findings[:20]]
     sync_event_record(
         connection=connection,
         kind=SyncEvent.Kind.STOCK_CHECK,
         direction=SyncEvent.Direction.FROM_BIGCOMMERCE,
         code=journal_messages.STOCK_CHECKED,
-        params={"total": run.total, "corrected": found, "count": len(corrected), "busy": busy},
-        products=[
-            {"id": variant.product_id, "name": variant.product.name, "sku": variant.sku} for variant, *_ in corrected
-        ],
-        detail={"run_id": run.pk, "checked": run.total, "corrected": len(corrected), "busy": busy},
+        params={"total": run.total, "corrected": found, "count": run.corrected, "busy": run.busy},
+        products=[{"id": f["product_id"], "name": f["product"], "sku": f["sku"]} for f in run.findings],
+        detail={"run_id": run.pk, "checked": run.total, "corrected": run.corrected, "busy": run.busy},
     )
-    return run

@@ -8,11 +8,11 @@ from datetime import timedelta
 from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
-from django_q.tasks import async_task
 
 from integrations.bigcommerce.stock import check
 from integrations.bigcommerce.stock.check import checkable, stock_check
 from integrations.models import BigCommerceConnection, StockPush, VariantLink
+from integrations.services.queue import enqueue
 from inventory.models import StockOrigin
 
 KICK_FLAG_SECONDS = 60
@@ -81,7 +81,7 @@ def stock_check_kick(*, connection_id: int) -> bool:
 
     if not cache.add(_flag(connection_id), 1, timeout=KICK_FLAG_SECONDS):
         return False
-    async_task("integrations.tasks.bigcommerce_stock_check_requested", connection_id)
+    enqueue("integrations.tasks.bigcommerce_stock_check_requested", connection_id)
     return True
 
 

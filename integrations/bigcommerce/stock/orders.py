@@ -9,9 +9,10 @@ reads the order as it is now and writes the two ledger rows each line may have, 
 ``bigcommerce:{connection}:order:{order}:line:{line}:taken|returned``, each with its
 ``OrderLineEffect`` (order, line, kind, the ledger row) written in the same transaction: events
 that come twice, late or out of order all end in the same ledger. What an order line did is read
-from that row, never from a key. ``RemoteOrder`` keeps what was decided, so an
-order re-read unchanged costs one call. Triggers: the order webhooks, and ``orders_poll``
-(every minute, ``GET /v2/orders?min_date_modified=``) for the webhooks that never came.
+from that row, never from a key. ``RemoteOrder`` keeps what was decided, so an order re-read
+unchanged writes nothing. This module applies one order's effect; orders are read in batches
+(lines inline, from a durable cursor) by ``intake``, which the order webhooks and the minute
+poll trigger.
 
 **Whose orders**: every channel's. Stock lives per location, not per channel, and every order
 of the store (storefront, other channels, ours) moved BigCommerce's level of a bound variant, so
@@ -31,25 +32,23 @@ or a store whose settings keep it), a ledger row that moves 0 says why (``:kept:
 Every row keeps why it moved as a code and its parameters (``inventory.reasons``), with the order
 and the connection, so the stock page links the order without reading the row's key or text.
 
-Public entry points (tasks in ``integrations.tasks`` wrap them): ``order_sync(connection=,
-order_id=)`` and ``orders_poll(connection=)`` (task ``bigcommerce_orders_poll``). Manual edits
-there: ``manual_edits``; the stock check: ``check``.
+Public entry points: ``order_apply`` (one order as read, for ``intake``) and ``order_sync``
+(read one order by id: an order task queued before the batched intake, an announced status
+whose order no batch carried). Manual edits there: ``manual_edits``; the stock check: ``check``.
 """
 
-import email.utils
 import logging
-from datetime import UTC, timedelta
+from datetime import timedelta
 
 from django.conf import settings
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
-from django.utils import timezone
 
 from catalog.models import Variant
 from integrations import journal_messages
 from integrations.bigcommerce.api import endpoints as api
 from integrations.bigcommerce.api.client import client_for
-from integrations.bigcommerce.api.errors import NotFound
+from integrations.bigcommerce.api.errors import NotFound, ValidationFailed
 from integrations.models import BigCommerceConnection, OrderLineEffect, RemoteOrder, SyncEvent, VariantLink
 from integrations.services.journal import sync_event_record
 from inventory.errors import IdempotencyConflict
@@ -93,9 +92,6 @@ SHOP_NAME = "BigCommerce"  # how the stock history names the store (a name: neve
 SETTINGS_CACHE_SECONDS = 300
 
 
-POLL_MARGIN = timedelta(seconds=5)  # v2 dates have one-second resolution; clocks differ a little
-
-
 def apply_window() -> timedelta:
     """How long after a push BigCommerce may still be applying it (its Inventory API is asynchronous)."""
     return timedelta(seconds=getattr(settings, "BIGCOMMERCE_STOCK_APPLY_WINDOW_S", 5))
@@ -109,7 +105,7 @@ def inventory_settings(*, connection: BigCommerceConnection, channel_id: int, cl
         client = client or client_for(connection)
         try:
             data = api.inventory_settings_get(client, channel_id=channel_id)
-        except NotFound:  # a channel with no settings of its own
+        except (NotFound, ValidationFailed):  # an unknown channel: 422 per settings.v3.yml (404 once)
             data = api.inventory_settings_get(client)
         found = {
             "update_stock_behavior": data.get("update_stock_behavior") or "order_placed",
@@ -203,27 +199,37 @@ def _ledger_line_write(*, connection, variant, delta, origin, key, code, params,
 def order_sync(
     *, connection: BigCommerceConnection, order_id: int, client=None, passed_status: int | None = None
 ) -> set[int]:
-    """Read one order and bring its stock effect into the ledger; the local variants it moved.
-
-    ``passed_status``: a status the order is known to have passed through (the ``new_status_id``
-    of a ``statusUpdated`` event), which the order read now may have left already: a cancellation
-    followed by a reopening gave the stock back all the same (BigCommerce never takes it again)."""
+    """Read one order (lines inline) and bring its stock effect into the ledger; the local variants
+    it moved. ``passed_status``: a status the order is known to have passed through (the
+    ``new_status_id`` of a ``statusUpdated`` event), which the order read now may have left already."""
     client = client or client_for(connection)
     try:
         order = api.order_get(client, order_id)
     except NotFound:
         return set()
-    return _order_apply(connection=connection, client=client, order=order, passed_status=passed_status)
+    passed = {passed_status} if isinstance(passed_status, int) else set()
+    return order_apply(connection=connection, client=client, order=order, passed=passed)
 
 
-def _order_apply(*, connection, client, order: dict, passed_status: int | None = None) -> set[int]:
+def order_unchanged(record: RemoteOrder | None, order: dict, passed) -> bool:
+    """Read before as it is now (status and ``date_modified``), and no announced status to apply."""
+    status = order.get("status_id", 0)
+    if record is None or (record.status_id, record.date_modified) != (status, order.get("date_modified", "")):
+        return False
+    return not (set(passed) - {status}) or record.stock_returned
+
+
+def order_apply(*, connection, client, order: dict, passed=frozenset(), record=False) -> set[int]:
+    """Bring one order's stock effect into the ledger; the local variants it moved. ``order``: as
+    the endpoints give it, with ``lines`` (None: read them); ``passed``: statuses the order was
+    announced to pass through; ``record``: its ``RemoteOrder`` when the caller read it (None: none)."""
 
     order_id, status = order["id"], order.get("status_id", 0)
-    seen = {status} | ({passed_status} if isinstance(passed_status, int) else set())
-    record = RemoteOrder.objects.filter(connection=connection, order_id=order_id).first()
-    if record is not None and (record.status_id, record.date_modified) == (status, order.get("date_modified", "")):
-        if passed_status in (None, status) or record.stock_returned:
-            return set()  # read before, unchanged
+    seen = {status} | {s for s in passed if isinstance(s, int)}
+    if record is False:
+        record = RemoteOrder.objects.filter(connection=connection, order_id=order_id).first()
+    if order_unchanged(record, order, passed):
+        return set()  # read before, unchanged
     channel_id = order.get("channel_id") or 1
     rules = inventory_settings(connection=connection, channel_id=channel_id, client=client)
     behaviour = rules["update_stock_behavior"]
@@ -232,7 +238,9 @@ def _order_apply(*, connection, client, order: dict, passed_status: int | None =
         # First seen already cancelled or refunded: it took stock when placed, or when shipped.
         taken = behaviour == "order_placed" or bool(order.get("date_shipped"))
     returned = bool(record and record.stock_returned)
-    lines = list(api.order_lines_iter(client, order_id)) if taken else []
+    lines = order.get("lines") if taken else []
+    if lines is None:  # more lines than the include carried: read them all
+        lines = list(api.order_lines_iter(client, order_id))
     giving_back = seen & GIVES_STOCK_BACK
     kept = None  # (why, status) when a cancelled or refunded order's stock stays out: the history says so
     if taken and not returned and giving_back and rules["refund_order_stock_adjustment"]:
@@ -379,21 +387,3 @@ def order_id_of(data: dict) -> int | None:
     """The order an order event names (``{type: order, id}``, or ``{order_id}`` on channel scopes)."""
     candidate = data.get("order_id", data.get("id")) if isinstance(data, dict) else None
     return candidate if isinstance(candidate, int) and not isinstance(candidate, bool) and candidate > 0 else None
-
-
-def _rfc2822(moment) -> str:
-    return email.utils.format_datetime(moment.astimezone(UTC))
-
-
-def orders_poll(*, connection: BigCommerceConnection, client=None) -> set[int]:
-    """Every order modified since the last poll (minus a margin), brought into the ledger; the
-    local variants that moved. Orders placed before the connection are in its starting stock."""
-    client = client or client_for(connection)
-    started = timezone.now()
-    since = connection.orders_polled_until or connection.connected_at or started
-    moved: set[int] = set()
-    for order in api.orders_modified_since(client, since_rfc2822=_rfc2822(since - POLL_MARGIN)):
-        moved |= _order_apply(connection=connection, client=client, order=order)
-    BigCommerceConnection.objects.filter(pk=connection.pk).update(orders_polled_until=started)
-    connection.orders_polled_until = started
-    return moved

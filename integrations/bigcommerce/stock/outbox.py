@@ -18,10 +18,10 @@
 """
 
 from django.core.cache import cache
-from django_q.tasks import async_task
 
 from integrations.bigcommerce.stock.levels import clamped, settle_grace_seconds
 from integrations.models import BigCommerceConnection, StockPush, VariantLink
+from integrations.services.queue import enqueue
 from inventory.models import ONLINE_ORIGINS
 
 KICK_FLAG_SECONDS = 60
@@ -68,7 +68,7 @@ def stock_push_kick(*, connection_id: int) -> bool:
 
     if not cache.add(_flag(connection_id), 1, timeout=KICK_FLAG_SECONDS):
         return False
-    async_task("integrations.tasks.bigcommerce_stock_push_run", connection_id)
+    enqueue("integrations.tasks.bigcommerce_stock_push_run", connection_id)
     return True
 
 

@@ -1,0 +1,184 @@
+"""The driver of ``bench.order_intake``: one store connected, Comptoir's web (webhooks) and
+workers running, then online orders placed in the sandbox as shoppers place them (its control
+endpoint) at a steady rate, then in a burst. Prints one ``RESULT {json}`` line.
+
+    python -m bench._orders_driver
+
+Environment: the stack's (``bench._stack``), and the sizes of ``bench.order_intake``.
+
+Django's code is imported inside the functions: this module is imported before ``django.setup()``.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
+from pathlib import Path
+
+from bench import _driver as d
+
+
+def env_number(name: str, default: float) -> float:
+    return float(os.environ.get(name) or default)
+
+
+def place_orders(sb, runner, *, rate: float, seconds: float, rng: random.Random) -> dict:
+    """``rate × seconds`` orders of one item, each placed at its moment (a pool of threads, so a
+    slow answer does not hold the next order back). Returns order id → when the sandbox answered."""
+    count = max(1, round(rate * seconds))
+    placed: dict[int, datetime] = {}
+    refused: list[str] = []
+    lock = threading.Lock()
+
+    def one(n: int) -> None:
+        variant = rng.choice(runner.variants)
+        body = {
+            "channel_id": 1,
+            "status_id": 11,  # Awaiting Fulfillment
+            "billing_address": {"first_name": "Ada", "last_name": f"Shopper {n}", "email": "ada@shop.test"},
+            "products": [
+                {"product_id": runner.product_of[variant.pk], "variant_id": runner.remote_of[variant.pk], "quantity": 1}
+            ],
+        }
+        try:
+            order = sb.place_order(runner.hash, body)
+        except RuntimeError as exc:
+            with lock:
+                refused.append(str(exc)[:200])
+            return
+        with lock:
+            placed[order["id"]] = datetime.now(UTC)
+
+    started = time.monotonic()
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        for n in range(count):
+            time.sleep(max(0.0, started + n / rate - time.monotonic()))
+            pool.submit(one, n)
+    took = time.monotonic() - started
+    return {"placed": placed, "refused": refused, "placing_s": round(took, 1), "asked": count}
+
+
+def ledger_times(connection_id: int) -> dict[int, datetime]:
+    """Order id → the moment its first line's effect was written in the ledger."""
+    from integrations.models import OrderLineEffect
+
+    out: dict[int, datetime] = {}
+    for order_id, at in OrderLineEffect.objects.filter(connection_id=connection_id).values_list(
+        "order_id", "created_at"
+    ):
+        if order_id not in out or at < out[order_id]:
+            out[order_id] = at
+    return out
+
+
+def wait_ledger(connection_id: int, orders: set[int], wait_s: float) -> dict[int, datetime]:
+    deadline = time.monotonic() + wait_s
+    while True:
+        rows = ledger_times(connection_id)
+        if orders <= rows.keys() or time.monotonic() > deadline:
+            return rows
+        time.sleep(0.25)
+
+
+def phase(sb, runner, *, name: str, rate: float, seconds: float, wait_s: float, rng) -> dict:
+    quota, window_ms = d.quota()
+    since = d.last_request_id(sb, runner.hash)
+    d.say(f"{name}: {rate:g} orders/s for {seconds:g} s …")
+    done = place_orders(sb, runner, rate=rate, seconds=seconds, rng=rng)
+    placed = done["placed"]
+    rows = wait_ledger(runner.connection.pk, set(placed), wait_s)
+    calls = d.api_calls(sb, runner.hash, since)
+    arrived = [(rows[o] - at).total_seconds() for o, at in placed.items() if o in rows]
+    last_placed = max(placed.values()) if placed else None
+    in_ledger = [rows[o] for o in placed if o in rows]
+    out = {
+        "rate_per_s": rate,
+        "seconds": seconds,
+        "asked": done["asked"],
+        "placed": len(placed),
+        "refused": len(done["refused"]),
+        "refusals": done["refused"][:3],
+        "placing_s": done["placing_s"],
+        **d.delays(arrived),
+        "lost": len(placed) - len(arrived),
+        "waited_s": wait_s,
+        "last_after_last_placed_s": (
+            round((max(in_ledger) - last_placed).total_seconds(), 3)
+            if in_ledger and not len(placed) - len(arrived)
+            else None
+        ),
+        "calls": len(calls),
+        "calls_per_order": round(len(calls) / len(placed), 3) if placed else None,
+        "http_429": sum(1 for r in calls if r["status"] == 429),
+        "http_429_after_first_window": d.late_429(calls, window_ms / 1000),
+        "quota": f"{quota}/{window_ms / 1000:g}s",
+        "sandbox_ms_p99": d.answer_ms_p99(calls),
+        "routes": d.routes(calls),
+    }
+    d.say(
+        f"{name}: {out['placed']} placed in {out['placing_s']} s, in the ledger {out.get('n', 0)}: median "
+        f"{out.get('median_s')} s, p99 {out.get('p99_s')} s, last {out['last_after_last_placed_s']} s after the last "
+        f"placed; {out['calls']} calls ({out['calls_per_order']}/order), 429s {out['http_429']} "
+        f"(after the first window {out['http_429_after_first_window']}); lost {out['lost']}; "
+        f"the sandbox answered in {out['sandbox_ms_p99']} ms (p99)"
+    )
+    return out
+
+
+def main() -> int:
+    d.setup()
+    log_dir = Path(os.environ["BENCH_LOG_DIR"])
+    procs = d.Processes(log_dir)
+    figures: dict = {"stack": os.environ.get("BENCH_STACK")}
+    try:
+        procs.web(int(os.environ["COMPTOIR_PUBLIC_URL"].rsplit(":", 1)[1]))
+        sb = d.sandbox()
+        runner = d.store_connect(sb, products=int(env_number("BENCH_ORDER_PRODUCTS", 50)))
+        d.schedules_install()
+        d.queue_real()
+        figures["lanes"] = procs.start_workers(bulk=1, urgent=1)
+        figures["workers_ready_s"] = procs.wait_ready()
+        d.say(
+            f"one store, {len(runner.variants)} products; workers: {figures['lanes']} "
+            f"(ready in {figures['workers_ready_s']} s)"
+        )
+        rng = random.Random(17)
+        wait_s = env_number("BENCH_ORDER_WAIT_S", 180)
+        phases = os.environ.get("BENCH_ORDER_PHASES", "steady,burst").split(",")
+        if "steady" in phases:
+            figures["steady"] = phase(
+                sb,
+                runner,
+                name="steady",
+                rate=env_number("BENCH_ORDER_RATE", 5),
+                seconds=env_number("BENCH_ORDER_SECONDS", 120),
+                wait_s=wait_s,
+                rng=rng,
+            )
+        if "burst" in phases:
+            if "steady" in phases:
+                time.sleep(d.quota()[1] / 1000)  # the burst starts on a fresh window
+            figures["burst"] = phase(
+                sb,
+                runner,
+                name="burst",
+                rate=env_number("BENCH_BURST_RATE", 50),
+                seconds=env_number("BENCH_BURST_SECONDS", 60),
+                wait_s=wait_s,
+                rng=rng,
+            )
+    except Exception:
+        d.say(procs.tail())
+        raise
+    finally:
+        procs.stop()
+    d.result(figures)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,154 @@
+"""The driver of ``bench.many_stores``: BENCH_STORES merchants, each connected to a sandbox store
+of its own at the real quota, each with a POS device; Comptoir's web (BENCH_WEB_PROCESSES
+``runserver`` processes, the stores spread over them) and one worker host (BENCH_WORKERS
+workers); then every store sells one item a second for BENCH_SECONDS through the POS API. Prints
+one ``RESULT {json}`` line.
+
+    python -m bench._stores_driver
+
+Django's code is imported inside the functions: this module is imported before ``django.setup()``.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import requests
+
+from bench import _driver as d
+
+
+def env_int(name: str, default: int) -> int:
+    return int(os.environ.get(name) or default)
+
+
+class Tills:
+    """The stores' POS devices selling through the API, one request per store and second, spread
+    evenly over each second; answers and their time counted."""
+
+    def __init__(self, stores: list[dict], web_urls: list[str]):
+        self.stores, self.web_urls = stores, web_urls
+        self.local = threading.local()
+        self.lock = threading.Lock()
+        self.statuses: dict[str, int] = {}
+        self.answer_s: list[float] = []
+
+    def sell(self, i: int, n: int) -> None:
+        store = self.stores[i]
+        session = getattr(self.local, "session", None) or requests.Session()
+        self.local.session = session
+        variant = store["variants"][n % len(store["variants"])]
+        started = time.monotonic()
+        try:
+            status = str(
+                d.pos_sell(
+                    session,
+                    self.web_urls[i % len(self.web_urls)],
+                    store["token"],
+                    variant,
+                    f"s{i}-{n}-{uuid.uuid4().hex[:6]}",
+                )
+            )
+        except requests.RequestException as exc:
+            status = type(exc).__name__
+        with self.lock:
+            self.statuses[status] = self.statuses.get(status, 0) + 1
+            self.answer_s.append(time.monotonic() - started)
+
+    def run(self, seconds: int, threads: int) -> float:
+        count = len(self.stores)
+        started = time.monotonic()
+        with ThreadPoolExecutor(max_workers=threads) as pool:
+            for n in range(seconds):
+                for i in range(count):
+                    time.sleep(max(0.0, started + n + i / count - time.monotonic()))
+                    pool.submit(self.sell, i, n)
+        return time.monotonic() - started
+
+
+def stores_connect(sb, count: int, products: int) -> list[dict]:
+    stores = []
+    started = time.monotonic()
+    for i in range(count):
+        runner = d.store_connect(sb, products=products, seed=i + 1)
+        stores.append(
+            {
+                "hash": runner.hash,
+                "connection": runner.connection.pk,
+                "variants": [v.pk for v in runner.variants],
+                "token": d.device_token(runner.merchant),
+                "since": d.last_request_id(sb, runner.hash),
+            }
+        )
+        if (i + 1) % 20 == 0 or i + 1 == count:
+            d.say(f"{i + 1} stores connected ({time.monotonic() - started:.0f} s)")
+    return stores
+
+
+def main() -> int:
+    d.setup()
+    procs = d.Processes(Path(os.environ["BENCH_LOG_DIR"]))
+    figures: dict = {"stack": os.environ.get("BENCH_STACK")}
+    count, seconds = env_int("BENCH_STORES", 200), env_int("BENCH_SECONDS", 120)
+    workers = env_int("BENCH_WORKERS", 4)
+    try:
+        public_port = int(os.environ["COMPTOIR_PUBLIC_URL"].rsplit(":", 1)[1])
+        web_urls = [procs.web(public_port)]
+        web_urls += [procs.web(d.free_port()) for _ in range(env_int("BENCH_WEB_PROCESSES", 2) - 1)]
+        sb = d.sandbox()
+        stores = stores_connect(sb, count, env_int("BENCH_STORE_PRODUCTS", 2))
+        for store in stores:  # the setup's pushes are done: a fresh window for each store
+            sb.set_rate_limit(store["hash"], *d.quota())
+            store["since"] = d.last_request_id(sb, store["hash"])
+        d.schedules_install()
+        d.queue_real()
+        figures["lanes"] = procs.start_workers(bulk=1, urgent=max(1, workers - 1))
+        figures["workers_ready_s"] = procs.wait_ready()
+        d.say(f"{count} stores; web: {len(web_urls)} process(es); workers: {figures['lanes']}; selling …")
+        first = d.last_movement()
+        tills = Tills(stores, web_urls)
+        with d.RssSampler(procs) as rss:
+            took = tills.run(seconds, threads=env_int("BENCH_CLIENT_THREADS", 32))
+            connections = [s["connection"] for s in stores]
+            left = d.wait_pushes_done(connections, timeout=120)
+        delays = d.push_delays(connections, first)
+        calls = [r for s in stores for r in d.api_calls(sb, s["hash"], s["since"])]
+        figures.update(
+            stores=count,
+            seconds=seconds,
+            sales_asked=count * seconds,
+            selling_s=round(took, 1),
+            answers=tills.statuses,
+            pos_answer=d.delays(tills.answer_s),
+            sale_to_bigcommerce=d.delays(delays),
+            pushes_left=left,
+            calls=len(calls),
+            http_429=sum(1 for r in calls if r["status"] == 429),
+            sandbox_ms_p99=d.answer_ms_p99(calls),
+            worker_rss=rss.figures(),
+            rss_samples=rss.samples[:: max(1, len(rss.samples) // 60)],
+        )
+        got = figures["sale_to_bigcommerce"]
+        d.say(
+            f"{count} stores × {seconds} s: {sum(tills.statuses.values())} sales sent in {figures['selling_s']} s "
+            f"(answers {tills.statuses}; POS answer p99 {figures['pos_answer'].get('p99_s')} s); sale → BigCommerce "
+            f"median {got.get('median_s')} s, p99 {got.get('p99_s')} s, max {got.get('max_s')} s; pushes left {left}; "
+            f"{len(calls)} calls, {figures['http_429']} × 429 (the sandbox answered in {figures['sandbox_ms_p99']} ms, "
+            f"p99); worker RSS {figures['worker_rss']}"
+        )
+    except Exception:
+        d.say(procs.tail())
+        raise
+    finally:
+        procs.stop()
+    d.result(figures)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
