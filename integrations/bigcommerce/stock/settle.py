@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from integrations.bigcommerce.api.client import client_for
 from integrations.bigcommerce.api.errors import BigCommerceError
+from integrations.bigcommerce.stock.intake import orders_poll
 from integrations.bigcommerce.stock.levels import (
     clamped,
     comptoir_levels,
@@ -18,7 +19,6 @@ from integrations.bigcommerce.stock.levels import (
     settle_grace_seconds,
 )
 from integrations.bigcommerce.stock.named import pushes_products
-from integrations.bigcommerce.stock.orders import orders_poll
 from integrations.models import BigCommerceConnection, StockPush, SyncEvent
 from integrations.services.journal import sync_event_record
 
