@@ -14,6 +14,7 @@ from integrations.bigcommerce.api.errors import BigCommerceError
 from integrations.bigcommerce.connection import disconnect, preflight, setup
 from integrations.bigcommerce.connection.app_callbacks import used_signed_payloads_purge as purge
 from integrations.bigcommerce.inbox.receive import webhook_event_process as process
+from integrations.bigcommerce.inbox.scopes import process_task_for
 from integrations.bigcommerce.products import export as exporter
 from integrations.bigcommerce.products.export import exporting
 from integrations.bigcommerce.products.importer import (
@@ -139,6 +140,7 @@ def connection_disconnect(connection_id: int) -> None:
 
 
 def webhook_event_process(event_id: int) -> None:
+    """An order or stock event, on the urgent lane (``inbox.scopes.process_task_for``)."""
 
     with transaction.atomic():
         # Locked: the sweep may enqueue an event again while its first task is still running.
@@ -151,6 +153,12 @@ def webhook_event_process(event_id: int) -> None:
         if event is None or event.status != WebhookEvent.Status.RECEIVED:
             return  # processed, being processed, or failed for good (journaled)
         process(event=event)
+
+
+def webhook_event_process_bulk(event_id: int) -> None:
+    """A product or channel event, or one no handler takes: the same processing, on the bulk lane."""
+
+    webhook_event_process(event_id)
 
 
 # -- product sync (Comptoir → BigCommerce) ---------------------------------------------------
@@ -266,10 +274,10 @@ def bigcommerce_stock_sweep() -> None:
     never came) and the checks still waiting for a quiet variant."""
 
     # Webhooks whose task was lost (a worker killed with it taken): processed now.
-    for event_id in WebhookEvent.objects.filter(
+    for event_id, scope in WebhookEvent.objects.filter(
         status=WebhookEvent.Status.RECEIVED, received_at__lt=timezone.now() - timezone.timedelta(minutes=1)
-    ).values_list("pk", flat=True)[:500]:
-        enqueue("integrations.tasks.webhook_event_process", event_id)
+    ).values_list("pk", "scope")[:500]:
+        enqueue(process_task_for(scope), event_id)
     waiting = set(
         VariantLink.objects.filter(stock_check_requested_at__isnull=False).values_list("link__connection_id", flat=True)
     )

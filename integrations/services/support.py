@@ -5,6 +5,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from catalog.models import Product
+from integrations.bigcommerce.inbox.scopes import process_task_for
 from integrations.bigcommerce.products.export import exporting
 from integrations.errors import WrongStep
 from integrations.models import SyncEvent, WebhookEvent
@@ -36,7 +37,7 @@ def webhook_event_retry(*, event: WebhookEvent) -> None:
             message=lambda: _("Processing %(scope)s from BigCommerce again was requested.") % {"scope": event.scope},
             detail={"scope": event.scope, "hash": event.event_hash},
         )
-        enqueue_on_commit("integrations.tasks.webhook_event_process", event.pk)
+        enqueue_on_commit(process_task_for(event.scope), event.pk)
 
 
 def sync_event_retry(*, event: SyncEvent) -> str:

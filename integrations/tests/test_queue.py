@@ -6,7 +6,11 @@ from django_q.brokers import get_broker
 from django_q.conf import Conf
 from django_q.signing import SignedPackage
 
+from integrations.bigcommerce.api.webhook_signature import WebhookDelivery
+from integrations.bigcommerce.inbox.receive import webhook_event_receive
+from integrations.models import BigCommerceConnection
 from integrations.services.queue import BULK, URGENT, cluster_of, enqueue, enqueue_on_commit, lane_of
+from portal.tests.factories import MerchantFactory
 
 
 @pytest.fixture
@@ -53,3 +57,34 @@ def test_each_task_lands_on_its_lanes_queue_even_from_the_other_lanes_worker(rea
     enqueue("integrations.tasks.webhook_event_process", 9)
     assert taken(real_queue["urgent"]) == ["bigcommerce_stock_push_run", "webhook_event_process"]
     assert taken(real_queue["bulk"]) == ["bigcommerce_export_run", "bigcommerce_stock_reconcile"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_order_and_stock_events_are_urgent_product_events_bulk(real_queue, monkeypatch):
+    """An initial sync's own product webhooks (twice the products) never queue ahead of a sale's push."""
+    monkeypatch.setattr(Conf, "POLL", 0)
+    connection = BigCommerceConnection.objects.create(
+        merchant=MerchantFactory(), store_hash="lanes1", status=BigCommerceConnection.Status.CONNECTED
+    )
+    scopes = [
+        "store/product/updated",
+        "store/order/created",
+        "store/sku/inventory/updated",
+        "store/channel/1/product/assigned",
+        "store/channel/1/order/statusUpdated",
+        "store/app/uninstalled",
+    ]
+    for number, scope in enumerate(scopes):
+        data = {"type": "order", "id": number + 1}
+        delivery = WebhookDelivery(
+            scope=scope,
+            store_hash=connection.store_hash,
+            event_hash=f"hash-{number}",
+            created_at=None,
+            data=data,
+            payload={"scope": scope, "data": data},
+            webhook_id="1",
+        )
+        webhook_event_receive(connection=connection, delivery=delivery)
+    assert taken(real_queue["urgent"]) == ["webhook_event_process"] * 3
+    assert taken(real_queue["bulk"]) == ["webhook_event_process_bulk"] * 3

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from catalog.models import Product
 from integrations.bigcommerce.api.webhook_signature import WebhookDelivery
 from integrations.bigcommerce.inbox.handlers import Skipped
-from integrations.bigcommerce.inbox.scopes import handler_for
+from integrations.bigcommerce.inbox.scopes import handler_for, process_task_for
 from integrations.journal_messages import WEBHOOK, webhook_family
 from integrations.messages import message_render
 from integrations.models import BigCommerceConnection, ProductLink, SyncEvent, VariantLink, WebhookEvent
@@ -44,7 +44,7 @@ def webhook_event_receive(*, connection: BigCommerceConnection, delivery: Webhoo
         event = WebhookEvent.objects.get(store_hash=delivery.store_hash, event_hash=delivery.event_hash)
         WebhookEvent.objects.filter(pk=event.pk).update(deliveries=F("deliveries") + 1)
         return event, False
-    enqueue_on_commit("integrations.tasks.webhook_event_process", event.pk)
+    enqueue_on_commit(process_task_for(event.scope), event.pk)
     return event, True
 
 

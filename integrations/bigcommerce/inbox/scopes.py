@@ -43,6 +43,19 @@ SCOPES: dict = {
 WEBHOOK_HANDLERS: dict = {scope: handler for scope, handler in SCOPES.items() if handler is not None}
 
 
+# Orders and stock edits are what a shopper or a cashier waits on: their events are processed on the
+# urgent lane. Product and channel events (an initial sync of 10,000 products sends twice as many
+# back) and those without a handler go to the bulk lane: they never queue ahead of a sale's push.
+URGENT_HANDLERS = frozenset({order_event_handle, stock_event_handle})
+URGENT_TASK = "integrations.tasks.webhook_event_process"
+BULK_TASK = "integrations.tasks.webhook_event_process_bulk"
+
+
+def process_task_for(scope: str) -> str:
+    """The task (hence the lane) that processes an event of this scope."""
+    return URGENT_TASK if handler_for(scope) in URGENT_HANDLERS else BULK_TASK
+
+
 def subscribed(channel_id: int) -> list[str]:
     """The scopes to subscribe to for a connection whose channel is ``channel_id``."""
     return [scope.format(channel_id=channel_id) for scope in SCOPES]
