@@ -21,6 +21,11 @@ PUBLIC_OR_OWN = {
     "inventory:api_products",
     "inventory:api_purchases",
     *CATALOG_PUBLIC_OR_OWN,
+    # Operators' endpoints: no merchant's data in them (operations/tests: health answers no tenant
+    # data; metrics are per store hash, behind METRICS_TOKEN or the allow-list).
+    "health_live",
+    "health_ready",
+    "metrics",
     # The merchant's own connection is found from request.merchant; app callbacks are
     # authenticated by BigCommerce's signed payloads (integrations/tests/test_app_callbacks.py), the
     # webhook receiver by its signature (integrations/tests/test_webhooks.py).

@@ -4,6 +4,8 @@
 
 from __future__ import annotations
 
+import time
+
 from sandbox.tests.test_orders import BILLING
 
 LOCATION = {"name": "Atelier", "code": "AT-1", "city": "Lyon", "country_alpha2": "FR", "email": "at@example.test"}
@@ -129,6 +131,7 @@ def test_orders_sorted_by_date_modified_with_lines(api):
     mug = api.create_product(name="Mug", sku="MUG", price=1, inventory_tracking="product", inventory_level=50)
     first = _place(api, products=[{"product_id": mug["id"], "quantity": 1}])
     second = _place(api, products=[{"product_id": mug["id"], "quantity": 2}])
+    time.sleep(1.05)  # v2 dates have one-second resolution: orders modified in one second are tied
     api.put(f"/v2/orders/{first['id']}", json={"status_id": 11})  # modified after the second
     query = f"sort=date_modified:asc&min_date_modified={first['date_created']}&{WITH_LINES}"
     listed = api.get(f"/v2/orders?{query}").json()

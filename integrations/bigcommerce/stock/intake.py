@@ -125,6 +125,8 @@ def orders_poll(*, connection: BigCommerceConnection, client=None, overlap: time
             bound, page = last, 1
         else:
             page += 1
+    else:  # the page cap, with more to read: the follow-up poll reads on from the cursor
+        OrderIntake.objects.filter(connection=connection).update(wanted_at=timezone.now())
     moved |= _late_statuses_apply(connection=connection, client=client, before=started, seen=seen)
     BigCommerceConnection.objects.filter(pk=connection.pk).update(orders_polled_until=started)
     connection.orders_polled_until = started
