@@ -30,7 +30,7 @@ import psycopg
 import redis
 
 ROOT = Path(__file__).resolve().parent.parent
-GRACE = 20.0  # seconds a stopped bench gets to stop what it started
+GRACE = 60.0  # seconds a stopped bench gets to stop what it started (a stock bench: its worker 40 s, then its clusters)
 TICK = 0.2
 
 signals_received = 0
