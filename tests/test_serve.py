@@ -24,7 +24,6 @@ import requests
 
 from conftest import CHROMIUM_PATH, redis_available, require_service
 from sandbox.testing import SandboxProcess
-from tests.conftest import CHROMIUM_ARGS
 from tests.test_run_all import RunAll, descendants, free_port, kill_leftovers, port_in_use, still_running, wait_until
 
 STARTUP_TIMEOUT = 240  # migrations, collectstatic and five processes on a loaded machine
@@ -99,69 +98,63 @@ def eventually(read, timeout: float = 180):
         time.sleep(1)
 
 
-def journey(base: str, sandbox_url: str) -> None:
-    """Connect, sync, sell: through the production stack, in the browser."""
-    from playwright.sync_api import sync_playwright
+def journey(page, base: str, sandbox_url: str) -> None:
+    """Connect, sync, sell: through the production stack, in the browser (the suite's Chromium: one
+    Playwright per process, a second sync_playwright() in the same thread is refused)."""
+    page.set_default_timeout(30_000)
+    try:
+        page.goto(f"{base}/accounts/login/")
+        page.fill("input[name=login]", "demo@comptoir.test")
+        page.fill("input[name=password]", "comptoir-demo")
+        page.click("button[type=submit]")
+        page.wait_for_url(f"{base}/")
+        page.goto(f"{base}/integrations/bigcommerce/")
+        page.click("button:has-text('Connect')")
+        page.wait_for_url(f"{sandbox_url}/login/app/**")
+        page.fill("form:has(input[value=login]) input[name=email]", "owner@demo-store.test")
+        page.fill("form:has(input[value=login]) input[name=password]", "sandbox")
+        page.click("text=Log in and install")
+        page.wait_for_url("**/setup/managed-in/")
+        page.check("input[value=comptoir]")
+        page.click("button:has-text('Continue')")
+        page.wait_for_url("**/setup/prices/")
+        page.check("input[name=include_prices][value=yes]")
+        page.click("button:has-text('Continue')")
+        page.wait_for_url("**/setup/products/")
+        page.check("input[value=all]")
+        page.click("button:has-text('Continue')")
+        page.wait_for_url("**/setup/review/")
+        # The duplicates check runs on a worker; the sandbox's demo store has some of the products.
+        page.wait_for_selector("text=Products to sync to BigCommerce", timeout=120_000)
+        for choice in page.locator("input[type=radio][value=link]").all():  # link each one found
+            choice.check()
+        page.locator("#wizard-step button:has-text('Continue')").last.click()
+        page.wait_for_url("**/setup/finish/")
+        page.click("button:has-text('Finish setup')")
+        page.wait_for_url(f"{base}/integrations/bigcommerce/", timeout=60_000)
+        page.wait_for_selector(".badge-ok")
 
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM_PATH, args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_context(viewport={"width": 1360, "height": 900}, locale="en-GB").new_page()
-            page.set_default_timeout(30_000)
-            page.goto(f"{base}/accounts/login/")
-            page.fill("input[name=login]", "demo@comptoir.test")
-            page.fill("input[name=password]", "comptoir-demo")
-            page.click("button[type=submit]")
-            page.wait_for_url(f"{base}/")
-            page.goto(f"{base}/integrations/bigcommerce/")
-            page.click("button:has-text('Connect')")
-            page.wait_for_url(f"{sandbox_url}/login/app/**")
-            page.fill("form:has(input[value=login]) input[name=email]", "owner@demo-store.test")
-            page.fill("form:has(input[value=login]) input[name=password]", "sandbox")
-            page.click("text=Log in and install")
-            page.wait_for_url("**/setup/managed-in/")
-            page.check("input[value=comptoir]")
-            page.click("button:has-text('Continue')")
-            page.wait_for_url("**/setup/prices/")
-            page.check("input[name=include_prices][value=yes]")
-            page.click("button:has-text('Continue')")
-            page.wait_for_url("**/setup/products/")
-            page.check("input[value=all]")
-            page.click("button:has-text('Continue')")
-            page.wait_for_url("**/setup/review/")
-            # The duplicates check runs on a worker; the sandbox's demo store has some of the products.
-            page.wait_for_selector("text=Products to sync to BigCommerce", timeout=120_000)
-            for choice in page.locator("input[type=radio][value=link]").all():  # link each one found
-                choice.check()
-            page.locator("#wizard-step button:has-text('Continue')").last.click()
-            page.wait_for_url("**/setup/finish/")
-            page.click("button:has-text('Finish setup')")
-            page.wait_for_url(f"{base}/integrations/bigcommerce/", timeout=60_000)
-            page.wait_for_selector(".badge-ok")
+        # The initial sync runs on the bulk worker: the product reaches the sandbox.
+        control = SandboxProcess.__new__(SandboxProcess)
+        control.url = sandbox_url
+        token = control.api_account("demostore")["access_token"]
+        before = eventually(lambda: sandbox_level(sandbox_url, token))
+        assert before, f"{SKU} never reached the sandbox with its stock"
 
-            # The initial sync runs on the bulk worker: the product reaches the sandbox.
-            control = SandboxProcess.__new__(SandboxProcess)
-            control.url = sandbox_url
-            token = control.api_account("demostore")["access_token"]
-            before = eventually(lambda: sandbox_level(sandbox_url, token))
-            assert before, f"{SKU} never reached the sandbox with its stock"
-
-            page.goto(f"{base}/register/")
-            page.fill("#register-q", SKU)
-            page.press("#register-q", "Enter")
-            page.wait_for_selector("button.btn-sell:has-text('18.00')")
-            page.click("button.btn-sell")
-            page.wait_for_selector("text=Sale #")
-            # The stock push runs on the urgent lane: BigCommerce's level follows the sale.
-            assert eventually(lambda: sandbox_level(sandbox_url, token) == before - 1), (
-                before,
-                sandbox_level(sandbox_url, token),
-            )
-        except Exception:
-            print("JOURNEY PAGE", page.url, page.inner_text("body")[:3000])
-            raise
-        finally:
-            browser.close()
+        page.goto(f"{base}/register/")
+        page.fill("#register-q", SKU)
+        page.press("#register-q", "Enter")
+        page.wait_for_selector("button.btn-sell:has-text('18.00')")
+        page.click("button.btn-sell")
+        page.wait_for_selector("text=Sale #")
+        # The stock push runs on the urgent lane: BigCommerce's level follows the sale.
+        assert eventually(lambda: sandbox_level(sandbox_url, token) == before - 1), (
+            before,
+            sandbox_level(sandbox_url, token),
+        )
+    except Exception:
+        print("JOURNEY PAGE", page.url, page.inner_text("body")[:3000])
+        raise
 
 
 def slow_login_post(base: str, session: requests.Session) -> tuple[socket.socket, bytes]:
@@ -180,7 +173,7 @@ def slow_login_post(base: str, session: requests.Session) -> tuple[socket.socket
     return conn, body[10:]
 
 
-def test_serve_runs_the_production_stack_and_stops_it_draining_a_request_in_flight(serve_env):
+def test_serve_runs_the_production_stack_and_stops_it_draining_a_request_in_flight(serve_env, page):
     base = f"http://127.0.0.1:{serve_env['PORT']}"
     run = RunAll(serve_env, script="scripts/serve.py")
     recorded: dict = {}
@@ -198,18 +191,19 @@ def test_serve_runs_the_production_stack_and_stops_it_draining_a_request_in_flig
 
         session = login(base)
         for path in ("/", "/catalog/", "/register/", "/sales/", "/integrations/bigcommerce/"):
-            page = session.get(base + path, timeout=30)
-            assert page.status_code == 200, (path, page.status_code)
-            css = re.search(r'href="(/static/css/comptoir\.[0-9a-f]{12}\.css)"', page.text)
+            answer = session.get(base + path, timeout=30)
+            assert answer.status_code == 200, (path, answer.status_code)
+            css = re.search(r'href="(/static/css/comptoir\.[0-9a-f]{12}\.css)"', answer.text)
             assert css, f"{path}: no hashed stylesheet URL"
         sheet = session.get(base + css.group(1), headers={"Accept-Encoding": "gzip"}, timeout=30)
         assert sheet.status_code == 200 and "immutable" in sheet.headers["Cache-Control"]
         assert sheet.headers.get("Content-Encoding") == "gzip"  # the compressed copy collectstatic wrote
 
-        journey(base, f"http://127.0.0.1:{serve_env['SANDBOX_PORT']}")
-        ready = requests.get(f"{base}/health/ready", timeout=30)
-        if ready.status_code != 404:  # helper ops's endpoint (issue 18, item 2), once merged
-            assert ready.status_code == 200, ready.text
+        journey(page, base, f"http://127.0.0.1:{serve_env['SANDBOX_PORT']}")
+        # Both lanes have run tasks (the sync, the push) and every schedule is in: ready.
+        assert wait_until(lambda: requests.get(f"{base}/health/ready", timeout=30).status_code == 200, timeout=60), (
+            requests.get(f"{base}/health/ready", timeout=30).text
+        )
 
         conn, rest = slow_login_post(base, session)
         time.sleep(1)  # the worker thread is now reading the body
