@@ -40,6 +40,10 @@ TINY = {  # BENCH_TINY: every bench once, small; the figures are not the goals' 
     "BENCH_CONVERGENCE_OPERATIONS": "60",
     "BENCH_CONVERGENCE_SIMPLE": "4",
     "BENCH_CONVERGENCE_VARIANT_PRODUCTS": "1",
+    "BENCH_SANDBOX_VARIANTS": "100",
+    "BENCH_SANDBOX_PRODUCTS": "100",
+    "BENCH_SANDBOX_ORDERS": "50",
+    "BENCH_SANDBOX_REPEAT": "3",
 }
 
 

@@ -174,6 +174,7 @@ def run_one(name: str, *, services: Services, timeout: float) -> Outcome:
         database_url, drop = database_for(name, services, folder)
         env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL", "DJANGO_SETTINGS_MODULE")}
         env.update({"DATABASE_URL": database_url, "BENCH_RESULT_FILE": str(result_file), "PYTHONUNBUFFERED": "1"})
+        env.setdefault("LOG_LEVEL", "WARNING")  # a bench's figures, not a line per request of its processes
         env["MEDIA_ROOT"] = str(folder / "media")
         if drop:
             env["BENCH_DATABASE_URL"] = database_url  # the stock benches migrate it for their processes
