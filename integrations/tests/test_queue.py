@@ -88,3 +88,29 @@ def test_order_and_stock_events_are_urgent_product_events_bulk(real_queue, monke
         webhook_event_receive(connection=connection, delivery=delivery)
     assert taken(real_queue["urgent"]) == ["webhook_event_process"] * 3
     assert taken(real_queue["bulk"]) == ["webhook_event_process_bulk"] * 3
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_stock_push_is_taken_before_the_webhooks_queued_ahead_of_it_first_in_first_out_among_pushes(
+    real_queue, monkeypatch
+):
+    monkeypatch.setattr(Conf, "POLL", 0)
+    for event_id in (1, 2, 3):  # a busy store's echoes of its own last push
+        enqueue("integrations.tasks.webhook_event_process", event_id)
+    enqueue("integrations.tasks.bigcommerce_stock_push_run", 7)
+    enqueue("integrations.tasks.bigcommerce_stock_push_run", 8)
+    assert real_queue["urgent"].queue_size() == 5
+    taken_args = []
+    while tasks := real_queue["urgent"].dequeue():
+        for ack_id, payload in tasks:
+            task = SignedPackage.loads(payload)
+            taken_args.append((task["func"].rsplit(".", 1)[-1], task["args"][0]))
+            real_queue["urgent"].acknowledge(ack_id)
+    assert taken_args == [
+        ("bigcommerce_stock_push_run", 7),
+        ("bigcommerce_stock_push_run", 8),
+        ("webhook_event_process", 1),
+        ("webhook_event_process", 2),
+        ("webhook_event_process", 3),
+    ]
+    assert real_queue["urgent"].queue_size() == 0

@@ -11,7 +11,7 @@ from integrations import tasks
 from integrations.bigcommerce.stock import levels as stock_levels
 from integrations.bigcommerce.stock import outbox as stock_outbox
 from integrations.models import ProductLink, StockPush, SyncEvent, VariantLink
-from integrations.tests import connect_helpers
+from integrations.tests import connect_helpers, queue_helpers
 from integrations.tests.connect_helpers import add_product, api
 from integrations.tests.stock_helpers import stock_reconcile
 from integrations.tests.test_export import connected, connected_to
@@ -20,6 +20,7 @@ from inventory.services import sale_create, stock_adjust, stock_set, stock_track
 
 bc = connect_helpers.bc  # fixture
 sandbox = connect_helpers.sandbox  # fixture
+worker = queue_helpers.worker  # fixture
 pytestmark = [
     pytest.mark.django_db,
     pytest.mark.filterwarnings("ignore::jwt.warnings.InsecureKeyLengthWarning"),
@@ -488,3 +489,24 @@ def test_one_push_run_per_connection_at_a_time(bc):
     tasks.bigcommerce_stock_push_run(connection.pk)
     assert len(relative_calls(bc, store)[before:]) == 1 and StockPush.objects.get().state == "sent"
     assert remote_level(bc, store, mug) == 9
+
+
+def test_a_sale_made_while_a_push_is_in_flight_is_sent_by_a_follow_up_when_that_push_ends_not_by_the_sweep(bc, worker):
+    store, merchant, _c, connection, mug = connected(bc, setup=lambda m: stocked(m, "Mug", "MUG-1", 10))
+    before = len(relative_calls(bc, store))
+    queue = worker()
+    assert stock_outbox.push_lock_take(connection_id=connection.pk)  # a push of this store is in flight
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        sell(merchant, mug)
+    # The sale's task finds the connection held: it sends nothing and leaves the holder a mark.
+    assert queue.drain("urgent") == [("bigcommerce_stock_push_run", (connection.pk,))]
+    assert relative_calls(bc, store)[before:] == [] and StockPush.objects.get().state == "pending"
+    # The push in flight ends: its follow-up is enqueued at once, and carries the sale.
+    assert stock_outbox.push_lock_release(connection_id=connection.pk) is True
+    assert queue.drain("urgent") == [("bigcommerce_stock_push_run", (connection.pk,))]
+    assert len(relative_calls(bc, store)[before:]) == 1 and StockPush.objects.get().state == "sent"
+    assert remote_level(bc, store, mug) == 9
+    # Nothing is owed any more: the next release enqueues nothing.
+    assert stock_outbox.push_lock_take(connection_id=connection.pk)
+    assert stock_outbox.push_lock_release(connection_id=connection.pk) is False
+    assert queue.drain("urgent") == []

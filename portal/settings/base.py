@@ -232,6 +232,7 @@ if os.environ.get("Q_CLUSTER_NAME", Q_CLUSTER["name"]) not in (Q_CLUSTER["name"]
     )
 if REDIS_URL:
     Q_CLUSTER["redis"] = REDIS_URL
+    Q_CLUSTER["broker_class"] = "portal.broker.FirstRedis"  # each queue with its first part (portal/broker.py)
 else:
     # Tasks leave in the order they came (django-q2's ORM broker takes them in no set order): a job's
     # next round waits behind what other merchants enqueued meanwhile.

@@ -14,7 +14,10 @@
    A lost answer (``OutcomeUnknown``) is never re-sent blindly: the rows become "unknown" and
    ``stock_unknown_settle`` later reads BigCommerce's level to decide whether it was applied.
 3. The fast path is the after-commit ``stock_changed`` receiver (``stock_push_kick``, debounced
-   by a cache flag); the slow path is the every-minute sweep (``tasks.bigcommerce_stock_push_sweep``).
+   by a cache flag: at most one task queued per connection, taken before the rest of the urgent
+   lane, ``integrations.services.queue.FIRST``); a run that finds another holding the connection
+   leaves it a mark and the holder enqueues the follow-up as it lets go (``push_lock_take``); the
+   slow path is the every-minute sweep (``tasks.bigcommerce_stock_push_sweep``).
 """
 
 from django.core.cache import cache
@@ -76,14 +79,32 @@ def _lock(connection_id: int) -> str:
     return f"bigcommerce-stock-push-running:{connection_id}"
 
 
+def _owed(connection_id: int) -> str:
+    return f"bigcommerce-stock-push-owed:{connection_id}"
+
+
 def push_lock_take(*, connection_id: int) -> bool:
     """One push run per connection. The lock outlives a killed worker only until it expires
-    (longer than a round can take: its call, retries and timeouts included)."""
-    return cache.add(_lock(connection_id), 1, timeout=int(settle_grace_seconds()) + 60)
+    (longer than a round can take: its call, retries and timeouts included).
+
+    A run that finds the lock held leaves a mark: the holder may have claimed before the changes
+    this run came for were committed, so the holder enqueues a follow-up when it lets go
+    (``push_lock_release``) instead of leaving them to the minute sweep. The mark is set before a
+    second look, so a holder that let go in between is never missed: then this run takes the lock."""
+    timeout = int(settle_grace_seconds()) + 60
+    if cache.add(_lock(connection_id), 1, timeout=timeout):
+        return True
+    cache.set(_owed(connection_id), 1, timeout=timeout)
+    return cache.add(_lock(connection_id), 1, timeout=timeout)
 
 
-def push_lock_release(*, connection_id: int) -> None:
+def push_lock_release(*, connection_id: int) -> bool:
+    """Let go of the connection; enqueue a follow-up push when a run came meanwhile (True)."""
     cache.delete(_lock(connection_id))
+    if not cache.delete(_owed(connection_id)):
+        return False
+    stock_push_kick(connection_id=connection_id)
+    return True
 
 
 def pending_exists(*, connection, since) -> bool:

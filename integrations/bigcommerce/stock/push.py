@@ -43,8 +43,8 @@ State = StockPush.State
 def stock_push_drain(*, connection_id: int) -> None:
     """Send the connection's pending stock changes (coalesced, one call a round), one run per
     connection at a time: two at once would each settle the other's answers in flight wrongly.
-    A run that finds another holding the connection leaves it to the holder, which looks again
-    once it let go."""
+    A run that finds another holding the connection leaves it to the holder, which enqueues a
+    follow-up as it lets go (``outbox.push_lock_take``)."""
     outbox.stock_push_kick_clear(connection_id=connection_id)
     connection = BigCommerceConnection.objects.filter(pk=connection_id).first()
     if connection is None or not connection.is_active or not connection.access_token:
