@@ -1,5 +1,6 @@
 """Stock changes in Comptoir reach BigCommerce as coalesced relative adjustments (real HTTP)."""
 
+import time
 import uuid
 
 import pytest
@@ -510,3 +511,29 @@ def test_a_sale_made_while_a_push_is_in_flight_is_sent_by_a_follow_up_when_that_
     assert stock_outbox.push_lock_take(connection_id=connection.pk)
     assert stock_outbox.push_lock_release(connection_id=connection.pk) is False
     assert queue.drain("urgent") == []
+
+
+def test_the_push_lock_is_a_lease_renewed_while_its_holder_lives_and_given_up_when_it_dies(settings):
+    # A cache every thread of this process sees at once (the test's database cache row would be
+    # uncommitted for the heartbeat's own connection); workers share Redis or the database's.
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    settings.BIGCOMMERCE_STOCK_PUSH_LEASE_S = 0.6
+    connection_id = 424242
+    assert stock_outbox.push_lock_take(connection_id=connection_id)
+    beat = stock_outbox._held[connection_id]
+    # Alive: renewed lease after lease (a round may last minutes), never taken by another run.
+    assert wait_until(lambda: beat.renewals >= 4, timeout=60)
+    assert stock_outbox.push_lock_take(connection_id=connection_id) is False
+    # Killed with the lock held (no release; its heartbeat dies with it): the store is free again.
+    beat.stopped.set()
+    beat.join(timeout=60)
+    assert wait_until(lambda: stock_outbox.push_lock_take(connection_id=connection_id), timeout=60)
+    assert stock_outbox.push_lock_release(connection_id=connection_id) is True  # the run refused above is owed
+
+
+def wait_until(predicate, timeout: float) -> bool:
+    """A hang guard: the condition, not how soon it came, is what a test asserts."""
+    deadline = time.monotonic() + timeout
+    while not predicate() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return predicate()
