@@ -534,6 +534,6 @@ def test_the_push_lock_is_a_lease_renewed_while_its_holder_lives_and_given_up_wh
 def wait_until(predicate, timeout: float) -> bool:
     """A hang guard: the condition, not how soon it came, is what a test asserts."""
     deadline = time.monotonic() + timeout
-    while not predicate() and time.monotonic() < deadline:
+    while not (met := predicate()) and time.monotonic() < deadline:
         time.sleep(0.05)
-    return predicate()
+    return met
