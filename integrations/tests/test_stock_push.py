@@ -11,7 +11,7 @@ from catalog.models import Product, Variant
 from integrations import tasks
 from integrations.bigcommerce.stock import levels as stock_levels
 from integrations.bigcommerce.stock import outbox as stock_outbox
-from integrations.models import ProductLink, StockPush, SyncEvent, VariantLink
+from integrations.models import ProductLink, StockPush, SyncEvent, SyncRun, VariantLink
 from integrations.tests import connect_helpers, queue_helpers
 from integrations.tests.connect_helpers import add_product, api
 from integrations.tests.stock_helpers import stock_reconcile
@@ -537,3 +537,24 @@ def wait_until(predicate, timeout: float) -> bool:
     while not (met := predicate()) and time.monotonic() < deadline:
         time.sleep(0.05)
     return met
+
+
+def test_a_lost_answer_that_cannot_be_told_apart_asks_for_a_check_of_its_variant_at_once(bc, settings):
+    settings.BIGCOMMERCE_STOCK_SETTLE_AFTER_S = 0
+    settings.BIGCOMMERCE_STOCK_APPLY_WINDOW_S = 0
+    store = connect_helpers.new_store(bc)
+    _s, merchant, _c, connection, mug = connected_to(bc, store, setup=lambda m: stocked(m, "Mug", "MUG-1", 10))
+    bc.set_faults(store["hash"], [{"kind": "error_after", "method": "POST", "path": RELATIVE, "count": 1}])
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        sell(merchant, mug, 3)
+    remote_id = VariantLink.objects.get(variant=mug).remote_variant_id
+    item = {"location_id": 1, "variant_id": remote_id, "quantity": 5}  # moved before we look: undecided
+    api(bc, store).put("/v3/inventory/adjustments/absolute", json={"items": [item]})
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        tasks.bigcommerce_stock_push_sweep()  # settling: undecided; the mug's check is asked for (run inline)
+    # Settled by the check of the mug, not left for the next check of every variant.
+    assert StockPush.objects.get().state == "sent"
+    assert remote_level(bc, store, mug) == 7
+    assert not VariantLink.objects.filter(stock_check_requested_at__isnull=False).exists()
+    assert not SyncRun.objects.filter(kind=SyncRun.Kind.RECONCILIATION).exists()
+    assert len(relative_calls(bc, store)) == 1  # the lost call was not sent again
