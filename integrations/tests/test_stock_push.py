@@ -556,3 +556,20 @@ def test_a_lost_answer_that_cannot_be_told_apart_asks_for_a_check_of_its_variant
     assert not VariantLink.objects.filter(stock_check_requested_at__isnull=False).exists()
     assert not SyncRun.objects.filter(kind=SyncRun.Kind.RECONCILIATION).exists()
     assert len(relative_calls(bc, store)) == 1  # the lost call was not sent again
+
+
+def test_a_store_that_just_pushed_waits_out_the_gap_before_its_next_push_and_others_do_not(bc, settings):
+    store, merchant, _c, connection, mug = connected(bc, setup=lambda m: stocked(m, "Mug", "MUG-1", 10))
+    settings.BIGCOMMERCE_STOCK_PUSH_GAP_S = 30
+    assert stock_outbox.push_gap_remaining(connection_id=connection.pk + 1) == 0  # never pushed
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        sell(merchant, mug)
+    assert len(relative_calls(bc, store)) == 1
+    # The next push of this store would wait (the sales meanwhile going in the same call) ...
+    assert 0 < stock_outbox.push_gap_remaining(connection_id=connection.pk) <= 30
+    # ... but not past the gap: with none, at once.
+    settings.BIGCOMMERCE_STOCK_PUSH_GAP_S = 0
+    assert stock_outbox.push_gap_remaining(connection_id=connection.pk) == 0
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        sell(merchant, mug)
+    assert len(relative_calls(bc, store)) == 2 and remote_level(bc, store, mug) == 8

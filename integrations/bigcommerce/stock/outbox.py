@@ -22,6 +22,7 @@
 
 import logging
 import threading
+import time
 
 from django.conf import settings
 from django.core.cache import cache
@@ -150,6 +151,29 @@ def push_lock_release(*, connection_id: int) -> bool:
         return False
     stock_push_kick(connection_id=connection_id)
     return True
+
+
+def _gap_seconds() -> float:
+    return float(getattr(settings, "BIGCOMMERCE_STOCK_PUSH_GAP_S", 0.4))
+
+
+def _last(connection_id: int) -> str:
+    return f"bigcommerce-stock-push-last:{connection_id}"
+
+
+def push_sent(*, connection_id: int) -> None:
+    """A push call of this store left now (the next waits out the gap, ``push_gap_remaining``)."""
+    cache.set(_last(connection_id), time.time(), timeout=max(60, int(_gap_seconds()) + 1))
+
+
+def push_gap_remaining(*, connection_id: int) -> float:
+    """Seconds before this store's next push call may leave: its pushes are at least
+    ``BIGCOMMERCE_STOCK_PUSH_GAP_S`` (0.4 s) apart, so that a store selling several items a second
+    spends at most 2.5 calls a second on them (half of BigCommerce's 150 per 30 s, the rest for its
+    orders and edits) and the sales of the gap go in one call, instead of a call a sale until the
+    quota runs out and every call waits for its window. A store selling less never waits."""
+    last = cache.get(_last(connection_id))
+    return 0.0 if last is None else max(0.0, min(_gap_seconds(), last + _gap_seconds() - time.time()))
 
 
 def pending_exists(*, connection, since) -> bool:

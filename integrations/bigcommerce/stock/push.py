@@ -3,6 +3,7 @@ BigCommerce refuses set aside, a lost answer left to ``settle``; and the run pro
 per connection, rounds until nothing is left)."""
 
 import logging
+import time
 import uuid
 from collections import defaultdict
 
@@ -219,6 +220,9 @@ def _claim(*, connection, limit: int) -> tuple[str, list[StockPush]]:
 def stock_push_run(*, connection: BigCommerceConnection, limit: int = pagination.INVENTORY_ITEMS_MAX) -> bool:
     """Send the connection's pending stock changes in one batched call; True when more is left."""
     stock_unknown_settle(connection=connection)
+    wait = outbox.push_gap_remaining(connection_id=connection.pk)
+    if wait and StockPush.objects.filter(connection=connection, state=State.PENDING).exists():
+        time.sleep(wait)  # the store pushed a moment ago: what sells meanwhile goes in this call
     batch, rows = _claim(connection=connection, limit=limit)
     if not rows:
         return False
@@ -237,6 +241,7 @@ def stock_push_run(*, connection: BigCommerceConnection, limit: int = pagination
         claimed.update(state=State.SENT)
         return len(rows) == limit
     # The call is made outside any transaction (the pacer's row lock must not be held through it).
+    outbox.push_sent(connection_id=connection.pk)
     try:
         sent = _send(client_for(connection), connection, items, local_of=local_of, batch=batch)
     except OutcomeUnknown as exc:
