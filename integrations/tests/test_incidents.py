@@ -337,3 +337,21 @@ def test_at_most_one_email_per_gap_the_rest_waits_for_the_next(db, mailoutbox):
     opened(Kind.PRODUCT_REFUSED, "product:4")
     Incident.objects.update(emailed_at=F("emailed_at") - EMAIL_GAP)
     assert email_now() == [merchant.pk] and len(mailoutbox) == 3
+
+
+def test_the_email_and_the_overview_speak_french(db, mailoutbox, settings):
+    settings.LANGUAGE_CODE = "fr"  # merchants have no language of their own: the site's
+    merchant = MerchantFactory()
+    user = MembershipFactory(merchant=merchant).user
+    connection = BigCommerceConnection.objects.create(merchant=merchant, store_hash="fr", status="disconnected")
+    event = SyncEvent.objects.create(merchant=merchant, connection=connection, kind="callback", message="x")
+    incident_open(connection=connection, kind=Kind.APP_UNINSTALLED, event=event)
+    email_now()
+    mail = mailoutbox[0]
+    assert mail.subject == "Comptoir : 1 point de votre synchronisation BigCommerce demande votre attention"
+    assert "L'application Comptoir a été désinstallée dans BigCommerce" in mail.body
+    assert journal_url(event.pk) in mail.alternatives[0][0]
+    client = Client(headers={"accept-language": "fr"})
+    client.force_login(user)
+    page = client.get(OVERVIEW).content.decode()
+    assert "Demande votre attention" in page and "Marquer comme résolu" in page
