@@ -7,6 +7,7 @@ import datetime as dt
 
 import pytest
 import requests
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.test import Client, TestCase
 from django.urls import reverse
@@ -355,3 +356,21 @@ def test_the_email_and_the_overview_speak_french(db, mailoutbox, settings):
     client.force_login(user)
     page = client.get(OVERVIEW).content.decode()
     assert "Demande votre attention" in page and "Marquer comme résolu" in page
+
+
+def test_the_database_keeps_one_open_incident_per_subject(db):
+    merchant = MerchantFactory()
+    connection = BigCommerceConnection.objects.create(merchant=merchant, store_hash="one", status="connected")
+    same = {"merchant": merchant, "connection": connection, "kind": Kind.PRODUCT_REFUSED, "subject": "product:1"}
+    first = Incident.objects.create(**same)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Incident.objects.create(**same)  # what a second worker noticing it at the same moment would write
+    assert not incident_open(connection=connection, kind=Kind.PRODUCT_REFUSED, subject="product:1")
+    first.refresh_from_db()
+    assert first.occurrences == 2
+    Incident.objects.filter(pk=first.pk).update(resolved_at=timezone.now())
+    assert incident_open(connection=connection, kind=Kind.PRODUCT_REFUSED, subject="product:1")  # a new one
+    assert Incident.objects.filter(**same).count() == 2
+    # An install nobody has claimed yet has nobody to tell.
+    unclaimed = BigCommerceConnection.objects.create(merchant=None, store_hash="unclaimed", status="connected")
+    assert not incident_open(connection=unclaimed, kind=Kind.TOKEN_REVOKED) and Incident.objects.count() == 2

@@ -194,14 +194,16 @@ def _webhooks_ensure(connection, client) -> None:
 
 def webhooks_check(*, connection: BigCommerceConnection) -> int:
     """Hourly: BigCommerce deactivates a webhook whose deliveries kept failing (and mails the store
-    owner, not us). One it deactivated or deleted is journaled, opens an incident, and is registered
-    again (which resolves it; a failure leaves it open for the next hour). How many were off."""
+    owner, not us). Those it deactivated are journaled, open an incident, and are registered again
+    (which resolves it; a failure leaves it open for the next hour). How many were off."""
     if not connection.channel_id or not connection.webhook_ids:
         return 0
     client = client_for(connection)
     destination = webhook_destination()
     ours = {h["scope"]: h for h in api.hooks_iter(client) if h.get("destination") == destination}
-    off = [s for s in webhook_scopes(connection.channel_id) if not (ours.get(s) or {}).get("is_active")]
+    # Inactive ones only: a scope with no hook at all is one a newer Comptoir subscribes to
+    # (``webhooks_refresh_if_stale`` registers it), not something BigCommerce did.
+    off = [s for s in webhook_scopes(connection.channel_id) if s in ours and not ours[s].get("is_active")]
     if not off:
         return 0
     event = sync_event_record(
