@@ -237,7 +237,8 @@ def test_webhooks_bigcommerce_deactivated_are_told_and_registered_again(bc, mail
     assert store_api.get(f"/v3/hooks/{hook_id}")["data"]["is_active"] is True
     email_now()
     assert len(mailoutbox) == 1
-    assert "deactivated Comptoir's webhooks" in mailoutbox[0].body and "Resolved automatically" in mailoutbox[0].body
+    body = mailoutbox[0].body
+    assert "deactivated Comptoir's webhooks" in body and "Already resolved automatically" in body
     assert journal_url(incident.event_id) in mailoutbox[0].body
     tasks.bigcommerce_webhooks_check_all()  # all active: nothing new
     assert Incident.objects.count() == 1
@@ -374,3 +375,15 @@ def test_the_database_keeps_one_open_incident_per_subject(db):
     # An install nobody has claimed yet has nobody to tell.
     unclaimed = BigCommerceConnection.objects.create(merchant=None, store_hash="unclaimed", status="connected")
     assert not incident_open(connection=unclaimed, kind=Kind.TOKEN_REVOKED) and Incident.objects.count() == 2
+
+
+def test_a_mail_server_that_refuses_leaves_the_incidents_to_the_next_sweep(db, settings, caplog):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", 9, 5  # nothing listens
+    merchant = MerchantFactory()
+    MembershipFactory(merchant=merchant)
+    connection = BigCommerceConnection.objects.create(merchant=merchant, store_hash="smtp", status="connected")
+    incident_open(connection=connection, kind=Kind.STOCK_DRIFT)
+    assert email_now() == [merchant.pk]
+    assert Incident.objects.get().emailed_at is None  # told next time, not lost
+    assert "Could not email merchant" in caplog.text
