@@ -29,6 +29,7 @@ from integrations.bigcommerce.stock.manual_edits import stock_checks_requested_r
 from integrations.bigcommerce.stock.orders import order_sync
 from integrations.bigcommerce.stock.push import stock_push_drain
 from integrations.bigcommerce.stock.start import starting_stock_set
+from integrations.incident_tasks import *  # noqa: F403  (their paths are integrations.tasks.<name>)
 from integrations.models import BigCommerceConnection, StockPush, SyncEvent, SyncRun, VariantLink, WebhookEvent
 from integrations.services.journal import sync_event_finish, sync_event_record
 from integrations.services.maintenance import journal_prune as prune

@@ -29,8 +29,10 @@ from django.db.models import F
 from django.utils import timezone
 
 from integrations.bigcommerce.api.client import client_for
+from integrations.bigcommerce.api.errors import Unauthorized
 from integrations.bigcommerce.stock.intake import orders_poll
 from integrations.models import BigCommerceConnection, OrderIntake, OrderStatusAnnounced
+from integrations.services.incidents import connection_access_refused
 from integrations.services.queue import enqueue
 
 logger = logging.getLogger(__name__)
@@ -123,6 +125,9 @@ def orders_intake_drain(*, connection_id: int, overlap: timedelta | None = None,
             OrderIntake.objects.filter(connection=connection).update(polled_at=now, polls=F("polls") + 1)
             orders_poll(connection=connection, client=client, overlap=overlap if polls == 0 else None)
             polls += 1
+    except Unauthorized as exc:  # polled every minute: the first place a revoked token shows
+        connection_access_refused(connection=connection, status=exc.status)
+        return polls
     finally:
         cache.delete(_lock(connection_id))
     if OrderIntake.objects.filter(connection=connection, wanted_at__isnull=False).exists():
