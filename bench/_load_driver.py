@@ -36,9 +36,15 @@ from bench import _orders_driver as orders
 from bench._orders_driver import env_number
 
 ROOT = Path(__file__).resolve().parent.parent
-# Requests a second per simulated client (locust user): a client waits for its answer, so the rate
-# holds while answers take less than 1 / PER_USER seconds (5 s); locust_run spreads the clients' starts.
-PER_USER = 0.2
+
+
+def per_user(seconds: float) -> float:
+    """Requests a second per simulated client (locust user). A client waits for its answer, so the
+    rate holds while answers take less than a client's period (10 s at 0.1/s); a short run (``--tiny``)
+    gets shorter periods, so that every client has sent within the run's first half."""
+    return max(0.1, min(0.5, 2 / seconds))
+
+
 TICKS = os.sysconf("SC_CLK_TCK")
 
 
@@ -154,11 +160,11 @@ def locust_run(plan: dict, *, seconds: float, log_dir: Path, base_url: str) -> l
     """locust, headless, for ``seconds``; every request it made."""
     plan_file, record_file = log_dir / "load-plan.json", log_dir / "load-record.jsonl"
     plan_file.write_text(json.dumps(plan))
-    users = plan["webhook_users"] + plan["sale_users"]
+    users, rate = plan["webhook_users"] + plan["sale_users"], plan["per_user"]
     command = [sys.executable, "-m", "locust", "-f", str(ROOT / "bench" / "_load_locustfile.py"), "--headless"]
     command += ["--host", base_url, "--users", str(users), "--run-time", f"{math.ceil(seconds)}s"]
-    # Spawned over one period of a client (1 / PER_USER s), so that the requests are spread evenly.
-    command += ["--spawn-rate", f"{users * PER_USER:g}", "--stop-timeout", "30", "--only-summary"]
+    # Started over one period of a client, so that the requests are spread evenly.
+    command += ["--spawn-rate", f"{users * rate:g}", "--stop-timeout", "30", "--only-summary"]
     command += ["--loglevel", "WARNING", "--exit-code-on-error", "0"]
     env = {**os.environ, "LOAD_PLAN": str(plan_file), "LOAD_RECORD": str(record_file)}
     with open(log_dir / "locust.log", "wb") as out:
@@ -289,6 +295,61 @@ def sandbox_5xx(sb, store_hashes: list[str]) -> int:
     )
 
 
+def trading_plan(runner, *, rates: dict, seconds: float, order_ids: list[int]) -> dict:
+    """What locust needs to act as BigCommerce and the tills (``bench/_load_locustfile.py``)."""
+    each = per_user(seconds)
+    users = {k: max(1, math.ceil(rate / each)) if rate > 0 else 0 for k, rate in rates.items()}
+    return {
+        "webhook_users": users["webhook"],
+        "sale_users": users["sale"],
+        "per_user": each,
+        "store_hash": runner.hash,
+        "store_id": str(runner.store.get("store_id", "")),
+        "product_ids": sorted(set(runner.product_of.values())),
+        "order_ids": order_ids,
+        "variant_ids": [v.pk for v in runner.variants],
+        "connection_secret": runner.connection.webhook_secret,
+        "client_secret": os.environ["BIGCOMMERCE_CLIENT_SECRET"],
+        "device_token": d.device_token(runner.merchant),
+    }
+
+
+def prepare(procs, figures: dict) -> tuple:
+    """The stores, the workers ready, the trading store's orders in its ledger; (sandbox, trading
+    runner, onboarding connection, order ids)."""
+    sb = d.sandbox()
+    runner = d.store_connect(sb, products=int(env_number("BENCH_LOAD_SALE_PRODUCTS", 50)))
+    onboarding = onboarding_prepare(sb, products=figures["products"])
+    d.schedules_install()
+    d.queue_real()
+    figures["lanes"] = procs.lanes
+    figures["workers_ready_s"] = procs.wait_ready()
+    count = env_number("BENCH_LOAD_ORDERS", 10)
+    order_ids = sorted(orders.place_orders(sb, runner, rate=10, seconds=count / 10, rng=random.Random(18))["placed"])
+    in_ledger = orders.wait_ledger(runner.connection.pk, set(order_ids), env_number("BENCH_LOAD_DRAIN_S", 180))
+    d.say(
+        f"production stack up ({figures['lanes']}; ready in {figures['workers_ready_s']} s); trading store: "
+        f"{len(runner.variants)} products, {len(in_ledger)}/{len(order_ids)} orders in the ledger; onboarding "
+        f"store: {figures['products']} products"
+    )
+    return sb, runner, onboarding, order_ids
+
+
+def checks(runner, records: list[dict], figures: dict) -> None:
+    """After the drain: each accepted webhook in the inbox once, each accepted sale in the ledger once."""
+    webhooks = [r for r in records if r["kind"] == "webhook"]
+    sales = [r for r in records if r["kind"] == "sale"]
+    stored = {r["id"] for r in webhooks if 200 <= r["status"] < 300}
+    sold = {r["id"] for r in sales if 200 <= r["status"] < 300}
+    counts, _unprocessed = inbox_counts(runner.hash, {r["id"] for r in webhooks})
+    figures["webhooks"].update(lost=len(stored - set(counts)), double=sum(1 for n in counts.values() if n > 1))
+    sales_rows, moves = ledger_counts(runner.merchant, {r["id"] for r in sales})
+    figures["sales"].update(
+        lost=len({k for k in sold if not sales_rows[k] or not moves[k]}),
+        double=sum(1 for k in sales_rows if sales_rows[k] > 1 or moves[k] > 1),
+    )
+
+
 def main() -> int:
     serve = serve_module()
     d.setup()
@@ -302,68 +363,25 @@ def main() -> int:
     figures: dict = {"seconds": seconds, "rates": rates, "products": int(env_number("BENCH_LOAD_PRODUCTS", 1000))}
     try:
         started = procs.procfile(serve.procfile(), port=int(base_url.rsplit(":", 1)[1]))
-        sb = d.sandbox()
-        runner = d.store_connect(sb, products=int(env_number("BENCH_LOAD_SALE_PRODUCTS", 50)))
-        onboarding = onboarding_prepare(sb, products=figures["products"])
-        token = d.device_token(runner.merchant)
-        d.schedules_install()
-        d.queue_real()
-        figures["lanes"] = procs.lanes
-        figures["workers_ready_s"] = procs.wait_ready()
-        placed = orders.place_orders(
-            sb, runner, rate=10, seconds=env_number("BENCH_LOAD_ORDERS", 10) / 10, rng=random.Random(18)
+        sb, runner, onboarding, order_ids = prepare(procs, figures)
+        plan = trading_plan(runner, rates=rates, seconds=seconds, order_ids=order_ids)
+        since_movement, since_call = d.last_movement(), d.last_request_id(sb, runner.hash)
+        usage = Usage(
+            {**{name: proc.pid for name, proc in started.items()}, "sandbox": int(os.environ["BENCH_SANDBOX_PID"])}
         )
-        order_ids = sorted(placed["placed"])
-        in_ledger = orders.wait_ledger(runner.connection.pk, set(order_ids), env_number("BENCH_ORDER_WAIT_S", 180))
-        d.say(
-            f"production stack up ({figures['lanes']}; ready in {figures['workers_ready_s']} s); trading store: "
-            f"{len(runner.variants)} products, {len(in_ledger)}/{len(order_ids)} orders in the ledger; onboarding "
-            f"store: {figures['products']} products"
-        )
-        users = {k: max(1, math.ceil(rate / PER_USER)) if rate > 0 else 0 for k, rate in rates.items()}
-        plan = {
-            "webhook_users": users["webhook"],
-            "sale_users": users["sale"],
-            "per_user": PER_USER,
-            "store_hash": runner.hash,
-            "store_id": str(runner.store.get("store_id", "")),
-            "product_ids": sorted(set(runner.product_of.values())),
-            "order_ids": order_ids,
-            "variant_ids": [v.pk for v in runner.variants],
-            "connection_secret": runner.connection.webhook_secret,
-            "client_secret": os.environ["BIGCOMMERCE_CLIENT_SECRET"],
-            "device_token": token,
-        }
-        # The asked rates, as whole clients at PER_USER each.
-        figures["rates_driven"] = {k: users[k] * PER_USER for k in users}
-        since_movement = d.last_movement()
-        since_call = d.last_request_id(sb, runner.hash)
-        roles = {name: proc.pid for name, proc in started.items()}
-        roles["sandbox"] = int(os.environ["BENCH_SANDBOX_PID"])
-        usage = Usage(roles)
         usage.start()
         enqueue("integrations.tasks.connection_setup_finish", onboarding.pk)  # the wizard's Finish, on the bulk lane
         d.say(f"load: {rates['webhook']:g} webhooks/s and {rates['sale']:g} sales/s for {seconds:g} s …")
         records = locust_run(plan, seconds=seconds, log_dir=log_dir, base_url=base_url)
         figures["onboarding_at_load_end"] = onboarding_progress(onboarding)
-        webhooks = [r for r in records if r["kind"] == "webhook"]
-        sales = [r for r in records if r["kind"] == "sale"]
-        figures["webhooks"] = answer_times(webhooks, seconds)
-        figures["webhooks"]["scopes"] = dict(Counter(r["scope"] for r in webhooks))
-        figures["sales"] = answer_times(sales, seconds)
-        stored = {r["id"] for r in webhooks if 200 <= r["status"] < 300}
-        sold = {r["id"] for r in sales if 200 <= r["status"] < 300}
+        figures["webhooks"] = answer_times([r for r in records if r["kind"] == "webhook"], seconds)
+        figures["webhooks"]["scopes"] = dict(Counter(r["scope"] for r in records if r["kind"] == "webhook"))
+        figures["sales"] = answer_times([r for r in records if r["kind"] == "sale"], seconds)
+        stored = {r["id"] for r in records if r["kind"] == "webhook" and 200 <= r["status"] < 300}
         figures["drain"] = drain(sb, runner, stored, env_number("BENCH_LOAD_DRAIN_S", 180))
         figures["usage"] = usage.stop()
-        counts, _unprocessed = inbox_counts(runner.hash, {r["id"] for r in webhooks})
-        figures["webhooks"].update(lost=len(stored - set(counts)), double=sum(1 for n in counts.values() if n > 1))
-        sales_rows, moves = ledger_counts(runner.merchant, {r["id"] for r in sales})
-        figures["sales"].update(
-            lost=len({k for k in sold if not sales_rows[k] or not moves[k]}),
-            double=sum(1 for k in sales_rows if sales_rows[k] > 1 or moves[k] > 1),
-        )
-        lags = d.push_delays([runner.connection.pk], since_movement)
-        figures["push_lag"] = d.delays(lags)
+        checks(runner, records, figures)
+        figures["push_lag"] = d.delays(d.push_delays([runner.connection.pk], since_movement))
         calls = d.api_calls(sb, runner.hash, since_call)
         figures["trading_store_calls"] = {"calls": len(calls), "http_429": sum(1 for c in calls if c["status"] == 429)}
         figures["onboarding_at_end"] = onboarding_progress(onboarding)

@@ -3,7 +3,9 @@ bench/_load_locustfile.py --headless`` against gunicorn on 127.0.0.1): BigCommer
 web's webhook endpoint, signed as BigCommerce signs them (Standard Webhooks, with the app's client
 secret: the sandbox's own signer), and POS API sales with a device token, each at a constant rate
 (``constant_throughput``: each simulated client sends ``per_user`` requests a second, so a slow answer
-holds back only its own client).
+holds back only its own client). Each request goes on a connection of its own (``Connection: close``),
+as BigCommerce delivers each webhook: a client's kept-alive connection, idle for its period, would race
+gunicorn's keep-alive timeout (5 s) and fail now and then with "connection closed".
 
 ``LOAD_PLAN`` names the JSON plan the driver wrote (rates, users, the store's ids, the secrets);
 every request is recorded (kind, its id: the event hash or the sale's idempotency key, the HTTP
@@ -79,6 +81,7 @@ class BigCommerce(FastHttpUser):
         message_id, timestamp = f"msg_{uuid.uuid4().hex}", int(time.time())
         headers = {
             "Content-Type": "application/json",
+            "Connection": "close",
             "X-Comptoir-Webhook-Secret": PLAN["connection_secret"],  # the custom header of our hooks
             "webhook-id": message_id,
             "webhook-timestamp": str(timestamp),
@@ -103,7 +106,7 @@ class Till(FastHttpUser):
     def sale(self):
         key = f"load-sale-{uuid.uuid4().hex}"
         body = {"lines": [{"variant_id": self.rng.choice(PLAN["variant_ids"]), "quantity": 1}]}
-        headers = {"Authorization": f"Bearer {PLAN['device_token']}", "Idempotency-Key": key}
+        headers = {"Authorization": f"Bearer {PLAN['device_token']}", "Idempotency-Key": key, "Connection": "close"}
         started = time.perf_counter()
         with self.client.post(
             "/api/v1/purchases", json=body, headers=headers, name="sale", catch_response=True
