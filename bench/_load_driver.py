@@ -23,6 +23,7 @@ import json
 import math
 import os
 import random
+import resource
 import statistics
 import subprocess
 import sys
@@ -156,8 +157,10 @@ def onboarding_progress(connection) -> dict:
 
 
 # -- the load ------------------------------------------------------------------------------------
-def locust_run(plan: dict, *, seconds: float, log_dir: Path, base_url: str) -> list[dict]:
-    """locust, headless, for ``seconds``; every request it made."""
+def locust_run(plan: dict, *, seconds: float, log_dir: Path, base_url: str) -> tuple[list[dict], dict]:
+    """locust, headless, for ``seconds``: every request it made, and its own CPU seconds and peak
+    resident memory (a starved load generator would inflate the answer times it measures)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     plan_file, record_file = log_dir / "load-plan.json", log_dir / "load-record.jsonl"
     plan_file.write_text(json.dumps(plan))
     users, rate = plan["webhook_users"] + plan["sale_users"], plan["per_user"]
@@ -177,7 +180,13 @@ def locust_run(plan: dict, *, seconds: float, log_dir: Path, base_url: str) -> l
                 proc.wait()
     if proc.returncode or not record_file.exists():
         raise RuntimeError(f"locust failed ({proc.returncode}):\n{(log_dir / 'locust.log').read_text()[-3000:]}")
-    return [json.loads(line) for line in record_file.read_text().splitlines() if line]
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)  # this process reaps no other child meanwhile
+    own = {
+        "cpu_s": round(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime, 1),
+        "peak_rss_mb": round(after.ru_maxrss / 1024, 1),
+        "processes": 1,
+    }
+    return [json.loads(line) for line in record_file.read_text().splitlines() if line], own
 
 
 def answer_times(records: list[dict], seconds: float) -> dict:
@@ -189,6 +198,7 @@ def answer_times(records: list[dict], seconds: float) -> dict:
         "ok": sum(n for s, n in statuses.items() if 200 <= s < 300),
         "http_5xx": sum(n for s, n in statuses.items() if s >= 500),
         "no_answer": statuses.get(0, 0),
+        "no_answer_why": dict(Counter(r["error"] for r in records if not r["status"])),
         "statuses": {str(s): n for s, n in sorted(statuses.items())},
         "p50_ms": round(statistics.median(ms), 1) if ms else None,
         "p99_ms": round(d.percentile(ms, 0.99), 1) if ms else None,
@@ -372,14 +382,14 @@ def main() -> int:
         usage.start()
         enqueue("integrations.tasks.connection_setup_finish", onboarding.pk)  # the wizard's Finish, on the bulk lane
         d.say(f"load: {rates['webhook']:g} webhooks/s and {rates['sale']:g} sales/s for {seconds:g} s …")
-        records = locust_run(plan, seconds=seconds, log_dir=log_dir, base_url=base_url)
+        records, locust = locust_run(plan, seconds=seconds, log_dir=log_dir, base_url=base_url)
         figures["onboarding_at_load_end"] = onboarding_progress(onboarding)
         figures["webhooks"] = answer_times([r for r in records if r["kind"] == "webhook"], seconds)
         figures["webhooks"]["scopes"] = dict(Counter(r["scope"] for r in records if r["kind"] == "webhook"))
         figures["sales"] = answer_times([r for r in records if r["kind"] == "sale"], seconds)
         stored = {r["id"] for r in records if r["kind"] == "webhook" and 200 <= r["status"] < 300}
         figures["drain"] = drain(sb, runner, stored, env_number("BENCH_LOAD_DRAIN_S", 180))
-        figures["usage"] = usage.stop()
+        figures["usage"] = {**usage.stop(), "locust": locust}
         checks(runner, records, figures)
         figures["push_lag"] = d.delays(d.push_delays([runner.connection.pk], since_movement))
         calls = d.api_calls(sb, runner.hash, since_call)

@@ -52,6 +52,8 @@ def event_data(scope: str, rng: random.Random) -> dict:
 
 def record(kind: str, ident: str, started: float, response, **extra) -> None:
     status = getattr(response, "status_code", 0) or 0
+    if not status:  # no answer: why (a timeout, a refused or closed connection)
+        extra["error"] = type(getattr(response, "error", None)).__name__
     RECORDS.append({"kind": kind, "id": ident, "status": status, "ms": (time.perf_counter() - started) * 1000, **extra})
 
 

@@ -32,8 +32,9 @@ BigCommerce and a till wait for); push lag p99 ≤ 3 s (a sale's ledger row → 
 BigCommerce adjustment that carried it, as ``bench.stock_propagation`` measures it; looser than its
 1 s at 5 sales/s, since here the urgent lane also processes the order and stock webhooks). Figures
 without a goal: p50s, CPU seconds (from the load's start to the end of the drain) and peak resident
-memory (summed over each process tree) of the web, each lane's cluster and the sandbox, the onboarding
-sync's progress. ``collectstatic`` is not run (the load asks for no static file).
+memory (summed over each process tree) of the web, each lane's cluster, the sandbox and locust itself
+(a starved load generator inflates the times it measures), the onboarding sync's progress.
+``collectstatic`` is not run (the load asks for no static file).
 
 Needs PostgreSQL and Redis (a redis-server binary, else BENCH_REDIS_URL / REDIS_URL); without them it
 says so and reports itself skipped. ``python -m bench --tiny`` runs it at the sizes of ``TINY``.
@@ -111,11 +112,12 @@ def report(f: dict) -> list[str]:
         f"{web['sent']} webhooks ({web['sent_per_s']:g}/s of {f['rates']['webhook']:g}/s asked): "
         f"answered in p50 {web['p50_ms']} ms, p99 "
         f"{web['p99_ms']} ms (goal ≤ {GOALS['webhook_p99_ms']} ms); lost {web['lost']}, twice {web['double']}, "
-        f"5xx {web['http_5xx']}, no answer {web['no_answer']}; statuses {web['statuses']}",
+        f"5xx {web['http_5xx']}, no answer {web['no_answer']} {web.get('no_answer_why') or ''}; statuses "
+        f"{web['statuses']}",
         f"{sale['sent']} POS sales ({sale['sent_per_s']:g}/s of {f['rates']['sale']:g}/s asked): "
         f"answered in p50 {sale['p50_ms']} ms, p99 "
         f"{sale['p99_ms']} ms (goal ≤ {GOALS['sale_p99_ms']} ms); lost {sale['lost']}, twice {sale['double']}, "
-        f"5xx {sale['http_5xx']}, no answer {sale['no_answer']}",
+        f"5xx {sale['http_5xx']}, no answer {sale['no_answer']} {sale.get('no_answer_why') or ''}",
         f"sale → BigCommerce ({lag.get('n', 0)} changes pushed): median {lag.get('median_s')} s, p99 "
         f"{lag.get('p99_s')} s (goal ≤ {GOALS['push_lag_p99_s']:g} s); trading store "
         f"{f['trading_store_calls']['calls']} calls, {f['trading_store_calls']['http_429']} × 429",
