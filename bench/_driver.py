@@ -121,7 +121,25 @@ class Processes:
 
     def web(self, port: int) -> str:
         command = [sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload", "--skip-checks"]
-        proc = self._start(f"web-{port}", command)
+        return self._listening(self._start(f"web-{port}", command), port)
+
+    def procfile(self, commands: dict[str, list[str]], *, port: int) -> dict[str, subprocess.Popen]:
+        """The production stack's processes: ``commands`` as ``scripts/serve.py``'s ``procfile()``
+        gives them (leading ``NAME=value`` words are that process's own environment); ``web``
+        (gunicorn) is waited for on ``port``, the others (one cluster per lane) are the workers."""
+        from run_all import split_assignments  # scripts/ is on the path: the caller imported serve
+
+        started = {}
+        for name, command in commands.items():
+            own_env, argv = split_assignments(command)
+            started[name] = self._start(name, argv, own_env)
+            if name != "web":
+                self.workers.append(started[name])
+        self.lanes = ", ".join(name for name in started if name != "web")
+        self._listening(started["web"], port)
+        return started
+
+    def _listening(self, proc: subprocess.Popen, port: int) -> str:
         deadline = time.monotonic() + 60
         while True:
             with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=0.5):

@@ -185,8 +185,9 @@ def comptoir_env(database_url: str, redis_url: str = "") -> dict:
 
 
 @contextlib.contextmanager
-def stack(name: str, kind: str, *, quota: int, window_s: float):
-    """The database and broker of ``kind``, migrated, and a sandbox at ``quota`` per ``window_s``."""
+def stack(name: str, kind: str, *, quota: int, window_s: float, sandbox_env: dict | None = None):
+    """The database and broker of ``kind``, migrated, and a sandbox at ``quota`` per ``window_s``
+    (``sandbox_env``: more of its environment, e.g. the app credentials of a production stack)."""
     # The sandbox's runner is only needed once a stack is built.
     from sandbox.testing import SandboxProcess
 
@@ -209,10 +210,11 @@ def stack(name: str, kind: str, *, quota: int, window_s: float):
                 SandboxProcess(
                     data=str(tmp / "sandbox.sqlite3"),
                     extra_args=["--rate-limit", f"{quota}/{window_s:g}"],
-                    env={"SANDBOX_APP_URL": "http://127.0.0.1:8000"},
+                    env={"SANDBOX_APP_URL": "http://127.0.0.1:8000", **(sandbox_env or {})},
                 )
             )
             env["BENCH_SANDBOX_URL"] = sandbox.url
+            env["BENCH_SANDBOX_PID"] = str(sandbox.proc.pid)  # whose CPU and memory a driver may measure
             env["BIGCOMMERCE_API_URL"] = sandbox.url
             env["BIGCOMMERCE_LOGIN_URL"] = sandbox.url + "/login"
             env["BENCH_QUOTA"], env["BENCH_WINDOW_S"] = str(quota), f"{window_s:g}"

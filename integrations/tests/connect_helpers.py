@@ -98,11 +98,12 @@ def add_product(merchant, name, *, sku="", barcode="", price=1000, vat="20.00"):
     return product
 
 
-def sandbox_install(sandbox, store, *, state: str = "") -> str:
+def sandbox_install(sandbox, store, *, state: str = "", client_id: str = CLIENT_ID) -> str:
     """The merchant logs in to the store on BigCommerce's install page; returns the callback URL.
-    ``state`` is the one Comptoir's Connect put in the install link (none from BigCommerce)."""
+    ``state`` is the one Comptoir's Connect put in the install link (none from BigCommerce);
+    ``client_id`` the app's (another than the sandbox's default: the production stack's, bench.load_run)."""
     answer = requests.post(
-        f"{sandbox.url}/login/app/{CLIENT_ID}/install" + (f"?{urlencode({'state': state})}" if state else ""),
+        f"{sandbox.url}/login/app/{client_id}/install" + (f"?{urlencode({'state': state})}" if state else ""),
         data={
             "action": "login",
             "email": store["owner"]["email"] if "owner" in store else store["owner_email"],
