@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from bench._proctree import alive, descendants, proc_stat
+from bench._proctree import alive, descendants
 
 pytestmark = pytest.mark.skipif(not os.path.isdir("/proc/self"), reason="reads the process tree from /proc (Linux)")
 GRANDCHILD = "import subprocess, sys, time; p = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(60)']); print(p.pid, flush=True); p.wait()"  # noqa: E501
