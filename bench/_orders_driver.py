@@ -20,6 +20,12 @@ from datetime import UTC, datetime
 
 from bench import _driver as d
 
+# A phase: (its rate's variable, default), (its length's variable, default in seconds).
+PHASES = {
+    "steady": (("BENCH_ORDER_RATE", 5), ("BENCH_ORDER_SECONDS", 120)),
+    "burst": (("BENCH_BURST_RATE", 50), ("BENCH_BURST_SECONDS", 60)),
+}
+
 
 def place_orders(sb, runner, *, rate: float, seconds: float, rng: random.Random) -> dict:
     """``rate × seconds`` orders of one item, each placed at its moment (a pool of threads, so a
@@ -137,25 +143,16 @@ def main() -> int:
         rng = random.Random(17)
         wait_s = d.env_number("BENCH_ORDER_WAIT_S", 180)
         phases = os.environ.get("BENCH_ORDER_PHASES", "steady,burst").split(",")
-        if "steady" in phases:
-            figures["steady"] = phase(
-                sb,
-                runner,
-                name="steady",
-                rate=d.env_number("BENCH_ORDER_RATE", 5),
-                seconds=d.env_number("BENCH_ORDER_SECONDS", 120),
-                wait_s=wait_s,
-                rng=rng,
-            )
-        if "burst" in phases:
-            if "steady" in phases:
+        for name in [p for p in PHASES if p in phases]:
+            if name == "burst" and "steady" in phases:
                 time.sleep(d.quota()[1] / 1000)  # the burst starts on a fresh window
-            figures["burst"] = phase(
+            (rate, default_rate), (seconds, default_seconds) = PHASES[name]
+            figures[name] = phase(
                 sb,
                 runner,
-                name="burst",
-                rate=d.env_number("BENCH_BURST_RATE", 50),
-                seconds=d.env_number("BENCH_BURST_SECONDS", 60),
+                name=name,
+                rate=d.env_number(rate, default_rate),
+                seconds=d.env_number(seconds, default_seconds),
                 wait_s=wait_s,
                 rng=rng,
             )
