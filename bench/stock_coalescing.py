@@ -29,7 +29,7 @@ def summary(figures: dict) -> list[Row]:
     return [
         (
             f"BigCommerce calls per 1,000 sales ({calls} for {sales or 0:,} sales over "
-            f"{figures.get('variants')} variants in {figures.get('seconds_asked')} s)",
+            f"{figures.get('variants')} variants in {shown(figures.get('seconds_asked'), ' s', spec='g')})",
             f"≤ {GOAL_CALLS_PER_1000}",
             shown(per_1000),
             at_most(per_1000, GOAL_CALLS_PER_1000),
