@@ -34,7 +34,6 @@ from pathlib import Path
 
 from bench import _driver as d
 from bench import _orders_driver as orders
-from bench._orders_driver import env_number
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -328,15 +327,15 @@ def prepare(procs, figures: dict) -> tuple:
     """The stores, the workers ready, the trading store's orders in its ledger; (sandbox, trading
     runner, onboarding connection, order ids)."""
     sb = d.sandbox()
-    runner = d.store_connect(sb, products=int(env_number("BENCH_LOAD_SALE_PRODUCTS", 50)))
+    runner = d.store_connect(sb, products=int(d.env_number("BENCH_LOAD_SALE_PRODUCTS", 50)))
     onboarding = onboarding_prepare(sb, products=figures["products"])
     d.schedules_install()
     d.queue_real()
     figures["lanes"] = procs.lanes
     figures["workers_ready_s"] = procs.wait_ready()
-    count = env_number("BENCH_LOAD_ORDERS", 10)
+    count = d.env_number("BENCH_LOAD_ORDERS", 10)
     order_ids = sorted(orders.place_orders(sb, runner, rate=10, seconds=count / 10, rng=random.Random(18))["placed"])
-    in_ledger = orders.wait_ledger(runner.connection.pk, set(order_ids), env_number("BENCH_LOAD_DRAIN_S", 180))
+    in_ledger = orders.wait_ledger(runner.connection.pk, set(order_ids), d.env_number("BENCH_LOAD_DRAIN_S", 180))
     d.say(
         f"production stack up ({figures['lanes']}; ready in {figures['workers_ready_s']} s); trading store: "
         f"{len(runner.variants)} products, {len(in_ledger)}/{len(order_ids)} orders in the ledger; onboarding "
@@ -367,10 +366,10 @@ def main() -> int:
 
     log_dir = Path(os.environ["BENCH_LOG_DIR"])
     base_url = os.environ["COMPTOIR_PUBLIC_URL"]
-    seconds = env_number("BENCH_LOAD_SECONDS", 120)
-    rates = {"webhook": env_number("BENCH_LOAD_WEBHOOK_RATE", 50), "sale": env_number("BENCH_LOAD_SALE_RATE", 20)}
+    seconds = d.env_number("BENCH_LOAD_SECONDS", 120)
+    rates = {"webhook": d.env_number("BENCH_LOAD_WEBHOOK_RATE", 50), "sale": d.env_number("BENCH_LOAD_SALE_RATE", 20)}
     procs = d.Processes(log_dir)
-    figures: dict = {"seconds": seconds, "rates": rates, "products": int(env_number("BENCH_LOAD_PRODUCTS", 1000))}
+    figures: dict = {"seconds": seconds, "rates": rates, "products": int(d.env_number("BENCH_LOAD_PRODUCTS", 1000))}
     try:
         started = procs.procfile(serve.procfile(), port=int(base_url.rsplit(":", 1)[1]))
         sb, runner, onboarding, order_ids = prepare(procs, figures)
@@ -388,7 +387,7 @@ def main() -> int:
         figures["webhooks"]["scopes"] = dict(Counter(r["scope"] for r in records if r["kind"] == "webhook"))
         figures["sales"] = answer_times([r for r in records if r["kind"] == "sale"], seconds)
         stored = {r["id"] for r in records if r["kind"] == "webhook" and 200 <= r["status"] < 300}
-        figures["drain"] = drain(sb, runner, stored, env_number("BENCH_LOAD_DRAIN_S", 180))
+        figures["drain"] = drain(sb, runner, stored, d.env_number("BENCH_LOAD_DRAIN_S", 180))
         figures["usage"] = {**usage.stop(), "locust": locust}
         checks(runner, records, figures)
         figures["push_lag"] = d.delays(d.push_delays([runner.connection.pk], since_movement))

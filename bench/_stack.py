@@ -264,3 +264,27 @@ def run_driver(st: Stack, module: str, *args: str, extra_env: dict | None = None
             f"{module} {' '.join(args)} failed ({proc.returncode}):\n{''.join(lines)[-3000:]}\n{errors[-5000:]}"
         )
     return result
+
+
+def stacks_run(name: str, driver: str, *, default: str, report) -> dict:
+    """The bench ``name``'s ``driver`` (a module) on each stack of BENCH_STACKS (``default``: a
+    comma-separated list of ``STACKS``), each built afresh at BENCH_QUOTA per BENCH_WINDOW_S; the
+    lines of ``report(kind, figures)`` printed after each. Returns ``{"stacks": {kind: figures}}``;
+    a stack that cannot be built here is ``{"skipped": why}``."""
+    quota = int(os.environ.get("BENCH_QUOTA", "150"))
+    window_s = float(os.environ.get("BENCH_WINDOW_S", "30"))
+    figures: dict = {"stacks": {}}
+    for kind in [k.strip() for k in os.environ.get("BENCH_STACKS", default).split(",") if k.strip()]:
+        try:
+            with stack(name, kind, quota=quota, window_s=window_s) as st:
+                print(f"   -- {kind}: {st.describe}", flush=True)
+                got = run_driver(st, driver)
+                got["describe"] = st.describe
+        except StackUnavailable as exc:
+            print(f"   -- {kind}: skipped: {exc}", flush=True)
+            figures["stacks"][kind] = {"skipped": str(exc)}
+            continue
+        figures["stacks"][kind] = got
+        for line in report(kind, got):
+            print("   " + line, flush=True)
+    return figures

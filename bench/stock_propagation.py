@@ -12,6 +12,8 @@ measures them against issue 17's goals)."""
 
 import os
 
+from bench._rows import Row, at_most, shown
+
 GOAL_MEDIAN_S, GOAL_P99_S = 0.5, 1.0
 
 
@@ -38,21 +40,21 @@ def main() -> dict:
     return figures
 
 
-def summary(figures: dict) -> list[tuple[str, str, str, bool | None]]:
-    out = figures.get("outbound", {})
-    rate = f"{figures.get('rate_per_s', 0):g}/s"
+def summary(figures: dict) -> list[Row]:
+    out = figures.get("outbound") or {}
+    rate = f"{figures.get('rate_per_s') or 0:g}/s"
     median, p99 = out.get("median_s"), out.get("p99_s")
     return [
         (
             f"sale → BigCommerce median, {rate} [{figures.get('broker')}]",
             f"≤ {GOAL_MEDIAN_S:g} s",
-            f"{median} s",
-            None if median is None else median <= GOAL_MEDIAN_S,
+            shown(median, " s"),
+            at_most(median, GOAL_MEDIAN_S),
         ),
         (
             f"sale → BigCommerce p99, {rate} [{figures.get('broker')}]",
             f"≤ {GOAL_P99_S:g} s",
-            f"{p99} s",
-            None if p99 is None else p99 <= GOAL_P99_S,
+            shown(p99, " s"),
+            at_most(p99, GOAL_P99_S),
         ),
     ]

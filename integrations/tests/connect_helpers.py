@@ -19,6 +19,12 @@ PUBLIC_URL = "http://127.0.0.1:8000"
 CLIENT_ID = "comptoir-local"
 CLIENT_SECRET = "comptoir-local-secret"
 PASSWORD = "sandbox-pass"
+# The marks of a test module that talks to the sandbox: the database, and quiet about the sandbox's
+# local client secret (short; real secrets are not).
+SANDBOX_TESTS = [
+    pytest.mark.django_db,
+    pytest.mark.filterwarnings("ignore::jwt.warnings.InsecureKeyLengthWarning"),
+]
 
 
 @pytest.fixture(scope="session")
