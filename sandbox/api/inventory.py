@@ -252,7 +252,8 @@ def _setting_errors(index: int, entry) -> dict:
 def location_items_put(req: Request) -> Response:
     """Update inventory settings for items at a location (put-location-inventory-items)."""
     db = req.app.db
-    location = get_or_404(db, req.store_hash, "location", req.params["location_id"], "Location not found")
+    # inventory.v3.yml documents 200 and 422 only for this PUT (its GET twin has a 404).
+    location = location_usable(db, req.store_hash, int(req.params["location_id"]), what="an inventory setting")
     entries = require_object(req.json()).get("settings")
     if not isinstance(entries, list) or not entries:
         raise invalid({"settings": "error.path.missing"}, "Payload contains invalid fields")
@@ -263,7 +264,6 @@ def location_items_put(req: Request) -> Response:
         errors.update(_setting_errors(index, entry))
     if errors:
         raise invalid(errors, "Payload contains invalid fields")
-    location_usable(db, req.store_hash, location["id"], what="an inventory setting")
     resolved = []
     for entry in entries:
         product, variant = resolve_item(db, req.store_hash, entry["identity"])
