@@ -384,3 +384,26 @@ def test_the_panel_shows_each_locations_level(sandbox, api):
     requests.post(f"{base}/products/{product['id']}/stock", data={"location_id": lyon["id"], "level": "12"}, timeout=10)
     levels = sandbox.location_levels(api.store_hash)
     assert (levels[1][product["base_variant_id"]], levels[lyon["id"]][product["base_variant_id"]]) == (3, 12)
+
+
+def test_orders_reaching_low_and_out_of_stock_at_a_location_say_so(api, receiver):
+    for event in ("low_stock_reached", "out_of_stock_reached"):
+        hook = {"scope": f"store/channel/*/inventory/product/{event}", "destination": receiver.url}
+        assert api.post("/v3/hooks", json=hook).status_code == 200
+    [lyon] = _create(api, _location())
+    method = _pickup_method(api, lyon["id"])
+    product = api.create_product(name="Carafe", sku="CAR", inventory_tracking="product", inventory_level=9)
+    api.put("/v3/catalog/products/channel-assignments", json=[{"product_id": product["id"], "channel_id": 1}])
+    api.put(ABSOLUTE, json={"items": [{"location_id": lyon["id"], "product_id": product["id"], "quantity": 3}]})
+    setting = {"settings": [{"identity": {"product_id": product["id"]}, "warning_level": 1}]}
+    assert api.put(f"/v3/inventory/locations/{lyon['id']}/items", json=setting).status_code == 200
+    _pickup_order(api, method["id"], product["id"], 1)  # 2 left: above the warning level, nothing
+    _pickup_order(api, method["id"], product["id"], 1)  # 1 left: low
+    _pickup_order(api, method["id"], product["id"], 1)  # 0 left: out
+    got = _wait(lambda: len(receiver.payloads()) >= 2 and receiver.payloads())
+    time.sleep(0.3)  # a third (wrong) event would have arrived by now
+    assert sorted((p["scope"].rsplit("/", 1)[-1], p["data"]["location_id"]) for p in receiver.payloads()) == [
+        ("low_stock_reached", lyon["id"]),
+        ("out_of_stock_reached", lyon["id"]),
+    ]
+    assert got[0]["data"]["variant_id"] == product["base_variant_id"]
