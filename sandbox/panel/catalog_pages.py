@@ -120,11 +120,39 @@ visible: {"yes" if product["is_visible"] else "no"}
 
 
 def _location_header(location: dict) -> str:
+    """Plain text (the table escapes its headers): label, code and what limits edits there."""
     flags = [] if location["enabled"] else ["disabled"]
     if location["managed_by_external_source"]:
         flags.append("managed by an app")
-    pills = "".join(f" <span class='pill'>{f}</span>" for f in flags)
-    return f"{esc(location['label'])} <code>{esc(location['code'])}</code>{pills}"
+    return " · ".join([f"{location['label']} ({location['code']})", *flags])
+
+
+def locations_page(req: Request) -> Response:
+    """Each location, its flags and address, and the stock it holds (items with a level, units)."""
+    store = _store(req)
+    db = req.app.db
+    holders = db.find(store["hash"], "product") + db.find(store["hash"], "variant")
+    rows = []
+    for location in db.find(store["hash"], "location"):
+        levels = [h["_stock"][str(location["id"])] for h in holders if str(location["id"]) in h.get("_stock", {})]
+        address = location.get("address", {})
+        rows.append(
+            [
+                str(location["id"]),
+                f"<code>{esc(location['code'])}</code>",
+                esc(location["label"]) + (" <span class='pill'>default</span>" if location.get("is_default") else ""),
+                esc(location["type_id"]),
+                "yes" if location["enabled"] else "no",
+                "yes" if location["storefront_visibility"] else "no",
+                "yes" if location["managed_by_external_source"] else "no",
+                esc(", ".join(p for p in (address.get("city"), address.get("country_code")) if p)) or "—",
+                str(sum(1 for level in levels if level > 0)),
+                str(sum(levels)),
+            ]
+        )
+    headers = ["Id", "Code", "Label", "Type", "Enabled", "Storefront", "Managed by an app", "Address"]
+    body = "<div class='card'>" + table([*headers, "Items in stock", "Units"], rows) + "</div>"
+    return Response.html(page(f"Locations — {store['name']}", body, store=store))
 
 
 def _level_cell(base: str, location: dict, variant_id, level: int) -> str:

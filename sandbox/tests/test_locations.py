@@ -175,7 +175,7 @@ def test_managed_by_external_source_round_trips_and_locks_the_panel(sandbox, api
     api.put(ABSOLUTE, json={"items": [{"location_id": shop["id"], "product_id": product["id"], "quantity": 7}]})
     panel = f"{sandbox.url}/manage/stores/{api.store_hash}/products/{product['id']}"
     html = requests.get(panel, timeout=10).text
-    assert "managed by an app" in html and "SHOP-2" in html
+    assert "Lyon (SHOP-2) · managed by an app" in html
     assert f"name='location_id' value='{shop['id']}'" not in html  # its level is shown, with no form
     assert "name='location_id' value='1'" in html
     # The API still writes there; the control panel does not (locations.v3.yml).
@@ -380,6 +380,8 @@ def test_the_panel_shows_each_locations_level(sandbox, api):
     assert "BC-LOCATION-1" in page and "SHOP-2" in page
     assert "value='3'" in page and "value='11'" in page
     assert "SHOP-2: 11" in requests.get(f"{base}/", timeout=10).text
+    locations = requests.get(f"{base}/locations", timeout=10).text
+    assert "<code>SHOP-2</code>" in locations and "<td>11</td>" in locations
     # Setting a location's level from the panel moves that location only.
     requests.post(f"{base}/products/{product['id']}/stock", data={"location_id": lyon["id"], "level": "12"}, timeout=10)
     levels = sandbox.location_levels(api.store_hash)
