@@ -108,7 +108,7 @@ def locations_put(req: Request) -> Response:
     errors: dict = {}
     for index, item in enumerate(items):
         errors.update(location_errors(index, item, creating=False))
-        if isinstance(item, dict) and not isinstance(item.get("id"), int):
+        if isinstance(item, dict) and (not isinstance(item.get("id"), int) or isinstance(item["id"], bool)):
             errors[f"{index}.id"] = "error.path.missing"
         elif isinstance(item, dict) and db.get(req.store_hash, "location", item["id"]) is None:
             errors[f"{index}.id"] = f"Location {item['id']} does not exist"
