@@ -23,7 +23,7 @@ from integrations.bigcommerce.products.importer import (
 from integrations.bigcommerce.stock.check import stock_reconcile_round, stock_reconcile_start
 from integrations.bigcommerce.stock.intake_run import orders_intake_drain, orders_intake_sweep
 from integrations.bigcommerce.stock.manual_edits import stock_checks_requested_run
-from integrations.bigcommerce.stock.orders import order_sync
+from integrations.bigcommerce.stock.orders_apply import order_sync
 from integrations.bigcommerce.stock.push import stock_push_drain
 from integrations.bigcommerce.stock.start import starting_stock_set
 from integrations.models import BigCommerceConnection, StockPush, SyncEvent, SyncRun, VariantLink

@@ -37,7 +37,7 @@ from integrations.bigcommerce.inbox.scopes import (
     lane_for,
     process_task_for,
 )
-from integrations.models import WebhookEvent
+from integrations.models import BigCommerceConnection, WebhookEvent
 from integrations.services.queue import enqueue
 
 logger = logging.getLogger(__name__)
@@ -86,9 +86,12 @@ def _page_process(*, connection_id: int, lane: str, set_aside: set[int]) -> int:
             _pending(connection_id, lane)
             .exclude(pk__in=set_aside)
             .select_for_update(skip_locked=True, of=("self",))
-            .select_related("connection", "merchant")
+            .select_related("merchant")
             .order_by("pk")[:PAGE]
         )
+        connection = BigCommerceConnection.objects.select_related("merchant").filter(pk=connection_id).first()
+        for event in events:
+            event.connection = connection  # read once (its tokens decrypted once), not once an event
         orders = [e for e in events if handler_for(e.scope) is order_event_handle and _readable(e)]
         if orders:
             webhook_events_close(events=orders, outcomes=order_events_handle(events=orders))
