@@ -3,8 +3,8 @@ its own, and end with one table: figure, goal, value, met.
 
     python -m bench                      # all of them
     python -m bench client_throughput    # one
-    python -m bench product_sync --full  # an option: sets BENCH_FULL=1 for the modules
-    python -m bench --tiny               # every bench once at a tiny size (CI: none can rot)
+    python -m bench --tiny               # every bench once at a tiny size (CI: none can rot);
+                                         # an option --x-y sets BENCH_X_Y=1 for the modules
 
 Each module has ``main() -> dict`` (prints its lines, returns its figures) and ``summary(figures)``
 (the table's rows). Isolation (bench/_processes.py): a bench runs in ``python -m bench._one NAME``,

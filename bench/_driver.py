@@ -25,6 +25,8 @@ import threading
 import time
 from pathlib import Path
 
+from bench._proctree import descendants
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -77,6 +79,28 @@ def result(figures: dict) -> None:
     print("RESULT " + json.dumps(figures, default=str), flush=True)
 
 
+def env_number(name: str, default: float) -> float:
+    return float(os.environ.get(name) or default)
+
+
+@contextlib.contextmanager
+def driving():
+    """A driver's frame: Django set up, Comptoir's processes (yielded with the figures, which start
+    with the stack's name) stopped on the way out, their logs' tails shown when the body fails, and
+    the figures printed as the ``RESULT`` line when it succeeds."""
+    setup()
+    procs = Processes(Path(os.environ["BENCH_LOG_DIR"]))
+    figures: dict = {"stack": os.environ.get("BENCH_STACK")}
+    try:
+        yield procs, figures
+    except Exception:
+        say(procs.tail())
+        raise
+    finally:
+        procs.stop()
+    result(figures)
+
+
 def sandbox():
     from sandbox.testing import SandboxProcess
 
@@ -119,9 +143,38 @@ class Processes:
         self.procs.append((name, proc))
         return proc
 
-    def web(self, port: int) -> str:
-        command = [sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload", "--skip-checks"]
-        proc = self._start(f"web-{port}", command)
+    def web(self, port: int | None = None, *, server: str = "runserver") -> str:
+        """A web process on ``port`` (by default COMPTOIR_PUBLIC_URL's, where the store's webhooks
+        go): ``runserver`` as ``make run`` starts it, or ``gunicorn`` as the Procfile does
+        (gunicorn.conf.py: WEB_CONCURRENCY processes × GUNICORN_THREADS threads); its URL once it
+        listens."""
+        port = port or int(os.environ["COMPTOIR_PUBLIC_URL"].rsplit(":", 1)[1])
+        if server == "gunicorn":
+            proc = self._start(
+                f"web-{port}", [sys.executable, "-m", "gunicorn"], {"GUNICORN_BIND": f"127.0.0.1:{port}"}
+            )
+        else:
+            command = [sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload", "--skip-checks"]
+            proc = self._start(f"web-{port}", command)
+        return self._listening(proc, port)
+
+    def procfile(self, commands: dict[str, list[str]], *, port: int) -> dict[str, subprocess.Popen]:
+        """The production stack's processes: ``commands`` as ``scripts/serve.py``'s ``procfile()``
+        gives them (leading ``NAME=value`` words are that process's own environment); ``web``
+        (gunicorn) is waited for on ``port``, the others (one cluster per lane) are the workers."""
+        from run_all import split_assignments  # scripts/ is on the path: the caller imported serve
+
+        started = {}
+        for name, command in commands.items():
+            own_env, argv = split_assignments(command)
+            started[name] = self._start(name, argv, own_env)
+            if name != "web":
+                self.workers.append(started[name])
+        self.lanes = ", ".join(name for name in started if name != "web")
+        self._listening(started["web"], port)
+        return started
+
+    def _listening(self, proc: subprocess.Popen, port: int) -> str:
         deadline = time.monotonic() + 60
         while True:
             with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=0.5):
@@ -144,6 +197,14 @@ class Processes:
             self.workers.append(self._start("cluster", qcluster, {"Q_WORKERS": str(bulk + urgent)}))
             self.lanes = f"one cluster of {bulk + urgent} workers (no urgent lane in the settings)"
         return self.lanes
+
+    def workers_ready(self, figures: dict, *, bulk: int, urgent: int) -> None:
+        """The schedules installed, this process enqueuing for real, the workers started and ready
+        (``figures``: ``lanes`` and ``workers_ready_s``)."""
+        schedules_install()
+        queue_real()
+        figures["lanes"] = self.start_workers(bulk=bulk, urgent=urgent)
+        figures["workers_ready_s"] = self.wait_ready()
 
     def wait_ready(self, timeout: float | None = None) -> float:
         """Until each lane has run a task (a probe) and the workers' memory has settled (3 samples a
@@ -194,23 +255,6 @@ class Processes:
         """Resident memory of every worker process (each cluster and its children), in MB."""
         pids = [pid for proc in self.workers for pid in [proc.pid, *descendants(proc.pid)]]
         return round(sum(rss_kb(pid) for pid in pids) / 1024, 1)
-
-
-def descendants(pid: int) -> list[int]:
-    children: dict[int, list[int]] = {}
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        with contextlib.suppress(OSError, IndexError, ValueError):
-            stat = Path(f"/proc/{entry}/stat").read_text()
-            ppid = int(stat.rsplit(")", 1)[1].split()[1])
-            children.setdefault(ppid, []).append(int(entry))
-    out, todo = [], [pid]
-    while todo:
-        for child in children.get(todo.pop(), []):
-            out.append(child)
-            todo.append(child)
-    return out
 
 
 def rss_kb(pid: int) -> int:

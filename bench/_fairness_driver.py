@@ -14,7 +14,6 @@ from __future__ import annotations
 import os
 import time
 import uuid
-from pathlib import Path
 
 import requests
 
@@ -49,23 +48,17 @@ def initial_sync_start(connection) -> None:
 
 
 def main() -> int:
-    d.setup()
-    procs = d.Processes(Path(os.environ["BENCH_LOG_DIR"]))
-    figures: dict = {"stack": os.environ.get("BENCH_STACK")}
     products = int(os.environ.get("BENCH_FAIRNESS_PRODUCTS") or 10_000)
     sales = int(os.environ.get("BENCH_FAIRNESS_SALES") or 120)
     rate = float(os.environ.get("BENCH_FAIRNESS_RATE") or 1)
     _quota, window_ms = d.quota()
-    try:
-        base_url = procs.web(int(os.environ["COMPTOIR_PUBLIC_URL"].rsplit(":", 1)[1]))
+    with d.driving() as (procs, figures):
+        base_url = procs.web()
         sb = d.sandbox()
         b = d.store_connect(sb, products=10, seed=1)
         token = d.device_token(b.merchant)
         a = merchant_a(sb, products)
-        d.schedules_install()
-        d.queue_real()
-        figures["lanes"] = procs.start_workers(bulk=1, urgent=1)
-        figures["workers_ready_s"] = procs.wait_ready()
+        procs.workers_ready(figures, bulk=1, urgent=1)
         d.say(f"workers: {figures['lanes']} (ready in {figures['workers_ready_s']} s)")
         since_a, since_b = d.last_request_id(sb, a.hash), d.last_request_id(sb, b.hash)
         initial_sync_start(a.connection)
@@ -115,12 +108,6 @@ def main() -> int:
             f"A synced {synced_before} → {synced_after} of {products} meanwhile ({figures['a_calls_during']} calls), "
             f"still running: {figures['a_still_running']}; the sandbox answered in {figures['sandbox_ms_p99']} ms (p99)"
         )
-    except Exception:
-        d.say(procs.tail())
-        raise
-    finally:
-        procs.stop()
-    d.result(figures)
     return 0
 
 

@@ -17,13 +17,14 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
-from pathlib import Path
 
 from bench import _driver as d
 
-
-def env_number(name: str, default: float) -> float:
-    return float(os.environ.get(name) or default)
+# A phase: (its rate's variable, default), (its length's variable, default in seconds).
+PHASES = {
+    "steady": (("BENCH_ORDER_RATE", 5), ("BENCH_ORDER_SECONDS", 120)),
+    "burst": (("BENCH_BURST_RATE", 50), ("BENCH_BURST_SECONDS", 60)),
+}
 
 
 def place_orders(sb, runner, *, rate: float, seconds: float, rng: random.Random) -> dict:
@@ -130,53 +131,31 @@ def phase(sb, runner, *, name: str, rate: float, seconds: float, wait_s: float, 
 
 
 def main() -> int:
-    d.setup()
-    log_dir = Path(os.environ["BENCH_LOG_DIR"])
-    procs = d.Processes(log_dir)
-    figures: dict = {"stack": os.environ.get("BENCH_STACK")}
-    try:
-        procs.web(int(os.environ["COMPTOIR_PUBLIC_URL"].rsplit(":", 1)[1]))
+    with d.driving() as (procs, figures):
+        procs.web()
         sb = d.sandbox()
-        runner = d.store_connect(sb, products=int(env_number("BENCH_ORDER_PRODUCTS", 50)))
-        d.schedules_install()
-        d.queue_real()
-        figures["lanes"] = procs.start_workers(bulk=1, urgent=1)
-        figures["workers_ready_s"] = procs.wait_ready()
+        runner = d.store_connect(sb, products=int(d.env_number("BENCH_ORDER_PRODUCTS", 50)))
+        procs.workers_ready(figures, bulk=1, urgent=1)
         d.say(
             f"one store, {len(runner.variants)} products; workers: {figures['lanes']} "
             f"(ready in {figures['workers_ready_s']} s)"
         )
         rng = random.Random(17)
-        wait_s = env_number("BENCH_ORDER_WAIT_S", 180)
+        wait_s = d.env_number("BENCH_ORDER_WAIT_S", 180)
         phases = os.environ.get("BENCH_ORDER_PHASES", "steady,burst").split(",")
-        if "steady" in phases:
-            figures["steady"] = phase(
-                sb,
-                runner,
-                name="steady",
-                rate=env_number("BENCH_ORDER_RATE", 5),
-                seconds=env_number("BENCH_ORDER_SECONDS", 120),
-                wait_s=wait_s,
-                rng=rng,
-            )
-        if "burst" in phases:
-            if "steady" in phases:
+        for name in [p for p in PHASES if p in phases]:
+            if name == "burst" and "steady" in phases:
                 time.sleep(d.quota()[1] / 1000)  # the burst starts on a fresh window
-            figures["burst"] = phase(
+            (rate, default_rate), (seconds, default_seconds) = PHASES[name]
+            figures[name] = phase(
                 sb,
                 runner,
-                name="burst",
-                rate=env_number("BENCH_BURST_RATE", 50),
-                seconds=env_number("BENCH_BURST_SECONDS", 60),
+                name=name,
+                rate=d.env_number(rate, default_rate),
+                seconds=d.env_number(seconds, default_seconds),
                 wait_s=wait_s,
                 rng=rng,
             )
-    except Exception:
-        d.say(procs.tail())
-        raise
-    finally:
-        procs.stop()
-    d.result(figures)
     return 0
 
 

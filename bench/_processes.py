@@ -29,6 +29,8 @@ from urllib.parse import urlsplit
 import psycopg
 import redis
 
+from bench._proctree import Proc, alive, descendants, proc_stat
+
 ROOT = Path(__file__).resolve().parent.parent
 GRACE = 60.0  # seconds a stopped bench gets to stop what it started (a stock bench: its worker 40 s, then its clusters)
 TICK = 0.2
@@ -90,49 +92,12 @@ def database_for(name: str, services: Services, folder: Path) -> tuple[str, str]
     return urlsplit(services.postgres)._replace(path=f"/{db}").geturl(), db
 
 
-# -- the process tree --------------------------------------------------------------------------------
-def _stat(pid: int) -> tuple[int, int, int] | None:
-    """(parent, process group, start time) of a live process, or None (gone or a zombie)."""
-    try:
-        raw = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return None
-    fields = raw[raw.rindex(")") + 2 :].split()
-    if fields[0] == "Z":
-        return None
-    return int(fields[1]), int(fields[2]), int(fields[19])
-
-
-def _table() -> dict[int, tuple[int, int, int]]:
-    table = {}
-    for entry in os.listdir("/proc"):
-        if entry.isdigit() and (info := _stat(int(entry))) is not None:
-            table[int(entry)] = info
-    return table
-
-
-def descendants(root: int) -> dict[int, tuple[int, int, int]]:
-    table = _table()
-    family, frontier = {}, [root]
-    while frontier:
-        parent = frontier.pop()
-        for pid, info in table.items():
-            if info[0] == parent and pid not in family:
-                family[pid] = info
-                frontier.append(pid)
-    return family
-
-
-def alive(seen: dict[int, tuple[int, int, int]]) -> list[int]:
-    """Recorded processes still running (the same start time: not a reused pid)."""
-    return [pid for pid, info in seen.items() if (now := _stat(pid)) is not None and now[2] == info[2]]
-
-
-def _kill(seen: dict[int, tuple[int, int, int]]) -> None:
+# -- the process tree (bench._proctree) ----------------------------------------------------------
+def _kill(seen: dict[int, Proc]) -> None:
     """SIGKILL to each recorded process still alive and to its process group."""
     for pid in alive(seen):
         try:
-            os.killpg(seen[pid][1], signal.SIGKILL)
+            os.killpg(seen[pid].group, signal.SIGKILL)
         except (ProcessLookupError, PermissionError):
             pass
         try:
@@ -181,7 +146,7 @@ def run_one(name: str, *, services: Services, timeout: float) -> Outcome:
         if services.redis:
             env["REDIS_URL"] = services.redis
         proc = subprocess.Popen([sys.executable, "-m", "bench._one", name], cwd=ROOT, env=env, start_new_session=True)
-        seen: dict[int, tuple[int, int, int]] = {proc.pid: (os.getpid(), proc.pid, _stat(proc.pid)[2])}
+        seen: dict[int, Proc] = {proc.pid: proc_stat(proc.pid) or Proc(os.getpid(), proc.pid, "R", 0)}
         deadline = time.monotonic() + timeout
         while proc.poll() is None and not stop_requested() and time.monotonic() < deadline:
             seen.update(descendants(os.getpid()))

@@ -185,8 +185,9 @@ def comptoir_env(database_url: str, redis_url: str = "") -> dict:
 
 
 @contextlib.contextmanager
-def stack(name: str, kind: str, *, quota: int, window_s: float):
-    """The database and broker of ``kind``, migrated, and a sandbox at ``quota`` per ``window_s``."""
+def stack(name: str, kind: str, *, quota: int, window_s: float, sandbox_env: dict | None = None):
+    """The database and broker of ``kind``, migrated, and a sandbox at ``quota`` per ``window_s``
+    (``sandbox_env``: more of its environment, e.g. the app credentials of a production stack)."""
     # The sandbox's runner is only needed once a stack is built.
     from sandbox.testing import SandboxProcess
 
@@ -209,10 +210,11 @@ def stack(name: str, kind: str, *, quota: int, window_s: float):
                 SandboxProcess(
                     data=str(tmp / "sandbox.sqlite3"),
                     extra_args=["--rate-limit", f"{quota}/{window_s:g}"],
-                    env={"SANDBOX_APP_URL": "http://127.0.0.1:8000"},
+                    env={"SANDBOX_APP_URL": "http://127.0.0.1:8000", **(sandbox_env or {})},
                 )
             )
             env["BENCH_SANDBOX_URL"] = sandbox.url
+            env["BENCH_SANDBOX_PID"] = str(sandbox.proc.pid)  # whose CPU and memory a driver may measure
             env["BIGCOMMERCE_API_URL"] = sandbox.url
             env["BIGCOMMERCE_LOGIN_URL"] = sandbox.url + "/login"
             env["BENCH_QUOTA"], env["BENCH_WINDOW_S"] = str(quota), f"{window_s:g}"
@@ -262,3 +264,27 @@ def run_driver(st: Stack, module: str, *args: str, extra_env: dict | None = None
             f"{module} {' '.join(args)} failed ({proc.returncode}):\n{''.join(lines)[-3000:]}\n{errors[-5000:]}"
         )
     return result
+
+
+def stacks_run(name: str, driver: str, *, default: str, report) -> dict:
+    """The bench ``name``'s ``driver`` (a module) on each stack of BENCH_STACKS (``default``: a
+    comma-separated list of ``STACKS``), each built afresh at BENCH_QUOTA per BENCH_WINDOW_S; the
+    lines of ``report(kind, figures)`` printed after each. Returns ``{"stacks": {kind: figures}}``;
+    a stack that cannot be built here is ``{"skipped": why}``."""
+    quota = int(os.environ.get("BENCH_QUOTA", "150"))
+    window_s = float(os.environ.get("BENCH_WINDOW_S", "30"))
+    figures: dict = {"stacks": {}}
+    for kind in [k.strip() for k in os.environ.get("BENCH_STACKS", default).split(",") if k.strip()]:
+        try:
+            with stack(name, kind, quota=quota, window_s=window_s) as st:
+                print(f"   -- {kind}: {st.describe}", flush=True)
+                got = run_driver(st, driver)
+                got["describe"] = st.describe
+        except StackUnavailable as exc:
+            print(f"   -- {kind}: skipped: {exc}", flush=True)
+            figures["stacks"][kind] = {"skipped": str(exc)}
+            continue
+        figures["stacks"][kind] = got
+        for line in report(kind, got):
+            print("   " + line, flush=True)
+    return figures

@@ -11,12 +11,10 @@ Django's code is imported inside the functions: this module is imported before `
 
 from __future__ import annotations
 
-import os
 import threading
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import requests
 
@@ -24,7 +22,7 @@ from bench import _driver as d
 
 
 def env_int(name: str, default: int) -> int:
-    return int(os.environ.get(name) or default)
+    return int(d.env_number(name, default))
 
 
 class Tills:
@@ -91,24 +89,17 @@ def stores_connect(sb, count: int, products: int) -> list[dict]:
 
 
 def main() -> int:
-    d.setup()
-    procs = d.Processes(Path(os.environ["BENCH_LOG_DIR"]))
-    figures: dict = {"stack": os.environ.get("BENCH_STACK")}
     count, seconds = env_int("BENCH_STORES", 200), env_int("BENCH_SECONDS", 120)
     workers = env_int("BENCH_WORKERS", 4)
-    try:
-        public_port = int(os.environ["COMPTOIR_PUBLIC_URL"].rsplit(":", 1)[1])
-        web_urls = [procs.web(public_port)]
+    with d.driving() as (procs, figures):
+        web_urls = [procs.web()]
         web_urls += [procs.web(d.free_port()) for _ in range(env_int("BENCH_WEB_PROCESSES", 2) - 1)]
         sb = d.sandbox()
         stores = stores_connect(sb, count, env_int("BENCH_STORE_PRODUCTS", 2))
         for store in stores:  # the setup's pushes are done: a fresh window for each store
             sb.set_rate_limit(store["hash"], *d.quota())
             store["since"] = d.last_request_id(sb, store["hash"])
-        d.schedules_install()
-        d.queue_real()
-        figures["lanes"] = procs.start_workers(bulk=1, urgent=max(1, workers - 1))
-        figures["workers_ready_s"] = procs.wait_ready()
+        procs.workers_ready(figures, bulk=1, urgent=max(1, workers - 1))
         d.say(f"{count} stores; web: {len(web_urls)} process(es); workers: {figures['lanes']}; selling …")
         first = d.last_movement()
         tills = Tills(stores, web_urls)
@@ -141,12 +132,6 @@ def main() -> int:
             f"{len(calls)} calls, {figures['http_429']} × 429 (the sandbox answered in {figures['sandbox_ms_p99']} ms, "
             f"p99); worker RSS {figures['worker_rss']}"
         )
-    except Exception:
-        d.say(procs.tail())
-        raise
-    finally:
-        procs.stop()
-    d.result(figures)
     return 0
 
 

@@ -15,6 +15,8 @@ import os
 import threading
 import time
 
+from bench._rows import Row, at_least, equal, shown
+
 
 def main() -> dict:
     from django.conf import settings
@@ -93,9 +95,14 @@ def main() -> dict:
     return figures
 
 
-def summary(figures: dict) -> list[tuple[str, str, str, bool | None]]:
-    share, late = figures["quota_share_used"], figures["http_429"]
+def summary(figures: dict) -> list[Row]:
+    share, late = figures.get("quota_share_used"), figures.get("http_429")
     return [
-        (f"share of the quota used, paced client ({figures['calls']} calls)", "≥ 90 %", f"{share:.1%}", share >= 0.9),
-        ("429 answers, paced client", "0", str(late), late == 0),
+        (
+            f"share of the quota used, paced client ({figures.get('calls')} calls)",
+            "≥ 90 %",
+            shown(share, spec=".1%"),
+            at_least(share, 0.9),
+        ),
+        ("429 answers, paced client", "0", shown(late), equal(late, 0)),
     ]

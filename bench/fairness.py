@@ -18,9 +18,8 @@ BENCH_QUOTA, BENCH_WINDOW_S.
 
 from __future__ import annotations
 
-import os
-
-from bench._stack import StackUnavailable, run_driver, stack, tiny
+from bench._rows import Row, per_stack, shown
+from bench._stack import stacks_run, tiny
 
 GOAL_MEDIAN_S, GOAL_P99_S = 1.0, 2.0
 TINY = {
@@ -34,46 +33,32 @@ TINY = {
 
 def main() -> dict:
     tiny(TINY)
-    quota = int(os.environ.get("BENCH_QUOTA", "150"))
-    window_s = float(os.environ.get("BENCH_WINDOW_S", "30"))
-    figures: dict = {"stacks": {}}
-    for kind in [k.strip() for k in os.environ.get("BENCH_STACKS", "server").split(",") if k.strip()]:
-        try:
-            with stack("fairness", kind, quota=quota, window_s=window_s) as st:
-                print(f"   -- {kind}: {st.describe}", flush=True)
-                got = run_driver(st, "bench._fairness_driver")
-        except StackUnavailable as exc:
-            print(f"   -- {kind}: skipped: {exc}", flush=True)
-            figures["stacks"][kind] = {"skipped": str(exc)}
-            continue
-        figures["stacks"][kind] = got
-        b = got["b_sale_to_bigcommerce"]
-        print(
-            f"   [{kind}] B's sale → BigCommerce during A's initial sync of {got['a_products']} products: "
-            f"median {b.get('median_s')} s (goal ≤ {GOAL_MEDIAN_S:g}), p99 {b.get('p99_s')} s (≤ {GOAL_P99_S:g}); "
-            f"{b.get('n')} of {got['b_sales']} sales pushed; A's sync still running at the end: "
-            f"{got['a_still_running']}; workers: {got['lanes']}",
-            flush=True,
-        )
-    return figures
+    return stacks_run("fairness", "bench._fairness_driver", default="server", report=report)
 
 
-def summary(figures: dict) -> list[tuple[str, str, str, bool | None]]:
-    rows = []
-    for kind, got in figures.get("stacks", {}).items():
-        if "skipped" in got:
-            rows.append((f"fairness [{kind}]", "run", f"skipped: {got['skipped'][:60]}", None))
-            continue
-        b = got["b_sale_to_bigcommerce"]
-        during = "" if got["a_still_running"] else " (A's sync ended first)"
-        for name, goal in (("median_s", GOAL_MEDIAN_S), ("p99_s", GOAL_P99_S)):
-            value = b.get(name)
-            rows.append(
-                (
-                    f"B's sale → BigCommerce {name[:-2]} during A's sync of {got['a_products']} [{kind}]{during}",
-                    f"≤ {goal:g} s",
-                    f"{value} s",
-                    None if value is None else value <= goal and got["a_still_running"],
-                )
+def report(kind: str, got: dict) -> list[str]:
+    b = got["b_sale_to_bigcommerce"]
+    return [
+        f"[{kind}] B's sale → BigCommerce during A's initial sync of {got['a_products']} products: "
+        f"median {b.get('median_s')} s (goal ≤ {GOAL_MEDIAN_S:g}), p99 {b.get('p99_s')} s (≤ {GOAL_P99_S:g}); "
+        f"{b.get('n')} of {got['b_sales']} sales pushed; A's sync still running at the end: "
+        f"{got['a_still_running']}; workers: {got['lanes']}"
+    ]
+
+
+def summary(figures: dict) -> list[Row]:
+    def rows_of(kind: str, got: dict) -> list[Row]:
+        b = got.get("b_sale_to_bigcommerce") or {}
+        running = got.get("a_still_running")
+        during = "" if running else " (A's sync ended first)"
+        return [
+            (
+                f"B's sale → BigCommerce {name[:-2]} during A's sync of {got.get('a_products')} [{kind}]{during}",
+                f"≤ {goal:g} s",
+                shown(b.get(name), " s"),
+                None if b.get(name) is None else b[name] <= goal and bool(running),
             )
-    return rows
+            for name, goal in (("median_s", GOAL_MEDIAN_S), ("p99_s", GOAL_P99_S))
+        ]
+
+    return per_stack(figures, "fairness", rows_of)

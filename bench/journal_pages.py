@@ -5,7 +5,9 @@ no N+1); the time is the figure to watch at 100,000 (a year of a busy store's jo
 """
 
 import os
-import time
+
+from bench._pages import measure, signed_in_merchant, throwaway_database
+from bench._rows import Row, shown
 
 SIZES = (10, 1_000) if os.environ.get("BENCH_TINY") == "1" else (100, 100_000)
 BATCH = 5000
@@ -37,38 +39,10 @@ def _fill(merchant, connection, start, count):
     return SyncEvent.objects.filter(merchant=merchant).order_by("-id").first()
 
 
-def _measure(client, url, repeat=3):
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
-    client.get(url)  # warm caches (templates, sessions)
-    best = None
-    for _ in range(repeat):
-        started = time.perf_counter()
-        with CaptureQueriesContext(connection) as queries:
-            response = client.get(url)
-        elapsed_ms = (time.perf_counter() - started) * 1000
-        best = elapsed_ms if best is None else min(best, elapsed_ms)
-    assert response.status_code == 200, (url, response.status_code)
-    return len(queries.captured_queries), best
-
-
 def main() -> dict:
-    from django.db import connection
-    from django.test import Client
-    from django.test.utils import setup_test_environment, teardown_test_environment
-
-    from integrations.models import BigCommerceConnection
-    from portal.tests.factories import MembershipFactory, MerchantFactory
-
-    setup_test_environment()
-    old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
     figures = {}
-    try:
-        merchant = MerchantFactory()
-        bc = BigCommerceConnection.objects.create(merchant=merchant, store_hash="bench", status="connected")
-        client = Client()
-        client.force_login(MembershipFactory(merchant=merchant).user)
+    with throwaway_database():
+        merchant, bc, client = signed_in_merchant()
         journal = "/integrations/bigcommerce/journal/"
         results = {}
         filled = 0
@@ -83,7 +57,7 @@ def main() -> dict:
                 "journal entry": f"{journal}{newest.pk}/",
                 "overview": "/integrations/bigcommerce/",
             }
-            results[size] = {name: _measure(client, url) for name, url in pages.items()}
+            results[size] = {name: measure(client, url, repeat=3) for name, url in pages.items()}
         small, large = results[SIZES[0]], results[SIZES[1]]
         print(f"   {'page':<24} {'queries@100':>11} {'queries@100k':>13} {'ms@100':>8} {'ms@100k':>9}  constant?")
         for name in small:
@@ -98,22 +72,20 @@ def main() -> dict:
                 "ms_100": small[name][1],
                 "ms_100k": large[name][1],
             }
-    finally:
-        connection.creation.destroy_test_db(old_name, verbosity=0)
-        teardown_test_environment()
     return figures
 
 
-def summary(figures: dict) -> list[tuple[str, str, str, bool | None]]:
+def summary(figures: dict) -> list[Row]:
     small, large = f"{SIZES[0]:,}", f"{SIZES[1]:,}"
-    grows = [name for name, f in figures.items() if f["queries_100"] != f["queries_100k"]]
-    first = figures.get("journal, first page", {})
+    pages = {name: f for name, f in figures.items() if isinstance(f, dict)}
+    grows = [name for name, f in pages.items() if f.get("queries_100") != f.get("queries_100k")]
+    first = pages.get("journal, first page", {}).get("ms_100k")
     return [
         (
             f"journal page queries, {small} vs {large} entries",
             "the same",
-            f"grow: {', '.join(grows)}" if grows else "the same",
-            not grows,
+            (f"grow: {', '.join(grows)}" if grows else "the same") if pages else "–",
+            not grows if pages else None,
         ),
-        (f"journal first page at {large} entries", "–", f"{first.get('ms_100k', 0):.0f} ms", None),
+        (f"journal first page at {large} entries", "–", shown(first, " ms", spec=".0f"), None),
     ]

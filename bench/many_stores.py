@@ -17,9 +17,8 @@ stores takes a few minutes before the selling starts.
 
 from __future__ import annotations
 
-import os
-
-from bench._stack import StackUnavailable, run_driver, stack, tiny
+from bench._rows import Row, at_most, equal, per_stack, shown
+from bench._stack import stacks_run, tiny
 
 GOAL_P99_S = 3.0
 TINY = {"BENCH_STORES": "2", "BENCH_SECONDS": "4", "BENCH_WORKERS": "2", "BENCH_WINDOW_S": "3"}
@@ -27,66 +26,36 @@ TINY = {"BENCH_STORES": "2", "BENCH_SECONDS": "4", "BENCH_WORKERS": "2", "BENCH_
 
 def main() -> dict:
     tiny(TINY)
-    quota = int(os.environ.get("BENCH_QUOTA", "150"))
-    window_s = float(os.environ.get("BENCH_WINDOW_S", "30"))
-    figures: dict = {"stacks": {}}
-    for kind in [k.strip() for k in os.environ.get("BENCH_STACKS", "server").split(",") if k.strip()]:
-        try:
-            with stack("stores", kind, quota=quota, window_s=window_s) as st:
-                print(f"   -- {kind}: {st.describe}", flush=True)
-                got = run_driver(st, "bench._stores_driver")
-        except StackUnavailable as exc:
-            print(f"   -- {kind}: skipped: {exc}", flush=True)
-            figures["stacks"][kind] = {"skipped": str(exc)}
-            continue
-        figures["stacks"][kind] = got
-        sale, rss = got["sale_to_bigcommerce"], got["worker_rss"]
-        print(
-            f"   [{kind}] {got['stores']} stores × 1 sale/s × {got['seconds']} s: sale → BigCommerce p99 "
-            f"{sale.get('p99_s')} s (goal ≤ {GOAL_P99_S:g}), median {sale.get('median_s')} s; "
-            f"{got['http_429']} × 429 (0); worker RSS {rss.get('first_quarter_mb')} → {rss.get('last_quarter_mb')} MB "
-            f"(flat: {rss.get('flat')}); answers {got['answers']}; workers: {got['lanes']}",
-            flush=True,
-        )
-    return figures
+    return stacks_run("stores", "bench._stores_driver", default="server", report=report)
 
 
-def summary(figures: dict) -> list[tuple[str, str, str, bool | None]]:
-    rows = []
-    for kind, got in figures.get("stacks", {}).items():
-        if "skipped" in got:
-            rows.append((f"many stores [{kind}]", "run", f"skipped: {got['skipped'][:60]}", None))
-            continue
-        p99, rss = got["sale_to_bigcommerce"].get("p99_s"), got["worker_rss"]
-        sent = sum(got["answers"].values())
-        ok = got["answers"].get("201", 0)
-        rows.append(
+def report(kind: str, got: dict) -> list[str]:
+    sale, rss = got["sale_to_bigcommerce"], got["worker_rss"]
+    return [
+        f"[{kind}] {got['stores']} stores × 1 sale/s × {got['seconds']} s: sale → BigCommerce p99 "
+        f"{sale.get('p99_s')} s (goal ≤ {GOAL_P99_S:g}), median {sale.get('median_s')} s; "
+        f"{got['http_429']} × 429 (0); worker RSS {rss.get('first_quarter_mb')} → {rss.get('last_quarter_mb')} MB "
+        f"(flat: {rss.get('flat')}); answers {got['answers']}; workers: {got['lanes']}"
+    ]
+
+
+def summary(figures: dict) -> list[Row]:
+    def rows_of(kind: str, got: dict) -> list[Row]:
+        stores = f"{got.get('stores')} stores [{kind}]"
+        p99 = (got.get("sale_to_bigcommerce") or {}).get("p99_s")
+        rss, answers, late = got.get("worker_rss") or {}, got.get("answers") or {}, got.get("http_429")
+        ok, asked = answers.get("201", 0), got.get("sales_asked")
+        return [
+            (f"sandbox answer time p99, {stores}", "not the limit", shown(got.get("sandbox_ms_p99"), " ms"), None),
+            (f"sale → BigCommerce p99, {stores}", f"≤ {GOAL_P99_S:g} s", shown(p99, " s"), at_most(p99, GOAL_P99_S)),
+            (f"429s, {stores}", "0", shown(late), equal(late, 0)),
             (
-                f"sandbox answer time p99, {got['stores']} stores [{kind}]",
-                "not the limit",
-                f"{got.get('sandbox_ms_p99')} ms",
-                None,
-            )
-        )
-        rows += [
-            (
-                f"sale → BigCommerce p99, {got['stores']} stores [{kind}]",
-                f"≤ {GOAL_P99_S:g} s",
-                f"{p99} s",
-                None if p99 is None else p99 <= GOAL_P99_S,
-            ),
-            (f"429s, {got['stores']} stores [{kind}]", "0", str(got["http_429"]), got["http_429"] == 0),
-            (
-                f"worker memory, {got['stores']} stores [{kind}]",
+                f"worker memory, {stores}",
                 "flat (≤ 1.1×)",
-                f"{rss.get('first_quarter_mb')} → {rss.get('last_quarter_mb')} MB",
+                f"{shown(rss.get('first_quarter_mb'))} → {shown(rss.get('last_quarter_mb'), ' MB')}",
                 rss.get("flat"),
             ),
-            (
-                f"POS sales answered 201, {got['stores']} stores [{kind}]",
-                f"{got['sales_asked']}",
-                f"{ok} of {sent}",
-                ok == got["sales_asked"],
-            ),
+            (f"POS sales answered 201, {stores}", f"{asked}", f"{ok} of {sum(answers.values())}", equal(ok, asked)),
         ]
-    return rows
+
+    return per_stack(figures, "many stores", rows_of)

@@ -22,9 +22,8 @@ BENCH_QUOTA (150) and BENCH_WINDOW_S (30).
 
 from __future__ import annotations
 
-import os
-
-from bench._stack import StackUnavailable, run_driver, stack, tiny
+from bench._rows import Row, at_most, equal, per_stack, shown
+from bench._stack import stacks_run, tiny
 
 GOALS = {"median_s": 1.0, "p99_s": 3.0, "calls_per_order": 0.05, "burst_last_s": 5.0}
 TINY = {  # python -m bench --tiny: each stack once, small
@@ -40,23 +39,7 @@ TINY = {  # python -m bench --tiny: each stack once, small
 
 def main() -> dict:
     tiny(TINY)
-    quota = int(os.environ.get("BENCH_QUOTA", "150"))
-    window_s = float(os.environ.get("BENCH_WINDOW_S", "30"))
-    figures: dict = {"stacks": {}}
-    for kind in [k.strip() for k in os.environ.get("BENCH_STACKS", "embedded,server").split(",") if k.strip()]:
-        try:
-            with stack("orders", kind, quota=quota, window_s=window_s) as st:
-                print(f"   -- {kind}: {st.describe}", flush=True)
-                got = run_driver(st, "bench._orders_driver")
-                got["describe"] = st.describe
-        except StackUnavailable as exc:
-            print(f"   -- {kind}: skipped: {exc}", flush=True)
-            figures["stacks"][kind] = {"skipped": str(exc)}
-            continue
-        figures["stacks"][kind] = got
-        for line in report(kind, got):
-            print("   " + line, flush=True)
-    return figures
+    return stacks_run("orders", "bench._orders_driver", default="embedded,server", report=report)
 
 
 def report(kind: str, got: dict) -> list[str]:
@@ -80,61 +63,49 @@ def report(kind: str, got: dict) -> list[str]:
     return lines
 
 
-def _at_most(value, goal) -> bool | None:
-    return None if value is None else value <= goal
-
-
-def summary(figures: dict) -> list[tuple[str, str, str, bool | None]]:
-    rows = []
-    for kind, got in figures.get("stacks", {}).items():
-        if "skipped" in got:
-            rows.append((f"order intake [{kind}]", "run", f"skipped: {got['skipped'][:60]}", None))
-            continue
+def summary(figures: dict) -> list[Row]:
+    def rows_of(kind: str, got: dict) -> list[Row]:
+        rows: list[Row] = []
         steady, burst = got.get("steady"), got.get("burst")
         if steady:
-            rate = f"{steady['rate_per_s']:g}/s"
+            rate = shown(steady.get("rate_per_s"), "/s", spec="g")
+            per, lost = steady.get("calls_per_order"), steady.get("lost")
             rows += [
                 (
-                    f"order → ledger median, {rate} [{kind}]",
-                    f"≤ {GOALS['median_s']:g} s",
-                    f"{steady.get('median_s')} s",
-                    _at_most(steady.get("median_s"), GOALS["median_s"]),
-                ),
-                (
-                    f"order → ledger p99, {rate} [{kind}]",
-                    f"≤ {GOALS['p99_s']:g} s",
-                    f"{steady.get('p99_s')} s",
-                    _at_most(steady.get("p99_s"), GOALS["p99_s"]),
-                ),
+                    f"order → ledger {name[:-2]}, {rate} [{kind}]",
+                    f"≤ {GOALS[name]:g} s",
+                    shown(steady.get(name), " s"),
+                    at_most(steady.get(name), GOALS[name]),
+                )
+                for name in ("median_s", "p99_s")
+            ]
+            rows += [
                 (
                     f"BigCommerce calls per order [{kind}]",
                     f"≤ {GOALS['calls_per_order']}",
-                    str(steady["calls_per_order"]),
-                    _at_most(steady["calls_per_order"], GOALS["calls_per_order"]),
+                    shown(per),
+                    at_most(per, GOALS["calls_per_order"]),
                 ),
                 (
                     f"sandbox answer time p99, {rate} [{kind}]",
                     "not the limit",
-                    f"{steady.get('sandbox_ms_p99')} ms",
+                    shown(steady.get("sandbox_ms_p99"), " ms"),
                     None,
                 ),
-                (f"orders lost, {rate} [{kind}]", "0", str(steady["lost"]), steady["lost"] == 0),
+                (f"orders lost, {rate} [{kind}]", "0", shown(lost), equal(lost, 0)),
             ]
         if burst:
-            rate = f"{burst['rate_per_s']:g}/s"
-            last = burst["last_after_last_placed_s"]
+            rate = shown(burst.get("rate_per_s"), "/s", spec="g")
+            last, late = burst.get("last_after_last_placed_s"), burst.get("http_429_after_first_window")
             rows += [
                 (
                     f"last order in ledger after last placed, {rate} [{kind}]",
                     f"≤ {GOALS['burst_last_s']:g} s",
-                    f"{last} s" if last is not None else f"{burst['lost']} missing",
-                    _at_most(last, GOALS["burst_last_s"]) if last is not None else False,
+                    f"{last} s" if last is not None else f"{burst.get('lost')} missing",
+                    at_most(last, GOALS["burst_last_s"]) if last is not None else False,
                 ),
-                (
-                    f"429s after the first window, {rate} [{kind}]",
-                    "0",
-                    str(burst["http_429_after_first_window"]),
-                    burst["http_429_after_first_window"] == 0,
-                ),
+                (f"429s after the first window, {rate} [{kind}]", "0", shown(late), equal(late, 0)),
             ]
-    return rows
+        return rows
+
+    return per_stack(figures, "order intake", rows_of)

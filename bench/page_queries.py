@@ -5,7 +5,9 @@ has an N+1 somewhere: the figure to watch is "same" in the last column.
 """
 
 import os
-import time
+
+from bench._pages import measure, signed_in_merchant, throwaway_database
+from bench._rows import Row, shown
 
 SIZES = (5, 100) if os.environ.get("BENCH_TINY") == "1" else (20, 2000)
 
@@ -45,36 +47,12 @@ def _fill(merchant, start, count):
     return first.product
 
 
-def _measure(client, url):
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
-    client.get(url)  # warm caches (templates, sessions)
-    started = time.perf_counter()
-    with CaptureQueriesContext(connection) as queries:
-        response = client.get(url)
-    elapsed_ms = (time.perf_counter() - started) * 1000
-    assert response.status_code == 200, (url, response.status_code)
-    return len(queries.captured_queries), elapsed_ms
-
-
 def main() -> dict:
-    from django.db import connection
-    from django.test import Client
-    from django.test.utils import setup_test_environment, teardown_test_environment
-
-    from integrations.models import BigCommerceConnection
     from inventory.services import sale_create
-    from portal.tests.factories import MembershipFactory, MerchantFactory
 
-    setup_test_environment()
-    old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
     figures = {}
-    try:
-        merchant = MerchantFactory()
-        BigCommerceConnection.objects.create(merchant=merchant, store_hash="bench", status="connected")
-        client = Client()
-        client.force_login(MembershipFactory(merchant=merchant).user)
+    with throwaway_database():
+        merchant, _connection, client = signed_in_merchant()
         results = {}
         filled = 0
         for size in SIZES:
@@ -92,28 +70,31 @@ def main() -> dict:
                 "sales list": "/sales/",
                 "sync journal": "/integrations/bigcommerce/journal/",
             }
-            results[size] = {name: _measure(client, url) for name, url in pages.items()}
+            results[size] = {name: measure(client, url) for name, url in pages.items()}
         small, large = results[SIZES[0]], results[SIZES[1]]
         print(f"   {'page':<24} {'queries@20':>10} {'queries@2000':>13} {'ms@2000':>9}  constant?")
         for name in small:
             same = "same" if small[name][0] == large[name][0] else "GROWS"
             print(f"   {name:<24} {small[name][0]:>10} {large[name][0]:>13} {large[name][1]:>9.1f}  {same}")
             figures[name] = {"queries_small": small[name][0], "queries_large": large[name][0], "ms": large[name][1]}
-    finally:
-        connection.creation.destroy_test_db(old_name, verbosity=0)
-        teardown_test_environment()
     return figures
 
 
-def summary(figures: dict) -> list[tuple[str, str, str, bool | None]]:
-    grows = [name for name, f in figures.items() if f["queries_small"] != f["queries_large"]]
-    slowest = max(figures, key=lambda name: figures[name]["ms"])
+def summary(figures: dict) -> list[Row]:
+    pages = {name: f for name, f in figures.items() if isinstance(f, dict)}
+    grows = [name for name, f in pages.items() if f.get("queries_small") != f.get("queries_large")]
+    slowest = max(pages, key=lambda name: pages[name].get("ms") or 0, default=None)
     return [
         (
             f"page queries, small vs large merchant ({SIZES[0]:,} vs {SIZES[1]:,} rows)",
             "the same",
-            f"grow: {', '.join(grows)}" if grows else "the same",
-            not grows,
+            (f"grow: {', '.join(grows)}" if grows else "the same") if pages else "–",
+            not grows if pages else None,
         ),
-        (f"slowest page at {SIZES[1]:,} rows", "–", f"{slowest} {figures[slowest]['ms']:.0f} ms", None),
+        (
+            f"slowest page at {SIZES[1]:,} rows",
+            "–",
+            f"{slowest} {shown(pages[slowest].get('ms'), ' ms', spec='.0f')}" if slowest else "–",
+            None,
+        ),
     ]

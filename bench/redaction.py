@@ -7,6 +7,7 @@ import os
 import re
 import time
 
+from bench._rows import Row, at_most, shown
 from integrations.redaction import size_bounded, text_secrets_removed
 
 # The pattern redaction used before: quadratic on a long run of word characters.
@@ -43,15 +44,16 @@ def main() -> dict:
     return figures
 
 
-def summary(figures: dict) -> list[tuple[str, str, str, bool | None]]:
+def summary(figures: dict) -> list[Row]:
     """Linear: ten times the text takes at most about ten times as long (20× leaves room for noise)."""
     middle, large = NEW_SIZES[1], NEW_SIZES[2]
-    ratio = figures[f"new_{large}"] / max(figures[f"new_{middle}"], 1e-6)
+    took, before = figures.get(f"new_{large}"), figures.get(f"new_{middle}")
+    ratio = None if took is None or before is None else round(took / max(before, 1e-6), 1)
     return [
         (
             f"redaction time, {large:,} vs {middle:,} characters",
             "≤ 20× (linear)",
-            f"{ratio:.1f}× ({figures[f'new_{large}']:.2f} s)",
-            ratio <= 20,
+            f"{shown(ratio, '×')} ({shown(took, ' s', spec='.2f')})",
+            at_most(ratio, 20),
         )
     ]

@@ -22,6 +22,8 @@ import time
 import urllib.error
 import urllib.request
 
+from bench._rows import Row, at_most, shown
+
 # The quota's pace: one call per 200 ms at 150 / 30 s. A client paced by the quota is never held
 # back by answers faster than this: the goal of every operation's p99.
 QUOTA_PACE_MS = 30_000 / 150
@@ -274,13 +276,16 @@ def main() -> dict:
     }
 
 
-def summary(figures: dict) -> list[tuple[str, str, str, bool | None]]:
-    name, worst = max(((n, f["p99_ms"]) for n, f in figures["operations"].items()), key=lambda x: x[1])
+def summary(figures: dict) -> list[Row]:
+    operations = figures.get("operations") or {}
+    name, worst = max(
+        ((n, f.get("p99_ms")) for n, f in operations.items()), key=lambda x: x[1] or 0, default=("", None)
+    )
     return [
         (
-            f"sandbox answer p99, slowest operation ({figures['variants']:,} variants)",
+            f"sandbox answer p99, slowest operation ({figures.get('variants', 0):,} variants)",
             f"≤ {QUOTA_PACE_MS:g} ms (one call's share of 150 / 30 s)",
-            f"{worst:g} ms ({name})",
-            worst <= QUOTA_PACE_MS,
+            f"{shown(worst, ' ms')} ({name})" if name else "–",
+            at_most(worst, QUOTA_PACE_MS),
         )
     ]

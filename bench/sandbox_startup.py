@@ -11,6 +11,8 @@ import statistics
 import tempfile
 import time
 
+from bench._rows import Row, shown
+
 
 def main() -> dict:
     import requests
@@ -34,7 +36,12 @@ def main() -> dict:
     return figures
 
 
-def summary(figures: dict) -> list[tuple[str, str, str, bool | None]]:
+def summary(figures: dict) -> list[Row]:
     return [
-        (f"sandbox start to its first answer, median of {figures['starts']}", "–", f"{figures['median_s']} s", None)
+        (
+            f"sandbox start to its first answer, median of {figures.get('starts')}",
+            "–",
+            shown(figures.get("median_s"), " s"),
+            None,
+        )
     ]

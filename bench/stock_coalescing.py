@@ -5,6 +5,11 @@ BENCH_STOCK_SECONDS; BENCH_DATABASE_URL for another (empty) database."""
 
 import os
 
+from bench._rows import Row, at_most, shown
+
+# Issue 10: at most 5 BigCommerce calls for 1,000 sales over 100 variants within 10 s (coalesced pushes).
+GOAL_CALLS_PER_1000 = 5
+
 
 def main() -> dict:
     from bench._stock_worker import run_phase
@@ -18,20 +23,16 @@ def main() -> dict:
     return figures
 
 
-def summary(figures: dict) -> list[tuple[str, str, str, bool | None]]:
-    calls = figures["calls"]
+def summary(figures: dict) -> list[Row]:
+    calls, sales, match = figures.get("calls"), figures.get("sales"), figures.get("levels_match")
+    per_1000 = None if calls is None or not sales else round(calls * 1000 / sales, 1)
     return [
         (
-            f"BigCommerce calls for {figures['sales']:,} sales over {figures['variants']} variants "
-            f"in {figures['seconds_asked']:g} s",
-            "≤ 5",
-            str(calls),
-            calls <= 5,
+            f"BigCommerce calls per 1,000 sales ({calls} for {sales or 0:,} sales over "
+            f"{figures.get('variants')} variants in {shown(figures.get('seconds_asked'), ' s', spec='g')})",
+            f"≤ {GOAL_CALLS_PER_1000}",
+            shown(per_1000),
+            at_most(per_1000, GOAL_CALLS_PER_1000),
         ),
-        (
-            "levels equal afterwards (coalescing)",
-            "yes",
-            "yes" if figures["levels_match"] else "no",
-            figures["levels_match"],
-        ),
+        ("levels equal afterwards (coalescing)", "yes", {True: "yes", False: "no"}.get(match, "–"), match),
     ]

@@ -11,6 +11,8 @@ storage and Comptoir's database (``tests/stock_drift.py``)."""
 
 import os
 
+from bench._rows import Row, at_most, shown
+
 GOAL_P99_S = 5.0
 
 
@@ -28,7 +30,7 @@ def main() -> dict:
     return figures
 
 
-def summary(figures: dict) -> list[tuple[str, str, str, bool | None]]:
+def summary(figures: dict) -> list[Row]:
     """The bench table's rows: drift under the faults, and whether the invariants hold."""
     if not figures:
         return [("convergence under faults", "PostgreSQL + Redis", "skipped", None)]
@@ -36,20 +38,20 @@ def summary(figures: dict) -> list[tuple[str, str, str, bool | None]]:
     faults = figures.get("faults") or {}
     fired = sum(v for k, v in faults.items() if k not in ("api_calls", "webhooks"))
     p99 = drift.get("p99_s")
-    rows = [
+    failures = figures.get("failures")
+    return [
         (
             f"drift p99 ({drift.get('episodes', 0)} episodes, {fired} faults, {figures.get('operations')} ops)",
             f"≤ {GOAL_P99_S:g} s",
-            "-" if p99 is None else f"{p99} s",
-            None if p99 is None else p99 <= GOAL_P99_S,
+            shown(p99, " s"),
+            at_most(p99, GOAL_P99_S),
         ),
-        ("drift p50 / max", "", f"{drift.get('p50_s')} s / {drift.get('max_s')} s", None),
+        ("drift p50 / max", "–", f"{shown(drift.get('p50_s'), ' s')} / {shown(drift.get('max_s'), ' s')}", None),
         ("drift samples", "> 0", str(drift.get("samples", 0)), bool(drift.get("samples"))),
         (
             "convergence invariants",
             "all hold",
-            "hold" if not figures["failures"] else "FAILED",
-            not figures["failures"],
+            "–" if failures is None else "FAILED" if failures else "hold",
+            None if failures is None else not failures,
         ),
     ]
-    return rows

@@ -15,6 +15,8 @@ measures them against issue 17's goals)."""
 
 import os
 
+from bench._rows import Row, at_most, equal, shown
+
 GOAL_MEDIAN_S, GOAL_P99_S = 0.5, 1.0
 
 
@@ -42,28 +44,28 @@ def main() -> dict:
     return figures
 
 
-def summary(figures: dict) -> list[tuple[str, str, str, bool | None]]:
-    out = figures.get("outbound", {})
-    where = f"{figures.get('rate_per_s', 0):g}/s, {out.get('n')} sales [{figures.get('broker')}]"
+def summary(figures: dict) -> list[Row]:
+    out = figures.get("outbound") or {}
+    where = f"{figures.get('rate_per_s') or 0:g}/s, {out.get('n')} sales [{figures.get('broker')}]"
     median, p99 = out.get("median_s"), out.get("p99_s")
     return [
         (
             f"sale → BigCommerce p50, {where}",
             f"≤ {GOAL_MEDIAN_S:g} s",
-            f"{median} s",
-            None if median is None else median <= GOAL_MEDIAN_S,
+            shown(median, " s"),
+            at_most(median, GOAL_MEDIAN_S),
         ),
         (
             f"sale → BigCommerce p99, {where}",
             f"≤ {GOAL_P99_S:g} s",
-            f"{p99} s",
-            None if p99 is None else p99 <= GOAL_P99_S,
+            shown(p99, " s"),
+            at_most(p99, GOAL_P99_S),
         ),
         (
             f"BigCommerce calls per 1,000 sales, {where}",
             "–",
-            f"{out.get('calls_per_1000_sales')} ({out.get('calls')} adjustments)",
+            shown(out.get("calls_per_1000_sales")) + f" ({shown(out.get('calls'))} adjustments)",
             None,
         ),
-        (f"429 answers, {where}", "0", f"{out.get('http_429')}", out.get("http_429") == 0),
+        (f"429 answers, {where}", "0", shown(out.get("http_429")), equal(out.get("http_429"), 0)),
     ]

@@ -7,6 +7,8 @@ BENCH_DATABASE_URL for another (empty) database."""
 import json
 import os
 
+from bench._rows import Row, at_most, shown
+
 
 def main() -> dict:
     from bench._stock_worker import run_phase
@@ -27,19 +29,20 @@ GOAL_CALLS_PER_1000 = 10
 SLACK_S = 60
 
 
-def summary(figures: dict) -> list[tuple[str, str, str, bool | None]]:
-    floor = figures["floor_s"]
+def summary(figures: dict) -> list[Row]:
+    floor, wall, per_1000 = figures.get("floor_s"), figures.get("wall_s"), figures.get("calls_per_1000")
+    in_time = None if floor is None or wall is None else figures.get("status") == "finished" and wall <= floor + SLACK_S
     return [
         (
-            f"stock check calls per 1,000 variants ({figures['variants']:,})",
+            f"stock check calls per 1,000 variants ({figures.get('variants', 0):,})",
             f"≤ {GOAL_CALLS_PER_1000}",
-            f"{figures['calls_per_1000']:g}",
-            figures["calls_per_1000"] <= GOAL_CALLS_PER_1000,
+            shown(per_1000, spec="g"),
+            at_most(per_1000, GOAL_CALLS_PER_1000),
         ),
         (
             "stock check duration",
-            f"≤ quota floor + {SLACK_S} s ({floor:g} + {SLACK_S} s)",
-            f"{figures['wall_s']:g} s",
-            figures["status"] == "finished" and figures["wall_s"] <= floor + SLACK_S,
+            f"≤ quota floor + {SLACK_S} s ({shown(floor, spec='g')} + {SLACK_S} s)",
+            f"{shown(wall, ' s', spec='g')} ({figures.get('status', '–')})",
+            in_time,
         ),
     ]

@@ -4,7 +4,7 @@ import uuid
 from collections.abc import Sequence
 
 from django.db import models
-from django.db.models import Count, Max, Min, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, Max, Min, OuterRef, Prefetch, Q, QuerySet
 from django.db.models.functions import Lower
 
 from catalog.barcodes import barcode_normalise
@@ -37,12 +37,18 @@ def product_list(
         queryset = queryset.filter(pk__in=Variant.objects.filter(merchant=merchant, price=0).values("product_id"))
     search = search.strip()
     if search:
-        matches = Q(name_key__contains=search_key(search)) | Q(variants__sku__icontains=search)
+        variants = Q(sku__icontains=search)
         barcode = barcode_normalise(search)
         if barcode.isdigit():
-            matches |= Q(variants__barcode__startswith=barcode)
-        # A subquery, so that variant joins do not multiply rows or skew the counts below.
-        queryset = queryset.filter(pk__in=Product.objects.filter(merchant=merchant).filter(matches).values("pk"))
+            variants |= Q(barcode__startswith=barcode)
+        # EXISTS on the product's own variants (its index on product_id): no join to multiply rows
+        # or skew the counts below, and no second scan of the catalog. A ``pk IN (products joined to
+        # their variants)`` subquery made PostgreSQL, its statistics not yet up to date after an
+        # import, run that subquery once per product: 69 s for 2,000 products (bench.page_queries).
+        queryset = queryset.filter(
+            Q(name_key__contains=search_key(search))
+            | Exists(Variant.objects.filter(product_id=OuterRef("pk")).filter(variants))
+        )
     if category_id:
         queryset = queryset.filter(category_id=category_id)
     return (

@@ -44,6 +44,10 @@ SCHEDULES = (
     ),
     # Products managed in BigCommerce: catch what webhooks missed.
     Scheduled(name="bigcommerce-import-resync", func="integrations.tasks.bigcommerce_import_resync_all", minutes=60),
+    # Webhooks BigCommerce deactivated after failed deliveries: told to the merchant, registered again.
+    Scheduled(name="bigcommerce-webhooks-check", func="integrations.tasks.bigcommerce_webhooks_check_all", minutes=60),
+    # What needs the merchant (incidents), emailed once a burst is over.
+    Scheduled(name="bigcommerce-incidents-email", func="integrations.tasks.incidents_email_sweep", minutes=1),
     # Housekeeping.
     Scheduled(name="bigcommerce-journal-prune", func="integrations.tasks.journal_prune", minutes=24 * 60),
     Scheduled(

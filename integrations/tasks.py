@@ -4,8 +4,6 @@ state, return early when there is nothing to do, call one flow, journal the erro
 import logging
 
 from django.core.cache import cache
-from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django_q.conf import Conf
@@ -13,8 +11,7 @@ from django_q.conf import Conf
 from integrations.bigcommerce.api.errors import BigCommerceError
 from integrations.bigcommerce.connection import disconnect, preflight, setup
 from integrations.bigcommerce.connection.app_callbacks import used_signed_payloads_purge as purge
-from integrations.bigcommerce.inbox.receive import webhook_event_process as process
-from integrations.bigcommerce.inbox.scopes import process_task_for
+from integrations.bigcommerce.inbox.drain import inbox_drain, inbox_event_process, inbox_sweep
 from integrations.bigcommerce.products import export as exporter
 from integrations.bigcommerce.products.export import exporting
 from integrations.bigcommerce.products.importer import (
@@ -26,15 +23,16 @@ from integrations.bigcommerce.products.importer import (
 from integrations.bigcommerce.stock.check import stock_reconcile_round, stock_reconcile_start
 from integrations.bigcommerce.stock.intake_run import orders_intake_drain, orders_intake_sweep
 from integrations.bigcommerce.stock.manual_edits import stock_checks_requested_run
-from integrations.bigcommerce.stock.orders import order_sync
+from integrations.bigcommerce.stock.orders_apply import order_sync
 from integrations.bigcommerce.stock.push import stock_push_drain
 from integrations.bigcommerce.stock.start import starting_stock_set
-from integrations.models import BigCommerceConnection, StockPush, SyncEvent, SyncRun, VariantLink, WebhookEvent
+from integrations.incident_tasks import *  # noqa: F403  (their paths are integrations.tasks.<name>)
+from integrations.models import BigCommerceConnection, StockPush, SyncEvent, SyncRun, VariantLink
 from integrations.services.journal import sync_event_finish, sync_event_record
 from integrations.services.maintenance import journal_prune as prune
 from integrations.services.maintenance import sync_run_resume
 from integrations.services.maintenance import sync_runs_stalled_resume as resume
-from integrations.services.queue import enqueue, enqueue_on_commit
+from integrations.services.queue import BULK, URGENT, enqueue, enqueue_on_commit
 from integrations.services.sync_now import sync_now_start
 from portal.heartbeat import lane_heartbeat_record
 from portal.logs import log_context_bind
@@ -140,25 +138,24 @@ def connection_disconnect(connection_id: int) -> None:
 
 
 def webhook_event_process(event_id: int) -> None:
-    """An order or stock event, on the urgent lane (``inbox.scopes.process_task_for``)."""
-
-    with transaction.atomic():
-        # Locked: the sweep may enqueue an event again while its first task is still running.
-        event = (
-            WebhookEvent.objects.select_for_update(skip_locked=True, of=("self",))
-            .select_related("connection", "merchant")
-            .filter(pk=event_id)
-            .first()
-        )
-        if event is None or event.status != WebhookEvent.Status.RECEIVED:
-            return  # processed, being processed, or failed for good (journaled)
-        process(event=event)
+    """One event alone (a retry the support asks for; tasks queued before the inbox was drained)."""
+    inbox_event_process(event_id=event_id)
 
 
 def webhook_event_process_bulk(event_id: int) -> None:
     """A product or channel event, or one no handler takes: the same processing, on the bulk lane."""
 
     webhook_event_process(event_id)
+
+
+def webhook_inbox_drain(connection_id: int) -> None:
+    """Every pending order or stock event of a connection, in batches (``inbox.drain``), urgent."""
+    inbox_drain(connection_id=connection_id, lane=URGENT)
+
+
+def webhook_inbox_drain_bulk(connection_id: int) -> None:
+    """Every pending product or channel event of a connection (or one no handler takes), bulk."""
+    inbox_drain(connection_id=connection_id, lane=BULK)
 
 
 # -- product sync (Comptoir → BigCommerce) ---------------------------------------------------
@@ -273,11 +270,7 @@ def bigcommerce_stock_sweep() -> None:
     """Scheduled (every minute), one task per connection: the order poll (orders whose webhook
     never came) and the checks still waiting for a quiet variant."""
 
-    # Webhooks whose task was lost (a worker killed with it taken): processed now.
-    for event_id, scope in WebhookEvent.objects.filter(
-        status=WebhookEvent.Status.RECEIVED, received_at__lt=timezone.now() - timezone.timedelta(minutes=1)
-    ).values_list("pk", "scope")[:500]:
-        enqueue(process_task_for(scope), event_id)
+    inbox_sweep()  # webhooks whose drain was lost (a worker killed with it taken): drained now
     waiting = set(
         VariantLink.objects.filter(stock_check_requested_at__isnull=False).values_list("link__connection_id", flat=True)
     )

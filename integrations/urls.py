@@ -12,6 +12,11 @@ urlpatterns = [
     path("bigcommerce/runs/<int:run_id>/", pages.bigcommerce_run, name="bigcommerce_run"),
     path("bigcommerce/sync-now/", pages.bigcommerce_sync_now, name="bigcommerce_sync_now"),
     path("bigcommerce/stock-check/", pages.bigcommerce_stock_check, name="bigcommerce_stock_check"),
+    path(
+        "bigcommerce/incidents/<int:incident_id>/resolve/",
+        pages.bigcommerce_incident_resolve,
+        name="bigcommerce_incident_resolve",
+    ),
     path("bigcommerce/journal/", journal.bigcommerce_journal, name="bigcommerce_journal"),
     path("bigcommerce/journal/export.csv", journal.bigcommerce_journal_export, name="bigcommerce_journal_export"),
     path(

@@ -16,13 +16,16 @@ manual changes are refused. Turning tracking back on resumes counting from the l
 the stock page asks the merchant to set counts.
 """
 
+import copy
 import logging
 from collections import defaultdict
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from functools import partial
 
 from django.db import IntegrityError, transaction
 from django.db.models import Sum
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from catalog.models import Product, Variant
@@ -287,6 +290,134 @@ def stock_adjust(
         sale_line=sale_line,
         refund_line=refund_line,
     )
+
+
+@dataclass(frozen=True)
+class Adjustment:
+    """One keyed change of ``stock_adjust_many``: ``delta`` 0 is a row that moves nothing (a note,
+    as ``stock_note_record``, which must say why)."""
+
+    variant: Variant
+    delta: int
+    origin: str
+    idempotency_key: str
+    reason_code: str = ""
+    reason_params: dict | None = None
+
+
+def stock_adjust_many(*, merchant: Merchant, adjustments: list[Adjustment]) -> list[StockMovement | None]:
+    """Many keyed relative changes at once (a page of online orders): the same rules and rows as
+    ``stock_adjust`` / ``stock_note_record`` one by one, in a constant number of queries (the keys
+    read at once, the levels locked at once, the rows written in one INSERT, the levels in one
+    UPDATE). For each adjustment, in order: the movement (``created`` True when written now, False
+    for a key written before), or None when its key was written before with another variant or
+    quantity (``IdempotencyConflict`` one by one). Not for manual changes (their floor at 0 is
+    checked one by one). A key another transaction writes meanwhile: one by one, as a race is."""
+    for adj in adjustments:
+        _check_key(adj.idempotency_key)
+        if adj.origin not in StockOrigin.values or adj.origin in MANUAL_ORIGINS:
+            raise ValueError(f"origin {adj.origin!r} is not for stock_adjust_many")
+        if not _is_int(adj.delta) or abs(adj.delta) > MAX_STOCK_QUANTITY or (adj.delta == 0 and not adj.reason_code):
+            raise InvalidQuantity(_("Enter a whole number other than zero."), field="delta")
+        if adj.variant.merchant_id != merchant.pk:
+            raise UnknownVariant(_("This product does not exist."))
+        if not adj.variant.product.track_stock:
+            raise StockNotTracked(_("Stock is not tracked for this product. Turn stock tracking on first."))
+    if not adjustments:
+        return []
+    try:
+        with transaction.atomic():
+            return _adjusted_many(merchant=merchant, adjustments=adjustments)
+    except IntegrityError:  # a key written by another transaction meanwhile: one by one
+        return [_adjusted_one(merchant=merchant, adj=adj) for adj in adjustments]
+
+
+def _adjusted_one(*, merchant: Merchant, adj: Adjustment) -> StockMovement | None:
+    try:
+        if adj.delta == 0:
+            return stock_note_record(
+                merchant=merchant,
+                variant=adj.variant,
+                origin=adj.origin,
+                idempotency_key=adj.idempotency_key,
+                reason_code=adj.reason_code,
+                reason_params=adj.reason_params,
+            )
+        return stock_adjust(
+            merchant=merchant,
+            variant=adj.variant,
+            delta=adj.delta,
+            origin=adj.origin,
+            idempotency_key=adj.idempotency_key,
+            reason_code=adj.reason_code,
+            reason_params=adj.reason_params,
+        )
+    except IdempotencyConflict:
+        return None
+
+
+def _adjusted_many(*, merchant: Merchant, adjustments: list[Adjustment]) -> list[StockMovement | None]:
+    keys = {adj.idempotency_key for adj in adjustments}
+    known = {m.idempotency_key: m for m in StockMovement.objects.filter(merchant=merchant, idempotency_key__in=keys)}
+    variant_ids = {adj.variant.pk for adj in adjustments}
+    levels = {lv.variant_id: lv for lv in StockLevel.objects.select_for_update().filter(variant_id__in=variant_ids)}
+    for variant_id in variant_ids - set(levels):
+        levels[variant_id] = _locked_level(merchant=merchant, variant=Variant(pk=variant_id))
+    out: list[StockMovement | None] = []
+    fresh: list[tuple[StockMovement, int, int, int]] = []  # (row, level before, online before, after)
+    for adj in adjustments:
+        existing = known.get(adj.idempotency_key)
+        if existing is not None:
+            try:
+                out.append(_replayed(copy.copy(existing), variant=adj.variant, delta=adj.delta))
+            except IdempotencyConflict:
+                out.append(None)
+            continue
+        level = levels[adj.variant.pk]
+        allocation = _allocation_for(level, adj.origin)
+        before, online_before = level.quantity, level.online_level
+        level.quantity += adj.delta
+        if allocation == Allocation.ONLINE:
+            level.online_quantity += adj.delta
+        row = StockMovement(
+            merchant_id=merchant.pk,
+            variant_id=adj.variant.pk,
+            origin=adj.origin,
+            delta=adj.delta,
+            level_after=level.quantity,
+            allocation=allocation,
+            online_after=level.online_quantity,
+            reason_code=adj.reason_code or "",
+            reason_params=adj.reason_params or {},
+            idempotency_key=adj.idempotency_key,
+        )
+        row.created = True
+        known[adj.idempotency_key] = row  # the same key twice in the batch: the second is a replay
+        fresh.append((row, before, online_before, level.online_level))
+        out.append(row)
+    if not fresh:
+        return out
+    StockMovement.objects.bulk_create([row for row, *_ in fresh])
+    moved = {row.variant_id for row, *_ in fresh}
+    now = timezone.now()
+    for variant_id in moved:
+        levels[variant_id].updated_at = now
+    StockLevel.objects.bulk_update([levels[v] for v in moved], ["quantity", "online_quantity", "updated_at"])
+    for row, before, online_before, online_after in fresh:
+        stock_changing.send(
+            sender=StockMovement,
+            merchant_id=row.merchant_id,
+            variant_id=row.variant_id,
+            movement_id=row.pk,
+            origin=row.origin,
+            delta=row.delta,
+            level_before=before,
+            level_after=row.level_after,
+            online_before=online_before,
+            online_after=online_after,
+        )
+        transaction.on_commit(partial(_announce, row))
+    return out
 
 
 def stock_set(

@@ -19,8 +19,11 @@ SCOPES = {
     "listings": "store_channel_listings",
     "inventory": "store_inventory",
     "orders": "store_v2_orders",
+    "fulfillment": "store_fulfillment_methods_manage",  # pickup_methods.v3.yml
     "hooks": None,
 }
+# Read-only scopes not spelled `<scope>_read_only`.
+READ_ONLY = {"fulfillment": "store_fulfillment_methods_read_only"}
 ALL_SCOPES = [s for s in SCOPES.values() if s]
 # Extra scopes that also grant a family (refunds accept the transactions scope).
 ALSO_GRANTS = {"store_v2_transactions": "orders"}
@@ -82,6 +85,7 @@ def require_scope(account: dict, family: str | None, method: str) -> None:
     scope = SCOPES[family]
     granted = set(account["scopes"])
     granted |= {SCOPES[f] for s, f in ALSO_GRANTS.items() if s in granted}
-    if scope in granted or (method in ("GET", "HEAD") and f"{scope}_read_only" in granted):
+    read_only = READ_ONLY.get(family, f"{scope}_read_only")
+    if scope in granted or (method in ("GET", "HEAD") and read_only in granted):
         return
     raise ApiError(403, "You don't have a required scope to access the endpoint")

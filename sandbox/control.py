@@ -208,17 +208,34 @@ def counters_get(req: Request) -> Response:
     return Response.json({"total": total, "statuses": statuses, "routes": routes})
 
 
+def _levels_at(db, store_hash: str, location_id: int) -> dict[str, int]:
+    levels = {}
+    for product in db.find(store_hash, "product"):
+        for variant in db.find(store_hash, "variant", parent_id=product["id"]):
+            levels[str(variant["id"])] = variant_level(product, variant, location_id)
+    return levels
+
+
+def locations_stock_get(req: Request) -> Response:
+    """Every location (id, code, label, flags) with every variant's level there, from storage."""
+    store = _store(req)
+    db = req.app.db
+    locations = [
+        {
+            **{k: loc[k] for k in ("id", "code", "label", "enabled", "managed_by_external_source")},
+            "variants": _levels_at(db, store["hash"], loc["id"]),
+        }
+        for loc in db.find(store["hash"], "location")
+    ]
+    return Response.json({"locations": locations})
+
+
 def stock_get(req: Request) -> Response:
     """Every variant's level at one location (`location_id`, default 1), read from storage: an
     inspection for tests and benchmarks that costs no API quota and is not in the request log."""
     store = _store(req)
     location_id = req.query_int("location_id", DEFAULT_LOCATION)
-    db = req.app.db
-    levels = {}
-    for product in db.find(store["hash"], "product"):
-        for variant in db.find(store["hash"], "variant", parent_id=product["id"]):
-            levels[str(variant["id"])] = variant_level(product, variant, location_id)
-    return Response.json({"location_id": location_id, "variants": levels})
+    return Response.json({"location_id": location_id, "variants": _levels_at(req.app.db, store["hash"], location_id)})
 
 
 def store_reset(req: Request) -> Response:
@@ -300,6 +317,7 @@ def build():
         ("GET", S + "/requests", requests_get),
         ("GET", S + "/counters", counters_get),
         ("GET", S + "/stock", stock_get),
+        ("GET", S + "/locations/stock", locations_stock_get),
         ("POST", S + "/reset", store_reset),
         ("GET", S + "/deliveries", deliveries_get),
         ("POST", S + "/webhooks/retry-now", webhooks_retry_now),

@@ -236,6 +236,15 @@ class Database:
         ).fetchall()
         return {r["parent_id"]: r["total"] for r in rows}
 
+    def stock_forget(self, store_hash: str, location_id: int) -> None:
+        """Drop every product's and variant's level and settings at a deleted location
+        (locations.v3.yml: "Deleting locations that have inventory also deletes its stock")."""
+        key = f'"{int(location_id)}"'
+        self.execute(
+            "UPDATE records SET data=json_remove(data, ?, ?) WHERE store_hash=? AND kind IN ('product','variant')",
+            (f"$._stock.{key}", f"$._settings.{key}", store_hash),
+        )
+
     def put(
         self,
         store_hash: str,

@@ -94,7 +94,7 @@ def store_create(
     apps: dict | None = None,
     options: dict | None = None,
 ) -> dict:
-    """Create a store with channel 1, its category tree 1 and location 1."""
+    """Create a store with channel 1, its category tree 1, location 1 and its pickup method 1."""
     store_hash = store_hash or new_store_hash()
     store = {
         "hash": store_hash,
@@ -154,11 +154,14 @@ def store_create(
             "time_zone": "Europe/Paris",
             "address": default_address(store["owner"]["email"]),
             "operating_hours": default_operating_hours(),
+            "special_hours": [],
             "created_at": now,
             "updated_at": now,
         },
     )
     db.next_id(store_hash, "location")
+    db.put(store_hash, "pickup_method", default_pickup_method(now))
+    db.next_id(store_hash, "pickup_method")
     return store
 
 
@@ -174,6 +177,20 @@ def default_address(email: str = "location@sandbox.test") -> dict:
         "phone": "",
         "geo_coordinates": {"latitude": 0, "longitude": 0},
         "country_code": "FR",
+    }
+
+
+def default_pickup_method(now: str) -> dict:
+    """Every sandbox store has pickup method 1 at its default location, so that an order placed
+    for pickup needs no setup step (assumed: a real store starts with none)."""
+    return {
+        "id": 1,
+        "location_id": 1,
+        "display_name": "In-store pickup",
+        "collection_instructions": "",
+        "collection_time_description": "",
+        "date_created": now,
+        "date_modified": now,
     }
 
 

@@ -127,6 +127,11 @@ class SandboxProcess:
         answer = self.control("GET", f"/stores/{store_hash}/stock?location_id={location_id}")
         return {int(k): v for k, v in answer["variants"].items()}
 
+    def location_levels(self, store_hash: str) -> dict[int, dict[int, int]]:
+        """Every location's levels, {location_id: {variant_id: level}}, read from storage."""
+        answer = self.control("GET", f"/stores/{store_hash}/locations/stock")
+        return {loc["id"]: {int(k): v for k, v in loc["variants"].items()} for loc in answer["locations"]}
+
     def counters(self, store_hash: str) -> dict:
         return self.control("GET", f"/stores/{store_hash}/counters")
 

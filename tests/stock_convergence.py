@@ -340,16 +340,7 @@ class Run:
         return connection
 
     def _install_token(self) -> str:
-        """The app's token, from the OAuth install (webhooks are signed with the app's secret)."""
-        from urllib.parse import parse_qs, urlsplit
-
-        from integrations.bigcommerce.api.oauth import exchange_code
-        from integrations.tests.connect_helpers import sandbox_install
-
-        callback = sandbox_install(self.sandbox, self.store)
-        query = {k: v[0] for k, v in parse_qs(urlsplit(callback).query).items()}
-        redirect = callback.split("?", 1)[0]
-        return exchange_code(query["code"], query["scope"], query["context"], redirect).access_token
+        return app_token(self.sandbox, self.store)
 
     # -- operations ---------------------------------------------------------------------------
     def _weights(self) -> dict[str, int]:
@@ -940,6 +931,22 @@ class Run:
         requests = self.sandbox.request_log(self.hash, since=self.log_start)
         everything = {"figures": self.figures, "result": result, "ops": self.ops, "requests": requests}
         path.write_text(json.dumps(everything, default=str, indent=1))
+
+
+def app_token(sandbox, store: dict) -> str:
+    """The app's token for ``store``, from the OAuth install of the app Comptoir is configured with
+    (webhooks are signed with the app's secret)."""
+    from urllib.parse import parse_qs, urlsplit
+
+    from django.conf import settings
+
+    from integrations.bigcommerce.api.oauth import exchange_code
+    from integrations.tests.connect_helpers import sandbox_install
+
+    callback = sandbox_install(sandbox, store, client_id=settings.BIGCOMMERCE_CLIENT_ID)
+    query = {k: v[0] for k, v in parse_qs(urlsplit(callback).query).items()}
+    redirect = callback.split("?", 1)[0]
+    return exchange_code(query["code"], query["scope"], query["context"], redirect).access_token
 
 
 def faults_for(store_hash: str, *, timeout_s: float) -> list[dict]:

@@ -102,7 +102,14 @@ def _sync_run(other):
     return [{"run_id": SyncRun.objects.create(merchant=other, connection=connection, kind="export").pk}]
 
 
+def _incident(other):
+    from integrations.models import Incident
+
+    return [{"incident_id": Incident.objects.create(merchant=other, kind=Incident.Kind.STOCK_DRIFT).pk}]
+
+
 URL_CASES = {
+    "integrations:bigcommerce_incident_resolve": _incident,
     "integrations:bigcommerce_run": _sync_run,
     "integrations:bigcommerce_event": _sync_event,
     "integrations:bigcommerce_event_retry": _sync_event,

@@ -21,6 +21,8 @@ from pathlib import Path
 
 import pytest
 
+from bench._proctree import Proc, descendants, processes
+
 ROOT = Path(__file__).resolve().parents[1]
 STARTUP_TIMEOUT = 120  # seconds: a loaded machine starts three Django/sandbox processes slowly
 pytestmark = pytest.mark.skipif(not os.path.isdir("/proc/self"), reason="reads the process tree from /proc (Linux)")
@@ -51,16 +53,6 @@ def port_in_use(port: int) -> bool:
         return s.connect_ex(("127.0.0.1", port)) == 0
 
 
-def stat(pid: int) -> tuple[int, int, str, int] | None:
-    """(parent pid, process group, state, start time) from /proc, or None if the process is gone."""
-    try:
-        raw = Path(f"/proc/{pid}/stat").read_text()
-    except (FileNotFoundError, ProcessLookupError):
-        return None
-    fields = raw[raw.rindex(")") + 2 :].split()  # after "pid (comm) "
-    return int(fields[1]), int(fields[2]), fields[0], int(fields[19])
-
-
 def cmdline(pid: int) -> str:
     try:
         return " ".join(Path(f"/proc/{pid}/cmdline").read_text().split("\0"))
@@ -68,37 +60,15 @@ def cmdline(pid: int) -> str:
         return ""
 
 
-def all_processes() -> dict[int, tuple[int, int, str, int]]:
-    found = {}
-    for entry in os.listdir("/proc"):
-        if entry.isdigit() and (info := stat(int(entry))) is not None:
-            found[int(entry)] = info
-    return found
-
-
-def descendants(root: int) -> dict[int, tuple[int, int, str, int]]:
-    table = all_processes()
-    family, frontier = {}, [root]
-    while frontier:
-        parent = frontier.pop()
-        for pid, info in table.items():
-            if info[0] == parent and pid not in family:
-                family[pid] = info
-                frontier.append(pid)
-    return family
-
-
-def still_running(recorded: dict[int, tuple[int, int, str, int]]) -> list[int]:
+def still_running(recorded: dict[int, Proc]) -> list[int]:
     """Recorded processes still alive (the same start time: not a reused pid; zombies are dead),
     and any live process in one of their process groups (a child started after the recording)."""
-    groups = {info[1] for info in recorded.values()}
-    left = []
-    for pid, info in all_processes().items():
-        if info[2] == "Z":
-            continue
-        if (pid in recorded and recorded[pid][3] == info[3]) or info[1] in groups:
-            left.append(pid)
-    return left
+    groups = {info.group for info in recorded.values()}
+    return [
+        pid
+        for pid, info in processes().items()
+        if (pid in recorded and recorded[pid].started == info.started) or info.group in groups
+    ]
 
 
 class RunAll:
@@ -195,7 +165,7 @@ def lanes(run: RunAll, recorded: dict) -> list[str]:
     """The lane (Q_CLUSTER_NAME) of each qcluster run_all.py started itself."""
     found = []
     for pid, info in recorded.items():
-        if info[0] == run.proc.pid and "qcluster" in cmdline(pid):
+        if info.parent == run.proc.pid and "qcluster" in cmdline(pid):
             environ = Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
             found += [v.split(b"=", 1)[1].decode() for v in environ if v.startswith(b"Q_CLUSTER_NAME=")]
     return found
@@ -269,7 +239,7 @@ def test_the_ports_are_the_settings_and_one_process_ending_stops_the_others(run_
             assert json.loads(answer.read())["app_url"] == f"http://127.0.0.1:{web}"
         # One of the three ending by itself stops the others, and says so in the exit status.
         sandbox_pid = next(
-            pid for pid, info in recorded.items() if info[0] == run.proc.pid and "-m sandbox" in cmdline(pid)
+            pid for pid, info in recorded.items() if info.parent == run.proc.pid and "-m sandbox" in cmdline(pid)
         )
         os.kill(sandbox_pid, signal.SIGKILL)
         assert run.proc.wait(timeout=60) == 1

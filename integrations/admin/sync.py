@@ -1,4 +1,4 @@
-"""The journal, the bindings, the runs, the stock outbox and the webhook inbox, for support."""
+"""The journal, the bindings, the runs, the stock outbox, the webhook inbox and incidents, for support."""
 
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
@@ -7,6 +7,7 @@ from django.utils.translation import ngettext
 from integrations.admin.common import ReadOnlyAdmin, pretty_json, run_action
 from integrations.errors import WrongStep
 from integrations.models import (
+    Incident,
     ProductAssignment,
     ProductLink,
     StockPush,
@@ -235,3 +236,35 @@ class WebhookEventAdmin(ReadOnlyAdmin):
             webhook_event_retry(event=event)
 
         run_action(self, request, queryset, call, lambda n: _("%(n)s webhook events queued again.") % {"n": n})
+
+
+@admin.register(Incident)
+class IncidentAdmin(ReadOnlyAdmin):
+    """What needs a merchant (emailed once, on their Overview until resolved), for support."""
+
+    list_display = ("opened_at", "merchant", "kind", "subject_name", "occurrences", "emailed_at", "resolved_at")
+    list_filter = (
+        "kind",
+        ("resolved_at", admin.EmptyFieldListFilter),
+        ("emailed_at", admin.EmptyFieldListFilter),
+        "resolved_how",
+        ("merchant", admin.RelatedOnlyFieldListFilter),
+    )
+    search_fields = ("subject", "subject_name", "merchant__name", "connection__store_hash")
+    date_hierarchy = "opened_at"
+    list_select_related = ("merchant",)
+    fields = (
+        "merchant",
+        "connection",
+        "kind",
+        "subject",
+        "subject_name",
+        "event",
+        "opened_at",
+        "last_seen_at",
+        "occurrences",
+        "emailed_at",
+        "resolved_at",
+        "resolved_how",
+        "resolved_by",
+    )

@@ -182,3 +182,25 @@ def disconnecting(params: dict) -> str:
     return _("Disconnecting from BigCommerce (delete synced copies: %(answer)s).") % {
         "answer": _("yes") if params["delete_copies"] else _("no")
     }
+
+
+# -- what needs the merchant (each opens an incident: integrations.services.incidents) --------------
+ACCESS_REFUSED = "connection.access_refused"  # {status}
+WEBHOOKS_DEACTIVATED = "connection.webhooks_deactivated"  # {count}
+
+
+@message_register(ACCESS_REFUSED)
+def access_refused(params: dict) -> str:
+    return _(
+        "BigCommerce refused Comptoir's access token (%(status)s): the app was uninstalled or its access "
+        "revoked. Nothing syncs until the store is connected again."
+    ) % {"status": params.get("status") or "401"}
+
+
+@message_register(WEBHOOKS_DEACTIVATED)
+def webhooks_deactivated(params: dict) -> str:
+    return ngettext(
+        "BigCommerce deactivated %(count)s of Comptoir's webhooks after failed deliveries.",
+        "BigCommerce deactivated %(count)s of Comptoir's webhooks after failed deliveries.",
+        params["count"],
+    ) % {"count": params["count"]}

@@ -13,12 +13,14 @@ from integrations.models.bindings import (
     VariantLinkQuerySet,
 )
 from integrations.models.connection import BigCommerceConnection, ProductAssignment
+from integrations.models.incidents import Incident
 from integrations.models.journal import SyncEvent, SyncRun
 from integrations.models.stock import OrderIntake, OrderLineEffect, OrderStatusAnnounced, RemoteOrder, StockPush
 from integrations.models.transport import RateLimitState, UsedSignedPayload, WebhookEvent
 
 __all__ = [
     "BigCommerceConnection",
+    "Incident",
     "OrderIntake",
     "OrderLineEffect",
     "OrderStatusAnnounced",

@@ -74,6 +74,8 @@ class WebhookEvent(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["store_hash", "event_hash"], name="webhook_event_unique_hash"),
         ]
+        # A drain reads a connection's pending events (``inbox.drain``), whatever the inbox's history.
+        indexes = [models.Index(fields=["connection", "status"], name="webhook_event_pending")]
 
     def __str__(self):
         return f"{self.scope} ({self.store_hash})"

@@ -14,6 +14,7 @@ from integrations.selectors.connection import (
     wizard_step_done,
     wizard_steps,
 )
+from integrations.selectors.incidents import incidents_for_overview
 from integrations.selectors.journal import (
     JournalFilters,
     journal_product,
@@ -48,6 +49,7 @@ __all__ = [
     "connection_display_status",
     "connection_for_merchant",
     "failed_product_link_count",
+    "incidents_for_overview",
     "journal_product",
     "managed_fields_narrow",
     "merchant_vat_rates",

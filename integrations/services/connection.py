@@ -14,8 +14,9 @@ from integrations import journal_messages
 from integrations.bigcommerce import binder
 from integrations.errors import MerchantHasAnotherStore, StoreHeldByAnotherMerchant, WrongStep
 from integrations.messages import Message
-from integrations.models import BigCommerceConnection, ProductAssignment, ProductLink, SyncEvent
+from integrations.models import BigCommerceConnection, Incident, ProductAssignment, ProductLink, SyncEvent
 from integrations.selectors import wizard_first_unfinished_step, wizard_step_done
+from integrations.services.incidents import connection_access_restored, incidents_resolve
 from integrations.services.journal import sync_event_record
 from integrations.services.queue import enqueue_on_commit
 from portal.models import Merchant
@@ -105,6 +106,7 @@ def connection_authorize(
             detail={"store_hash": store_hash, "scope": scope, "user": user_email, "origin": origin},
         )
         enqueue_on_commit("integrations.tasks.connection_store_facts_fetch", connection.pk)
+        connection_access_restored(merchant_id=connection.merchant_id)
     return connection
 
 
@@ -171,6 +173,7 @@ def connection_claim(*, merchant: Merchant, connection_id: int) -> BigCommerceCo
             code=journal_messages.SETUP_STORE_CONNECTED,
             params={"store": connection.store_hash},
         )
+        connection_access_restored(merchant_id=merchant.pk)
     return connection
 
 
@@ -366,8 +369,9 @@ def connection_forget(
     kind: str = SyncEvent.Kind.DISCONNECT,
     direction: str = SyncEvent.Direction.INTERNAL,
     detail: dict | None = None,
-) -> None:
-    """Disconnected: the token and webhook secret are forgotten; journal and link history stay."""
+) -> SyncEvent:
+    """Disconnected: the token and webhook secret are forgotten; journal and link history stay.
+    What needed the merchant about this store needs them no more (its incidents are resolved)."""
 
     now = timezone.now()
     connection.status = Status.DISCONNECTED
@@ -381,4 +385,5 @@ def connection_forget(
     connection.disconnected_at = now
     connection.save()
     binder.links_end(links=ProductLink.objects.live().filter(connection=connection), at=now)
-    sync_event_record(connection=connection, kind=kind, direction=direction, message=message, detail=detail)
+    incidents_resolve(merchant_id=connection.merchant_id, kinds=Incident.Kind.values)
+    return sync_event_record(connection=connection, kind=kind, direction=direction, message=message, detail=detail)

@@ -28,12 +28,14 @@ def sync_event_record(
     code: str = "",
     params: dict[str, Any] | None = None,
     background: bool | None = None,
+    save: bool = True,
 ) -> SyncEvent:
-    """Write one journal line. ``message`` is plain language (a callable building it with gettext,
-    so that it exists in every language), or ``code`` and ``params`` rendered in the reader's
-    language (``integrations.journal_messages``); ``detail`` is what was sent and answered;
-    ``product`` (a Product, or a dict with id/name/sku) is what it was about, ``products`` (dicts)
-    when it was about several (an order of two products: both named, each searchable). ``background``: the
+    """Write one journal line (``save`` False: build it unsaved, for ``sync_events_record_many``).
+    ``message`` is plain language (a callable building it with gettext, so that it exists in every
+    language), or ``code`` and ``params`` rendered in the reader's language
+    (``integrations.journal_messages``); ``detail`` is what was sent and answered; ``product`` (a
+    Product, or a dict with id/name/sku) is what it was about, ``products`` (dicts) when it was
+    about several (an order of two products: both named, each searchable). ``background``: the
     entry asked nothing of Comptoir and is hidden by default (unset: skipped entries, and webhooks
     received whose effect has an entry of its own). A success settles the same product's earlier
     failures of the same kind (``resolved_at``). What the entry keeps is bounded
@@ -47,7 +49,7 @@ def sync_event_record(
             kind == SyncEvent.Kind.WEBHOOK and status == SyncEvent.Status.OK
         )
     merchant = merchant or (connection.merchant if connection else None)
-    event = SyncEvent.objects.create(
+    event = SyncEvent(
         merchant=merchant,
         connection=connection,
         kind=kind,
@@ -62,11 +64,20 @@ def sync_event_record(
         attempts=attempts,
         **about,
     )
+    if not save:
+        return event
+    event.save(force_insert=True)
     # Only an entry about one product's own sync settles its failures (not a list it names, such
     # as "Retry of 1 failed product requested", which settles nothing yet).
     if status == SyncEvent.Status.OK and product is not None and about.get("product_id") and kind in RESOLVABLE_KINDS:
         sync_event_failures_resolve(merchant=merchant, product_id=about["product_id"], kind=kind, at=event.created_at)
     return event
+
+
+def sync_events_record_many(entries: list[SyncEvent]) -> None:
+    """Write journal lines built with ``save=False`` in one statement a page (a batch of webhooks).
+    None may settle a failure: only entries about no product, or not OK, are taken here."""
+    SyncEvent.objects.bulk_create(entries, batch_size=500)
 
 
 def sync_event_failures_resolve(*, merchant, product_id: int, kind: str, at=None) -> int:

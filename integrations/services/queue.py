@@ -29,8 +29,10 @@ LANES = {
     "integrations.tasks.bigcommerce_orders_intake": URGENT,
     "integrations.tasks.bigcommerce_orders_poll": URGENT,
     "integrations.tasks.bigcommerce_stock_sweep": URGENT,
-    # Webhooks: each is stored by the view and processed here (an order, a product, a stock edit).
+    # Webhooks: stored by the view, drained in batches per connection (orders, stock edits); one alone
+    # (a retry the support asks for).
     "integrations.tasks.webhook_event_process": URGENT,
+    "integrations.tasks.webhook_inbox_drain": URGENT,
     # Variants BigCommerce reported an edit of: a read of those few variants only.
     "integrations.tasks.bigcommerce_stock_check_requested": URGENT,
 }

@@ -1,20 +1,17 @@
 """Fixtures of the integrations tests: one BigCommerce sandbox process per test session (per
-xdist worker), a fresh store per test, and clients pointed at it over real HTTP."""
+xdist worker; ``connect_helpers.sandbox``), a fresh store per test, clients pointed at it over real
+HTTP, and ``bc``: the portal's settings pointed at the sandbox."""
 
 import pytest
 
 from integrations.bigcommerce.api import BigCommerceClient, InProcessPacer, RetryPolicy
+from integrations.tests import connect_helpers
 
 # Fast backoff for tests: the policy's shape (attempts, jitter) is what is under test.
 FAST_RETRY = RetryPolicy(max_attempts=3, base_delay=0.01, max_delay=0.05, max_elapsed=10)
 
-
-@pytest.fixture(scope="session")
-def sandbox():
-    from sandbox.testing import SandboxProcess
-
-    with SandboxProcess() as process:
-        yield process
+sandbox = connect_helpers.sandbox  # fixture: the session's sandbox process
+bc = connect_helpers.bc  # fixture: the portal's settings pointed at it
 
 
 @pytest.fixture
@@ -47,3 +44,10 @@ def bc_client(make_client):
 def _orders_poll_gap(settings):
     """Polls of a connection's orders back to back: these tests count calls and rows, not time."""
     settings.BIGCOMMERCE_ORDER_POLL_GAP_S = 0
+
+
+@pytest.fixture
+def no_apply_window(settings):
+    """The sandbox applies stock adjustments at once: no window in which BigCommerce may still be
+    applying a push (``pytest.mark.usefixtures("no_apply_window")``)."""
+    settings.BIGCOMMERCE_STOCK_APPLY_WINDOW_S = 0

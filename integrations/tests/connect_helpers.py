@@ -19,6 +19,12 @@ PUBLIC_URL = "http://127.0.0.1:8000"
 CLIENT_ID = "comptoir-local"
 CLIENT_SECRET = "comptoir-local-secret"
 PASSWORD = "sandbox-pass"
+# The marks of a test module that talks to the sandbox: the database, and quiet about the sandbox's
+# local client secret (short; real secrets are not).
+SANDBOX_TESTS = [
+    pytest.mark.django_db,
+    pytest.mark.filterwarnings("ignore::jwt.warnings.InsecureKeyLengthWarning"),
+]
 
 
 @pytest.fixture(scope="session")
@@ -98,11 +104,12 @@ def add_product(merchant, name, *, sku="", barcode="", price=1000, vat="20.00"):
     return product
 
 
-def sandbox_install(sandbox, store, *, state: str = "") -> str:
+def sandbox_install(sandbox, store, *, state: str = "", client_id: str = CLIENT_ID) -> str:
     """The merchant logs in to the store on BigCommerce's install page; returns the callback URL.
-    ``state`` is the one Comptoir's Connect put in the install link (none from BigCommerce)."""
+    ``state`` is the one Comptoir's Connect put in the install link (none from BigCommerce);
+    ``client_id`` the app's (another than the sandbox's default: the production stack's, bench.load_run)."""
     answer = requests.post(
-        f"{sandbox.url}/login/app/{CLIENT_ID}/install" + (f"?{urlencode({'state': state})}" if state else ""),
+        f"{sandbox.url}/login/app/{client_id}/install" + (f"?{urlencode({'state': state})}" if state else ""),
         data={
             "action": "login",
             "email": store["owner"]["email"] if "owner" in store else store["owner_email"],

@@ -8,13 +8,10 @@ from django.utils import translation
 
 from catalog.tests.factories import ProductFactory
 from integrations.models import BigCommerceConnection, ProductLink, StockPush, SyncEvent, VariantLink
-from integrations.tests import connect_helpers
 from integrations.tests.connect_helpers import CommitClient, api, new_store
 from inventory.services import sale_create
 from portal.tests.factories import MembershipFactory, MerchantFactory, UserFactory
 
-bc = connect_helpers.bc  # fixture
-sandbox = connect_helpers.sandbox  # fixture
 pytestmark = pytest.mark.django_db
 
 

@@ -20,13 +20,7 @@ from integrations.tests.connect_helpers import (
 )
 from portal.models import Merchant
 
-bc = connect_helpers.bc  # fixture
-sandbox = connect_helpers.sandbox  # fixture
-pytestmark = [
-    pytest.mark.django_db,
-    # The sandbox's local client secret is short; real secrets are not.
-    pytest.mark.filterwarnings("ignore::jwt.warnings.InsecureKeyLengthWarning"),
-]
+pytestmark = connect_helpers.SANDBOX_TESTS
 APP = "/integrations/bigcommerce/app/"
 SETUP = "/integrations/bigcommerce/setup/"
 

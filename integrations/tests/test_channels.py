@@ -10,11 +10,9 @@ from integrations.tests.test_export import connected, connected_to
 from integrations.tests.test_stock_push import remote_level
 from inventory.services import stock_set
 
-bc = connect_helpers.bc  # fixture
-sandbox = connect_helpers.sandbox  # fixture
 media_server = test_export.media_server  # fixture
 public = test_export.public  # fixture
-pytestmark = [pytest.mark.django_db, pytest.mark.filterwarnings("ignore::jwt.warnings.InsecureKeyLengthWarning")]
+pytestmark = connect_helpers.SANDBOX_TESTS
 ASSIGN = "/integrations/channels/assign/"
 
 

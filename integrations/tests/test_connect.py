@@ -16,13 +16,7 @@ from integrations.tests.connect_helpers import (
     walk_wizard,
 )
 
-bc = connect_helpers.bc  # fixture
-sandbox = connect_helpers.sandbox  # fixture
-pytestmark = [
-    pytest.mark.django_db,
-    # The sandbox's local client secret is short; real secrets are not.
-    pytest.mark.filterwarnings("ignore::jwt.warnings.InsecureKeyLengthWarning"),
-]
+pytestmark = connect_helpers.SANDBOX_TESTS
 SETUP = "/integrations/bigcommerce/setup/"
 
 

@@ -26,12 +26,7 @@ from integrations.tests.connect_helpers import (
     walk_wizard,
 )
 
-bc = connect_helpers.bc  # fixture
-sandbox = connect_helpers.sandbox  # fixture
-pytestmark = [
-    pytest.mark.django_db,
-    pytest.mark.filterwarnings("ignore::jwt.warnings.InsecureKeyLengthWarning"),
-]
+pytestmark = connect_helpers.SANDBOX_TESTS
 
 
 @pytest.fixture(scope="session")

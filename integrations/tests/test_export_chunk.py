@@ -2,7 +2,6 @@
 link): never bound by name alone, one product's failure never stops the run, a fix is pushed at
 once. Over real HTTP against the sandbox."""
 
-import pytest
 from django.test import TestCase
 from django.urls import reverse
 
@@ -15,12 +14,7 @@ from integrations.tests import connect_helpers
 from integrations.tests.connect_helpers import add_product, api, new_store
 from integrations.tests.test_export import _remote_names, _run_export_now, connected_to, remote_product
 
-bc = connect_helpers.bc  # fixture
-sandbox = connect_helpers.sandbox  # fixture
-pytestmark = [
-    pytest.mark.django_db,
-    pytest.mark.filterwarnings("ignore::jwt.warnings.InsecureKeyLengthWarning"),
-]
+pytestmark = connect_helpers.SANDBOX_TESTS
 
 
 def _store_product(bc, store, **fields):

@@ -2,7 +2,6 @@
 store, and the other tab's save (which changed only the description) sends the description
 with that price, never the old one. A save that changes nothing sends nothing."""
 
-import pytest
 from django.urls import reverse
 
 from integrations.models import ProductLink
@@ -11,11 +10,7 @@ from integrations.tests.connect_helpers import add_product, api, connect_from_co
 from integrations.tests.connect_helpers import walk_wizard as wizard
 from portal.tests.form_html import form_data
 
-bc = connect_helpers.bc  # fixture
-pytestmark = [
-    pytest.mark.django_db,
-    pytest.mark.filterwarnings("ignore::jwt.warnings.InsecureKeyLengthWarning"),
-]
+pytestmark = connect_helpers.SANDBOX_TESTS
 
 
 def _writes(bc, store, since: int) -> list[tuple[str, str]]:

@@ -18,18 +18,8 @@ from integrations.tests.test_reconciliation import set_remote
 from integrations.tests.test_stock_inbound import level
 from integrations.tests.test_stock_push import stocked
 
-bc = connect_helpers.bc  # fixture
-sandbox = connect_helpers.sandbox  # fixture
 worker = queue_helpers.worker  # fixture
-pytestmark = [
-    pytest.mark.django_db,
-    pytest.mark.filterwarnings("ignore::jwt.warnings.InsecureKeyLengthWarning"),
-]
-
-
-@pytest.fixture(autouse=True)
-def _no_apply_window(settings):
-    settings.BIGCOMMERCE_STOCK_APPLY_WINDOW_S = 0
+pytestmark = [*connect_helpers.SANDBOX_TESTS, pytest.mark.usefixtures("no_apply_window")]
 
 
 def test_a_stock_check_goes_in_rounds_and_another_merchants_check_runs_between_them(bc, worker, monkeypatch):

@@ -17,11 +17,9 @@ from integrations.models import BigCommerceConnection, ProductLink, SyncEvent, S
 from integrations.tests.connect_helpers import (
     add_product,
     api,
-    bc,  # noqa: F401 (fixture)
     connect_from_comptoir,
     merchant_with_client,
     new_store,
-    sandbox,  # noqa: F401 (fixture)
     walk_wizard,
 )
 from integrations.tests.test_webhooks import signed

@@ -18,12 +18,7 @@ from integrations.tests import connect_helpers
 from integrations.tests.connect_helpers import add_product, api, merchant_with_client, new_store
 from portal.csv_export import csv_cell
 
-bc = connect_helpers.bc  # fixture
-sandbox = connect_helpers.sandbox  # fixture
-pytestmark = [
-    pytest.mark.django_db,
-    pytest.mark.filterwarnings("ignore::jwt.warnings.InsecureKeyLengthWarning"),
-]
+pytestmark = connect_helpers.SANDBOX_TESTS
 
 JOURNAL = reverse("integrations:bigcommerce_journal")
 EXPORT = reverse("integrations:bigcommerce_journal_export")

@@ -2,7 +2,6 @@
 
 import datetime as dt
 
-import pytest
 from django.utils import timezone
 
 from integrations import tasks
@@ -17,12 +16,7 @@ from integrations.tests.connect_helpers import (
 )
 from portal.tests.factories import MerchantFactory
 
-bc = connect_helpers.bc  # fixture
-sandbox = connect_helpers.sandbox  # fixture
-pytestmark = [
-    pytest.mark.django_db,
-    pytest.mark.filterwarnings("ignore::jwt.warnings.InsecureKeyLengthWarning"),
-]
+pytestmark = connect_helpers.SANDBOX_TESTS
 
 
 def _aged(model, pk, field, days=0, minutes=0):

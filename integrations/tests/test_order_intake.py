@@ -21,17 +21,7 @@ from integrations.tests.test_stock_inbound import BILLING, deliver, effects, lev
 from integrations.tests.test_stock_push import stocked
 from inventory.models import StockMovement, StockOrigin
 
-bc = connect_helpers.bc  # fixture
-sandbox = connect_helpers.sandbox  # fixture
-pytestmark = [
-    pytest.mark.django_db,
-    pytest.mark.filterwarnings("ignore::jwt.warnings.InsecureKeyLengthWarning"),
-]
-
-
-@pytest.fixture(autouse=True)
-def _no_apply_window(settings):
-    settings.BIGCOMMERCE_STOCK_APPLY_WINDOW_S = 0
+pytestmark = [*connect_helpers.SANDBOX_TESTS, pytest.mark.usefixtures("no_apply_window")]
 
 
 def mark(bc, store) -> int:

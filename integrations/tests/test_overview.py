@@ -2,7 +2,6 @@
 
 import datetime as dt
 
-import pytest
 from django.test import Client
 from django.utils import timezone
 from django_q.models import Schedule
@@ -19,12 +18,7 @@ from integrations.tests.connect_helpers import (
 )
 from portal.tests.factories import MembershipFactory, MerchantFactory
 
-bc = connect_helpers.bc  # fixture
-sandbox = connect_helpers.sandbox  # fixture
-pytestmark = [
-    pytest.mark.django_db,
-    pytest.mark.filterwarnings("ignore::jwt.warnings.InsecureKeyLengthWarning"),
-]
+pytestmark = connect_helpers.SANDBOX_TESTS
 OVERVIEW = "/integrations/bigcommerce/"
 SYNC_NOW = "/integrations/bigcommerce/sync-now/"
 

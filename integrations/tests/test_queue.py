@@ -1,6 +1,7 @@
 """The lanes: each task is enqueued on its cluster's queue, whichever process enqueues it."""
 
 import pytest
+from django.core.cache import cache
 from django.db import transaction
 from django_q.brokers import get_broker
 from django_q.conf import Conf
@@ -62,6 +63,7 @@ def test_each_task_lands_on_its_lanes_queue_even_from_the_other_lanes_worker(rea
 @pytest.mark.django_db(transaction=True)
 def test_order_and_stock_events_are_urgent_product_events_bulk(real_queue, monkeypatch):
     """An initial sync's own product webhooks (twice the products) never queue ahead of a sale's push."""
+    cache.clear()  # no drain flag left by another test
     monkeypatch.setattr(Conf, "POLL", 0)
     connection = BigCommerceConnection.objects.create(
         merchant=MerchantFactory(), store_hash="lanes1", status=BigCommerceConnection.Status.CONNECTED
@@ -86,8 +88,9 @@ def test_order_and_stock_events_are_urgent_product_events_bulk(real_queue, monke
             webhook_id="1",
         )
         webhook_event_receive(connection=connection, delivery=delivery)
-    assert taken(real_queue["urgent"]) == ["webhook_event_process"] * 3
-    assert taken(real_queue["bulk"]) == ["webhook_event_process_bulk"] * 3
+    # One drain per lane for the connection (not a task per event): each takes every pending event.
+    assert taken(real_queue["urgent"]) == ["webhook_inbox_drain"]
+    assert taken(real_queue["bulk"]) == ["webhook_inbox_drain_bulk"]
 
 
 @pytest.mark.django_db(transaction=True)
@@ -95,8 +98,8 @@ def test_a_stock_push_is_taken_before_the_webhooks_queued_ahead_of_it_first_in_f
     real_queue, monkeypatch
 ):
     monkeypatch.setattr(Conf, "POLL", 0)
-    for event_id in (1, 2, 3):  # a busy store's echoes of its own last push
-        enqueue("integrations.tasks.webhook_event_process", event_id)
+    for connection_id in (1, 2, 3):  # busy stores' echoes of their own last pushes
+        enqueue("integrations.tasks.webhook_inbox_drain", connection_id)
     enqueue("integrations.tasks.bigcommerce_stock_push_run", 7)
     enqueue("integrations.tasks.bigcommerce_stock_push_run", 8)
     assert real_queue["urgent"].queue_size() == 5
@@ -109,8 +112,8 @@ def test_a_stock_push_is_taken_before_the_webhooks_queued_ahead_of_it_first_in_f
     assert taken_args == [
         ("bigcommerce_stock_push_run", 7),
         ("bigcommerce_stock_push_run", 8),
-        ("webhook_event_process", 1),
-        ("webhook_event_process", 2),
-        ("webhook_event_process", 3),
+        ("webhook_inbox_drain", 1),
+        ("webhook_inbox_drain", 2),
+        ("webhook_inbox_drain", 3),
     ]
     assert real_queue["urgent"].queue_size() == 0

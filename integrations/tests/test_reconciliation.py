@@ -19,17 +19,7 @@ from integrations.tests.test_stock_inbound import ledger, level
 from integrations.tests.test_stock_push import remote_level, stocked
 from inventory.models import StockOrigin
 
-bc = connect_helpers.bc  # fixture
-sandbox = connect_helpers.sandbox  # fixture
-pytestmark = [
-    pytest.mark.django_db,
-    pytest.mark.filterwarnings("ignore::jwt.warnings.InsecureKeyLengthWarning"),
-]
-
-
-@pytest.fixture(autouse=True)
-def _no_apply_window(settings):
-    settings.BIGCOMMERCE_STOCK_APPLY_WINDOW_S = 0
+pytestmark = [*connect_helpers.SANDBOX_TESTS, pytest.mark.usefixtures("no_apply_window")]
 
 
 def set_remote(bc, store, variant, quantity):

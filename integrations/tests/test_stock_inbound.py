@@ -30,18 +30,8 @@ from integrations.tests.test_stock_push import relative_calls, remote_level, sel
 from inventory.models import StockMovement, StockOrigin
 from inventory.services import stock_adjust, stock_set
 
-bc = connect_helpers.bc  # fixture
-sandbox = connect_helpers.sandbox  # fixture
-pytestmark = [
-    pytest.mark.django_db,
-    pytest.mark.filterwarnings("ignore::jwt.warnings.InsecureKeyLengthWarning"),
-]
+pytestmark = [*connect_helpers.SANDBOX_TESTS, pytest.mark.usefixtures("no_apply_window")]
 BILLING = {"first_name": "Camille", "last_name": "Martin", "email": "camille@example.test", "country_iso2": "FR"}
-
-
-@pytest.fixture(autouse=True)
-def _no_apply_window(settings):
-    settings.BIGCOMMERCE_STOCK_APPLY_WINDOW_S = 0  # the sandbox applies adjustments at once here
 
 
 def level(variant) -> int:

@@ -10,17 +10,7 @@ from integrations.tests.test_stock_inbound import deliver, ledger, level, order
 from integrations.tests.test_stock_push import stocked
 from inventory.models import StockOrigin
 
-bc = connect_helpers.bc  # fixture
-sandbox = connect_helpers.sandbox  # fixture
-pytestmark = [
-    pytest.mark.django_db,
-    pytest.mark.filterwarnings("ignore::jwt.warnings.InsecureKeyLengthWarning"),
-]
-
-
-@pytest.fixture(autouse=True)
-def _no_apply_window(settings):
-    settings.BIGCOMMERCE_STOCK_APPLY_WINDOW_S = 0
+pytestmark = [*connect_helpers.SANDBOX_TESTS, pytest.mark.usefixtures("no_apply_window")]
 
 
 def test_an_order_of_a_channel_the_store_lacks_follows_the_global_settings(bc):

@@ -19,13 +19,8 @@ from integrations.tests.test_export import connected, connected_to
 from inventory.models import Sale, StockOrigin
 from inventory.services import sale_create, stock_adjust, stock_set, stock_tracking_set
 
-bc = connect_helpers.bc  # fixture
-sandbox = connect_helpers.sandbox  # fixture
 worker = queue_helpers.worker  # fixture
-pytestmark = [
-    pytest.mark.django_db,
-    pytest.mark.filterwarnings("ignore::jwt.warnings.InsecureKeyLengthWarning"),
-]
+pytestmark = connect_helpers.SANDBOX_TESTS
 RELATIVE = "/v3/inventory/adjustments/relative"
 
 

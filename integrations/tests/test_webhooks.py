@@ -13,11 +13,9 @@ from integrations.models import BigCommerceConnection, SyncEvent, WebhookEvent
 from integrations.tests.connect_helpers import (
     CLIENT_SECRET,
     api,
-    bc,  # noqa: F401 (fixture)
     connect_from_comptoir,
     merchant_with_client,
     new_store,
-    sandbox,  # noqa: F401 (fixture)
     walk_wizard,
 )
 from portal.tests.factories import MembershipFactory, MerchantFactory

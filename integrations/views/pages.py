@@ -13,7 +13,7 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from integrations import selectors
 from integrations.bigcommerce.stock.check import stock_reconcile_start
-from integrations.errors import ConnectRefused
+from integrations.errors import ConnectRefused, WrongStep
 from integrations.messages import message_localized
 from integrations.models import BigCommerceConnection
 from integrations.services.connection import (
@@ -21,6 +21,7 @@ from integrations.services.connection import (
     connection_disconnect_request,
     connection_get_or_create,
 )
+from integrations.services.incidents import incident_acknowledge
 from integrations.services.sync_now import sync_now_start
 from integrations.views.common import render_page
 from integrations.views.connect_state import connect_state_issue
@@ -58,6 +59,7 @@ def bigcommerce_overview(request):
         # A wizard left half way resumes at its first unfinished step.
         return redirect("integrations:setup")
     context = connected_context(request, connection, status, "overview")
+    context["incidents"] = selectors.incidents_for_overview(merchant=request.merchant)
     if connection is not None and status in (Status.CONNECTED, Status.NEEDS_ATTENTION):
         context["products_to_sync"] = (
             selectors.products_to_sync_count(merchant=request.merchant, connection=connection)
@@ -109,6 +111,21 @@ def bigcommerce_stock_check(request):
     messages.success(
         request, _("Stock check started. Its progress shows below; what it corrects is in the sync journal.")
     )
+    return redirect("integrations:bigcommerce")
+
+
+@merchant_required
+@require_POST
+def bigcommerce_incident_resolve(request, incident_id: int):
+    """Mark resolved: the merchant has seen to an incident nothing else can tell the end of."""
+    try:
+        incident = incident_acknowledge(merchant=request.merchant, incident_id=incident_id, user=request.user)
+    except WrongStep as exc:
+        messages.error(request, exc.message)
+    else:
+        if incident is None:
+            raise Http404
+        messages.success(request, _("Marked resolved."))
     return redirect("integrations:bigcommerce")
 
 

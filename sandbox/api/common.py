@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import math
+import threading
+import uuid
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlencode
 
-from ..web import MAX_ID, ApiError, Request, invalid
+from ..stores import store_options
+from ..web import MAX_ID, ApiError, Request, Response, invalid
 
 MAX_LIMIT = 250
 
@@ -81,3 +85,27 @@ def get_or_404(db, store_hash: str, kind: str, record_id: Any, title: str | None
     if record is None:
         raise ApiError(404, title or f"The requested {kind} was not found.")
     return record
+
+
+def transaction() -> Response:
+    """Inventory and location writes answer with only a transaction id (they are asynchronous)."""
+    return Response.json({"transaction_id": str(uuid.uuid4())})
+
+
+def apply_async(req: Request, apply: Callable[[], None]) -> None:
+    """Apply a validated write now, or `inventory_apply_delay_ms` after the answer (store option)
+    in its own transaction, as BigCommerce's asynchronous Inventory and Locations APIs do (docs:
+    inventory adjustments and locations, "there may be a short delay")."""
+    delay_ms = store_options(req.store)["inventory_apply_delay_ms"]
+    if not delay_ms:
+        apply()
+        return
+    app = req.app
+
+    def later() -> None:
+        with app.db.tx():
+            apply()
+
+    timer = threading.Timer(delay_ms / 1000, later)
+    timer.daemon = True
+    app.db.on_commit(timer.start)

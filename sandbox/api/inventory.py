@@ -1,15 +1,14 @@
-"""Inventory v3: absolute and relative adjustments, items, locations."""
+"""Inventory v3 (``reference/inventory.v3.yml``): absolute and relative adjustments, items at
+every location or at one, and items' settings per location (safety stock, in-stock flag,
+warning level, bin picking number). Writes are asynchronous (see `common.apply_async`)."""
 
 from __future__ import annotations
 
-import threading
-import uuid
-
-from ..model.stock import MAX_LEVEL, level, stock_write
-from ..stores import default_address, default_operating_hours, store_options
-from ..values import iso_now
+from ..model.locations import location_usable
+from ..model.stock import MAX_LEVEL, level, settings_at, settings_write, stock_write
 from ..web import ApiError, Request, Response, invalid, v3
-from .common import get_or_404, paginate, require_list, require_object
+from .common import apply_async, get_or_404, non_negative_int, paginate, require_object, too_many, transaction
+from .locations import locations_filtered
 
 MAX_ITEMS = 2000
 
@@ -73,8 +72,9 @@ def _adjust(req: Request, relative: bool) -> Response:
         ):
             raise invalid({f"items.{index}.quantity": "Please provide an integer quantity."})
         location_id = item.get("location_id")
-        if db.get(req.store_hash, "location", location_id or 0) is None:
-            raise ApiError(422, f"Location {location_id} does not exist")
+        if not isinstance(location_id, int) or isinstance(location_id, bool):
+            raise invalid({f"items.{index}.location_id": "error.path.missing"})
+        location_usable(db, req.store_hash, location_id, what="a stock adjustment")
         product, variant = resolve_item(db, req.store_hash, item)
         key = (product["id"], variant and variant["id"], location_id)
         holder = variant or product
@@ -93,19 +93,8 @@ def _adjust(req: Request, relative: bool) -> Response:
         totals[key] = new_level
         changes[key] = changes.get(key, 0) + item["quantity"] if relative else item["quantity"]
     app, store_hash = req.app, req.store_hash
-    delay_ms = store_options(req.store)["inventory_apply_delay_ms"]
-    if delay_ms:
-        timer = threading.Timer(delay_ms / 1000, _apply_later, (app, store_hash, changes, relative))
-        timer.daemon = True
-        db.on_commit(timer.start)
-    else:
-        _apply(app, store_hash, changes, relative)
-    return _transaction()
-
-
-def _apply_later(app, store_hash: str, changes: dict, relative: bool) -> None:
-    with app.db.tx():
-        _apply(app, store_hash, changes, relative)
+    apply_async(req, lambda: _apply(app, store_hash, changes, relative))
+    return transaction()
 
 
 def _apply(app, store_hash: str, changes: dict, relative: bool) -> None:
@@ -128,11 +117,6 @@ def _apply(app, store_hash: str, changes: dict, relative: bool) -> None:
             location_id=location_id,
             method="relative" if relative else "absolute",
         )
-
-
-def _transaction() -> Response:
-    """Inventory writes answer with only a transaction id (the API is asynchronous)."""
-    return Response.json({"transaction_id": str(uuid.uuid4())})
 
 
 def adjust_absolute(req: Request) -> Response:
@@ -195,14 +179,7 @@ def _items(req: Request, locations: list[dict]) -> list[dict]:
                             "location_code": loc["code"],
                             "location_name": loc["label"],
                             "location_enabled": loc["enabled"],
-                            "available_to_sell": level(holder, loc["id"]),
-                            "total_inventory_onhand": level(holder, loc["id"]),
-                            "settings": {
-                                "safety_stock": 0,
-                                "is_in_stock": level(holder, loc["id"]) > 0,
-                                "warning_level": holder.get("inventory_warning_level", 0),
-                                "bin_picking_number": holder.get("bin_picking_number", ""),
-                            },
+                            **_quantities(holder, loc["id"]),
                         }
                         for loc in locations
                     ],
@@ -211,17 +188,19 @@ def _items(req: Request, locations: list[dict]) -> list[dict]:
     return out
 
 
-def _locations(req: Request) -> list[dict]:
-    locations = req.app.db.find(req.store_hash, "location")
-    if req.query.get("location_id:in"):
-        locations = [loc for loc in locations if loc["id"] in req.query_ints("location_id:in")]
-    if req.query.get("location_code:in"):
-        locations = [loc for loc in locations if loc["code"] in req.query_list("location_code:in")]
-    return locations
+def _quantities(holder: dict, location_id: int) -> dict:
+    """On hand, available to sell (on hand minus the safety stock) and the settings at a location."""
+    settings = settings_at(holder, location_id)
+    onhand = level(holder, location_id)
+    return {
+        "available_to_sell": max(0, onhand - settings["safety_stock"]),
+        "total_inventory_onhand": onhand,
+        "settings": settings,
+    }
 
 
 def items_get(req: Request) -> Response:
-    page, meta = paginate(req, _items(req, _locations(req)), max_limit=1000)
+    page, meta = paginate(req, _items(req, locations_filtered(req)), max_limit=1000)
     return v3(page, meta)
 
 
@@ -242,88 +221,67 @@ def location_items_get(req: Request) -> Response:
     return v3(page, meta)
 
 
-LOCATION_FIELDS = (
-    "code",
-    "label",
-    "description",
-    "managed_by_external_source",
-    "type_id",
-    "enabled",
-    "operating_hours",
-    "time_zone",
-    "address",
-    "storefront_visibility",
-)
+SETTINGS = ("safety_stock", "is_in_stock", "warning_level", "bin_picking_number")
 
 
-def _location_errors(index: int, item: dict) -> dict:
-    """locations.v3.yml: `address` and `operating_hours` are objects, never null."""
-    return {
-        f"{index}.{k}": "error.expected.jsobject"
-        for k in ("address", "operating_hours")
-        if k in item and not isinstance(item[k], dict)
-    }
+def _setting_errors(index: int, entry) -> dict:
+    """LocationItemsSettingsRequest, and its 422 example: at least one setting."""
+    where = f"settings.{index}"
+    if not isinstance(entry, dict):
+        return {where: "error.expected.jsobject"}
+    errors = {}
+    identity = entry.get("identity")
+    if not isinstance(identity, dict) or not any(
+        identity.get(k) is not None for k in ("sku", "variant_id", "product_id")
+    ):
+        errors[f"{where}.identity"] = "One of sku, variant_id or product_id is required"
+    if not any(k in entry for k in ("warning_level", "is_in_stock", "safety_stock")):
+        errors[f"setting.{index}.settings"] = (
+            "At least one setting must be specified: warning_level, is_in_stock or safety_stock"
+        )
+    for key in ("safety_stock", "warning_level"):
+        if key in entry and not (non_negative_int(entry[key]) and entry[key] <= MAX_LEVEL):
+            errors[f"{where}.{key}"] = "error.expected.non-negative integer"
+    if "is_in_stock" in entry and not isinstance(entry["is_in_stock"], bool):
+        errors[f"{where}.is_in_stock"] = "error.expected.jsboolean"
+    if "bin_picking_number" in entry and not isinstance(entry["bin_picking_number"], str):
+        errors[f"{where}.bin_picking_number"] = "error.expected.jsstring"
+    return errors
 
 
-def locations_get(req: Request) -> Response:
-    page, meta = paginate(req, _locations(req))
-    return v3(page, meta)
-
-
-def locations_post(req: Request) -> Response:
+def location_items_put(req: Request) -> Response:
+    """Update inventory settings for items at a location (put-location-inventory-items)."""
     db = req.app.db
-    for index, item in enumerate(require_list(req.json())):
-        if not isinstance(item, dict) or not item.get("label") or not item.get("code"):
-            raise invalid({f"{index}": "code and label are required"})
-        if _location_errors(index, item):
-            raise invalid(_location_errors(index, item))
-        if any(ln["code"] == item["code"] for ln in db.find(req.store_hash, "location")):
-            raise invalid({f"{index}.code": "Location code must be unique"})
-        now = iso_now()
-        location = {
-            "id": db.next_id(req.store_hash, "location"),
-            "description": "",
-            "managed_by_external_source": False,
-            "type_id": "PHYSICAL",
-            "enabled": True,
-            "operating_hours": default_operating_hours(),
-            "time_zone": "Europe/Paris",
-            "address": default_address(),
-            "storefront_visibility": True,
-            "is_default": False,
-            **{k: item[k] for k in LOCATION_FIELDS if k in item},
-            "created_at": now,
-            "updated_at": now,
-        }
-        db.put(req.store_hash, "location", location)
-    return _transaction()
+    # inventory.v3.yml documents 200 and 422 only for this PUT (its GET twin has a 404).
+    location = location_usable(db, req.store_hash, int(req.params["location_id"]), what="an inventory setting")
+    entries = require_object(req.json()).get("settings")
+    if not isinstance(entries, list) or not entries:
+        raise invalid({"settings": "error.path.missing"}, "Payload contains invalid fields")
+    if len(entries) > MAX_ITEMS:
+        raise too_many(MAX_ITEMS)
+    errors: dict = {}
+    for index, entry in enumerate(entries):
+        errors.update(_setting_errors(index, entry))
+    if errors:
+        raise invalid(errors, "Payload contains invalid fields")
+    resolved = []
+    for entry in entries:
+        product, variant = resolve_item(db, req.store_hash, entry["identity"])
+        resolved.append((product["id"], variant and variant["id"], {k: entry[k] for k in SETTINGS if k in entry}))
+    app, store_hash = req.app, req.store_hash
 
+    def apply() -> None:
+        for product_id, variant_id, changes in resolved:
+            product = app.db.get(store_hash, "product", product_id)
+            variant = app.db.get(store_hash, "variant", variant_id) if variant_id else None
+            if product is None or (variant_id and variant is None):
+                continue  # deleted meanwhile
+            settings_write(
+                app, store_hash, product=product, variant=variant, location_id=location["id"], changes=changes
+            )
 
-def locations_put(req: Request) -> Response:
-    db = req.app.db
-    for index, item in enumerate(require_list(req.json())):
-        if not isinstance(item, dict):
-            raise invalid({str(index): "error.expected.jsobject"})
-        location = db.get(req.store_hash, "location", item.get("id") or 0)
-        if location is None:
-            raise invalid({f"{index}.id": "Location does not exist"})
-        if _location_errors(index, item):
-            raise invalid(_location_errors(index, item))
-        location.update({k: item[k] for k in LOCATION_FIELDS if k in item})
-        location["updated_at"] = iso_now()
-        db.put(req.store_hash, "location", location)
-    return _transaction()
-
-
-def locations_delete(req: Request) -> Response:
-    ids = req.query_ints("location_id:in")
-    if not ids:
-        raise ApiError(422, "A filter is required", {"location_id:in": "required"})
-    if 1 in ids:
-        raise ApiError(422, "The default location cannot be deleted")
-    for location_id in ids:
-        req.app.db.delete(req.store_hash, "location", location_id)
-    return _transaction()
+    apply_async(req, apply)
+    return transaction()
 
 
 P = {"scope": "inventory"}
@@ -331,9 +289,6 @@ ROUTES = [
     ("PUT", "/v3/inventory/adjustments/absolute", adjust_absolute, P),
     ("POST", "/v3/inventory/adjustments/relative", adjust_relative, P),
     ("GET", "/v3/inventory/items", items_get, P),
-    ("GET", "/v3/inventory/locations", locations_get, P),
-    ("POST", "/v3/inventory/locations", locations_post, P),
-    ("PUT", "/v3/inventory/locations", locations_put, P),
-    ("DELETE", "/v3/inventory/locations", locations_delete, P),
     ("GET", "/v3/inventory/locations/{location_id}/items", location_items_get, P),
+    ("PUT", "/v3/inventory/locations/{location_id}/items", location_items_put, P),
 ]

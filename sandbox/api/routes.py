@@ -13,6 +13,7 @@ def build() -> Router:
         hooks,
         images,
         inventory,
+        locations,
         options,
         orders,
         products,
@@ -33,6 +34,7 @@ def build() -> Router:
         categories,
         channels,
         inventory,
+        locations,
         orders,
         refunds,
     ):

@@ -65,12 +65,18 @@ def pickups_read(body: dict) -> tuple[list[dict], list[dict]] | None:
     return [{"pickup_method_id": method, **text, "location": location}], lines
 
 
-def lines_place(order: dict, lines: list[dict], *, pickups: list[dict] | None, body: dict, next_id) -> None:
+def lines_place(
+    order: dict, lines: list[dict], *, pickups: list[dict] | None, location: dict | None, body: dict, next_id
+) -> None:
     """Give each line its consignment: the pickup (``order_pickup_method_id``), the shipping
-    address (``order_address_id``) or the downloads (digital products); keep them on the order."""
+    address (``order_address_id``) or the downloads (digital products); keep them on the order.
+    ``location``: the pickup method's location; its name, code and address fill what the order
+    did not give (pickupConsignmentLocation_Get carries the location's ``id``)."""
     order["_pickups"], order["_addresses"] = [], []
     if pickups:
-        pickup = {**pickups[0], "id": next_id("order_pickup")}
+        given = pickups[0]["location"]
+        pickup = {**pickups[0], "location": {**_location_fields(location), **given}, "id": next_id("order_pickup")}
+        pickup["location_id"] = location["id"]
         order["_pickups"].append(pickup)
     else:
         given = body.get("shipping_addresses")
@@ -86,6 +92,23 @@ def lines_place(order: dict, lines: list[dict], *, pickups: list[dict] | None, b
             line["order_pickup_method_id"] = order["_pickups"][0]["id"]
         else:
             line["order_address_id"] = order["_addresses"][0]["id"]
+
+
+def _location_fields(location: dict) -> dict:
+    """pickupConsignmentLocation_Base's fields from an inventory location."""
+    address = location.get("address", {})
+    return {
+        "name": location["label"],
+        "code": location["code"],
+        "address_line_1": address.get("address1", ""),
+        "address_line_2": address.get("address2", ""),
+        "city": address.get("city", ""),
+        "state": address.get("state", ""),
+        "postal_code": address.get("zip", ""),
+        "country_alpha2": (address.get("country_code") or "")[:2],
+        "email": address.get("email", ""),
+        "phone": address.get("phone", ""),
+    }
 
 
 def includes_read(query: dict) -> tuple[set[str], bool]:
@@ -126,7 +149,7 @@ def consignments_out(order: dict, *, api: str, with_lines: bool, line_out, lines
             "pickup_method_display_name": pickup["pickup_method_display_name"],
             "collection_instructions": pickup["collection_instructions"],
             "collection_time_description": pickup["collection_time_description"],
-            "location": {"id": pickup["pickup_method_id"], **pickup["location"]},
+            "location": {"id": pickup.get("location_id", pickup["pickup_method_id"]), **pickup["location"]},
             "line_items": items([ln for ln in lines if ln.get("order_pickup_method_id") == pickup["id"]]),
         }
         for pickup in order.get("_pickups", [])

@@ -9,7 +9,8 @@ from ..stores import inventory_settings, store_options
 from ..web import ApiError
 from ..webhooks.events import emit
 from .consignments import lines_place, order_includes_add, pickups_read
-from .stock import holder_of, level, stock_adjust
+from .locations import pickup_location
+from .stock import DEFAULT_LOCATION, holder_of, level, stock_adjust
 
 STATUSES = {
     0: "Incomplete",
@@ -86,7 +87,15 @@ def _move_stock(app, store_hash: str, order: dict, sign: int, lines: list[tuple[
             continue
         variant = db.get(store_hash, "variant", line["variant_id"]) if line["variant_id"] else None
         stock_variant = variant if product["inventory_tracking"] == "variant" else None
-        stock_adjust(app, store_hash, product=product, variant=stock_variant, delta=sign * quantity, origin="order")
+        stock_adjust(
+            app,
+            store_hash,
+            product=product,
+            variant=stock_variant,
+            delta=sign * quantity,
+            location_id=order.get("_location_id", DEFAULT_LOCATION),
+            origin="order",
+        )
 
 
 def order_create(app, store_hash: str, body: dict) -> dict:
@@ -98,6 +107,9 @@ def order_create(app, store_hash: str, body: dict) -> dict:
     lines_in = pickups[1] if pickups else body.get("products")
     if not isinstance(lines_in, list) or not lines_in:
         raise ApiError(400, "The field 'products' is required.")
+    # The pickup method's location is where the order takes its stock; else the default location.
+    location = pickup_location(db, store_hash, pickups[0][0]["pickup_method_id"]) if pickups else None
+    location_id = location["id"] if location else DEFAULT_LOCATION
     order_id = db.next_id(store_hash, "order", start=100)
     lines, wanted = [], {}
     for index, line_in in enumerate(lines_in):
@@ -109,8 +121,9 @@ def order_create(app, store_hash: str, body: dict) -> dict:
             kind, holder = holder_of(product, variant if product["inventory_tracking"] == "variant" else None)
             key = (kind, holder["id"])
             wanted[key] = wanted.get(key, 0) + quantity
-            if wanted[key] > level(holder):
-                raise ApiError(400, f"products[{index}]: {product['name']} is out of stock ({level(holder)} left)")
+            left = level(holder, location_id)
+            if wanted[key] > left:
+                raise ApiError(400, f"products[{index}]: {product['name']} is out of stock ({left} left)")
         price = variant["price"] if variant and variant.get("price") is not None else product["price"]
         price = float(line_in.get("price_inc_tax", price))
         sku = variant["sku"] if variant and variant["option_values"] else product["sku"]
@@ -195,6 +208,7 @@ def order_create(app, store_hash: str, body: dict) -> dict:
         "billing_address": body["billing_address"],
         "is_deleted": False,
         "_lines": lines,
+        "_location_id": location_id,
         "_ts": now,
         "_modified_ts": now,
     }
@@ -202,6 +216,7 @@ def order_create(app, store_hash: str, body: dict) -> dict:
         order,
         lines,
         pickups=pickups[0] if pickups else None,
+        location=location,
         body=body,
         next_id=lambda kind: db.next_id(store_hash, kind),
     )

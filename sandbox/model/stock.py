@@ -12,6 +12,8 @@ from ..webhooks.events import emit
 
 MAX_LEVEL = 2147483647
 DEFAULT_LOCATION = 1
+# Settings that the Catalog API holds for the default location: (Inventory name, Catalog name).
+CATALOG_SETTINGS = (("warning_level", "inventory_warning_level"), ("bin_picking_number", "bin_picking_number"))
 
 
 def holder_of(product: dict, variant: dict | None) -> tuple[str, dict]:
@@ -79,7 +81,14 @@ def stock_write(
     holder.setdefault("_stock", {})[str(location_id)] = new_level
     _save_holder(db, store_hash, kind, holder, product)
     value = new_level if method == "absolute" else new_level - old_level
-    _stock_changed(app, store_hash, product, variant if kind == "variant" else None, location_id)
+    item_variant = variant if kind == "variant" else None
+    channel_inventory_event(app, store_hash, product, item_variant, location_id, "stock_changed")
+    if origin == "order" and new_level < old_level:  # these two fire for orders only (events docs)
+        warning = settings_at(holder, location_id)["warning_level"]
+        if new_level == 0:
+            channel_inventory_event(app, store_hash, product, item_variant, location_id, "out_of_stock_reached")
+        elif new_level <= warning:
+            channel_inventory_event(app, store_hash, product, item_variant, location_id, "low_stock_reached")
     suffix = "inventory/order/updated" if origin == "order" else "inventory/updated"
     if kind == "product":
         emit(
@@ -124,13 +133,56 @@ def _save_holder(db, store_hash: str, kind: str, holder: dict, product: dict) ->
         )
 
 
-def _stock_changed(app, store_hash: str, product: dict, variant: dict | None, location_id: int) -> None:
-    """store/channel/{id}/inventory/product/stock_changed, once per channel the product is
-    assigned to (docs: webhooks events, inventory and location)."""
+def channel_inventory_event(
+    app, store_hash: str, product: dict, variant: dict | None, location_id: int, event: str
+) -> None:
+    """store/channel/{id}/inventory/product/{event}, once per channel the product is assigned to
+    (docs: webhooks events, inventory and location): stock_changed, settings_changed,
+    low_stock_reached, out_of_stock_reached."""
     variant_id = variant["id"] if variant else product.get("base_variant_id")
     data = {"variant_id": variant_id, "product_id": product["id"], "location_id": location_id}
     for channel_id in sorted(product.get("_channels", [])):
-        emit(app, store_hash, f"store/channel/{channel_id}/inventory/product/stock_changed", data)
+        emit(app, store_hash, f"store/channel/{channel_id}/inventory/product/{event}", data)
+
+
+def settings_at(holder: dict, location_id: int) -> dict:
+    """The inventory settings of an item at a location (inventory.v3.yml, LocationItemsResponse).
+    At the default location, warning level and bin picking number are the Catalog API's fields."""
+    stored = holder.get("_settings", {}).get(str(location_id), {})
+    out = {
+        "safety_stock": stored.get("safety_stock", 0),
+        "is_in_stock": stored.get("is_in_stock", level(holder, location_id) > 0),
+        "warning_level": stored.get("warning_level", 0),
+        "bin_picking_number": stored.get("bin_picking_number", ""),
+    }
+    if location_id == DEFAULT_LOCATION:
+        out["warning_level"] = holder.get("inventory_warning_level", 0) or 0
+        out["bin_picking_number"] = holder.get("bin_picking_number", "") or ""
+    return out
+
+
+def settings_write(
+    app, store_hash: str, *, product: dict, variant: dict | None, location_id: int, changes: dict
+) -> bool:
+    """Set some of an item's settings at a location; settings_changed fires when one changed."""
+    kind, holder = holder_of(product, variant)
+    before = settings_at(holder, location_id)
+    stored = holder.setdefault("_settings", {}).setdefault(str(location_id), {})
+    stored.update(changes)
+    if location_id == DEFAULT_LOCATION:
+        for key, catalog in (
+            ("warning_level", "inventory_warning_level"),
+            ("bin_picking_number", "bin_picking_number"),
+        ):
+            if key in changes:
+                holder[catalog] = changes[key]
+    _save_holder(app.db, store_hash, kind, holder, product)
+    if settings_at(holder, location_id) == before:
+        return False
+    channel_inventory_event(
+        app, store_hash, product, variant if kind == "variant" else None, location_id, "settings_changed"
+    )
+    return True
 
 
 def stock_adjust(

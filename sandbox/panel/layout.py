@@ -34,7 +34,7 @@ def page(title: str, body: str, *, store: dict | None = None) -> str:
         base = f"/manage/stores/{esc(store['hash'])}"
         nav += (
             f'<span>{esc(store["name"])}</span><a href="{base}/">Products</a>'
-            f'<a href="{base}/orders">Orders</a><a href="{base}/apps">Apps</a>'
+            f'<a href="{base}/locations">Locations</a><a href="{base}/orders">Orders</a><a href="{base}/apps">Apps</a>'
             f'<a href="{base}/api-accounts">API accounts</a>'
             f'<a href="{base}/webhooks">Webhooks</a><a href="{base}/requests">API log</a>'
         )

@@ -19,6 +19,7 @@ def build():
         ("POST", S + "/products/{product_id}/stock", c.product_stock_post),
         ("POST", S + "/products/{product_id}/channels", c.product_channels_post),
         ("POST", S + "/products/{product_id}/visibility", c.product_visibility_post),
+        ("GET", S + "/locations", c.locations_page),
         ("GET", S + "/orders", s.orders_page),
         ("POST", S + "/orders", s.orders_post, NO_TX),
         ("GET", S + "/orders/{order_id}", s.order_page),

@@ -64,6 +64,8 @@ def _writes(product):
         ("POST", "/v3/inventory/adjustments/relative"),
         ("POST", "/v3/inventory/locations"),
         ("PUT", "/v3/inventory/locations"),
+        ("PUT", "/v3/inventory/locations/1/items"),
+        ("POST", "/v3/pickup/methods"),
         ("POST", "/v3/hooks"),
         ("PUT", "/v3/settings/inventory"),
         ("POST", "/v2/orders"),
@@ -93,6 +95,9 @@ def test_junk_query_strings_get_4xx(api, product):
         "/v3/catalog/trees/categories?tree_id:in=z",
         f"/v3/catalog/products/{product['id']}/variants/abc",
         "/v3/orders/x/payment_actions/refunds",
+        "/v3/inventory/locations?is_default=perhaps",
+        "/v3/inventory/locations?location_id:in=a",
+        "/v3/pickup/methods?id:in=z",
     ):
         answer = api.get(path)
         assert 400 <= answer.status_code < 500, (path, answer.status_code, answer.text[:200])

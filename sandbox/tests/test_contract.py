@@ -122,6 +122,38 @@ def test_inventory_and_locations(api, catalog):
     check("reference/locations.v3.yml", api.get("/v3/inventory/locations"))
 
 
+def test_locations_settings_and_pickup_methods(api, catalog):
+    """Every answer of the locations operations, the per-location settings and pickup methods,
+    successes and refusals, as the files document them."""
+    from sandbox.tests.test_locations import ADDRESS
+
+    simple, _ = catalog
+    locations = "reference/locations.v3.yml"
+    inventory = "reference/inventory.v3.yml"
+    new = {"code": "SHOP-2", "label": "Lyon", "type_id": "PHYSICAL", "time_zone": "Europe/Paris", "address": ADDRESS}
+    check(locations, api.post("/v3/inventory/locations", json=[new]))
+    check(locations, api.post("/v3/inventory/locations", json=[new]))  # 422: the code is taken
+    check(locations, api.get("/v3/inventory/locations?is_default=false&managed_by_external_source=false"))
+    [shop] = api.get("/v3/inventory/locations?location_code:in=SHOP-2").json()["data"]
+    check(locations, api.put("/v3/inventory/locations", json=[{"id": shop["id"], "managed_by_external_source": True}]))
+    check(locations, api.put("/v3/inventory/locations", json=[{"id": 77, "label": "Nowhere"}]))
+    check(locations, api.delete("/v3/inventory/locations?location_id:in=1"))
+    check(locations, api.delete("/v3/inventory/locations?location_id:in=77"))
+    item = {"location_id": shop["id"], "product_id": simple["id"], "quantity": 4}
+    check(inventory, api.put("/v3/inventory/adjustments/absolute", json={"items": [item]}))
+    setting = {"settings": [{"identity": {"product_id": simple["id"]}, "safety_stock": 1, "bin_picking_number": "A"}]}
+    check(inventory, api.put(f"/v3/inventory/locations/{shop['id']}/items", json=setting))
+    check(inventory, api.put(f"/v3/inventory/locations/{shop['id']}/items", json={"settings": [{"identity": {}}]}))
+    check(inventory, api.put("/v3/inventory/locations/77/items", json=setting))
+    check(inventory, api.get(f"/v3/inventory/items?location_id:in={shop['id']}"), documented=BASE_SKU)
+    check(inventory, api.get(f"/v3/inventory/locations/{shop['id']}/items"), documented=BASE_SKU)
+    methods = "reference/pickup_methods.v3.yml"
+    check(methods, api.post("/v3/pickup/methods", json=[{"location_id": shop["id"], "display_name": "Retrait"}]))
+    check(methods, api.get("/v3/pickup/methods"))
+    check(methods, api.delete("/v3/pickup/methods?id:in=2"))
+    check(locations, api.delete(f"/v3/inventory/locations?location_id:in={shop['id']}"))
+
+
 def test_channels_hooks_settings_and_trees(api, receiver):
     check(
         "reference/channels.v3.yml", api.post("/v3/channels", json={"name": "POS", "type": "pos", "platform": "custom"})

@@ -1,6 +1,6 @@
 """Requests generated from BigCommerce's OpenAPI files (Schemathesis), sent to a sandbox on
 loopback: never a 5xx, and every answer documented (status, content type, body schema), file
-by file over the 92 operations the sandbox serves. The files are read where they are (see
+by file over the 96 operations the sandbox serves. The files are read where they are (see
 contract.py); without a copy of bigcommerce/docs these tests skip and say why.
 
 Bounded: the examples the files give, then SANDBOX_GENERATED_EXAMPLES fuzzed requests (valid
@@ -62,6 +62,15 @@ def target(sandbox):
         },
     )
     assert order.status_code == 200, order.text
+    # A second location with stock there and a pickup method (ids 2): the locations, per-location
+    # items and pickup methods operations meet records beyond the default location's.
+    from sandbox.tests.test_locations import ADDRESS
+
+    shop = {"code": "SEED-2", "label": "Seeded", "type_id": "PHYSICAL", "time_zone": "Etc/UTC", "address": ADDRESS}
+    assert api.post("/v3/inventory/locations", json=[shop]).status_code == 200
+    adjustment = {"location_id": 2, "variant_id": product["variants"][0]["id"], "quantity": 3}
+    assert api.put("/v3/inventory/adjustments/absolute", json={"items": [adjustment]}).status_code == 200
+    assert api.post("/v3/pickup/methods", json=[{"location_id": 2, "display_name": "Seeded"}]).status_code == 200
     return f"{sandbox.url}/stores/{store['hash']}", token
 
 

@@ -18,9 +18,10 @@ from integrations.bigcommerce.api import oauth
 from integrations.bigcommerce.api.errors import BigCommerceError
 from integrations.bigcommerce.api.signed_payload import InvalidSignedPayload, SignedPayload, verify_signed_payload
 from integrations.errors import BadCallback, ForgedCallback
-from integrations.models import BigCommerceConnection, SyncEvent, UsedSignedPayload
+from integrations.models import BigCommerceConnection, Incident, SyncEvent, UsedSignedPayload
 from integrations.selectors import connection_active_for_store
 from integrations.services.connection import connection_authorize, connection_forget, connection_hold_check
+from integrations.services.incidents import incident_open
 from integrations.services.journal import sync_event_record
 
 CODE_RULE = re.compile(r"^[A-Za-z0-9._~-]{1,512}$")
@@ -116,7 +117,7 @@ def uninstall_handle(*, token: str) -> BigCommerceConnection:
             raise ForgedCallback(_("This BigCommerce store is not connected to Comptoir."))
         connection = BigCommerceConnection.objects.select_for_update().get(pk=connection.pk)
         # BigCommerce deletes the app's webhooks itself on uninstall.
-        connection_forget(
+        event = connection_forget(
             connection=connection,
             kind=SyncEvent.Kind.CALLBACK,
             direction=SyncEvent.Direction.FROM_BIGCOMMERCE,
@@ -126,6 +127,7 @@ def uninstall_handle(*, token: str) -> BigCommerceConnection:
             ),
             detail={"callback": "uninstall", "user_email": payload.user_email},
         )
+        incident_open(connection=connection, kind=Incident.Kind.APP_UNINSTALLED, event=event)
     return connection
 
 

@@ -21,8 +21,9 @@ from integrations.bigcommerce.api.webhook_signature import SECRET_HEADER
 from integrations.bigcommerce.inbox import scopes
 from integrations.bigcommerce.products.export import export_initial_start
 from integrations.bigcommerce.products.importer import import_initial_start
-from integrations.models import BigCommerceConnection, ProductLink, SyncEvent
+from integrations.models import BigCommerceConnection, Incident, ProductLink, SyncEvent
 from integrations.services.connection import connection_store_facts_record
+from integrations.services.incidents import incident_open, incidents_resolve
 from integrations.services.journal import sync_event_record
 
 CHANNEL_NAME = "Comptoir-POS"  # letters, digits, dashes and underscores only
@@ -188,6 +189,35 @@ def _webhooks_ensure(connection, client) -> None:
         params={"count": len(ids)},
         detail={"destination": destination, "scopes": webhook_scopes(connection.channel_id), "ids": ids},
     )
+    incidents_resolve(merchant_id=connection.merchant_id, kinds=[Incident.Kind.WEBHOOKS_DEACTIVATED])
+
+
+def webhooks_check(*, connection: BigCommerceConnection) -> int:
+    """Hourly: BigCommerce deactivates a webhook whose deliveries kept failing (and mails the store
+    owner, not us). Those it deactivated are journaled, open an incident, and are registered again
+    (which resolves it; a failure leaves it open for the next hour). How many were off."""
+    if not connection.channel_id or not connection.webhook_ids:
+        return 0
+    client = client_for(connection)
+    destination = webhook_destination()
+    ours = {h["scope"]: h for h in api.hooks_iter(client) if h.get("destination") == destination}
+    # Inactive ones only: a scope with no hook at all is one a newer Comptoir subscribes to
+    # (``webhooks_refresh_if_stale`` registers it), not something BigCommerce did.
+    off = [s for s in webhook_scopes(connection.channel_id) if s in ours and not ours[s].get("is_active")]
+    if not off:
+        return 0
+    event = sync_event_record(
+        connection=connection,
+        kind=SyncEvent.Kind.ERROR,
+        direction=Dir.FROM_BIGCOMMERCE,
+        status=SyncEvent.Status.FAILED,
+        code=journal_messages.WEBHOOKS_DEACTIVATED,
+        params={"count": len(off)},
+        detail={"scopes": off, "destination": destination},
+    )
+    incident_open(connection=connection, kind=Incident.Kind.WEBHOOKS_DEACTIVATED, event=event)
+    _webhooks_ensure(connection, client)
+    return len(off)
 
 
 def webhooks_refresh_if_stale(*, connection: BigCommerceConnection) -> bool:

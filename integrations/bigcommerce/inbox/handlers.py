@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 
 from catalog.models import Product
 from integrations.bigcommerce.products.importer import is_importing
-from integrations.bigcommerce.stock.intake_run import orders_intake_request
+from integrations.bigcommerce.stock.intake_run import orders_intake_request_many
 from integrations.bigcommerce.stock.manual_edits import stock_check_request, stock_event_links
 from integrations.bigcommerce.stock.orders import order_id_of
 from integrations.models import ProductLink, WebhookEvent
@@ -105,22 +105,39 @@ def _connected(event: WebhookEvent):
     return connection if connection is not None and connection.is_active and connection.access_token else None
 
 
-def order_event_handle(*, event: WebhookEvent) -> Skipped | None:
-    """An order was placed, changed, cancelled or refunded: a poll of the connection's orders is
-    owed (the webhooks that arrive together make one); a status it announced is kept for it."""
-
-    connection = _connected(event)
-    if connection is None:
-        return Skipped(_not_connected, code="not_connected")
-    order_id = order_id_of(event.payload.get("data") or {})
-    if order_id is None:
-        return Skipped(_no_order, code="no_order")
-    status = (event.payload.get("data") or {}).get("status")
+def _announced(event: WebhookEvent) -> tuple[int | None, int | None]:
+    """The order an order event names, and the status it announced (``statusUpdated``), if any."""
+    data = event.payload.get("data") or {}
+    status = data.get("status") if isinstance(data, dict) else None
     passed = status.get("new_status_id") if isinstance(status, dict) else None
     if not (isinstance(passed, int) and not isinstance(passed, bool) and 0 <= passed < 100):
         passed = None
-    orders_intake_request(connection=connection, order_id=order_id, passed_status=passed)
-    return None
+    return order_id_of(data), passed
+
+
+def order_event_handle(*, event: WebhookEvent) -> Skipped | None:
+    """An order was placed, changed, cancelled or refunded: a poll of the connection's orders is
+    owed (the webhooks that arrive together make one); a status it announced is kept for it."""
+    return order_events_handle(events=[event])[event.pk]
+
+
+def order_events_handle(*, events: list[WebhookEvent]) -> dict[int, Skipped | None]:
+    """Order events of one connection, handled together (a drain of the inbox): ONE mark that a
+    poll is owed, whatever their number; an order's twins (store-wide and channel scopes) and
+    repeats collapse into it. The outcome of each, by event id."""
+    connection = _connected(events[0]) if events else None
+    if connection is None:
+        return {event.pk: Skipped(_not_connected, code="not_connected") for event in events}
+    outcomes: dict[int, Skipped | None] = {}
+    announced: set[tuple[int, int]] = set()
+    for event in events:
+        order_id, passed = _announced(event)
+        outcomes[event.pk] = Skipped(_no_order, code="no_order") if order_id is None else None
+        if order_id is not None and passed is not None:
+            announced.add((order_id, passed))
+    if any(outcome is None for outcome in outcomes.values()):
+        orders_intake_request_many(connection=connection, announced=announced)
+    return outcomes
 
 
 def stock_event_handle(*, event: WebhookEvent) -> Skipped | None:

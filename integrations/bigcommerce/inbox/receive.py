@@ -10,12 +10,11 @@ from django.utils.translation import gettext as _
 from catalog.models import Product
 from integrations.bigcommerce.api.webhook_signature import WebhookDelivery
 from integrations.bigcommerce.inbox.handlers import Skipped
-from integrations.bigcommerce.inbox.scopes import handler_for, process_task_for
+from integrations.bigcommerce.inbox.scopes import drain_kick, handler_for, lane_for
 from integrations.journal_messages import WEBHOOK, webhook_family
 from integrations.messages import message_render
 from integrations.models import BigCommerceConnection, ProductLink, SyncEvent, VariantLink, WebhookEvent
-from integrations.services.journal import sync_event_record
-from integrations.services.queue import enqueue_on_commit
+from integrations.services.journal import sync_event_record, sync_events_record_many
 
 
 def _not_used() -> str:
@@ -23,7 +22,8 @@ def _not_used() -> str:
 
 
 def webhook_event_receive(*, connection: BigCommerceConnection, delivery: WebhookDelivery) -> tuple[WebhookEvent, bool]:
-    """Store the delivery (once per event hash) and enqueue its processing on commit.
+    """Store the delivery (once per event hash) and, on commit, ask for a drain of the connection's
+    inbox on the scope's lane (``inbox.drain``: one task takes every pending event).
 
     Returns the event and whether it is new; a repeated delivery only counts itself.
     """
@@ -44,7 +44,8 @@ def webhook_event_receive(*, connection: BigCommerceConnection, delivery: Webhoo
         event = WebhookEvent.objects.get(store_hash=delivery.store_hash, event_hash=delivery.event_hash)
         WebhookEvent.objects.filter(pk=event.pk).update(deliveries=F("deliveries") + 1)
         return event, False
-    enqueue_on_commit(process_task_for(event.scope), event.pk)
+    connection_id, lane = connection.pk, lane_for(event.scope)
+    transaction.on_commit(lambda: drain_kick(connection_id=connection_id, lane=lane))
     return event, True
 
 
@@ -62,6 +63,22 @@ def webhook_event_process(*, event: WebhookEvent) -> None:
         return
     handler = handler_for(event.scope)
     outcome = handler(event=event) if handler is not None else Skipped(_not_used, code="not_used")
+    webhook_event_entry(event=event, outcome=outcome).save(force_insert=True)
+    WebhookEvent.objects.filter(pk=event.pk).update(status=WebhookEvent.Status.PROCESSED, processed_at=timezone.now())
+
+
+def webhook_events_close(*, events: list[WebhookEvent], outcomes: dict[int, Skipped | None]) -> None:
+    """A batch of events handled together (``outcomes``: by event id): their journal entries in
+    one write, and all of them marked processed in one UPDATE (in the caller's transaction)."""
+    sync_events_record_many([webhook_event_entry(event=e, outcome=outcomes.get(e.pk)) for e in events])
+    WebhookEvent.objects.filter(pk__in=[e.pk for e in events], status=WebhookEvent.Status.RECEIVED).update(
+        status=WebhookEvent.Status.PROCESSED, processed_at=timezone.now()
+    )
+
+
+def webhook_event_entry(*, event: WebhookEvent, outcome) -> SyncEvent:
+    """The journal's entry for a handled event (unsaved): what it was about, and why it was skipped."""
+    data = event.payload.get("data", {})
     skipped = outcome if isinstance(outcome, Skipped) else None
     params, product = _webhook_subject(event=event, data=data)
     if skipped and skipped.code:
@@ -71,7 +88,7 @@ def webhook_event_process(*, event: WebhookEvent) -> None:
         said = message_render(WEBHOOK, params)
         return f"{said} {skipped.why()}" if skipped and not skipped.code else said
 
-    sync_event_record(
+    return sync_event_record(
         connection=event.connection,
         merchant=event.merchant,
         kind=SyncEvent.Kind.WEBHOOK,
@@ -87,8 +104,8 @@ def webhook_event_process(*, event: WebhookEvent) -> None:
             "payload": event.payload,
             "deliveries": event.deliveries,
         },
+        save=False,
     )
-    WebhookEvent.objects.filter(pk=event.pk).update(status=WebhookEvent.Status.PROCESSED, processed_at=timezone.now())
 
 
 def _positive_int(value) -> int | None:

@@ -5,7 +5,13 @@ subscribed for the Comptoir-POS channel; this module alone reads that syntax."""
 
 from __future__ import annotations
 
+import re
+
+from django.core.cache import cache
+from django.db.models import Q
+
 from integrations.bigcommerce.inbox.handlers import order_event_handle, product_event_handle, stock_event_handle
+from integrations.services.queue import BULK, URGENT, enqueue
 
 CHANNEL_PREFIX = "store/channel/{channel_id}/"
 
@@ -51,9 +57,47 @@ URGENT_TASK = "integrations.tasks.webhook_event_process"
 BULK_TASK = "integrations.tasks.webhook_event_process_bulk"
 
 
+# The inbox is processed in batches (``inbox.drain``): one drain task per connection and lane.
+DRAIN_TASKS = {URGENT: "integrations.tasks.webhook_inbox_drain", BULK: "integrations.tasks.webhook_inbox_drain_bulk"}
+DRAIN_FLAG_SECONDS = 60  # a drain asked for and not started yet: no second task (the sweep, if lost)
+
+
 def process_task_for(scope: str) -> str:
-    """The task (hence the lane) that processes an event of this scope."""
+    """The task (hence the lane) that processes one event of this scope (a retry the support asks for)."""
     return URGENT_TASK if handler_for(scope) in URGENT_HANDLERS else BULK_TASK
+
+
+def lane_for(scope: str) -> str:
+    """The lane whose drain processes events of this scope."""
+    return URGENT if handler_for(scope) in URGENT_HANDLERS else BULK
+
+
+def lane_filter(lane: str) -> Q:
+    """The events of a lane, as a filter on ``scope`` (the same answer as ``lane_for``, in SQL)."""
+    urgent = [scope for scope, handler in WEBHOOK_HANDLERS.items() if handler in URGENT_HANDLERS]
+    tails = [re.escape(s.removeprefix(CHANNEL_PREFIX)) for s in urgent if s.startswith(CHANNEL_PREFIX)]
+    wanted = Q(scope__in=[s for s in urgent if not s.startswith(CHANNEL_PREFIX)]) | Q(
+        scope__regex=rf"^store/channel/[0-9]+/({'|'.join(tails)})$"
+    )
+    return wanted if lane == URGENT else ~wanted
+
+
+def _drain_flag(connection_id: int, lane: str) -> str:
+    return f"webhook-inbox-drain-queued:{lane}:{connection_id}"
+
+
+def drain_kick(*, connection_id: int, lane: str) -> bool:
+    """Enqueue the drain of a connection's inbox on a lane unless one is queued already (not yet
+    started: it will see the new events). Whether a task was enqueued."""
+    if not cache.add(_drain_flag(connection_id, lane), 1, timeout=DRAIN_FLAG_SECONDS):
+        return False
+    enqueue(DRAIN_TASKS[lane], connection_id)
+    return True
+
+
+def drain_started(*, connection_id: int, lane: str) -> None:
+    """A drain starts: events from now on ask for one more (exactly one follow-up)."""
+    cache.delete(_drain_flag(connection_id, lane))
 
 
 def subscribed(channel_id: int) -> list[str]:

@@ -42,6 +42,7 @@ from integrations.bigcommerce.api.errors import (
 )
 from integrations.bigcommerce.products.export_chunk import CHUNK, TRANSIENT, ChunkExport
 from integrations.models import BigCommerceConnection, ProductAssignment, ProductLink, RemoteRef, SyncEvent, SyncRun
+from integrations.services.incidents import connection_access_refused
 from integrations.services.journal import sync_event_record
 from integrations.services.queue import enqueue, enqueue_on_commit
 
@@ -203,8 +204,9 @@ def export_run(*, connection: BigCommerceConnection, run: SyncRun | None, budget
             if claimed:
                 chunk_export.chunk_export(claimed)
         return due_links(connection=connection).exists()
-    except Unauthorized:
+    except Unauthorized as exc:
         logger.warning("Store %s refused our token; the export stops", connection.store_hash)
+        connection_access_refused(connection=connection, status=exc.status)
         return False
     except TRANSIENT as exc:
         chunk_export.release_all(not_before=timedelta(seconds=30))

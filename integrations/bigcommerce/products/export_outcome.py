@@ -15,11 +15,13 @@ from integrations import journal_messages
 from integrations.bigcommerce.api.errors import (
     BigCommerceError,
     Conflict,
+    ExportFailed,
     NotFound,
 )
 from integrations.bigcommerce.products import store_matches
 from integrations.bigcommerce.products.error_sentences import error_sentence
-from integrations.models import ProductLink, SyncEvent, SyncRun
+from integrations.models import Incident, ProductLink, SyncEvent, SyncRun
+from integrations.services.incidents import incident_open, incidents_resolve
 from integrations.services.journal import sync_event_record
 
 Dir = SyncEvent.Direction
@@ -77,6 +79,14 @@ class ExportOutcomes:
             claimed_until=timezone.now() + retry_backoff(attempts),
             failed_revision=item.revision,
         )
+        if not isinstance(exc, ExportFailed):  # BigCommerce's refusal (Comptoir's own bug is the team's)
+            incident_open(
+                connection=self.connection,
+                kind=Incident.Kind.PRODUCT_REFUSED,
+                event=event,
+                subject=f"product:{link.product_id}",
+                subject_name=product.name if product is not None else event.product_name,
+            )
         if isinstance(exc, Conflict) and link.create_sent_at and link.remote_product_id is None:
             # Refused: nothing was made, so the next attempt has no lost answer to look for.
             ProductLink.objects.filter(pk=link.pk).update(create_sent_at=None)
@@ -96,6 +106,12 @@ class ExportOutcomes:
             last_error_detail={},
             claimed_until=None,
         )
+        if was_failed:
+            incidents_resolve(
+                merchant_id=self.connection.merchant_id,
+                kinds=[Incident.Kind.PRODUCT_REFUSED],
+                subjects=[f"product:{link.product_id}"],
+            )
         changed = sorted(set(item.changed) - {"created"})
         name, remote_id = product.name, link.remote_product_id
         if item.created:

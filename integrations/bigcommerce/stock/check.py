@@ -31,7 +31,8 @@ from integrations.bigcommerce.stock import outbox
 from integrations.bigcommerce.stock.intake import orders_poll
 from integrations.bigcommerce.stock.levels import clamped, remote_levels, settle_grace_seconds
 from integrations.bigcommerce.stock.orders import apply_window, ledger_write, local_variant
-from integrations.models import BigCommerceConnection, StockPush, SyncEvent, SyncRun, VariantLink
+from integrations.models import BigCommerceConnection, Incident, StockPush, SyncEvent, SyncRun, VariantLink
+from integrations.services.incidents import incident_open
 from integrations.services.journal import sync_event_record
 from integrations.services.queue import enqueue
 from inventory.models import StockOrigin
@@ -297,7 +298,7 @@ def _reconcile_finish(*, connection: BigCommerceConnection, run: SyncRun) -> Non
     SyncRun.objects.filter(pk=run.pk).update(status=SyncRun.Status.FINISHED, done=run.total, finished_at=timezone.now())
     run.refresh_from_db()
     found = [{k: f[k] for k in ("product", "sku", "expected", "seen")} for f in run.findings[:20]]
-    sync_event_record(
+    event = sync_event_record(
         connection=connection,
         kind=SyncEvent.Kind.STOCK_CHECK,
         direction=SyncEvent.Direction.FROM_BIGCOMMERCE,
@@ -306,3 +307,5 @@ def _reconcile_finish(*, connection: BigCommerceConnection, run: SyncRun) -> Non
         products=[{"id": f["product_id"], "name": f["product"], "sku": f["sku"]} for f in run.findings],
         detail={"run_id": run.pk, "checked": run.total, "corrected": run.corrected, "busy": run.busy},
     )
+    if run.corrected:  # drift: the merchant may want to know why (nothing can tell it was intended)
+        incident_open(connection=connection, kind=Incident.Kind.STOCK_DRIFT, event=event)

@@ -1,6 +1,6 @@
 """Online orders read in batches: every order modified since a durable cursor, its lines inline
 (``GET /v2/orders?min_date_modified=&sort=date_modified:asc&limit=250&include=consignments.line_items``),
-each applied once by ``orders.order_apply``.
+applied a page at a time by ``orders_apply.orders_apply`` (each order once).
 
 **The cursor** (``OrderIntake.modified_until``) is BigCommerce's own ``date_modified`` of the
 newest order read, never Comptoir's clock. Each poll starts ``BIGCOMMERCE_ORDER_POLL_OVERLAP_S``
@@ -34,7 +34,7 @@ from django.utils import timezone
 from integrations.bigcommerce.api import endpoints as api
 from integrations.bigcommerce.api import pagination
 from integrations.bigcommerce.api.client import client_for
-from integrations.bigcommerce.stock.orders import order_apply, order_sync, order_unchanged
+from integrations.bigcommerce.stock.orders_apply import order_sync, order_unchanged, orders_apply
 from integrations.models import BigCommerceConnection, OrderIntake, OrderStatusAnnounced, RemoteOrder
 
 logger = logging.getLogger(__name__)
@@ -85,20 +85,18 @@ def _batch_apply(*, connection, client, orders: list[dict], seen: dict[int, str]
         connection=connection, order_id__in=ids
     ).values_list("pk", "order_id", "status_id"):
         announced.setdefault(order_id, {})[pk] = status_id
-    moved: set[int] = set()
-    applied = 0
+    items, done = [], []
     for order in fresh:
         seen[order["id"]] = order.get("date_modified")
         passed = announced.get(order["id"], {})
         record = records.get(order["id"])
         if not order_unchanged(record, order, passed.values()):
-            moved |= order_apply(
-                connection=connection, client=client, order=order, passed=set(passed.values()), record=record
-            )
-            applied += 1
-        if passed:  # applied (or moot: the order was read in that status already)
-            OrderStatusAnnounced.objects.filter(pk__in=list(passed)).delete()
-    return moved, applied
+            items.append((order, set(passed.values()), record))
+        done.extend(passed)  # applied (or moot: the order was read in that status already)
+    moved = orders_apply(connection=connection, client=client, items=items)
+    if done:
+        OrderStatusAnnounced.objects.filter(pk__in=done).delete()
+    return moved, len(items)
 
 
 def orders_poll(*, connection: BigCommerceConnection, client=None, overlap: timedelta | None = None) -> set[int]:

@@ -29,8 +29,10 @@ from django.db.models import F
 from django.utils import timezone
 
 from integrations.bigcommerce.api.client import client_for
+from integrations.bigcommerce.api.errors import Unauthorized
 from integrations.bigcommerce.stock.intake import orders_poll
 from integrations.models import BigCommerceConnection, OrderIntake, OrderStatusAnnounced
+from integrations.services.incidents import connection_access_refused
 from integrations.services.queue import enqueue
 
 logger = logging.getLogger(__name__)
@@ -59,13 +61,23 @@ def orders_intake_request(
 ) -> None:
     """An order webhook, inside its transaction: a poll is owed (and the status it announced, if
     any, is kept for that poll); the intake starts after commit."""
+    announced = {(order_id, passed_status)} if order_id is not None and passed_status is not None else set()
+    orders_intake_request_many(connection=connection, announced=announced)
+
+
+def orders_intake_request_many(*, connection: BigCommerceConnection, announced: set[tuple[int, int]]) -> None:
+    """Any number of order webhooks at once (a drain of the inbox): ONE mark that a poll is owed,
+    the statuses they announced (order id, status id) kept in one write; the intake starts after commit."""
     now = timezone.now()
     if not OrderIntake.objects.filter(connection=connection).update(wanted_at=now):
         row, created = OrderIntake.objects.get_or_create(connection=connection, defaults={"wanted_at": now})
         if not created:
             OrderIntake.objects.filter(connection=connection).update(wanted_at=now)
-    if order_id is not None and passed_status is not None:
-        OrderStatusAnnounced.objects.get_or_create(connection=connection, order_id=order_id, status_id=passed_status)
+    if announced:
+        OrderStatusAnnounced.objects.bulk_create(
+            [OrderStatusAnnounced(connection=connection, order_id=o, status_id=s) for o, s in sorted(announced)],
+            ignore_conflicts=True,
+        )
     connection_id = connection.pk
     transaction.on_commit(lambda: orders_intake_start(connection_id=connection_id))
 
@@ -123,6 +135,9 @@ def orders_intake_drain(*, connection_id: int, overlap: timedelta | None = None,
             OrderIntake.objects.filter(connection=connection).update(polled_at=now, polls=F("polls") + 1)
             orders_poll(connection=connection, client=client, overlap=overlap if polls == 0 else None)
             polls += 1
+    except Unauthorized as exc:  # polled every minute: the first place a revoked token shows
+        connection_access_refused(connection=connection, status=exc.status)
+        return polls
     finally:
         cache.delete(_lock(connection_id))
     if OrderIntake.objects.filter(connection=connection, wanted_at__isnull=False).exists():

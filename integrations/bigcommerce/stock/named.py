@@ -15,3 +15,9 @@ def pushes_products(rows: list[StockPush]) -> list[dict]:
     """The products whose stock these pushes carried, as a journal entry names them."""
     links = VariantLink.objects.filter(pk__in={r.variant_link_id for r in rows})
     return variants_products(links.values_list("variant_id", flat=True))
+
+
+def variants_named(variant_ids) -> dict[int, str]:
+    """Variant id → "product name SKU", as an incident about one variant names it."""
+    variants = Variant.objects.filter(pk__in=list(variant_ids)).select_related("product")
+    return {v.pk: " ".join(filter(None, [v.product.name, v.sku])) for v in variants}

@@ -42,22 +42,18 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import IntegrityError, transaction
+from django.db import transaction
 
 from catalog.models import Variant
-from integrations import journal_messages
 from integrations.bigcommerce.api import endpoints as api
 from integrations.bigcommerce.api.client import client_for
 from integrations.bigcommerce.api.errors import NotFound, ValidationFailed
-from integrations.models import BigCommerceConnection, OrderLineEffect, RemoteOrder, SyncEvent, VariantLink
-from integrations.services.journal import sync_event_record
+from integrations.models import BigCommerceConnection, OrderLineEffect, VariantLink
 from inventory.errors import IdempotencyConflict
-from inventory.models import StockOrigin
 from inventory.reasons import (
     KEPT_BECAUSE_PARTIAL,
     KEPT_BECAUSE_REFUND,
     KEPT_BECAUSE_SETTINGS,
-    ReasonCode,
 )
 from inventory.services import stock_adjust, stock_note_record
 
@@ -115,13 +111,13 @@ def inventory_settings(*, connection: BigCommerceConnection, channel_id: int, cl
     return found
 
 
-def _takes_stock(status_id: int, behaviour: str) -> bool:
+def takes_stock(status_id: int, behaviour: str) -> bool:
     if status_id in NEVER_TAKES_STOCK:
         return False
     return behaviour == "order_placed" or status_id in SHIPPED_OR_COMPLETED
 
 
-def _live_link(connection, remote_variant_id) -> VariantLink | None:
+def live_link(connection, remote_variant_id) -> VariantLink | None:
     if not remote_variant_id:
         return None
     return (
@@ -196,149 +192,21 @@ def _ledger_line_write(*, connection, variant, delta, origin, key, code, params,
     return True
 
 
-def order_sync(
-    *, connection: BigCommerceConnection, order_id: int, client=None, passed_status: int | None = None
-) -> set[int]:
-    """Read one order (lines inline) and bring its stock effect into the ledger; the local variants
-    it moved. ``passed_status``: a status the order is known to have passed through (the
-    ``new_status_id`` of a ``statusUpdated`` event), which the order read now may have left already."""
-    client = client or client_for(connection)
-    try:
-        order = api.order_get(client, order_id)
-    except NotFound:
-        return set()
-    passed = {passed_status} if isinstance(passed_status, int) else set()
-    return order_apply(connection=connection, client=client, order=order, passed=passed)
-
-
-def order_unchanged(record: RemoteOrder | None, order: dict, passed) -> bool:
-    """Read before as it is now (status and ``date_modified``), and no announced status to apply."""
-    status = order.get("status_id", 0)
-    if record is None or (record.status_id, record.date_modified) != (status, order.get("date_modified", "")):
-        return False
-    return not (set(passed) - {status}) or record.stock_returned
-
-
-def order_apply(*, connection, client, order: dict, passed=frozenset(), record=False) -> set[int]:
-    """Bring one order's stock effect into the ledger; the local variants it moved. ``order``: as
-    the endpoints give it, with ``lines`` (None: read them); ``passed``: statuses the order was
-    announced to pass through; ``record``: its ``RemoteOrder`` when the caller read it (None: none)."""
-
-    order_id, status = order["id"], order.get("status_id", 0)
-    seen = {status} | {s for s in passed if isinstance(s, int)}
-    if record is False:
-        record = RemoteOrder.objects.filter(connection=connection, order_id=order_id).first()
-    if order_unchanged(record, order, passed):
-        return set()  # read before, unchanged
-    channel_id = order.get("channel_id") or 1
-    rules = inventory_settings(connection=connection, channel_id=channel_id, client=client)
-    behaviour = rules["update_stock_behavior"]
-    taken = bool(record and record.stock_taken) or any(_takes_stock(s, behaviour) for s in seen)
-    if not taken and record is None and seen & (GIVES_STOCK_BACK | {PARTIALLY_REFUNDED}):
-        # First seen already cancelled or refunded: it took stock when placed, or when shipped.
-        taken = behaviour == "order_placed" or bool(order.get("date_shipped"))
-    returned = bool(record and record.stock_returned)
-    lines = order.get("lines") if taken else []
-    if lines is None:  # more lines than the include carried: read them all
-        lines = list(api.order_lines_iter(client, order_id))
-    giving_back = seen & GIVES_STOCK_BACK
-    kept = None  # (why, status) when a cancelled or refunded order's stock stays out: the history says so
-    if taken and not returned and giving_back and rules["refund_order_stock_adjustment"]:
-        # Refunded by the refund that refunded every line (not by a status change): BigCommerce
-        # keeps the stock, per its refunds guide, unless the store is known to restock.
-        by_refund = giving_back == {REFUNDED} and _refunded_by_refunds(lines)
-        returned = not by_refund or api_refunds_restock()
-        if not returned:
-            kept = (KEPT_BECAUSE_REFUND, "refunded")
-    elif taken and not returned and giving_back:
-        kept = (KEPT_BECAUSE_SETTINGS, _status_word(status if status in giving_back else min(giving_back)))
-    elif taken and not returned and PARTIALLY_REFUNDED in seen:
-        kept = (KEPT_BECAUSE_PARTIAL, "partially_refunded")
-    moved: dict[int, tuple] = {}
-    noted: dict[int, tuple] = {}
-    prefix = f"bigcommerce:{connection.pk}:order:{order_id}:line"
-    with transaction.atomic():
-        for line in lines:
-            vlink = _live_link(connection, line.get("variant_id"))
-            variant = local_variant(vlink) if vlink else None
-            quantity = line.get("quantity") or 0
-            if variant is None or quantity <= 0:
-                continue
-            about = {"order": order_id, "connection": connection.pk}
-            wrote = ledger_write(
-                connection=connection,
-                variant=variant,
-                delta=-quantity,
-                origin=StockOrigin.ONLINE_ORDER,
-                key=f"{prefix}:{line['id']}:taken",
-                code=ReasonCode.ONLINE_ORDER,
-                params=about,
-                line=(order_id, line["id"], OrderLineEffect.Kind.TAKEN),
-            )
-            if returned:
-                wrote |= ledger_write(
-                    connection=connection,
-                    variant=variant,
-                    delta=quantity,
-                    origin=StockOrigin.ONLINE_REFUND,
-                    key=f"{prefix}:{line['id']}:returned",
-                    line=(order_id, line["id"], OrderLineEffect.Kind.RETURNED),
-                    code=ReasonCode.ONLINE_ORDER_RETURNED,
-                    params={**about, "status": _status_word(status if status in giving_back else min(giving_back))}
-                    if giving_back
-                    else about,
-                )
-            if wrote:
-                moved[variant.pk] = (variant, quantity)
-            refunded_here = kept and (kept[0] != KEPT_BECAUSE_PARTIAL or (line.get("quantity_refunded") or 0) > 0)
-            if refunded_here and ledger_write(
-                connection=connection,
-                variant=variant,
-                delta=0,
-                origin=StockOrigin.ONLINE_REFUND,
-                key=f"{prefix}:{line['id']}:kept:{kept[0]}",
-                line=(order_id, line["id"], KEPT_KIND[kept[0]]),
-                code=ReasonCode.ONLINE_ORDER_KEPT,
-                params={**about, "why": kept[0], "status": kept[1]},
-            ):
-                noted[variant.pk] = (variant, line.get("quantity_refunded") or quantity)
-        _order_record(connection, order, status=status, taken=taken, returned=returned)
-        if moved:
-            _order_journal(connection, order, moved=list(moved.values()), returned=returned)
-        if noted:
-            _order_kept_journal(connection, order, noted=list(noted.values()), why=kept[0], status=kept[1])
-    return set(moved)
-
-
-def _status_word(status_id: int) -> str:
+def status_word(status_id: int) -> str:
     """BigCommerce's order status, as the generic word the history translates (inventory.reasons)."""
     return {REFUNDED: "refunded", PARTIALLY_REFUNDED: "partially_refunded"}.get(status_id, "cancelled")
 
 
-def _order_kept_journal(connection, order, *, noted: list, why: str, status: str) -> None:
-    """The journal's word for a cancelled or refunded order whose stock stayed out on both sides."""
-    reason = {"order": order["id"], "shop": SHOP_NAME, "why": why, "status": status}
-    sync_event_record(
-        connection=connection,
-        kind=SyncEvent.Kind.STOCK_IN,
-        direction=SyncEvent.Direction.FROM_BIGCOMMERCE,
-        code=journal_messages.ONLINE_ORDER_KEPT,
-        params={"reason": reason, "lines": _order_lines(noted)},
-        products=_order_products(noted),
-        detail={"order_id": order["id"], "status_id": order.get("status_id"), "returned": False, "kept": why},
-    )
-
-
-def _order_lines(rows: list) -> list[dict]:
+def order_lines_named(rows: list) -> list[dict]:
     """The order's lines as the journal names them: the product (and its SKU), the quantity."""
     return [{"product": variant.product.name, "sku": variant.sku, "quantity": quantity} for variant, quantity in rows]
 
 
-def _order_products(rows: list) -> list[dict]:
+def order_products(rows: list) -> list[dict]:
     return [{"id": variant.product_id, "name": variant.product.name, "sku": variant.sku} for variant, _q in rows]
 
 
-def _refunded_by_refunds(lines: list[dict]) -> bool:
+def refunded_by_refunds(lines: list[dict]) -> bool:
     """Every line refunded through refunds: the order became Refunded by its last refund. (A
     Refunded status set by hand after a partial refund, or with no refund, leaves lines unrefunded.)"""
     return bool(lines) and all((line.get("quantity_refunded") or 0) >= (line.get("quantity") or 0) for line in lines)
@@ -349,38 +217,6 @@ def api_refunds_restock() -> bool:
     says it never does (the default); ``BIGCOMMERCE_API_REFUNDS_RESTOCK = True`` is for a store
     that does (the sandbox's ``refund_restocks`` store option)."""
     return bool(getattr(settings, "BIGCOMMERCE_API_REFUNDS_RESTOCK", False))
-
-
-def _order_record(connection, order, *, status, taken, returned) -> None:
-    values = {
-        "channel_id": order.get("channel_id"),
-        "status_id": status,
-        "date_modified": order.get("date_modified", ""),
-        "stock_taken": taken,
-        "stock_returned": returned,
-    }
-    try:
-        with transaction.atomic():
-            RemoteOrder.objects.update_or_create(connection=connection, order_id=order["id"], defaults=values)
-    except IntegrityError:  # another task recorded it at the same moment
-        RemoteOrder.objects.filter(connection=connection, order_id=order["id"]).update(**values)
-
-
-def _order_journal(connection, order, *, moved: list, returned: bool) -> None:
-    """ "Online order #100: Tote bag −1, Mug −2": each product named, each searchable."""
-    params = {"order": order["id"], "returned": returned, "lines": _order_lines(moved)}
-    if returned:
-        # BigCommerce's status name is English text: the journal says it in the reader's language.
-        params["status"] = _status_word(order.get("status_id", 0))
-    sync_event_record(
-        connection=connection,
-        kind=SyncEvent.Kind.STOCK_IN,
-        direction=SyncEvent.Direction.FROM_BIGCOMMERCE,
-        code=journal_messages.ONLINE_ORDER,
-        params=params,
-        products=_order_products(moved),
-        detail={"order_id": order["id"], "status_id": order.get("status_id"), "returned": returned},
-    )
 
 
 def order_id_of(data: dict) -> int | None:

@@ -15,7 +15,7 @@ from django.utils.translation import ngettext
 from integrations.bigcommerce.api import endpoints as api
 from integrations.bigcommerce.api import pagination
 from integrations.bigcommerce.api.client import client_for
-from integrations.bigcommerce.api.errors import AdjustmentRefused, BigCommerceError, OutcomeUnknown
+from integrations.bigcommerce.api.errors import AdjustmentRefused, BigCommerceError, OutcomeUnknown, Unauthorized
 from integrations.bigcommerce.stock import levels as stock_levels
 from integrations.bigcommerce.stock import outbox
 from integrations.bigcommerce.stock.levels import (
@@ -23,10 +23,11 @@ from integrations.bigcommerce.stock.levels import (
     comptoir_levels,
     pending_totals,
 )
-from integrations.bigcommerce.stock.named import pushes_products
+from integrations.bigcommerce.stock.named import pushes_products, variants_named
 from integrations.bigcommerce.stock.settle import stock_unknown_settle
 from integrations.journal_messages import STOCK_SENT
-from integrations.models import BigCommerceConnection, StockPush, SyncEvent
+from integrations.models import BigCommerceConnection, Incident, StockPush, SyncEvent
+from integrations.services.incidents import connection_access_refused, incident_open, incidents_resolve
 from integrations.services.journal import sync_event_record
 from inventory.selectors import movements_by_id
 
@@ -34,6 +35,9 @@ logger = logging.getLogger(__name__)
 
 # A refusal is journaled on the 1st, 10th, 100th… attempt, not on every sweep.
 JOURNAL_ATTEMPTS = frozenset({1, 10, 100, 1000, 10000})
+# A variant refused this many times in a row (about 10 minutes of sweeps) needs the merchant: an
+# incident, opened with the refusal's journal entry of that attempt.
+KEEPS_REFUSING = 10
 
 
 ROUNDS_PER_RUN = 20
@@ -239,6 +243,7 @@ def stock_push_run(*, connection: BigCommerceConnection, limit: int = pagination
     ]
     if not items:  # the changes cancel out: nothing to tell BigCommerce
         claimed.update(state=State.SENT)
+        _refusals_cleared(connection, rows)
         return len(rows) == limit
     # The call is made outside any transaction (the pacer's row lock must not be held through it).
     outbox.push_sent(connection_id=connection.pk)
@@ -265,8 +270,10 @@ def stock_push_run(*, connection: BigCommerceConnection, limit: int = pagination
             _settle_sent(rows, done)
             again = [r for r in rows if r.variant_link.remote_variant_id not in done]
             _pending_again(again)
-            if again and max(r.attempts for r in again) in JOURNAL_ATTEMPTS:
-                _journal(
+            if isinstance(exc, Unauthorized):  # not this stock: the store refuses Comptoir itself
+                connection_access_refused(connection=connection, status=exc.status)
+            elif again and max(r.attempts for r in again) in JOURNAL_ATTEMPTS:
+                event = _journal(
                     connection,
                     rows=again,
                     variants=len(items) - len(done),
@@ -274,6 +281,7 @@ def stock_push_run(*, connection: BigCommerceConnection, limit: int = pagination
                     outcome="refused",
                     detail={"batch": batch, "items": items, "error": exc.title or str(exc), "status": exc.status},
                 )
+                _keeps_refusing(connection, again, event)
         logger.warning("Stock push for connection %s refused: %s", connection.pk, exc)
         return False
     refused = {i["variant_id"] for i in sent["refused"]}
@@ -284,7 +292,7 @@ def stock_push_run(*, connection: BigCommerceConnection, limit: int = pagination
         if len(kept) < len(rows):
             _journal_sent(connection, rows=[r for r in rows if r not in kept], sent=sent, batch=batch)
         if kept and max(r.attempts for r in kept) in JOURNAL_ATTEMPTS:
-            _journal(
+            event = _journal(
                 connection,
                 rows=kept,
                 variants=len(refused),
@@ -292,7 +300,39 @@ def stock_push_run(*, connection: BigCommerceConnection, limit: int = pagination
                 outcome="refused",
                 detail={"batch": batch, "items": sent["refused"], "error": sent["refused"][0]["error"], "status": 422},
             )
+            _keeps_refusing(connection, kept, event)
+        _refusals_cleared(connection, [r for r in rows if r not in kept])
     return len(rows) == limit
+
+
+def _variant_subject(variant_id: int) -> str:
+    return f"variant:{variant_id}"
+
+
+def _keeps_refusing(connection, rows: list[StockPush], event: SyncEvent) -> None:
+    """An incident for each variant BigCommerce refused ``KEEPS_REFUSING`` times or more."""
+    attempts: dict[int, int] = defaultdict(int)
+    for row in rows:
+        attempts[row.variant_link.variant_id] = max(attempts[row.variant_link.variant_id], row.attempts)
+    refusing = [variant_id for variant_id, count in attempts.items() if count >= KEEPS_REFUSING]
+    named = variants_named(refusing) if refusing else {}
+    for variant_id in refusing:
+        incident_open(
+            connection=connection,
+            kind=Incident.Kind.STOCK_PUSH_REFUSED,
+            event=event,
+            subject=_variant_subject(variant_id),
+            subject_name=named.get(variant_id, ""),
+        )
+
+
+def _refusals_cleared(connection, rows: list[StockPush]) -> None:
+    """BigCommerce took these variants' stock (or nothing was left to send): refused no more."""
+    incidents_resolve(
+        merchant_id=connection.merchant_id,
+        kinds=[Incident.Kind.STOCK_PUSH_REFUSED],
+        subjects={_variant_subject(r.variant_link.variant_id) for r in rows},
+    )
 
 
 def _done_before(exc) -> set[int]:

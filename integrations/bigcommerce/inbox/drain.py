@@ -1,0 +1,143 @@
+"""The inbox processed in batches: one drain per connection and lane takes every pending event.
+
+A burst of orders sends two webhooks an order (the store-wide scope and the Comptoir-POS
+channel's twin); one task each, on one urgent worker, was the limit of the intake at 50 orders a
+second. So the view stores each delivery (durable, once per hash, as before) and asks for a drain
+of the connection's inbox on the scope's lane (``scopes.drain_kick``: a task unless one is queued
+and not started yet). The drain:
+
+- runs once per connection and lane at a time (a cache lock); it clears the "queued" flag as it
+  starts, so events stored while it runs ask for exactly one follow-up;
+- takes the pending events a page at a time, oldest first, in one transaction a page: the order
+  events of the page make ONE mark that a poll of the connection's orders is owed
+  (``handlers.order_events_handle``; the poll reads the orders), then their journal entries in one
+  write and ONE UPDATE marks them processed; other events go through their scope's handler one by
+  one, each in a savepoint (one that raises stays pending, the page goes on);
+- leaves nothing behind: an exception in the page's batch rolls the page back (its events stay
+  pending for the next drain, or the minute sweep, ``inbox_sweep``); what arrived after its last
+  look asks for a fresh drain.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from django.core.cache import cache
+from django.db import transaction
+from django.utils import timezone
+
+from integrations.bigcommerce.inbox.handlers import order_event_handle, order_events_handle
+from integrations.bigcommerce.inbox.receive import webhook_event_process, webhook_events_close
+from integrations.bigcommerce.inbox.scopes import (
+    drain_kick,
+    drain_started,
+    handler_for,
+    lane_filter,
+    lane_for,
+    process_task_for,
+)
+from integrations.models import BigCommerceConnection, WebhookEvent
+from integrations.services.queue import enqueue
+
+logger = logging.getLogger(__name__)
+
+PAGE = 1000  # events a transaction
+DRAIN_SECONDS = 30  # then a fresh task takes over, so other work gets a turn
+LOCK_SECONDS = 300  # longer than a drain can take (its pages, and the order poll a page may start)
+SWEEP_AFTER = timezone.timedelta(minutes=1)
+
+
+def _lock(connection_id: int, lane: str) -> str:
+    return f"webhook-inbox-drain-running:{lane}:{connection_id}"
+
+
+def _pending(connection_id: int, lane: str):
+    return WebhookEvent.objects.filter(
+        lane_filter(lane), connection_id=connection_id, status=WebhookEvent.Status.RECEIVED
+    )
+
+
+def inbox_drain(*, connection_id: int, lane: str) -> int:
+    """Process the connection's pending events of a lane, a page at a time; how many were taken."""
+    drain_started(connection_id=connection_id, lane=lane)
+    if not cache.add(_lock(connection_id, lane), 1, timeout=LOCK_SECONDS):
+        return 0  # a drain runs: it looks again before it ends
+    taken, set_aside = 0, set()
+    began = time.monotonic()
+    try:
+        while time.monotonic() - began < DRAIN_SECONDS:
+            page = _page_process(connection_id=connection_id, lane=lane, set_aside=set_aside)
+            if not page:
+                break
+            taken += page
+    finally:
+        cache.delete(_lock(connection_id, lane))
+    if _pending(connection_id, lane).exclude(pk__in=set_aside).exists():
+        drain_kick(connection_id=connection_id, lane=lane)  # arrived since our last look, or time ran out
+    return taken
+
+
+def _page_process(*, connection_id: int, lane: str, set_aside: set[int]) -> int:
+    """One page of pending events in one transaction; how many it held. ``set_aside``: events
+    whose handler raised in this drain (left pending for a later one), extended here."""
+    with transaction.atomic():
+        events = list(
+            _pending(connection_id, lane)
+            .exclude(pk__in=set_aside)
+            .select_for_update(skip_locked=True, of=("self",))
+            .select_related("merchant")
+            .order_by("pk")[:PAGE]
+        )
+        connection = BigCommerceConnection.objects.select_related("merchant").filter(pk=connection_id).first()
+        for event in events:
+            event.connection = connection  # read once (its tokens decrypted once), not once an event
+        orders = [e for e in events if handler_for(e.scope) is order_event_handle and _readable(e)]
+        if orders:
+            webhook_events_close(events=orders, outcomes=order_events_handle(events=orders))
+        batched = {e.pk for e in orders}
+        for event in events:
+            if event.pk in batched:
+                continue
+            try:
+                webhook_event_process(event=event)  # a savepoint of its own
+            except Exception:
+                logger.exception("Webhook event %s (%s) failed; left pending", event.pk, event.scope)
+                set_aside.add(event.pk)
+    return len(events)
+
+
+def _readable(event: WebhookEvent) -> bool:
+    return isinstance(event.payload, dict) and isinstance(event.payload.get("data", {}), dict)
+
+
+def inbox_event_process(*, event_id: int) -> None:
+    """One event alone, unless it was processed (or is being processed) already."""
+    with transaction.atomic():
+        event = (
+            WebhookEvent.objects.select_for_update(skip_locked=True, of=("self",))
+            .select_related("connection", "merchant")
+            .filter(pk=event_id, status=WebhookEvent.Status.RECEIVED)
+            .first()
+        )
+        if event is not None:  # else processed, being processed, or failed for good (journaled)
+            webhook_event_process(event=event)
+
+
+def inbox_sweep() -> int:
+    """The minute's safety net: events still pending a minute after they came (their drain was
+    lost with a worker, or their handler failed) are drained again; how many drains were asked."""
+    stale = (
+        WebhookEvent.objects.filter(status=WebhookEvent.Status.RECEIVED, received_at__lt=timezone.now() - SWEEP_AFTER)
+        .order_by("pk")
+        .values_list("pk", "connection_id", "scope")[:5000]
+    )
+    drains = set()
+    for event_id, connection_id, scope in stale:
+        if connection_id is None:
+            enqueue(process_task_for(scope), event_id)  # no connection any more: processed alone
+        else:
+            drains.add((connection_id, lane_for(scope)))
+    for connection_id, lane in sorted(drains):
+        drain_kick(connection_id=connection_id, lane=lane)
+    return len(drains)

@@ -1,0 +1,250 @@
+"""The webhook inbox processed in batches (issue 17, the 50 orders/s burst): every delivery is
+stored, and one drain per connection and lane takes every pending event. Real HTTP to the sandbox,
+the real broker (tasks queued, then run as a worker would); each test counts the tasks queued, the
+BigCommerce calls made, the queries run and the rows written."""
+
+import uuid
+
+import pytest
+from django.core.cache import cache
+from django.db import connection as db
+from django.test.utils import CaptureQueriesContext
+from django_q.brokers import get_broker
+from django_q.conf import Conf
+from django_q.signing import SignedPackage
+
+from integrations import tasks
+from integrations.bigcommerce.api.webhook_signature import WebhookDelivery
+from integrations.bigcommerce.inbox import drain, handlers
+from integrations.bigcommerce.inbox.receive import webhook_event_receive
+from integrations.bigcommerce.stock import intake, orders
+from integrations.models import OrderIntake, OrderStatusAnnounced, SyncEvent, WebhookEvent
+from integrations.tests import connect_helpers
+from integrations.tests.test_export import connected
+from integrations.tests.test_order_intake import mark, place, reads, taken
+from integrations.tests.test_stock_inbound import level
+from integrations.tests.test_stock_push import stocked
+
+bc = connect_helpers.bc  # fixture
+sandbox = connect_helpers.sandbox  # fixture
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.filterwarnings("ignore::jwt.warnings.InsecureKeyLengthWarning"),
+]
+
+
+@pytest.fixture(autouse=True)
+def _no_apply_window(settings):
+    settings.BIGCOMMERCE_STOCK_APPLY_WINDOW_S = 0
+
+
+@pytest.fixture
+def queued(monkeypatch):
+    """``queued()``: from its first call on, tasks go to the broker instead of running inline (the
+    connection is made before, its setup tasks inline); each call takes what was queued since."""
+    brokers = [get_broker("comptoir"), get_broker("urgent")]
+
+    def take() -> list[tuple[str, tuple]]:
+        if Conf.SYNC:
+            monkeypatch.setattr(Conf, "SYNC", False)
+            for broker in brokers:
+                broker.purge_queue()
+            cache.clear()
+        out = []
+        for broker in brokers:
+            while found := broker.dequeue():
+                for ack_id, payload in found:
+                    task = SignedPackage.loads(payload)
+                    out.append((task["func"].rsplit(".", 1)[-1], tuple(task["args"])))
+                    broker.acknowledge(ack_id)
+        return out
+
+    yield take
+    for broker in brokers:
+        broker.purge_queue()
+
+
+def receive(connection, scope: str, data: dict, django_capture_on_commit_callbacks) -> None:
+    """A verified delivery, as the webhook view stores it (its own transaction, then its commit)."""
+    delivery = WebhookDelivery(
+        scope=scope,
+        store_hash=connection.store_hash,
+        event_hash=uuid.uuid4().hex,
+        created_at=None,
+        data=data,
+        payload={"scope": scope, "data": data},
+        webhook_id="1",
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        webhook_event_receive(connection=connection, delivery=delivery)
+
+
+def twins(connection, order: dict, capture, kind: str = "created") -> None:
+    """An order's two webhooks: the store-wide scope and the Comptoir-POS channel's twin."""
+    receive(connection, f"store/order/{kind}", {"type": "order", "id": order["id"]}, capture)
+    receive(connection, f"store/channel/{connection.channel_id}/order/{kind}", {"order_id": order["id"]}, capture)
+
+
+def run(queue: list[tuple[str, tuple]], capture) -> list[str]:
+    """Run the queued tasks as a worker would (each commits: its callbacks run)."""
+    ran = []
+    for name, args in queue:
+        with capture(execute=True):
+            getattr(tasks, name)(*args)
+        ran.append(name)
+    return ran
+
+
+def test_500_order_webhooks_make_one_drain_one_poll_and_a_bounded_number_of_queries(
+    bc, queued, django_capture_on_commit_callbacks
+):
+    store, merchant, _c, connection, mug = connected(bc, setup=lambda m: stocked(m, "Mug", "MUG-1", 600))
+    queued()
+    orders = [place(bc, store, mug) for _ in range(250)]
+    since = mark(bc, store)
+    for order in orders:
+        twins(connection, order, django_capture_on_commit_callbacks)
+    # 500 deliveries stored, ONE drain queued (not a task each).
+    assert WebhookEvent.objects.filter(connection=connection, status="received").count() == 500
+    queue = queued()
+    assert queue == [("webhook_inbox_drain", (connection.pk,))]
+    with django_capture_on_commit_callbacks(execute=True), CaptureQueriesContext(db) as queries:
+        tasks.webhook_inbox_drain(connection.pk)  # (its commit's callbacks, the poll, run after the count)
+    # Every row processed and journaled once, in a bounded number of queries (not a few each).
+    assert WebhookEvent.objects.filter(connection=connection, status="processed").count() == 500
+    assert SyncEvent.objects.filter(connection=connection, kind=SyncEvent.Kind.WEBHOOK).count() == 500
+    # (Less the cache's and the savepoints'; the journal's 500 entries are one INSERT on PostgreSQL,
+    # a few on SQLite, whose statements hold fewer parameters.)
+    sql = [q["sql"] for q in queries if "comptoir_cache" not in q["sql"] and "SAVEPOINT" not in q["sql"]]
+    assert len(sql) <= 25, sql
+    row = OrderIntake.objects.get(connection=connection)  # ONE mark: a poll is owed (on PostgreSQL, run there)
+    assert row.wanted_at is not None if db.vendor == "sqlite" else row.polls == 1
+    ran = run(queued(), django_capture_on_commit_callbacks)
+    ran += run(queued(), django_capture_on_commit_callbacks)
+    # The poll the mark asked for (on SQLite a task of its own; on PostgreSQL run in the drain).
+    assert ran.count("webhook_inbox_drain") == 0 and ran.count("bigcommerce_orders_intake") <= 1
+    assert reads(bc, store, since)["list"] <= 3 and reads(bc, store, since)["one"] == 0
+    assert len(taken(connection)) == 250 and level(mug) == 350
+
+
+def test_events_arriving_during_a_drain_make_exactly_one_follow_up(bc, queued, django_capture_on_commit_callbacks):
+    store, merchant, _c, connection, mug = connected(bc, setup=lambda m: stocked(m, "Mug", "MUG-1", 50))
+    queued()
+    first = place(bc, store, mug)
+    twins(connection, first, django_capture_on_commit_callbacks)
+    assert queued() == [("webhook_inbox_drain", (connection.pk,))]
+    late = []
+    real, capture = handlers.orders_intake_request_many, django_capture_on_commit_callbacks
+
+    def meanwhile(**kwargs):
+        """While the drain handles its page, three orders are placed and their ten webhooks come."""
+        real(**kwargs)
+        if not late:
+            late.extend(place(bc, store, mug) for _ in range(3))
+            for order in late:
+                twins(connection, order, django_capture_on_commit_callbacks)
+            for _ in range(4):
+                receive(connection, "store/order/updated", {"type": "order", "id": late[0]["id"]}, capture)
+
+    monkeypatch = pytest.MonkeyPatch()
+    monkeypatch.setattr(handlers, "orders_intake_request_many", meanwhile)
+    try:
+        with capture(execute=True):
+            tasks.webhook_inbox_drain(connection.pk)
+    finally:
+        monkeypatch.undo()
+    queue = queued()
+    # Ten events came during the drain: exactly one follow-up drain (and the poll the mark asked for).
+    assert [name for name, _args in queue].count("webhook_inbox_drain") == 1
+    run(queue, capture)
+    run(queued(), capture)
+    assert WebhookEvent.objects.filter(connection=connection, status="received").count() == 0
+    assert WebhookEvent.objects.filter(connection=connection, status="processed").count() == 12
+    assert set(taken(connection)) == {first["id"], *(o["id"] for o in late)} and level(mug) == 46
+
+
+def test_a_crash_mid_drain_leaves_the_events_pending_and_a_later_drain_takes_them_once(
+    bc, queued, django_capture_on_commit_callbacks, monkeypatch
+):
+    store, merchant, _c, connection, mug = connected(bc, setup=lambda m: stocked(m, "Mug", "MUG-1", 50))
+    queued()
+    orders = [place(bc, store, mug) for _ in range(3)]
+    for order in orders:
+        twins(connection, order, django_capture_on_commit_callbacks)
+    receive(
+        connection,
+        "store/order/statusUpdated",
+        {"type": "order", "id": orders[0]["id"], "status": {"previous_status_id": 1, "new_status_id": 11}},
+        django_capture_on_commit_callbacks,
+    )
+    queued()
+    real, crashes = handlers.orders_intake_request_many, []
+
+    def crash_once(**kwargs):
+        if not crashes:
+            crashes.append(1)
+            raise RuntimeError("the worker died here")
+        real(**kwargs)
+
+    monkeypatch.setattr(handlers, "orders_intake_request_many", crash_once)
+    with pytest.raises(RuntimeError), django_capture_on_commit_callbacks(execute=True):
+        tasks.webhook_inbox_drain(connection.pk)
+    # Nothing of the page was kept: every event pending, nothing journaled, no poll owed yet.
+    assert WebhookEvent.objects.filter(connection=connection, status="received").count() == 7
+    assert not SyncEvent.objects.filter(connection=connection, kind=SyncEvent.Kind.WEBHOOK).exists()
+    assert not OrderStatusAnnounced.objects.filter(connection=connection).exists()
+    # A minute later the sweep asks for a drain (the lock went with the crash): each event taken once.
+    WebhookEvent.objects.filter(connection=connection).update(received_at=drain.timezone.now() - drain.SWEEP_AFTER * 2)
+    assert drain.inbox_sweep() == 1
+    run(queued(), django_capture_on_commit_callbacks)
+    run(queued(), django_capture_on_commit_callbacks)
+    assert WebhookEvent.objects.filter(connection=connection, status="processed").count() == 7
+    assert SyncEvent.objects.filter(connection=connection, kind=SyncEvent.Kind.WEBHOOK).count() == 7
+    assert len(taken(connection)) == 3 and level(mug) == 47
+    # Done: a drain now finds nothing and queues nothing.
+    assert tasks.webhook_inbox_drain(connection.pk) is None and queued() == []
+
+
+def test_product_events_are_drained_on_the_bulk_lane_each_by_its_handler(
+    bc, queued, django_capture_on_commit_callbacks
+):
+    store, merchant, _c, connection, mug = connected(bc, setup=lambda m: stocked(m, "Mug", "MUG-1", 5))
+    queued()
+    for number in range(5):
+        receive(
+            connection,
+            "store/product/updated",
+            {"type": "product", "id": 900 + number},
+            django_capture_on_commit_callbacks,
+        )
+    receive(connection, "store/order/created", {"type": "order", "id": 1}, django_capture_on_commit_callbacks)
+    queue = queued()
+    assert sorted(name for name, _a in queue) == ["webhook_inbox_drain", "webhook_inbox_drain_bulk"]
+    tasks.webhook_inbox_drain_bulk(connection.pk)
+    # The bulk drain took the product events only; the order event waits for the urgent one.
+    assert WebhookEvent.objects.filter(connection=connection, status="processed").count() == 5
+    assert WebhookEvent.objects.get(connection=connection, status="received").scope == "store/order/created"
+    skipped = SyncEvent.objects.filter(
+        connection=connection, kind=SyncEvent.Kind.WEBHOOK, params__skipped="managed_in_comptoir"
+    )
+    assert skipped.count() == 5
+
+
+def test_a_page_of_250_orders_is_applied_in_a_bounded_number_of_queries(bc, django_capture_on_commit_callbacks):
+    store, merchant, _c, connection, mug = connected(bc, setup=lambda m: stocked(m, "Mug", "MUG-1", 600))
+    [place(bc, store, mug) for _ in range(250)]
+    since = mark(bc, store)
+    client = intake.client_for(connection)
+    orders.inventory_settings(connection=connection, channel_id=1, client=client)  # cached, as in a burst
+    with CaptureQueriesContext(db) as queries, django_capture_on_commit_callbacks(execute=True):
+        intake.orders_poll(connection=connection, client=client)
+    sql = [q["sql"] for q in queries if "comptoir_cache" not in q["sql"] and "SAVEPOINT" not in q["sql"]]
+    # After commit, each ledger row is announced (``stock_changed``: one look for its stock push each).
+    announced = [q for q in sql if q.startswith('SELECT "integrations_stockpush"."connection_id"')]
+    assert len(announced) == 250
+    # The rest does not grow with the orders: one list read, then the page's reads and writes at once
+    # (one by one it was about 11 queries an order, 2,765 here; SQLite splits big INSERTs in a few).
+    rest = [q for q in sql if q not in announced]
+    assert len(rest) <= 40, rest
+    assert reads(bc, store, since)["list"] == 2  # a full page of 250, then the next (empty) one
+    assert len(taken(connection)) == 250 and level(mug) == 350
