@@ -9,6 +9,8 @@ from django_q.brokers.orm import ORM
 from django_q.models import OrmQ
 from django_q.signing import SignedPackage
 
+from portal.broker import first_part
+
 
 def lane_queue(*, lane: str) -> tuple[int, float]:
     """(tasks waiting on ``lane``, age in seconds of the oldest of them; 0 when none). Tasks a worker
@@ -16,19 +18,20 @@ def lane_queue(*, lane: str) -> tuple[int, float]:
     broker = get_broker(lane)
     now = timezone.now()
     if isinstance(broker, ORM):
-        waiting = OrmQ.objects.filter(key=lane, lock__lte=now)
+        waiting = OrmQ.objects.filter(key__in=[lane, first_part(lane)], lock__lte=now)
         depth = waiting.count()
         oldest = waiting.aggregate(oldest=Min("lock"))["oldest"] if depth else None
         return depth, _age(oldest, now)
     depth = broker.queue_size() or 0
-    oldest = None
-    if depth:
-        pack = broker.connection.lindex(broker.list_key, 0)
-        try:
-            oldest = SignedPackage.loads(pack).get("started") if pack else None
-        except Exception:  # a package signed with another key: its age is unknown
-            oldest = None
-    return depth, _age(oldest, now)
+    heads = [broker.connection.lindex(key, 0) for key in (broker.list_key, getattr(broker, "first_key", None)) if key]
+    return depth, max((_age(_enqueued(pack), now) for pack in heads if pack), default=0.0)
+
+
+def _enqueued(pack: bytes) -> datetime | None:
+    try:
+        return SignedPackage.loads(pack).get("started")
+    except Exception:  # a package signed with another key: its age is unknown
+        return None
 
 
 def _age(moment: datetime | None, now: datetime) -> float:

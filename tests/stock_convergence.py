@@ -1,6 +1,8 @@
 """The stock convergence run (issue 10): a seeded random run of stock operations on both sides of
 a BigCommerce connection, with the sandbox injecting faults, real django-q2 clusters doing the
-work (one killed with SIGKILL mid-run), then a drain and the invariants.
+work on both lanes as production runs them (urgent: stock pushes, order intake, webhooks; bulk:
+the rest, ``integrations.services.queue``), one urgent cluster killed with SIGKILL mid-run, then a
+drain and the invariants.
 
 Used by ``tests/test_stock_convergence.py`` (CI's PostgreSQL + Redis pass) and by
 ``bench/stock_convergence.py`` (bigger sizes). It runs in the calling process, which must already
@@ -47,6 +49,8 @@ from pathlib import Path
 
 from tests import stock_drift
 
+URGENT, BULK = "urgent", "bulk"  # the lanes (integrations.services.queue), each with its clusters
+
 ROOT = Path(__file__).resolve().parents[1]
 SIZES = ("S", "M", "L")
 COLOURS = ("Blue", "Red")
@@ -74,8 +78,8 @@ class Config:
     operations: int = 2000
     simple_products: int = 14  # + variant_products × 6 variants: 50 variants by default
     variant_products: int = 6
-    clusters: int = 2  # django-q2 clusters of one worker each
-    kill: bool = True  # SIGKILL one cluster (its whole process group) halfway through
+    clusters: int = 2  # urgent-lane django-q2 clusters of one worker each (and one bulk-lane cluster besides)
+    kill: bool = True  # SIGKILL one urgent cluster (its whole process group) halfway through
     restart: bool = True  # … and start a new one a tenth of the run later, as a supervisor would
     split: bool = True
     inbound: bool | None = None  # None: when inbound_available()
@@ -117,23 +121,29 @@ class Clusters:
         self.died: list[dict] = []  # clusters that exited without being asked to (restarted by ``supervise``)
         self._n = 0
 
-    def start(self) -> subprocess.Popen:
+    def start(self, lane: str = URGENT) -> subprocess.Popen:
+        """A cluster of ``lane``: the urgent lane's (``Q_CLUSTER_NAME`` = the urgent cluster's name),
+        or the bulk lane's (the default cluster), as ``make run`` starts them."""
         self._n += 1
-        out = open(self.log_dir / f"qcluster-{self._n}.log", "wb")  # noqa: SIM115 (closed by stop)
+        out = open(self.log_dir / f"qcluster-{self._n}-{lane}.log", "wb")  # noqa: SIM115 (closed by stop)
+        env = {**self.env, "Q_CLUSTER_NAME": self.env["Q_URGENT_NAME"] if lane == URGENT else self.env["Q_NAME"]}
         proc = subprocess.Popen(
             [sys.executable, "manage.py", "qcluster"],
             cwd=ROOT,
-            env=self.env,
+            env=env,
             stdout=out,
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
         proc.log = out  # type: ignore[attr-defined]
+        proc.lane = lane  # type: ignore[attr-defined]
         self.running.append(proc)
         return proc
 
     def kill_one(self) -> subprocess.Popen:
-        proc = self.running.pop(0)
+        """SIGKILL the first urgent cluster (where stock pushes are in flight)."""
+        proc = next(p for p in self.running if p.lane == URGENT)
+        self.running.remove(proc)
         os.killpg(proc.pid, signal.SIGKILL)  # the whole group at once: nothing of it is left behind
         proc.wait(timeout=10)
         self.killed.append(proc)
@@ -149,7 +159,7 @@ class Clusters:
             self.running.remove(proc)
             self.killed.append(proc)
             found.append({"at": at, "pid": proc.pid, "returncode": proc.returncode, "log": proc.log.name})
-            self.start()
+            self.start(proc.lane)
         self.died += found
         return found
 
@@ -196,27 +206,33 @@ def web_server():
     return server, f"http://127.0.0.1:{server.server_address[1]}"
 
 
+def urgent_name(cluster_name: str) -> str:
+    """The urgent lane's cluster of a run whose bulk lane (its Q_NAME) is ``cluster_name``."""
+    return f"{cluster_name}-urgent"
+
+
 @contextlib.contextmanager
 def real_queue(cluster_name: str):
-    """This process enqueues to the clusters' broker instead of running tasks inline."""
+    """This process enqueues to the clusters' broker instead of running tasks inline, each task on
+    its lane (``integrations.services.queue``) as a web process of the site would."""
     from django.test.utils import override_settings
     from django_q.conf import Conf
 
     saved = (Conf.SYNC, Conf.CLUSTER_NAME, Conf.PREFIX)
-    # The clusters' Q_NAME is their name: the queue's key and the salt of the tasks' signature. They
-    # run one lane (Q_URGENT_NAME=""): each takes urgent and bulk work alike, as this process enqueues it.
+    # The clusters' Q_NAME is the bulk lane's name: its queue's key and the salt of the tasks' signature.
     Conf.SYNC, Conf.CLUSTER_NAME, Conf.PREFIX = False, cluster_name, cluster_name
     try:
-        with override_settings(Q_URGENT_CLUSTER=""):
+        with override_settings(Q_URGENT_CLUSTER=urgent_name(cluster_name)):
             yield
     finally:
         Conf.SYNC, Conf.CLUSTER_NAME, Conf.PREFIX = saved
 
 
 def queue_size(cluster_name: str) -> int:
+    """Tasks waiting on both lanes of the run whose bulk lane is ``cluster_name``."""
     from django_q.brokers import get_broker
 
-    return get_broker(cluster_name).queue_size() or 0
+    return sum(get_broker(name).queue_size() or 0 for name in (cluster_name, urgent_name(cluster_name)))
 
 
 # -- the run ----------------------------------------------------------------------------------
@@ -842,7 +858,8 @@ class Run:
             f"convergence seed {cfg.seed}: {cfg.operations} operations on {result['variants']} variants "
             f"({cfg.simple_products} without options, "
             f"{cfg.variant_products} products × {cfg.variants_per_product} variants), "
-            f"managed in {cfg.managed_in}, {cfg.clusters} clusters, killed at op {self.figures.get('killed_at_op')} "
+            f"managed in {cfg.managed_in}, {cfg.clusters} urgent clusters and 1 bulk, "
+            f"killed at op {self.figures.get('killed_at_op')} "
             f"(push in flight: {self.figures.get('killed_with_push_in_flight')}), "
             f"restarted at op {self.figures.get('restarted_at_op')}",
             f"operations: {done}",
@@ -950,6 +967,7 @@ def running(cfg: Config, *, sandbox, database_url: str, log=print):
     from django.test import override_settings
 
     from integrations.schedules import SCHEDULES
+    from integrations.services import queue
 
     runner = Run(cfg, sandbox=sandbox, database_url=database_url, log=log)
     log_dir = Path(cfg.log_dir or tempfile.mkdtemp(prefix="convergence-"))
@@ -969,8 +987,9 @@ def running(cfg: Config, *, sandbox, database_url: str, log=print):
         "DATABASE_URL": database_url,
         "Q_SYNC": "0",
         "Q_NAME": runner.cluster_name,
-        "Q_URGENT_NAME": "",  # one lane: each cluster takes all the work (some are killed and restarted)
+        "Q_URGENT_NAME": urgent_name(runner.cluster_name),  # two lanes, as in production
         "Q_WORKERS": "1",
+        "Q_URGENT_WORKERS": "1",
         "Q_TIMEOUT": "60",
         "Q_RETRY": "90",
         "COMPTOIR_CACHE_KEY_PREFIX": settings.CACHES["default"].get("KEY_PREFIX", ""),
@@ -988,19 +1007,29 @@ def running(cfg: Config, *, sandbox, database_url: str, log=print):
             runner.setup(web_url)
             from django_q.models import Schedule
 
-            # The every-minute sweeps (the push's; the order poll's and waiting checks', with the inbound side).
+            # The every-minute sweeps (the push's; the order poll's and waiting checks', with the inbound
+            # side), each taken by its lane's scheduler as ``schedules_install`` names them.
             for sweep in SCHEDULES:
                 if sweep.func.endswith(("stock_push_sweep", ".bigcommerce_stock_sweep")):
+                    urgent = queue.lane_of(sweep.func) == queue.URGENT
                     Schedule.objects.update_or_create(
                         name=sweep.name,
-                        defaults={"func": sweep.func, "schedule_type": Schedule.MINUTES, "minutes": 1, "repeats": -1},
+                        defaults={
+                            "func": sweep.func,
+                            "schedule_type": Schedule.MINUTES,
+                            "minutes": 1,
+                            "repeats": -1,
+                            "cluster": urgent_name(runner.cluster_name) if urgent else runner.cluster_name,
+                        },
                     )
             requests_so_far = sandbox.request_log(runner.hash)
             runner.log_start = requests_so_far[-1]["id"] if requests_so_far else 0
             if cfg.faults:
                 sandbox.set_faults(runner.hash, faults_for(runner.hash, timeout_s=cfg.timeout_s))
+            if cfg.clusters:
+                clusters.start(BULK)
             for _ in range(cfg.clusters):
-                clusters.start()
+                clusters.start(URGENT)
             with real_queue(runner.cluster_name):
                 yield runner
     except Exception:

@@ -78,7 +78,7 @@ def test_a_real_cluster_processes_an_enqueued_task(database_url):
         "Q_WORKERS": "1",
     }
     broker = manage("shell", "-c", BROKER, env=env).stdout.strip().splitlines()[-1]
-    assert broker == ("Redis" if os.environ.get("REDIS_URL") else "FifoORM")  # portal.broker
+    assert broker == ("FirstRedis" if os.environ.get("REDIS_URL") else "FifoORM")  # portal.broker
     enqueued = manage("shell", "-c", ENQUEUE, env=env)
     assert enqueued.returncode == 0, enqueued.stderr
     event_id = int(enqueued.stdout.strip().splitlines()[-1])

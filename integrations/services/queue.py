@@ -10,8 +10,11 @@ would otherwise land on the queue of the cluster that runs it (django-q2's defau
 
 from django.conf import settings
 from django.db import transaction
+from django_q.brokers import get_broker
 from django_q.conf import Conf
 from django_q.tasks import async_task
+
+from portal.broker import first_part
 
 URGENT = "urgent"
 BULK = "bulk"
@@ -35,6 +38,13 @@ LANES = {
 }
 
 
+# Taken before the rest of their lane's queue (its first part, ``portal.broker``): a stock push is
+# what a cashier's sale waits on, and it cannot pile up (at most one queued per store: its kick is
+# debounced), whereas each push sends back a webhook or two per variant it moved (our echoes), and
+# those queue on the same lane.
+FIRST = frozenset({"integrations.tasks.bigcommerce_stock_push_run"})
+
+
 def lane_of(func_path: str) -> str:
     return LANES.get(func_path, BULK)
 
@@ -51,7 +61,11 @@ def enqueue(func_path: str, *args) -> None:
     """Enqueue now, on the task's lane (inside a transaction: with the ORM broker, the task is
     written with it and taken only once it commits)."""
 
-    async_task(func_path, *args, cluster=cluster_of(func_path))
+    cluster = cluster_of(func_path)
+    if func_path in FIRST:
+        async_task(func_path, *args, cluster=cluster, broker=get_broker(first_part(cluster)))
+    else:
+        async_task(func_path, *args, cluster=cluster)
 
 
 def enqueue_on_commit(func_path: str, *args) -> None:

@@ -91,3 +91,29 @@ def test_order_and_stock_events_are_urgent_product_events_bulk(real_queue, monke
     # One drain per lane for the connection (not a task per event): each takes every pending event.
     assert taken(real_queue["urgent"]) == ["webhook_inbox_drain"]
     assert taken(real_queue["bulk"]) == ["webhook_inbox_drain_bulk"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_stock_push_is_taken_before_the_webhooks_queued_ahead_of_it_first_in_first_out_among_pushes(
+    real_queue, monkeypatch
+):
+    monkeypatch.setattr(Conf, "POLL", 0)
+    for connection_id in (1, 2, 3):  # busy stores' echoes of their own last pushes
+        enqueue("integrations.tasks.webhook_inbox_drain", connection_id)
+    enqueue("integrations.tasks.bigcommerce_stock_push_run", 7)
+    enqueue("integrations.tasks.bigcommerce_stock_push_run", 8)
+    assert real_queue["urgent"].queue_size() == 5
+    taken_args = []
+    while tasks := real_queue["urgent"].dequeue():
+        for ack_id, payload in tasks:
+            task = SignedPackage.loads(payload)
+            taken_args.append((task["func"].rsplit(".", 1)[-1], task["args"][0]))
+            real_queue["urgent"].acknowledge(ack_id)
+    assert taken_args == [
+        ("bigcommerce_stock_push_run", 7),
+        ("bigcommerce_stock_push_run", 8),
+        ("webhook_inbox_drain", 1),
+        ("webhook_inbox_drain", 2),
+        ("webhook_inbox_drain", 3),
+    ]
+    assert real_queue["urgent"].queue_size() == 0

@@ -1,5 +1,6 @@
 """Stock changes in Comptoir reach BigCommerce as coalesced relative adjustments (real HTTP)."""
 
+import time
 import uuid
 
 import pytest
@@ -10,14 +11,15 @@ from catalog.models import Product, Variant
 from integrations import tasks
 from integrations.bigcommerce.stock import levels as stock_levels
 from integrations.bigcommerce.stock import outbox as stock_outbox
-from integrations.models import ProductLink, StockPush, SyncEvent, VariantLink
-from integrations.tests import connect_helpers
+from integrations.models import ProductLink, StockPush, SyncEvent, SyncRun, VariantLink
+from integrations.tests import connect_helpers, queue_helpers
 from integrations.tests.connect_helpers import add_product, api
 from integrations.tests.stock_helpers import stock_reconcile
 from integrations.tests.test_export import connected, connected_to
 from inventory.models import Sale, StockOrigin
 from inventory.services import sale_create, stock_adjust, stock_set, stock_tracking_set
 
+worker = queue_helpers.worker  # fixture
 pytestmark = connect_helpers.SANDBOX_TESTS
 RELATIVE = "/v3/inventory/adjustments/relative"
 
@@ -265,7 +267,9 @@ def test_products_managed_in_bigcommerce_get_in_store_sales_but_not_their_initia
     assert remote_level(bc, shop.store, tote) == 3
 
 
-def test_a_lost_answer_that_cannot_be_told_apart_stays_unknown_and_is_journaled_once(bc, settings):
+def lost_answer_undecidable(bc, settings):
+    """A sale of 3 mugs (10 → 7) whose answer is lost, then someone sets BigCommerce's level to 5
+    before we look: neither 7 nor 10 is what the settling sees."""
     settings.BIGCOMMERCE_STOCK_SETTLE_AFTER_S = 0
     store = connect_helpers.new_store(bc)
     _s, merchant, _c, connection, mug = connected_to(bc, store, setup=lambda m: stocked(m, "Mug", "MUG-1", 10))
@@ -273,9 +277,13 @@ def test_a_lost_answer_that_cannot_be_told_apart_stays_unknown_and_is_journaled_
     with TestCase.captureOnCommitCallbacks(execute=True):
         sell(merchant, mug, 3)
     remote_id = VariantLink.objects.get(variant=mug).remote_variant_id
-    # Someone changes the level in BigCommerce before we look: 7 or 10 is no longer what we see.
     item = {"location_id": 1, "variant_id": remote_id, "quantity": 5}
     api(bc, store).put("/v3/inventory/adjustments/absolute", json={"items": [item]})
+    return store, connection, mug
+
+
+def test_a_lost_answer_that_cannot_be_told_apart_stays_unknown_and_is_journaled_once(bc, settings):
+    store, connection, mug = lost_answer_undecidable(bc, settings)
     tasks.bigcommerce_stock_push_sweep()
     tasks.bigcommerce_stock_push_sweep()
     assert StockPush.objects.get().state == "unknown"
@@ -483,3 +491,80 @@ def test_one_push_run_per_connection_at_a_time(bc):
     tasks.bigcommerce_stock_push_run(connection.pk)
     assert len(relative_calls(bc, store)[before:]) == 1 and StockPush.objects.get().state == "sent"
     assert remote_level(bc, store, mug) == 9
+
+
+def test_a_sale_made_while_a_push_is_in_flight_is_sent_by_a_follow_up_when_that_push_ends_not_by_the_sweep(bc, worker):
+    store, merchant, _c, connection, mug = connected(bc, setup=lambda m: stocked(m, "Mug", "MUG-1", 10))
+    before = len(relative_calls(bc, store))
+    queue = worker()
+    assert stock_outbox.push_lock_take(connection_id=connection.pk)  # a push of this store is in flight
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        sell(merchant, mug)
+    # The sale's task finds the connection held: it sends nothing and leaves the holder a mark.
+    assert queue.drain("urgent") == [("bigcommerce_stock_push_run", (connection.pk,))]
+    assert relative_calls(bc, store)[before:] == [] and StockPush.objects.get().state == "pending"
+    # The push in flight ends: its follow-up is enqueued at once, and carries the sale.
+    assert stock_outbox.push_lock_release(connection_id=connection.pk) is True
+    assert queue.drain("urgent") == [("bigcommerce_stock_push_run", (connection.pk,))]
+    assert len(relative_calls(bc, store)[before:]) == 1 and StockPush.objects.get().state == "sent"
+    assert remote_level(bc, store, mug) == 9
+    # Nothing is owed any more: the next release enqueues nothing.
+    assert stock_outbox.push_lock_take(connection_id=connection.pk)
+    assert stock_outbox.push_lock_release(connection_id=connection.pk) is False
+    assert queue.drain("urgent") == []
+
+
+def test_the_push_lock_is_a_lease_renewed_while_its_holder_lives_and_given_up_when_it_dies(settings):
+    # A cache every thread of this process sees at once (the test's database cache row would be
+    # uncommitted for the heartbeat's own connection); workers share Redis or the database's.
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    settings.BIGCOMMERCE_STOCK_PUSH_LEASE_S = 0.6
+    connection_id = 424242
+    assert stock_outbox.push_lock_take(connection_id=connection_id)
+    beat = stock_outbox._held[connection_id]
+    # Alive: renewed lease after lease (a round may last minutes), never taken by another run.
+    assert wait_until(lambda: beat.renewals >= 4, timeout=60)
+    assert stock_outbox.push_lock_take(connection_id=connection_id) is False
+    # Killed with the lock held (no release; its heartbeat dies with it): the store is free again.
+    beat.stopped.set()
+    beat.join(timeout=60)
+    assert wait_until(lambda: stock_outbox.push_lock_take(connection_id=connection_id), timeout=60)
+    assert stock_outbox.push_lock_release(connection_id=connection_id) is True  # the run refused above is owed
+
+
+def wait_until(predicate, timeout: float) -> bool:
+    """A hang guard: the condition, not how soon it came, is what a test asserts."""
+    deadline = time.monotonic() + timeout
+    while not (met := predicate()) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return met
+
+
+def test_a_lost_answer_that_cannot_be_told_apart_asks_for_a_check_of_its_variant_at_once(bc, settings):
+    settings.BIGCOMMERCE_STOCK_APPLY_WINDOW_S = 0
+    store, connection, mug = lost_answer_undecidable(bc, settings)
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        tasks.bigcommerce_stock_push_sweep()  # settling: undecided; the mug's check is asked for (run inline)
+    # Settled by the check of the mug, not left for the next check of every variant.
+    assert StockPush.objects.get().state == "sent"
+    assert remote_level(bc, store, mug) == 7
+    assert not VariantLink.objects.filter(stock_check_requested_at__isnull=False).exists()
+    assert not SyncRun.objects.filter(kind=SyncRun.Kind.RECONCILIATION).exists()
+    assert len(relative_calls(bc, store)) == 1  # the lost call was not sent again
+
+
+def test_a_store_that_just_pushed_waits_out_the_gap_before_its_next_push_and_others_do_not(bc, settings):
+    store, merchant, _c, connection, mug = connected(bc, setup=lambda m: stocked(m, "Mug", "MUG-1", 10))
+    settings.BIGCOMMERCE_STOCK_PUSH_GAP_S = 30
+    assert stock_outbox.push_gap_remaining(connection_id=connection.pk + 1) == 0  # never pushed
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        sell(merchant, mug)
+    assert len(relative_calls(bc, store)) == 1
+    # The next push of this store would wait (the sales meanwhile going in the same call) ...
+    assert 0 < stock_outbox.push_gap_remaining(connection_id=connection.pk) <= 30
+    # ... but not past the gap: with none, at once.
+    settings.BIGCOMMERCE_STOCK_PUSH_GAP_S = 0
+    assert stock_outbox.push_gap_remaining(connection_id=connection.pk) == 0
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        sell(merchant, mug)
+    assert len(relative_calls(bc, store)) == 2 and remote_level(bc, store, mug) == 8

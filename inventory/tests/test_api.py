@@ -1,7 +1,11 @@
 import json
+from datetime import timedelta
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from catalog.tests.factories import ProductFactory
 from inventory.models import Refund, Sale, StockLevel, StockMovement, StockOrigin
@@ -537,3 +541,20 @@ def test_allow_zero_price_must_be_a_boolean(api, tote, flag):
     assert response.status_code == 422
     assert error(response)["code"] == "invalid_lines" and error(response)["field"] == "lines[0].allow_zero_price"
     assert not Sale.objects.exists()
+
+
+def test_a_till_selling_every_second_writes_its_last_use_once_a_minute_not_per_sale(api, device, mug):
+    def device_writes(key: str) -> int:
+        with CaptureQueriesContext(connection) as queries:
+            sold = api("post", "/api/v1/purchases", {"lines": [{"sku": "MUG-1", "quantity": 1}]}, key=key)
+        assert sold.status_code == 201
+        return sum(1 for q in queries.captured_queries if q["sql"].startswith('UPDATE "portal_device"'))
+
+    assert device_writes("first") == 1  # never used: "Last used" starts
+    assert device_writes("second") == 0  # the same minute
+    device.refresh_from_db()
+    used = device.last_used_at
+    type(device).objects.filter(pk=device.pk).update(last_used_at=used - timedelta(minutes=1))
+    assert device_writes("a minute later") == 1
+    device.refresh_from_db()
+    assert device.last_used_at > used - timedelta(minutes=1) and device.last_used_at <= timezone.now()

@@ -223,6 +223,10 @@ if Q_URGENT_CLUSTER:
             "workers": int(os.environ.get("Q_URGENT_WORKERS", "2")),
             "timeout": int(os.environ.get("Q_URGENT_TIMEOUT", "60")),
             "retry": int(os.environ.get("Q_URGENT_RETRY", "90")),
+            # What a cluster's pusher takes from the broker ahead of its workers (django-q2's default:
+            # workers², 4). A stock push taken first from the broker (portal/broker.py) still waits
+            # behind those: one at most (and the one the pusher holds while it waits to hand it over).
+            "queue_limit": int(os.environ.get("Q_URGENT_QUEUE_LIMIT", "1")),
         }
     }
 if os.environ.get("Q_CLUSTER_NAME", Q_CLUSTER["name"]) not in (Q_CLUSTER["name"], Q_URGENT_CLUSTER or None):
@@ -232,6 +236,7 @@ if os.environ.get("Q_CLUSTER_NAME", Q_CLUSTER["name"]) not in (Q_CLUSTER["name"]
     )
 if REDIS_URL:
     Q_CLUSTER["redis"] = REDIS_URL
+    Q_CLUSTER["broker_class"] = "portal.broker.FirstRedis"  # each queue with its first part (portal/broker.py)
 else:
     # Tasks leave in the order they came (django-q2's ORM broker takes them in no set order): a job's
     # next round waits behind what other merchants enqueued meanwhile.

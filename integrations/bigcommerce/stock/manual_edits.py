@@ -67,10 +67,15 @@ def stock_check_request(*, connection: BigCommerceConnection, data: dict) -> int
         links = [v for v in links if not _echo(v, inventory)]
     else:  # no value to compare: right after our own push, the store-wide event (with its value) decides
         links = [v for v in links if not _just_pushed(v)]
-    if links:
-        VariantLink.objects.filter(pk__in=[v.pk for v in links]).update(stock_check_requested_at=timezone.now())
-        transaction.on_commit(lambda: stock_check_kick(connection_id=connection.pk))
+    stock_check_request_links(connection=connection, link_ids={v.pk for v in links})
     return len(links)
+
+
+def stock_check_request_links(*, connection: BigCommerceConnection, link_ids: set[int]) -> None:
+    """Mark these variants for a check, run in a task on commit once they are quiet."""
+    if link_ids:
+        VariantLink.objects.filter(pk__in=link_ids).update(stock_check_requested_at=timezone.now())
+        transaction.on_commit(lambda: stock_check_kick(connection_id=connection.pk))
 
 
 def _flag(connection_id: int) -> str:

@@ -3,6 +3,7 @@ BigCommerce refuses set aside, a lost answer left to ``settle``; and the run pro
 per connection, rounds until nothing is left)."""
 
 import logging
+import time
 import uuid
 from collections import defaultdict
 
@@ -47,8 +48,8 @@ State = StockPush.State
 def stock_push_drain(*, connection_id: int) -> None:
     """Send the connection's pending stock changes (coalesced, one call a round), one run per
     connection at a time: two at once would each settle the other's answers in flight wrongly.
-    A run that finds another holding the connection leaves it to the holder, which looks again
-    once it let go."""
+    A run that finds another holding the connection leaves it to the holder, which enqueues a
+    follow-up as it lets go (``outbox.push_lock_take``)."""
     outbox.stock_push_kick_clear(connection_id=connection_id)
     connection = BigCommerceConnection.objects.filter(pk=connection_id).first()
     if connection is None or not connection.is_active or not connection.access_token:
@@ -223,6 +224,9 @@ def _claim(*, connection, limit: int) -> tuple[str, list[StockPush]]:
 def stock_push_run(*, connection: BigCommerceConnection, limit: int = pagination.INVENTORY_ITEMS_MAX) -> bool:
     """Send the connection's pending stock changes in one batched call; True when more is left."""
     stock_unknown_settle(connection=connection)
+    wait = outbox.push_gap_remaining(connection_id=connection.pk)
+    if wait and StockPush.objects.filter(connection=connection, state=State.PENDING).exists():
+        time.sleep(wait)  # the store pushed a moment ago: what sells meanwhile goes in this call
     batch, rows = _claim(connection=connection, limit=limit)
     if not rows:
         return False
@@ -242,6 +246,7 @@ def stock_push_run(*, connection: BigCommerceConnection, limit: int = pagination
         _refusals_cleared(connection, rows)
         return len(rows) == limit
     # The call is made outside any transaction (the pacer's row lock must not be held through it).
+    outbox.push_sent(connection_id=connection.pk)
     try:
         sent = _send(client_for(connection), connection, items, local_of=local_of, batch=batch)
     except OutcomeUnknown as exc:

@@ -18,6 +18,7 @@ from integrations.bigcommerce.stock.levels import (
     remote_levels,
     settle_grace_seconds,
 )
+from integrations.bigcommerce.stock.manual_edits import stock_check_request_links
 from integrations.bigcommerce.stock.named import pushes_products
 from integrations.models import BigCommerceConnection, StockPush, SyncEvent
 from integrations.services.journal import sync_event_record
@@ -121,6 +122,10 @@ def stock_unknown_settle(*, connection: BigCommerceConnection) -> None:
         unknown.filter(pk__in=[r.pk for r in applied]).update(state=State.SENT)
         unknown.filter(pk__in=[r.pk for r in not_applied]).update(state=State.PENDING, batch="", sent_at=None)
         unknown.filter(pk__in=[r.pk for r in newly_undecided]).update(attempts=2)
+        if newly_undecided:
+            # Left to the stock check: the check of these variants alone, as soon as they are quiet
+            # (the urgent lane's requested check), not the next check of every variant.
+            stock_check_request_links(connection=connection, link_ids={r.variant_link_id for r in newly_undecided})
         if applied or not_applied:
             sync_event_record(
                 connection=connection,
