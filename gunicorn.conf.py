@@ -19,7 +19,11 @@ timeout = int(os.environ.get("GUNICORN_TIMEOUT") or 30)  # a request stuck longe
 graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT") or 25)  # < a platform's 30 s kill
 keepalive = 5
 # A worker is replaced after this many requests (spread by the jitter) so a slow leak cannot grow.
-max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS") or 2000)
+# Not too often: a new worker costs about 0.7 s of CPU to start (Django, the app, its first
+# connections) and, while it starts, the others take its share. At 2,000 the load run's 70
+# requests a second (README "Benchmarks") replaced each of two workers about once a minute; at
+# 20,000 it is about every 9 minutes (tests/test_request_cost.py keeps it at 5 or more).
+max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS") or 20000)
 max_requests_jitter = max_requests // 10
 # Per-request logging is the application's (JSON lines); gunicorn's access log only on demand.
 accesslog = os.environ.get("GUNICORN_ACCESS_LOG") or None

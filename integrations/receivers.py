@@ -5,6 +5,8 @@ change's own transaction) and the scheduled sweep (``tasks.bigcommerce_export_sw
 whatever a receiver never saw because the process died in between.
 """
 
+from functools import partial
+
 from django.db import transaction
 from django.dispatch import receiver
 
@@ -12,8 +14,8 @@ from catalog.signals import ORIGIN_COMPTOIR, product_deleted, product_saved
 from integrations.bigcommerce.products import export as exporter
 from integrations.bigcommerce.products.export import exporting
 from integrations.bigcommerce.stock.outbox import stock_push_kick, stock_push_mark
-from integrations.models import BigCommerceConnection, ProductAssignment, StockPush
-from inventory.signals import stock_changed, stock_changing
+from integrations.models import BigCommerceConnection, ProductAssignment
+from inventory.signals import stock_changing
 
 
 def _exporting_connection(merchant_id: int) -> BigCommerceConnection | None:
@@ -56,9 +58,11 @@ def product_deleted_export(*, merchant_id: int, product_id: int, origin: str = O
 def stock_changing_mark(
     *, variant_id: int, movement_id: int, origin: str, delta: int, online_before: int, online_after: int, **_kw
 ):
-    """Inside the ledger's transaction: the durable mark (a ``StockPush`` row) of a bound variant."""
+    """Inside the ledger's transaction: the durable mark (a ``StockPush`` row) of a bound variant,
+    and after commit the fast path: enqueue the push of each store marked (the sweep sends it if
+    this never runs). The marks written here are the ones to kick: no read of them after commit."""
 
-    stock_push_mark(
+    pushes = stock_push_mark(
         variant_id=variant_id,
         movement_id=movement_id,
         origin=origin,
@@ -66,15 +70,6 @@ def stock_changing_mark(
         online_before=online_before,
         online_after=online_after,
     )
-
-
-@receiver(stock_changed, dispatch_uid="integrations.stock_changed")
-def stock_changed_push(*, movement_id: int, **_kw):
-    """After commit, the fast path: enqueue the push (the sweep sends it if this never runs)."""
-
-    for connection_id in set(
-        StockPush.objects.filter(movement_id=movement_id, state=StockPush.State.PENDING).values_list(
-            "connection_id", flat=True
-        )
-    ):
-        stock_push_kick(connection_id=connection_id)
+    for connection_id in sorted({push.connection_id for push in pushes}):
+        # robust: a kick that fails (the broker out of reach) is logged; the sale stays committed.
+        transaction.on_commit(partial(stock_push_kick, connection_id=connection_id), robust=True)

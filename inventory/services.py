@@ -159,20 +159,30 @@ def _row_write(*, level: StockLevel, origin: str, delta: int, allocation: str, o
 
 
 def _keyed_write(
-    *, merchant: Merchant, variant: Variant, idempotency_key: str, expected_delta: int | None, write: Callable
+    *,
+    merchant: Merchant,
+    variant: Variant,
+    idempotency_key: str,
+    expected_delta: int | None,
+    write: Callable,
+    fresh_key: bool = False,
 ):
     """The checks every ledger write makes, then ``write(level)`` on the variant's locked level in
     one transaction. Same key → the row already written (also when another transaction wrote it
     between our check and our insert: the loser's unique-key error reads the winner's row).
 
     The row returned says which it is: ``created`` is True when this call wrote it, False when the
-    key was written before (a replay), so a caller never asks the ledger about a key beforehand."""
+    key was written before (a replay), so a caller never asks the ledger about a key beforehand.
+
+    ``fresh_key``: the caller made the key from a row it inserted in this transaction (a sale
+    line's), so no earlier row can hold it: the read before the write is skipped. The unique key
+    still decides: a row that held it after all is found by the unique-key error, as in a race."""
     _check_key(idempotency_key)
     if variant.merchant_id != merchant.pk:
         raise UnknownVariant(_("This product does not exist."))
     if not variant.product.track_stock:
         raise StockNotTracked(_("Stock is not tracked for this product. Turn stock tracking on first."))
-    existing = _movement_by_key(merchant=merchant, idempotency_key=idempotency_key)
+    existing = None if fresh_key else _movement_by_key(merchant=merchant, idempotency_key=idempotency_key)
     if existing is not None:
         return _replayed(existing, variant=variant, delta=expected_delta)
     try:
@@ -203,6 +213,7 @@ def _movement_record(
     refund_line: RefundLine | None = None,
     reason_code: str = "",
     reason_params: dict | None = None,
+    fresh_key: bool = False,
 ) -> StockMovement:
     if origin not in StockOrigin.values:
         raise ValueError(f"unknown stock origin {origin!r}")
@@ -239,7 +250,12 @@ def _movement_record(
         )
 
     return _keyed_write(
-        merchant=merchant, variant=variant, idempotency_key=idempotency_key, expected_delta=expected_delta, write=write
+        merchant=merchant,
+        variant=variant,
+        idempotency_key=idempotency_key,
+        expected_delta=expected_delta,
+        write=write,
+        fresh_key=fresh_key,
     )
 
 
@@ -265,6 +281,7 @@ def stock_adjust(
     refund_line: RefundLine | None = None,
     reason_code: str = "",
     reason_params: dict | None = None,
+    fresh_key: bool = False,
 ) -> StockMovement:
     """Change a variant's stock by ``delta`` (relative). Same key → the movement already written.
 
@@ -272,7 +289,8 @@ def stock_adjust(
     replayed the key (the row another call wrote; nothing moved this time).
 
     ``reason_code`` and ``reason_params`` say why (``inventory.reasons``; the page renders them in
-    the reader's language); ``reason`` is only what a person typed about it."""
+    the reader's language); ``reason`` is only what a person typed about it. ``fresh_key``: see
+    ``_keyed_write``."""
     if not _is_int(delta) or delta == 0 or abs(delta) > MAX_STOCK_QUANTITY:
         raise InvalidQuantity(_("Enter a whole number other than zero."), field="delta")
     return _movement_record(
@@ -289,6 +307,7 @@ def stock_adjust(
         device=device,
         sale_line=sale_line,
         refund_line=refund_line,
+        fresh_key=fresh_key,
     )
 
 
@@ -689,14 +708,19 @@ def sale_create(
     user=None,
     device: Device | None = None,
     request_hash: str = "",
+    key_looked_up: bool = False,
 ) -> Sale:
     """Record an in-store sale: its lines at today's prices and one ledger row per tracked line.
 
     Same key → the sale already recorded (nothing counted twice); same key with another
-    ``request_hash`` → ``IdempotencyConflict``. Stock may go below zero.
+    ``request_hash`` → ``IdempotencyConflict``. Stock may go below zero. ``key_looked_up``: the
+    caller has just found no sale with this key (the POS API answers a replay before it resolves
+    the lines), so it is not read again; a sale that took the key since is found by the unique key.
+
+    The sale returned holds its lines (``sale.lines.all()`` reads no more rows).
     """
     _check_key(idempotency_key)
-    existing = _sale_by_key(merchant=merchant, idempotency_key=idempotency_key)
+    existing = None if key_looked_up else _sale_by_key(merchant=merchant, idempotency_key=idempotency_key)
     if existing is not None:
         return _check_replay(existing, request_hash=request_hash)
     lines = list(lines)
@@ -753,13 +777,24 @@ def sale_create(
                         user=user,
                         device=device,
                         sale_line=line,
+                        fresh_key=True,  # made of this sale's new id
                     )
     except IntegrityError:
         existing = _sale_by_key(merchant=merchant, idempotency_key=idempotency_key)
         if existing is None:
             raise
         return _check_replay(existing, request_hash=request_hash)
+    _related_known(sale, "lines", sale_lines)
     return sale
+
+
+def _related_known(instance, name: str, rows: list) -> None:
+    """``instance.<name>.all()`` gives ``rows`` without a query: what ``prefetch_related`` would have
+    stored, for rows this call has just written (in their order, the relation's ``id`` order)."""
+    queryset = getattr(instance, name).all()
+    queryset._result_cache, queryset._prefetch_done = list(rows), True
+    cache_name = getattr(type(instance), name).field.remote_field.cache_name
+    instance.__dict__.setdefault("_prefetched_objects_cache", {})[cache_name] = queryset
 
 
 def refund_create(

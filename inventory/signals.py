@@ -8,7 +8,8 @@ written, with ``delta``, ``level_before`` and ``level_after`` (the whole stock) 
 ``online_before`` / ``online_after`` (the level the online shop should show: the whole stock, or
 the online allocation when the stock is split; a ``split_change`` row moves only these).
 For receivers that must write a durable mark in the same transaction (an outbox): a receiver
-that raises rolls the stock change back, so keep them small and database-only (no network).
+that raises rolls the stock change back, so keep them small and database-only (no network; work
+for after the commit goes in ``transaction.on_commit``, as the stock push's kick does).
 
 Stock tracking on or off is a product change: ``catalog.signals.product_saved`` announces it.
 """

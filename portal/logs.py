@@ -117,6 +117,16 @@ class RedactingFilter(logging.Filter):
         return True
 
 
+class EnqueuedLineFilter(logging.Filter):
+    """Drops django-q2's "Enqueued [queue] id" line: one more line for each webhook and sale in the
+    web process (half its log volume at load), naming a queue and a number (on Redis, the queue's
+    length) and nothing about the request or the task that the request's own line and the task's
+    lines (``portal.tasklog``) do not say. Installed on the ``django-q`` logger."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (record.levelno == logging.INFO and str(record.msg).startswith("Enqueued ["))
+
+
 class JsonFormatter(logging.Formatter):
     """One JSON object a line: time, level, logger, message, the context and the record's ``fields``."""
 

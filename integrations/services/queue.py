@@ -10,7 +10,7 @@ would otherwise land on the queue of the cluster that runs it (django-q2's defau
 
 from django.conf import settings
 from django.db import transaction
-from django_q.brokers import get_broker
+from django_q.brokers import Broker, get_broker
 from django_q.conf import Conf
 from django_q.tasks import async_task
 
@@ -57,15 +57,30 @@ def cluster_of(func_path: str) -> str:
     return Conf.PREFIX  # the default cluster's name: Q_CLUSTER["name"]
 
 
+# One broker per queue and process, kept. django-q2 builds a new one for each task it is not given
+# one for: with Redis, a new client, pool and TCP connection (and its handshake) per enqueue, which
+# was a third of a webhook POST's CPU when each POST enqueued its task. A Redis client is safe across threads and
+# opens a new connection after a fork (its pool checks the pid).
+_brokers: dict[tuple, Broker] = {}
+
+
+def broker_for(queue: str) -> Broker:
+    """The process's broker for ``queue`` (made on first use; a new one if the broker settings changed)."""
+
+    key = (queue, Conf.BROKER_CLASS, Conf.ORM, repr(Conf.REDIS), Conf.DJANGO_REDIS)
+    broker = _brokers.get(key)
+    if broker is None:
+        broker = _brokers[key] = get_broker(queue)
+    return broker
+
+
 def enqueue(func_path: str, *args) -> None:
     """Enqueue now, on the task's lane (inside a transaction: with the ORM broker, the task is
     written with it and taken only once it commits)."""
 
     cluster = cluster_of(func_path)
-    if func_path in FIRST:
-        async_task(func_path, *args, cluster=cluster, broker=get_broker(first_part(cluster)))
-    else:
-        async_task(func_path, *args, cluster=cluster)
+    queue = first_part(cluster) if func_path in FIRST else cluster
+    async_task(func_path, *args, cluster=cluster, broker=broker_for(queue))
 
 
 def enqueue_on_commit(func_path: str, *args) -> None:

@@ -10,7 +10,8 @@ from django_q.signing import SignedPackage
 from integrations.bigcommerce.api.webhook_signature import WebhookDelivery
 from integrations.bigcommerce.inbox.receive import webhook_event_receive
 from integrations.models import BigCommerceConnection
-from integrations.services.queue import BULK, URGENT, cluster_of, enqueue, enqueue_on_commit, lane_of
+from integrations.services import queue
+from integrations.services.queue import BULK, URGENT, broker_for, cluster_of, enqueue, enqueue_on_commit, lane_of
 from portal.tests.factories import MerchantFactory
 
 
@@ -117,3 +118,19 @@ def test_a_stock_push_is_taken_before_the_webhooks_queued_ahead_of_it_first_in_f
         ("webhook_inbox_drain", 3),
     ]
     assert real_queue["urgent"].queue_size() == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_enqueues_share_one_broker_and_one_connection(real_queue, monkeypatch):
+    """django-q2 makes a broker per task unless given one: with Redis a new connection per enqueue.
+    The lanes keep one broker per queue and process (on Redis: one connection for many tasks)."""
+    monkeypatch.setattr(queue, "_brokers", {})
+    for n in range(5):
+        enqueue("integrations.tasks.webhook_inbox_drain", n)
+    enqueue("integrations.tasks.bigcommerce_export_run", 1, None)
+    assert sorted(key[0] for key in queue._brokers) == ["comptoir", "urgent"]  # one per queue
+    assert broker_for("urgent") is broker_for("urgent")
+    assert real_queue["urgent"].queue_size() == 5 and real_queue["bulk"].queue_size() == 1
+    pool = getattr(broker_for("urgent").connection, "connection_pool", None)
+    if pool is not None:  # Redis
+        assert pool._created_connections == 1

@@ -8,7 +8,7 @@ from django.views.decorators.http import require_POST
 
 from integrations.bigcommerce.api.webhook_signature import InvalidWebhook, webhook_secret_matches, webhook_verify
 from integrations.bigcommerce.inbox.receive import webhook_event_receive
-from integrations.selectors import connection_active_for_store
+from integrations.selectors import connection_receiving_webhooks
 from portal.logs import log_context_bind
 from portal.metrics import webhooks_received
 
@@ -25,7 +25,7 @@ def bigcommerce_webhook(request):
         logger.warning("Refused a BigCommerce webhook: %s", exc.reason)
         webhooks_received.labels(outcome="refused").inc()
         return JsonResponse({"error": "invalid webhook"}, status=exc.status)
-    connection = connection_active_for_store(store_hash=delivery.store_hash)
+    connection = connection_receiving_webhooks(store_hash=delivery.store_hash)
     if connection is None or connection.merchant_id is None:
         # A store we are not (or no longer) connected to: acknowledge so BigCommerce stops.
         logger.info("Ignored %s from store %s: no active connection", delivery.scope, delivery.store_hash)

@@ -313,7 +313,12 @@ def purchases(request):
         lines.append((variant, quantity))
     try:
         sale = sale_create(
-            merchant=merchant, lines=lines, idempotency_key=key, device=request.device, request_hash=request_hash
+            merchant=merchant,
+            lines=lines,
+            idempotency_key=key,
+            device=request.device,
+            request_hash=request_hash,
+            key_looked_up=True,  # just above
         )
     except InventoryError as error:
         raise _inventory_error(error) from None

@@ -276,7 +276,10 @@ LOG_FORMAT = os.environ.get("LOG_FORMAT", "text")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"redact": {"()": "portal.logs.RedactingFilter"}},
+    "filters": {
+        "redact": {"()": "portal.logs.RedactingFilter"},
+        "enqueued": {"()": "portal.logs.EnqueuedLineFilter"},
+    },
     "formatters": {
         "json": {"()": "portal.logs.JsonFormatter"},
         "text": {"()": "portal.logs.TextFormatter"},
@@ -292,7 +295,13 @@ LOGGING = {
     "loggers": {
         "django.db.backends": {"level": "INFO"},
         # django-q2 logs to its own handler; through ours instead, redacted and in the same format.
-        "django-q": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO"), "propagate": False},
+        # Without its "Enqueued" line per task (portal.logs.EnqueuedLineFilter).
+        "django-q": {
+            "handlers": ["console"],
+            "filters": ["enqueued"],
+            "level": os.environ.get("LOG_LEVEL", "INFO"),
+            "propagate": False,
+        },
         # Django's own handlers (DEFAULT_LOGGING) would print unredacted: ours instead.
         "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
         "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},

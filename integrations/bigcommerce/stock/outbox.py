@@ -13,11 +13,12 @@
    relative adjustment (≤ 2000 variants), then marks the rows sent in the same transaction.
    A lost answer (``OutcomeUnknown``) is never re-sent blindly: the rows become "unknown" and
    ``stock_unknown_settle`` later reads BigCommerce's level to decide whether it was applied.
-3. The fast path is the after-commit ``stock_changed`` receiver (``stock_push_kick``, debounced
-   by a cache flag: at most one task queued per connection, taken before the rest of the urgent
-   lane, ``integrations.services.queue.FIRST``); a run that finds another holding the connection
-   leaves it a mark and the holder enqueues the follow-up as it lets go (``push_lock_take``); the
-   slow path is the every-minute sweep (``tasks.bigcommerce_stock_push_sweep``).
+3. The fast path is an after-commit kick that the ``stock_changing`` receiver registers for the
+   stores it marked (``stock_push_kick``, debounced by a cache flag: at most one task queued per
+   connection, taken before the rest of the urgent lane, ``integrations.services.queue.FIRST``); a
+   run that finds another holding the connection leaves it a mark and the holder enqueues the
+   follow-up as it lets go (``push_lock_take``); the slow path is the every-minute sweep
+   (``tasks.bigcommerce_stock_push_sweep``).
 """
 
 import logging
