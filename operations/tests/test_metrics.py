@@ -20,6 +20,8 @@ from integrations.bigcommerce.api.errors import NotFound, RateLimited
 from integrations.models import BigCommerceConnection, ProductLink, StockPush, SyncRun, VariantLink
 from integrations.tests.conftest import make_client, sandbox, store  # noqa: F401 (fixtures)
 from integrations.tests.test_webhooks import payload, post, signed
+from operations import queues
+from portal.broker import FifoORM
 from portal.heartbeat import lanes
 from portal.tests.factories import MerchantFactory
 
@@ -132,7 +134,9 @@ def test_an_unsent_stock_push_shows_its_age(scraper, connection):
     assert 300 <= value(figures, "comptoir_stock_push_oldest_pending_age_seconds") < 400
 
 
-def test_queue_depth_and_oldest_task_per_lane(scraper, db):
+def test_queue_depth_and_oldest_task_per_lane(scraper, db, monkeypatch):
+    # The ORM broker's rows (the embedded default); the Redis broker's lists: operations/tests/test_queues.py.
+    monkeypatch.setattr(queues, "get_broker", lambda lane: FifoORM(list_key=lane))
     lane = lanes()[0]
     now = timezone.now()
     OrmQ.objects.create(key=lane, payload="x", lock=now - timedelta(seconds=40))
