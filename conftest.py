@@ -7,6 +7,7 @@ skips become failures there.
 
 import os
 import shutil
+import threading
 
 import pytest
 from hypothesis import HealthCheck
@@ -73,6 +74,11 @@ def _service_markers(request):
         )
 
 
+# Held while the serial live server (SQLite) answers a request: a request the browser sent just before
+# its page closed must end before the test's database is flushed, which it shares ("table is locked").
+LIVE_SERVER_BUSY = threading.Lock()
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _serial_live_server():
     """On SQLite the live server's threads share the test's one in-memory connection (pytest-django
@@ -91,6 +97,10 @@ def _serial_live_server():
     class SerialWSGIServer(WSGIServer):
         def __init__(self, *args, connections_override=None, **kwargs):
             super().__init__(*args, **kwargs)
+
+        def process_request(self, request, client_address):
+            with LIVE_SERVER_BUSY:  # the ``page`` fixture waits for it before the test's database is flushed
+                super().process_request(request, client_address)
 
     # The test database of SQLite is in memory unless TEST.NAME names a file.
     shared = any(c.vendor == "sqlite" and not c.settings_dict.get("TEST", {}).get("NAME") for c in connections.all())

@@ -48,6 +48,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+from bench._rows import at_least, at_most, equal, shown
 from bench._stack import ROOT, StackUnavailable, free_port, run_driver, stack, tiny
 
 GOALS = {"webhook_p99_ms": 1000, "sale_p99_ms": 1000, "push_lag_p99_s": 3.0, "rate_share": 0.95}
@@ -134,63 +135,68 @@ def report(f: dict) -> list[str]:
     return lines
 
 
-def _at_most(value, goal) -> bool | None:
-    return None if value is None else value <= goal
-
-
 def summary(figures: dict) -> list[tuple[str, str, str, bool | None]]:
     if "skipped" in figures:
         return [("load run", "run", f"skipped: {figures['skipped'][:60]}", None)]
-    web, sale, lag = figures["webhooks"], figures["sales"], figures["push_lag"]
-    rates = f"{figures['rates']['webhook']:g} webhooks/s + {figures['rates']['sale']:g} sales/s"
+    web, sale, lag = (figures.get(k) or {} for k in ("webhooks", "sales", "push_lag"))
+    asked = figures.get("rates") or {}
+    rates = f"{shown(asked.get('webhook'), spec='g')} webhooks/s + {shown(asked.get('sale'), spec='g')} sales/s"
     rows = [
-        ("webhook intake p50", "–", f"{web['p50_ms']} ms", None),
+        ("webhook intake p50", "–", shown(web.get("p50_ms"), " ms"), None),
         (
             f"webhook intake p99 ({rates})",
             f"≤ {GOALS['webhook_p99_ms']} ms",
-            f"{web['p99_ms']} ms",
-            _at_most(web["p99_ms"], GOALS["webhook_p99_ms"]),
+            shown(web.get("p99_ms"), " ms"),
+            at_most(web.get("p99_ms"), GOALS["webhook_p99_ms"]),
         ),
-        ("POS API sale p50", "–", f"{sale['p50_ms']} ms", None),
+        ("POS API sale p50", "–", shown(sale.get("p50_ms"), " ms"), None),
         (
             f"POS API sale p99 ({rates})",
             f"≤ {GOALS['sale_p99_ms']} ms",
-            f"{sale['p99_ms']} ms",
-            _at_most(sale["p99_ms"], GOALS["sale_p99_ms"]),
+            shown(sale.get("p99_ms"), " ms"),
+            at_most(sale.get("p99_ms"), GOALS["sale_p99_ms"]),
         ),
         (
             "push lag p99 (sale → BigCommerce)",
             f"≤ {GOALS['push_lag_p99_s']:g} s",
-            f"{lag.get('p99_s')} s",
-            _at_most(lag.get("p99_s"), GOALS["push_lag_p99_s"]),
+            shown(lag.get("p99_s"), " s"),
+            at_most(lag.get("p99_s"), GOALS["push_lag_p99_s"]),
         ),
     ]
-    for what, got in (("webhooks", web), ("sales", sale)):
-        asked = figures["rates"]["webhook" if what == "webhooks" else "sale"]
+    for what, got, rate in (("webhooks", web, asked.get("webhook")), ("sales", sale, asked.get("sale"))):
+        floor = None if rate is None else GOALS["rate_share"] * rate
         rows += [
             (
                 f"{what} sent a second (the load held)",
-                f"≥ {GOALS['rate_share'] * asked:g}/s",
-                f"{got['sent_per_s']:g}/s",
-                got["sent_per_s"] >= GOALS["rate_share"] * asked,
+                f"≥ {shown(floor, '/s', spec='g')}",
+                shown(got.get("sent_per_s"), "/s", spec="g"),
+                None if floor is None else at_least(got.get("sent_per_s"), floor),
             ),
-            (f"{what} lost (of {got['ok']} accepted)", "0", str(got["lost"]), got["lost"] == 0),
-            (f"{what} counted twice", "0", str(got["double"]), got["double"] == 0),
+            (
+                f"{what} lost (of {shown(got.get('ok'))} accepted)",
+                "0",
+                shown(got.get("lost")),
+                equal(got.get("lost"), 0),
+            ),
+            (f"{what} counted twice", "0", shown(got.get("double")), equal(got.get("double"), 0)),
         ]
-    fives = web["http_5xx"] + sale["http_5xx"] + figures["sandbox_deliveries_5xx"]
-    unanswered = web["no_answer"] + sale["no_answer"]
+    parts = [web.get("http_5xx"), sale.get("http_5xx"), figures.get("sandbox_deliveries_5xx")]
+    fives = None if None in parts else sum(parts)
+    unanswered = None if None in (web.get("no_answer"), sale.get("no_answer")) else web["no_answer"] + sale["no_answer"]
+    equal_levels = figures.get("levels_equal")
+    mismatches = (figures.get("drain") or {}).get("level_mismatches") or []
     rows += [
-        ("5xx answers (load and the sandbox's deliveries)", "0", str(fives), fives == 0),
-        ("requests without an answer", "0", str(unanswered), unanswered == 0),
+        ("5xx answers (load and the sandbox's deliveries)", "0", shown(fives), equal(fives, 0)),
+        ("requests without an answer", "0", shown(unanswered), equal(unanswered, 0)),
         (
             "BigCommerce levels = ledger's after the drain",
             "yes",
-            "yes" if figures["levels_equal"] else f"{len(figures['drain']['level_mismatches'])} differ",
-            bool(figures["levels_equal"]),
+            "–" if equal_levels is None else ("yes" if equal_levels else f"{len(mismatches)} differ"),
+            None if equal_levels is None else bool(equal_levels),
         ),
     ]
     rows += [
-        (f"{role}: CPU s / peak RSS", "–", f"{u['cpu_s']} s / {u['peak_rss_mb']} MB", None)
-        for role, u in figures["usage"].items()
+        (f"{role}: CPU s / peak RSS", "–", f"{u.get('cpu_s')} s / {u.get('peak_rss_mb')} MB", None)
+        for role, u in (figures.get("usage") or {}).items()
     ]
     return rows

@@ -4,7 +4,7 @@ import os
 
 import pytest
 
-from conftest import CHROMIUM_PATH
+from conftest import CHROMIUM_PATH, LIVE_SERVER_BUSY
 
 # Playwright's sync API runs an event loop in this thread; the tests still use the ORM
 # synchronously between browser steps, which is safe here.
@@ -45,6 +45,8 @@ def page(chromium, request):
     page = context.new_page()
     yield page
     context.close()
+    with LIVE_SERVER_BUSY:  # a request still being answered ends before the database is flushed
+        pass
 
 
 def browser_login(page, live_server, *, email: str, password: str) -> None:

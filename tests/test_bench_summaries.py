@@ -46,7 +46,7 @@ def test_a_missing_figure_is_shown_as_not_measured_not_as_met():
     from bench import product_sync, stock_propagation
 
     rows = {row[0]: row for row in stock_propagation.summary({"outbound": {"n": 0}, "rate_per_s": 5})}
-    assert rows["sale → BigCommerce median, 5/s [None]"][2:] == ("–", None)
+    assert rows["sale → BigCommerce p50, 5/s, 0 sales [None]"][2:] == ("–", None)
     memory = {"ratio": 1.1, "1000": {"rss_peak_mb": 90.0}, "10000": {"rss_peak_mb": 99.0}}
     rows = {row[0]: row for row in product_sync.summary({"memory": memory})}
     assert rows["worker peak memory, 10,000 vs 1,000 products"][2:] == ("1.1× (99.0 MB)", True)
