@@ -10,6 +10,7 @@ import time
 import requests
 
 from sandbox.tests.test_orders import BILLING
+from sandbox.tests.test_strict_stock import _wait
 
 ADDRESS = {
     "address1": "12 rue Mercière",
@@ -23,16 +24,6 @@ ADDRESS = {
 ITEMS = "/v3/inventory/items"
 ABSOLUTE = "/v3/inventory/adjustments/absolute"
 RELATIVE = "/v3/inventory/adjustments/relative"
-
-
-def _wait(predicate, timeout=10.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError("condition not met in time")
 
 
 def _location(code="SHOP-2", label="Lyon", **extra) -> dict:
