@@ -268,12 +268,8 @@ def bigcommerce_stock_check_requested(connection_id: int) -> None:
     """Variants BigCommerce reported a stock change of: compare them once quiet."""
 
     connection = _stock_connection(connection_id)
-    if connection is None:
-        return
-    try:
+    if connection is not None:
         stock_checks_requested_run(connection=connection)
-    except PacingDeferred:  # the store's quota is spent: the variants stay marked, the minute sweep asks again
-        logger.info("Stock check of connection %s deferred: the store's quota is spent", connection_id)
 
 
 def bigcommerce_stock_sweep() -> None:

@@ -4,9 +4,12 @@ ones, and an urgent task never holds its worker for a store's spent quota. The r
 (whose signals make an urgent task's calls urgent), against the sandbox, on a fake clock whose
 sleeps are recorded, never slept."""
 
+import logging
 import random
+from datetime import timedelta
 
 import pytest
+from django.utils import timezone
 
 from integrations.bigcommerce.api import PacingDeferred, RateLimited
 from integrations.bigcommerce.api import pacing_backends as backends
@@ -19,7 +22,7 @@ from integrations.bigcommerce.api.pacing import (
     take_turn,
     urgent_calls,
 )
-from integrations.models import OrderIntake, StockPush, SyncEvent
+from integrations.models import OrderIntake, StockPush, SyncEvent, VariantLink
 from integrations.services.queue import enqueue, task_lane_enter, task_lane_exit
 from integrations.tests.test_export import connected
 from integrations.tests.test_pacing import FakeClock, fake_pacer, most_in_any_window, shared_backend  # noqa: F401
@@ -166,7 +169,8 @@ def test_the_workers_pacer_keeps_the_settings_share(settings, monkeypatch):
 
 @pytest.mark.django_db
 @pytest.mark.filterwarnings("ignore::jwt.warnings.InsecureKeyLengthWarning")  # as connect_helpers.SANDBOX_TESTS
-def test_a_store_with_a_spent_quota_defers_its_urgent_tasks_while_another_stores_push_goes(bc, monkeypatch):
+def test_a_store_with_a_spent_quota_defers_its_urgent_tasks_while_another_stores_push_goes(bc, monkeypatch, caplog):
+    caplog.set_level(logging.INFO)
     a_store, a_merchant, _c, a, a_mug = connected(bc, setup=lambda m: stocked(m, "Mug", "MUG-1", 10))
     b_store, b_merchant, _c, b, b_mug = connected(bc, setup=lambda m: stocked(m, "Mug", "MUG-1", 10))
     clock, slept = FakeClock(), []
@@ -179,10 +183,15 @@ def test_a_store_with_a_spent_quota_defers_its_urgent_tasks_while_another_stores
     # A's minute poll, then A's push: each gives the worker back at once, nothing sent, its work kept.
     enqueue("integrations.tasks.bigcommerce_orders_poll", a.pk)
     enqueue("integrations.tasks.bigcommerce_stock_push_run", a.pk)
+    VariantLink.objects.filter(link__connection=a).update(stock_check_requested_at=timezone.now() - timedelta(hours=1))
+    enqueue("integrations.tasks.bigcommerce_stock_check_requested", a.pk)
     assert slept == [] and len(bc.request_log(a_store["hash"])) == before_a
+    deferred = [r.getMessage().split(" of connection")[0] for r in caplog.records if "deferred" in r.getMessage()]
+    assert deferred == ["Order poll", "Stock push", "Stock check"]
     assert OrderIntake.objects.get(connection=a).wanted_at is not None  # the poll is still owed
     assert list(StockPush.objects.filter(connection=a).values_list("state", "attempts")) == [("pending", 0)]
     assert not SyncEvent.objects.filter(connection=a, kind=SyncEvent.Kind.STOCK_PUSH).exists()  # no "refused"
+    assert VariantLink.objects.filter(link__connection=a, stock_check_requested_at__isnull=False).exists()
     # B's sale goes out at once.
     enqueue("integrations.tasks.bigcommerce_stock_push_run", b.pk)
     assert len(relative_calls(bc, b_store)) == before_b + 1 and slept == []

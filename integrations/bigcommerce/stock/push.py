@@ -277,7 +277,7 @@ def stock_push_run(*, connection: BigCommerceConnection, limit: int = pagination
         with transaction.atomic():
             _settle_sent(rows, done)
             _pending_again([r for r in rows if r.variant_link.remote_variant_id not in done], attempt=False)
-        logger.info("Stock push for connection %s deferred: %s", connection.pk, exc)
+        logger.info("Stock push of connection %s deferred: the store's quota is spent", connection.pk)
         return False
     except BigCommerceError as exc:
         # Refused (nothing applied): the rows are pending again; the sweep tries later.
