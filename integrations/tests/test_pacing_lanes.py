@@ -11,7 +11,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from integrations.bigcommerce.api import PacingDeferred, RateLimited
+from integrations.bigcommerce.api import NullPacer, PacingDeferred, RateLimited
 from integrations.bigcommerce.api import pacing_backends as backends
 from integrations.bigcommerce.api.pacing import (
     MemoryBackend,
@@ -21,6 +21,7 @@ from integrations.bigcommerce.api.pacing import (
     WindowState,
     take_turn,
     urgent_calls,
+    urgent_may_wait,
 )
 from integrations.models import OrderIntake, StockPush, SyncEvent, VariantLink
 from integrations.services.queue import enqueue, task_lane_enter, task_lane_exit
@@ -196,3 +197,14 @@ def test_a_store_with_a_spent_quota_defers_its_urgent_tasks_while_another_stores
     enqueue("integrations.tasks.bigcommerce_stock_push_run", b.pk)
     assert len(relative_calls(bc, b_store)) == before_b + 1 and slept == []
     assert list(StockPush.objects.filter(connection=b).values_list("state", flat=True)) == ["sent"]
+
+
+def test_a_429_in_an_urgent_task_defers_instead_of_being_waited_out(make_client, sandbox, store):
+    sandbox.set_rate_limit(store["hash"], 1000, 5000)
+    sandbox.set_faults(store["hash"], [{"kind": "rate_limit", "method": "GET", "path": "/v2/store", "count": 2}])
+    client = make_client(pacer=NullPacer())
+    with urgent_calls(max_wait=0.5), pytest.raises(PacingDeferred) as caught:
+        client.get_store()
+    assert caught.value.reset_ms > 500 and isinstance(caught.value.__cause__, RateLimited)
+    assert [r["status"] for r in sandbox.request_log(store["hash"])] == [429]  # not retried after its wait
+    assert urgent_may_wait(600.0)  # outside an urgent task: any wait

@@ -226,6 +226,19 @@ def urgent_calls_end(token: Token) -> None:
     _urgent.reset(token)
 
 
+def urgent_may_wait(seconds: float) -> bool:
+    """May this context wait ``seconds`` more (counted as waited when it may)? Always outside
+    ``urgent_calls``; inside, while its ``max_wait`` in all is not passed (the client asks it
+    before it waits out a 429)."""
+    urgent = _urgent.get()
+    if urgent is None:
+        return True
+    if urgent.waited + seconds > urgent.max_wait:
+        return False
+    urgent.waited += seconds
+    return True
+
+
 @contextmanager
 def urgent_calls(max_wait: float = URGENT_MAX_WAIT) -> Iterator[UrgentCalls]:
     """The calls made inside are urgent (the workers enter it for each task of the urgent lane)."""
