@@ -11,18 +11,9 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from integrations.bigcommerce.api import NullPacer, PacingDeferred, RateLimited
+from integrations.bigcommerce.api import NullPacer, PacingDeferred, RateLimited, pacing
 from integrations.bigcommerce.api import pacing_backends as backends
-from integrations.bigcommerce.api.pacing import (
-    MemoryBackend,
-    RateLimitInfo,
-    Rules,
-    WindowPacer,
-    WindowState,
-    take_turn,
-    urgent_calls,
-    urgent_may_wait,
-)
+from integrations.bigcommerce.api.pacing import MemoryBackend, RateLimitInfo, Rules, WindowPacer, WindowState, take_turn
 from integrations.models import OrderIntake, StockPush, SyncEvent, VariantLink
 from integrations.services.queue import enqueue, task_lane_enter, task_lane_exit
 from integrations.tests.test_export import connected
@@ -98,11 +89,11 @@ def spent(pacer: WindowPacer, store: str = "a", quota: int = 20) -> None:
 def test_an_urgent_call_for_a_spent_store_defers_at_once_without_sleeping():
     pacer, clock = fake_pacer(urgent_share=10, margin_ms=0)
     spent(pacer)
-    with urgent_calls(max_wait=0.5), pytest.raises(PacingDeferred) as caught:
+    with pacing.urgent_calls(max_wait=0.5), pytest.raises(PacingDeferred) as caught:
         pacer.acquire("a")
     assert clock.now == 1_000_000.0 and 29_000 < caught.value.reset_ms <= 30_000
     assert isinstance(caught.value, RateLimited)  # nothing was sent: the callers' handlers know it
-    with urgent_calls():
+    with pacing.urgent_calls():
         assert pacer.acquire("b") == 0  # another store is not held back
 
 
@@ -114,7 +105,7 @@ def test_an_urgent_task_waits_at_most_its_bound_in_all_then_defers():
         clock.now = start + at
         pacer.backend.take_turn("a", pacer.rules, urgent=True)
     clock.now = start + 0.7
-    with urgent_calls(max_wait=0.5) as calls:
+    with pacing.urgent_calls(max_wait=0.5) as calls:
         assert pacer.acquire("a") == pytest.approx(0.3)  # the first ten leave the window
         assert [pacer.acquire("a") for _ in range(9)] == [0.0] * 9
         with pytest.raises(PacingDeferred):
@@ -203,8 +194,8 @@ def test_a_429_in_an_urgent_task_defers_instead_of_being_waited_out(make_client,
     sandbox.set_rate_limit(store["hash"], 1000, 5000)
     sandbox.set_faults(store["hash"], [{"kind": "rate_limit", "method": "GET", "path": "/v2/store", "count": 2}])
     client = make_client(pacer=NullPacer())
-    with urgent_calls(max_wait=0.5), pytest.raises(PacingDeferred) as caught:
+    with pacing.urgent_calls(max_wait=0.5), pytest.raises(PacingDeferred) as caught:
         client.get_store()
     assert caught.value.reset_ms > 500 and isinstance(caught.value.__cause__, RateLimited)
     assert [r["status"] for r in sandbox.request_log(store["hash"])] == [429]  # not retried after its wait
-    assert urgent_may_wait(600.0)  # outside an urgent task: any wait
+    assert pacing.urgent_may_wait(600.0)  # outside an urgent task: any wait
