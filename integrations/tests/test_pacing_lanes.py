@@ -199,3 +199,22 @@ def test_a_429_in_an_urgent_task_defers_instead_of_being_waited_out(make_client,
     assert caught.value.reset_ms > 500 and isinstance(caught.value.__cause__, RateLimited)
     assert [r["status"] for r in sandbox.request_log(store["hash"])] == [429]  # not retried after its wait
     assert pacing.urgent_may_wait(600.0)  # outside an urgent task: any wait
+
+
+@pytest.mark.django_db
+@pytest.mark.filterwarnings("ignore::jwt.warnings.InsecureKeyLengthWarning")
+def test_a_push_whose_settling_meets_a_spent_quota_ends_cleanly_and_lets_the_store_go(bc, monkeypatch):
+    from integrations.bigcommerce.stock import outbox, push
+
+    store, merchant, _c, connection, mug = connected(bc, setup=lambda m: stocked(m, "Mug", "MUG-1", 10))
+    sell(merchant, mug)
+
+    def spent_quota(**kwargs):
+        raise PacingDeferred("spent", reset_ms=20_000)
+
+    monkeypatch.setattr(push, "stock_unknown_settle", spent_quota)
+    before = len(relative_calls(bc, store))
+    enqueue("integrations.tasks.bigcommerce_stock_push_run", connection.pk)
+    assert len(relative_calls(bc, store)) == before
+    assert list(StockPush.objects.filter(connection=connection).values_list("state", "attempts")) == [("pending", 0)]
+    assert outbox.push_lock_take(connection_id=connection.pk)  # the run let the store go

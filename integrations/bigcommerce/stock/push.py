@@ -67,6 +67,8 @@ def stock_push_drain(*, connection_id: int) -> None:
         for _round in range(ROUNDS_PER_RUN):
             if not stock_push_run(connection=connection):
                 break  # nothing more, or BigCommerce refused or did not answer: the sweep tries later
+    except PacingDeferred:  # settling a lost answer met the store's spent quota: the sweep takes it again
+        logger.info("Stock push of connection %s deferred: the store's quota is spent", connection_id)
     finally:
         outbox.push_lock_release(connection_id=connection_id)
     if outbox.pending_exists(connection=connection, since=started):  # marked while we held the run
