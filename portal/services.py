@@ -54,6 +54,60 @@ def merchant_for_update(*, merchant: Merchant) -> Merchant:
     return Merchant.objects.select_for_update().get(pk=merchant.pk)
 
 
+class ShopNameTaken(ValueError):
+    """Another shop of the merchant has this name (compared without case or accents)."""
+
+
+SHOP_FIELDS = ("name", "address_line1", "address_line2", "city", "postal_code", "country")
+
+
+def _shop_name_check(*, merchant: Merchant, name: str, exclude: int | None = None) -> str:
+    name = name.strip()
+    others = Shop.objects.filter(merchant=merchant).exclude(pk=exclude).values_list("name", flat=True)
+    if any(search_key(other) == search_key(name) for other in others):
+        raise ShopNameTaken(name)
+    return name
+
+
+@transaction.atomic
+def shop_create(*, merchant: Merchant, name: str, country: str = "", **address) -> Shop:
+    """A new (not primary) shop; its country defaults to the merchant's."""
+    merchant = merchant_for_update(merchant=merchant)  # one shop name check at a time
+    return Shop.objects.create(
+        merchant=merchant,
+        name=_shop_name_check(merchant=merchant, name=name),
+        country=country_validate(country or merchant.country),
+        **{field: (address.get(field) or "").strip() for field in SHOP_FIELDS[1:5]},
+    )
+
+
+@transaction.atomic
+def shop_update(*, shop: Shop, name: str, country: str, **address) -> Shop:
+    """Rename a shop or change its address (its stock, history and devices stay)."""
+    merchant_for_update(merchant=shop.merchant)
+    shop.name = _shop_name_check(merchant=shop.merchant, name=name, exclude=shop.pk)
+    shop.country = country_validate(country)
+    for field in SHOP_FIELDS[1:5]:
+        setattr(shop, field, (address.get(field) or "").strip())
+    shop.save(update_fields=list(SHOP_FIELDS))
+    return shop
+
+
+class PrimaryShopStays(ValueError):
+    """The primary shop cannot be deactivated (the database refuses it too)."""
+
+
+def shop_active_set(*, shop: Shop, active: bool) -> Shop:
+    """Deactivate a shop (or bring it back). A deactivated shop sells nothing: the Register leaves
+    it and its devices' sales are refused; its stock and history stay, readable, unchanged."""
+    if shop.is_primary and not active:
+        raise PrimaryShopStays(shop.name)
+    if shop.is_active != active:
+        shop.is_active = active
+        shop.save(update_fields=["is_active"])
+    return shop
+
+
 class DeviceNameTaken(ValueError):
     """Another active device of the merchant has this name (compared without case or accents)."""
 

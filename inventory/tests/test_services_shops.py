@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 from django.db import IntegrityError, transaction
 
-from inventory.errors import ShopClosed, UnknownShop
+from inventory.errors import IdempotencyConflict, ShopClosed, UnknownShop
 from inventory.models import StockLevel, StockMovement, StockOrigin
 from inventory.selectors import low_stock_count, online_levels, product_stock_variants, variants_by_id
 from inventory.services import (
@@ -75,8 +75,6 @@ def test_each_shop_has_its_own_level_and_ledger(variant, second):
 
 
 def test_a_key_used_in_one_shop_is_refused_in_another(variant, second):
-    from inventory.errors import IdempotencyConflict
-
     stock_adjust(merchant=variant.merchant, variant=variant, delta=2, origin=StockOrigin.MANUAL_COMPTOIR,
                  idempotency_key="k")  # fmt: skip
     with pytest.raises(IdempotencyConflict):
