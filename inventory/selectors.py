@@ -14,6 +14,8 @@ from portal.models import Merchant, Shop
 from portal.text import search_key
 
 SKU_MAX_LENGTH = Variant._meta.get_field("sku").max_length
+# For the reads that can sum every shop (the dashboard's "All shops"): the shops' total.
+ALL_SHOPS = "all"
 
 
 def online_levels(*, variant_ids) -> dict[int, int]:
@@ -52,12 +54,19 @@ def product_list(*, merchant: Merchant) -> QuerySet[Product]:
 
 
 def _levels_of(shop: Shop | None) -> QuerySet[StockLevel]:
-    """The outer variant's level row in ``shop`` (None: the primary shop), for a subquery."""
+    """The outer variant's level row in ``shop`` (None: the primary shop; ALL_SHOPS: any), for a subquery."""
     levels = StockLevel.objects.filter(variant_id=OuterRef("pk"))
+    if shop == ALL_SHOPS:
+        return levels
     return levels.filter(shop=shop) if shop is not None else levels.filter(shop__is_primary=True)
 
 
 def _level_of(shop: Shop | None, field: str) -> Subquery:
+    if shop == ALL_SHOPS:
+        if field != "quantity":
+            return Value(None, output_field=IntegerField())  # no one split across every shop
+        levels = StockLevel.objects.filter(variant_id=OuterRef("pk")).order_by().values("variant_id")
+        return Subquery(levels.annotate(total=Sum("quantity")).values("total")[:1])
     return Subquery(_levels_of(shop).values(field)[:1])
 
 
@@ -82,6 +91,12 @@ def product_stock_variants(*, merchant: Merchant, product: Product, shop: Shop |
     counted) and allocations (see ``_with_quantities``)."""
     variants = _variants(merchant=merchant, shop=shop).filter(product=product).order_by("position", "id")
     return _with_quantities(list(variants))
+
+
+def product_stock_by_shop(*, merchant: Merchant, product: Product) -> dict[tuple[int, int], int]:
+    """``{(variant id, shop id): level}`` of the product's variants in every shop (one query)."""
+    levels = StockLevel.objects.filter(merchant=merchant, variant__product=product)
+    return {(v, s): q for v, s, q in levels.values_list("variant_id", "shop_id", "quantity")}
 
 
 def product_stock_version(*, merchant: Merchant, product: Product) -> int:
@@ -109,12 +124,17 @@ def variant_stock_quantity(*, variant: Variant) -> int:
     return variant.stock_quantity
 
 
-def movement_list(*, merchant: Merchant, product: Product | None = None) -> QuerySet[StockMovement]:
+def movement_list(
+    *, merchant: Merchant, product: Product | None = None, shop: Shop | None = None
+) -> QuerySet[StockMovement]:
+    """Ledger rows, newest first: of ``product`` and of ``shop`` when given (None: every shop)."""
     movements = StockMovement.objects.filter(merchant=merchant).select_related(
         "variant__product", "user", "device", "sale_line", "refund_line__refund"
     )
     if product is not None:
         movements = movements.filter(variant__product=product)
+    if shop is not None:
+        movements = movements.filter(shop=shop)
     return movements.prefetch_related("variant__option_values__option").order_by("-created_at", "-id")
 
 
@@ -163,10 +183,11 @@ def _with_quantities(variants: list[Variant]) -> list[Variant]:
     return variants
 
 
-def sale_list(*, merchant: Merchant, day=None) -> QuerySet[Sale]:
-    """Sales, newest first; only those of a local calendar day when ``day`` is given."""
+def sale_list(*, merchant: Merchant, day=None, shop: Shop | None = None) -> QuerySet[Sale]:
+    """Sales, newest first; only those of a local calendar day when ``day`` is given, of ``shop``
+    when given (None: every shop)."""
     refunded = Refund.objects.filter(sale=OuterRef("pk")).values("sale").annotate(total=Sum("total")).values("total")
-    sales = Sale.objects.filter(merchant=merchant)
+    sales = Sale.objects.filter(merchant=merchant, **({"shop": shop} if shop else {}))
     if day is not None:
         sales = sales.filter(created_at__date=day)
     return (
@@ -226,13 +247,15 @@ def refund_by_key(*, merchant: Merchant, idempotency_key: str) -> Refund | None:
     return Refund.objects.filter(merchant=merchant, idempotency_key=idempotency_key).first()
 
 
-def sales_summary(*, merchant: Merchant, day) -> dict:
+def sales_summary(*, merchant: Merchant, day, shop: Shop | None = None) -> dict:
     """A local calendar day at the till: number of sales, their total, the refunds made that day
-    (of any day's sales) and the takings, sales minus refunds (minor units)."""
-    sales = Sale.objects.filter(merchant=merchant, created_at__date=day).aggregate(
+    (of any day's sales) and the takings, sales minus refunds (minor units); of ``shop`` when
+    given (None: every shop)."""
+    in_shop = {"shop": shop} if shop else {}
+    sales = Sale.objects.filter(merchant=merchant, created_at__date=day, **in_shop).aggregate(
         count=Count("id"), total=Sum("total")
     )
-    refunds = Refund.objects.filter(merchant=merchant, created_at__date=day).aggregate(
+    refunds = Refund.objects.filter(merchant=merchant, created_at__date=day, **in_shop).aggregate(
         count=Count("id"), total=Sum("total")
     )
     sales_total, refunds_total = sales["total"] or 0, refunds["total"] or 0
@@ -245,10 +268,10 @@ def sales_summary(*, merchant: Merchant, day) -> dict:
     }
 
 
-def refund_list(*, merchant: Merchant, day) -> QuerySet[Refund]:
-    """The refunds made on a local calendar day, newest first."""
+def refund_list(*, merchant: Merchant, day, shop: Shop | None = None) -> QuerySet[Refund]:
+    """The refunds made on a local calendar day (in ``shop`` when given), newest first."""
     return (
-        Refund.objects.filter(merchant=merchant, created_at__date=day)
+        Refund.objects.filter(merchant=merchant, created_at__date=day, **({"shop": shop} if shop else {}))
         .select_related("sale", "user", "device")
         .order_by("-created_at", "-id")
     )

@@ -1,3 +1,4 @@
+from portal.ids import id_parse
 from portal.models import Device, Merchant, Shop
 
 
@@ -20,3 +21,10 @@ def shop_list(*, merchant: Merchant, active_only: bool = False):
 
 def shop_get(*, merchant: Merchant, pk) -> Shop | None:
     return Shop.objects.filter(merchant=merchant, pk=pk).first()
+
+
+def shop_in_query(*, merchant: Merchant, value: str) -> Shop | None:
+    """The merchant's shop named by a ``?shop=<id>`` filter, or None (absent, not a number, another
+    merchant's): the lists and the dashboard then show every shop."""
+    pk = id_parse(value)
+    return shop_get(merchant=merchant, pk=pk) if pk is not None else None

@@ -10,7 +10,7 @@ from inventory.demo.catalog_data import OWNER, PRODUCTS, SUPPORT
 from inventory.management.commands.demo_data import IMAGES_DIR, demo_image_names
 from inventory.models import StockLevel, StockMovement, StockOrigin
 from inventory.services import stock_adjust
-from portal.models import Merchant, User
+from portal.models import Merchant, Shop, User
 
 pytestmark = pytest.mark.django_db
 
@@ -109,17 +109,22 @@ def test_shipped_images_exist_and_are_small():
 def test_running_twice_changes_nothing():
     merchant = _run()
     before = _counts(merchant)
-    levels = dict(StockLevel.objects.values_list("variant_id", "quantity"))
+    levels = sorted(StockLevel.objects.values_list("variant_id", "shop_id", "quantity"))
     _run()
     assert _counts(merchant) == before
-    assert dict(StockLevel.objects.values_list("variant_id", "quantity")) == levels
+    assert sorted(StockLevel.objects.values_list("variant_id", "shop_id", "quantity")) == levels
 
 
 def test_a_rerun_keeps_stock_the_demo_has_changed_since():
     merchant = _run()
-    level = StockLevel.objects.filter(merchant=merchant, quantity__gt=0).select_related("variant").first()
+    level = StockLevel.objects.filter(merchant=merchant, quantity__gt=0).select_related("variant", "shop").first()
     stock_adjust(
-        merchant=merchant, variant=level.variant, delta=-1, origin=StockOrigin.POS_SALE, idempotency_key="test:sale"
+        merchant=merchant,
+        variant=level.variant,
+        delta=-1,
+        origin=StockOrigin.POS_SALE,
+        idempotency_key="test:sale",
+        shop=level.shop,
     )
     _run()
     assert StockLevel.objects.get(pk=level.pk).quantity == level.quantity - 1
@@ -133,3 +138,18 @@ def test_a_rerun_leaves_products_the_merchant_edited_alone():
     _run()
     assert _counts(merchant) == before
     assert not Variant.objects.filter(merchant=merchant, sku="DEMO-MUG-BLUE").exists()
+
+
+def test_the_demo_merchant_has_two_shops_with_stock_in_each():
+    merchant = _run()
+    shops = list(Shop.objects.filter(merchant=merchant))
+    assert [(s.name, s.is_primary) for s in shops] == [
+        (merchant.name, True),
+        ("Maison Lumière — Croix-Rousse", False),
+    ]
+    for shop in shops:
+        levels = StockLevel.objects.filter(shop=shop)
+        assert levels.filter(quantity__gt=0).count() > 20, shop.name
+        for level in levels.select_related("variant"):  # each level is its ledger's sum
+            rows = StockMovement.objects.filter(shop=shop, variant=level.variant)
+            assert rows.aggregate(total=Sum("delta"))["total"] == level.quantity

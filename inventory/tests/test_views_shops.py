@@ -1,0 +1,64 @@
+"""Pages with several shops: the stock page per shop (and the total), the dashboard for one shop or all."""
+
+import pytest
+
+from inventory.models import StockLevel, StockMovement
+from inventory.services import sale_create, stock_set
+from inventory.tests.factories import stocked_variant
+from portal.models import Shop
+from portal.services import shop_primary
+from portal.tests.factories import ShopFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def two_shops(merchant):
+    variant = stocked_variant(merchant=merchant, quantity=7)
+    second = ShopFactory(merchant=merchant, name="Gare")
+    stock_set(merchant=merchant, variant=variant, quantity=3, idempotency_key="gare", shop=second)
+    return variant, shop_primary(merchant=merchant), second
+
+
+def test_one_shop_shows_no_shop_table(merchant_client, merchant):
+    variant = stocked_variant(merchant=merchant, quantity=7)
+    page = merchant_client.get(f"/catalog/products/{variant.product_id}/stock/").content.decode()
+    assert "Stock per shop" not in page and "?shop=" not in page
+
+
+def test_the_stock_page_shows_each_shop_and_the_total_and_counts_in_the_shop_shown(merchant_client, two_shops):
+    variant, primary, second = two_shops
+    url = f"/catalog/products/{variant.product_id}/stock/"
+    page = merchant_client.get(url).content.decode()
+    assert "Stock per shop" in page and "<strong>10</strong>" in page  # 7 + 3
+    page = merchant_client.get(f"{url}?shop={second.pk}").content.decode()
+    assert "Stock in Gare" in page and f'action="{url}?shop={second.pk}"' in page
+    response = merchant_client.post(
+        f"{url}?shop={second.pk}",
+        {"action": "set_counts", f"count_{variant.pk}": "5", "idempotency_key": "a" * 32, "reason": ""},
+    )
+    assert response.status_code == 302 and response["Location"] == f"{url}?shop={second.pk}"
+    levels = dict(StockLevel.objects.filter(variant=variant).values_list("shop_id", "quantity"))
+    assert levels == {primary.pk: 7, second.pk: 5}
+
+
+def test_a_deactivated_shops_stock_is_shown_and_not_changed(merchant_client, two_shops):
+    variant, _primary, second = two_shops
+    Shop.objects.filter(pk=second.pk).update(is_active=False)
+    url = f"/catalog/products/{variant.product_id}/stock/?shop={second.pk}"
+    assert "its stock is read-only" in merchant_client.get(url).content.decode()
+    before = StockMovement.objects.count()
+    merchant_client.post(url, {"action": "adjust", "variant": variant.pk, "delta": "1", "idempotency_key": "b" * 32})
+    assert StockMovement.objects.count() == before
+
+
+def test_the_dashboard_shows_all_shops_or_one(merchant_client, merchant, two_shops):
+    variant, _primary, second = two_shops
+    sale_create(merchant=merchant, lines=[(variant, 1)], idempotency_key="p")
+    sale_create(merchant=merchant, lines=[(variant, 2)], idempotency_key="g", shop=second)
+    everything = merchant_client.get("/")
+    assert everything.context["figures"]["sales_today"] == 2 and "All shops" in everything.content.decode()
+    one = merchant_client.get(f"/?shop={second.pk}")
+    assert one.context["figures"]["sales_today"] == 1 and f"shop={second.pk}" in one.content.decode()
+    sales = merchant_client.get(f"/sales/?day={one.context['today'].isoformat()}&shop={second.pk}")
+    assert [sale.shop_id for sale in sales.context["page"]] == [second.pk]
