@@ -99,6 +99,35 @@ def product_stock_by_shop(*, merchant: Merchant, product: Product) -> dict[tuple
     return {(v, s): q for v, s, q in levels.values_list("variant_id", "shop_id", "quantity")}
 
 
+def product_stock_shops_expression() -> Subquery:
+    """For the catalog list: how many shops hold level rows of the product (a subquery of its row)."""
+    shops = (
+        StockLevel.objects.filter(variant__product_id=OuterRef("pk"))
+        .order_by()
+        .values("variant__product_id")
+        .annotate(n=Count("shop_id", distinct=True))
+        .values("n")
+    )
+    return Coalesce(Subquery(shops, output_field=IntegerField()), Value(0))
+
+
+def product_stock_by_shops(*, merchant: Merchant, product_ids) -> dict[int, list[tuple[str, int]]]:
+    """For the catalog list: each product's stock in each shop that holds some of it, the primary
+    shop first, then by name (one query; none for no product)."""
+    if not product_ids:
+        return {}
+    totals = (
+        StockLevel.objects.filter(merchant=merchant, variant__product_id__in=list(product_ids))
+        .values("variant__product_id", "shop__name", "shop__is_primary")
+        .annotate(total=Sum("quantity"))
+        .order_by("variant__product_id", "-shop__is_primary", "shop__name")
+    )
+    out: dict[int, list[tuple[str, int]]] = {}
+    for row in totals:
+        out.setdefault(row["variant__product_id"], []).append((row["shop__name"], row["total"]))
+    return out
+
+
 def product_stock_version(*, merchant: Merchant, product: Product) -> int:
     """The version of a product's stock: its latest ledger row (every change writes one, STYLE
     rule 2), so a form opened before any later change can tell (``portal.edits``)."""

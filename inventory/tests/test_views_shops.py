@@ -1,6 +1,8 @@
 """Pages with several shops: the stock page per shop (and the total), the dashboard for one shop or all."""
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from inventory.models import StockLevel, StockMovement
 from inventory.services import sale_create, stock_set
@@ -62,3 +64,23 @@ def test_the_dashboard_shows_all_shops_or_one(merchant_client, merchant, two_sho
     assert one.context["figures"]["sales_today"] == 1 and f"shop={second.pk}" in one.content.decode()
     sales = merchant_client.get(f"/sales/?day={one.context['today'].isoformat()}&shop={second.pk}")
     assert [sale.shop_id for sale in sales.context["page"]] == [second.pk]
+
+
+def _queries(client, url) -> int:
+    with CaptureQueriesContext(connection) as context:
+        assert client.get(url).status_code == 200
+    return len(context.captured_queries)
+
+
+def test_the_catalog_shows_each_shops_stock_and_pages_cost_the_same_with_20_shops(merchant_client, merchant, two_shops):
+    variant, _primary, _second = two_shops
+    page = merchant_client.get("/catalog/").content.decode()
+    assert f"{merchant.name}: 7 · Gare: 3" in page
+    stock_url = f"/catalog/products/{variant.product_id}/stock/"
+    before = {url: _queries(merchant_client, url) for url in ("/catalog/", stock_url, "/")}
+    for n in range(18):
+        shop = ShopFactory(merchant=merchant, name=f"Shop {n:02}")
+        stock_set(merchant=merchant, variant=variant, quantity=n, idempotency_key=f"s{n}", shop=shop)
+    after = {url: _queries(merchant_client, url) for url in ("/catalog/", stock_url, "/")}
+    assert after == before
+    assert "Shop 17: 17" in merchant_client.get("/catalog/").content.decode()
