@@ -230,7 +230,7 @@ def sale_list(*, merchant: Merchant, day=None, shop: Shop | None = None) -> Quer
 
 
 def sale_get(*, merchant: Merchant, pk) -> Sale | None:
-    return Sale.objects.filter(merchant=merchant, pk=pk).select_related("user", "device").first()
+    return Sale.objects.filter(merchant=merchant, pk=pk).select_related("user", "device", "shop").first()
 
 
 def sale_by_key(*, merchant: Merchant, idempotency_key: str) -> Sale | None:

@@ -94,3 +94,18 @@ def test_switching_to_another_merchants_or_a_deactivated_shop_is_a_404(merchant_
     for pk in (stranger.pk, closed.pk, "x"):
         assert merchant_client.post("/shop/", {"shop": pk}).status_code == 404
     assert SESSION_KEY not in merchant_client.session
+
+
+def test_the_shop_pages_speak_french(merchant_client, merchant):
+    shop = ShopFactory(merchant=merchant, name="Gare")
+    variant = stocked_variant(merchant=merchant, quantity=2)
+    pages = {
+        "/settings/shops/": ["Magasins", "Ajouter un magasin", "Principal"],
+        f"/settings/shops/{shop.pk}/deactivate/": ["Désactiver", "en lecture seule"],
+        "/register/": ["Vente à"],
+        f"/catalog/products/{variant.product_id}/stock/": ["Stock par magasin", "Total"],
+        "/": ["Tous les magasins"],
+    }
+    for url, words in pages.items():
+        html = merchant_client.get(url, HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+        assert all(word in html for word in words), (url, [w for w in words if w not in html])
