@@ -2,15 +2,13 @@
 and sell there, see each shop's stock and the total on the product's stock page, and the dashboard
 for one shop. Screenshots (desktop and phone width) with COMPTOIR_SCREENSHOTS=<dir>."""
 
-import os
-
 import pytest
 
 from catalog.tests.factories import ProductFactory
 from inventory.models import Sale, StockLevel, StockOrigin
 from inventory.services import stock_set
 from portal.models import Shop
-from tests.conftest import browser_login
+from tests.conftest import browser_login, screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -19,14 +17,9 @@ def test_add_a_shop_sell_there_and_see_stock_per_shop(page, live_server, merchan
     product = ProductFactory(merchant=merchant, name="Mug en grès bleu", variant__sku="MUG-BLUE", variant__price=1800)
     variant = product.variants.get()
     stock_set(merchant=merchant, variant=variant, quantity=7, origin=StockOrigin.INITIAL, idempotency_key="init")
-    shots = os.environ.get("COMPTOIR_SCREENSHOTS")
 
     def shot(name):
-        if shots:
-            page.screenshot(path=os.path.join(shots, f"{name}.png"), full_page=True)
-            page.set_viewport_size({"width": 390, "height": 844})
-            page.screenshot(path=os.path.join(shots, f"{name}-phone.png"), full_page=True)
-            page.set_viewport_size({"width": 1360, "height": 900})
+        screenshot(page, name)
 
     browser_login(page, live_server, email=merchant_user.email, password="correct-horse-battery")
     page.goto(f"{live_server.url}/settings/shops/")
