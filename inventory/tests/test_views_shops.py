@@ -1,5 +1,7 @@
 """Pages with several shops: the stock page per shop (and the total), the dashboard for one shop or all."""
 
+import json
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -9,7 +11,7 @@ from inventory.services import sale_create, stock_set
 from inventory.tests.factories import stocked_variant
 from portal.models import Shop
 from portal.services import shop_primary
-from portal.tests.factories import ShopFactory
+from portal.tests.factories import DeviceFactory, ShopFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -84,3 +86,23 @@ def test_the_catalog_shows_each_shops_stock_and_pages_cost_the_same_with_20_shop
     after = {url: _queries(merchant_client, url) for url in ("/catalog/", stock_url, "/")}
     assert after == before
     assert "Shop 17: 17" in merchant_client.get("/catalog/").content.decode()
+
+
+def test_a_device_of_the_second_shop_sees_and_sells_that_shops_stock(client, merchant, two_shops):
+    variant, primary, second = two_shops
+    device = DeviceFactory(merchant=merchant, shop=second)
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {device.token}"}
+    found = client.get(f"/api/v1/products?sku={variant.sku}", **auth).json()["products"]
+    assert [p["stock"] for p in found] == [3]
+    body = json.dumps({"lines": [{"variant_id": variant.pk, "quantity": 1}]})
+    response = client.post(
+        "/api/v1/purchases", body, content_type="application/json", HTTP_IDEMPOTENCY_KEY="k1", **auth
+    )
+    assert response.status_code == 201
+    levels = dict(StockLevel.objects.filter(variant=variant).values_list("shop_id", "quantity"))
+    assert levels == {primary.pk: 7, second.pk: 2}
+    Shop.objects.filter(pk=second.pk).update(is_active=False)
+    response = client.post(
+        "/api/v1/purchases", body, content_type="application/json", HTTP_IDEMPOTENCY_KEY="k2", **auth
+    )
+    assert (response.status_code, response.json()["error"]["code"]) == (422, "shop_inactive")
