@@ -6,6 +6,7 @@ import pytest
 from catalog.tests.factories import ProductFactory
 from integrations.models import BigCommerceConnection
 from inventory.models import Sale
+from portal.services import shop_primary
 from tests.conftest import browser_login
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -78,8 +79,10 @@ def test_back_to_a_bigcommerce_tab_shows_the_whole_page(page, live_server, merch
 def test_back_without_htmx_snapshot_fetches_the_whole_page(page, live_server, merchant, merchant_user):
     """htmx keeps a snapshot of each page it leaves (sessionStorage); when that is gone (evicted, another tab),
     Back asks the server, which must answer with the page, not the pagination fragment."""
+    shop = shop_primary(merchant=merchant)
     Sale.objects.bulk_create(
-        Sale(merchant=merchant, idempotency_key=f"history-{n}", currency="EUR", total=100 * n) for n in range(30)
+        Sale(merchant=merchant, shop=shop, idempotency_key=f"history-{n}", currency="EUR", total=100 * n)
+        for n in range(30)
     )
     browser_login(page, live_server, email=merchant_user.email, password="correct-horse-battery")
 
