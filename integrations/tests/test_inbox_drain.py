@@ -247,3 +247,62 @@ def test_a_page_of_250_orders_is_applied_in_a_bounded_number_of_queries(bc, djan
     assert len(sql) <= 40, sql
     assert reads(bc, store, since)["list"] == 2  # a full page of 250, then the next (empty) one
     assert len(taken(connection)) == 250 and level(mug) == 350
+
+
+def stock_echo(connection, variant_id: int, capture) -> None:
+    """A stock webhook (``store/sku/inventory/updated``) for a variant Comptoir does not sell."""
+    inventory = {"variant_id": variant_id, "method": "relative", "value": -1}
+    receive(connection, "store/sku/inventory/updated", {"inventory": inventory}, capture)
+
+
+def test_an_urgent_drain_out_of_time_takes_its_pages_orders_and_leaves_the_rest_to_a_follow_up(
+    bc, queued, django_capture_on_commit_callbacks, monkeypatch
+):
+    """A page of stock webhooks (a push's echoes) no longer holds an urgent worker for 30 s while a
+    stock push waits behind it: past its time the drain stops, the page's orders handled first and
+    at least one other event, the rest left pending for a follow-up at the tail of the queue."""
+    store, merchant, _c, connection, mug = connected(bc, setup=lambda m: stocked(m, "Mug", "MUG-1", 10))
+    queued()
+    order = place(bc, store, mug)
+    for n in range(3):
+        stock_echo(connection, 900000 + n, django_capture_on_commit_callbacks)
+    twins(connection, order, django_capture_on_commit_callbacks)
+    assert queued() == [("webhook_inbox_drain", (connection.pk,))]
+    monkeypatch.setitem(drain.DRAIN_SECONDS, drain.URGENT, 0)
+    run([("webhook_inbox_drain", (connection.pk,))], django_capture_on_commit_callbacks)
+    processed = WebhookEvent.objects.filter(connection=connection, status="processed")
+    assert sorted(processed.values_list("scope", flat=True)) == [
+        f"store/channel/{connection.channel_id}/order/created",
+        "store/order/created",
+        "store/sku/inventory/updated",  # one stock event a page at least: a drain always gets on
+    ]
+    row = OrderIntake.objects.get(connection=connection)  # the poll the orders asked for (on PostgreSQL, run there)
+    assert row.wanted_at is not None if db.vendor == "sqlite" else row.polls == 1
+    queue = queued()
+    assert queue.count(("webhook_inbox_drain", (connection.pk,))) == 1  # one follow-up for the rest
+    run(queue, django_capture_on_commit_callbacks)
+    run(queued(), django_capture_on_commit_callbacks)
+    assert len(taken(connection)) == 1 and level(mug) == 9
+    assert not WebhookEvent.objects.filter(connection=connection, status="received").exists()
+    assert SyncEvent.objects.filter(connection=connection, kind=SyncEvent.Kind.WEBHOOK).count() == 5  # once each
+    assert queued() == []
+
+
+def test_the_drain_holds_the_inbox_on_a_lease_that_a_killed_worker_gives_up(
+    bc, queued, django_capture_on_commit_callbacks, monkeypatch
+):
+    """The drain's lock is a lease renewed while it runs (``services.leases``), not a 5-minute
+    lock: a worker killed mid-drain held every order and stock edit of its store back until it expired."""
+    from integrations.services import leases
+
+    store, merchant, _c, connection, mug = connected(bc, setup=lambda m: stocked(m, "Mug", "MUG-1", 10))
+    queued()
+    stock_echo(connection, 900000, django_capture_on_commit_callbacks)
+    key = drain._lock(connection.pk, drain.URGENT)
+    held = []
+    real = drain.webhook_event_process
+    monkeypatch.setattr(drain, "webhook_event_process", lambda **kw: (held.append(leases._held.get(key)), real(**kw)))
+    run(queued(), django_capture_on_commit_callbacks)
+    (beat,) = held
+    assert beat.stopped.is_set() and beat.seconds == drain.LEASE_SECONDS <= 10  # renewed while it ran, stopped
+    assert key not in leases._held and cache.get(key) is None  # let go at the end

@@ -15,7 +15,12 @@ from integrations.models import BigCommerceConnection, StockPush, VariantLink
 from integrations.services.queue import enqueue
 from inventory.models import StockOrigin
 
-KICK_FLAG_SECONDS = 60
+# A task asked for and not started yet: no second one. A queued task can be lost with a worker
+# killed while it held it (django-q's Redis broker takes tasks ahead, without an acknowledgement): the
+# flag then kept every later kick away for a minute (a convergence run's killed worker left a store's
+# stock checks stopped that long). A few seconds bound that; a second task while one waits in a long queue
+# finds little to do.
+KICK_FLAG_SECONDS = 10
 
 
 # A relative change equal to one Comptoir pushed this recently is taken for its echo. (A genuine
