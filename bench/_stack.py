@@ -16,7 +16,8 @@ Two stacks:
 Nothing is left behind: the driver runs in a process group of its own, killed as a whole on the
 way out (an exception, Ctrl-C, BENCH_TIMEOUT_S); the driver itself stops its group when this
 process disappears (``bench._driver.orphan_watch``); the sandbox and Redis are stopped, the
-database dropped and the temporary directory removed in ``finally``.
+database dropped and the temporary directory removed in ``finally`` (its logs first copied to
+BENCH_KEEP_LOGS when set; BENCH_LOG_LEVEL, WARNING by default, is the processes' log level).
 """
 
 from __future__ import annotations
@@ -174,7 +175,7 @@ def comptoir_env(database_url: str, redis_url: str = "") -> dict:
             "DJANGO_SETTINGS_MODULE": "portal.settings.test",
             "DATABASE_URL": database_url,
             "DEBUG": "0",  # as in production: DEBUG keeps every query of a worker in memory
-            "LOG_LEVEL": "WARNING",
+            "LOG_LEVEL": os.environ.get("BENCH_LOG_LEVEL", "WARNING"),
             "COMPTOIR_CACHE_KEY_PREFIX": "bench",  # one prefix for every process: they share the pacer
             "PYTHONUNBUFFERED": "1",
         }
@@ -221,6 +222,10 @@ def stack(name: str, kind: str, *, quota: int, window_s: float, sandbox_env: dic
             env["BENCH_STACK"] = kind
             yield Stack(kind=kind, tmp=tmp, env=env, sandbox=sandbox, notes=notes)
     finally:
+        if os.environ.get("BENCH_KEEP_LOGS"):
+            # The processes' logs kept (BENCH_LOG_LEVEL=INFO: every task a worker took, and when).
+            logs = shutil.ignore_patterns("*.sqlite3*")
+            shutil.copytree(tmp, os.environ["BENCH_KEEP_LOGS"], dirs_exist_ok=True, ignore=logs)
         shutil.rmtree(tmp, ignore_errors=True)
 
 

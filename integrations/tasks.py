@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django_q.conf import Conf
 
-from integrations.bigcommerce.api.errors import BigCommerceError
+from integrations.bigcommerce.api.errors import BigCommerceError, PacingDeferred
 from integrations.bigcommerce.connection import disconnect, preflight, setup
 from integrations.bigcommerce.connection.app_callbacks import used_signed_payloads_purge as purge
 from integrations.bigcommerce.inbox.drain import inbox_drain, inbox_event_process, inbox_sweep
@@ -21,12 +21,17 @@ from integrations.bigcommerce.products.importer import (
     product_refresh,
 )
 from integrations.bigcommerce.stock.check import stock_reconcile_round, stock_reconcile_start
-from integrations.bigcommerce.stock.intake_run import orders_intake_drain, orders_intake_sweep
+from integrations.bigcommerce.stock.intake_run import orders_intake_drain, orders_intake_request, orders_intake_sweep
 from integrations.bigcommerce.stock.manual_edits import stock_checks_requested_run
 from integrations.bigcommerce.stock.orders_apply import order_sync
 from integrations.bigcommerce.stock.push import stock_push_drain
 from integrations.bigcommerce.stock.start import starting_stock_set
-from integrations.incident_tasks import *  # noqa: F403  (their paths are integrations.tasks.<name>)
+from integrations.incident_tasks import (  # noqa: F401  re-exported: their paths are integrations.tasks.<name>
+    bigcommerce_webhooks_check,
+    bigcommerce_webhooks_check_all,
+    incidents_email_send,
+    incidents_email_sweep,
+)
 from integrations.models import BigCommerceConnection, StockPush, SyncEvent, SyncRun, VariantLink
 from integrations.services.journal import sync_event_finish, sync_event_record
 from integrations.services.maintenance import journal_prune as prune
@@ -228,8 +233,12 @@ def bigcommerce_order_sync(connection_id: int, order_id: int, passed_status: int
     event announced, which the order may have left since)."""
 
     connection = _stock_connection(connection_id)
-    if connection is not None:
+    if connection is None:
+        return
+    try:
         order_sync(connection=connection, order_id=order_id, passed_status=passed_status)
+    except PacingDeferred:  # the store's quota is spent: the batched intake owes a poll and reads it
+        orders_intake_request(connection=connection, order_id=order_id, passed_status=passed_status)
 
 
 def bigcommerce_orders_intake(connection_id: int) -> None:
@@ -253,6 +262,8 @@ def bigcommerce_orders_poll(connection_id: int) -> None:
         try:
             if not setup.webhooks_refresh_if_stale(connection=connection):
                 cache.delete(f"bigcommerce-webhooks-refresh:{connection.pk}")
+        except PacingDeferred:  # the store's quota is spent: the next minute's poll tries again
+            cache.delete(f"bigcommerce-webhooks-refresh:{connection.pk}")
         except BigCommerceError as exc:
             logger.warning("Could not register the new webhooks of connection %s: %s", connection.pk, exc)
     orders_intake_sweep(connection=connection)

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_run_all import wait_until
+from tests.waiting import wait_until
 
 ROOT = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.skipif(not os.path.isdir("/proc/self"), reason="reads the process tree from /proc (Linux)")

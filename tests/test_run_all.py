@@ -15,13 +15,13 @@ import socket
 import subprocess
 import sys
 import threading
-import time
 import urllib.request
 from pathlib import Path
 
 import pytest
 
 from bench._proctree import Proc, descendants, processes
+from tests.waiting import wait_until
 
 ROOT = Path(__file__).resolve().parents[1]
 STARTUP_TIMEOUT = 120  # seconds: a loaded machine starts three Django/sandbox processes slowly
@@ -106,15 +106,6 @@ class RunAll:
 
     def output(self) -> str:
         return "".join(self.lines)[-6000:]
-
-
-def wait_until(predicate, timeout: float) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.05)
-    return predicate()
 
 
 def kill_leftovers(recorded) -> None:

@@ -24,7 +24,8 @@ import requests
 
 from conftest import CHROMIUM_PATH, redis_available, require_service
 from sandbox.testing import SandboxProcess
-from tests.test_run_all import RunAll, descendants, free_port, kill_leftovers, port_in_use, still_running, wait_until
+from tests.test_run_all import RunAll, descendants, free_port, kill_leftovers, port_in_use, still_running
+from tests.waiting import wait_until
 
 STARTUP_TIMEOUT = 240  # migrations, collectstatic and five processes on a loaded machine
 pytestmark = pytest.mark.skipif(not os.path.isdir("/proc/self"), reason="reads the process tree from /proc (Linux)")

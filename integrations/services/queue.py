@@ -8,12 +8,15 @@ products; everything else is bulk. The cluster is always named: a task enqueued 
 would otherwise land on the queue of the cluster that runs it (django-q2's default).
 """
 
+import threading
+
 from django.conf import settings
 from django.db import transaction
 from django_q.brokers import Broker, get_broker
 from django_q.conf import Conf
 from django_q.tasks import async_task
 
+from integrations.bigcommerce.api.pacing import URGENT_MAX_WAIT, urgent_calls_begin, urgent_calls_end
 from portal.broker import first_part
 
 URGENT = "urgent"
@@ -87,3 +90,25 @@ def enqueue_on_commit(func_path: str, *args) -> None:
     """Enqueue on the task's lane once the current transaction commits (never for a rolled-back row)."""
 
     transaction.on_commit(lambda: enqueue(func_path, *args))
+
+
+# While an urgent task runs, its BigCommerce calls are urgent (``pacing.urgent_calls``): they may
+# use the whole of a store's quota, and wait for it at most BIGCOMMERCE_URGENT_MAX_WAIT_S in all
+# before the task gives its worker back (``PacingDeferred``): one store's spent quota never holds
+# the urgent lane for another's. django-q2's ``pre_execute`` and ``post_execute_in_worker`` signals
+# (``IntegrationsConfig.ready``); a stack, as a task run inline may run another inline.
+_lanes = threading.local()
+
+
+def task_lane_enter(sender, func=None, task=None, **kwargs) -> None:
+    task = task or {}
+    path = task.get("func") if isinstance(task.get("func"), str) else f"{func.__module__}.{func.__qualname__}"
+    max_wait = float(getattr(settings, "BIGCOMMERCE_URGENT_MAX_WAIT_S", URGENT_MAX_WAIT))
+    token = urgent_calls_begin(max_wait if lane_of(path) == URGENT else None)
+    _lanes.stack = [*getattr(_lanes, "stack", ()), token]
+
+
+def task_lane_exit(sender, func=None, task=None, **kwargs) -> None:
+    stack = getattr(_lanes, "stack", None)
+    if stack:
+        urgent_calls_end(stack.pop())

@@ -2,7 +2,7 @@
 
 from integrations.services import leases
 from integrations.services.leases import lease_release, lease_take
-from integrations.tests.test_stock_push import wait_until
+from tests.waiting import wait_until
 
 
 def test_a_lease_is_renewed_while_its_holder_lives_and_lapses_when_it_dies(settings):

@@ -1,6 +1,5 @@
 """Stock changes in Comptoir reach BigCommerce as coalesced relative adjustments (real HTTP)."""
 
-import time
 import uuid
 
 import pytest
@@ -19,6 +18,7 @@ from integrations.tests.stock_helpers import stock_reconcile
 from integrations.tests.test_export import connected, connected_to
 from inventory.models import Sale, StockOrigin
 from inventory.services import sale_create, stock_adjust, stock_set, stock_tracking_set
+from tests.waiting import wait_until
 
 worker = queue_helpers.worker  # fixture
 pytestmark = connect_helpers.SANDBOX_TESTS
@@ -531,14 +531,6 @@ def test_the_push_lock_is_a_lease_renewed_while_its_holder_lives_and_given_up_wh
     beat.join(timeout=60)
     assert wait_until(lambda: stock_outbox.push_lock_take(connection_id=connection_id), timeout=60)
     assert stock_outbox.push_lock_release(connection_id=connection_id) is True  # the run refused above is owed
-
-
-def wait_until(predicate, timeout: float) -> bool:
-    """A hang guard: the condition, not how soon it came, is what a test asserts."""
-    deadline = time.monotonic() + timeout
-    while not (met := predicate()) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    return met
 
 
 def test_a_lost_answer_that_cannot_be_told_apart_asks_for_a_check_of_its_variant_at_once(bc, settings):

@@ -10,7 +10,7 @@ import time
 import requests
 
 from sandbox.tests.test_orders import BILLING
-from sandbox.tests.test_strict_stock import _wait
+from tests.waiting import wait_for
 
 ADDRESS = {
     "address1": "12 rue Mercière",
@@ -267,7 +267,7 @@ def test_settings_per_location(api, receiver):
         json={"settings": [{"identity": {"product_id": product["id"]}, "warning_level": 6}]},
     )
     assert api.get(f"/v3/catalog/products/{product['id']}").json()["data"]["inventory_warning_level"] == 6
-    got = _wait(lambda: len(receiver.payloads()) >= 2 and receiver.payloads())
+    got = wait_for(lambda: len(receiver.payloads()) >= 2 and receiver.payloads())
     assert sorted(p["data"]["location_id"] for p in got) == [1, lyon["id"]]
     assert got[0]["scope"] == "store/channel/1/inventory/product/settings_changed"
     # What BigCommerce refuses (inventory.v3.yml's 422 example), and an unknown location.
@@ -314,7 +314,7 @@ def test_a_pickup_order_at_location_2_takes_location_2s_stock(sandbox, api, rece
     variant = product["base_variant_id"]
     levels = sandbox.location_levels(api.store_hash)
     assert (levels[1][variant], levels[lyon["id"]][variant]) == (10, 3)
-    got = _wait(lambda: len(receiver.payloads()) >= 2 and receiver.payloads())
+    got = wait_for(lambda: len(receiver.payloads()) >= 2 and receiver.payloads())
     assert got[-1]["data"] == {"variant_id": variant, "product_id": product["id"], "location_id": lyon["id"]}
     consignments = api.get(f"/v2/orders/{order['id']}/consignments").json()
     [pickup] = consignments[0]["pickups"] if isinstance(consignments, list) else consignments["pickups"]
@@ -342,7 +342,7 @@ def test_location_webhooks_carry_the_location_id(api, receiver):
     api.put("/v3/inventory/locations", json=[{"id": lyon["id"], "enabled": False}])
     api.put("/v3/inventory/locations", json=[{"id": lyon["id"], "enabled": False}])  # no change: no event
     api.put("/v3/inventory/locations", json=[{"id": 1, "label": "Entrepôt"}])
-    got = _wait(lambda: len(receiver.payloads()) >= 3 and receiver.payloads())
+    got = wait_for(lambda: len(receiver.payloads()) >= 3 and receiver.payloads())
     time.sleep(0.3)  # a fourth (wrong) event would have arrived by now
     assert sorted((p["scope"], p["data"]["location_id"]) for p in receiver.payloads()) == [
         ("store/inventory/location/created", lyon["id"]),
@@ -358,7 +358,7 @@ def test_location_writes_are_asynchronous_with_a_delay(sandbox, api):
     assert answer.status_code == 200 and answer.json()["transaction_id"]
     codes = lambda: [loc["code"] for loc in api.get("/v3/inventory/locations").json()["data"]]  # noqa: E731
     assert codes() == ["BC-LOCATION-1"]  # not applied yet: no read-after-write
-    _wait(lambda: codes() == ["BC-LOCATION-1", "SHOP-2"])
+    wait_for(lambda: codes() == ["BC-LOCATION-1", "SHOP-2"])
     _refused(api.post("/v3/inventory/locations", json=[_location()]))  # validation answers at once
 
 
@@ -393,7 +393,7 @@ def test_orders_reaching_low_and_out_of_stock_at_a_location_say_so(api, receiver
     _pickup_order(api, method["id"], product["id"], 1)  # 2 left: above the warning level, nothing
     _pickup_order(api, method["id"], product["id"], 1)  # 1 left: low
     _pickup_order(api, method["id"], product["id"], 1)  # 0 left: out
-    got = _wait(lambda: len(receiver.payloads()) >= 2 and receiver.payloads())
+    got = wait_for(lambda: len(receiver.payloads()) >= 2 and receiver.payloads())
     time.sleep(0.3)  # a third (wrong) event would have arrived by now
     assert sorted((p["scope"].rsplit("/", 1)[-1], p["data"]["location_id"]) for p in receiver.payloads()) == [
         ("low_stock_reached", lyon["id"]),

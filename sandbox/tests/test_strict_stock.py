@@ -10,16 +10,7 @@ import email.utils
 import time
 
 from sandbox.tests.test_orders import _level, _order
-
-
-def _wait(predicate, timeout=10.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError("condition not met in time")
+from tests.waiting import wait_for
 
 
 def _ids(api, query):
@@ -58,7 +49,7 @@ def test_an_order_put_without_status_change_fires_order_updated(sandbox, api, re
     assert queued() == ["store/channel/1/order/updated", "store/order/updated"]
     api.put(f"/v2/orders/{order['id']}", json={"staff_notes": "gift wrap"})  # nothing changes: no event
     assert len(queued()) == 2
-    got = _wait(lambda: len(receiver.payloads()) >= 2 and receiver.payloads())
+    got = wait_for(lambda: len(receiver.payloads()) >= 2 and receiver.payloads())
     assert {p["data"].get("order_id", p["data"].get("id")) for p in got} == {order["id"]}
 
 
@@ -83,7 +74,7 @@ def test_relative_adjustments_report_relative_and_need_an_absolute_first(api, re
     product = api.create_product(name="Relatif", sku="RL", inventory_tracking="product", inventory_level=5)
     relative = "/v3/inventory/adjustments/relative"
     assert api.post(relative, json={"items": [{"location_id": 1, "product_id": product["id"], "quantity": -2}]}).ok
-    event = _wait(lambda: receiver.payloads())[0]
+    event = wait_for(lambda: receiver.payloads())[0]
     assert event["data"]["inventory"] == {"product_id": product["id"], "method": "relative", "value": -2}
     api.post("/v3/inventory/locations", json=[{"code": "DEPOT", "label": "Dépôt"}])
     depot = api.get("/v3/inventory/locations?location_code:in=DEPOT").json()["data"][0]["id"]
@@ -113,7 +104,7 @@ def test_stock_changed_fires_for_each_channel_of_the_product(api, receiver):
         "/v3/inventory/adjustments/absolute",
         json={"items": [{"location_id": 1, "product_id": product["id"], "quantity": 4}]},
     )
-    got = _wait(lambda: len(receiver.payloads()) >= 2 and receiver.payloads())
+    got = wait_for(lambda: len(receiver.payloads()) >= 2 and receiver.payloads())
     assert sorted(p["scope"] for p in got) == sorted(
         f"store/channel/{c}/inventory/product/stock_changed" for c in (1, channel["id"])
     )
@@ -129,7 +120,7 @@ def test_adjustments_can_apply_after_the_answer_as_bigcommerce_does(sandbox, api
     )
     assert answer.status_code == 200 and answer.json()["transaction_id"]
     assert _level(api, product["id"]) == 5  # not applied yet: no read-after-write
-    _wait(lambda: _level(api, product["id"]) == 9)
+    wait_for(lambda: _level(api, product["id"]) == 9)
     refused = api.post(
         "/v3/inventory/adjustments/relative",
         json={"items": [{"location_id": 1, "product_id": product["id"], "quantity": -99}]},

@@ -11,6 +11,7 @@ import time
 import requests
 
 from sandbox.testing import SandboxProcess
+from tests.waiting import wait_for
 
 
 def verify_standard_webhook(secret: str, request: dict) -> bool:
@@ -27,16 +28,6 @@ def _hook(api, receiver, scope="store/product/*", **extra):
     )
     assert answer.status_code == 200, answer.text
     return answer.json()["data"]
-
-
-def _wait(predicate, timeout=30.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError("condition not met in time")
 
 
 def test_hooks_crud_and_ownership(sandbox, api, store, receiver):
@@ -158,7 +149,7 @@ def test_scopes_fired_by_catalog_inventory_and_channels(api, receiver):
         got = {(p["scope"], p["data"].get("id", p["data"].get("product_id"))) for p in receiver.payloads()}
         return expected <= got and got
 
-    got = _wait(seen)
+    got = wait_for(seen)
     inventory = next(p for p in receiver.payloads() if p["scope"] == "store/product/inventory/updated")
     assert inventory["data"]["inventory"] == {"product_id": simple["id"], "method": "absolute", "value": 9}
     sku = next(p for p in receiver.payloads() if p["scope"] == "store/sku/inventory/updated")
@@ -174,7 +165,7 @@ def test_retries_on_failure_then_delivers_with_the_same_id(sandbox, api, store, 
     assert len(requests_seen) == 3
     assert len({r["headers"]["webhook-id"] for r in requests_seen}) == 1
     assert len({json.loads(r["body"])["hash"] for r in requests_seen}) == 1
-    delivery = _wait(lambda: [d for d in sandbox.deliveries(store["hash"]) if d["status"] == "delivered"])[0]
+    delivery = wait_for(lambda: [d for d in sandbox.deliveries(store["hash"]) if d["status"] == "delivered"])[0]
     assert [a["status"] for a in delivery["attempts"]] == [500, 503, 200]
 
 
@@ -182,7 +173,7 @@ def test_deactivated_after_the_last_retry(sandbox, api, store, receiver):
     receiver.statuses = [500] * 20
     hook = _hook(api, receiver, "store/product/created")
     api.create_product(name="Toujours en échec")
-    _wait(lambda: not api.get(f"/v3/hooks/{hook['id']}").json()["data"]["is_active"], timeout=60)
+    wait_for(lambda: not api.get(f"/v3/hooks/{hook['id']}").json()["data"]["is_active"], timeout=60)
     assert len(receiver.requests) == 12  # the first try and 11 retries
     delivery = sandbox.deliveries(store["hash"])[0]
     assert delivery["status"] == "failed" and len(delivery["attempts"]) == 12
@@ -206,7 +197,7 @@ def test_deliveries_survive_a_restart(tmp_path, receiver):
             headers=headers,
             json={"name": "Persist", "type": "physical", "weight": 1, "price": 1},
         )
-        _wait(lambda: first.deliveries("persist")[0]["attempts"])
+        wait_for(lambda: first.deliveries("persist")[0]["attempts"])
     with SandboxProcess(data=data) as second:
         [delivery] = second.deliveries("persist")
         assert delivery["status"] == "pending" and len(delivery["attempts"]) == 1

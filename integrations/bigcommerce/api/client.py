@@ -38,11 +38,12 @@ from .errors import (
     STATUS_ERRORS,
     BigCommerceError,
     OutcomeUnknown,
+    PacingDeferred,
     RateLimited,
     Unavailable,
     parse_error_body,
 )
-from .pacing import Pacer, RateLimitInfo
+from .pacing import Pacer, RateLimitInfo, urgent_may_wait
 from .pacing_backends import default_pacer
 
 logger = logging.getLogger(__name__)
@@ -182,6 +183,9 @@ class BigCommerceClient:
                 delay = self.retry.backoff(attempt)
                 if isinstance(error, RateLimited) and error.reset_ms is not None:
                     delay = error.reset_ms / 1000
+                if isinstance(error, RateLimited) and not urgent_may_wait(delay):
+                    # A 429 (nothing applied) in an urgent task: give the worker back, as the pacer does.
+                    raise PacingDeferred(error.title, reset_ms=int(delay * 1000), method=method, path=path) from error
                 if self._should_retry(attempt, started, delay):
                     self._log_retry(method, path, attempt, delay, error)
                     time.sleep(delay)

@@ -144,6 +144,12 @@ class RateLimited(BigCommerceError):
         super().__init__(title, **kwargs)
 
 
+class PacingDeferred(RateLimited):
+    """An urgent call (``pacing.urgent_calls``) would wait longer than its task may hold its worker
+    for the store's quota: nothing was sent. The task gives its worker back; what it was doing
+    stays marked for the follow-up (the minute sweeps)."""
+
+
 class Unavailable(BigCommerceError):
     """5xx, connection error or timeout on a request that had no effect, or that is safe to
     repeat (a read, or a write the caller marked idempotent). Retrying later is fine."""

@@ -15,6 +15,13 @@ clients, and reports it on every answer: ``X-Rate-Limit-Requests-Quota``, ``-Req
   quota) or when a 429 arrives, honouring the longer of ``X-Rate-Limit-Time-Reset-Ms`` and
   ``X-Retry-After``.
 
+Two lanes share each store's window (``integrations.services.queue``). Bulk calls (an initial
+sync, a stock check) stop ``urgent_share`` % of the quota short of it; urgent calls (a stock
+push, an order poll: made inside ``urgent_calls``, which the workers enter for every urgent task)
+may use all of it, so a store's own sync leaves room for its sales. And an urgent task never
+holds its worker long for a store's spent quota: past ``max_wait`` seconds of waiting in all it
+gets ``PacingDeferred`` (nothing sent) and gives the worker back to the other stores' work.
+
 The check-and-record step is atomic in a shared *backend* (``pacing_backends``): a row locked
 in the database by default, a Lua script over Redis when ``REDIS_URL`` is set. Waiting happens
 outside it. If the backend is out of reach, requests go unpaced (a 429 still stops them).
@@ -25,11 +32,13 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar, Token
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from .errors import RateLimited
+from .errors import PacingDeferred, RateLimited
 
 logger = logging.getLogger(__name__)
 
@@ -38,6 +47,8 @@ DEFAULT_WINDOW_MS = 30_000
 PROBE_TIMEOUT = 5.0  # seconds: a probe whose answer never came stops holding the others back
 POLL = 0.05  # seconds between looks while a probe is out
 MARGIN_SHARE, MARGIN_MIN_MS = 100, 100  # the default margin: 1 % of the window, at least 100 ms
+URGENT_SHARE = 10  # % of each store's quota that bulk calls leave to urgent ones (the workers' pacer)
+URGENT_MAX_WAIT = 0.5  # seconds an urgent task may wait for a store's quota, in all, before it defers
 
 
 @dataclass(frozen=True)
@@ -98,19 +109,23 @@ def block_seconds(info: RateLimitInfo | None, status: int | None) -> float | Non
 @dataclass(frozen=True)
 class Rules:
     """How close to the quota we go: ``safety`` requests of each window stay unused (other
-    apps; by default none, since answers report what is left), and the window is widened by
+    apps; by default none, since answers report what is left), bulk calls stop ``urgent_share``
+    % of the quota short of that (room kept for urgent calls), and the window is widened by
     ``margin_ms`` (None: 1 %, at least 100 ms)."""
 
     safety: int = 0
     margin_ms: int | None = None
     probe_timeout: float = PROBE_TIMEOUT
+    urgent_share: int = 0
 
     def window_s(self, window_ms: int) -> float:
         margin = self.margin_ms if self.margin_ms is not None else max(MARGIN_MIN_MS, window_ms // MARGIN_SHARE)
         return (window_ms + margin) / 1000
 
-    def per_window(self, quota: int) -> int:
-        return max(1, quota - self.safety)
+    def per_window(self, quota: int, *, urgent: bool = True) -> int:
+        """How many of our requests one window may hold before a request of that lane waits."""
+        allowed = max(1, quota - self.safety)
+        return allowed if urgent else max(1, allowed - quota * self.urgent_share // 100)
 
 
 @dataclass
@@ -124,9 +139,11 @@ class WindowState:
     sent_at: list[float] = field(default_factory=list)
 
 
-def take_turn(state: WindowState, now: float, rules: Rules) -> float:
+def take_turn(state: WindowState, now: float, rules: Rules, *, urgent: bool = False) -> float:
     """The atomic step of ``acquire``: 0.0 when a request may go now (its time is recorded in
-    ``state``), else the seconds to wait before asking again. Pure: updates ``state`` only."""
+    ``state``), else the seconds to wait before asking again. Pure: updates ``state`` only. Every
+    request counts in the window; a bulk one waits while the window holds ``per_window(quota,
+    urgent=False)`` of them, an ``urgent`` one only at the full ``per_window(quota)``."""
     if state.blocked_until > now:
         return state.blocked_until - now
     if state.quota is None or state.window_ms is None:
@@ -137,7 +154,7 @@ def take_turn(state: WindowState, now: float, rules: Rules) -> float:
         state.sent_at = [t for t in state.sent_at if t > horizon][-DEFAULT_QUOTA:] + [now]
         return 0.0
     window = rules.window_s(state.window_ms)
-    allowed = rules.per_window(state.quota)
+    allowed = rules.per_window(state.quota, urgent=urgent)
     recent = sorted(t for t in state.sent_at if t > now - window)
     if len(recent) >= allowed:
         state.sent_at = recent
@@ -158,7 +175,7 @@ def learn(state: WindowState, *, quota: int | None, window_ms: int | None, block
 class Backend(Protocol):
     """Where the state lives; each method is one atomic step."""
 
-    def take_turn(self, store_hash: str, rules: Rules) -> float: ...
+    def take_turn(self, store_hash: str, rules: Rules, *, urgent: bool = False) -> float: ...
 
     def learn(self, store_hash: str, *, quota: int | None, window_ms: int | None, block_s: float | None) -> None: ...
 
@@ -173,9 +190,9 @@ class MemoryBackend:
         self.states: dict[str, WindowState] = {}
         self.lock = threading.Lock()
 
-    def take_turn(self, store_hash: str, rules: Rules) -> float:
+    def take_turn(self, store_hash: str, rules: Rules, *, urgent: bool = False) -> float:
         with self.lock:
-            return take_turn(self.states.setdefault(store_hash, WindowState()), self.clock(), rules)
+            return take_turn(self.states.setdefault(store_hash, WindowState()), self.clock(), rules, urgent=urgent)
 
     def learn(self, store_hash: str, *, quota: int | None, window_ms: int | None, block_s: float | None) -> None:
         with self.lock:
@@ -185,6 +202,51 @@ class MemoryBackend:
     def reset(self, store_hash: str) -> None:
         with self.lock:
             self.states.pop(store_hash, None)
+
+
+@dataclass
+class UrgentCalls:
+    """The calls of one urgent task: the whole quota is theirs, and ``max_wait`` seconds of waiting
+    for it in all (``waited`` so far) before the task defers."""
+
+    max_wait: float = URGENT_MAX_WAIT
+    waited: float = 0.0
+
+
+_urgent: ContextVar[UrgentCalls | None] = ContextVar("bigcommerce_urgent_calls", default=None)
+
+
+def urgent_calls_begin(max_wait: float | None = URGENT_MAX_WAIT) -> Token:
+    """From now on (in this context) calls are urgent (``max_wait`` None: not urgent, as those of a
+    bulk task run inline inside an urgent one); give the token to ``urgent_calls_end``."""
+    return _urgent.set(None if max_wait is None else UrgentCalls(max_wait=max_wait))
+
+
+def urgent_calls_end(token: Token) -> None:
+    _urgent.reset(token)
+
+
+def urgent_may_wait(seconds: float) -> bool:
+    """May this context wait ``seconds`` more (counted as waited when it may)? Always outside
+    ``urgent_calls``; inside, while its ``max_wait`` in all is not passed (the client asks it
+    before it waits out a 429)."""
+    urgent = _urgent.get()
+    if urgent is None:
+        return True
+    if urgent.waited + seconds > urgent.max_wait:
+        return False
+    urgent.waited += seconds
+    return True
+
+
+@contextmanager
+def urgent_calls(max_wait: float = URGENT_MAX_WAIT) -> Iterator[UrgentCalls]:
+    """The calls made inside are urgent (the workers enter it for each task of the urgent lane)."""
+    token = urgent_calls_begin(max_wait)
+    try:
+        yield _urgent.get()
+    finally:
+        urgent_calls_end(token)
 
 
 class Pacer:
@@ -204,7 +266,9 @@ class NullPacer(Pacer):
 
 class WindowPacer(Pacer):
     """The sliding window log of the module docstring over a backend. ``max_wait`` bounds the
-    time one ``acquire`` may block (then ``RateLimited`` is raised without a request)."""
+    time one ``acquire`` may block (then ``RateLimited`` is raised without a request); inside
+    ``urgent_calls``, its own ``max_wait`` bounds the task's waits in all (then ``PacingDeferred``).
+    ``urgent_share``: % of the quota bulk calls leave to urgent ones."""
 
     def __init__(
         self,
@@ -214,18 +278,20 @@ class WindowPacer(Pacer):
         margin_ms: int | None = None,
         probe_timeout: float = PROBE_TIMEOUT,
         max_wait: float | None = 120.0,
+        urgent_share: int = 0,
         sleep: Callable[[float], None] = time.sleep,
     ):
         self.backend = backend
-        self.rules = Rules(safety=safety, margin_ms=margin_ms, probe_timeout=probe_timeout)
+        self.rules = Rules(safety=safety, margin_ms=margin_ms, probe_timeout=probe_timeout, urgent_share=urgent_share)
         self.max_wait = max_wait
         self.sleep = sleep
 
     def acquire(self, store_hash: str) -> float:
+        urgent = _urgent.get()
         waited = 0.0
         while True:
             try:
-                wait = self.backend.take_turn(store_hash, self.rules)
+                wait = self.backend.take_turn(store_hash, self.rules, urgent=urgent is not None)
             except Exception:
                 # The shared state is out of reach: go unpaced rather than fail the call; a 429
                 # still stops us (and is retried).
@@ -233,14 +299,25 @@ class WindowPacer(Pacer):
                 return waited
             if wait <= 0:
                 return waited
+            if urgent is not None and urgent.waited + wait > urgent.max_wait:
+                raise PacingDeferred(
+                    "Pacing: the store's request budget is spent for longer than an urgent task may wait",
+                    reset_ms=int(wait * 1000),
+                    path=store_hash,
+                )
             if self.max_wait is not None and waited + wait > self.max_wait:
                 raise RateLimited(
                     "Pacing: the store's request budget is spent for longer than we may wait",
                     reset_ms=int(wait * 1000),
                     path=store_hash,
                 )
+            if wait >= 1.0:
+                lane = "urgent" if urgent is not None else "bulk"
+                logger.info("bigcommerce %s: a %s call waits %.2fs for the store's quota", store_hash, lane, wait)
             self.sleep(wait)  # outside the backend's lock
             waited += wait
+            if urgent is not None:
+                urgent.waited += wait
 
     def observe(self, store_hash: str, info: RateLimitInfo | None, *, status: int | None) -> None:
         known = info is not None and info.quota and info.window_ms

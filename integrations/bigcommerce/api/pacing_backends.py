@@ -31,6 +31,7 @@ from .pacing import (
     MARGIN_MIN_MS,
     MARGIN_SHARE,
     POLL,
+    URGENT_SHARE,
     Backend,
     Rules,
     WindowPacer,
@@ -50,8 +51,8 @@ class DatabaseBackend:
         self.using = using
         self.clock = clock
 
-    def take_turn(self, store_hash: str, rules: Rules) -> float:
-        return self._update(store_hash, lambda state: take_turn(state, self.clock(), rules))
+    def take_turn(self, store_hash: str, rules: Rules, *, urgent: bool = False) -> float:
+        return self._update(store_hash, lambda state: take_turn(state, self.clock(), rules, urgent=urgent))
 
     def learn(self, store_hash: str, *, quota: int | None, window_ms: int | None, block_s: float | None) -> None:
         self._update(
@@ -92,7 +93,8 @@ class DatabaseBackend:
 
 
 # KEYS: the state hash, the sorted set of send times. ARGV: safety, margin_ms (-1: default),
-# probe_ms, a unique member. Returns the milliseconds to wait ("0": recorded, go).
+# probe_ms, a unique member, the % of the quota this call leaves to urgent ones (0 for an urgent
+# call). Returns the milliseconds to wait ("0": recorded, go). The rule of ``pacing.take_turn``.
 TAKE_TURN = f"""
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + tonumber(t[2]) / 1000
@@ -114,6 +116,8 @@ if margin < 0 then margin = math.max({MARGIN_MIN_MS}, math.floor(window_ms / {MA
 local window = window_ms + margin
 redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now - window)
 local allowed = math.max(1, quota - tonumber(ARGV[1]))
+local share = tonumber(ARGV[5]) or 0
+if share > 0 then allowed = math.max(1, allowed - math.floor(quota * share / 100)) end
 local count = redis.call('ZCARD', KEYS[2])
 if count < allowed then
   redis.call('ZADD', KEYS[2], now, ARGV[4])
@@ -152,9 +156,10 @@ class RedisBackend:
         # One hash tag per store: both keys sit on the same node of a Redis Cluster.
         return [f"{self.prefix}:{{{store_hash}}}:state", f"{self.prefix}:{{{store_hash}}}:sent"]
 
-    def take_turn(self, store_hash: str, rules: Rules) -> float:
+    def take_turn(self, store_hash: str, rules: Rules, *, urgent: bool = False) -> float:
         margin = -1 if rules.margin_ms is None else rules.margin_ms
-        args = [rules.safety, margin, int(rules.probe_timeout * 1000), uuid.uuid4().hex]
+        share = 0 if urgent else rules.urgent_share
+        args = [rules.safety, margin, int(rules.probe_timeout * 1000), uuid.uuid4().hex, share]
         return float(self._take_turn(keys=self._keys(store_hash), args=args)) / 1000
 
     def learn(self, store_hash: str, *, quota: int | None, window_ms: int | None, block_s: float | None) -> None:
@@ -173,6 +178,11 @@ class SharedPacer(WindowPacer):
         super().__init__(backend if backend is not None else default_backend(), **kwargs)
 
 
+def urgent_share() -> int:
+    """The % of each store's quota bulk calls leave to urgent ones (BIGCOMMERCE_URGENT_SHARE)."""
+    return int(getattr(settings, "BIGCOMMERCE_URGENT_SHARE", URGENT_SHARE))
+
+
 def default_backend() -> Backend:
 
     redis_url = getattr(settings, "REDIS_URL", "")
@@ -188,5 +198,5 @@ def default_pacer() -> SharedPacer:
     global _default
     with _default_lock:
         if _default is None:
-            _default = SharedPacer()
+            _default = SharedPacer(urgent_share=urgent_share())
         return _default

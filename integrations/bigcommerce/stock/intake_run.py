@@ -29,7 +29,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from integrations.bigcommerce.api.client import client_for
-from integrations.bigcommerce.api.errors import Unauthorized
+from integrations.bigcommerce.api.errors import PacingDeferred, Unauthorized
 from integrations.bigcommerce.stock.intake import orders_poll
 from integrations.models import BigCommerceConnection, OrderIntake, OrderStatusAnnounced
 from integrations.services.incidents import connection_access_refused
@@ -148,6 +148,12 @@ def orders_intake_drain(*, connection_id: int, overlap: timedelta | None = None,
             polls += 1
     except Unauthorized as exc:  # polled every minute: the first place a revoked token shows
         connection_access_refused(connection=connection, status=exc.status)
+        return polls
+    except PacingDeferred:
+        # The store's quota is spent for longer than an urgent task may wait: the poll stays owed
+        # (the cursor is durable) and the minute poll reads it; this worker goes to other work.
+        OrderIntake.objects.filter(connection=connection).update(wanted_at=timezone.now())
+        logger.info("Order poll of connection %s deferred: the store's quota is spent", connection_id)
         return polls
     finally:
         lease_release(_lock(connection_id))

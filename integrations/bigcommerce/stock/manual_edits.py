@@ -2,6 +2,7 @@
 for a stock check (``VariantLink.stock_check_requested_at``); our own adjustments coming back
 (echoes) are recognised and change nothing."""
 
+import logging
 from collections import defaultdict
 from datetime import timedelta
 
@@ -10,11 +11,14 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from integrations.bigcommerce.api.errors import PacingDeferred
 from integrations.bigcommerce.stock import check
 from integrations.bigcommerce.stock.check import checkable, stock_check
 from integrations.models import BigCommerceConnection, StockPush, VariantLink
 from integrations.services.queue import enqueue
 from inventory.models import StockOrigin
+
+logger = logging.getLogger(__name__)
 
 # A task asked for and not started yet: no second one. A queued task can be lost with a worker
 # killed while it held it (django-q's Redis broker takes tasks ahead, without an acknowledgement): the
@@ -145,7 +149,11 @@ def stock_checks_requested_run(*, connection: BigCommerceConnection) -> dict:
     if not links:
         return {"checked": 0, "corrected": 0, "busy": 0}
 
-    result = stock_check(connection=connection, links=links, origin=StockOrigin.MANUAL_ONLINE)
+    try:
+        result = stock_check(connection=connection, links=links, origin=StockOrigin.MANUAL_ONLINE)
+    except PacingDeferred:  # the store's quota is spent: the variants stay marked, the minute sweep asks again
+        logger.info("Stock check of connection %s deferred: the store's quota is spent", connection.pk)
+        return {"checked": 0, "corrected": 0, "busy": len(links)}
     decided = [v.pk for v in links if v.pk not in result["busy_links"]]
     VariantLink.objects.filter(pk__in=decided, stock_check_requested_at__lte=result["started"]).update(
         stock_check_requested_at=None

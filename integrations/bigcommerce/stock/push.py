@@ -15,7 +15,13 @@ from django.utils.translation import ngettext
 from integrations.bigcommerce.api import endpoints as api
 from integrations.bigcommerce.api import pagination
 from integrations.bigcommerce.api.client import client_for
-from integrations.bigcommerce.api.errors import AdjustmentRefused, BigCommerceError, OutcomeUnknown, Unauthorized
+from integrations.bigcommerce.api.errors import (
+    AdjustmentRefused,
+    BigCommerceError,
+    OutcomeUnknown,
+    PacingDeferred,
+    Unauthorized,
+)
 from integrations.bigcommerce.stock import levels as stock_levels
 from integrations.bigcommerce.stock import outbox
 from integrations.bigcommerce.stock.levels import (
@@ -61,6 +67,8 @@ def stock_push_drain(*, connection_id: int) -> None:
         for _round in range(ROUNDS_PER_RUN):
             if not stock_push_run(connection=connection):
                 break  # nothing more, or BigCommerce refused or did not answer: the sweep tries later
+    except PacingDeferred:  # settling a lost answer met the store's spent quota: the sweep takes it again
+        logger.info("Stock push of connection %s deferred: the store's quota is spent", connection_id)
     finally:
         outbox.push_lock_release(connection_id=connection_id)
     if outbox.pending_exists(connection=connection, since=started):  # marked while we held the run
@@ -265,6 +273,16 @@ def stock_push_run(*, connection: BigCommerceConnection, limit: int = pagination
                 detail={"batch": batch, "items": items, "error": str(exc)},
             )
         return False
+    except PacingDeferred as exc:
+        # Not sent: the store's quota is spent for longer than an urgent task may wait. The rows are
+        # pending again (no attempt counted, nothing journaled) and the minute sweep sends them, so
+        # this worker goes back to the other stores' work.
+        done = _done_before(exc)
+        with transaction.atomic():
+            _settle_sent(rows, done)
+            _pending_again([r for r in rows if r.variant_link.remote_variant_id not in done], attempt=False)
+        logger.info("Stock push of connection %s deferred: the store's quota is spent", connection.pk)
+        return False
     except BigCommerceError as exc:
         # Refused (nothing applied): the rows are pending again; the sweep tries later.
         done = _done_before(exc)
@@ -349,8 +367,8 @@ def _settle_sent(rows: list[StockPush], remote_ids: set[int]) -> None:
         ).update(state=State.SENT, sent_at=timezone.now())
 
 
-def _pending_again(rows: list[StockPush]) -> None:
+def _pending_again(rows: list[StockPush], *, attempt: bool = True) -> None:
     for row in rows:
-        row.attempts += 1
+        row.attempts += int(attempt)
         row.state, row.batch, row.sent_at = State.PENDING, "", None
     StockPush.objects.bulk_update(rows, ["attempts", "state", "batch", "sent_at"])
