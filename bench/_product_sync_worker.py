@@ -66,7 +66,9 @@ def products_make(*, merchant, count: int, images: int, start: int = 0) -> None:
 
     from catalog.models import OptionValue, Product, ProductImage, ProductOption, Variant
     from inventory.models import StockLevel
+    from portal.services import shop_primary
 
+    shop = shop_primary(merchant=merchant)
     through = Variant.option_values.through
     step = 500
     for first in range(start, start + count, step):
@@ -98,7 +100,9 @@ def products_make(*, merchant, count: int, images: int, start: int = 0) -> None:
         through.objects.bulk_create(
             [through(variant_id=var.pk, optionvalue_id=val.pk) for var, val in zip(variants, values, strict=True)]
         )
-        StockLevel.objects.bulk_create([StockLevel(merchant=merchant, variant=v, quantity=5) for v in variants])
+        StockLevel.objects.bulk_create(
+            [StockLevel(merchant=merchant, shop=shop, variant=v, quantity=5) for v in variants]
+        )
         rows = []
         for p, n in zip(products, numbers, strict=True):
             for k in range(images):

@@ -16,7 +16,9 @@ def _fill(merchant, start, count):
     from catalog.models import Product, Variant
     from integrations.models import SyncEvent
     from inventory.models import StockLevel, StockMovement, StockOrigin
+    from portal.services import shop_primary
 
+    shop = shop_primary(merchant=merchant)
     products = Product.objects.bulk_create(
         [
             Product(merchant=merchant, name=f"Product {i:05}", name_key=f"product {i:05}", vat_rate=20)
@@ -26,12 +28,13 @@ def _fill(merchant, start, count):
     variants = Variant.objects.bulk_create(
         [Variant(merchant=merchant, product=p, sku=f"SKU-{p.pk}", price=1000) for p in products]
     )
-    StockLevel.objects.bulk_create([StockLevel(merchant=merchant, variant=v, quantity=5) for v in variants])
+    StockLevel.objects.bulk_create([StockLevel(merchant=merchant, shop=shop, variant=v, quantity=5) for v in variants])
     first = variants[0]
     StockMovement.objects.bulk_create(
         [
             StockMovement(
                 merchant=merchant,
+                shop=shop,
                 variant=first,
                 origin=StockOrigin.MANUAL_COMPTOIR,
                 delta=1,

@@ -9,7 +9,7 @@ from django.db.models.functions import Lower
 
 from catalog.barcodes import barcode_normalise
 from catalog.models import Category, Folder, Product, ProductImage, Variant
-from catalog.stock_column import product_stock_expression
+from catalog.stock_column import product_stock_expression, product_stock_shops_expression
 from portal.models import Merchant
 from portal.text import search_key
 
@@ -54,7 +54,7 @@ def product_list(
     return (
         queryset.select_related("category")
         .annotate(variant_count=Count("variants"), price_min=Min("variants__price"), price_max=Max("variants__price"))
-        .annotate(stock_total=product_stock_expression())
+        .annotate(stock_total=product_stock_expression(), stock_shops=product_stock_shops_expression())
         .prefetch_related(Prefetch("images", queryset=ProductImage.objects.order_by("position", "id")))
         .order_by(*PRODUCT_ORDER)
     )

@@ -56,11 +56,24 @@ def product_deleted_export(*, merchant_id: int, product_id: int, origin: str = O
 # -- stock (Comptoir → BigCommerce) ----------------------------------------------------------
 @receiver(stock_changing, dispatch_uid="integrations.stock_changing")
 def stock_changing_mark(
-    *, variant_id: int, movement_id: int, origin: str, delta: int, online_before: int, online_after: int, **_kw
+    *,
+    variant_id: int,
+    movement_id: int,
+    origin: str,
+    delta: int,
+    online_before: int,
+    online_after: int,
+    primary_shop: bool = True,
+    **_kw,
 ):
     """Inside the ledger's transaction: the durable mark (a ``StockPush`` row) of a bound variant,
     and after commit the fast path: enqueue the push of each store marked (the sweep sends it if
-    this never runs). The marks written here are the ones to kick: no read of them after commit."""
+    this never runs). The marks written here are the ones to kick: no read of them after commit.
+
+    Only the primary shop's changes: until issue 19 maps each shop to a BigCommerce location, the
+    store shows the primary shop's stock and another shop's sale moves nothing there."""
+    if not primary_shop:
+        return
 
     pushes = stock_push_mark(
         variant_id=variant_id,

@@ -26,12 +26,7 @@ from integrations.bigcommerce.stock.manual_edits import stock_checks_requested_r
 from integrations.bigcommerce.stock.orders_apply import order_sync
 from integrations.bigcommerce.stock.push import stock_push_drain
 from integrations.bigcommerce.stock.start import starting_stock_set
-from integrations.incident_tasks import (  # noqa: F401  re-exported: their paths are integrations.tasks.<name>
-    bigcommerce_webhooks_check,
-    bigcommerce_webhooks_check_all,
-    incidents_email_send,
-    incidents_email_sweep,
-)
+from integrations.incident_tasks import *  # noqa: F403  (their __all__; paths integrations.tasks.<name>)
 from integrations.models import BigCommerceConnection, StockPush, SyncEvent, SyncRun, VariantLink
 from integrations.services.journal import sync_event_finish, sync_event_record
 from integrations.services.maintenance import journal_prune as prune

@@ -55,3 +55,13 @@ class IdempotencyConflict(InventoryError):
 
     def __init__(self, message: str | None = None, *, field: str | None = None):
         super().__init__(message or _("This idempotency key was already used for a different request."), field=field)
+
+
+class UnknownShop(InventoryError):
+    code = "unknown_shop"
+
+
+class ShopClosed(InventoryError):
+    """The shop is deactivated: its stock and history stay readable, nothing moves there any more."""
+
+    code = "shop_inactive"

@@ -11,19 +11,20 @@ from django.utils.translation import gettext_lazy as _
 
 from catalog.models import Variant
 from inventory.reasons import reason_text
-from portal.models import Device, Merchant
+from portal.models import Device, Merchant, Shop
 
 
 class StockLevel(models.Model):
-    """The current stock of one variant (may go below zero through a sale).
+    """The current stock of one variant in one shop (may go below zero through a sale).
 
-    ``quantity`` is the whole stock. Split stock (``online_quantity`` set): that many units are
-    the online shop's allocation and the rest (``store_quantity``) the store's; each side sells
+    ``quantity`` is the shop's whole stock. Split stock (``online_quantity`` set): that many units
+    of this shop are the online shop's allocation and the rest (``store_quantity``) the store's; each side sells
     from its own. ``online_level`` is what the online shop should show (never below 0 there).
     """
 
     merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="stock_levels")
-    variant = models.OneToOneField(Variant, on_delete=models.CASCADE, related_name="stock")
+    shop = models.ForeignKey(Shop, on_delete=models.PROTECT, related_name="stock_levels", verbose_name=_("shop"))
+    variant = models.ForeignKey(Variant, on_delete=models.CASCADE, related_name="stock_levels")
     quantity = models.BigIntegerField(_("quantity"), default=0)
     online_quantity = models.BigIntegerField(
         _("online allocation"), null=True, blank=True, help_text=_("Set when the stock is split; empty when shared")
@@ -33,9 +34,10 @@ class StockLevel(models.Model):
     class Meta:
         verbose_name = _("stock level")
         verbose_name_plural = _("stock levels")
+        constraints = [models.UniqueConstraint(fields=["variant", "shop"], name="stock_level_one_per_shop")]
 
     def __str__(self):
-        return f"{self.variant_id}: {self.quantity}"
+        return f"{self.variant_id}@{self.shop_id}: {self.quantity}"
 
     @property
     def is_split(self) -> bool:
@@ -87,6 +89,7 @@ class StockMovement(models.Model):
     """One row of the append-only stock ledger."""
 
     merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="stock_movements")
+    shop = models.ForeignKey(Shop, on_delete=models.PROTECT, related_name="stock_movements", verbose_name=_("shop"))
     variant = models.ForeignKey(Variant, on_delete=models.PROTECT, related_name="stock_movements")
     origin = models.CharField(_("origin"), max_length=20, choices=StockOrigin.choices)
     delta = models.BigIntegerField(_("change"))
@@ -117,7 +120,7 @@ class StockMovement(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["merchant", "idempotency_key"], name="stock_movement_unique_key"),
         ]
-        indexes = [models.Index(fields=["variant", "-created_at"])]
+        indexes = [models.Index(fields=["variant", "-created_at"]), models.Index(fields=["shop", "-created_at"])]
 
     def __str__(self):
         return f"{self.get_origin_display()} {self.delta:+d} → {self.level_after}"
@@ -137,6 +140,7 @@ class Sale(models.Model):
     """An in-store purchase, recorded by the Register page or a POS device."""
 
     merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="sales")
+    shop = models.ForeignKey(Shop, on_delete=models.PROTECT, related_name="sales", verbose_name=_("shop"))
     idempotency_key = models.CharField(max_length=200)
     # A hash of the request that created the sale: a retry with the same key but another body is refused.
     request_hash = models.CharField(max_length=64, blank=True)
@@ -179,6 +183,8 @@ class SaleLine(models.Model):
 
 class Refund(models.Model):
     merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="refunds")
+    # The shop the items came back to (the sale's, unless the refund was made in another shop).
+    shop = models.ForeignKey(Shop, on_delete=models.PROTECT, related_name="refunds", verbose_name=_("shop"))
     sale = models.ForeignKey(Sale, on_delete=models.PROTECT, related_name="refunds")
     idempotency_key = models.CharField(max_length=200)
     request_hash = models.CharField(max_length=64, blank=True)

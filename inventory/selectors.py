@@ -1,23 +1,38 @@
-"""Inventory reads. Every function a merchant can reach takes the merchant (STYLE rule 10)."""
+"""Inventory reads. Every function a merchant can reach takes the merchant (STYLE rule 10).
 
-from django.db.models import Count, F, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum, Value
+Stock is per shop: the reads of a variant's level take the ``shop``; ``shop=None`` reads the
+merchant's primary shop (the one the BigCommerce connector reads until issue 19 maps shops to
+locations), never "some" level.
+"""
+
+from django.db.models import Count, Exists, F, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 
 from catalog.models import Product, Variant
 from inventory.models import Refund, RefundLine, Sale, SaleLine, StockLevel, StockMovement
-from portal.models import Merchant
+from portal.models import Merchant, Shop
 from portal.text import search_key
 
 SKU_MAX_LENGTH = Variant._meta.get_field("sku").max_length
+# For the reads that can sum every shop (the dashboard's "All shops"): the shops' total.
+ALL_SHOPS = "all"
 
 
 def online_levels(*, variant_ids) -> dict[int, int]:
     """Per variant, the level the online shop should show before clamping: the whole stock, or
     the online allocation when the stock is split (a variant with no level row is absent: 0).
-    For the stock sync, which works on variants it already holds bindings of (no merchant here)."""
-    return {
-        level.variant_id: level.online_level for level in StockLevel.objects.filter(variant_id__in=list(variant_ids))
-    }
+    For the stock sync, which works on variants it already holds bindings of (no merchant here).
+    The primary shop's levels: until issue 19 maps each shop to a BigCommerce location, the
+    connector reads and writes the primary shop only."""
+    levels = StockLevel.objects.filter(variant_id__in=list(variant_ids), shop__is_primary=True)
+    return {level.variant_id: level.online_level for level in levels}
+
+
+def online_level_expression() -> Coalesce:
+    """For a ``Variant`` queryset (the export's snapshot): the level the online shop should show
+    before clamping, as ``online_levels`` reads it (the primary shop's), without another query."""
+    level = Coalesce("online_quantity", "quantity")
+    return Coalesce(Subquery(_levels_of(None).annotate(online=level).values("online")[:1]), Value(0))
 
 
 def movements_by_id(*, ids) -> dict[int, StockMovement]:
@@ -38,18 +53,79 @@ def product_list(*, merchant: Merchant) -> QuerySet[Product]:
     return Product.objects.filter(merchant=merchant)
 
 
-def _variants(*, merchant: Merchant) -> QuerySet[Variant]:
+def _levels_of(shop: Shop | None) -> QuerySet[StockLevel]:
+    """The outer variant's level row in ``shop`` (None: the primary shop; ALL_SHOPS: any), for a subquery."""
+    levels = StockLevel.objects.filter(variant_id=OuterRef("pk"))
+    if shop == ALL_SHOPS:
+        return levels
+    return levels.filter(shop=shop) if shop is not None else levels.filter(shop__is_primary=True)
+
+
+def _level_of(shop: Shop | None, field: str) -> Subquery:
+    if shop == ALL_SHOPS:
+        if field != "quantity":
+            return Value(None, output_field=IntegerField())  # no one split across every shop
+        levels = StockLevel.objects.filter(variant_id=OuterRef("pk")).order_by().values("variant_id")
+        return Subquery(levels.annotate(total=Sum("quantity")).values("total")[:1])
+    return Subquery(_levels_of(shop).values(field)[:1])
+
+
+def _variants(*, merchant: Merchant, shop: Shop | None = None) -> QuerySet[Variant]:
+    """The merchant's variants, each with its level in ``shop`` read in the same query:
+    ``stock_quantity`` (0 when never counted), ``stock_online_quantity`` (None when shared) and
+    ``stock_counted`` (a level row exists)."""
     return (
         Variant.objects.filter(merchant=merchant)
-        .select_related("product", "stock")
+        .select_related("product")
         .prefetch_related("option_values__option")
+        .annotate(
+            stock_quantity=Coalesce(_level_of(shop, "quantity"), Value(0)),
+            stock_online_quantity=_level_of(shop, "online_quantity"),
+            stock_counted=Exists(_levels_of(shop)),
+        )
     )
 
 
-def product_stock_variants(*, merchant: Merchant, product: Product) -> list[Variant]:
-    """The product's variants with their level (``variant.stock_quantity``; 0 when never counted) and
-    allocations (see ``_with_quantities``)."""
-    return _with_quantities(list(_variants(merchant=merchant).filter(product=product).order_by("position", "id")))
+def product_stock_variants(*, merchant: Merchant, product: Product, shop: Shop | None = None) -> list[Variant]:
+    """The product's variants with their level in ``shop`` (``variant.stock_quantity``; 0 when never
+    counted) and allocations (see ``_with_quantities``)."""
+    variants = _variants(merchant=merchant, shop=shop).filter(product=product).order_by("position", "id")
+    return _with_quantities(list(variants))
+
+
+def product_stock_by_shop(*, merchant: Merchant, product: Product) -> dict[tuple[int, int], int]:
+    """``{(variant id, shop id): level}`` of the product's variants in every shop (one query)."""
+    levels = StockLevel.objects.filter(merchant=merchant, variant__product=product)
+    return {(v, s): q for v, s, q in levels.values_list("variant_id", "shop_id", "quantity")}
+
+
+def product_stock_shops_expression() -> Subquery:
+    """For the catalog list: how many shops hold level rows of the product (a subquery of its row)."""
+    shops = (
+        StockLevel.objects.filter(variant__product_id=OuterRef("pk"))
+        .order_by()
+        .values("variant__product_id")
+        .annotate(n=Count("shop_id", distinct=True))
+        .values("n")
+    )
+    return Coalesce(Subquery(shops, output_field=IntegerField()), Value(0))
+
+
+def product_stock_by_shops(*, merchant: Merchant, product_ids) -> dict[int, list[tuple[str, int]]]:
+    """For the catalog list: each product's stock in each shop that holds some of it, the primary
+    shop first, then by name (one query; none for no product)."""
+    if not product_ids:
+        return {}
+    totals = (
+        StockLevel.objects.filter(merchant=merchant, variant__product_id__in=list(product_ids))
+        .values("variant__product_id", "shop__name", "shop__is_primary")
+        .annotate(total=Sum("quantity"))
+        .order_by("variant__product_id", "-shop__is_primary", "shop__name")
+    )
+    out: dict[int, list[tuple[str, int]]] = {}
+    for row in totals:
+        out.setdefault(row["variant__product_id"], []).append((row["shop__name"], row["total"]))
+    return out
 
 
 def product_stock_version(*, merchant: Merchant, product: Product) -> int:
@@ -59,17 +135,9 @@ def product_stock_version(*, merchant: Merchant, product: Product) -> int:
     return latest.pk if latest else 0
 
 
-def _has_stock(variant: Variant) -> bool:
-    try:
-        variant.stock  # noqa: B018 — a missing reverse one-to-one raises
-    except Variant.stock.RelatedObjectDoesNotExist:
-        return False
-    return True
-
-
 def product_stock_expression() -> Subquery:
     """For the catalog list (``catalog.stock_column``): a product's whole stock, summed over its
-    variants (0 when none is recorded), as a subquery of the product row."""
+    variants and every shop (0 when none is recorded), as a subquery of the product row."""
     totals = (
         StockLevel.objects.filter(variant__product_id=OuterRef("pk"))
         .order_by()
@@ -81,24 +149,31 @@ def product_stock_expression() -> Subquery:
 
 
 def variant_stock_quantity(*, variant: Variant) -> int:
-    return variant.stock.quantity if _has_stock(variant) else 0
+    """The level read with the variant (a variant from this module's reads, ``_variants``)."""
+    return variant.stock_quantity
 
 
-def movement_list(*, merchant: Merchant, product: Product | None = None) -> QuerySet[StockMovement]:
+def movement_list(
+    *, merchant: Merchant, product: Product | None = None, shop: Shop | None = None
+) -> QuerySet[StockMovement]:
+    """Ledger rows, newest first: of ``product`` and of ``shop`` when given (None: every shop)."""
     movements = StockMovement.objects.filter(merchant=merchant).select_related(
         "variant__product", "user", "device", "sale_line", "refund_line__refund"
     )
     if product is not None:
         movements = movements.filter(variant__product=product)
+    if shop is not None:
+        movements = movements.filter(shop=shop)
     return movements.prefetch_related("variant__option_values__option").order_by("-created_at", "-id")
 
 
-def variant_search(*, merchant: Merchant, query: str, limit: int = 20) -> list[Variant]:
-    """Variants whose product name or SKU contains ``query``, or whose barcode is ``query``."""
+def variant_search(*, merchant: Merchant, query: str, limit: int = 20, shop: Shop | None = None) -> list[Variant]:
+    """Variants whose product name or SKU contains ``query``, or whose barcode is ``query``, with
+    their level in ``shop``."""
     query = query.strip()
     if not query:
         return []
-    variants = _variants(merchant=merchant).filter(
+    variants = _variants(merchant=merchant, shop=shop).filter(
         Q(product__name_key__contains=search_key(query)) | Q(sku__icontains=query) | Q(barcode=query),
         product__is_archived=False,
     )
@@ -106,40 +181,42 @@ def variant_search(*, merchant: Merchant, query: str, limit: int = 20) -> list[V
     return _with_quantities(list(variants))
 
 
-def variant_by_code(*, merchant: Merchant, code: str) -> Variant | None:
+def variant_by_code(*, merchant: Merchant, code: str, shop: Shop | None = None) -> Variant | None:
     """The one variant whose barcode or SKU is exactly ``code`` (what a scanner types), else None."""
     code = code.strip()
     if not code:
         return None
     matches = list(
-        _variants(merchant=merchant).filter(Q(barcode=code) | Q(sku__iexact=code), product__is_archived=False)[:2]
+        _variants(merchant=merchant, shop=shop).filter(
+            Q(barcode=code) | Q(sku__iexact=code), product__is_archived=False
+        )[:2]
     )
     return matches[0] if len(matches) == 1 else None
 
 
-def variant_get(*, merchant: Merchant, pk) -> Variant | None:
-    return _variants(merchant=merchant).filter(pk=pk).first()
+def variant_get(*, merchant: Merchant, pk, shop: Shop | None = None) -> Variant | None:
+    return _variants(merchant=merchant, shop=shop).filter(pk=pk).first()
 
 
-def variants_by_id(*, merchant: Merchant, ids) -> dict[int, Variant]:
-    return {v.pk: v for v in _with_quantities(list(_variants(merchant=merchant).filter(pk__in=ids)))}
+def variants_by_id(*, merchant: Merchant, ids, shop: Shop | None = None) -> dict[int, Variant]:
+    return {v.pk: v for v in _with_quantities(list(_variants(merchant=merchant, shop=shop).filter(pk__in=ids)))}
 
 
 def _with_quantities(variants: list[Variant]) -> list[Variant]:
-    """Sets ``stock_quantity`` (the whole stock), ``stock_online_quantity`` (the online allocation,
-    None when the stock is shared) and ``stock_store_quantity`` (what the store sells from)."""
+    """Adds ``stock_store_quantity`` (what the store sells from) to the level ``_variants`` read:
+    ``stock_quantity`` (the shop's whole stock) and ``stock_online_quantity`` (the online
+    allocation, None when the stock is shared)."""
     for variant in variants:
-        level = variant.stock if _has_stock(variant) else None
-        variant.stock_quantity = level.quantity if level else 0
-        variant.stock_online_quantity = level.online_quantity if level else None
-        variant.stock_store_quantity = level.store_quantity if level else 0
+        online = variant.stock_online_quantity
+        variant.stock_store_quantity = variant.stock_quantity if online is None else variant.stock_quantity - online
     return variants
 
 
-def sale_list(*, merchant: Merchant, day=None) -> QuerySet[Sale]:
-    """Sales, newest first; only those of a local calendar day when ``day`` is given."""
+def sale_list(*, merchant: Merchant, day=None, shop: Shop | None = None) -> QuerySet[Sale]:
+    """Sales, newest first; only those of a local calendar day when ``day`` is given, of ``shop``
+    when given (None: every shop)."""
     refunded = Refund.objects.filter(sale=OuterRef("pk")).values("sale").annotate(total=Sum("total")).values("total")
-    sales = Sale.objects.filter(merchant=merchant)
+    sales = Sale.objects.filter(merchant=merchant, **({"shop": shop} if shop else {}))
     if day is not None:
         sales = sales.filter(created_at__date=day)
     return (
@@ -153,7 +230,7 @@ def sale_list(*, merchant: Merchant, day=None) -> QuerySet[Sale]:
 
 
 def sale_get(*, merchant: Merchant, pk) -> Sale | None:
-    return Sale.objects.filter(merchant=merchant, pk=pk).select_related("user", "device").first()
+    return Sale.objects.filter(merchant=merchant, pk=pk).select_related("user", "device", "shop").first()
 
 
 def sale_by_key(*, merchant: Merchant, idempotency_key: str) -> Sale | None:
@@ -182,30 +259,32 @@ def refund_get(*, merchant: Merchant, sale: Sale, pk) -> Refund | None:
     return Refund.objects.filter(merchant=merchant, sale=sale, pk=pk).first()
 
 
-def variant_by_sku(*, merchant: Merchant, sku: str) -> Variant | None:
+def variant_by_sku(*, merchant: Merchant, sku: str, shop: Shop | None = None) -> Variant | None:
     """SKUs are unique per merchant regardless of case."""
     sku = sku.strip()
     if not sku or len(sku) > SKU_MAX_LENGTH:
         return None  # longer than any SKU; SQLite also refuses a LIKE pattern past 50,000 bytes
-    return _variants(merchant=merchant).filter(sku__iexact=sku).first()
+    return _variants(merchant=merchant, shop=shop).filter(sku__iexact=sku).first()
 
 
-def variants_by_barcode(*, merchant: Merchant, barcode: str) -> list[Variant]:
+def variants_by_barcode(*, merchant: Merchant, barcode: str, shop: Shop | None = None) -> list[Variant]:
     barcode = barcode.strip()
-    return list(_variants(merchant=merchant).filter(barcode=barcode)[:2]) if barcode else []
+    return list(_variants(merchant=merchant, shop=shop).filter(barcode=barcode)[:2]) if barcode else []
 
 
 def refund_by_key(*, merchant: Merchant, idempotency_key: str) -> Refund | None:
     return Refund.objects.filter(merchant=merchant, idempotency_key=idempotency_key).first()
 
 
-def sales_summary(*, merchant: Merchant, day) -> dict:
+def sales_summary(*, merchant: Merchant, day, shop: Shop | None = None) -> dict:
     """A local calendar day at the till: number of sales, their total, the refunds made that day
-    (of any day's sales) and the takings, sales minus refunds (minor units)."""
-    sales = Sale.objects.filter(merchant=merchant, created_at__date=day).aggregate(
+    (of any day's sales) and the takings, sales minus refunds (minor units); of ``shop`` when
+    given (None: every shop)."""
+    in_shop = {"shop": shop} if shop else {}
+    sales = Sale.objects.filter(merchant=merchant, created_at__date=day, **in_shop).aggregate(
         count=Count("id"), total=Sum("total")
     )
-    refunds = Refund.objects.filter(merchant=merchant, created_at__date=day).aggregate(
+    refunds = Refund.objects.filter(merchant=merchant, created_at__date=day, **in_shop).aggregate(
         count=Count("id"), total=Sum("total")
     )
     sales_total, refunds_total = sales["total"] or 0, refunds["total"] or 0
@@ -218,27 +297,27 @@ def sales_summary(*, merchant: Merchant, day) -> dict:
     }
 
 
-def refund_list(*, merchant: Merchant, day) -> QuerySet[Refund]:
-    """The refunds made on a local calendar day, newest first."""
+def refund_list(*, merchant: Merchant, day, shop: Shop | None = None) -> QuerySet[Refund]:
+    """The refunds made on a local calendar day (in ``shop`` when given), newest first."""
     return (
-        Refund.objects.filter(merchant=merchant, created_at__date=day)
+        Refund.objects.filter(merchant=merchant, created_at__date=day, **({"shop": shop} if shop else {}))
         .select_related("sale", "user", "device")
         .order_by("-created_at", "-id")
     )
 
 
-def low_stock_variants(*, merchant: Merchant) -> QuerySet[Variant]:
-    """Tracked variants of products in use that are out of stock (zero or below; a variant never
-    counted has none) or at or below their product's low-stock level; emptiest first.
+def low_stock_variants(*, merchant: Merchant, shop: Shop | None = None) -> QuerySet[Variant]:
+    """Tracked variants of products in use that are out of stock in ``shop`` (zero or below; a
+    variant never counted has none) or at or below their product's low-stock level; emptiest first.
     ``on_hand`` is the level, 0 when never counted."""
     return (
-        _variants(merchant=merchant)
+        _variants(merchant=merchant, shop=shop)
         .filter(product__track_stock=True, product__is_archived=False)
-        .annotate(on_hand=Coalesce(F("stock__quantity"), Value(0)))
+        .annotate(on_hand=F("stock_quantity"))
         .filter(Q(on_hand__lte=0) | Q(on_hand__lte=F("product__low_stock_level")))
         .order_by("on_hand", "product__name", "position", "id")
     )
 
 
-def low_stock_count(*, merchant: Merchant) -> int:
-    return low_stock_variants(merchant=merchant).count()
+def low_stock_count(*, merchant: Merchant, shop: Shop | None = None) -> int:
+    return low_stock_variants(merchant=merchant, shop=shop).count()

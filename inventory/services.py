@@ -10,6 +10,12 @@ Why a row moved is a code and its parameters (``reason_code``, ``reason_params``
 ``inventory.reasons``) that the page renders in the reader's language; ``reason`` keeps only what a
 person typed. ``stock_note_record`` writes a row that moves nothing, to say why stock did not move.
 
+Stock is per shop (``portal.models.Shop``): every service that changes stock takes the ``shop``
+(keyword). ``shop=None`` means the merchant's primary shop, and is for callers that have no shop
+of their own: online orders, BigCommerce edits, reconciliation — until issue 19 maps each shop to a
+BigCommerce location, the connector reads and writes the primary shop's levels only. In-store
+callers (the Register, POS devices, the stock page) always say which shop.
+
 Stock tracking off (``Product.track_stock=False``): stock is not counted. Sales and refunds of
 such products are recorded (lines, totals) but write no ledger row and leave the level alone;
 manual changes are refused. Turning tracking back on resumes counting from the level as it was;
@@ -20,7 +26,7 @@ import copy
 import logging
 from collections import defaultdict
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 
 from django.db import IntegrityError, transaction
@@ -38,7 +44,9 @@ from inventory.errors import (
     InventoryError,
     NegativeStock,
     RefundExceedsSale,
+    ShopClosed,
     StockNotTracked,
+    UnknownShop,
     UnknownVariant,
 )
 from inventory.models import (
@@ -54,8 +62,9 @@ from inventory.models import (
 )
 from inventory.reasons import ReasonCode
 from inventory.signals import stock_changed, stock_changing
-from portal.models import Device, Merchant
+from portal.models import Device, Merchant, Shop
 from portal.money import MAX_PRICE, format_money
+from portal.services import shop_primary
 
 logger = logging.getLogger(__name__)
 
@@ -95,13 +104,27 @@ def _movement_by_key(*, merchant: Merchant, idempotency_key: str) -> StockMoveme
     return StockMovement.objects.filter(merchant=merchant, idempotency_key=idempotency_key).first()
 
 
-def _locked_level(*, merchant: Merchant, variant: Variant) -> StockLevel:
-    """The variant's level row, locked until the end of the transaction; created at 0 if missing."""
-    level = StockLevel.objects.select_for_update().filter(variant=variant).first()
+def stock_shop(*, merchant: Merchant, shop: Shop | None, moving: bool = True) -> Shop:
+    """The shop a change is for: ``shop``, or the merchant's primary shop for a caller that has none
+    (see the module's docstring). Refuses another merchant's shop and, for a change that moves
+    stock (``moving``), a deactivated one: its stock stays as it was, readable."""
+    if shop is None:
+        return shop_primary(merchant=merchant)
+    if shop.merchant_id != merchant.pk:
+        raise UnknownShop(_("This shop does not exist."), field="shop")
+    if moving and not shop.is_active:
+        raise ShopClosed(_("“%(name)s” is deactivated: its stock cannot change.") % {"name": shop.name}, field="shop")
+    return shop
+
+
+def _locked_level(*, merchant: Merchant, variant: Variant, shop: Shop) -> StockLevel:
+    """The variant's level row in ``shop``, locked until the end of the transaction; created at 0 if missing."""
+    level = StockLevel.objects.select_for_update().filter(variant=variant, shop=shop).first()
     if level is None:
         # get_or_create inserts in a savepoint and falls back to a read when a concurrent insert won.
-        StockLevel.objects.get_or_create(variant=variant, defaults={"merchant": merchant})
-        level = StockLevel.objects.select_for_update().get(variant=variant)
+        StockLevel.objects.get_or_create(variant=variant, shop=shop, defaults={"merchant": merchant})
+        level = StockLevel.objects.select_for_update().get(variant=variant, shop=shop)
+    level.shop = shop  # the same row: its flags are read below without a query
     return level
 
 
@@ -110,6 +133,7 @@ def _announce(movement: StockMovement) -> None:
     for receiver, result in stock_changed.send_robust(
         sender=StockMovement,
         merchant_id=movement.merchant_id,
+        shop_id=movement.shop_id,
         variant_id=movement.variant_id,
         movement_id=movement.pk,
         origin=movement.origin,
@@ -118,8 +142,12 @@ def _announce(movement: StockMovement) -> None:
             logger.error("Receiver %r of stock_changed failed", receiver, exc_info=result)
 
 
-def _replayed(existing: StockMovement, *, variant: Variant, delta: int | None) -> StockMovement:
-    if existing.variant_id != variant.pk or (delta is not None and existing.delta != delta):
+def _replayed(existing: StockMovement, *, variant: Variant, delta: int | None, shop: Shop) -> StockMovement:
+    if (
+        existing.variant_id != variant.pk
+        or existing.shop_id != shop.pk
+        or (delta is not None and existing.delta != delta)
+    ):
         raise IdempotencyConflict()
     existing.created = False
     return existing
@@ -130,6 +158,7 @@ def _row_write(*, level: StockLevel, origin: str, delta: int, allocation: str, o
     user = fields.pop("user", None)
     movement = StockMovement.objects.create(
         merchant_id=level.merchant_id,
+        shop_id=level.shop_id,
         variant_id=level.variant_id,
         origin=origin,
         delta=delta,
@@ -145,6 +174,8 @@ def _row_write(*, level: StockLevel, origin: str, delta: int, allocation: str, o
     stock_changing.send(
         sender=StockMovement,
         merchant_id=level.merchant_id,
+        shop_id=level.shop_id,
+        primary_shop=level.shop.is_primary,
         variant_id=level.variant_id,
         movement_id=movement.pk,
         origin=origin,
@@ -165,6 +196,7 @@ def _keyed_write(
     idempotency_key: str,
     expected_delta: int | None,
     write: Callable,
+    shop: Shop,
     fresh_key: bool = False,
 ):
     """The checks every ledger write makes, then ``write(level)`` on the variant's locked level in
@@ -184,15 +216,15 @@ def _keyed_write(
         raise StockNotTracked(_("Stock is not tracked for this product. Turn stock tracking on first."))
     existing = None if fresh_key else _movement_by_key(merchant=merchant, idempotency_key=idempotency_key)
     if existing is not None:
-        return _replayed(existing, variant=variant, delta=expected_delta)
+        return _replayed(existing, variant=variant, delta=expected_delta, shop=shop)
     try:
         with transaction.atomic():
-            movement = write(_locked_level(merchant=merchant, variant=variant))
+            movement = write(_locked_level(merchant=merchant, variant=variant, shop=shop))
     except IntegrityError:
         existing = _movement_by_key(merchant=merchant, idempotency_key=idempotency_key)
         if existing is None:
             raise
-        return _replayed(existing, variant=variant, delta=expected_delta)
+        return _replayed(existing, variant=variant, delta=expected_delta, shop=shop)
     if movement is not None:
         movement.created = True
     return movement
@@ -214,6 +246,7 @@ def _movement_record(
     reason_code: str = "",
     reason_params: dict | None = None,
     fresh_key: bool = False,
+    shop: Shop | None = None,
 ) -> StockMovement:
     if origin not in StockOrigin.values:
         raise ValueError(f"unknown stock origin {origin!r}")
@@ -255,6 +288,7 @@ def _movement_record(
         idempotency_key=idempotency_key,
         expected_delta=expected_delta,
         write=write,
+        shop=stock_shop(merchant=merchant, shop=shop),
         fresh_key=fresh_key,
     )
 
@@ -262,8 +296,11 @@ def _movement_record(
 def online_level_unchanged(*, variant_id: int, expected: int) -> bool:
     """Inside the caller's transaction: lock the variant's level row (inventory's lock) and say
     whether its online level is still ``expected`` — the compare of a compare-and-set, the set
-    being the ``stock_adjust`` that follows in the same transaction."""
-    level = StockLevel.objects.select_for_update().filter(variant_id=variant_id).first()
+    being the ``stock_adjust`` that follows in the same transaction. The primary shop's row: the
+    one the BigCommerce connector reads until issue 19 maps shops to locations."""
+    level = (
+        StockLevel.objects.select_for_update(of=("self",)).filter(variant_id=variant_id, shop__is_primary=True).first()
+    )
     return (level.online_level if level else 0) == expected
 
 
@@ -282,8 +319,10 @@ def stock_adjust(
     reason_code: str = "",
     reason_params: dict | None = None,
     fresh_key: bool = False,
+    shop: Shop | None = None,
 ) -> StockMovement:
-    """Change a variant's stock by ``delta`` (relative). Same key → the movement already written.
+    """Change a variant's stock in ``shop`` by ``delta`` (relative; ``shop`` None: the primary
+    shop, for callers without a shop, see the module's docstring). Same key → the movement already written.
 
     The movement returned carries ``created``: True when this call wrote the row, False when it
     replayed the key (the row another call wrote; nothing moved this time).
@@ -308,6 +347,7 @@ def stock_adjust(
         sale_line=sale_line,
         refund_line=refund_line,
         fresh_key=fresh_key,
+        shop=shop,
     )
 
 
@@ -322,6 +362,7 @@ class Adjustment:
     idempotency_key: str
     reason_code: str = ""
     reason_params: dict | None = None
+    shop: Shop | None = None  # None: the primary shop (online orders, until shops map to locations)
 
 
 def stock_adjust_many(*, merchant: Merchant, adjustments: list[Adjustment]) -> list[StockMovement | None]:
@@ -342,6 +383,7 @@ def stock_adjust_many(*, merchant: Merchant, adjustments: list[Adjustment]) -> l
             raise UnknownVariant(_("This product does not exist."))
         if not adj.variant.product.track_stock:
             raise StockNotTracked(_("Stock is not tracked for this product. Turn stock tracking on first."))
+    adjustments = [replace(adj, shop=stock_shop(merchant=merchant, shop=adj.shop)) for adj in adjustments]
     if not adjustments:
         return []
     try:
@@ -361,6 +403,7 @@ def _adjusted_one(*, merchant: Merchant, adj: Adjustment) -> StockMovement | Non
                 idempotency_key=adj.idempotency_key,
                 reason_code=adj.reason_code,
                 reason_params=adj.reason_params,
+                shop=adj.shop,
             )
         return stock_adjust(
             merchant=merchant,
@@ -370,6 +413,7 @@ def _adjusted_one(*, merchant: Merchant, adj: Adjustment) -> StockMovement | Non
             idempotency_key=adj.idempotency_key,
             reason_code=adj.reason_code,
             reason_params=adj.reason_params,
+            shop=adj.shop,
         )
     except IdempotencyConflict:
         return None
@@ -378,21 +422,27 @@ def _adjusted_one(*, merchant: Merchant, adj: Adjustment) -> StockMovement | Non
 def _adjusted_many(*, merchant: Merchant, adjustments: list[Adjustment]) -> list[StockMovement | None]:
     keys = {adj.idempotency_key for adj in adjustments}
     known = {m.idempotency_key: m for m in StockMovement.objects.filter(merchant=merchant, idempotency_key__in=keys)}
-    variant_ids = {adj.variant.pk for adj in adjustments}
-    levels = {lv.variant_id: lv for lv in StockLevel.objects.select_for_update().filter(variant_id__in=variant_ids)}
-    for variant_id in variant_ids - set(levels):
-        levels[variant_id] = _locked_level(merchant=merchant, variant=Variant(pk=variant_id))
+    shops = {adj.shop.pk: adj.shop for adj in adjustments}
+    levels: dict[tuple[int, int], StockLevel] = {}
+    for shop_id, shop in shops.items():
+        variant_ids = {adj.variant.pk for adj in adjustments if adj.shop.pk == shop_id}
+        for lv in StockLevel.objects.select_for_update().filter(variant_id__in=variant_ids, shop=shop):
+            lv.shop = shop
+            levels[lv.variant_id, shop_id] = lv
+        for variant_id in variant_ids - {v for v, s in levels if s == shop_id}:
+            levels[variant_id, shop_id] = _locked_level(merchant=merchant, variant=Variant(pk=variant_id), shop=shop)
     out: list[StockMovement | None] = []
-    fresh: list[tuple[StockMovement, int, int, int]] = []  # (row, level before, online before, after)
+    # (row, level before, online before, online after, in the primary shop)
+    fresh: list[tuple[StockMovement, int, int, int, bool]] = []
     for adj in adjustments:
         existing = known.get(adj.idempotency_key)
         if existing is not None:
             try:
-                out.append(_replayed(copy.copy(existing), variant=adj.variant, delta=adj.delta))
+                out.append(_replayed(copy.copy(existing), variant=adj.variant, delta=adj.delta, shop=adj.shop))
             except IdempotencyConflict:
                 out.append(None)
             continue
-        level = levels[adj.variant.pk]
+        level = levels[adj.variant.pk, adj.shop.pk]
         allocation = _allocation_for(level, adj.origin)
         before, online_before = level.quantity, level.online_level
         level.quantity += adj.delta
@@ -400,6 +450,7 @@ def _adjusted_many(*, merchant: Merchant, adjustments: list[Adjustment]) -> list
             level.online_quantity += adj.delta
         row = StockMovement(
             merchant_id=merchant.pk,
+            shop_id=adj.shop.pk,
             variant_id=adj.variant.pk,
             origin=adj.origin,
             delta=adj.delta,
@@ -412,20 +463,22 @@ def _adjusted_many(*, merchant: Merchant, adjustments: list[Adjustment]) -> list
         )
         row.created = True
         known[adj.idempotency_key] = row  # the same key twice in the batch: the second is a replay
-        fresh.append((row, before, online_before, level.online_level))
+        fresh.append((row, before, online_before, level.online_level, adj.shop.is_primary))
         out.append(row)
     if not fresh:
         return out
     StockMovement.objects.bulk_create([row for row, *_ in fresh])
-    moved = {row.variant_id for row, *_ in fresh}
+    moved = {(row.variant_id, row.shop_id) for row, *_ in fresh}
     now = timezone.now()
-    for variant_id in moved:
-        levels[variant_id].updated_at = now
-    StockLevel.objects.bulk_update([levels[v] for v in moved], ["quantity", "online_quantity", "updated_at"])
-    for row, before, online_before, online_after in fresh:
+    for key in moved:
+        levels[key].updated_at = now
+    StockLevel.objects.bulk_update([levels[k] for k in moved], ["quantity", "online_quantity", "updated_at"])
+    for row, before, online_before, online_after, primary in fresh:
         stock_changing.send(
             sender=StockMovement,
             merchant_id=row.merchant_id,
+            shop_id=row.shop_id,
+            primary_shop=primary,
             variant_id=row.variant_id,
             movement_id=row.pk,
             origin=row.origin,
@@ -451,8 +504,10 @@ def stock_set(
     device: Device | None = None,
     reason_code: str = "",
     reason_params: dict | None = None,
+    shop: Shop | None = None,
 ) -> StockMovement:
-    """Set a variant's stock to an absolute count; the ledger records the difference (0 for a confirming count)."""
+    """Set a variant's stock in ``shop`` to an absolute count; the ledger records the difference
+    (0 for a confirming count). ``shop`` None: the primary shop (see the module's docstring)."""
     if not _is_int(quantity) or quantity < 0 or quantity > MAX_STOCK_QUANTITY:
         raise InvalidQuantity(_("Enter a whole number of zero or more."), field="quantity")
     return _movement_record(
@@ -467,6 +522,7 @@ def stock_set(
         reason_params=reason_params,
         user=user,
         device=device,
+        shop=shop,
     )
 
 
@@ -478,6 +534,7 @@ def stock_note_record(
     idempotency_key: str,
     reason_code: str,
     reason_params: dict | None = None,
+    shop: Shop | None = None,
 ) -> StockMovement:
     """A history row that moves nothing: something happened elsewhere that a merchant would expect
     to move stock and did not (an online order refunded without its items going back to stock), and
@@ -496,6 +553,7 @@ def stock_note_record(
         reason_params=reason_params,
         user=None,
         device=None,
+        shop=shop,
     )
 
 
@@ -509,6 +567,7 @@ def _split_record(
     user,
     reason_code: str,
     reason_params: dict | None = None,
+    shop: Shop | None = None,
 ) -> StockMovement | None:
 
     def write(level: StockLevel) -> StockMovement | None:
@@ -536,7 +595,12 @@ def _split_record(
         )
 
     return _keyed_write(
-        merchant=merchant, variant=variant, idempotency_key=idempotency_key, expected_delta=0, write=write
+        merchant=merchant,
+        variant=variant,
+        idempotency_key=idempotency_key,
+        expected_delta=0,
+        write=write,
+        shop=stock_shop(merchant=merchant, shop=shop),
     )
 
 
@@ -548,9 +612,10 @@ def stock_split_set(
     idempotency_key: str,
     reason: str = "",
     user=None,
+    shop: Shop | None = None,
 ) -> StockMovement | None:
-    """Split a variant's stock (or change the split): ``online_quantity`` units are the online
-    shop's, the rest the store's. A ``split_change`` row records it (the total does not move);
+    """Split a variant's stock in ``shop`` (or change the split): ``online_quantity`` units are the
+    online shop's, the rest the store's. A ``split_change`` row records it (the total does not move);
     None when the split was already that. Same key → the row already written."""
     if not _is_int(online_quantity) or online_quantity < 0 or online_quantity > MAX_STOCK_QUANTITY:
         raise InvalidQuantity(_("Enter a whole number of zero or more."), field="online_quantity")
@@ -563,11 +628,12 @@ def stock_split_set(
         reason_code=ReasonCode.SPLIT_SET,
         reason_params={"online": online_quantity},
         user=user,
+        shop=shop,
     )
 
 
 def stock_split_disable(
-    *, merchant: Merchant, variant: Variant, idempotency_key: str, reason: str = "", user=None
+    *, merchant: Merchant, variant: Variant, idempotency_key: str, reason: str = "", user=None, shop: Shop | None = None
 ) -> StockMovement | None:
     """Merge the two allocations back into one shared stock (the total, which never moved)."""
     return _split_record(
@@ -578,6 +644,7 @@ def stock_split_disable(
         reason=reason,
         reason_code=ReasonCode.SPLIT_OFF,
         user=user,
+        shop=shop,
     )
 
 
@@ -591,13 +658,14 @@ def _product_variants_locked(*, merchant: Merchant, product: Product) -> list[Va
     return list(Variant.objects.filter(product=product).select_related("product").order_by("position", "id"))
 
 
-def product_stock_lock(*, merchant: Merchant, product: Product) -> list[Variant]:
+def product_stock_lock(*, merchant: Merchant, product: Product, shop: Shop | None = None) -> list[Variant]:
     """Inside a transaction: lock what a split change of ``product`` locks (the product row, then
     each variant's level, in the order the change takes them), so that a form merges the
     allocations it read with what nobody can change before its write (an online order waits)."""
     variants = _product_variants_locked(merchant=merchant, product=product)
+    shop = stock_shop(merchant=merchant, shop=shop, moving=False)
     for variant in variants:
-        _locked_level(merchant=merchant, variant=variant)
+        _locked_level(merchant=merchant, variant=variant, shop=shop)
     return variants
 
 
@@ -618,8 +686,9 @@ def product_stock_split_set(
     idempotency_key: str,
     reason: str = "",
     user=None,
+    shop: Shop | None = None,
 ) -> list[StockMovement]:
-    """Split the stock of every variant of ``product``: ``allocations`` maps each variant id to its
+    """Split the stock of every variant of ``product`` in ``shop``: ``allocations`` maps each variant id to its
     online allocation (the rest stays the store's). All or nothing, in one transaction; one
     ``split_change`` row per variant whose allocation changes, keyed ``{idempotency_key}:{variant id}``.
     Same key again → the rows already written, nothing changed."""
@@ -642,6 +711,7 @@ def product_stock_split_set(
                 idempotency_key=f"{idempotency_key}:{variant.pk}",
                 reason=reason,
                 user=user,
+                shop=shop,
             )
             if movement is not None:
                 movements.append(movement)
@@ -649,7 +719,13 @@ def product_stock_split_set(
 
 
 def product_stock_split_disable(
-    *, merchant: Merchant, product: Product, idempotency_key: str, reason: str = "", user=None
+    *,
+    merchant: Merchant,
+    product: Product,
+    idempotency_key: str,
+    reason: str = "",
+    user=None,
+    shop: Shop | None = None,
 ) -> list[StockMovement]:
     """Merge the allocations of every split variant of ``product`` back into one shared stock
     (all or nothing). Same key again → the rows already written."""
@@ -667,6 +743,7 @@ def product_stock_split_disable(
                 idempotency_key=f"{idempotency_key}:{variant.pk}",
                 reason=reason,
                 user=user,
+                shop=shop,
             )
             if movement is not None:
                 movements.append(movement)
@@ -709,8 +786,11 @@ def sale_create(
     device: Device | None = None,
     request_hash: str = "",
     key_looked_up: bool = False,
+    shop: Shop | None = None,
 ) -> Sale:
-    """Record an in-store sale: its lines at today's prices and one ledger row per tracked line.
+    """Record an in-store sale in ``shop``: its lines at today's prices and one ledger row per
+    tracked line, each moving that shop's stock. ``shop`` None: the device's shop, or for a sale
+    without a device the primary shop.
 
     Same key → the sale already recorded (nothing counted twice); same key with another
     ``request_hash`` → ``IdempotencyConflict``. Stock may go below zero. ``key_looked_up``: the
@@ -741,10 +821,12 @@ def sale_create(
     total = sum(variant.price * quantity for variant, quantity in lines)
     if total > MAX_SALE_TOTAL:
         raise InvalidQuantity(_("This sale's total is too large to record; sell fewer items at once."), field="lines")
+    shop = stock_shop(merchant=merchant, shop=shop or (device.shop if device is not None else None))
     try:
         with transaction.atomic():
             sale = Sale.objects.create(
                 merchant=merchant,
+                shop=shop,
                 idempotency_key=idempotency_key,
                 request_hash=request_hash,
                 user=user if getattr(user, "is_authenticated", False) else None,
@@ -778,6 +860,7 @@ def sale_create(
                         device=device,
                         sale_line=line,
                         fresh_key=True,  # made of this sale's new id
+                        shop=shop,
                     )
     except IntegrityError:
         existing = _sale_by_key(merchant=merchant, idempotency_key=idempotency_key)
@@ -806,8 +889,10 @@ def refund_create(
     user=None,
     device: Device | None = None,
     request_hash: str = "",
+    shop: Shop | None = None,
 ) -> Refund:
-    """Refund some or all of a sale's lines and return their stock.
+    """Refund some or all of a sale's lines and return their stock to ``shop`` (where the items
+    come back: the device's shop; without one, the sale's shop).
 
     Refuses to refund more of a line than was sold minus what earlier refunds took back.
     Same key → the refund already recorded.
@@ -830,6 +915,7 @@ def refund_create(
         last_index[sale_line.pk] = index
     if not requested:
         raise EmptySale(_("Choose at least one item to refund."), field="lines")
+    shop = stock_shop(merchant=merchant, shop=shop or (device.shop if device is not None else sale.shop))
     try:
         with transaction.atomic():
             # One refund of a sale at a time: the "already refunded" figures below stay true until commit.
@@ -852,6 +938,7 @@ def refund_create(
                     )
             refund = Refund.objects.create(
                 merchant=merchant,
+                shop=shop,
                 sale=sale,
                 idempotency_key=idempotency_key,
                 request_hash=request_hash,
@@ -876,6 +963,7 @@ def refund_create(
                         user=user,
                         device=device,
                         refund_line=refund_line,
+                        shop=shop,
                     )
     except IntegrityError:
         existing = Refund.objects.filter(merchant=merchant, idempotency_key=idempotency_key).first()

@@ -9,6 +9,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from portal.decorators import merchant_required
 from portal.selectors import device_list as device_list_query
+from portal.selectors import shop_list
 from portal.services import DeviceNameTaken
 from portal.services import device_issue as device_issue_service
 from portal.services import device_revoke as device_revoke_service
@@ -20,6 +21,21 @@ class DeviceIssueForm(forms.Form):
         max_length=100,
         help_text=gettext_lazy("For example “Front till” or “Tablet 2”."),
     )
+    shop = forms.ModelChoiceField(
+        label=gettext_lazy("Shop"),
+        queryset=None,
+        empty_label=None,
+        help_text=gettext_lazy("Its sales and refunds move this shop's stock."),
+    )
+
+    def __init__(self, *args, merchant, **kwargs):
+        super().__init__(*args, **kwargs)
+        shops = list(shop_list(merchant=merchant, active_only=True))
+        if len(shops) < 2:
+            del self.fields["shop"]  # one shop: the device sells there (the primary shop)
+        else:
+            self.fields["shop"].queryset = shop_list(merchant=merchant, active_only=True)
+            self.fields["shop"].initial = shops[0].pk
 
     def clean_name(self):
         name = self.cleaned_data["name"].strip()
@@ -30,7 +46,8 @@ class DeviceIssueForm(forms.Form):
 
 def _render_list(request, *, form=None, issued=None, token=None, status=200):
     devices = device_list_query(merchant=request.merchant)
-    context = {"devices": devices, "form": form or DeviceIssueForm(), "issued": issued, "token": token}
+    form = form or DeviceIssueForm(merchant=request.merchant)
+    context = {"devices": devices, "form": form, "issued": issued, "token": token}
     template = "portal/devices.html#device-list" if request.htmx else "portal/devices.html"
     return render(request, template, context, status=status)
 
@@ -45,11 +62,13 @@ def device_list(request):
 @merchant_required
 def device_issue(request):
     """Issue a device token. It is shown in this response only: only its hash is stored."""
-    form = DeviceIssueForm(request.POST)
+    form = DeviceIssueForm(request.POST, merchant=request.merchant)
     if not form.is_valid():
         return _render_list(request, form=form, status=422 if not request.htmx else 200)
     try:
-        device, token = device_issue_service(merchant=request.merchant, name=form.cleaned_data["name"])
+        device, token = device_issue_service(
+            merchant=request.merchant, name=form.cleaned_data["name"], shop=form.cleaned_data.get("shop")
+        )
     except DeviceNameTaken:
         form.add_error(
             "name",

@@ -1,4 +1,4 @@
-"""Merchants (the tenants), their users, and the POS devices that sell for them."""
+"""Merchants (the tenants), their users, their shops, and the POS devices that sell for them."""
 
 import hashlib
 import secrets
@@ -105,6 +105,43 @@ class Membership(models.Model):
         return f"{self.user} @ {self.merchant}"
 
 
+class Shop(models.Model):
+    """A place where the merchant sells and keeps stock (a location).
+
+    Every merchant has exactly one *primary* shop (created with the merchant; the database keeps
+    one per merchant and refuses to deactivate it). Until issue 19 maps each shop to a BigCommerce
+    inventory location, the BigCommerce connector reads and writes the primary shop's stock only.
+    A deactivated shop sells nothing (no Register, no device); its stock and history stay readable.
+    """
+
+    merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="shops")
+    name = models.CharField(_("name"), max_length=100)
+    address_line1 = models.CharField(_("address"), max_length=200, blank=True)
+    address_line2 = models.CharField(_("address (line 2)"), max_length=200, blank=True)
+    city = models.CharField(_("city"), max_length=100, blank=True)
+    postal_code = models.CharField(_("postal code"), max_length=20, blank=True)
+    country = models.CharField(_("country"), max_length=2, help_text=_("ISO 3166-1 alpha-2 code, e.g. FR"))
+    is_primary = models.BooleanField(_("primary shop"), default=False, editable=False)
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("shop")
+        verbose_name_plural = _("shops")
+        ordering = ["-is_primary", "name", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["merchant"], condition=models.Q(is_primary=True), name="shop_one_primary_per_merchant"
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(is_primary=True, is_active=False), name="shop_primary_stays_active"
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
 def device_token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
@@ -118,6 +155,8 @@ class Device(models.Model):
     TOKEN_PREFIX = "cpt_"
 
     merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="devices")
+    # The shop it sells in: its sales and refunds move that shop's stock.
+    shop = models.ForeignKey(Shop, on_delete=models.PROTECT, related_name="devices", verbose_name=_("shop"))
     name = models.CharField(_("name"), max_length=100)
     token_hash = models.CharField(max_length=64, unique=True, editable=False)
     token_hint = models.CharField(max_length=12, editable=False, help_text=_("Last characters of the token"))

@@ -3,12 +3,18 @@ from django.contrib import admin
 from django.urls import include, path, re_path
 from django.views.static import serve
 
-from portal import devices
+from portal import devices, shops
 
 portal_patterns = [
     path("settings/devices/", devices.device_list, name="device_list"),
     path("settings/devices/issue/", devices.device_issue, name="device_issue"),
     path("settings/devices/<int:pk>/revoke/", devices.device_revoke, name="device_revoke"),
+    path("settings/shops/", shops.shop_list_page, name="shop_list"),
+    path("settings/shops/add/", shops.shop_add, name="shop_add"),
+    path("settings/shops/<int:pk>/", shops.shop_edit, name="shop_edit"),
+    path("settings/shops/<int:pk>/deactivate/", shops.shop_deactivate, name="shop_deactivate"),
+    path("settings/shops/<int:pk>/activate/", shops.shop_activate, name="shop_activate"),
+    path("shop/", shops.shop_switch, name="shop_switch"),
 ]
 
 urlpatterns = [

@@ -49,6 +49,16 @@ def page(chromium, request):
         pass
 
 
+def screenshot(page, name: str) -> None:
+    """With COMPTOIR_SCREENSHOTS=<dir>: the page at desktop width and at a phone's (390 px)."""
+    shots = os.environ.get("COMPTOIR_SCREENSHOTS")
+    if shots:
+        page.screenshot(path=os.path.join(shots, f"{name}.png"), full_page=True)
+        page.set_viewport_size({"width": 390, "height": 844})
+        page.screenshot(path=os.path.join(shots, f"{name}-phone.png"), full_page=True)
+        page.set_viewport_size({"width": 1360, "height": 900})
+
+
 def browser_login(page, live_server, *, email: str, password: str) -> None:
     """Log in through the real login form."""
     page.goto(f"{live_server.url}/accounts/login/")

@@ -13,6 +13,9 @@ PUBLIC_OR_OWN = {
     "backoffice:merchant_settings",
     "portal:device_list",
     "portal:device_issue",
+    "portal:shop_list",
+    "portal:shop_add",
+    "portal:shop_switch",  # the shop id is in the body: another merchant's → 404 (portal/tests/test_shops.py)
     "inventory:register",
     "inventory:register_cart",
     "inventory:register_sell",
@@ -89,6 +92,12 @@ def _device(other):
     return [{"pk": DeviceFactory(merchant=other).pk}]
 
 
+def _shop(other):
+    from portal.tests.factories import ShopFactory
+
+    return [{"pk": ShopFactory(merchant=other).pk}]
+
+
 def _sync_event(other):
     from integrations.models import SyncEvent
 
@@ -120,6 +129,9 @@ URL_CASES = {
     "inventory:sale_detail": _sale_kwargs,
     "inventory:sale_refund": _sale_kwargs,
     "portal:device_revoke": _device,
+    "portal:shop_edit": _shop,
+    "portal:shop_deactivate": _shop,
+    "portal:shop_activate": _shop,
     **CATALOG_URL_CASES,
 }
 

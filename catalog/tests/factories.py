@@ -5,6 +5,7 @@ import factory
 
 from catalog.models import Category, Folder, OptionValue, Product, ProductOption, Variant
 from inventory.models import StockMovement, StockOrigin
+from portal.services import shop_primary
 from portal.tests.factories import MerchantFactory
 
 
@@ -99,6 +100,7 @@ def with_stock_history(product):
     variant = product.variants.first()
     StockMovement.objects.create(
         merchant=product.merchant,
+        shop=shop_primary(merchant=product.merchant),
         variant=variant,
         origin=StockOrigin.INITIAL,
         delta=1,

@@ -4,6 +4,7 @@ from django.urls import reverse
 from catalog.models import Product
 from catalog.tests.factories import ProductFactory, product_with_options
 from inventory.models import StockMovement, StockOrigin
+from portal.services import shop_primary
 from portal.tests.factories import UserFactory
 
 
@@ -34,6 +35,7 @@ def test_admin_delete_keeps_products_with_history(staff_client, merchant):
     product = ProductFactory(merchant=merchant)
     StockMovement.objects.create(
         merchant=merchant,
+        shop=shop_primary(merchant=merchant),
         variant=product.variants.get(),
         origin=StockOrigin.INITIAL,
         delta=1,

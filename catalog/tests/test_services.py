@@ -27,6 +27,7 @@ from catalog.tests.factories import CategoryFactory, ProductFactory, product_wit
 from catalog.variants import combinations
 from inventory.models import StockMovement, StockOrigin
 from portal.money import from_minor, to_minor
+from portal.services import shop_primary
 
 SIZES = OptionSpec("Size", ("S", "M", "L"))
 COLOURS = OptionSpec("Colour", ("Blue", "Red"))
@@ -51,6 +52,7 @@ def create(merchant, *, options=(), variants=None, name="T-shirt", **fields):
 def history(variant):
     return StockMovement.objects.create(
         merchant=variant.merchant,
+        shop=shop_primary(merchant=variant.merchant),
         variant=variant,
         origin=StockOrigin.INITIAL,
         delta=5,

@@ -7,6 +7,7 @@ from catalog.models import Category, Product, Variant
 from catalog.tests.factories import CategoryFactory, ProductFactory, product_with_options, with_stock_history
 from inventory.models import StockMovement, StockOrigin
 from inventory.services import stock_set
+from portal.services import shop_primary
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
 
@@ -277,7 +278,13 @@ def test_edit_refuses_to_drop_a_variant_with_history(merchant_client, merchant):
     merchant_client.post(reverse("catalog:product_update", args=[product.pk]), sized_post())
     small = product.variants.get(sku="TS-S")
     StockMovement.objects.create(
-        merchant=merchant, variant=small, origin=StockOrigin.INITIAL, delta=1, level_after=1, idempotency_key="k"
+        merchant=merchant,
+        shop=shop_primary(merchant=merchant),
+        variant=small,
+        origin=StockOrigin.INITIAL,
+        delta=1,
+        level_after=1,
+        idempotency_key="k",
     )
     data = sized_post(
         **{
@@ -329,6 +336,7 @@ def test_delete_with_history_says_archive_instead(merchant_client, merchant):
     product = ProductFactory(merchant=merchant, name="Tea")
     StockMovement.objects.create(
         merchant=merchant,
+        shop=shop_primary(merchant=merchant),
         variant=product.variants.get(),
         origin=StockOrigin.INITIAL,
         delta=1,

@@ -24,6 +24,7 @@ from catalog.forms.product_versions import (
     product_value_label,
 )
 from catalog.managed import product_managed_fields
+from catalog.stock_column import product_stock_breakdown
 from catalog.views.common import int_or_none, product_or_404
 from portal.decorators import merchant_required
 from portal.edits import EditConflicts, edit_conflict_rows
@@ -45,8 +46,11 @@ def product_list(request):
     )
     page = Paginator(products, PAGE_SIZE).get_page(request.GET.get("page"))
     badges = product_badges(merchant=merchant, product_ids=[p.pk for p in page])
+    several = [p.pk for p in page if p.stock_shops > 1]  # held in several shops: each one's share
+    by_shop = product_stock_breakdown(merchant=merchant, product_ids=several) if several else {}
     for product in page:
         product.badges = badges.get(product.pk, [])
+        product.stock_by_shop = by_shop.get(product.pk, [])
     params = request.GET.copy()
     params.pop("page", None)
     context = {

@@ -29,15 +29,14 @@ from integrations.tests.test_export import connected
 from integrations.tests.test_stock_push import relative_calls, remote_level, sell, stocked
 from inventory.models import StockMovement, StockOrigin
 from inventory.services import stock_adjust, stock_set
+from inventory.tests.factories import primary_level
 
 pytestmark = [*connect_helpers.SANDBOX_TESTS, pytest.mark.usefixtures("no_apply_window")]
 BILLING = {"first_name": "Camille", "last_name": "Martin", "email": "camille@example.test", "country_iso2": "FR"}
 
 
 def level(variant) -> int:
-    stock = variant.stock
-    stock.refresh_from_db()
-    return stock.quantity
+    return primary_level(variant).quantity
 
 
 def order(bc, store, variant, quantity=1, **extra) -> dict:
@@ -228,8 +227,7 @@ def test_an_online_order_of_a_split_variant_moves_only_bigcommerce_s_allocation(
     assert remote_level(bc, store, mug) == 4
     placed = order(bc, store, mug, 3)
     deliver(connection, "store/order/created", {"type": "order", "id": placed["id"]})
-    stock = mug.stock
-    stock.refresh_from_db()
+    stock = primary_level(mug)
     assert (stock.quantity, stock.online_quantity, stock.store_quantity) == (7, 1, 6)
     assert remote_level(bc, store, mug) == 1
 

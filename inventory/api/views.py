@@ -277,15 +277,16 @@ def _variant_json(variant) -> dict:
 
 @device_api("GET")
 def products(request):
-    """Look up products by ``sku``, ``barcode`` or free text ``q`` (name or SKU)."""
-    merchant = request.device.merchant
+    """Look up products by ``sku``, ``barcode`` or free text ``q`` (name or SKU), with their stock
+    in the device's shop."""
+    merchant, shop = request.device.merchant, request.device.shop
     if sku := request.GET.get("sku", "").strip():
-        variant = variant_by_sku(merchant=merchant, sku=sku)
+        variant = variant_by_sku(merchant=merchant, sku=sku, shop=shop)
         found = [variant] if variant else []
     elif barcode := request.GET.get("barcode", "").strip():
-        found = variants_by_barcode(merchant=merchant, barcode=barcode)
+        found = variants_by_barcode(merchant=merchant, barcode=barcode, shop=shop)
     elif q := request.GET.get("q", "").strip():
-        found = variant_search(merchant=merchant, query=q[:MAX_QUERY_LENGTH], limit=50)
+        found = variant_search(merchant=merchant, query=q[:MAX_QUERY_LENGTH], limit=50, shop=shop)
     else:
         raise ApiError(400, "query_missing", _("Give “sku”, “barcode” or “q”."))
     # Archived products are no longer offered for sale (as on the Register). A purchase that

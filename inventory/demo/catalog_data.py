@@ -22,6 +22,15 @@ MERCHANT = {
     "currency": "EUR",
     "default_vat_rate": "20.00",
 }
+# The second shop (the first is the primary one, named after the business): it holds about half
+# of each product's demo stock again, so that both shops have stock from the start.
+SECOND_SHOP = {
+    "name": "Maison Lumière — Croix-Rousse",
+    "address_line1": "12 boulevard de la Croix-Rousse",
+    "postal_code": "69004",
+    "city": "Lyon",
+    "country": "FR",
+}
 OWNER = {"email": "demo@comptoir.test", "password": "comptoir-demo", "first_name": "Camille", "last_name": "Lumière"}
 SUPPORT = {"email": "support@comptoir.test", "password": "comptoir-support", "first_name": "Support"}
 

@@ -5,6 +5,7 @@ import factory
 from catalog.tests.factories import ProductFactory, VariantFactory
 from inventory.models import StockLevel, StockMovement, StockOrigin
 from inventory.services import stock_set
+from portal.services import shop_primary
 from portal.tests.factories import MerchantFactory
 
 
@@ -14,6 +15,7 @@ class StockLevelFactory(factory.django.DjangoModelFactory):
 
     variant = factory.SubFactory(VariantFactory)
     merchant = factory.SelfAttribute("variant.merchant")
+    shop = factory.LazyAttribute(lambda o: shop_primary(merchant=o.merchant))
     quantity = 10
 
 
@@ -25,6 +27,7 @@ class StockMovementFactory(factory.django.DjangoModelFactory):
 
     variant = factory.SubFactory(VariantFactory)
     merchant = factory.SelfAttribute("variant.merchant")
+    shop = factory.LazyAttribute(lambda o: shop_primary(merchant=o.merchant))
     origin = StockOrigin.MANUAL_COMPTOIR
     delta = 1
     level_after = 1
@@ -42,3 +45,8 @@ def stocked_variant(*, merchant=None, quantity=10, track_stock=True, product=Non
         product.track_stock = False
         product.save(update_fields=["track_stock"])
     return variant
+
+
+def primary_level(variant) -> StockLevel:
+    """The variant's level in its merchant's primary shop (the one BigCommerce reads), read now."""
+    return StockLevel.objects.get(variant=variant, shop__is_primary=True)

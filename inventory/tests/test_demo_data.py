@@ -10,7 +10,7 @@ from inventory.demo.catalog_data import OWNER, PRODUCTS, SUPPORT
 from inventory.management.commands.demo_data import IMAGES_DIR, demo_image_names
 from inventory.models import StockLevel, StockMovement, StockOrigin
 from inventory.services import stock_adjust
-from portal.models import Merchant, User
+from portal.models import Merchant, Shop, User
 
 pytestmark = pytest.mark.django_db
 
@@ -76,11 +76,12 @@ def test_every_variant_has_its_options_a_unique_sku_and_a_valid_in_store_barcode
 def test_initial_stock_is_in_the_ledger_and_matches_the_levels():
     merchant = _run()
     tracked = Variant.objects.filter(merchant=merchant, product__track_stock=True)
-    for variant in tracked.select_related("stock"):
+    for variant in tracked:
         movement = StockMovement.objects.get(merchant=merchant, idempotency_key=f"demo:initial:{variant.sku}")
         assert movement.origin == StockOrigin.INITIAL
         assert movement.variant == variant
-        assert movement.level_after == movement.delta == variant.stock.quantity >= 0
+        level = StockLevel.objects.get(variant=variant, shop=movement.shop)
+        assert movement.level_after == movement.delta == level.quantity >= 0
     assert StockMovement.objects.filter(merchant=merchant).exclude(origin=StockOrigin.INITIAL).count() == 0
     assert not StockMovement.objects.filter(variant__product__track_stock=False).exists()
     quantities = list(StockLevel.objects.filter(merchant=merchant).values_list("quantity", flat=True))
@@ -108,17 +109,22 @@ def test_shipped_images_exist_and_are_small():
 def test_running_twice_changes_nothing():
     merchant = _run()
     before = _counts(merchant)
-    levels = dict(StockLevel.objects.values_list("variant_id", "quantity"))
+    levels = sorted(StockLevel.objects.values_list("variant_id", "shop_id", "quantity"))
     _run()
     assert _counts(merchant) == before
-    assert dict(StockLevel.objects.values_list("variant_id", "quantity")) == levels
+    assert sorted(StockLevel.objects.values_list("variant_id", "shop_id", "quantity")) == levels
 
 
 def test_a_rerun_keeps_stock_the_demo_has_changed_since():
     merchant = _run()
-    level = StockLevel.objects.filter(merchant=merchant, quantity__gt=0).select_related("variant").first()
+    level = StockLevel.objects.filter(merchant=merchant, quantity__gt=0).select_related("variant", "shop").first()
     stock_adjust(
-        merchant=merchant, variant=level.variant, delta=-1, origin=StockOrigin.POS_SALE, idempotency_key="test:sale"
+        merchant=merchant,
+        variant=level.variant,
+        delta=-1,
+        origin=StockOrigin.POS_SALE,
+        idempotency_key="test:sale",
+        shop=level.shop,
     )
     _run()
     assert StockLevel.objects.get(pk=level.pk).quantity == level.quantity - 1
@@ -132,3 +138,18 @@ def test_a_rerun_leaves_products_the_merchant_edited_alone():
     _run()
     assert _counts(merchant) == before
     assert not Variant.objects.filter(merchant=merchant, sku="DEMO-MUG-BLUE").exists()
+
+
+def test_the_demo_merchant_has_two_shops_with_stock_in_each():
+    merchant = _run()
+    shops = list(Shop.objects.filter(merchant=merchant))
+    assert [(s.name, s.is_primary) for s in shops] == [
+        (merchant.name, True),
+        ("Maison Lumière — Croix-Rousse", False),
+    ]
+    for shop in shops:
+        levels = StockLevel.objects.filter(shop=shop)
+        assert levels.filter(quantity__gt=0).count() > 20, shop.name
+        for level in levels.select_related("variant"):  # each level is its ledger's sum
+            rows = StockMovement.objects.filter(shop=shop, variant=level.variant)
+            assert rows.aggregate(total=Sum("delta"))["total"] == level.quantity

@@ -215,6 +215,7 @@ def test_stock_changed_is_sent_on_commit_once(merchant, django_capture_on_commit
             "signal": stock_changed,
             "sender": StockMovement,
             "merchant_id": merchant.pk,
+            "shop_id": movement.shop_id,
             "variant_id": variant.pk,
             "movement_id": movement.pk,
             "origin": StockOrigin.MANUAL_COMPTOIR,

@@ -3,7 +3,7 @@
 import pytest
 
 from inventory.errors import InvalidQuantity, NegativeStock
-from inventory.models import Allocation, StockMovement, StockOrigin
+from inventory.models import Allocation, StockLevel, StockMovement, StockOrigin
 from inventory.services import sale_create, stock_adjust, stock_set, stock_split_disable, stock_split_set
 from inventory.tests.factories import stocked_variant
 
@@ -16,8 +16,7 @@ def variant():
 
 
 def _level(variant):
-    level = variant.stock
-    level.refresh_from_db()
+    level = StockLevel.objects.get(variant=variant)  # the one shop's
     return level.quantity, level.online_quantity, level.store_quantity
 
 

@@ -7,6 +7,10 @@ session from the first render until the cart is sold or emptied. A double click,
 form or a second tab showing the same cart therefore records one sale (the others are told it
 was already sold), and what is sold is what the cashier saw. A product without a price is sold
 only once the cashier confirms it ("Sell at €0.00?").
+
+The Register works in one shop (``portal.shops.shop_current``: chosen with the switcher, kept in
+the session): it shows that shop's stock and sells from it. The sell form carries the shop it
+showed, so a switch in another tab never moves a sale to another shop.
 """
 
 from django.contrib import messages
@@ -25,16 +29,18 @@ from inventory.selectors import sale_by_key, variant_by_code, variant_search, va
 from inventory.services import MAX_LINE_QUANTITY, MAX_SALE_LINES, sale_create
 from portal.decorators import merchant_required
 from portal.ids import id_parse
+from portal.selectors import shop_get, shop_list
+from portal.shops import shop_current
 
 CART_SESSION_KEY = "inventory_register_cart"
 CART_KEY_SESSION_KEY = "inventory_register_cart_key"
 TEMPLATE = "inventory/register.html"
 
 
-def _cart_lines(request) -> list[dict]:
+def _cart_lines(request, shop) -> list[dict]:
     """The session cart as rows with the merchant's variants (unknown or foreign ids are dropped)."""
     raw = request.session.get(CART_SESSION_KEY, [])
-    variants = variants_by_id(merchant=request.merchant, ids=[variant_id for variant_id, _ in raw])
+    variants = variants_by_id(merchant=request.merchant, ids=[variant_id for variant_id, _ in raw], shop=shop)
     rows = []
     for variant_id, quantity in raw:
         variant = variants.get(variant_id)
@@ -67,14 +73,17 @@ def _cart_key(request) -> str:
 
 
 def _render(request, *, q="", notice="", notice_level="error", status=200, line_error=None, confirm_zero=None):
-    lines = _cart_lines(request)
+    shop = shop_current(request)
+    lines = _cart_lines(request, shop)
     if line_error:
         for row in lines:
             if row["variant"].pk == line_error["variant"]:
                 row["error"], row["typed"] = line_error["message"], line_error["typed"]
     context = {
         "q": q,
-        "results": variant_search(merchant=request.merchant, query=q) if q else None,
+        "results": variant_search(merchant=request.merchant, query=q, shop=shop) if q else None,
+        "shop": shop,
+        "shops": shop_list(merchant=request.merchant, active_only=True),
         "lines": lines,
         "cart_total": sum(row["total"] for row in lines),
         "short_lines": [row for row in lines if row["short"]],
@@ -124,10 +133,10 @@ def register_cart(request):
         q = request.POST.get("q", "").strip()[:100]
         if not q:
             return _back(request)
-        variant = variant_by_code(merchant=request.merchant, code=q)
+        variant = variant_by_code(merchant=request.merchant, code=q, shop=shop_current(request))
         if variant is None:
             # Not a barcode or SKU: show what the text matches instead.
-            found = variant_search(merchant=request.merchant, query=q, limit=1)
+            found = variant_search(merchant=request.merchant, query=q, limit=1, shop=shop_current(request))
             notice = "" if found else _("No product matches “%(q)s”.") % {"q": q}
             return _back(request, q=q, notice=notice)
         _cart_add(items, variant.pk, 1)
@@ -151,7 +160,7 @@ def register_cart(request):
             return _render(request, q=q, line_error=line_error)
         return _back(request, q=q, notice=quantity_error)
     variant_id = form.cleaned_data["variant"]
-    if variants_by_id(merchant=request.merchant, ids=[variant_id]).get(variant_id) is None:
+    if variants_by_id(merchant=request.merchant, ids=[variant_id], shop=shop_current(request)).get(variant_id) is None:
         return _back(request, notice=_("This product does not exist."))
     quantity = form.cleaned_data["quantity"]
     if action == "add":
@@ -199,7 +208,8 @@ def register_sell(request):
         parsed = _parse_lines(request.POST.getlist("line"))
         if parsed is None:
             return _back(request, notice=_("The cart could not be read. Check it and sell again."))
-        variants = variants_by_id(merchant=request.merchant, ids=[variant_id for variant_id, _ in parsed])
+        shop = _shop_sold_in(request)
+        variants = variants_by_id(merchant=request.merchant, ids=[variant_id for variant_id, _ in parsed], shop=shop)
         if any(variant_id not in variants for variant_id, _ in parsed):
             return _back(request, notice=_("A product in the cart no longer exists. Check the cart and sell again."))
         unpriced = list({variants[variant_id]: None for variant_id, _ in parsed if variants[variant_id].price == 0})
@@ -210,6 +220,7 @@ def register_sell(request):
                 "variants": unpriced,
                 "names": ", ".join(_("“%(name)s”") % {"name": variant} for variant in unpriced),
                 "key": key,
+                "shop": shop.pk,
                 "lines": request.POST.getlist("line")[: MAX_SALE_LINES + 1],
             }
             return _render(request, confirm_zero=confirm)
@@ -220,6 +231,7 @@ def register_sell(request):
                     lines=[(variants[variant_id], quantity) for variant_id, quantity in parsed],
                     idempotency_key=idempotency_key,
                     user=request.user,
+                    shop=shop,
                 )
         except InventoryError as error:
             return _back(request, notice=error.message)
@@ -228,3 +240,10 @@ def register_sell(request):
         messages.success(request, _("Sale #%(id)s recorded.") % {"id": sale.pk})
     url = reverse("inventory:sale_detail", args=[sale.pk])
     return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
+
+
+def _shop_sold_in(request):
+    """The shop the sell form showed (a deactivated one is refused by the sale), else the current one."""
+    pk = id_parse(request.POST.get("shop", ""))
+    shop = shop_get(merchant=request.merchant, pk=pk) if pk is not None else None
+    return shop or shop_current(request)

@@ -23,6 +23,7 @@ from inventory.selectors import (
 from inventory.selectors import sale_list as sale_list_query
 from inventory.services import refund_create
 from portal.decorators import merchant_required
+from portal.selectors import shop_in_query
 
 PAGE_SIZE = 25
 
@@ -47,12 +48,13 @@ def sale_list(request):
     """All sales, or one day's (``?day=YYYY-MM-DD``: the dashboard's cards) with its refunds and takings."""
     merchant = request.merchant
     day = _day(request.GET.get("day", ""))
-    sales = sale_list_query(merchant=merchant, day=day)
-    context = {"page": Paginator(sales, PAGE_SIZE).get_page(request.GET.get("page")), "day": day}
+    shop = shop_in_query(merchant=merchant, value=request.GET.get("shop", ""))  # None: every shop
+    sales = sale_list_query(merchant=merchant, day=day, shop=shop)
+    context = {"page": Paginator(sales, PAGE_SIZE).get_page(request.GET.get("page")), "day": day, "shop": shop}
     if day is not None:
-        context["page_query"] = urlencode({"day": day.isoformat()})
-        context["summary"] = sales_summary(merchant=merchant, day=day)
-        context["refunds"] = refund_list(merchant=merchant, day=day)
+        context["page_query"] = urlencode({"day": day.isoformat(), **({"shop": shop.pk} if shop else {})})
+        context["summary"] = sales_summary(merchant=merchant, day=day, shop=shop)
+        context["refunds"] = refund_list(merchant=merchant, day=day, shop=shop)
     template = "inventory/sale_list.html#sales-table" if request.htmx else "inventory/sale_list.html"
     return render(request, template, context)
 

@@ -1,4 +1,9 @@
-"""The stock section of a product page (``catalog/products/<pk>/stock/``)."""
+"""The stock section of a product page (``catalog/products/<pk>/stock/``).
+
+It works in one of the merchant's shops (``location``: the shop chosen with the switcher, as the
+Register's), whose counts, adjustments, split and history it shows and changes; with several
+shops a table gives each shop's level and the total (a deactivated shop's, read-only, too).
+``shop`` here is the *online* shop (``inventory.online``), as before shops existed."""
 
 from django.contrib import messages
 from django.core.paginator import Paginator
@@ -26,9 +31,11 @@ from inventory.models import Allocation, StockOrigin
 from inventory.online import DEFAULT_SHOP_NAME, MovementLink, movement_links, online_shop
 from inventory.reasons import ReasonCode
 from inventory.selectors import (
+    ALL_SHOPS,
     low_stock_variants,
     movement_list,
     product_list,
+    product_stock_by_shop,
     product_stock_variants,
     product_stock_version,
 )
@@ -42,6 +49,9 @@ from inventory.services import (
 )
 from portal.decorators import merchant_required
 from portal.edits import EditMerge, edit_conflict_rows, edit_merge
+from portal.ids import id_parse
+from portal.selectors import shop_get, shop_in_query, shop_list
+from portal.shops import shop_current
 
 HISTORY_PAGE_SIZE = 20
 LINKED_REASONS = frozenset({ReasonCode.SALE, ReasonCode.REFUND})
@@ -53,7 +63,8 @@ TEMPLATE = "inventory/product_stock.html"
 def product_stock(request, pk):
     merchant = request.merchant
     product = get_object_or_404(product_list(merchant=merchant), pk=pk)
-    variants = product_stock_variants(merchant=merchant, product=product)
+    request.location = _location(request)
+    variants = _variants(request, product)
     shop = online_shop(merchant=merchant, product=product)
     forms = {"counts_form": None, "adjust_form": None, "tracking_form": None, "split_form": None, "merge_form": None}
     confirm_untrack = False
@@ -92,7 +103,7 @@ def product_stock(request, pk):
                     # The merge reads the stored allocations under the lock its write takes: an
                     # online order landing in between waits, rather than being written over.
                     with transaction.atomic():
-                        product_stock_lock(merchant=merchant, product=product)
+                        product_stock_lock(merchant=merchant, product=product, shop=request.location)
                         merge = _split_merge(request, product, form)
                         if merge.conflicts:
                             forms["split_form"], split_conflicts = _split_conflict(request, product, form, merge)
@@ -138,6 +149,41 @@ def _online_levels(variants) -> list[tuple[str, int]]:
     return [(variant.label or variant.product.name, max(0, _online_level(variant))) for variant in variants]
 
 
+def _location(request):
+    """The shop in ``?shop=`` (every form of the page posts to its URL with it, so a switch in another
+    tab never moves a count elsewhere; a deactivated shop shows read-only), else the current shop."""
+    pk = id_parse(request.GET.get("shop", ""))
+    return (shop_get(merchant=request.merchant, pk=pk) if pk is not None else None) or shop_current(request)
+
+
+def _stock_url(request, product, *, several: bool) -> str:
+    """The page's URL, with the shop it shows when the merchant has several."""
+    url = reverse("inventory:product_stock", args=[product.pk])
+    return f"{url}?shop={request.location.pk}" if several else url
+
+
+def _variants(request, product):
+    return product_stock_variants(merchant=request.merchant, product=product, shop=request.location)
+
+
+def _by_shop(request, product, variants) -> dict:
+    """With several shops: each shop's level of each variant and the total (the shops switched
+    to change the forms; a deactivated shop's level stays visible)."""
+    shops = list(shop_list(merchant=request.merchant))
+    if len(shops) < 2:
+        return {"shops": shops, "shop_rows": None}
+    levels = product_stock_by_shop(merchant=request.merchant, product=product)
+    rows = [
+        {
+            "variant": variant,
+            "levels": [(s, levels.get((variant.pk, s.pk), 0)) for s in shops],
+            "total": sum(levels.get((variant.pk, s.pk), 0) for s in shops),
+        }
+        for variant in variants
+    ]
+    return {"shops": shops, "active_shops": [s for s in shops if s.is_active], "shop_rows": rows}
+
+
 def _is_split(variants) -> bool:
     return any(variant.stock_online_quantity is not None for variant in variants)
 
@@ -154,7 +200,7 @@ def _shop_name(shop) -> str:
 def _split_merge(request, product, form) -> EditMerge:
     """This form's allocations merged with the stored ones (STYLE rule 18): an allocation it did
     not change stays as stored now (an online order since, another tab's save)."""
-    variants = product_stock_variants(merchant=request.merchant, product=product)
+    variants = _variants(request, product)
     stored = split_stored(variants=variants, version=product_stock_version(merchant=request.merchant, product=product))
     return edit_merge(opened=form.edit_opened(), mine=form.edit_values(), theirs=stored)
 
@@ -163,7 +209,7 @@ def _split_conflict(request, product, form, merge: EditMerge):
     """Both changed the same allocation: nothing is written; the form opens again at the stored
     version, with the stored allocation and this form's other changes, and both values shown."""
     merchant = request.merchant
-    variants = product_stock_variants(merchant=merchant, product=product)
+    variants = _variants(request, product)
     shop_name = form.shop_name
     fresh = SplitForm(variants=variants, shop_name=shop_name)
     fresh.show_values(merge.values)
@@ -186,6 +232,7 @@ def _split(request, product, form, *, shop_name: str, merge: EditMerge) -> bool:
             allocations=form.allocations_from(merge.values),
             idempotency_key=f"web:{form.cleaned_data['idempotency_key']}:split",
             user=request.user,
+            shop=request.location,
         )
     except InventoryError as error:
         form.add_error(None, error.message)
@@ -214,6 +261,7 @@ def _merge(request, product, form) -> bool:
             product=product,
             idempotency_key=f"web:{form.cleaned_data['idempotency_key']}:merge",
             user=request.user,
+            shop=request.location,
         )
     except InventoryError as error:
         messages.error(request, error.message)
@@ -244,6 +292,7 @@ def _set_counts(request, product, form) -> bool:
                     reason=note,
                     reason_code=ReasonCode.COUNT,
                     user=request.user,
+                    shop=request.location,
                 )
     except InventoryError as error:
         form.add_error(None, error.message)
@@ -267,6 +316,7 @@ def _adjust(request, form) -> bool:
             reason=form.cleaned_data["reason"],
             reason_code=ReasonCode.ADJUST,
             user=request.user,
+            shop=request.location,
         )
     except InventoryError as error:
         form.add_error("delta" if error.field == "delta" else None, error.message)
@@ -321,9 +371,9 @@ def _split_form(request, product, variants, shop_name: str) -> SplitForm:
 def _done(request, product):
     """After a change: a fresh section for htmx, a redirect (POST/redirect/GET) otherwise."""
     if request.htmx:
-        variants = product_stock_variants(merchant=request.merchant, product=product)
+        variants = _variants(request, product)
         return _render(request, product, variants, shop=online_shop(merchant=request.merchant, product=product))
-    return redirect("inventory:product_stock", pk=product.pk)
+    return redirect(_stock_url(request, product, several=shop_list(merchant=request.merchant).count() > 1))
 
 
 def _render(
@@ -340,10 +390,12 @@ def _render(
     confirm_untrack=False,
     split_conflicts=(),
 ):
-    history = Paginator(movement_list(merchant=request.merchant, product=product), HISTORY_PAGE_SIZE)
+    movements = movement_list(merchant=request.merchant, product=product, shop=request.location)
+    history = Paginator(movements, HISTORY_PAGE_SIZE)
     page = history.get_page(request.GET.get("page"))
     shop_name = _shop_name(shop)
     is_split = _is_split(variants)
+    by_shop = _by_shop(request, product, variants)
     context = {
         "product": product,
         "variants": variants,
@@ -364,6 +416,9 @@ def _render(
         "untrack_levels": _online_levels(variants) if confirm_untrack else [],
         "history": page,
         "history_allocations": is_split or any(m.online_after is not None for m in page.object_list),
+        "location": request.location,
+        **by_shop,
+        "stock_url": _stock_url(request, product, several=len(by_shop["shops"]) > 1),
     }
     _history_annotate(request, page.object_list)
     template = f"{TEMPLATE}#stock-section" if request.htmx else TEMPLATE
@@ -379,6 +434,7 @@ def _render(
 @merchant_required
 def low_stock(request):
     """The variants behind the dashboard's "low or out of stock" figure."""
-    variants = low_stock_variants(merchant=request.merchant)
+    shop = shop_in_query(merchant=request.merchant, value=request.GET.get("shop", ""))
+    variants = low_stock_variants(merchant=request.merchant, shop=shop or ALL_SHOPS)  # no shop: the total
     page = Paginator(variants, LOW_STOCK_PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "inventory/low_stock.html", {"page": page})

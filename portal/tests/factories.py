@@ -2,7 +2,8 @@ from decimal import Decimal
 
 import factory
 
-from portal.models import Device, Membership, Merchant, User, device_token_hash
+from portal.models import Device, Membership, Merchant, Shop, User, device_token_hash
+from portal.services import shop_primary
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -22,11 +23,29 @@ class UserFactory(factory.django.DjangoModelFactory):
 class MerchantFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Merchant
+        skip_postgeneration_save = True
 
     name = factory.Sequence(lambda n: f"Boutique {n}")
     country = "FR"
     currency = "EUR"
     default_vat_rate = Decimal("20.00")
+
+    @factory.post_generation
+    def primary_shop(obj, create, extracted, **kwargs):
+        # As portal.services.merchant_create: every merchant has its primary shop from the start.
+        if create:
+            shop_primary(merchant=obj)
+
+
+class ShopFactory(factory.django.DjangoModelFactory):
+    """A second (not primary) shop of a merchant."""
+
+    class Meta:
+        model = Shop
+
+    merchant = factory.SubFactory(MerchantFactory)
+    name = factory.Sequence(lambda n: f"Shop {n}")
+    country = factory.SelfAttribute("merchant.country")
 
 
 class MembershipFactory(factory.django.DjangoModelFactory):
@@ -44,6 +63,7 @@ class DeviceFactory(factory.django.DjangoModelFactory):
         model = Device
 
     merchant = factory.SubFactory(MerchantFactory)
+    shop = factory.LazyAttribute(lambda o: shop_primary(merchant=o.merchant))
     name = factory.Sequence(lambda n: f"Till {n}")
     token = factory.LazyFunction(Device.new_token)
     token_hash = factory.LazyAttribute(lambda o: device_token_hash(o.token))

@@ -10,6 +10,7 @@ from django.db.models import Prefetch
 
 from catalog.models import OptionValue, Product, ProductOption, Variant
 from integrations.bigcommerce.mappers import outbound
+from inventory.selectors import online_level_expression
 
 
 def products_for_export(ids: list[int]) -> dict[int, Product]:
@@ -24,7 +25,7 @@ def products_for_export(ids: list[int]) -> dict[int, Product]:
             Prefetch(
                 "variants",
                 queryset=Variant.objects.order_by("position", "id")
-                .select_related("stock")
+                .annotate(online_level=online_level_expression())
                 .prefetch_related("option_values__option"),
             ),
             "images",
@@ -41,12 +42,6 @@ def snapshot(product: Product) -> outbound.ProductSnapshot:
     )
     position = {o.id: i for i, o in enumerate(options)}
 
-    def stock(variant) -> int:
-        try:
-            return variant.stock.online_level  # the whole stock, or BigCommerce's share when split
-        except Variant.stock.RelatedObjectDoesNotExist:
-            return 0
-
     variants = tuple(
         outbound.VariantSnapshot(
             id=v.pk,
@@ -55,7 +50,8 @@ def snapshot(product: Product) -> outbound.ProductSnapshot:
             price=v.price,
             combination=tuple((ov.option.name, ov.value) for ov in _ordered_values(v, position)),
             value_ids=tuple(ov.pk for ov in _ordered_values(v, position)),
-            stock=stock(v),
+            # the whole stock, or BigCommerce's share when split: the primary shop's (inventory.selectors)
+            stock=v.online_level,
         )
         for v in product.variants.all()
     )

@@ -111,6 +111,7 @@ def product_write(connection, link, product, incoming: ProductIn, previous=None)
                 origin=StockOrigin.INITIAL,
                 reason_code=ReasonCode.ONLINE_START,
                 reason_params={"shop": "BigCommerce", "connection": connection.pk},
+                shop=None,  # the primary shop: the connector's until shops map to locations (issue 19)
             )
     return link, created
 

@@ -1,6 +1,11 @@
 """Stock levels on both sides, as the stock sync compares them: Comptoir's online level as
 BigCommerce should show it (clamped at 0), BigCommerce's level read back, and what is still
-waiting to be sent."""
+waiting to be sent.
+
+One shop: until issue 19 maps each Comptoir shop to a BigCommerce inventory location, the
+connector reads and writes the merchant's *primary* shop's levels only, at BigCommerce's default
+location (``inventory.selectors.online_levels``; ledger writes pass ``shop=None``, the primary
+shop). Another shop's sales and counts move nothing in BigCommerce."""
 
 from django.conf import settings
 from django.db.models import Sum

@@ -170,6 +170,7 @@ def _ledger_line_write(*, connection, variant, delta, origin, key, code, params,
                 idempotency_key=key,
                 reason_code=code,
                 reason_params=params,
+                shop=None,  # the primary shop: the connector's until shops map to locations (issue 19)
             )
         else:
             movement = stock_adjust(
@@ -180,6 +181,7 @@ def _ledger_line_write(*, connection, variant, delta, origin, key, code, params,
                 idempotency_key=key,
                 reason_code=code,
                 reason_params=params,
+                shop=None,  # the primary shop: the connector's until shops map to locations (issue 19)
             )
         if not movement.created:
             return False

@@ -110,6 +110,7 @@ def orders_apply(*, connection, client, items: list[tuple[dict, object, RemoteOr
             writes.append((plan, line, kind, adjustment.variant))
             adjustments.append(adjustment)
     with transaction.atomic():
+        # Adjustment.shop None: the primary shop, the connector's until shops map to locations (issue 19).
         rows = stock_adjust_many(merchant=connection.merchant, adjustments=adjustments)
         effects = []
         for (plan, line, kind, variant), row in zip(writes, rows, strict=True):

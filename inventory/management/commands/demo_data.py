@@ -28,12 +28,12 @@ from catalog.services import (
     product_image_add,
     product_video_add,
 )
-from inventory.demo.catalog_data import MERCHANT, OWNER, PRODUCTS, SUPPORT
+from inventory.demo.catalog_data import MERCHANT, OWNER, PRODUCTS, SECOND_SHOP, SUPPORT
 from inventory.models import StockOrigin
 from inventory.reasons import ReasonCode
 from inventory.services import stock_set
-from portal.models import Membership, Merchant, User
-from portal.services import merchant_create
+from portal.models import Membership, Merchant, Shop, User
+from portal.services import merchant_create, shop_create
 
 IMAGES_DIR = Path(__file__).resolve().parents[2] / "demo" / "images"
 
@@ -86,7 +86,12 @@ def _merchant_ensure(owner: User) -> Merchant:
     )
 
 
-def _product_create(*, merchant: Merchant, number: int, data: dict, user: User) -> Product:
+def _second_shop_ensure(merchant: Merchant) -> Shop:
+    shop = Shop.objects.filter(merchant=merchant, is_primary=False).order_by("pk").first()
+    return shop or shop_create(merchant=merchant, **SECOND_SHOP)
+
+
+def _product_create(*, merchant: Merchant, number: int, data: dict, user: User, second: Shop) -> Product:
     seo = data.get("seo", {})
     fields = ProductFields(
         name=data["name"],
@@ -126,6 +131,17 @@ def _product_create(*, merchant: Merchant, number: int, data: dict, user: User) 
                 reason_code=ReasonCode.DEMO,
                 user=user,
             )
+            if row["stock"]:  # the second shop: about half as much again
+                stock_set(
+                    merchant=merchant,
+                    variant=variants[row["sku"]],
+                    quantity=(row["stock"] + 1) // 2,
+                    origin=StockOrigin.INITIAL,
+                    idempotency_key=f"demo:initial:{row['sku']}:shop2",
+                    reason_code=ReasonCode.DEMO,
+                    user=user,
+                    shop=second,
+                )
     for filename in demo_image_names(data):
         upload = SimpleUploadedFile(filename, (IMAGES_DIR / filename).read_bytes(), content_type="image/jpeg")
         product_image_add(product=product, image=upload, alt_text=data["name"])
@@ -145,8 +161,9 @@ class Command(BaseCommand):
             summary = "catalog already there, nothing to do"
         else:
             with transaction.atomic():
+                second = _second_shop_ensure(merchant)
                 for number, data in enumerate(PRODUCTS, start=1):
-                    _product_create(merchant=merchant, number=number, data=data, user=owner)
+                    _product_create(merchant=merchant, number=number, data=data, user=owner, second=second)
             summary = f"{len(PRODUCTS)} products created"
         self.stdout.write(
             f"Demo data: {merchant.name}, {summary}. Log in as {OWNER['email']} / {OWNER['password']} "

@@ -1,0 +1,108 @@
+"""Pages with several shops: the stock page per shop (and the total), the dashboard for one shop or all."""
+
+import json
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from inventory.models import StockLevel, StockMovement
+from inventory.services import sale_create, stock_set
+from inventory.tests.factories import stocked_variant
+from portal.models import Shop
+from portal.services import shop_primary
+from portal.tests.factories import DeviceFactory, ShopFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def two_shops(merchant):
+    variant = stocked_variant(merchant=merchant, quantity=7)
+    second = ShopFactory(merchant=merchant, name="Gare")
+    stock_set(merchant=merchant, variant=variant, quantity=3, idempotency_key="gare", shop=second)
+    return variant, shop_primary(merchant=merchant), second
+
+
+def test_one_shop_shows_no_shop_table(merchant_client, merchant):
+    variant = stocked_variant(merchant=merchant, quantity=7)
+    page = merchant_client.get(f"/catalog/products/{variant.product_id}/stock/").content.decode()
+    assert "Stock per shop" not in page and "?shop=" not in page
+
+
+def test_the_stock_page_shows_each_shop_and_the_total_and_counts_in_the_shop_shown(merchant_client, two_shops):
+    variant, primary, second = two_shops
+    url = f"/catalog/products/{variant.product_id}/stock/"
+    page = merchant_client.get(url).content.decode()
+    assert "Stock per shop" in page and "<strong>10</strong>" in page  # 7 + 3
+    page = merchant_client.get(f"{url}?shop={second.pk}").content.decode()
+    assert "Stock in Gare" in page and f'action="{url}?shop={second.pk}"' in page
+    response = merchant_client.post(
+        f"{url}?shop={second.pk}",
+        {"action": "set_counts", f"count_{variant.pk}": "5", "idempotency_key": "a" * 32, "reason": ""},
+    )
+    assert response.status_code == 302 and response["Location"] == f"{url}?shop={second.pk}"
+    levels = dict(StockLevel.objects.filter(variant=variant).values_list("shop_id", "quantity"))
+    assert levels == {primary.pk: 7, second.pk: 5}
+
+
+def test_a_deactivated_shops_stock_is_shown_and_not_changed(merchant_client, two_shops):
+    variant, _primary, second = two_shops
+    Shop.objects.filter(pk=second.pk).update(is_active=False)
+    url = f"/catalog/products/{variant.product_id}/stock/?shop={second.pk}"
+    assert "its stock is read-only" in merchant_client.get(url).content.decode()
+    before = StockMovement.objects.count()
+    merchant_client.post(url, {"action": "adjust", "variant": variant.pk, "delta": "1", "idempotency_key": "b" * 32})
+    assert StockMovement.objects.count() == before
+
+
+def test_the_dashboard_shows_all_shops_or_one(merchant_client, merchant, two_shops):
+    variant, _primary, second = two_shops
+    sale_create(merchant=merchant, lines=[(variant, 1)], idempotency_key="p")
+    sale_create(merchant=merchant, lines=[(variant, 2)], idempotency_key="g", shop=second)
+    everything = merchant_client.get("/")
+    assert everything.context["figures"]["sales_today"] == 2 and "All shops" in everything.content.decode()
+    one = merchant_client.get(f"/?shop={second.pk}")
+    assert one.context["figures"]["sales_today"] == 1 and f"shop={second.pk}" in one.content.decode()
+    sales = merchant_client.get(f"/sales/?day={one.context['today'].isoformat()}&shop={second.pk}")
+    assert [sale.shop_id for sale in sales.context["page"]] == [second.pk]
+
+
+def _queries(client, url) -> int:
+    with CaptureQueriesContext(connection) as context:
+        assert client.get(url).status_code == 200
+    return len(context.captured_queries)
+
+
+def test_the_catalog_shows_each_shops_stock_and_pages_cost_the_same_with_20_shops(merchant_client, merchant, two_shops):
+    variant, _primary, _second = two_shops
+    page = merchant_client.get("/catalog/").content.decode()
+    assert f"{merchant.name}: 7 · Gare: 3" in page
+    stock_url = f"/catalog/products/{variant.product_id}/stock/"
+    before = {url: _queries(merchant_client, url) for url in ("/catalog/", stock_url, "/")}
+    for n in range(18):
+        shop = ShopFactory(merchant=merchant, name=f"Shop {n:02}")
+        stock_set(merchant=merchant, variant=variant, quantity=n, idempotency_key=f"s{n}", shop=shop)
+    after = {url: _queries(merchant_client, url) for url in ("/catalog/", stock_url, "/")}
+    assert after == before
+    assert "Shop 17: 17" in merchant_client.get("/catalog/").content.decode()
+
+
+def test_a_device_of_the_second_shop_sees_and_sells_that_shops_stock(client, merchant, two_shops):
+    variant, primary, second = two_shops
+    device = DeviceFactory(merchant=merchant, shop=second)
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {device.token}"}
+    found = client.get(f"/api/v1/products?sku={variant.sku}", **auth).json()["products"]
+    assert [p["stock"] for p in found] == [3]
+    body = json.dumps({"lines": [{"variant_id": variant.pk, "quantity": 1}]})
+    response = client.post(
+        "/api/v1/purchases", body, content_type="application/json", HTTP_IDEMPOTENCY_KEY="k1", **auth
+    )
+    assert response.status_code == 201
+    levels = dict(StockLevel.objects.filter(variant=variant).values_list("shop_id", "quantity"))
+    assert levels == {primary.pk: 7, second.pk: 2}
+    Shop.objects.filter(pk=second.pk).update(is_active=False)
+    response = client.post(
+        "/api/v1/purchases", body, content_type="application/json", HTTP_IDEMPOTENCY_KEY="k2", **auth
+    )
+    assert (response.status_code, response.json()["error"]["code"]) == (422, "shop_inactive")
