@@ -350,6 +350,11 @@ def convergence() -> dict:
         drain_timeout_s=300,
     )
     runner, result = sc.run(cfg, sandbox=_sandbox(), database_url=os.environ["DATABASE_URL"])
+    # The run's operations, requests and drift causes, as the test dumps them.
+    if os.environ.get("BENCH_CONVERGENCE_DUMP"):
+        from pathlib import Path
+
+        runner.dump(Path(os.environ["BENCH_CONVERGENCE_DUMP"]), result)
     return {
         "summary": runner.summary(result),
         "failures": runner.failures(result),
@@ -357,6 +362,7 @@ def convergence() -> dict:
         "variants": cfg.variants,
         "faults": runner.figures.get("faults_fired", {}),
         "drift": result["drift"],
+        "drift_causes": result["drift_causes"]["by_cause"],
         "writes": result["writes"],
     }
 

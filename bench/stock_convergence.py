@@ -2,12 +2,14 @@
 10,000 operations on 200 variants (50 without options, 25 products × 6), same faults, two clusters,
 one killed mid-run. Needs PostgreSQL (BENCH_DATABASE_URL, an empty database) and Redis
 (REDIS_URL); says so and skips otherwise. Sizes: BENCH_CONVERGENCE_OPERATIONS, _SEED, _SIMPLE,
-_VARIANT_PRODUCTS.
+_VARIANT_PRODUCTS; BENCH_CONVERGENCE_DUMP=path writes the run's operations, requests and each long
+drift episode's timeline there (as the test's dump).
 
 Besides the invariants it prints each fault's count and the drift measured while it ran (issue 17):
 how long BigCommerce's level of a variant stayed apart from Comptoir's online level (clamped at 0),
 as drift episodes' p50, p99 and max (goal: p99 ≤ 5 s under the faults), sampled from the sandbox's
-storage and Comptoir's database (``tests/stock_drift.py``)."""
+storage and Comptoir's database (``tests/stock_drift.py``), and the episodes longer than the goal by
+cause and by what ended them (``tests/stock_drift_causes.py``)."""
 
 import os
 

@@ -47,7 +47,7 @@ from collections import Counter, defaultdict
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from tests import stock_drift
+from tests import stock_drift, stock_drift_causes
 
 URGENT, BULK = "urgent", "bulk"  # the lanes (integrations.services.queue), each with its clusters
 
@@ -402,7 +402,7 @@ class Run:
         return self.rng.choice(self.variants)
 
     def _record(self, n: int, op: str, **detail) -> None:
-        self.ops.append({"n": n, "op": op, **detail})
+        self.ops.append({"n": n, "op": op, "at": time.time(), **detail})
 
     def op_sale(self, n: int) -> bool:
         from inventory.services import sale_create
@@ -885,6 +885,8 @@ class Run:
         lines.append(f"ledger rows by origin: {json.dumps(result['origins'])}")
         if result.get("drift") is not None:
             lines.append(stock_drift.summary_line(result["drift"]))
+        if result.get("drift_causes") is not None:
+            lines.append(stock_drift_causes.causes_line(result["drift_causes"]))
         if result.get("writes") is not None:
             lines.append(stock_drift.writes_line(result["writes"]))
         lines.append(
@@ -1061,4 +1063,6 @@ def run(cfg: Config, *, sandbox, database_url: str, log=print) -> tuple[Run, dic
         runner.figures["clusters_died"] = runner.clusters.died
         # The longest drift episodes' variants, as they happened (in the dump: ``result.drift_evidence``).
         result["drift_evidence"] = runner.evidence({e["variant"] for e in result["drift"]["longest"]})
+        # Each episode longer than the goal: what preceded it and what ended it (``tests.stock_drift_causes``).
+        result["drift_causes"] = stock_drift_causes.explain(runner, result["drift"]["long"])
     return runner, result

@@ -120,6 +120,20 @@ class DriftTracker:
                 }
                 for e in sorted(self.episodes, key=lambda e: -e.duration)[:5]
             ],
+            # Every episode longer than the goal, in clock time (``tests.stock_drift_causes`` explains them).
+            "long": [
+                {
+                    "variant": e.key,
+                    "s": round(e.duration, 2),
+                    "start_ts": e.start + self.wall_offset,
+                    "end_ts": e.start + e.duration + self.wall_offset,
+                    "phase": e.phase,
+                    "seen": e.seen,
+                    "expected": e.expected,
+                }
+                for e in self.episodes
+                if e.duration > GOAL_P99_S
+            ],
             "open_at_end": still,
             "never_ended": [s for s in still if s["for_s"] > settle_s],
         }

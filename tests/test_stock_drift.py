@@ -197,3 +197,30 @@ def test_the_queue_length_is_sampled_with_the_levels():
     )
     assert all(sampler.sample() for _ in range(3))
     assert sampler.figures(settle_s=1)["queue"] == {"p50": 7, "p99": 40, "max": 40}
+
+
+def test_episodes_longer_than_the_goal_are_listed_in_clock_time_with_their_cause_and_what_ended_them():
+    from tests import stock_drift_causes as causes
+
+    tracker = DriftTracker(started=0.0, wall_offset=1000.0)
+    _feed(
+        tracker,
+        [(0.0, {1: 5, 2: 3}, {1: 4, 2: 2}), (1.0, {1: 5, 2: 3}, {1: 5, 2: 2}), (7.0, {1: 5, 2: 3}, {1: 5, 2: 3})],
+    )
+    (long,) = tracker.figures(interval_s=0.1, settle_s=3)["long"]  # 2's 7 s, not 1's 1 s
+    assert (long["variant"], long["s"], long["start_ts"], long["end_ts"]) == (2, 7.0, 1000.0, 1007.0)
+    # A lost answer before it, the settling's read deciding it was not applied, then the push again.
+    timeline = [
+        (-3.0, "push answer lost"),
+        (0.5, "op sale"),
+        (6.5, "settle: lost answer decided (resent)"),
+        (6.9, "push sent (relative)"),
+    ]
+    assert (causes._cause(timeline), causes._settled_by(timeline, 7.0)) == ("lost answer", "push")
+    # The merchant's edit, found by the stock check of that variant.
+    timeline = [(-0.2, "op bc_edit"), (6.8, "ledger manual_online +3")]
+    assert (causes._cause(timeline), causes._settled_by(timeline, 7.0)) == (
+        "merchant edit in BigCommerce",
+        "stock check correction (edit)",
+    )
+    assert causes._cause([(0.1, "push marked -2")]) == "Comptoir change (push lag)"

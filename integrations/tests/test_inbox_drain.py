@@ -18,12 +18,13 @@ from integrations.bigcommerce.api.webhook_signature import WebhookDelivery
 from integrations.bigcommerce.inbox import drain, handlers
 from integrations.bigcommerce.inbox.receive import webhook_event_receive
 from integrations.bigcommerce.stock import intake, orders
-from integrations.models import OrderIntake, OrderStatusAnnounced, SyncEvent, WebhookEvent
+from integrations.models import OrderIntake, OrderStatusAnnounced, SyncEvent, VariantLink, WebhookEvent
 from integrations.tests import connect_helpers
 from integrations.tests.test_export import connected
 from integrations.tests.test_order_intake import mark, place, reads, taken
 from integrations.tests.test_stock_inbound import level
 from integrations.tests.test_stock_push import stocked
+from inventory.services import sale_create
 
 bc = connect_helpers.bc  # fixture
 sandbox = connect_helpers.sandbox  # fixture
@@ -247,3 +248,95 @@ def test_a_page_of_250_orders_is_applied_in_a_bounded_number_of_queries(bc, djan
     assert len(sql) <= 40, sql
     assert reads(bc, store, since)["list"] == 2  # a full page of 250, then the next (empty) one
     assert len(taken(connection)) == 250 and level(mug) == 350
+
+
+def stock_echo(connection, variant_id: int, capture, value: int = -1) -> None:
+    """A stock webhook (``store/sku/inventory/updated``): a relative change of ``value``."""
+    inventory = {"variant_id": variant_id, "method": "relative", "value": value}
+    receive(connection, "store/sku/inventory/updated", {"inventory": inventory}, capture)
+
+
+def test_an_urgent_drain_out_of_time_leaves_the_next_pages_to_a_follow_up_at_the_tail_of_the_queue(
+    bc, queued, django_capture_on_commit_callbacks, monkeypatch
+):
+    """A backlog of webhooks (a push's echoes) no longer holds an urgent worker for 30 s while a
+    stock push waits behind it: past its time the drain stops after the page it is on (one at
+    least), the rest left pending for a follow-up queued behind what came meanwhile."""
+    store, merchant, _c, connection, mug = connected(bc, setup=lambda m: stocked(m, "Mug", "MUG-1", 10))
+    queued()
+    order = place(bc, store, mug)
+    twins(connection, order, django_capture_on_commit_callbacks)
+    for n in range(3):
+        stock_echo(connection, 900000 + n, django_capture_on_commit_callbacks)
+    assert queued() == [("webhook_inbox_drain", (connection.pk,))]
+    monkeypatch.setattr(drain, "PAGE", 2)
+    monkeypatch.setitem(drain.DRAIN_SECONDS, drain.URGENT, 0)
+    run([("webhook_inbox_drain", (connection.pk,))], django_capture_on_commit_callbacks)
+    processed = WebhookEvent.objects.filter(connection=connection, status="processed")
+    assert sorted(processed.values_list("scope", flat=True)) == [
+        f"store/channel/{connection.channel_id}/order/created",
+        "store/order/created",
+    ]
+    row = OrderIntake.objects.get(connection=connection)  # the poll the orders asked for (on PostgreSQL, run there)
+    assert row.wanted_at is not None if db.vendor == "sqlite" else row.polls == 1
+    queue = queued()
+    assert queue.count(("webhook_inbox_drain", (connection.pk,))) == 1  # one follow-up for the rest
+    for _ in range(3):
+        run(queue, django_capture_on_commit_callbacks)
+        queue = queued()
+    assert not WebhookEvent.objects.filter(connection=connection, status="received").exists()
+    assert SyncEvent.objects.filter(connection=connection, kind=SyncEvent.Kind.WEBHOOK).count() == 5  # once each
+    assert len(taken(connection)) == 1 and level(mug) == 9 and queue == []
+
+
+def test_a_page_of_stock_webhooks_is_handled_in_a_bounded_number_of_queries_echoes_recognised(
+    bc, queued, django_capture_on_commit_callbacks
+):
+    """Our own pushes come back as two webhooks a variant: a page of them is handled together (its
+    variants read at once, our own changes recognised, ONE check asked for the merchant's edit),
+    not a transaction and a dozen queries each."""
+    store, merchant, _c, connection, mug = connected(bc, setup=lambda m: stocked(m, "Mug", "MUG-1", 10))
+    remote = VariantLink.objects.get(variant=mug).remote_variant_id
+    with django_capture_on_commit_callbacks(execute=True):
+        sale_create(merchant=merchant, lines=[(mug, 2)], idempotency_key="drain-echo")  # pushed: −2
+    queued()
+    for _ in range(150):  # the echo (relative −2) and its channel twin (no value), again and again
+        stock_echo(connection, remote, django_capture_on_commit_callbacks, value=-2)
+        receive(
+            connection,
+            f"store/channel/{connection.channel_id}/inventory/product/stock_changed",
+            {"product_id": 1, "variant_id": remote, "location_id": 1},
+            django_capture_on_commit_callbacks,
+        )
+    edit = {"variant_id": remote, "method": "absolute", "value": 3}  # the merchant's edit there
+    receive(connection, "store/sku/inventory/updated", {"inventory": edit}, django_capture_on_commit_callbacks)
+    assert queued() == [("webhook_inbox_drain", (connection.pk,))]
+    with django_capture_on_commit_callbacks(execute=True), CaptureQueriesContext(db) as queries:
+        tasks.webhook_inbox_drain(connection.pk)
+    sql = [q["sql"] for q in queries if "comptoir_cache" not in q["sql"] and "SAVEPOINT" not in q["sql"]]
+    assert len(sql) <= 30, sql  # (one by one: 917)
+    assert WebhookEvent.objects.filter(connection=connection, status="processed").count() == 301
+    entries = SyncEvent.objects.filter(connection=connection, kind=SyncEvent.Kind.WEBHOOK)
+    assert entries.filter(params__skipped="own_change").count() == 300 and entries.count() == 301
+    assert VariantLink.objects.get(variant=mug).stock_check_requested_at is not None  # the edit: checked
+    assert queued().count(("bigcommerce_stock_check_requested", (connection.pk,))) == 1
+
+
+def test_the_drain_holds_the_inbox_on_a_lease_that_a_killed_worker_gives_up(
+    bc, queued, django_capture_on_commit_callbacks, monkeypatch
+):
+    """The drain's lock is a lease renewed while it runs (``services.leases``), not a 5-minute
+    lock: a worker killed mid-drain held every order and stock edit of its store back until it expired."""
+    from integrations.services import leases
+
+    store, merchant, _c, connection, mug = connected(bc, setup=lambda m: stocked(m, "Mug", "MUG-1", 10))
+    queued()
+    stock_echo(connection, 900000, django_capture_on_commit_callbacks)
+    key = drain._lock(connection.pk, drain.URGENT)
+    held = []
+    real = drain.stock_events_handle
+    monkeypatch.setattr(drain, "stock_events_handle", lambda **kw: (held.append(leases._held.get(key)), real(**kw))[1])
+    run(queued(), django_capture_on_commit_callbacks)
+    (beat,) = held
+    assert beat.stopped.is_set() and beat.seconds == drain.LEASE_SECONDS <= 10  # renewed while it ran, stopped
+    assert key not in leases._held and cache.get(key) is None  # let go at the end

@@ -11,6 +11,7 @@ from integrations import tasks
 from integrations.bigcommerce.stock import levels as stock_levels
 from integrations.bigcommerce.stock import outbox as stock_outbox
 from integrations.models import ProductLink, StockPush, SyncEvent, SyncRun, VariantLink
+from integrations.services import leases
 from integrations.tests import connect_helpers, queue_helpers
 from integrations.tests.connect_helpers import add_product, api
 from integrations.tests.stock_helpers import stock_reconcile
@@ -518,7 +519,7 @@ def test_the_push_lock_is_a_lease_renewed_while_its_holder_lives_and_given_up_wh
     settings.BIGCOMMERCE_STOCK_PUSH_LEASE_S = 0.6
     connection_id = 424242
     assert stock_outbox.push_lock_take(connection_id=connection_id)
-    beat = stock_outbox._held[connection_id]
+    beat = leases._held[stock_outbox._lock(connection_id)]
     # Alive: renewed lease after lease (a round may last minutes), never taken by another run.
     assert wait_until(lambda: beat.renewals >= 4, timeout=60)
     assert stock_outbox.push_lock_take(connection_id=connection_id) is False

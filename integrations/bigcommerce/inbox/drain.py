@@ -8,11 +8,11 @@ and not started yet). The drain:
 
 - runs once per connection and lane at a time (a cache lock); it clears the "queued" flag as it
   starts, so events stored while it runs ask for exactly one follow-up;
-- takes the pending events a page at a time, oldest first, in one transaction a page: the order
-  events of the page make ONE mark that a poll of the connection's orders is owed
-  (``handlers.order_events_handle``; the poll reads the orders), then their journal entries in one
-  write and ONE UPDATE marks them processed; other events go through their scope's handler one by
-  one, each in a savepoint (one that raises stays pending, the page goes on);
+- takes the pending events a page at a time, oldest first: the order events of the page make ONE
+  mark that a poll of the connection's orders is owed (``handlers.order_events_handle``; the poll
+  reads the orders), then their journal entries in one write and ONE UPDATE marks them processed,
+  in one transaction committed at once; other events go through their scope's handler one by
+  one, each in a transaction of its own (one that raises stays pending, the page goes on);
 - leaves nothing behind: an exception in the page's batch rolls the page back (its events stay
   pending for the next drain, or the minute sweep, ``inbox_sweep``); what arrived after its last
   look asks for a fresh drain.
@@ -23,11 +23,15 @@ from __future__ import annotations
 import logging
 import time
 
-from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
-from integrations.bigcommerce.inbox.handlers import order_event_handle, order_events_handle
+from integrations.bigcommerce.inbox.handlers import (
+    order_event_handle,
+    order_events_handle,
+    stock_event_handle,
+    stock_events_handle,
+)
 from integrations.bigcommerce.inbox.receive import webhook_event_process, webhook_events_close
 from integrations.bigcommerce.inbox.scopes import (
     drain_kick,
@@ -38,13 +42,21 @@ from integrations.bigcommerce.inbox.scopes import (
     process_task_for,
 )
 from integrations.models import BigCommerceConnection, WebhookEvent
-from integrations.services.queue import enqueue
+from integrations.services.leases import lease_release, lease_take
+from integrations.services.queue import BULK, URGENT, enqueue
 
 logger = logging.getLogger(__name__)
 
 PAGE = 1000  # events a transaction
-DRAIN_SECONDS = 30  # then a fresh task takes over, so other work gets a turn
-LOCK_SECONDS = 300  # longer than a drain can take (its pages, and the order poll a page may start)
+# Then a fresh task takes over, at the tail of the lane's queue, so other work gets a turn. On the
+# urgent lane a drain of our own pushes' echoes (two webhooks a variant pushed, tenths of a second
+# each on a busy machine) held a worker for the whole 30 s while the stock pushes, order polls and
+# stock checks queued behind it waited (a sale reached BigCommerce 10 to 30 s late): it yields
+# after a second or so there, its page's order events always handled first.
+DRAIN_SECONDS = {URGENT: 1.5, BULK: 30.0}
+# The drain's lock is a lease renewed while its worker lives (``services.leases``): a worker killed
+# mid-drain gives the store's inbox up within this, not after the longest a drain could take.
+LEASE_SECONDS = 6
 SWEEP_AFTER = timezone.timedelta(minutes=1)
 
 
@@ -61,26 +73,36 @@ def _pending(connection_id: int, lane: str):
 def inbox_drain(*, connection_id: int, lane: str) -> int:
     """Process the connection's pending events of a lane, a page at a time; how many were taken."""
     drain_started(connection_id=connection_id, lane=lane)
-    if not cache.add(_lock(connection_id, lane), 1, timeout=LOCK_SECONDS):
+    if not lease_take(_lock(connection_id, lane), seconds=LEASE_SECONDS):
         return 0  # a drain runs: it looks again before it ends
     taken, set_aside = 0, set()
-    began = time.monotonic()
+    deadline = time.monotonic() + DRAIN_SECONDS[lane]
     try:
-        while time.monotonic() - began < DRAIN_SECONDS:
-            page = _page_process(connection_id=connection_id, lane=lane, set_aside=set_aside)
-            if not page:
-                break
+        while page := _page_process(connection_id=connection_id, lane=lane, set_aside=set_aside, deadline=deadline):
             taken += page
+            if time.monotonic() >= deadline:
+                break
     finally:
-        cache.delete(_lock(connection_id, lane))
+        lease_release(_lock(connection_id, lane))
     if _pending(connection_id, lane).exclude(pk__in=set_aside).exists():
         drain_kick(connection_id=connection_id, lane=lane)  # arrived since our last look, or time ran out
     return taken
 
 
-def _page_process(*, connection_id: int, lane: str, set_aside: set[int]) -> int:
-    """One page of pending events in one transaction; how many it held. ``set_aside``: events
-    whose handler raised in this drain (left pending for a later one), extended here."""
+def _page_process(*, connection_id: int, lane: str, set_aside: set[int], deadline: float) -> int:
+    """One page of pending events; how many it handled. ``set_aside``: events whose handler raised
+    in this drain (left pending for a later one), extended here. The events other than orders
+    left when ``deadline`` passes stay pending for the drain that follows.
+
+    The page's order events are handled together in the page's transaction, committed before the
+    other events are: their mark that a poll is owed holds the connection's intake row until
+    commit, and every order poll (the intake's, the push settling a lost answer, the stock check)
+    advances its cursor on that row. Its stock events (edits in BigCommerce, and our own pushes
+    coming back: hundreds in a busy page, tenths of a second each one by one on a busy machine) are
+    handled together next, in a transaction of their own (``_stock_batch``); any other event one by
+    one, each in a transaction of its own. So neither a poll nor the stock check a stock edit asks
+    for waits seconds for the rest of the page (as they did: a sale reached BigCommerce 10 s late),
+    and a merchant's edit is not read a minute late behind the echoes queued before it."""
     with transaction.atomic():
         events = list(
             _pending(connection_id, lane)
@@ -95,16 +117,54 @@ def _page_process(*, connection_id: int, lane: str, set_aside: set[int]) -> int:
         orders = [e for e in events if handler_for(e.scope) is order_event_handle and _readable(e)]
         if orders:
             webhook_events_close(events=orders, outcomes=order_events_handle(events=orders))
-        batched = {e.pk for e in orders}
-        for event in events:
-            if event.pk in batched:
-                continue
-            try:
-                webhook_event_process(event=event)  # a savepoint of its own
-            except Exception:
-                logger.exception("Webhook event %s (%s) failed; left pending", event.pk, event.scope)
-                set_aside.add(event.pk)
-    return len(events)
+    stock = [e for e in events if handler_for(e.scope) is stock_event_handle and _readable(e)]
+    batched, others = {e.pk for e in orders} | _stock_batch(stock), 0
+    for event in events:
+        if event.pk in batched:
+            continue
+        if others and time.monotonic() > deadline:
+            break  # at least one a page, so a drain always gets on
+        others += 1
+        try:
+            with transaction.atomic():
+                if _retaken(event):  # else processed meanwhile (``inbox_event_process``)
+                    webhook_event_process(event=event)
+        except Exception:
+            logger.exception("Webhook event %s (%s) failed; left pending", event.pk, event.scope)
+            set_aside.add(event.pk)
+    return len(orders) + others
+
+
+def _stock_batch(events: list[WebhookEvent]) -> set[int]:
+    """The page's stock events handled together in one short transaction (``stock_events_handle``:
+    a few queries whatever their number, where one by one each took its own); the ids handled, or
+    taken by another process meanwhile. If the batch fails, none: they go one by one, and only the
+    one whose handler raises is set aside."""
+    if not events:
+        return set()
+    try:
+        with transaction.atomic():
+            taken = set(
+                WebhookEvent.objects.select_for_update(skip_locked=True, of=("self",))
+                .filter(pk__in=[e.pk for e in events], status=WebhookEvent.Status.RECEIVED)
+                .values_list("pk", flat=True)
+            )
+            ours = [e for e in events if e.pk in taken]
+            if ours:
+                webhook_events_close(events=ours, outcomes=stock_events_handle(events=ours))
+    except Exception:
+        logger.exception("A batch of %s stock webhook events failed; handled one by one", len(events))
+        return set()
+    return {e.pk for e in events}
+
+
+def _retaken(event: WebhookEvent) -> bool:
+    """The event locked again in the caller's transaction, if it is still pending."""
+    return (
+        WebhookEvent.objects.select_for_update(skip_locked=True, of=("self",))
+        .filter(pk=event.pk, status=WebhookEvent.Status.RECEIVED)
+        .exists()
+    )
 
 
 def _readable(event: WebhookEvent) -> bool:

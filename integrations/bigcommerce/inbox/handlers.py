@@ -18,12 +18,11 @@ from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
 
-from catalog.models import Product
 from integrations.bigcommerce.products.importer import is_importing
 from integrations.bigcommerce.stock.intake_run import orders_intake_request_many
-from integrations.bigcommerce.stock.manual_edits import stock_check_request, stock_event_links
+from integrations.bigcommerce.stock.manual_edits import stock_checks_request, stock_events_links
 from integrations.bigcommerce.stock.orders import order_id_of
-from integrations.models import ProductLink, WebhookEvent
+from integrations.models import WebhookEvent
 from integrations.services.queue import enqueue_on_commit
 
 
@@ -142,23 +141,39 @@ def order_events_handle(*, events: list[WebhookEvent]) -> dict[int, Skipped | No
 
 def stock_event_handle(*, event: WebhookEvent) -> Skipped | None:
     """A stock level changed in BigCommerce: unless it is our own change coming back, check it."""
+    return stock_events_handle(events=[event])[event.pk]
 
-    connection = _connected(event)
+
+def stock_events_handle(*, events: list[WebhookEvent]) -> dict[int, Skipped | None]:
+    """Stock events of one connection handled together (a drain's page: most are our own pushes
+    coming back, two a variant pushed), in a few queries whatever their number: the variants they
+    name read at once, our own changes recognised, the others' variants marked for ONE check. The
+    outcome of each, by event id."""
+    connection = _connected(events[0]) if events else None
     if connection is None:
-        return Skipped(_not_connected, code="not_connected")
-    if event.scope.startswith("store/channel/") and _channel_of(event.scope) != connection.channel_id:
-        return Skipped(_other_channel, code="other_channel")
-    data = event.payload.get("data") or {}
-    links = stock_event_links(connection=connection, data=data)
-    if not links:
-        return Skipped(_not_linked, code="not_linked")
-    products = ProductLink.objects.filter(pk__in={v.link_id for v in links}).values("product_id")
-    if not Product.objects.filter(pk__in=products, track_stock=True).exists():
-        return Skipped(_not_tracked, code="not_tracked")
-    if not stock_check_request(connection=connection, data=data):
-        # Linked and tracked: this is Comptoir's own push coming back (never "not linked").
-        return Skipped(_own_change, code="own_change")
-    return None
+        return {event.pk: Skipped(_not_connected, code="not_connected") for event in events}
+    outcomes: dict[int, Skipped | None] = {}
+    ours = []
+    for event in events:
+        if event.scope.startswith("store/channel/") and _channel_of(event.scope) != connection.channel_id:
+            outcomes[event.pk] = Skipped(_other_channel, code="other_channel")
+        else:
+            ours.append(event)
+    datas = [event.payload.get("data") or {} for event in ours]
+    found = stock_events_links(connection=connection, datas=datas)
+    tracked = []
+    for event, data, links in zip(ours, datas, found, strict=True):
+        if not links:
+            outcomes[event.pk] = Skipped(_not_linked, code="not_linked")
+        elif not any(v.link.product is not None and v.link.product.track_stock for v in links):
+            outcomes[event.pk] = Skipped(_not_tracked, code="not_tracked")
+        else:
+            tracked.append((event, data, links))
+    marked = stock_checks_request(connection=connection, found=[(data, links) for _e, data, links in tracked])
+    for (event, _data, _links), count in zip(tracked, marked, strict=True):
+        # Linked and tracked, nothing marked: Comptoir's own push coming back (never "not linked").
+        outcomes[event.pk] = None if count else Skipped(_own_change, code="own_change")
+    return outcomes
 
 
 def _no_order():

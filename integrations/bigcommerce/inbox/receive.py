@@ -70,17 +70,19 @@ def webhook_event_process(*, event: WebhookEvent) -> None:
 def webhook_events_close(*, events: list[WebhookEvent], outcomes: dict[int, Skipped | None]) -> None:
     """A batch of events handled together (``outcomes``: by event id): their journal entries in
     one write, and all of them marked processed in one UPDATE (in the caller's transaction)."""
-    sync_events_record_many([webhook_event_entry(event=e, outcome=outcomes.get(e.pk)) for e in events])
+    known: dict = {}  # a batch names the same variants again and again (two echoes a variant pushed)
+    sync_events_record_many([webhook_event_entry(event=e, outcome=outcomes.get(e.pk), known=known) for e in events])
     WebhookEvent.objects.filter(pk__in=[e.pk for e in events], status=WebhookEvent.Status.RECEIVED).update(
         status=WebhookEvent.Status.PROCESSED, processed_at=timezone.now()
     )
 
 
-def webhook_event_entry(*, event: WebhookEvent, outcome) -> SyncEvent:
-    """The journal's entry for a handled event (unsaved): what it was about, and why it was skipped."""
+def webhook_event_entry(*, event: WebhookEvent, outcome, known: dict | None = None) -> SyncEvent:
+    """The journal's entry for a handled event (unsaved): what it was about, and why it was skipped.
+    ``known``: the products already looked up for the events of the same batch."""
     data = event.payload.get("data", {})
     skipped = outcome if isinstance(outcome, Skipped) else None
-    params, product = _webhook_subject(event=event, data=data)
+    params, product = _webhook_subject(event=event, data=data, known={} if known is None else known)
     if skipped and skipped.code:
         params["skipped"] = skipped.code
 
@@ -112,7 +114,7 @@ def _positive_int(value) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else None
 
 
-def _webhook_subject(*, event: WebhookEvent, data: dict) -> tuple[dict, dict | None]:
+def _webhook_subject(*, event: WebhookEvent, data: dict, known: dict) -> tuple[dict, dict | None]:
     """What the event is about, in the merchant's terms: the message's parameters (what happened,
     the product's name or BigCommerce id, the order) and the product it names, if Comptoir has it."""
     family = webhook_family(event.scope)
@@ -134,6 +136,17 @@ def _webhook_subject(*, event: WebhookEvent, data: dict) -> tuple[dict, dict | N
     params["remote_product_id"] = remote_product
     if event.connection_id is None or not (remote_product or remote_variant):
         return params, None
+    key = (event.connection_id, event.merchant_id, remote_product, remote_variant)
+    if key not in known:
+        known[key] = _product_named(event=event, remote_product=remote_product, remote_variant=remote_variant)
+    name, product = known[key]
+    if name is not None:
+        params["product"] = name
+    return params, product
+
+
+def _product_named(*, event: WebhookEvent, remote_product, remote_variant) -> tuple[str | None, dict | None]:
+    """The product (its name, and the journal's product reference) that remote ids name, if Comptoir has it."""
     link = vlink = None
     if remote_variant:
         vlink = (
@@ -155,11 +168,10 @@ def _webhook_subject(*, event: WebhookEvent, data: dict) -> tuple[dict, dict | N
         else None
     )
     if product is None:
-        return params, None
-    params["product"] = product.name
+        return None, None
     skus = {v.pk: v.sku for v in product.variants.all() if v.sku}
     sku = skus.get(vlink.variant_id, "") if vlink is not None else next(iter(skus.values()), "")
-    return params, {"id": product.pk, "name": product.name, "sku": sku}
+    return product.name, {"id": product.pk, "name": product.name, "sku": sku}
 
 
 def _webhook_event_fail(*, event: WebhookEvent, problem: str) -> None:

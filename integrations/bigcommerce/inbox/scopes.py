@@ -59,7 +59,12 @@ BULK_TASK = "integrations.tasks.webhook_event_process_bulk"
 
 # The inbox is processed in batches (``inbox.drain``): one drain task per connection and lane.
 DRAIN_TASKS = {URGENT: "integrations.tasks.webhook_inbox_drain", BULK: "integrations.tasks.webhook_inbox_drain_bulk"}
-DRAIN_FLAG_SECONDS = 60  # a drain asked for and not started yet: no second task (the sweep, if lost)
+# A task asked for and not started yet: no second one. A queued task can be lost with a worker
+# killed while it held it (django-q's Redis broker takes tasks ahead, without an acknowledgement): the
+# flag then kept every later kick away for a minute (a convergence run's killed worker left a store's
+# webhooks stopped that long). A few seconds bound that; a second task while one waits in a long queue
+# finds little to do.
+DRAIN_FLAG_SECONDS = 10
 
 
 def process_task_for(scope: str) -> str:

@@ -33,13 +33,24 @@ from integrations.bigcommerce.api.errors import PacingDeferred, Unauthorized
 from integrations.bigcommerce.stock.intake import orders_poll
 from integrations.models import BigCommerceConnection, OrderIntake, OrderStatusAnnounced
 from integrations.services.incidents import connection_access_refused
+from integrations.services.leases import lease_release, lease_take
 from integrations.services.queue import enqueue
 
 logger = logging.getLogger(__name__)
 
-KICK_FLAG_SECONDS = 60
-LOCK_SECONDS = 120  # longer than a drain can take (its polls, their pacing and retries)
-DRAIN_SECONDS = 30
+# A task asked for and not started yet: no second one. A queued task can be lost with a worker
+# killed while it held it (django-q's Redis broker takes tasks ahead, without an acknowledgement): the
+# flag then kept every later kick away for a minute (a convergence run's killed worker left a store's
+# order intake stopped that long). A few seconds bound that; a second task while one waits in a long queue
+# finds little to do.
+KICK_FLAG_SECONDS = 10
+# One poll per store at a time, on a lease renewed while its worker lives (``services.leases``):
+# a worker killed mid-poll gives the store's intake up within this, not after two minutes.
+LEASE_SECONDS = 6
+# Then a fresh task takes over at the tail of the urgent queue. Polls are at least a poll gap apart,
+# so while orders keep coming a run that kept the worker for 30 s spent most of it asleep, a stock
+# push or a stock check waiting behind it (it often runs inline in the inbox drain's worker).
+DRAIN_SECONDS = 2
 SWEEP_OVERLAP = timedelta(seconds=60)  # the minute poll reads a minute back: late arrivals
 
 
@@ -115,7 +126,7 @@ def orders_intake_drain(*, connection_id: int, overlap: timedelta | None = None,
     polls ran. ``overlap``: how far back the first poll reads again."""
     cache.delete(_flag(connection_id))
     connection = _connection(connection_id)
-    if connection is None or not cache.add(_lock(connection_id), 1, timeout=LOCK_SECONDS):
+    if connection is None or not lease_take(_lock(connection_id), seconds=LEASE_SECONDS):
         return 0
     polls = 0
     began = time.monotonic()
@@ -145,7 +156,7 @@ def orders_intake_drain(*, connection_id: int, overlap: timedelta | None = None,
         logger.info("Order poll of connection %s deferred: the store's quota is spent", connection_id)
         return polls
     finally:
-        cache.delete(_lock(connection_id))
+        lease_release(_lock(connection_id))
     if OrderIntake.objects.filter(connection=connection, wanted_at__isnull=False).exists():
         orders_intake_kick(connection_id=connection_id)  # owed since our last look: a fresh task
     return polls

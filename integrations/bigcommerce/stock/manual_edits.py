@@ -8,6 +8,7 @@ from datetime import timedelta
 
 from django.core.cache import cache
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from integrations.bigcommerce.api.errors import PacingDeferred
@@ -18,7 +19,13 @@ from integrations.services.queue import enqueue
 from inventory.models import StockOrigin
 
 logger = logging.getLogger(__name__)
-KICK_FLAG_SECONDS = 60
+
+# A task asked for and not started yet: no second one. A queued task can be lost with a worker
+# killed while it held it (django-q's Redis broker takes tasks ahead, without an acknowledgement): the
+# flag then kept every later kick away for a minute (a convergence run's killed worker left a store's
+# stock checks stopped that long). A few seconds bound that; a second task while one waits in a long queue
+# finds little to do.
+KICK_FLAG_SECONDS = 10
 
 
 # A relative change equal to one Comptoir pushed this recently is taken for its echo. (A genuine
@@ -26,52 +33,92 @@ KICK_FLAG_SECONDS = 60
 ECHO_WINDOW = timedelta(minutes=2)
 
 
-def _echo(vlink: VariantLink, inventory: dict) -> bool:
-    """A relative change equal to what Comptoir pushed for this variant a moment ago: ours."""
+def _recent_pushes(links: list[VariantLink]) -> dict[int, dict[str, int]]:
+    """Per link, what Comptoir pushed in the echo window, summed per call (batch): one query."""
+    recent: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    rows = StockPush.objects.filter(
+        variant_link__in=[v.pk for v in links], state=StockPush.State.SENT, sent_at__gte=timezone.now() - ECHO_WINDOW
+    ).values_list("variant_link_id", "batch", "delta")
+    for link_id, batch, delta in rows:
+        recent[link_id][batch] += delta
+    return recent
+
+
+def _own(vlink: VariantLink, inventory: dict | None, recent: dict[int, dict[str, int]]) -> bool:
+    """Our own change coming back: a relative change equal to what Comptoir pushed for this variant
+    a moment ago (one call's sum); an event with no value (the channel's ``stock_changed``) right
+    after our own push: the store-wide event (with its value) decides."""
+    pushed = recent.get(vlink.pk, {})
+    if inventory is None:
+        return bool(pushed)
     if inventory.get("method") != "relative" or not isinstance(inventory.get("value"), int):
         return False
-    recent = StockPush.objects.filter(
-        variant_link=vlink, state=StockPush.State.SENT, sent_at__gte=timezone.now() - ECHO_WINDOW
+    return inventory["value"] in pushed.values()
+
+
+def _event_ids(data: dict) -> tuple[int | None, int | None]:
+    """(remote variant id, remote product id) an inventory event names; a product tracked as a whole
+    names no variant. ``store/channel/{id}/inventory/product/stock_changed`` names them at the top level."""
+    inventory = data.get("inventory") if isinstance(data.get("inventory"), dict) else data
+    variant_id = inventory.get("variant_id")
+    if isinstance(variant_id, int) and not isinstance(variant_id, bool) and variant_id > 0:
+        return variant_id, None
+    product_id = inventory.get("product_id") or data.get("id")
+    if isinstance(product_id, int) and not isinstance(product_id, bool) and product_id > 0:
+        return None, product_id
+    return None, None
+
+
+def stock_events_links(*, connection: BigCommerceConnection, datas: list[dict]) -> list[list[VariantLink]]:
+    """The bound variants each inventory event is about (a product tracked as a whole: its
+    variants), for many events in one query (a drain's page)."""
+    ids = [_event_ids(data) for data in datas]
+    variants = {v for v, _p in ids if v}
+    products = {p for _v, p in ids if p}
+    if not (variants or products):
+        return [[] for _ in datas]
+    live = (
+        VariantLink.objects.live()
+        .filter(link__connection=connection)
+        .filter(Q(remote_variant_id__in=variants) | Q(link__remote_product_id__in=products))
+        .select_related("link__product")
+        .order_by("pk")
     )
-    by_batch: dict[str, int] = defaultdict(int)
-    for batch, delta in recent.values_list("batch", "delta"):
-        by_batch[batch] += delta
-    return inventory["value"] in by_batch.values()
-
-
-def _just_pushed(vlink: VariantLink) -> bool:
-    return StockPush.objects.filter(
-        variant_link=vlink, state=StockPush.State.SENT, sent_at__gte=timezone.now() - ECHO_WINDOW
-    ).exists()
+    by_variant: dict[int, list[VariantLink]] = defaultdict(list)
+    by_product: dict[int, list[VariantLink]] = defaultdict(list)
+    for vlink in live:
+        by_variant[vlink.remote_variant_id].append(vlink)
+        by_product[vlink.link.remote_product_id].append(vlink)
+    return [by_variant.get(v, []) if v else by_product.get(p, []) if p else [] for v, p in ids]
 
 
 def stock_event_links(*, connection: BigCommerceConnection, data: dict) -> list[VariantLink]:
-    """The bound variants an inventory event is about (a product tracked as a whole: its
-    variants). ``store/channel/{id}/inventory/product/stock_changed`` names them at the top level."""
-    inventory = data.get("inventory") if isinstance(data.get("inventory"), dict) else data
-    variant_id = inventory.get("variant_id")
-    live = VariantLink.objects.live().filter(link__connection=connection)
-    if isinstance(variant_id, int) and not isinstance(variant_id, bool) and variant_id > 0:
-        return list(live.filter(remote_variant_id=variant_id))
-    product_id = inventory.get("product_id") or data.get("id")
-    if isinstance(product_id, bool):
-        return []
-    if isinstance(product_id, int) and product_id > 0:
-        return list(live.filter(link__remote_product_id=product_id))
-    return []
+    return stock_events_links(connection=connection, datas=[data])[0]
+
+
+def stock_checks_request(
+    *, connection: BigCommerceConnection, found: list[tuple[dict, list[VariantLink]]]
+) -> list[int]:
+    """Mark the variants of many inventory events (each: its data and its links) for ONE check,
+    our own changes coming back left out; per event, how many of its variants were marked. The
+    check runs in a task, on commit."""
+    recent = _recent_pushes([v for _data, links in found for v in links])
+    marked: list[int] = []
+    link_ids: set[int] = set()
+    for data, links in found:
+        inventory = data.get("inventory") if isinstance(data.get("inventory"), dict) else None
+        theirs = [v for v in links if not _own(v, inventory, recent)]
+        marked.append(len(theirs))
+        link_ids |= {v.pk for v in theirs}
+    stock_check_request_links(connection=connection, link_ids=link_ids)
+    return marked
 
 
 def stock_check_request(*, connection: BigCommerceConnection, data: dict) -> int:
     """Mark the variants of an inventory event for a check (not our own change coming back);
     how many were marked. The check runs in a task, on commit."""
-    inventory = data.get("inventory") if isinstance(data.get("inventory"), dict) else None
     links = stock_event_links(connection=connection, data=data)
-    if inventory is not None:
-        links = [v for v in links if not _echo(v, inventory)]
-    else:  # no value to compare: right after our own push, the store-wide event (with its value) decides
-        links = [v for v in links if not _just_pushed(v)]
-    stock_check_request_links(connection=connection, link_ids={v.pk for v in links})
-    return len(links)
+    return stock_checks_request(connection=connection, found=[(data, links)])[0]
 
 
 def stock_check_request_links(*, connection: BigCommerceConnection, link_ids: set[int]) -> None:

@@ -22,21 +22,25 @@
 """
 
 import logging
-import threading
 import time
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import connections
 
 from integrations.bigcommerce.stock.levels import clamped, settle_grace_seconds
 from integrations.models import BigCommerceConnection, StockPush, VariantLink
+from integrations.services.leases import lease_release, lease_take
 from integrations.services.queue import enqueue
 from inventory.models import ONLINE_ORIGINS
 
 logger = logging.getLogger(__name__)
 
-KICK_FLAG_SECONDS = 60
+# A task asked for and not started yet: no second one. A queued task can be lost with a worker
+# killed while it held it (django-q's Redis broker takes tasks ahead, without an acknowledgement): the
+# flag then kept every later kick away for a minute (a convergence run's killed worker left a store's
+# stock pushes stopped that long). A few seconds bound that; a second task while one waits in a long queue
+# finds little to do.
+KICK_FLAG_SECONDS = 10
 
 State = StockPush.State
 
@@ -96,58 +100,26 @@ def _lease_seconds() -> float:
     return float(getattr(settings, "BIGCOMMERCE_STOCK_PUSH_LEASE_S", 6.0))
 
 
-class _Heartbeat(threading.Thread):
-    """Renews a held lock's lease every third of it while the holder lives: a run's rounds may
-    take minutes (the pacer's waits, the client's retries), but a worker killed with the lock held
-    gives the store up within one lease, not after the longest a round could take. What a killed
-    run had in flight is safe all the same: its rows stay "unknown" until the settle window passed."""
-
-    def __init__(self, key: str):
-        super().__init__(name=f"lease {key}", daemon=True)
-        self.key = key
-        self.stopped = threading.Event()
-        self.renewals = 0
-
-    def run(self) -> None:
-        lease = _lease_seconds()
-        try:
-            while not self.stopped.wait(lease / 3):
-                if not cache.touch(self.key, timeout=lease):
-                    return  # gone (released, or lapsed): nothing to keep
-                self.renewals += 1
-        except Exception:  # noqa: BLE001 (the cache out of reach: the lease lapses, another run takes over)
-            logger.warning("stock push lease %s could not be renewed", self.key, exc_info=True)
-        finally:
-            connections.close_all()  # this thread's own (the database cache's), not the run's
-
-
-_held: dict[int, _Heartbeat] = {}  # this process's held locks, by connection
-
-
 def push_lock_take(*, connection_id: int) -> bool:
-    """One push run per connection, on a lease (``_Heartbeat``) while its holder lives.
+    """One push run per connection, on a lease renewed while its holder lives
+    (``services.leases``): a run's rounds may take minutes (the pacer's waits, the client's
+    retries), but a worker killed with the lock held gives the store up within one lease. What a
+    killed run had in flight is safe all the same: its rows stay "unknown" until the settle window passed.
 
     A run that finds the lock held leaves a mark: the holder may have claimed before the changes
     this run came for were committed, so the holder enqueues a follow-up when it lets go
     (``push_lock_release``) instead of leaving them to the minute sweep. The mark is set before a
     second look, so a holder that let go in between is never missed: then this run takes the lock."""
     lease = _lease_seconds()
-    taken = cache.add(_lock(connection_id), 1, timeout=lease)
-    if not taken:
-        cache.set(_owed(connection_id), 1, timeout=int(settle_grace_seconds()) + 60)
-        taken = cache.add(_lock(connection_id), 1, timeout=lease)
-    if taken:
-        _held[connection_id] = beat = _Heartbeat(_lock(connection_id))
-        beat.start()
-    return taken
+    if lease_take(_lock(connection_id), seconds=lease):
+        return True
+    cache.set(_owed(connection_id), 1, timeout=int(settle_grace_seconds()) + 60)
+    return lease_take(_lock(connection_id), seconds=lease)
 
 
 def push_lock_release(*, connection_id: int) -> bool:
     """Let go of the connection; enqueue a follow-up push when a run came meanwhile (True)."""
-    beat = _held.pop(connection_id, None)
-    if beat is not None:
-        beat.stopped.set()
-    cache.delete(_lock(connection_id))
+    lease_release(_lock(connection_id))
     if not cache.delete(_owed(connection_id)):
         return False
     stock_push_kick(connection_id=connection_id)

@@ -218,7 +218,9 @@ def _claim(*, connection, limit: int) -> tuple[str, list[StockPush]]:
     batch = uuid.uuid4().hex
     with transaction.atomic():
         rows = list(
-            StockPush.objects.select_for_update(skip_locked=True)
+            # Only the push rows: a variant link being marked for a check (a webhook's transaction)
+            # must not make its changes skipped by this round.
+            StockPush.objects.select_for_update(skip_locked=True, of=("self",))
             .filter(connection=connection, state=State.PENDING)
             .select_related("variant_link")
             .order_by("pk")[:limit]
