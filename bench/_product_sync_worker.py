@@ -139,9 +139,40 @@ def fill(args) -> dict:
     return {"connection": connection.pk, "store": store["hash"], "fill_s": round(time.monotonic() - started, 1)}
 
 
+def tasks_one_after_another() -> None:
+    """Run the tasks this process enqueues as a worker does: one after the other, each once the one
+    before has returned. django-q2's sync mode runs a task inside the call that enqueues it, so
+    an export whose every round enqueues the next would nest one round's frames (and all they hold)
+    in the next: memory would grow with the number of rounds, which no worker does."""
+    from collections import deque
+
+    from integrations.services import queue
+
+    inline = queue.async_task
+    pending: deque = deque()
+    running = False
+
+    def trampoline(*args, **kwargs):
+        nonlocal running
+        pending.append((args, kwargs))
+        if running:
+            return None
+        running = True
+        try:
+            while pending:
+                args, kwargs = pending.popleft()
+                inline(*args, **kwargs)
+        finally:
+            running = False
+        return None
+
+    queue.async_task = trampoline
+
+
 def export(args) -> dict:
-    """The initial sync (``export_initial_start`` as Finish setup calls it; its task runs inline on
-    commit and hands over to fresh tasks inline too), or an update of ``--update`` products."""
+    """The initial sync (``export_initial_start`` as Finish setup calls it; its task runs on
+    commit and hands over to fresh tasks, one after the other), or an update of ``--update``
+    products."""
     import tracemalloc
 
     from django.db import transaction
@@ -152,6 +183,7 @@ def export(args) -> dict:
     from integrations.bigcommerce.products import export as exporter
     from integrations.models import BigCommerceConnection, ProductLink, SyncRun
 
+    tasks_one_after_another()
     connection = BigCommerceConnection.objects.select_related("merchant").get(pk=args.connection)
     default_pacer().backend.reset(connection.store_hash)  # what the filler's fast quota taught it
     if args.update:
