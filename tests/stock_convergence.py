@@ -482,6 +482,7 @@ class Run:
         return True
 
     def op_split_on(self, n: int) -> bool:
+        from inventory.errors import InvalidQuantity
         from inventory.models import StockLevel
         from inventory.services import stock_split_set
 
@@ -489,12 +490,17 @@ class Run:
         level = StockLevel.objects.filter(variant=variant).first()
         total = level.quantity if level else 0
         online = self.rng.randint(0, max(0, total))
-        done = stock_split_set(
-            merchant=self.merchant,
-            variant=variant,
-            online_quantity=online,
-            idempotency_key=f"cv:{self.cfg.seed}:split:{n}",
-        )
+        try:
+            done = stock_split_set(
+                merchant=self.merchant,
+                variant=variant,
+                online_quantity=online,
+                idempotency_key=f"cv:{self.cfg.seed}:split:{n}",
+            )
+        except InvalidQuantity:
+            # An online order took stock between the read above and the split (a merchant's form
+            # would say so): refused, nothing written; not a fault of the run.
+            return False
         self._record(n, "split_on", variant=variant.pk, online=online, total=total)
         return done is not None
 
