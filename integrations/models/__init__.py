@@ -15,6 +15,7 @@ from integrations.models.bindings import (
 from integrations.models.connection import BigCommerceConnection, ProductAssignment
 from integrations.models.incidents import Incident
 from integrations.models.journal import SyncEvent, SyncRun
+from integrations.models.locations import ShopLocation
 from integrations.models.stock import OrderIntake, OrderLineEffect, OrderStatusAnnounced, RemoteOrder, StockPush
 from integrations.models.transport import RateLimitState, UsedSignedPayload, WebhookEvent
 
@@ -30,6 +31,7 @@ __all__ = [
     "RateLimitState",
     "RemoteOrder",
     "RemoteRef",
+    "ShopLocation",
     "StockPush",
     "SyncEvent",
     "SyncRun",

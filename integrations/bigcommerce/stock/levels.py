@@ -12,10 +12,9 @@ from django.db.models import Sum
 
 from integrations.bigcommerce.api import endpoints as api
 from integrations.models import StockPush
+from integrations.models.locations import DEFAULT_LOCATION_ID  # noqa: F401 (the stock sync's name for it)
 from inventory.selectors import online_levels
 
-# BigCommerce's default location; the connection knows no other (stock lives there for the Catalog too).
-DEFAULT_LOCATION_ID = 1
 LEVELS_PER_CALL = 250
 
 State = StockPush.State
