@@ -234,7 +234,7 @@ def sale_get(*, merchant: Merchant, pk) -> Sale | None:
 
 
 def sale_by_key(*, merchant: Merchant, idempotency_key: str) -> Sale | None:
-    return Sale.objects.filter(merchant=merchant, idempotency_key=idempotency_key).first()
+    return Sale.objects.filter(merchant=merchant, idempotency_key=idempotency_key).select_related("shop").first()
 
 
 def sale_lines_with_refunds(*, sale: Sale) -> list[SaleLine]:
@@ -273,7 +273,7 @@ def variants_by_barcode(*, merchant: Merchant, barcode: str, shop: Shop | None =
 
 
 def refund_by_key(*, merchant: Merchant, idempotency_key: str) -> Refund | None:
-    return Refund.objects.filter(merchant=merchant, idempotency_key=idempotency_key).first()
+    return Refund.objects.filter(merchant=merchant, idempotency_key=idempotency_key).select_related("shop").first()
 
 
 def sales_summary(*, merchant: Merchant, day, shop: Shop | None = None) -> dict:

@@ -10,7 +10,7 @@ from inventory.models import StockLevel, StockMovement
 from inventory.services import refund_create, sale_create, stock_set
 from inventory.tests.factories import stocked_variant
 from portal.models import Shop
-from portal.services import shop_primary
+from portal.services import device_move, shop_primary
 from portal.tests.factories import DeviceFactory, ShopFactory
 
 pytestmark = pytest.mark.django_db
@@ -152,3 +152,21 @@ def test_the_stock_history_says_whose_it_is_with_several_shops(merchant_client, 
     url = f"/catalog/products/{variant.product_id}/stock/?shop={second.pk}"
     assert "History in Gare" in merchant_client.get(url).content.decode()
     assert "Historique de Gare" in merchant_client.get(url, HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+
+
+def test_the_device_api_says_which_shop_a_purchase_and_a_refund_were_made_in(client, merchant, two_shops):
+    variant, primary, second = two_shops
+    device = DeviceFactory(merchant=merchant, shop=second)
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {device.token}", "content_type": "application/json"}
+    body = json.dumps({"lines": [{"variant_id": variant.pk, "quantity": 2}]})
+    created = client.post("/api/v1/purchases", body, HTTP_IDEMPOTENCY_KEY="k1", **auth).json()
+    assert created["shop"] == {"id": second.pk, "name": "Gare"}
+    replayed = client.post("/api/v1/purchases", body, HTTP_IDEMPOTENCY_KEY="k1", **auth).json()
+    assert replayed == created
+    device_move(device=device, shop=primary)  # the till moves: the purchase stays where it was made
+    url = f"/api/v1/purchases/{created['id']}"
+    refund = json.dumps({"lines": [{"line_id": created["lines"][0]["id"], "quantity": 1}]})
+    refunded = client.post(f"{url}/refunds", refund, HTTP_IDEMPOTENCY_KEY="r1", **auth).json()
+    assert refunded["shop"] == {"id": primary.pk, "name": primary.name}  # the items went back here
+    read = client.get(url, HTTP_AUTHORIZATION=f"Bearer {device.token}").json()
+    assert read["shop"] == {"id": second.pk, "name": "Gare"} and read["refunds"][0]["shop"]["id"] == primary.pk
