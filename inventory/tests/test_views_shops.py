@@ -113,8 +113,8 @@ def test_the_sales_list_shows_each_sales_shop_and_filters_by_shop(merchant_clien
     here = sale_create(merchant=merchant, lines=[(variant, 1)], idempotency_key="p")
     there = sale_create(merchant=merchant, lines=[(variant, 2)], idempotency_key="g", shop=second)
     html = merchant_client.get("/sales/").content.decode()
-    assert "<th>Shop</th>" in html and '<td class="small">Gare</td>' in html
-    assert f'<td class="small">{primary.name}</td>' in html and 'aria-current="page">All shops</a>' in html
+    assert "<th>Shop</th>" in html and 'data-label="Shop">Gare</td>' in html
+    assert f'data-label="Shop">{primary.name}</td>' in html and 'aria-current="page">All shops</a>' in html
     response = merchant_client.get(f"/sales/?shop={second.pk}")
     assert [sale.pk for sale in response.context["page"]] == [there.pk]
     assert response.context["page_query"] == f"shop={second.pk}"  # the pages keep the filter
@@ -133,7 +133,7 @@ def test_the_days_refunds_show_their_shop_and_the_sale_page_where_items_went_bac
     refund_create(merchant=merchant, sale=sale, lines=[(line, 1)], idempotency_key="r2", shop=second)
     html = merchant_client.get(f"/sales/?day={sale.created_at.date().isoformat()}").content.decode()
     refunds = html[html.index('id="refunds"') :]
-    assert "<th>Shop</th>" in refunds and '<td class="small">Gare</td>' in refunds
+    assert "<th>Shop</th>" in refunds and 'data-label="Shop">Gare</td>' in refunds
     html = merchant_client.get(f"/sales/{sale.pk}/").content.decode()
     assert f"· {sale.shop.name}" in html and html.count("items returned to Gare") == 1
     html = merchant_client.get(f"/sales/{sale.pk}/", HTTP_ACCEPT_LANGUAGE="fr").content.decode()
