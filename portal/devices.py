@@ -63,6 +63,7 @@ def _render_list(request, *, form=None, issued=None, token=None, status=200):
     devices = device_list_query(merchant=request.merchant)
     form = form or DeviceIssueForm(merchant=request.merchant)
     context = {"devices": devices, "form": form, "issued": issued, "token": token, "can_move": "shop" in form.fields}
+    # can_move: another active shop to move any device to (a device of a deactivated shop can always move).
     template = "portal/devices.html#device-list" if request.htmx else "portal/devices.html"
     return render(request, template, context, status=status)
 

@@ -10,7 +10,7 @@ from inventory.models import Sale, StockLevel
 from inventory.services import stock_set
 from inventory.tests.factories import stocked_variant
 from portal.models import Device, Shop
-from portal.services import shop_primary
+from portal.services import ShopInactive, ShopNotTheMerchants, device_move, shop_primary
 from portal.tests.factories import DeviceFactory, ShopFactory
 
 pytestmark = pytest.mark.django_db
@@ -111,3 +111,23 @@ def test_the_move_page_speaks_french(merchant_client, merchant, gare):
     device = DeviceFactory(merchant=merchant, name="Caisse")
     html = merchant_client.get(f"/settings/devices/{device.pk}/shop/", HTTP_ACCEPT_LANGUAGE="fr").content.decode()
     assert "Déplacer «\xa0Caisse\xa0» vers un autre magasin" in html and "Déplacer l'appareil" in html
+
+
+def test_a_device_of_a_deactivated_shop_is_moved_back_to_the_primary_shop(merchant_client, merchant, gare):
+    device = DeviceFactory(merchant=merchant, name="Tablet", shop=gare)
+    Shop.objects.filter(pk=gare.pk).update(is_active=False)  # its sales are refused from now on
+    html = merchant_client.get("/settings/devices/").content.decode()
+    assert f"/settings/devices/{device.pk}/shop/" in html and "Deactivated" in html
+    primary = shop_primary(merchant=merchant)
+    merchant_client.post(f"/settings/devices/{device.pk}/shop/", {"shop": primary.pk})
+    assert Device.objects.get(pk=device.pk).shop == primary
+
+
+def test_the_service_refuses_a_deactivated_or_another_merchants_shop(merchant, other_merchant, gare):
+    device = DeviceFactory(merchant=merchant)
+    closed = ShopFactory(merchant=merchant, name="Fermé", is_active=False)
+    with pytest.raises(ShopInactive):
+        device_move(device=device, shop=closed)
+    with pytest.raises(ShopNotTheMerchants):
+        device_move(device=device, shop=shop_primary(merchant=other_merchant))
+    assert Device.objects.get(pk=device.pk).shop == shop_primary(merchant=merchant)
