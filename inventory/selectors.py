@@ -220,7 +220,7 @@ def sale_list(*, merchant: Merchant, day=None, shop: Shop | None = None) -> Quer
     if day is not None:
         sales = sales.filter(created_at__date=day)
     return (
-        sales.select_related("user", "device")
+        sales.select_related("user", "device", "shop")
         .annotate(
             item_count=Coalesce(Sum("lines__quantity"), Value(0)),
             refunded_total=Coalesce(Subquery(refunded, output_field=IntegerField()), Value(0)),
@@ -234,7 +234,7 @@ def sale_get(*, merchant: Merchant, pk) -> Sale | None:
 
 
 def sale_by_key(*, merchant: Merchant, idempotency_key: str) -> Sale | None:
-    return Sale.objects.filter(merchant=merchant, idempotency_key=idempotency_key).first()
+    return Sale.objects.filter(merchant=merchant, idempotency_key=idempotency_key).select_related("shop").first()
 
 
 def sale_lines_with_refunds(*, sale: Sale) -> list[SaleLine]:
@@ -250,7 +250,7 @@ def sale_lines_with_refunds(*, sale: Sale) -> list[SaleLine]:
 
 
 def sale_refunds(*, sale: Sale) -> QuerySet[Refund]:
-    return sale.refunds.select_related("user", "device").prefetch_related(
+    return sale.refunds.select_related("user", "device", "shop").prefetch_related(
         Prefetch("lines", queryset=RefundLine.objects.select_related("sale_line"))
     )
 
@@ -273,7 +273,7 @@ def variants_by_barcode(*, merchant: Merchant, barcode: str, shop: Shop | None =
 
 
 def refund_by_key(*, merchant: Merchant, idempotency_key: str) -> Refund | None:
-    return Refund.objects.filter(merchant=merchant, idempotency_key=idempotency_key).first()
+    return Refund.objects.filter(merchant=merchant, idempotency_key=idempotency_key).select_related("shop").first()
 
 
 def sales_summary(*, merchant: Merchant, day, shop: Shop | None = None) -> dict:
@@ -301,7 +301,7 @@ def refund_list(*, merchant: Merchant, day, shop: Shop | None = None) -> QuerySe
     """The refunds made on a local calendar day (in ``shop`` when given), newest first."""
     return (
         Refund.objects.filter(merchant=merchant, created_at__date=day, **({"shop": shop} if shop else {}))
-        .select_related("sale", "user", "device")
+        .select_related("sale", "user", "device", "shop")
         .order_by("-created_at", "-id")
     )
 

@@ -141,6 +141,12 @@ class Shop(models.Model):
     def __str__(self):
         return self.name
 
+    @property
+    def address_text(self) -> str:
+        """The address on one line, without the country ("" when none was given)."""
+        town = f"{self.postal_code} {self.city}".strip()
+        return ", ".join(part for part in (self.address_line1, self.address_line2, town) if part)
+
 
 def device_token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()

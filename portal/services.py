@@ -139,6 +139,24 @@ def device_issue(*, merchant: Merchant, name: str, shop: Shop | None = None) -> 
     return device, token
 
 
+class ShopNotTheMerchants(ValueError):
+    """The shop belongs to another merchant than the device."""
+
+
+def device_move(*, device: Device, shop: Shop) -> Device:
+    """Move the device to another active shop of its merchant: its later sales and refunds move
+    that shop's stock. What it recorded before stays where it was made (each sale and refund
+    keeps its own shop)."""
+    if shop.merchant_id != device.merchant_id:
+        raise ShopNotTheMerchants(shop.name)
+    if not shop.is_active:
+        raise ShopInactive(shop.name)
+    if device.shop_id != shop.pk:
+        device.shop = shop
+        device.save(update_fields=["shop"])
+    return device
+
+
 def device_revoke(*, device: Device) -> None:
     if device.revoked_at is None:
         device.revoked_at = timezone.now()

@@ -9,6 +9,7 @@ portal_patterns = [
     path("settings/devices/", devices.device_list, name="device_list"),
     path("settings/devices/issue/", devices.device_issue, name="device_issue"),
     path("settings/devices/<int:pk>/revoke/", devices.device_revoke, name="device_revoke"),
+    path("settings/devices/<int:pk>/shop/", devices.device_move, name="device_move"),
     path("settings/shops/", shops.shop_list_page, name="shop_list"),
     path("settings/shops/add/", shops.shop_add, name="shop_add"),
     path("settings/shops/<int:pk>/", shops.shop_edit, name="shop_edit"),

@@ -129,6 +129,7 @@ URL_CASES = {
     "inventory:sale_detail": _sale_kwargs,
     "inventory:sale_refund": _sale_kwargs,
     "portal:device_revoke": _device,
+    "portal:device_move": _device,
     "portal:shop_edit": _shop,
     "portal:shop_deactivate": _shop,
     "portal:shop_activate": _shop,

@@ -225,6 +225,7 @@ def _purchase_json(sale, *, lines=None, refunds=None) -> dict:
         "currency": sale.currency,
         "total": sale.total,
         "device_id": sale.device_id,
+        "shop": _shop_json(sale.shop),
         "lines": [
             {
                 "id": line.pk,
@@ -244,12 +245,17 @@ def _purchase_json(sale, *, lines=None, refunds=None) -> dict:
     return data
 
 
+def _shop_json(shop) -> dict:
+    return {"id": shop.pk, "name": shop.name}
+
+
 def _refund_json(refund) -> dict:
     return {
         "id": refund.pk,
         "purchase_id": refund.sale_id,
         "created_at": refund.created_at.isoformat(),
         "total": refund.total,
+        "shop": _shop_json(refund.shop),  # where the items went back
         "lines": [
             {"id": line.pk, "line_id": line.sale_line_id, "quantity": line.quantity} for line in refund.lines.all()
         ],

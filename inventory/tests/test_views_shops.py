@@ -7,10 +7,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from inventory.models import StockLevel, StockMovement
-from inventory.services import sale_create, stock_set
+from inventory.services import refund_create, sale_create, stock_set
 from inventory.tests.factories import stocked_variant
 from portal.models import Shop
-from portal.services import shop_primary
+from portal.services import device_move, shop_primary
 from portal.tests.factories import DeviceFactory, ShopFactory
 
 pytestmark = pytest.mark.django_db
@@ -106,3 +106,67 @@ def test_a_device_of_the_second_shop_sees_and_sells_that_shops_stock(client, mer
         "/api/v1/purchases", body, content_type="application/json", HTTP_IDEMPOTENCY_KEY="k2", **auth
     )
     assert (response.status_code, response.json()["error"]["code"]) == (422, "shop_inactive")
+
+
+def test_the_sales_list_shows_each_sales_shop_and_filters_by_shop(merchant_client, merchant, two_shops):
+    variant, primary, second = two_shops
+    here = sale_create(merchant=merchant, lines=[(variant, 1)], idempotency_key="p")
+    there = sale_create(merchant=merchant, lines=[(variant, 2)], idempotency_key="g", shop=second)
+    html = merchant_client.get("/sales/").content.decode()
+    assert "<th>Shop</th>" in html and 'data-label="Shop">Gare</td>' in html
+    assert f'data-label="Shop">{primary.name}</td>' in html and 'aria-current="page">All shops</a>' in html
+    response = merchant_client.get(f"/sales/?shop={second.pk}")
+    assert [sale.pk for sale in response.context["page"]] == [there.pk]
+    assert response.context["page_query"] == f"shop={second.pk}"  # the pages keep the filter
+    html = response.content.decode()
+    assert 'aria-current="page">Gare</a>' in html and "<th>Shop</th>" not in html  # one shop: no column
+    day = here.created_at.date().isoformat()
+    html = merchant_client.get(f"/sales/?day={day}").content.decode()
+    assert f'href="?day={day}&amp;shop={second.pk}"' in html  # the filter keeps the day
+
+
+def test_the_days_refunds_show_their_shop_and_the_sale_page_where_items_went_back(merchant_client, merchant, two_shops):
+    variant, _primary, second = two_shops
+    sale = sale_create(merchant=merchant, lines=[(variant, 2)], idempotency_key="p")
+    line = sale.lines.get()
+    refund_create(merchant=merchant, sale=sale, lines=[(line, 1)], idempotency_key="r1")
+    refund_create(merchant=merchant, sale=sale, lines=[(line, 1)], idempotency_key="r2", shop=second)
+    html = merchant_client.get(f"/sales/?day={sale.created_at.date().isoformat()}").content.decode()
+    refunds = html[html.index('id="refunds"') :]
+    assert "<th>Shop</th>" in refunds and 'data-label="Shop">Gare</td>' in refunds
+    html = merchant_client.get(f"/sales/{sale.pk}/").content.decode()
+    assert f"· {sale.shop.name}" in html and html.count("items returned to Gare") == 1
+    html = merchant_client.get(f"/sales/{sale.pk}/", HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    assert "articles remis en stock à Gare" in html
+
+
+def test_one_shop_shows_no_shop_column_or_filter(merchant_client, merchant):
+    variant = stocked_variant(merchant=merchant, quantity=7)
+    sale_create(merchant=merchant, lines=[(variant, 1)], idempotency_key="p")
+    html = merchant_client.get("/sales/").content.decode()
+    assert "<th>Shop</th>" not in html and "All shops" not in html
+
+
+def test_the_stock_history_says_whose_it_is_with_several_shops(merchant_client, two_shops):
+    variant, _primary, second = two_shops
+    url = f"/catalog/products/{variant.product_id}/stock/?shop={second.pk}"
+    assert "History in Gare" in merchant_client.get(url).content.decode()
+    assert "Historique de Gare" in merchant_client.get(url, HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+
+
+def test_the_device_api_says_which_shop_a_purchase_and_a_refund_were_made_in(client, merchant, two_shops):
+    variant, primary, second = two_shops
+    device = DeviceFactory(merchant=merchant, shop=second)
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {device.token}", "content_type": "application/json"}
+    body = json.dumps({"lines": [{"variant_id": variant.pk, "quantity": 2}]})
+    created = client.post("/api/v1/purchases", body, HTTP_IDEMPOTENCY_KEY="k1", **auth).json()
+    assert created["shop"] == {"id": second.pk, "name": "Gare"}
+    replayed = client.post("/api/v1/purchases", body, HTTP_IDEMPOTENCY_KEY="k1", **auth).json()
+    assert replayed == created
+    device_move(device=device, shop=primary)  # the till moves: the purchase stays where it was made
+    url = f"/api/v1/purchases/{created['id']}"
+    refund = json.dumps({"lines": [{"line_id": created["lines"][0]["id"], "quantity": 1}]})
+    refunded = client.post(f"{url}/refunds", refund, HTTP_IDEMPOTENCY_KEY="r1", **auth).json()
+    assert refunded["shop"] == {"id": primary.pk, "name": primary.name}  # the items went back here
+    read = client.get(url, HTTP_AUTHORIZATION=f"Bearer {device.token}").json()
+    assert read["shop"] == {"id": second.pk, "name": "Gare"} and read["refunds"][0]["shop"]["id"] == primary.pk

@@ -23,7 +23,7 @@ from inventory.selectors import (
 from inventory.selectors import sale_list as sale_list_query
 from inventory.services import refund_create
 from portal.decorators import merchant_required
-from portal.selectors import shop_in_query
+from portal.selectors import shop_in_query, shop_list
 
 PAGE_SIZE = 25
 
@@ -50,9 +50,17 @@ def sale_list(request):
     day = _day(request.GET.get("day", ""))
     shop = shop_in_query(merchant=merchant, value=request.GET.get("shop", ""))  # None: every shop
     sales = sale_list_query(merchant=merchant, day=day, shop=shop)
-    context = {"page": Paginator(sales, PAGE_SIZE).get_page(request.GET.get("page")), "day": day, "shop": shop}
+    shops = list(shop_list(merchant=merchant))
+    context = {
+        "page": Paginator(sales, PAGE_SIZE).get_page(request.GET.get("page")),
+        "day": day,
+        "shop": shop,
+        # With several shops: a column and a filter, as on the dashboard (one shop: neither).
+        "shops": shops if len(shops) > 1 else [],
+        "day_query": urlencode({"day": day.isoformat()}) if day else "",
+        "page_query": urlencode({**({"day": day.isoformat()} if day else {}), **({"shop": shop.pk} if shop else {})}),
+    }
     if day is not None:
-        context["page_query"] = urlencode({"day": day.isoformat(), **({"shop": shop.pk} if shop else {})})
         context["summary"] = sales_summary(merchant=merchant, day=day, shop=shop)
         context["refunds"] = refund_list(merchant=merchant, day=day, shop=shop)
     template = "inventory/sale_list.html#sales-table" if request.htmx else "inventory/sale_list.html"
