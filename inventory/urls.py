@@ -1,7 +1,7 @@
 from django.urls import path, re_path
 
 from inventory.api import views as api
-from inventory.views import register, sales, stock
+from inventory.views import register, sales, stock, transfers
 
 app_name = "inventory"
 urlpatterns = [
@@ -11,6 +11,8 @@ urlpatterns = [
     path("register/sell/", register.register_sell, name="register_sell"),
     path("sales/", sales.sale_list, name="sale_list"),
     path("stock/low/", stock.low_stock, name="low_stock"),
+    path("stock/transfers/", transfers.transfer_list_view, name="transfer_list"),
+    path("stock/transfers/<int:pk>/", transfers.transfer_detail, name="transfer_detail"),
     path("sales/<int:pk>/", sales.sale_detail, name="sale_detail"),
     path("sales/<int:pk>/refund/", sales.sale_refund, name="sale_refund"),
     path("api/v1/products", api.products, name="api_products"),
