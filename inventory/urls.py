@@ -19,5 +19,6 @@ urlpatterns = [
     path("api/v1/purchases", api.purchases, name="api_purchases"),
     path("api/v1/purchases/<int:pk>", api.purchase_detail, name="api_purchase_detail"),
     path("api/v1/purchases/<int:pk>/refunds", api.purchase_refunds, name="api_purchase_refunds"),
+    path("api/v1/transfers", api.transfers, name="api_transfers"),
     re_path(r"^api/", api.not_found),  # last: any other address under /api/ answers in the API's shape
 ]
