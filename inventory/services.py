@@ -340,7 +340,8 @@ def stock_adjust(
 
     ``reason_code`` and ``reason_params`` say why (``inventory.reasons``; the page renders them in
     the reader's language); ``reason`` is only what a person typed about it. ``fresh_key``: see
-    ``_keyed_write``."""
+    ``_keyed_write``. ``transfer``: the transfer between shops the row is one side of
+    (``inventory.transfers``)."""
     if not _is_int(delta) or delta == 0 or abs(delta) > MAX_STOCK_QUANTITY:
         raise InvalidQuantity(_("Enter a whole number other than zero."), field="delta")
     return _movement_record(

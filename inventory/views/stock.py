@@ -424,7 +424,8 @@ def _render(
         "split_form": split_form or _split_form(request, product, variants, shop_name),
         "split_conflicts": split_conflicts,
         "merge_form": merge_form,
-        "transfer_form": transfer_form or transfers.transfer_form(request, variants),
+        "transfer_form": transfer_form
+        or transfers.transfer_form(request, variants, shops=by_shop.get("active_shops", [])),
         "is_split": is_split,
         "shop": shop,
         "shop_name": shop_name,

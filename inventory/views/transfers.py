@@ -18,10 +18,10 @@ from portal.selectors import shop_in_query, shop_list
 PAGE_SIZE = 25
 
 
-def transfer_form(request, variants, data=None) -> TransferForm | None:
+def transfer_form(request, variants, data=None, shops=None) -> TransferForm | None:
     """The stock page's transfer form, from the shop the page shows; None with fewer than two
-    active shops (nothing to transfer between)."""
-    shops = list(shop_list(merchant=request.merchant, active_only=True))
+    active shops (nothing to transfer between). ``shops``: the active shops, when already read."""
+    shops = list(shop_list(merchant=request.merchant, active_only=True)) if shops is None else shops
     if len(shops) < 2:
         return None
     return TransferForm(data, variants=variants, shops=shops, source=request.location)
