@@ -3,7 +3,7 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from inventory.models import Refund, RefundLine, Sale, SaleLine, StockLevel, StockMovement
+from inventory.models import Refund, RefundLine, Sale, SaleLine, StockLevel, StockMovement, Transfer
 
 
 class ReadOnlyAdminMixin:
@@ -133,3 +133,31 @@ class RefundAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     ]
     list_select_related = ["merchant", "sale", "user", "device"]
     inlines = [RefundLineInline]
+
+
+class TransferMovementInline(ReadOnlyAdminMixin, admin.TabularInline):
+    """A transfer's ledger rows: per variant, one out of the source shop and one into the destination."""
+
+    model = StockMovement
+    fields = ["shop", "variant", "delta", "level_after", "allocation", "idempotency_key"]
+    readonly_fields = fields
+    extra = 0
+
+
+@admin.register(Transfer)
+class TransferAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["__str__", "merchant", "from_shop", "to_shop", "created_at", "user", "device", "note"]
+    list_filter = [("created_at", admin.DateFieldListFilter), ("merchant", admin.RelatedOnlyFieldListFilter)]
+    search_fields = [
+        "=id",
+        "merchant__name",
+        "merchant__memberships__user__email",
+        "from_shop__name",
+        "to_shop__name",
+        "movements__variant__sku",
+        "idempotency_key",
+    ]
+    list_select_related = ["merchant", "from_shop", "to_shop", "user", "device"]
+    inlines = [TransferMovementInline]
+    date_hierarchy = "created_at"
+    show_full_result_count = False

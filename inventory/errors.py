@@ -65,3 +65,9 @@ class ShopClosed(InventoryError):
     """The shop is deactivated: its stock and history stay readable, nothing moves there any more."""
 
     code = "shop_inactive"
+
+
+class SameShop(InventoryError):
+    """A transfer names one shop as both its source and its destination."""
+
+    code = "same_shop"

@@ -267,6 +267,57 @@ class AdjustForm(IdempotentForm):
         return cleaned
 
 
+class TransferForm(IdempotentForm):
+    """Move stock between two of the merchant's active shops: a quantity per variant (blank or 0:
+    that variant stays), a note. The service checks the levels; the form checks the input."""
+
+    from_shop = forms.TypedChoiceField(label=_("From shop"), coerce=int)
+    to_shop = forms.TypedChoiceField(label=_("To shop"), coerce=int)
+    note = forms.CharField(label=_("Note (optional)"), max_length=200, required=False)
+
+    def __init__(self, *args, variants, shops, source=None, **kwargs):
+        kwargs.setdefault("auto_id", "transfer_%s")
+        super().__init__(*args, **kwargs)
+        self.variants, self.shops = variants, {shop.pk: shop for shop in shops}
+        choices = [(shop.pk, shop.name) for shop in shops]
+        self.fields["from_shop"].choices = self.fields["to_shop"].choices = choices
+        source = source if source is not None and source.pk in self.shops else shops[0]
+        self.initial.setdefault("from_shop", source.pk)
+        self.initial.setdefault("to_shop", next(shop.pk for shop in shops if shop.pk != source.pk))
+        for variant in variants:
+            self.fields[f"quantity_{variant.pk}"] = PlainIntegerField(
+                label=variant.label or variant.product.name,
+                min_value=0,
+                max_value=MAX_STOCK_QUANTITY,
+                required=False,
+                widget=forms.NumberInput(attrs={"min": 0, "class": "num", "inputmode": "numeric"}),
+            )
+
+    def rows(self):
+        """(variant, bound quantity field) pairs for the template."""
+        return [(variant, self[f"quantity_{variant.pk}"]) for variant in self.variants]
+
+    def clean(self):
+        cleaned = super().clean()
+        source, destination = cleaned.get("from_shop"), cleaned.get("to_shop")
+        if source is not None and source == destination:
+            self.add_error("to_shop", _("Choose two different shops."))
+        if not self.errors and not self.lines():
+            raise forms.ValidationError(_("Enter a quantity to transfer for at least one variant."))
+        return cleaned
+
+    def lines(self):
+        """(variant, quantity) for the quantities entered."""
+        quantities = ((v, self.cleaned_data.get(f"quantity_{v.pk}")) for v in self.variants)
+        return [(variant, quantity) for variant, quantity in quantities if quantity]
+
+    def source(self):
+        return self.shops[self.cleaned_data["from_shop"]]
+
+    def destination(self):
+        return self.shops[self.cleaned_data["to_shop"]]
+
+
 class CartLineForm(forms.Form):
     variant = PlainIntegerField(min_value=1, max_value=MAX_ID)
     quantity = PlainIntegerField(min_value=0, max_value=MAX_LINE_QUANTITY, required=False)

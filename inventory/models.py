@@ -62,6 +62,7 @@ class StockOrigin(models.TextChoices):
     MANUAL_ONLINE = "manual_online", _("Manual change in BigCommerce")
     SPLIT_CHANGE = "split_change", _("Split stock change")
     RECONCILIATION = "reconciliation", _("Reconciliation")
+    TRANSFER = "transfer", _("Transfer between shops")
 
 
 # Changes that came from the online shop: with split stock they move the online allocation, and
@@ -111,6 +112,9 @@ class StockMovement(models.Model):
     device = models.ForeignKey(Device, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     sale_line = models.ForeignKey("SaleLine", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     refund_line = models.ForeignKey("RefundLine", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    # The transfer between shops this row is one side of (its "out" row in the source shop, its
+    # "in" row in the destination): the column that says so, never the idempotency key.
+    transfer = models.ForeignKey("Transfer", null=True, blank=True, on_delete=models.PROTECT, related_name="movements")
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
     class Meta:
@@ -215,3 +219,32 @@ class RefundLine(models.Model):
 
     def __str__(self):
         return f"{self.quantity} × {self.sale_line_id}"
+
+
+class Transfer(models.Model):
+    """Stock moved from one of the merchant's shops to another as one operation
+    (``inventory.transfers.stock_transfer``): per variant, a ``transfer`` ledger row taking the
+    units out of ``from_shop`` and one putting them into ``to_shop``. Its lines are its rows."""
+
+    merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="transfers")
+    from_shop = models.ForeignKey(Shop, on_delete=models.PROTECT, related_name="+", verbose_name=_("from"))
+    to_shop = models.ForeignKey(Shop, on_delete=models.PROTECT, related_name="+", verbose_name=_("to"))
+    idempotency_key = models.CharField(max_length=200)
+    note = models.CharField(_("note"), max_length=255, blank=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    device = models.ForeignKey(Device, null=True, blank=True, on_delete=models.SET_NULL, related_name="transfers")
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("transfer")
+        verbose_name_plural = _("transfers")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["merchant", "idempotency_key"], name="transfer_unique_key"),
+            models.CheckConstraint(condition=~models.Q(from_shop=models.F("to_shop")), name="transfer_two_shops"),
+        ]
+
+    def __str__(self):
+        return f"Transfer #{self.pk}"

@@ -28,6 +28,8 @@ class ReasonCode:
     ONLINE_CHECK = "online_check"  # {shop, seen, expected}
     ONLINE_START = "online_start"  # {shop}
     DEMO = "demo"  # {}
+    TRANSFER_OUT = "transfer_out"  # {transfer, shop}: shop = the destination's name when it was made
+    TRANSFER_IN = "transfer_in"  # {transfer, shop}: shop = the source's name when it was made
 
 
 # What happened to an online order, as the integration reports it (generic words, not a platform's).
@@ -102,6 +104,8 @@ RENDERERS = {
     ),
     ReasonCode.ONLINE_START: lambda p: _("Starting level from %(shop)s") % {"shop": _shop(p)},
     ReasonCode.DEMO: lambda p: _("Demo data"),
+    ReasonCode.TRANSFER_OUT: lambda p: _("Transfer to %(shop)s") % {"shop": p.get("shop", "?")},
+    ReasonCode.TRANSFER_IN: lambda p: _("Transfer from %(shop)s") % {"shop": p.get("shop", "?")},
 }
 CODES = frozenset(RENDERERS)
 

@@ -9,7 +9,7 @@ from django.db.models import Count, Exists, F, IntegerField, OuterRef, Prefetch,
 from django.db.models.functions import Coalesce
 
 from catalog.models import Product, Variant
-from inventory.models import Refund, RefundLine, Sale, SaleLine, StockLevel, StockMovement
+from inventory.models import Refund, RefundLine, Sale, SaleLine, StockLevel, StockMovement, Transfer
 from portal.models import Merchant, Shop
 from portal.text import search_key
 
@@ -321,3 +321,33 @@ def low_stock_variants(*, merchant: Merchant, shop: Shop | None = None) -> Query
 
 def low_stock_count(*, merchant: Merchant, shop: Shop | None = None) -> int:
     return low_stock_variants(merchant=merchant, shop=shop).count()
+
+
+def transfer_list(*, merchant: Merchant, shop: Shop | None = None) -> QuerySet[Transfer]:
+    """Transfers between shops, newest first (of ``shop``, either way, when given), each with
+    ``units`` (units moved, all lines) and ``line_count`` (variants)."""
+    transfers = Transfer.objects.filter(merchant=merchant)
+    if shop is not None:
+        transfers = transfers.filter(Q(from_shop=shop) | Q(to_shop=shop))
+    return (
+        transfers.select_related("from_shop", "to_shop", "user", "device")
+        .annotate(
+            units=Coalesce(Sum("movements__delta", filter=Q(movements__delta__gt=0)), Value(0)),
+            line_count=Count("movements", filter=Q(movements__delta__gt=0)),
+        )
+        .order_by("-created_at", "-id")
+    )
+
+
+def transfer_get(*, merchant: Merchant, pk) -> Transfer | None:
+    return transfer_list(merchant=merchant).filter(pk=pk).first()
+
+
+def transfer_lines(*, transfer: Transfer) -> list[dict]:
+    """Per variant: ``variant``, ``quantity`` moved and each shop's level after it (its two rows)."""
+    rows = transfer.movements.select_related("variant__product").prefetch_related("variant__option_values__option")
+    lines: dict[int, dict] = {}
+    for row in rows.order_by("variant__product__name", "variant__position", "variant_id", "id"):
+        line = lines.setdefault(row.variant_id, {"variant": row.variant, "quantity": abs(row.delta)})
+        line["from_after" if row.delta < 0 else "to_after"] = row.level_after
+    return list(lines.values())

@@ -59,6 +59,7 @@ from inventory.models import (
     StockLevel,
     StockMovement,
     StockOrigin,
+    Transfer,
 )
 from inventory.reasons import ReasonCode
 from inventory.signals import stock_changed, stock_changing
@@ -126,6 +127,13 @@ def _locked_level(*, merchant: Merchant, variant: Variant, shop: Shop) -> StockL
         level = StockLevel.objects.select_for_update().get(variant=variant, shop=shop)
     level.shop = shop  # the same row: its flags are read below without a query
     return level
+
+
+def stock_level_lock(*, merchant: Merchant, variant: Variant, shop: Shop) -> StockLevel:
+    """Inside the caller's transaction: lock the variant's level row in ``shop`` (created at 0 if
+    missing) and return it, for an operation that checks several levels before it changes them
+    through ``stock_adjust`` (a transfer locks both shops' rows in one fixed order first)."""
+    return _locked_level(merchant=merchant, variant=variant, shop=shop)
 
 
 def _announce(movement: StockMovement) -> None:
@@ -243,6 +251,7 @@ def _movement_record(
     device: Device | None,
     sale_line: SaleLine | None = None,
     refund_line: RefundLine | None = None,
+    transfer: Transfer | None = None,
     reason_code: str = "",
     reason_params: dict | None = None,
     fresh_key: bool = False,
@@ -280,6 +289,7 @@ def _movement_record(
             device=device,
             sale_line=sale_line,
             refund_line=refund_line,
+            transfer=transfer,
         )
 
     return _keyed_write(
@@ -316,6 +326,7 @@ def stock_adjust(
     device: Device | None = None,
     sale_line: SaleLine | None = None,
     refund_line: RefundLine | None = None,
+    transfer: Transfer | None = None,
     reason_code: str = "",
     reason_params: dict | None = None,
     fresh_key: bool = False,
@@ -329,7 +340,8 @@ def stock_adjust(
 
     ``reason_code`` and ``reason_params`` say why (``inventory.reasons``; the page renders them in
     the reader's language); ``reason`` is only what a person typed about it. ``fresh_key``: see
-    ``_keyed_write``."""
+    ``_keyed_write``. ``transfer``: the transfer between shops the row is one side of
+    (``inventory.transfers``)."""
     if not _is_int(delta) or delta == 0 or abs(delta) > MAX_STOCK_QUANTITY:
         raise InvalidQuantity(_("Enter a whole number other than zero."), field="delta")
     return _movement_record(
@@ -346,6 +358,7 @@ def stock_adjust(
         device=device,
         sale_line=sale_line,
         refund_line=refund_line,
+        transfer=transfer,
         fresh_key=fresh_key,
         shop=shop,
     )

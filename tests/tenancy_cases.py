@@ -23,6 +23,8 @@ PUBLIC_OR_OWN = {
     "inventory:low_stock",
     "inventory:api_products",
     "inventory:api_purchases",
+    "inventory:transfer_list",  # lists the merchant's transfers only (inventory/tests/test_views_transfers.py)
+    "inventory:api_transfers",  # to_shop_id of another merchant → 422 unknown_shop (test_api_transfers.py)
     *CATALOG_PUBLIC_OR_OWN,
     # Operators' endpoints: no merchant's data in them (operations/tests: health answers no tenant
     # data; metrics are per store hash, behind METRICS_TOKEN or the allow-list).
@@ -86,6 +88,22 @@ def _sale_kwargs(other):
     return [{"pk": _sale(other).pk}]
 
 
+def _transfer_kwargs(other):
+    from inventory.tests.factories import stocked_variant
+    from inventory.transfers import stock_transfer
+    from portal.services import shop_primary
+    from portal.tests.factories import ShopFactory
+
+    transfer = stock_transfer(
+        merchant=other,
+        from_shop=shop_primary(merchant=other),
+        to_shop=ShopFactory(merchant=other),
+        lines=[(stocked_variant(merchant=other, quantity=2), 1)],
+        idempotency_key="tenancy-transfer",
+    )
+    return [{"pk": transfer.pk}]
+
+
 def _device(other):
     from portal.tests.factories import DeviceFactory
 
@@ -128,6 +146,7 @@ URL_CASES = {
     "inventory:product_stock": _product,
     "inventory:sale_detail": _sale_kwargs,
     "inventory:sale_refund": _sale_kwargs,
+    "inventory:transfer_detail": _transfer_kwargs,
     "portal:device_revoke": _device,
     "portal:device_move": _device,
     "portal:shop_edit": _shop,

@@ -30,11 +30,13 @@ from inventory.selectors import (
     variants_by_barcode,
 )
 from inventory.services import MAX_LINE_QUANTITY, MAX_SALE_LINES, refund_create, sale_create
+from inventory.transfers import stock_transfer
 from portal.api_errors import error_response
 from portal.ids import MAX_ID
 from portal.json_input import JsonRejected, json_parse
 from portal.models import Device, device_token_hash
 from portal.money import format_money
+from portal.selectors import shop_get
 from portal.services import device_authenticate
 
 MAX_KEY_LENGTH = 100
@@ -382,6 +384,51 @@ def purchase_refunds(request, pk):
     except InventoryError as error:
         raise _inventory_error(error) from None
     return JsonResponse(_refund_json(refund), status=201)
+
+
+@device_api("POST")
+def transfers(request):
+    """Move stock from the device's shop to ``to_shop_id`` (one transfer, all lines or none)."""
+    merchant = request.device.merchant
+    key = _idempotency_key(request)
+    body = _json_body(request)
+    to_id, note = body.get("to_shop_id"), body.get("note", "")
+    is_id = isinstance(to_id, int) and not isinstance(to_id, bool) and 0 < to_id <= MAX_ID
+    to_shop = shop_get(merchant=merchant, pk=to_id) if is_id else None
+    if to_shop is None:
+        raise ApiError(422, "unknown_shop", _("Send “to_shop_id”: the id of one of your shops."), "to_shop_id")
+    if not isinstance(note, str) or len(note) > 255:
+        raise ApiError(422, "invalid_note", _("“note” must be text of at most 255 characters."), "note")
+    lines = [
+        (_resolve_variant(merchant, line, index), _quantity(line.get("quantity"), f"lines[{index}].quantity"))
+        for index, line in enumerate(_lines(body))
+    ]
+    try:
+        transfer = stock_transfer(
+            merchant=merchant,
+            from_shop=request.device.shop,
+            to_shop=to_shop,
+            lines=lines,
+            idempotency_key=key,
+            note=note,
+            device=request.device,
+        )
+    except InventoryError as error:
+        refused = _inventory_error(error)
+        refused.field = "to_shop_id" if error.field == "to_shop" else error.field  # the body's name
+        raise refused from None
+    rows = transfer.movements.filter(delta__gt=0).select_related("variant").order_by("variant_id")
+    return JsonResponse(
+        {
+            "id": transfer.pk,
+            "created_at": transfer.created_at.isoformat(),
+            "from_shop_id": transfer.from_shop_id,
+            "to_shop_id": transfer.to_shop_id,
+            "note": transfer.note,
+            "lines": [{"variant_id": m.variant_id, "sku": m.variant.sku, "quantity": m.delta} for m in rows],
+        },
+        status=201,
+    )
 
 
 def not_found(request, *args, **kwargs):

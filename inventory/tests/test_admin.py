@@ -3,7 +3,9 @@ import pytest
 from inventory.models import StockMovement
 from inventory.services import sale_create
 from inventory.tests.factories import stocked_variant
-from portal.tests.factories import UserFactory
+from inventory.transfers import stock_transfer
+from portal.services import shop_primary
+from portal.tests.factories import ShopFactory, UserFactory
 
 
 @pytest.fixture
@@ -46,3 +48,20 @@ def test_sale_with_lines_inline(admin_client, sale):
     response = admin_client.get(f"/admin/inventory/sale/{sale.pk}/change/")
     assert response.status_code == 200 and "ADM-1" in response.content.decode()
     assert admin_client.get("/admin/inventory/sale/add/").status_code == 403
+
+
+def test_transfers_are_read_only_with_their_rows(admin_client, merchant):
+    variant = stocked_variant(merchant=merchant, quantity=5, sku="TRF-1")
+    transfer = stock_transfer(
+        merchant=merchant,
+        from_shop=shop_primary(merchant=merchant),
+        to_shop=ShopFactory(merchant=merchant, name="Gare"),
+        lines=[(variant, 2)],
+        idempotency_key="adm",
+    )
+    response = admin_client.get("/admin/inventory/transfer/", {"q": "TRF-1"})
+    assert response.status_code == 200 and response.context["cl"].result_count == 1
+    page = admin_client.get(f"/admin/inventory/transfer/{transfer.pk}/change/").content.decode()
+    assert f"transfer:{transfer.pk}:{variant.pk}:out" in page and f"transfer:{transfer.pk}:{variant.pk}:in" in page
+    assert admin_client.get("/admin/inventory/transfer/add/").status_code == 403
+    assert admin_client.get(f"/admin/inventory/transfer/{transfer.pk}/delete/").status_code == 403

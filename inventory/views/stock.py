@@ -47,6 +47,7 @@ from inventory.services import (
     stock_set,
     stock_tracking_set,
 )
+from inventory.views import transfers
 from portal.decorators import merchant_required
 from portal.edits import EditMerge, edit_conflict_rows, edit_merge
 from portal.ids import id_parse
@@ -67,6 +68,7 @@ def product_stock(request, pk):
     variants = _variants(request, product)
     shop = online_shop(merchant=merchant, product=product)
     forms = {"counts_form": None, "adjust_form": None, "tracking_form": None, "split_form": None, "merge_form": None}
+    forms["transfer_form"] = None
     confirm_untrack = False
     split_conflicts = []
 
@@ -91,6 +93,12 @@ def product_stock(request, pk):
             form = AdjustForm(request.POST, variants=variants)
             forms["adjust_form"] = form
             if form.is_valid() and _adjust(request, form):
+                return _done(request, product)
+        elif action == "transfer":
+            form = forms["transfer_form"] = transfers.transfer_form(request, variants, data=request.POST)
+            if form is None:
+                return HttpResponseBadRequest(_("Transfers need two active shops."))
+            if form.is_valid() and transfers.product_transfer(request, form):
                 return _done(request, product)
         elif action in ("split", "merge") and not product.track_stock:
             messages.error(request, _("Stock is not tracked for this product. Turn stock tracking on first."))
@@ -352,6 +360,13 @@ def _history_annotate(request, movements) -> None:
                     reverse("inventory:sale_detail", args=[refund.sale_id]),
                 )
             )
+        if movement.transfer_id:
+            links.append(
+                MovementLink(
+                    _("Transfer #%(id)s") % {"id": movement.transfer_id},
+                    reverse("inventory:transfer_detail", args=[movement.transfer_id]),
+                )
+            )
         movement.links = links + extra.get(movement.pk, [])
         # A sale's or refund's row says which in its link; other rows say why in words.
         movement.reason_shown = "" if movement.reason_code in LINKED_REASONS else movement.reason_label
@@ -387,6 +402,7 @@ def _render(
     tracking_form=None,
     split_form=None,
     merge_form=None,
+    transfer_form=None,
     confirm_untrack=False,
     split_conflicts=(),
 ):
@@ -408,6 +424,8 @@ def _render(
         "split_form": split_form or _split_form(request, product, variants, shop_name),
         "split_conflicts": split_conflicts,
         "merge_form": merge_form,
+        "transfer_form": transfer_form
+        or transfers.transfer_form(request, variants, shops=by_shop.get("active_shops", [])),
         "is_split": is_split,
         "shop": shop,
         "shop_name": shop_name,
