@@ -7,8 +7,17 @@ from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 from django.db.models import Sum
 
-BEFORE = [("portal", "0002_edits_merchant_settings_version"), ("inventory", "0004_history_reason_codes")]
-AFTER = [("portal", "0005_device_shop_required"), ("inventory", "0007_shops_required")]
+# integrations is held where it was too: its later migrations (shop locations) need the shops.
+BEFORE = [
+    ("portal", "0002_edits_merchant_settings_version"),
+    ("inventory", "0004_history_reason_codes"),
+    ("integrations", "0020_webhook_pending_index"),
+]
+AFTER = [
+    ("portal", "0005_device_shop_required"),
+    ("inventory", "0007_shops_required"),
+    ("integrations", "0020_webhook_pending_index"),
+]
 
 
 def _migrate(targets):
