@@ -27,7 +27,7 @@ from integrations.bigcommerce.api.errors import BigCommerceError
 from integrations.bigcommerce.mappers import locations as mapper
 from integrations.models import BigCommerceConnection, ShopLocation, SyncEvent, SyncState
 from integrations.services.journal import sync_event_record
-from integrations.services.queue import enqueue_on_commit
+from integrations.services.queue import enqueue
 from portal.models import Membership, Shop
 
 Origin = ShopLocation.Origin
@@ -117,9 +117,18 @@ def _bind(connection, client: BigCommerceClient, row: ShopLocation, snapshot) ->
             params={"shop": row.shop.name, "location": row.remote_name, "id": location["id"]},
             detail={"location": location},
         )
-        # The location is the shop's from now on: its starting stock is the stock sync's.
-        enqueue_on_commit(STOCK_START_TASK, connection.pk, row.shop_id)
+        # The location is the shop's from now on: its starting stock is the stock sync's (by name:
+        # this room imports nothing of it). Robust: an enqueue that fails is logged, the binding
+        # stays committed, and the stock sync's own sweep finds a synced location never started.
+        transaction.on_commit(_stock_start_enqueue(connection.pk, row.shop_id), robust=True)
     return "synced"
+
+
+def _stock_start_enqueue(connection_id: int, shop_id: int):
+    def stock_start_enqueue() -> None:
+        enqueue(STOCK_START_TASK, connection_id, shop_id)
+
+    return stock_start_enqueue
 
 
 class LinkRefused(Exception):

@@ -1,0 +1,334 @@
+"""Shops and BigCommerce locations: the wizard's step, the task that creates and links them in the
+sandbox over HTTP, refusals and retries, shops added and changed later, the Overview's panel."""
+
+import pytest
+from django.test import Client, TestCase
+from django_q.brokers import get_broker
+from django_q.signing import SignedPackage
+
+from integrations.bigcommerce.mappers.locations import location_code
+from integrations.models import BigCommerceConnection, ShopLocation, SyncEvent, SyncState
+from integrations.tests import connect_helpers
+from integrations.tests.connect_helpers import api, connect_from_comptoir, merchant_with_client, new_store, walk_wizard
+from integrations.tests.queue_helpers import worker  # noqa: F401  (fixture)
+from portal.models import Shop
+from portal.tests.factories import ShopFactory
+
+pytestmark = connect_helpers.SANDBOX_TESTS
+SETUP = "/integrations/bigcommerce/setup/"
+STEP = SETUP + "locations/"
+LOCATIONS = "/v3/inventory/locations"
+ADDRESS = {"address_line1": "3 rue de la Paix", "postal_code": "69002", "city": "Lyon"}
+
+
+def _shop(merchant, name, **fields):
+    return ShopFactory(merchant=merchant, name=name, **{**ADDRESS, **fields})
+
+
+def _existing_location(bc, store, label="Entrepôt Lyon", code="WAREHOUSE-LY") -> dict:
+    """A location the merchant made in BigCommerce before connecting."""
+    body = {
+        "code": code,
+        "label": label,
+        "type_id": "PHYSICAL",
+        "managed_by_external_source": False,
+        "time_zone": "Europe/Paris",
+        "address": {
+            "address1": "1 quai",
+            "city": "Lyon",
+            "state": "ARA",
+            "zip": "69001",
+            "email": "depot@shop.test",
+            "geo_coordinates": {"latitude": 45.76, "longitude": 4.83},
+            "country_code": "FR",
+        },
+    }
+    api(bc, store).post(LOCATIONS, json=[body])
+    return _remote(bc, store, code=code)
+
+
+def _remote(bc, store, *, code=None, location_id=None) -> dict | None:
+    params = {"location_code:in": code} if code else {"location_id:in": location_id}
+    found = api(bc, store).get(LOCATIONS, params=params)["data"]
+    return found[0] if found else None
+
+
+def _to_locations_step(bc, store, client):
+    connect_from_comptoir(client, bc, store)
+    walk_wizard(client, finish=False)
+    page = client.get(STEP)  # starts the read of the store's locations (inline: Q sync)
+    assert page.status_code == 200
+    return page
+
+
+def test_the_step_creates_a_location_and_links_another(bc):
+    store = new_store(bc)
+    warehouse = _existing_location(bc, store)
+    merchant, _user, client = merchant_with_client()
+    lyon, atelier = _shop(merchant, "Boutique Lyon"), _shop(merchant, "Atelier")
+    _to_locations_step(bc, store, client)
+    page = client.get(STEP).content.decode()
+    assert "Boutique Lyon" in page and "Atelier" in page and "default location" in page
+    assert f"Entrepôt Lyon (#{warehouse['id']})" in page  # the store's locations, to link by name
+    assert "managed by an external source" in page  # what it means in BigCommerce's control panel
+
+    answer = client.post(
+        STEP,
+        {
+            "shop": [lyon.pk, atelier.pk],
+            f"choice-{lyon.pk}": "link",
+            f"location-{lyon.pk}": warehouse["id"],
+            f"choice-{atelier.pk}": "create",
+        },
+    )
+    assert answer.status_code == 302 and answer["Location"] == SETUP + "finish/"
+
+    rows = {row.shop_id: row for row in ShopLocation.objects.all()}
+    assert rows[lyon.pk].state == SyncState.SYNCED and rows[lyon.pk].remote_location_id == warehouse["id"]
+    assert rows[lyon.pk].origin == ShopLocation.Origin.LINKED
+    created = _remote(bc, store, code=location_code(atelier.pk))
+    assert rows[atelier.pk].state == SyncState.SYNCED and rows[atelier.pk].remote_location_id == created["id"]
+    assert created["label"] == "Atelier" and created["managed_by_external_source"] is True
+    assert created["type_id"] == "PHYSICAL" and created["enabled"] is True
+    assert created["address"]["address1"] == "3 rue de la Paix" and created["address"]["zip"] == "69002"
+    # The linked location is the merchant's: left as it was (not marked managed, not renamed).
+    assert _remote(bc, store, location_id=warehouse["id"]) == warehouse
+    posts = [r for r in bc.request_log(store["hash"]) if r["method"] == "POST" and r["path"].endswith(LOCATIONS)]
+    assert len(posts) == 2  # the merchant's own, and Comptoir's one
+    assert SyncEvent.objects.filter(connection__merchant=merchant, code="location.created").count() == 1
+    assert SyncEvent.objects.filter(connection__merchant=merchant, code="location.linked").count() == 1
+
+    # Run again: nothing due, nothing sent.
+    before = len(bc.request_log(store["hash"]))
+    from integrations.tasks import bigcommerce_shop_locations_sync
+
+    assert bigcommerce_shop_locations_sync(rows[lyon.pk].connection_id) == {
+        "synced": 0,
+        "updated": 0,
+        "failed": 0,
+        "waiting": 0,
+    }
+    assert all(r["method"] == "GET" for r in bc.request_log(store["hash"])[before:])
+    assert client.post(SETUP + "finish/").status_code == 302
+    overview = client.get("/integrations/bigcommerce/").content.decode()
+    assert "Managed by Comptoir" in overview and f"#{created['id']}" in overview and "Entrepôt Lyon" in overview
+
+
+@pytest.mark.parametrize(
+    "case",
+    ["another_merchants_shop", "unknown_location", "same_location_twice", "default_location", "unanswered"],
+)
+def test_bad_answers_are_refused_with_a_message_and_write_nothing(bc, case):
+    store = new_store(bc)
+    warehouse = _existing_location(bc, store)
+    merchant, _user, client = merchant_with_client()
+    lyon, atelier = _shop(merchant, "Boutique Lyon"), _shop(merchant, "Atelier")
+    stranger = _shop(ShopFactory().merchant, "Someone else's")
+    _to_locations_step(bc, store, client)
+    data = {
+        "shop": [lyon.pk, atelier.pk],
+        f"choice-{lyon.pk}": "link",
+        f"location-{lyon.pk}": warehouse["id"],
+        f"choice-{atelier.pk}": "create",
+    }
+    expected = {
+        "another_merchants_shop": "not yours",
+        "unknown_location": "Choose one of your store",
+        "same_location_twice": "chosen for two shops",
+        "default_location": "default location",
+        "unanswered": "Choose a location for each shop: Atelier",
+    }[case]
+    if case == "another_merchants_shop":
+        data["shop"].append(stranger.pk)
+        data[f"choice-{stranger.pk}"] = "create"
+    elif case == "unknown_location":
+        data[f"location-{lyon.pk}"] = 987654
+    elif case == "same_location_twice":
+        data.update({f"choice-{atelier.pk}": "link", f"location-{atelier.pk}": warehouse["id"]})
+    elif case == "default_location":
+        data[f"location-{lyon.pk}"] = 1
+    else:
+        data["shop"] = [lyon.pk]
+    before = len(bc.request_log(store["hash"]))
+    answer = client.post(STEP, data)
+    assert answer.status_code == 200
+    assert expected in answer.content.decode()
+    assert not ShopLocation.objects.exists()
+    assert not [r for r in bc.request_log(store["hash"])[before:] if r["method"] != "GET"]
+
+
+def test_a_refusal_fails_the_shop_journals_it_and_completing_the_address_retries(bc):
+    store = new_store(bc)
+    merchant, _user, client = merchant_with_client()
+    kiosk = _shop(merchant, "Kiosque", city="")  # BigCommerce requires a city
+    _to_locations_step(bc, store, client)
+    client.post(STEP, {"shop": [kiosk.pk], f"choice-{kiosk.pk}": "create"})
+    row = ShopLocation.objects.get(shop=kiosk)
+    assert row.state == SyncState.FAILED and row.remote_location_id is None
+    assert "city" in row.last_error  # BigCommerce's own words, the field it named
+    event = SyncEvent.objects.get(code="location.refused")
+    assert event.status == SyncEvent.Status.FAILED and "Kiosque" in event.message
+    assert _remote(bc, store, code=location_code(kiosk.pk)) is None
+    page = client.get(STEP).content.decode()
+    assert "BigCommerce refused" in page and "Complete the address" in page
+
+    # The wizard's retry, before the address is fixed: refused again, still failed.
+    assert client.post(STEP, {"retry": row.pk}).status_code == 302
+    row.refresh_from_db()
+    assert row.state == SyncState.FAILED
+    client.post(SETUP + "finish/")
+    assert BigCommerceConnection.objects.get(merchant=merchant).status == "connected"
+    overview = client.get("/integrations/bigcommerce/").content.decode()
+    assert "Failed" in overview and f"/integrations/bigcommerce/locations/{row.pk}/retry/" in overview
+
+    # The merchant completes the address in Settings → Shops: tried again, created.
+    edit = client.post(f"/settings/shops/{kiosk.pk}/", {"name": "Kiosque", **ADDRESS, "country": kiosk.country})
+    assert edit.status_code == 302
+    row.refresh_from_db()
+    assert row.state == SyncState.SYNCED and row.last_error == ""
+    assert _remote(bc, store, code=location_code(kiosk.pk))["address"]["city"] == "Lyon"
+
+
+def test_the_overview_retry_sends_again_after_an_outage(bc):
+    store = new_store(bc)
+    merchant, _user, client = merchant_with_client()
+    connect_from_comptoir(client, bc, store)
+    walk_wizard(client)  # one shop: no locations step
+    bc.set_faults(store["hash"], [{"kind": "error_before", "method": "POST", "path": LOCATIONS, "count": 5}])
+    client.post("/settings/shops/add/", {"name": "Gare", **ADDRESS, "country": "FR"})
+    gare = Shop.objects.get(merchant=merchant, name="Gare")
+    row = ShopLocation.objects.get(shop=gare)
+    assert row.state == SyncState.FAILED
+    bc.set_faults(store["hash"], [])
+    answer = client.post(f"/integrations/bigcommerce/locations/{row.pk}/retry/")
+    assert answer.status_code == 302
+    row.refresh_from_db()
+    created = _remote(bc, store, code=location_code(gare.pk))
+    assert row.state == SyncState.SYNCED and row.remote_location_id == created["id"]
+    assert created["managed_by_external_source"] is True
+
+
+def test_shops_added_renamed_deactivated_later_follow_in_bigcommerce(bc):
+    store = new_store(bc)
+    merchant, _user, client = merchant_with_client()
+    connect_from_comptoir(client, bc, store)
+    walk_wizard(client)
+    overview = client.get("/integrations/bigcommerce/").content.decode()
+    assert "You have one shop" in overview  # the single-shop empty state
+
+    assert client.post("/settings/shops/add/", {"name": "Gare", **ADDRESS, "country": "FR"}).status_code == 302
+    gare = Shop.objects.get(merchant=merchant, name="Gare")
+    row = ShopLocation.objects.get(shop=gare)
+    assert row.state == SyncState.SYNCED and row.origin == ShopLocation.Origin.CREATED
+    assert _remote(bc, store, location_id=row.remote_location_id)["label"] == "Gare"
+
+    client.post(
+        f"/settings/shops/{gare.pk}/", {"name": "Gare Part-Dieu", **ADDRESS, "city": "Villeurbanne", "country": "FR"}
+    )
+    remote = _remote(bc, store, location_id=row.remote_location_id)
+    assert remote["label"] == "Gare Part-Dieu" and remote["address"]["city"] == "Villeurbanne"
+    assert remote["address"]["geo_coordinates"] == {"latitude": 0, "longitude": 0}  # never overwritten
+
+    client.post(f"/settings/shops/{gare.pk}/deactivate/")
+    assert _remote(bc, store, location_id=row.remote_location_id)["enabled"] is False
+    client.post(f"/settings/shops/{gare.pk}/activate/")
+    assert _remote(bc, store, location_id=row.remote_location_id)["enabled"] is True
+    codes = [e.code for e in SyncEvent.objects.filter(connection__merchant=merchant, code__startswith="location.")]
+    assert codes.count("location.created") == 1 and codes.count("location.updated") == 3
+
+
+def test_a_synced_location_enqueues_its_starting_stock(bc, worker):  # noqa: F811
+    from integrations.tasks import bigcommerce_shop_locations_sync
+
+    store = new_store(bc)
+    merchant, _user, client = merchant_with_client()
+    connect_from_comptoir(client, bc, store)
+    walk_wizard(client)
+    queues = worker()  # from here on, tasks wait on the broker
+    gare = _shop(merchant, "Gare")
+    connection = BigCommerceConnection.objects.get(merchant=merchant)
+    row = ShopLocation.objects.create(connection=connection, shop=gare, origin=ShopLocation.Origin.CREATED)
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        bigcommerce_shop_locations_sync(connection.pk)
+    row.refresh_from_db()
+    assert row.state == SyncState.SYNCED
+    waiting = []
+    for cluster in queues.clusters.values():
+        broker = get_broker(cluster)
+        while taken := broker.dequeue():
+            for ack_id, payload in taken:
+                task = SignedPackage.loads(payload)
+                waiting.append((task["func"], tuple(task["args"])))
+                broker.acknowledge(ack_id)
+    assert waiting == [("integrations.tasks.bigcommerce_location_stock_start", (connection.pk, gare.pk))]
+
+
+def test_retry_urls_are_the_merchants_own_and_need_csrf(bc):
+    store = new_store(bc)
+    merchant, user, client = merchant_with_client()
+    connect_from_comptoir(client, bc, store)
+    walk_wizard(client)
+    other, _other_user, _other_client = merchant_with_client()
+    other_connection = BigCommerceConnection.objects.create(merchant=other, store_hash="elsewhere", status="connected")
+    theirs = ShopLocation.objects.create(
+        connection=other_connection, shop=_shop(other, "Theirs"), origin="created", state="failed", last_error="x"
+    )
+    assert client.post(f"/integrations/bigcommerce/locations/{theirs.pk}/retry/").status_code == 404
+    theirs.refresh_from_db()
+    assert theirs.state == SyncState.FAILED  # untouched
+
+    mine = ShopLocation.objects.create(
+        connection=BigCommerceConnection.objects.get(merchant=merchant),
+        shop=_shop(merchant, "Mine"),
+        origin="created",
+        state="failed",
+        last_error="x",
+    )
+    strict = Client(enforce_csrf_checks=True)
+    strict.force_login(user)
+    assert strict.post(f"/integrations/bigcommerce/locations/{mine.pk}/retry/").status_code == 403
+    mine.refresh_from_db()
+    assert mine.state == SyncState.FAILED
+    assert client.post("/integrations/bigcommerce/locations/abc/retry/").status_code == 404
+
+
+def test_the_wizard_step_refuses_another_merchants_retry_and_needs_csrf(bc):
+    store = new_store(bc)
+    merchant, user, client = merchant_with_client()
+    kiosk = _shop(merchant, "Kiosque")
+    _to_locations_step(bc, store, client)
+    other, _u, _c = merchant_with_client()
+    other_connection = BigCommerceConnection.objects.create(merchant=other, store_hash="elsewhere2", status="connected")
+    theirs = ShopLocation.objects.create(
+        connection=other_connection, shop=_shop(other, "Theirs"), origin="created", state="failed"
+    )
+    assert client.post(STEP, {"retry": theirs.pk}).status_code == 404
+    strict = Client(enforce_csrf_checks=True)
+    strict.force_login(user)
+    assert strict.post(STEP, {"shop": [kiosk.pk], f"choice-{kiosk.pk}": "create"}).status_code == 403
+    assert not ShopLocation.objects.filter(shop=kiosk).exists()
+
+
+def test_a_failed_read_of_the_stores_locations_says_so_and_creating_still_works(bc):
+    store = new_store(bc)
+    merchant, _user, client = merchant_with_client()
+    kiosk = _shop(merchant, "Kiosque")
+    connect_from_comptoir(client, bc, store)
+    walk_wizard(client, finish=False)
+    bc.set_faults(store["hash"], [{"kind": "error_before", "method": "GET", "path": LOCATIONS, "count": 10}])
+    page = client.get(STEP).content.decode()
+    assert "could not be read" in page
+    bc.set_faults(store["hash"], [])
+    assert client.post(STEP, {"shop": [kiosk.pk], f"choice-{kiosk.pk}": "create"})["Location"] == SETUP + "finish/"
+    assert ShopLocation.objects.get(shop=kiosk).state == SyncState.SYNCED
+
+
+def test_the_step_and_panel_in_french(bc):
+    store = new_store(bc)
+    merchant, _user, client = merchant_with_client()
+    _shop(merchant, "Kiosque")
+    client.cookies["django_language"] = "fr"
+    _to_locations_step(bc, store, client)
+    page = client.get(STEP).content.decode()
+    assert "Boutiques et emplacements" in page and "Créer un emplacement" in page
+    assert "Shops and locations" not in page
