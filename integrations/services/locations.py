@@ -46,8 +46,8 @@ def store_locations(*, connection: BigCommerceConnection) -> dict:
 
 def store_locations_read_start(*, connection: BigCommerceConnection, again: bool = False) -> None:
     state = store_locations(connection=connection).get("state")
-    if state == "running" or (state == "ready" and not again):
-        return
+    if state == "running" or (state and not again):
+        return  # read, or failed: read again when the merchant asks (the page's "Try again")
     cache.set(_store_locations_key(connection.pk), {"state": "running"}, STORE_LOCATIONS_SECONDS)
     enqueue_on_commit(READ_TASK, connection.pk)
 

@@ -316,8 +316,9 @@ def test_a_failed_read_of_the_stores_locations_says_so_and_creating_still_works(
     connect_from_comptoir(client, bc, store)
     walk_wizard(client, finish=False)
     bc.set_faults(store["hash"], [{"kind": "error_before", "method": "GET", "path": LOCATIONS, "count": 10}])
-    page = client.get(STEP).content.decode()
-    assert "could not be read" in page
+    assert "Reading your store" in client.get(STEP).content.decode()  # the read runs in a task
+    page = client.get(STEP + "?poll=1", HTTP_HX_REQUEST="true").content.decode()
+    assert "could not be read" in page and "Create a location" in page
     bc.set_faults(store["hash"], [])
     assert client.post(STEP, {"shop": [kiosk.pk], f"choice-{kiosk.pk}": "create"})["Location"] == SETUP + "finish/"
     assert ShopLocation.objects.get(shop=kiosk).state == SyncState.SYNCED
@@ -330,5 +331,5 @@ def test_the_step_and_panel_in_french(bc):
     client.cookies["django_language"] = "fr"
     _to_locations_step(bc, store, client)
     page = client.get(STEP).content.decode()
-    assert "Boutiques et emplacements" in page and "Créer un emplacement" in page
+    assert "Magasins et emplacements" in page and "Créer un emplacement" in page and "Ce que vend votre site" in page
     assert "Shops and locations" not in page
