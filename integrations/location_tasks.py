@@ -59,7 +59,7 @@ def bigcommerce_shop_locations_sweep() -> int:
     with a location to create, read back or update get their task (a process that died after a
     commit took the fast path with it). Returns the number of tasks enqueued."""
     enqueued = 0
-    for connection in BigCommerceConnection.objects.filter(status__in=LIVE).exclude(access_token=""):
+    for connection in BigCommerceConnection.objects.filter(status__in=LIVE):  # the task checks the token
         if connection.status != Status.SETUP_INCOMPLETE:
             for shop_id in services.shop_locations_missing(connection=connection):
                 services.shop_location_ensure(connection=connection, shop_id=shop_id)

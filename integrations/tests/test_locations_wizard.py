@@ -333,3 +333,47 @@ def test_the_step_and_panel_in_french(bc):
     page = client.get(STEP).content.decode()
     assert "Magasins et emplacements" in page and "Créer un emplacement" in page and "Ce que vend votre site" in page
     assert "Shops and locations" not in page
+
+
+def test_walking_the_wizard_with_several_shops_and_support_in_admin(bc):
+    from portal.tests.factories import UserFactory
+
+    store = new_store(bc)
+    merchant, _user, client = merchant_with_client()
+    atelier = _shop(merchant, "Atelier")
+    connect_from_comptoir(client, bc, store)
+    walk_wizard(client)  # the step's default for each other shop: create a location
+    assert BigCommerceConnection.objects.get(merchant=merchant).status == "connected"
+    row = ShopLocation.objects.get(shop=atelier)
+    assert row.state == SyncState.SYNCED
+
+    support = Client()
+    support.force_login(UserFactory(is_staff=True, is_superuser=True))
+    listing = support.get("/admin/integrations/shoplocation/?q=Atelier")
+    assert listing.status_code == 200 and "Atelier" in listing.content.decode()
+    assert support.get(f"/admin/integrations/shoplocation/{row.pk}/change/").status_code == 200
+    ShopLocation.objects.filter(pk=row.pk).update(state=SyncState.FAILED, last_error="Refused")
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        answer = support.post("/admin/integrations/shoplocation/", {"action": "retry", "_selected_action": [row.pk]})
+    assert answer.status_code == 302
+    row.refresh_from_db()
+    assert row.state == SyncState.SYNCED  # tried again: the location was found by its code
+
+
+def test_the_sweep_gives_a_location_to_a_shop_no_announcement_reached(bc):
+    from integrations.tasks import bigcommerce_shop_locations_sweep
+
+    store = new_store(bc)
+    merchant, _user, client = merchant_with_client()
+    connect_from_comptoir(client, bc, store)
+    walk_wizard(client)
+    quiet = Shop.objects.create(merchant=merchant, name="Dépôt", country="FR", **ADDRESS)  # no signal sent
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        assert bigcommerce_shop_locations_sweep() == 1
+    row = ShopLocation.objects.get(shop=quiet)
+    assert row.state == SyncState.SYNCED and _remote(bc, store, code=location_code(quiet.pk))["label"] == "Dépôt"
+    Shop.objects.filter(pk=quiet.pk).update(name="Dépôt Nord")  # changed without a signal either
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        assert bigcommerce_shop_locations_sweep() == 1
+    assert _remote(bc, store, code=location_code(quiet.pk))["label"] == "Dépôt Nord"
+    assert bigcommerce_shop_locations_sweep() == 0  # nothing due any more
