@@ -377,3 +377,15 @@ def test_the_sweep_gives_a_location_to_a_shop_no_announcement_reached(bc):
         assert bigcommerce_shop_locations_sweep() == 1
     assert _remote(bc, store, code=location_code(quiet.pk))["label"] == "Dépôt Nord"
     assert bigcommerce_shop_locations_sweep() == 0  # nothing due any more
+
+
+def test_disconnecting_lets_go_of_the_locations_comptoir_created(bc):
+    store = new_store(bc)
+    merchant, _user, client = merchant_with_client()
+    atelier = _shop(merchant, "Atelier")
+    connect_from_comptoir(client, bc, store)
+    walk_wizard(client)
+    assert _remote(bc, store, code=location_code(atelier.pk))["managed_by_external_source"] is True
+    assert client.post("/integrations/bigcommerce/disconnect/", {"delete_copies": "no"}).status_code == 302
+    released = _remote(bc, store, code=location_code(atelier.pk))
+    assert released["managed_by_external_source"] is False and released["label"] == "Atelier"  # kept, editable

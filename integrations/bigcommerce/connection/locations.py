@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from integrations import journal_messages
 from integrations.bigcommerce.api import endpoints as api
 from integrations.bigcommerce.api.client import BigCommerceClient, client_for
-from integrations.bigcommerce.api.errors import BigCommerceError
+from integrations.bigcommerce.api.errors import BigCommerceError, NotFound, ValidationFailed
 from integrations.bigcommerce.mappers import locations as mapper
 from integrations.models import BigCommerceConnection, ShopLocation, SyncEvent, SyncState
 from integrations.services.journal import sync_event_record
@@ -210,3 +210,24 @@ def shop_locations_update_due(*, connection: BigCommerceConnection) -> bool:
     email = merchant_contact_email(connection.merchant_id)
     rows = ShopLocation.objects.filter(connection=connection, state=SyncState.SYNCED, origin=Origin.CREATED)
     return any(_update_due(row, shop_snapshot(row.shop, email=email)) for row in rows.select_related("shop"))
+
+
+def locations_release(*, connection: BigCommerceConnection, client: BigCommerceClient) -> list[int]:
+    """Disconnecting: the locations Comptoir created are no longer managed by an external source,
+    so that their stock can be edited in BigCommerce's control panel again (they and their stock
+    stay). The ids released."""
+    ids = sorted(
+        ShopLocation.objects.filter(
+            connection=connection, origin=Origin.CREATED, remote_location_id__isnull=False
+        ).values_list("remote_location_id", flat=True)
+    )
+    released = []
+    for location_id in ids:
+        try:
+            api.location_update(client, {"id": location_id, "managed_by_external_source": False})
+        except NotFound:
+            continue
+        except ValidationFailed:
+            continue  # deleted meanwhile in BigCommerce (a 422 names an unknown location)
+        released.append(location_id)
+    return released
