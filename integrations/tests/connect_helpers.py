@@ -153,7 +153,7 @@ def walk_wizard(
     review="link",
     choices=None,
     finish=True,
-    locations=None,
+    locations=True,
 ):
     steps = "/integrations/bigcommerce/setup/"
     assert client.post(steps + "managed-in/", {"managed_in": managed_in}).status_code == 302
@@ -166,13 +166,14 @@ def walk_wizard(
     # ``choices``: {"choice-<product id>": "link"|"create"}, needed for matches by name only.
     reviewed = client.post(steps + "review/", {"all": review, **(choices or {})})
     assert reviewed.status_code == 302
-    if reviewed["Location"] == steps + "locations/":
+    if reviewed["Location"] == steps + "locations/" and locations is not False:
         # A merchant with several shops: each other shop gets a location created (``locations``:
-        # {shop id: {"choice-<id>": "link", "location-<id>": ...}} for other answers).
+        # {shop id: {"choice-<id>": "link", "location-<id>": ...}} for other answers; False: the
+        # walk stops at that step).
         page = client.get(steps + "locations/").content.decode()
         shop_ids = re.findall(r'name="shop" value="(\d+)"', page)
         data = {"shop": shop_ids, **{f"choice-{pk}": "create" for pk in shop_ids}}
-        for answer in (locations or {}).values():
+        for answer in (locations if isinstance(locations, dict) else {}).values():
             data.update(answer)
         assert client.post(steps + "locations/", data)["Location"] == steps + "finish/"
     if finish:

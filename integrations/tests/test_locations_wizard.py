@@ -55,7 +55,7 @@ def _remote(bc, store, *, code=None, location_id=None) -> dict | None:
 
 def _to_locations_step(bc, store, client):
     connect_from_comptoir(client, bc, store)
-    walk_wizard(client, finish=False)
+    walk_wizard(client, finish=False, locations=False)
     page = client.get(STEP)  # starts the read of the store's locations (inline: Q sync)
     assert page.status_code == 200
     return page
@@ -314,7 +314,7 @@ def test_a_failed_read_of_the_stores_locations_says_so_and_creating_still_works(
     merchant, _user, client = merchant_with_client()
     kiosk = _shop(merchant, "Kiosque")
     connect_from_comptoir(client, bc, store)
-    walk_wizard(client, finish=False)
+    walk_wizard(client, finish=False, locations=False)
     bc.set_faults(store["hash"], [{"kind": "error_before", "method": "GET", "path": LOCATIONS, "count": 10}])
     assert "Reading your store" in client.get(STEP).content.decode()  # the read runs in a task
     page = client.get(STEP + "?poll=1", HTTP_HX_REQUEST="true").content.decode()
