@@ -37,6 +37,7 @@ def test_shops_and_locations_step_in_the_browser(page, live_server, sandbox, set
     [warehouse] = store_api.get("/v3/inventory/locations", params={"location_code:in": "WAREHOUSE"})["data"]
     gare = ShopFactory(merchant=merchant, name="Gare Part-Dieu", **ADDRESS)
     croix = ShopFactory(merchant=merchant, name="Croix-Rousse", **ADDRESS)
+    kiosk = ShopFactory(merchant=merchant, name="Kiosque", **{**ADDRESS, "city": ""})  # BigCommerce wants a city
 
     browser_login(page, live_server, email=merchant_user.email, password="correct-horse-battery")
     page.goto(f"{live_server.url}/integrations/bigcommerce/")
@@ -74,7 +75,11 @@ def test_shops_and_locations_step_in_the_browser(page, live_server, sandbox, set
     panel = page.locator("#shop-locations")
     panel.wait_for()
     assert "Managed by Comptoir" in panel.text_content() and "Entrepôt Gerland" in panel.text_content()
+    assert "BigCommerce refused" in panel.text_content() and "city" in panel.text_content()
     screenshot(page, "locations-overview")
+    panel.locator("button:has-text('Try again')").click()  # the address is still incomplete: refused again
+    page.wait_for_selector("text=Trying again for Kiosque")
+    assert ShopLocation.objects.get(shop=kiosk).state == "failed"
     rows = {row.shop_id: row for row in ShopLocation.objects.all()}
     assert rows[croix.pk].remote_location_id == warehouse["id"] and rows[croix.pk].state == "synced"
     [created] = store_api.get("/v3/inventory/locations", params={"location_id:in": rows[gare.pk].remote_location_id})[
