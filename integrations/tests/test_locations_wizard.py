@@ -389,3 +389,28 @@ def test_disconnecting_lets_go_of_the_locations_comptoir_created(bc):
     assert client.post("/integrations/bigcommerce/disconnect/", {"delete_copies": "no"}).status_code == 302
     released = _remote(bc, store, code=location_code(atelier.pk))
     assert released["managed_by_external_source"] is False and released["label"] == "Atelier"  # kept, editable
+
+
+def test_the_overview_panel_reads_as_many_queries_for_20_shops_as_for_2(bc):
+    from django.db import connection as db
+    from django.test.utils import CaptureQueriesContext
+
+    store = new_store(bc)
+    merchant, _user, client = merchant_with_client()
+    connect_from_comptoir(client, bc, store)
+    walk_wizard(client)
+    connection = BigCommerceConnection.objects.get(merchant=merchant)
+
+    def overview_queries(shops: int) -> int:
+        for index in range(shops - Shop.objects.filter(merchant=merchant).count()):
+            shop = _shop(merchant, f"Shop {index}-{shops}")
+            ShopLocation.objects.create(
+                connection=connection, shop=shop, origin="created", state="synced", remote_location_id=100 + shop.pk
+            )
+        with CaptureQueriesContext(db) as queries:
+            page = client.get("/integrations/bigcommerce/")
+        assert page.status_code == 200 and "Managed by Comptoir" in page.content.decode()
+        return len(queries)
+
+    few = overview_queries(2)
+    assert overview_queries(20) == few
