@@ -3,54 +3,24 @@ sandbox over HTTP, refusals and retries, shops added and changed later, the Over
 
 import pytest
 from django.test import Client, TestCase
-from django_q.brokers import get_broker
-from django_q.signing import SignedPackage
 
 from integrations.bigcommerce.mappers.locations import location_code
 from integrations.models import BigCommerceConnection, ShopLocation, SyncEvent, SyncState
 from integrations.tests import connect_helpers
-from integrations.tests.connect_helpers import api, connect_from_comptoir, merchant_with_client, new_store, walk_wizard
-from integrations.tests.queue_helpers import worker  # noqa: F401  (fixture)
+from integrations.tests.connect_helpers import connect_from_comptoir, merchant_with_client, new_store, walk_wizard
+from integrations.tests.location_helpers import (
+    ADDRESS,
+    LOCATIONS,
+    existing_location,
+    remote_location,
+    shop_with_address,
+)
 from portal.models import Shop
 from portal.tests.factories import ShopFactory
 
 pytestmark = connect_helpers.SANDBOX_TESTS
 SETUP = "/integrations/bigcommerce/setup/"
 STEP = SETUP + "locations/"
-LOCATIONS = "/v3/inventory/locations"
-ADDRESS = {"address_line1": "3 rue de la Paix", "postal_code": "69002", "city": "Lyon"}
-
-
-def _shop(merchant, name, **fields):
-    return ShopFactory(merchant=merchant, name=name, **{**ADDRESS, **fields})
-
-
-def _existing_location(bc, store, label="Entrepôt Lyon", code="WAREHOUSE-LY") -> dict:
-    """A location the merchant made in BigCommerce before connecting."""
-    body = {
-        "code": code,
-        "label": label,
-        "type_id": "PHYSICAL",
-        "managed_by_external_source": False,
-        "time_zone": "Europe/Paris",
-        "address": {
-            "address1": "1 quai",
-            "city": "Lyon",
-            "state": "ARA",
-            "zip": "69001",
-            "email": "depot@shop.test",
-            "geo_coordinates": {"latitude": 45.76, "longitude": 4.83},
-            "country_code": "FR",
-        },
-    }
-    api(bc, store).post(LOCATIONS, json=[body])
-    return _remote(bc, store, code=code)
-
-
-def _remote(bc, store, *, code=None, location_id=None) -> dict | None:
-    params = {"location_code:in": code} if code else {"location_id:in": location_id}
-    found = api(bc, store).get(LOCATIONS, params=params)["data"]
-    return found[0] if found else None
 
 
 def _to_locations_step(bc, store, client):
@@ -63,9 +33,9 @@ def _to_locations_step(bc, store, client):
 
 def test_the_step_creates_a_location_and_links_another(bc):
     store = new_store(bc)
-    warehouse = _existing_location(bc, store)
+    warehouse = existing_location(bc, store)
     merchant, _user, client = merchant_with_client()
-    lyon, atelier = _shop(merchant, "Boutique Lyon"), _shop(merchant, "Atelier")
+    lyon, atelier = shop_with_address(merchant, "Boutique Lyon"), shop_with_address(merchant, "Atelier")
     _to_locations_step(bc, store, client)
     page = client.get(STEP).content.decode()
     assert "Boutique Lyon" in page and "Atelier" in page and "default location" in page
@@ -86,13 +56,13 @@ def test_the_step_creates_a_location_and_links_another(bc):
     rows = {row.shop_id: row for row in ShopLocation.objects.all()}
     assert rows[lyon.pk].state == SyncState.SYNCED and rows[lyon.pk].remote_location_id == warehouse["id"]
     assert rows[lyon.pk].origin == ShopLocation.Origin.LINKED
-    created = _remote(bc, store, code=location_code(atelier.pk))
+    created = remote_location(bc, store, code=location_code(atelier.pk))
     assert rows[atelier.pk].state == SyncState.SYNCED and rows[atelier.pk].remote_location_id == created["id"]
     assert created["label"] == "Atelier" and created["managed_by_external_source"] is True
     assert created["type_id"] == "PHYSICAL" and created["enabled"] is True
     assert created["address"]["address1"] == "3 rue de la Paix" and created["address"]["zip"] == "69002"
     # The linked location is the merchant's: left as it was (not marked managed, not renamed).
-    assert _remote(bc, store, location_id=warehouse["id"]) == warehouse
+    assert remote_location(bc, store, location_id=warehouse["id"]) == warehouse
     posts = [r for r in bc.request_log(store["hash"]) if r["method"] == "POST" and r["path"].endswith(LOCATIONS)]
     assert len(posts) == 2  # the merchant's own, and Comptoir's one
     assert SyncEvent.objects.filter(connection__merchant=merchant, code="location.created").count() == 1
@@ -120,10 +90,10 @@ def test_the_step_creates_a_location_and_links_another(bc):
 )
 def test_bad_answers_are_refused_with_a_message_and_write_nothing(bc, case):
     store = new_store(bc)
-    warehouse = _existing_location(bc, store)
+    warehouse = existing_location(bc, store)
     merchant, _user, client = merchant_with_client()
-    lyon, atelier = _shop(merchant, "Boutique Lyon"), _shop(merchant, "Atelier")
-    stranger = _shop(ShopFactory().merchant, "Someone else's")
+    lyon, atelier = shop_with_address(merchant, "Boutique Lyon"), shop_with_address(merchant, "Atelier")
+    stranger = shop_with_address(ShopFactory().merchant, "Someone else's")
     _to_locations_step(bc, store, client)
     data = {
         "shop": [lyon.pk, atelier.pk],
@@ -160,7 +130,7 @@ def test_bad_answers_are_refused_with_a_message_and_write_nothing(bc, case):
 def test_a_refusal_fails_the_shop_journals_it_and_completing_the_address_retries(bc):
     store = new_store(bc)
     merchant, _user, client = merchant_with_client()
-    kiosk = _shop(merchant, "Kiosque", city="")  # BigCommerce requires a city
+    kiosk = shop_with_address(merchant, "Kiosque", city="")  # BigCommerce requires a city
     _to_locations_step(bc, store, client)
     client.post(STEP, {"shop": [kiosk.pk], f"choice-{kiosk.pk}": "create"})
     row = ShopLocation.objects.get(shop=kiosk)
@@ -168,7 +138,7 @@ def test_a_refusal_fails_the_shop_journals_it_and_completing_the_address_retries
     assert "city" in row.last_error  # BigCommerce's own words, the field it named
     event = SyncEvent.objects.get(code="location.refused")
     assert event.status == SyncEvent.Status.FAILED and "Kiosque" in event.message
-    assert _remote(bc, store, code=location_code(kiosk.pk)) is None
+    assert remote_location(bc, store, code=location_code(kiosk.pk)) is None
     page = client.get(STEP).content.decode()
     assert "BigCommerce refused" in page and "Complete the address" in page
 
@@ -186,7 +156,7 @@ def test_a_refusal_fails_the_shop_journals_it_and_completing_the_address_retries
     assert edit.status_code == 302
     row.refresh_from_db()
     assert row.state == SyncState.SYNCED and row.last_error == ""
-    assert _remote(bc, store, code=location_code(kiosk.pk))["address"]["city"] == "Lyon"
+    assert remote_location(bc, store, code=location_code(kiosk.pk))["address"]["city"] == "Lyon"
 
 
 def test_the_overview_retry_sends_again_after_an_outage(bc):
@@ -203,64 +173,9 @@ def test_the_overview_retry_sends_again_after_an_outage(bc):
     answer = client.post(f"/integrations/bigcommerce/locations/{row.pk}/retry/")
     assert answer.status_code == 302
     row.refresh_from_db()
-    created = _remote(bc, store, code=location_code(gare.pk))
+    created = remote_location(bc, store, code=location_code(gare.pk))
     assert row.state == SyncState.SYNCED and row.remote_location_id == created["id"]
     assert created["managed_by_external_source"] is True
-
-
-def test_shops_added_renamed_deactivated_later_follow_in_bigcommerce(bc):
-    store = new_store(bc)
-    merchant, _user, client = merchant_with_client()
-    connect_from_comptoir(client, bc, store)
-    walk_wizard(client)
-    overview = client.get("/integrations/bigcommerce/").content.decode()
-    assert "You have one shop" in overview  # the single-shop empty state
-
-    assert client.post("/settings/shops/add/", {"name": "Gare", **ADDRESS, "country": "FR"}).status_code == 302
-    gare = Shop.objects.get(merchant=merchant, name="Gare")
-    row = ShopLocation.objects.get(shop=gare)
-    assert row.state == SyncState.SYNCED and row.origin == ShopLocation.Origin.CREATED
-    assert _remote(bc, store, location_id=row.remote_location_id)["label"] == "Gare"
-
-    client.post(
-        f"/settings/shops/{gare.pk}/", {"name": "Gare Part-Dieu", **ADDRESS, "city": "Villeurbanne", "country": "FR"}
-    )
-    remote = _remote(bc, store, location_id=row.remote_location_id)
-    assert remote["label"] == "Gare Part-Dieu" and remote["address"]["city"] == "Villeurbanne"
-    assert remote["address"]["geo_coordinates"] == {"latitude": 0, "longitude": 0}  # never overwritten
-
-    client.post(f"/settings/shops/{gare.pk}/deactivate/")
-    assert _remote(bc, store, location_id=row.remote_location_id)["enabled"] is False
-    client.post(f"/settings/shops/{gare.pk}/activate/")
-    assert _remote(bc, store, location_id=row.remote_location_id)["enabled"] is True
-    codes = [e.code for e in SyncEvent.objects.filter(connection__merchant=merchant, code__startswith="location.")]
-    assert codes.count("location.created") == 1 and codes.count("location.updated") == 3
-
-
-def test_a_synced_location_enqueues_its_starting_stock(bc, worker):  # noqa: F811
-    from integrations.tasks import bigcommerce_shop_locations_sync
-
-    store = new_store(bc)
-    merchant, _user, client = merchant_with_client()
-    connect_from_comptoir(client, bc, store)
-    walk_wizard(client)
-    queues = worker()  # from here on, tasks wait on the broker
-    gare = _shop(merchant, "Gare")
-    connection = BigCommerceConnection.objects.get(merchant=merchant)
-    row = ShopLocation.objects.create(connection=connection, shop=gare, origin=ShopLocation.Origin.CREATED)
-    with TestCase.captureOnCommitCallbacks(execute=True):
-        bigcommerce_shop_locations_sync(connection.pk)
-    row.refresh_from_db()
-    assert row.state == SyncState.SYNCED
-    waiting = []
-    for cluster in queues.clusters.values():
-        broker = get_broker(cluster)
-        while taken := broker.dequeue():
-            for ack_id, payload in taken:
-                task = SignedPackage.loads(payload)
-                waiting.append((task["func"], tuple(task["args"])))
-                broker.acknowledge(ack_id)
-    assert waiting == [("integrations.tasks.bigcommerce_location_stock_start", (connection.pk, gare.pk))]
 
 
 def test_retry_urls_are_the_merchants_own_and_need_csrf(bc):
@@ -271,7 +186,11 @@ def test_retry_urls_are_the_merchants_own_and_need_csrf(bc):
     other, _other_user, _other_client = merchant_with_client()
     other_connection = BigCommerceConnection.objects.create(merchant=other, store_hash="elsewhere", status="connected")
     theirs = ShopLocation.objects.create(
-        connection=other_connection, shop=_shop(other, "Theirs"), origin="created", state="failed", last_error="x"
+        connection=other_connection,
+        shop=shop_with_address(other, "Theirs"),
+        origin="created",
+        state="failed",
+        last_error="x",
     )
     assert client.post(f"/integrations/bigcommerce/locations/{theirs.pk}/retry/").status_code == 404
     theirs.refresh_from_db()
@@ -279,7 +198,7 @@ def test_retry_urls_are_the_merchants_own_and_need_csrf(bc):
 
     mine = ShopLocation.objects.create(
         connection=BigCommerceConnection.objects.get(merchant=merchant),
-        shop=_shop(merchant, "Mine"),
+        shop=shop_with_address(merchant, "Mine"),
         origin="created",
         state="failed",
         last_error="x",
@@ -295,12 +214,12 @@ def test_retry_urls_are_the_merchants_own_and_need_csrf(bc):
 def test_the_wizard_step_refuses_another_merchants_retry_and_needs_csrf(bc):
     store = new_store(bc)
     merchant, user, client = merchant_with_client()
-    kiosk = _shop(merchant, "Kiosque")
+    kiosk = shop_with_address(merchant, "Kiosque")
     _to_locations_step(bc, store, client)
     other, _u, _c = merchant_with_client()
     other_connection = BigCommerceConnection.objects.create(merchant=other, store_hash="elsewhere2", status="connected")
     theirs = ShopLocation.objects.create(
-        connection=other_connection, shop=_shop(other, "Theirs"), origin="created", state="failed"
+        connection=other_connection, shop=shop_with_address(other, "Theirs"), origin="created", state="failed"
     )
     assert client.post(STEP, {"retry": theirs.pk}).status_code == 404
     strict = Client(enforce_csrf_checks=True)
@@ -312,7 +231,7 @@ def test_the_wizard_step_refuses_another_merchants_retry_and_needs_csrf(bc):
 def test_a_failed_read_of_the_stores_locations_says_so_and_creating_still_works(bc):
     store = new_store(bc)
     merchant, _user, client = merchant_with_client()
-    kiosk = _shop(merchant, "Kiosque")
+    kiosk = shop_with_address(merchant, "Kiosque")
     connect_from_comptoir(client, bc, store)
     walk_wizard(client, finish=False, locations=False)
     bc.set_faults(store["hash"], [{"kind": "error_before", "method": "GET", "path": LOCATIONS, "count": 10}])
@@ -327,7 +246,7 @@ def test_a_failed_read_of_the_stores_locations_says_so_and_creating_still_works(
 def test_the_step_and_panel_in_french(bc):
     store = new_store(bc)
     merchant, _user, client = merchant_with_client()
-    _shop(merchant, "Kiosque")
+    shop_with_address(merchant, "Kiosque")
     client.cookies["django_language"] = "fr"
     _to_locations_step(bc, store, client)
     page = client.get(STEP).content.decode()
@@ -340,7 +259,7 @@ def test_walking_the_wizard_with_several_shops_and_support_in_admin(bc):
 
     store = new_store(bc)
     merchant, _user, client = merchant_with_client()
-    atelier = _shop(merchant, "Atelier")
+    atelier = shop_with_address(merchant, "Atelier")
     connect_from_comptoir(client, bc, store)
     walk_wizard(client)  # the step's default for each other shop: create a location
     assert BigCommerceConnection.objects.get(merchant=merchant).status == "connected"
@@ -358,59 +277,3 @@ def test_walking_the_wizard_with_several_shops_and_support_in_admin(bc):
     assert answer.status_code == 302
     row.refresh_from_db()
     assert row.state == SyncState.SYNCED  # tried again: the location was found by its code
-
-
-def test_the_sweep_gives_a_location_to_a_shop_no_announcement_reached(bc):
-    from integrations.tasks import bigcommerce_shop_locations_sweep
-
-    store = new_store(bc)
-    merchant, _user, client = merchant_with_client()
-    connect_from_comptoir(client, bc, store)
-    walk_wizard(client)
-    quiet = Shop.objects.create(merchant=merchant, name="Dépôt", country="FR", **ADDRESS)  # no signal sent
-    with TestCase.captureOnCommitCallbacks(execute=True):
-        assert bigcommerce_shop_locations_sweep() == 1
-    row = ShopLocation.objects.get(shop=quiet)
-    assert row.state == SyncState.SYNCED and _remote(bc, store, code=location_code(quiet.pk))["label"] == "Dépôt"
-    Shop.objects.filter(pk=quiet.pk).update(name="Dépôt Nord")  # changed without a signal either
-    with TestCase.captureOnCommitCallbacks(execute=True):
-        assert bigcommerce_shop_locations_sweep() == 1
-    assert _remote(bc, store, code=location_code(quiet.pk))["label"] == "Dépôt Nord"
-    assert bigcommerce_shop_locations_sweep() == 0  # nothing due any more
-
-
-def test_disconnecting_lets_go_of_the_locations_comptoir_created(bc):
-    store = new_store(bc)
-    merchant, _user, client = merchant_with_client()
-    atelier = _shop(merchant, "Atelier")
-    connect_from_comptoir(client, bc, store)
-    walk_wizard(client)
-    assert _remote(bc, store, code=location_code(atelier.pk))["managed_by_external_source"] is True
-    assert client.post("/integrations/bigcommerce/disconnect/", {"delete_copies": "no"}).status_code == 302
-    released = _remote(bc, store, code=location_code(atelier.pk))
-    assert released["managed_by_external_source"] is False and released["label"] == "Atelier"  # kept, editable
-
-
-def test_the_overview_panel_reads_as_many_queries_for_20_shops_as_for_2(bc):
-    from django.db import connection as db
-    from django.test.utils import CaptureQueriesContext
-
-    store = new_store(bc)
-    merchant, _user, client = merchant_with_client()
-    connect_from_comptoir(client, bc, store)
-    walk_wizard(client)
-    connection = BigCommerceConnection.objects.get(merchant=merchant)
-
-    def overview_queries(shops: int) -> int:
-        for index in range(shops - Shop.objects.filter(merchant=merchant).count()):
-            shop = _shop(merchant, f"Shop {index}-{shops}")
-            ShopLocation.objects.create(
-                connection=connection, shop=shop, origin="created", state="synced", remote_location_id=100 + shop.pk
-            )
-        with CaptureQueriesContext(db) as queries:
-            page = client.get("/integrations/bigcommerce/")
-        assert page.status_code == 200 and "Managed by Comptoir" in page.content.decode()
-        return len(queries)
-
-    few = overview_queries(2)
-    assert overview_queries(20) == few
