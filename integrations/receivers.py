@@ -1,4 +1,4 @@
-"""What the integrations app does when the catalog announces a change (after commit).
+"""What the integrations app does when the catalog, the inventory or the portal announces a change.
 
 Receivers are the fast path only: the durable mark is the product's revision (bumped in the
 change's own transaction) and the scheduled sweep (``tasks.bigcommerce_export_sweep``) finds
@@ -14,8 +14,10 @@ from catalog.signals import ORIGIN_COMPTOIR, product_deleted, product_saved
 from integrations.bigcommerce.products import export as exporter
 from integrations.bigcommerce.products.export import exporting
 from integrations.bigcommerce.stock.outbox import stock_push_kick, stock_push_mark
-from integrations.models import BigCommerceConnection, ProductAssignment
+from integrations.models import BigCommerceConnection, ProductAssignment, ShopLocation, SyncState
+from integrations.services import locations
 from inventory.signals import stock_changing
+from portal.signals import shop_saved
 
 
 def _exporting_connection(merchant_id: int) -> BigCommerceConnection | None:
@@ -86,3 +88,23 @@ def stock_changing_mark(
     for connection_id in sorted({push.connection_id for push in pushes}):
         # robust: a kick that fails (the broker out of reach) is logged; the sale stays committed.
         transaction.on_commit(partial(stock_push_kick, connection_id=connection_id), robust=True)
+
+
+# -- shops and their BigCommerce locations ---------------------------------------------------------
+@receiver(shop_saved, dispatch_uid="integrations.shop_saved")
+def shop_saved_location(*, merchant_id: int, shop_id: int, created: bool, **_kw):
+    """After commit: a shop added while connected gets its location created; a changed shop's
+    location is updated (one Comptoir created) or, if it had failed, tried again (the merchant may
+    just have completed the address BigCommerce asked for). The sweep does the same for what this
+    never saw."""
+    connection = locations.connected_for_locations(merchant_id=merchant_id)
+    if connection is None:
+        return
+    with transaction.atomic():
+        # A new shop, or one reactivated that never had a location: one is created for it.
+        locations.shop_location_ensure(connection=connection, shop_id=shop_id)
+        if not created:
+            ShopLocation.objects.filter(connection=connection, shop_id=shop_id, state=SyncState.FAILED).update(
+                state=SyncState.PENDING
+            )
+        locations.shop_locations_kick(connection=connection)

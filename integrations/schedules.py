@@ -48,6 +48,11 @@ SCHEDULES = (
     Scheduled(name="bigcommerce-webhooks-check", func="integrations.tasks.bigcommerce_webhooks_check_all", minutes=60),
     # What needs the merchant (incidents), emailed once a burst is over.
     Scheduled(name="bigcommerce-incidents-email", func="integrations.tasks.incidents_email_sweep", minutes=1),
+    # Shops and their BigCommerce locations: shops added while connected, locations to create, read
+    # back (their writes are asynchronous) or update, that no task took.
+    Scheduled(
+        name="bigcommerce-shop-locations-sweep", func="integrations.tasks.bigcommerce_shop_locations_sweep", minutes=5
+    ),
     # Housekeeping.
     Scheduled(name="bigcommerce-journal-prune", func="integrations.tasks.journal_prune", minutes=24 * 60),
     Scheduled(

@@ -27,6 +27,7 @@ from integrations.bigcommerce.stock.orders_apply import order_sync
 from integrations.bigcommerce.stock.push import stock_push_drain
 from integrations.bigcommerce.stock.start import starting_stock_set
 from integrations.incident_tasks import *  # noqa: F403  (their __all__; paths integrations.tasks.<name>)
+from integrations.location_tasks import *  # noqa: F403  (their __all__; paths integrations.tasks.<name>)
 from integrations.models import BigCommerceConnection, StockPush, SyncEvent, SyncRun, VariantLink
 from integrations.services.journal import sync_event_finish, sync_event_record
 from integrations.services.maintenance import journal_prune as prune

@@ -17,6 +17,9 @@ urlpatterns = [
         pages.bigcommerce_incident_resolve,
         name="bigcommerce_incident_resolve",
     ),
+    path(
+        "bigcommerce/locations/<int:row_id>/retry/", pages.bigcommerce_location_retry, name="bigcommerce_location_retry"
+    ),
     path("bigcommerce/journal/", journal.bigcommerce_journal, name="bigcommerce_journal"),
     path("bigcommerce/journal/export.csv", journal.bigcommerce_journal_export, name="bigcommerce_journal_export"),
     path(
@@ -33,6 +36,7 @@ urlpatterns = [
     path("bigcommerce/setup/prices/", wizard.setup_prices, name="setup_prices"),
     path("bigcommerce/setup/products/", wizard.setup_products, name="setup_products"),
     path("bigcommerce/setup/review/", wizard.setup_review, name="setup_review"),
+    path("bigcommerce/setup/locations/", wizard.setup_locations, name="setup_locations"),
     path("bigcommerce/setup/finish/", wizard.setup_finish, name="setup_finish"),
     path("bigcommerce/app/auth/", app_callbacks.app_auth, name="app_auth"),
     path("bigcommerce/app/load/", app_callbacks.app_load, name="app_load"),

@@ -6,6 +6,7 @@ from django.utils import timezone
 
 from portal.iso import country_validate, currency_validate
 from portal.models import Device, Membership, Merchant, Shop, User, device_token_hash
+from portal.signals import shop_saved_send_on_commit
 from portal.text import search_key
 
 
@@ -73,12 +74,14 @@ def _shop_name_check(*, merchant: Merchant, name: str, exclude: int | None = Non
 def shop_create(*, merchant: Merchant, name: str, country: str = "", **address) -> Shop:
     """A new (not primary) shop; its country defaults to the merchant's."""
     merchant = merchant_for_update(merchant=merchant)  # one shop name check at a time
-    return Shop.objects.create(
+    shop = Shop.objects.create(
         merchant=merchant,
         name=_shop_name_check(merchant=merchant, name=name),
         country=country_validate(country or merchant.country),
         **{field: (address.get(field) or "").strip() for field in SHOP_FIELDS[1:5]},
     )
+    shop_saved_send_on_commit(shop=shop, created=True)  # a BigCommerce location for it, if connected
+    return shop
 
 
 @transaction.atomic
@@ -90,6 +93,7 @@ def shop_update(*, shop: Shop, name: str, country: str, **address) -> Shop:
     for field in SHOP_FIELDS[1:5]:
         setattr(shop, field, (address.get(field) or "").strip())
     shop.save(update_fields=list(SHOP_FIELDS))
+    shop_saved_send_on_commit(shop=shop)
     return shop
 
 
@@ -105,6 +109,7 @@ def shop_active_set(*, shop: Shop, active: bool) -> Shop:
     if shop.is_active != active:
         shop.is_active = active
         shop.save(update_fields=["is_active"])
+        shop_saved_send_on_commit(shop=shop)
     return shop
 
 

@@ -52,6 +52,7 @@ PUBLIC_OR_OWN = {
             "setup_prices",
             "setup_products",
             "setup_review",
+            "setup_locations",  # takes shop and location ids; another merchant's are refused (test_locations_wizard)
             "setup_finish",
             "app_auth",
             "app_load",
@@ -135,7 +136,19 @@ def _incident(other):
     return [{"incident_id": Incident.objects.create(merchant=other, kind=Incident.Kind.STOCK_DRIFT).pk}]
 
 
+def _shop_location(other):
+    from integrations.models import BigCommerceConnection, ShopLocation
+    from portal.tests.factories import ShopFactory
+
+    connection = BigCommerceConnection.objects.create(merchant=other, store_hash="tenancyloc", status="connected")
+    row = ShopLocation.objects.create(
+        connection=connection, shop=ShopFactory(merchant=other), origin="created", state="failed", last_error="x"
+    )
+    return [{"row_id": row.pk}]
+
+
 URL_CASES = {
+    "integrations:bigcommerce_location_retry": _shop_location,
     "integrations:bigcommerce_incident_resolve": _incident,
     "integrations:bigcommerce_run": _sync_run,
     "integrations:bigcommerce_event": _sync_event,

@@ -6,4 +6,4 @@ happened); what support may do is an admin action that calls the same service th
 pages call, and so journals itself.
 """
 
-from integrations.admin import connection, sync  # noqa: F401  (they register their admins)
+from integrations.admin import connection, locations, sync  # noqa: F401  (they register their admins)

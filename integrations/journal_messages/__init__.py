@@ -10,5 +10,6 @@ facts (the webhook's scope, the payload) stay in the entry's detail. Registered 
 # that a writer says ``journal_messages.STOCK_SENT`` without knowing which room holds it.
 from integrations.journal_messages.connection import *  # noqa: F403
 from integrations.journal_messages.inbox import *  # noqa: F403
+from integrations.journal_messages.locations import *  # noqa: F403
 from integrations.journal_messages.products import *  # noqa: F403
 from integrations.journal_messages.stock import *  # noqa: F403

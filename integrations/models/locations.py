@@ -20,7 +20,10 @@ class ShopLocation(models.Model):
     when BigCommerce refused it (``state`` failed, ``last_error`` says why). A shop without a
     synced row moves nothing in BigCommerce; the primary shop without any row is the default
     location (``integrations.selectors.locations``). ``origin`` says who owns the location:
-    one Comptoir created is marked ``managed_by_external_source`` in BigCommerce."""
+    one Comptoir created is marked ``managed_by_external_source`` in BigCommerce.
+
+    A synced row whose later update BigCommerce refused stays synced (the location exists and
+    holds the shop's stock) with ``last_error`` set; the pages offer the retry."""
 
     class Origin(models.TextChoices):
         DEFAULT = "default", _("BigCommerce's default location")
@@ -33,6 +36,11 @@ class ShopLocation(models.Model):
     origin = models.CharField(_("origin"), max_length=10, choices=Origin.choices)
     state = models.CharField(_("state"), max_length=10, choices=SyncState.choices, default=SyncState.PENDING)
     last_error = models.TextField(_("last error"), blank=True)
+    # The location's name in BigCommerce when last read or written (the pages show it).
+    remote_name = models.CharField(_("BigCommerce location name"), max_length=255, blank=True)
+    # A location Comptoir created: the hash of the fields it last sent (name, address, enabled);
+    # a shop whose fields hash otherwise has an update to send (the sweep finds it).
+    sent_hash = models.CharField(max_length=64, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

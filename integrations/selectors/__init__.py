@@ -26,7 +26,7 @@ from integrations.selectors.journal import (
     sync_run_for_merchant,
     sync_runs_current,
 )
-from integrations.selectors.locations import location_shops, shop_locations
+from integrations.selectors.locations import location_shops, shop_location_pairs, shop_locations
 from integrations.selectors.products import (
     failed_product_link_count,
     managed_fields_narrow,
@@ -67,6 +67,7 @@ __all__ = [
     "products_for_selection",
     "products_to_sync_count",
     "schedule_next_time",
+    "shop_location_pairs",
     "shop_locations",
     "sync_event_get",
     "sync_event_list",

@@ -6,13 +6,14 @@ from django.utils import formats
 
 from catalog.models import Product
 from integrations.models import BigCommerceConnection
-from portal.models import Merchant
+from portal.models import Merchant, Shop
 
 Status = BigCommerceConnection.Status
 
 
 # Wizard steps, in order. A step is "done" when its answer is recorded.
-WIZARD_STEPS = ("connect", "managed_in", "prices", "products", "review", "finish")
+# "locations" (each shop beside a BigCommerce location) only for a merchant with several active shops.
+WIZARD_STEPS = ("connect", "managed_in", "prices", "products", "review", "locations", "finish")
 
 
 def connection_for_merchant(*, merchant: Merchant) -> BigCommerceConnection | None:
@@ -51,7 +52,15 @@ def wizard_steps(*, connection: BigCommerceConnection | None) -> list[str]:
     steps = list(WIZARD_STEPS)
     if connection is not None and connection.managed_in == BigCommerceConnection.ManagedIn.BIGCOMMERCE:
         steps.remove("products")
+    if not _other_shops(connection).exists():
+        steps.remove("locations")
     return steps
+
+
+def _other_shops(connection: BigCommerceConnection | None):
+    """The merchant's active shops other than the primary one (each needs a location)."""
+    merchant_id = connection.merchant_id if connection is not None else None
+    return Shop.objects.filter(merchant_id=merchant_id, is_active=True, is_primary=False)
 
 
 def wizard_step_done(*, connection: BigCommerceConnection | None, step: str) -> bool:
@@ -67,6 +76,8 @@ def wizard_step_done(*, connection: BigCommerceConnection | None, step: str) -> 
         return connection.managed_in == BigCommerceConnection.ManagedIn.BIGCOMMERCE or bool(connection.sync_scope)
     if step == "review":
         return connection.review_done_at is not None
+    if step == "locations":
+        return not _other_shops(connection).exclude(bigcommerce_locations__connection=connection).exists()
     if step == "finish":
         return connection.status in (Status.CONNECTED, Status.NEEDS_ATTENTION)
     raise ValueError(step)

@@ -2,7 +2,7 @@
 
 from integrations.models import BigCommerceConnection, ShopLocation, SyncState
 from integrations.models.locations import DEFAULT_LOCATION_ID
-from portal.models import Shop
+from portal.models import Merchant, Shop
 
 
 def shop_locations(*, connection: BigCommerceConnection) -> dict[int, int]:
@@ -24,3 +24,30 @@ def shop_locations(*, connection: BigCommerceConnection) -> dict[int, int]:
 def location_shops(*, connection: BigCommerceConnection) -> dict[int, int]:
     """Per BigCommerce location id, the shop whose stock it is (the inverse of ``shop_locations``)."""
     return {location: shop for shop, location in shop_locations(connection=connection).items()}
+
+
+def shop_location_pairs(*, merchant: Merchant, connection: BigCommerceConnection) -> list[dict]:
+    """Each shop beside its location, as the pages show them: active shops, and deactivated ones
+    that have a location. ``row`` is None for the primary shop on the default location and for a
+    shop not mapped yet. Two queries, whatever the number of shops."""
+    rows = {row.shop_id: row for row in ShopLocation.objects.filter(connection=connection)}
+    pairs = []
+    for shop in Shop.objects.filter(merchant=merchant).order_by("-is_primary", "name", "pk"):
+        row = rows.get(shop.pk)
+        if not shop.is_active and row is None:
+            continue
+        on_default = shop.is_primary and row is None
+        pairs.append(
+            {
+                "shop": shop,
+                "row": row,
+                "on_default": on_default,
+                "location_id": DEFAULT_LOCATION_ID if on_default else (row.remote_location_id if row else None),
+                "location_name": row.remote_name if row else "",
+                "managed": row is not None and row.origin == ShopLocation.Origin.CREATED,
+                "state": SyncState.SYNCED if on_default else (row.state if row else ""),
+                "retriable": row is not None
+                and (row.state == SyncState.FAILED or (row.state == SyncState.SYNCED and bool(row.last_error))),
+            }
+        )
+    return pairs

@@ -18,6 +18,7 @@ from integrations.models import BigCommerceConnection, Incident, ProductAssignme
 from integrations.selectors import wizard_first_unfinished_step, wizard_step_done
 from integrations.services.incidents import connection_access_restored, incidents_resolve
 from integrations.services.journal import sync_event_record
+from integrations.services.locations import shop_locations_forget
 from integrations.services.queue import enqueue_on_commit
 from portal.models import Merchant
 
@@ -50,6 +51,10 @@ def _reset_for_new_connect(connection: BigCommerceConnection) -> None:
     connection.operation_error_i18n = {}
     connection.connected_at = None
     connection.disconnected_at = None
+    if connection.pk is not None:
+        # Which shop is which location is asked again (a location created for this store before
+        # is found again by its code, never created twice).
+        shop_locations_forget(connection=connection)
 
 
 def connection_authorize(

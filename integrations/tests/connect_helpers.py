@@ -1,6 +1,7 @@
 """Fixtures and helpers of the connection tests: a sandbox per test session, stores, merchants,
 and the steps a merchant's browser takes (install page in the sandbox, callbacks here)."""
 
+import re
 import time
 import uuid
 from decimal import Decimal
@@ -152,6 +153,7 @@ def walk_wizard(
     review="link",
     choices=None,
     finish=True,
+    locations=True,
 ):
     steps = "/integrations/bigcommerce/setup/"
     assert client.post(steps + "managed-in/", {"managed_in": managed_in}).status_code == 302
@@ -162,7 +164,18 @@ def walk_wizard(
     page = client.get(steps + "review/")
     assert page.status_code == 200
     # ``choices``: {"choice-<product id>": "link"|"create"}, needed for matches by name only.
-    assert client.post(steps + "review/", {"all": review, **(choices or {})}).status_code == 302
+    reviewed = client.post(steps + "review/", {"all": review, **(choices or {})})
+    assert reviewed.status_code == 302
+    if reviewed["Location"] == steps + "locations/" and locations is not False:
+        # A merchant with several shops: each other shop gets a location created (``locations``:
+        # {shop id: {"choice-<id>": "link", "location-<id>": ...}} for other answers; False: the
+        # walk stops at that step).
+        page = client.get(steps + "locations/").content.decode()
+        shop_ids = re.findall(r'name="shop" value="(\d+)"', page)
+        data = {"shop": shop_ids, **{f"choice-{pk}": "create" for pk in shop_ids}}
+        for answer in (locations if isinstance(locations, dict) else {}).values():
+            data.update(answer)
+        assert client.post(steps + "locations/", data)["Location"] == steps + "finish/"
     if finish:
         assert client.post(steps + "finish/").status_code == 302
 

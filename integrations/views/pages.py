@@ -22,6 +22,7 @@ from integrations.services.connection import (
     connection_get_or_create,
 )
 from integrations.services.incidents import incident_acknowledge
+from integrations.services.locations import shop_location_retry
 from integrations.services.sync_now import sync_now_start
 from integrations.views.common import render_page
 from integrations.views.connect_state import connect_state_issue
@@ -68,6 +69,7 @@ def bigcommerce_overview(request):
         )
         context["link_count"] = selectors.product_link_list(merchant=request.merchant, connection=connection).count()
         context["facts"] = selectors.overview_facts(connection=connection)
+        context["location_pairs"] = selectors.shop_location_pairs(merchant=request.merchant, connection=connection)
     if request.htmx and request.GET.get("poll") and not (connection and connection.operation):
         return HttpResponseClientRedirect(request.path)
     return render_page(request, "integrations/bigcommerce.html", context, partial="panel")
@@ -126,6 +128,18 @@ def bigcommerce_incident_resolve(request, incident_id: int):
         if incident is None:
             raise Http404
         messages.success(request, _("Marked resolved."))
+    return redirect("integrations:bigcommerce")
+
+
+@merchant_required
+@require_POST
+def bigcommerce_location_retry(request, row_id: int):
+    """Try a shop's BigCommerce location again (refused by BigCommerce); another merchant's: 404."""
+    _connected_or_404(request)
+    row = shop_location_retry(merchant=request.merchant, row_id=row_id)
+    if row is None:
+        raise Http404
+    messages.success(request, _("Trying again for %(shop)s. The result shows below.") % {"shop": row.shop.name})
     return redirect("integrations:bigcommerce")
 
 

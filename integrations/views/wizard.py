@@ -4,6 +4,7 @@ Every POST redirects to the next step (htmx follows it and swaps the step in pla
 back, reload and a wizard left half way all land on a page the state allows.
 """
 
+from django.http import Http404
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -16,9 +17,10 @@ from integrations.errors import ConnectRefused
 from integrations.messages import message_localized
 from integrations.models import BigCommerceConnection, SyncEvent
 from integrations.services import connection as services
+from integrations.services import locations as location_services
 from integrations.views.common import render_page
 from portal.decorators import merchant_required
-from portal.ids import ids_parse
+from portal.ids import id_parse, ids_parse
 
 Status = BigCommerceConnection.Status
 ManagedIn = BigCommerceConnection.ManagedIn
@@ -27,6 +29,7 @@ STEP_URLS = {
     "prices": "integrations:setup_prices",
     "products": "integrations:setup_products",
     "review": "integrations:setup_review",
+    "locations": "integrations:setup_locations",
     "finish": "integrations:setup_finish",
 }
 STEP_TITLES = {
@@ -34,6 +37,7 @@ STEP_TITLES = {
     "prices": gettext_lazy("Prices"),
     "products": gettext_lazy("Products to sync"),
     "review": gettext_lazy("Review"),
+    "locations": gettext_lazy("Shops and locations"),
     "finish": gettext_lazy("Finish setup"),
 }
 
@@ -284,6 +288,66 @@ def setup_review(request):
         to_sync=to_sync,
     )
     return render_page(request, "integrations/setup_review.html", context, partial="step")
+
+
+def _location_choices(post) -> list[location_services.LocationChoice]:
+    """The step's answers: ``shop`` (each shop's id), ``choice-<id>``, ``location-<id>``."""
+    return [
+        location_services.LocationChoice(
+            shop_id=pk,
+            action=post.get(f"choice-{pk}", ""),
+            location_id=id_parse(post.get(f"location-{pk}", "")) if post.get(f"choice-{pk}") == "link" else None,
+        )
+        for pk in ids_parse(post.getlist("shop"))
+    ]
+
+
+@merchant_required
+@require_http_methods(["GET", "POST"])
+def setup_locations(request):
+    """Each shop beside a BigCommerce location: the primary shop is the default location; each
+    other shop gets a location created, or is linked to one of the store's (read in a task)."""
+    connection, response = _guard(request, "locations")
+    if response:
+        return response
+    error = None
+    if request.method == "POST":
+        retry = id_parse(request.POST.get("retry", ""))
+        if request.POST.get("action") == "read_again":
+            location_services.store_locations_read_start(connection=connection, again=True)
+            return _step_redirect(request, "locations")
+        if "retry" in request.POST:
+            if retry is None or location_services.shop_location_retry(merchant=request.merchant, row_id=retry) is None:
+                raise Http404
+            return _step_redirect(request, "locations")
+        try:
+            location_services.shop_locations_save(connection=connection, choices=_location_choices(request.POST))
+            return _next(request, connection, "locations")
+        except ConnectRefused as exc:
+            error = exc.message
+    else:
+        location_services.store_locations_read_start(connection=connection)
+    read = location_services.store_locations(connection=connection)
+    pairs = selectors.shop_location_pairs(merchant=request.merchant, connection=connection)
+    posted = request.POST if request.method == "POST" else {}
+    for pair in pairs:
+        row, pk = pair["row"], pair["shop"].pk
+        pair["choice"] = posted.get(f"choice-{pk}") or (
+            "link" if row is not None and row.origin == row.Origin.LINKED else "create"
+        )
+        pair["chosen_location"] = id_parse(posted.get(f"location-{pk}", "")) or (row and row.remote_location_id)
+    context = _context(
+        request,
+        connection,
+        "locations",
+        error=error,
+        pairs=[p for p in pairs if p["shop"].is_active],
+        read=read,
+        read_error=read.get("error", ""),
+        store_locations=[loc for loc in read.get("locations", []) if not loc.get("is_default")],
+        busy=read.get("state") == "running" or any(p["state"] == "pending" for p in pairs),
+    )
+    return render_page(request, "integrations/setup_locations.html", context, partial="step")
 
 
 @merchant_required

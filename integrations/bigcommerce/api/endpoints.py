@@ -20,6 +20,7 @@ CHANNELS = "/v3/channels"
 HOOKS = "/v3/hooks"
 INVENTORY_ITEMS = "/v3/inventory/items"
 INVENTORY_SETTINGS = "/v3/settings/inventory"
+LOCATIONS = "/v3/inventory/locations"
 ORDERS = "/v2/orders"
 ASSIGN_BATCH = 50  # channel assignments per PUT
 
@@ -298,3 +299,30 @@ def inventory_adjust_relative(client: BigCommerceClient, items: list[dict], *, r
 def inventory_adjust_absolute(client: BigCommerceClient, items: list[dict], *, reason: str | None = None) -> None:
     """Absolute levels (idempotent, so retried)."""
     list(client.adjust_inventory_absolute(items, reason=reason))
+
+
+# -- locations ------------------------------------------------------------------------------
+# Writes are asynchronous (locations guide): they answer a ``transaction_id`` only, so a created
+# location's id is read back by the ``code`` it was created with.
+def locations_list(
+    client: BigCommerceClient, *, ids: Iterable[int] | None = None, codes: Iterable[str] | None = None
+) -> list[dict]:
+    """Every location of the store (all pages), or those with these ids or codes."""
+    params = {}
+    if ids is not None:
+        params["location_id:in"] = _ids(ids)
+    if codes is not None:
+        params["location_code:in"] = ",".join(codes)
+    return list(client.iter_pages(LOCATIONS, params or None))
+
+
+def location_create(client: BigCommerceClient, body: dict) -> None:
+    """``POST /v3/inventory/locations`` with one location (never retried once sent: a lost answer
+    raises ``OutcomeUnknown``; the caller looks the location up by its code)."""
+    client.request("POST", LOCATIONS, json=[body], idempotent=False)
+
+
+def location_update(client: BigCommerceClient, body: dict) -> None:
+    """``PUT /v3/inventory/locations`` with one location's changed fields (``id`` in ``body``;
+    idempotent, so retried)."""
+    client.request("PUT", LOCATIONS, json=[body], idempotent=True)

@@ -11,6 +11,7 @@ from integrations import journal_messages
 from integrations.bigcommerce.api import endpoints as api
 from integrations.bigcommerce.api.client import client_for
 from integrations.bigcommerce.api.errors import NotFound, Unauthorized
+from integrations.bigcommerce.connection.locations import locations_release
 from integrations.bigcommerce.connection.setup import Dir, webhook_destination
 from integrations.bigcommerce.products.import_writes import ORIGIN
 from integrations.bigcommerce.products.importer import products_detach
@@ -76,6 +77,8 @@ def disconnect_run(*, connection: BigCommerceConnection) -> None:
             detail["detached"] = products_detach(connection=connection)
         if client is not None:
             detail["webhooks_removed"] = _webhooks_remove(connection, client)
+            # Its stock is the merchant's to edit in BigCommerce again once Comptoir lets go.
+            detail["locations_released"] = locations_release(connection=connection, client=client)
             if connection.channel_id:
                 try:
                     api.channel_status_set(client, connection.channel_id, "disconnected")
