@@ -236,16 +236,20 @@ def _lines_inline(order: dict) -> dict:
     up to the items the order says it holds (the include carries a bounded number of lines: read
     the rest with ``order_lines_iter``). The consignments themselves are dropped, but for what
     says where a line takes its stock: ``pickups`` (pickup consignment id → its pickup method id),
-    and each line of a pickup consignment carries ``pickup_method_id``."""
+    ``pickup_locations`` (pickup method id → the location id its consignment names, for when the
+    pickup methods cannot be read), and each line of a pickup consignment carries ``pickup_method_id``."""
     consignments = order.pop("consignments", None)
     if isinstance(consignments, list):  # the legacy array structure: the object in a list
         consignments = consignments[0] if consignments else None
     found: dict[int, dict] = {}
-    order["pickups"] = {}
+    order["pickups"], order["pickup_locations"] = {}, {}
     if isinstance(consignments, dict):
         for pickup in consignments.get("pickups") or []:
             if isinstance(pickup, dict) and isinstance(pickup.get("pickup_method_id"), int):
                 order["pickups"][pickup.get("id")] = pickup["pickup_method_id"]
+                named = (pickup.get("location") or {}).get("id") if isinstance(pickup.get("location"), dict) else None
+                if isinstance(named, int):
+                    order["pickup_locations"][pickup["pickup_method_id"]] = named
                 for line in pickup.get("line_items") if isinstance(pickup.get("line_items"), list) else []:
                     if isinstance(line, dict):
                         line["pickup_method_id"] = pickup["pickup_method_id"]

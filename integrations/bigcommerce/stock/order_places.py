@@ -9,12 +9,17 @@ it was taken from, whatever the mapping says by then (the ``OrderLineEffect`` of
 
 from __future__ import annotations
 
+import logging
+
 from django.core.cache import cache
 
 from integrations.bigcommerce.api import endpoints as api
+from integrations.bigcommerce.api.errors import Forbidden
 from integrations.bigcommerce.stock.levels import DEFAULT_LOCATION_ID, location_shops_of
 from integrations.models import OrderLineEffect
 from portal.models import Shop
+
+logger = logging.getLogger(__name__)
 
 # A pickup method's location rarely changes; a method unknown to the cache is read at once.
 METHODS_CACHE_SECONDS = 600
@@ -24,15 +29,22 @@ def _key(connection, method_id: int) -> str:
     return f"bigcommerce-pickup-method:{connection.pk}:{connection.store_hash}:{method_id}"
 
 
-def pickup_method_locations(*, connection, client, method_ids) -> dict[int, int]:
-    """Per pickup method id, its location (a method BigCommerce no longer has is absent)."""
+def pickup_method_locations(*, connection, client, method_ids, named: dict | None = None) -> dict[int, int]:
+    """Per pickup method id, its location (a method BigCommerce no longer has is absent).
+    ``named``: the location each method's consignment names, taken when the store does not let
+    Comptoir read its pickup methods (an app installed without the fulfilment methods scope)."""
     method_ids = sorted({m for m in method_ids if isinstance(m, int)})
     if not method_ids:
         return {}
     found = {m: loc for m in method_ids if (loc := cache.get(_key(connection, m))) is not None}
     missing = [m for m in method_ids if m not in found]
+    try:
+        methods = api.pickup_methods(client, missing) if missing else []
+    except Forbidden as exc:  # a scope missing, not the token refused (401 goes up as for any call)
+        logger.warning("Pickup methods of connection %s not readable: %s", connection.pk, exc)
+        return {**{m: loc for m, loc in (named or {}).items() if m in missing}, **found}
     if missing:
-        for method in api.pickup_methods(client, missing):
+        for method in methods:
             if isinstance(method.get("id"), int) and isinstance(method.get("location_id"), int):
                 found[method["id"]] = method["location_id"]
                 cache.set(_key(connection, method["id"]), method["location_id"], METHODS_CACHE_SECONDS)
@@ -54,7 +66,8 @@ class OrderPlaces:
     def __init__(self, *, connection, client, orders: list[dict], lines: list[tuple[dict, dict]]):
         methods = {line.get("pickup_method_id") for _o, line in lines}
         methods |= {(order.get("pickups") or {}).get(line.get("order_pickup_method_id")) for order, line in lines}
-        self.methods = pickup_method_locations(connection=connection, client=client, method_ids=methods)
+        named = {m: loc for order in orders for m, loc in (order.get("pickup_locations") or {}).items()}
+        self.methods = pickup_method_locations(connection=connection, client=client, method_ids=methods, named=named)
         self.shops = location_shops_of(connection=connection)
         self.shop_of = {shop.pk: shop for shop in Shop.objects.filter(pk__in=set(self.shops.values()))}
         taken = OrderLineEffect.objects.filter(
