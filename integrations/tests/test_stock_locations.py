@@ -374,3 +374,22 @@ def test_the_stock_check_finds_drift_at_the_shop_s_location_and_corrects_that_sh
     )
     assert stock_reconcile(connection=connection).corrected == 0  # both sides agree now
     assert (remote_level(bc, store, mug), remote_level(bc, store, mug, location=location)) == (10, 1)
+
+
+# -- the import (products managed in BigCommerce) -------------------------------------------------
+def test_an_imported_product_brings_each_mapped_location_s_level_into_its_shop(bc):
+    from integrations.tests.test_importer import connect, simple  # the import's own helpers
+
+    store_api, merchant, _client, connection, _ids = connect(bc)
+    shop, location = mapped_shop(bc, store_api.store, connection, "Shop two")
+    product_id = store_api.create(simple("Tote", "TOTE", inventory_level=4))
+    variant_id = store_api.api.get(f"/v3/catalog/products/{product_id}/variants")["data"][0]["id"]
+    body = {"reason": "count", "items": [{"location_id": location, "variant_id": variant_id, "quantity": 6}]}
+    store_api.api.put(ABSOLUTE, json=body)
+    store_api.assign(product_id)
+    tasks.bigcommerce_import_product(connection.pk, product_id)
+    tote = VariantLink.objects.get(remote_variant_id=variant_id).variant
+    assert (primary(tote), in_shop(tote, shop)) == (4, 6)
+    tasks.bigcommerce_import_product(connection.pk, product_id)  # again: set once
+    assert StockMovement.objects.filter(variant=tote, origin=StockOrigin.INITIAL).count() == 2
+    assert not StockPush.objects.exists()  # BigCommerce's own levels: nothing to send back

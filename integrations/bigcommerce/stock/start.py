@@ -8,7 +8,9 @@
   own count of a product linked at setup is never taken for drift.
 - **Managed in BigCommerce** (``import_writes.product_write``): Comptoir's level of each variant
   is set once from BigCommerce's (origin ``initial``, key ``bigcommerce:{connection}:initial:{variant}``),
-  also for products linked at setup; ``starting_stock_journal`` says how many when the import ends.
+  also for products linked at setup: the default location's into its shop (the primary), each
+  other mapped location's into its shop (``import_starting_places``, key ``…:shop:{shop}``);
+  ``starting_stock_journal`` says how many when the import ends.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from integrations.bigcommerce.api import endpoints as api
 from integrations.bigcommerce.api.client import client_for
 from integrations.bigcommerce.api.pagination import INVENTORY_ITEMS_MAX
 from integrations.bigcommerce.stock.levels import (
+    DEFAULT_LOCATION_ID,
     clamped,
     comptoir_levels_at,
     location_shops_of,
@@ -38,6 +41,24 @@ SLICE = INVENTORY_ITEMS_MAX  # variants per slice of the starting stock (one abs
 
 def initial_key(connection_id: int, variant_id: int) -> str:
     return f"bigcommerce:{connection_id}:initial:{variant_id}"
+
+
+def shop_initial_key(connection_id: int, variant_id: int, shop_id: int) -> str:
+    """The starting stock of a shop whose location is not the default one (issue 19)."""
+    return f"{initial_key(connection_id, variant_id)}:shop:{shop_id}"
+
+
+def import_starting_places(*, connection: BigCommerceConnection, client, remote_ids) -> tuple[int | None, dict]:
+    """Where an imported product's starting stock goes: (the shop of the default location, whose
+    level the product's own payload carries; per other mapped location's shop, its levels of
+    these remote variants, read in one call). No call when only the default location is mapped."""
+    shops = location_shops_of(connection=connection)
+    others = {loc: shop for loc, shop in shops.items() if loc != DEFAULT_LOCATION_ID}
+    located: dict[int, dict[int, int]] = {}
+    if others and remote_ids:
+        for (remote_id, location), level in remote_levels_at(client, sorted(remote_ids), locations=set(others)).items():
+            located.setdefault(others[location], {})[remote_id] = level
+    return shops.get(DEFAULT_LOCATION_ID), located
 
 
 def starting_stock_journal(*, connection: BigCommerceConnection, run: SyncRun) -> int:
