@@ -15,7 +15,7 @@ from integrations.tests.connect_helpers import api, new_store
 from integrations.tests.stock_helpers import stock_reconcile
 from integrations.tests.test_export import connected, connected_to
 from integrations.tests.test_stock_inbound import BILLING, deliver
-from integrations.tests.test_stock_push import relative_calls, remote_level, stocked
+from integrations.tests.test_stock_push import RELATIVE, relative_calls, remote_level, stocked
 from inventory.models import StockLevel, StockMovement, StockOrigin
 from inventory.services import sale_create, stock_adjust, stock_set
 from portal.services import shop_create
@@ -166,6 +166,22 @@ def test_a_transfer_between_two_shops_is_one_call_with_both_locations(bc):
     assert StockPush.objects.values("batch").distinct().count() == 1
     assert {r.variant_link.remote_variant_id for r in StockPush.objects.all()} == {remote}
     assert (remote_level(bc, store, mug), remote_level(bc, store, mug, location=location)) == (5, 9)
+
+
+@pytest.mark.parametrize(("fault", "calls"), [("error_after", 1), ("error_before", 2)])
+def test_a_lost_answer_is_settled_by_reading_the_shop_s_location(bc, settings, fault, calls):
+    settings.BIGCOMMERCE_STOCK_SETTLE_AFTER_S = 0
+    store, merchant, connection, mug, shop, location = two_shops(bc)
+    bc.set_faults(store["hash"], [{"kind": fault, "method": "POST", "path": RELATIVE, "count": 1}])
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        sell(merchant, mug, 3, shop=shop)
+    assert StockPush.objects.get().state == "unknown"
+    tasks.bigcommerce_stock_push_sweep()
+    assert StockPush.objects.get().state == "sent"
+    assert (remote_level(bc, store, mug, location=location), remote_level(bc, store, mug)) == (1, 10)  # never twice
+    assert len(relative_calls(bc, store)) == calls
+    settled = SyncEvent.objects.filter(kind=SyncEvent.Kind.STOCK_PUSH, message__startswith="Checked").get()
+    assert (len(settled.detail["applied"]), len(settled.detail["resent"])) == ((1, 0) if calls == 1 else (0, 1))
 
 
 def test_an_unmapped_shop_pushes_nothing(bc):
