@@ -31,7 +31,7 @@ def location_create(bc, store, code: str) -> int:
     return found["id"]
 
 
-def mapped_shop(bc, store, connection, name: str, *, stock: dict | None = None):
+def mapped_shop(bc, store, connection, name: str, *, stock: dict | None = None, origin=ShopLocation.Origin.CREATED):
     """A second shop (with ``stock``: {variant: level} set before it is mapped: nothing pushed) and
     its own BigCommerce location, mapped and synced. (shop, location id)"""
     shop = shop_create(merchant=connection.merchant, name=name, country="FR")
@@ -48,7 +48,7 @@ def mapped_shop(bc, store, connection, name: str, *, stock: dict | None = None):
         connection=connection,
         shop=shop,
         remote_location_id=location,
-        origin=ShopLocation.Origin.CREATED,
+        origin=origin,
         state=SyncState.SYNCED,
     )
     return shop, location
@@ -409,3 +409,21 @@ def test_an_imported_product_brings_each_mapped_location_s_level_into_its_shop(b
     tasks.bigcommerce_import_product(connection.pk, product_id)  # again: set once
     assert StockMovement.objects.filter(variant=tote, origin=StockOrigin.INITIAL).count() == 2
     assert not StockPush.objects.exists()  # BigCommerce's own levels: nothing to send back
+
+
+def test_a_linked_location_of_products_managed_in_bigcommerce_gives_its_shop_its_levels_once(bc):
+    from integrations.tests.test_importer import connect, simple  # the import's own helpers
+
+    store_api, merchant, _client, connection, (product_id,) = connect(bc, products=[simple("Tote", "TOTE")])
+    variant_id = store_api.api.get(f"/v3/catalog/products/{product_id}/variants")["data"][0]["id"]
+    tote = VariantLink.objects.get(remote_variant_id=variant_id).variant
+    shop, location = mapped_shop(bc, store_api.store, connection, "Shop two", origin=ShopLocation.Origin.LINKED)
+    body = {"reason": "count", "items": [{"location_id": location, "variant_id": variant_id, "quantity": 6}]}
+    store_api.api.put(ABSOLUTE, json=body)
+    before = len(absolute_calls(bc, store_api.store))
+    tasks.bigcommerce_location_stock_start(connection.pk, shop.pk)
+    assert (primary(tote), in_shop(tote, shop)) == (4, 6)
+    tasks.bigcommerce_location_stock_start(connection.pk, shop.pk)  # again: set once
+    assert StockMovement.objects.filter(variant=tote, shop=shop, origin=StockOrigin.INITIAL).count() == 1
+    assert len(absolute_calls(bc, store_api.store)) == before  # BigCommerce's levels are not written
+    assert not StockPush.objects.exists()

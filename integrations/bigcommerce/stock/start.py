@@ -18,6 +18,7 @@ from __future__ import annotations
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from catalog.models import Variant
 from integrations.bigcommerce.api import endpoints as api
 from integrations.bigcommerce.api.client import client_for
 from integrations.bigcommerce.api.pagination import INVENTORY_ITEMS_MAX
@@ -30,11 +31,13 @@ from integrations.bigcommerce.stock.levels import (
     remote_levels_at,
 )
 from integrations.bigcommerce.stock.named import variants_products
-from integrations.models import BigCommerceConnection, SyncEvent, SyncRun, VariantLink
+from integrations.models import BigCommerceConnection, ShopLocation, SyncEvent, SyncRun, VariantLink
 from integrations.services.journal import sync_event_record
 from inventory.models import StockOrigin
 from inventory.reasons import ReasonCode
 from inventory.selectors import movements_count
+from inventory.services import stock_set
+from portal.models import Shop
 
 SLICE = INVENTORY_ITEMS_MAX  # variants per slice of the starting stock (one absolute adjustment)
 
@@ -119,12 +122,50 @@ def starting_stock_set(*, connection: BigCommerceConnection, product_ids=None, s
 
 
 def location_stock_start(*, connection: BigCommerceConnection, shop_id: int) -> int | None:
-    """A shop mapped to a location after the initial sync: the location's level of every synced
-    variant becomes the shop's (absolute, in slices). None when the shop maps to no location (yet);
-    run again, it sets nothing that already matches."""
-    if shop_id not in location_shops_of(connection=connection).values():
+    """A shop mapped to a location after the initial sync: the starting stock of that location
+    alone, once (run again, it sets nothing that already matches). None when the shop maps to no
+    location (yet). Which way, as at the initial sync: products managed in Comptoir, the location
+    shows the shop's levels (absolute, in slices); products managed in BigCommerce, a location
+    that existed there (linked) gives the shop its levels (``location_stock_import``), while one
+    Comptoir created (empty) shows the shop's."""
+    located = {shop: loc for loc, shop in location_shops_of(connection=connection).items()}
+    if shop_id not in located:
         return None
+    origin = (
+        ShopLocation.objects.filter(connection=connection, shop_id=shop_id).values_list("origin", flat=True).first()
+    )
+    if connection.managed_in == BigCommerceConnection.ManagedIn.BIGCOMMERCE and origin != ShopLocation.Origin.CREATED:
+        return location_stock_import(connection=connection, shop_id=shop_id, location=located[shop_id])
     return starting_stock_set(connection=connection, shop_id=shop_id)
+
+
+def location_stock_import(*, connection: BigCommerceConnection, shop_id: int, location: int) -> int:
+    """The location's level of every synced variant becomes the shop's, once per variant (origin
+    ``initial``, key ``shop_initial_key``: nothing is pushed back), in slices; how many were set."""
+    shop = Shop.objects.get(pk=shop_id)
+    links = VariantLink.objects.live().filter(link__connection=connection, link__product__track_stock=True)
+    rows = links.order_by("remote_variant_id").values_list("remote_variant_id", "variant_id")
+    client = client_for(connection)
+    done, after = 0, None
+    while part := list((rows if after is None else rows.filter(remote_variant_id__gt=after))[:SLICE]):
+        local_of = dict(part)
+        levels = remote_levels_at(client, list(local_of), locations={location})
+        variants = Variant.objects.in_bulk([local_of[remote] for remote, _loc in levels])
+        for (remote_id, _loc), quantity in levels.items():
+            if isinstance(quantity, int) and quantity >= 0 and local_of[remote_id] in variants:
+                movement = stock_set(
+                    merchant=connection.merchant,
+                    variant=variants[local_of[remote_id]],
+                    quantity=quantity,
+                    idempotency_key=shop_initial_key(connection.pk, local_of[remote_id], shop_id),
+                    origin=StockOrigin.INITIAL,
+                    reason_code=ReasonCode.ONLINE_START,
+                    reason_params={"shop": "BigCommerce", "connection": connection.pk},
+                    shop=shop,
+                )
+                done += int(movement.created)
+        after = part[-1][0]
+    return done
 
 
 def _slice_set(*, connection: BigCommerceConnection, client, local_of: dict[int, int], location: int) -> int:
