@@ -168,6 +168,22 @@ def test_a_transfer_between_two_shops_is_one_call_with_both_locations(bc):
     assert (remote_level(bc, store, mug), remote_level(bc, store, mug, location=location)) == (5, 9)
 
 
+def test_a_location_without_a_level_yet_gets_absolute_levels_for_that_variant(bc):
+    store, merchant, _c, connection, mug = connected(bc, setup=lambda m: stocked(m, "Mug", "MUG-1", 10))
+    shop, location = mapped_shop(bc, store, connection, "Shop two", stock={mug: 4})  # no location start
+    sell(merchant, mug, 2)
+    sell(merchant, mug, 1, shop=shop)
+    before = len(absolute_calls(bc, store))
+    tasks.bigcommerce_stock_push_sweep()
+    # BigCommerce names the variant, not the location: the variant's level is set at both.
+    (absolute,) = absolute_calls(bc, store)[before:]
+    assert absolute["items_in"] == 2
+    assert (remote_level(bc, store, mug), remote_level(bc, store, mug, location=location)) == (8, 3)
+    methods = {e.detail["location_id"]: e.detail["method"] for e in SyncEvent.objects.filter(code="stock_push.sent")}
+    assert methods == {1: "absolute", location: "absolute"}
+    assert set(StockPush.objects.values_list("state", flat=True)) == {"sent"}
+
+
 @pytest.mark.parametrize(("fault", "calls"), [("error_after", 1), ("error_before", 2)])
 def test_a_lost_answer_is_settled_by_reading_the_shop_s_location(bc, settings, fault, calls):
     settings.BIGCOMMERCE_STOCK_SETTLE_AFTER_S = 0

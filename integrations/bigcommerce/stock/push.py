@@ -101,6 +101,8 @@ def _send(client, connection, items: list[dict], *, local_of: dict[int, int], ba
                 continue
             variants = set(exc.variant_ids) or {i["variant_id"] for i in remaining}
             named = {_place(i) for i in remaining if i["variant_id"] in variants}
+            # BigCommerce names the variant, not the location without a level (and its items list
+            # every location, with or without one): the variant's items get absolute levels everywhere.
             comptoir = comptoir_levels_at(
                 connection=connection, places={(local_of[v], loc) for v, loc in named if v in local_of}
             )
