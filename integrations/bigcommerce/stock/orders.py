@@ -18,6 +18,8 @@ poll trigger.
 of the store (storefront, other channels, ours) moved BigCommerce's level of a bound variant, so
 Comptoir's shared stock follows all of them; the order's channel only decides which inventory
 settings apply (``GET /v3/settings/inventory?channel_id=``, cached a few minutes per channel).
+**Whose stock**: the shop of the location BigCommerce took each line from (``order_places``: a
+pickup method's location, else the default location); given back to the shop it was taken from.
 The Comptoir-POS channel's order webhooks (``store/channel/{id}/order/*``) are subscribed as
 twins of the store-wide ones, against a dropped delivery.
 
