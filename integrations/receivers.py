@@ -65,6 +65,7 @@ def stock_changing_mark(
     delta: int,
     online_before: int,
     online_after: int,
+    shop_id: int | None = None,
     primary_shop: bool = True,
     **_kw,
 ):
@@ -72,11 +73,7 @@ def stock_changing_mark(
     and after commit the fast path: enqueue the push of each store marked (the sweep sends it if
     this never runs). The marks written here are the ones to kick: no read of them after commit.
 
-    Only the primary shop's changes: until issue 19 maps each shop to a BigCommerce location, the
-    store shows the primary shop's stock and another shop's sale moves nothing there."""
-    if not primary_shop:
-        return
-
+    Each at the location of the movement's shop; a shop that maps to no location moves nothing there."""
     pushes = stock_push_mark(
         variant_id=variant_id,
         movement_id=movement_id,
@@ -84,6 +81,8 @@ def stock_changing_mark(
         delta=delta,
         online_before=online_before,
         online_after=online_after,
+        shop_id=shop_id,
+        primary_shop=primary_shop,
     )
     for connection_id in sorted({push.connection_id for push in pushes}):
         # robust: a kick that fails (the broker out of reach) is logged; the sale stays committed.

@@ -1,8 +1,7 @@
 """Inventory reads. Every function a merchant can reach takes the merchant (STYLE rule 10).
 
 Stock is per shop: the reads of a variant's level take the ``shop``; ``shop=None`` reads the
-merchant's primary shop (the one the BigCommerce connector reads until issue 19 maps shops to
-locations), never "some" level.
+merchant's primary shop, never "some" level.
 """
 
 from django.db.models import Count, Exists, F, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum, Value
@@ -18,14 +17,21 @@ SKU_MAX_LENGTH = Variant._meta.get_field("sku").max_length
 ALL_SHOPS = "all"
 
 
-def online_levels(*, variant_ids) -> dict[int, int]:
+def online_levels(*, variant_ids, shop_id: int | None = None) -> dict[int, int]:
     """Per variant, the level the online shop should show before clamping: the whole stock, or
     the online allocation when the stock is split (a variant with no level row is absent: 0).
     For the stock sync, which works on variants it already holds bindings of (no merchant here).
-    The primary shop's levels: until issue 19 maps each shop to a BigCommerce location, the
-    connector reads and writes the primary shop only."""
-    levels = StockLevel.objects.filter(variant_id__in=list(variant_ids), shop__is_primary=True)
+    ``shop_id``: that shop's levels (None: the merchant's primary shop)."""
+    levels = StockLevel.objects.filter(variant_id__in=list(variant_ids))
+    levels = levels.filter(shop_id=shop_id) if shop_id is not None else levels.filter(shop__is_primary=True)
     return {level.variant_id: level.online_level for level in levels}
+
+
+def online_levels_by_shop(*, variant_ids, shop_ids) -> dict[tuple[int, int], int]:
+    """``{(variant id, shop id): online level}`` of these variants in these shops, in one query (a
+    pair with no level row is absent: 0). For the stock sync, one shop per online location."""
+    levels = StockLevel.objects.filter(variant_id__in=list(variant_ids), shop_id__in=list(shop_ids))
+    return {(level.variant_id, level.shop_id): level.online_level for level in levels}
 
 
 def online_level_expression() -> Coalesce:

@@ -303,14 +303,14 @@ def _movement_record(
     )
 
 
-def online_level_unchanged(*, variant_id: int, expected: int) -> bool:
+def online_level_unchanged(*, variant_id: int, expected: int, shop_id: int | None = None) -> bool:
     """Inside the caller's transaction: lock the variant's level row (inventory's lock) and say
     whether its online level is still ``expected`` — the compare of a compare-and-set, the set
-    being the ``stock_adjust`` that follows in the same transaction. The primary shop's row: the
-    one the BigCommerce connector reads until issue 19 maps shops to locations."""
-    level = (
-        StockLevel.objects.select_for_update(of=("self",)).filter(variant_id=variant_id, shop__is_primary=True).first()
-    )
+    being the ``stock_adjust`` that follows in the same transaction. ``shop_id``: that shop's row
+    (None: the merchant's primary shop's)."""
+    levels = StockLevel.objects.select_for_update(of=("self",)).filter(variant_id=variant_id)
+    levels = levels.filter(shop_id=shop_id) if shop_id is not None else levels.filter(shop__is_primary=True)
+    level = levels.first()
     return (level.online_level if level else 0) == expected
 
 
@@ -375,7 +375,7 @@ class Adjustment:
     idempotency_key: str
     reason_code: str = ""
     reason_params: dict | None = None
-    shop: Shop | None = None  # None: the primary shop (online orders, until shops map to locations)
+    shop: Shop | None = None  # None: the merchant's primary shop
 
 
 def stock_adjust_many(*, merchant: Merchant, adjustments: list[Adjustment]) -> list[StockMovement | None]:

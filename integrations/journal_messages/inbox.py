@@ -20,6 +20,7 @@ SKIP_REASONS = {
     "not_linked": lambda: _("This product is not synced with Comptoir."),
     "not_tracked": lambda: _("Comptoir does not track this product's stock."),
     "own_change": lambda: _("It is Comptoir's own stock change coming back: nothing to do."),
+    "not_mapped": lambda: _("No Comptoir shop is mapped to this BigCommerce location."),
 }
 
 

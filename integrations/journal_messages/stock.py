@@ -49,6 +49,8 @@ def stock_sent(params: dict) -> str:
 # -- online orders (stock from BigCommerce) -------------------------------------------------------
 ONLINE_ORDER = "stock_in.online_order"
 ONLINE_ORDER_KEPT = "stock_in.online_order_kept"
+# {order, locations: [location id or None (a pickup method BigCommerce no longer has)], lines}
+ONLINE_ORDER_UNMAPPED = "stock_in.online_order_unmapped"
 
 
 def order_lines(lines: list[dict], *, sign: int | None) -> str:
@@ -63,6 +65,19 @@ def order_lines(lines: list[dict], *, sign: int | None) -> str:
 
 @message_register(ONLINE_ORDER)
 def online_order(params: dict) -> str:
+    if params.get("shop"):  # a shop other than the primary (issue 19): the journal names it
+        if params.get("returned"):
+            return _("Online order #%(order)s (%(status)s): %(lines)s back in %(shop)s's stock.") % {
+                "order": params["order"],
+                "status": ORDER_STATUSES[params["status"]],
+                "lines": order_lines(params["lines"], sign=1),
+                "shop": params["shop"],
+            }
+        return _("Online order #%(order)s from %(shop)s: %(lines)s") % {
+            "order": params["order"],
+            "shop": params["shop"],
+            "lines": order_lines(params["lines"], sign=-1),
+        }
     if params.get("returned"):
         return _("Online order #%(order)s (%(status)s): %(lines)s back in Comptoir's stock.") % {
             "order": params["order"],
@@ -79,6 +94,15 @@ def online_order(params: dict) -> str:
 def online_order_kept(params: dict) -> str:
     reason = reason_text(code=ReasonCode.ONLINE_ORDER_KEPT, params=params["reason"])
     return _("%(reason)s Items: %(lines)s.") % {"reason": reason, "lines": order_lines(params["lines"], sign=None)}
+
+
+@message_register(ONLINE_ORDER_UNMAPPED)
+def online_order_unmapped(params: dict) -> str:
+    locations = ", ".join(str(loc) if loc is not None else "?" for loc in params["locations"])
+    return _(
+        "Online order #%(order)s took its stock at BigCommerce location %(locations)s, which no Comptoir "
+        "shop is mapped to: Comptoir's stock did not move (%(lines)s)."
+    ) % {"order": params["order"], "locations": locations, "lines": order_lines(params["lines"], sign=-1)}
 
 
 # -- the stock check ---------------------------------------------------------------------------------

@@ -10,7 +10,9 @@ from integrations.models.connection import BigCommerceConnection
 class StockPush(models.Model):
     """Outbox of stock changes to send to BigCommerce: one row per ledger movement of a bound
     variant, written in the movement's own transaction (the durable mark). ``delta`` is the change
-    of the level BigCommerce should show (Comptoir's level clamped at 0)."""
+    of the level BigCommerce should show (Comptoir's level clamped at 0) at ``location_id``: the
+    BigCommerce inventory location of the movement's shop (``ShopLocation``; 1, the default
+    location, for the primary shop without one)."""
 
     class State(models.TextChoices):
         PENDING = "pending", _("Pending")
@@ -22,6 +24,7 @@ class StockPush(models.Model):
     variant_link = models.ForeignKey(VariantLink, on_delete=models.CASCADE, related_name="stock_pushes")
     movement_id = models.PositiveBigIntegerField(unique=True)
     delta = models.BigIntegerField()
+    location_id = models.PositiveBigIntegerField(_("BigCommerce location"), default=1)
     state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
     batch = models.CharField(max_length=32, blank=True, help_text=_("The adjustment call that carried it"))
     attempts = models.PositiveIntegerField(default=0)

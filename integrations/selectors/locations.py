@@ -5,20 +5,36 @@ from integrations.models.locations import DEFAULT_LOCATION_ID
 from portal.models import Merchant, Shop
 
 
-def shop_locations(*, connection: BigCommerceConnection) -> dict[int, int]:
-    """Per shop id, the BigCommerce location whose level is that shop's (synced mappings only).
+def shop_location_rows(connection_ids) -> list[tuple]:
+    """The connections' mappings as (connection, shop, state, location): one query."""
+    return list(
+        ShopLocation.objects.filter(connection_id__in=list(connection_ids)).values_list(
+            "connection_id", "shop_id", "state", "remote_location_id"
+        )
+    )
 
-    The primary shop without a row of its own is BigCommerce's default location: what every
-    connection did before shops had locations."""
-    rows = ShopLocation.objects.filter(connection=connection).values_list("shop_id", "state", "remote_location_id")
-    mapped = {shop: location for shop, state, location in rows if state == SyncState.SYNCED and location}
-    with_row = {shop for shop, _state, _location in rows}
-    if connection.merchant_id is not None and DEFAULT_LOCATION_ID not in mapped.values():
-        primary = Shop.objects.filter(merchant_id=connection.merchant_id, is_primary=True).values_list("pk", flat=True)
-        for shop_id in primary:
-            if shop_id not in with_row:
-                mapped[shop_id] = DEFAULT_LOCATION_ID
-    return mapped
+
+def shop_location_in(rows: list[tuple], *, connection_id: int, shop_id: int, primary: bool) -> int | None:
+    """The rule, for one shop (``rows``: ``shop_location_rows``): its synced location; the primary
+    shop without a row of its own, BigCommerce's default location (what every connection did before
+    shops had locations) unless another shop's row took it; else None (the shop moves nothing)."""
+    mine = [r for r in rows if r[0] == connection_id and r[1] == shop_id]
+    synced = [r[3] for r in mine if r[2] == SyncState.SYNCED and r[3]]
+    if synced:
+        return synced[0]
+    taken = any(r[0] == connection_id and r[2] == SyncState.SYNCED and r[3] == DEFAULT_LOCATION_ID for r in rows)
+    return DEFAULT_LOCATION_ID if primary and not mine and not taken else None
+
+
+def shop_locations(*, connection: BigCommerceConnection) -> dict[int, int]:
+    """Per shop id, the BigCommerce location whose level is that shop's (``shop_location_in``)."""
+    rows = shop_location_rows([connection.pk])
+    primary = set(Shop.objects.filter(merchant_id=connection.merchant_id, is_primary=True).values_list("pk", flat=True))
+    found = {
+        shop: shop_location_in(rows, connection_id=connection.pk, shop_id=shop, primary=shop in primary)
+        for shop in sorted({r[1] for r in rows} | primary)
+    }
+    return {shop: location for shop, location in found.items() if location is not None}
 
 
 def location_shops(*, connection: BigCommerceConnection) -> dict[int, int]:

@@ -8,9 +8,8 @@ from django.urls import reverse
 
 from catalog.models import Product, Variant
 from integrations import tasks
-from integrations.bigcommerce.stock import levels as stock_levels
 from integrations.bigcommerce.stock import outbox as stock_outbox
-from integrations.models import ProductLink, StockPush, SyncEvent, SyncRun, VariantLink
+from integrations.models import ProductLink, ShopLocation, StockPush, SyncEvent, SyncRun, SyncState, VariantLink
 from integrations.services import leases
 from integrations.tests import connect_helpers, queue_helpers
 from integrations.tests.connect_helpers import add_product, api
@@ -19,6 +18,7 @@ from integrations.tests.test_export import connected, connected_to
 from inventory.models import Sale, StockOrigin
 from inventory.services import sale_create, stock_adjust, stock_set, stock_tracking_set
 from inventory.tests.factories import primary_level
+from portal.services import shop_primary
 from tests.waiting import wait_until
 
 worker = queue_helpers.worker  # fixture
@@ -210,12 +210,19 @@ def test_a_timeout_after_sending_is_settled_by_reading_bigcommerce_not_resent(bc
     assert len(relative_calls(bc, store)) == 1
 
 
-def test_a_variant_without_a_level_at_the_location_gets_an_absolute_level(bc, monkeypatch):
+def test_a_variant_without_a_level_at_the_location_gets_an_absolute_level(bc):
 
     store, merchant, _c, connection, mug = connected(bc, setup=lambda m: stocked(m, "Mug", "MUG-1", 6))
     api(bc, store).post("/v3/inventory/locations", json=[{"code": "SHOP-2", "label": "Shop 2"}])
     (shop,) = [loc for loc in api(bc, store).get("/v3/inventory/locations")["data"] if loc["code"] == "SHOP-2"]
-    monkeypatch.setattr(stock_levels, "DEFAULT_LOCATION_ID", shop["id"])  # a location with no level yet
+    # The primary shop linked to a location where the Mug has no level yet.
+    ShopLocation.objects.create(
+        connection=connection,
+        shop=shop_primary(merchant=merchant),
+        remote_location_id=shop["id"],
+        origin=ShopLocation.Origin.LINKED,
+        state=SyncState.SYNCED,
+    )
     with TestCase.captureOnCommitCallbacks(execute=True):
         sell(merchant, mug, 2)
     assert remote_level(bc, store, mug, location=shop["id"]) == 4  # Comptoir's level, set absolutely

@@ -22,6 +22,7 @@ INVENTORY_ITEMS = "/v3/inventory/items"
 INVENTORY_SETTINGS = "/v3/settings/inventory"
 LOCATIONS = "/v3/inventory/locations"
 ORDERS = "/v2/orders"
+PICKUP_METHODS = "/v3/pickup/methods"
 ASSIGN_BATCH = 50  # channel assignments per PUT
 
 
@@ -234,12 +235,25 @@ ORDER_LINES_INLINE = {"include": "consignments.line_items", "consignment_structu
 def _lines_inline(order: dict) -> dict:
     """The order with ``lines``: the lines its consignments carried, or None when they do not add
     up to the items the order says it holds (the include carries a bounded number of lines: read
-    the rest with ``order_lines_iter``). The consignments themselves are dropped."""
+    the rest with ``order_lines_iter``). The consignments themselves are dropped, but for what
+    says where a line takes its stock: ``pickups`` (pickup consignment id → its pickup method id),
+    ``pickup_locations`` (pickup method id → the location id its consignment names, for when the
+    pickup methods cannot be read), and each line of a pickup consignment carries ``pickup_method_id``."""
     consignments = order.pop("consignments", None)
     if isinstance(consignments, list):  # the legacy array structure: the object in a list
         consignments = consignments[0] if consignments else None
     found: dict[int, dict] = {}
+    order["pickups"], order["pickup_locations"] = {}, {}
     if isinstance(consignments, dict):
+        for pickup in consignments.get("pickups") or []:
+            if isinstance(pickup, dict) and isinstance(pickup.get("pickup_method_id"), int):
+                order["pickups"][pickup.get("id")] = pickup["pickup_method_id"]
+                named = (pickup.get("location") or {}).get("id") if isinstance(pickup.get("location"), dict) else None
+                if isinstance(named, int):
+                    order["pickup_locations"][pickup["pickup_method_id"]] = named
+                for line in pickup.get("line_items") if isinstance(pickup.get("line_items"), list) else []:
+                    if isinstance(line, dict):
+                        line["pickup_method_id"] = pickup["pickup_method_id"]
         groups = [consignments.get(k) or [] for k in ("pickups", "shipping", "downloads")]
         groups.append((consignments.get("email") or {}).get("gift_certificates") or [])
         for group in groups:
@@ -278,6 +292,12 @@ def orders_modified_page(
         **ORDER_LINES_INLINE,
     }
     return [_lines_inline(order) for order in client.get(ORDERS, params=params) or []]
+
+
+def pickup_methods(client: BigCommerceClient, method_ids: Iterable[int]) -> list[dict]:
+    """These pickup methods (``GET /v3/pickup/methods?id:in=``, pickup_methods.v3.yml): each names
+    the inventory location an order picked up with it takes its stock from."""
+    return list(client.iter_pages(PICKUP_METHODS, {"id:in": _ids(method_ids)}))
 
 
 # -- inventory ------------------------------------------------------------------------------

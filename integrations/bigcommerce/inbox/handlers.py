@@ -20,9 +20,10 @@ from django.utils.translation import gettext as _
 
 from integrations.bigcommerce.products.importer import is_importing
 from integrations.bigcommerce.stock.intake_run import orders_intake_request_many
-from integrations.bigcommerce.stock.manual_edits import stock_checks_request, stock_events_links
+from integrations.bigcommerce.stock.manual_edits import event_location, stock_checks_request, stock_events_links
 from integrations.bigcommerce.stock.orders import order_id_of
 from integrations.models import WebhookEvent
+from integrations.selectors.locations import location_shops
 from integrations.services.queue import enqueue_on_commit
 
 
@@ -99,6 +100,10 @@ def _own_change():
     return _("It is Comptoir's own stock change coming back: nothing to do.")
 
 
+def _not_mapped():
+    return _("No Comptoir shop is mapped to this BigCommerce location.")
+
+
 def _connected(event: WebhookEvent):
     connection = event.connection
     return connection if connection is not None and connection.is_active and connection.access_token else None
@@ -159,6 +164,15 @@ def stock_events_handle(*, events: list[WebhookEvent]) -> dict[int, Skipped | No
             outcomes[event.pk] = Skipped(_other_channel, code="other_channel")
         else:
             ours.append(event)
+    mapped = location_shops(connection=connection)
+    located = []
+    for event in ours:
+        location = event_location(event.payload.get("data") or {})
+        if location is not None and location not in mapped:
+            outcomes[event.pk] = Skipped(_not_mapped, code="not_mapped")
+        else:
+            located.append(event)
+    ours = located
     datas = [event.payload.get("data") or {} for event in ours]
     found = stock_events_links(connection=connection, datas=datas)
     tracked = []

@@ -13,11 +13,12 @@ from catalog.services import product_archive, product_create, product_image_add,
 from catalog.variants import combination_key
 from integrations.bigcommerce import binder
 from integrations.bigcommerce.mappers.inbound import ProductIn, product_fields, variant_specs
-from integrations.bigcommerce.stock.start import initial_key
+from integrations.bigcommerce.stock.start import initial_key, shop_initial_key
 from integrations.models import ProductLink, RemoteRef, VariantLink
 from inventory.models import StockOrigin
 from inventory.reasons import ReasonCode
 from inventory.services import stock_set
+from portal.models import Shop
 
 ORIGIN = "bigcommerce"
 MANAGED_IN = "BigCommerce"
@@ -42,7 +43,11 @@ def product_returning(connection, remote_id: int) -> tuple[ProductLink | None, P
     return old, product
 
 
-def product_write(connection, link, product, incoming: ProductIn, previous=None) -> tuple[ProductLink, bool]:
+def product_write(
+    connection, link, product, incoming: ProductIn, previous=None, places: tuple | None = None
+) -> tuple[ProductLink, bool]:
+    """``places``: where the starting stock goes (``start.import_starting_places``); None: the
+    product's own level into the primary shop, as with the default location only."""
     before = set(product.variants.values_list("pk", flat=True)) if product else set()
     specs = variant_specs(incoming, existing=_variant_values(product) if product else None)
     options = incoming.option_specs
@@ -98,21 +103,27 @@ def product_write(connection, link, product, incoming: ProductIn, previous=None)
     # The starting stock, once per variant: a new variant's, and (products that existed on both
     # sides, linked at setup) the linked variant's at its first import, zero included.
     linked = link.origin == ProductLink.Origin.LINKED
+    default_shop, located = places or (None, {})
+    shops = {s.pk: s for s in Shop.objects.filter(pk__in={default_shop, *located} - {None})}
     for spec in incoming.variants:
         variant = variants.get(combination_key(spec.combination))
         if variant is None or spec.stock is None or not product.track_stock:
             continue
-        if (variant.pk not in before and spec.stock) or (linked and variant.pk in before):
-            stock_set(
-                merchant=connection.merchant,
-                variant=variant,
-                quantity=spec.stock,
-                idempotency_key=initial_key(connection.pk, variant.pk),
-                origin=StockOrigin.INITIAL,
-                reason_code=ReasonCode.ONLINE_START,
-                reason_params={"shop": "BigCommerce", "connection": connection.pk},
-                shop=None,  # the primary shop: the connector's until shops map to locations (issue 19)
-            )
+        starting = [] if places and default_shop is None else [(shops.get(default_shop), spec.stock, None)]
+        starting += [(shops[shop], at[spec.remote_id], shop) for shop, at in located.items() if spec.remote_id in at]
+        for shop, quantity, keyed in starting:
+            if (variant.pk not in before and quantity) or (linked and variant.pk in before):
+                key = initial_key(connection.pk, variant.pk)
+                stock_set(
+                    merchant=connection.merchant,
+                    variant=variant,
+                    quantity=quantity,
+                    idempotency_key=key if keyed is None else shop_initial_key(connection.pk, variant.pk, keyed),
+                    origin=StockOrigin.INITIAL,
+                    reason_code=ReasonCode.ONLINE_START,
+                    reason_params={"shop": "BigCommerce", "connection": connection.pk},
+                    shop=shop,  # None: the primary shop (the default location's)
+                )
     return link, created
 
 

@@ -41,7 +41,7 @@ from integrations.bigcommerce.products.import_writes import (
     product_returning,
     product_write,
 )
-from integrations.bigcommerce.stock.start import starting_stock_journal
+from integrations.bigcommerce.stock.start import import_starting_places, starting_stock_journal
 from integrations.models import BigCommerceConnection, ProductLink, SyncEvent, SyncRun
 from integrations.services.journal import sync_event_record
 from integrations.services.queue import enqueue_on_commit
@@ -125,9 +125,15 @@ def product_import(
                 downloads[image.remote_id] = image_download(client=client, url=image.url)
             except InboundDataError as exc:
                 image_errors.append((image, exc.message))
+    places = None
+    if incoming.track_stock and any(v.stock is not None and v.remote_id for v in incoming.variants):
+        # Read before the transaction: each mapped location's level (a call only when there is another).
+        client = client or client_for(connection)
+        remote_ids = [v.remote_id for v in incoming.variants if v.remote_id]
+        places = import_starting_places(connection=connection, client=client, remote_ids=remote_ids)
     try:
         with transaction.atomic():
-            link, created = product_write(connection, link, product, incoming, previous)
+            link, created = product_write(connection, link, product, incoming, previous, places)
             images_write(link, incoming, known_images, downloads)
     except ValidationError as exc:
         return _failed(connection, link, remote, " ".join(exc.messages))

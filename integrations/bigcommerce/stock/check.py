@@ -1,10 +1,10 @@
 """The stock check (every 30 minutes, **Check stock now**, and variants edited in BigCommerce).
 
-``stock_check`` compares BigCommerce's level with the
-level Comptoir expects it to show (``max(0, online level)``) for variants that are *quiet*: no
+``stock_check`` compares BigCommerce's level at each mapped location with the level Comptoir
+expects it to show there (``max(0, online level)`` of the location's shop) for variants that are *quiet*: no
 stock push pending, unknown or just sent (BigCommerce applies adjustments asynchronously), no
 order that moved them between two order polls taken around the level read. The difference is
-written to the ledger (origin ``manual_online`` for a reported edit, ``reconciliation`` for the
+written to that shop's ledger (origin ``manual_online`` for a reported edit, ``reconciliation`` for the
 scheduled check and "Check stock now"); busy variants are checked on the next round. A push
 whose answer was lost and could not be told apart, or that BigCommerce refused three times, does
 not keep its variant busy: the check sets BigCommerce to Comptoir's level (Comptoir's ledger is the
@@ -26,19 +26,20 @@ from django.utils.translation import ngettext
 from integrations import journal_messages
 from integrations.bigcommerce.api import endpoints as api
 from integrations.bigcommerce.api.client import client_for
-from integrations.bigcommerce.stock import levels as stock_levels
 from integrations.bigcommerce.stock import outbox
 from integrations.bigcommerce.stock.intake import orders_poll
-from integrations.bigcommerce.stock.levels import clamped, remote_levels, settle_grace_seconds
+from integrations.bigcommerce.stock.levels import clamped, remote_levels_at, settle_grace_seconds
 from integrations.bigcommerce.stock.orders import apply_window, ledger_write, local_variant
 from integrations.models import BigCommerceConnection, Incident, StockPush, SyncEvent, SyncRun, VariantLink
+from integrations.selectors.locations import location_shops
 from integrations.services.incidents import incident_open
 from integrations.services.journal import sync_event_record
 from integrations.services.queue import enqueue
 from inventory.models import StockOrigin
 from inventory.reasons import ReasonCode
-from inventory.selectors import online_levels
+from inventory.selectors import online_levels_by_shop
 from inventory.services import online_level_unchanged
+from portal.models import Shop
 
 CHECK_CHUNK = 1000  # variants per round of a stock check (one task)
 FINDINGS_KEPT = 500  # corrections a run keeps for its journal line (all are counted)
@@ -79,7 +80,9 @@ def _busy_links(links: list[VariantLink], *, since) -> set[int]:
     )
 
 
-def _undecided_settle(*, connection, client, links: list[VariantLink], levels: dict, remote: dict) -> set[int]:
+def _undecided_settle(
+    *, connection, client, links: list[VariantLink], levels: dict, remote: dict, shops: dict
+) -> set[int]:
     """Quiet links whose push answer was lost and could not be told apart: Comptoir's ledger is
     the truth for its own sales, so BigCommerce's level is set to Comptoir's (and the rows are
     closed). Returns the links settled so."""
@@ -90,27 +93,26 @@ def _undecided_settle(*, connection, client, links: list[VariantLink], levels: d
         return set()  # a push run is sending: next round
     try:
         return _undecided_set(
-            connection=connection, client=client, links=links, rows=rows, levels=levels, remote=remote
+            connection=connection, client=client, links=links, rows=rows, levels=levels, remote=remote, shops=shops
         )
     finally:
         outbox.push_lock_release(connection_id=connection.pk)
 
 
-def _undecided_set(*, connection, client, links, rows, levels, remote) -> set[int]:
+def _undecided_set(*, connection, client, links, rows, levels, remote, shops) -> set[int]:
+    """``levels``: per (variant, shop); ``remote``: per (remote variant, location); ``shops``: per
+    location, its shop. Each row's place set to its shop's level (a location no shop maps to any
+    more: closed, nothing set)."""
     by_link = {v.pk: v for v in links}
     items, settled = [], set()
-    for link_id in {r.variant_link_id for r in rows}:
+    for link_id, location in sorted({(r.variant_link_id, r.location_id) for r in rows}):
         vlink = by_link[link_id]
-        should = clamped(levels.get(vlink.variant_id, 0))
         settled.add(link_id)
-        if remote.get(vlink.remote_variant_id) != should:
-            items.append(
-                {
-                    "location_id": stock_levels.DEFAULT_LOCATION_ID,
-                    "variant_id": vlink.remote_variant_id,
-                    "quantity": should,
-                }
-            )
+        if location not in shops:
+            continue
+        should = clamped(levels.get((vlink.variant_id, shops[location]), 0))
+        if remote.get((vlink.remote_variant_id, location)) != should:
+            items.append({"location_id": location, "variant_id": vlink.remote_variant_id, "quantity": should})
     if items:
         api.inventory_adjust_absolute(client, items, reason=_("Comptoir stock level"))
     with transaction.atomic():
@@ -155,45 +157,57 @@ def stock_check(
             "busy_links": busy,
             "corrections": [],
         }
+    shops = location_shops(connection=connection)  # per location, its shop
     if not polled:
         orders_poll(connection=connection, client=client)
-    remote = remote_levels(client, sorted({v.remote_variant_id for v in links}))
+    remote = remote_levels_at(client, sorted({v.remote_variant_id for v in links}), locations=set(shops))
     moved = orders_poll(connection=connection, client=client)  # an order between the polls: check again later
     busy = _busy_links(links, since=started) | {v.pk for v in links if v.variant_id in moved}
-    levels = online_levels(variant_ids=[v.variant_id for v in links])
+    levels = online_levels_by_shop(variant_ids=[v.variant_id for v in links], shop_ids=set(shops.values()))
     quiet = [v for v in links if v.pk not in busy]
-    settled = _undecided_settle(connection=connection, client=client, links=quiet, levels=levels, remote=remote)
+    settled = _undecided_settle(
+        connection=connection, client=client, links=quiet, levels=levels, remote=remote, shops=shops
+    )
+    shop_of = {shop.pk: shop for shop in Shop.objects.filter(pk__in=set(shops.values()))}
     corrections = []
     for vlink in links:
-        if vlink.pk in busy or vlink.pk in settled or vlink.remote_variant_id not in remote:
+        if vlink.pk in busy or vlink.pk in settled:
             continue
-        variant = local_variant(vlink)
-        if variant is None:
-            continue
-        online = levels.get(vlink.variant_id, 0)
-        seen = remote[vlink.remote_variant_id]
-        if not isinstance(seen, int):
-            continue
-        difference = seen - clamped(online)
-        if difference == 0:
-            continue
-        key = f"bigcommerce:{connection.pk}:{origin}:{vlink.pk}:{started.timestamp():.6f}"
-        with transaction.atomic():
-            # Another check (a second worker) or an order may have moved it since the read: leave it.
-            if not online_level_unchanged(variant_id=vlink.variant_id, expected=online):
-                busy.add(vlink.pk)
+        variant = None
+        for location, shop_id in sorted(shops.items()):
+            seen = remote.get((vlink.remote_variant_id, location))
+            if not isinstance(seen, int):
+                continue  # no level at that location (yet): nothing to compare
+            online = levels.get((vlink.variant_id, shop_id), 0)
+            difference = seen - clamped(online)
+            if difference == 0:
                 continue
-            if ledger_write(
-                connection=connection,
-                variant=variant,
-                delta=difference,
-                origin=origin,
-                key=key,
-                code=ReasonCode.ONLINE_CHECK,
-                params={"seen": seen, "expected": clamped(online)},
-            ):
-                corrections.append((variant, clamped(online), seen))
-                _correction_journal(connection, variant, origin=origin, expected=clamped(online), seen=seen)
+            variant = variant or local_variant(vlink)
+            if variant is None:
+                break
+            key = f"bigcommerce:{connection.pk}:{origin}:{vlink.pk}:{started.timestamp():.6f}"
+            shop = shop_of[shop_id]
+            if not shop.is_primary:  # the primary shop's key as before locations
+                key += f":location:{location}"
+            with transaction.atomic():
+                # Another check (a second worker) or an order may have moved it since the read: leave it.
+                if not online_level_unchanged(variant_id=vlink.variant_id, expected=online, shop_id=shop_id):
+                    busy.add(vlink.pk)
+                    continue
+                if ledger_write(
+                    connection=connection,
+                    variant=variant,
+                    delta=difference,
+                    origin=origin,
+                    key=key,
+                    code=ReasonCode.ONLINE_CHECK,
+                    params={"seen": seen, "expected": clamped(online)},
+                    shop=shop,
+                ):
+                    corrections.append((variant, clamped(online), seen))
+                    _correction_journal(
+                        connection, variant, origin=origin, expected=clamped(online), seen=seen, location=location
+                    )
     return {
         "started": started,
         "checked": len(links) - len(busy),
@@ -204,7 +218,7 @@ def stock_check(
     }
 
 
-def _correction_journal(connection, variant, *, origin: str, expected: int, seen: int) -> None:
+def _correction_journal(connection, variant, *, origin: str, expected: int, seen: int, location: int) -> None:
 
     sku = variant.sku or str(variant)
 
@@ -226,7 +240,7 @@ def _correction_journal(connection, variant, *, origin: str, expected: int, seen
         direction=SyncEvent.Direction.FROM_BIGCOMMERCE,
         message=message,
         product={"id": variant.product_id, "name": variant.product.name, "sku": variant.sku},
-        detail={"expected": expected, "bigcommerce": seen, "origin": origin},
+        detail={"expected": expected, "bigcommerce": seen, "origin": origin, "location_id": location},
     )
 
 

@@ -1,6 +1,8 @@
-"""Manual edits in BigCommerce (``store/sku|product/inventory/updated``): the variant is marked
-for a stock check (``VariantLink.stock_check_requested_at``); our own adjustments coming back
-(echoes) are recognised and change nothing."""
+"""Manual edits in BigCommerce (``store/sku|product/inventory/updated``, and the channel's
+``stock_changed``, which names the location): the variant is marked for a stock check
+(``VariantLink.stock_check_requested_at``), which compares every mapped location and corrects the
+shop of the one that moved; our own adjustments coming back (echoes) are recognised per location
+and change nothing. An event naming a location no shop maps to is not Comptoir's stock."""
 
 import logging
 from collections import defaultdict
@@ -33,27 +35,35 @@ KICK_FLAG_SECONDS = 10
 ECHO_WINDOW = timedelta(minutes=2)
 
 
-def _recent_pushes(links: list[VariantLink]) -> dict[int, dict[str, int]]:
-    """Per link, what Comptoir pushed in the echo window, summed per call (batch): one query."""
-    recent: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+def _recent_pushes(links: list[VariantLink]) -> dict[int, dict[tuple[str, int], int]]:
+    """Per link, what Comptoir pushed in the echo window, summed per call (batch) and location: one query."""
+    recent: dict[int, dict[tuple[str, int], int]] = defaultdict(lambda: defaultdict(int))
     rows = StockPush.objects.filter(
         variant_link__in=[v.pk for v in links], state=StockPush.State.SENT, sent_at__gte=timezone.now() - ECHO_WINDOW
-    ).values_list("variant_link_id", "batch", "delta")
-    for link_id, batch, delta in rows:
-        recent[link_id][batch] += delta
+    ).values_list("variant_link_id", "batch", "location_id", "delta")
+    for link_id, batch, location, delta in rows:
+        recent[link_id][(batch, location)] += delta
     return recent
 
 
-def _own(vlink: VariantLink, inventory: dict | None, recent: dict[int, dict[str, int]]) -> bool:
+def _own(vlink: VariantLink, inventory: dict | None, recent: dict, location: int | None) -> bool:
     """Our own change coming back: a relative change equal to what Comptoir pushed for this variant
-    a moment ago (one call's sum); an event with no value (the channel's ``stock_changed``) right
-    after our own push: the store-wide event (with its value) decides."""
-    pushed = recent.get(vlink.pk, {})
+    a moment ago (one call's sum at one location; at the event's location when it names one); an
+    event with no value (the channel's ``stock_changed``) right after our own push at its
+    location: the store-wide event (with its value) decides."""
+    pushed = [total for (_batch, at), total in recent.get(vlink.pk, {}).items() if location in (None, at)]
     if inventory is None:
         return bool(pushed)
     if inventory.get("method") != "relative" or not isinstance(inventory.get("value"), int):
         return False
-    return inventory["value"] in pushed.values()
+    return inventory["value"] in pushed
+
+
+def event_location(data: dict) -> int | None:
+    """The BigCommerce location an inventory event names (the channel's events do), or None."""
+    inventory = data.get("inventory") if isinstance(data.get("inventory"), dict) else data
+    location = inventory.get("location_id", data.get("location_id"))
+    return location if isinstance(location, int) and not isinstance(location, bool) and location > 0 else None
 
 
 def _event_ids(data: dict) -> tuple[int | None, int | None]:
@@ -107,7 +117,7 @@ def stock_checks_request(
     link_ids: set[int] = set()
     for data, links in found:
         inventory = data.get("inventory") if isinstance(data.get("inventory"), dict) else None
-        theirs = [v for v in links if not _own(v, inventory, recent)]
+        theirs = [v for v in links if not _own(v, inventory, recent, event_location(data))]
         marked.append(len(theirs))
         link_ids |= {v.pk for v in theirs}
     stock_check_request_links(connection=connection, link_ids=link_ids)

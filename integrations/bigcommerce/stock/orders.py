@@ -18,6 +18,8 @@ poll trigger.
 of the store (storefront, other channels, ours) moved BigCommerce's level of a bound variant, so
 Comptoir's shared stock follows all of them; the order's channel only decides which inventory
 settings apply (``GET /v3/settings/inventory?channel_id=``, cached a few minutes per channel).
+**Whose stock**: the shop of the location BigCommerce took each line from (``order_places``: a
+pickup method's location, else the default location); given back to the shop it was taken from.
 The Comptoir-POS channel's order webhooks (``store/channel/{id}/order/*``) are subscribed as
 twins of the store-wide ones, against a dropped delivery.
 
@@ -135,13 +137,23 @@ def local_variant(vlink: VariantLink):
 
 
 def ledger_write(
-    *, connection, variant, delta: int, origin: str, key: str, code: str, params: dict, line: tuple | None = None
+    *,
+    connection,
+    variant,
+    delta: int,
+    origin: str,
+    key: str,
+    code: str,
+    params: dict,
+    line: tuple | None = None,
+    shop=None,
 ) -> bool:
     """One ledger row under ``key`` (``delta`` 0: a row that says why nothing moved) and, for an
     order line (``line``: order id, line id, kind), the ``OrderLineEffect`` that ties the row to it,
     in one transaction; False when that key was written before (``stock_adjust`` says so: nothing
     is written).
-    ``code`` and ``params``: why, for the history (inventory.reasons)."""
+    ``code`` and ``params``: why, for the history (inventory.reasons); ``shop``: whose stock (None:
+    the primary shop's, the default location's)."""
     params = {"shop": SHOP_NAME, **params}
     try:
         return _ledger_line_write(
@@ -153,6 +165,7 @@ def ledger_write(
             code=code,
             params=params,
             line=line,
+            shop=shop,
         )
     except IdempotencyConflict:
         # The key was written before with another quantity or variant (the order was edited, or
@@ -160,7 +173,7 @@ def ledger_write(
         return False
 
 
-def _ledger_line_write(*, connection, variant, delta, origin, key, code, params, line) -> bool:
+def _ledger_line_write(*, connection, variant, delta, origin, key, code, params, line, shop) -> bool:
     with transaction.atomic():
         if delta == 0:
             movement = stock_note_record(
@@ -170,7 +183,7 @@ def _ledger_line_write(*, connection, variant, delta, origin, key, code, params,
                 idempotency_key=key,
                 reason_code=code,
                 reason_params=params,
-                shop=None,  # the primary shop: the connector's until shops map to locations (issue 19)
+                shop=shop,
             )
         else:
             movement = stock_adjust(
@@ -181,7 +194,7 @@ def _ledger_line_write(*, connection, variant, delta, origin, key, code, params,
                 idempotency_key=key,
                 reason_code=code,
                 reason_params=params,
-                shop=None,  # the primary shop: the connector's until shops map to locations (issue 19)
+                shop=shop,
             )
         if not movement.created:
             return False

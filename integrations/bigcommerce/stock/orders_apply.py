@@ -22,6 +22,7 @@ from integrations import journal_messages
 from integrations.bigcommerce.api import endpoints as api
 from integrations.bigcommerce.api.client import client_for
 from integrations.bigcommerce.api.errors import NotFound
+from integrations.bigcommerce.stock.order_places import OrderPlaces
 from integrations.bigcommerce.stock.orders import (
     GIVES_STOCK_BACK,
     KEPT_KIND,
@@ -58,6 +59,10 @@ class _Plan:
     lines: list
     moved: dict = field(default_factory=dict)  # variant id → (variant, quantity)
     noted: dict = field(default_factory=dict)
+    shop: object = None  # the shop the order moved (when not the primary: the journal names it)
+    unmapped: set = field(default_factory=set)  # locations it took stock from that no shop maps to
+    unmapped_lines: list = field(default_factory=list)  # (variant, quantity) of their lines
+    first_take: bool = False  # its stock is taken now (not read taken before): said once
 
 
 def order_sync(
@@ -103,14 +108,19 @@ def orders_apply(*, connection, client, items: list[tuple[dict, object, RemoteOr
     if not plans:
         return set()
     variants = _line_variants(connection, {line.get("variant_id") for plan in plans for line in plan.lines})
+    places = OrderPlaces(
+        connection=connection,
+        client=client,
+        orders=[plan.order for plan in plans],
+        lines=[(plan.order, line) for plan in plans for line in plan.lines],
+    )
     writes: list[tuple[_Plan, dict, str, object]] = []  # (plan, line, kind, variant) of each adjustment
     adjustments: list[Adjustment] = []
     for plan in plans:
-        for line, kind, adjustment in _line_adjustments(connection, plan, variants):
+        for line, kind, adjustment in _line_adjustments(connection, plan, variants, places):
             writes.append((plan, line, kind, adjustment.variant))
             adjustments.append(adjustment)
     with transaction.atomic():
-        # Adjustment.shop None: the primary shop, the connector's until shops map to locations (issue 19).
         rows = stock_adjust_many(merchant=connection.merchant, adjustments=adjustments)
         effects = []
         for (plan, line, kind, variant), row in zip(writes, rows, strict=True):
@@ -122,6 +132,8 @@ def orders_apply(*, connection, client, items: list[tuple[dict, object, RemoteOr
                 )
             )
             quantity = line.get("quantity") or 0
+            if row.shop_id and not (plan.shop and plan.shop.pk == row.shop_id):
+                plan.shop = places.shop_of.get(row.shop_id)
             if kind in (OrderLineEffect.Kind.TAKEN, OrderLineEffect.Kind.RETURNED):
                 plan.moved[variant.pk] = (variant, quantity)
             else:
@@ -146,6 +158,7 @@ def _order_plan(*, connection, client, order: dict, passed, record) -> _Plan | N
         # First seen already cancelled or refunded: it took stock when placed, or when shipped.
         taken = behaviour == "order_placed" or bool(order.get("date_shipped"))
     returned = bool(record and record.stock_returned)
+    first_take = taken and not (record and record.stock_taken)
     lines = order.get("lines") if taken else []
     if lines is None:  # more lines than the include carried: read them all
         lines = list(api.order_lines_iter(client, order_id))
@@ -162,7 +175,7 @@ def _order_plan(*, connection, client, order: dict, passed, record) -> _Plan | N
         kept = (KEPT_BECAUSE_SETTINGS, status_word(status if status in giving_back else min(giving_back)))
     elif taken and not returned and PARTIALLY_REFUNDED in seen:
         kept = (KEPT_BECAUSE_PARTIAL, "partially_refunded")
-    return _Plan(order, status, taken, returned, giving_back, kept, lines)
+    return _Plan(order, status, taken, returned, giving_back, kept, lines, first_take=first_take)
 
 
 def _line_variants(connection, remote_ids: set) -> dict:
@@ -182,8 +195,10 @@ def _line_variants(connection, remote_ids: set) -> dict:
     return found
 
 
-def _line_adjustments(connection, plan: _Plan, variants: dict):
-    """Each ledger row the order's lines may have: (line, kind, adjustment)."""
+def _line_adjustments(connection, plan: _Plan, variants: dict, places: OrderPlaces):
+    """Each ledger row the order's lines may have, in the shop of the location each line's stock
+    is taken from (given back to the shop it was taken from): (line, kind, adjustment). A line
+    at a location no shop maps to has none (``plan.unmapped`` says which location)."""
     order_id, status = plan.order["id"], plan.status
     prefix = f"bigcommerce:{connection.pk}:order:{order_id}:line"
     about = {"shop": SHOP_NAME, "order": order_id, "connection": connection.pk}
@@ -192,12 +207,27 @@ def _line_adjustments(connection, plan: _Plan, variants: dict):
         quantity = line.get("quantity") or 0
         if variant is None or quantity <= 0:
             continue
+        taken_at, back_to = places.shop(plan.order, line, taking=True), places.shop(plan.order, line, taking=False)
+        if taken_at is None:
+            plan.unmapped.add(places.location(plan.order, line))
+            plan.unmapped_lines.append((variant, quantity))
+        if back_to is None:
+            continue
         key = f"{prefix}:{line['id']}"
-        yield (
-            line,
-            OrderLineEffect.Kind.TAKEN,
-            Adjustment(variant, -quantity, StockOrigin.ONLINE_ORDER, f"{key}:taken", ReasonCode.ONLINE_ORDER, about),
-        )
+        if taken_at is not None:
+            yield (
+                line,
+                OrderLineEffect.Kind.TAKEN,
+                Adjustment(
+                    variant,
+                    -quantity,
+                    StockOrigin.ONLINE_ORDER,
+                    f"{key}:taken",
+                    ReasonCode.ONLINE_ORDER,
+                    about,
+                    shop=taken_at,
+                ),
+            )
         if plan.returned:
             back = status if status in plan.giving_back else min(plan.giving_back) if plan.giving_back else None
             params = {**about, "status": status_word(back)} if back is not None else about
@@ -211,6 +241,7 @@ def _line_adjustments(connection, plan: _Plan, variants: dict):
                     f"{key}:returned",
                     ReasonCode.ONLINE_ORDER_RETURNED,
                     params,
+                    shop=back_to,
                 ),
             )
         kept = plan.kept
@@ -220,7 +251,13 @@ def _line_adjustments(connection, plan: _Plan, variants: dict):
                 line,
                 KEPT_KIND[kept[0]],
                 Adjustment(
-                    variant, 0, StockOrigin.ONLINE_REFUND, f"{key}:kept:{kept[0]}", ReasonCode.ONLINE_ORDER_KEPT, params
+                    variant,
+                    0,
+                    StockOrigin.ONLINE_REFUND,
+                    f"{key}:kept:{kept[0]}",
+                    ReasonCode.ONLINE_ORDER_KEPT,
+                    params,
+                    shop=back_to,
                 ),
             )
 
@@ -257,6 +294,8 @@ def _journal_entries(connection, plan: _Plan) -> list[SyncEvent]:
         if plan.returned:
             # BigCommerce's status name is English text: the journal says it in the reader's language.
             params["status"] = status_word(order.get("status_id", 0))
+        if plan.shop is not None and not plan.shop.is_primary:
+            params["shop"] = plan.shop.name  # a name: never translated
         entries.append(
             sync_event_record(
                 connection=connection,
@@ -266,6 +305,24 @@ def _journal_entries(connection, plan: _Plan) -> list[SyncEvent]:
                 params=params,
                 products=order_products(moved),
                 detail={"order_id": order["id"], "status_id": order.get("status_id"), "returned": plan.returned},
+                save=False,
+            )
+        )
+    if plan.unmapped and plan.first_take:
+        entries.append(
+            sync_event_record(
+                connection=connection,
+                kind=SyncEvent.Kind.STOCK_IN,
+                direction=SyncEvent.Direction.FROM_BIGCOMMERCE,
+                status=SyncEvent.Status.SKIPPED,
+                code=journal_messages.ONLINE_ORDER_UNMAPPED,
+                params={
+                    "order": order["id"],
+                    "locations": sorted(plan.unmapped, key=str),
+                    "lines": order_lines_named(plan.unmapped_lines),
+                },
+                products=order_products(plan.unmapped_lines),
+                detail={"order_id": order["id"], "locations": sorted(plan.unmapped, key=str)},
                 save=False,
             )
         )

@@ -1,7 +1,9 @@
 """Stock changes in Comptoir → BigCommerce, durably, as coalesced relative adjustments.
 
 1. ``stock_push_mark`` runs INSIDE the ledger's transaction (``inventory.signals.stock_changing``): a bound
-   variant's movement writes a ``StockPush`` row, so a committed sale is never forgotten.
+   variant's movement writes a ``StockPush`` row at the location of the movement's shop
+   (``levels.shop_location_of``; none for a shop that maps to no location), so a committed sale
+   is never forgotten.
    BigCommerce shows the *online level* (the whole stock, or the online allocation when the
    stock is split), never below zero: the row's delta is the change of the clamped online level
    (``max(0, after) - max(0, before)``), so -3 → -1 pushes nothing and -1 → 2 pushes +2. A
@@ -9,8 +11,9 @@
    import's initial stock, a reconciliation correction) already moved BigCommerce's level by its
    delta: only what clamping adds is pushed (Comptoir at -1, an online cancellation +1: BigCommerce
    went 0 → 1, Comptoir shows 0 → push -1). An in-store sale of a split variant pushes nothing.
-2. ``stock_push_run`` takes the connection's pending rows, sums them per variant and sends ONE
-   relative adjustment (≤ 2000 variants), then marks the rows sent in the same transaction.
+2. ``stock_push_run`` takes the connection's pending rows, sums them per (variant, location) and
+   sends ONE relative adjustment (≤ 2000 items, every location's in the same call: a transfer
+   between two shops is one call), then marks the rows sent in the same transaction.
    A lost answer (``OutcomeUnknown``) is never re-sent blindly: the rows become "unknown" and
    ``stock_unknown_settle`` later reads BigCommerce's level to decide whether it was applied.
 3. The fast path is an after-commit kick that the ``stock_changing`` receiver registers for the
@@ -27,7 +30,7 @@ import time
 from django.conf import settings
 from django.core.cache import cache
 
-from integrations.bigcommerce.stock.levels import clamped, settle_grace_seconds
+from integrations.bigcommerce.stock.levels import DEFAULT_LOCATION_ID, clamped, settle_grace_seconds, shop_location_of
 from integrations.models import BigCommerceConnection, StockPush, VariantLink
 from integrations.services.leases import lease_release, lease_take
 from integrations.services.queue import enqueue
@@ -58,20 +61,42 @@ def _live_links(*, variant_id: int):
 
 
 def stock_push_mark(
-    *, variant_id: int, movement_id: int, origin: str, delta: int, online_before: int, online_after: int
+    *,
+    variant_id: int,
+    movement_id: int,
+    origin: str,
+    delta: int,
+    online_before: int,
+    online_after: int,
+    shop_id: int | None = None,
+    primary_shop: bool = True,
 ) -> list[StockPush]:
-    """Write the durable mark of one movement (inside its transaction); nothing when there is
-    nothing BigCommerce should see."""
+    """Write the durable mark of one movement (inside its transaction), at the location of the
+    movement's shop in each store; nothing when there is nothing BigCommerce should see, nor for
+    a store where the shop maps to no location."""
     push = clamped(online_after) - clamped(online_before)
     if origin in ONLINE_ORIGINS:  # it came from BigCommerce: sending it back would count it twice
         push -= delta
     if push == 0:
         return []
+    links = list(_live_links(variant_id=variant_id))
+    if not links:
+        return []
+    connections = sorted({vlink.link.connection_id for vlink in links})
+    if shop_id is None:  # a sender that names no shop: the primary shop's movement
+        located = dict.fromkeys(connections, DEFAULT_LOCATION_ID)
+    else:
+        located = shop_location_of(connection_ids=connections, shop_id=shop_id, primary=primary_shop)
     return [
         StockPush.objects.create(
-            connection_id=vlink.link.connection_id, variant_link=vlink, movement_id=movement_id, delta=push
+            connection_id=vlink.link.connection_id,
+            variant_link=vlink,
+            movement_id=movement_id,
+            delta=push,
+            location_id=located[vlink.link.connection_id],
         )
-        for vlink in _live_links(variant_id=variant_id)
+        for vlink in links
+        if vlink.link.connection_id in located
     ]
 
 

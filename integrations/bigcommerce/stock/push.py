@@ -10,7 +10,6 @@ from collections import defaultdict
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
 from integrations.bigcommerce.api import endpoints as api
 from integrations.bigcommerce.api import pagination
@@ -22,20 +21,13 @@ from integrations.bigcommerce.api.errors import (
     PacingDeferred,
     Unauthorized,
 )
-from integrations.bigcommerce.stock import levels as stock_levels
 from integrations.bigcommerce.stock import outbox
-from integrations.bigcommerce.stock.levels import (
-    clamped,
-    comptoir_levels,
-    pending_totals,
-)
-from integrations.bigcommerce.stock.named import pushes_products, variants_named
+from integrations.bigcommerce.stock.levels import clamped, comptoir_levels_at, pending_totals
+from integrations.bigcommerce.stock.named import variants_named
+from integrations.bigcommerce.stock.push_journal import push_journal, push_journal_sent
 from integrations.bigcommerce.stock.settle import stock_unknown_settle
-from integrations.journal_messages import STOCK_SENT
 from integrations.models import BigCommerceConnection, Incident, StockPush, SyncEvent
 from integrations.services.incidents import connection_access_refused, incident_open, incidents_resolve
-from integrations.services.journal import sync_event_record
-from inventory.selectors import movements_by_id
 
 logger = logging.getLogger(__name__)
 
@@ -75,102 +67,18 @@ def stock_push_drain(*, connection_id: int) -> None:
         outbox.stock_push_kick(connection_id=connection_id)
 
 
-def _journal(connection, *, rows: list[StockPush], variants: int, method: str, outcome: str = "sent", detail):
-    changes = len(rows)
-    status = SyncEvent.Status.OK if outcome == "sent" else SyncEvent.Status.FAILED
-
-    def message():
-        if outcome == "refused":
-            return ngettext(
-                "BigCommerce refused %(changes)s stock change (“%(error)s”); it will be sent again.",
-                "BigCommerce refused %(changes)s stock changes (“%(error)s”); they will be sent again.",
-                changes,
-            ) % {"changes": changes, "error": detail.get("error", "")}
-        if outcome == "sent":
-            return _("Sent %(changes)s to BigCommerce (%(variants)s).") % {
-                "changes": ngettext("%(count)s stock change", "%(count)s stock changes", changes) % {"count": changes},
-                "variants": ngettext("%(count)s variant", "%(count)s variants", variants) % {"count": variants},
-            }
-        return ngettext(
-            "Sent %(changes)s stock change to BigCommerce but its answer was lost; it will not be sent "
-            "again before BigCommerce's level is checked.",
-            "Sent %(changes)s stock changes to BigCommerce but its answer was lost; they will not be sent "
-            "again before BigCommerce's levels are checked.",
-            changes,
-        ) % {"changes": changes}
-
-    return sync_event_record(
-        connection=connection,
-        kind=SyncEvent.Kind.STOCK_PUSH,
-        direction=SyncEvent.Direction.TO_BIGCOMMERCE,
-        status=status,
-        message=message,
-        detail={"method": method, "movements": [r.movement_id for r in rows], **detail},
-        products=pushes_products(rows),
-    )
-
-
-def _journal_sent(connection, *, rows: list[StockPush], sent: dict, batch: str) -> None:
-    """One entry per variant sent, in the merchant's words: what moved its stock (a sale, a
-    refund, a change…), the product, and BigCommerce's level before and after
-    ("Sale #2: Tote bag −2 → BigCommerce 30 → 28 ✓"). BigCommerce's levels are Comptoir's online
-    level (clamped at 0) less what is still waiting to be sent, as the push keeps them."""
-
-    movements = movements_by_id(ids=[r.movement_id for r in rows])
-    by_link: dict[int, list[StockPush]] = defaultdict(list)
-    for row in rows:
-        by_link[row.variant_link_id].append(row)
-    levels = comptoir_levels({r.variant_link.variant_id for r in rows})
-    later = pending_totals(connection=connection, exclude_batch=batch)
-    absolute = {i["variant_id"]: i["quantity"] for i in sent.get("absolute", ())}
-    relative = {i["variant_id"]: i["quantity"] for i in sent.get("relative", ())}
-    for link_rows in by_link.values():
-        vlink = link_rows[0].variant_link
-        remote = vlink.remote_variant_id
-        moved = [movements[r.movement_id] for r in link_rows if r.movement_id in movements]
-        if not moved or (remote not in absolute and remote not in relative):
-            continue  # its changes cancelled out: nothing was sent for it
-        variant = moved[0].variant
-        first = moved[0]
-        cause = (
-            {"count": len(moved)}
-            if len(moved) > 1
-            else {
-                "origin": first.origin,
-                "sale": first.sale_line.sale_id if first.sale_line_id else None,
-                "refund": first.refund_line.refund_id if first.refund_line_id else None,
-            }
-        )
-        after = clamped(levels.get(vlink.variant_id, 0)) - later.get(remote, 0)
-        params = {"cause": cause, "product": variant.product.name, "after": absolute.get(remote, after)}
-        if remote in absolute:
-            params["method"] = "absolute"
-        else:
-            params.update({"method": "relative", "delta": relative[remote], "before": after - relative[remote]})
-        sync_event_record(
-            connection=connection,
-            kind=SyncEvent.Kind.STOCK_PUSH,
-            direction=SyncEvent.Direction.TO_BIGCOMMERCE,
-            code=STOCK_SENT,
-            params=params,
-            product={"id": variant.product_id, "name": variant.product.name, "sku": variant.sku},
-            detail={
-                "method": params["method"],
-                "batch": batch,
-                "movements": [r.movement_id for r in link_rows],
-                "variant_id": remote,
-                "sent": relative.get(remote, absolute.get(remote)),
-            },
-        )
+def _place(item: dict) -> tuple[int, int]:
+    return item["variant_id"], item["location_id"]
 
 
 def _send(client, connection, items: list[dict], *, local_of: dict[int, int], batch: str) -> dict[str, list]:
-    """Relative adjustment of ``items``; an item BigCommerce holds no level for yet gets an
-    absolute level instead: Comptoir's (clamped at 0) minus what is still pending after this
-    batch. An item BigCommerce refuses on its own (a 422 naming it: below zero after a concurrent
-    online order, a variant deleted there) is set aside and the others are sent without it, so one
-    variant never holds up the rest. Returns what was sent how, and what was refused; an error
-    raised carries what had been sent before it (``exc.sent``)."""
+    """Relative adjustment of ``items`` (every location's in one call); an item BigCommerce holds
+    no level for yet gets an absolute level instead: Comptoir's (its location's shop's, clamped at
+    0) minus what is still pending after this batch. An item BigCommerce refuses on its own (a 422
+    naming it: below zero after a concurrent online order, a variant deleted there) is set aside
+    and the others are sent without it, so one variant never holds up the rest. Returns what was
+    sent how, and what was refused; an error raised carries what had been sent before it
+    (``exc.sent``)."""
     sent: dict[str, list] = {"relative": [], "absolute": [], "refused": []}
     remaining = list(items)
     while remaining:
@@ -183,32 +91,39 @@ def _send(client, connection, items: list[dict], *, local_of: dict[int, int], ba
             if not isinstance(exc, AdjustmentRefused):
                 raise
             if not exc.absolute_first:
-                ours = {i["variant_id"] for i in remaining}
-                named = set(exc.variant_ids & ours)
-                named |= {remaining[n]["variant_id"] for n in exc.item_indexes if n < len(remaining)}
+                # A variant named: its items at every location; an item named: that one.
+                named = {_place(i) for i in remaining if i["variant_id"] in exc.variant_ids}
+                named |= {_place(remaining[n]) for n in exc.item_indexes if n < len(remaining)}
                 if not named:
                     raise
-                sent["refused"] += [{**i, "error": exc.title or ""} for i in remaining if i["variant_id"] in named]
-                remaining = [i for i in remaining if i["variant_id"] not in named]
+                sent["refused"] += [{**i, "error": exc.title or ""} for i in remaining if _place(i) in named]
+                remaining = [i for i in remaining if _place(i) not in named]
                 continue
-            named = set(exc.variant_ids) or {i["variant_id"] for i in remaining}
-            comptoir = comptoir_levels(local_of.values())
+            variants = set(exc.variant_ids) or {i["variant_id"] for i in remaining}
+            named = {_place(i) for i in remaining if i["variant_id"] in variants}
+            # BigCommerce names the variant, not the location without a level (and its items list
+            # every location, with or without one): the variant's items get absolute levels everywhere.
+            comptoir = comptoir_levels_at(
+                connection=connection, places={(local_of[v], loc) for v, loc in named if v in local_of}
+            )
             later = pending_totals(connection=connection, exclude_batch=batch)
             absolute = [
                 {
                     **i,
                     "quantity": max(
-                        0, clamped(comptoir.get(local_of[i["variant_id"]], 0)) - later.get(i["variant_id"], 0)
+                        0,
+                        clamped(comptoir.get((local_of[i["variant_id"]], i["location_id"]), 0))
+                        - later.get(_place(i), 0),
                     ),
                 }
                 for i in remaining
-                if i["variant_id"] in named
+                if _place(i) in named
             ]
             if not absolute:
                 raise
             api.inventory_adjust_absolute(client, absolute, reason=_("Comptoir stock level"))
             sent["absolute"] += absolute
-            remaining = [i for i in remaining if i["variant_id"] not in named]
+            remaining = [i for i in remaining if _place(i) not in named]
     return sent
 
 
@@ -241,14 +156,14 @@ def stock_push_run(*, connection: BigCommerceConnection, limit: int = pagination
     if not rows:
         return False
     claimed = StockPush.objects.filter(batch=batch, state=State.UNKNOWN)
-    totals: dict[int, int] = defaultdict(int)
+    totals: dict[tuple[int, int], int] = defaultdict(int)
     local_of: dict[int, int] = {}
     for row in rows:
-        totals[row.variant_link.remote_variant_id] += row.delta
+        totals[_row_place(row)] += row.delta
         local_of[row.variant_link.remote_variant_id] = row.variant_link.variant_id
     items = [
-        {"location_id": stock_levels.DEFAULT_LOCATION_ID, "variant_id": remote, "quantity": quantity}
-        for remote, quantity in totals.items()
+        {"location_id": location, "variant_id": remote, "quantity": quantity}
+        for (remote, location), quantity in totals.items()
         if quantity
     ]
     if not items:  # the changes cancel out: nothing to tell BigCommerce
@@ -263,8 +178,8 @@ def stock_push_run(*, connection: BigCommerceConnection, limit: int = pagination
         done = _done_before(exc)
         with transaction.atomic():
             _settle_sent(rows, done)
-            claimed.exclude(variant_link__remote_variant_id__in=done).update(attempts=1)
-            _journal(
+            claimed.exclude(pk__in=[r.pk for r in rows if _row_place(r) in done]).update(attempts=1)
+            push_journal(
                 connection,
                 rows=rows,
                 variants=len(items),
@@ -280,7 +195,7 @@ def stock_push_run(*, connection: BigCommerceConnection, limit: int = pagination
         done = _done_before(exc)
         with transaction.atomic():
             _settle_sent(rows, done)
-            _pending_again([r for r in rows if r.variant_link.remote_variant_id not in done], attempt=False)
+            _pending_again([r for r in rows if _row_place(r) not in done], attempt=False)
         logger.info("Stock push of connection %s deferred: the store's quota is spent", connection.pk)
         return False
     except BigCommerceError as exc:
@@ -288,12 +203,12 @@ def stock_push_run(*, connection: BigCommerceConnection, limit: int = pagination
         done = _done_before(exc)
         with transaction.atomic():
             _settle_sent(rows, done)
-            again = [r for r in rows if r.variant_link.remote_variant_id not in done]
+            again = [r for r in rows if _row_place(r) not in done]
             _pending_again(again)
             if isinstance(exc, Unauthorized):  # not this stock: the store refuses Comptoir itself
                 connection_access_refused(connection=connection, status=exc.status)
             elif again and max(r.attempts for r in again) in JOURNAL_ATTEMPTS:
-                event = _journal(
+                event = push_journal(
                     connection,
                     rows=again,
                     variants=len(items) - len(done),
@@ -304,15 +219,15 @@ def stock_push_run(*, connection: BigCommerceConnection, limit: int = pagination
                 _keeps_refusing(connection, again, event)
         logger.warning("Stock push for connection %s refused: %s", connection.pk, exc)
         return False
-    refused = {i["variant_id"] for i in sent["refused"]}
+    refused = {_place(i) for i in sent["refused"]}
     with transaction.atomic():
-        kept = [r for r in rows if r.variant_link.remote_variant_id in refused]
+        kept = [r for r in rows if _row_place(r) in refused]
         _pending_again(kept)
         claimed.exclude(pk__in=[r.pk for r in kept]).update(state=State.SENT, sent_at=timezone.now())
         if len(kept) < len(rows):
-            _journal_sent(connection, rows=[r for r in rows if r not in kept], sent=sent, batch=batch)
+            push_journal_sent(connection, rows=[r for r in rows if r not in kept], sent=sent, batch=batch)
         if kept and max(r.attempts for r in kept) in JOURNAL_ATTEMPTS:
-            event = _journal(
+            event = push_journal(
                 connection,
                 rows=kept,
                 variants=len(refused),
@@ -355,16 +270,20 @@ def _refusals_cleared(connection, rows: list[StockPush]) -> None:
     )
 
 
-def _done_before(exc) -> set[int]:
-    """Remote variants whose level an error's call had already set (absolute levels sent before it)."""
-    return {i["variant_id"] for i in getattr(exc, "sent", {}).get("absolute", ())}
+def _row_place(row: StockPush) -> tuple[int, int]:
+    return row.variant_link.remote_variant_id, row.location_id
 
 
-def _settle_sent(rows: list[StockPush], remote_ids: set[int]) -> None:
-    if remote_ids:
-        StockPush.objects.filter(
-            pk__in=[r.pk for r in rows if r.variant_link.remote_variant_id in remote_ids], state=State.UNKNOWN
-        ).update(state=State.SENT, sent_at=timezone.now())
+def _done_before(exc) -> set[tuple[int, int]]:
+    """(remote variant, location) whose level an error's call had already set (absolute levels sent before it)."""
+    return {_place(i) for i in getattr(exc, "sent", {}).get("absolute", ())}
+
+
+def _settle_sent(rows: list[StockPush], places: set[tuple[int, int]]) -> None:
+    if places:
+        StockPush.objects.filter(pk__in=[r.pk for r in rows if _row_place(r) in places], state=State.UNKNOWN).update(
+            state=State.SENT, sent_at=timezone.now()
+        )
 
 
 def _pending_again(rows: list[StockPush], *, attempt: bool = True) -> None:

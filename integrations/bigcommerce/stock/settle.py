@@ -13,9 +13,9 @@ from integrations.bigcommerce.api.errors import BigCommerceError
 from integrations.bigcommerce.stock.intake import orders_poll
 from integrations.bigcommerce.stock.levels import (
     clamped,
-    comptoir_levels,
+    comptoir_levels_at,
     pending_totals,
-    remote_levels,
+    remote_levels_at,
     settle_grace_seconds,
 )
 from integrations.bigcommerce.stock.manual_edits import stock_check_request_links
@@ -61,7 +61,7 @@ def batch_fates(
 def stock_unknown_settle(*, connection: BigCommerceConnection) -> None:
     """Decide the fate of adjustments whose answer was lost by reading BigCommerce's level.
 
-    For each variant, BigCommerce should show Comptoir's clamped level minus what is still pending.
+    For each variant at each location, BigCommerce should show Comptoir's clamped level minus what is still pending.
     If it does, the lost adjustment was applied (→ sent); if it shows that minus the lost delta, it
     was not (→ pending again, sent by the run that follows). A variant can have several lost
     adjustments (calls) waiting, each applied or not on its own: the split of them that explains
@@ -81,14 +81,15 @@ def stock_unknown_settle(*, connection: BigCommerceConnection) -> None:
     # A variant with another answer still in flight cannot be told apart yet: next time.
     in_flight = set(
         StockPush.objects.filter(connection=connection, state=State.UNKNOWN, sent_at__gt=grace).values_list(
-            "variant_link__remote_variant_id", flat=True
+            "variant_link__remote_variant_id", "location_id"
         )
     )
-    by_remote: dict[int, list[StockPush]] = defaultdict(list)
+    by_place: dict[tuple[int, int], list[StockPush]] = defaultdict(list)  # per (remote variant, location)
     for row in rows:
-        if row.variant_link.remote_variant_id not in in_flight:
-            by_remote[row.variant_link.remote_variant_id].append(row)
-    if not by_remote:
+        place = (row.variant_link.remote_variant_id, row.location_id)
+        if place not in in_flight:
+            by_place[place].append(row)
+    if not by_place:
         return
     client = client_for(connection)
     try:
@@ -97,18 +98,21 @@ def stock_unknown_settle(*, connection: BigCommerceConnection) -> None:
         # shows "applied"). So the orders are read before the level (Comptoir then holds every
         # order placed before it) and after it: a variant an order moved in between waits.
         orders_poll(connection=connection, client=client)
-        remote = remote_levels(client, sorted(by_remote))
+        remote = remote_levels_at(client, sorted({r for r, _loc in by_place}), locations={loc for _r, loc in by_place})
         moved = orders_poll(connection=connection, client=client)
     except BigCommerceError as exc:
         logger.warning("Could not read stock levels to settle lost adjustments: %s", exc)
         return
-    by_remote = {k: group for k, group in by_remote.items() if group[0].variant_link.variant_id not in moved}
-    comptoir = comptoir_levels({group[0].variant_link.variant_id for group in by_remote.values()})
+    by_place = {k: group for k, group in by_place.items() if group[0].variant_link.variant_id not in moved}
+    comptoir = comptoir_levels_at(
+        connection=connection, places={(group[0].variant_link.variant_id, loc) for (_r, loc), group in by_place.items()}
+    )
     pending = pending_totals(connection=connection)
     applied, not_applied, undecided = [], [], []
-    for remote_id, group in by_remote.items():
-        should = clamped(comptoir.get(group[0].variant_link.variant_id, 0)) - pending.get(remote_id, 0)
-        fates = batch_fates(group, level=remote.get(remote_id), should=should)
+    for (remote_id, location), group in by_place.items():
+        local = (group[0].variant_link.variant_id, location)
+        should = clamped(comptoir.get(local, 0)) - pending.get((remote_id, location), 0)
+        fates = batch_fates(group, level=remote.get((remote_id, location)), should=should)
         if fates is None:
             undecided += group
         else:
@@ -156,7 +160,7 @@ def stock_unknown_settle(*, connection: BigCommerceConnection) -> None:
                 ),
                 detail={
                     "undecided": [r.movement_id for r in newly_undecided],
-                    "levels": {str(k): remote.get(k) for k in by_remote},
+                    "levels": {f"{r}@{loc}" if loc != 1 else str(r): remote.get((r, loc)) for r, loc in by_place},
                 },
                 products=pushes_products(newly_undecided),
             )
