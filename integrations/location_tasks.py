@@ -8,11 +8,14 @@ from integrations.bigcommerce.api import endpoints as api
 from integrations.bigcommerce.api.client import client_for
 from integrations.bigcommerce.api.errors import BigCommerceError, PacingDeferred
 from integrations.bigcommerce.connection import locations as flow
+from integrations.bigcommerce.stock.check import initial_sync_running
+from integrations.bigcommerce.stock.start import location_stock_start
 from integrations.models import BigCommerceConnection, ShopLocation, SyncState
 from integrations.services import locations as services
 from integrations.services.queue import enqueue
 
 __all__ = [
+    "bigcommerce_location_stock_start",
     "bigcommerce_shop_locations_sweep",
     "bigcommerce_shop_locations_sync",
     "bigcommerce_store_locations_read",
@@ -68,3 +71,12 @@ def bigcommerce_shop_locations_sweep() -> int:
             enqueue("integrations.tasks.bigcommerce_shop_locations_sync", connection.pk)
             enqueued += 1
     return enqueued
+
+
+def bigcommerce_location_stock_start(connection_id: int, shop_id: int) -> None:
+    """A shop's location became synced (the wizard or the shops page mapped it): the location
+    shows the shop's stock. Idempotent: a level that already matches is not set again."""
+    connection = _live(connection_id)
+    if connection is None or initial_sync_running(connection):  # the initial run's end sets every mapped location's
+        return
+    location_stock_start(connection=connection, shop_id=shop_id)

@@ -20,12 +20,12 @@ from integrations.bigcommerce.products.importer import (
     is_importing,
     product_refresh,
 )
-from integrations.bigcommerce.stock.check import initial_sync_running, stock_reconcile_round, stock_reconcile_start
+from integrations.bigcommerce.stock.check import stock_reconcile_round, stock_reconcile_start
 from integrations.bigcommerce.stock.intake_run import orders_intake_drain, orders_intake_request, orders_intake_sweep
 from integrations.bigcommerce.stock.manual_edits import stock_checks_requested_run
 from integrations.bigcommerce.stock.orders_apply import order_sync
 from integrations.bigcommerce.stock.push import stock_push_drain
-from integrations.bigcommerce.stock.start import location_stock_start, starting_stock_set
+from integrations.bigcommerce.stock.start import starting_stock_set
 from integrations.incident_tasks import *  # noqa: F403  (their __all__; paths integrations.tasks.<name>)
 from integrations.location_tasks import *  # noqa: F403  (their __all__; paths integrations.tasks.<name>)
 from integrations.models import BigCommerceConnection, StockPush, SyncEvent, SyncRun, VariantLink
@@ -201,18 +201,6 @@ def bigcommerce_starting_stock_set(connection_id: int) -> None:
     if connection is None or not connection.access_token or not exporting(connection):
         return
     starting_stock_set(connection=connection)
-
-
-def bigcommerce_location_stock_start(connection_id: int, shop_id: int) -> None:
-    """A shop's location became synced (the wizard or the shops page mapped it): the location
-    shows the shop's stock. Idempotent: a level that already matches is not set again."""
-
-    connection = _connection(connection_id)
-    if connection is None or not connection.is_active or not connection.access_token:
-        return
-    if initial_sync_running(connection):  # the initial run's end sets every mapped location's
-        return
-    location_stock_start(connection=connection, shop_id=shop_id)
 
 
 def bigcommerce_stock_push_sweep() -> None:
