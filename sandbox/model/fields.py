@@ -91,6 +91,17 @@ STRING_LIMITS = {
     "meta_description": (0, 65535),
     "description": (0, 10_000_000),
 }
+# The integers' bounds (products_catalog.v3.yml, product_Base_POST / product_Base_PUT: minimum, maximum).
+INTEGER_BOUNDS = {
+    "inventory_level": (0, 2_147_483_647),
+    "inventory_warning_level": (0, 2_147_483_647),
+    "order_quantity_minimum": (0, 1_000_000_000),
+    "order_quantity_maximum": (0, 1_000_000_000),
+    "sort_order": (-2_147_483_648, 2_147_483_647),
+    "brand_id": (0, 1_000_000_000),
+    "view_count": (0, 1_000_000_000),
+}
+DIMENSION_MAX = 9_999_999_999  # weight, width, depth, height
 BOOLEANS = (
     "is_visible",
     "is_featured",
@@ -159,19 +170,14 @@ def product_errors(body: dict, *, creating: bool) -> dict[str, str]:
             errors[field] = "error.expected.jsnumber"
         elif float(value) < 0:
             errors[field] = "must be greater than or equal to 0"
-    for field in (
-        "inventory_level",
-        "inventory_warning_level",
-        "order_quantity_minimum",
-        "order_quantity_maximum",
-        "sort_order",
-        "brand_id",
-    ):
+    for field, (low, high) in INTEGER_BOUNDS.items():
         value = body.get(field)
-        if value is not None and (
-            not isinstance(value, int) or isinstance(value, bool) or (value < 0 and field != "sort_order")
-        ):
-            errors[field] = "error.expected.jsnumber (a non-negative integer)"
+        if value is not None and (not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high):
+            errors[field] = f"error.expected.jsnumber (an integer from {low} to {high})"
+    for field in DIMENSION_FIELDS:
+        value = body.get(field)
+        if field not in errors and is_number(value) and float(value) > DIMENSION_MAX:
+            errors[field] = f"must be less than or equal to {DIMENSION_MAX}"
     tax_class = body.get("tax_class_id")  # `type: number`, 0 to 255: 0.0 is a tax class id
     if tax_class is not None and not (
         is_number(tax_class) and not isinstance(tax_class, str) and 0 <= tax_class <= 255
@@ -229,8 +235,9 @@ def variant_errors(body: dict, *, prefix: str = "") -> dict[str, str]:
             errors[prefix + field] = "must be a number >= 0 or null"
     for field in ("inventory_level", "inventory_warning_level"):
         value = body.get(field)
-        if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < 0):
-            errors[prefix + field] = "must be an integer >= 0"
+        low, high = INTEGER_BOUNDS[field]
+        if value is not None and (not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high):
+            errors[prefix + field] = f"must be an integer from {low} to {high}"
     if "purchasing_disabled" in body and not isinstance(body["purchasing_disabled"], bool):
         errors[prefix + "purchasing_disabled"] = "error.expected.jsboolean"
     if "option_values" in body and not isinstance(body["option_values"], list):

@@ -101,6 +101,26 @@ def test_tax_class_id_is_a_number(api):
         assert answer.status_code == 422, (bad, answer.text)
 
 
+def test_integers_and_dimensions_outside_the_spec_bounds_are_refused_and_change_nothing(api):
+    # products_catalog.v3.yml, product_Base_PUT: view_count 0 to 1,000,000,000, sort_order a 32-bit
+    # integer, inventory_level 0 to 2,147,483,647, weight at most 9,999,999,999. A value outside was
+    # stored and every later read of the product broke the schema (the generated contract run found it).
+    product = api.create_product(name="Bounded", sku="BD")
+    path = f"/v3/catalog/products/{product['id']}"
+    for field, bad in (
+        ("view_count", -5_220_795_175),
+        ("view_count", 1_000_000_001),
+        ("sort_order", 2**31),
+        ("inventory_level", 2**31),
+        ("order_quantity_maximum", -1),
+        ("weight", 10_000_000_000),
+    ):
+        answer = api.put(path, json={field: bad})
+        assert answer.status_code == 422, (field, bad, answer.text)
+    assert api.get(path).json()["data"]["view_count"] == 0
+    assert api.put(path, json={"view_count": 1_000_000_000, "sort_order": -(2**31)}).status_code == 200
+
+
 def test_category_tree_errors_are_wrapped_as_that_file_says(api):
     # category-trees_catalog.v3.yml: a 422 is {errors: {status, title, type, errors}, meta}
     # (GeneralErrorWithErrors, ErrorResponse); a 400 is {errors: [{status, title, type}]} (ErrorRequest).
