@@ -347,6 +347,7 @@ def convergence() -> dict:
         operations=int(os.environ.get("BENCH_CONVERGENCE_OPERATIONS", "10000")),
         simple_products=int(os.environ.get("BENCH_CONVERGENCE_SIMPLE", "50")),
         variant_products=int(os.environ.get("BENCH_CONVERGENCE_VARIANT_PRODUCTS", "25")),
+        shops=int(os.environ.get("BENCH_CONVERGENCE_SHOPS", "3")),
         drain_timeout_s=300,
     )
     runner, result = sc.run(cfg, sandbox=_sandbox(), database_url=os.environ["DATABASE_URL"])

@@ -1,8 +1,9 @@
 """The convergence run of tests/test_stock_convergence.py at bigger sizes (issue 10): by default
-10,000 operations on 200 variants (50 without options, 25 products × 6), same faults, two clusters,
-one killed mid-run. Needs PostgreSQL (BENCH_DATABASE_URL, an empty database) and Redis
+10,000 operations on 200 variants (50 without options, 25 products × 6) in three shops (each at its
+own BigCommerce location; transfers and pickup orders among the operations), same faults, two
+clusters, one killed mid-run. Needs PostgreSQL (BENCH_DATABASE_URL, an empty database) and Redis
 (REDIS_URL); says so and skips otherwise. Sizes: BENCH_CONVERGENCE_OPERATIONS, _SEED, _SIMPLE,
-_VARIANT_PRODUCTS; BENCH_CONVERGENCE_DUMP=path writes the run's operations, requests and each long
+_VARIANT_PRODUCTS, _SHOPS (3); BENCH_CONVERGENCE_DUMP=path writes the run's operations, requests and each long
 drift episode's timeline there (as the test's dump).
 
 Besides the invariants it prints each fault's count and the drift measured while it ran (issue 17):

@@ -36,7 +36,7 @@ def percentile(values: list[float], share: float) -> float:
 
 @dataclass
 class Episode:
-    key: int
+    key: int | tuple[int, int]  # a local variant, or a (local variant, location) place
     start: float
     end: float | None = None
     seen: int | None = None  # BigCommerce's level and the expected one when the episode began
@@ -50,7 +50,8 @@ class Episode:
 
 @dataclass
 class DriftTracker:
-    """Per key (a local variant), the episodes during which ``seen`` differed from ``expected``."""
+    """Per key (a local variant, or a (variant, location) place), the episodes during which ``seen``
+    differed from ``expected``."""
 
     started: float = 0.0
     wall_offset: float = 0.0  # time.time() - time.monotonic(): episodes in clock time, to read against the ledger
@@ -63,7 +64,7 @@ class DriftTracker:
     episodes: list[Episode] = field(default_factory=list)
     open: dict[int, Episode] = field(default_factory=dict)
 
-    def observe(self, at: float, expected: dict[int, int], before: dict[int, int], after: dict[int, int]) -> None:
+    def observe(self, at: float, expected: dict, before: dict, after: dict) -> None:
         """One sample at ``at``: ``expected`` per key, BigCommerce's level per key read ``before``
         and ``after`` the expected levels (a key missing on BigCommerce's side reads as None)."""
         self.samples += 1
@@ -88,7 +89,7 @@ class DriftTracker:
         for longer than ``settle_s`` at the end of the run is drift that never ended."""
         durations = [e.duration for e in self.episodes]
         still = [
-            {"variant": e.key, "for_s": round(self.last_at - e.start, 1), "seen": e.seen, "expected": e.expected}
+            {**_named(e.key), "for_s": round(self.last_at - e.start, 1), "seen": e.seen, "expected": e.expected}
             for e in self.open.values()
         ]
         elapsed = self.last_at - self.started if self.samples else 0.0
@@ -109,7 +110,7 @@ class DriftTracker:
             "by_phase": {},
             "longest": [
                 {
-                    "variant": e.key,
+                    **_named(e.key),
                     "s": round(e.duration, 1),
                     "at_s": round(e.start - self.started, 1),
                     "phase": e.phase,
@@ -123,7 +124,7 @@ class DriftTracker:
             # Every episode longer than the goal, in clock time (``tests.stock_drift_causes`` explains them).
             "long": [
                 {
-                    "variant": e.key,
+                    **_named(e.key),
                     "s": round(e.duration, 2),
                     "start_ts": e.start + self.wall_offset,
                     "end_ts": e.start + e.duration + self.wall_offset,
@@ -149,6 +150,11 @@ class DriftTracker:
         return out
 
 
+def _named(key) -> dict:
+    """An episode's key as the figures name it: a variant, or a (variant, location) place."""
+    return {"variant": key[0], "location": key[1]} if isinstance(key, tuple) else {"variant": key}
+
+
 def _clock(at: float) -> str:
     return datetime.fromtimestamp(at, UTC).strftime("%H:%M:%S.%f")[:-3]
 
@@ -156,16 +162,17 @@ def _clock(at: float) -> str:
 class DriftSampler:
     """A thread sampling both sides every ``interval_s`` into a ``DriftTracker``.
 
-    ``read_bigcommerce()`` → {remote variant id: level}; ``read_comptoir()`` → {local variant id:
-    the level BigCommerce should show}; ``remote_of`` maps local → remote ids. A read that fails
+    ``read_bigcommerce()`` → {remote key: level}; ``read_comptoir()`` → {local key: the level
+    BigCommerce should show}; ``remote_of`` maps local → remote keys (a key: a variant id, or a
+    (variant id, location) place). A read that fails
     (the sandbox busy, a database hiccup) skips that sample and is counted."""
 
     def __init__(
         self,
         *,
-        read_bigcommerce: Callable[[], dict[int, int]],
-        read_comptoir: Callable[[], dict[int, int]],
-        remote_of: dict[int, int],
+        read_bigcommerce: Callable[[], dict],
+        read_comptoir: Callable[[], dict],
+        remote_of: dict,
         interval_s: float = 0.1,
         on_exit: Callable[[], None] | None = None,
         read_queue: Callable[[], int] | None = None,
@@ -270,23 +277,29 @@ def summary_line(figures: dict) -> str:
 
 
 def sampler_for(runner, *, interval_s: float) -> DriftSampler:
-    """A sampler of a convergence run's variants (``tests.stock_convergence.Run`` after setup)."""
+    """A sampler of a convergence run's places (``tests.stock_convergence.Run`` after setup): each
+    variant at each mapped location, against its shop's online level."""
     # Django is set up by the caller before this runs (the bench imports this module first).
     from django.db import connection
 
     # Same reason as above.
-    from integrations.bigcommerce.stock.levels import clamped, comptoir_levels
+    from integrations.bigcommerce.stock.levels import clamped, comptoir_levels_at
 
-    local_ids = sorted(runner.remote_of)
+    places = sorted((v, location) for v in runner.remote_of for location in runner.shop_at)
+    remote_of = {(v, location): (runner.remote_of[v], location) for v, location in places}
 
-    def read_comptoir() -> dict[int, int]:
-        levels = comptoir_levels(local_ids)
-        return {v: clamped(levels.get(v, 0)) for v in local_ids}
+    def read_comptoir() -> dict[tuple[int, int], int]:
+        levels = comptoir_levels_at(connection=runner.connection, places=places)
+        return {place: clamped(levels.get(place, 0)) for place in places}
+
+    def read_bigcommerce() -> dict[tuple[int, int], int]:
+        found = runner.sandbox.location_levels(runner.hash)
+        return {(remote, loc): level for loc, levels in found.items() for remote, level in levels.items()}
 
     return DriftSampler(
-        read_bigcommerce=lambda: runner.sandbox.stock_levels(runner.hash),
+        read_bigcommerce=read_bigcommerce,
         read_comptoir=read_comptoir,
-        remote_of=runner.remote_of,
+        remote_of=remote_of,
         interval_s=interval_s,
         on_exit=lambda: connection.close(),  # the sampler thread's own connection (resolved in that thread)
         read_queue=lambda: runner.queued(),

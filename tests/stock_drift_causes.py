@@ -50,25 +50,29 @@ def _op_touches(op: dict, variant: int) -> bool:
 
 
 def episode_timeline(runner, episode: dict, journal: list[dict]) -> list[tuple[float, str]]:
-    """(seconds from the episode's start, what) for the variant, from LOOKBACK_S before it to its end."""
+    """(seconds from the episode's start, what) for the variant, from LOOKBACK_S before it to its end;
+    for an episode at a location (a run with shops), that location's pushes and its shop's ledger rows."""
     from integrations.models import StockPush
     from inventory.models import StockMovement
 
     variant, start, end = episode["variant"], episode["start_ts"], episode["end_ts"]
     lo, hi = start - LOOKBACK_S, end + 0.5
     remote = runner.remote_of[variant]
+    ledger = StockMovement.objects.filter(variant_id=variant)
+    pushes = StockPush.objects.filter(variant_link__variant_id=variant)
+    if episode.get("location") is not None:
+        ledger = ledger.filter(shop_id=runner.shop_at[episode["location"]].pk)
+        pushes = pushes.filter(location_id=episode["location"])
     events: list[tuple[float, str]] = []
     for op in runner.ops:
         if lo <= op.get("at", 0) <= hi and _op_touches(op, variant):
             events.append((op["at"], f"op {op['op']}"))
     movements = set()
-    for m in StockMovement.objects.filter(variant_id=variant).values("pk", "origin", "delta", "created_at"):
+    for m in ledger.values("pk", "origin", "delta", "created_at"):
         movements.add(m["pk"])
         if lo <= m["created_at"].timestamp() <= hi:
             events.append((m["created_at"].timestamp(), f"ledger {m['origin']} {m['delta']:+d}"))
-    for p in StockPush.objects.filter(variant_link__variant_id=variant).values(
-        "movement_id", "delta", "state", "attempts", "created_at", "sent_at"
-    ):
+    for p in pushes.values("movement_id", "delta", "state", "attempts", "created_at", "sent_at"):
         if lo <= p["created_at"].timestamp() <= hi:
             events.append((p["created_at"].timestamp(), f"push marked {p['delta']:+d}"))
         if p["sent_at"] and lo <= p["sent_at"].timestamp() <= hi:

@@ -1,15 +1,18 @@
-"""Stock convergence (issue 10): a seeded random run of 2,000+ stock operations on 50 variants with
-the sandbox injecting faults, two django-q2 clusters (one killed with SIGKILL mid-run), then a
-drain and the invariants (see ``tests/stock_convergence.py``). It prints a summary line per check
-(the faults fired, the drift measured while it ran: p50, p99, max of how long BigCommerce's level
-stayed apart from Comptoir's, the adjustment writes by kind) and fails on any mismatch, on a drift
-that never ended, or when no drift sample was taken.
+"""Stock convergence (issues 10 and 19): a seeded random run of 2,000+ stock operations on 50
+variants in three shops (the primary one at BigCommerce's default location, two at locations of
+their own; transfers between them and online orders for pickup among the operations) with the
+sandbox injecting faults, two django-q2 clusters (one killed with SIGKILL mid-run), then a drain
+and the invariants per (variant, shop) (see ``tests/stock_convergence.py``). It prints a summary
+line per check (the faults fired, the operations per shop, the drift measured while it ran: p50,
+p99, max of how long BigCommerce's level at a location stayed apart from its shop's, the
+adjustment writes by kind) and fails on any mismatch, on a drift that never ended, or when no
+drift sample was taken.
 
 Runs on PostgreSQL with django-q2's Redis broker (CI's second pass); elsewhere it skips saying
 why, and CI's COMPTOIR_REQUIRE_SERVICES turns that skip into a failure. Sizes:
-CONVERGENCE_OPERATIONS (2000), CONVERGENCE_SEED (1); CONVERGENCE_DUMP_ALWAYS=1 writes the
-operations, requests and the longest drift episodes' evidence to CONVERGENCE_DUMP_DIR even when
-it passes; bigger runs: ``python -m bench stock_convergence``.
+CONVERGENCE_OPERATIONS (2000), CONVERGENCE_SEED (1), CONVERGENCE_SHOPS (3);
+CONVERGENCE_DUMP_ALWAYS=1 writes the operations, requests and the longest drift episodes' evidence
+to CONVERGENCE_DUMP_DIR even when it passes; bigger runs: ``python -m bench stock_convergence``.
 """
 
 import json
@@ -47,6 +50,7 @@ def test_stock_converges_under_faults_with_a_worker_killed(database_url, redis_b
     cfg = stock_convergence.Config(
         seed=int(os.environ.get("CONVERGENCE_SEED", "1")),
         operations=int(os.environ.get("CONVERGENCE_OPERATIONS", "2000")),
+        shops=int(os.environ.get("CONVERGENCE_SHOPS", "3")),
     )
     runner, result = stock_convergence.run(cfg, sandbox=sandbox, database_url=database_url)
     for line in runner.summary(result):
