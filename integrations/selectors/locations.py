@@ -37,6 +37,16 @@ def shop_locations(*, connection: BigCommerceConnection) -> dict[int, int]:
     return {shop: location for shop, location in found.items() if location is not None}
 
 
+def disabled_locations(*, connection: BigCommerceConnection) -> set[int]:
+    """The locations of the connection's deactivated shops: disabled in BigCommerce, which refuses
+    any adjustment there (the whole call, naming no item), so the stock sync sends them nothing."""
+    return set(
+        ShopLocation.objects.filter(
+            connection=connection, state=SyncState.SYNCED, shop__is_active=False, remote_location_id__isnull=False
+        ).values_list("remote_location_id", flat=True)
+    )
+
+
 def location_shops(*, connection: BigCommerceConnection) -> dict[int, int]:
     """Per BigCommerce location id, the shop whose stock it is (the inverse of ``shop_locations``)."""
     return {location: shop for shop, location in shop_locations(connection=connection).items()}
