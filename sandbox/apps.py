@@ -7,9 +7,14 @@ import json
 from .config import Config
 from .storage import Database, dumps
 
+# What Comptoir's registration in BigCommerce's Developer Portal asks for (README, "Try the
+# BigCommerce connection"): the locations and inventory APIs need store_inventory; reading which
+# location a pickup order takes its stock from needs the fulfilment methods scope, read-only
+# (pickup_methods.v3.yml, securitySchemes).
 DEFAULT_APP_SCOPES = [
     "store_v2_products",
     "store_inventory",
+    "store_fulfillment_methods_read_only",
     "store_channel_settings",
     "store_channel_listings",
     "store_v2_orders",

@@ -26,7 +26,12 @@ from integrations.selectors.journal import (
     sync_run_for_merchant,
     sync_runs_current,
 )
-from integrations.selectors.locations import location_shops, shop_location_pairs, shop_locations
+from integrations.selectors.locations import (
+    location_shops,
+    pickup_methods_readable,
+    shop_location_pairs,
+    shop_locations,
+)
 from integrations.selectors.products import (
     failed_product_link_count,
     managed_fields_narrow,
@@ -69,6 +74,7 @@ __all__ = [
     "schedule_next_time",
     "shop_location_pairs",
     "shop_locations",
+    "pickup_methods_readable",
     "sync_event_get",
     "sync_event_list",
     "sync_run_for_merchant",

@@ -37,6 +37,27 @@ def shop_locations(*, connection: BigCommerceConnection) -> dict[int, int]:
     return {shop: location for shop, location in found.items() if location is not None}
 
 
+def disabled_locations(*, connection: BigCommerceConnection) -> set[int]:
+    """The locations of the connection's deactivated shops: disabled in BigCommerce, which refuses
+    any adjustment there (the whole call, naming no item), so the stock sync sends them nothing."""
+    return set(
+        ShopLocation.objects.filter(
+            connection=connection, state=SyncState.SYNCED, shop__is_active=False, remote_location_id__isnull=False
+        ).values_list("remote_location_id", flat=True)
+    )
+
+
+# Either grants GET /v3/pickup/methods (pickup_methods.v3.yml, securitySchemes).
+PICKUP_METHODS_SCOPES = frozenset({"store_fulfillment_methods_read_only", "store_fulfillment_methods_manage"})
+
+
+def pickup_methods_readable(*, connection: BigCommerceConnection) -> bool:
+    """Whether the store gave Comptoir its pickup methods (which location a pickup order takes its
+    stock from). Without them Comptoir goes by the location each pickup consignment names."""
+    granted = set(connection.scope.split())
+    return not granted or bool(granted & PICKUP_METHODS_SCOPES)  # no scopes kept: not known, not told
+
+
 def location_shops(*, connection: BigCommerceConnection) -> dict[int, int]:
     """Per BigCommerce location id, the shop whose stock it is (the inverse of ``shop_locations``)."""
     return {location: shop for shop, location in shop_locations(connection=connection).items()}

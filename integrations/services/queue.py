@@ -39,6 +39,10 @@ LANES = {
     # Variants BigCommerce reported an edit of: a read of those few variants only.
     "integrations.tasks.bigcommerce_stock_check_requested": URGENT,
 }
+# Deliberately bulk (not named above): a shop's new location getting its starting stock
+# (``bigcommerce_location_stock_start``) reads and sets every synced variant there, in slices: work
+# that grows with the catalog, which no cashier or shopper waits on. Meanwhile the shop's sales go
+# as relative adjustments on the urgent lane, and the start deducts what is still pending.
 
 
 # Taken before the rest of their lane's queue (its first part, ``portal.broker``): a stock push is

@@ -127,3 +127,21 @@ def test_the_overview_panel_reads_as_many_queries_for_20_shops_as_for_2(bc):
 
     few = overview_queries(2)
     assert overview_queries(20) == few
+
+
+def test_the_overview_says_when_the_store_gave_no_access_to_its_pickup_methods(bc):
+    store = new_store(bc)  # the sandbox's app asks for the pickup methods, read-only
+    merchant, _user, client = merchant_with_client()
+    connect_from_comptoir(client, bc, store)
+    walk_wizard(client)
+    connection = BigCommerceConnection.objects.get(merchant=merchant)
+    shop = shop_with_address(merchant, "Croix-Rousse")
+    ShopLocation.objects.create(
+        connection=connection, shop=shop, origin="created", state="synced", remote_location_id=2
+    )
+    notice = "did not give Comptoir access to your pickup methods"
+    assert "store_fulfillment_methods_read_only" in connection.scope.split()
+    assert notice not in client.get("/integrations/bigcommerce/").content.decode()
+    connection.scope = "store_v2_products store_inventory store_v2_orders"  # an app registered without it
+    connection.save(update_fields=["scope"])
+    assert notice in client.get("/integrations/bigcommerce/").content.decode()

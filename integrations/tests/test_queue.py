@@ -40,6 +40,7 @@ def test_the_lane_table(settings):
     assert lane_of("integrations.tasks.bigcommerce_stock_push_run") == URGENT
     assert lane_of("integrations.tasks.bigcommerce_export_run") == BULK
     assert lane_of("integrations.tasks.a_task_nobody_named") == BULK  # bulk by default
+    assert lane_of("integrations.tasks.bigcommerce_location_stock_start") == BULK  # a pass over the catalog
     assert cluster_of("integrations.tasks.webhook_event_process") == "urgent"
     assert cluster_of("integrations.tasks.bigcommerce_import_chunk") == settings.Q_CLUSTER["name"] == "comptoir"
     settings.Q_URGENT_CLUSTER = ""  # one lane: everything on the default cluster

@@ -31,7 +31,8 @@ pytestmark = [*connect_helpers.SANDBOX_TESTS, pytest.mark.usefixtures("no_apply_
 
 
 # -- BigCommerce → Comptoir: orders ---------------------------------------------------------------
-PICKUP_SCOPES = [*DEFAULT_APP_SCOPES, "store_fulfillment_methods_read_only"]
+PICKUP_SCOPES = DEFAULT_APP_SCOPES  # with the pickup methods, read-only
+NO_PICKUP_SCOPES = [s for s in DEFAULT_APP_SCOPES if not s.startswith("store_fulfillment_methods")]
 
 
 def pickup_method(bc, store, location: int) -> int:
@@ -92,7 +93,8 @@ def test_a_pickup_order_takes_the_pickup_shop_s_stock_and_its_cancellation_gives
 
 
 def test_a_pickup_order_without_the_pickup_methods_scope_takes_the_consignment_s_location(bc):
-    store, merchant, connection, mug, shop, location = two_shops(bc)  # the app's default scopes
+    store = new_store(bc, app={"scopes": NO_PICKUP_SCOPES})  # an app registered without it
+    store, merchant, connection, mug, shop, location = two_shops(bc, store=store)
     placed = pickup_order(bc, store, mug, 2, pickup_method(bc, store, location))
     order_event(connection, placed)
     assert (primary(mug), in_shop(mug, shop)) == (10, 2)

@@ -70,6 +70,7 @@ def bigcommerce_overview(request):
         context["link_count"] = selectors.product_link_list(merchant=request.merchant, connection=connection).count()
         context["facts"] = selectors.overview_facts(connection=connection)
         context["location_pairs"] = selectors.shop_location_pairs(merchant=request.merchant, connection=connection)
+        context["pickup_methods_readable"] = selectors.pickup_methods_readable(connection=connection)
     if request.htmx and request.GET.get("poll") and not (connection and connection.operation):
         return HttpResponseClientRedirect(request.path)
     return render_page(request, "integrations/bigcommerce.html", context, partial="panel")

@@ -22,6 +22,8 @@ MERCHANT = {
     "currency": "EUR",
     "default_vat_rate": "20.00",
 }
+# The primary shop's address (the shop itself comes with the merchant and carries its name).
+PRIMARY_SHOP_ADDRESS = {"address_line1": "8 rue Mercière", "postal_code": "69002", "city": "Lyon"}
 # The second shop (the first is the primary one, named after the business): it holds about half
 # of each product's demo stock again, so that both shops have stock from the start.
 SECOND_SHOP = {

@@ -148,6 +148,7 @@ def test_the_demo_merchant_has_two_shops_with_stock_in_each():
         ("Maison Lumière — Croix-Rousse", False),
     ]
     for shop in shops:
+        assert shop.address_line1 and shop.city == "Lyon", shop.name  # each has an address to show
         levels = StockLevel.objects.filter(shop=shop)
         assert levels.filter(quantity__gt=0).count() > 20, shop.name
         for level in levels.select_related("variant"):  # each level is its ledger's sum

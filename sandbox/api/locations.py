@@ -13,6 +13,7 @@ from ..model.locations import (
     location_new,
     location_out,
     location_usable,
+    pickup_method_put,
 )
 from ..model.stock import DEFAULT_LOCATION
 from ..stores import default_address, default_operating_hours
@@ -211,20 +212,7 @@ def pickup_methods_post(req: Request) -> Response:
         raise invalid(errors)
     for item in items:
         location_usable(db, req.store_hash, item["location_id"], what="a pickup method")
-    created = []
-    for item in items:
-        now = iso_now()
-        method = {
-            "id": db.next_id(req.store_hash, "pickup_method"),
-            "location_id": item["location_id"],
-            "display_name": item["display_name"],
-            "collection_instructions": item.get("collection_instructions", ""),
-            "collection_time_description": item.get("collection_time_description", ""),
-            "date_created": now,
-            "date_modified": now,
-        }
-        db.put(req.store_hash, "pickup_method", method)
-        created.append(method)
+    created = [pickup_method_put(db, req.store_hash, item) for item in items]
     return v3(created, {})
 
 

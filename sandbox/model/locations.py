@@ -174,6 +174,23 @@ def location_usable(db, store_hash: str, location_id, *, what: str) -> dict:
     return location
 
 
+def pickup_method_put(db, store_hash: str, item: dict) -> dict:
+    """A new pickup method (``BasePickupMethod``, already validated) at an enabled location."""
+    location_usable(db, store_hash, item["location_id"], what="a pickup method")
+    now = iso_now()
+    method = {
+        "id": db.next_id(store_hash, "pickup_method"),
+        "location_id": item["location_id"],
+        "display_name": item["display_name"],
+        "collection_instructions": item.get("collection_instructions", ""),
+        "collection_time_description": item.get("collection_time_description", ""),
+        "date_created": now,
+        "date_modified": now,
+    }
+    db.put(store_hash, "pickup_method", method)
+    return method
+
+
 def pickup_location(db, store_hash: str, pickup_method_id: int) -> dict:
     """The location an order placed for pickup with this method takes its stock from."""
     method = db.get(store_hash, "pickup_method", pickup_method_id)

@@ -152,6 +152,9 @@ def locations_page(req: Request) -> Response:
         )
     headers = ["Id", "Code", "Label", "Type", "Enabled", "Storefront", "Managed by an app", "Address"]
     body = "<div class='card'>" + table([*headers, "Items in stock", "Units"], rows) + "</div>"
+    from .pickup_pages import pickup_methods_card  # a cycle: pickup_pages takes _store from here
+
+    body += pickup_methods_card(db, store)
     return Response.html(page(f"Locations — {store['name']}", body, store=store))
 
 

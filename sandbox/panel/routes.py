@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ..web import route_table
 from . import catalog_pages as c
+from . import pickup_pages as p
 from . import store_pages as s
 
 NO_TX = {"in_tx": False}
@@ -20,6 +21,7 @@ def build():
         ("POST", S + "/products/{product_id}/channels", c.product_channels_post),
         ("POST", S + "/products/{product_id}/visibility", c.product_visibility_post),
         ("GET", S + "/locations", c.locations_page),
+        ("POST", S + "/pickup-methods", p.pickup_methods_post),
         ("GET", S + "/orders", s.orders_page),
         ("POST", S + "/orders", s.orders_post, NO_TX),
         ("GET", S + "/orders/{order_id}", s.order_page),

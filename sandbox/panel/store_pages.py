@@ -16,6 +16,7 @@ from ..web import ApiError, Request, Response
 from ..webhooks.delivery import delivery_list
 from .catalog_pages import _store
 from .layout import button_form, esc, page, table
+from .pickup_pages import fulfilment_field, order_lines_body
 
 
 def _when(ts) -> str:
@@ -87,6 +88,7 @@ def orders_page(req: Request) -> Response:
     body = f"""<div class='card'><h2>Place an order</h2><form method='post' action='orders'>
 <label>Item <select name='variant_id'>{"".join(choices)}</select></label>
 <label>Quantity <input name='quantity' type='number' min='1' value='1'></label>
+{fulfilment_field(db, store)}
 <button>Place order</button></form></div>
 <div class='card'>{table(["Order", "Date", "Status", "Items", "Total", "Refunded"], rows, "No orders yet.")}</div>"""
     return Response.html(page("Orders", body, store=store))
@@ -115,7 +117,7 @@ def orders_post(req: Request) -> Response:
                 "street_1": "1 rue du Commerce",
                 "zip": "75001",
             },
-            "products": [line],
+            **order_lines_body(form, line),
             "external_source": "sandbox-control-panel",
         },
     )

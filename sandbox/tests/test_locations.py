@@ -400,3 +400,35 @@ def test_orders_reaching_low_and_out_of_stock_at_a_location_say_so(api, receiver
         ("out_of_stock_reached", lyon["id"]),
     ]
     assert got[0]["data"]["variant_id"] == product["base_variant_id"]
+
+
+def test_the_panel_adds_a_pickup_method_and_places_an_order_for_pickup_there(sandbox, api):
+    """As a merchant and a shopper would: a pickup method at the second location (Locations page),
+    then an order collected there (Orders page) takes that location's stock, not the default's."""
+    [lyon] = _create(api, _location())
+    product = api.create_product(name="Bol", sku="BOL", inventory_tracking="product", inventory_level=9)
+    api.put(ABSOLUTE, json={"items": [{"location_id": lyon["id"], "product_id": product["id"], "quantity": 6}]})
+    base = f"{sandbox.url}/manage/stores/{api.store_hash}"
+    assert f"<option value='{lyon['id']}'>" in requests.get(f"{base}/locations", timeout=10).text
+    refused = requests.post(f"{base}/pickup-methods", data={"location_id": lyon["id"], "display_name": " "}, timeout=10)
+    assert refused.status_code == 422
+    added = requests.post(
+        f"{base}/pickup-methods", data={"location_id": lyon["id"], "display_name": "Retrait Lyon"}, timeout=10
+    )
+    assert added.status_code == 200 and "Retrait Lyon" in added.text  # the redirect followed: the Locations page
+    [method] = [m for m in api.get("/v3/pickup/methods").json()["data"] if m["location_id"] == lyon["id"]]
+    orders = requests.get(f"{base}/orders", timeout=10).text
+    assert f"<option value='{method['id']}'>Pick up: Retrait Lyon at" in orders
+    placed = requests.post(
+        f"{base}/orders",
+        data={"variant_id": product["base_variant_id"], "quantity": 2, "fulfilment": method["id"]},
+        allow_redirects=False,
+        timeout=10,
+    )
+    assert placed.status_code == 302
+    levels = sandbox.location_levels(api.store_hash)
+    assert (levels[1][product["base_variant_id"]], levels[lyon["id"]][product["base_variant_id"]]) == (9, 4)
+    order_id = int(placed.headers["Location"].rsplit("/", 1)[1])
+    order = api.get(f"/v2/orders/{order_id}", params={"include": "consignments", "consignment_structure": "object"})
+    [pickup] = order.json()["consignments"]["pickups"]
+    assert pickup["pickup_method_id"] == method["id"] and pickup["location"]["id"] == lyon["id"]

@@ -76,6 +76,18 @@ def test_login_approve_redirects_to_auth_callback_with_code(sandbox, app_store, 
     assert again.status_code == 400 and again.json()["error"] == "invalid_grant"
 
 
+def test_the_default_app_may_read_locations_and_pickup_methods_but_not_write_them(sandbox, app_store):
+    """Comptoir's registration reads where a pickup order takes its stock (the pickup methods,
+    read-only) and keeps each shop's location (the locations API, store_inventory)."""
+    params = _params(_install(sandbox, app_store["owner"]["email"]).headers["Location"])
+    headers = {"X-Auth-Token": _exchange(sandbox, params).json()["access_token"]}
+    v3 = f"{sandbox.url}/stores/{app_store['hash']}/v3"
+    assert requests.get(f"{v3}/pickup/methods", headers=headers).status_code == 200
+    assert requests.get(f"{v3}/inventory/locations", headers=headers).status_code == 200
+    method = [{"location_id": 1, "display_name": "Counter"}]
+    assert requests.post(f"{v3}/pickup/methods", json=method, headers=headers).status_code == 403
+
+
 def test_form_encoded_token_exchange_and_bad_inputs(sandbox, app_store):
     params = _params(_install(sandbox, app_store["owner"]["email"]).headers["Location"])
     assert _exchange(sandbox, params, client_secret="wrong").status_code == 400

@@ -27,6 +27,7 @@ from integrations.bigcommerce.stock.named import variants_named
 from integrations.bigcommerce.stock.push_journal import push_journal, push_journal_sent
 from integrations.bigcommerce.stock.settle import stock_unknown_settle
 from integrations.models import BigCommerceConnection, Incident, StockPush, SyncEvent
+from integrations.selectors.locations import disabled_locations
 from integrations.services.incidents import connection_access_refused, incident_open, incidents_resolve
 
 logger = logging.getLogger(__name__)
@@ -129,7 +130,9 @@ def _send(client, connection, items: list[dict], *, local_of: dict[int, int], ba
 
 def _claim(*, connection, limit: int) -> tuple[str, list[StockPush]]:
     """Take pending rows for one call. They are "unknown" while in flight: if this process dies
-    before the answer is recorded, the settling reads BigCommerce instead of sending twice."""
+    before the answer is recorded, the settling reads BigCommerce instead of sending twice. Rows at
+    a deactivated shop's location (disabled in BigCommerce, which would refuse the whole call and
+    hold every other shop's stock up with it) stay pending, unsent, until the shop is reactivated."""
     batch = uuid.uuid4().hex
     with transaction.atomic():
         rows = list(
@@ -137,6 +140,7 @@ def _claim(*, connection, limit: int) -> tuple[str, list[StockPush]]:
             # must not make its changes skipped by this round.
             StockPush.objects.select_for_update(skip_locked=True, of=("self",))
             .filter(connection=connection, state=State.PENDING)
+            .exclude(location_id__in=disabled_locations(connection=connection))
             .select_related("variant_link")
             .order_by("pk")[:limit]
         )

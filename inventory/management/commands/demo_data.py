@@ -28,12 +28,12 @@ from catalog.services import (
     product_image_add,
     product_video_add,
 )
-from inventory.demo.catalog_data import MERCHANT, OWNER, PRODUCTS, SECOND_SHOP, SUPPORT
+from inventory.demo.catalog_data import MERCHANT, OWNER, PRIMARY_SHOP_ADDRESS, PRODUCTS, SECOND_SHOP, SUPPORT
 from inventory.models import StockOrigin
 from inventory.reasons import ReasonCode
 from inventory.services import stock_set
 from portal.models import Membership, Merchant, Shop, User
-from portal.services import merchant_create, shop_create
+from portal.services import merchant_create, shop_create, shop_primary, shop_update
 
 IMAGES_DIR = Path(__file__).resolve().parents[2] / "demo" / "images"
 
@@ -84,6 +84,13 @@ def _merchant_ensure(owner: User) -> Merchant:
         default_vat_rate=Decimal(MERCHANT["default_vat_rate"]),
         owner=owner,
     )
+
+
+def _primary_address_fill(merchant: Merchant) -> None:
+    """The primary shop gets the demo boutique's address when it has none (the Shops page shows it)."""
+    shop = shop_primary(merchant=merchant)
+    if not shop.address_line1:
+        shop_update(shop=shop, name=shop.name, country=shop.country, **PRIMARY_SHOP_ADDRESS)
 
 
 def _second_shop_ensure(merchant: Merchant) -> Shop:
@@ -161,6 +168,7 @@ class Command(BaseCommand):
             summary = "catalog already there, nothing to do"
         else:
             with transaction.atomic():
+                _primary_address_fill(merchant)
                 second = _second_shop_ensure(merchant)
                 for number, data in enumerate(PRODUCTS, start=1):
                     _product_create(merchant=merchant, number=number, data=data, user=owner, second=second)
