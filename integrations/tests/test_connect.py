@@ -479,6 +479,9 @@ def test_review_counts_products_not_variants_and_asks_about_a_name_only_match(bc
     assert "Name only" in page and "Not the same variants: 3 in Comptoir, 1 in BigCommerce." in page
     assert f'name="choice-{local_plaid.pk}" value="link" required>' in page
     assert f'name="choice-{beanie.pk}" value="link" checked' in page
+    # "Link all found by SKU or barcode" reaches the server, which names the products still undecided
+    # (the browser's own check of the required choice said only "Please select one of these options").
+    assert 'name="all" value="link" type="submit" formnovalidate>' in page
     # A copy of either would be refused by BigCommerce (one name, one SKU per product): it says so.
     assert "A copy needs another name first: BigCommerce refuses two products with the same name." in page
     assert "A copy needs other SKUs first: BigCommerce refuses a SKU another product has." in page
