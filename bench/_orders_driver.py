@@ -194,7 +194,8 @@ def shops_phase(sb, runner, *, rate: float, seconds: float, wait_s: float, rng) 
     )
     d.say(
         f"{count} shops: {out['pickups']} of {out['placed']} orders for pickup, per shop {out['per_shop']}; "
-        f"in another shop's ledger {out['wrong_shop']}; locations whose level ≠ their shop's {out['levels_apart']}"
+        f"in another shop's ledger {out['wrong_shop']}; locations whose level ≠ their shop's {out['levels_apart']}; "
+        f"calls {out['routes']}"
     )
     return out
 
