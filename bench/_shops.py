@@ -14,10 +14,11 @@ from __future__ import annotations
 
 import contextlib
 import os
-import statistics
 import threading
 import time
 from datetime import UTC, datetime
+
+from bench._driver import delays
 
 ADDRESS = {"address_line1": "3 rue de la Paix", "postal_code": "69002", "city": "Lyon"}
 
@@ -143,10 +144,10 @@ def sales_seen(sampler: LevelSampler, *, since_movement: int, located: dict[int,
             never += 1
         else:
             per_shop[shop].append(max(0.0, (seen - made).total_seconds()))
-    every = [d for delays in per_shop.values() for d in delays]
+    every = [d for values in per_shop.values() for d in values]
     return {
-        **delays_of(every),
-        "per_location": {str(located[s]): delays_of(d) for s, d in per_shop.items()},
+        **delays(every),
+        "per_location": {str(located[s]): delays(d) for s, d in per_shop.items()},
         "wrong_location": len(wrong),
         "wrong_examples": wrong[:5],
         "never_seen": never,
@@ -182,18 +183,6 @@ def levels_apart(sandbox, store_hash: str, *, located: dict[int, int], variants,
                     {"shop": shop, "location": location, "variant": v.pk, "bigcommerce": there, "level": online}
                 )
     return apart
-
-
-def delays_of(values: list[float]) -> dict:
-    if not values:
-        return {"n": 0}
-    ordered = sorted(values)
-    return {
-        "n": len(values),
-        "median_s": round(statistics.median(values), 3),
-        "p99_s": round(ordered[min(len(ordered) - 1, max(0, round(0.99 * len(ordered)) - 1))], 3),
-        "max_s": round(max(values), 3),
-    }
 
 
 def propagation(runner, *, events: int, rate: float, rng) -> dict:
@@ -258,4 +247,4 @@ def answered_delays(since_movement: int) -> dict:
 
     made = dict(StockMovement.objects.filter(pk__gt=since_movement).values_list("pk", "created_at"))
     rows = StockPush.objects.filter(movement_id__gt=since_movement, state=StockPush.State.SENT)
-    return delays_of([(sent - made[m]).total_seconds() for m, sent in rows.values_list("movement_id", "sent_at")])
+    return delays([(sent - made[m]).total_seconds() for m, sent in rows.values_list("movement_id", "sent_at")])
