@@ -113,6 +113,10 @@ def propagation() -> dict:
         if runner.inbound and os.environ.get("BENCH_STOCK_INBOUND") == "1":  # bench.order_intake measures it
             _wait_queue_idle()  # the sales' echoes (inventory webhooks) are not the orders' wait
             out["inbound"] = _inbound_delays(runner, events=events, rate=rate, rng=rng)
+        from bench import _shops
+
+        if _shops.shops_wanted() > 1:  # then the same sales over several shops, each on its own location
+            out["shops"] = _shops.propagation(runner, events=events, rate=rate, rng=rng)
     return out
 
 

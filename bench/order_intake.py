@@ -12,9 +12,16 @@ settings have them).
   phase: the last order in the ledger within 5 s of the last one placed; 0 × 429 after the
   phase's first window.
 
+- shops (issue 19): the steady phase again over BENCH_SHOPS (3) shops, each on its own BigCommerce
+  location (the others added while connected: the connector creates their locations), a pickup
+  method at each added shop's location, BENCH_PICKUP_SHARE (0.5) of the orders for pickup there in
+  turn, the rest shipped (the default location: the primary shop): the same goals, and each order in
+  the ledger of the shop whose location BigCommerce took its stock from, each location's level =
+  its shop's ledger afterwards. Not run with BENCH_SHOPS=1.
+
 On each stack of BENCH_STACKS (``embedded,server``: SQLite and the ORM broker as ``make run`` has
 them, then PostgreSQL and Redis; a stack that cannot be built here is skipped and says why), each
-in a throwaway database. Also: BENCH_ORDER_PHASES (``steady,burst``), BENCH_ORDER_PRODUCTS (50),
+in a throwaway database. Also: BENCH_ORDER_PHASES (``steady,burst,shops``), BENCH_ORDER_PRODUCTS (50),
 BENCH_QUOTA (150) and BENCH_WINDOW_S (30).
 
 ``python -m bench --tiny`` (BENCH_TINY=1) runs it at the sizes of ``TINY`` below.
@@ -60,7 +67,50 @@ def report(kind: str, got: dict) -> list[str]:
             f"None: {burst['lost']} still missing after {burst['waited_s']:g} s); 429s after the first window "
             f"{burst['http_429_after_first_window']} (0); {burst['calls_per_order']} calls per order"
         )
+    shops = got.get("shops")
+    if shops:
+        lines.append(
+            f"[{kind}] {shops['placed']} orders at {shops['rate_per_s']:g}/s over {shops['shops']} shops "
+            f"({shops['pickups']} for pickup; per shop {shops['per_shop']}) → their shop's ledger: median "
+            f"{shops.get('median_s')} s, p99 {shops.get('p99_s')} s; {shops['calls_per_order']} calls per order; "
+            f"lost {shops['lost']}; in another shop {shops['wrong_shop']}; locations ≠ their shop's ledger "
+            f"{shops['levels_apart']}; 429s {shops['http_429']}"
+        )
     return lines
+
+
+def shops_rows(kind: str, shops: dict) -> list[Row]:
+    """The rows of the orders over several shops (BENCH_SHOPS), each reaching its shop's ledger."""
+    where = (
+        f"{shops.get('shops')} shops, {shops.get('pickups')} pickups, {shown(shops.get('rate_per_s'), '/s', spec='g')}"
+    )
+    rows: list[Row] = [
+        (
+            f"order → its shop's ledger {name[:-2]}, {where} [{kind}]",
+            f"≤ {GOALS[name]:g} s",
+            shown(shops.get(name), " s"),
+            at_most(shops.get(name), GOALS[name]),
+        )
+        for name in ("median_s", "p99_s")
+    ]
+    per, apart = shops.get("calls_per_order"), shops.get("levels_apart")
+    rows += [
+        (
+            f"BigCommerce calls per order, {where} [{kind}]",
+            f"≤ {GOALS['calls_per_order']}",
+            shown(per),
+            at_most(per, GOALS["calls_per_order"]),
+        ),
+        (f"orders lost, {where} [{kind}]", "0", shown(shops.get("lost")), equal(shops.get("lost"), 0)),
+        (
+            f"orders in another shop's ledger, {where} [{kind}]",
+            "0",
+            shown(shops.get("wrong_shop")),
+            equal(shops.get("wrong_shop"), 0),
+        ),
+        (f"locations whose level ≠ their shop's ledger, {where} [{kind}]", "0", shown(apart), equal(apart, 0)),
+    ]
+    return rows
 
 
 def summary(figures: dict) -> list[Row]:
@@ -106,6 +156,8 @@ def summary(figures: dict) -> list[Row]:
                 ),
                 (f"429s after the first window, {rate} [{kind}]", "0", shown(late), equal(late, 0)),
             ]
+        if got.get("shops"):
+            rows += shops_rows(kind, got["shops"])
         return rows
 
     return per_stack(figures, "order intake", rows_of)

@@ -23,6 +23,8 @@ PARTIAL = [
     {"operations": {"GET product": {"n": 3}}},
     {"drift": {}, "faults": {}},
     {"calls": 3, "sales": 0},
+    {"outbound": {"n": 0}, "rate_per_s": 5, "shops": {"shops": 3, "n": 0}},
+    {"stacks": {"embedded": {"stack": "embedded", "shops": {"shops": 3}}}},
 ]
 
 
@@ -51,3 +53,50 @@ def test_a_missing_figure_is_shown_as_not_measured_not_as_met():
     rows = {row[0]: row for row in product_sync.summary({"memory": memory})}
     assert rows["worker peak memory, 10,000 vs 1,000 products"][2:] == ("1.1× (99.0 MB)", True)
     assert rows["calls per product, initial sync (0)"][2:] == ("–", None)
+
+
+SHOPS_SALES = {
+    "n": 498,
+    "median_s": 0.21,
+    "p99_s": 1.4,
+    "wrong_location": 1,
+    "never_seen": 1,
+    "shops": 3,
+    "sales": 500,
+    "calls": 250,
+    "calls_per_1000_sales": 510.0,
+    "http_429": 0,
+    "levels_apart": 0,
+}
+
+
+def test_the_sales_over_several_shops_have_their_rows_against_the_same_goals():
+    from bench import stock_propagation
+
+    figures = {"outbound": {"n": 500, "median_s": 0.2}, "rate_per_s": 5, "broker": "Redis", "shops": SHOPS_SALES}
+    rows = {row[0]: row[1:] for row in stock_propagation.summary(figures)}
+    where = "3 shops, 5/s, 500 sales [Redis]"
+    assert rows[f"sale → its location p50, {where}"] == ("≤ 0.5 s", "0.21 s", True)
+    assert rows[f"sale → its location p99, {where}"] == ("≤ 1 s", "1.4 s", False)
+    assert rows[f"sales at another location or never seen, {where}"] == ("0", "2", False)
+    assert rows[f"locations whose level ≠ their shop's ledger, {where}"] == ("0", "0", True)
+    assert rows[f"429 answers, {where}"] == ("0", "0", True)
+    # The single-shop rows are the same as before.
+    assert rows["sale → BigCommerce p50, 5/s, 500 sales [Redis]"] == ("≤ 0.5 s", "0.2 s", True)
+    without = stock_propagation.summary({**figures, "shops": None})
+    assert [r for r in without if "shops" in r[0]] == []
+
+
+def test_the_orders_over_several_shops_have_their_rows_against_the_same_goals():
+    from bench import order_intake
+
+    shops = {"shops": 3, "pickups": 300, "rate_per_s": 5.0, "median_s": 0.3, "p99_s": 0.9, "calls_per_order": 0.4}
+    shops |= {"lost": 0, "wrong_shop": 2, "levels_apart": 0}
+    rows = {row[0]: row[1:] for row in order_intake.summary({"stacks": {"server": {"shops": shops}}})}
+    where = "3 shops, 300 pickups, 5/s [server]"
+    assert rows[f"order → its shop's ledger median, {where}"] == ("≤ 1 s", "0.3 s", True)
+    assert rows[f"order → its shop's ledger p99, {where}"] == ("≤ 3 s", "0.9 s", True)
+    assert rows[f"BigCommerce calls per order, {where}"] == ("≤ 0.05", "0.4", False)
+    assert rows[f"orders lost, {where}"] == ("0", "0", True)
+    assert rows[f"orders in another shop's ledger, {where}"] == ("0", "2", False)
+    assert rows[f"locations whose level ≠ their shop's ledger, {where}"] == ("0", "0", True)

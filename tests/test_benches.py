@@ -84,6 +84,31 @@ def test_order_intake_on_the_embedded_stack(sizes, tmp_path):
     nothing_left(tmp_path)
 
 
+def test_order_intake_over_three_shops_on_the_embedded_stack(sizes, tmp_path):
+    """Issue 19: pickup orders at the 2nd and 3rd shops' locations reach those shops' ledgers, the
+    shipped ones the primary shop's, and each location's level is its shop's afterwards."""
+    for name, value in {
+        "BENCH_STACKS": "embedded",
+        "BENCH_ORDER_PHASES": "shops",
+        "BENCH_SHOPS": "3",
+        "BENCH_PICKUP_SHARE": "0.5",
+        "BENCH_ORDER_RATE": "2",
+        "BENCH_ORDER_SECONDS": "4",
+        "BENCH_ORDER_PRODUCTS": "2",
+        "BENCH_ORDER_WAIT_S": "90",
+    }.items():
+        sizes.setenv(name, value)
+    figures = order_intake.main()
+    shops = figures["stacks"]["embedded"]["shops"]
+    assert shops["placed"] == 8 and len(shops["locations"]) == 3
+    assert shops["pickups"] == 4  # every other order, at the 2nd and 3rd shops in turn
+    assert sorted(shops["per_shop"].values()) == [2, 2, 4]
+    assert (shops["lost"], shops["wrong_shop"], shops["levels_apart"]) == (0, 0, 0)
+    rows = {row[0]: row[2:] for row in order_intake.summary(figures)}
+    assert rows["orders in another shop's ledger, 3 shops, 4 pickups, 2/s [embedded]"] == ("0", True)
+    nothing_left(tmp_path)
+
+
 @pytest.mark.postgres
 @pytest.mark.redis
 def test_fairness_on_postgresql_and_redis(sizes, tmp_path):
