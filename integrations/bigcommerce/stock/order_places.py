@@ -22,12 +22,17 @@ from portal.models import Shop
 
 logger = logging.getLogger(__name__)
 
-# A pickup method's location rarely changes; a method unknown to the cache is read at once.
+# A pickup method's location rarely changes; a method unknown to the cache is read at once. A store
+# that refused the read (its app lacks the fulfilment methods scope) is not asked again for as long.
 METHODS_CACHE_SECONDS = 600
 
 
 def _key(connection, method_id: int) -> str:
     return f"bigcommerce-pickup-method:{connection.pk}:{connection.store_hash}:{method_id}"
+
+
+def _refused_key(connection) -> str:
+    return f"bigcommerce-pickup-methods-refused:{connection.pk}:{connection.store_hash}"
 
 
 def pickup_method_locations(*, connection, client, method_ids, named: dict | None = None) -> dict[int, int]:
@@ -39,11 +44,15 @@ def pickup_method_locations(*, connection, client, method_ids, named: dict | Non
         return {}
     found = {m: loc for m in method_ids if (loc := cache.get(_key(connection, m))) is not None}
     missing = [m for m in method_ids if m not in found]
+    from_orders = {m: loc for m, loc in (named or {}).items() if m in missing}
+    if missing and cache.get(_refused_key(connection)):  # refused a moment ago: not asked again for each page
+        return {**from_orders, **found}
     try:
         methods = api.pickup_methods(client, missing) if missing else []
     except Forbidden as exc:  # a scope missing, not the token refused (401 goes up as for any call)
         logger.warning("Pickup methods of connection %s not readable: %s", connection.pk, exc)
-        return {**{m: loc for m, loc in (named or {}).items() if m in missing}, **found}
+        cache.set(_refused_key(connection), 1, METHODS_CACHE_SECONDS)
+        return {**from_orders, **found}
     if missing:
         for method in methods:
             if isinstance(method.get("id"), int) and isinstance(method.get("location_id"), int):
