@@ -48,7 +48,8 @@ def test_a_check_with_a_pending_sale_corrects_by_what_bigcommerce_should_show_an
 def test_a_variant_with_a_refused_change_and_a_pending_one_waits(bc):
     store, merchant, _c, connection, mug = connected(bc, setup=lambda m: stocked(m, "Mug", "MUG-1", 10))
     sell(merchant, mug, 1)
-    StockPush.objects.filter(state="pending").update(attempts=3, created_at=timezone.now() - timezone.timedelta(hours=1))
+    an_hour_ago = timezone.now() - timezone.timedelta(hours=1)
+    StockPush.objects.filter(state="pending").update(attempts=3, created_at=an_hour_ago)
     sell(merchant, mug, 2)  # pending beside the refused one: what BigCommerce should show is not known
     set_remote(bc, store, mug, 4)
     vlink = VariantLink.objects.get(variant=mug)
