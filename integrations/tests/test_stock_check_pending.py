@@ -1,14 +1,20 @@
-"""The stock check and the changes Comptoir has not sent yet (issue 17's drift): a pending change
-does not keep its variant waiting, it is counted as not applied; a change a push run takes while
-the level is read, or one BigCommerce kept refusing beside it, still does. Real HTTP to the sandbox."""
+"""The stock check and Comptoir's own changes (issue 17's drift): a pending change does not keep its
+variant waiting, it is counted as not applied; a change a push run takes while the level is read,
+or one BigCommerce kept refusing beside it, still does; a check kept waiting by a push just sent
+runs again as soon as that push may be applied, not at the next minute sweep. Real HTTP to the sandbox."""
+
+from datetime import timedelta
 
 import pytest
+from django.db.models import F
 from django.utils import timezone
 
-from integrations.bigcommerce.stock import check
+from integrations import tasks
+from integrations.bigcommerce.stock import check, manual_edits
 from integrations.models import StockPush, VariantLink
 from integrations.tests import connect_helpers
 from integrations.tests.test_export import connected
+from integrations.tests.test_inbox_drain import queued  # noqa: F401 (a fixture)
 from integrations.tests.test_reconciliation import set_remote
 from integrations.tests.test_stock_inbound import ledger, level
 from integrations.tests.test_stock_push import relative_calls, sell, stocked
@@ -59,3 +65,42 @@ def test_a_variant_with_a_refused_change_and_a_pending_one_waits(bc):
     assert ledger(mug, StockOrigin.MANUAL_ONLINE) == []
     assert len(absolute_calls(bc, store)) == calls  # not settled by an absolute write either
     assert StockPush.objects.filter(state="pending").count() == 2
+
+
+def inventory_reads(bc, store) -> int:
+    return sum(1 for r in bc.request_log(store["hash"]) if r["method"] == "GET" and r["path"].endswith("/items"))
+
+
+def test_a_check_kept_waiting_by_a_push_just_sent_runs_again_as_the_push_leaves_the_apply_window(
+    bc,
+    settings,
+    monkeypatch,
+    queued,  # noqa: F811 (the fixture)
+):
+    store, merchant, _c, connection, mug = connected(bc, setup=lambda m: stocked(m, "Mug", "MUG-1", 10))
+    settings.BIGCOMMERCE_STOCK_APPLY_WINDOW_S = 10  # BigCommerce may still be applying a push this long
+    sell(merchant, mug, 2)
+    tasks.bigcommerce_stock_push_sweep()  # sent now: BigCommerce 8
+    set_remote(bc, store, mug, 20)  # the merchant's count, reported while the push may not be applied
+    VariantLink.objects.filter(variant=mug).update(stock_check_requested_at=timezone.now())
+    queued()  # from here on, tasks are queued, not run inline
+    slept = []
+
+    def older(seconds):  # time passes for the push: it is that much older
+        StockPush.objects.update(sent_at=F("sent_at") - timedelta(seconds=seconds))
+
+    monkeypatch.setattr(manual_edits, "_sleep", lambda seconds: (slept.append(seconds), older(seconds)))
+    reads = inventory_reads(bc, store)
+    tasks.bigcommerce_stock_check_requested(connection.pk)
+    # Not checked (BigCommerce not even read): the push leaves the window in about 10 s, past this
+    # task's 2 s, so it waits those 2 s and a fresh task takes over, instead of the next minute sweep.
+    assert slept == [pytest.approx(manual_edits.CHECK_DRAIN_SECONDS, abs=0.3)]
+    assert inventory_reads(bc, store) == reads and ledger(mug, StockOrigin.MANUAL_ONLINE) == []
+    assert queued() == [("bigcommerce_stock_check_requested", (connection.pk,))]
+    older(7)  # the fresh task's turn comes 7 s later: the push leaves the window within its 2 s
+    tasks.bigcommerce_stock_check_requested(connection.pk)
+    assert all(0 <= s <= manual_edits.CHECK_DRAIN_SECONDS for s in slept[1:]) and len(slept) <= 2
+    assert inventory_reads(bc, store) == reads + 1
+    assert ledger(mug, StockOrigin.MANUAL_ONLINE) == [(StockOrigin.MANUAL_ONLINE, 12)]
+    assert level(mug) == 20 and VariantLink.objects.get(variant=mug).stock_check_requested_at is None
+    assert queued() == []
