@@ -104,3 +104,21 @@ def test_a_check_kept_waiting_by_a_push_just_sent_runs_again_as_the_push_leaves_
     assert ledger(mug, StockOrigin.MANUAL_ONLINE) == [(StockOrigin.MANUAL_ONLINE, 12)]
     assert level(mug) == 20 and VariantLink.objects.get(variant=mug).stock_check_requested_at is None
     assert queued() == []
+
+
+def test_a_check_waits_for_a_push_in_flight_to_end_but_not_for_a_lost_answer(bc, settings):
+    store, merchant, _c, connection, mug = connected(bc, setup=lambda m: stocked(m, "Mug", "MUG-1", 10))
+    settings.BIGCOMMERCE_TIMEOUT = 4
+    sell(merchant, mug, 2)
+    link = VariantLink.objects.get(variant=mug).pk
+    sent = timezone.now() - timedelta(seconds=1)
+    StockPush.objects.update(state="unknown", sent_at=sent)  # a push run's call, not answered yet
+    # Its call ends within the client's timeout (+1 s): then it is sent, or refused and pending again.
+    assert manual_edits.quiet_at(link_ids=[link]) == {link: pytest.approx(sent.timestamp() + 5, abs=0.01)}
+    StockPush.objects.update(sent_at=sent - timedelta(seconds=10))  # the call ended with no answer
+    assert manual_edits.quiet_at(link_ids=[link]) == {link: None}  # lost: the settling decides, then kicks
+    StockPush.objects.update(state="sent", sent_at=sent)  # answered: BigCommerce may still be applying it
+    settings.BIGCOMMERCE_STOCK_APPLY_WINDOW_S = 3
+    assert manual_edits.quiet_at(link_ids=[link]) == {link: pytest.approx(sent.timestamp() + 3, abs=0.01)}
+    settings.BIGCOMMERCE_STOCK_APPLY_WINDOW_S = 0
+    assert manual_edits.quiet_at(link_ids=[link]) == {}  # applied by now: nothing keeps it waiting

@@ -9,6 +9,7 @@ import time
 from collections import defaultdict
 from datetime import timedelta
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Q
@@ -165,19 +166,23 @@ _sleep = time.sleep  # the check's waits (a test reads them)
 
 def quiet_at(*, link_ids) -> dict[int, float | None]:
     """Per link busy with its own pushes, when it may be quiet (epoch seconds): its last push sent
-    out of BigCommerce's apply window; None while a push's answer is unknown (the settling decides
-    it, and kicks the check). A link absent: nothing of Comptoir's keeps it waiting."""
+    out of BigCommerce's apply window; a push in flight once its call has ended (sent, or refused and
+    pending again); None while a push's answer is lost (the settling decides it, and kicks the
+    check). A link absent: nothing of Comptoir's keeps it waiting."""
     window = apply_window().total_seconds()
-    since = timezone.now() - timedelta(seconds=window)
+    in_flight = float(settings.BIGCOMMERCE_TIMEOUT) + 1.0  # a call ends within its timeout
+    now = time.time()
     rows = StockPush.objects.filter(variant_link__in=link_ids).filter(
-        Q(state=StockPush.State.UNKNOWN, attempts__lt=2) | Q(sent_at__gte=since)
+        Q(state=StockPush.State.UNKNOWN, attempts__lt=2) | Q(sent_at__gte=timezone.now() - timedelta(seconds=window))
     )
     found: dict[int, float | None] = {}
     for link, state, sent_at in rows.values_list("variant_link_id", "state", "sent_at"):
-        if state == StockPush.State.UNKNOWN or link in found and found[link] is None:
-            found[link] = None
+        if state == StockPush.State.UNKNOWN:
+            ends = sent_at.timestamp() + in_flight if sent_at else 0.0
+            at = ends if ends > now else None  # in flight (then sent, or pending again); else lost
         else:
-            found[link] = max(found.get(link) or 0.0, sent_at.timestamp() + window)
+            at = sent_at.timestamp() + window
+        found[link] = None if at is None or link in found and found[link] is None else max(found.get(link, 0.0), at)
     return found
 
 
