@@ -269,7 +269,7 @@ def test_a_manual_edit_in_bigcommerce_reaches_comptoir_and_our_own_push_coming_b
     assert not StockPush.objects.filter(state="pending").exists()
 
 
-def test_a_reported_change_waits_while_a_push_is_pending_then_is_checked(bc):
+def test_a_reported_change_is_checked_while_a_push_is_pending_and_the_pending_change_still_goes(bc):
     store, merchant, _c, connection, mug = connected(bc, setup=lambda m: stocked(m, "Mug", "MUG-1", 10))
     remote = VariantLink.objects.get(variant=mug).remote_variant_id
     sell(merchant, mug, 1)  # not pushed yet (no commit hook here): BigCommerce still shows 10
@@ -277,14 +277,21 @@ def test_a_reported_change_waits_while_a_push_is_pending_then_is_checked(bc):
         "/v3/inventory/adjustments/relative",
         json={"reason": "gift", "items": [{"location_id": 1, "variant_id": remote, "quantity": 5}]},
     )
+    calls = len(relative_calls(bc, store))
     data = {"type": "sku", "id": 1, "inventory": {"variant_id": remote, "method": "relative", "value": 5}}
     deliver(connection, "store/sku/inventory/updated", data)
-    assert level(mug) == 9  # busy: a push of this variant is pending
-    assert VariantLink.objects.get(variant=mug).stock_check_requested_at is not None
-    tasks.bigcommerce_stock_push_sweep()  # the sale reaches BigCommerce (15 - 1)
-    tasks.bigcommerce_stock_sweep()  # the waiting check runs
-    assert level(mug) == 14 and remote_level(bc, store, mug) == 14
+    # Not kept waiting for the push: BigCommerce shows 15 where it should show 10 (Comptoir's 9
+    # less the -1 not sent yet), so the edit is +5, and the sale is still to be sent.
+    assert level(mug) == 14
     assert ledger(mug, StockOrigin.MANUAL_ONLINE) == [(StockOrigin.MANUAL_ONLINE, 5)]
+    assert VariantLink.objects.get(variant=mug).stock_check_requested_at is None
+    assert list(StockPush.objects.filter(state="pending").values_list("delta", flat=True)) == [-1]
+    assert len(relative_calls(bc, store)) == calls  # the check sent nothing
+    entry = SyncEvent.objects.filter(kind=SyncEvent.Kind.STOCK_IN).latest("pk")
+    assert entry.detail["expected"] == 10 and entry.detail["bigcommerce"] == 15
+    tasks.bigcommerce_stock_push_sweep()  # the sale reaches BigCommerce (15 - 1)
+    assert level(mug) == 14 and remote_level(bc, store, mug) == 14
+    assert not StockPush.objects.exclude(state="sent").exists()
 
 
 def test_the_stock_check_corrects_drift_journals_it_and_shows_its_run(bc):

@@ -1,9 +1,11 @@
 """The stock check (every 30 minutes, **Check stock now**, and variants edited in BigCommerce).
 
 ``stock_check`` compares BigCommerce's level at each mapped location with the level Comptoir
-expects it to show there (``max(0, online level)`` of the location's shop) for variants that are *quiet*: no
-stock push pending, unknown or just sent (BigCommerce applies adjustments asynchronously), no
-order that moved them between two order polls taken around the level read. The difference is
+expects it to show there (``max(0, online level)`` of the location's shop, less the changes Comptoir
+has not sent yet) for variants that are *quiet*: no stock push unknown or just sent (BigCommerce
+applies adjustments asynchronously), no order that moved them between two order polls taken around
+the level read. A change still pending does not make its variant wait (a busy store's variants
+always have one): it stayed pending while the level was read, so BigCommerce cannot show it yet. The difference is
 written to that shop's ledger (origin ``manual_online`` for a reported edit, ``reconciliation`` for the
 scheduled check and "Check stock now"); busy variants are checked on the next round. A push
 whose answer was lost and could not be told apart, or that BigCommerce refused three times, does
@@ -63,14 +65,17 @@ def initial_sync_running(connection: BigCommerceConnection) -> bool:
     return SyncRun.objects.filter(connection=connection, initial=True, status=SyncRun.Status.RUNNING).exists()
 
 
-def _busy_links(links: list[VariantLink], *, since) -> set[int]:
+def _busy_links(links: list[VariantLink], *, since, held: set[int] = frozenset()) -> set[int]:
     """Links with a push not settled, just sent (maybe not applied yet) or written since
-    ``since``; an undecided lost answer is not "busy": the check settles it (``_undecided``)."""
+    ``since``; an undecided lost answer is not "busy": the check settles it (``_undecided``).
+    ``held``: pending rows that stayed pending while BigCommerce's level was read (``_held``):
+    not sent, so the check counts them as not applied yet instead of waiting for them."""
     recent = since - apply_window()
     grace = since - timedelta(seconds=settle_grace_seconds())
     settled_by_check = UNDECIDED & (Q(sent_at__lte=grace) | Q(sent_at__isnull=True, created_at__lte=grace))
     return set(
         StockPush.objects.filter(variant_link__in=[v.pk for v in links])
+        .exclude(pk__in=held)
         .filter(
             (Q(state__in=[StockPush.State.PENDING, StockPush.State.UNKNOWN]) & ~settled_by_check)
             | Q(sent_at__gte=recent)
@@ -78,6 +83,31 @@ def _busy_links(links: list[VariantLink], *, since) -> set[int]:
         )
         .values_list("variant_link_id", flat=True)
     )
+
+
+def _pending(links: list[VariantLink]) -> dict[int, tuple[int, int, int]]:
+    """Pending rows of ``links`` that a push run may still send (not the ones BigCommerce kept
+    refusing, left to ``_undecided_settle``): per row, (link, location, delta)."""
+    rows = StockPush.objects.filter(variant_link__in=[v.pk for v in links], state=StockPush.State.PENDING).exclude(
+        UNDECIDED
+    )
+    return {
+        pk: (link, location, delta)
+        for pk, link, location, delta in rows.values_list("pk", "variant_link_id", "location_id", "delta")
+    }
+
+
+def _held(before: dict, after: dict) -> tuple[set[int], dict[tuple[int, int], int], set[int]]:
+    """Pending rows seen before the level read and still pending after it (Comptoir's levels read
+    in between): BigCommerce's level cannot include them, whatever a push run did meanwhile (a
+    row it took is not pending any more: its variant waits as before). Returns the rows, their sum
+    per (link, location), and the links that have any."""
+    rows = set(before) & set(after)
+    totals: dict[tuple[int, int], int] = {}
+    for pk in rows:
+        link, location, delta = after[pk]
+        totals[(link, location)] = totals.get((link, location), 0) + delta
+    return rows, totals, {after[pk][0] for pk in rows}
 
 
 def _undecided_settle(
@@ -160,10 +190,18 @@ def stock_check(
     shops = location_shops(connection=connection)  # per location, its shop
     if not polled:
         orders_poll(connection=connection, client=client)
+    before = _pending(links)
     remote = remote_levels_at(client, sorted({v.remote_variant_id for v in links}), locations=set(shops))
     moved = orders_poll(connection=connection, client=client)  # an order between the polls: check again later
-    busy = _busy_links(links, since=started) | {v.pk for v in links if v.variant_id in moved}
     levels = online_levels_by_shop(variant_ids=[v.variant_id for v in links], shop_ids=set(shops.values()))
+    # A change Comptoir has not sent yet does not keep its variant waiting: BigCommerce should show
+    # Comptoir's level less it (what the lost-answer settling expects too).
+    held, unsent, holding = _held(before, _pending(links))
+    busy = _busy_links(links, since=started, held=held) | {v.pk for v in links if v.variant_id in moved}
+    # An undecided change besides unsent ones: what BigCommerce should show is not known.
+    busy |= holding & set(
+        StockPush.objects.filter(UNDECIDED, variant_link__in=holding).values_list("variant_link_id", flat=True)
+    )
     quiet = [v for v in links if v.pk not in busy]
     settled = _undecided_settle(
         connection=connection, client=client, links=quiet, levels=levels, remote=remote, shops=shops
@@ -179,7 +217,8 @@ def stock_check(
             if not isinstance(seen, int):
                 continue  # no level at that location (yet): nothing to compare
             online = levels.get((vlink.variant_id, shop_id), 0)
-            difference = seen - clamped(online)
+            should = clamped(online) - unsent.get((vlink.pk, location), 0)
+            difference = seen - should
             if difference == 0:
                 continue
             variant = variant or local_variant(vlink)
@@ -201,12 +240,12 @@ def stock_check(
                     origin=origin,
                     key=key,
                     code=ReasonCode.ONLINE_CHECK,
-                    params={"seen": seen, "expected": clamped(online)},
+                    params={"seen": seen, "expected": should},
                     shop=shop,
                 ):
-                    corrections.append((variant, clamped(online), seen))
+                    corrections.append((variant, should, seen))
                     _correction_journal(
-                        connection, variant, origin=origin, expected=clamped(online), seen=seen, location=location
+                        connection, variant, origin=origin, expected=should, seen=seen, location=location
                     )
     return {
         "started": started,

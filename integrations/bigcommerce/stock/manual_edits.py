@@ -5,9 +5,11 @@ shop of the one that moved; our own adjustments coming back (echoes) are recogni
 and change nothing. An event naming a location no shop maps to is not Comptoir's stock."""
 
 import logging
+import time
 from collections import defaultdict
 from datetime import timedelta
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Q
@@ -16,6 +18,7 @@ from django.utils import timezone
 from integrations.bigcommerce.api.errors import PacingDeferred
 from integrations.bigcommerce.stock import check
 from integrations.bigcommerce.stock.check import checkable, stock_check
+from integrations.bigcommerce.stock.orders import apply_window
 from integrations.models import BigCommerceConnection, StockPush, VariantLink
 from integrations.services.queue import enqueue
 from inventory.models import StockOrigin
@@ -150,20 +153,80 @@ def stock_check_kick(*, connection_id: int) -> bool:
     return True
 
 
-def stock_checks_requested_run(*, connection: BigCommerceConnection) -> dict:
-    """Check the variants BigCommerce reported a change of; the busy ones stay marked."""
-    cache.delete(_flag(connection.pk))
-    links = list(
-        checkable(connection).filter(stock_check_requested_at__isnull=False).order_by("pk")[: check.CHECK_CHUNK]
-    )
-    if not links:
-        return {"checked": 0, "corrected": 0, "busy": 0}
+# A check whose variants are busy with Comptoir's own pushes for a known while (BigCommerce may still
+# be applying one just sent) runs again once the first of them may be quiet, not at the next minute
+# sweep: in this task when that is within CHECK_DRAIN_SECONDS (asleep meanwhile, as the order intake
+# waits out its poll gap), else a fresh task takes over at the tail of the urgent queue, so other work
+# gets a turn. A variant an order moved during the read, or a change taken during it: again in a moment.
+CHECK_DRAIN_SECONDS = 2.0
+RETRY_SOON_S = 1.0
 
+_sleep = time.sleep  # the check's waits (a test reads them)
+
+
+def quiet_at(*, link_ids) -> dict[int, float | None]:
+    """Per link busy with its own pushes, when it may be quiet (epoch seconds): its last push sent
+    out of BigCommerce's apply window; a push in flight once its call has ended (sent, or refused and
+    pending again); None while a push's answer is lost (the settling decides it, and kicks the
+    check). A link absent: nothing of Comptoir's keeps it waiting."""
+    window = apply_window().total_seconds()
+    in_flight = float(settings.BIGCOMMERCE_TIMEOUT) + 1.0  # a call ends within its timeout
+    now = time.time()
+    rows = StockPush.objects.filter(variant_link__in=link_ids).filter(
+        Q(state=StockPush.State.UNKNOWN, attempts__lt=2) | Q(sent_at__gte=timezone.now() - timedelta(seconds=window))
+    )
+    found: dict[int, float | None] = {}
+    for link, state, sent_at in rows.values_list("variant_link_id", "state", "sent_at"):
+        if state == StockPush.State.UNKNOWN:
+            ends = sent_at.timestamp() + in_flight if sent_at else 0.0
+            at = ends if ends > now else None  # in flight (then sent, or pending again); else lost
+        else:
+            at = sent_at.timestamp() + window
+        found[link] = None if at is None or link in found and found[link] is None else max(found.get(link, 0.0), at)
+    return found
+
+
+def stock_checks_requested_run(*, connection: BigCommerceConnection) -> dict:
+    """Check the variants BigCommerce reported a change of; the busy ones stay marked, and are
+    checked again as soon as they may be quiet (``quiet_at``)."""
+    cache.delete(_flag(connection.pk))
+    deadline = time.monotonic() + CHECK_DRAIN_SECONDS
+    result = {"checked": 0, "corrected": 0, "busy": 0}
+    while True:
+        links = list(
+            checkable(connection).filter(stock_check_requested_at__isnull=False).order_by("pk")[: check.CHECK_CHUNK]
+        )
+        if not links:
+            return result
+        waiting = quiet_at(link_ids=[v.pk for v in links])
+        now = time.time()
+        due = [v for v in links if v.pk not in waiting or waiting[v.pk] is not None and waiting[v.pk] <= now]
+        if due:
+            result = _requested_check(connection=connection, links=due)
+            if result is None:  # deferred: the variants stay marked, the minute sweep asks again
+                return {"checked": 0, "corrected": 0, "busy": len(links)}
+            # Still busy (an order during the read, a change taken during it): again in a moment.
+            soon = time.time() + RETRY_SOON_S
+            for pk in result["busy_links"]:
+                if waiting.get(pk, 0.0) is not None:
+                    waiting[pk] = max(waiting.get(pk, 0.0), soon)
+        times = [t for pk, t in waiting.items() if t is not None]
+        if not times:
+            return result  # an answer still unknown: the settling kicks the check
+        wait = max(0.0, min(times) - time.time())
+        left = deadline - time.monotonic()
+        _sleep(min(wait, max(0.0, left)))
+        if wait > left:  # a fresh task takes over at the tail of the queue
+            stock_check_kick(connection_id=connection.pk)
+            return result
+
+
+def _requested_check(*, connection: BigCommerceConnection, links: list[VariantLink]) -> dict | None:
     try:
         result = stock_check(connection=connection, links=links, origin=StockOrigin.MANUAL_ONLINE)
-    except PacingDeferred:  # the store's quota is spent: the variants stay marked, the minute sweep asks again
+    except PacingDeferred:  # the store's quota is spent
         logger.info("Stock check of connection %s deferred: the store's quota is spent", connection.pk)
-        return {"checked": 0, "corrected": 0, "busy": len(links)}
+        return None
     decided = [v.pk for v in links if v.pk not in result["busy_links"]]
     VariantLink.objects.filter(pk__in=decided, stock_check_requested_at__lte=result["started"]).update(
         stock_check_requested_at=None

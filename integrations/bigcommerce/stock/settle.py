@@ -18,9 +18,9 @@ from integrations.bigcommerce.stock.levels import (
     remote_levels_at,
     settle_grace_seconds,
 )
-from integrations.bigcommerce.stock.manual_edits import stock_check_request_links
+from integrations.bigcommerce.stock.manual_edits import stock_check_kick, stock_check_request_links
 from integrations.bigcommerce.stock.named import pushes_products
-from integrations.models import BigCommerceConnection, StockPush, SyncEvent
+from integrations.models import BigCommerceConnection, StockPush, SyncEvent, VariantLink
 from integrations.services.journal import sync_event_record
 
 logger = logging.getLogger(__name__)
@@ -131,6 +131,10 @@ def stock_unknown_settle(*, connection: BigCommerceConnection) -> None:
             # (the urgent lane's requested check), not the next check of every variant.
             stock_check_request_links(connection=connection, link_ids={r.variant_link_id for r in newly_undecided})
         if applied or not_applied:
+            # A variant marked for a check waited for this answer: its check runs now, not at the next sweep.
+            decided = {r.variant_link_id for r in applied + not_applied}
+            if VariantLink.objects.filter(pk__in=decided, stock_check_requested_at__isnull=False).exists():
+                transaction.on_commit(lambda: stock_check_kick(connection_id=connection.pk))
             sync_event_record(
                 connection=connection,
                 kind=SyncEvent.Kind.STOCK_PUSH,

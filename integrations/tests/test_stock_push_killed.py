@@ -1,0 +1,51 @@
+"""A worker killed with a store's push in hand (issue 17's drift: the convergence run kills one):
+the task it had taken is lost, and the store's pushes start again within a few seconds, not 10 or
+more. Real cache, real broker (the tasks queued are read back)."""
+
+import pytest
+from django.core.cache import cache
+from django_q.brokers import get_broker
+from django_q.signing import SignedPackage
+
+from integrations.bigcommerce.stock import outbox as stock_outbox
+from integrations.services import leases
+from integrations.tests import queue_helpers
+from tests.waiting import wait_until
+
+worker = queue_helpers.worker  # fixture
+pytestmark = pytest.mark.django_db
+
+
+def taken(queue) -> list[tuple[str, tuple]]:
+    """What a killed worker had taken from the urgent lane: gone from the broker, never run."""
+    broker, out = get_broker(queue.clusters["urgent"]), []
+    while found := broker.dequeue():
+        for ack_id, payload in found:
+            task = SignedPackage.loads(payload)
+            out.append((task["func"].rsplit(".", 1)[-1], tuple(task["args"])))
+            broker.acknowledge(ack_id)
+    return out
+
+
+def test_a_push_task_lost_with_a_killed_worker_holds_the_store_s_kicks_back_two_seconds_at_most(worker):
+    queue = worker()
+    connection_id = 424243
+    assert stock_outbox.stock_push_kick(connection_id=connection_id) is True
+    assert taken(queue) == [("bigcommerce_stock_push_run", (connection_id,))]  # taken, then lost
+    assert stock_outbox.stock_push_kick(connection_id=connection_id) is False  # debounced: "one is queued"
+    assert taken(queue) == []
+    assert stock_outbox.KICK_FLAG_SECONDS <= 2
+    # The flag lapses (nothing clears it: the task died): the next sale's kick queues a push again.
+    assert wait_until(lambda: stock_outbox.stock_push_kick(connection_id=connection_id), timeout=60)
+    assert taken(queue) == [("bigcommerce_stock_push_run", (connection_id,))]
+    cache.delete(stock_outbox._flag(connection_id))
+
+
+def test_the_push_lease_is_three_seconds_renewed_every_second():
+    connection_id = 424244
+    assert stock_outbox.push_lock_take(connection_id=connection_id)
+    beat = leases._held[stock_outbox._lock(connection_id)]
+    try:
+        assert beat.seconds == 3.0  # a killed holder frees its store within 3 s
+    finally:
+        stock_outbox.push_lock_release(connection_id=connection_id)
