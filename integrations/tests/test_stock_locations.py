@@ -5,7 +5,6 @@ HTTP to the sandbox (``location_helpers``); BigCommerce → Comptoir: ``test_sto
 import uuid
 
 import pytest
-from django.db import transaction
 from django.test import TestCase
 
 from integrations import tasks
@@ -21,9 +20,10 @@ from integrations.tests.location_helpers import (
 )
 from integrations.tests.test_export import connected
 from integrations.tests.test_stock_push import RELATIVE, relative_calls, remote_level, stocked
-from inventory.models import StockMovement, StockOrigin
-from inventory.services import stock_adjust, stock_set
-from portal.services import shop_create
+from inventory.models import StockMovement
+from inventory.services import stock_set
+from inventory.transfers import stock_transfer
+from portal.services import shop_create, shop_primary
 
 pytestmark = [*connect_helpers.SANDBOX_TESTS, pytest.mark.usefixtures("no_apply_window")]
 
@@ -94,19 +94,17 @@ def test_a_transfer_between_two_shops_is_one_call_with_both_locations(bc):
     store, merchant, connection, mug, shop, location = two_shops(bc)
     remote = VariantLink.objects.get(variant=mug).remote_variant_id
     before = len(relative_calls(bc, store))
-    with TestCase.captureOnCommitCallbacks(execute=True), transaction.atomic():
-        key = uuid.uuid4().hex
-        stock_adjust(
-            merchant=merchant, variant=mug, delta=-5, origin=StockOrigin.MANUAL_COMPTOIR, idempotency_key=f"{key}:out"
-        )
-        stock_adjust(
+    with TestCase.captureOnCommitCallbacks(execute=True):  # the transfer service: two ledger rows, one transaction
+        transfer = stock_transfer(
             merchant=merchant,
-            variant=mug,
-            delta=5,
-            origin=StockOrigin.MANUAL_COMPTOIR,
-            idempotency_key=f"{key}:in",
-            shop=shop,
+            from_shop=shop_primary(merchant=merchant),
+            to_shop=shop,
+            lines=[(mug, 5)],
+            idempotency_key=uuid.uuid4().hex,
         )
+    assert sorted(transfer.movements.values_list("shop_id", "delta")) == sorted(
+        [(shop_primary(merchant=merchant).pk, -5), (shop.pk, 5)]
+    )
     (call,) = relative_calls(bc, store)[before:]
     assert call["items_in"] == 2
     assert sorted(StockPush.objects.values_list("location_id", "delta")) == sorted([(1, -5), (location, 5)])
