@@ -590,3 +590,44 @@ def test_a_store_that_just_pushed_waits_out_the_gap_before_its_next_push_and_oth
     with TestCase.captureOnCommitCallbacks(execute=True):
         sell(merchant, mug)
     assert len(relative_calls(bc, store)) == 2 and remote_level(bc, store, mug) == 8
+
+
+def test_a_settling_whose_reads_fail_is_not_tried_again_by_every_push_run(bc, settings):
+    # Each settling reads the orders twice and the levels once; under a store's errors it took seconds,
+    # and every push run tried it first: pushes of other sales waited behind it (issue 17's drift).
+    from django.core.cache import cache
+
+    from integrations.bigcommerce.stock import settle
+
+    settings.BIGCOMMERCE_STOCK_SETTLE_AFTER_S = 0
+    settings.BIGCOMMERCE_STOCK_SETTLE_RETRY_S = 60
+    store = connect_helpers.new_store(bc)
+    _s, merchant, _c, connection, mug = connected_to(bc, store, setup=lambda m: stocked(m, "Mug", "MUG-1", 10))
+    bc.set_faults(store["hash"], [{"kind": "error_after", "method": "POST", "path": RELATIVE, "count": 1}])
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        sell(merchant, mug, 3)
+    assert StockPush.objects.get().state == "unknown"  # applied, but its answer was lost
+
+    def settle_reads() -> int:
+        return sum(
+            1 for r in bc.request_log(store["hash"]) if r["method"] == "GET" and r["path"].endswith("/v2/orders")
+        )
+
+    bc.set_faults(store["hash"], [{"kind": "error_before", "method": "GET", "path": "/v2/orders", "count": 100}])
+    before = settle_reads()
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        sell(merchant, mug, 1)
+    tried = settle_reads() - before
+    assert tried > 0  # the settling was tried, its reads failed…
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        sell(merchant, mug, 1)
+    assert settle_reads() - before == tried  # …and is not tried again by the next run
+    assert len(relative_calls(bc, store)) == 3  # while both sales went out
+    assert StockPush.objects.filter(state="unknown").count() == 1
+    assert remote_level(bc, store, mug) == 5
+
+    bc.set_faults(store["hash"], [])
+    cache.delete(settle._backoff_key(connection.pk))  # the retry time has passed
+    tasks.bigcommerce_stock_push_sweep()
+    assert not StockPush.objects.filter(state="unknown").exists()  # decided: it had been applied
+    assert remote_level(bc, store, mug) == 5 and primary_level(mug).quantity == 5

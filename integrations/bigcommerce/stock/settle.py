@@ -4,6 +4,8 @@ import itertools
 import logging
 from collections import defaultdict
 
+from django.conf import settings
+from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -29,6 +31,18 @@ State = StockPush.State
 
 # A variant's lost calls told apart one by one up to this many (2^n splits tried).
 MAX_BATCHES_TOLD_APART = 6
+
+
+def _backoff_key(connection_id: int) -> str:
+    return f"bigcommerce-stock-settle-backoff:{connection_id}"
+
+
+def _retry_after_s() -> int:
+    """After a settling whose reads failed, how long the store's push runs send without trying it
+    again: each attempt is two order reads and a level read, which under a store's errors and 429s
+    took seconds, and every push run made it first (the drift helper saw no push for 6.4 s while
+    four settlings in a row failed). Rows stay unknown meanwhile: nothing is decided late, only later."""
+    return int(getattr(settings, "BIGCOMMERCE_STOCK_SETTLE_RETRY_S", 2))
 
 
 def batch_fates(
@@ -91,6 +105,8 @@ def stock_unknown_settle(*, connection: BigCommerceConnection) -> None:
             by_place[place].append(row)
     if not by_place:
         return
+    if cache.get(_backoff_key(connection.pk)):
+        return
     client = client_for(connection)
     try:
         # An online order BigCommerce took stock for and Comptoir has not read yet moves the level
@@ -102,6 +118,8 @@ def stock_unknown_settle(*, connection: BigCommerceConnection) -> None:
         moved = orders_poll(connection=connection, client=client)
     except BigCommerceError as exc:
         logger.warning("Could not read stock levels to settle lost adjustments: %s", exc)
+        if _retry_after_s() > 0:
+            cache.set(_backoff_key(connection.pk), 1, _retry_after_s())
         return
     by_place = {k: group for k, group in by_place.items() if group[0].variant_link.variant_id not in moved}
     comptoir = comptoir_levels_at(
