@@ -32,7 +32,9 @@ import redis
 from bench._proctree import Proc, alive, descendants, proc_stat
 
 ROOT = Path(__file__).resolve().parent.parent
-GRACE = 60.0  # seconds a stopped bench gets to stop what it started (a stock bench: its worker 40 s, then its clusters)
+# Seconds a stopped bench gets to stop what it started: a stock bench's worker 40 s, then each of its
+# clusters 10 s (a cluster whose task sleeps in the pacer never stops gracefully).
+GRACE = 90.0
 TICK = 0.2
 
 signals_received = 0
