@@ -128,6 +128,22 @@ def _default_language():
 
 
 @pytest.fixture
+def own_queues(monkeypatch, settings):
+    """Both lanes on queues named for this test (``{"bulk": name, "urgent": name}``): the default
+    ones (``comptoir``, ``urgent``) are shared by every test process on one Redis database, and one
+    test's purge emptied another's queue (seen in CI's PostgreSQL + Redis pass)."""
+    import uuid
+
+    from django_q.conf import Conf
+
+    name = f"t-{uuid.uuid4().hex[:10]}"
+    monkeypatch.setattr(Conf, "PREFIX", name)  # the bulk lane's queue and the tasks' signing salt
+    monkeypatch.setattr(Conf, "CLUSTER_NAME", name)
+    settings.Q_URGENT_CLUSTER = f"{name}-urgent"
+    return {"bulk": name, "urgent": settings.Q_URGENT_CLUSTER}
+
+
+@pytest.fixture
 def merchant(db):
     from portal.tests.factories import MerchantFactory
 

@@ -23,7 +23,7 @@ def test_sale_on_the_register_moves_stock_and_reaches_the_ledger(page, live_serv
     page.click("nav >> text=Register")
     page.fill("#register-q", "MUG-BLUE")
     page.press("#register-q", "Enter")
-    page.wait_for_selector("text=Mug en grès bleu")
+    page.wait_for_selector(".register-cart >> text=Mug en grès bleu")
     page.fill(f"#qty-{variant.pk}", "2")
     page.dispatch_event(f"#qty-{variant.pk}", "change")
     page.wait_for_selector("button.btn-sell:has-text('36.00')")

@@ -38,7 +38,7 @@ def test_add_a_shop_sell_there_and_see_stock_per_shop(page, live_server, merchan
     page.wait_for_selector("#register-shop option[selected]:has-text('Gare Part-Dieu')", state="attached")
     page.fill("#register-q", "MUG-BLUE")
     page.press("#register-q", "Enter")
-    page.wait_for_selector("text=Mug en grès bleu")
+    page.wait_for_selector(".register-cart >> text=Mug en grès bleu")
     shot("shops-register")
     page.click("button.btn-sell")
     page.wait_for_selector("text=Sale #")

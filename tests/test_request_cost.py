@@ -151,7 +151,7 @@ def test_a_sale_of_a_linked_variant_marks_and_kicks_its_store_once(client, djang
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_webhook_post_logs_one_line(client, store, monkeypatch):
+def test_a_webhook_post_logs_one_line(client, store, monkeypatch, own_queues):
     """One line per request (the request's own); django-q2's "Enqueued" line (when the POST asks
     for its inbox's drain) said nothing more."""
     monkeypatch.setattr(Conf, "SYNC", False)

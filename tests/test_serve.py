@@ -130,6 +130,10 @@ def journey(page, base: str, sandbox_url: str) -> None:
         for choice in page.locator("input[type=radio][value=link]").all():  # link each one found
             choice.check()
         page.locator("#wizard-step button:has-text('Continue')").last.click()
+        # The demo merchant has two shops: the second gets a location created (the step's default).
+        page.wait_for_url("**/setup/locations/")
+        page.wait_for_selector("text=What your website sells", timeout=60_000)
+        page.locator("#wizard-step button:has-text('Continue')").last.click()
         page.wait_for_url("**/setup/finish/")
         page.click("button:has-text('Finish setup')")
         page.wait_for_url(f"{base}/integrations/bigcommerce/", timeout=60_000)

@@ -3,7 +3,6 @@
 one, first in first out, as a cluster's single worker would, recording each it ran."""
 
 import pydoc
-import uuid
 
 import pytest
 from django.test import TestCase
@@ -32,20 +31,16 @@ class Worker:
 
 
 @pytest.fixture
-def worker(monkeypatch, settings):
+def worker(monkeypatch, own_queues):
     """``worker()``: from then on, tasks are enqueued for real (not run inline) on queues named for
     this test; it returns the Worker that drains them. Before the call, tasks run inline (a
     connection is made through the wizard as usual)."""
-    name = f"t-{uuid.uuid4().hex[:10]}"
 
     def start() -> Worker:
         monkeypatch.setattr(Conf, "SYNC", False)
         monkeypatch.setattr(Conf, "POLL", 0)
-        monkeypatch.setattr(Conf, "PREFIX", name)  # the bulk lane's queue and the tasks' signing salt
-        monkeypatch.setattr(Conf, "CLUSTER_NAME", name)
-        settings.Q_URGENT_CLUSTER = f"{name}-urgent"
-        return Worker(name, settings.Q_URGENT_CLUSTER)
+        return Worker(own_queues["bulk"], own_queues["urgent"])
 
     yield start
-    for cluster in (name, f"{name}-urgent"):
+    for cluster in own_queues.values():
         get_broker(cluster).purge_queue()

@@ -40,10 +40,10 @@ def _no_apply_window(settings):
 
 
 @pytest.fixture
-def queued(monkeypatch):
+def queued(monkeypatch, own_queues):
     """``queued()``: from its first call on, tasks go to the broker instead of running inline (the
     connection is made before, its setup tasks inline); each call takes what was queued since."""
-    brokers = [get_broker("comptoir"), get_broker("urgent")]
+    brokers = [get_broker(own_queues["bulk"]), get_broker(own_queues["urgent"])]
 
     def take() -> list[tuple[str, tuple]]:
         if Conf.SYNC:

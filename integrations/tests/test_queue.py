@@ -16,10 +16,10 @@ from portal.tests.factories import MerchantFactory
 
 
 @pytest.fixture
-def real_queue(monkeypatch):
-    """Tasks go to the broker instead of running inline; both lanes' queues start empty."""
+def real_queue(monkeypatch, own_queues):
+    """Tasks go to the broker instead of running inline, on this test's own queues, empty at first."""
     monkeypatch.setattr(Conf, "SYNC", False)
-    brokers = {lane: get_broker(cluster) for lane, cluster in (("bulk", "comptoir"), ("urgent", "urgent"))}
+    brokers = {lane: get_broker(cluster) for lane, cluster in own_queues.items()}
     for broker in brokers.values():
         broker.purge_queue()
     yield brokers
@@ -48,14 +48,14 @@ def test_the_lane_table(settings):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_each_task_lands_on_its_lanes_queue_even_from_the_other_lanes_worker(real_queue, monkeypatch):
+def test_each_task_lands_on_its_lanes_queue_even_from_the_other_lanes_worker(real_queue, own_queues, monkeypatch):
     monkeypatch.setattr(Conf, "POLL", 0)
     with transaction.atomic():
         enqueue_on_commit("integrations.tasks.bigcommerce_stock_push_run", 1)
         enqueue_on_commit("integrations.tasks.bigcommerce_export_run", 1, None)
         assert real_queue["urgent"].queue_size() == real_queue["bulk"].queue_size() == 0  # not before the commit
     # A worker of the urgent cluster enqueues bulk work (django-q2 alone would keep it on its own queue).
-    monkeypatch.setattr(Conf, "CLUSTER_NAME", "urgent")
+    monkeypatch.setattr(Conf, "CLUSTER_NAME", own_queues["urgent"])
     enqueue("integrations.tasks.bigcommerce_stock_reconcile", 5)
     enqueue("integrations.tasks.webhook_event_process", 9)
     assert taken(real_queue["urgent"]) == ["bigcommerce_stock_push_run", "webhook_event_process"]
@@ -122,16 +122,16 @@ def test_a_stock_push_is_taken_before_the_webhooks_queued_ahead_of_it_first_in_f
 
 
 @pytest.mark.django_db(transaction=True)
-def test_enqueues_share_one_broker_and_one_connection(real_queue, monkeypatch):
+def test_enqueues_share_one_broker_and_one_connection(real_queue, own_queues, monkeypatch):
     """django-q2 makes a broker per task unless given one: with Redis a new connection per enqueue.
     The lanes keep one broker per queue and process (on Redis: one connection for many tasks)."""
     monkeypatch.setattr(queue, "_brokers", {})
     for n in range(5):
         enqueue("integrations.tasks.webhook_inbox_drain", n)
     enqueue("integrations.tasks.bigcommerce_export_run", 1, None)
-    assert sorted(key[0] for key in queue._brokers) == ["comptoir", "urgent"]  # one per queue
-    assert broker_for("urgent") is broker_for("urgent")
+    assert sorted(key[0] for key in queue._brokers) == sorted(own_queues.values())  # one per queue
+    assert broker_for(own_queues["urgent"]) is broker_for(own_queues["urgent"])
     assert real_queue["urgent"].queue_size() == 5 and real_queue["bulk"].queue_size() == 1
-    pool = getattr(broker_for("urgent").connection, "connection_pool", None)
+    pool = getattr(broker_for(own_queues["urgent"]).connection, "connection_pool", None)
     if pool is not None:  # Redis
         assert pool._created_connections == 1

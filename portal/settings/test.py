@@ -17,6 +17,8 @@ LANGUAGE_CODE = "en"
 # xdist workers share one Redis (CI's second pass) but each has its own database, where ids repeat:
 # cache keys (debounce flags, login counters) get the test process in front so they never meet.
 # A test that starts worker processes gives them its own prefix (COMPTOIR_CACHE_KEY_PREFIX) so they share its flags.
+if CACHES["default"]["BACKEND"].endswith("RedisCache"):  # clear() flushes this process's keys, not the database
+    CACHES["default"]["BACKEND"] = "portal.tests.cache.PrefixedRedisCache"
 CACHES["default"]["KEY_PREFIX"] = (
     os.environ.get("COMPTOIR_CACHE_KEY_PREFIX") or f"test-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}-{os.getpid()}"
 )
