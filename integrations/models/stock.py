@@ -30,6 +30,9 @@ class StockPush(models.Model):
     attempts = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
     sent_at = models.DateTimeField(null=True, blank=True)
+    # Its echo came back (BigCommerce's inventory webhook with this call's change): applied, so a
+    # stock check need not wait out the apply window for it.
+    echoed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("stock push")

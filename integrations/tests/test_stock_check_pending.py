@@ -122,3 +122,60 @@ def test_a_check_waits_for_a_push_in_flight_to_end_but_not_for_a_lost_answer(bc,
     assert manual_edits.quiet_at(link_ids=[link]) == {link: pytest.approx(sent.timestamp() + 3, abs=0.01)}
     settings.BIGCOMMERCE_STOCK_APPLY_WINDOW_S = 0
     assert manual_edits.quiet_at(link_ids=[link]) == {}  # applied by now: nothing keeps it waiting
+
+
+def echo(connection, mug, value: int) -> int:
+    """BigCommerce's store-wide inventory webhook for a relative change of ``value`` (as the drain
+    hands it over); how many variants it marked for a check."""
+    remote = VariantLink.objects.get(variant=mug).remote_variant_id
+    data = {"type": "sku", "inventory": {"method": "relative", "value": value, "variant_id": remote}}
+    return manual_edits.stock_check_request(connection=connection, data=data)
+
+
+def test_a_push_whose_echo_came_back_does_not_keep_a_reported_edit_waiting(
+    bc,
+    settings,
+    monkeypatch,
+    queued,  # noqa: F811 (the fixture)
+):
+    """BigCommerce sends a push's echo once it has applied it: a merchant's edit reported after it
+    is checked at once, not when the push leaves the apply window (issue 17's drift)."""
+    store, merchant, _c, connection, mug = connected(bc, setup=lambda m: stocked(m, "Mug", "MUG-1", 10))
+    settings.BIGCOMMERCE_STOCK_APPLY_WINDOW_S = 10
+    sell(merchant, mug, 2)
+    tasks.bigcommerce_stock_push_sweep()  # sent now: BigCommerce 8
+    sell(merchant, mug, 2)
+    tasks.bigcommerce_stock_push_sweep()  # a second call of the same size: BigCommerce 6
+    first, second = StockPush.objects.order_by("pk")
+    assert echo(connection, mug, -2) == 0  # ours: marks nothing, and stands for the earlier call
+    first.refresh_from_db(), second.refresh_from_db()
+    assert first.echoed_at is not None and second.echoed_at is None
+    link = VariantLink.objects.get(variant=mug).pk
+    assert manual_edits.quiet_at(link_ids=[link]) == {
+        link: pytest.approx(second.sent_at.timestamp() + 10, abs=0.01)
+    }  # the second call may still be being applied
+    assert echo(connection, mug, -2) == 0
+    assert manual_edits.quiet_at(link_ids=[link]) == {}  # both applied
+    assert echo(connection, mug, -2) == 0  # a third echo of that size (a repeat) changes nothing
+    assert StockPush.objects.filter(echoed_at__isnull=True).count() == 0
+
+    set_remote(bc, store, mug, 20)  # the merchant's count, reported a moment after the pushes
+    VariantLink.objects.filter(variant=mug).update(stock_check_requested_at=timezone.now())
+    queued()  # from here on, tasks are queued, not run inline
+    slept = []
+    monkeypatch.setattr(manual_edits, "_sleep", slept.append)
+    tasks.bigcommerce_stock_check_requested(connection.pk)
+    assert slept == []  # checked at once
+    assert ledger(mug, StockOrigin.MANUAL_ONLINE) == [(StockOrigin.MANUAL_ONLINE, 14)]  # 20 - 6
+    assert level(mug) == 20 and queued() == []
+
+
+def test_an_echo_marks_a_call_at_the_location_it_names_only(bc, settings):
+    store, merchant, _c, connection, mug = connected(bc, setup=lambda m: stocked(m, "Mug", "MUG-1", 10))
+    sell(merchant, mug, 3)
+    tasks.bigcommerce_stock_push_sweep()
+    remote = VariantLink.objects.get(variant=mug).remote_variant_id
+    elsewhere = {"variant_id": remote, "product_id": 1, "location_id": 7}  # the channel's event, at location 7
+    assert manual_edits.stock_check_request(connection=connection, data=elsewhere) == 1  # not ours: checked
+    assert echo(connection, mug, -5) == 1  # a relative change of another size: the merchant's
+    assert StockPush.objects.get().echoed_at is None

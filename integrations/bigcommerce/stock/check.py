@@ -66,7 +66,7 @@ def initial_sync_running(connection: BigCommerceConnection) -> bool:
 
 
 def _busy_links(links: list[VariantLink], *, since, held: set[int] = frozenset()) -> set[int]:
-    """Links with a push not settled, just sent (maybe not applied yet) or written since
+    """Links with a push not settled, just sent (maybe not applied yet: no echo seen) or written since
     ``since``; an undecided lost answer is not "busy": the check settles it (``_undecided``).
     ``held``: pending rows that stayed pending while BigCommerce's level was read (``_held``):
     not sent, so the check counts them as not applied yet instead of waiting for them."""
@@ -78,7 +78,7 @@ def _busy_links(links: list[VariantLink], *, since, held: set[int] = frozenset()
         .exclude(pk__in=held)
         .filter(
             (Q(state__in=[StockPush.State.PENDING, StockPush.State.UNKNOWN]) & ~settled_by_check)
-            | Q(sent_at__gte=recent)
+            | Q(sent_at__gte=recent, echoed_at__isnull=True)  # its echo came back: applied
             | Q(created_at__gte=since)
         )
         .values_list("variant_link_id", flat=True)

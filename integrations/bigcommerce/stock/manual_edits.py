@@ -2,7 +2,8 @@
 ``stock_changed``, which names the location): the variant is marked for a stock check
 (``VariantLink.stock_check_requested_at``), which compares every mapped location and corrects the
 shop of the one that moved; our own adjustments coming back (echoes) are recognised per location
-and change nothing. An event naming a location no shop maps to is not Comptoir's stock."""
+and change nothing but mark their call applied (a check of the variant need not wait out
+BigCommerce's apply window for it). An event naming a location no shop maps to is not Comptoir's stock."""
 
 import logging
 import time
@@ -38,28 +39,49 @@ KICK_FLAG_SECONDS = 10
 ECHO_WINDOW = timedelta(minutes=2)
 
 
-def _recent_pushes(links: list[VariantLink]) -> dict[int, dict[tuple[str, int], int]]:
-    """Per link, what Comptoir pushed in the echo window, summed per call (batch) and location: one query."""
-    recent: dict[int, dict[tuple[str, int], int]] = defaultdict(lambda: defaultdict(int))
+class _Call:
+    """What one adjustment call (batch) carried for one link at one location: its sum, its rows,
+    whether its echo has come back."""
+
+    __slots__ = ("total", "pks", "echoed", "sent_at")
+
+    def __init__(self):
+        self.total, self.pks, self.echoed, self.sent_at = 0, [], False, None
+
+
+def _recent_pushes(links: list[VariantLink]) -> dict[int, dict[tuple[str, int], _Call]]:
+    """Per link, what Comptoir pushed in the echo window, per call (batch) and location: one query."""
+    recent: dict[int, dict[tuple[str, int], _Call]] = defaultdict(lambda: defaultdict(_Call))
     rows = StockPush.objects.filter(
         variant_link__in=[v.pk for v in links], state=StockPush.State.SENT, sent_at__gte=timezone.now() - ECHO_WINDOW
-    ).values_list("variant_link_id", "batch", "location_id", "delta")
-    for link_id, batch, location, delta in rows:
-        recent[link_id][(batch, location)] += delta
+    ).values_list("pk", "variant_link_id", "batch", "location_id", "delta", "sent_at", "echoed_at")
+    for pk, link_id, batch, location, delta, sent_at, echoed_at in rows:
+        call = recent[link_id][(batch, location)]
+        call.total += delta
+        call.pks.append(pk)
+        call.echoed = call.echoed or echoed_at is not None
+        call.sent_at = max(call.sent_at or sent_at, sent_at)
     return recent
 
 
-def _own(vlink: VariantLink, inventory: dict | None, recent: dict, location: int | None) -> bool:
+def _own(vlink: VariantLink, inventory: dict | None, recent: dict, location: int | None, echoed: list) -> bool:
     """Our own change coming back: a relative change equal to what Comptoir pushed for this variant
     a moment ago (one call's sum at one location; at the event's location when it names one); an
     event with no value (the channel's ``stock_changed``) right after our own push at its
-    location: the store-wide event (with its value) decides."""
-    pushed = [total for (_batch, at), total in recent.get(vlink.pk, {}).items() if location in (None, at)]
+    location: the store-wide event (with its value) decides. The rows of the call an echo stands
+    for (the earliest of that size not echoed yet) are added to ``echoed``: BigCommerce applied it."""
+    calls = [call for (_batch, at), call in recent.get(vlink.pk, {}).items() if location in (None, at)]
     if inventory is None:
-        return bool(pushed)
+        return bool(calls)
     if inventory.get("method") != "relative" or not isinstance(inventory.get("value"), int):
         return False
-    return inventory["value"] in pushed
+    matching = [call for call in calls if call.total == inventory["value"]]
+    waiting = [call for call in matching if not call.echoed]
+    if waiting:  # BigCommerce has applied that call: the earliest one of that size not echoed yet
+        first = min(waiting, key=lambda call: call.sent_at)
+        first.echoed = True
+        echoed.extend(first.pks)
+    return bool(matching)
 
 
 def event_location(data: dict) -> int | None:
@@ -118,11 +140,14 @@ def stock_checks_request(
     recent = _recent_pushes([v for _data, links in found for v in links])
     marked: list[int] = []
     link_ids: set[int] = set()
+    echoed: list[int] = []  # rows whose echo came back, written once for the page
     for data, links in found:
         inventory = data.get("inventory") if isinstance(data.get("inventory"), dict) else None
-        theirs = [v for v in links if not _own(v, inventory, recent, event_location(data))]
+        theirs = [v for v in links if not _own(v, inventory, recent, event_location(data), echoed)]
         marked.append(len(theirs))
         link_ids |= {v.pk for v in theirs}
+    if echoed:
+        StockPush.objects.filter(pk__in=echoed, echoed_at__isnull=True).update(echoed_at=timezone.now())
     stock_check_request_links(connection=connection, link_ids=link_ids)
     return marked
 
@@ -166,14 +191,16 @@ _sleep = time.sleep  # the check's waits (a test reads them)
 
 def quiet_at(*, link_ids) -> dict[int, float | None]:
     """Per link busy with its own pushes, when it may be quiet (epoch seconds): its last push sent
-    out of BigCommerce's apply window; a push in flight once its call has ended (sent, or refused and
-    pending again); None while a push's answer is lost (the settling decides it, and kicks the
-    check). A link absent: nothing of Comptoir's keeps it waiting."""
+    out of BigCommerce's apply window, unless its echo came back (applied); a push in flight once
+    its call has ended (sent, or refused and pending again); None while a push's answer is lost
+    (the settling decides it, and kicks the check). A link absent: nothing of Comptoir's keeps it
+    waiting."""
     window = apply_window().total_seconds()
     in_flight = float(settings.BIGCOMMERCE_TIMEOUT) + 1.0  # a call ends within its timeout
     now = time.time()
     rows = StockPush.objects.filter(variant_link__in=link_ids).filter(
-        Q(state=StockPush.State.UNKNOWN, attempts__lt=2) | Q(sent_at__gte=timezone.now() - timedelta(seconds=window))
+        Q(state=StockPush.State.UNKNOWN, attempts__lt=2)
+        | Q(sent_at__gte=timezone.now() - timedelta(seconds=window), echoed_at__isnull=True)
     )
     found: dict[int, float | None] = {}
     for link, state, sent_at in rows.values_list("variant_link_id", "state", "sent_at"):
