@@ -179,3 +179,14 @@ def test_an_echo_marks_a_call_at_the_location_it_names_only(bc, settings):
     assert manual_edits.stock_check_request(connection=connection, data=elsewhere) == 1  # not ours: checked
     assert echo(connection, mug, -5) == 1  # a relative change of another size: the merchant's
     assert StockPush.objects.get().echoed_at is None
+
+
+def test_an_echo_that_comes_back_before_the_calls_answer_is_ours(bc):
+    """BigCommerce may apply a push and send its echo before the push run has its answer: the
+    echo is recognised (not taken for the merchant's edit) and marks the call applied."""
+    store, merchant, _c, connection, mug = connected(bc, setup=lambda m: stocked(m, "Mug", "MUG-1", 10))
+    sell(merchant, mug, 2)
+    StockPush.objects.update(state="unknown", batch="b1", sent_at=timezone.now())  # the call is under way
+    assert echo(connection, mug, -2) == 0
+    assert StockPush.objects.get().echoed_at is not None
+    assert VariantLink.objects.get(variant=mug).stock_check_requested_at is None

@@ -50,10 +50,14 @@ class _Call:
 
 
 def _recent_pushes(links: list[VariantLink]) -> dict[int, dict[tuple[str, int], _Call]]:
-    """Per link, what Comptoir pushed in the echo window, per call (batch) and location: one query."""
+    """Per link, what Comptoir pushed in the echo window, per call (batch) and location: one query.
+    A call still waiting for its answer counts: BigCommerce may apply it and send its echo before
+    the answer reaches the push run."""
     recent: dict[int, dict[tuple[str, int], _Call]] = defaultdict(lambda: defaultdict(_Call))
     rows = StockPush.objects.filter(
-        variant_link__in=[v.pk for v in links], state=StockPush.State.SENT, sent_at__gte=timezone.now() - ECHO_WINDOW
+        variant_link__in=[v.pk for v in links],
+        state__in=[StockPush.State.SENT, StockPush.State.UNKNOWN],
+        sent_at__gte=timezone.now() - ECHO_WINDOW,
     ).values_list("pk", "variant_link_id", "batch", "location_id", "delta", "sent_at", "echoed_at")
     for pk, link_id, batch, location, delta, sent_at, echoed_at in rows:
         call = recent[link_id][(batch, location)]
