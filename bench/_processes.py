@@ -32,8 +32,8 @@ import redis
 from bench._proctree import Proc, alive, descendants, proc_stat
 
 ROOT = Path(__file__).resolve().parent.parent
-# Seconds a stopped bench gets to stop what it started: a stock bench's worker 40 s, then each of its
-# clusters 10 s (a cluster whose task sleeps in the pacer never stops gracefully).
+# Seconds a stopped bench gets to stop what it started: a stock bench's worker 40 s, then its clusters
+# 20 s together (a cluster whose task sleeps in the pacer never stops gracefully).
 GRACE = 90.0
 TICK = 0.2
 

@@ -3,12 +3,14 @@
 import uuid
 
 import pytest
+from django.core.cache import cache
 from django.test import TestCase
 from django.urls import reverse
 
 from catalog.models import Product, Variant
 from integrations import tasks
 from integrations.bigcommerce.stock import outbox as stock_outbox
+from integrations.bigcommerce.stock import settle
 from integrations.models import ProductLink, ShopLocation, StockPush, SyncEvent, SyncRun, SyncState, VariantLink
 from integrations.services import leases
 from integrations.tests import connect_helpers, queue_helpers
@@ -275,15 +277,22 @@ def test_products_managed_in_bigcommerce_get_in_store_sales_but_not_their_initia
     assert remote_level(bc, shop.store, tote) == 3
 
 
-def lost_answer_undecidable(bc, settings):
-    """A sale of 3 mugs (10 → 7) whose answer is lost, then someone sets BigCommerce's level to 5
-    before we look: neither 7 nor 10 is what the settling sees."""
+def sale_with_lost_answer(bc, settings):
+    """A sale of 3 mugs (10 → 7) pushed in a call BigCommerce applied but whose answer was lost,
+    settled as soon as a push run looks (no grace)."""
     settings.BIGCOMMERCE_STOCK_SETTLE_AFTER_S = 0
     store = connect_helpers.new_store(bc)
     _s, merchant, _c, connection, mug = connected_to(bc, store, setup=lambda m: stocked(m, "Mug", "MUG-1", 10))
     bc.set_faults(store["hash"], [{"kind": "error_after", "method": "POST", "path": RELATIVE, "count": 1}])
     with TestCase.captureOnCommitCallbacks(execute=True):
         sell(merchant, mug, 3)
+    return store, merchant, connection, mug
+
+
+def lost_answer_undecidable(bc, settings):
+    """A sale of 3 mugs (10 → 7) whose answer is lost, then someone sets BigCommerce's level to 5
+    before we look: neither 7 nor 10 is what the settling sees."""
+    store, _merchant, connection, mug = sale_with_lost_answer(bc, settings)
     remote_id = VariantLink.objects.get(variant=mug).remote_variant_id
     item = {"location_id": 1, "variant_id": remote_id, "quantity": 5}
     api(bc, store).put("/v3/inventory/adjustments/absolute", json={"items": [item]})
@@ -595,17 +604,8 @@ def test_a_store_that_just_pushed_waits_out_the_gap_before_its_next_push_and_oth
 def test_a_settling_whose_reads_fail_is_not_tried_again_by_every_push_run(bc, settings):
     # Each settling reads the orders twice and the levels once; under a store's errors it took seconds,
     # and every push run tried it first: pushes of other sales waited behind it (issue 17's drift).
-    from django.core.cache import cache
-
-    from integrations.bigcommerce.stock import settle
-
-    settings.BIGCOMMERCE_STOCK_SETTLE_AFTER_S = 0
     settings.BIGCOMMERCE_STOCK_SETTLE_RETRY_S = 60
-    store = connect_helpers.new_store(bc)
-    _s, merchant, _c, connection, mug = connected_to(bc, store, setup=lambda m: stocked(m, "Mug", "MUG-1", 10))
-    bc.set_faults(store["hash"], [{"kind": "error_after", "method": "POST", "path": RELATIVE, "count": 1}])
-    with TestCase.captureOnCommitCallbacks(execute=True):
-        sell(merchant, mug, 3)
+    store, merchant, connection, mug = sale_with_lost_answer(bc, settings)
     assert StockPush.objects.get().state == "unknown"  # applied, but its answer was lost
 
     def settle_reads() -> int:

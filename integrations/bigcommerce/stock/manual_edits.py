@@ -64,7 +64,7 @@ def _recent_pushes(links: list[VariantLink]) -> dict[int, dict[tuple[str, int], 
         call.total += delta
         call.pks.append(pk)
         call.echoed = call.echoed or echoed_at is not None
-        call.sent_at = max(call.sent_at or sent_at, sent_at)
+        call.sent_at = sent_at  # the call's rows are sent, answered and echoed together
     return recent
 
 
