@@ -47,6 +47,16 @@ def movements_by_id(*, ids) -> dict[int, StockMovement]:
     return {m.pk: m for m in rows}
 
 
+def variants_moved_since(*, variant_ids, origins, since) -> set[int]:
+    """The variants among ``variant_ids`` whose stock a movement of one of ``origins`` changed
+    (a non-zero delta) from ``since`` on."""
+    return set(
+        StockMovement.objects.filter(variant_id__in=list(variant_ids), origin__in=list(origins), created_at__gte=since)
+        .exclude(delta=0)
+        .values_list("variant_id", flat=True)
+    )
+
+
 def movements_count(*, merchant_id: int, origin: str, reason_code: str, **reason_params) -> int:
     """How many ledger rows of that origin and reason (``reason_params``: parameters they carry)."""
     params = {f"reason_params__{k}": v for k, v in reason_params.items()}

@@ -3,11 +3,13 @@ connection, every order modified since a durable cursor in BigCommerce's own dat
 Real HTTP to the sandbox; each test counts the calls made and the rows written."""
 
 import email.utils
+import time
 from datetime import UTC
 
 import pytest
 from django.core.cache import cache
 from django.test import TestCase
+from django.utils import timezone
 
 from integrations import tasks
 from integrations.bigcommerce.api import BigCommerceClient
@@ -269,3 +271,56 @@ def test_lines_beyond_the_include_pickups_and_downloads(bc):
     # The download's line is no variant of Comptoir's: only the mug's line wrote a row.
     assert OrderLineEffect.objects.filter(connection=connection, order_id=digital["id"]).count() == 1
     assert StockMovement.objects.filter(variant=mug, origin=StockOrigin.ONLINE_ORDER).count() == 3
+
+
+def test_a_level_read_is_followed_by_the_intakes_poll_when_one_is_due_else_by_one_of_its_own(bc, monkeypatch):
+    """A stock check or a settling compares BigCommerce's level with Comptoir's once every order
+    placed before its read is in the ledger (``orders_read_after``): on a busy store the intake's
+    next poll does it (no call of its own); with no poll running, one poll of its own (it used to
+    make two, one before the read and one after, whatever the intake was doing)."""
+    store, _merchant, _c, connection, mug = connected(bc, setup=lambda m: stocked(m, "Mug", "MUG-1", 10))
+    client = real_client(connection)
+    slept = []
+
+    # Nothing runs: one poll of its own, at once.
+    monkeypatch.setattr(intake_run, "_sleep", slept.append)
+    before, moment = mark(bc, store), timezone.now()
+    intake_run.orders_read_after(connection=connection, client=client, moment=moment)
+    assert reads(bc, store, before)["list"] == 1 and slept == []
+    connection.refresh_from_db()
+    assert connection.orders_polled_until >= moment
+
+    # A drain runs with a poll owed (webhooks came): its next poll takes the order placed before the read.
+    place(bc, store, mug, 2)
+    cache.add(intake_run._lock(connection.pk), 1, 60)
+    OrderIntake.objects.filter(connection=connection).update(wanted_at=timezone.now())
+    before, moment = mark(bc, store), timezone.now()
+
+    def the_drain_polls(seconds):
+        slept.append(seconds)
+        if len(slept) == 2:  # a poll gap later
+            OrderIntake.objects.filter(connection=connection).update(wanted_at=None, polled_at=timezone.now())
+            intake.orders_poll(connection=connection, client=client)
+
+    monkeypatch.setattr(intake_run, "_sleep", the_drain_polls)
+    intake_run.orders_read_after(connection=connection, client=client, moment=moment)
+    assert reads(bc, store, before)["list"] == 1  # the intake's, none of its own
+    assert len(slept) == 2 and level(mug) == 8
+    assert intake_run.orders_moved_since(variant_ids=[mug.pk], since=moment) == {mug.pk}
+    assert intake_run.orders_moved_since(variant_ids=[mug.pk], since=timezone.now()) == set()
+
+    # A drain runs, but its poll began before the read and none is owed: one of its own, at once.
+    slept.clear()
+    monkeypatch.setattr(intake_run, "_sleep", slept.append)
+    before, moment = mark(bc, store), timezone.now()
+    intake_run.orders_read_after(connection=connection, client=client, moment=moment)
+    assert reads(bc, store, before)["list"] == 1 and slept == []
+
+    # A poll owed, but the drain's next poll is late: one of its own after READ_AFTER_WAIT_S.
+    OrderIntake.objects.filter(connection=connection).update(wanted_at=timezone.now())
+    monkeypatch.setattr(intake_run, "READ_AFTER_WAIT_S", 0.3)
+    monkeypatch.setattr(intake_run, "_sleep", lambda seconds: (slept.append(seconds), time.sleep(seconds)))
+    before, moment = mark(bc, store), timezone.now()
+    intake_run.orders_read_after(connection=connection, client=client, moment=moment)
+    assert reads(bc, store, before)["list"] == 1 and 0.3 <= sum(slept) <= 0.3 + 0.05 * 2
+    cache.delete(intake_run._lock(connection.pk))

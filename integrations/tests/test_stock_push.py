@@ -350,8 +350,10 @@ def test_two_lost_answers_for_one_variant_are_told_apart_call_by_call(bc, settin
 def test_a_lost_adjustment_is_not_taken_for_applied_when_an_unread_order_of_its_size_moved_the_level(bc, settings):
     """A sale of 2 whose adjustment was lost (not applied), then an online order of 2 Comptoir has
     not read yet: BigCommerce shows 8, what "applied" would show. The settling reads the orders
-    first, so it sees the order and sends the sale again (before: settled as applied, BigCommerce
-    left 2 above Comptoir for good, and a stock check would have "corrected" Comptoir's ledger)."""
+    after the level: the order it takes keeps the variant for the next settling, which sees the
+    level with the order in Comptoir's ledger and sends the sale again (before: settled as applied,
+    BigCommerce left 2 above Comptoir for good, and a stock check would have "corrected" Comptoir's
+    ledger)."""
     settings.BIGCOMMERCE_STOCK_SETTLE_AFTER_S = 0
     store = connect_helpers.new_store(bc)
     _s, merchant, _c, connection, mug = connected_to(bc, store, setup=lambda m: stocked(m, "Mug", "MUG-1", 10))
@@ -364,6 +366,8 @@ def test_a_lost_adjustment_is_not_taken_for_applied_when_an_unread_order_of_its_
     address = {"first_name": "Ada", "last_name": "Shopper", "email": "ada@shop.test"}
     bc.place_order(store["hash"], {"channel_id": 1, "status_id": 11, "billing_address": address, "products": [product]})
     assert remote_level(bc, store, mug) == 8  # the order's 2, not the sale's
+    tasks.bigcommerce_stock_push_sweep()
+    assert (primary_level(mug).quantity, StockPush.objects.get().state) == (6, "unknown")  # taken after the read
     tasks.bigcommerce_stock_push_sweep()
     assert (primary_level(mug).quantity, remote_level(bc, store, mug)) == (6, 6)
     assert list(StockPush.objects.values_list("delta", "state")) == [(-2, "sent")]

@@ -3,10 +3,11 @@
 ``stock_check`` compares BigCommerce's level at each mapped location with the level Comptoir
 expects it to show there (``max(0, online level)`` of the location's shop, less the changes Comptoir
 has not sent yet) for variants that are *quiet*: no stock push unknown or just sent (BigCommerce
-applies adjustments asynchronously), no order that moved them between two order polls taken around
-the level read. A change still pending does not make its variant wait (a busy store's variants
-always have one): it stayed pending while the level was read, so BigCommerce cannot show it yet. The difference is
-written to that shop's ledger (origin ``manual_online`` for a reported edit, ``reconciliation`` for the
+applies adjustments asynchronously), no online order taken since the level read (compared once
+every order placed before the read is in the ledger: ``intake_run.orders_read_after``). A change
+still pending does not make its variant wait (a busy store's variants always have one): it stayed
+pending while the level was read, so BigCommerce cannot show it yet. The difference is written to
+that shop's ledger (origin ``manual_online`` for a reported edit, ``reconciliation`` for the
 scheduled check and "Check stock now"); busy variants are checked on the next round. A push
 whose answer was lost and could not be told apart, or that BigCommerce refused three times, does
 not keep its variant busy: the check sets BigCommerce to Comptoir's level (Comptoir's ledger is the
@@ -29,7 +30,7 @@ from integrations import journal_messages
 from integrations.bigcommerce.api import endpoints as api
 from integrations.bigcommerce.api.client import client_for
 from integrations.bigcommerce.stock import outbox
-from integrations.bigcommerce.stock.intake import orders_poll
+from integrations.bigcommerce.stock.intake_run import orders_moved_since, orders_read_after
 from integrations.bigcommerce.stock.levels import clamped, remote_levels_at, settle_grace_seconds
 from integrations.bigcommerce.stock.orders import apply_window, ledger_write, local_variant
 from integrations.models import BigCommerceConnection, Incident, StockPush, SyncEvent, SyncRun, VariantLink
@@ -168,12 +169,9 @@ def _undecided_set(*, connection, client, links, rows, levels, remote, shops) ->
     return settled
 
 
-def stock_check(
-    *, connection: BigCommerceConnection, links: list[VariantLink], origin: str, client=None, polled: bool = False
-) -> dict:
+def stock_check(*, connection: BigCommerceConnection, links: list[VariantLink], origin: str, client=None) -> dict:
     """Compare BigCommerce's level with Comptoir's for ``links`` and write the differences of the
-    quiet ones. Returns counts, the corrections and the busy links. ``polled``: the orders were
-    polled just before (by the previous chunk's second poll), so the first poll is skipped."""
+    quiet ones. Returns counts, the corrections and the busy links."""
 
     client = client or client_for(connection)
     started = timezone.now()
@@ -188,12 +186,13 @@ def stock_check(
             "corrections": [],
         }
     shops = location_shops(connection=connection)  # per location, its shop
-    if not polled:
-        orders_poll(connection=connection, client=client)
     before = _pending(links)
+    reading = timezone.now()
     remote = remote_levels_at(client, sorted({v.remote_variant_id for v in links}), locations=set(shops))
-    moved = orders_poll(connection=connection, client=client)  # an order between the polls: check again later
+    orders_read_after(connection=connection, client=client, moment=timezone.now())
     levels = online_levels_by_shop(variant_ids=[v.variant_id for v in links], shop_ids=set(shops.values()))
+    # An order taken from the read on (by whichever poll): BigCommerce's level may or may not show it.
+    moved = orders_moved_since(variant_ids=[v.variant_id for v in links], since=reading)
     # A change Comptoir has not sent yet does not keep its variant waiting: BigCommerce should show
     # Comptoir's level less it (what the lost-answer settling expects too).
     held, unsent, holding = _held(before, _pending(links))

@@ -125,9 +125,14 @@ def orders_poll(*, connection: BigCommerceConnection, client=None, overlap: time
             page += 1
     else:  # the page cap, with more to read: the follow-up poll reads on from the cursor
         OrderIntake.objects.filter(connection=connection).update(wanted_at=timezone.now())
+        return moved | _late_statuses_apply(connection=connection, client=client, before=started, seen=seen)
     moved |= _late_statuses_apply(connection=connection, client=client, before=started, seen=seen)
-    BigCommerceConnection.objects.filter(pk=connection.pk).update(orders_polled_until=started)
-    connection.orders_polled_until = started
+    # Every order placed before ``started`` is in the ledger now (``intake_run.orders_read_after``
+    # counts on it); never back: a slower poll begun earlier may end after a later one.
+    BigCommerceConnection.objects.filter(
+        Q(orders_polled_until__lt=started) | Q(orders_polled_until__isnull=True), pk=connection.pk
+    ).update(orders_polled_until=started)
+    connection.orders_polled_until = max(started, connection.orders_polled_until or started)
     return moved
 
 

@@ -35,6 +35,8 @@ from integrations.models import BigCommerceConnection, OrderIntake, OrderStatusA
 from integrations.services.incidents import connection_access_refused
 from integrations.services.leases import lease_release, lease_take
 from integrations.services.queue import enqueue
+from inventory.models import StockOrigin
+from inventory.selectors import variants_moved_since
 
 logger = logging.getLogger(__name__)
 
@@ -160,6 +162,44 @@ def orders_intake_drain(*, connection_id: int, overlap: timedelta | None = None,
     if OrderIntake.objects.filter(connection=connection, wanted_at__isnull=False).exists():
         orders_intake_kick(connection_id=connection_id)  # owed since our last look: a fresh task
     return polls
+
+
+# A check or a settling that read BigCommerce's levels waits this long at most for the intake's next
+# poll (a busy store's intake polls every poll gap) before it polls itself.
+READ_AFTER_WAIT_S = 1.0
+_sleep = time.sleep  # the waits of ``orders_read_after`` (a test reads them)
+
+
+def orders_read_after(*, connection: BigCommerceConnection, client, moment) -> None:
+    """Return once every online order placed before ``moment`` is in Comptoir's ledger: a poll
+    begun after it has ended (``orders_polled_until``). A stock check and the settling of lost
+    answers read BigCommerce's levels, then compare them with Comptoir's: an order BigCommerce took
+    before the read must be in Comptoir's level by then. On a busy store the intake's own polls do
+    it (a drain running with a poll owed: its next poll, within a poll gap), so the check adds no
+    call of its own; else (or if that poll is later than ``READ_AFTER_WAIT_S``) one poll here. Which variants orders
+    moved meanwhile: ``orders_moved_since``."""
+    deadline = time.monotonic() + READ_AFTER_WAIT_S
+    while True:
+        until = BigCommerceConnection.objects.filter(pk=connection.pk).values_list("orders_polled_until", flat=True)
+        if (polled := until.first()) is not None and polled >= moment:
+            return
+        # A drain running whose poll began after the moment, or with a poll owed (it polls again
+        # within a poll gap): its poll will do. Anything else: our own.
+        if time.monotonic() >= deadline or cache.get(_lock(connection.pk)) is None:
+            break
+        intake = OrderIntake.objects.filter(connection=connection).values("wanted_at", "polled_at").first() or {}
+        if intake.get("wanted_at") is None and not (intake.get("polled_at") and intake["polled_at"] >= moment):
+            break
+        _sleep(0.05)
+    orders_poll(connection=connection, client=client)
+
+
+def orders_moved_since(*, variant_ids, since) -> set[int]:
+    """The local variants among ``variant_ids`` whose stock an online order moved (taken or given
+    back) from ``since`` on, whichever poll took it (this task's or the intake's)."""
+    return variants_moved_since(
+        variant_ids=variant_ids, origins=(StockOrigin.ONLINE_ORDER, StockOrigin.ONLINE_REFUND), since=since
+    )
 
 
 def orders_intake_sweep(*, connection: BigCommerceConnection) -> int:

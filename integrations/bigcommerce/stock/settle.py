@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from integrations.bigcommerce.api.client import client_for
 from integrations.bigcommerce.api.errors import BigCommerceError
-from integrations.bigcommerce.stock.intake import orders_poll
+from integrations.bigcommerce.stock.intake_run import orders_moved_since, orders_read_after
 from integrations.bigcommerce.stock.levels import (
     clamped,
     comptoir_levels_at,
@@ -39,7 +39,7 @@ def _backoff_key(connection_id: int) -> str:
 
 def _retry_after_s() -> int:
     """After a settling whose reads failed, how long the store's push runs send without trying it
-    again: each attempt is two order reads and a level read, which under a store's errors and 429s
+    again: each attempt is a level read (and an order read), which under a store's errors and 429s
     took seconds, and every push run made it first (the drift helper saw no push for 6.4 s while
     four settlings in a row failed). Rows stay unknown meanwhile: nothing is decided late, only later."""
     return int(getattr(settings, "BIGCOMMERCE_STOCK_SETTLE_RETRY_S", 2))
@@ -79,10 +79,11 @@ def stock_unknown_settle(*, connection: BigCommerceConnection) -> None:
     If it does, the lost adjustment was applied (→ sent); if it shows that minus the lost delta, it
     was not (→ pending again, sent by the run that follows). A variant can have several lost
     adjustments (calls) waiting, each applied or not on its own: the split of them that explains
-    BigCommerce's level decides each (``batch_fates``). The orders are read around the level
-    (``orders_poll``), so an online order placed meanwhile is in Comptoir's level or keeps its
-    variant for next time. Otherwise (a manual edit in between, an adjustment still being applied)
-    the rows stay unknown for the next sweep and the reconciliation.
+    BigCommerce's level decides each (``batch_fates``). The levels are compared once every online
+    order placed before the read is in Comptoir's ledger (``orders_read_after``), and an order
+    taken from the read on keeps its variant for next time. Otherwise (a manual edit in between,
+    an adjustment still being applied) the rows stay unknown for the next sweep and the
+    reconciliation.
     """
     grace = timezone.now() - timezone.timedelta(seconds=settle_grace_seconds())
     rows = list(
@@ -108,19 +109,20 @@ def stock_unknown_settle(*, connection: BigCommerceConnection) -> None:
     if cache.get(_backoff_key(connection.pk)):
         return
     client = client_for(connection)
+    reading = timezone.now()
     try:
         # An online order BigCommerce took stock for and Comptoir has not read yet moves the level
         # as a lost adjustment of its size would (a sale of 2 lost, an order of 2 placed: BigCommerce
-        # shows "applied"). So the orders are read before the level (Comptoir then holds every
-        # order placed before it) and after it: a variant an order moved in between waits.
-        orders_poll(connection=connection, client=client)
+        # shows "applied"). So the levels are compared once every order placed before the read is
+        # in Comptoir's ledger, and a variant an order moved from the read on waits.
         remote = remote_levels_at(client, sorted({r for r, _loc in by_place}), locations={loc for _r, loc in by_place})
-        moved = orders_poll(connection=connection, client=client)
+        orders_read_after(connection=connection, client=client, moment=timezone.now())
     except BigCommerceError as exc:
         logger.warning("Could not read stock levels to settle lost adjustments: %s", exc)
         if _retry_after_s() > 0:
             cache.set(_backoff_key(connection.pk), 1, _retry_after_s())
         return
+    moved = orders_moved_since(variant_ids={g[0].variant_link.variant_id for g in by_place.values()}, since=reading)
     by_place = {k: group for k, group in by_place.items() if group[0].variant_link.variant_id not in moved}
     comptoir = comptoir_levels_at(
         connection=connection, places={(group[0].variant_link.variant_id, loc) for (_r, loc), group in by_place.items()}
