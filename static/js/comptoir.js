@@ -45,3 +45,32 @@ document.addEventListener("input", (event) => {
 window.addEventListener("pageshow", (event) => {
   if (event.persisted && document.querySelector("[data-reload-on-restore]")) window.location.reload();
 });
+// The Register's scan box (<form data-scan-queue>). A barcode scanner types a code and Enter in a
+// few milliseconds, faster than the server answers, and each answer replaces the register: a form
+// sent while another answer was on its way was dropped with it. So Enter takes the code out of the
+// box at once, and the codes go to the server one at a time, in order, each once (never resent:
+// the server would count it again). What is typed while an answer is on its way stays in the box.
+const scanCodes = [];
+const scanSendNext = () => {
+  // The form on the page now (its "action" field hides form.action).
+  const form = document.querySelector("form[data-scan-queue]");
+  const done = () => { scanCodes.shift(); if (scanCodes.length) scanSendNext(); };
+  htmx.ajax("post", form.getAttribute("action"), { source: form, values: { q: scanCodes[0] } }).then(done, done);
+};
+document.addEventListener("submit", (event) => {
+  const form = event.target.closest("form[data-scan-queue]");
+  if (!form || !window.htmx) return;
+  event.preventDefault();
+  scanCodes.push(form.elements.q.value);
+  form.elements.q.value = "";
+  if (scanCodes.length === 1) scanSendNext();
+});
+let scanTyped = "";
+document.addEventListener("htmx:beforeSwap", () => {
+  const box = document.querySelector("form[data-scan-queue] input[name=q]");
+  scanTyped = box && box === document.activeElement ? box.value : "";
+});
+document.addEventListener("htmx:afterSwap", () => {
+  const box = document.querySelector("form[data-scan-queue] input[name=q]");
+  if (box && scanTyped) box.value = scanTyped;
+});
