@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from .model.categories import category_write
-from .model.products import product_create, product_save
+from .model.products import product_create
+from .model.rows import product_save
 from .stores import store_create
 
 DEMO_HASH = "demostore"  # real store hashes are lowercase letters and digits

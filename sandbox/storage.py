@@ -3,7 +3,8 @@
 One connection guarded by one re-entrant lock: every request runs its reads and
 writes inside `db.tx()` (a `BEGIN IMMEDIATE` transaction), so concurrent
 requests see consistent state. Resources are JSON documents in `records`, with
-the few columns we query on (store, kind, id, parent, SKU, name) indexed. A
+the few columns we query on (store, kind, id, parent, SKU, name, custom URL)
+indexed, so that a uniqueness check is one index lookup at any store size. A
 record's children are found by (store, kind, parent, id): the index gives them
 in id order, so SQLite never walks every record of a kind to read a product's
 25 variants.
@@ -30,7 +31,7 @@ CREATE TABLE IF NOT EXISTS sequences (
     PRIMARY KEY (store_hash, name));
 CREATE TABLE IF NOT EXISTS records (
     store_hash TEXT NOT NULL, kind TEXT NOT NULL, id INTEGER NOT NULL,
-    parent_id INTEGER, sku_key TEXT, name_key TEXT, data TEXT NOT NULL,
+    parent_id INTEGER, sku_key TEXT, name_key TEXT, url_key TEXT, data TEXT NOT NULL,
     PRIMARY KEY (store_hash, kind, id));
 DROP INDEX IF EXISTS records_parent;
 CREATE INDEX IF NOT EXISTS records_parent_id ON records (store_hash, kind, parent_id, id);
@@ -48,6 +49,10 @@ CREATE TABLE IF NOT EXISTS requests (
     id INTEGER PRIMARY KEY AUTOINCREMENT, store_hash TEXT NOT NULL, data TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS requests_store ON requests (store_hash);
 """
+
+# Columns added to `records` after files were written without them: (column, how to fill it from `data`).
+ADDED_KEYS = (("url_key", "CASE WHEN kind='product' THEN py_lower(json_extract(data, '$.custom_url.url')) END"),)
+ADDED_INDEX = "CREATE INDEX IF NOT EXISTS records_url ON records (store_hash, kind, url_key)"
 
 # A record whose parent (a variant's product) exists: `r` is the record, the third parameter the parent's kind.
 _PARENT_EXISTS = (
@@ -93,12 +98,29 @@ class Database:
         # The whole file in memory once read: a 10,000-variant store is about 25 MB.
         self.conn.execute("PRAGMA cache_size=-131072")
         self.conn.execute("PRAGMA mmap_size=268435456")
-        self.conn.executescript(SCHEMA)
-        # Python's lower() (Unicode), for comparisons SQLite's ASCII lower() would get wrong.
+        # Python's lower() (Unicode), as the keys are lowered: SQLite's lower() is ASCII only.
         self.conn.create_function("py_lower", 1, _py_lower, deterministic=True)
+        self.conn.executescript(SCHEMA)
+        self._add_keys()
         self.lock = threading.RLock()
         self._depth = 0
         self._after_commit: list[Callable[[], None]] = []
+
+    def _add_keys(self) -> None:
+        """A file written before a key column existed gets it, filled from its records, in one
+        transaction (never a column half filled, nor two processes adding it)."""
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            columns = {row["name"] for row in self.conn.execute("PRAGMA table_info(records)")}
+            for column, value in ADDED_KEYS:
+                if column not in columns:
+                    self.conn.execute(f"ALTER TABLE records ADD COLUMN {column} TEXT")
+                    self.conn.execute(f"UPDATE records SET {column}={value}")
+            self.conn.execute(ADDED_INDEX)
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+        self.conn.execute("COMMIT")
 
     # -- transactions -------------------------------------------------------
     @contextlib.contextmanager
@@ -254,10 +276,11 @@ class Database:
         parent_id: int | None = None,
         sku: str | None = None,
         name: str | None = None,
+        url: str | None = None,
     ) -> dict:
         self.execute(
-            "INSERT OR REPLACE INTO records (store_hash, kind, id, parent_id, sku_key, name_key, data)"
-            " VALUES (?,?,?,?,?,?,?)",
+            "INSERT OR REPLACE INTO records (store_hash, kind, id, parent_id, sku_key, name_key, url_key, data)"
+            " VALUES (?,?,?,?,?,?,?,?)",
             (
                 store_hash,
                 kind,
@@ -265,6 +288,7 @@ class Database:
                 parent_id,
                 sku.lower() if sku else None,
                 name.lower() if name else None,
+                url.lower() if isinstance(url, str) else None,
                 dumps(data),
             ),
         )
@@ -295,11 +319,11 @@ class Database:
         return [r["id"] for r in rows]
 
     def url_holders(self, store_hash: str, kind: str, url: str) -> list[int]:
-        """Ids of the records whose `custom_url.url` is `url`, any letter case (read in SQLite,
-        without decoding each record)."""
+        """Ids of the records saved with this custom URL (`put(url=...)`), any letter case: one
+        index lookup (reading `custom_url.url` out of each record's JSON walked the whole store
+        at every product create)."""
         rows = self.execute(
-            "SELECT id FROM records WHERE store_hash=? AND kind=?"
-            " AND py_lower(json_extract(data, '$.custom_url.url'))=?",
+            "SELECT id FROM records WHERE store_hash=? AND kind=? AND url_key=?",
             (store_hash, kind, url.lower()),
         ).fetchall()
         return [r["id"] for r in rows]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..model.products import product_save
+from ..model.rows import product_save
 from ..values import iso_now
 from ..web import ApiError, Request, Response, invalid, v3
 from ..webhooks.events import emit

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from ..model.fields import VARIANT_DEFAULTS, variant_errors
-from ..model.products import check_unique, product_save, product_touch, sku_event
+from ..model.products import check_unique, product_touch, sku_event
+from ..model.rows import product_save, variant_save
 from ..model.stock import MAX_LEVEL, stock_write
-from ..model.variants import resolve_option_values, variant_apply, variant_build, variant_out, variant_save
+from ..model.variants import resolve_option_values, variant_apply, variant_build, variant_out
 from ..web import ApiError, Request, Response, invalid, v3
 from .common import get_or_404, paginate, require_list, require_object
 

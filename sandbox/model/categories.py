@@ -6,7 +6,7 @@ import uuid
 
 from ..web import ApiError
 from .fields import custom_url_errors
-from .products import product_save
+from .rows import product_save
 
 CATEGORY_FIELDS = {
     "description": "",

@@ -10,8 +10,9 @@ from ..web import ApiError, invalid
 from ..webhooks.events import emit
 from .fields import PRICE_FIELDS, PRODUCT_DEFAULTS, READ_ONLY, SUB_RESOURCES, as_price, product_errors, variant_errors
 from .media import custom_field_add, custom_field_update, image_add, image_update, video_add, video_update
+from .rows import product_save, variant_save
 from .stock import MAX_LEVEL, product_level, stock_write
-from .variants import option_create, resolve_option_values, variant_build, variant_out, variant_save
+from .variants import option_create, resolve_option_values, variant_build, variant_out
 
 INCLUDES = {
     "variants",
@@ -106,10 +107,6 @@ def check_inline_variants(variants: list) -> None:
                 "Variants with the same option values",
             )
         seen[key] = index
-
-
-def product_save(db, store_hash: str, product: dict) -> dict:
-    return db.put(store_hash, "product", product, sku=product.get("sku") or None, name=product["name"])
 
 
 def check_unique(

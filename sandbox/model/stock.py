@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from ..web import ApiError
 from ..webhooks.events import emit
+from .rows import product_save, variant_save
 
 MAX_LEVEL = 2147483647
 DEFAULT_LOCATION = 1
@@ -76,10 +77,10 @@ def stock_write(
     if new_level == old_level:
         if not had_record:  # an absolute 0 creates the item's record at this location
             holder.setdefault("_stock", {})[str(location_id)] = new_level
-            _save_holder(db, store_hash, kind, holder, product)
+            _save_holder(db, store_hash, kind, holder)
         return False
     holder.setdefault("_stock", {})[str(location_id)] = new_level
-    _save_holder(db, store_hash, kind, holder, product)
+    _save_holder(db, store_hash, kind, holder)
     value = new_level if method == "absolute" else new_level - old_level
     item_variant = variant if kind == "variant" else None
     channel_inventory_event(app, store_hash, product, item_variant, location_id, "stock_changed")
@@ -120,17 +121,11 @@ def stock_write(
     return True
 
 
-def _save_holder(db, store_hash: str, kind: str, holder: dict, product: dict) -> None:
+def _save_holder(db, store_hash: str, kind: str, holder: dict) -> None:
     if kind == "product":
-        db.put(store_hash, "product", holder, sku=holder.get("sku"), name=holder["name"])
+        product_save(db, store_hash, holder)
     else:
-        db.put(
-            store_hash,
-            "variant",
-            holder,
-            parent_id=product["id"],
-            sku=holder.get("sku") if holder.get("option_values") else None,
-        )
+        variant_save(db, store_hash, holder)
 
 
 def channel_inventory_event(
@@ -176,7 +171,7 @@ def settings_write(
         ):
             if key in changes:
                 holder[catalog] = changes[key]
-    _save_holder(app.db, store_hash, kind, holder, product)
+    _save_holder(app.db, store_hash, kind, holder)
     if settings_at(holder, location_id) == before:
         return False
     channel_inventory_event(

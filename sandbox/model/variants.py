@@ -9,12 +9,6 @@ from .stock import variant_level
 OPTION_TYPES = {"radio_buttons", "rectangles", "dropdown", "product_list", "product_list_with_images", "swatch"}
 
 
-def variant_save(db, store_hash: str, variant: dict) -> dict:
-    # A base variant's SKU is the product's own: index it once, on the product.
-    sku = variant.get("sku") if variant.get("option_values") else None
-    return db.put(store_hash, "variant", variant, parent_id=variant["product_id"], sku=sku)
-
-
 def option_save(db, store_hash: str, option: dict) -> dict:
     return db.put(store_hash, "option", option, parent_id=option["product_id"])
 

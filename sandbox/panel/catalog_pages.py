@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from ..model.products import product_out, product_save
+from ..model.products import product_out
+from ..model.rows import product_save
 from ..model.stock import DEFAULT_LOCATION, stock_write, variant_level
 from ..web import ApiError, Request, Response
 from ..webhooks.events import emit

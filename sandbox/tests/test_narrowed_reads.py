@@ -49,6 +49,38 @@ def test_a_custom_url_is_unique_in_any_letter_case_unicode_included(api):
     assert taken.status_code in (409, 422)
 
 
+def test_a_custom_url_stays_taken_when_its_product_stock_or_settings_move(api):
+    """The stock writes save the product too: its SKU, name and URL keys must survive them."""
+    product = api.create_product(
+        name="Stocked",
+        sku="STK-URL",
+        inventory_tracking="product",
+        custom_url={"url": "/stocked/", "is_customized": True},
+    )
+    writes = (
+        ("PUT", f"/v3/catalog/products/{product['id']}", {"inventory_level": 5}),
+        (
+            "PUT",
+            "/v3/inventory/adjustments/absolute",
+            {"items": [{"location_id": 1, "product_id": product["id"], "quantity": 9}]},
+        ),
+        (
+            "PUT",
+            "/v3/inventory/locations/1/items",
+            {"settings": [{"identity": {"product_id": product["id"]}, "warning_level": 2}]},
+        ),
+    )
+    body = {"type": "physical", "weight": 1, "price": 1}
+    for method, path, payload in writes:
+        assert api.request(method, path, json=payload).status_code == 200, path
+        for taken in (
+            {"name": "Other", "custom_url": {"url": "/STOCKED/", "is_customized": True}},
+            {"name": "Other", "sku": "stk-url"},
+            {"name": "stocked"},
+        ):
+            assert api.post("/v3/catalog/products", json={**body, **taken}).status_code == 409, (path, taken)
+
+
 def test_inventory_items_of_some_variants_whatever_the_tracking(api):
     by_variant, by_product = _shirt(api, "tracked"), _shirt(api, "pooled", tracking="product")
     wanted = [v["id"] for v in api.get(f"/v3/catalog/products/{by_variant['id']}/variants").json()["data"]][1:]
