@@ -4,6 +4,8 @@ warning level, bin picking number). Writes are asynchronous (see `common.apply_a
 
 from __future__ import annotations
 
+import json
+
 from ..model.locations import location_usable
 from ..model.stock import MAX_LEVEL, level, settings_at, settings_write, stock_write
 from ..web import ApiError, Request, Response, invalid, v3
@@ -127,10 +129,33 @@ def adjust_relative(req: Request) -> Response:
     return _adjust(req, relative=True)
 
 
-def _items(req: Request, locations: list[dict]) -> list[dict]:
+def _light_variants(db, store_hash: str, *, ids=None, parent_ids=None) -> list[dict]:
+    """Variants as the item list reads them (id, product, SKU, SKU id, whether it has option
+    values), read in SQLite without decoding whole variants."""
+    where, params = [], []
+    for column, values in (("id", ids), ("parent_id", parent_ids)):
+        if values is not None:
+            where.append(f"{column} IN (SELECT value FROM json_each(?))")
+            params.append(json.dumps(sorted({int(i) for i in values})))
+    rows = db.project(
+        store_hash,
+        "variant",
+        ("$.sku", "$.sku_id", "$.option_values"),
+        where=" AND ".join(where),
+        params=tuple(params),
+    )
+    return [
+        {"id": i, "product_id": parent, "sku": sku, "sku_id": sku_id, "option_values": bool(values)}
+        for i, parent, (sku, sku_id, values) in rows
+    ]
+
+
+def _item_refs(req: Request) -> list[tuple[dict, str, int]]:
+    """(identity, holder kind, holder id) of every item the filters keep, in order, read from light
+    records (`storage.project`): the levels and settings are read for the page's items only."""
     db = req.app.db
     q = req.query
-    out = []
+    refs = []
     # The filters read once; `variant_id:in` / `product_id:in` narrow the products read (in SQLite).
     product_ids = set(req.query_ints("product_id:in")) if q.get("product_id:in") else None
     variant_ids = set(req.query_ints("variant_id:in")) if q.get("variant_id:in") else None
@@ -140,18 +165,35 @@ def _items(req: Request, locations: list[dict]) -> list[dict]:
         owners = set(db.parents_of(req.store_hash, "variant", variant_ids))
         narrowed = owners if narrowed is None else narrowed & owners
     asked: dict[int, list[dict]] = {}  # the variants asked for, by product (when tracked by variant)
-    for variant in db.find(req.store_hash, "variant", ids=variant_ids) if variant_ids is not None else ():
+    for variant in _light_variants(db, req.store_hash, ids=variant_ids) if variant_ids is not None else ():
         asked.setdefault(variant["product_id"], []).append(variant)
-    for product in db.find(req.store_hash, "product", ids=narrowed):
+    where, params = "", ()
+    if narrowed is not None:
+        where, params = "id IN (SELECT value FROM json_each(?))", (json.dumps(sorted(narrowed)),)
+    products = [
+        {"id": i, "inventory_tracking": tracking, "sku": sku}
+        for i, _, (tracking, sku) in db.project(
+            req.store_hash, "product", ("$.inventory_tracking", "$.sku"), where=where, params=params
+        )
+    ]
+    # Every variant of the products that list them all (with `variant_id:in`, a product tracked by
+    # variant lists only those asked for: its other variants are not read).
+    whole = None
+    if narrowed is not None:
+        whole = [p["id"] for p in products if variant_ids is None or p["inventory_tracking"] != "variant"]
+    every: dict[int, list[dict]] = {}
+    for variant in _light_variants(db, req.store_hash, parent_ids=whole) if whole != [] else ():
+        every.setdefault(variant["product_id"], []).append(variant)
+    for product in products:
         if product_ids is not None and product["id"] not in product_ids:
             continue
         if variant_ids is not None and product["inventory_tracking"] == "variant":
             variants = asked.get(product["id"], [])  # the others are filtered out below
         else:
-            variants = db.find(req.store_hash, "variant", parent_id=product["id"])
+            variants = every.get(product["id"], [])
         for variant in variants:
             by_variant = product["inventory_tracking"] == "variant"
-            holder = variant if by_variant else product
+            holder = ("variant", variant["id"]) if by_variant else ("product", product["id"])
             sku = variant["sku"] if variant["option_values"] else product["sku"]
             if variant_ids is not None and variant["id"] not in variant_ids:
                 continue
@@ -170,22 +212,33 @@ def _items(req: Request, locations: list[dict]) -> list[dict]:
                 # base_variant_id is null): no variant_id, never a null one (inventory.v3.yml
                 # types it as an integer); sku_id is null "if the item is a base variant".
                 identity = {"sku": product["sku"], "product_id": product["id"], "sku_id": None}
-            out.append(
+            refs.append((identity, *holder))
+    return refs
+
+
+def _items(req: Request, refs: list[tuple[dict, str, int]], locations: list[dict]) -> list[dict]:
+    """The items of these refs (a page), with their levels and settings at these locations."""
+    db = req.app.db
+    holders = {}
+    for kind in ("product", "variant"):
+        ids = [i for _, k, i in refs if k == kind]
+        holders.update({(kind, r["id"]): r for r in db.find(req.store_hash, kind, ids=ids)} if ids else {})
+    return [
+        {
+            "identity": identity,
+            "locations": [
                 {
-                    "identity": identity,
-                    "locations": [
-                        {
-                            "location_id": loc["id"],
-                            "location_code": loc["code"],
-                            "location_name": loc["label"],
-                            "location_enabled": loc["enabled"],
-                            **_quantities(holder, loc["id"]),
-                        }
-                        for loc in locations
-                    ],
+                    "location_id": loc["id"],
+                    "location_code": loc["code"],
+                    "location_name": loc["label"],
+                    "location_enabled": loc["enabled"],
+                    **_quantities(holders[(kind, holder_id)], loc["id"]),
                 }
-            )
-    return out
+                for loc in locations
+            ],
+        }
+        for identity, kind, holder_id in refs
+    ]
 
 
 def _quantities(holder: dict, location_id: int) -> dict:
@@ -200,12 +253,14 @@ def _quantities(holder: dict, location_id: int) -> dict:
 
 
 def items_get(req: Request) -> Response:
-    page, meta = paginate(req, _items(req, locations_filtered(req)), max_limit=1000)
-    return v3(page, meta)
+    locations = locations_filtered(req)
+    page, meta = paginate(req, _item_refs(req), max_limit=1000)
+    return v3(_items(req, page, locations), meta)
 
 
 def location_items_get(req: Request) -> Response:
     location = get_or_404(req.app.db, req.store_hash, "location", req.params["location_id"], "Location not found")
+    page, meta = paginate(req, _item_refs(req), max_limit=1000)
     rows = [
         {
             "identity": i["identity"],
@@ -215,10 +270,9 @@ def location_items_get(req: Request) -> Response:
                 if k in ("available_to_sell", "total_inventory_onhand", "settings")
             },
         }
-        for i in _items(req, [location])
+        for i in _items(req, page, [location])
     ]
-    page, meta = paginate(req, rows, max_limit=1000)
-    return v3(page, meta)
+    return v3(rows, meta)
 
 
 SETTINGS = ("safety_stock", "is_in_stock", "warning_level", "bin_picking_number")

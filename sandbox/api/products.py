@@ -13,6 +13,7 @@ from ..model.products import (
     select_fields,
 )
 from ..model.stock import variant_totals
+from ..model.variants import variants_of
 from ..values import parse_time
 from ..web import ERROR_TYPE, ApiError, Request, Response, invalid, v3
 from .common import get_or_404, paginate, require_list, require_object
@@ -42,8 +43,10 @@ def _includes(req: Request) -> set[str]:
     return wanted
 
 
-def _render(req: Request, product: dict, include: set[str], totals: dict | None = None) -> dict:
-    out = product_out(req.app.db, req.store_hash, product, include, totals=totals)
+def _render(
+    req: Request, product: dict, include: set[str], totals: dict | None = None, variants: dict | None = None
+) -> dict:
+    out = product_out(req.app.db, req.store_hash, product, include, totals=totals, variants=variants)
     return select_fields(out, req.query_list("include_fields"), req.query_list("exclude_fields"))
 
 
@@ -137,25 +140,35 @@ def _candidates(req: Request) -> list[dict]:
     return db.find(req.store_hash, "product", ids=ids, where=" AND ".join(where), params=tuple(params))
 
 
+def _reads_level(req: Request, sort: str) -> bool:
+    """Whether the filters or the sort read `inventory_level` (a variant-tracked product's is the sum
+    of its variants' levels: read for every product only then, else for the page's only)."""
+    return sort == "inventory_level" or any(k.split(":", 1)[0] == "inventory_level" for k in req.query)
+
+
 def product_list(req: Request) -> Response:
     include = _includes(req)
     db = req.app.db
-    totals = variant_totals(db, req.store_hash)
+    sort = req.query.get("sort", "id")
+    every_total = variant_totals(db, req.store_hash) if _reads_level(req, sort) else None
     rows = []
     try:
         for product in _candidates(req):
-            out = product_out(db, req.store_hash, product, totals=totals)
+            out = product_out(db, req.store_hash, product, totals=every_total if every_total is not None else {})
             if _matches(req, product, out):
                 rows.append((product, out))
     except ValueError:
         raise ApiError(400, "Invalid filter value") from None
-    sort = req.query.get("sort", "id")
     if sort not in SORTS:
         raise ApiError(422, "Invalid sort", {"sort": f"must be one of {sorted(SORTS)}"})
     rows.sort(key=lambda r: (r[1].get(sort) is None, r[1].get(sort)), reverse=req.query.get("direction") == "desc")
     max_limit = 10 if include & {"options", "modifiers"} else 250
     page, meta = paginate(req, rows, max_limit=max_limit)
-    return v3([_render(req, p, include, totals) for p, _ in page], meta)
+    ids = [p["id"] for p, _ in page]
+    totals = every_total if every_total is not None else variant_totals(db, req.store_hash, product_ids=ids)
+    # The page's variants in one read, not one a product.
+    variants = variants_of(db, req.store_hash, ids) if "variants" in include else None
+    return v3([_render(req, p, include, totals, variants) for p, _ in page], meta)
 
 
 def product_get(req: Request) -> Response:

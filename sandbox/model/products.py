@@ -324,14 +324,24 @@ def product_delete(app, store_hash: str, product: dict) -> None:
 
 
 def product_out(
-    db, store_hash: str, product: dict, include: set[str] = frozenset(), *, totals: dict[int, int] | None = None
+    db,
+    store_hash: str,
+    product: dict,
+    include: set[str] = frozenset(),
+    *,
+    totals: dict[int, int] | None = None,
+    variants: dict[int, list[dict]] | None = None,
 ) -> dict:
-    """`totals`: the variants' levels per product (`stock.variant_totals`), read once for a list."""
+    """`totals`: the variants' levels per product (`stock.variant_totals`), read once for a list;
+    `variants`: the variants per product (`variants.variants_of`), read once for a list."""
     out = {k: v for k, v in product.items() if not k.startswith("_")}
     out["inventory_level"] = product_level(db, store_hash, product, totals=totals)
     out["calculated_price"] = product["sale_price"] or product["price"]
     if "variants" in include:
-        out["variants"] = [variant_out(product, v) for v in db.find(store_hash, "variant", parent_id=product["id"])]
+        held = variants.get(product["id"], []) if variants is not None else None
+        if held is None:
+            held = db.find(store_hash, "variant", parent_id=product["id"])
+        out["variants"] = [variant_out(product, v) for v in held]
     if "options" in include:
         out["options"] = db.find(store_hash, "option", parent_id=product["id"])
     if "images" in include or "primary_image" in include:

@@ -43,9 +43,12 @@ def product_level(
     return level(product, location_id)
 
 
-def variant_totals(db, store_hash: str, location_id: int = DEFAULT_LOCATION) -> dict[int, int]:
-    """Per product, the sum of its variants' levels at a location, for every product at once."""
-    return db.stock_totals(store_hash, "variant", location_id)
+def variant_totals(
+    db, store_hash: str, location_id: int = DEFAULT_LOCATION, *, product_ids: list[int] | None = None
+) -> dict[int, int]:
+    """Per product, the sum of its variants' levels at a location, for every product at once, or for
+    `product_ids` only (a page: the read then does not grow with the store)."""
+    return db.stock_totals(store_hash, "variant", location_id, parent_ids=product_ids)
 
 
 def variant_level(product: dict, variant: dict, location_id: int = DEFAULT_LOCATION) -> int:

@@ -9,6 +9,14 @@ from .stock import variant_level
 OPTION_TYPES = {"radio_buttons", "rectangles", "dropdown", "product_list", "product_list_with_images", "swatch"}
 
 
+def variants_of(db, store_hash: str, product_ids: list[int]) -> dict[int, list[dict]]:
+    """The variants of these products, by product, each product's in id order (one read)."""
+    out: dict[int, list[dict]] = {}
+    for variant in db.find(store_hash, "variant", parent_ids=product_ids):
+        out.setdefault(variant["product_id"], []).append(variant)
+    return out
+
+
 def option_save(db, store_hash: str, option: dict) -> dict:
     return db.put(store_hash, "option", option, parent_id=option["product_id"])
 
