@@ -1,4 +1,5 @@
 import pytest
+from django.conf import settings
 from django.urls import reverse
 
 from catalog.tests.factories import ProductFactory
@@ -172,6 +173,16 @@ def test_sell_records_the_sale_and_shows_the_receipt(merchant_client, merchant_u
     assert merchant_client.session[CART_SESSION_KEY] == []
     receipt = merchant_client.get(response["Location"]).content.decode()
     assert f"Sale #{sale.pk} recorded." in receipt and "Blue mug" in receipt
+
+
+@pytest.mark.parametrize(("language", "waiting"), [("en", "Adding scans…"), ("fr", "Ajout des articles scannés…")])
+def test_the_sell_button_carries_what_it_says_while_scans_are_on_their_way(merchant_client, mug, language, waiting):
+    # static/js/comptoir.js shows it while the sale waits for scans; without JavaScript the form posts as before.
+    merchant_client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+    merchant_client.post(CART, {"action": "add", "variant": mug.pk})
+    html = merchant_client.get(REGISTER).content.decode()
+    assert f'class="btn btn-primary btn-sell" data-waiting="{waiting}">' in html
+    assert 'action="/register/sell/"' in html
 
 
 def test_double_click_records_one_sale(merchant_client, mug):

@@ -54,7 +54,12 @@ const scanCodes = [];
 const scanSendNext = () => {
   // The form on the page now (its "action" field hides form.action).
   const form = document.querySelector("form[data-scan-queue]");
-  const done = () => { scanCodes.shift(); if (scanCodes.length) scanSendNext(); };
+  const done = () => {
+    scanCodes.shift();
+    if (sellWaiting && !scanAdded(form)) sellWaitEnd({ focusScanBox: true });
+    if (scanCodes.length) scanSendNext();
+    else if (sellWaiting) sellSend();
+  };
   htmx.ajax("post", form.getAttribute("action"), { source: form, values: { q: scanCodes[0] } }).then(done, done);
 };
 document.addEventListener("submit", (event) => {
@@ -73,4 +78,58 @@ document.addEventListener("htmx:beforeSwap", () => {
 document.addEventListener("htmx:afterSwap", () => {
   const box = document.querySelector("form[data-scan-queue] input[name=q]");
   if (box && scanTyped) box.value = scanTyped;
+  if (sellWaiting) sellWaitShow();
+});
+// The answer replaced the register (a new scan form), with no notice nor search results: the code is in the cart.
+const scanAdded = (sentFrom) => document.querySelector("form[data-scan-queue]") !== sentFrom
+  && !document.querySelector("#register-results .card, .register-find .callout");
+// Sell (<form data-sell>) pressed while scans are queued or on their way: the form carries the cart as
+// last shown, which lacks them, and the sale empties the cart. So the sale waits for the scans typed
+// before the press, saying so on its button, then sends the sell form the last answer brought, once.
+// The scan box is disabled from the press until the sale's answer: the page then leaves for the sale,
+// and a code sent meanwhile would land in the sold cart (emptied with it) or be lost with the page.
+// A scan that did not reach the cart (no product matches, or only by name) holds the sale: leaving
+// for the sale would hide that answer. The cashier reads it and presses Sell again.
+let sellWaiting = false;
+const scanBoxDisable = (disabled) => {
+  document.querySelectorAll("form[data-scan-queue] :is(input[name=q], button)").forEach((el) => { el.disabled = disabled; });
+};
+const sellWaitShow = () => {
+  scanBoxDisable(true);
+  document.querySelectorAll("form[data-sell] button[data-waiting]").forEach((button) => {
+    button.dataset.label ??= button.textContent;
+    button.textContent = button.dataset.waiting;
+    button.disabled = true;
+  });
+};
+const sellWaitEnd = ({ focusScanBox = false } = {}) => {
+  sellWaiting = false;
+  document.querySelectorAll("form[data-sell] button[data-label]").forEach((button) => {
+    button.textContent = button.dataset.label;
+    delete button.dataset.label;
+    button.disabled = false;
+  });
+  scanBoxDisable(false);
+  if (focusScanBox) document.querySelector("form[data-scan-queue] input[name=q]")?.focus();
+};
+const sellSend = () => {
+  sellWaitEnd();
+  const form = document.querySelector("form[data-sell]");
+  if (form) form.requestSubmit();  // through the listener below, then htmx: the queue is empty now
+};
+document.addEventListener("submit", (event) => {
+  const form = event.target.closest("form[data-sell]");
+  if (!form || !window.htmx) return;
+  scanBoxDisable(true);
+  if (!sellWaiting && !scanCodes.length) return;  // htmx sends it
+  // Capture phase: htmx's listener on the form never sees this press. A second press sells nothing.
+  event.preventDefault();
+  event.stopPropagation();
+  if (!sellWaiting) { sellWaiting = true; sellWaitShow(); }
+}, true);
+document.addEventListener("htmx:afterRequest", (event) => {
+  // A sale that failed (an error status, or no answer) left the register as it was: scanning goes on.
+  // A 200 either replaced the register or leaves for the sale (HX-Redirect), box still disabled.
+  const status = event.detail.xhr ? event.detail.xhr.status : 0;
+  if (event.detail.elt.matches("form[data-sell]") && !(status >= 200 && status < 300)) scanBoxDisable(false);
 });
