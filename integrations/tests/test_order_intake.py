@@ -324,3 +324,17 @@ def test_a_level_read_is_followed_by_the_intakes_poll_when_one_is_due_else_by_on
     intake_run.orders_read_after(connection=connection, client=client, moment=moment)
     assert reads(bc, store, before)["list"] == 1 and 0.3 <= sum(slept) <= 0.3 + 0.05 * 2
     cache.delete(intake_run._lock(connection.pk))
+
+
+def test_before_a_level_read_orders_on_their_way_are_let_in_and_an_idle_intake_costs_no_call(bc):
+    store, _merchant, _c, connection, mug = connected(bc, setup=lambda m: stocked(m, "Mug", "MUG-1", 10))
+    client = real_client(connection)
+    before = mark(bc, store)
+    intake_run.orders_read_before(connection=connection, client=client)  # nothing owed, no poll running
+    assert reads(bc, store, before)["list"] == 0
+    place(bc, store, mug, 3)  # its webhook came: a poll is owed (the intake has not run yet)
+    OrderIntake.objects.update_or_create(connection=connection, defaults={"wanted_at": timezone.now()})
+    moment = timezone.now()
+    intake_run.orders_read_before(connection=connection, client=client)
+    assert reads(bc, store, before)["list"] == 1 and level(mug) == 7  # in the ledger before the read
+    assert intake_run.orders_moved_since(variant_ids=[mug.pk], since=moment) == {mug.pk}

@@ -30,7 +30,7 @@ from integrations import journal_messages
 from integrations.bigcommerce.api import endpoints as api
 from integrations.bigcommerce.api.client import client_for
 from integrations.bigcommerce.stock import outbox
-from integrations.bigcommerce.stock.intake_run import orders_moved_since, orders_read_after
+from integrations.bigcommerce.stock.intake_run import orders_moved_since, orders_read_after, orders_read_before
 from integrations.bigcommerce.stock.levels import clamped, remote_levels_at, settle_grace_seconds
 from integrations.bigcommerce.stock.orders import apply_window, ledger_write, local_variant
 from integrations.models import BigCommerceConnection, Incident, StockPush, SyncEvent, SyncRun, VariantLink
@@ -186,6 +186,7 @@ def stock_check(*, connection: BigCommerceConnection, links: list[VariantLink], 
             "corrections": [],
         }
     shops = location_shops(connection=connection)  # per location, its shop
+    orders_read_before(connection=connection, client=client)
     before = _pending(links)
     reading = timezone.now()
     remote = remote_levels_at(client, sorted({v.remote_variant_id for v in links}), locations=set(shops))

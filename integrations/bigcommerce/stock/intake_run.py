@@ -194,6 +194,19 @@ def orders_read_after(*, connection: BigCommerceConnection, client, moment) -> N
     orders_poll(connection=connection, client=client)
 
 
+def orders_read_before(*, connection: BigCommerceConnection, client) -> None:
+    """Before a level read: if orders are on their way (a poll owed or running: a webhook came),
+    let them into the ledger first (``orders_read_after`` from now), so that the read is not
+    wasted on variants they would keep busy (an online order's own inventory webhook asks for the
+    check it would spoil). With the intake idle, nothing: no call."""
+    if (
+        cache.get(_lock(connection.pk)) is None
+        and not OrderIntake.objects.filter(connection=connection, wanted_at__isnull=False).exists()
+    ):
+        return
+    orders_read_after(connection=connection, client=client, moment=timezone.now())
+
+
 def orders_moved_since(*, variant_ids, since) -> set[int]:
     """The local variants among ``variant_ids`` whose stock an online order moved (taken or given
     back) from ``since`` on, whichever poll took it (this task's or the intake's)."""

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from integrations.bigcommerce.api.client import client_for
 from integrations.bigcommerce.api.errors import BigCommerceError
-from integrations.bigcommerce.stock.intake_run import orders_moved_since, orders_read_after
+from integrations.bigcommerce.stock.intake_run import orders_moved_since, orders_read_after, orders_read_before
 from integrations.bigcommerce.stock.levels import (
     clamped,
     comptoir_levels_at,
@@ -109,8 +109,9 @@ def stock_unknown_settle(*, connection: BigCommerceConnection) -> None:
     if cache.get(_backoff_key(connection.pk)):
         return
     client = client_for(connection)
-    reading = timezone.now()
     try:
+        orders_read_before(connection=connection, client=client)
+        reading = timezone.now()
         # An online order BigCommerce took stock for and Comptoir has not read yet moves the level
         # as a lost adjustment of its size would (a sale of 2 lost, an order of 2 placed: BigCommerce
         # shows "applied"). So the levels are compared once every order placed before the read is
