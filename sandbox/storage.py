@@ -54,6 +54,21 @@ CREATE INDEX IF NOT EXISTS requests_store ON requests (store_hash);
 ADDED_KEYS = (("url_key", "CASE WHEN kind='product' THEN py_lower(json_extract(data, '$.custom_url.url')) END"),)
 ADDED_INDEX = "CREATE INDEX IF NOT EXISTS records_url ON records (store_hash, kind, url_key)"
 
+
+def _narrowed(args: list, *, ids=None, parent_ids=None, where: str = "", params: tuple = ()) -> str:
+    """The SQL that keeps the records with these ids / parents (any number of them: they travel as
+    one JSON parameter) and matching `where`; its parameters are appended to `args`."""
+    sql = ""
+    for column, values in (("id", ids), ("parent_id", parent_ids)):
+        if values is not None:
+            sql += f" AND {column} IN (SELECT value FROM json_each(?))"
+            args.append(json.dumps(sorted({int(i) for i in values})))
+    if where:
+        sql += f" AND ({where})"
+        args.extend(params)
+    return sql
+
+
 # A record whose parent (a variant's product) exists: `r` is the record, the third parameter the parent's kind.
 _PARENT_EXISTS = (
     " AND EXISTS (SELECT 1 FROM records AS p WHERE p.store_hash=r.store_hash AND p.kind=? AND p.id=r.parent_id)"
@@ -212,29 +227,33 @@ class Database:
         if parent_id is not None:
             sql += " AND parent_id=?"
             args.append(parent_id)
-        if ids is not None:
-            sql += " AND id IN (SELECT value FROM json_each(?))"
-            args.append(json.dumps(sorted({int(i) for i in ids})))
-        if parent_ids is not None:
-            sql += " AND parent_id IN (SELECT value FROM json_each(?))"
-            args.append(json.dumps(sorted({int(i) for i in parent_ids})))
-        if where:
-            sql += f" AND ({where})"
-            args.extend(params)
+        sql += _narrowed(args, ids=ids, parent_ids=parent_ids, where=where, params=params)
         rows = self.execute(sql + " ORDER BY id", args).fetchall()
         return [json.loads(r["data"]) for r in rows]
 
     def project(
-        self, store_hash: str, kind: str, paths: tuple[str, ...], *, where: str = "", params: tuple = ()
+        self,
+        store_hash: str,
+        kind: str,
+        paths: tuple[str, ...],
+        *,
+        ids: Iterable[int] | None = None,
+        parent_ids: Iterable[int] | None = None,
+        where: str = "",
+        params: tuple = (),
     ) -> list[tuple[int, int | None, list]]:
-        """(id, parent_id, [the values at these JSON paths]) of the records of a kind, in id order:
-        the few fields a list filters and sorts on, read in SQLite (one JSON parse a record, in C),
-        without decoding whole records in Python. A missing field reads as None."""
+        """(id, parent_id, [the values at these JSON paths]) of the records of a kind, in id order,
+        narrowed as `find` narrows: the few fields a list filters and sorts on, read in SQLite (one
+        JSON parse a record, in C), without decoding whole records in Python. A missing field reads
+        as None."""
         if len(paths) < 2:
             raise ValueError("project reads two paths or more (json_extract answers an array then)")
+        args: list = [*paths, store_hash, kind]
         sql = "SELECT id, parent_id, json_extract(data" + ", ?" * len(paths) + ") AS v FROM records"
-        sql += " WHERE store_hash=? AND kind=?" + (f" AND ({where})" if where else "") + " ORDER BY id"
-        rows = self.execute(sql, (*paths, store_hash, kind, *params)).fetchall()
+        sql += " WHERE store_hash=? AND kind=?" + _narrowed(
+            args, ids=ids, parent_ids=parent_ids, where=where, params=params
+        )
+        rows = self.execute(sql + " ORDER BY id", args).fetchall()
         return [(r["id"], r["parent_id"], json.loads(r["v"])) for r in rows]
 
     def find_page(self, store_hash: str, kind: str, *, offset: int, limit: int, with_parent: str) -> list[dict]:
@@ -271,9 +290,7 @@ class Database:
             " WHERE store_hash=? AND kind=? AND parent_id IS NOT NULL"
         )
         args: list = [f'$._stock."{int(location_id)}"', store_hash, kind]
-        if parent_ids is not None:
-            sql += " AND parent_id IN (SELECT value FROM json_each(?))"
-            args.append(json.dumps(sorted({int(i) for i in parent_ids})))
+        sql += _narrowed(args, parent_ids=parent_ids)
         rows = self.execute(sql + " GROUP BY parent_id", args).fetchall()
         return {r["parent_id"]: r["total"] for r in rows}
 

@@ -4,8 +4,6 @@ warning level, bin picking number). Writes are asynchronous (see `common.apply_a
 
 from __future__ import annotations
 
-import json
-
 from ..model.locations import location_usable
 from ..model.stock import MAX_LEVEL, level, settings_at, settings_write, stock_write
 from ..web import ApiError, Request, Response, invalid, v3
@@ -132,18 +130,7 @@ def adjust_relative(req: Request) -> Response:
 def _light_variants(db, store_hash: str, *, ids=None, parent_ids=None) -> list[dict]:
     """Variants as the item list reads them (id, product, SKU, SKU id, whether it has option
     values), read in SQLite without decoding whole variants."""
-    where, params = [], []
-    for column, values in (("id", ids), ("parent_id", parent_ids)):
-        if values is not None:
-            where.append(f"{column} IN (SELECT value FROM json_each(?))")
-            params.append(json.dumps(sorted({int(i) for i in values})))
-    rows = db.project(
-        store_hash,
-        "variant",
-        ("$.sku", "$.sku_id", "$.option_values"),
-        where=" AND ".join(where),
-        params=tuple(params),
-    )
+    rows = db.project(store_hash, "variant", ("$.sku", "$.sku_id", "$.option_values"), ids=ids, parent_ids=parent_ids)
     return [
         {"id": i, "product_id": parent, "sku": sku, "sku_id": sku_id, "option_values": bool(values)}
         for i, parent, (sku, sku_id, values) in rows
@@ -167,13 +154,10 @@ def _item_refs(req: Request) -> list[tuple[dict, str, int]]:
     asked: dict[int, list[dict]] = {}  # the variants asked for, by product (when tracked by variant)
     for variant in _light_variants(db, req.store_hash, ids=variant_ids) if variant_ids is not None else ():
         asked.setdefault(variant["product_id"], []).append(variant)
-    where, params = "", ()
-    if narrowed is not None:
-        where, params = "id IN (SELECT value FROM json_each(?))", (json.dumps(sorted(narrowed)),)
     products = [
         {"id": i, "inventory_tracking": tracking, "sku": sku}
         for i, _, (tracking, sku) in db.project(
-            req.store_hash, "product", ("$.inventory_tracking", "$.sku"), where=where, params=params
+            req.store_hash, "product", ("$.inventory_tracking", "$.sku"), ids=narrowed
         )
     ]
     # Every variant of the products that list them all (with `variant_id:in`, a product tracked by

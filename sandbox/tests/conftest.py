@@ -26,6 +26,25 @@ def pytest_configure(config):
     )
 
 
+@pytest.fixture
+def app(tmp_path, request):
+    """The sandbox in-process (no server) on a file of its own, with the test module's store
+    (``STORE``) and a token for it (``app.token``)."""
+    from sandbox import auth
+    from sandbox.app import Sandbox
+    from sandbox.config import Config
+    from sandbox.storage import Database
+    from sandbox.stores import store_create
+
+    db = Database(str(tmp_path / "s.sqlite3"))
+    app = Sandbox(db, Config(data=db.path, port=0, base_url="http://127.0.0.1:1"))
+    with db.tx():
+        store_create(db, store_hash=request.module.STORE)
+        app.token = auth.account_create(db, store_hash=request.module.STORE)["access_token"]
+    yield app
+    db.conn.close()
+
+
 @pytest.fixture(scope="session")
 def sandbox():
     with SandboxProcess(extra_args=["--webhook-time-scale", TIME_SCALE, "--seed", "7"]) as process:

@@ -13,26 +13,12 @@ import json
 
 import pytest
 
-from sandbox import auth, storage
-from sandbox.app import Sandbox
-from sandbox.config import Config
+from sandbox import storage
 from sandbox.model.orders import order_create
 from sandbox.model.products import product_create
 from sandbox.storage import Database
-from sandbox.stores import store_create
 
 STORE = "listreads"
-
-
-@pytest.fixture
-def app(tmp_path):
-    db = Database(str(tmp_path / "s.sqlite3"))
-    sandbox = Sandbox(db, Config(data=db.path, port=0, base_url="http://127.0.0.1:1"))
-    with db.tx():
-        store_create(db, store_hash=STORE)
-        sandbox.token = auth.account_create(db, store_hash=STORE)["access_token"]
-    yield sandbox
-    db.conn.close()
 
 
 def _fill(app, start: int, stop: int) -> None:

@@ -11,24 +11,11 @@ import sqlite3
 import pytest
 
 from sandbox import auth
-from sandbox.app import Sandbox
-from sandbox.config import Config
 from sandbox.model.products import product_create
 from sandbox.storage import Database
-from sandbox.stores import store_create
 from sandbox.web import ApiError
 
 STORE = "storagetest"
-
-
-@pytest.fixture
-def app(tmp_path):
-    db = Database(str(tmp_path / "s.sqlite3"))
-    sandbox = Sandbox(db, Config(data=db.path, port=0, base_url="http://127.0.0.1:1"))
-    with db.tx():
-        store_create(db, store_hash=STORE)
-    yield sandbox
-    db.conn.close()
 
 
 def _fill(app, start: int, stop: int) -> None:

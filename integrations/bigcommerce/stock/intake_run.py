@@ -13,6 +13,8 @@
    (``bigcommerce_orders_intake``), so other work gets a turn.
 3. The minute task (``bigcommerce_orders_poll``) is the safety net for webhooks that never came:
    the same batched read, reading further back (``SWEEP_OVERLAP``).
+4. A stock check or a settling that reads BigCommerce's levels rides on these polls
+   (``orders_read_before``, ``orders_read_after``) instead of polling around its read.
 """
 
 from __future__ import annotations
@@ -176,8 +178,8 @@ def orders_read_after(*, connection: BigCommerceConnection, client, moment) -> N
     answers read BigCommerce's levels, then compare them with Comptoir's: an order BigCommerce took
     before the read must be in Comptoir's level by then. On a busy store the intake's own polls do
     it (a drain running with a poll owed: its next poll, within a poll gap), so the check adds no
-    call of its own; else (or if that poll is later than ``READ_AFTER_WAIT_S``) one poll here. Which variants orders
-    moved meanwhile: ``orders_moved_since``."""
+    call of its own; else (or if that poll is later than ``READ_AFTER_WAIT_S``) one poll here.
+    Which variants orders moved meanwhile: ``orders_moved_since``."""
     deadline = time.monotonic() + READ_AFTER_WAIT_S
     while True:
         until = BigCommerceConnection.objects.filter(pk=connection.pk).values_list("orders_polled_until", flat=True)
