@@ -89,6 +89,8 @@ class Config:
     faults: bool = True
     timeout_s: float = 1.0  # BIGCOMMERCE_TIMEOUT of every process; timeout_after holds 1.5 ×
     settle_after_s: float = 3.0
+    apply_delay_ms: int = 200  # the sandbox applies inventory writes this long after answering, as BigCommerce does
+    apply_window_s: float = 1.0  # BIGCOMMERCE_STOCK_APPLY_WINDOW_S: how long Comptoir allows for it
     drain_timeout_s: float = 120.0
     initial_max: int = 20
     shops: int = 1  # the primary shop (the default location) and shops - 1 others, each at a location
@@ -150,6 +152,7 @@ class Run(StoreOperations, OnlineOperations, Checks, Report):
         self.store = new_store(self.sandbox, app={"scopes": scopes})
         self.hash = self.store["hash"]
         self.sandbox.set_rate_limit(self.hash, quota=1_000_000, window_ms=1000)  # pacing is not measured here
+        self.sandbox.set_options(self.hash, inventory_apply_delay_ms=cfg.apply_delay_ms)
         self.api = api(self.sandbox, self.store)
         channel = self.api.post(
             "/v3/channels", json={"name": "Comptoir-POS", "type": "pos", "platform": "custom", "status": "connected"}
@@ -178,8 +181,11 @@ class Run(StoreOperations, OnlineOperations, Checks, Report):
         inventory = self.api.get("/v3/settings/inventory", params={"channel_id": 1})["data"]
         self.order_takes = inventory["update_stock_behavior"] == "order_placed"
         self.order_returns = bool(inventory["refund_order_stock_adjustment"])
-        # The initial sync's starting stock covered every mapped location (each its shop's levels).
-        mismatches = self._bigcommerce_mismatches()
+        # The initial sync's starting stock covered every mapped location (each its shop's levels),
+        # once the sandbox has applied it (asynchronously, as BigCommerce does).
+        applied_by = time.monotonic() + cfg.apply_delay_ms / 1000 + 2
+        while (mismatches := self._bigcommerce_mismatches()) and time.monotonic() < applied_by:
+            time.sleep(0.1)
         if mismatches:
             raise ConvergenceError(f"levels differ right after the initial sync: {mismatches[:5]}")
         self.pickup_methods = {
@@ -358,6 +364,7 @@ def running(cfg: Config, *, sandbox, database_url: str, log=print):
         "BIGCOMMERCE_CLIENT_SECRET": "comptoir-local-secret",
         "BIGCOMMERCE_TIMEOUT": cfg.timeout_s,
         "BIGCOMMERCE_STOCK_SETTLE_AFTER_S": cfg.settle_after_s,
+        "BIGCOMMERCE_STOCK_APPLY_WINDOW_S": cfg.apply_window_s,
         "COMPTOIR_PUBLIC_URL": web_url,
     }
     env = {
@@ -375,6 +382,7 @@ def running(cfg: Config, *, sandbox, database_url: str, log=print):
         "BIGCOMMERCE_API_URL": sandbox.url,
         "BIGCOMMERCE_TIMEOUT": str(cfg.timeout_s),
         "BIGCOMMERCE_STOCK_SETTLE_AFTER_S": str(cfg.settle_after_s),
+        "BIGCOMMERCE_STOCK_APPLY_WINDOW_S": str(cfg.apply_window_s),
         "COMPTOIR_PUBLIC_URL": web_url,
         "LOG_LEVEL": "WARNING",
         **cfg.extra.get("env", {}),

@@ -30,6 +30,10 @@ class StockPush(models.Model):
     attempts = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
     sent_at = models.DateTimeField(null=True, blank=True)
+    # While its answer is in doubt ("unknown"): from when BigCommerce's level tells whether it was
+    # applied (``stock.settle``): the call can no longer be in flight, and BigCommerce, which
+    # applies adjustments asynchronously, has applied it if it ever will.
+    settle_at = models.DateTimeField(null=True, blank=True)
     # Its echo came back (BigCommerce's inventory webhook with this call's change): applied, so a
     # stock check need not wait out the apply window for it.
     echoed_at = models.DateTimeField(null=True, blank=True)

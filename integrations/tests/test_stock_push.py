@@ -6,6 +6,7 @@ import pytest
 from django.core.cache import cache
 from django.test import TestCase
 from django.urls import reverse
+from django.utils import timezone
 
 from catalog.models import Product, Variant
 from integrations import tasks
@@ -279,8 +280,9 @@ def test_products_managed_in_bigcommerce_get_in_store_sales_but_not_their_initia
 
 def sale_with_lost_answer(bc, settings):
     """A sale of 3 mugs (10 → 7) pushed in a call BigCommerce applied but whose answer was lost,
-    settled as soon as a push run looks (no grace)."""
+    settled as soon as a push run looks (no grace; this sandbox store applies writes at once)."""
     settings.BIGCOMMERCE_STOCK_SETTLE_AFTER_S = 0
+    settings.BIGCOMMERCE_STOCK_APPLY_WINDOW_S = 0
     store = connect_helpers.new_store(bc)
     _s, merchant, _c, connection, mug = connected_to(bc, store, setup=lambda m: stocked(m, "Mug", "MUG-1", 10))
     bc.set_faults(store["hash"], [{"kind": "error_after", "method": "POST", "path": RELATIVE, "count": 1}])
@@ -325,8 +327,6 @@ def test_two_lost_answers_for_one_variant_are_told_apart_call_by_call(bc, settin
     sent again (before: both stayed unknown until the stock check set the level absolutely)."""
     from datetime import timedelta
 
-    from django.utils import timezone
-
     settings.BIGCOMMERCE_STOCK_SETTLE_AFTER_S = 30
     store = connect_helpers.new_store(bc)
     _s, merchant, _c, connection, mug = connected_to(bc, store, setup=lambda m: stocked(m, "Mug", "MUG-1", 10))
@@ -337,7 +337,8 @@ def test_two_lost_answers_for_one_variant_are_told_apart_call_by_call(bc, settin
     pushes = StockPush.objects.order_by("pk")
     assert list(pushes.values_list("delta", "state")) == [(-3, "unknown"), (-2, "unknown")]
     assert len({p.batch for p in pushes}) == 2 and remote_level(bc, store, mug) == 7
-    pushes.update(sent_at=timezone.now() - timedelta(seconds=60))  # both past the settle grace
+    assert all(p.settle_at < p.sent_at + timedelta(seconds=30) for p in pushes)  # answered: no whole grace
+    pushes.update(settle_at=timezone.now() - timedelta(seconds=1))  # both past BigCommerce's apply window
     tasks.bigcommerce_stock_push_sweep()
     assert list(pushes.values_list("delta", "state")) == [(-3, "sent"), (-2, "sent")]
     assert remote_level(bc, store, mug) == 5

@@ -263,6 +263,11 @@ BIGCOMMERCE_TIMEOUT = float(os.environ.get("BIGCOMMERCE_TIMEOUT", "15"))
 # it (integrations.bigcommerce.stock.push; unset: max(60 s, 4 × the timeout)). Tests and benches shorten it.
 if os.environ.get("BIGCOMMERCE_STOCK_SETTLE_AFTER_S"):
     BIGCOMMERCE_STOCK_SETTLE_AFTER_S = float(os.environ["BIGCOMMERCE_STOCK_SETTLE_AFTER_S"])
+# How long BigCommerce may still be applying an inventory write it answered (its Inventory API is
+# asynchronous; unset: 5 s): a stock check waits that long after a push, and a push BigCommerce
+# answered with a 500 is settled that long after the answer, not a whole grace after it was sent.
+if os.environ.get("BIGCOMMERCE_STOCK_APPLY_WINDOW_S"):
+    BIGCOMMERCE_STOCK_APPLY_WINDOW_S = float(os.environ["BIGCOMMERCE_STOCK_APPLY_WINDOW_S"])
 # Online orders are read in batches (integrations.bigcommerce.stock.intake): polls of one store at
 # least this far apart (seconds; latency against calls), each reading again this far before the
 # newest order read (BigCommerce's dates have one-second resolution and arrive out of order).

@@ -155,6 +155,10 @@ class Unavailable(BigCommerceError):
     repeat (a read, or a write the caller marked idempotent). Retrying later is fine."""
 
 
+# Answered by a proxy in front of BigCommerce's application, which may still be running the call.
+GATEWAY_STATUSES = frozenset({502, 503, 504})
+
+
 class OutcomeUnknown(BigCommerceError):
     """A write that is not safe to repeat (a POST, or a PUT/DELETE not marked idempotent) was
     sent, and its answer was lost: a read timeout, a dropped connection or a 5xx that may have
@@ -165,6 +169,12 @@ class OutcomeUnknown(BigCommerceError):
     def __init__(self, title: str = "", *, cause: BaseException | None = None, **kwargs):
         self.cause = cause
         super().__init__(title, **kwargs)
+
+    @property
+    def ended(self) -> bool:
+        """BigCommerce's application answered (a 500): the call is over on its side, applied or not.
+        A timeout, a dropped connection or a gateway's 502/503/504 may leave it running there still."""
+        return self.status is not None and self.status not in GATEWAY_STATUSES
 
 
 class ExportFailed(BigCommerceError):

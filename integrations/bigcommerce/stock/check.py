@@ -73,7 +73,7 @@ def _busy_links(links: list[VariantLink], *, since, held: set[int] = frozenset()
     not sent, so the check counts them as not applied yet instead of waiting for them."""
     recent = since - apply_window()
     grace = since - timedelta(seconds=settle_grace_seconds())
-    settled_by_check = UNDECIDED & (Q(sent_at__lte=grace) | Q(sent_at__isnull=True, created_at__lte=grace))
+    settled_by_check = UNDECIDED & (Q(settle_at__lte=since) | Q(sent_at__isnull=True, created_at__lte=grace))
     return set(
         StockPush.objects.filter(variant_link__in=[v.pk for v in links])
         .exclude(pk__in=held)

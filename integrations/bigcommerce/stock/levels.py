@@ -82,5 +82,6 @@ def pending_totals(*, connection, exclude_batch: str = "") -> dict[tuple[int, in
 
 
 def settle_grace_seconds() -> float:
-    # Long enough that no call of that batch can still be in flight (timeouts and retries included).
+    # Long enough that no call of that batch can still be in flight (timeouts and retries included):
+    # a lost answer's wait when the call may still be running at BigCommerce (``push``).
     return getattr(settings, "BIGCOMMERCE_STOCK_SETTLE_AFTER_S", max(60.0, 4 * settings.BIGCOMMERCE_TIMEOUT))

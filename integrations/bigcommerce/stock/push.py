@@ -6,8 +6,11 @@ import logging
 import time
 import uuid
 from collections import defaultdict
+from datetime import timedelta
 
 from django.db import transaction
+from django.db.models import Min, Value
+from django.db.models.functions import Least
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -22,8 +25,9 @@ from integrations.bigcommerce.api.errors import (
     Unauthorized,
 )
 from integrations.bigcommerce.stock import outbox
-from integrations.bigcommerce.stock.levels import clamped, comptoir_levels_at, pending_totals
+from integrations.bigcommerce.stock.levels import clamped, comptoir_levels_at, pending_totals, settle_grace_seconds
 from integrations.bigcommerce.stock.named import variants_named
+from integrations.bigcommerce.stock.orders import apply_window
 from integrations.bigcommerce.stock.push_journal import push_journal, push_journal_sent
 from integrations.bigcommerce.stock.settle import stock_unknown_settle
 from integrations.models import BigCommerceConnection, Incident, StockPush, SyncEvent
@@ -40,6 +44,11 @@ KEEPS_REFUSING = 10
 
 
 ROUNDS_PER_RUN = 20
+# A lost answer that may be settled within this long is settled by the run that lost it (asleep
+# meanwhile, the connection let go), not at the next minute sweep: a quiet store has no other run.
+SETTLE_SOON_S = 2.0
+
+_sleep = time.sleep  # the wait for a lost answer to be settled (a test reads it)
 
 State = StockPush.State
 
@@ -66,6 +75,22 @@ def stock_push_drain(*, connection_id: int) -> None:
         outbox.push_lock_release(connection_id=connection_id)
     if outbox.pending_exists(connection=connection, since=started):  # marked while we held the run
         outbox.stock_push_kick(connection_id=connection_id)
+    wait = _lost_settles_in(connection)
+    if wait is not None and wait <= SETTLE_SOON_S:
+        _sleep(wait)
+        outbox.stock_push_kick(connection_id=connection_id)  # its first round settles
+
+
+def _lost_settles_in(connection: BigCommerceConnection) -> float | None:
+    """Seconds until the first answer lost and not yet due may be settled (None: none). One already
+    due that a round could not settle (an order moved its variant, the read failed) is the sweep's."""
+    now = timezone.now()
+    first = (
+        StockPush.objects.filter(connection=connection, state=State.UNKNOWN, attempts=1, settle_at__gt=now)
+        .aggregate(first=Min("settle_at"))
+        .get("first")
+    )
+    return None if first is None else (first - now).total_seconds()
 
 
 def _place(item: dict) -> tuple[int, int]:
@@ -144,8 +169,9 @@ def _claim(*, connection, limit: int) -> tuple[str, list[StockPush]]:
             .select_related("variant_link")
             .order_by("pk")[:limit]
         )
+        now = timezone.now()
         StockPush.objects.filter(pk__in=[r.pk for r in rows]).update(
-            state=State.UNKNOWN, batch=batch, sent_at=timezone.now()
+            state=State.UNKNOWN, batch=batch, sent_at=now, settle_at=now + timedelta(seconds=settle_grace_seconds())
         )
     return batch, rows
 
@@ -182,7 +208,11 @@ def stock_push_run(*, connection: BigCommerceConnection, limit: int = pagination
         done = _done_before(exc)
         with transaction.atomic():
             _settle_sent(rows, done)
-            claimed.exclude(pk__in=[r.pk for r in rows if _row_place(r) in done]).update(attempts=1)
+            lost = claimed.exclude(pk__in=[r.pk for r in rows if _row_place(r) in done])
+            if exc.ended:  # answered: only BigCommerce's asynchronous apply is left to wait for
+                lost.update(attempts=1, settle_at=Least("settle_at", Value(timezone.now() + apply_window())))
+            else:  # it may still be running there: the whole grace from the send
+                lost.update(attempts=1)
             push_journal(
                 connection,
                 rows=rows,
@@ -293,5 +323,5 @@ def _settle_sent(rows: list[StockPush], places: set[tuple[int, int]]) -> None:
 def _pending_again(rows: list[StockPush], *, attempt: bool = True) -> None:
     for row in rows:
         row.attempts += int(attempt)
-        row.state, row.batch, row.sent_at = State.PENDING, "", None
-    StockPush.objects.bulk_update(rows, ["attempts", "state", "batch", "sent_at"])
+        row.state, row.batch, row.sent_at, row.settle_at = State.PENDING, "", None, None
+    StockPush.objects.bulk_update(rows, ["attempts", "state", "batch", "sent_at", "settle_at"])

@@ -7,6 +7,7 @@ from collections import defaultdict
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -18,10 +19,10 @@ from integrations.bigcommerce.stock.levels import (
     comptoir_levels_at,
     pending_totals,
     remote_levels_at,
-    settle_grace_seconds,
 )
 from integrations.bigcommerce.stock.manual_edits import stock_check_kick, stock_check_request_links
 from integrations.bigcommerce.stock.named import pushes_products
+from integrations.bigcommerce.stock.orders import apply_window
 from integrations.models import BigCommerceConnection, StockPush, SyncEvent, VariantLink
 from integrations.services.journal import sync_event_record
 
@@ -73,7 +74,9 @@ def batch_fates(
 
 
 def stock_unknown_settle(*, connection: BigCommerceConnection) -> None:
-    """Decide the fate of adjustments whose answer was lost by reading BigCommerce's level.
+    """Decide the fate of adjustments whose answer was lost by reading BigCommerce's level, each
+    once its ``settle_at`` is past: BigCommerce's apply window after it answered a 500, the whole
+    grace after the send when the call may still be running there (no answer, a gateway's 5xx).
 
     For each variant at each location, BigCommerce should show Comptoir's clamped level minus what is still pending.
     If it does, the lost adjustment was applied (→ sent); if it shows that minus the lost delta, it
@@ -85,19 +88,23 @@ def stock_unknown_settle(*, connection: BigCommerceConnection) -> None:
     an adjustment still being applied) the rows stay unknown for the next sweep and the
     reconciliation.
     """
-    grace = timezone.now() - timezone.timedelta(seconds=settle_grace_seconds())
+    now = timezone.now()
     rows = list(
-        StockPush.objects.filter(connection=connection, state=State.UNKNOWN, sent_at__lte=grace).select_related(
+        StockPush.objects.filter(connection=connection, state=State.UNKNOWN, settle_at__lte=now).select_related(
             "variant_link"
         )
     )
     if not rows:
         return
-    # A variant with another answer still in flight cannot be told apart yet: next time.
+    # A variant with another answer still in flight cannot be told apart yet, nor one BigCommerce
+    # may still be applying a push to (answered, no echo yet): its level shows neither fate. Next time.
     in_flight = set(
-        StockPush.objects.filter(connection=connection, state=State.UNKNOWN, sent_at__gt=grace).values_list(
-            "variant_link__remote_variant_id", "location_id"
+        StockPush.objects.filter(connection=connection)
+        .filter(
+            Q(state=State.UNKNOWN, settle_at__gt=now)
+            | Q(state=State.SENT, sent_at__gt=now - apply_window(), echoed_at__isnull=True)
         )
+        .values_list("variant_link__remote_variant_id", "location_id")
     )
     by_place: dict[tuple[int, int], list[StockPush]] = defaultdict(list)  # per (remote variant, location)
     for row in rows:
@@ -145,7 +152,9 @@ def stock_unknown_settle(*, connection: BigCommerceConnection) -> None:
     with transaction.atomic():
         unknown = StockPush.objects.filter(state=State.UNKNOWN)
         unknown.filter(pk__in=[r.pk for r in applied]).update(state=State.SENT)
-        unknown.filter(pk__in=[r.pk for r in not_applied]).update(state=State.PENDING, batch="", sent_at=None)
+        unknown.filter(pk__in=[r.pk for r in not_applied]).update(
+            state=State.PENDING, batch="", sent_at=None, settle_at=None
+        )
         unknown.filter(pk__in=[r.pk for r in newly_undecided]).update(attempts=2)
         if newly_undecided:
             # Left to the stock check: the check of these variants alone, as soon as they are quiet
