@@ -6,7 +6,7 @@ import json
 
 from . import apps, auth
 from .faults import parse_fault
-from .model.stock import DEFAULT_LOCATION, variant_level
+from .model.levels import DEFAULT_LOCATION, variant_level
 from .ratelimit import parse_rate
 from .stores import options_errors, store_create, store_options
 from .web import ApiError, Request, Response, invalid, route_table

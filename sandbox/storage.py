@@ -7,7 +7,10 @@ the few columns we query on (store, kind, id, parent, SKU, name, custom URL)
 indexed, so that a uniqueness check is one index lookup at any store size. A
 record's children are found by (store, kind, parent, id): the index gives them
 in id order, so SQLite never walks every record of a kind to read a product's
-25 variants.
+25 variants. A record may keep its answer too (`answer`: the JSON text the API
+answers it with, made when it is written; `answer_basis`: what of another
+record it was made from), so that a long list is spliced from text instead of
+decoding and encoding every record again.
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ CREATE TABLE IF NOT EXISTS sequences (
 CREATE TABLE IF NOT EXISTS records (
     store_hash TEXT NOT NULL, kind TEXT NOT NULL, id INTEGER NOT NULL,
     parent_id INTEGER, sku_key TEXT, name_key TEXT, url_key TEXT, data TEXT NOT NULL,
+    answer TEXT, answer_basis TEXT,
     PRIMARY KEY (store_hash, kind, id));
 DROP INDEX IF EXISTS records_parent;
 CREATE INDEX IF NOT EXISTS records_parent_id ON records (store_hash, kind, parent_id, id);
@@ -50,8 +54,13 @@ CREATE TABLE IF NOT EXISTS requests (
 CREATE INDEX IF NOT EXISTS requests_store ON requests (store_hash);
 """
 
-# Columns added to `records` after files were written without them: (column, how to fill it from `data`).
-ADDED_KEYS = (("url_key", "CASE WHEN kind='product' THEN py_lower(json_extract(data, '$.custom_url.url')) END"),)
+# Columns added to `records` after files were written without them: (column, how to fill it from `data`;
+# None: left NULL, an answer not made yet, which its reader makes from `data`).
+ADDED_KEYS = (
+    ("url_key", "CASE WHEN kind='product' THEN py_lower(json_extract(data, '$.custom_url.url')) END"),
+    ("answer", None),
+    ("answer_basis", None),
+)
 ADDED_INDEX = "CREATE INDEX IF NOT EXISTS records_url ON records (store_hash, kind, url_key)"
 
 
@@ -130,7 +139,8 @@ class Database:
             for column, value in ADDED_KEYS:
                 if column not in columns:
                     self.conn.execute(f"ALTER TABLE records ADD COLUMN {column} TEXT")
-                    self.conn.execute(f"UPDATE records SET {column}={value}")
+                    if value is not None:
+                        self.conn.execute(f"UPDATE records SET {column}={value}")
             self.conn.execute(ADDED_INDEX)
         except BaseException:
             self.conn.execute("ROLLBACK")
@@ -256,6 +266,14 @@ class Database:
         rows = self.execute(sql + " ORDER BY id", args).fetchall()
         return [(r["id"], r["parent_id"], json.loads(r["v"])) for r in rows]
 
+    def answers(self, store_hash: str, kind: str, *, ids=None, parent_ids=None) -> list[sqlite3.Row]:
+        """(id, parent_id, answer, answer_basis) of the records of a kind, in id order, narrowed as
+        `find` narrows: the answers made when they were written (NULL: none made), nothing decoded."""
+        args: list = [store_hash, kind]
+        sql = "SELECT id, parent_id, answer, answer_basis FROM records WHERE store_hash=? AND kind=?"
+        sql += _narrowed(args, ids=ids, parent_ids=parent_ids)
+        return self.execute(sql + " ORDER BY id", args).fetchall()
+
     def find_page(self, store_hash: str, kind: str, *, offset: int, limit: int, with_parent: str) -> list[dict]:
         """One page (id order) of the records of a kind whose parent record of kind `with_parent` exists."""
         rows = self.execute(
@@ -296,7 +314,9 @@ class Database:
 
     def stock_forget(self, store_hash: str, location_id: int) -> None:
         """Drop every product's and variant's level and settings at a deleted location
-        (locations.v3.yml: "Deleting locations that have inventory also deletes its stock")."""
+        (locations.v3.yml: "Deleting locations that have inventory also deletes its stock").
+        Their answers stand: they show no `_` field, and the default location's level only, and
+        the default location is never deleted."""
         key = f'"{int(location_id)}"'
         self.execute(
             "UPDATE records SET data=json_remove(data, ?, ?) WHERE store_hash=? AND kind IN ('product','variant')",
@@ -313,10 +333,14 @@ class Database:
         sku: str | None = None,
         name: str | None = None,
         url: str | None = None,
+        answer: tuple[str, str] | None = None,
     ) -> dict:
+        """`answer`: (the record's answer, its basis), made from `data` (see `answers`); without it
+        the row has none, and its reader makes it from `data`."""
         self.execute(
-            "INSERT OR REPLACE INTO records (store_hash, kind, id, parent_id, sku_key, name_key, url_key, data)"
-            " VALUES (?,?,?,?,?,?,?,?)",
+            "INSERT OR REPLACE INTO records"
+            " (store_hash, kind, id, parent_id, sku_key, name_key, url_key, data, answer, answer_basis)"
+            " VALUES (?,?,?,?,?,?,?,?,?,?)",
             (
                 store_hash,
                 kind,
@@ -326,9 +350,19 @@ class Database:
                 name.lower() if name else None,
                 url.lower() if isinstance(url, str) else None,
                 dumps(data),
+                *(answer or (None, None)),
             ),
         )
         return data
+
+    def put_answers(self, store_hash: str, kind: str, answers: list[tuple[int, str, str]]) -> None:
+        """New (id, answer, basis) of records whose data is unchanged: their rows only (`put` replaces
+        the row and its index entries)."""
+        with self.lock:
+            self.conn.executemany(
+                "UPDATE records SET answer=?, answer_basis=? WHERE store_hash=? AND kind=? AND id=?",
+                [(answer, basis, store_hash, kind, record_id) for record_id, answer, basis in answers],
+            )
 
     def delete(self, store_hash: str, kind: str, record_id: int) -> None:
         self.execute("DELETE FROM records WHERE store_hash=? AND kind=? AND id=?", (store_hash, kind, record_id))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import decimal
 import json
 import re
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -162,6 +163,38 @@ def _query_number(name: str, raw: str) -> int:
     return value
 
 
+class RawJSON:
+    """JSON text made beforehand (a record's answer, kept with its row), put into an answer as it is."""
+
+    __slots__ = ("text",)
+
+    def __init__(self, text: str):
+        self.text = text
+
+
+# Stands for a RawJSON while an answer is encoded: its NUL comes out escaped, and no stored string
+# holds that escape followed by this process's random mark.
+_RAW_MARK = "\0" + secrets.token_hex(16)
+
+
+def encode(data: Any) -> str:
+    """`data` as every answer encodes it, each RawJSON's text in its place: the bytes are those of the
+    decoded value (json.dumps encodes nested values as it encodes them alone)."""
+    raws: list[str] = []
+
+    def stand_in(value: Any) -> str:
+        if not isinstance(value, RawJSON):
+            raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
+        raws.append(value.text)
+        return _RAW_MARK
+
+    text = json.dumps(data, ensure_ascii=False, default=stand_in)
+    if not raws:
+        return text
+    pieces = text.split(json.dumps(_RAW_MARK))
+    return "".join(piece for pair in zip(pieces, [*raws, ""], strict=True) for piece in pair)
+
+
 @dataclass
 class Response:
     status: int = 200
@@ -176,7 +209,7 @@ class Response:
             items = len(data["data"])
         elif isinstance(data, list):
             items = len(data)
-        body = json.dumps(data, ensure_ascii=False).encode()
+        body = encode(data).encode()
         return cls(status, body, {"Content-Type": "application/json"}, items)
 
     @classmethod

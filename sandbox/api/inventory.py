@@ -4,8 +4,9 @@ warning level, bin picking number). Writes are asynchronous (see `common.apply_a
 
 from __future__ import annotations
 
+from ..model.levels import level
 from ..model.locations import location_usable
-from ..model.stock import MAX_LEVEL, level, settings_at, settings_write, stock_write
+from ..model.stock import MAX_LEVEL, settings_at, settings_write, stock_write
 from ..web import ApiError, Request, Response, invalid, v3
 from .common import apply_async, get_or_404, non_negative_int, paginate, require_object, too_many, transaction
 from .locations import locations_filtered

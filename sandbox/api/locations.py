@@ -5,6 +5,7 @@ they are validated at once (a 422 changes nothing) and applied that many ms late
 
 from __future__ import annotations
 
+from ..model.levels import DEFAULT_LOCATION
 from ..model.locations import (
     FIELDS,
     MAX_ACTIVE,
@@ -15,7 +16,6 @@ from ..model.locations import (
     location_usable,
     pickup_method_put,
 )
-from ..model.stock import DEFAULT_LOCATION
 from ..stores import default_address, default_operating_hours
 from ..values import iso_now
 from ..web import ApiError, Request, Response, invalid, v3

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ..model.products import product_touch
+from ..model.rows import variant_save
 from ..model.variants import option_create, option_errors, option_save, option_value_add
 from ..web import ApiError, Request, Response, invalid, v3
 from .common import get_or_404, paginate, require_object
@@ -119,7 +120,7 @@ def value_put(req: Request) -> Response:
         for entry in variant["option_values"]:
             if entry["id"] == value["id"]:
                 entry["label"] = value["label"]
-                req.app.db.put(req.store_hash, "variant", variant, parent_id=product["id"], sku=variant["sku"])
+                variant_save(req.app.db, req.store_hash, variant, product)
     product_touch(req.app, req.store_hash, product["id"])
     return v3(value)
 

@@ -50,7 +50,7 @@ def variant_create(req: Request, product: dict, body: dict) -> dict:
             product_save(db, req.store_hash, product)
     variant = variant_build(db, req.store_hash, product, body, values)
     variant["_stock"] = {"1": min(body.get("inventory_level") or 0, MAX_LEVEL)}
-    variant_save(db, req.store_hash, variant)
+    variant_save(db, req.store_hash, variant, product)
     product_touch(req.app, req.store_hash, product["id"])
     sku_event(req.app, req.store_hash, "created", variant)
     return variant
@@ -73,7 +73,7 @@ def variant_update(req: Request, product: dict, variant: dict, body: dict) -> di
         else:
             check_unique(db, req.store_hash, skus=[body["sku"]], variant_id=variant["id"])
     variant_apply(variant, body)
-    variant_save(db, req.store_hash, variant)
+    variant_save(db, req.store_hash, variant, product)
     if body.get("inventory_level") is not None:
         if product["inventory_tracking"] == "variant" or is_base:
             stock_write(
@@ -85,7 +85,7 @@ def variant_update(req: Request, product: dict, variant: dict, body: dict) -> di
             )
         else:  # tracked by product: BigCommerce keeps the number but it has no effect
             variant.setdefault("_stock", {})["1"] = body["inventory_level"]
-            variant_save(db, req.store_hash, variant)
+            variant_save(db, req.store_hash, variant, product)
     changed = {k for k in VARIANT_DEFAULTS if k != "inventory_level" and before.get(k) != variant.get(k)}
     if changed or sku_changed:
         product_touch(req.app, req.store_hash, product["id"], event=sku_changed)

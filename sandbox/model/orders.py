@@ -9,8 +9,9 @@ from ..stores import inventory_settings, store_options
 from ..web import ApiError
 from ..webhooks.events import emit
 from .consignments import lines_place, order_includes_add, pickups_read
+from .levels import DEFAULT_LOCATION, level
 from .locations import pickup_location
-from .stock import DEFAULT_LOCATION, holder_of, level, stock_adjust
+from .stock import holder_of, stock_adjust
 
 STATUSES = {
     0: "Incomplete",

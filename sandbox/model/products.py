@@ -6,7 +6,7 @@ import copy
 import re
 
 from ..values import iso_now
-from ..web import ApiError, invalid
+from ..web import ApiError, RawJSON, invalid
 from ..webhooks.events import emit
 from .fields import PRICE_FIELDS, PRODUCT_DEFAULTS, READ_ONLY, SUB_RESOURCES, as_price, product_errors, variant_errors
 from .media import custom_field_add, custom_field_update, image_add, image_update, video_add, video_update
@@ -197,12 +197,12 @@ def product_create(
     if not with_options:
         base = variant_build(db, store_hash, product, {}, [])
         product["base_variant_id"] = base["id"]
-        variant_save(db, store_hash, base)
+        variant_save(db, store_hash, base, product)
     for variant_in in with_options:
         values = resolve_option_values(db, store_hash, product["id"], variant_in["option_values"], create_missing=True)
         variant = variant_build(db, store_hash, product, variant_in, values)
         variant["_stock"] = {"1": 0 if partial else min(variant_in.get("inventory_level") or 0, MAX_LEVEL)}
-        variant_save(db, store_hash, variant)
+        variant_save(db, store_hash, variant, product)
         created_skus.append(variant)
     for index, image in enumerate(body.get("images") or []):
         image_add(
@@ -330,18 +330,18 @@ def product_out(
     include: set[str] = frozenset(),
     *,
     totals: dict[int, int] | None = None,
-    variants: dict[int, list[dict]] | None = None,
+    variants: dict[int, RawJSON] | None = None,
 ) -> dict:
     """`totals`: the variants' levels per product (`stock.variant_totals`), read once for a list;
-    `variants`: the variants per product (`variants.variants_of`), read once for a list."""
+    `variants`: the variants' answers per product (`variants.variant_answers`), read once for a list."""
     out = {k: v for k, v in product.items() if not k.startswith("_")}
     out["inventory_level"] = product_level(db, store_hash, product, totals=totals)
     out["calculated_price"] = product["sale_price"] or product["price"]
     if "variants" in include:
-        held = variants.get(product["id"], []) if variants is not None else None
-        if held is None:
-            held = db.find(store_hash, "variant", parent_id=product["id"])
-        out["variants"] = [variant_out(product, v) for v in held]
+        if variants is not None:
+            out["variants"] = variants.get(product["id"], [])
+        else:
+            out["variants"] = [variant_out(product, v) for v in db.find(store_hash, "variant", parent_id=product["id"])]
     if "options" in include:
         out["options"] = db.find(store_hash, "option", parent_id=product["id"])
     if "images" in include or "primary_image" in include:

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from ..web import ApiError
 from ..webhooks.events import emit
+from .levels import DEFAULT_LOCATION, level
 from .rows import product_save, variant_save
 
 MAX_LEVEL = 2147483647
-DEFAULT_LOCATION = 1
 # Settings that the Catalog API holds for the default location: (Inventory name, Catalog name).
 CATALOG_SETTINGS = (("warning_level", "inventory_warning_level"), ("bin_picking_number", "bin_picking_number"))
 
@@ -26,10 +26,6 @@ def holder_of(product: dict, variant: dict | None) -> tuple[str, dict]:
             )
         return "variant", variant
     return "product", product
-
-
-def level(record: dict, location_id: int = DEFAULT_LOCATION) -> int:
-    return int(record.get("_stock", {}).get(str(location_id), 0))
 
 
 def product_level(
@@ -49,12 +45,6 @@ def variant_totals(
     """Per product, the sum of its variants' levels at a location, for every product at once, or for
     `product_ids` only (a page: the read then does not grow with the store)."""
     return db.stock_totals(store_hash, "variant", location_id, parent_ids=product_ids)
-
-
-def variant_level(product: dict, variant: dict, location_id: int = DEFAULT_LOCATION) -> int:
-    if product.get("inventory_tracking") == "variant" or variant.get("option_values"):
-        return level(variant, location_id)
-    return level(product, location_id)  # the base variant is the product
 
 
 def stock_write(
@@ -80,10 +70,10 @@ def stock_write(
     if new_level == old_level:
         if not had_record:  # an absolute 0 creates the item's record at this location
             holder.setdefault("_stock", {})[str(location_id)] = new_level
-            _save_holder(db, store_hash, kind, holder)
+            _save_holder(db, store_hash, kind, holder, product)
         return False
     holder.setdefault("_stock", {})[str(location_id)] = new_level
-    _save_holder(db, store_hash, kind, holder)
+    _save_holder(db, store_hash, kind, holder, product)
     value = new_level if method == "absolute" else new_level - old_level
     item_variant = variant if kind == "variant" else None
     channel_inventory_event(app, store_hash, product, item_variant, location_id, "stock_changed")
@@ -124,11 +114,11 @@ def stock_write(
     return True
 
 
-def _save_holder(db, store_hash: str, kind: str, holder: dict) -> None:
+def _save_holder(db, store_hash: str, kind: str, holder: dict, product: dict) -> None:
     if kind == "product":
         product_save(db, store_hash, holder)
     else:
-        variant_save(db, store_hash, holder)
+        variant_save(db, store_hash, holder, product)
 
 
 def channel_inventory_event(
@@ -174,7 +164,7 @@ def settings_write(
         ):
             if key in changes:
                 holder[catalog] = changes[key]
-    _save_holder(app.db, store_hash, kind, holder)
+    _save_holder(app.db, store_hash, kind, holder, product)
     if settings_at(holder, location_id) == before:
         return False
     channel_inventory_event(

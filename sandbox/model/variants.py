@@ -2,19 +2,31 @@
 
 from __future__ import annotations
 
-from ..web import ApiError, invalid
+import json
+
+from ..web import ApiError, RawJSON, encode, invalid
 from .fields import VARIANT_DEFAULTS, as_price
-from .stock import variant_level
+from .levels import level, variant_level
 
 OPTION_TYPES = {"radio_buttons", "rectangles", "dropdown", "product_list", "product_list_with_images", "swatch"}
 
 
-def variants_of(db, store_hash: str, product_ids: list[int]) -> dict[int, list[dict]]:
-    """The variants of these products, by product, each product's in id order (one read)."""
-    out: dict[int, list[dict]] = {}
-    for variant in db.find(store_hash, "variant", parent_ids=product_ids):
-        out.setdefault(variant["product_id"], []).append(variant)
-    return out
+def variant_answers(db, store_hash: str, products: list[dict]) -> dict[int, RawJSON]:
+    """The answers of these products' variants, a JSON array per product, each product's in id order:
+    the answers made when the variants were written (one read, none decoded); a variant whose product
+    has changed since in a field its answer shows (or written before answers were kept) is decoded
+    and answered here."""
+    by_id = {p["id"]: p for p in products}
+    bases = {product_id: variant_basis(p) for product_id, p in by_id.items()}
+    rows = db.answers(store_hash, "variant", parent_ids=list(by_id))
+    stale = [r["id"] for r in rows if r["answer_basis"] != bases[r["parent_id"]]]
+    remade = {}
+    if stale:
+        remade = {v["id"]: variant_answer(by_id[v["product_id"]], v) for v in db.find(store_hash, "variant", ids=stale)}
+    texts: dict[int, list[str]] = {}
+    for r in rows:
+        texts.setdefault(r["parent_id"], []).append(remade.get(r["id"]) or r["answer"])
+    return {product_id: RawJSON("[" + ", ".join(held) + "]") for product_id, held in texts.items()}
 
 
 def option_save(db, store_hash: str, option: dict) -> dict:
@@ -186,6 +198,17 @@ def variant_out(product: dict, variant: dict) -> dict:
     if not variant.get("option_values"):
         out["sku"] = product.get("sku", "")
     return out
+
+
+def variant_basis(product: dict) -> str:
+    """What `variant_out` reads of the product: a variant's answer made with it stands while it is the same."""
+    fields = [product.get(f) for f in ("price", "sale_price", "weight", "sku", "inventory_tracking")]
+    return json.dumps([*fields, level(product)])
+
+
+def variant_answer(product: dict, variant: dict) -> str:
+    """The variant as the API answers it, encoded."""
+    return encode(variant_out(product, variant))
 
 
 def option_out(option: dict) -> dict:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from ..model.levels import DEFAULT_LOCATION, variant_level
 from ..model.products import product_out
 from ..model.rows import product_save
-from ..model.stock import DEFAULT_LOCATION, stock_write, variant_level
+from ..model.stock import stock_write
 from ..web import ApiError, Request, Response
 from ..webhooks.events import emit
 from .layout import button_form, esc, page, table

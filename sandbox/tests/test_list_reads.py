@@ -46,17 +46,25 @@ def _fill(app, start: int, stop: int) -> None:
             order_create(app, STORE, {**order, "products": [{"variant_id": first["id"], "quantity": 1}]})
 
 
-def _get(app, path: str, query: str) -> tuple[int, object]:
+def _call(app, method: str, path: str, query: str = "", body=None) -> tuple[int, bytes]:
+    raw = b"" if body is None else json.dumps(body).encode()
     environ = {
-        "REQUEST_METHOD": "GET",
+        "REQUEST_METHOD": method,
         "PATH_INFO": f"/stores/{STORE}{path}",
         "QUERY_STRING": query,
         "HTTP_X_AUTH_TOKEN": app.token,
-        "wsgi.input": io.BytesIO(b""),
+        "CONTENT_TYPE": "application/json",
+        "CONTENT_LENGTH": str(len(raw)),
+        "wsgi.input": io.BytesIO(raw),
     }
     status = []
     answer = b"".join(app(environ, lambda line, headers: status.append(int(line.split()[0]))))
-    return status[0], json.loads(answer) if answer else None
+    return status[0], answer
+
+
+def _get(app, path: str, query: str) -> tuple[int, object]:
+    status, answer = _call(app, "GET", path, query)
+    return status, json.loads(answer) if answer else None
 
 
 @contextlib.contextmanager
@@ -117,3 +125,191 @@ def test_sorting_and_filtering_by_inventory_level_still_read_every_products_leve
     assert answer["data"][0]["inventory_level"] == 500 + 10 + 10, answer  # the first variant's order took 1
     status, answer = _get(app, "/v3/catalog/products", "inventory_level:min=100&limit=5")
     assert [p["id"] for p in answer["data"]] == [3] and answer["meta"]["pagination"]["total"] == 1, answer
+
+
+# A product list with include=variants splices each variant's answer made when it was written
+# (records.answer) instead of decoding and encoding every variant of the page again.
+VARIANTS = "/v3/catalog/products"
+
+
+def _shop(app) -> dict[str, int]:
+    """Products tracked by variant, by product (a base variant) and by product with option variants,
+    with prices, sale prices and weights of their own or their product's; their ids by name."""
+    with app.db.tx():
+        for n, tracking in enumerate(("variant", "product", "product", "none")):
+            body = {
+                "name": f"Chemise été {n}",
+                "type": "physical",
+                "weight": 1.5 + n,
+                "price": 25 + n / 7,
+                "sale_price": 19.99 if n == 2 else 0,
+                "sku": f"CH{n}",
+                "inventory_tracking": tracking,
+                "inventory_level": 4 + n,
+                "description": "<p>“Quoted” ünïcode</p>",
+            }
+            if n != 1:
+                body["variants"] = [
+                    {
+                        "sku": f"CH{n}-{size}",
+                        "inventory_level": 10 + i,
+                        "price": 30.5 if i == 1 else None,
+                        "weight": 2.25 if i == 2 else None,
+                        "sale_price": 9.5 if i == 0 else None,
+                        "option_values": [{"option_display_name": "Taille", "label": size}],
+                    }
+                    for i, size in enumerate(("S", "M", "L"))
+                ]
+            product_create(app, STORE, body)
+    variants = app.db.find(STORE, "variant", parent_id=1)
+    option = app.db.find(STORE, "option", parent_id=1)[0]
+    return {"option": option["id"], "value": option["option_values"][0]["id"], "variant": variants[0]["id"]}
+
+
+def _plain(app, query: str) -> bytes:
+    """The answer through the decoding path (each variant decoded, answered and encoded in the list)."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr("sandbox.api.products.variant_answers", lambda *args, **kwargs: None)
+        status, answer = _call(app, "GET", VARIANTS, query)
+    assert status in (200, 400, 422), answer
+    return answer
+
+
+LIST_QUERIES = (
+    "include=variants&limit=250",
+    "include=variants&limit=2&page=2",
+    "include=variants,images,options,videos,custom_fields,channels,modifiers,primary_image",
+    "include=variants&sort=price&direction=desc",
+    "include=variants&sort=inventory_level",
+    "include=variants&inventory_level:min=12",
+    "include=variants&include_fields=name,price",
+    "include=variants&exclude_fields=variants",
+    "include=variants&exclude_fields=name,sku",
+    "include=variants&id:in=1,3,99",
+    "include=variants&name=Chemise+%C3%A9t%C3%A9+2",
+    "include=variants&sku=CH3&keyword=chemise",
+    "include=variants&page=9",
+    "include=variants&limit=abc",
+    "include=variants&sort=nope",
+)
+
+
+def _read(app, monkeypatch, query: str) -> tuple[int, bytes, dict]:
+    with _decoded(monkeypatch) as counts:
+        status, answer = _call(app, "GET", VARIANTS, query)
+    return status, answer, counts
+
+
+def _without_variants(query: str) -> str:
+    return query.replace("include=variants,", "include=").replace("include=variants", "include=")
+
+
+@pytest.mark.parametrize("query", LIST_QUERIES)
+def test_a_list_of_products_with_their_variants_answers_the_bytes_of_decoding_them(app, monkeypatch, query):
+    _shop(app)
+    status, answer, counts = _read(app, monkeypatch, query)
+    assert answer == _plain(app, query)
+    # No variant decoded (9 in the store), and one more statement: their answers.
+    _, _, alone = _read(app, monkeypatch, _without_variants(query))
+    assert counts == {"records": alone["records"], "statements": alone["statements"] + (status == 200)}
+
+
+def _read_back(app, monkeypatch) -> bytes:
+    query = "include=variants&limit=250"
+    status, answer, counts = _read(app, monkeypatch, query)
+    assert status == 200 and answer == _plain(app, query)
+    # No variant decoded: every answer was made by the write.
+    assert counts == {**_read(app, monkeypatch, "limit=250")[2], "statements": counts["statements"]}, counts
+    return answer
+
+
+V = VARIANTS + "/1/variants"
+WRITES = {
+    "product create": [("POST", VARIANTS, {"name": "Neuf", "type": "physical", "weight": 1, "price": 3})],
+    # Each field its variants' answers show, alone.
+    "product price": [("PUT", VARIANTS + "/1", {"price": 31.5})],
+    "product sale price": [("PUT", VARIANTS + "/1", {"sale_price": 29})],
+    "product weight": [("PUT", VARIANTS + "/1", {"weight": 4})],
+    "product SKU (its base variant's)": [("PUT", VARIANTS + "/2", {"sku": "CH1-NEW"})],
+    "product level (its base variant's)": [("PUT", VARIANTS + "/2", {"inventory_level": 77})],
+    "product tracking": [("PUT", VARIANTS + "/2", {"inventory_tracking": "variant"})],
+    "products batch update": [("PUT", VARIANTS, [{"id": 3, "price": 40}])],
+    "product delete": [("DELETE", VARIANTS + "/1", None)],
+    "variant create": [
+        ("POST", VARIANTS + "/1/options/{option}/values", {"label": "XL"}),
+        ("POST", V, {"sku": "CH0-XL", "price": 7, "option_values": [{"option_display_name": "Taille", "label": "XL"}]}),
+    ],
+    "variant update": [("PUT", V + "/{variant}", {"price": 12.5, "sale_price": 11, "inventory_level": 3})],
+    "variants batch update": [("PUT", "/v3/catalog/variants", [{"id": "{variant}", "weight": 8}])],
+    "variant delete": [("DELETE", V + "/{variant}", None)],
+    "option value rename": [("PUT", VARIANTS + "/1/options/{option}/values/{value}", {"label": "Petit"})],
+    "absolute adjustment": [
+        (
+            "PUT",
+            "/v3/inventory/adjustments/absolute",
+            {"reason": "t", "items": [{"location_id": 1, "variant_id": "{variant}", "quantity": 42}]},
+        )
+    ],
+    "relative adjustment": [
+        (
+            "POST",
+            "/v3/inventory/adjustments/relative",
+            {"reason": "t", "items": [{"location_id": 1, "product_id": 2, "quantity": -2}]},
+        )
+    ],
+    "location settings": [
+        (
+            "PUT",
+            "/v3/inventory/locations/1/items",
+            {"settings": [{"identity": {"variant_id": "{variant}"}, "warning_level": 4, "bin_picking_number": "B4"}]},
+        )
+    ],
+    "order placed": [
+        (
+            "POST",
+            "/v2/orders",
+            {
+                "status_id": 11,
+                "billing_address": {"first_name": "Ada", "last_name": "Shopper", "email": "ada@shop.test"},
+                "products": [{"product_id": 1, "variant_id": "{variant}", "quantity": 2}],
+            },
+        )
+    ],
+}
+
+
+def _filled(value, ids: dict[str, int]):
+    """The write's body and path with the shop's ids in place of "{name}"."""
+    if isinstance(value, str) and value.startswith("{") and value.endswith("}"):
+        return ids[value[1:-1]]
+    if isinstance(value, dict):
+        return {k: _filled(v, ids) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_filled(v, ids) for v in value]
+    return value
+
+
+@pytest.mark.parametrize("write", WRITES)
+def test_a_list_read_after_a_write_shows_it_from_the_answers_the_write_made(app, monkeypatch, write):
+    ids = _shop(app)
+    before = _read_back(app, monkeypatch)
+    for method, path, body in WRITES[write]:
+        status, answer = _call(app, method, path.format(**ids), body=_filled(body, ids))
+        assert status in (200, 201, 204), answer
+    assert _read_back(app, monkeypatch) != before
+
+
+def test_a_file_written_before_the_answers_answers_the_same_and_a_write_makes_them(app, monkeypatch):
+    _shop(app)
+    query = "include=variants&limit=250"
+    made = _call(app, "GET", VARIANTS, query)[1]
+    for column in ("answer", "answer_basis"):
+        app.db.conn.execute(f"ALTER TABLE records DROP COLUMN {column}")
+    Database(app.db.path).conn.close()  # opened by this code: the columns come back, empty
+    alone = _read(app, monkeypatch, "limit=250")[2]["records"]
+    _, answer, counts = _read(app, monkeypatch, query)
+    assert answer == made and counts["records"] == alone + 10, counts  # every variant decoded on the way
+    status, _ = _call(app, "PUT", VARIANTS + "/1", body={"is_visible": True})  # its variants' answers made
+    assert status == 200
+    _, answer, counts = _read(app, monkeypatch, query)
+    assert answer == made and counts["records"] == alone + 7, counts  # the other products' variants
