@@ -190,3 +190,34 @@ def test_an_echo_that_comes_back_before_the_calls_answer_is_ours(bc):
     assert echo(connection, mug, -2) == 0
     assert StockPush.objects.get().echoed_at is not None
     assert VariantLink.objects.get(variant=mug).stock_check_requested_at is None
+
+
+@pytest.mark.parametrize("other_run", ["settled it after the read", "holds the store's pushes"])
+def test_a_check_leaves_an_undecided_lost_answer_another_run_is_settling(bc, settings, monkeypatch, other_run):
+    """Two checks of one variant at once (two workers): the other sets BigCommerce to Comptoir's
+    level for a lost answer it could not tell apart, after this check read BigCommerce's level.
+    This check's read is stale then: it must not "correct" Comptoir by it (seen in the drift bench:
+    +7 taken from a level BigCommerce no longer showed, 218 s apart)."""
+    from integrations.bigcommerce.stock import outbox
+    from integrations.tests.test_stock_push import lost_answer_undecidable, remote_level
+
+    store, connection, mug = lost_answer_undecidable(bc, settings)  # Comptoir 7; BigCommerce 5, set by hand
+    tasks.bigcommerce_stock_push_sweep()  # the settling cannot tell: left to the check (attempts 2)
+    assert StockPush.objects.get().attempts == 2
+    settle = check._undecided_settle
+
+    def other_run_first(**kwargs):  # this check has read BigCommerce's 5 and found the variant quiet
+        if other_run == "settled it after the read":
+            set_remote(bc, store, mug, 7)
+            StockPush.objects.update(state="sent", sent_at=timezone.now())
+        else:
+            assert outbox.push_lock_take(connection_id=connection.pk)
+        return settle(**kwargs)
+
+    monkeypatch.setattr(check, "_undecided_settle", other_run_first)
+    vlink = VariantLink.objects.get(variant=mug)
+    result = check.stock_check(connection=connection, links=[vlink], origin=StockOrigin.MANUAL_ONLINE)
+    assert result["busy_links"] == {vlink.pk} and result["corrected"] == 0
+    assert level(mug) == 7 and ledger(mug, StockOrigin.MANUAL_ONLINE) == []
+    if other_run == "holds the store's pushes":
+        assert StockPush.objects.get().state == "unknown" and remote_level(bc, store, mug) == 5

@@ -86,6 +86,14 @@ def _busy_links(links: list[VariantLink], *, since, held: set[int] = frozenset()
     )
 
 
+def _undecided_links(links: list[VariantLink]) -> set[int]:
+    return set(
+        StockPush.objects.filter(UNDECIDED, variant_link__in=[v.pk for v in links]).values_list(
+            "variant_link_id", flat=True
+        )
+    )
+
+
 def _pending(links: list[VariantLink]) -> dict[int, tuple[int, int, int]]:
     """Pending rows of ``links`` that a push run may still send (not the ones BigCommerce kept
     refusing, left to ``_undecided_settle``): per row, (link, location, delta)."""
@@ -187,6 +195,7 @@ def stock_check(*, connection: BigCommerceConnection, links: list[VariantLink], 
         }
     shops = location_shops(connection=connection)  # per location, its shop
     orders_read_before(connection=connection, client=client)
+    undecided = _undecided_links(links)
     before = _pending(links)
     reading = timezone.now()
     remote = remote_levels_at(client, sorted({v.remote_variant_id for v in links}), locations=set(shops))
@@ -199,13 +208,14 @@ def stock_check(*, connection: BigCommerceConnection, links: list[VariantLink], 
     held, unsent, holding = _held(before, _pending(links))
     busy = _busy_links(links, since=started, held=held) | {v.pk for v in links if v.variant_id in moved}
     # An undecided change besides unsent ones: what BigCommerce should show is not known.
-    busy |= holding & set(
-        StockPush.objects.filter(UNDECIDED, variant_link__in=holding).values_list("variant_link_id", flat=True)
-    )
+    busy |= holding & _undecided_links([v for v in links if v.pk in holding])
     quiet = [v for v in links if v.pk not in busy]
     settled = _undecided_settle(
         connection=connection, client=client, links=quiet, levels=levels, remote=remote, shops=shops
     )
+    # Undecided before the read and not settled by this check: another run holds the store's pushes,
+    # or settled them since the read, setting BigCommerce's level after it. Next round.
+    busy |= undecided - settled
     shop_of = {shop.pk: shop for shop in Shop.objects.filter(pk__in=set(shops.values()))}
     corrections = []
     for vlink in links:
