@@ -218,7 +218,7 @@ class Processes:
         timeout = timeout or float(os.environ.get("BENCH_READY_TIMEOUT_S") or 900)
         started = time.monotonic()
         lanes = [None, urgent_lane()] if urgent_lane() else [None]
-        probes = {async_task("math.sqrt", 4, **({"cluster": lane} if lane else {})) for lane in lanes}
+        probes = {async_task("math.sqrt", 4, save=True, **({"cluster": lane} if lane else {})) for lane in lanes}
         while Task.objects.filter(id__in=probes).count() < len(probes):
             if time.monotonic() - started > timeout:
                 raise RuntimeError(f"the workers ran no task within {timeout:g} s:\n{self.tail()}")

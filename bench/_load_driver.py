@@ -34,6 +34,7 @@ from pathlib import Path
 
 from bench import _driver as d
 from bench import _orders_driver as orders
+from bench._proctree import cpu_seconds, tree
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -45,9 +46,6 @@ def per_user(seconds: float) -> float:
     return max(0.1, min(0.5, 2 / seconds))
 
 
-TICKS = os.sysconf("SC_CLK_TCK")
-
-
 def serve_module():
     """scripts/serve.py: ``make serve``'s production environment and the Procfile's commands."""
     sys.path.insert(0, str(ROOT / "scripts"))
@@ -57,17 +55,6 @@ def serve_module():
 
 
 # -- CPU and memory of each process of the stack -------------------------------------------------
-def cpu_seconds(pids: list[int]) -> float:
-    """CPU time of live processes and of the children they reaped (a gunicorn worker replaced
-    after its requests is in its master's ``cutime``)."""
-    total = 0
-    for pid in pids:
-        with contextlib.suppress(OSError, ValueError, IndexError):
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-            total += sum(int(x) for x in fields[11:15])  # utime, stime, cutime, cstime
-    return total / TICKS
-
-
 class Usage:
     """Per role (a root process and its descendants): CPU seconds between ``start`` and ``stop``,
     and the peak of the summed resident memory, sampled every second in a thread."""
@@ -80,8 +67,7 @@ class Usage:
         self._thread = threading.Thread(target=self._run, daemon=True)
 
     def tree(self, role: str) -> list[int]:
-        root = self.roots[role]
-        return [root, *d.descendants(root)]
+        return tree(self.roots[role])
 
     def _sample(self) -> None:
         for role in self.roots:

@@ -36,6 +36,29 @@ def processes() -> dict[int, Proc]:
     return found
 
 
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """CPU time (user + system) of live processes and of the children they reaped (a gunicorn
+    worker replaced after its requests is in its master's ``cutime``, a PostgreSQL backend whose
+    connection closed in the postmaster's): the difference of two readings of a tree is what it
+    used in between, whichever of its processes ended meanwhile."""
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += sum(int(x) for x in fields[11:15])  # utime, stime, cutime, cstime
+    return total / TICKS
+
+
+def tree(root: int) -> list[int]:
+    """``root`` and the live processes below it."""
+    return [root, *descendants(root)]
+
+
 def descendants(root: int) -> dict[int, Proc]:
     """The live processes below ``root``: its children, theirs, and so on."""
     children: dict[int, list[tuple[int, Proc]]] = {}

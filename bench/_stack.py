@@ -110,13 +110,14 @@ def postgres_database(name: str):
 
 @contextlib.contextmanager
 def redis_server(tmp: Path):
-    """A Redis of the bench's own (no persistence), or the one given; yields (url, note)."""
+    """A Redis of the bench's own (no persistence), or the one given; yields (url, note, pid of the
+    bench's own server or None)."""
     binary = shutil.which("redis-server")
     given = os.environ.get("BENCH_REDIS_URL") or os.environ.get("REDIS_URL", "")
     if binary is None:
         if not given:
             raise StackUnavailable("no redis-server binary and no BENCH_REDIS_URL / REDIS_URL")
-        yield given, f"Redis at {given}, shared"
+        yield given, f"Redis at {given}, shared", None
         return
     port = free_port()
     command = [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
@@ -132,7 +133,7 @@ def redis_server(tmp: Path):
             if time.monotonic() > deadline or proc.poll() is not None:
                 raise StackUnavailable(f"redis-server did not start on port {port}")
             time.sleep(0.05)
-        yield f"redis://127.0.0.1:{port}/0", "its own redis-server"
+        yield f"redis://127.0.0.1:{port}/0", "its own redis-server", proc.pid
     finally:
         group_stop(proc)
 
@@ -202,9 +203,11 @@ def stack(name: str, kind: str, *, quota: int, window_s: float, sandbox_env: dic
                 env = comptoir_env(f"sqlite:///{tmp / 'comptoir.sqlite3'}")
             else:
                 database_url = resources.enter_context(postgres_database(name))
-                redis_url, note = resources.enter_context(redis_server(tmp))
+                redis_url, note, redis_pid = resources.enter_context(redis_server(tmp))
                 notes.append(note)
                 env = comptoir_env(database_url, redis_url)
+                if redis_pid:
+                    env["BENCH_REDIS_PID"] = str(redis_pid)  # whose CPU a driver may measure
             for command in (["migrate", "-v0"], ["createcachetable"]):
                 subprocess.run([sys.executable, "manage.py", *command], cwd=ROOT, env=env, check=True)
             sandbox = resources.enter_context(

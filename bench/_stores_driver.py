@@ -1,8 +1,9 @@
 """The driver of ``bench.many_stores``: BENCH_STORES merchants, each connected to a sandbox store
-of its own at the real quota, each with a POS device; Comptoir's web (BENCH_WEB_PROCESSES
-``runserver`` processes, the stores spread over them) and one worker host (BENCH_WORKERS
-workers); then every store sells one item a second for BENCH_SECONDS through the POS API. Prints
-one ``RESULT {json}`` line.
+of its own at the real quota, each with a POS device; Comptoir's web (BENCH_WEB_SERVER: gunicorn,
+the Procfile's, with BENCH_WEB_PROCESSES processes; or ``runserver``, that many processes with the
+stores spread over them) and one worker host (BENCH_WORKERS workers), every process keeping its
+database connections BENCH_CONN_MAX_AGE (60) seconds as ``make serve`` does; then every store
+sells one item a second for BENCH_SECONDS through the POS API. Prints one ``RESULT {json}`` line.
 
     python -m bench._stores_driver
 
@@ -11,6 +12,7 @@ Django's code is imported inside the functions: this module is imported before `
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 import uuid
@@ -19,6 +21,7 @@ from concurrent.futures import ThreadPoolExecutor
 import requests
 
 from bench import _driver as d
+from bench._cpu import CpuMeter
 
 
 def env_int(name: str, default: int) -> int:
@@ -91,9 +94,17 @@ def stores_connect(sb, count: int, products: int) -> list[dict]:
 def main() -> int:
     count, seconds = env_int("BENCH_STORES", 200), env_int("BENCH_SECONDS", 120)
     workers = env_int("BENCH_WORKERS", 4)
+    server, web_processes = os.environ.get("BENCH_WEB_SERVER") or "gunicorn", env_int("BENCH_WEB_PROCESSES", 2)
+    # As a deployment runs (``make serve``): connections kept between requests and tasks.
+    os.environ["DATABASE_CONN_MAX_AGE"] = os.environ.get("BENCH_CONN_MAX_AGE") or "60"
+    os.environ.setdefault("WEB_CONCURRENCY", str(web_processes))
     with d.driving() as (procs, figures):
-        web_urls = [procs.web()]
-        web_urls += [procs.web(d.free_port()) for _ in range(env_int("BENCH_WEB_PROCESSES", 2) - 1)]
+        if server == "gunicorn":  # the Procfile's web: WEB_CONCURRENCY processes × GUNICORN_THREADS threads
+            web_urls = [procs.web(server="gunicorn")]
+        else:
+            web_urls = [procs.web()]
+            web_urls += [procs.web(d.free_port()) for _ in range(web_processes - 1)]
+        figures["web"] = f"{server} × {web_processes}, DATABASE_CONN_MAX_AGE={os.environ['DATABASE_CONN_MAX_AGE']}"
         sb = d.sandbox()
         stores = stores_connect(sb, count, env_int("BENCH_STORE_PRODUCTS", 2))
         for store in stores:  # the setup's pushes are done: a fresh window for each store
@@ -103,10 +114,13 @@ def main() -> int:
         d.say(f"{count} stores; web: {len(web_urls)} process(es); workers: {figures['lanes']}; selling …")
         first = d.last_movement()
         tills = Tills(stores, web_urls)
+        cpu = CpuMeter(procs)
         with d.RssSampler(procs) as rss:
+            cpu.start()
             took = tills.run(seconds, threads=env_int("BENCH_CLIENT_THREADS", 32))
             connections = [s["connection"] for s in stores]
             left = d.wait_pushes_done(connections, timeout=120)
+            figures["cpu"] = cpu.stop(sales=tills.statuses.get("201", 0))
         delays = d.push_delays(connections, first)
         calls = [r for s in stores for r in d.api_calls(sb, s["hash"], s["since"])]
         figures.update(
@@ -132,6 +146,7 @@ def main() -> int:
             f"{len(calls)} calls, {figures['http_429']} × 429 (the sandbox answered in {figures['sandbox_ms_p99']} ms, "
             f"p99); worker RSS {figures['worker_rss']}"
         )
+        d.say(f"CPU: {figures['cpu']}")
     return 0
 
 

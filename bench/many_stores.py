@@ -8,7 +8,8 @@ quarter's).
 
 PostgreSQL + Redis by default (BENCH_STACKS), in a throwaway database. Also: BENCH_STORE_PRODUCTS
 (2 per store), BENCH_WORKERS (4: one bulk, the rest urgent when the settings have the urgent lane;
-else one cluster of 4), BENCH_WEB_PROCESSES (2 ``runserver`` processes sharing the stores),
+else one cluster of 4), BENCH_WEB_SERVER (gunicorn, as the Procfile; ``runserver`` as ``make run``),
+BENCH_WEB_PROCESSES (2), BENCH_CONN_MAX_AGE (60: connections kept, as ``make serve``),
 BENCH_CLIENT_THREADS (32: the tills' connections), BENCH_QUOTA, BENCH_WINDOW_S. Connecting 200
 stores takes a few minutes before the selling starts.
 
@@ -21,6 +22,42 @@ from bench._rows import Row, at_most, equal, per_stack, shown
 from bench._stack import stacks_run, tiny
 
 GOAL_P99_S = 3.0
+GOAL_SALES_S = 200  # issue 17's stores, one sale a second each
+
+
+def cpu_rows(stores: str, cpu: dict) -> list[Row]:
+    """CPU per sale of each component (``bench._cpu``), and the rate Comptoir's part would hold."""
+    per_sale = cpu.get("cpu_ms_per_sale") or {}
+    rows: list[Row] = [
+        (
+            f"CPU per sale: {name}, {stores}",
+            "–",
+            f"{shown(ms, ' ms')} ({shown((cpu.get('cpu_s') or {}).get(name), ' s')})",
+            None,
+        )
+        for name, ms in per_sale.items()
+    ]
+    cores = cpu.get("cores") or 1
+    rate = cpu.get("comptoir_sales_per_core_s")
+    rows += [
+        (
+            f"CPU per sale: whole host, {stores}",
+            "–",
+            f"{shown(cpu.get('total_ms_per_sale'), ' ms')} "
+            f"(busy {shown(cpu.get('busy_share'))} of {cores} cores; others on the host "
+            f"{shown(cpu.get('others_cpu_s'), ' s')}; load {shown(cpu.get('load'))})",
+            None,
+        ),
+        (
+            f"sales/s per core, Comptoir's part (web + workers), {stores}",
+            f"{GOAL_SALES_S / cores:g} for {GOAL_SALES_S} on {cores} cores alone",
+            f"{shown(rate)} ({shown(cpu.get('comptoir_ms_per_sale'), ' ms')} a sale)",
+            None if rate is None else rate >= GOAL_SALES_S / cores,
+        ),
+    ]
+    return rows
+
+
 TINY = {"BENCH_STORES": "2", "BENCH_SECONDS": "4", "BENCH_WORKERS": "2", "BENCH_WINDOW_S": "3"}
 
 
@@ -30,12 +67,15 @@ def main() -> dict:
 
 
 def report(kind: str, got: dict) -> list[str]:
-    sale, rss = got["sale_to_bigcommerce"], got["worker_rss"]
+    sale, rss, cpu = got["sale_to_bigcommerce"], got["worker_rss"], got.get("cpu") or {}
     return [
         f"[{kind}] {got['stores']} stores × 1 sale/s × {got['seconds']} s: sale → BigCommerce p99 "
         f"{sale.get('p99_s')} s (goal ≤ {GOAL_P99_S:g}), median {sale.get('median_s')} s; "
         f"{got['http_429']} × 429 (0); worker RSS {rss.get('first_quarter_mb')} → {rss.get('last_quarter_mb')} MB "
-        f"(flat: {rss.get('flat')}); answers {got['answers']}; workers: {got['lanes']}"
+        f"(flat: {rss.get('flat')}); answers {got['answers']}; web: {got.get('web')}; workers: {got['lanes']}",
+        f"[{kind}] CPU ms per sale: {cpu.get('cpu_ms_per_sale')}; Comptoir (web + workers) "
+        f"{cpu.get('comptoir_ms_per_sale')} ms, {cpu.get('comptoir_sales_per_core_s')} sales/s per core; "
+        f"load {cpu.get('load')}",
     ]
 
 
@@ -56,6 +96,7 @@ def summary(figures: dict) -> list[Row]:
                 rss.get("flat"),
             ),
             (f"POS sales answered 201, {stores}", f"{asked}", f"{ok} of {sum(answers.values())}", equal(ok, asked)),
+            *cpu_rows(stores, got.get("cpu") or {}),
         ]
 
     return per_stack(figures, "many stores", rows_of)

@@ -439,7 +439,7 @@ def clusters_ready(cluster_name: str, timeout_s: float = 120.0) -> float:
     from django_q.tasks import async_task
 
     started = time.monotonic()
-    probes = {async_task("math.sqrt", 4, cluster=name) for name in (cluster_name, urgent_name(cluster_name))}
+    probes = {async_task("math.sqrt", 4, save=True, cluster=name) for name in (cluster_name, urgent_name(cluster_name))}
     while Task.objects.filter(id__in=probes).count() < len(probes):
         if time.monotonic() - started > timeout_s:
             raise ConvergenceError(f"the clusters ran no task within {timeout_s:g} s")

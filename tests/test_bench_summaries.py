@@ -25,6 +25,7 @@ PARTIAL = [
     {"calls": 3, "sales": 0},
     {"outbound": {"n": 0}, "rate_per_s": 5, "shops": {"shops": 3, "n": 0}},
     {"stacks": {"embedded": {"stack": "embedded", "shops": {"shops": 3}}}},
+    {"stacks": {"server": {"stack": "server", "cpu": {"cpu_ms_per_sale": {"web": 1.5}, "cores": 2}}}},
 ]
 
 

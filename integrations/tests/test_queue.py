@@ -1,10 +1,16 @@
 """The lanes: each task is enqueued on its cluster's queue, whichever process enqueues it."""
 
+import uuid
+
 import pytest
 from django.core.cache import cache
-from django.db import transaction
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 from django_q.brokers import get_broker
 from django_q.conf import Conf
+from django_q.models import Task
+from django_q.monitor import save_task
 from django_q.signing import SignedPackage
 
 from integrations.bigcommerce.api.webhook_signature import WebhookDelivery
@@ -135,3 +141,42 @@ def test_enqueues_share_one_broker_and_one_connection(real_queue, own_queues, mo
     pool = getattr(broker_for(own_queues["urgent"]).connection, "connection_pool", None)
     if pool is not None:  # Redis
         assert pool._created_connections == 1
+
+
+def finished(*, success: bool, **extra) -> dict:
+    """A task as django-q2's workers hand it to their cluster's monitor."""
+    now = timezone.now()
+    return {
+        "id": uuid.uuid4().hex,
+        "name": f"task-{uuid.uuid4().hex[:8]}",
+        "func": "integrations.tasks.bigcommerce_stock_push_run",
+        "args": (1,),
+        "kwargs": {},
+        "started": now,
+        "stopped": now,
+        "result": None if success else "Traceback …",
+        "success": success,
+        **extra,
+    }
+
+
+@pytest.mark.django_db
+def test_the_urgent_lane_stores_no_success_and_so_reads_none_to_prune(settings, monkeypatch):
+    """With a save_limit, django-q2's monitor locks and reads every stored success after each task
+    to prune one (1,000 rows a task); the urgent lane's successes are not stored, so its monitor does
+    nothing for one. Its failures are stored (with their attempts), and so is a task enqueued with
+    ``save=True`` (a probe waiting for its row); the bulk lane keeps its last 1,000 successes."""
+    urgent = settings.Q_CLUSTER["ALT_CLUSTERS"][settings.Q_URGENT_CLUSTER]
+    monkeypatch.setattr(Conf, "SAVE_LIMIT", urgent["save_limit"])  # what the urgent lane's Conf reads
+    broker = get_broker()
+    with CaptureQueriesContext(connection) as captured:
+        save_task(finished(success=True), broker)
+    assert captured.captured_queries == [] and not Task.objects.exists()
+    failed, probe = finished(success=False), finished(success=True, save=True)
+    save_task(failed, broker)
+    save_task(probe, broker)
+    assert set(Task.objects.values_list("id", "success")) == {(failed["id"], False), (probe["id"], True)}
+    monkeypatch.setattr(Conf, "SAVE_LIMIT", settings.Q_CLUSTER["save_limit"])  # the bulk lane
+    bulk = finished(success=True)
+    save_task(bulk, broker)
+    assert Task.objects.filter(id=bulk["id"], success=True).exists()

@@ -4,13 +4,16 @@ import uuid
 
 import pytest
 from django.core.cache import cache
+from django.db import connection as db
 from django.test import TestCase
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
 from catalog.models import Product, Variant
 from integrations import tasks
 from integrations.bigcommerce.stock import outbox as stock_outbox
+from integrations.bigcommerce.stock import push as stock_push
 from integrations.bigcommerce.stock import settle
 from integrations.models import ProductLink, ShopLocation, StockPush, SyncEvent, SyncRun, SyncState, VariantLink
 from integrations.services import leases
@@ -636,3 +639,16 @@ def test_a_settling_whose_reads_fail_is_not_tried_again_by_every_push_run(bc, se
     tasks.bigcommerce_stock_push_sweep()
     assert not StockPush.objects.filter(state="unknown").exists()  # decided: it had been applied
     assert remote_level(bc, store, mug) == 5 and primary_level(mug).quantity == 5
+
+
+def test_a_push_run_reads_its_connection_and_merchant_once(bc):
+    """The run reads the connection with its merchant, which the journal entry of each push names:
+    no query of the merchant of its own, whatever the push journals."""
+    store, merchant, _c, connection, mug = connected(bc, setup=lambda m: stocked(m, "Mug", "MUG-1", 10))
+    sell(merchant, mug)
+    with CaptureQueriesContext(db) as captured:
+        stock_push.stock_push_drain(connection_id=connection.pk)
+    assert remote_level(bc, store, mug) == 9
+    reads = [q["sql"] for q in captured.captured_queries if q["sql"].startswith("SELECT")]
+    assert sum(1 for q in reads if 'FROM "integrations_bigcommerceconnection"' in q) == 1
+    assert not [q for q in reads if 'FROM "portal_merchant"' in q]

@@ -192,18 +192,18 @@ def _resolve_variant(merchant, line: dict, index: int):
     field = f"lines[{index}].{name}"
     if name == "variant_id":
         is_id = isinstance(value, int) and not isinstance(value, bool) and 0 < value <= MAX_ID
-        variant = variant_get(merchant=merchant, pk=value) if is_id else None
+        variant = variant_get(merchant=merchant, pk=value, levels=False) if is_id else None
         if variant is None:
             raise ApiError(422, "unknown_product", _("No product with variant id %(id)s.") % {"id": value}, field)
         return variant
     if not isinstance(value, str):
         raise ApiError(422, "invalid_lines", _("“%(name)s” must be a string.") % {"name": name}, field)
     if name == "sku":
-        variant = variant_by_sku(merchant=merchant, sku=value)
+        variant = variant_by_sku(merchant=merchant, sku=value, levels=False)
         if variant is None:
             raise ApiError(422, "unknown_product", _("No product with SKU “%(sku)s”.") % {"sku": value}, field)
         return variant
-    matches = variants_by_barcode(merchant=merchant, barcode=value)
+    matches = variants_by_barcode(merchant=merchant, barcode=value, levels=False)
     if not matches:
         raise ApiError(422, "unknown_product", _("No product with barcode “%(code)s”.") % {"code": value}, field)
     if len(matches) > 1:

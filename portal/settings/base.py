@@ -227,6 +227,12 @@ if Q_URGENT_CLUSTER:
             # workers², 4). A stock push taken first from the broker (portal/broker.py) still waits
             # behind those: one at most (and the one the pusher holds while it waits to hand it over).
             "queue_limit": int(os.environ.get("Q_URGENT_QUEUE_LIMIT", "1")),
+            # Its successes are not stored (failures are, with their attempts): with a save_limit,
+            # django-q2's monitor locks and reads every stored success (up to the limit, 1,000 rows)
+            # after each task to prune one, a third of the lane's CPU at 20 stock pushes a second
+            # (bench many_stores), and its tasks are a stock push or a drain a sale or a webhook
+            # repeats. A task enqueued with ``save=True`` (a probe that waits for its row) is stored.
+            "save_limit": -1,
         }
     }
 if os.environ.get("Q_CLUSTER_NAME", Q_CLUSTER["name"]) not in (Q_CLUSTER["name"], Q_URGENT_CLUSTER or None):

@@ -59,7 +59,8 @@ def stock_push_drain(*, connection_id: int) -> None:
     A run that finds another holding the connection leaves it to the holder, which enqueues a
     follow-up as it lets go (``outbox.push_lock_take``)."""
     outbox.stock_push_kick_clear(connection_id=connection_id)
-    connection = BigCommerceConnection.objects.filter(pk=connection_id).first()
+    # Its merchant with it: each push journals what it sent, in the merchant's name.
+    connection = BigCommerceConnection.objects.filter(pk=connection_id).select_related("merchant").first()
     if connection is None or not connection.is_active or not connection.access_token:
         return
     if not outbox.push_lock_take(connection_id=connection_id):
