@@ -1,5 +1,5 @@
 """Browser journey: Sync now on the Overview; the progress card polls until the run finishes,
-then stops polling."""
+then stops polling, and the Sync panel beside it says the same without a reload."""
 
 import os
 import time
@@ -21,7 +21,7 @@ pytestmark = [
 ]
 
 
-def test_sync_now_shows_a_progress_card_that_polls_until_finished_then_stops(
+def test_sync_now_shows_a_progress_card_that_polls_until_finished_then_stops_and_the_panel_follows(
     page, live_server, sandbox, settings, merchant, merchant_user, monkeypatch
 ):
     from django_q.conf import Conf
@@ -67,6 +67,8 @@ def test_sync_now_shows_a_progress_card_that_polls_until_finished_then_stops(
     page.wait_for_selector(".sync-run >> text=Sync finished")
     assert page.text_content(".sync-run").count("2 of 2 products sent") == 1
     assert page.get_attribute(".sync-run", "hx-trigger") is None
+    facts = page.text_content(".sync-facts")  # the card's last answer brought the panel along
+    assert "2 products sent" in facts and "In progress" not in facts, facts
     shot("sync-now-02-finished")
     assert "Not scheduled" not in page.text_content(".sync-facts")  # the sweep's next run
     seen = len(polls)

@@ -178,7 +178,7 @@ def test_several_runs_at_once_each_have_their_own_card_and_the_old_ones_fold_int
     assert "Stock check in progress" in page and "200 of 200 products brought in" in page
     assert "100 of 100" not in page
     for run in (export, check):
-        assert f'hx-get="/integrations/bigcommerce/runs/{run.pk}/"' in page
+        assert f'hx-get="/integrations/bigcommerce/runs/{run.pk}/?facts=1"' in page
     # The stock check finishes: its card stops polling.
     SyncRun.objects.filter(pk=check.pk).update(status="finished", done=200, finished_at=timezone.now())
     card = client.get(f"/integrations/bigcommerce/runs/{check.pk}/").content.decode()
@@ -186,6 +186,43 @@ def test_several_runs_at_once_each_have_their_own_card_and_the_old_ones_fold_int
     other, other_connection, _ = _connected_row()
     theirs = SyncRun.objects.create(merchant=other, connection=other_connection, kind="export", total=1)
     assert client.get(f"/integrations/bigcommerce/runs/{theirs.pk}/").status_code == 404
+
+
+def test_the_progress_card_on_the_overview_brings_the_sync_panel_along_so_both_say_the_same():
+    merchant, connection, client = _connected_row()
+    run = SyncRun.objects.create(merchant=merchant, connection=connection, kind="export", total=41, initial=True)
+    card_url = f"/integrations/bigcommerce/runs/{run.pk}/"
+    page = client.get(OVERVIEW).content.decode()
+    assert f'hx-get="{card_url}?facts=1"' in page and "0 of 41" in page and "None received yet" in page
+
+    # The run goes on: each answer of the card carries the panel, swapped out of band.
+    SyncRun.objects.filter(pk=run.pk).update(done=10)
+    answer = client.get(f"{card_url}?facts=1", headers={"HX-Request": "true"}).content.decode()
+    assert "10 of 41 products sent" in answer and 'id="sync-facts" hx-swap-oob="true"' in answer
+    assert "· 10 of 41" in answer  # the panel's "Last sync: In progress (started …) · 10 of 41"
+
+    # It finishes, and BigCommerce's webhooks came meanwhile: the card's last answer says it all.
+    SyncRun.objects.filter(pk=run.pk).update(status="finished", done=41, finished_at=timezone.now())
+    WebhookEvent.objects.create(
+        merchant=merchant,
+        connection=connection,
+        store_hash=connection.store_hash,
+        scope="store/product/updated",
+        event_hash="h1",
+        payload={},
+    )
+    answer = client.get(f"{card_url}?facts=1", headers={"HX-Request": "true"}).content.decode()
+    assert "Sync finished" in answer and "hx-trigger" not in answer  # the card stops polling
+    panel = answer[answer.index('id="sync-facts"') :]
+    assert "41 products sent" in panel and "In progress" not in panel
+    assert "Last received" in panel and "None received yet" not in panel
+    assert "csrfmiddlewaretoken" not in panel  # the buttons stay as they are: only the facts are swapped
+
+    # Elsewhere (the Products tab) the card comes alone; another merchant's run is a 404 as before.
+    assert "sync-facts" not in client.get(card_url).content.decode()
+    other, other_connection, _ = _connected_row()
+    theirs = SyncRun.objects.create(merchant=other, connection=other_connection, kind="export", total=1)
+    assert client.get(f"/integrations/bigcommerce/runs/{theirs.pk}/?facts=1").status_code == 404
 
 
 # -- stale states (issue 15, item 13) -------------------------------------------------------------

@@ -33,3 +33,24 @@ def test_selected_products_with_odd_or_huge_ids_are_ignored(merchant_client, mer
 def test_products_step_ticked_list_with_huge_id_is_not_a_crash(merchant_client, connection):
     response = merchant_client.get(SETUP + "products/", {"ticked": "1", "product": ["99999999999999999999999", "²"]})
     assert response.status_code == 200
+
+
+def test_the_prices_step_says_products_stay_hidden_until_priced_and_made_visible(merchant_client, connection):
+    # create_payload sends is_visible False and later syncs never send it (test_mappers_outbound).
+    BigCommerceConnection.objects.filter(pk=connection.pk).update(store_currency="EUR")
+    english = merchant_client.get(SETUP + "prices/").content.decode()
+    assert "every product is synced with a price of 0" in english
+    assert (
+        "Products created in BigCommerce stay hidden from your storefront until you set their price and make them"
+        " visible there." in english
+    )
+    french = merchant_client.get(SETUP + "prices/", HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    assert (
+        "Les produits créés dans BigCommerce restent masqués dans votre boutique en ligne jusqu'à ce que vous"
+        " définissiez leur prix et les rendiez visibles." in french
+    )
+    # Products managed in BigCommerce: Comptoir creates none there, so the step does not say it.
+    BigCommerceConnection.objects.filter(pk=connection.pk).update(
+        managed_in=BigCommerceConnection.ManagedIn.BIGCOMMERCE
+    )
+    assert "stay hidden from your storefront" not in merchant_client.get(SETUP + "prices/").content.decode()

@@ -85,12 +85,17 @@ def _connected_or_404(request):
 
 @merchant_required
 def bigcommerce_run(request, run_id: int):
-    """One sync run's progress card (polled by itself while the run is running)."""
-    _connected_or_404(request)
+    """One sync run's progress card (polled by itself while the run is running). Polled from the
+    Overview (``?facts=1``), each answer also carries the Sync panel's facts, swapped in out of band:
+    the card's last answer leaves no "In progress" beside its "Sync finished"."""
+    connection, _status = _connected_or_404(request)
     run = selectors.sync_run_for_merchant(merchant=request.merchant, run_id=run_id)
     if run is None:
         raise Http404
-    return render(request, "integrations/_sync_run.html", {"run": run})
+    context = {"run": run}
+    if request.GET.get("facts"):
+        context.update(with_facts=True, oob_facts=selectors.overview_facts(connection=connection))
+    return render(request, "integrations/_sync_run.html", context)
 
 
 @merchant_required
