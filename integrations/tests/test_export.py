@@ -363,6 +363,37 @@ def test_variants_options_and_images_follow_later_edits(bc, public):
     assert [i["description"] for i in remote_product(bc, store, link)["images"]] == ["B"]
 
 
+def test_without_prices_every_variant_sells_at_the_price_the_merchant_sets_on_the_product(bc, public):
+    """Products are created at 0, hidden; the merchant sets the product's price in BigCommerce and
+    makes it visible. A variant created with a price of 0 of its own would still sell at €0: without
+    price sync variants carry none (BigCommerce: null, the product's price), added later too."""
+    from catalog.variants import OptionSpec
+
+    store, merchant, _c, connection, shirt = connected(
+        bc, setup=lambda m: product_with_options(merchant=m, options={"Size": ["S", "M"]})
+    )
+    link = ProductLink.objects.get(connection=connection, product=shirt)
+    api(bc, store).put(f"/v3/catalog/products/{link.remote_product_id}", json={"price": 25, "is_visible": True})
+    remote = remote_product(bc, store, link)
+    assert [(v["price"], v["calculated_price"]) for v in remote["variants"]] == [(None, 25.0), (None, 25.0)]
+    skus = {v.label: v.sku for v in shirt.variants.all()}
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        product_update(
+            product=shirt,
+            fields=ProductFields(name=shirt.name, track_stock=True),
+            options=[OptionSpec("Size", ("S", "M", "L"))],
+            variants=[
+                *(VariantSpec(combination=(("Size", size),), sku=skus[size], price=2500) for size in ("S", "M")),
+                VariantSpec(combination=(("Size", "L"),), sku="TS-L", price=2500),
+            ],
+        )
+    remote = remote_product(bc, store, link)
+    assert sorted((v["sku"], v["price"], v["calculated_price"]) for v in remote["variants"]) == sorted(
+        [(skus["S"], None, 25.0), (skus["M"], None, 25.0), ("TS-L", None, 25.0)]
+    )
+    assert remote["price"] == 25.0  # later syncs never overwrite the merchant's price
+
+
 def test_prices_included_are_sent_and_a_product_created_later_is_synced_in_selected_mode(bc, public):
     def setup(merchant):
         return add_product(merchant, "Mug", sku="MUG-1", price=1250), add_product(merchant, "Poster", sku="POS-1")

@@ -232,8 +232,9 @@ def create_payload(snapshot: ProductSnapshot, settings: StoreSettings) -> dict:
     if snapshot.options:
         body["variants"] = [
             {
+                # Without price sync no price: a variant without one sells at its product's price,
+                # which the merchant sets in BigCommerce (a price of 0 would stay the variant's own).
                 **parts.variants[v.id],
-                "price": parts.variants[v.id].get("price", 0.0),
                 "option_values": option_values(v),
                 **({"inventory_level": max(0, v.stock)} if snapshot.track_stock else {}),
             }

@@ -196,7 +196,8 @@ class StructureSync:
                 for v in variant.value_ids
                 if v in value_refs
             ]
-            body = {**fields, "price": fields.get("price", 0.0), "option_values": option_values}
+            # Without price sync no price: it sells at its product's (``outbound.create_payload``).
+            body = {**fields, "option_values": option_values}
             remote = api.variant_create(self.client, self.pid, body)
             self._variant_bind(variant, remote["id"], value_refs)
             self.changed.add("variants")
