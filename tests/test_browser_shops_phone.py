@@ -5,6 +5,7 @@ per shop fit the screen with three shops of long names. Screenshots with COMPTOI
 import os
 
 import pytest
+from django.utils import timezone
 
 from catalog.tests.factories import product_with_options
 from inventory.models import StockOrigin
@@ -44,7 +45,7 @@ def test_the_shop_pages_fit_a_phone(page, live_server, merchant, merchant_user):
         "shops-phone-stock": f"/catalog/products/{product.pk}/stock/",
         "shops-phone-product": f"/catalog/products/{product.pk}/",
         "shops-phone-sales": "/sales/",
-        "shops-phone-sales-day": f"/sales/?day={sale.created_at.date().isoformat()}",
+        "shops-phone-sales-day": f"/sales/?day={timezone.localdate(sale.created_at).isoformat()}",
         "shops-phone-sale": f"/sales/{sale.pk}/",
     }
     shots = os.environ.get("COMPTOIR_SCREENSHOTS")

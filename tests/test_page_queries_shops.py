@@ -5,6 +5,7 @@ refunds, a device and history). A page whose count grows with the shops has an N
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from catalog.tests.factories import ProductFactory
 from inventory.services import refund_create, sale_create, stock_set
@@ -75,7 +76,7 @@ def test_pages_cost_the_same_queries_with_2_shops_as_with_20(merchant_client, me
     shops = shops_fill(merchant, variants, 0, 2)
     sale = product.variants.get().sale_lines.first().sale
     device = shops[1].devices.get()
-    values = {"day": sale.created_at.date().isoformat(), "sale": sale.pk, "device": device.pk}
+    values = {"day": timezone.localdate(sale.created_at).isoformat(), "sale": sale.pk, "device": device.pk}
     urls = pages(product, shops[1], variants[0])
 
     two = measure(merchant_client, urls, **values)

@@ -5,6 +5,7 @@ import json
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from inventory.models import StockLevel, StockMovement
 from inventory.services import refund_create, sale_create, stock_set
@@ -120,7 +121,7 @@ def test_the_sales_list_shows_each_sales_shop_and_filters_by_shop(merchant_clien
     assert response.context["page_query"] == f"shop={second.pk}"  # the pages keep the filter
     html = response.content.decode()
     assert 'aria-current="page">Gare</a>' in html and "<th>Shop</th>" not in html  # one shop: no column
-    day = here.created_at.date().isoformat()
+    day = timezone.localdate(here.created_at).isoformat()
     html = merchant_client.get(f"/sales/?day={day}").content.decode()
     assert f'href="?day={day}&amp;shop={second.pk}"' in html  # the filter keeps the day
 
@@ -131,7 +132,7 @@ def test_the_days_refunds_show_their_shop_and_the_sale_page_where_items_went_bac
     line = sale.lines.get()
     refund_create(merchant=merchant, sale=sale, lines=[(line, 1)], idempotency_key="r1")
     refund_create(merchant=merchant, sale=sale, lines=[(line, 1)], idempotency_key="r2", shop=second)
-    html = merchant_client.get(f"/sales/?day={sale.created_at.date().isoformat()}").content.decode()
+    html = merchant_client.get(f"/sales/?day={timezone.localdate(sale.created_at).isoformat()}").content.decode()
     refunds = html[html.index('id="refunds"') :]
     assert "<th>Shop</th>" in refunds and 'data-label="Shop">Gare</td>' in refunds
     html = merchant_client.get(f"/sales/{sale.pk}/").content.decode()

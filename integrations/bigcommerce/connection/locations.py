@@ -17,13 +17,16 @@ finds every row synced and every hash equal, and calls nothing but the reads of 
 
 from __future__ import annotations
 
+import time
+
+from django.core.cache import cache
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from integrations import journal_messages
 from integrations.bigcommerce.api import endpoints as api
 from integrations.bigcommerce.api.client import BigCommerceClient, client_for
-from integrations.bigcommerce.api.errors import BigCommerceError, NotFound, ValidationFailed
+from integrations.bigcommerce.api.errors import BigCommerceError, NotFound, OutcomeUnknown, ValidationFailed
 from integrations.bigcommerce.mappers import locations as mapper
 from integrations.models import BigCommerceConnection, ShopLocation, SyncEvent, SyncState
 from integrations.services.journal import sync_event_record
@@ -89,7 +92,7 @@ def _bind(connection, client: BigCommerceClient, row: ShopLocation, snapshot) ->
     action = "create" if row.origin == Origin.CREATED else "link"
     try:
         if row.origin == Origin.CREATED:
-            location = _created_location(client, snapshot)
+            location = _created_location(connection, client, snapshot)
         else:
             location = _linked_location(client, row)
     except BigCommerceError as exc:
@@ -135,7 +138,21 @@ class LinkRefused(Exception):
     """The location chosen for a link cannot hold the shop's stock (gone, or disabled)."""
 
 
-def _created_location(client: BigCommerceClient, snapshot) -> dict | None:
+# BigCommerce applies a location create later ("a short delay"): a location sent and not readable
+# yet is not missing. It is read again for up to CREATE_READ_S in the task that sent it, and not
+# sent again for CREATE_SENT_S (by this task, another one running beside it, or the sweep): sent
+# twice, BigCommerce would hold two locations of one code.
+CREATE_READ_S = 2.0
+CREATE_SENT_S = 300
+
+_sleep = time.sleep  # the reads' waits (a test reads them)
+
+
+def _create_sent_key(connection_id: int, code: str) -> str:
+    return f"bigcommerce-location-create-sent:{connection_id}:{code}"
+
+
+def _created_location(connection, client: BigCommerceClient, snapshot) -> dict | None:
     code = mapper.location_code(snapshot.shop_id)
     found = api.locations_list(client, codes=[code])
     if found:
@@ -143,8 +160,18 @@ def _created_location(client: BigCommerceClient, snapshot) -> dict | None:
         # store: adopted, and given the shop's fields again.
         api.location_update(client, mapper.location_update_body(snapshot, location_id=found[0]["id"]))
         return {**found[0], "label": snapshot.name}
-    api.location_create(client, mapper.location_create_body(snapshot))
-    found = api.locations_list(client, codes=[code])
+    sent = _create_sent_key(connection.pk, code)
+    if not cache.add(sent, 1, timeout=CREATE_SENT_S):
+        return None  # sent a moment ago, not applied yet: read again later
+    try:
+        api.location_create(client, mapper.location_create_body(snapshot))
+    except BigCommerceError as exc:
+        if not isinstance(exc, OutcomeUnknown):  # refused: the next attempt sends it (a lost answer: reads first)
+            cache.delete(sent)
+        raise
+    deadline = time.monotonic() + CREATE_READ_S
+    while not (found := api.locations_list(client, codes=[code])) and time.monotonic() < deadline:
+        _sleep(0.25)
     return found[0] if found else None
 
 
