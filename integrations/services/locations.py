@@ -13,6 +13,7 @@ from django.core.cache import cache
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from integrations.bigcommerce.connection.locations import location_create_may_resend
 from integrations.errors import WrongStep
 from integrations.models import BigCommerceConnection, ShopLocation, SyncState
 from integrations.models.locations import DEFAULT_LOCATION_ID
@@ -153,6 +154,7 @@ def shop_location_retry(*, merchant: Merchant, row_id: int) -> ShopLocation | No
         if row.state == SyncState.FAILED:
             row.state = SyncState.PENDING
             row.save(update_fields=["state", "updated_at"])
+            location_create_may_resend(connection_id=row.connection_id, shop_id=row.shop_id)
         elif row.state == SyncState.SYNCED and row.last_error:
             row.sent_hash = ""  # send the owned fields again
             row.save(update_fields=["sent_hash", "updated_at"])

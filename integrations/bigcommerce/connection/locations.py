@@ -152,6 +152,12 @@ def _create_sent_key(connection_id: int, code: str) -> str:
     return f"bigcommerce-location-create-sent:{connection_id}:{code}"
 
 
+def location_create_may_resend(*, connection_id: int, shop_id: int) -> None:
+    """The merchant's retry: a create sent before (its answer lost in an outage) may be sent again
+    at once if BigCommerce still shows no location of its code."""
+    cache.delete(_create_sent_key(connection_id, mapper.location_code(shop_id)))
+
+
 def _created_location(connection, client: BigCommerceClient, snapshot) -> dict | None:
     code = mapper.location_code(snapshot.shop_id)
     found = api.locations_list(client, codes=[code])
