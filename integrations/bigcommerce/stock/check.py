@@ -32,7 +32,7 @@ from integrations.bigcommerce.api.client import client_for
 from integrations.bigcommerce.stock import outbox
 from integrations.bigcommerce.stock.intake_run import orders_moved_since, orders_read_after, orders_read_before
 from integrations.bigcommerce.stock.levels import clamped, remote_levels_at, settle_grace_seconds
-from integrations.bigcommerce.stock.orders import apply_window, ledger_write, local_variant
+from integrations.bigcommerce.stock.orders import being_applied, ledger_write, local_variant
 from integrations.models import BigCommerceConnection, Incident, StockPush, SyncEvent, SyncRun, VariantLink
 from integrations.selectors.locations import location_shops
 from integrations.services.incidents import incident_open
@@ -71,7 +71,6 @@ def _busy_links(links: list[VariantLink], *, since, held: set[int] = frozenset()
     ``since``; an undecided lost answer is not "busy": the check settles it (``_undecided``).
     ``held``: pending rows that stayed pending while BigCommerce's level was read (``_held``):
     not sent, so the check counts them as not applied yet instead of waiting for them."""
-    recent = since - apply_window()
     grace = since - timedelta(seconds=settle_grace_seconds())
     settled_by_check = UNDECIDED & (Q(settle_at__lte=since) | Q(sent_at__isnull=True, created_at__lte=grace))
     return set(
@@ -79,7 +78,7 @@ def _busy_links(links: list[VariantLink], *, since, held: set[int] = frozenset()
         .exclude(pk__in=held)
         .filter(
             (Q(state__in=[StockPush.State.PENDING, StockPush.State.UNKNOWN]) & ~settled_by_check)
-            | Q(sent_at__gte=recent, echoed_at__isnull=True)  # its echo came back: applied
+            | being_applied(at=since)  # its echo came back: applied
             | Q(created_at__gte=since)
         )
         .values_list("variant_link_id", flat=True)

@@ -19,7 +19,7 @@ from django.utils import timezone
 from integrations.bigcommerce.api.errors import PacingDeferred
 from integrations.bigcommerce.stock import check
 from integrations.bigcommerce.stock.check import checkable, stock_check
-from integrations.bigcommerce.stock.orders import apply_window
+from integrations.bigcommerce.stock.orders import apply_window, being_applied
 from integrations.models import BigCommerceConnection, StockPush, VariantLink
 from integrations.services.queue import enqueue
 from inventory.models import StockOrigin
@@ -203,8 +203,7 @@ def quiet_at(*, link_ids) -> dict[int, float | None]:
     in_flight = float(settings.BIGCOMMERCE_TIMEOUT) + 1.0  # a call ends within its timeout
     now = time.time()
     rows = StockPush.objects.filter(variant_link__in=link_ids).filter(
-        Q(state=StockPush.State.UNKNOWN, attempts__lt=2)
-        | Q(sent_at__gte=timezone.now() - timedelta(seconds=window), echoed_at__isnull=True)
+        Q(state=StockPush.State.UNKNOWN, attempts__lt=2) | being_applied(at=timezone.now())
     )
     found: dict[int, float | None] = {}
     for link, state, sent_at in rows.values_list("variant_link_id", "state", "sent_at"):

@@ -45,6 +45,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
+from django.db.models import Q
 
 from catalog.models import Variant
 from integrations.bigcommerce.api import endpoints as api
@@ -93,6 +94,12 @@ SETTINGS_CACHE_SECONDS = 300
 def apply_window() -> timedelta:
     """How long after a push BigCommerce may still be applying it (its Inventory API is asynchronous)."""
     return timedelta(seconds=getattr(settings, "BIGCOMMERCE_STOCK_APPLY_WINDOW_S", 5))
+
+
+def being_applied(*, at) -> Q:
+    """Pushes BigCommerce answered within its apply window before ``at`` whose echo has not come
+    back: its level may not show them yet."""
+    return Q(sent_at__gte=at - apply_window(), echoed_at__isnull=True)
 
 
 def inventory_settings(*, connection: BigCommerceConnection, channel_id: int, client=None) -> dict:

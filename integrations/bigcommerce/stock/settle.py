@@ -22,7 +22,7 @@ from integrations.bigcommerce.stock.levels import (
 )
 from integrations.bigcommerce.stock.manual_edits import stock_check_kick, stock_check_request_links
 from integrations.bigcommerce.stock.named import pushes_products
-from integrations.bigcommerce.stock.orders import apply_window
+from integrations.bigcommerce.stock.orders import being_applied
 from integrations.models import BigCommerceConnection, StockPush, SyncEvent, VariantLink
 from integrations.services.journal import sync_event_record
 
@@ -100,10 +100,7 @@ def stock_unknown_settle(*, connection: BigCommerceConnection) -> None:
     # may still be applying a push to (answered, no echo yet): its level shows neither fate. Next time.
     in_flight = set(
         StockPush.objects.filter(connection=connection)
-        .filter(
-            Q(state=State.UNKNOWN, settle_at__gt=now)
-            | Q(state=State.SENT, sent_at__gt=now - apply_window(), echoed_at__isnull=True)
-        )
+        .filter(Q(state=State.UNKNOWN, settle_at__gt=now) | Q(being_applied(at=now), state=State.SENT))
         .values_list("variant_link__remote_variant_id", "location_id")
     )
     by_place: dict[tuple[int, int], list[StockPush]] = defaultdict(list)  # per (remote variant, location)
