@@ -24,7 +24,9 @@ from integrations.bigcommerce.stock.check import stock_reconcile_round, stock_re
 from integrations.bigcommerce.stock.intake_run import orders_intake_drain, orders_intake_request, orders_intake_sweep
 from integrations.bigcommerce.stock.manual_edits import stock_checks_requested_run
 from integrations.bigcommerce.stock.orders_apply import order_sync
+from integrations.bigcommerce.stock.outbox import stock_push_kick
 from integrations.bigcommerce.stock.push import stock_push_drain
+from integrations.bigcommerce.stock.settle import stock_unknown_read
 from integrations.bigcommerce.stock.start import starting_stock_set
 from integrations.incident_tasks import *  # noqa: F403  (their __all__; paths integrations.tasks.<name>)
 from integrations.location_tasks import *  # noqa: F403  (their __all__; paths integrations.tasks.<name>)
@@ -192,6 +194,21 @@ def bigcommerce_stock_push_run(connection_id: int) -> None:
     """Send the connection's pending stock changes (the run protocol: ``stock.push.stock_push_drain``)."""
 
     stock_push_drain(connection_id=connection_id)
+
+
+def bigcommerce_stock_settle_read(connection_id: int) -> None:
+    """Read BigCommerce's levels where a push's answer was lost, then queue the push run that
+    decides on them (``stock.settle.stock_unknown_read``)."""
+
+    connection = _stock_connection(connection_id)
+    if connection is None:
+        return
+    try:
+        read = stock_unknown_read(connection=connection)
+    except PacingDeferred:  # the store's quota is spent: the next push run or the sweep reads again
+        return
+    if read:
+        stock_push_kick(connection_id=connection_id)
 
 
 def bigcommerce_starting_stock_set(connection_id: int) -> None:

@@ -27,6 +27,8 @@ LANES = {
     # Stock changes made in Comptoir, sent to BigCommerce (and the sweep that sends what no task took).
     "integrations.tasks.bigcommerce_stock_push_run": URGENT,
     "integrations.tasks.bigcommerce_stock_push_sweep": URGENT,
+    # The reads that decide a push whose answer was lost (the push run decides, under its lock).
+    "integrations.tasks.bigcommerce_stock_settle_read": URGENT,
     # Order intake: the orders of a webhook, the minute poll of the orders whose webhook never came.
     "integrations.tasks.bigcommerce_order_sync": URGENT,
     "integrations.tasks.bigcommerce_orders_intake": URGENT,

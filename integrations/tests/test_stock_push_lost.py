@@ -3,6 +3,8 @@ may have applied it when its application answered (a 500), after the whole grace
 still be running there (no answer, or a gateway's); by the run that lost it on a quiet store. Real
 HTTP to the sandbox."""
 
+from datetime import timedelta
+
 import pytest
 from django.test import TestCase
 from django.utils import timezone
@@ -74,9 +76,11 @@ def test_a_run_that_lost_an_answer_settles_it_once_bigcommerce_may_have_applied_
     tasks.bigcommerce_stock_push_run(connection.pk)  # the call's answer is lost
     assert StockPush.objects.get().state == "unknown" and remote_level(bc, store, mug) == 10
     assert slept == [pytest.approx(1.5, abs=0.3)]
-    assert queued() == [("bigcommerce_stock_push_run", (connection.pk,))]
+    assert queued() == [("bigcommerce_stock_settle_read", (connection.pk,))]
     StockPush.objects.update(settle_at=timezone.now())  # the wait is over
-    tasks.bigcommerce_stock_push_run(connection.pk)  # the queued run: settles, then sends again
+    tasks.bigcommerce_stock_settle_read(connection.pk)  # reads BigCommerce's level, with no lock held
+    assert queued() == [("bigcommerce_stock_push_run", (connection.pk,))]
+    tasks.bigcommerce_stock_push_run(connection.pk)  # the queued run: settles on that reading, sends again
     assert StockPush.objects.get().state == "sent" and remote_level(bc, store, mug) == 7
     assert len(relative_calls(bc, store)) == 2 and len(slept) == 1
     settings.BIGCOMMERCE_STOCK_APPLY_WINDOW_S = 5  # past SETTLE_SOON_S: left to the next run or the sweep
@@ -119,3 +123,67 @@ def test_a_lost_answer_is_not_settled_while_bigcommerce_may_still_apply_a_later_
     tasks.bigcommerce_stock_push_sweep()
     assert list(pushes.values_list("state", flat=True)) == ["sent", "sent"]
     assert remote_level(bc, store, mug) == 4 and len(relative_calls(bc, store)) == 2  # never twice
+
+
+def _lost_and_applied(bc, settings):
+    """A sale of 3 whose adjustment BigCommerce applied and answered with a 500: 10 → 7, the push unknown."""
+    settings.BIGCOMMERCE_STOCK_SETTLE_AFTER_S = 30
+    settings.BIGCOMMERCE_STOCK_APPLY_WINDOW_S = 0
+    store = connect_helpers.new_store(bc)
+    _s, merchant, _c, connection, mug = connected_to(bc, store, setup=lambda m: stocked(m, "Mug", "MUG-1", 10))
+    bc.set_faults(store["hash"], [{"kind": "error_after", "method": "POST", "path": RELATIVE, "count": 1}])
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        sell(merchant, mug, 3)
+    assert StockPush.objects.get().state == "unknown" and remote_level(bc, store, mug) == 7
+    return store, merchant, connection, mug
+
+
+def test_a_push_run_sends_the_stores_sales_without_waiting_for_the_reads_of_a_settling(
+    bc,
+    settings,
+    queued,  # noqa: F811 (the fixture)
+):
+    """The settling's reads (the orders around a level read, retried under a store's errors) took
+    seconds, and the push run made them before sending: every sale of the store waited (issue 17's
+    drift, no push for 6.7 s after a lost answer). The run queues them and sends at once."""
+    store, merchant, connection, mug = _lost_and_applied(bc, settings)
+    StockPush.objects.update(settle_at=timezone.now())  # due
+    queued()  # from here on, tasks are queued, not run inline
+    before = len(bc.request_log(store["hash"]))
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        sell(merchant, mug, 2)
+    assert queued() == [("bigcommerce_stock_push_run", (connection.pk,))]
+    tasks.bigcommerce_stock_push_run(connection.pk)
+    calls = [(r["method"], r["path"].rsplit("/v", 1)[-1]) for r in bc.request_log(store["hash"])[before:]]
+    assert calls == [("POST", RELATIVE[2:])]  # the sale, and no read before it
+    assert queued() == [("bigcommerce_stock_settle_read", (connection.pk,))]
+    tasks.bigcommerce_stock_settle_read(connection.pk)  # the reads, no lock held
+    assert queued() == [("bigcommerce_stock_push_run", (connection.pk,))]
+    tasks.bigcommerce_stock_push_run(connection.pk)  # decides: applied
+    assert list(StockPush.objects.order_by("pk").values_list("state", flat=True)) == ["sent", "sent"]
+    assert remote_level(bc, store, mug) == 5 and len(relative_calls(bc, store)) == 2
+
+
+def test_a_reading_is_not_decided_on_where_a_push_went_after_it_began(bc, settings):
+    """The reads are made with no lock held, so a push may reach the same variant before the push
+    run decides on them: its level read then shows neither fate. A sale of 3 applied with its answer
+    lost (10 → 7), read at 7, then a sale of 3 pushed (4): on the old reading, 7 is what "not applied"
+    shows (Comptoir 4 + 3), and sending it again would count it twice. It waits for a new reading."""
+    from integrations.bigcommerce.stock import settle
+
+    store, merchant, connection, mug = _lost_and_applied(bc, settings)
+    lost = StockPush.objects.get()
+    StockPush.objects.update(settle_at=timezone.now())
+    assert settle.stock_unknown_read(connection=connection)  # read: 7
+    StockPush.objects.update(settle_at=timezone.now() + timedelta(minutes=1))  # not due while the sale goes
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        sell(merchant, mug, 3)
+    assert remote_level(bc, store, mug) == 4
+    StockPush.objects.filter(pk=lost.pk).update(settle_at=timezone.now())
+    tasks.bigcommerce_stock_push_run(connection.pk)  # the old reading: not decided on
+    lost.refresh_from_db()
+    assert (lost.state, lost.attempts) == ("unknown", 1)
+    assert remote_level(bc, store, mug) == 4 and len(relative_calls(bc, store)) == 2
+    tasks.bigcommerce_stock_push_sweep()  # a new reading (4): applied
+    lost.refresh_from_db()
+    assert lost.state == "sent" and remote_level(bc, store, mug) == 4 and len(relative_calls(bc, store)) == 2

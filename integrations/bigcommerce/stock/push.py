@@ -29,7 +29,7 @@ from integrations.bigcommerce.stock.levels import clamped, comptoir_levels_at, p
 from integrations.bigcommerce.stock.named import variants_named
 from integrations.bigcommerce.stock.orders import apply_window
 from integrations.bigcommerce.stock.push_journal import push_journal, push_journal_sent
-from integrations.bigcommerce.stock.settle import stock_unknown_settle
+from integrations.bigcommerce.stock.settle import stock_settle_read_kick, stock_unknown_settle
 from integrations.models import BigCommerceConnection, Incident, StockPush, SyncEvent
 from integrations.selectors.locations import disabled_locations
 from integrations.services.incidents import connection_access_refused, incident_open, incidents_resolve
@@ -79,7 +79,7 @@ def stock_push_drain(*, connection_id: int) -> None:
     wait = _lost_settles_in(connection)
     if wait is not None and wait <= SETTLE_SOON_S:
         _sleep(wait)
-        outbox.stock_push_kick(connection_id=connection_id)  # its first round settles
+        stock_settle_read_kick(connection_id=connection_id)  # then the push run it queues decides
 
 
 def _lost_settles_in(connection: BigCommerceConnection) -> float | None:
@@ -178,7 +178,8 @@ def _claim(*, connection, limit: int) -> tuple[str, list[StockPush]]:
 
 
 def stock_push_run(*, connection: BigCommerceConnection, limit: int = pagination.INVENTORY_ITEMS_MAX) -> bool:
-    """Send the connection's pending stock changes in one batched call; True when more is left."""
+    """Send the connection's pending stock changes in one batched call; True when more is left.
+    Lost answers are decided first, on a reading made beforehand with no lock held (or queued)."""
     stock_unknown_settle(connection=connection)
     wait = outbox.push_gap_remaining(connection_id=connection.pk)
     if wait and StockPush.objects.filter(connection=connection, state=State.PENDING).exists():
