@@ -14,7 +14,14 @@ from integrations.models import StockPush
 from integrations.tests import connect_helpers
 from integrations.tests.test_export import connected_to
 from integrations.tests.test_inbox_drain import queued  # noqa: F401 (a fixture)
-from integrations.tests.test_stock_push import RELATIVE, relative_calls, remote_level, sell, stocked
+from integrations.tests.test_stock_push import (
+    RELATIVE,
+    relative_calls,
+    remote_level,
+    sale_with_lost_answer,
+    sell,
+    stocked,
+)
 
 pytestmark = connect_helpers.SANDBOX_TESTS
 
@@ -125,19 +132,6 @@ def test_a_lost_answer_is_not_settled_while_bigcommerce_may_still_apply_a_later_
     assert remote_level(bc, store, mug) == 4 and len(relative_calls(bc, store)) == 2  # never twice
 
 
-def _lost_and_applied(bc, settings):
-    """A sale of 3 whose adjustment BigCommerce applied and answered with a 500: 10 → 7, the push unknown."""
-    settings.BIGCOMMERCE_STOCK_SETTLE_AFTER_S = 30
-    settings.BIGCOMMERCE_STOCK_APPLY_WINDOW_S = 0
-    store = connect_helpers.new_store(bc)
-    _s, merchant, _c, connection, mug = connected_to(bc, store, setup=lambda m: stocked(m, "Mug", "MUG-1", 10))
-    bc.set_faults(store["hash"], [{"kind": "error_after", "method": "POST", "path": RELATIVE, "count": 1}])
-    with TestCase.captureOnCommitCallbacks(execute=True):
-        sell(merchant, mug, 3)
-    assert StockPush.objects.get().state == "unknown" and remote_level(bc, store, mug) == 7
-    return store, merchant, connection, mug
-
-
 def test_a_push_run_sends_the_stores_sales_without_waiting_for_the_reads_of_a_settling(
     bc,
     settings,
@@ -146,7 +140,7 @@ def test_a_push_run_sends_the_stores_sales_without_waiting_for_the_reads_of_a_se
     """The settling's reads (the orders around a level read, retried under a store's errors) took
     seconds, and the push run made them before sending: every sale of the store waited (issue 17's
     drift, no push for 6.7 s after a lost answer). The run queues them and sends at once."""
-    store, merchant, connection, mug = _lost_and_applied(bc, settings)
+    store, merchant, connection, mug = sale_with_lost_answer(bc, settings)  # 10 → 7, its answer lost
     StockPush.objects.update(settle_at=timezone.now())  # due
     queued()  # from here on, tasks are queued, not run inline
     before = len(bc.request_log(store["hash"]))
@@ -171,7 +165,7 @@ def test_a_reading_is_not_decided_on_where_a_push_went_after_it_began(bc, settin
     shows (Comptoir 4 + 3), and sending it again would count it twice. It waits for a new reading."""
     from integrations.bigcommerce.stock import settle
 
-    store, merchant, connection, mug = _lost_and_applied(bc, settings)
+    store, merchant, connection, mug = sale_with_lost_answer(bc, settings)  # 10 → 7, its answer lost
     lost = StockPush.objects.get()
     StockPush.objects.update(settle_at=timezone.now())
     assert settle.stock_unknown_read(connection=connection)  # read: 7
