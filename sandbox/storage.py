@@ -266,6 +266,14 @@ class Database:
         rows = self.execute(sql + " ORDER BY id", args).fetchall()
         return [(r["id"], r["parent_id"], json.loads(r["v"])) for r in rows]
 
+    def child_ids(self, store_hash: str, kind: str, *, ids=None, parent_ids=None) -> list[tuple[int, int]]:
+        """(parent_id, id) of the records of a kind that have a parent, by parent then id, narrowed as
+        `find` narrows: read from the (store, kind, parent, id) index alone, no record read."""
+        args: list = [store_hash, kind]
+        sql = "SELECT parent_id, id FROM records WHERE store_hash=? AND kind=? AND parent_id IS NOT NULL"
+        sql += _narrowed(args, ids=ids, parent_ids=parent_ids)
+        return [(r[0], r[1]) for r in self.execute(sql + " ORDER BY parent_id, id", args)]
+
     def answers(self, store_hash: str, kind: str, *, ids=None, parent_ids=None) -> list[sqlite3.Row]:
         """(id, parent_id, answer, answer_basis) of the records of a kind, in id order, narrowed as
         `find` narrows: the answers made when they were written (NULL: none made), nothing decoded."""

@@ -128,19 +128,41 @@ def adjust_relative(req: Request) -> Response:
     return _adjust(req, relative=True)
 
 
-def _light_variants(db, store_hash: str, *, ids=None, parent_ids=None) -> list[dict]:
-    """Variants as the item list reads them (id, product, SKU, SKU id, whether it has option
-    values), read in SQLite without decoding whole variants."""
-    rows = db.project(store_hash, "variant", ("$.sku", "$.sku_id", "$.option_values"), ids=ids, parent_ids=parent_ids)
-    return [
-        {"id": i, "product_id": parent, "sku": sku, "sku_id": sku_id, "option_values": bool(values)}
-        for i, parent, (sku, sku_id, values) in rows
-    ]
+# What an item's identity reads of a variant (its option values: whether it has any).
+_IDENTITY_PATHS = ("$.sku", "$.sku_id", "$.option_values")
 
 
-def _item_refs(req: Request) -> list[tuple[dict, str, int]]:
-    """(identity, holder kind, holder id) of every item the filters keep, in order, read from light
-    records (`storage.project`): the levels and settings are read for the page's items only."""
+def _variants_of(db, store_hash: str, *, ids=None, parent_ids=None, read=None) -> dict[int, list[dict]]:
+    """Variants by product, each in id order, as {"id", "product_id"} read from the index alone, with
+    their identity fields (`_identify`) for the products in `read` (every one when None: one read)."""
+    by_product: dict[int, list[dict]] = {}
+    if read is None:  # every one's identity: one read
+        for row in db.project(store_hash, "variant", _IDENTITY_PATHS, ids=ids, parent_ids=parent_ids):
+            by_product.setdefault(row[1], []).append(_identify({"id": row[0], "product_id": row[1]}, row))
+        return by_product
+    for product_id, variant_id in db.child_ids(store_hash, "variant", ids=ids, parent_ids=parent_ids):
+        by_product.setdefault(product_id, []).append({"id": variant_id, "product_id": product_id})
+    read = read if parent_ids is None else set(read) & set(parent_ids)
+    if read:
+        known = {v["id"]: v for held in by_product.values() for v in held}
+        for row in db.project(store_hash, "variant", _IDENTITY_PATHS, ids=ids, parent_ids=read):
+            _identify(known.get(row[0]), row)
+    return by_product
+
+
+def _identify(variant: dict | None, row: tuple[int, int | None, list]) -> dict | None:
+    """A light variant's SKU, SKU id and whether it has option values, from `storage.project`'s row."""
+    if variant is not None:
+        sku, sku_id, values = row[2]
+        variant.update(sku=sku, sku_id=sku_id, option_values=bool(values))
+    return variant
+
+
+def _item_refs(req: Request) -> list[tuple[dict, dict, bool]]:
+    """(product, variant, whether the item is the product's) of every item the filters keep, in order,
+    read from light records (`storage.project`, `storage.child_ids`): a variant's SKU and option values
+    are read when a filter or the item's shape needs them (`sku:in`; a product tracked by product),
+    else for the page's items only (`_items`), as are the levels and settings."""
     db = req.app.db
     q = req.query
     refs = []
@@ -152,78 +174,90 @@ def _item_refs(req: Request) -> list[tuple[dict, str, int]]:
     if variant_ids is not None:
         owners = set(db.parents_of(req.store_hash, "variant", variant_ids))
         narrowed = owners if narrowed is None else narrowed & owners
-    asked: dict[int, list[dict]] = {}  # the variants asked for, by product (when tracked by variant)
-    for variant in _light_variants(db, req.store_hash, ids=variant_ids) if variant_ids is not None else ():
-        asked.setdefault(variant["product_id"], []).append(variant)
     products = [
         {"id": i, "inventory_tracking": tracking, "sku": sku}
         for i, _, (tracking, sku) in db.project(
             req.store_hash, "product", ("$.inventory_tracking", "$.sku"), ids=narrowed
         )
     ]
-    # Every variant of the products that list them all (with `variant_id:in`, a product tracked by
-    # variant lists only those asked for: its other variants are not read).
+    # A variant's SKU and option values are read before the page for `sku:in`, and for the products
+    # tracked by product, whose items depend on them (one item for the product, or its base variant).
+    read = None if q.get("sku:in") else [p["id"] for p in products if p["inventory_tracking"] != "variant"]
+    # The variants asked for, by product (with `variant_id:in`, a product tracked by variant lists
+    # only those: its other variants are not read).
+    asked = _variants_of(db, req.store_hash, ids=variant_ids) if variant_ids is not None else {}
+    # Every variant of the products that list them all.
     whole = None
     if narrowed is not None:
         whole = [p["id"] for p in products if variant_ids is None or p["inventory_tracking"] != "variant"]
-    every: dict[int, list[dict]] = {}
-    for variant in _light_variants(db, req.store_hash, parent_ids=whole) if whole != [] else ():
-        every.setdefault(variant["product_id"], []).append(variant)
+    every = _variants_of(db, req.store_hash, parent_ids=whole, read=read) if whole != [] else {}
     for product in products:
         if product_ids is not None and product["id"] not in product_ids:
             continue
-        if variant_ids is not None and product["inventory_tracking"] == "variant":
+        by_variant = product["inventory_tracking"] == "variant"
+        if variant_ids is not None and by_variant:
             variants = asked.get(product["id"], [])  # the others are filtered out below
         else:
             variants = every.get(product["id"], [])
         for variant in variants:
-            by_variant = product["inventory_tracking"] == "variant"
-            holder = ("variant", variant["id"]) if by_variant else ("product", product["id"])
-            sku = variant["sku"] if variant["option_values"] else product["sku"]
             if variant_ids is not None and variant["id"] not in variant_ids:
                 continue
-            if q.get("sku:in") and (sku or "").lower() not in skus:
+            if q.get("sku:in") and (_sku(product, variant) or "").lower() not in skus:
                 continue
-            identity = {
-                "sku": sku,
-                "variant_id": variant["id"],
-                "product_id": product["id"],
-                "sku_id": variant["sku_id"],
-            }
             if not by_variant and variant["option_values"]:
                 if variant is not variants[0]:
                     continue  # tracked by product: one item, for the product
-                # The item is the product, which has no variant of its own to name (its
-                # base_variant_id is null): no variant_id, never a null one (inventory.v3.yml
-                # types it as an integer); sku_id is null "if the item is a base variant".
-                identity = {"sku": product["sku"], "product_id": product["id"], "sku_id": None}
-            refs.append((identity, *holder))
+                refs.append((product, variant, True))
+            else:
+                refs.append((product, variant, False))
     return refs
 
 
-def _items(req: Request, refs: list[tuple[dict, str, int]], locations: list[dict]) -> list[dict]:
+def _sku(product: dict, variant: dict) -> str | None:
+    return variant["sku"] if variant["option_values"] else product["sku"]
+
+
+def _items(req: Request, refs: list[tuple[dict, dict, bool]], locations: list[dict]) -> list[dict]:
     """The items of these refs (a page), with their levels and settings at these locations."""
     db = req.app.db
+    unread = {v["id"]: v for _, v, _ in refs if "sku" not in v}
+    for row in db.project(req.store_hash, "variant", _IDENTITY_PATHS, ids=list(unread)) if unread else ():
+        _identify(unread.get(row[0]), row)
     holders = {}
+    kinds = [("variant", v["id"]) if p["inventory_tracking"] == "variant" else ("product", p["id"]) for p, v, _ in refs]
     for kind in ("product", "variant"):
-        ids = [i for _, k, i in refs if k == kind]
+        ids = [i for k, i in kinds if k == kind]
         holders.update({(kind, r["id"]): r for r in db.find(req.store_hash, kind, ids=ids)} if ids else {})
     return [
         {
-            "identity": identity,
+            "identity": _identity(product, variant, whole),
             "locations": [
                 {
                     "location_id": loc["id"],
                     "location_code": loc["code"],
                     "location_name": loc["label"],
                     "location_enabled": loc["enabled"],
-                    **_quantities(holders[(kind, holder_id)], loc["id"]),
+                    **_quantities(holders[holder], loc["id"]),
                 }
                 for loc in locations
             ],
         }
-        for identity, kind, holder_id in refs
+        for (product, variant, whole), holder in zip(refs, kinds, strict=True)
     ]
+
+
+def _identity(product: dict, variant: dict, whole: bool) -> dict:
+    if whole:
+        # The item is the product, which has no variant of its own to name (its base_variant_id is
+        # null): no variant_id, never a null one (inventory.v3.yml types it as an integer); sku_id is
+        # null "if the item is a base variant".
+        return {"sku": product["sku"], "product_id": product["id"], "sku_id": None}
+    return {
+        "sku": _sku(product, variant),
+        "variant_id": variant["id"],
+        "product_id": product["id"],
+        "sku_id": variant["sku_id"],
+    }
 
 
 def _quantities(holder: dict, location_id: int) -> dict:

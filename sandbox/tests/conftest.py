@@ -5,6 +5,8 @@ These tests talk real HTTP and need no Django (run with `-p no:django`).
 
 from __future__ import annotations
 
+import functools
+import io
 import json
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -26,10 +28,28 @@ def pytest_configure(config):
     )
 
 
+def _in_process(app, store_hash: str, method: str, path: str, query: str = "", body=None) -> tuple[int, bytes]:
+    """(status, body) of an API call to the in-process sandbox: `path` under the store's."""
+    raw = b"" if body is None else json.dumps(body).encode()
+    environ = {
+        "REQUEST_METHOD": method,
+        "PATH_INFO": f"/stores/{store_hash}{path}",
+        "QUERY_STRING": query,
+        "HTTP_X_AUTH_TOKEN": app.token,
+        "CONTENT_TYPE": "application/json",
+        "CONTENT_LENGTH": str(len(raw)),
+        "wsgi.input": io.BytesIO(raw),
+    }
+    status = []
+    answer = b"".join(app(environ, lambda line, headers: status.append(int(line.split()[0]))))
+    return status[0], answer
+
+
 @pytest.fixture
 def app(tmp_path, request):
     """The sandbox in-process (no server) on a file of its own, with the test module's store
-    (``STORE``) and a token for it (``app.token``)."""
+    (``STORE``), a token for it (``app.token``) and its API (``app.call(method, path, query, body)``:
+    status and body)."""
     from sandbox import auth
     from sandbox.app import Sandbox
     from sandbox.config import Config
@@ -41,6 +61,7 @@ def app(tmp_path, request):
     with db.tx():
         store_create(db, store_hash=request.module.STORE)
         app.token = auth.account_create(db, store_hash=request.module.STORE)["access_token"]
+    app.call = functools.partial(_in_process, app, request.module.STORE)
     yield app
     db.conn.close()
 

@@ -8,7 +8,6 @@ but no longer reads the levels of every product's variants)."""
 from __future__ import annotations
 
 import contextlib
-import io
 import json
 
 import pytest
@@ -46,24 +45,8 @@ def _fill(app, start: int, stop: int) -> None:
             order_create(app, STORE, {**order, "products": [{"variant_id": first["id"], "quantity": 1}]})
 
 
-def _call(app, method: str, path: str, query: str = "", body=None) -> tuple[int, bytes]:
-    raw = b"" if body is None else json.dumps(body).encode()
-    environ = {
-        "REQUEST_METHOD": method,
-        "PATH_INFO": f"/stores/{STORE}{path}",
-        "QUERY_STRING": query,
-        "HTTP_X_AUTH_TOKEN": app.token,
-        "CONTENT_TYPE": "application/json",
-        "CONTENT_LENGTH": str(len(raw)),
-        "wsgi.input": io.BytesIO(raw),
-    }
-    status = []
-    answer = b"".join(app(environ, lambda line, headers: status.append(int(line.split()[0]))))
-    return status[0], answer
-
-
 def _get(app, path: str, query: str) -> tuple[int, object]:
-    status, answer = _call(app, "GET", path, query)
+    status, answer = app.call("GET", path, query)
     return status, json.loads(answer) if answer else None
 
 
@@ -170,7 +153,7 @@ def _plain(app, query: str) -> bytes:
     """The answer through the decoding path (each variant decoded, answered and encoded in the list)."""
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr("sandbox.api.products.variant_answers", lambda *args, **kwargs: None)
-        status, answer = _call(app, "GET", VARIANTS, query)
+        status, answer = app.call("GET", VARIANTS, query)
     assert status in (200, 400, 422), answer
     return answer
 
@@ -196,7 +179,7 @@ LIST_QUERIES = (
 
 def _read(app, monkeypatch, query: str) -> tuple[int, bytes, dict]:
     with _decoded(monkeypatch) as counts:
-        status, answer = _call(app, "GET", VARIANTS, query)
+        status, answer = app.call("GET", VARIANTS, query)
     return status, answer, counts
 
 
@@ -294,7 +277,7 @@ def test_a_list_read_after_a_write_shows_it_from_the_answers_the_write_made(app,
     ids = _shop(app)
     before = _read_back(app, monkeypatch)
     for method, path, body in WRITES[write]:
-        status, answer = _call(app, method, path.format(**ids), body=_filled(body, ids))
+        status, answer = app.call(method, path.format(**ids), body=_filled(body, ids))
         assert status in (200, 201, 204), answer
     assert _read_back(app, monkeypatch) != before
 
@@ -302,14 +285,14 @@ def test_a_list_read_after_a_write_shows_it_from_the_answers_the_write_made(app,
 def test_a_file_written_before_the_answers_answers_the_same_and_a_write_makes_them(app, monkeypatch):
     _shop(app)
     query = "include=variants&limit=250"
-    made = _call(app, "GET", VARIANTS, query)[1]
+    made = app.call("GET", VARIANTS, query)[1]
     for column in ("answer", "answer_basis"):
         app.db.conn.execute(f"ALTER TABLE records DROP COLUMN {column}")
     Database(app.db.path).conn.close()  # opened by this code: the columns come back, empty
     alone = _read(app, monkeypatch, "limit=250")[2]["records"]
     _, answer, counts = _read(app, monkeypatch, query)
     assert answer == made and counts["records"] == alone + 10, counts  # every variant decoded on the way
-    status, _ = _call(app, "PUT", VARIANTS + "/1", body={"is_visible": True})  # its variants' answers made
+    status, _ = app.call("PUT", VARIANTS + "/1", body={"is_visible": True})  # its variants' answers made
     assert status == 200
     _, answer, counts = _read(app, monkeypatch, query)
     assert answer == made and counts["records"] == alone + 7, counts  # the other products' variants
