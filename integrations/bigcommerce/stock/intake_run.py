@@ -33,6 +33,7 @@ from django.utils import timezone
 from integrations.bigcommerce.api.client import client_for
 from integrations.bigcommerce.api.errors import PacingDeferred, Unauthorized
 from integrations.bigcommerce.stock.intake import orders_poll
+from integrations.bigcommerce.stock.outbox import push_waiting
 from integrations.models import BigCommerceConnection, OrderIntake, OrderStatusAnnounced
 from integrations.services.incidents import connection_access_refused
 from integrations.services.leases import lease_release, lease_take
@@ -55,6 +56,7 @@ LEASE_SECONDS = 6
 # so while orders keep coming a run that kept the worker for 30 s spent most of it asleep, a stock
 # push or a stock check waiting behind it (it often runs inline in the inbox drain's worker).
 DRAIN_SECONDS = 2
+_sleep = time.sleep  # the drain's poll gaps and the waits of ``orders_read_after`` (a test reads them)
 SWEEP_OVERLAP = timedelta(seconds=60)  # the minute poll reads a minute back: late arrivals
 
 
@@ -143,7 +145,9 @@ def orders_intake_drain(*, connection_id: int, overlap: timedelta | None = None,
             if row.polled_at is not None:
                 wait = poll_gap() - (timezone.now() - row.polled_at).total_seconds()
                 if wait > 0:
-                    time.sleep(min(wait, poll_gap()))
+                    if push_waiting(connection_id=connection_id):
+                        break  # the store's push first: a fresh task polls (the poll stays owed)
+                    _sleep(min(wait, poll_gap()))
             now = timezone.now()
             # Cleared as the poll starts: a webhook from now on owes one more poll.
             OrderIntake.objects.filter(connection=connection, wanted_at__lte=now).update(wanted_at=None)
@@ -169,7 +173,6 @@ def orders_intake_drain(*, connection_id: int, overlap: timedelta | None = None,
 # A check or a settling that read BigCommerce's levels waits this long at most for the intake's next
 # poll (a busy store's intake polls every poll gap) before it polls itself.
 READ_AFTER_WAIT_S = 1.0
-_sleep = time.sleep  # the waits of ``orders_read_after`` (a test reads them)
 
 
 def orders_read_after(*, connection: BigCommerceConnection, client, moment) -> None:
@@ -187,7 +190,11 @@ def orders_read_after(*, connection: BigCommerceConnection, client, moment) -> N
             return
         # A drain running whose poll began after the moment, or with a poll owed (it polls again
         # within a poll gap): its poll will do. Anything else: our own.
-        if time.monotonic() >= deadline or cache.get(_lock(connection.pk)) is None:
+        if (
+            time.monotonic() >= deadline
+            or cache.get(_lock(connection.pk)) is None
+            or push_waiting(connection_id=connection.pk)  # a call of our own, not a worker held
+        ):
             break
         intake = OrderIntake.objects.filter(connection=connection).values("wanted_at", "polled_at").first() or {}
         if intake.get("wanted_at") is None and not (intake.get("polled_at") and intake["polled_at"] >= moment):

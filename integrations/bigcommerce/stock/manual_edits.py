@@ -20,6 +20,7 @@ from integrations.bigcommerce.api.errors import PacingDeferred
 from integrations.bigcommerce.stock import check
 from integrations.bigcommerce.stock.check import checkable, stock_check
 from integrations.bigcommerce.stock.orders import apply_window, being_applied
+from integrations.bigcommerce.stock.outbox import push_waiting
 from integrations.models import BigCommerceConnection, StockPush, VariantLink
 from integrations.services.queue import enqueue
 from inventory.models import StockOrigin
@@ -245,6 +246,9 @@ def stock_checks_requested_run(*, connection: BigCommerceConnection) -> dict:
             return result  # an answer still unknown: the settling kicks the check
         wait = max(0.0, min(times) - time.time())
         left = deadline - time.monotonic()
+        if wait > 0 and push_waiting(connection_id=connection.pk):
+            stock_check_kick(connection_id=connection.pk)  # the store's push first, then a fresh task
+            return result
         _sleep(min(wait, max(0.0, left)))
         if wait > left:  # a fresh task takes over at the tail of the queue
             stock_check_kick(connection_id=connection.pk)

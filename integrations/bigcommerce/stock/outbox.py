@@ -114,6 +114,14 @@ def stock_push_kick(*, connection_id: int) -> bool:
     return True
 
 
+def push_waiting(*, connection_id: int) -> bool:
+    """A push run of this store is queued and not started. A task of the store about to sleep on an
+    urgent worker (the order intake between its polls, a stock check waiting for its variants to be
+    quiet) hands over instead: with two workers, two such naps held a cashier's sale 5.7 s (the
+    drift run's longest push lags)."""
+    return cache.get(_flag(connection_id)) is not None
+
+
 def _lock(connection_id: int) -> str:
     return f"bigcommerce-stock-push-running:{connection_id}"
 

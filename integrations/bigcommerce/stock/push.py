@@ -77,7 +77,8 @@ def stock_push_drain(*, connection_id: int) -> None:
     if outbox.pending_exists(connection=connection, since=started):  # marked while we held the run
         outbox.stock_push_kick(connection_id=connection_id)
     wait = _lost_settles_in(connection)
-    if wait is not None and wait <= SETTLE_SOON_S:
+    # A push queued meanwhile: its run ends here in turn and waits then (the last run of a quiet store).
+    if wait is not None and wait <= SETTLE_SOON_S and not outbox.push_waiting(connection_id=connection_id):
         _sleep(wait)
         stock_settle_read_kick(connection_id=connection_id)  # then the push run it queues decides
 
