@@ -283,7 +283,7 @@ BIGCOMMERCE_ORDER_POLL_OVERLAP_S = float(os.environ.get("BIGCOMMERCE_ORDER_POLL_
 # urgent ones (stock pushes, order polls), and an urgent task waits at most this long (seconds, in
 # all) for a store's spent quota before it gives its worker back to the other stores' work.
 BIGCOMMERCE_URGENT_SHARE = int(os.environ.get("BIGCOMMERCE_URGENT_SHARE", "10"))
-BIGCOMMERCE_URGENT_MAX_WAIT_S = float(os.environ.get("BIGCOMMERCE_URGENT_MAX_WAIT_S", "0.5"))
+BIGCOMMERCE_URGENT_MAX_WAIT_S = float(os.environ.get("BIGCOMMERCE_URGENT_MAX_WAIT_S", "1.0"))
 
 # Logs: one JSON object a line (LOG_FORMAT=json, production's default) or a readable line (text,
 # the local default); every line passes portal.logs.RedactingFilter (no token, secret or password)

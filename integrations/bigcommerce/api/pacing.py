@@ -48,7 +48,7 @@ PROBE_TIMEOUT = 5.0  # seconds: a probe whose answer never came stops holding th
 POLL = 0.05  # seconds between looks while a probe is out
 MARGIN_SHARE, MARGIN_MIN_MS = 100, 100  # the default margin: 1 % of the window, at least 100 ms
 URGENT_SHARE = 10  # % of each store's quota that bulk calls leave to urgent ones (the workers' pacer)
-URGENT_MAX_WAIT = 0.5  # seconds an urgent task may wait for a store's quota, in all, before it defers
+URGENT_MAX_WAIT = 1.0  # seconds an urgent task may wait for a store's quota, in all, before it defers
 
 
 @dataclass(frozen=True)
