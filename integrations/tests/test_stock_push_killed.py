@@ -49,3 +49,36 @@ def test_the_push_lease_is_three_seconds_renewed_every_second():
         assert beat.seconds == 3.0  # a killed holder frees its store within 3 s
     finally:
         stock_outbox.push_lock_release(connection_id=connection_id)
+
+
+@pytest.mark.parametrize(
+    ("module", "kick", "flag", "seconds", "task"),
+    [
+        ("intake_run", "orders_intake_kick", "_flag", "KICK_FLAG_SECONDS", "bigcommerce_orders_intake"),
+        ("manual_edits", "stock_check_kick", "_flag", "KICK_FLAG_SECONDS", "bigcommerce_stock_check_requested"),
+        ("settle", "stock_settle_read_kick", "_read_flag", "READ_FLAG_SECONDS", "bigcommerce_stock_settle_read"),
+    ],
+)
+def test_the_stores_other_urgent_tasks_lost_with_a_killed_worker_hold_its_kicks_back_three_seconds_at_most(
+    worker, module, kick, flag, seconds, task
+):
+    """The drift run's killed worker stopped a store's order intake 6.4 s (its kick flag lasted 10 s)."""
+    import importlib
+
+    mod = importlib.import_module(f"integrations.bigcommerce.stock.{module}")
+    queue = worker()
+    connection_id = 424245
+    assert getattr(mod, kick)(connection_id=connection_id) is True
+    assert taken(queue) == [(task, (connection_id,))]  # taken, then lost
+    assert getattr(mod, kick)(connection_id=connection_id) is False
+    assert getattr(mod, seconds) <= 3
+    assert wait_until(lambda: getattr(mod, kick)(connection_id=connection_id), timeout=60)
+    assert taken(queue) == [(task, (connection_id,))]
+    cache.delete(getattr(mod, flag)(connection_id))
+
+
+def test_the_order_intake_and_the_inbox_leases_are_three_seconds():
+    from integrations.bigcommerce.inbox import drain
+    from integrations.bigcommerce.stock import intake_run
+
+    assert intake_run.LEASE_SECONDS == drain.LEASE_SECONDS == 3  # a killed holder frees its store within 3 s

@@ -55,8 +55,9 @@ PAGE = 1000  # events a transaction
 # after a second or so there, its page's order events always handled first.
 DRAIN_SECONDS = {URGENT: 1.5, BULK: 30.0}
 # The drain's lock is a lease renewed while its worker lives (``services.leases``): a worker killed
-# mid-drain gives the store's inbox up within this, not after the longest a drain could take.
-LEASE_SECONDS = 6
+# mid-drain gives the store's inbox up within this, not after the longest a drain could take
+# (renewed every second, as the order intake's and the stock push's).
+LEASE_SECONDS = 3
 SWEEP_AFTER = timezone.timedelta(minutes=1)
 
 

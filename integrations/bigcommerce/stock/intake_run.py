@@ -47,11 +47,12 @@ logger = logging.getLogger(__name__)
 # killed while it held it (django-q's Redis broker takes tasks ahead, without an acknowledgement): the
 # flag then kept every later kick away for a minute (a convergence run's killed worker left a store's
 # order intake stopped that long). A few seconds bound that; a second task while one waits in a long queue
-# finds little to do.
-KICK_FLAG_SECONDS = 10
+# finds little to do. (10 s until the drift run's killed worker stopped a store's order intake 6.4 s.)
+KICK_FLAG_SECONDS = 3
 # One poll per store at a time, on a lease renewed while its worker lives (``services.leases``):
-# a worker killed mid-poll gives the store's intake up within this, not after two minutes.
-LEASE_SECONDS = 6
+# a worker killed mid-poll gives the store's intake up within this, not after two minutes. Renewed
+# every second: as the stock push's (``outbox``), a heartbeat would have to stall 2 s to lose it.
+LEASE_SECONDS = 3
 # Then a fresh task takes over at the tail of the urgent queue. Polls are at least a poll gap apart,
 # so while orders keep coming a run that kept the worker for 30 s spent most of it asleep, a stock
 # push or a stock check waiting behind it (it often runs inline in the inbox drain's worker).

@@ -32,7 +32,7 @@ logger = logging.getLogger(__name__)
 # flag then kept every later kick away for a minute (a convergence run's killed worker left a store's
 # stock checks stopped that long). A few seconds bound that; a second task while one waits in a long queue
 # finds little to do.
-KICK_FLAG_SECONDS = 10
+KICK_FLAG_SECONDS = 3
 
 
 # A relative change equal to one Comptoir pushed this recently is taken for its echo. (A genuine

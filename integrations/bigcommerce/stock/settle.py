@@ -35,7 +35,7 @@ State = StockPush.State
 # A variant's lost calls told apart one by one up to this many (2^n splits tried).
 MAX_BATCHES_TOLD_APART = 6
 # A read queued and not started yet: no second one (a worker killed holding it frees this in seconds).
-READ_FLAG_SECONDS = 10
+READ_FLAG_SECONDS = 3
 # A reading no push run decided on (the store let go meanwhile) is dropped: the minute sweep reads again.
 READING_KEPT_S = 60
 
