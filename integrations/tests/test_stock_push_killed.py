@@ -82,3 +82,18 @@ def test_the_order_intake_and_the_inbox_leases_are_three_seconds():
     from integrations.bigcommerce.stock import intake_run
 
     assert intake_run.LEASE_SECONDS == drain.LEASE_SECONDS == 3  # a killed holder frees its store within 3 s
+
+
+def test_a_webhook_drain_lost_with_a_killed_worker_holds_the_stores_webhooks_back_three_seconds_at_most(worker):
+    from integrations.bigcommerce.inbox import scopes
+    from integrations.services.queue import URGENT
+
+    queue = worker()
+    connection_id = 424246
+    assert scopes.drain_kick(connection_id=connection_id, lane=URGENT) is True
+    assert taken(queue) == [("webhook_inbox_drain", (connection_id,))]  # taken, then lost
+    assert scopes.drain_kick(connection_id=connection_id, lane=URGENT) is False
+    assert scopes.DRAIN_FLAG_SECONDS <= 3
+    assert wait_until(lambda: scopes.drain_kick(connection_id=connection_id, lane=URGENT), timeout=60)
+    assert taken(queue) == [("webhook_inbox_drain", (connection_id,))]
+    cache.delete(scopes._drain_flag(connection_id, URGENT))

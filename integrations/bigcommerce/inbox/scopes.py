@@ -64,7 +64,7 @@ DRAIN_TASKS = {URGENT: "integrations.tasks.webhook_inbox_drain", BULK: "integrat
 # flag then kept every later kick away for a minute (a convergence run's killed worker left a store's
 # webhooks stopped that long). A few seconds bound that; a second task while one waits in a long queue
 # finds little to do.
-DRAIN_FLAG_SECONDS = 10
+DRAIN_FLAG_SECONDS = 3  # 10 s until the drift run: a killed worker held a store's webhooks back that long
 
 
 def process_task_for(scope: str) -> str:
