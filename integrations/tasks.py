@@ -24,19 +24,17 @@ from integrations.bigcommerce.stock.check import stock_reconcile_round, stock_re
 from integrations.bigcommerce.stock.intake_run import orders_intake_drain, orders_intake_request, orders_intake_sweep
 from integrations.bigcommerce.stock.manual_edits import stock_checks_requested_run
 from integrations.bigcommerce.stock.orders_apply import order_sync
-from integrations.bigcommerce.stock.outbox import stock_push_kick
-from integrations.bigcommerce.stock.push import stock_push_drain
-from integrations.bigcommerce.stock.settle import stock_unknown_read
 from integrations.bigcommerce.stock.start import starting_stock_set
 from integrations.incident_tasks import *  # noqa: F403  (their __all__; paths integrations.tasks.<name>)
 from integrations.location_tasks import *  # noqa: F403  (their __all__; paths integrations.tasks.<name>)
-from integrations.models import BigCommerceConnection, StockPush, SyncEvent, SyncRun, VariantLink
+from integrations.models import BigCommerceConnection, SyncEvent, SyncRun, VariantLink
 from integrations.services.journal import sync_event_finish, sync_event_record
 from integrations.services.maintenance import journal_prune as prune
 from integrations.services.maintenance import sync_run_resume
 from integrations.services.maintenance import sync_runs_stalled_resume as resume
 from integrations.services.queue import BULK, URGENT, enqueue, enqueue_on_commit
 from integrations.services.sync_now import sync_now_start
+from integrations.stock_push_tasks import *  # noqa: F403  (their __all__; paths integrations.tasks.<name>)
 from portal.heartbeat import lane_heartbeat_record
 from portal.logs import log_context_bind
 
@@ -189,28 +187,7 @@ def bigcommerce_export_sweep() -> None:
             exporter.export_kick(connection=connection)
 
 
-# -- stock (Comptoir → BigCommerce) ----------------------------------------------------------
-def bigcommerce_stock_push_run(connection_id: int) -> None:
-    """Send the connection's pending stock changes (the run protocol: ``stock.push.stock_push_drain``)."""
-
-    stock_push_drain(connection_id=connection_id)
-
-
-def bigcommerce_stock_settle_read(connection_id: int) -> None:
-    """Read BigCommerce's levels where a push's answer was lost, then queue the push run that
-    decides on them (``stock.settle.stock_unknown_read``)."""
-
-    connection = _stock_connection(connection_id)
-    if connection is None:
-        return
-    try:
-        read = stock_unknown_read(connection=connection)
-    except PacingDeferred:  # the store's quota is spent: the next push run or the sweep reads again
-        return
-    if read:
-        stock_push_kick(connection_id=connection_id)
-
-
+# -- stock (Comptoir → BigCommerce): the push tasks are in ``stock_push_tasks`` --------------------
 def bigcommerce_starting_stock_set(connection_id: int) -> None:
     """Once, after the initial sync of products managed in Comptoir: BigCommerce shows Comptoir's stock."""
 
@@ -218,18 +195,6 @@ def bigcommerce_starting_stock_set(connection_id: int) -> None:
     if connection is None or not connection.access_token or not exporting(connection):
         return
     starting_stock_set(connection=connection)
-
-
-def bigcommerce_stock_push_sweep() -> None:
-    """Scheduled (every minute): push what no task took and settle lost answers, one task per
-    connection (a slow store never holds the others up)."""
-
-    for connection_id in (
-        StockPush.objects.filter(state__in=[StockPush.State.PENDING, StockPush.State.UNKNOWN])
-        .values_list("connection_id", flat=True)
-        .distinct()
-    ):
-        enqueue("integrations.tasks.bigcommerce_stock_push_run", connection_id)
 
 
 # -- stock from BigCommerce: orders, manual edits, the stock check -----------------------------

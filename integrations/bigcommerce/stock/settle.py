@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from integrations.bigcommerce.api.client import client_for
-from integrations.bigcommerce.api.errors import BigCommerceError
+from integrations.bigcommerce.api.errors import BigCommerceError, PacingDeferred
 from integrations.bigcommerce.stock.intake_run import orders_moved_since, orders_read_after, orders_read_before
 from integrations.bigcommerce.stock.levels import (
     clamped,
@@ -23,6 +23,7 @@ from integrations.bigcommerce.stock.levels import (
 from integrations.bigcommerce.stock.manual_edits import stock_check_kick, stock_check_request_links
 from integrations.bigcommerce.stock.named import pushes_products
 from integrations.bigcommerce.stock.orders import being_applied
+from integrations.bigcommerce.stock.outbox import stock_push_kick
 from integrations.models import BigCommerceConnection, StockPush, SyncEvent, VariantLink
 from integrations.services.journal import sync_event_record
 from integrations.services.queue import enqueue
@@ -157,6 +158,20 @@ def stock_unknown_read(*, connection: BigCommerceConnection) -> bool:
         READING_KEPT_S,
     )
     return True
+
+
+def stock_settle_read_run(*, connection_id: int) -> None:
+    """The task ``bigcommerce_stock_settle_read``: the reads (``stock_unknown_read``), then the push
+    run that decides on them, queued."""
+    connection = BigCommerceConnection.objects.filter(pk=connection_id).first()
+    if connection is None or not connection.is_active or not connection.access_token:
+        return
+    try:
+        read = stock_unknown_read(connection=connection)
+    except PacingDeferred:  # the store's quota is spent: the next push run or the sweep reads again
+        return
+    if read:
+        stock_push_kick(connection_id=connection_id)
 
 
 def _reading_take(connection: BigCommerceConnection, due: list[StockPush]) -> dict | None:
