@@ -3,6 +3,7 @@
 import itertools
 import logging
 from collections import defaultdict
+from datetime import timedelta
 
 from django.conf import settings
 from django.core.cache import cache
@@ -39,6 +40,8 @@ MAX_BATCHES_TOLD_APART = 6
 READ_FLAG_SECONDS = 3
 # A reading no push run decided on (the store let go meanwhile) is dropped: the minute sweep reads again.
 READING_KEPT_S = 60
+# A push is "since the reading began" from this much before it: workers on other hosts stamp their claims.
+CLOCK_MARGIN = timedelta(seconds=1)
 
 
 def _backoff_key(connection_id: int) -> str:
@@ -195,12 +198,12 @@ def _still_as_read(connection: BigCommerceConnection, reading: dict, due: list[S
     claimed or answered there since (its level may or may not show it), and the same rows still
     unknown there (none settled by a stock check meanwhile). Under the push lock, this is what the
     run that held it all along would have seen."""
-    started = reading["started"]
+    started = reading["started"] - CLOCK_MARGIN  # the claim may be stamped by another host's clock
     read = {pk: (batch, (remote, loc)) for pk, (batch, remote, loc) in reading["rows"].items()}
     changed = set(
-        StockPush.objects.filter(connection=connection, sent_at__gte=started).values_list(
-            "variant_link__remote_variant_id", "location_id"
-        )
+        StockPush.objects.filter(connection=connection, sent_at__gte=started)
+        .exclude(pk__in=list(read))
+        .values_list("variant_link__remote_variant_id", "location_id")
     )
     unknown: dict[tuple[int, int], set] = defaultdict(set)
     for pk, batch, remote, loc in StockPush.objects.filter(connection=connection, state=State.UNKNOWN).values_list(
