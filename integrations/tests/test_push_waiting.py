@@ -49,6 +49,13 @@ def test_the_order_intake_hands_its_worker_to_the_stores_push_instead_of_waiting
     assert intake_run.orders_intake_drain(connection_id=connection.pk) == 1
     assert len(slept) == 1 and 0.3 < slept[0] <= 0.5 and reads(bc, store, before)["list"] == 1
 
+    # The minute's poll (it reads a minute back, which no fresh task would) is not handed over.
+    _push_queued(connection)
+    OrderIntake.objects.filter(connection=connection).update(polled_at=timezone.now())
+    assert intake_run.orders_intake_sweep(connection=connection) == 1
+    assert len(slept) == 2 and reads(bc, store, before)["list"] == 2
+    cache.delete(outbox._flag(connection.pk))
+
 
 def test_a_stock_check_waiting_for_quiet_variants_hands_its_worker_to_the_stores_push(
     bc,

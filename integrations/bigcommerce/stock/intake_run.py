@@ -146,8 +146,10 @@ def orders_intake_drain(*, connection_id: int, overlap: timedelta | None = None,
             if row.polled_at is not None:
                 wait = poll_gap() - (timezone.now() - row.polled_at).total_seconds()
                 if wait > 0:
-                    if push_waiting(connection_id=connection_id):
-                        break  # the store's push first: a fresh task polls (the poll stays owed)
+                    # The store's push first: a fresh task polls (the poll stays owed); not the
+                    # minute's poll (``forced``), whose look a minute back no fresh task would take.
+                    if push_waiting(connection_id=connection_id) and not (forced and polls == 0):
+                        break
                     _sleep(min(wait, poll_gap()))
             now = timezone.now()
             # Cleared as the poll starts: a webhook from now on owes one more poll.
