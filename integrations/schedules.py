@@ -1,8 +1,11 @@
 """The integration's scheduled work, declared here and installed by ``manage.py schedules_install``
-(``make run`` and every deployment run it; installing twice changes nothing)."""
+(``make run`` and every deployment run it; installing twice changes nothing, and an installed
+schedule keeps its next run)."""
 
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
+from django.utils import timezone
 from django_q.models import Schedule
 
 from integrations.services.queue import cluster_of
@@ -75,23 +78,41 @@ def schedules_declared() -> tuple[Scheduled, ...]:
     return SCHEDULES + heartbeats
 
 
+NIGHT_HOUR = 3  # the daily work runs at 03:00 in the site's time zone (TIME_ZONE), away from trading hours
+
+
+def first_run(item: Scheduled, now: datetime) -> datetime:
+    """When a schedule created now first runs (later runs keep its time of day: django-q2 adds its
+    minutes). A sweep, at once. Work of half an hour or more, one period from now: run at install it
+    spent a new merchant's quota in the minute they connected (a new-user trial's first online orders
+    waited 5 s behind the nightly resync's export). Daily work, at the next night: a resync repeating
+    at the time of day it was installed may run in trading hours."""
+    if item.minutes < 30:
+        return now
+    if item.minutes % (24 * 60):
+        return now + timedelta(minutes=item.minutes)
+    night = timezone.localtime(now).replace(hour=NIGHT_HOUR, minute=0, second=0, microsecond=0)
+    return night if night > now else night + timedelta(days=1)
+
+
 def schedules_install() -> list[str]:
     """Create or update each schedule by name; remove ours that are no longer declared. Each goes
     to the lane of its task: django-q2's scheduler of that cluster creates its tasks (the default
     cluster's takes the schedules of the bulk lane, the urgent cluster's those of the urgent lane)."""
 
     names = []
+    now = timezone.now()
     for item in schedules_declared():
+        defaults = {
+            "func": item.func,
+            "schedule_type": Schedule.MINUTES,
+            "minutes": item.minutes,
+            "repeats": -1,
+            "cluster": item.cluster,
+            "kwargs": None,
+        }
         Schedule.objects.update_or_create(
-            name=item.name,
-            defaults={
-                "func": item.func,
-                "schedule_type": Schedule.MINUTES,
-                "minutes": item.minutes,
-                "repeats": -1,
-                "cluster": item.cluster,
-                "kwargs": None,
-            },
+            name=item.name, defaults=defaults, create_defaults={**defaults, "next_run": first_run(item, now)}
         )
         names.append(item.name)
     for prefix in ("bigcommerce-", HEARTBEAT_PREFIX):
