@@ -44,8 +44,8 @@ KEEPS_REFUSING = 10
 
 
 ROUNDS_PER_RUN = 20
-# A lost answer that may be settled within this long is settled by the run that lost it (asleep
-# meanwhile, the connection let go), not at the next minute sweep: a quiet store has no other run.
+# A lost answer that may be settled within this long has its reads queued by the run that lost it
+# (asleep meanwhile, the connection let go), not at the next minute sweep: a quiet store has no other run.
 SETTLE_SOON_S = 2.0
 
 _sleep = time.sleep  # the wait for a lost answer to be settled (a test reads it)
@@ -70,7 +70,7 @@ def stock_push_drain(*, connection_id: int) -> None:
         for _round in range(ROUNDS_PER_RUN):
             if not stock_push_run(connection=connection):
                 break  # nothing more, or BigCommerce refused or did not answer: the sweep tries later
-    except PacingDeferred:  # settling a lost answer met the store's spent quota: the sweep takes it again
+    except PacingDeferred:  # the store's quota is spent (a synchronous queue reads inline): the sweep takes it again
         logger.info("Stock push of connection %s deferred: the store's quota is spent", connection_id)
     finally:
         outbox.push_lock_release(connection_id=connection_id)

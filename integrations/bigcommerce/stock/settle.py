@@ -49,10 +49,9 @@ def _backoff_key(connection_id: int) -> str:
 
 
 def _retry_after_s() -> int:
-    """After a settling whose reads failed, how long the store's push runs send without trying it
-    again: each attempt is a level read (and order reads), which under a store's errors and 429s
-    took seconds, and every push run made it first (the drift helper saw no push for 6.4 s while
-    four settlings in a row failed). Rows stay unknown meanwhile: nothing is decided late, only later."""
+    """After a settling whose reads failed, how long before they are tried again: each attempt is a
+    level read (and order reads), which under a store's errors and 429s took seconds, and every push
+    run queues one. Rows stay unknown meanwhile: nothing is decided late, only later."""
     return int(getattr(settings, "BIGCOMMERCE_STOCK_SETTLE_RETRY_S", 2))
 
 
